@@ -1,0 +1,102 @@
+//! The parameter bounds table: every parameter's hard bounds, in one place. Governance can
+//! never set a value outside them; `create_market` and later parameter changes check here.
+//! The table grows with each capability.
+
+use crate::error::{EngineError, EngineResult};
+
+/// A parameter's hard bounds (inclusive) and unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamBound {
+    /// Name as used in state, args, TOML and errors.
+    pub name: &'static str,
+    /// Unit of the value.
+    pub unit: &'static str,
+    /// Smallest allowed value.
+    pub min: u64,
+    /// Largest allowed value.
+    pub max: u64,
+}
+
+macro_rules! params {
+    ($($variant:ident => ($name:literal, $unit:literal, $min:expr, $max:expr)),* $(,)?) => {
+        /// Every bounded parameter.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u16)]
+        pub enum Param { $(#[doc = $name] $variant),* }
+
+        /// The bounds table, indexed by [`Param`].
+        pub const BOUNDS: &[ParamBound] = &[$(ParamBound { name: $name, unit: $unit, min: $min, max: $max }),*];
+
+        impl Param {
+            /// Every parameter in table order.
+            pub const ALL: &'static [Param] = &[$(Param::$variant),*];
+        }
+    };
+}
+
+params! {
+    OracleSourceCount => ("oracle_source_count", "sources", 1, 4),
+    OracleMinQuorum => ("min_quorum", "distinct providers", 1, 3),
+    OracleMaxDeviation => ("max_deviation_ppm", "ppm of median", 1_000, 500_000),
+    OracleMaxDivergence => ("max_divergence_ppm", "ppm of median", 500, 200_000),
+    OracleMaxAggregateConf => ("max_aggregate_conf_ppm", "ppm of price", 100, 200_000),
+    SourceMaxStalenessSecs => ("max_staleness_secs", "seconds", 1, 3_600),
+    SourceMaxStalenessSlots => ("max_staleness_slots", "slots", 1, 9_000),
+    SourceMaxConf => ("max_conf_ppm", "ppm of price", 100, 200_000),
+    SourceConfFloor => ("conf_floor_ppm", "ppm of price", 0, 50_000),
+    FutureTolerance => ("future_tolerance_secs", "seconds", 0, 60),
+    TwapWindow => ("twap_window_secs", "seconds", 60, 86_400),
+    TwapMaxStep => ("twap_max_step_ppm", "ppm of TWAP", 1_000, 200_000),
+    MaxTwapDeviation => ("max_twap_deviation_ppm", "ppm of TWAP", 10_000, 900_000),
+    FallbackBand => ("fallback_band_ppm", "ppm of TWAP", 1_000, 200_000),
+    MaxAgeForIncrease => ("max_age_for_increase_secs", "seconds", 1, 120),
+    FreshSlots => ("fresh_slots", "slots", 0, 150),
+    MaxAgeReduceSlots => ("max_age_reduce_slots", "slots", 1, 9_000),
+    MaxAgeLiquidateSlots => ("max_age_liquidate_slots", "slots", 1, 9_000),
+}
+
+impl Param {
+    /// This parameter's bounds.
+    pub fn bound(self) -> &'static ParamBound {
+        &BOUNDS[self as usize]
+    }
+
+    /// `Ok` when `value` is within bounds, else [`EngineError::OutOfBounds`] naming it.
+    pub fn check(self, value: u64) -> EngineResult<()> {
+        let b = self.bound();
+        if value < b.min || value > b.max {
+            return Err(EngineError::OutOfBounds { param: b.name });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_consistent() {
+        assert_eq!(BOUNDS.len(), Param::ALL.len());
+        for (i, p) in Param::ALL.iter().enumerate() {
+            assert_eq!(*p as usize, i);
+            let b = p.bound();
+            assert!(b.min <= b.max, "{}", b.name);
+            assert!(p.check(b.min).is_ok() && p.check(b.max).is_ok());
+            if b.min > 0 {
+                assert_eq!(
+                    p.check(b.min - 1),
+                    Err(EngineError::OutOfBounds { param: b.name })
+                );
+            }
+            assert_eq!(
+                p.check(b.max + 1),
+                Err(EngineError::OutOfBounds { param: b.name })
+            );
+        }
+        let mut names: Vec<_> = BOUNDS.iter().map(|b| b.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), BOUNDS.len(), "names are unique");
+    }
+}

@@ -1,0 +1,13 @@
+//! Bulwark's risk engine: every formula the program, SDK, keeper and simulator share.
+//!
+//! Pure functions on plain structs; no Anchor or Solana dependency, no floats, checked
+//! arithmetic everywhere. Precisions are documented once, in [`num`], and each quantity
+//! has exactly one.
+
+pub mod action;
+pub mod bounds;
+pub mod error;
+pub mod num;
+pub mod oracle;
+
+pub use error::{EngineError, EngineResult};

@@ -1,0 +1,193 @@
+//! Fixed-point quantities and checked arithmetic.
+//!
+//! One precision per quantity:
+//!
+//! | quantity | type | scale |
+//! |---|---|---|
+//! | price (quote per base unit, USD or collateral) and its confidence | `u64` | [`PRICE_SCALE`] = 1e9 |
+//! | ratio, fraction, limit expressed relative to a price | `u32`/`u64` | [`PPM`] = 1e6 (parts per million) |
+//! | time | `i64` | unix seconds |
+//! | slots | `u64` | slots |
+//!
+//! Every operation that can fail returns [`EngineResult`] with the caller's location.
+//! Rounding is part of each function's name (`_floor`, `_ceil`); callers pick the direction
+//! that favours the protocol.
+
+use crate::error::{EngineError, EngineResult};
+
+/// Scale of prices and confidences: 1.0 = 1_000_000_000.
+pub const PRICE_SCALE: u64 = 1_000_000_000;
+/// Decimal exponent of [`PRICE_SCALE`].
+pub const PRICE_DECIMALS: i32 = 9;
+/// Scale of ratios: 1.0 = 1_000_000 (parts per million).
+pub const PPM: u64 = 1_000_000;
+
+/// `a * b / d`, rounded down. Fails on division by zero or if the result exceeds `u64`.
+#[track_caller]
+pub fn mul_div_floor(a: u64, b: u64, d: u64) -> EngineResult<u64> {
+    if d == 0 {
+        return Err(EngineError::math("mul_div_floor: div by zero"));
+    }
+    let q = (a as u128) * (b as u128) / (d as u128);
+    u64::try_from(q).map_err(|_| EngineError::math("mul_div_floor: cast"))
+}
+
+/// `a * b / d`, rounded up. Fails on division by zero or if the result exceeds `u64`.
+#[track_caller]
+pub fn mul_div_ceil(a: u64, b: u64, d: u64) -> EngineResult<u64> {
+    if d == 0 {
+        return Err(EngineError::math("mul_div_ceil: div by zero"));
+    }
+    let p = (a as u128) * (b as u128);
+    let q = p.div_ceil(d as u128);
+    u64::try_from(q).map_err(|_| EngineError::math("mul_div_ceil: cast"))
+}
+
+/// Checked addition.
+#[track_caller]
+pub fn add(a: u64, b: u64) -> EngineResult<u64> {
+    a.checked_add(b).ok_or_else(|| EngineError::math("add"))
+}
+
+/// Checked subtraction.
+#[track_caller]
+pub fn sub(a: u64, b: u64) -> EngineResult<u64> {
+    a.checked_sub(b).ok_or_else(|| EngineError::math("sub"))
+}
+
+/// `|a - b|`.
+pub fn abs_diff(a: u64, b: u64) -> u64 {
+    a.abs_diff(b)
+}
+
+/// `x * PPM / base` rounded up: how large `x` is relative to `base`, in ppm.
+/// Rounding up makes a deviation or confidence look (slightly) worse, never better.
+#[track_caller]
+pub fn ratio_ppm_ceil(x: u64, base: u64) -> EngineResult<u64> {
+    if base == 0 {
+        return Err(EngineError::math("ratio_ppm_ceil: div by zero"));
+    }
+    let q = (x as u128 * PPM as u128).div_ceil(base as u128);
+    Ok(u64::try_from(q).unwrap_or(u64::MAX))
+}
+
+/// `value * ppm / PPM` rounded up (a tolerance or floor derived from a price).
+#[track_caller]
+pub fn apply_ppm_ceil(value: u64, ppm: u64) -> EngineResult<u64> {
+    mul_div_ceil(value, ppm, PPM)
+}
+
+/// `value * ppm / PPM` rounded down.
+#[track_caller]
+pub fn apply_ppm_floor(value: u64, ppm: u64) -> EngineResult<u64> {
+    mul_div_floor(value, ppm, PPM)
+}
+
+/// Powers of ten that fit in `u128`, `10^0 ..= 10^38`.
+#[track_caller]
+pub fn pow10(exp: u32) -> EngineResult<u128> {
+    10u128
+        .checked_pow(exp)
+        .ok_or_else(|| EngineError::math("pow10"))
+}
+
+/// Rescales a non-negative `mantissa * 10^exponent` to [`PRICE_SCALE`], rounded down.
+/// Fails when the mantissa is negative or the result exceeds `u64`.
+#[track_caller]
+pub fn to_price_floor(mantissa: i128, exponent: i32) -> EngineResult<u64> {
+    rescale(mantissa, exponent, false)
+}
+
+/// Rescales a non-negative `mantissa * 10^exponent` to [`PRICE_SCALE`], rounded up
+/// (used for confidences, so uncertainty is never understated).
+#[track_caller]
+pub fn to_price_ceil(mantissa: i128, exponent: i32) -> EngineResult<u64> {
+    rescale(mantissa, exponent, true)
+}
+
+#[track_caller]
+fn rescale(mantissa: i128, exponent: i32, round_up: bool) -> EngineResult<u64> {
+    let m = u128::try_from(mantissa).map_err(|_| EngineError::math("rescale: negative"))?;
+    let shift = exponent
+        .checked_add(PRICE_DECIMALS)
+        .ok_or_else(|| EngineError::math("rescale: exponent"))?;
+    let scaled = if shift >= 0 {
+        m.checked_mul(pow10(shift as u32)?)
+            .ok_or_else(|| EngineError::math("rescale: mul"))?
+    } else {
+        let d = pow10(shift.unsigned_abs())?;
+        if round_up {
+            m.div_ceil(d)
+        } else {
+            m / d
+        }
+    };
+    u64::try_from(scaled).map_err(|_| EngineError::math("rescale: cast"))
+}
+
+/// Floor of the square root of `x` (integer Newton iteration; exact for every `u128`).
+pub fn isqrt_floor(x: u128) -> u128 {
+    if x < 2 {
+        return x;
+    }
+    let mut r = 1u128 << ((128 - x.leading_zeros()).div_ceil(2));
+    loop {
+        let next = (r + x / r) / 2;
+        if next >= r {
+            return r;
+        }
+        r = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mul_div_rounds_as_named() {
+        assert_eq!(mul_div_floor(10, 1, 3).unwrap(), 3);
+        assert_eq!(mul_div_ceil(10, 1, 3).unwrap(), 4);
+        assert_eq!(mul_div_ceil(9, 1, 3).unwrap(), 3);
+    }
+
+    #[test]
+    fn math_errors_say_where() {
+        let err = mul_div_floor(1, 1, 0).unwrap_err();
+        match err {
+            EngineError::Math { op, file, line } => {
+                assert!(op.contains("div by zero"));
+                assert!(file.ends_with("num.rs"));
+                assert!(line > 0);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(mul_div_floor(u64::MAX, u64::MAX, 1).is_err());
+    }
+
+    #[test]
+    fn rescale_between_exponents() {
+        // Pyth -8 -> 1e9: multiply by 10.
+        assert_eq!(to_price_floor(14_061_593_700, -8).unwrap(), 140_615_937_000);
+        // Switchboard 1e18 -> 1e9, rounding named.
+        assert_eq!(
+            to_price_floor(155_594_045_270_000_000_001, -18).unwrap(),
+            155_594_045_270
+        );
+        assert_eq!(
+            to_price_ceil(155_594_045_270_000_000_001, -18).unwrap(),
+            155_594_045_271
+        );
+        assert!(to_price_floor(-1, -8).is_err());
+        assert!(to_price_floor(1, 30).is_err());
+    }
+
+    #[test]
+    fn isqrt_is_floor() {
+        for x in 0u128..2000 {
+            let r = isqrt_floor(x);
+            assert!(r * r <= x && (r + 1) * (r + 1) > x, "{x}");
+        }
+        assert_eq!(isqrt_floor(u128::MAX), u64::MAX as u128);
+    }
+}

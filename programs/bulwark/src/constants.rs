@@ -1,0 +1,22 @@
+//! Seeds, versions and fixed limits shared with the SDK.
+
+use anchor_lang::prelude::*;
+
+/// Seed of the exchange singleton PDA.
+#[constant]
+pub const EXCHANGE_SEED: &[u8] = b"exchange";
+/// Seed of the collateral vault token account PDA (authority: the exchange PDA).
+#[constant]
+pub const VAULT_SEED: &[u8] = b"vault";
+/// Seed prefix of a market PDA: `[MARKET_SEED, index as u16 little-endian]`.
+#[constant]
+pub const MARKET_SEED: &[u8] = b"market";
+
+/// Layout version of the `Exchange` account.
+pub const EXCHANGE_VERSION: u8 = 1;
+/// Layout version of the `Market` account.
+pub const MARKET_VERSION: u8 = 1;
+
+/// Most oracle sources per market or for the collateral.
+#[constant]
+pub const MAX_ORACLE_SOURCES: u8 = 4;

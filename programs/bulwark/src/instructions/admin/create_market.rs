@@ -1,0 +1,136 @@
+//! `create_market`: governance lists a market with 1–4 oracle sources; every parameter is
+//! checked against the engine's bounds table; open-interest caps start at zero.
+
+use anchor_lang::prelude::*;
+use bulwark_engine::action::AgeLimits;
+use bulwark_engine::oracle::{validate_market_oracle, MarketOracleConfig, TwapConfig};
+
+use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated};
+use crate::constants::*;
+use crate::error::{engine_err, BulwarkError};
+use crate::events::MarketCreated;
+use crate::state::{Exchange, Market, OracleConfig, OracleSideArgs};
+
+/// Market-level oracle and age limits.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketRiskArgs {
+    pub max_twap_deviation_ppm: u32,
+    pub fallback_band_ppm: u32,
+    pub twap_window_secs: u32,
+    pub twap_max_step_ppm: u32,
+    pub max_age_for_increase_secs: u32,
+    pub fresh_slots: u32,
+    pub max_age_reduce_slots: u32,
+    pub max_age_liquidate_slots: u32,
+}
+
+impl MarketRiskArgs {
+    fn engine(&self) -> (MarketOracleConfig, AgeLimits) {
+        (
+            MarketOracleConfig {
+                max_twap_deviation_ppm: self.max_twap_deviation_ppm,
+                fallback_band_ppm: self.fallback_band_ppm,
+                twap: TwapConfig {
+                    window_secs: self.twap_window_secs,
+                    max_step_ppm: self.twap_max_step_ppm,
+                },
+            },
+            AgeLimits {
+                max_age_for_increase_secs: self.max_age_for_increase_secs,
+                fresh_slots: self.fresh_slots,
+                max_age_reduce_slots: self.max_age_reduce_slots,
+                max_age_liquidate_slots: self.max_age_liquidate_slots,
+            },
+        )
+    }
+}
+
+/// Arguments of `create_market`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CreateMarketArgs {
+    /// Must equal the exchange's market count (markets are numbered from 0).
+    pub index: u16,
+    /// Ticker, UTF-8, zero padded.
+    pub symbol: [u8; 16],
+    /// The asset's USD price sources and aggregation limits.
+    pub oracle: OracleSideArgs,
+    pub risk: MarketRiskArgs,
+}
+
+#[derive(Accounts)]
+#[instruction(args: CreateMarketArgs)]
+pub struct CreateMarket<'info> {
+    pub governance: Signer<'info>,
+
+    #[account(mut)]
+    pub payer: Signer<'info>,
+
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump, has_one = governance @ BulwarkError::NotGovernance)]
+    pub exchange: AccountLoader<'info, Exchange>,
+
+    /// CHECK: the market PDA for `args.index`, created by this instruction.
+    #[account(mut, seeds = [MARKET_SEED, &args.index.to_le_bytes()], bump)]
+    pub market: UncheckedAccount<'info>,
+
+    pub system_program: Program<'info, System>,
+}
+
+impl CreateMarket<'_> {
+    pub fn validate(&self, args: &CreateMarketArgs) -> Result<()> {
+        require_eq!(
+            args.index,
+            self.exchange.load()?.market_count,
+            BulwarkError::MarketIndexMismatch
+        );
+        require!(
+            is_uncreated(&self.market),
+            BulwarkError::AccountAlreadyInitialized
+        );
+        let (oracle, ages) = args.risk.engine();
+        validate_market_oracle(&oracle, &ages).map_err(engine_err)
+    }
+}
+
+#[access_control(ctx.accounts.validate(&args))]
+pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs) -> Result<()> {
+    let oracle = OracleConfig::from_args(&args.oracle)?;
+    let a = &ctx.accounts;
+    let seeds: &[&[u8]] = &[MARKET_SEED, &args.index.to_le_bytes(), &[ctx.bumps.market]];
+    create_pda_account(
+        &a.payer.to_account_info(),
+        &a.market,
+        Market::SPACE,
+        &crate::ID,
+        seeds,
+    )?;
+    let mut ex = a.exchange.load_mut()?;
+    ex.market_count = ex
+        .market_count
+        .checked_add(1)
+        .ok_or(BulwarkError::MathError)?;
+    let mut m = init_zero_copy::<Market>(&a.market)?;
+    m.version = MARKET_VERSION;
+    m.bump = ctx.bumps.market;
+    m.index = args.index;
+    m.symbol = args.symbol;
+    m.oracle = oracle;
+    let r = args.risk;
+    m.max_twap_deviation_ppm = r.max_twap_deviation_ppm;
+    m.fallback_band_ppm = r.fallback_band_ppm;
+    m.twap_window_secs = r.twap_window_secs;
+    m.twap_max_step_ppm = r.twap_max_step_ppm;
+    m.max_age_for_increase_secs = r.max_age_for_increase_secs;
+    m.fresh_slots = r.fresh_slots;
+    m.max_age_reduce_slots = r.max_age_reduce_slots;
+    m.max_age_liquidate_slots = r.max_age_liquidate_slots;
+    m.open_interest_cap_long = 0;
+    m.open_interest_cap_short = 0;
+    emit!(MarketCreated {
+        market: ctx.accounts.market.key(),
+        index: args.index,
+        symbol: args.symbol,
+        sources: oracle.num_sources,
+        min_quorum: oracle.min_quorum,
+    });
+    Ok(())
+}

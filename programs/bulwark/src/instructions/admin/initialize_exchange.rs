@@ -1,0 +1,140 @@
+//! `initialize_exchange`: creates the exchange singleton and the collateral vault. Only the
+//! program's upgrade authority (read from its ProgramData account) may call it, once.
+
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::bpf_loader_upgradeable;
+use anchor_spl::token::{initialize_account3, InitializeAccount3, Mint, Token, TokenAccount};
+
+use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated};
+use crate::constants::*;
+use crate::error::BulwarkError;
+use crate::events::ExchangeInitialized;
+use crate::state::{Exchange, OracleConfig, OracleSideArgs};
+
+/// Arguments of `initialize_exchange`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct InitializeExchangeArgs {
+    /// Signer of parameter changes (hand to the DAO).
+    pub governance: Pubkey,
+    /// Key that may only tighten.
+    pub guardian: Pubkey,
+    /// The collateral's own USD price sources (e.g. USDC/USD).
+    pub collateral_oracle: OracleSideArgs,
+}
+
+#[derive(Accounts)]
+pub struct InitializeExchange<'info> {
+    /// The program's upgrade authority; pays for the accounts.
+    #[account(mut)]
+    pub authority: Signer<'info>,
+
+    /// The program's ProgramData (PDA of the program id under the upgradeable loader).
+    #[account(
+        seeds = [crate::ID.as_ref()],
+        bump,
+        seeds::program = bpf_loader_upgradeable::ID,
+        constraint = program_data.upgrade_authority_address == Some(authority.key()) @ BulwarkError::NotUpgradeAuthority,
+    )]
+    pub program_data: Account<'info, ProgramData>,
+
+    /// CHECK: the exchange PDA, created by this instruction (must not exist yet).
+    #[account(mut, seeds = [EXCHANGE_SEED], bump)]
+    pub exchange: UncheckedAccount<'info>,
+
+    /// CHECK: must be owned by the classic SPL Token program and hold an initialized mint
+    /// (checked in `validate`, so a Token-2022 mint gets its own error).
+    pub collateral_mint: UncheckedAccount<'info>,
+
+    /// CHECK: the vault PDA, created here as a token account of `collateral_mint` owned by
+    /// the exchange PDA.
+    #[account(mut, seeds = [VAULT_SEED], bump)]
+    pub vault: UncheckedAccount<'info>,
+
+    pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
+}
+
+impl InitializeExchange<'_> {
+    /// Once only; a classic SPL Token mint; real role keys. The collateral oracle is checked
+    /// against the bounds table in `OracleConfig::from_args`.
+    pub fn validate(&self, args: &InitializeExchangeArgs) -> Result<()> {
+        require!(
+            is_uncreated(&self.exchange),
+            BulwarkError::AccountAlreadyInitialized
+        );
+        require!(
+            is_uncreated(&self.vault),
+            BulwarkError::AccountAlreadyInitialized
+        );
+        require_keys_eq!(
+            *self.collateral_mint.owner,
+            Token::id(),
+            BulwarkError::CollateralMintNotClassicToken
+        );
+        let data = self.collateral_mint.try_borrow_data()?;
+        let mint = Mint::try_deserialize(&mut &data[..])
+            .map_err(|_| BulwarkError::InvalidCollateralMint)?;
+        require!(mint.is_initialized, BulwarkError::InvalidCollateralMint);
+        require!(
+            args.governance != Pubkey::default(),
+            BulwarkError::InvalidRoleKey
+        );
+        require!(
+            args.guardian != Pubkey::default(),
+            BulwarkError::InvalidRoleKey
+        );
+        Ok(())
+    }
+}
+
+#[access_control(ctx.accounts.validate(&args))]
+pub fn initialize_exchange_handler(
+    ctx: Context<InitializeExchange>,
+    args: InitializeExchangeArgs,
+) -> Result<()> {
+    let collateral_oracle = OracleConfig::from_args(&args.collateral_oracle)?;
+    let a = &ctx.accounts;
+    let decimals = Mint::try_deserialize(&mut &a.collateral_mint.try_borrow_data()?[..])?.decimals;
+    let payer = a.authority.to_account_info();
+
+    create_pda_account(
+        &payer,
+        &a.exchange,
+        Exchange::SPACE,
+        &crate::ID,
+        &[EXCHANGE_SEED, &[ctx.bumps.exchange]],
+    )?;
+    create_pda_account(
+        &payer,
+        &a.vault,
+        TokenAccount::LEN,
+        &Token::id(),
+        &[VAULT_SEED, &[ctx.bumps.vault]],
+    )?;
+    let accounts = InitializeAccount3 {
+        account: a.vault.to_account_info(),
+        mint: a.collateral_mint.to_account_info(),
+        authority: a.exchange.to_account_info(),
+    };
+    initialize_account3(CpiContext::new(Token::id(), accounts))?;
+
+    let mut ex = init_zero_copy::<Exchange>(&a.exchange)?;
+    ex.version = EXCHANGE_VERSION;
+    ex.bump = ctx.bumps.exchange;
+    ex.vault_bump = ctx.bumps.vault;
+    ex.collateral_decimals = decimals;
+    ex.governance = args.governance;
+    ex.guardian = args.guardian;
+    ex.collateral_mint = a.collateral_mint.key();
+    ex.vault = a.vault.key();
+    ex.collateral_oracle = collateral_oracle;
+    emit!(ExchangeInitialized {
+        exchange: a.exchange.key(),
+        governance: ex.governance,
+        guardian: ex.guardian,
+        collateral_mint: ex.collateral_mint,
+        vault: ex.vault,
+        collateral_sources: collateral_oracle.num_sources,
+    });
+    Ok(())
+}

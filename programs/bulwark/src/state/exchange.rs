@@ -1,0 +1,38 @@
+//! The exchange singleton.
+
+use anchor_lang::prelude::*;
+
+use super::OracleConfig;
+
+/// Global configuration and roles (PDA `[EXCHANGE_SEED]`). Roles live here, never in code.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct Exchange {
+    pub version: u8,
+    pub bump: u8,
+    pub vault_bump: u8,
+    /// 0 Active (pause bookkeeping arrives with the breakers).
+    pub status: u8,
+    pub collateral_decimals: u8,
+    pub _padding0: u8,
+    /// Markets listed so far; the next market's index.
+    pub market_count: u16,
+    /// Signer of parameter changes (a DAO).
+    pub governance: Pubkey,
+    /// Key that may only tighten.
+    pub guardian: Pubkey,
+    /// Classic SPL Token mint of the collateral.
+    pub collateral_mint: Pubkey,
+    /// Vault token account (PDA `[VAULT_SEED]`, authority: this account).
+    pub vault: Pubkey,
+    /// The collateral's own oracle sources (its USD price).
+    pub collateral_oracle: OracleConfig,
+    pub reserved: [u8; 1024],
+}
+const _: () = assert!(core::mem::size_of::<Exchange>() == 1736);
+const _: () = assert!(core::mem::size_of::<Exchange>() % 8 == 0);
+
+impl Exchange {
+    /// Account size including Anchor's discriminator.
+    pub const SPACE: usize = 8 + core::mem::size_of::<Exchange>();
+}

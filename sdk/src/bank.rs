@@ -1,0 +1,238 @@
+// solana-program-test 3.x flags its whole API as headed for "agave-unstable-api"; we pin 3.1.
+#![allow(deprecated)]
+
+//! The in-process bank: the real program, run natively inside `solana-program-test`, with
+//! controllable slot and clock. Tests and `bulwark demo` use it; no validator is involved.
+//! (Native execution reports no compute units.)
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::bpf_loader_upgradeable;
+use anchor_lang::solana_program::instruction::Instruction;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_sdk::account::{Account, AccountSharedData};
+use solana_sdk::clock::Clock;
+use solana_sdk::program_pack::Pack;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::{Transaction, TransactionError};
+use solana_system_interface::instruction as system_instruction;
+
+use crate::{accounts, pda};
+
+/// Runs Anchor's entry point as a native builtin (the lifetime transmute `processor!` needs).
+fn process_instruction(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    bulwark::entry(program_id, accounts, data)
+}
+
+/// A running bank with the Bulwark program and an injected ProgramData account whose upgrade
+/// authority is `upgrade_authority` (the native program has no ProgramData of its own).
+pub struct Bank {
+    pub ctx: ProgramTestContext,
+    pub upgrade_authority: Keypair,
+    nonce: u32,
+}
+
+/// ProgramData account bytes: `UpgradeableLoaderState::ProgramData { slot, authority }`.
+pub fn program_data_bytes(upgrade_authority: Option<Pubkey>) -> Vec<u8> {
+    let mut data = Vec::with_capacity(45);
+    data.extend_from_slice(&3u32.to_le_bytes());
+    data.extend_from_slice(&0u64.to_le_bytes());
+    match upgrade_authority {
+        Some(k) => {
+            data.push(1);
+            data.extend_from_slice(k.as_ref());
+        }
+        None => data.push(0),
+    }
+    data
+}
+
+impl Bank {
+    /// Boots the bank at slot 1 with `unix_timestamp` on the clock.
+    pub async fn start(unix_timestamp: i64) -> Bank {
+        let upgrade_authority = Keypair::new();
+        let mut pt = ProgramTest::new("bulwark", bulwark::ID, processor!(process_instruction));
+        pt.prefer_bpf(false);
+        pt.add_account(
+            pda::program_data(),
+            Account {
+                lamports: 1_000_000_000,
+                data: program_data_bytes(Some(upgrade_authority.pubkey())),
+                owner: bpf_loader_upgradeable::ID,
+                executable: false,
+                rent_epoch: 0,
+            },
+        );
+        pt.add_account(
+            upgrade_authority.pubkey(),
+            Account {
+                lamports: 100_000_000_000,
+                ..Account::default()
+            },
+        );
+        let ctx = pt.start_with_context().await;
+        let mut bank = Bank {
+            ctx,
+            upgrade_authority,
+            nonce: 0,
+        };
+        bank.set_clock(2, unix_timestamp).await;
+        bank
+    }
+
+    /// The fee payer.
+    pub fn payer(&self) -> Keypair {
+        self.ctx.payer.insecure_clone()
+    }
+
+    /// Current clock.
+    pub async fn clock(&mut self) -> Clock {
+        self.ctx
+            .banks_client
+            .get_sysvar::<Clock>()
+            .await
+            .expect("clock")
+    }
+
+    /// Moves to `slot` (forward only; same slot keeps it) and sets the clock's unix time.
+    pub async fn set_clock(&mut self, slot: u64, unix_timestamp: i64) {
+        let current = self.clock().await;
+        if slot > current.slot {
+            self.ctx.warp_to_slot(slot).expect("warp");
+        }
+        let mut clock = self.clock().await;
+        clock.unix_timestamp = unix_timestamp;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Advances by `slots` and `secs`.
+    pub async fn advance(&mut self, slots: u64, secs: i64) {
+        let c = self.clock().await;
+        self.set_clock(c.slot + slots, c.unix_timestamp + secs)
+            .await;
+    }
+
+    /// Sends one transaction: `ixs` paid by the payer and signed by `signers` too. A compute
+    /// unit limit instruction with a per-bank counter keeps otherwise identical transactions
+    /// in one slot distinct.
+    pub async fn send(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), BanksClientError> {
+        self.nonce += 1;
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(
+            1_400_000 - self.nonce,
+        )];
+        all.extend_from_slice(ixs);
+        let payer = self.payer();
+        let mut keys: Vec<&Keypair> = vec![&payer];
+        keys.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|k| k.pubkey() != payer.pubkey()),
+        );
+        let blockhash = self.ctx.last_blockhash;
+        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Transfers `lamports` from the payer to `to`.
+    pub async fn fund(&mut self, to: &Pubkey, lamports: u64) {
+        let payer = self.payer();
+        self.send(
+            &[system_instruction::transfer(&payer.pubkey(), to, lamports)],
+            &[],
+        )
+        .await
+        .expect("fund");
+    }
+
+    /// Writes an account directly (oracle feeds, test fixtures).
+    pub fn set_account(&mut self, key: &Pubkey, owner: &Pubkey, data: Vec<u8>) {
+        let mut acc = AccountSharedData::new(1_000_000_000, data.len(), owner);
+        acc.set_data_from_slice(&data);
+        self.ctx.set_account(key, &acc);
+    }
+
+    /// Reads an account.
+    pub async fn account(&mut self, key: &Pubkey) -> Option<Account> {
+        self.ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .expect("banks client")
+    }
+
+    /// The decoded `Market` at `index`.
+    pub async fn market(&mut self, index: u16) -> bulwark::state::Market {
+        let acc = self
+            .account(&pda::market(index).0)
+            .await
+            .expect("market exists");
+        accounts::market(&acc.data).expect("market decodes")
+    }
+
+    /// The decoded `Exchange`.
+    pub async fn exchange(&mut self) -> bulwark::state::Exchange {
+        let acc = self
+            .account(&pda::exchange().0)
+            .await
+            .expect("exchange exists");
+        accounts::exchange(&acc.data).expect("exchange decodes")
+    }
+
+    /// Creates a mint owned by `token_program` (classic SPL Token or Token-2022).
+    pub async fn create_mint(&mut self, decimals: u8, token_program: &Pubkey) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.payer();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let space = anchor_spl::token::spl_token::state::Mint::LEN;
+        let init = if *token_program == anchor_spl::token_2022::ID {
+            anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2(
+                token_program,
+                &mint.pubkey(),
+                &payer.pubkey(),
+                None,
+                decimals,
+            )
+        } else {
+            anchor_spl::token::spl_token::instruction::initialize_mint2(
+                token_program,
+                &mint.pubkey(),
+                &payer.pubkey(),
+                None,
+                decimals,
+            )
+        }
+        .expect("mint instruction");
+        let ixs = [
+            system_instruction::create_account(
+                &payer.pubkey(),
+                &mint.pubkey(),
+                rent.minimum_balance(space),
+                space as u64,
+                token_program,
+            ),
+            init,
+        ];
+        self.send(&ixs, &[&mint]).await.expect("create mint");
+        mint.pubkey()
+    }
+}
+
+/// The transaction error of a failed send, if it was one.
+pub fn tx_error(e: &BanksClientError) -> Option<TransactionError> {
+    match e {
+        BanksClientError::TransactionError(err) | BanksClientError::SimulationError { err, .. } => {
+            Some(err.clone())
+        }
+        _ => None,
+    }
+}

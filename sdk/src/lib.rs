@@ -1,0 +1,19 @@
+//! Bulwark SDK: PDAs, instruction builders, account decoders, oracle account encoders and
+//! (feature `bank`) the in-process bank that runs the real program for tests and the demo.
+//! Every formula comes from `bulwark-engine`; nothing here re-implements one.
+
+pub mod accounts;
+pub mod fixtures;
+pub mod ix;
+pub mod oracle_accounts;
+pub mod params;
+pub mod pda;
+
+#[cfg(feature = "bank")]
+pub mod bank;
+#[cfg(feature = "bank")]
+pub mod world;
+
+pub use anchor_lang::prelude::Pubkey;
+pub use bulwark;
+pub use bulwark_engine as engine;

@@ -1,0 +1,95 @@
+//! Default configuration builders (oracle sources, aggregation and risk limits) used by the
+//! demo, the tests and deployment files. Values are configuration, checked by the program
+//! against the engine's bounds table; no formula lives here.
+
+use anchor_lang::prelude::Pubkey;
+use bulwark::instructions::MarketRiskArgs;
+use bulwark::oracle::OracleKind;
+use bulwark::state::{OracleSideArgs, OracleSourceArgs};
+
+/// Provider tag of Pyth feeds.
+pub const PROVIDER_PYTH: u8 = 0;
+/// Provider tag of Switchboard feeds.
+pub const PROVIDER_SWITCHBOARD: u8 = 1;
+/// Provider tag of Chainlink feeds.
+pub const PROVIDER_CHAINLINK: u8 = 2;
+
+/// A source with the default limits of its kind: 60 s / 150 slots of staleness (Chainlink,
+/// which publishes on a heartbeat, 120 s / 300 slots), confidence at most 2% of price, a
+/// floor of 0.01% (Chainlink, which reports none: 0.1%).
+pub fn source(
+    kind: OracleKind,
+    provider: u8,
+    account: Pubkey,
+    owner_program: Pubkey,
+    feed_id: [u8; 32],
+) -> OracleSourceArgs {
+    let chainlink = kind == OracleKind::Chainlink;
+    OracleSourceArgs {
+        kind: kind as u8,
+        provider,
+        account,
+        owner_program,
+        feed_id,
+        max_staleness_secs: if chainlink { 120 } else { 60 },
+        max_staleness_slots: if chainlink { 300 } else { 150 },
+        max_conf_ppm: 20_000,
+        conf_floor_ppm: if chainlink { 1_000 } else { 100 },
+    }
+}
+
+/// An asset side: outliers beyond 5% dropped, survivors must agree within 2%, aggregate
+/// confidence at most 2%, 5 s of clock tolerance.
+pub fn asset_side(sources: Vec<OracleSourceArgs>, min_quorum: u8) -> OracleSideArgs {
+    OracleSideArgs {
+        sources,
+        min_quorum,
+        max_deviation_ppm: 50_000,
+        max_divergence_ppm: 20_000,
+        max_aggregate_conf_ppm: 20_000,
+        future_tolerance_secs: 5,
+    }
+}
+
+/// A stablecoin collateral side: outliers beyond 2% dropped, survivors within 1%.
+pub fn collateral_side(sources: Vec<OracleSourceArgs>, min_quorum: u8) -> OracleSideArgs {
+    OracleSideArgs {
+        sources,
+        min_quorum,
+        max_deviation_ppm: 20_000,
+        max_divergence_ppm: 10_000,
+        max_aggregate_conf_ppm: 10_000,
+        future_tolerance_secs: 5,
+    }
+}
+
+/// Market risk limits: TooVolatile beyond 15% from the TWAP; divergence fallback band 3%;
+/// 10-minute TWAP with samples clamped to 2%; increases need sources within 10 s; stale after
+/// 25 slots; reductions accept 1500 slots, liquidations 150.
+pub fn market_risk() -> MarketRiskArgs {
+    MarketRiskArgs {
+        max_twap_deviation_ppm: 150_000,
+        fallback_band_ppm: 30_000,
+        twap_window_secs: 600,
+        twap_max_step_ppm: 20_000,
+        max_age_for_increase_secs: 10,
+        fresh_slots: 25,
+        max_age_reduce_slots: 1_500,
+        max_age_liquidate_slots: 150,
+    }
+}
+
+/// A ticker as the fixed 16-byte field (truncated, zero padded).
+pub fn symbol(s: &str) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let n = s.len().min(16);
+    out[..n].copy_from_slice(&s.as_bytes()[..n]);
+    out
+}
+
+/// The ticker as text.
+pub fn symbol_str(s: &[u8; 16]) -> String {
+    String::from_utf8_lossy(s)
+        .trim_end_matches('\0')
+        .to_string()
+}

@@ -1,0 +1,25 @@
+//! Program-derived addresses, from the program's own seed constants.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::bpf_loader_upgradeable;
+use bulwark::constants::{EXCHANGE_SEED, MARKET_SEED, VAULT_SEED};
+
+/// The exchange singleton.
+pub fn exchange() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[EXCHANGE_SEED], &bulwark::ID)
+}
+
+/// The collateral vault token account.
+pub fn vault() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[VAULT_SEED], &bulwark::ID)
+}
+
+/// Market number `index`.
+pub fn market(index: u16) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[MARKET_SEED, &index.to_le_bytes()], &bulwark::ID)
+}
+
+/// The program's ProgramData account under the upgradeable loader.
+pub fn program_data() -> Pubkey {
+    Pubkey::find_program_address(&[bulwark::ID.as_ref()], &bpf_loader_upgradeable::ID).0
+}

@@ -1,0 +1,312 @@
+#![allow(deprecated)] // solana-program-test 3.x flags its API as headed for agave-unstable-api.
+
+//! A ready-made world in the in-process bank: an exchange with USDC collateral priced by Pyth
+//! and Chainlink, and a SOL-PERP market priced by Pyth, Switchboard and Chainlink, with feeds
+//! in their real byte layouts. The demo and the tests build on it (one set of builders).
+
+use anchor_lang::prelude::Pubkey;
+use bulwark::instructions::{CreateMarketArgs, InitializeExchangeArgs};
+use bulwark::oracle::OracleKind;
+use bulwark::state::OracleSourceArgs;
+use solana_program_test::BanksClientError;
+use solana_sdk::signature::{Keypair, Signer};
+
+use crate::bank::Bank;
+use crate::oracle_accounts::*;
+use crate::params::*;
+use crate::{ix, pda};
+
+/// Pyth SOL/USD feed id (mainnet).
+pub const PYTH_SOL_FEED: [u8; 32] =
+    hex32("ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d");
+/// Pyth USDC/USD feed id (mainnet).
+pub const PYTH_USDC_FEED: [u8; 32] =
+    hex32("eaa020c61cc479712813461ce153894a96a6c00b21ed0cfc2798d1f9a9e9c94a");
+/// Switchboard SOL/USD feed hash (from the real account in the fixtures).
+pub const SWITCHBOARD_SOL_FEED: [u8; 32] =
+    hex32("4c935636f2523f6aeeb6dc7b7dab0e86a13ff2c794f7895fc78851d69fdb593b");
+
+const fn hex32(s: &str) -> [u8; 32] {
+    let b = s.as_bytes();
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = (nibble(b[2 * i]) << 4) | nibble(b[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+const fn nibble(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => panic!("not hex"),
+    }
+}
+
+/// The world's oracle feeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Feed {
+    PythSol,
+    SwitchboardSol,
+    ChainlinkSol,
+    PythUsdc,
+    ChainlinkUsdc,
+}
+
+impl Feed {
+    /// Every feed, SOL first (market order), then USDC (collateral order).
+    pub const ALL: [Feed; 5] = [
+        Feed::PythSol,
+        Feed::SwitchboardSol,
+        Feed::ChainlinkSol,
+        Feed::PythUsdc,
+        Feed::ChainlinkUsdc,
+    ];
+
+    /// Short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Feed::PythSol => "pyth SOL/USD",
+            Feed::SwitchboardSol => "switchboard SOL/USD",
+            Feed::ChainlinkSol => "chainlink SOL/USD",
+            Feed::PythUsdc => "pyth USDC/USD",
+            Feed::ChainlinkUsdc => "chainlink USDC/USD",
+        }
+    }
+
+    /// The program that owns this kind of account on mainnet.
+    pub fn owner(self) -> Pubkey {
+        match self {
+            Feed::PythSol | Feed::PythUsdc => PYTH_RECEIVER,
+            Feed::SwitchboardSol => SWITCHBOARD_ON_DEMAND,
+            Feed::ChainlinkSol | Feed::ChainlinkUsdc => CHAINLINK_STORE,
+        }
+    }
+}
+
+/// Accounts and keys of the world.
+pub struct World {
+    pub bank: Bank,
+    pub governance: Keypair,
+    pub guardian: Keypair,
+    pub collateral_mint: Pubkey,
+    feeds: [Pubkey; 5],
+    chainlink_rounds: [u32; 5],
+}
+
+/// Index of the SOL-PERP market.
+pub const SOL_PERP: u16 = 0;
+
+impl World {
+    /// A bank with a classic USDC mint (6 decimals) and feed addresses; no exchange yet.
+    pub async fn new() -> World {
+        let mut bank = Bank::start(1_720_000_000).await;
+        let collateral_mint = bank.create_mint(6, &anchor_spl::token::ID).await;
+        World {
+            bank,
+            governance: Keypair::new(),
+            guardian: Keypair::new(),
+            collateral_mint,
+            feeds: std::array::from_fn(|_| Pubkey::new_unique()),
+            chainlink_rounds: [1_000; 5],
+        }
+    }
+
+    /// `new`, then the exchange and SOL-PERP, with every feed published at SOL = $150,
+    /// USDC = $1 and one `update_risk` done.
+    pub async fn with_sol_market() -> World {
+        let mut w = World::new().await;
+        w.initialize_exchange().await.expect("initialize_exchange");
+        w.create_sol_market().await.expect("create_market");
+        w.publish_all(15_000_000_000, 100_000_000).await;
+        w.update_risk().await.expect("update_risk");
+        w
+    }
+
+    /// The account of `feed`.
+    pub fn feed(&self, feed: Feed) -> Pubkey {
+        self.feeds[feed as usize]
+    }
+
+    /// SOL-PERP's sources, in configured order.
+    pub fn sol_sources(&self) -> Vec<OracleSourceArgs> {
+        vec![
+            source(
+                OracleKind::PythPull,
+                PROVIDER_PYTH,
+                self.feed(Feed::PythSol),
+                PYTH_RECEIVER,
+                PYTH_SOL_FEED,
+            ),
+            source(
+                OracleKind::SwitchboardOnDemand,
+                PROVIDER_SWITCHBOARD,
+                self.feed(Feed::SwitchboardSol),
+                SWITCHBOARD_ON_DEMAND,
+                SWITCHBOARD_SOL_FEED,
+            ),
+            source(
+                OracleKind::Chainlink,
+                PROVIDER_CHAINLINK,
+                self.feed(Feed::ChainlinkSol),
+                CHAINLINK_STORE,
+                [0; 32],
+            ),
+        ]
+    }
+
+    /// The collateral's sources, in configured order.
+    pub fn usdc_sources(&self) -> Vec<OracleSourceArgs> {
+        vec![
+            source(
+                OracleKind::PythPull,
+                PROVIDER_PYTH,
+                self.feed(Feed::PythUsdc),
+                PYTH_RECEIVER,
+                PYTH_USDC_FEED,
+            ),
+            source(
+                OracleKind::Chainlink,
+                PROVIDER_CHAINLINK,
+                self.feed(Feed::ChainlinkUsdc),
+                CHAINLINK_STORE,
+                [0; 32],
+            ),
+        ]
+    }
+
+    /// Arguments of the standard `initialize_exchange` (USDC quorum 1 of Pyth + Chainlink).
+    pub fn exchange_args(&self) -> InitializeExchangeArgs {
+        InitializeExchangeArgs {
+            governance: self.governance.pubkey(),
+            guardian: self.guardian.pubkey(),
+            collateral_oracle: collateral_side(self.usdc_sources(), 1),
+        }
+    }
+
+    /// Arguments of the standard SOL-PERP listing (quorum 2 of 3 providers).
+    pub fn sol_market_args(&self) -> CreateMarketArgs {
+        CreateMarketArgs {
+            index: SOL_PERP,
+            symbol: symbol("SOL-PERP"),
+            oracle: asset_side(self.sol_sources(), 2),
+            risk: market_risk(),
+        }
+    }
+
+    /// Sends `initialize_exchange` signed by the upgrade authority.
+    pub async fn initialize_exchange(&mut self) -> Result<(), BanksClientError> {
+        let args = self.exchange_args();
+        self.initialize_exchange_with(args).await
+    }
+
+    /// Sends `initialize_exchange` with `args`, signed by the upgrade authority.
+    pub async fn initialize_exchange_with(
+        &mut self,
+        args: InitializeExchangeArgs,
+    ) -> Result<(), BanksClientError> {
+        let auth = self.bank.upgrade_authority.insecure_clone();
+        let ix = ix::initialize_exchange(auth.pubkey(), self.collateral_mint, args);
+        self.bank.send(&[ix], &[&auth]).await
+    }
+
+    /// Lists SOL-PERP, signed by governance.
+    pub async fn create_sol_market(&mut self) -> Result<(), BanksClientError> {
+        let args = self.sol_market_args();
+        self.create_market_with(&self.governance.insecure_clone(), args)
+            .await
+    }
+
+    /// Sends `create_market` with `args`, signed by `signer` as governance.
+    pub async fn create_market_with(
+        &mut self,
+        signer: &Keypair,
+        args: CreateMarketArgs,
+    ) -> Result<(), BanksClientError> {
+        let payer = self.bank.payer();
+        let ix = ix::create_market(signer.pubkey(), payer.pubkey(), args);
+        self.bank.send(&[ix], &[signer]).await
+    }
+
+    /// `update_risk` for SOL-PERP with the configured oracle accounts.
+    pub async fn update_risk(&mut self) -> Result<(), BanksClientError> {
+        let ix = self.update_risk_ix();
+        self.bank.send(&[ix], &[]).await
+    }
+
+    /// The `update_risk` instruction with the configured oracle accounts, in order.
+    pub fn update_risk_ix(&self) -> anchor_lang::solana_program::instruction::Instruction {
+        let sol: Vec<Pubkey> = self.sol_sources().iter().map(|s| s.account).collect();
+        let usdc: Vec<Pubkey> = self.usdc_sources().iter().map(|s| s.account).collect();
+        ix::update_risk(SOL_PERP, &sol, &usdc)
+    }
+
+    /// Publishes `price_e8` (USD at 1e-8) on `feed` at the current slot and clock, with a
+    /// confidence of 0.05% (Pyth, Switchboard std-dev; Chainlink has none).
+    pub async fn publish(&mut self, feed: Feed, price_e8: i64) {
+        let clock = self.bank.clock().await;
+        self.publish_at(feed, price_e8, clock.unix_timestamp, clock.slot);
+    }
+
+    /// Publishes `price_e8` on `feed` as of `publish_time` and `slot`.
+    pub fn publish_at(&mut self, feed: Feed, price_e8: i64, publish_time: i64, slot: u64) {
+        let conf_e8 = (price_e8 / 2_000).max(1) as u64;
+        let data = match feed {
+            Feed::PythSol | Feed::PythUsdc => {
+                let id = if feed == Feed::PythSol {
+                    PYTH_SOL_FEED
+                } else {
+                    PYTH_USDC_FEED
+                };
+                encode_pyth(&pyth_update(id, price_e8, conf_e8, -8, publish_time, slot))
+            }
+            Feed::SwitchboardSol => {
+                let scale = 10_000_000_000i128; // 1e-8 -> 1e-18
+                encode_switchboard(&switchboard_feed(
+                    SWITCHBOARD_SOL_FEED,
+                    price_e8 as i128 * scale,
+                    conf_e8 as i128 * scale,
+                    3,
+                    slot,
+                    publish_time,
+                ))
+            }
+            Feed::ChainlinkSol | Feed::ChainlinkUsdc => {
+                self.chainlink_rounds[feed as usize] += 1;
+                let round = self.chainlink_rounds[feed as usize];
+                encode_chainlink(&chainlink_feed(
+                    8,
+                    price_e8 as i128,
+                    round,
+                    slot,
+                    publish_time as u32,
+                ))
+            }
+        };
+        self.set_feed_bytes(feed, feed.owner(), data);
+    }
+
+    /// Replaces `feed`'s account with `data` owned by `owner` (closed feeds, foreign formats).
+    pub fn set_feed_bytes(&mut self, feed: Feed, owner: Pubkey, data: Vec<u8>) {
+        let key = self.feed(feed);
+        self.bank.set_account(&key, &owner, data);
+    }
+
+    /// Publishes SOL at `sol_e8` on its three feeds and USDC at `usdc_e8` on both, now.
+    pub async fn publish_all(&mut self, sol_e8: i64, usdc_e8: i64) {
+        let clock = self.bank.clock().await;
+        for f in [Feed::PythSol, Feed::SwitchboardSol, Feed::ChainlinkSol] {
+            self.publish_at(f, sol_e8, clock.unix_timestamp, clock.slot);
+        }
+        for f in [Feed::PythUsdc, Feed::ChainlinkUsdc] {
+            self.publish_at(f, usdc_e8, clock.unix_timestamp, clock.slot);
+        }
+    }
+
+    /// Exchange PDA.
+    pub fn exchange_key(&self) -> Pubkey {
+        pda::exchange().0
+    }
+}

@@ -1,0 +1,63 @@
+#![allow(deprecated)] // solana-program-test 3.x flags its API as headed for agave-unstable-api.
+
+//! Test harness: helpers over the SDK's world and bank so each test reads as a specification.
+
+use anchor_lang::prelude::Pubkey;
+use solana_program_test::BanksClientError;
+use solana_sdk::instruction::InstructionError;
+use solana_sdk::transaction::TransactionError;
+
+pub use bulwark_sdk::bank::Bank;
+pub use bulwark_sdk::world::{Feed, World, SOL_PERP};
+
+/// The custom error code of a failed transaction, if it failed with one.
+pub fn custom_code(e: &BanksClientError) -> Option<u32> {
+    match bulwark_sdk::bank::tx_error(e)? {
+        TransactionError::InstructionError(_, InstructionError::Custom(code)) => Some(code),
+        _ => None,
+    }
+}
+
+/// Asserts that `result` failed with the program error `expected`.
+#[track_caller]
+pub fn assert_program_error<T: std::fmt::Debug>(
+    result: Result<T, BanksClientError>,
+    expected: bulwark::error::BulwarkError,
+) {
+    let code: u32 = expected.into();
+    match result {
+        Ok(v) => panic!("expected error {code} ({expected:?}), got success {v:?}"),
+        Err(e) => assert_eq!(
+            custom_code(&e),
+            Some(code),
+            "expected {expected:?} ({code}), got {e:?}"
+        ),
+    }
+}
+
+/// Snapshot of accounts' data and lamports, to prove a failed call changed nothing.
+pub struct Snapshot(Vec<(Pubkey, Option<(u64, Vec<u8>)>)>);
+
+impl Snapshot {
+    /// Records `keys` now.
+    pub async fn take(bank: &mut Bank, keys: &[Pubkey]) -> Snapshot {
+        let mut out = Vec::new();
+        for k in keys {
+            out.push((*k, bank.account(k).await.map(|a| (a.lamports, a.data))));
+        }
+        Snapshot(out)
+    }
+
+    /// Asserts every recorded account is as it was.
+    pub async fn assert_unchanged(&self, bank: &mut Bank) {
+        for (k, before) in &self.0 {
+            let now = bank.account(k).await.map(|a| (a.lamports, a.data));
+            assert!(now == *before, "account {k} changed");
+        }
+    }
+}
+
+/// 1e-8 USD per whole unit, the feeds' mantissa scale in the world.
+pub const USD: i64 = 100_000_000;
+/// 1e-9, the engine's price scale.
+pub const PRICE: u64 = bulwark_engine::num::PRICE_SCALE;

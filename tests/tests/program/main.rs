@@ -1,0 +1,7 @@
+//! The real Bulwark program in an in-process bank, one module per feature.
+
+mod create_market;
+mod initialize_exchange;
+mod oracle_fixtures;
+mod update_risk;
+mod update_risk_accounts;

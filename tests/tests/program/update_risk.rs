@@ -1,0 +1,484 @@
+//! `update_risk`: the median over Pyth, Switchboard and Chainlink accounts in their real
+//! layouts, per-reading validity, divergence fallback, collateral units, and what each
+//! successful call changes and leaves alone.
+
+use bulwark::oracle::pyth::VerificationLevel;
+use bulwark::state::SourceStatus;
+use bulwark_engine::action::{price_for_action, Action, Refusal};
+use bulwark_engine::oracle::{ReadingFault, Validity};
+use bulwark_sdk::oracle_accounts::{encode_pyth, pyth_update};
+use bulwark_sdk::pda;
+use bulwark_sdk::world::{PYTH_SOL_FEED, PYTH_USDC_FEED};
+use bulwark_tests::*;
+
+const NEW: u8 = SourceStatus::New as u8;
+const INVALID: u8 = SourceStatus::Invalid as u8;
+
+/// Moves the clock by `secs` (2.5 slots a second) and publishes SOL on the given feeds and
+/// USDC = $1 on both collateral feeds.
+async fn step(w: &mut World, secs: i64, sol: &[(Feed, i64)]) {
+    w.bank.advance(secs as u64 * 5 / 2, secs).await;
+    for (f, p) in sol {
+        w.publish(*f, *p).await;
+    }
+    w.publish(Feed::PythUsdc, USD).await;
+    w.publish(Feed::ChainlinkUsdc, USD).await;
+}
+
+fn fault(m: &bulwark::state::Market, i: usize) -> Option<ReadingFault> {
+    ReadingFault::from_u8(m.source_states[i].fault)
+}
+
+#[tokio::test]
+async fn three_agreeing_providers_make_a_valid_price_and_only_the_aggregate_changes() {
+    let mut w = World::new().await;
+    w.initialize_exchange().await.unwrap();
+    w.create_sol_market().await.unwrap();
+    let ex_before = Snapshot::take(&mut w.bank, &[pda::exchange().0]).await;
+    let before = w.bank.market(SOL_PERP).await;
+    w.publish(Feed::PythSol, 150 * USD).await;
+    w.publish(Feed::SwitchboardSol, 151 * USD).await;
+    w.publish(Feed::ChainlinkSol, 149 * USD).await;
+    w.publish(Feed::PythUsdc, USD).await;
+    w.publish(Feed::ChainlinkUsdc, USD).await;
+    w.update_risk().await.unwrap();
+
+    let clock = w.bank.clock().await;
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(m.price, 150 * PRICE);
+    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+    assert_eq!(m.asset_price_usd, 150 * PRICE);
+    assert_eq!(m.collateral_price_usd, PRICE);
+    // Confidence: the largest distance from the median ($1) beats the median reading's own
+    // ($0.075); the collateral's confidence is the larger of its two middle readings', Chainlink's
+    // 0.1% floor ($0.001), which adds 150 * $0.001 = $0.15 in collateral units.
+    assert_eq!(m.conf, PRICE + 150_000_000);
+    assert_eq!(
+        m.twap_price, m.price,
+        "the first sample initialises the TWAP"
+    );
+    assert_eq!(m.reduce_price, m.price);
+    assert_eq!(m.aggregate_slot, clock.slot);
+    assert_eq!(m.aggregate_time, clock.unix_timestamp);
+    assert_eq!(m.oldest_publish_time, clock.unix_timestamp);
+    assert_eq!((m.asset_survivors, m.collateral_survivors), (0b111, 0b11));
+    for i in 0..3 {
+        assert_eq!(m.source_states[i].status, NEW);
+        assert_eq!(m.source_states[i].last_publish_time, clock.unix_timestamp);
+    }
+    for i in 0..2 {
+        assert_eq!(m.collateral_source_states[i].status, NEW);
+    }
+    assert_eq!(
+        m.source_states[3], before.source_states[3],
+        "unused source slots untouched"
+    );
+    // What must not change: configuration, parameters, caps, the exchange.
+    assert_eq!(m.oracle, before.oracle);
+    assert_eq!(
+        (m.index, m.bump, m.symbol, m.version, m.status),
+        (
+            before.index,
+            before.bump,
+            before.symbol,
+            before.version,
+            before.status
+        )
+    );
+    assert_eq!(m.age_limits(), before.age_limits());
+    assert_eq!(m.oracle_limits(), before.oracle_limits());
+    assert_eq!(
+        (m.open_interest_cap_long, m.open_interest_cap_short),
+        (0, 0)
+    );
+    assert_eq!(m.reserved, before.reserved);
+    ex_before.assert_unchanged(&mut w.bank).await;
+    assert_eq!(
+        price_for_action(
+            Action::IncreaseRisk,
+            &m.stored_price(),
+            clock.slot,
+            clock.unix_timestamp,
+            &m.age_limits()
+        ),
+        Ok(150 * PRICE)
+    );
+}
+
+#[tokio::test]
+async fn one_stale_source_is_dropped_and_the_other_two_still_make_quorum() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        61,
+        &[(Feed::PythSol, 152 * USD), (Feed::ChainlinkSol, 151 * USD)],
+    )
+    .await;
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(m.source_states[1].status, INVALID);
+    assert_eq!(fault(&m, 1), Some(ReadingFault::StaleTime));
+    assert_eq!(m.price, 151_500_000_000, "mean of the two survivors");
+    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+}
+
+#[tokio::test]
+async fn one_provider_manipulated_10x_is_dropped_and_the_median_holds() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[
+            (Feed::PythSol, 1_500 * USD),
+            (Feed::SwitchboardSol, 150 * USD + 20_000_000),
+            (Feed::ChainlinkSol, 150 * USD),
+        ],
+    )
+    .await;
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(
+        m.source_states[0].status, NEW,
+        "the reading itself is well formed"
+    );
+    assert_eq!(m.source_states[0].last_price, 1_500 * PRICE);
+    assert_eq!(m.asset_survivors, 0b110, "but it is dropped as an outlier");
+    assert_eq!(m.price, 150_100_000_000);
+    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+}
+
+#[tokio::test]
+async fn two_providers_diverging_stop_increases_and_reductions_price_from_the_twap_band() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[
+            (Feed::PythSol, 150 * USD),
+            (Feed::SwitchboardSol, 153 * USD),
+            (Feed::ChainlinkSol, 156 * USD),
+        ],
+    )
+    .await;
+    let twap_before = w.bank.market(SOL_PERP).await.twap();
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    let clock = w.bank.clock().await;
+    assert_eq!(Validity::from_u8(m.validity), Validity::Divergent);
+    assert_eq!(m.price, 153 * PRICE);
+    // TWAP 150 +- 3%: Pyth (150) and Switchboard (153) are inside, Chainlink (156) is not.
+    assert_eq!(m.reduce_price, 151_500_000_000);
+    assert_eq!(
+        m.twap(),
+        twap_before,
+        "divergent prices do not feed the TWAP"
+    );
+    let stored = m.stored_price();
+    let limits = m.age_limits();
+    assert_eq!(
+        price_for_action(
+            Action::IncreaseRisk,
+            &stored,
+            clock.slot,
+            clock.unix_timestamp,
+            &limits
+        ),
+        Err(Refusal::Validity(Validity::Divergent))
+    );
+    assert_eq!(
+        price_for_action(
+            Action::ReduceRisk,
+            &stored,
+            clock.slot,
+            clock.unix_timestamp,
+            &limits
+        ),
+        Ok(151_500_000_000)
+    );
+    assert_eq!(
+        price_for_action(
+            Action::Liquidate,
+            &stored,
+            clock.slot,
+            clock.unix_timestamp,
+            &limits
+        ),
+        Ok(151_500_000_000)
+    );
+    assert_eq!(
+        price_for_action(
+            Action::Deleverage,
+            &stored,
+            clock.slot,
+            clock.unix_timestamp,
+            &limits
+        ),
+        Err(Refusal::Validity(Validity::Divergent))
+    );
+}
+
+#[tokio::test]
+async fn a_partially_verified_pyth_update_is_an_invalid_reading() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[
+            (Feed::SwitchboardSol, 150 * USD),
+            (Feed::ChainlinkSol, 150 * USD),
+        ],
+    )
+    .await;
+    let clock = w.bank.clock().await;
+    let mut update = pyth_update(
+        PYTH_SOL_FEED,
+        150 * USD,
+        1_000,
+        -8,
+        clock.unix_timestamp,
+        clock.slot,
+    );
+    update.verification = VerificationLevel::Partial { num_signatures: 13 };
+    w.set_feed_bytes(Feed::PythSol, Feed::PythSol.owner(), encode_pyth(&update));
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(fault(&m, 0), Some(ReadingFault::PartialVerification));
+    assert_eq!(
+        Validity::from_u8(m.validity),
+        Validity::Valid,
+        "Switchboard and Chainlink make quorum"
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_older_publish_time_is_an_invalid_reading_and_the_guard_does_not_move_back() {
+    let mut w = World::with_sol_market().await;
+    let accepted = w.bank.market(SOL_PERP).await.source_states[0].last_publish_time;
+    step(
+        &mut w,
+        5,
+        &[
+            (Feed::SwitchboardSol, 150 * USD),
+            (Feed::ChainlinkSol, 150 * USD),
+        ],
+    )
+    .await;
+    let clock = w.bank.clock().await;
+    w.publish_at(Feed::PythSol, 140 * USD, accepted - 1, clock.slot);
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(fault(&m, 0), Some(ReadingFault::Replayed));
+    assert_eq!(m.source_states[0].last_publish_time, accepted);
+    assert_eq!(m.price, 150 * PRICE);
+}
+
+#[tokio::test]
+async fn a_publish_time_in_the_future_is_an_invalid_reading() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[
+            (Feed::SwitchboardSol, 150 * USD),
+            (Feed::ChainlinkSol, 150 * USD),
+        ],
+    )
+    .await;
+    let clock = w.bank.clock().await;
+    // Tolerance is 5 s: 5 s ahead passes, 6 s does not.
+    w.publish_at(
+        Feed::PythSol,
+        150 * USD,
+        clock.unix_timestamp + 6,
+        clock.slot,
+    );
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(fault(&m, 0), Some(ReadingFault::FromFuture));
+    step(&mut w, 1, &[(Feed::SwitchboardSol, 150 * USD)]).await;
+    let clock = w.bank.clock().await;
+    w.publish_at(
+        Feed::PythSol,
+        150 * USD,
+        clock.unix_timestamp + 5,
+        clock.slot,
+    );
+    w.update_risk().await.unwrap();
+    assert_eq!(w.bank.market(SOL_PERP).await.source_states[0].status, NEW);
+}
+
+#[tokio::test]
+async fn a_closed_feed_is_an_invalid_reading_while_the_others_still_aggregate() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[(Feed::PythSol, 150 * USD), (Feed::ChainlinkSol, 151 * USD)],
+    )
+    .await;
+    // Closing an account hands it to the system program with no data.
+    w.set_feed_bytes(
+        Feed::SwitchboardSol,
+        anchor_lang::system_program::ID,
+        vec![],
+    );
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(fault(&m, 1), Some(ReadingFault::WrongOwner));
+    assert_eq!(m.price, 150_500_000_000);
+    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+}
+
+#[tokio::test]
+async fn a_wrong_feed_id_is_an_invalid_reading() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[
+            (Feed::SwitchboardSol, 150 * USD),
+            (Feed::ChainlinkSol, 150 * USD),
+        ],
+    )
+    .await;
+    let clock = w.bank.clock().await;
+    // A real USDC update placed where SOL's is expected.
+    let usdc = pyth_update(
+        PYTH_USDC_FEED,
+        USD,
+        1_000,
+        -8,
+        clock.unix_timestamp,
+        clock.slot,
+    );
+    w.set_feed_bytes(Feed::PythSol, Feed::PythSol.owner(), encode_pyth(&usdc));
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(fault(&m, 0), Some(ReadingFault::WrongFeedId));
+    assert_eq!(m.price, 150 * PRICE);
+}
+
+#[tokio::test]
+async fn losing_two_of_three_providers_is_below_quorum_reductions_only() {
+    let mut w = World::with_sol_market().await;
+    step(&mut w, 61, &[(Feed::ChainlinkSol, 150 * USD)]).await;
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    let clock = w.bank.clock().await;
+    assert_eq!(
+        (fault(&m, 0), fault(&m, 1)),
+        (Some(ReadingFault::StaleTime), Some(ReadingFault::StaleTime))
+    );
+    assert_eq!(Validity::from_u8(m.validity), Validity::BelowQuorum);
+    let s = m.stored_price();
+    let l = m.age_limits();
+    assert_eq!(
+        price_for_action(
+            Action::IncreaseRisk,
+            &s,
+            clock.slot,
+            clock.unix_timestamp,
+            &l
+        ),
+        Err(Refusal::Validity(Validity::BelowQuorum))
+    );
+    assert_eq!(
+        price_for_action(Action::ReduceRisk, &s, clock.slot, clock.unix_timestamp, &l),
+        Ok(150 * PRICE)
+    );
+}
+
+#[tokio::test]
+async fn a_collateral_depeg_changes_the_price_in_collateral_units() {
+    let mut w = World::with_sol_market().await;
+    w.bank.advance(5, 2).await;
+    for f in [Feed::PythSol, Feed::SwitchboardSol, Feed::ChainlinkSol] {
+        w.publish(f, 150 * USD).await;
+    }
+    w.publish(Feed::PythUsdc, 90_000_000).await;
+    w.publish(Feed::ChainlinkUsdc, 90_000_000).await;
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(m.asset_price_usd, 150 * PRICE);
+    assert_eq!(m.collateral_price_usd, 900_000_000);
+    // 150 / 0.9 = 166.666666666..., rounded down at 1e-9.
+    assert_eq!(m.price, 166_666_666_666);
+    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+}
+
+#[tokio::test]
+async fn losing_every_collateral_source_leaves_no_price() {
+    let mut w = World::with_sol_market().await;
+    w.bank.advance(5, 2).await;
+    for f in [Feed::PythSol, Feed::SwitchboardSol, Feed::ChainlinkSol] {
+        w.publish(f, 150 * USD).await;
+    }
+    w.set_feed_bytes(Feed::PythUsdc, anchor_lang::system_program::ID, vec![]);
+    w.set_feed_bytes(Feed::ChainlinkUsdc, anchor_lang::system_program::ID, vec![]);
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(Validity::from_u8(m.validity), Validity::NoPrice);
+    let clock = w.bank.clock().await;
+    for a in Action::ALL {
+        assert_eq!(
+            price_for_action(
+                a,
+                &m.stored_price(),
+                clock.slot,
+                clock.unix_timestamp,
+                &m.age_limits()
+            ),
+            Err(Refusal::Validity(Validity::NoPrice))
+        );
+    }
+}
+
+#[tokio::test]
+async fn when_no_source_has_anything_new_update_risk_changes_nothing() {
+    let mut w = World::with_sol_market().await;
+    w.bank.advance(3, 1).await;
+    let before = Snapshot::take(&mut w.bank, &[pda::market(SOL_PERP).0, pda::exchange().0]).await;
+    w.update_risk().await.unwrap();
+    before.assert_unchanged(&mut w.bank).await;
+    // The stored aggregate is now a slot old: no increase on it.
+    let m = w.bank.market(SOL_PERP).await;
+    let clock = w.bank.clock().await;
+    assert_eq!(
+        price_for_action(
+            Action::IncreaseRisk,
+            &m.stored_price(),
+            clock.slot,
+            clock.unix_timestamp,
+            &m.age_limits()
+        ),
+        Err(Refusal::NotRefreshedThisSlot)
+    );
+}
+
+#[tokio::test]
+async fn the_twap_moves_at_most_once_per_slot() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        10,
+        &[
+            (Feed::PythSol, 151 * USD),
+            (Feed::SwitchboardSol, 151 * USD),
+            (Feed::ChainlinkSol, 151 * USD),
+        ],
+    )
+    .await;
+    w.update_risk().await.unwrap();
+    let first = w.bank.market(SOL_PERP).await;
+    // 10 s of a 600 s window towards 151: 150 + 1 * 10 / 600.
+    assert_eq!(first.twap_price, 150 * PRICE + PRICE / 60);
+    // Same slot, newer publish times: the aggregate moves, the TWAP does not.
+    w.bank.advance(0, 1).await;
+    for f in [Feed::PythSol, Feed::SwitchboardSol, Feed::ChainlinkSol] {
+        w.publish(f, 152 * USD).await;
+    }
+    w.update_risk().await.unwrap();
+    let second = w.bank.market(SOL_PERP).await;
+    assert_eq!(second.price, 152 * PRICE);
+    assert_eq!(second.twap(), first.twap());
+}
