@@ -61,3 +61,19 @@ impl Snapshot {
 pub const USD: i64 = 100_000_000;
 /// 1e-9, the engine's price scale.
 pub const PRICE: u64 = bulwark_engine::num::PRICE_SCALE;
+
+/// What `action` may do on SOL-PERP's stored aggregate right now (the engine's table).
+pub async fn allowed(
+    w: &mut World,
+    action: bulwark_engine::action::Action,
+) -> Result<u64, bulwark_engine::action::Refusal> {
+    let m = w.bank.market(SOL_PERP).await;
+    let clock = w.bank.clock().await;
+    bulwark_engine::action::price_for_action(
+        action,
+        &m.stored_price(),
+        clock.slot,
+        clock.unix_timestamp,
+        &m.age_limits(),
+    )
+}

@@ -11,7 +11,18 @@ use solana_sdk::signature::{Keypair, Signer};
 #[tokio::test]
 async fn the_upgrade_authority_creates_the_exchange_and_its_vault() {
     let mut w = World::new().await;
+    let mint_before = Snapshot::take(&mut w.bank, &[w.collateral_mint, pda::program_data()]).await;
+    let authority = w.bank.upgrade_authority.pubkey();
+    let lamports_before = w.bank.account(&authority).await.unwrap().lamports;
     w.initialize_exchange().await.unwrap();
+    mint_before.assert_unchanged(&mut w.bank).await;
+    let rent = w.bank.account(&pda::exchange().0).await.unwrap().lamports
+        + w.bank.account(&pda::vault().0).await.unwrap().lamports;
+    assert_eq!(
+        w.bank.account(&authority).await.unwrap().lamports,
+        lamports_before - rent,
+        "the authority paid both accounts' rent"
+    );
 
     let ex = w.bank.exchange().await;
     assert_eq!(ex.version, 1);

@@ -4,7 +4,7 @@
 
 use bulwark::oracle::pyth::VerificationLevel;
 use bulwark::state::SourceStatus;
-use bulwark_engine::action::{price_for_action, Action, Refusal};
+use bulwark_engine::action::{Action, Refusal};
 use bulwark_engine::oracle::{ReadingFault, Validity};
 use bulwark_sdk::oracle_accounts::{encode_pyth, pyth_update};
 use bulwark_sdk::pda;
@@ -93,16 +93,7 @@ async fn three_agreeing_providers_make_a_valid_price_and_only_the_aggregate_chan
     );
     assert_eq!(m.reserved, before.reserved);
     ex_before.assert_unchanged(&mut w.bank).await;
-    assert_eq!(
-        price_for_action(
-            Action::IncreaseRisk,
-            &m.stored_price(),
-            clock.slot,
-            clock.unix_timestamp,
-            &m.age_limits()
-        ),
-        Ok(150 * PRICE)
-    );
+    assert_eq!(allowed(&mut w, Action::IncreaseRisk).await, Ok(150 * PRICE));
 }
 
 #[tokio::test]
@@ -163,7 +154,6 @@ async fn two_providers_diverging_stop_increases_and_reductions_price_from_the_tw
     let twap_before = w.bank.market(SOL_PERP).await.twap();
     w.update_risk().await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
-    let clock = w.bank.clock().await;
     assert_eq!(Validity::from_u8(m.validity), Validity::Divergent);
     assert_eq!(m.price, 153 * PRICE);
     // TWAP 150 +- 3%: Pyth (150) and Switchboard (153) are inside, Chainlink (156) is not.
@@ -173,46 +163,20 @@ async fn two_providers_diverging_stop_increases_and_reductions_price_from_the_tw
         twap_before,
         "divergent prices do not feed the TWAP"
     );
-    let stored = m.stored_price();
-    let limits = m.age_limits();
     assert_eq!(
-        price_for_action(
-            Action::IncreaseRisk,
-            &stored,
-            clock.slot,
-            clock.unix_timestamp,
-            &limits
-        ),
+        allowed(&mut w, Action::IncreaseRisk).await,
         Err(Refusal::Validity(Validity::Divergent))
     );
     assert_eq!(
-        price_for_action(
-            Action::ReduceRisk,
-            &stored,
-            clock.slot,
-            clock.unix_timestamp,
-            &limits
-        ),
+        allowed(&mut w, Action::ReduceRisk).await,
         Ok(151_500_000_000)
     );
     assert_eq!(
-        price_for_action(
-            Action::Liquidate,
-            &stored,
-            clock.slot,
-            clock.unix_timestamp,
-            &limits
-        ),
+        allowed(&mut w, Action::Liquidate).await,
         Ok(151_500_000_000)
     );
     assert_eq!(
-        price_for_action(
-            Action::Deleverage,
-            &stored,
-            clock.slot,
-            clock.unix_timestamp,
-            &limits
-        ),
+        allowed(&mut w, Action::Deleverage).await,
         Err(Refusal::Validity(Validity::Divergent))
     );
 }
@@ -364,28 +328,16 @@ async fn losing_two_of_three_providers_is_below_quorum_reductions_only() {
     step(&mut w, 61, &[(Feed::ChainlinkSol, 150 * USD)]).await;
     w.update_risk().await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
-    let clock = w.bank.clock().await;
     assert_eq!(
         (fault(&m, 0), fault(&m, 1)),
         (Some(ReadingFault::StaleTime), Some(ReadingFault::StaleTime))
     );
     assert_eq!(Validity::from_u8(m.validity), Validity::BelowQuorum);
-    let s = m.stored_price();
-    let l = m.age_limits();
     assert_eq!(
-        price_for_action(
-            Action::IncreaseRisk,
-            &s,
-            clock.slot,
-            clock.unix_timestamp,
-            &l
-        ),
+        allowed(&mut w, Action::IncreaseRisk).await,
         Err(Refusal::Validity(Validity::BelowQuorum))
     );
-    assert_eq!(
-        price_for_action(Action::ReduceRisk, &s, clock.slot, clock.unix_timestamp, &l),
-        Ok(150 * PRICE)
-    );
+    assert_eq!(allowed(&mut w, Action::ReduceRisk).await, Ok(150 * PRICE));
 }
 
 #[tokio::test]
@@ -418,16 +370,9 @@ async fn losing_every_collateral_source_leaves_no_price() {
     w.update_risk().await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(Validity::from_u8(m.validity), Validity::NoPrice);
-    let clock = w.bank.clock().await;
     for a in Action::ALL {
         assert_eq!(
-            price_for_action(
-                a,
-                &m.stored_price(),
-                clock.slot,
-                clock.unix_timestamp,
-                &m.age_limits()
-            ),
+            allowed(&mut w, a).await,
             Err(Refusal::Validity(Validity::NoPrice))
         );
     }
@@ -441,16 +386,8 @@ async fn when_no_source_has_anything_new_update_risk_changes_nothing() {
     w.update_risk().await.unwrap();
     before.assert_unchanged(&mut w.bank).await;
     // The stored aggregate is now a slot old: no increase on it.
-    let m = w.bank.market(SOL_PERP).await;
-    let clock = w.bank.clock().await;
     assert_eq!(
-        price_for_action(
-            Action::IncreaseRisk,
-            &m.stored_price(),
-            clock.slot,
-            clock.unix_timestamp,
-            &m.age_limits()
-        ),
+        allowed(&mut w, Action::IncreaseRisk).await,
         Err(Refusal::NotRefreshedThisSlot)
     );
 }
@@ -481,4 +418,86 @@ async fn the_twap_moves_at_most_once_per_slot() {
     let second = w.bank.market(SOL_PERP).await;
     assert_eq!(second.price, 152 * PRICE);
     assert_eq!(second.twap(), first.twap());
+}
+
+#[tokio::test]
+async fn a_retired_legacy_pyth_account_in_a_source_position_is_an_invalid_reading() {
+    let Some(legacy) = bulwark_sdk::fixtures::read_oracle_fixture("pyth_legacy_usdc_mango.bin")
+    else {
+        return;
+    };
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[
+            (Feed::SwitchboardSol, 150 * USD),
+            (Feed::ChainlinkSol, 150 * USD),
+        ],
+    )
+    .await;
+    w.set_feed_bytes(Feed::PythSol, Feed::PythSol.owner(), legacy);
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(fault(&m, 0), Some(ReadingFault::RetiredFormat));
+    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+}
+
+#[tokio::test]
+async fn a_switchboard_result_with_too_few_samples_is_an_invalid_reading() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[(Feed::PythSol, 150 * USD), (Feed::ChainlinkSol, 150 * USD)],
+    )
+    .await;
+    let clock = w.bank.clock().await;
+    let mut feed = bulwark_sdk::oracle_accounts::switchboard_feed(
+        bulwark_sdk::world::SWITCHBOARD_SOL_FEED,
+        150 * 1_000_000_000_000_000_000,
+        0,
+        1,
+        clock.slot,
+        clock.unix_timestamp,
+    );
+    feed.min_responses = 3;
+    w.set_feed_bytes(
+        Feed::SwitchboardSol,
+        Feed::SwitchboardSol.owner(),
+        bulwark_sdk::oracle_accounts::encode_switchboard(&feed),
+    );
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(fault(&m, 1), Some(ReadingFault::TooFewSamples));
+    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+}
+
+#[tokio::test]
+async fn an_account_of_another_kind_in_a_source_position_is_an_invalid_reading() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[(Feed::PythSol, 150 * USD), (Feed::ChainlinkSol, 150 * USD)],
+    )
+    .await;
+    let clock = w.bank.clock().await;
+    // A Pyth update owned by the Switchboard program where the Switchboard feed should be.
+    let pyth = encode_pyth(&pyth_update(
+        PYTH_SOL_FEED,
+        150 * USD,
+        1_000,
+        -8,
+        clock.unix_timestamp,
+        clock.slot,
+    ));
+    w.set_feed_bytes(Feed::SwitchboardSol, Feed::SwitchboardSol.owner(), pyth);
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(
+        fault(&m, 1),
+        Some(ReadingFault::Malformed),
+        "too short for the Switchboard layout"
+    );
 }

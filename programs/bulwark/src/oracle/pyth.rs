@@ -43,8 +43,13 @@ pub struct PriceUpdateV2 {
     pub posted_slot: u64,
 }
 
-/// Decodes a `PriceUpdateV2`; trailing bytes beyond the layout are ignored.
+/// Decodes a `PriceUpdateV2`; trailing bytes beyond the layout are ignored. A legacy push
+/// account (magic `0xa1b2c3d4`) is recognised and refused as the retired format it is.
 pub fn decode(data: &[u8]) -> Result<PriceUpdateV2, DecodeError> {
+    let mut r = Reader::at(data, 0);
+    if r.u32()? == super::LEGACY_PYTH_MAGIC {
+        return Err(DecodeError::RetiredPythPush);
+    }
     let mut r = Reader::at(data, 0);
     if r.bytes::<8>()? != DISCRIMINATOR {
         return Err(DecodeError::BadDiscriminator);

@@ -2,8 +2,7 @@
 //! checked against the engine's bounds table; open-interest caps start at zero.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::action::AgeLimits;
-use bulwark_engine::oracle::{validate_market_oracle, MarketOracleConfig, TwapConfig};
+use bulwark_engine::oracle::validate_market_oracle;
 
 use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated};
 use crate::constants::*;
@@ -22,27 +21,6 @@ pub struct MarketRiskArgs {
     pub fresh_slots: u32,
     pub max_age_reduce_slots: u32,
     pub max_age_liquidate_slots: u32,
-}
-
-impl MarketRiskArgs {
-    fn engine(&self) -> (MarketOracleConfig, AgeLimits) {
-        (
-            MarketOracleConfig {
-                max_twap_deviation_ppm: self.max_twap_deviation_ppm,
-                fallback_band_ppm: self.fallback_band_ppm,
-                twap: TwapConfig {
-                    window_secs: self.twap_window_secs,
-                    max_step_ppm: self.twap_max_step_ppm,
-                },
-            },
-            AgeLimits {
-                max_age_for_increase_secs: self.max_age_for_increase_secs,
-                fresh_slots: self.fresh_slots,
-                max_age_reduce_slots: self.max_age_reduce_slots,
-                max_age_liquidate_slots: self.max_age_liquidate_slots,
-            },
-        )
-    }
 }
 
 /// Arguments of `create_market`.
@@ -86,8 +64,7 @@ impl CreateMarket<'_> {
             is_uncreated(&self.market),
             BulwarkError::AccountAlreadyInitialized
         );
-        let (oracle, ages) = args.risk.engine();
-        validate_market_oracle(&oracle, &ages).map_err(engine_err)
+        Ok(())
     }
 }
 
@@ -125,6 +102,8 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
     m.max_age_liquidate_slots = r.max_age_liquidate_slots;
     m.open_interest_cap_long = 0;
     m.open_interest_cap_short = 0;
+    // Checked as stored, so the limits the market will run on are the ones validated.
+    validate_market_oracle(&m.oracle_limits(), &m.age_limits()).map_err(engine_err)?;
     emit!(MarketCreated {
         market: ctx.accounts.market.key(),
         index: args.index,
