@@ -77,3 +77,48 @@ pub async fn allowed(
         &m.age_limits(),
     )
 }
+
+/// Runs `update_risk` on SOL-PERP and returns the market after it, asserting what a
+/// successful `update_risk` must not touch: the exchange, the market's configuration,
+/// limits, caps, identity and reserved bytes.
+pub async fn update_risk_checked(w: &mut World) -> bulwark::state::Market {
+    let exchange = Snapshot::take(&mut w.bank, &[bulwark_sdk::pda::exchange().0]).await;
+    let before = w.bank.market(SOL_PERP).await;
+    w.update_risk().await.expect("update_risk succeeds");
+    let after = w.bank.market(SOL_PERP).await;
+    exchange.assert_unchanged(&mut w.bank).await;
+    assert_eq!(after.oracle, before.oracle, "oracle configuration");
+    assert_eq!(
+        (
+            after.version,
+            after.bump,
+            after.index,
+            after.status,
+            after.symbol
+        ),
+        (
+            before.version,
+            before.bump,
+            before.index,
+            before.status,
+            before.symbol
+        ),
+        "identity"
+    );
+    assert_eq!(after.age_limits(), before.age_limits(), "age limits");
+    assert_eq!(
+        after.oracle_limits(),
+        before.oracle_limits(),
+        "oracle limits"
+    );
+    assert_eq!(
+        (after.open_interest_cap_long, after.open_interest_cap_short),
+        (
+            before.open_interest_cap_long,
+            before.open_interest_cap_short
+        ),
+        "open-interest caps"
+    );
+    assert_eq!(after.reserved, before.reserved, "reserved bytes");
+    after
+}
