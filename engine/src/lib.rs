@@ -7,7 +7,12 @@
 pub mod action;
 pub mod bounds;
 pub mod error;
+pub mod execution;
+pub mod fees;
+pub mod margin;
 pub mod num;
 pub mod oracle;
+pub mod pool;
+pub mod position;
 
 pub use error::{EngineError, EngineResult};

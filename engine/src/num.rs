@@ -6,6 +6,8 @@
 //! |---|---|---|
 //! | price (quote per base unit, USD or collateral) and its confidence | `u64` | [`PRICE_SCALE`] = 1e9 |
 //! | ratio, fraction, limit expressed relative to a price | `u32`/`u64` | [`PPM`] = 1e6 (parts per million) |
+//! | base quantity (position size, open interest) | `i64`/`u64` | [`BASE_SCALE`] = 1e9 atoms per whole unit |
+//! | collateral amount (balances, notional, PnL, fees) | `u64`/`i64` | the collateral token's smallest unit |
 //! | time | `i64` | unix seconds |
 //! | slots | `u64` | slots |
 //!
@@ -21,6 +23,111 @@ pub const PRICE_SCALE: u64 = 1_000_000_000;
 pub const PRICE_DECIMALS: i32 = 9;
 /// Scale of ratios: 1.0 = 1_000_000 (parts per million).
 pub const PPM: u64 = 1_000_000;
+/// Base atoms per whole base unit: sizes are `i64` atoms, 1 SOL = 1_000_000_000.
+pub const BASE_SCALE: u64 = 1_000_000_000;
+
+/// Signed value of `base` atoms at `price` (1e-9 collateral per whole unit), in the
+/// collateral's smallest unit (`decimals` of the mint), rounded towards negative infinity
+/// (an asset is never overstated, a liability never understated).
+#[track_caller]
+pub fn value_floor(base: i64, price: u64, decimals: u8) -> EngineResult<i64> {
+    value(base, price, decimals, false)
+}
+
+/// As [`value_floor`], rounded towards positive infinity.
+#[track_caller]
+pub fn value_ceil(base: i64, price: u64, decimals: u8) -> EngineResult<i64> {
+    value(base, price, decimals, true)
+}
+
+/// Unsigned notional of `|base|` at `price`, rounded up (requirements, caps and fees are
+/// never understated).
+#[track_caller]
+pub fn notional_ceil(base: i64, price: u64, decimals: u8) -> EngineResult<u64> {
+    let v = value(
+        base.checked_abs()
+            .ok_or_else(|| EngineError::math("notional: abs"))?,
+        price,
+        decimals,
+        true,
+    )?;
+    Ok(v as u64)
+}
+
+#[track_caller]
+fn value(base: i64, price: u64, decimals: u8, ceil: bool) -> EngineResult<i64> {
+    let prod = (base as i128)
+        .checked_mul(price as i128)
+        .ok_or_else(|| EngineError::math("value: mul"))?;
+    let shift = (2 * PRICE_DECIMALS as u32)
+        .checked_sub(decimals as u32)
+        .ok_or_else(|| EngineError::math("value: decimals"))?;
+    let d = pow10(shift)? as i128;
+    let q = if ceil {
+        div_ceil_i128(prod, d)
+    } else {
+        div_floor_i128(prod, d)
+    };
+    i64::try_from(q).map_err(|_| EngineError::math("value: cast"))
+}
+
+/// Signed division rounded towards negative infinity (`d > 0`).
+pub fn div_floor_i128(n: i128, d: i128) -> i128 {
+    let q = n / d;
+    if n % d != 0 && n < 0 {
+        q - 1
+    } else {
+        q
+    }
+}
+
+/// Signed division rounded towards positive infinity (`d > 0`).
+pub fn div_ceil_i128(n: i128, d: i128) -> i128 {
+    let q = n / d;
+    if n % d != 0 && n > 0 {
+        q + 1
+    } else {
+        q
+    }
+}
+
+/// `a * b / d` on signed values, rounded towards negative infinity.
+#[track_caller]
+pub fn mul_div_floor_i64(a: i64, b: i64, d: i64) -> EngineResult<i64> {
+    if d <= 0 {
+        return Err(EngineError::math("mul_div_floor_i64: divisor"));
+    }
+    i64::try_from(div_floor_i128(a as i128 * b as i128, d as i128))
+        .map_err(|_| EngineError::math("mul_div_floor_i64: cast"))
+}
+
+/// `a * b / d` on signed values, rounded towards positive infinity.
+#[track_caller]
+pub fn mul_div_ceil_i64(a: i64, b: i64, d: i64) -> EngineResult<i64> {
+    if d <= 0 {
+        return Err(EngineError::math("mul_div_ceil_i64: divisor"));
+    }
+    i64::try_from(div_ceil_i128(a as i128 * b as i128, d as i128))
+        .map_err(|_| EngineError::math("mul_div_ceil_i64: cast"))
+}
+
+/// Checked signed addition.
+#[track_caller]
+pub fn add_i64(a: i64, b: i64) -> EngineResult<i64> {
+    a.checked_add(b).ok_or_else(|| EngineError::math("add_i64"))
+}
+
+/// Checked signed subtraction.
+#[track_caller]
+pub fn sub_i64(a: i64, b: i64) -> EngineResult<i64> {
+    a.checked_sub(b).ok_or_else(|| EngineError::math("sub_i64"))
+}
+
+/// Checked cast of an unsigned amount to signed.
+#[track_caller]
+pub fn to_i64(a: u64) -> EngineResult<i64> {
+    i64::try_from(a).map_err(|_| EngineError::math("to_i64"))
+}
 
 /// `a * b / d`, rounded down. Fails on division by zero or if the result exceeds `u64`.
 #[track_caller]
@@ -180,6 +287,21 @@ mod tests {
         );
         assert!(to_price_floor(-1, -8).is_err());
         assert!(to_price_floor(1, 30).is_err());
+    }
+
+    #[test]
+    fn value_rounds_as_named() {
+        // 1.5 SOL at 150.000000001 USDC (6 decimals): 225.0000000015 -> 225_000_000 down, _001 up.
+        let base = 1_500_000_000;
+        let price = 150_000_000_001;
+        assert_eq!(value_floor(base, price, 6).unwrap(), 225_000_000);
+        assert_eq!(value_ceil(base, price, 6).unwrap(), 225_000_001);
+        assert_eq!(value_floor(-base, price, 6).unwrap(), -225_000_001);
+        assert_eq!(value_ceil(-base, price, 6).unwrap(), -225_000_000);
+        assert_eq!(notional_ceil(-base, price, 6).unwrap(), 225_000_001);
+        assert_eq!(mul_div_floor_i64(-7, 1, 2).unwrap(), -4);
+        assert_eq!(mul_div_ceil_i64(-7, 1, 2).unwrap(), -3);
+        assert!(value_floor(i64::MAX, u64::MAX, 6).is_err());
     }
 
     #[test]

@@ -1,0 +1,125 @@
+//! The liquidity pool: its value bounds, LP shares with virtual offsets, the trader-profit
+//! liability and its cap (SPEC section 5).
+
+use crate::error::{EngineError, EngineResult};
+use crate::num::{mul_div_floor, PPM};
+
+/// Virtual shares added to the supply in share pricing: a donation cannot inflate shares.
+pub const VIRTUAL_SHARES: u64 = 1_000_000;
+/// Virtual collateral units added to the value in share pricing.
+pub const VIRTUAL_ASSETS: u64 = 1;
+
+/// What the pool's value is made of, in collateral units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolBook {
+    /// Capital held by the pool (deposits, swept PnL and fees), signed.
+    pub capital: i64,
+    /// Owed to the pool but still in market sub-ledgers (realised trader PnL, fee share).
+    pub pending: i64,
+    /// Traders' net unrealised PnL at prices worst for the pool (positive = traders win).
+    pub trader_pnl_worst: i64,
+    /// Traders' net unrealised PnL at prices best for the pool.
+    pub trader_pnl_best: i64,
+    /// Traders' counted profit is capped at this share of capital + pending (ppm).
+    pub max_pnl_to_pool_ppm: u32,
+}
+
+/// The pool's value bounds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolValue {
+    /// For withdrawals: trader profit counted at once (capped), trader losses not counted.
+    pub min: u64,
+    /// For deposits: trader profit counted (capped) and trader losses counted as the pool's.
+    pub max: u64,
+}
+
+/// Value bounds of the pool, floored at zero.
+pub fn pool_value(b: &PoolBook) -> EngineResult<PoolValue> {
+    let base = b
+        .capital
+        .checked_add(b.pending)
+        .ok_or_else(|| EngineError::math("pool base"))?;
+    let cap = mul_div_floor(base.max(0) as u64, b.max_pnl_to_pool_ppm as u64, PPM)? as i64;
+    let min = base - b.trader_pnl_worst.clamp(0, cap);
+    let max = base - b.trader_pnl_best.min(cap);
+    Ok(PoolValue {
+        min: min.max(0) as u64,
+        max: max.max(0) as u64,
+    })
+}
+
+/// Shares minted for depositing `amount` at the pool's maximum value, rounded down.
+pub fn shares_for_deposit(amount: u64, total_shares: u64, value_max: u64) -> EngineResult<u64> {
+    let s = (amount as u128) * (total_shares as u128 + VIRTUAL_SHARES as u128)
+        / (value_max as u128 + VIRTUAL_ASSETS as u128);
+    u64::try_from(s).map_err(|_| EngineError::math("shares_for_deposit"))
+}
+
+/// Collateral paid for burning `shares` at the pool's minimum value, rounded down.
+pub fn amount_for_shares(shares: u64, total_shares: u64, value_min: u64) -> EngineResult<u64> {
+    let a = (shares as u128) * (value_min as u128 + VIRTUAL_ASSETS as u128)
+        / (total_shares as u128 + VIRTUAL_SHARES as u128);
+    u64::try_from(a).map_err(|_| EngineError::math("amount_for_shares"))
+}
+
+/// A trader's realised profit after the pro-rata cut when the market's traders' total profit
+/// exceeds `cap`: `profit · cap / total`, rounded down. Losses pass unchanged.
+pub fn capped_profit(profit: i64, total_trader_profit: i64, cap: i64) -> EngineResult<i64> {
+    if profit <= 0 || total_trader_profit <= cap || total_trader_profit <= 0 {
+        return Ok(profit);
+    }
+    let cut = (profit as i128) * (cap.max(0) as i128) / (total_trader_profit as i128);
+    i64::try_from(cut).map_err(|_| EngineError::math("capped_profit"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profit_is_a_liability_at_once_and_losses_only_raise_the_deposit_price() {
+        let b = PoolBook {
+            capital: 1_000_000,
+            pending: 0,
+            trader_pnl_worst: 50_000,
+            trader_pnl_best: -20_000,
+            max_pnl_to_pool_ppm: 300_000,
+        };
+        assert_eq!(
+            pool_value(&b).unwrap(),
+            PoolValue {
+                min: 950_000,
+                max: 1_020_000
+            }
+        );
+        let capped = PoolBook {
+            trader_pnl_worst: 900_000,
+            ..b
+        };
+        assert_eq!(
+            pool_value(&capped).unwrap().min,
+            700_000,
+            "liability capped at 30%"
+        );
+    }
+
+    #[test]
+    fn the_first_deposit_prices_one_to_one_and_a_tiny_first_deposit_cannot_grief_the_next() {
+        let s = shares_for_deposit(1_000_000, 0, 0).unwrap();
+        assert_eq!(s, 1_000_000_000_000);
+        assert_eq!(amount_for_shares(s, s, 1_000_000).unwrap(), 1_000_000);
+        // An attacker holding 1 unit's shares when the value jumps by 1_000_000 (had it been
+        // countable) still leaves the next depositor almost all of their value.
+        let attacker = shares_for_deposit(1, 0, 0).unwrap();
+        let victim = shares_for_deposit(1_000_000, attacker, 1_000_001).unwrap();
+        let back = amount_for_shares(victim, attacker + victim, 2_000_001).unwrap();
+        assert!(back >= 999_000, "{back}");
+    }
+
+    #[test]
+    fn profit_beyond_the_cap_is_scaled_down_pro_rata() {
+        assert_eq!(capped_profit(100, 400, 200).unwrap(), 50);
+        assert_eq!(capped_profit(100, 150, 200).unwrap(), 100);
+        assert_eq!(capped_profit(-100, 400, 200).unwrap(), -100);
+    }
+}
