@@ -14,5 +14,6 @@ pub mod num;
 pub mod oracle;
 pub mod pool;
 pub mod position;
+pub mod trade;
 
 pub use error::{EngineError, EngineResult};

@@ -1,0 +1,458 @@
+//! One trade against the pool in one market: sizes, slippage, caps, execution price, fill,
+//! latency and profit caps, impact and fees (SPEC sections 3 and 5). The program calls this
+//! and then checks the account's initial margin over all its markets.
+
+use crate::error::EngineResult;
+use crate::execution::{
+    execution_price, skew_impact, ExecutionPrice, ImpactParams, PriceInputs, SpreadParams,
+};
+use crate::fees::{trading_fee, FeeParams, FeeSplit};
+use crate::num::{add_i64, apply_ppm_floor, notional_ceil, sub_i64, value_floor};
+use crate::pool::capped_profit;
+use crate::position::{apply_fill, Fill, Position};
+
+/// A market's trading parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TradeParams {
+    pub spread: SpreadParams,
+    pub impact: ImpactParams,
+    pub fees: FeeParams,
+    /// Smallest order, base atoms (an order closing a smaller position exactly is allowed).
+    pub min_order_base: u64,
+    /// Orders are whole multiples of this, base atoms.
+    pub lot_base: u64,
+    /// Limit prices are whole multiples of this (price scale).
+    pub tick_price: u64,
+    /// Largest position notional after an increase, collateral units.
+    pub max_position_notional: u64,
+    /// Profit realised within this many slots of the last increase is capped at zero.
+    pub min_hold_slots: u32,
+    /// Open interest (larger side's notional) at most this share of the pool's minimum value.
+    pub reserve_factor_ppm: u32,
+    /// Open-interest caps per side, base atoms.
+    pub oi_cap_long: u64,
+    pub oi_cap_short: u64,
+}
+
+/// The market's book as a trade sees and changes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarketBook {
+    /// Open interest, base atoms.
+    pub long_oi: u64,
+    pub short_oi: u64,
+    /// Σ cost basis of long positions and of short positions (collateral units, signed).
+    pub long_cost: i64,
+    pub short_cost: i64,
+    /// Balance of the impact sub-ledger.
+    pub impact_ledger: u64,
+}
+
+impl MarketBook {
+    /// Traders' net unrealised PnL at `price` (rounded down): longs and shorts.
+    pub fn trader_pnl(&self, price: u64, decimals: u8) -> EngineResult<i64> {
+        let longs = sub_i64(
+            value_floor(self.long_oi as i64, price, decimals)?,
+            self.long_cost,
+        )?;
+        let shorts = sub_i64(
+            value_floor(-(self.short_oi as i64), price, decimals)?,
+            self.short_cost,
+        )?;
+        add_i64(longs, shorts)
+    }
+}
+
+/// Inputs of a trade.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TradeInput {
+    pub position: Position,
+    /// Slot of the position's last increase.
+    pub last_increase_slot: u64,
+    /// Signed size to trade, base atoms.
+    pub delta: i64,
+    /// Worst acceptable price: a maximum for buys, a minimum for sells.
+    pub limit_price: u64,
+    pub now_slot: u64,
+    /// Prices as the action may use them.
+    pub prices: PriceInputs,
+    pub decimals: u8,
+    /// The pool's minimum value (reserve cap) and the cap on traders' counted profit.
+    pub pool_value_min: u64,
+    pub profit_cap: i64,
+}
+
+/// Why a trade is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TradeRejection {
+    ZeroSize,
+    LotSize,
+    MinOrderSize,
+    TickSize,
+    Slippage,
+    OpenInterestCap,
+    PositionNotionalCap,
+    ReserveCap,
+}
+
+/// A trade's outcome: everything the program writes back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TradeOutcome {
+    pub fill: Fill,
+    pub exec: ExecutionPrice,
+    /// Whether new exposure was opened (the increase rules and initial margin apply).
+    pub increases: bool,
+    /// Realised PnL after the min-hold and pool-profit caps.
+    pub realized_pnl: i64,
+    pub fee: FeeSplit,
+    /// Harmful impact the trader pays into the impact ledger.
+    pub impact_paid: u64,
+    /// Helpful impact the trader receives from the impact ledger (never above its balance).
+    pub impact_received: u64,
+    /// Net change of the trader's collateral.
+    pub collateral_delta: i64,
+    /// The market's book after the trade.
+    pub book: MarketBook,
+    /// The position's last-increase slot after the trade.
+    pub last_increase_slot: u64,
+}
+
+/// Runs a trade. `Err(Ok(rejection))`-style: the outer `Result` carries arithmetic errors,
+/// the inner one business rejections.
+pub fn trade(
+    input: &TradeInput,
+    book: &MarketBook,
+    p: &TradeParams,
+) -> EngineResult<Result<TradeOutcome, TradeRejection>> {
+    let d = input.delta;
+    if d == 0 {
+        return Ok(Err(TradeRejection::ZeroSize));
+    }
+    let size = d.unsigned_abs();
+    if p.lot_base > 0 && size % p.lot_base != 0 {
+        return Ok(Err(TradeRejection::LotSize));
+    }
+    let closes_exactly = input.position.base == -d;
+    if size < p.min_order_base && !closes_exactly {
+        return Ok(Err(TradeRejection::MinOrderSize));
+    }
+    if p.tick_price > 0 && input.limit_price % p.tick_price != 0 {
+        return Ok(Err(TradeRejection::TickSize));
+    }
+    let buy = d > 0;
+    let increases = !input.position.is_reduced_by(d) || size > input.position.base.unsigned_abs();
+    let exec = execution_price(buy, increases, &input.prices, &p.spread)?;
+    if (buy && exec.price > input.limit_price) || (!buy && exec.price < input.limit_price) {
+        return Ok(Err(TradeRejection::Slippage));
+    }
+    let fill = apply_fill(input.position, d, exec.price, input.decimals)?;
+
+    // Open interest and cost aggregates: take the old position out, put the new one in.
+    let mut b = *book;
+    remove(&mut b, &input.position)?;
+    add(&mut b, &fill.position)?;
+    if increases {
+        let long_grows = b.long_oi > book.long_oi && b.long_oi > p.oi_cap_long;
+        let short_grows = b.short_oi > book.short_oi && b.short_oi > p.oi_cap_short;
+        if long_grows || short_grows {
+            return Ok(Err(TradeRejection::OpenInterestCap));
+        }
+        if notional_ceil(fill.position.base, input.prices.price, input.decimals)?
+            > p.max_position_notional
+        {
+            return Ok(Err(TradeRejection::PositionNotionalCap));
+        }
+        let reserved = notional_ceil(
+            b.long_oi.max(b.short_oi) as i64,
+            input.prices.price,
+            input.decimals,
+        )?;
+        if reserved > apply_ppm_floor(input.pool_value_min, p.reserve_factor_ppm as u64)? {
+            return Ok(Err(TradeRejection::ReserveCap));
+        }
+    }
+
+    // Latency: profit realised too soon after an increase is capped at zero.
+    let mut realized = fill.realized_pnl;
+    if realized > 0
+        && input.now_slot.saturating_sub(input.last_increase_slot) < p.min_hold_slots as u64
+    {
+        realized = 0;
+    }
+    let total_profit = book.trader_pnl(input.prices.price, input.decimals)?.max(0);
+    realized = capped_profit(realized, total_profit, input.profit_cap)?;
+
+    let trade_notional = notional_ceil(d, exec.reference, input.decimals)?;
+    let skew_before = book.long_oi as i64 - book.short_oi as i64;
+    let skew_after = b.long_oi as i64 - b.short_oi as i64;
+    let impact = skew_impact(
+        skew_before,
+        skew_after,
+        exec.reference,
+        input.decimals,
+        trade_notional,
+        &p.impact,
+    )?;
+    let (impact_paid, impact_received) = if impact >= 0 {
+        (impact as u64, 0)
+    } else {
+        (0, impact.unsigned_abs().min(book.impact_ledger))
+    };
+    b.impact_ledger = b.impact_ledger + impact_paid - impact_received;
+    let fee = trading_fee(trade_notional, &p.fees)?;
+
+    let collateral_delta = add_i64(
+        sub_i64(sub_i64(realized, fee.total as i64)?, impact_paid as i64)?,
+        impact_received as i64,
+    )?;
+    let last_increase_slot = if increases {
+        input.now_slot
+    } else {
+        input.last_increase_slot
+    };
+    Ok(Ok(TradeOutcome {
+        fill,
+        exec,
+        increases,
+        realized_pnl: realized,
+        fee,
+        impact_paid,
+        impact_received,
+        collateral_delta,
+        book: b,
+        last_increase_slot,
+    }))
+}
+
+fn remove(b: &mut MarketBook, pos: &Position) -> EngineResult<()> {
+    let short = || crate::EngineError::math("open interest below a position");
+    if pos.base > 0 {
+        b.long_oi = b.long_oi.checked_sub(pos.base as u64).ok_or_else(short)?;
+        b.long_cost = sub_i64(b.long_cost, pos.cost)?;
+    } else if pos.base < 0 {
+        b.short_oi = b
+            .short_oi
+            .checked_sub(pos.base.unsigned_abs())
+            .ok_or_else(short)?;
+        b.short_cost = sub_i64(b.short_cost, pos.cost)?;
+    }
+    Ok(())
+}
+
+fn add(b: &mut MarketBook, pos: &Position) -> EngineResult<()> {
+    if pos.base > 0 {
+        b.long_oi = b
+            .long_oi
+            .checked_add(pos.base as u64)
+            .ok_or_else(|| crate::EngineError::math("long oi"))?;
+        b.long_cost = add_i64(b.long_cost, pos.cost)?;
+    } else if pos.base < 0 {
+        b.short_oi = b
+            .short_oi
+            .checked_add(pos.base.unsigned_abs())
+            .ok_or_else(|| crate::EngineError::math("short oi"))?;
+        b.short_cost = add_i64(b.short_cost, pos.cost)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOL: i64 = 1_000_000_000;
+    const P150: u64 = 150_000_000_000;
+
+    fn params() -> TradeParams {
+        TradeParams {
+            spread: SpreadParams {
+                base_spread_ppm: 1_000,
+                conf_k_ppm: 1_000_000,
+                dispersion_k_ppm: 0,
+                latency_k_ppm: 0,
+                max_spread_ppm: 50_000,
+            },
+            impact: ImpactParams {
+                depth: 100_000_000_000_000,
+                max_impact_ppm: 10_000,
+            },
+            fees: FeeParams {
+                taker_fee_ppm: 1_000,
+                pool_share_ppm: 700_000,
+                insurance_share_ppm: 200_000,
+                protocol_share_ppm: 100_000,
+            },
+            min_order_base: 10_000_000,
+            lot_base: 1_000_000,
+            tick_price: 1_000,
+            max_position_notional: 1_000_000_000_000,
+            min_hold_slots: 10,
+            reserve_factor_ppm: 500_000,
+            oi_cap_long: 10_000 * SOL as u64,
+            oi_cap_short: 10_000 * SOL as u64,
+        }
+    }
+
+    fn input(position: Position, delta: i64, limit_price: u64, now_slot: u64) -> TradeInput {
+        TradeInput {
+            position,
+            last_increase_slot: 100,
+            delta,
+            limit_price,
+            now_slot,
+            prices: PriceInputs {
+                price: P150,
+                twap: P150,
+                conf: 0,
+                dispersion: 0,
+                sigma_ppm: 0,
+                source_age_secs: 0,
+            },
+            decimals: 6,
+            pool_value_min: 10_000_000_000_000,
+            profit_cap: i64::MAX,
+        }
+    }
+
+    #[test]
+    fn opening_a_long_pays_spread_fee_and_impact_to_the_smallest_unit() {
+        let o = trade(
+            &input(Position::default(), 10 * SOL, 151_000_000_000, 100),
+            &MarketBook::default(),
+            &params(),
+        )
+        .unwrap()
+        .unwrap();
+        // 150 * 1.001 = 150.15 per SOL; 10 SOL cost 1501.5 USDC.
+        assert_eq!(o.exec.price, 150_150_000_000);
+        assert_eq!(
+            o.fill.position,
+            Position {
+                base: 10 * SOL,
+                cost: 1_501_500_000
+            }
+        );
+        // Fee 0.1% of notional at the reference price (1500 USDC): 1.5 USDC.
+        assert_eq!(o.fee.total, 1_500_000);
+        assert_eq!(
+            (o.fee.pool, o.fee.insurance, o.fee.protocol, o.fee.dust),
+            (1_050_000, 300_000, 150_000, 0)
+        );
+        // Impact: (1.5e9)^2 / 1e14 = 22_500 units (0.0225 USDC), under the 1% cap.
+        assert_eq!(o.impact_paid, 22_500);
+        assert_eq!(o.collateral_delta, -1_522_500);
+        assert_eq!(
+            o.book,
+            MarketBook {
+                long_oi: 10 * SOL as u64,
+                short_oi: 0,
+                long_cost: 1_501_500_000,
+                short_cost: 0,
+                impact_ledger: 22_500
+            }
+        );
+        assert!(o.increases);
+        assert_eq!(o.last_increase_slot, 100);
+    }
+
+    #[test]
+    fn profit_inside_the_minimum_hold_is_capped_at_zero_but_losses_count() {
+        let pos = Position {
+            base: 10 * SOL,
+            cost: 1_400_000_000,
+        };
+        let book = MarketBook {
+            long_oi: 10 * SOL as u64,
+            long_cost: 1_400_000_000,
+            ..Default::default()
+        };
+        let early = trade(&input(pos, -10 * SOL, 0, 105), &book, &params())
+            .unwrap()
+            .unwrap();
+        assert!(early.fill.realized_pnl > 0);
+        assert_eq!(early.realized_pnl, 0);
+        let late = trade(&input(pos, -10 * SOL, 0, 110), &book, &params())
+            .unwrap()
+            .unwrap();
+        // Sold at 150 * 0.999 = 149.85: 1498.5 - 1400 = 98.5 USDC.
+        assert_eq!(late.realized_pnl, 98_500_000);
+        let losing = Position {
+            base: 10 * SOL,
+            cost: 1_600_000_000,
+        };
+        let book = MarketBook {
+            long_cost: 1_600_000_000,
+            ..book
+        };
+        let loss = trade(&input(losing, -10 * SOL, 0, 105), &book, &params())
+            .unwrap()
+            .unwrap();
+        assert_eq!(loss.realized_pnl, -101_500_000);
+        assert!(!loss.increases);
+        // Closing skew back to zero earns the impact back only up to the ledger (empty here).
+        assert_eq!(loss.impact_received, 0);
+    }
+
+    #[test]
+    fn each_rule_refuses_with_its_own_reason() {
+        let p = params();
+        let book = MarketBook::default();
+        let r = |i: TradeInput, p: &TradeParams| trade(&i, &book, p).unwrap().err();
+        let flat = Position::default();
+        assert_eq!(
+            r(input(flat, 0, P150, 100), &p),
+            Some(TradeRejection::ZeroSize)
+        );
+        assert_eq!(
+            r(input(flat, 10 * SOL + 1, 151_000_000_000, 100), &p),
+            Some(TradeRejection::LotSize)
+        );
+        assert_eq!(
+            r(input(flat, 1_000_000, 151_000_000_000, 100), &p),
+            Some(TradeRejection::MinOrderSize)
+        );
+        assert_eq!(
+            r(input(flat, SOL, 151_000_000_001, 100), &p),
+            Some(TradeRejection::TickSize)
+        );
+        assert_eq!(
+            r(input(flat, SOL, 150_100_000_000, 100), &p),
+            Some(TradeRejection::Slippage)
+        );
+        assert_eq!(
+            r(input(flat, -SOL, 149_900_000_000, 100), &p),
+            Some(TradeRejection::Slippage)
+        );
+        let capped = TradeParams {
+            oi_cap_long: SOL as u64,
+            ..p
+        };
+        assert_eq!(
+            r(input(flat, 2 * SOL, 151_000_000_000, 100), &capped),
+            Some(TradeRejection::OpenInterestCap)
+        );
+        let capped = TradeParams {
+            max_position_notional: 100_000_000,
+            ..p
+        };
+        assert_eq!(
+            r(input(flat, SOL, 151_000_000_000, 100), &capped),
+            Some(TradeRejection::PositionNotionalCap)
+        );
+        let mut small_pool = input(flat, 100 * SOL, 151_000_000_000, 100);
+        small_pool.pool_value_min = 20_000_000_000;
+        assert_eq!(r(small_pool, &p), Some(TradeRejection::ReserveCap));
+        // A position smaller than the minimum order may still be closed exactly.
+        let dust = Position {
+            base: 1_000_000,
+            cost: 150_000,
+        };
+        let b = MarketBook {
+            long_oi: 1_000_000,
+            long_cost: 150_000,
+            ..Default::default()
+        };
+        assert!(trade(&input(dust, -1_000_000, 0, 200), &b, &p)
+            .unwrap()
+            .is_ok());
+    }
+}
