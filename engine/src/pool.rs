@@ -2,7 +2,10 @@
 //! liability and its cap (SPEC section 5).
 
 use crate::error::{EngineError, EngineResult};
-use crate::num::{mul_div_floor, PPM};
+use crate::num::{
+    add_i64, apply_ppm_floor, mul_div_ceil, mul_div_floor, notional_ceil, sub_i64, value_floor, PPM,
+};
+use crate::trade::MarketBook;
 
 /// Virtual shares added to the supply in share pricing: a donation cannot inflate shares.
 pub const VIRTUAL_SHARES: u64 = 1_000_000;
@@ -46,6 +49,45 @@ pub fn pool_value(b: &PoolBook) -> EngineResult<PoolValue> {
         min: min.max(0) as u64,
         max: max.max(0) as u64,
     })
+}
+
+/// Traders' net unrealised PnL in one market at the prices worst and best for the pool:
+/// longs at `price ± k·conf`, shorts the other way (`conf_k_ppm`, 1e6 = 1x), rounded down.
+pub fn trader_pnl_bounds(
+    book: &MarketBook,
+    price: u64,
+    conf: u64,
+    conf_k_ppm: u32,
+    decimals: u8,
+) -> EngineResult<(i64, i64)> {
+    let band = mul_div_ceil(conf, conf_k_ppm as u64, PPM)?;
+    let (hi, lo) = (price.saturating_add(band), price.saturating_sub(band));
+    let at = |long_price: u64, short_price: u64| -> EngineResult<i64> {
+        let longs = sub_i64(
+            value_floor(book.long_oi as i64, long_price, decimals)?,
+            book.long_cost,
+        )?;
+        let shorts = sub_i64(
+            value_floor(-(book.short_oi as i64), short_price, decimals)?,
+            book.short_cost,
+        )?;
+        add_i64(longs, shorts)
+    };
+    Ok((at(hi, lo)?, at(lo, hi)?))
+}
+
+/// Notional the pool reserves for a market: its larger side's open interest at `price`.
+pub fn reserved_notional(book: &MarketBook, price: u64, decimals: u8) -> EngineResult<u64> {
+    notional_ceil(book.long_oi.max(book.short_oi) as i64, price, decimals)
+}
+
+/// True when `reserved` fits within `reserve_factor_ppm` of the pool's minimum value.
+pub fn reserve_allows(
+    reserved: u64,
+    pool_value_min: u64,
+    reserve_factor_ppm: u32,
+) -> EngineResult<bool> {
+    Ok(reserved <= apply_ppm_floor(pool_value_min, reserve_factor_ppm as u64)?)
 }
 
 /// Shares minted for depositing `amount` at the pool's maximum value, rounded down.

@@ -7,8 +7,8 @@ use crate::execution::{
     execution_price, skew_impact, ExecutionPrice, ImpactParams, PriceInputs, SpreadParams,
 };
 use crate::fees::{trading_fee, FeeParams, FeeSplit};
-use crate::num::{add_i64, apply_ppm_floor, notional_ceil, sub_i64, value_floor};
-use crate::pool::capped_profit;
+use crate::num::{add_i64, notional_ceil, sub_i64, value_floor};
+use crate::pool::{capped_profit, reserve_allows, reserved_notional};
 use crate::position::{apply_fill, Fill, Position};
 
 /// A market's trading parameters.
@@ -32,6 +32,63 @@ pub struct TradeParams {
     /// Open-interest caps per side, base atoms.
     pub oi_cap_long: u64,
     pub oi_cap_short: u64,
+}
+
+/// Margin parameters of a market as governance sets them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarginParams {
+    pub max_leverage: u32,
+    pub base_imr_ppm: u32,
+    pub base_mmr_ppm: u32,
+    pub imr_multiplier_ppm: u32,
+    pub imf_factor: u32,
+    pub health_conf_k_ppm: u32,
+}
+
+/// Checks trading and margin parameters against the bounds table and their relations: fee
+/// shares sum to one, the spread cap is not below the base spread, maintenance is below the
+/// initial ratio, and the initial ratio allows the stated leverage.
+pub fn validate_params(p: &TradeParams, m: &MarginParams) -> EngineResult<()> {
+    use crate::bounds::Param::*;
+    let s = &p.spread;
+    BaseSpread.check(s.base_spread_ppm as u64)?;
+    ConfSpreadK.check(s.conf_k_ppm as u64)?;
+    DispersionSpreadK.check(s.dispersion_k_ppm as u64)?;
+    LatencySpreadK.check(s.latency_k_ppm as u64)?;
+    MaxSpread.check(s.max_spread_ppm as u64)?;
+    ImpactDepth.check(p.impact.depth)?;
+    MaxImpact.check(p.impact.max_impact_ppm as u64)?;
+    TakerFee.check(p.fees.taker_fee_ppm as u64)?;
+    for share in [
+        p.fees.pool_share_ppm,
+        p.fees.insurance_share_ppm,
+        p.fees.protocol_share_ppm,
+    ] {
+        FeeShare.check(share as u64)?;
+    }
+    MinOrderBase.check(p.min_order_base)?;
+    LotBase.check(p.lot_base)?;
+    TickPrice.check(p.tick_price)?;
+    MaxPositionNotional.check(p.max_position_notional)?;
+    MinHoldSlots.check(p.min_hold_slots as u64)?;
+    ReserveFactor.check(p.reserve_factor_ppm as u64)?;
+    MaxLeverage.check(m.max_leverage as u64)?;
+    BaseImr.check(m.base_imr_ppm as u64)?;
+    BaseMmr.check(m.base_mmr_ppm as u64)?;
+    ImrMultiplier.check(m.imr_multiplier_ppm as u64)?;
+    ImfFactor.check(m.imf_factor as u64)?;
+    HealthConfK.check(m.health_conf_k_ppm as u64)?;
+    let invalid = |what| Err(crate::EngineError::InvalidConfig { what });
+    if !crate::fees::shares_sum_to_one(&p.fees) {
+        return invalid("fee shares must sum to 1_000_000");
+    }
+    if s.max_spread_ppm < s.base_spread_ppm {
+        return invalid("max_spread_ppm below base_spread_ppm");
+    }
+    if m.base_mmr_ppm >= m.base_imr_ppm {
+        return invalid("base_mmr_ppm must be below base_imr_ppm");
+    }
+    Ok(())
 }
 
 /// The market's book as a trade sees and changes it.
@@ -116,6 +173,11 @@ pub struct TradeOutcome {
     pub last_increase_slot: u64,
 }
 
+/// True when `delta` adds exposure to `position` (opens, increases, or flips through zero).
+pub fn is_increase(position: &Position, delta: i64) -> bool {
+    !position.is_reduced_by(delta) || delta.unsigned_abs() > position.base.unsigned_abs()
+}
+
 /// Runs a trade. `Err(Ok(rejection))`-style: the outer `Result` carries arithmetic errors,
 /// the inner one business rejections.
 pub fn trade(
@@ -139,7 +201,7 @@ pub fn trade(
         return Ok(Err(TradeRejection::TickSize));
     }
     let buy = d > 0;
-    let increases = !input.position.is_reduced_by(d) || size > input.position.base.unsigned_abs();
+    let increases = is_increase(&input.position, d);
     let exec = execution_price(buy, increases, &input.prices, &p.spread)?;
     if (buy && exec.price > input.limit_price) || (!buy && exec.price < input.limit_price) {
         return Ok(Err(TradeRejection::Slippage));
@@ -161,12 +223,8 @@ pub fn trade(
         {
             return Ok(Err(TradeRejection::PositionNotionalCap));
         }
-        let reserved = notional_ceil(
-            b.long_oi.max(b.short_oi) as i64,
-            input.prices.price,
-            input.decimals,
-        )?;
-        if reserved > apply_ppm_floor(input.pool_value_min, p.reserve_factor_ppm as u64)? {
+        let reserved = reserved_notional(&b, input.prices.price, input.decimals)?;
+        if !reserve_allows(reserved, input.pool_value_min, p.reserve_factor_ppm)? {
             return Ok(Err(TradeRejection::ReserveCap));
         }
     }

@@ -1,7 +1,7 @@
 //! Account decoders: discriminator checked, bytes read without alignment assumptions.
 
 use anchor_lang::{Discriminator, ZeroCopy};
-use bulwark::state::{Exchange, Market};
+use bulwark::state::{Exchange, InsuranceFund, LiquidityPool, LpAccount, MarginAccount, Market};
 
 /// Why account bytes could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,5 +47,25 @@ pub fn exchange(data: &[u8]) -> Result<Exchange, AccountDecodeError> {
 
 /// Decodes a `Market`.
 pub fn market(data: &[u8]) -> Result<Market, AccountDecodeError> {
+    decode(data)
+}
+
+/// Decodes a `MarginAccount`.
+pub fn margin_account(data: &[u8]) -> Result<MarginAccount, AccountDecodeError> {
+    decode(data)
+}
+
+/// Decodes the `LiquidityPool`.
+pub fn pool(data: &[u8]) -> Result<LiquidityPool, AccountDecodeError> {
+    decode(data)
+}
+
+/// Decodes an `LpAccount`.
+pub fn lp_account(data: &[u8]) -> Result<LpAccount, AccountDecodeError> {
+    decode(data)
+}
+
+/// Decodes the `InsuranceFund`.
+pub fn insurance_fund(data: &[u8]) -> Result<InsuranceFund, AccountDecodeError> {
     decode(data)
 }

@@ -227,6 +227,62 @@ impl Bank {
     }
 }
 
+impl Bank {
+    /// Creates a token account of `mint` owned by `owner` (classic SPL Token).
+    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        let account = Keypair::new();
+        let payer = self.payer();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let space = anchor_spl::token::spl_token::state::Account::LEN;
+        let token = anchor_spl::token::ID;
+        let ixs = [
+            system_instruction::create_account(
+                &payer.pubkey(),
+                &account.pubkey(),
+                rent.minimum_balance(space),
+                space as u64,
+                &token,
+            ),
+            anchor_spl::token::spl_token::instruction::initialize_account3(
+                &token,
+                &account.pubkey(),
+                mint,
+                owner,
+            )
+            .expect("init"),
+        ];
+        self.send(&ixs, &[&account])
+            .await
+            .expect("create token account");
+        account.pubkey()
+    }
+
+    /// Mints `amount` of `mint` (whose authority is the payer) to `account`.
+    pub async fn mint_to(&mut self, mint: &Pubkey, account: &Pubkey, amount: u64) {
+        let payer = self.payer();
+        let ix = anchor_spl::token::spl_token::instruction::mint_to(
+            &anchor_spl::token::ID,
+            mint,
+            account,
+            &payer.pubkey(),
+            &[],
+            amount,
+        )
+        .expect("mint_to");
+        self.send(&[ix], &[]).await.expect("mint");
+    }
+
+    /// Token balance of `account` (0 when it does not exist).
+    pub async fn token_balance(&mut self, account: &Pubkey) -> u64 {
+        match self.account(account).await {
+            Some(a) => anchor_spl::token::spl_token::state::Account::unpack(&a.data)
+                .map(|t| t.amount)
+                .unwrap_or(0),
+            None => 0,
+        }
+    }
+}
+
 /// The transaction error of a failed send, if it was one.
 pub fn tx_error(e: &BanksClientError) -> Option<TransactionError> {
     match e {

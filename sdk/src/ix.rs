@@ -19,6 +19,8 @@ pub fn initialize_exchange(
         exchange: pda::exchange().0,
         collateral_mint,
         vault: pda::vault().0,
+        pool: pda::pool().0,
+        insurance_fund: pda::insurance_fund().0,
         token_program: anchor_spl::token::ID,
         system_program: anchor_lang::system_program::ID,
     };
@@ -68,4 +70,190 @@ pub fn update_risk(
         accounts: metas,
         data: bulwark::instruction::UpdateRisk {}.data(),
     }
+}
+
+fn readonly(keys: &[Pubkey]) -> impl Iterator<Item = AccountMeta> + '_ {
+    keys.iter().map(|k| AccountMeta::new_readonly(*k, false))
+}
+
+fn build(
+    accounts: impl ToAccountMetas,
+    data: impl InstructionData,
+    extra: &[Pubkey],
+) -> Instruction {
+    let mut metas = accounts.to_account_metas(None);
+    metas.extend(readonly(extra));
+    Instruction {
+        program_id: bulwark::ID,
+        accounts: metas,
+        data: data.data(),
+    }
+}
+
+/// `create_margin_account(index)` for `owner` (who pays).
+pub fn create_margin_account(owner: Pubkey, index: u16) -> Instruction {
+    let accounts = bulwark::accounts::CreateMarginAccount {
+        owner,
+        margin_account: pda::margin_account(&owner, index).0,
+        system_program: anchor_lang::system_program::ID,
+    };
+    build(
+        accounts,
+        bulwark::instruction::CreateMarginAccount { index },
+        &[],
+    )
+}
+
+/// `deposit(amount)` from `source` (a token account of the collateral owned by `owner`).
+pub fn deposit(owner: Pubkey, margin_account: Pubkey, source: Pubkey, amount: u64) -> Instruction {
+    let accounts = bulwark::accounts::Deposit {
+        owner,
+        margin_account,
+        exchange: pda::exchange().0,
+        vault: pda::vault().0,
+        source,
+        token_program: anchor_spl::token::ID,
+    };
+    build(accounts, bulwark::instruction::Deposit { amount }, &[])
+}
+
+/// `withdraw(amount)` to `destination`; `health_markets` are the markets of the account's
+/// open positions, ascending by index.
+pub fn withdraw(
+    owner: Pubkey,
+    margin_account: Pubkey,
+    destination: Pubkey,
+    amount: u64,
+    health_markets: &[Pubkey],
+) -> Instruction {
+    let accounts = bulwark::accounts::Withdraw {
+        owner,
+        margin_account,
+        exchange: pda::exchange().0,
+        vault: pda::vault().0,
+        destination,
+        token_program: anchor_spl::token::ID,
+    };
+    build(
+        accounts,
+        bulwark::instruction::Withdraw { amount },
+        health_markets,
+    )
+}
+
+/// `close_margin_account` (rent back to `owner`).
+pub fn close_margin_account(owner: Pubkey, margin_account: Pubkey) -> Instruction {
+    let accounts = bulwark::accounts::CloseMarginAccount {
+        owner,
+        margin_account,
+    };
+    build(accounts, bulwark::instruction::CloseMarginAccount {}, &[])
+}
+
+/// `set_delegate(delegate)` (the default key removes it).
+pub fn set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey) -> Instruction {
+    let accounts = bulwark::accounts::SetDelegate {
+        owner,
+        margin_account,
+    };
+    build(
+        accounts,
+        bulwark::instruction::SetDelegate { delegate },
+        &[],
+    )
+}
+
+/// `trade(base_delta, limit_price)` in market `market_index`, signed by the owner or the
+/// delegate; `other_health_markets` are the markets of the account's other open positions,
+/// ascending by index.
+pub fn trade(
+    trader: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    base_delta: i64,
+    limit_price: u64,
+    other_health_markets: &[Pubkey],
+) -> Instruction {
+    let accounts = bulwark::accounts::Trade {
+        trader,
+        margin_account,
+        market: pda::market(market_index).0,
+        exchange: pda::exchange().0,
+        pool: pda::pool().0,
+    };
+    build(
+        accounts,
+        bulwark::instruction::Trade {
+            base_delta,
+            limit_price,
+        },
+        other_health_markets,
+    )
+}
+
+/// Every market's address, index 0 upwards (what pool operations take).
+pub fn all_markets(market_count: u16) -> Vec<Pubkey> {
+    (0..market_count).map(|i| pda::market(i).0).collect()
+}
+
+/// `pool_deposit(amount)` from `source`; needs every market.
+pub fn pool_deposit(owner: Pubkey, source: Pubkey, amount: u64, market_count: u16) -> Instruction {
+    let accounts = bulwark::accounts::PoolDeposit {
+        owner,
+        lp_account: pda::lp_account(&owner).0,
+        pool: pda::pool().0,
+        exchange: pda::exchange().0,
+        vault: pda::vault().0,
+        source,
+        token_program: anchor_spl::token::ID,
+        system_program: anchor_lang::system_program::ID,
+    };
+    build(
+        accounts,
+        bulwark::instruction::PoolDeposit { amount },
+        &all_markets(market_count),
+    )
+}
+
+/// `pool_request_withdraw(shares)`.
+pub fn pool_request_withdraw(owner: Pubkey, shares: u64) -> Instruction {
+    let accounts = bulwark::accounts::PoolRequestWithdraw {
+        owner,
+        lp_account: pda::lp_account(&owner).0,
+        pool: pda::pool().0,
+    };
+    build(
+        accounts,
+        bulwark::instruction::PoolRequestWithdraw { shares },
+        &[],
+    )
+}
+
+/// `pool_withdraw` to `destination`; needs every market.
+pub fn pool_withdraw(owner: Pubkey, destination: Pubkey, market_count: u16) -> Instruction {
+    let accounts = bulwark::accounts::PoolWithdraw {
+        owner,
+        lp_account: pda::lp_account(&owner).0,
+        pool: pda::pool().0,
+        exchange: pda::exchange().0,
+        vault: pda::vault().0,
+        destination,
+        token_program: anchor_spl::token::ID,
+    };
+    build(
+        accounts,
+        bulwark::instruction::PoolWithdraw {},
+        &all_markets(market_count),
+    )
+}
+
+/// `sweep` of market `market_index` (permissionless).
+pub fn sweep(market_index: u16) -> Instruction {
+    let accounts = bulwark::accounts::Sweep {
+        market: pda::market(market_index).0,
+        pool: pda::pool().0,
+        insurance_fund: pda::insurance_fund().0,
+        exchange: pda::exchange().0,
+    };
+    build(accounts, bulwark::instruction::Sweep {}, &[])
 }

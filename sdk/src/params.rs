@@ -3,7 +3,7 @@
 //! against the engine's bounds table; no formula lives here.
 
 use anchor_lang::prelude::Pubkey;
-use bulwark::instructions::MarketRiskArgs;
+use bulwark::instructions::{MarketRiskArgs, MarketTradingArgs};
 use bulwark::oracle::OracleKind;
 use bulwark::state::{OracleSideArgs, OracleSourceArgs};
 
@@ -93,3 +93,43 @@ pub fn symbol_str(s: &[u8; 16]) -> String {
         .trim_end_matches('\0')
         .to_string()
 }
+
+/// Trading defaults for a liquid market: 5 bps base spread (at least 1x confidence, 0.5x
+/// source dispersion, 1x σ·√age), at most 2%; impact depth 100M collateral units·1e6 (a
+/// 1M USDC skew costs 1%), capped at 1% of the trade; 6 bps taker fee split 70/20/10 between
+/// pool, insurance and protocol; 0.01 SOL minimum, 0.001 SOL lots, 0.001 USDC ticks; 1M USDC
+/// position cap; profit within 25 slots of an increase capped at zero; open interest within
+/// 50% of the pool; 20x leverage, 5% initial and 2.5% maintenance margin, initial at least
+/// 1.5x maintenance, a small size premium.
+pub fn market_trading() -> MarketTradingArgs {
+    MarketTradingArgs {
+        base_spread_ppm: 500,
+        conf_spread_k_ppm: 1_000_000,
+        dispersion_spread_k_ppm: 500_000,
+        latency_spread_k_ppm: 1_000_000,
+        max_spread_ppm: 20_000,
+        impact_depth: 100_000_000_000_000,
+        max_impact_ppm: 10_000,
+        taker_fee_ppm: 600,
+        pool_share_ppm: 700_000,
+        insurance_share_ppm: 200_000,
+        protocol_share_ppm: 100_000,
+        min_order_base: 10_000_000,
+        lot_base: 1_000_000,
+        tick_price: 1_000_000,
+        max_position_notional: 1_000_000_000_000,
+        min_hold_slots: 25,
+        reserve_factor_ppm: 500_000,
+        max_leverage: 20,
+        base_imr_ppm: 50_000,
+        base_mmr_ppm: 25_000,
+        imr_multiplier_ppm: 1_500_000,
+        imf_factor: 5,
+        health_conf_k_ppm: 1_000_000,
+    }
+}
+
+/// LP withdrawals wait an hour.
+pub const POOL_WITHDRAW_DELAY_SECS: u32 = 3_600;
+/// Traders' counted profit at most 50% of the pool.
+pub const MAX_PNL_TO_POOL_PPM: u32 = 500_000;

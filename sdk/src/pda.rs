@@ -2,7 +2,9 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
-use bulwark::constants::{EXCHANGE_SEED, MARKET_SEED, VAULT_SEED};
+use bulwark::constants::{
+    EXCHANGE_SEED, INSURANCE_SEED, LP_SEED, MARGIN_SEED, MARKET_SEED, POOL_SEED, VAULT_SEED,
+};
 
 /// The exchange singleton.
 pub fn exchange() -> (Pubkey, u8) {
@@ -22,4 +24,27 @@ pub fn market(index: u16) -> (Pubkey, u8) {
 /// The program's ProgramData account under the upgradeable loader.
 pub fn program_data() -> Pubkey {
     Pubkey::find_program_address(&[bulwark::ID.as_ref()], &bpf_loader_upgradeable::ID).0
+}
+
+/// The liquidity pool singleton.
+pub fn pool() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[POOL_SEED], &bulwark::ID)
+}
+
+/// The insurance fund singleton.
+pub fn insurance_fund() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[INSURANCE_SEED], &bulwark::ID)
+}
+
+/// `owner`'s margin account number `index`.
+pub fn margin_account(owner: &Pubkey, index: u16) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[MARGIN_SEED, owner.as_ref(), &index.to_le_bytes()],
+        &bulwark::ID,
+    )
+}
+
+/// `owner`'s LP account.
+pub fn lp_account(owner: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[LP_SEED, owner.as_ref()], &bulwark::ID)
 }

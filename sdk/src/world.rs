@@ -183,6 +183,8 @@ impl World {
             governance: self.governance.pubkey(),
             guardian: self.guardian.pubkey(),
             collateral_oracle: collateral_side(self.usdc_sources(), 1),
+            pool_withdraw_delay_secs: POOL_WITHDRAW_DELAY_SECS,
+            max_pnl_to_pool_ppm: MAX_PNL_TO_POOL_PPM,
         }
     }
 
@@ -193,6 +195,7 @@ impl World {
             symbol: symbol("SOL-PERP"),
             oracle: asset_side(self.sol_sources(), 2),
             risk: market_risk(),
+            trading: market_trading(),
         }
     }
 
@@ -308,5 +311,149 @@ impl World {
     /// Exchange PDA.
     pub fn exchange_key(&self) -> Pubkey {
         pda::exchange().0
+    }
+}
+
+/// A participant: a keypair with SOL for fees, a collateral token account and (for traders)
+/// margin account number 0.
+pub struct Participant {
+    pub key: Keypair,
+    pub token: Pubkey,
+    pub margin: Pubkey,
+}
+
+impl World {
+    /// A funded participant holding `usdc` collateral units in a token account, with margin
+    /// account 0 created.
+    pub async fn participant(&mut self, usdc: u64) -> Participant {
+        let key = Keypair::new();
+        self.bank.fund(&key.pubkey(), 10_000_000_000).await;
+        let token = self
+            .bank
+            .create_token_account(&self.collateral_mint.clone(), &key.pubkey())
+            .await;
+        if usdc > 0 {
+            self.bank
+                .mint_to(&self.collateral_mint.clone(), &token, usdc)
+                .await;
+        }
+        self.bank
+            .send(&[ix::create_margin_account(key.pubkey(), 0)], &[&key])
+            .await
+            .expect("create margin account");
+        let margin = pda::margin_account(&key.pubkey(), 0).0;
+        Participant { key, token, margin }
+    }
+
+    /// The decoded margin account.
+    pub async fn margin(&mut self, account: &Pubkey) -> bulwark::state::MarginAccount {
+        let acc = self
+            .bank
+            .account(account)
+            .await
+            .expect("margin account exists");
+        crate::accounts::margin_account(&acc.data).expect("margin account decodes")
+    }
+
+    /// Markets of `account`'s open positions, ascending, except `skip`.
+    pub async fn health_markets(&mut self, account: &Pubkey, skip: Option<u16>) -> Vec<Pubkey> {
+        let m = self.margin(account).await;
+        let (open, n) = m.open_markets();
+        open[..n]
+            .iter()
+            .filter(|i| Some(**i) != skip)
+            .map(|i| pda::market(*i).0)
+            .collect()
+    }
+
+    /// Deposits `amount` into `p`'s margin account.
+    pub async fn deposit(&mut self, p: &Participant, amount: u64) -> Result<(), BanksClientError> {
+        let ix = ix::deposit(p.key.pubkey(), p.margin, p.token, amount);
+        self.bank.send(&[ix], &[&p.key]).await
+    }
+
+    /// Withdraws `amount` from `p`'s margin account to its token account.
+    pub async fn withdraw(&mut self, p: &Participant, amount: u64) -> Result<(), BanksClientError> {
+        let markets = self.health_markets(&p.margin, None).await;
+        let ix = ix::withdraw(p.key.pubkey(), p.margin, p.token, amount, &markets);
+        self.bank.send(&[ix], &[&p.key]).await
+    }
+
+    /// Trades `delta` base atoms of SOL-PERP for `p`, no worse than `limit`.
+    pub async fn trade(
+        &mut self,
+        p: &Participant,
+        delta: i64,
+        limit: u64,
+    ) -> Result<(), BanksClientError> {
+        let markets = self.health_markets(&p.margin, Some(SOL_PERP)).await;
+        let ix = ix::trade(p.key.pubkey(), p.margin, SOL_PERP, delta, limit, &markets);
+        self.bank.send(&[ix], &[&p.key]).await
+    }
+
+    /// Deposits `amount` into the pool for `p`.
+    pub async fn pool_deposit(
+        &mut self,
+        p: &Participant,
+        amount: u64,
+    ) -> Result<(), BanksClientError> {
+        let count = self.bank.exchange().await.market_count;
+        let ix = ix::pool_deposit(p.key.pubkey(), p.token, amount, count);
+        self.bank.send(&[ix], &[&p.key]).await
+    }
+
+    /// Sweeps SOL-PERP's sub-ledgers.
+    pub async fn sweep(&mut self) -> Result<(), BanksClientError> {
+        self.bank.send(&[ix::sweep(SOL_PERP)], &[]).await
+    }
+
+    /// Moves one slot and one second on, republishes every feed at SOL = `sol_e8`,
+    /// USDC = $1 and refreshes SOL-PERP (increases need a same-slot aggregate).
+    pub async fn refresh(&mut self, sol_e8: i64) {
+        self.bank.advance(1, 1).await;
+        self.publish_all(sol_e8, 100_000_000).await;
+        self.update_risk().await.expect("update_risk");
+    }
+
+    /// Sets SOL-PERP's open-interest caps by writing the market account directly. A harness
+    /// shortcut standing in for governance's timelocked cap raise (not built yet): markets list
+    /// with zero caps and no instruction raises them today.
+    pub async fn set_open_interest_caps_directly(&mut self, long: u64, short: u64) {
+        let key = pda::market(SOL_PERP).0;
+        let mut acc = self.bank.account(&key).await.expect("market exists");
+        let mut m = crate::accounts::market(&acc.data).expect("market decodes");
+        m.open_interest_cap_long = long;
+        m.open_interest_cap_short = short;
+        acc.data[8..8 + std::mem::size_of::<bulwark::state::Market>()]
+            .copy_from_slice(bytemuck::bytes_of(&m));
+        self.bank.set_account(&key, &bulwark::ID, acc.data);
+    }
+
+    /// The vault's token balance.
+    pub async fn vault_balance(&mut self) -> u64 {
+        self.bank.token_balance(&pda::vault().0).await
+    }
+
+    /// The named buckets the vault backs, summed: collateral deposited net, every market's
+    /// trader flow and sub-ledgers, pool capital, insurance fund, protocol fees.
+    pub async fn bucket_total(&mut self) -> i128 {
+        let ex = self.bank.exchange().await;
+        let mut total = ex.collateral_deposits_net as i128 + ex.protocol_fees as i128;
+        for i in 0..ex.market_count {
+            total += self.bank.market(i).await.bucket_total();
+        }
+        let pool = self.bank.account(&pda::pool().0).await.expect("pool");
+        total += crate::accounts::pool(&pool.data)
+            .expect("pool decodes")
+            .capital as i128;
+        let fund = self
+            .bank
+            .account(&pda::insurance_fund().0)
+            .await
+            .expect("insurance fund");
+        total += crate::accounts::insurance_fund(&fund.data)
+            .expect("fund decodes")
+            .balance as i128;
+        total
     }
 }

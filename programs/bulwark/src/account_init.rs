@@ -100,3 +100,31 @@ pub fn init_zero_copy<'a, T: ZeroCopy + Discriminator>(
         bytemuck::from_bytes_mut(&mut d[disc.len()..disc.len() + size])
     }))
 }
+
+/// Borrows an existing account of this program as `T` for writing, after checking its owner
+/// and discriminator (for accounts taken as `UncheckedAccount` because they may be created in
+/// the same instruction).
+pub fn load_zero_copy_mut<'a, T: ZeroCopy + Discriminator>(
+    account: &'a AccountInfo,
+) -> Result<RefMut<'a, T>> {
+    require_keys_eq!(
+        *account.owner,
+        crate::ID,
+        ErrorCode::AccountOwnedByWrongProgram
+    );
+    let data = account.try_borrow_mut_data()?;
+    let disc = T::DISCRIMINATOR;
+    let size = core::mem::size_of::<T>();
+    require_gte!(
+        data.len(),
+        disc.len() + size,
+        ErrorCode::AccountDidNotDeserialize
+    );
+    require!(
+        &data[..disc.len()] == disc,
+        ErrorCode::AccountDiscriminatorMismatch
+    );
+    Ok(RefMut::map(data, |d| {
+        bytemuck::from_bytes_mut(&mut d[disc.len()..disc.len() + size])
+    }))
+}

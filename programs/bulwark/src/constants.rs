@@ -12,6 +12,19 @@ pub const VAULT_SEED: &[u8] = b"vault";
 #[constant]
 pub const MARKET_SEED: &[u8] = b"market";
 
+/// Seed of the liquidity pool singleton.
+#[constant]
+pub const POOL_SEED: &[u8] = b"pool";
+/// Seed of the insurance fund singleton.
+#[constant]
+pub const INSURANCE_SEED: &[u8] = b"insurance";
+/// Seed prefix of a margin account: `[MARGIN_SEED, owner, index as u16 little-endian]`.
+#[constant]
+pub const MARGIN_SEED: &[u8] = b"margin";
+/// Seed prefix of an LP account: `[LP_SEED, owner]`.
+#[constant]
+pub const LP_SEED: &[u8] = b"lp";
+
 /// Layout version of the `Exchange` account.
 pub const EXCHANGE_VERSION: u8 = 1;
 /// Layout version of the `Market` account.
@@ -20,3 +33,5 @@ pub const MARKET_VERSION: u8 = 1;
 /// Most oracle sources per market or for the collateral.
 #[constant]
 pub const MAX_ORACLE_SOURCES: u8 = 4;
+/// Layout version of the other accounts.
+pub const ACCOUNT_VERSION: u8 = 1;

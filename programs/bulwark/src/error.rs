@@ -56,6 +56,96 @@ pub enum BulwarkError {
     /// 6016
     #[msg("collateral mint account is not an initialized mint")]
     InvalidCollateralMint,
+    /// 6017
+    #[msg("amount must be greater than zero")]
+    ZeroAmount,
+    /// 6018
+    #[msg("amount exceeds the account's collateral")]
+    InsufficientCollateral,
+    /// 6019
+    #[msg("initial margin would not hold afterwards")]
+    InitialMarginViolated,
+    /// 6020
+    #[msg("position notional would exceed the market's maximum leverage")]
+    LeverageCapExceeded,
+    /// 6021
+    #[msg("a market of the account's open positions is missing")]
+    MissingHealthMarket,
+    /// 6022
+    #[msg("health markets must be in ascending index order without duplicates")]
+    HealthMarketsUnsorted,
+    /// 6023
+    #[msg("a market without a position in this account was passed")]
+    ForeignHealthMarket,
+    /// 6024
+    #[msg("execution price is beyond the limit price")]
+    Slippage,
+    /// 6025
+    #[msg("open interest cap reached")]
+    OpenInterestCap,
+    /// 6026
+    #[msg("pool reserve cap reached")]
+    ReserveCap,
+    /// 6027
+    #[msg("position notional cap reached")]
+    PositionNotionalCap,
+    /// 6028
+    #[msg("order below the minimum size")]
+    MinOrderSize,
+    /// 6029
+    #[msg("order size is not a whole number of lots")]
+    LotSize,
+    /// 6030
+    #[msg("limit price is not a whole number of ticks")]
+    TickSize,
+    /// 6031
+    #[msg("the account already holds eight positions")]
+    TooManyPositions,
+    /// 6032
+    #[msg("the market's stored price may not be used for this action now")]
+    PriceUnavailable,
+    /// 6033
+    #[msg("signer is not the account's owner")]
+    NotOwner,
+    /// 6034
+    #[msg("signer is neither the account's owner nor its delegate")]
+    NotOwnerOrDelegate,
+    /// 6035
+    #[msg("account still holds collateral or positions")]
+    AccountNotEmpty,
+    /// 6036
+    #[msg("vault is not the exchange's vault")]
+    WrongVault,
+    /// 6037
+    #[msg("token account is not of the collateral mint")]
+    WrongMint,
+    /// 6038
+    #[msg("withdrawal delay has not passed")]
+    WithdrawalNotReady,
+    /// 6039
+    #[msg("no withdrawal request is pending")]
+    NoWithdrawalRequest,
+    /// 6040
+    #[msg("not enough LP shares")]
+    InsufficientShares,
+    /// 6041
+    #[msg("withdrawal would leave open interest beyond the reserve")]
+    WithdrawalExceedsUnreserved,
+    /// 6042
+    #[msg("all markets must be passed in index order")]
+    MarketListMismatch,
+    /// 6043
+    #[msg("pool capital is not enough for this withdrawal")]
+    InsufficientPoolCapital,
+    /// 6044
+    #[msg("trade size must not be zero")]
+    ZeroSize,
+    /// 6045
+    #[msg("market parameters are inconsistent")]
+    InvalidMarketParams,
+    /// 6046
+    #[msg("market account does not match")]
+    MarketMismatch,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -67,4 +157,38 @@ pub fn engine_err(e: EngineError) -> Error {
         EngineError::OutOfBounds { .. } => BulwarkError::ParameterOutOfBounds.into(),
         EngineError::InvalidConfig { .. } => BulwarkError::InvalidOracleConfig.into(),
     }
+}
+
+/// Maps an engine error from checking market trading parameters: inconsistent relations are
+/// `InvalidMarketParams`, the rest as [`engine_err`].
+pub fn market_params_err(e: EngineError) -> Error {
+    match e {
+        EngineError::InvalidConfig { what } => {
+            msg!("engine: {}", what);
+            BulwarkError::InvalidMarketParams.into()
+        }
+        other => engine_err(other),
+    }
+}
+
+/// Maps an engine trade rejection to its program error.
+pub fn trade_rejection_err(r: bulwark_engine::trade::TradeRejection) -> Error {
+    use bulwark_engine::trade::TradeRejection::*;
+    match r {
+        ZeroSize => BulwarkError::ZeroSize,
+        LotSize => BulwarkError::LotSize,
+        MinOrderSize => BulwarkError::MinOrderSize,
+        TickSize => BulwarkError::TickSize,
+        Slippage => BulwarkError::Slippage,
+        OpenInterestCap => BulwarkError::OpenInterestCap,
+        PositionNotionalCap => BulwarkError::PositionNotionalCap,
+        ReserveCap => BulwarkError::ReserveCap,
+    }
+    .into()
+}
+
+/// Maps an action-table refusal to `PriceUnavailable`, logging why.
+pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
+    msg!("price refused: {:?}", r);
+    BulwarkError::PriceUnavailable.into()
 }

@@ -57,3 +57,92 @@ pub struct RiskUpdated {
     pub sources: Vec<SourceOutcome>,
     pub collateral_sources: Vec<SourceOutcome>,
 }
+
+/// A margin account was created.
+#[event]
+pub struct MarginAccountCreated {
+    pub margin_account: Pubkey,
+    pub owner: Pubkey,
+    pub index: u16,
+}
+
+/// A margin account was closed (rent returned).
+#[event]
+pub struct MarginAccountClosed {
+    pub margin_account: Pubkey,
+    pub owner: Pubkey,
+}
+
+/// Collateral entered a margin account.
+#[event]
+pub struct CollateralDeposited {
+    pub margin_account: Pubkey,
+    pub amount: u64,
+    pub collateral: i64,
+}
+
+/// Collateral left a margin account.
+#[event]
+pub struct CollateralWithdrawn {
+    pub margin_account: Pubkey,
+    pub amount: u64,
+    pub collateral: i64,
+}
+
+/// The trading delegate changed.
+#[event]
+pub struct DelegateSet {
+    pub margin_account: Pubkey,
+    pub delegate: Pubkey,
+}
+
+/// A trade against the pool (amounts in collateral units, price at 1e-9).
+#[event]
+pub struct TradeExecuted {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+    pub base_delta: i64,
+    pub price: u64,
+    pub spread_ppm: u64,
+    pub realized_pnl: i64,
+    pub fee: u64,
+    pub impact_paid: u64,
+    pub impact_received: u64,
+    pub base_after: i64,
+    pub collateral_after: i64,
+}
+
+/// An LP deposited.
+#[event]
+pub struct PoolDeposited {
+    pub owner: Pubkey,
+    pub amount: u64,
+    pub shares: u64,
+    pub total_shares: u64,
+}
+
+/// An LP asked to withdraw.
+#[event]
+pub struct PoolWithdrawRequested {
+    pub owner: Pubkey,
+    pub shares: u64,
+    pub requested_at: i64,
+}
+
+/// An LP withdrew.
+#[event]
+pub struct PoolWithdrawn {
+    pub owner: Pubkey,
+    pub shares: u64,
+    pub amount: u64,
+    pub total_shares: u64,
+}
+
+/// A market's sub-ledgers were swept.
+#[event]
+pub struct Swept {
+    pub market_index: u16,
+    pub to_pool: i64,
+    pub to_insurance: u64,
+    pub to_protocol: u64,
+}

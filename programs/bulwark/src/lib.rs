@@ -36,4 +36,58 @@ pub mod bulwark {
     pub fn update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Result<()> {
         instructions::update_risk_handler(ctx)
     }
+
+    /// Creates the signer's margin account number `index`.
+    pub fn create_margin_account(ctx: Context<CreateMarginAccount>, index: u16) -> Result<()> {
+        instructions::create_margin_account_handler(ctx, index)
+    }
+
+    /// Moves collateral from the owner's token account into the margin account.
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        instructions::deposit_handler(ctx, amount)
+    }
+
+    /// Moves collateral out to a token account if the initial margin still holds.
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+        instructions::withdraw_handler(ctx, amount)
+    }
+
+    /// Closes an empty margin account and returns its rent.
+    pub fn close_margin_account(ctx: Context<CloseMarginAccount>) -> Result<()> {
+        instructions::close_margin_account_handler(ctx)
+    }
+
+    /// Names (or removes, with the default key) a delegate that may trade but never withdraw.
+    pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey) -> Result<()> {
+        instructions::set_delegate_handler(ctx, delegate)
+    }
+
+    /// Trades `base_delta` atoms of the market against the pool, no worse than `limit_price`.
+    pub fn trade<'info>(
+        ctx: Context<'info, Trade<'info>>,
+        base_delta: i64,
+        limit_price: u64,
+    ) -> Result<()> {
+        instructions::trade_handler(ctx, base_delta, limit_price)
+    }
+
+    /// Adds collateral to the liquidity pool for shares at its maximum value.
+    pub fn pool_deposit<'info>(ctx: Context<'info, PoolDeposit<'info>>, amount: u64) -> Result<()> {
+        instructions::pool_deposit_handler(ctx, amount)
+    }
+
+    /// Requests a withdrawal of LP shares (paid after the delay).
+    pub fn pool_request_withdraw(ctx: Context<PoolRequestWithdraw>, shares: u64) -> Result<()> {
+        instructions::pool_request_withdraw_handler(ctx, shares)
+    }
+
+    /// Pays a pending LP withdrawal at the pool's minimum value.
+    pub fn pool_withdraw<'info>(ctx: Context<'info, PoolWithdraw<'info>>) -> Result<()> {
+        instructions::pool_withdraw_handler(ctx)
+    }
+
+    /// Permissionless: moves a market's sub-ledgers to the pool, insurance fund and protocol.
+    pub fn sweep(ctx: Context<Sweep>) -> Result<()> {
+        instructions::sweep_handler(ctx)
+    }
 }

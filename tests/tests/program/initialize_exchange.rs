@@ -16,13 +16,39 @@ async fn the_upgrade_authority_creates_the_exchange_and_its_vault() {
     let lamports_before = w.bank.account(&authority).await.unwrap().lamports;
     w.initialize_exchange().await.unwrap();
     mint_before.assert_unchanged(&mut w.bank).await;
-    let rent = w.bank.account(&pda::exchange().0).await.unwrap().lamports
-        + w.bank.account(&pda::vault().0).await.unwrap().lamports;
+    let mut rent = 0;
+    for key in [
+        pda::exchange().0,
+        pda::vault().0,
+        pda::pool().0,
+        pda::insurance_fund().0,
+    ] {
+        rent += w.bank.account(&key).await.unwrap().lamports;
+    }
     assert_eq!(
         w.bank.account(&authority).await.unwrap().lamports,
         lamports_before - rent,
-        "the authority paid both accounts' rent"
+        "the authority paid the four accounts' rent"
     );
+    let pool =
+        bulwark_sdk::accounts::pool(&w.bank.account(&pda::pool().0).await.unwrap().data).unwrap();
+    assert_eq!(
+        (pool.capital, pool.total_shares, pool.requested_shares),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        pool.withdraw_delay_secs,
+        bulwark_sdk::params::POOL_WITHDRAW_DELAY_SECS
+    );
+    assert_eq!(
+        pool.max_pnl_to_pool_ppm,
+        bulwark_sdk::params::MAX_PNL_TO_POOL_PPM
+    );
+    let fund = bulwark_sdk::accounts::insurance_fund(
+        &w.bank.account(&pda::insurance_fund().0).await.unwrap().data,
+    )
+    .unwrap();
+    assert_eq!(fund.balance, 0);
 
     let ex = w.bank.exchange().await;
     assert_eq!(ex.version, 1);
@@ -33,6 +59,7 @@ async fn the_upgrade_authority_creates_the_exchange_and_its_vault() {
     assert_eq!(ex.collateral_decimals, 6);
     assert_eq!(ex.market_count, 0);
     assert_eq!(ex.status, 0);
+    assert_eq!((ex.collateral_deposits_net, ex.protocol_fees), (0, 0));
     let c = ex.collateral_oracle;
     assert_eq!(c.num_sources, 2);
     assert_eq!(c.min_quorum, 1);

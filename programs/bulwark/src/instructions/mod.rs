@@ -1,7 +1,12 @@
 //! One instruction a file: Args + Accounts + validate() + handler.
 
 pub mod admin;
+pub mod common;
 pub mod keeper;
+pub mod pool;
+pub mod trader;
 
 pub use admin::*;
 pub use keeper::*;
+pub use pool::*;
+pub use trader::*;

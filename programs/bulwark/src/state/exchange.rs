@@ -27,7 +27,12 @@ pub struct Exchange {
     pub vault: Pubkey,
     /// The collateral's own oracle sources (its USD price).
     pub collateral_oracle: OracleConfig,
-    pub reserved: [u8; 1024],
+    /// Bucket: collateral deposited into margin accounts minus collateral withdrawn.
+    /// Σ account collateral = this + Σ markets' `trader_flow`.
+    pub collateral_deposits_net: i64,
+    /// Bucket: protocol fees swept from markets, withdrawable by governance.
+    pub protocol_fees: u64,
+    pub reserved: [u8; 1008],
 }
 const _: () = assert!(core::mem::size_of::<Exchange>() == 1736);
 const _: () = assert!(core::mem::size_of::<Exchange>() % 8 == 0);

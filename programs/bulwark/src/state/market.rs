@@ -2,7 +2,11 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{AgeLimits, StoredPrice};
+use bulwark_engine::execution::{ImpactParams, SpreadParams};
+use bulwark_engine::fees::FeeParams;
+use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::oracle::{MarketOracleConfig, TwapConfig, TwapState, Validity};
+use bulwark_engine::trade::{MarginParams, MarketBook, TradeParams};
 
 use super::{OracleConfig, SourceState};
 
@@ -65,10 +69,59 @@ pub struct Market {
     pub fresh_slots: u32,
     pub max_age_reduce_slots: u32,
     pub max_age_liquidate_slots: u32,
-    /// Open-interest caps in base lots; zero at listing, raised only through the timelock.
+    /// Open-interest caps in base atoms; zero at listing, raised only through the timelock.
     pub open_interest_cap_long: u64,
     pub open_interest_cap_short: u64,
-    pub reserved: [u8; 2048],
+
+    /// Open interest, base atoms, and Σ cost basis of longs and of shorts (collateral units).
+    pub long_oi: u64,
+    pub short_oi: u64,
+    pub long_cost: i64,
+    pub short_cost: i64,
+
+    /// Sub-ledgers (collateral units), swept by `sweep`. Realised trader PnL owed to the pool
+    /// (trader losses minus trader profits; signed).
+    pub pnl_pending: i64,
+    /// Fee shares owed to the pool, the insurance fund and the protocol.
+    pub fee_pool: u64,
+    pub fee_insurance: u64,
+    pub fee_protocol: u64,
+    /// Rounding remainders of fee splits (swept to the protocol).
+    pub dust: u64,
+    /// Harmful skew impact paid in, helpful impact paid out (never negative).
+    pub impact_ledger: u64,
+    /// Net change of traders' collateral through this market (part of the collateral bucket).
+    pub trader_flow: i64,
+
+    /// Trading parameters (see `bulwark_engine::trade::TradeParams`).
+    pub impact_depth: u64,
+    pub min_order_base: u64,
+    pub lot_base: u64,
+    pub tick_price: u64,
+    pub max_position_notional: u64,
+    pub base_spread_ppm: u32,
+    pub conf_spread_k_ppm: u32,
+    pub dispersion_spread_k_ppm: u32,
+    pub latency_spread_k_ppm: u32,
+    pub max_spread_ppm: u32,
+    pub max_impact_ppm: u32,
+    pub taker_fee_ppm: u32,
+    pub pool_share_ppm: u32,
+    pub insurance_share_ppm: u32,
+    pub protocol_share_ppm: u32,
+    pub min_hold_slots: u32,
+    pub reserve_factor_ppm: u32,
+    /// Margin parameters (see `bulwark_engine::margin::MarketMargin`).
+    pub max_leverage: u32,
+    pub base_imr_ppm: u32,
+    pub base_mmr_ppm: u32,
+    pub imr_multiplier_ppm: u32,
+    pub imf_factor: u32,
+    pub health_conf_k_ppm: u32,
+    /// Volatility per √second in ppm (0 until volatility tracking runs).
+    pub sigma_ppm: u32,
+    pub _padding1: u32,
+    pub reserved: [u8; 1840],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>() % 8 == 0);
@@ -106,6 +159,96 @@ impl Market {
             last_slot: self.twap_last_slot,
             last_time: self.twap_last_time,
         }
+    }
+
+    /// Trading parameters for the engine.
+    pub fn trade_params(&self) -> TradeParams {
+        TradeParams {
+            spread: SpreadParams {
+                base_spread_ppm: self.base_spread_ppm,
+                conf_k_ppm: self.conf_spread_k_ppm,
+                dispersion_k_ppm: self.dispersion_spread_k_ppm,
+                latency_k_ppm: self.latency_spread_k_ppm,
+                max_spread_ppm: self.max_spread_ppm,
+            },
+            impact: ImpactParams {
+                depth: self.impact_depth,
+                max_impact_ppm: self.max_impact_ppm,
+            },
+            fees: FeeParams {
+                taker_fee_ppm: self.taker_fee_ppm,
+                pool_share_ppm: self.pool_share_ppm,
+                insurance_share_ppm: self.insurance_share_ppm,
+                protocol_share_ppm: self.protocol_share_ppm,
+            },
+            min_order_base: self.min_order_base,
+            lot_base: self.lot_base,
+            tick_price: self.tick_price,
+            max_position_notional: self.max_position_notional,
+            min_hold_slots: self.min_hold_slots,
+            reserve_factor_ppm: self.reserve_factor_ppm,
+            oi_cap_long: self.open_interest_cap_long,
+            oi_cap_short: self.open_interest_cap_short,
+        }
+    }
+
+    /// Margin parameters as governance set them.
+    pub fn margin_params(&self) -> MarginParams {
+        MarginParams {
+            max_leverage: self.max_leverage,
+            base_imr_ppm: self.base_imr_ppm,
+            base_mmr_ppm: self.base_mmr_ppm,
+            imr_multiplier_ppm: self.imr_multiplier_ppm,
+            imf_factor: self.imf_factor,
+            health_conf_k_ppm: self.health_conf_k_ppm,
+        }
+    }
+
+    /// Open interest, cost aggregates and the impact ledger for the engine.
+    pub fn book(&self) -> MarketBook {
+        MarketBook {
+            long_oi: self.long_oi,
+            short_oi: self.short_oi,
+            long_cost: self.long_cost,
+            short_cost: self.short_cost,
+            impact_ledger: self.impact_ledger,
+        }
+    }
+
+    /// Writes the engine's book back.
+    pub fn set_book(&mut self, b: &MarketBook) {
+        self.long_oi = b.long_oi;
+        self.short_oi = b.short_oi;
+        self.long_cost = b.long_cost;
+        self.short_cost = b.short_cost;
+        self.impact_ledger = b.impact_ledger;
+    }
+
+    /// Margin view at `price` (the price the caller's action may use).
+    pub fn margin(&self, price: u64, decimals: u8) -> MarketMargin {
+        MarketMargin {
+            market_index: self.index,
+            price,
+            conf: self.conf,
+            twap: self.twap_price,
+            decimals,
+            mmr_ppm: self.base_mmr_ppm,
+            base_imr_ppm: self.base_imr_ppm,
+            imr_multiplier_ppm: self.imr_multiplier_ppm,
+            imf_factor: self.imf_factor,
+            conf_k_ppm: self.health_conf_k_ppm,
+        }
+    }
+
+    /// Sum of the sub-ledgers and the trader flow (this market's part of the vault identity).
+    pub fn bucket_total(&self) -> i128 {
+        self.pnl_pending as i128
+            + self.fee_pool as i128
+            + self.fee_insurance as i128
+            + self.fee_protocol as i128
+            + self.dust as i128
+            + self.impact_ledger as i128
+            + self.trader_flow as i128
     }
 
     /// The stored aggregate as the engine's action table reads it.

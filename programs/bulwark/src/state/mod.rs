@@ -1,9 +1,15 @@
 //! Zero-copy account state: one account type a file, plus the plain-old-data parts they share.
 
 pub mod exchange;
+pub mod insurance_fund;
+pub mod liquidity_pool;
+pub mod margin_account;
 pub mod market;
 pub mod oracle_config;
 
 pub use exchange::*;
+pub use insurance_fund::*;
+pub use liquidity_pool::*;
+pub use margin_account::*;
 pub use market::*;
 pub use oracle_config::*;

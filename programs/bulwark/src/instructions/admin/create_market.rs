@@ -3,10 +3,11 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::oracle::validate_market_oracle;
+use bulwark_engine::trade::validate_params;
 
 use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated};
 use crate::constants::*;
-use crate::error::{engine_err, BulwarkError};
+use crate::error::{engine_err, market_params_err, BulwarkError};
 use crate::events::MarketCreated;
 use crate::state::{Exchange, Market, OracleConfig, OracleSideArgs};
 
@@ -33,6 +34,35 @@ pub struct CreateMarketArgs {
     /// The asset's USD price sources and aggregation limits.
     pub oracle: OracleSideArgs,
     pub risk: MarketRiskArgs,
+    pub trading: MarketTradingArgs,
+}
+
+/// Trading and margin parameters (see `bulwark_engine::trade` and `margin`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketTradingArgs {
+    pub base_spread_ppm: u32,
+    pub conf_spread_k_ppm: u32,
+    pub dispersion_spread_k_ppm: u32,
+    pub latency_spread_k_ppm: u32,
+    pub max_spread_ppm: u32,
+    pub impact_depth: u64,
+    pub max_impact_ppm: u32,
+    pub taker_fee_ppm: u32,
+    pub pool_share_ppm: u32,
+    pub insurance_share_ppm: u32,
+    pub protocol_share_ppm: u32,
+    pub min_order_base: u64,
+    pub lot_base: u64,
+    pub tick_price: u64,
+    pub max_position_notional: u64,
+    pub min_hold_slots: u32,
+    pub reserve_factor_ppm: u32,
+    pub max_leverage: u32,
+    pub base_imr_ppm: u32,
+    pub base_mmr_ppm: u32,
+    pub imr_multiplier_ppm: u32,
+    pub imf_factor: u32,
+    pub health_conf_k_ppm: u32,
 }
 
 #[derive(Accounts)]
@@ -102,6 +132,31 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
     m.max_age_liquidate_slots = r.max_age_liquidate_slots;
     m.open_interest_cap_long = 0;
     m.open_interest_cap_short = 0;
+    let t = args.trading;
+    m.base_spread_ppm = t.base_spread_ppm;
+    m.conf_spread_k_ppm = t.conf_spread_k_ppm;
+    m.dispersion_spread_k_ppm = t.dispersion_spread_k_ppm;
+    m.latency_spread_k_ppm = t.latency_spread_k_ppm;
+    m.max_spread_ppm = t.max_spread_ppm;
+    m.impact_depth = t.impact_depth;
+    m.max_impact_ppm = t.max_impact_ppm;
+    m.taker_fee_ppm = t.taker_fee_ppm;
+    m.pool_share_ppm = t.pool_share_ppm;
+    m.insurance_share_ppm = t.insurance_share_ppm;
+    m.protocol_share_ppm = t.protocol_share_ppm;
+    m.min_order_base = t.min_order_base;
+    m.lot_base = t.lot_base;
+    m.tick_price = t.tick_price;
+    m.max_position_notional = t.max_position_notional;
+    m.min_hold_slots = t.min_hold_slots;
+    m.reserve_factor_ppm = t.reserve_factor_ppm;
+    m.max_leverage = t.max_leverage;
+    m.base_imr_ppm = t.base_imr_ppm;
+    m.base_mmr_ppm = t.base_mmr_ppm;
+    m.imr_multiplier_ppm = t.imr_multiplier_ppm;
+    m.imf_factor = t.imf_factor;
+    m.health_conf_k_ppm = t.health_conf_k_ppm;
+    validate_params(&m.trade_params(), &m.margin_params()).map_err(market_params_err)?;
     // Checked as stored, so the limits the market will run on are the ones validated.
     validate_market_oracle(&m.oracle_limits(), &m.age_limits()).map_err(engine_err)?;
     emit!(MarketCreated {

@@ -7,9 +7,10 @@ use anchor_spl::token::{initialize_account3, InitializeAccount3, Mint, Token, To
 
 use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated};
 use crate::constants::*;
-use crate::error::BulwarkError;
+use crate::error::{engine_err, BulwarkError};
 use crate::events::ExchangeInitialized;
-use crate::state::{Exchange, OracleConfig, OracleSideArgs};
+use crate::state::{Exchange, InsuranceFund, LiquidityPool, OracleConfig, OracleSideArgs};
+use bulwark_engine::bounds::Param;
 
 /// Arguments of `initialize_exchange`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -20,6 +21,10 @@ pub struct InitializeExchangeArgs {
     pub guardian: Pubkey,
     /// The collateral's own USD price sources (e.g. USDC/USD).
     pub collateral_oracle: OracleSideArgs,
+    /// Seconds between an LP's withdrawal request and its payment.
+    pub pool_withdraw_delay_secs: u32,
+    /// Traders' counted profit is capped at this share of the pool (ppm).
+    pub max_pnl_to_pool_ppm: u32,
 }
 
 #[derive(Accounts)]
@@ -49,6 +54,14 @@ pub struct InitializeExchange<'info> {
     /// the exchange PDA.
     #[account(mut, seeds = [VAULT_SEED], bump)]
     pub vault: UncheckedAccount<'info>,
+
+    /// CHECK: the liquidity pool PDA, created here.
+    #[account(mut, seeds = [POOL_SEED], bump)]
+    pub pool: UncheckedAccount<'info>,
+
+    /// CHECK: the insurance fund PDA, created here.
+    #[account(mut, seeds = [INSURANCE_SEED], bump)]
+    pub insurance_fund: UncheckedAccount<'info>,
 
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
@@ -83,6 +96,12 @@ impl InitializeExchange<'_> {
             args.guardian != Pubkey::default(),
             BulwarkError::InvalidRoleKey
         );
+        Param::WithdrawDelay
+            .check(args.pool_withdraw_delay_secs as u64)
+            .map_err(engine_err)?;
+        Param::MaxPnlToPool
+            .check(args.max_pnl_to_pool_ppm as u64)
+            .map_err(engine_err)?;
         Ok(())
     }
 }
@@ -117,6 +136,29 @@ pub fn initialize_exchange_handler(
         authority: a.exchange.to_account_info(),
     };
     initialize_account3(CpiContext::new(Token::id(), accounts))?;
+
+    create_pda_account(
+        &payer,
+        &a.pool,
+        LiquidityPool::SPACE,
+        &crate::ID,
+        &[POOL_SEED, &[ctx.bumps.pool]],
+    )?;
+    let mut pool = init_zero_copy::<LiquidityPool>(&a.pool)?;
+    pool.version = ACCOUNT_VERSION;
+    pool.bump = ctx.bumps.pool;
+    pool.withdraw_delay_secs = args.pool_withdraw_delay_secs;
+    pool.max_pnl_to_pool_ppm = args.max_pnl_to_pool_ppm;
+    create_pda_account(
+        &payer,
+        &a.insurance_fund,
+        InsuranceFund::SPACE,
+        &crate::ID,
+        &[INSURANCE_SEED, &[ctx.bumps.insurance_fund]],
+    )?;
+    let mut fund = init_zero_copy::<InsuranceFund>(&a.insurance_fund)?;
+    fund.version = ACCOUNT_VERSION;
+    fund.bump = ctx.bumps.insurance_fund;
 
     let mut ex = init_zero_copy::<Exchange>(&a.exchange)?;
     ex.version = EXCHANGE_VERSION;

@@ -1,0 +1,98 @@
+//! The pool's value over every market (remaining accounts: all markets, index 0 upwards).
+
+use anchor_lang::prelude::*;
+use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::pool::{
+    pool_value, reserve_allows, reserved_notional, trader_pnl_bounds, PoolBook, PoolValue,
+};
+
+use crate::error::{engine_err, refusal_err, BulwarkError};
+use crate::state::{LiquidityPool, Market};
+
+/// The pool's book and each market's reserve, as LP operations need them.
+pub struct PoolView {
+    /// Value bounds (minimum for withdrawals, maximum for deposits).
+    pub value: PoolValue,
+    /// Per market: (reserved notional, reserve factor).
+    pub reserves: Vec<(u64, u32)>,
+}
+
+impl PoolView {
+    /// True when every market's reserve still fits after the pool's minimum value drops by
+    /// `withdrawn`.
+    pub fn reserves_allow_withdrawal(&self, withdrawn: u64) -> Result<bool> {
+        let after = self.value.min.saturating_sub(withdrawn);
+        for (reserved, factor) in &self.reserves {
+            if !reserve_allows(*reserved, after, *factor).map_err(engine_err)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Values the pool: capital, what markets owe it, and traders' unrealised PnL (a liability at
+/// once, capped). `markets` must be exactly markets `0..market_count` in order; each needs a
+/// price usable for reductions.
+pub fn value_pool<'info>(
+    pool: &LiquidityPool,
+    markets: &'info [AccountInfo<'info>],
+    market_count: u16,
+    decimals: u8,
+    clock: &Clock,
+) -> Result<PoolView> {
+    require_eq!(
+        markets.len(),
+        market_count as usize,
+        BulwarkError::MarketListMismatch
+    );
+    let mut book = PoolBook {
+        capital: pool.capital,
+        max_pnl_to_pool_ppm: pool.max_pnl_to_pool_ppm,
+        ..Default::default()
+    };
+    let mut reserves = Vec::with_capacity(markets.len());
+    for (i, info) in markets.iter().enumerate() {
+        let loader = AccountLoader::<Market>::try_from(info)?;
+        let m = loader.load()?;
+        require_eq!(m.index as usize, i, BulwarkError::MarketListMismatch);
+        let b = m.book();
+        let mut worst = 0;
+        let mut best = 0;
+        let mut reserved = 0;
+        if b.long_oi != 0 || b.short_oi != 0 {
+            let price = price_for_action(
+                Action::ReduceRisk,
+                &m.stored_price(),
+                clock.slot,
+                clock.unix_timestamp,
+                &m.age_limits(),
+            )
+            .map_err(refusal_err)?;
+            (worst, best) = trader_pnl_bounds(&b, price, m.conf, m.health_conf_k_ppm, decimals)
+                .map_err(engine_err)?;
+            reserved = reserved_notional(&b, price, decimals).map_err(engine_err)?;
+        }
+        let owed = m
+            .pnl_pending
+            .checked_add(m.fee_pool as i64)
+            .ok_or(BulwarkError::MathError)?;
+        book.pending = book
+            .pending
+            .checked_add(owed)
+            .ok_or(BulwarkError::MathError)?;
+        book.trader_pnl_worst = book
+            .trader_pnl_worst
+            .checked_add(worst)
+            .ok_or(BulwarkError::MathError)?;
+        book.trader_pnl_best = book
+            .trader_pnl_best
+            .checked_add(best)
+            .ok_or(BulwarkError::MathError)?;
+        reserves.push((reserved, m.reserve_factor_ppm));
+    }
+    Ok(PoolView {
+        value: pool_value(&book).map_err(engine_err)?,
+        reserves,
+    })
+}

@@ -1,0 +1,104 @@
+//! `pool_deposit(amount)`: an LP adds collateral to the pool for shares priced at the pool's
+//! maximum value. The LP's PDA is created on the first deposit. Remaining accounts: every
+//! market, index 0 upwards (traders' unrealised PnL is part of the pool's value).
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use bulwark_engine::pool::shares_for_deposit;
+
+use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated, load_zero_copy_mut};
+use crate::constants::*;
+use crate::error::{engine_err, BulwarkError};
+use crate::events::PoolDeposited;
+use crate::instructions::common::pool_value::value_pool;
+use crate::instructions::common::tokens::{check_user_token_account, into_vault};
+use crate::state::{Exchange, LiquidityPool, LpAccount};
+
+#[derive(Accounts)]
+pub struct PoolDeposit<'info> {
+    #[account(mut)]
+    pub owner: Signer<'info>,
+
+    /// CHECK: the LP's PDA; created here on the first deposit, else loaded and checked.
+    #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump)]
+    pub lp_account: UncheckedAccount<'info>,
+
+    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
+
+    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+
+    #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]
+    pub vault: Account<'info, TokenAccount>,
+
+    #[account(mut)]
+    pub source: Account<'info, TokenAccount>,
+
+    pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn pool_deposit_handler<'info>(
+    ctx: Context<'info, PoolDeposit<'info>>,
+    amount: u64,
+) -> Result<()> {
+    require!(amount > 0, BulwarkError::ZeroAmount);
+    let a = &ctx.accounts;
+    let clock = Clock::get()?;
+    let (market_count, decimals) = {
+        let ex = a.exchange.load()?;
+        check_user_token_account(&ex, &a.source)?;
+        (ex.market_count, ex.collateral_decimals)
+    };
+    let shares = {
+        let pool = a.pool.load()?;
+        let view = value_pool(
+            &pool,
+            ctx.remaining_accounts,
+            market_count,
+            decimals,
+            &clock,
+        )?;
+        shares_for_deposit(amount, pool.total_shares, view.value.max).map_err(engine_err)?
+    };
+    require!(shares > 0, BulwarkError::ZeroAmount);
+    let owner = a.owner.key();
+    if is_uncreated(&a.lp_account) {
+        let seeds: &[&[u8]] = &[LP_SEED, owner.as_ref(), &[ctx.bumps.lp_account]];
+        create_pda_account(
+            &a.owner.to_account_info(),
+            &a.lp_account,
+            LpAccount::SPACE,
+            &crate::ID,
+            seeds,
+        )?;
+        let mut lp = init_zero_copy::<LpAccount>(&a.lp_account)?;
+        lp.version = ACCOUNT_VERSION;
+        lp.bump = ctx.bumps.lp_account;
+        lp.owner = owner;
+    }
+    into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
+    let mut lp = load_zero_copy_mut::<LpAccount>(&a.lp_account)?;
+    require_keys_eq!(lp.owner, owner, BulwarkError::NotOwner);
+    lp.shares = lp
+        .shares
+        .checked_add(shares)
+        .ok_or(BulwarkError::MathError)?;
+    let mut pool = a.pool.load_mut()?;
+    pool.total_shares = pool
+        .total_shares
+        .checked_add(shares)
+        .ok_or(BulwarkError::MathError)?;
+    pool.capital = pool
+        .capital
+        .checked_add(i64::try_from(amount).map_err(|_| BulwarkError::MathError)?)
+        .ok_or(BulwarkError::MathError)?;
+    emit!(PoolDeposited {
+        owner,
+        amount,
+        shares,
+        total_shares: pool.total_shares
+    });
+    Ok(())
+}

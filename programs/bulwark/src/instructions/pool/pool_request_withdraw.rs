@@ -1,0 +1,41 @@
+//! `pool_request_withdraw(shares)`: an LP asks to withdraw `shares`; `pool_withdraw` pays them
+//! after the pool's delay. A new request replaces the pending one (and restarts the delay).
+
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::error::BulwarkError;
+use crate::events::PoolWithdrawRequested;
+use crate::state::{LiquidityPool, LpAccount};
+
+#[derive(Accounts)]
+pub struct PoolRequestWithdraw<'info> {
+    pub owner: Signer<'info>,
+
+    #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump = lp_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
+    pub lp_account: AccountLoader<'info, LpAccount>,
+
+    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
+}
+
+pub fn pool_request_withdraw_handler(ctx: Context<PoolRequestWithdraw>, shares: u64) -> Result<()> {
+    require!(shares > 0, BulwarkError::ZeroAmount);
+    let now = Clock::get()?.unix_timestamp;
+    let mut lp = ctx.accounts.lp_account.load_mut()?;
+    require_gte!(lp.shares, shares, BulwarkError::InsufficientShares);
+    let mut pool = ctx.accounts.pool.load_mut()?;
+    pool.requested_shares = pool
+        .requested_shares
+        .checked_sub(lp.requested_shares)
+        .and_then(|r| r.checked_add(shares))
+        .ok_or(BulwarkError::MathError)?;
+    lp.requested_shares = shares;
+    lp.requested_at = now;
+    emit!(PoolWithdrawRequested {
+        owner: lp.owner,
+        shares,
+        requested_at: now
+    });
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! `pool_withdraw`: pays an LP's pending request after the delay, at the pool's minimum
+//! value, never beyond the pool's capital or what open interest leaves unreserved.
+//! Remaining accounts: every market, index 0 upwards.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use bulwark_engine::pool::amount_for_shares;
+
+use crate::constants::*;
+use crate::error::{engine_err, BulwarkError};
+use crate::events::PoolWithdrawn;
+use crate::instructions::common::pool_value::value_pool;
+use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
+use crate::state::{Exchange, LiquidityPool, LpAccount};
+
+#[derive(Accounts)]
+pub struct PoolWithdraw<'info> {
+    pub owner: Signer<'info>,
+
+    #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump = lp_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
+    pub lp_account: AccountLoader<'info, LpAccount>,
+
+    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
+
+    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+
+    #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]
+    pub vault: Account<'info, TokenAccount>,
+
+    #[account(mut)]
+    pub destination: Account<'info, TokenAccount>,
+
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) -> Result<()> {
+    let a = &ctx.accounts;
+    let clock = Clock::get()?;
+    let (market_count, decimals, bump) = {
+        let ex = a.exchange.load()?;
+        check_user_token_account(&ex, &a.destination)?;
+        (ex.market_count, ex.collateral_decimals, ex.bump)
+    };
+    let (shares, amount) = {
+        let lp = a.lp_account.load()?;
+        let pool = a.pool.load()?;
+        require!(lp.requested_shares > 0, BulwarkError::NoWithdrawalRequest);
+        let ready_at = lp
+            .requested_at
+            .saturating_add(pool.withdraw_delay_secs as i64);
+        require!(
+            clock.unix_timestamp >= ready_at,
+            BulwarkError::WithdrawalNotReady
+        );
+        let view = value_pool(
+            &pool,
+            ctx.remaining_accounts,
+            market_count,
+            decimals,
+            &clock,
+        )?;
+        let amount = amount_for_shares(lp.requested_shares, pool.total_shares, view.value.min)
+            .map_err(engine_err)?;
+        require!(amount > 0, BulwarkError::ZeroAmount);
+        require_gte!(
+            pool.capital,
+            amount as i64,
+            BulwarkError::InsufficientPoolCapital
+        );
+        require!(
+            view.reserves_allow_withdrawal(amount)?,
+            BulwarkError::WithdrawalExceedsUnreserved
+        );
+        (lp.requested_shares, amount)
+    };
+    out_of_vault(
+        &a.token_program,
+        &a.vault,
+        &a.destination,
+        &a.exchange.to_account_info(),
+        bump,
+        amount,
+    )?;
+    let mut lp = a.lp_account.load_mut()?;
+    let mut pool = a.pool.load_mut()?;
+    lp.shares = lp
+        .shares
+        .checked_sub(shares)
+        .ok_or(BulwarkError::MathError)?;
+    lp.requested_shares = 0;
+    lp.requested_at = 0;
+    pool.total_shares = pool
+        .total_shares
+        .checked_sub(shares)
+        .ok_or(BulwarkError::MathError)?;
+    pool.requested_shares = pool
+        .requested_shares
+        .checked_sub(shares)
+        .ok_or(BulwarkError::MathError)?;
+    pool.capital = pool
+        .capital
+        .checked_sub(amount as i64)
+        .ok_or(BulwarkError::MathError)?;
+    emit!(PoolWithdrawn {
+        owner: lp.owner,
+        shares,
+        amount,
+        total_shares: pool.total_shares
+    });
+    Ok(())
+}

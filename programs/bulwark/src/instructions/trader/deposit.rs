@@ -1,0 +1,58 @@
+//! `deposit(amount)`: the owner moves collateral from a token account into the vault and
+//! credits the margin account.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+
+use crate::constants::*;
+use crate::error::BulwarkError;
+use crate::events::CollateralDeposited;
+use crate::instructions::common::tokens::{check_user_token_account, into_vault};
+use crate::state::{Exchange, MarginAccount};
+
+#[derive(Accounts)]
+pub struct Deposit<'info> {
+    pub owner: Signer<'info>,
+
+    #[account(mut, has_one = owner @ BulwarkError::NotOwner)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+
+    #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]
+    pub vault: Account<'info, TokenAccount>,
+
+    /// The owner's token account of the collateral mint.
+    #[account(mut)]
+    pub source: Account<'info, TokenAccount>,
+
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn deposit_handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+    require!(amount > 0, BulwarkError::ZeroAmount);
+    let a = &ctx.accounts;
+    {
+        let ex = a.exchange.load()?;
+        check_user_token_account(&ex, &a.source)?;
+    }
+    into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
+    let signed = i64::try_from(amount).map_err(|_| BulwarkError::MathError)?;
+    let mut m = a.margin_account.load_mut()?;
+    m.collateral = m
+        .collateral
+        .checked_add(signed)
+        .ok_or(BulwarkError::MathError)?;
+    let mut ex = a.exchange.load_mut()?;
+    ex.collateral_deposits_net = ex
+        .collateral_deposits_net
+        .checked_add(signed)
+        .ok_or(BulwarkError::MathError)?;
+    emit!(CollateralDeposited {
+        margin_account: a.margin_account.key(),
+        amount,
+        collateral: m.collateral
+    });
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! `trade(base_delta, limit_price)`: opens, increases, reduces, closes or flips a position in
+//! `market` against the pool. Signed by the owner or the delegate. Remaining accounts: the
+//! markets of the account's other open positions, ascending. Increases need a price valid for
+//! increasing risk (same-slot aggregate, recent sources) and leave the initial margin intact;
+//! reductions are always allowed at a price valid for reducing.
+
+use anchor_lang::prelude::*;
+use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::execution::PriceInputs;
+use bulwark_engine::margin::{health, within_leverage, HealthKind};
+use bulwark_engine::num::apply_ppm_floor;
+use bulwark_engine::trade::{is_increase, trade, TradeInput};
+
+use crate::constants::*;
+use crate::error::{engine_err, refusal_err, trade_rejection_err, BulwarkError};
+use crate::events::TradeExecuted;
+use crate::instructions::common::health_markets::load_health_markets;
+use crate::state::{Exchange, LiquidityPool, MarginAccount, Market};
+
+#[derive(Accounts)]
+pub struct Trade<'info> {
+    /// The owner or the delegate.
+    pub trader: Signer<'info>,
+
+    #[account(mut)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+
+    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+
+    #[account(seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
+}
+
+pub fn trade_handler<'info>(
+    ctx: Context<'info, Trade<'info>>,
+    base_delta: i64,
+    limit_price: u64,
+) -> Result<()> {
+    let a = &ctx.accounts;
+    let clock = Clock::get()?;
+    let decimals = a.exchange.load()?.collateral_decimals;
+    let pool = a.pool.load()?;
+    let mut acct = a.margin_account.load_mut()?;
+    require!(
+        acct.may_trade(a.trader.key),
+        BulwarkError::NotOwnerOrDelegate
+    );
+    let mut m = a.market.load_mut()?;
+    require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
+
+    let slot = match acct.slot_of(m.index) {
+        Some(s) => s,
+        None => acct.free_slot().ok_or(BulwarkError::TooManyPositions)?,
+    };
+    let current = if acct.positions[slot].base == 0 {
+        Default::default()
+    } else {
+        acct.positions[slot]
+    };
+    let increases = is_increase(&current.position(), base_delta);
+    let action = if increases {
+        Action::IncreaseRisk
+    } else {
+        Action::ReduceRisk
+    };
+    let price = price_for_action(
+        action,
+        &m.stored_price(),
+        clock.slot,
+        clock.unix_timestamp,
+        &m.age_limits(),
+    )
+    .map_err(refusal_err)?;
+    let capital = pool.capital.max(0) as u64;
+    let input = TradeInput {
+        position: current.position(),
+        last_increase_slot: current.last_increase_slot,
+        delta: base_delta,
+        limit_price,
+        now_slot: clock.slot,
+        prices: PriceInputs {
+            price,
+            twap: m.twap_price,
+            conf: m.conf,
+            dispersion: m.dispersion,
+            sigma_ppm: m.sigma_ppm,
+            source_age_secs: clock
+                .unix_timestamp
+                .saturating_sub(m.oldest_publish_time)
+                .max(0) as u64,
+        },
+        decimals,
+        pool_value_min: capital,
+        profit_cap: apply_ppm_floor(capital, pool.max_pnl_to_pool_ppm as u64).map_err(engine_err)?
+            as i64,
+    };
+    let out = trade(&input, &m.book(), &m.trade_params())
+        .map_err(engine_err)?
+        .map_err(trade_rejection_err)?;
+
+    // Write back: position, collateral, the market's book and sub-ledgers.
+    let p = &mut acct.positions[slot];
+    p.market_index = m.index;
+    p.base = out.fill.position.base;
+    p.cost = out.fill.position.cost;
+    p.last_increase_slot = if p.base == 0 {
+        0
+    } else {
+        out.last_increase_slot
+    };
+    acct.collateral = acct
+        .collateral
+        .checked_add(out.collateral_delta)
+        .ok_or(BulwarkError::MathError)?;
+    m.set_book(&out.book);
+    m.pnl_pending = m
+        .pnl_pending
+        .checked_sub(out.realized_pnl)
+        .ok_or(BulwarkError::MathError)?;
+    m.fee_pool = m
+        .fee_pool
+        .checked_add(out.fee.pool)
+        .ok_or(BulwarkError::MathError)?;
+    m.fee_insurance = m
+        .fee_insurance
+        .checked_add(out.fee.insurance)
+        .ok_or(BulwarkError::MathError)?;
+    m.fee_protocol = m
+        .fee_protocol
+        .checked_add(out.fee.protocol)
+        .ok_or(BulwarkError::MathError)?;
+    m.dust = m
+        .dust
+        .checked_add(out.fee.dust)
+        .ok_or(BulwarkError::MathError)?;
+    m.trader_flow = m
+        .trader_flow
+        .checked_add(out.collateral_delta)
+        .ok_or(BulwarkError::MathError)?;
+
+    if out.increases {
+        let mut positions = load_health_markets(
+            &acct,
+            ctx.remaining_accounts,
+            Some(m.index),
+            Action::ReduceRisk,
+            decimals,
+            &clock,
+        )?;
+        positions.push((out.fill.position, m.margin(price, decimals)));
+        let h = health(acct.collateral, &positions, HealthKind::Initial).map_err(engine_err)?;
+        require!(h.is_healthy(), BulwarkError::InitialMarginViolated);
+        require!(
+            within_leverage(&h, m.max_leverage).map_err(engine_err)?,
+            BulwarkError::LeverageCapExceeded
+        );
+    }
+    emit!(TradeExecuted {
+        margin_account: a.margin_account.key(),
+        market_index: m.index,
+        base_delta,
+        price: out.exec.price,
+        spread_ppm: out.exec.spread_ppm,
+        realized_pnl: out.realized_pnl,
+        fee: out.fee.total,
+        impact_paid: out.impact_paid,
+        impact_received: out.impact_received,
+        base_after: out.fill.position.base,
+        collateral_after: acct.collateral,
+    });
+    Ok(())
+}

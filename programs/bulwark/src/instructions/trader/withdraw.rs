@@ -1,0 +1,85 @@
+//! `withdraw(amount)`: the owner (never a delegate) takes collateral out, only if the
+//! initial margin still holds afterwards. Remaining accounts: the markets of the account's
+//! open positions, ascending; each needs a price valid for increasing risk.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use bulwark_engine::action::Action;
+use bulwark_engine::margin::{health, HealthKind};
+
+use crate::constants::*;
+use crate::error::{engine_err, BulwarkError};
+use crate::events::CollateralWithdrawn;
+use crate::instructions::common::health_markets::load_health_markets;
+use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
+use crate::state::{Exchange, MarginAccount};
+
+#[derive(Accounts)]
+pub struct Withdraw<'info> {
+    pub owner: Signer<'info>,
+
+    #[account(mut, has_one = owner @ BulwarkError::NotOwner)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+
+    #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]
+    pub vault: Account<'info, TokenAccount>,
+
+    /// Any token account of the collateral mint.
+    #[account(mut)]
+    pub destination: Account<'info, TokenAccount>,
+
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+    require!(amount > 0, BulwarkError::ZeroAmount);
+    let a = &ctx.accounts;
+    let clock = Clock::get()?;
+    let signed = i64::try_from(amount).map_err(|_| BulwarkError::ZeroAmount)?;
+    let (bump, decimals) = {
+        let ex = a.exchange.load()?;
+        check_user_token_account(&ex, &a.destination)?;
+        (ex.bump, ex.collateral_decimals)
+    };
+    let collateral_after = {
+        let m = a.margin_account.load()?;
+        require_gte!(m.collateral, signed, BulwarkError::InsufficientCollateral);
+        let after = m.collateral - signed;
+        let positions = load_health_markets(
+            &m,
+            ctx.remaining_accounts,
+            None,
+            Action::IncreaseRisk,
+            decimals,
+            &clock,
+        )?;
+        if !positions.is_empty() {
+            let h = health(after, &positions, HealthKind::Initial).map_err(engine_err)?;
+            require!(h.is_healthy(), BulwarkError::InitialMarginViolated);
+        }
+        after
+    };
+    out_of_vault(
+        &a.token_program,
+        &a.vault,
+        &a.destination,
+        &a.exchange.to_account_info(),
+        bump,
+        amount,
+    )?;
+    a.margin_account.load_mut()?.collateral = collateral_after;
+    let mut ex = a.exchange.load_mut()?;
+    ex.collateral_deposits_net = ex
+        .collateral_deposits_net
+        .checked_sub(signed)
+        .ok_or(BulwarkError::MathError)?;
+    emit!(CollateralWithdrawn {
+        margin_account: a.margin_account.key(),
+        amount,
+        collateral: collateral_after
+    });
+    Ok(())
+}

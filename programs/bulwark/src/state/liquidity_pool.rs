@@ -1,0 +1,52 @@
+//! The liquidity pool singleton: the traders' counterparty.
+
+use anchor_lang::prelude::*;
+
+/// PDA `[POOL_SEED]`. Values in the collateral's smallest unit.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct LiquidityPool {
+    pub version: u8,
+    pub bump: u8,
+    pub _padding0: [u8; 6],
+    /// Capital held for the pool (deposits, swept trader PnL and fee share, minus withdrawals).
+    pub capital: i64,
+    /// LP shares outstanding (including shares under a withdrawal request).
+    pub total_shares: u64,
+    /// Shares under a withdrawal request.
+    pub requested_shares: u64,
+    /// Seconds between a withdrawal request and its execution.
+    pub withdraw_delay_secs: u32,
+    /// Traders' counted profit is capped at this share of the pool (ppm).
+    pub max_pnl_to_pool_ppm: u32,
+    pub reserved: [u8; 256],
+}
+const _: () = assert!(core::mem::size_of::<LiquidityPool>() == 296);
+
+impl LiquidityPool {
+    /// Account size including Anchor's discriminator.
+    pub const SPACE: usize = 8 + core::mem::size_of::<LiquidityPool>();
+}
+
+/// An LP's shares and pending withdrawal request: PDA `[LP_SEED, owner]`.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct LpAccount {
+    pub version: u8,
+    pub bump: u8,
+    pub _padding0: [u8; 6],
+    pub owner: Pubkey,
+    /// Shares held (including requested ones).
+    pub shares: u64,
+    /// Shares under request (0 = none).
+    pub requested_shares: u64,
+    /// Unix time of the request.
+    pub requested_at: i64,
+    pub reserved: [u8; 64],
+}
+const _: () = assert!(core::mem::size_of::<LpAccount>() == 128);
+
+impl LpAccount {
+    /// Account size including Anchor's discriminator.
+    pub const SPACE: usize = 8 + core::mem::size_of::<LpAccount>();
+}

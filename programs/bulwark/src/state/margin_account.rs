@@ -1,0 +1,95 @@
+//! A trader's margin account: collateral and up to eight positions (cross margin inside one
+//! account; isolation by opening another index).
+
+use anchor_lang::prelude::*;
+use bulwark_engine::position::Position;
+
+/// Most positions per account.
+pub const MAX_POSITIONS: usize = 8;
+
+/// One position slot; free when `base == 0`.
+#[zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PositionSlot {
+    /// Index of the market this position belongs to (meaningful while `base != 0`).
+    pub market_index: u16,
+    pub _padding: [u8; 6],
+    /// Signed size, base atoms (1e-9 of a unit).
+    pub base: i64,
+    /// Signed cost basis, collateral units.
+    pub cost: i64,
+    /// Slot of the last increase (profit within `min_hold_slots` of it is capped at zero).
+    pub last_increase_slot: u64,
+    /// Room for funding snapshots.
+    pub reserved: [u8; 16],
+}
+const _: () = assert!(core::mem::size_of::<PositionSlot>() == 48);
+
+impl PositionSlot {
+    /// The engine's view.
+    pub fn position(&self) -> Position {
+        Position {
+            base: self.base,
+            cost: self.cost,
+        }
+    }
+}
+
+/// PDA `[MARGIN_SEED, owner, index le]`.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct MarginAccount {
+    pub version: u8,
+    pub bump: u8,
+    pub _padding0: [u8; 4],
+    /// The account number of this owner (isolation by index).
+    pub index: u16,
+    pub owner: Pubkey,
+    /// May trade but never withdraw; default key = none.
+    pub delegate: Pubkey,
+    /// Collateral in the collateral's smallest unit; negative only after a loss beyond it.
+    pub collateral: i64,
+    pub positions: [PositionSlot; 8],
+    pub reserved: [u8; 256],
+}
+const _: () = assert!(core::mem::size_of::<MarginAccount>() == 720);
+const _: () = assert!(core::mem::size_of::<MarginAccount>() % 8 == 0);
+
+impl MarginAccount {
+    /// Account size including Anchor's discriminator.
+    pub const SPACE: usize = 8 + core::mem::size_of::<MarginAccount>();
+
+    /// Market indices of open positions, ascending.
+    pub fn open_markets(&self) -> ([u16; MAX_POSITIONS], usize) {
+        let mut out = [0u16; MAX_POSITIONS];
+        let mut n = 0;
+        for p in self.positions.iter().filter(|p| p.base != 0) {
+            out[n] = p.market_index;
+            n += 1;
+        }
+        out[..n].sort_unstable();
+        (out, n)
+    }
+
+    /// The slot holding `market_index`'s position, if open.
+    pub fn slot_of(&self, market_index: u16) -> Option<usize> {
+        self.positions
+            .iter()
+            .position(|p| p.base != 0 && p.market_index == market_index)
+    }
+
+    /// A free slot.
+    pub fn free_slot(&self) -> Option<usize> {
+        self.positions.iter().position(|p| p.base == 0)
+    }
+
+    /// Nothing left: no collateral, no position.
+    pub fn is_empty(&self) -> bool {
+        self.collateral == 0 && self.positions.iter().all(|p| p.base == 0)
+    }
+
+    /// `key` is the owner or the delegate.
+    pub fn may_trade(&self, key: &Pubkey) -> bool {
+        *key == self.owner || (self.delegate != Pubkey::default() && *key == self.delegate)
+    }
+}
