@@ -386,9 +386,37 @@ impl World {
         delta: i64,
         limit: u64,
     ) -> Result<(), BanksClientError> {
-        let markets = self.health_markets(&p.margin, Some(SOL_PERP)).await;
-        let ix = ix::trade(p.key.pubkey(), p.margin, SOL_PERP, delta, limit, &markets);
+        self.trade_in(p, SOL_PERP, delta, limit).await
+    }
+
+    /// Trades `delta` base atoms of market `index` for `p`, passing the markets of `p`'s
+    /// other open positions for the health check.
+    pub async fn trade_in(
+        &mut self,
+        p: &Participant,
+        index: u16,
+        delta: i64,
+        limit: u64,
+    ) -> Result<(), BanksClientError> {
+        let markets = self.health_markets(&p.margin, Some(index)).await;
+        let ix = ix::trade(p.key.pubkey(), p.margin, index, delta, limit, &markets);
         self.bank.send(&[ix], &[&p.key]).await
+    }
+
+    /// Lists market `index` priced by the same feeds as SOL-PERP, with `edit` applied to the
+    /// standard arguments, and sets its open-interest caps (see
+    /// [`World::set_open_interest_caps_directly`]).
+    pub async fn create_market_like_sol(
+        &mut self,
+        index: u16,
+        edit: impl FnOnce(&mut CreateMarketArgs),
+    ) -> Result<(), BanksClientError> {
+        let mut args = self.sol_market_args();
+        args.index = index;
+        args.symbol = symbol(&format!("SOL{index}-PERP"));
+        edit(&mut args);
+        let gov = self.governance.insecure_clone();
+        self.create_market_with(&gov, args).await
     }
 
     /// Deposits `amount` into the pool for `p`.
@@ -408,18 +436,26 @@ impl World {
     }
 
     /// Moves one slot and one second on, republishes every feed at SOL = `sol_e8`,
-    /// USDC = $1 and refreshes SOL-PERP (increases need a same-slot aggregate).
+    /// USDC = $1 and refreshes every market (increases need a same-slot aggregate).
     pub async fn refresh(&mut self, sol_e8: i64) {
         self.bank.advance(1, 1).await;
         self.publish_all(sol_e8, 100_000_000).await;
-        self.update_risk().await.expect("update_risk");
+        let count = self.bank.exchange().await.market_count;
+        let sol: Vec<Pubkey> = self.sol_sources().iter().map(|s| s.account).collect();
+        let usdc: Vec<Pubkey> = self.usdc_sources().iter().map(|s| s.account).collect();
+        let ixs: Vec<_> = (0..count)
+            .map(|i| ix::update_risk(i, &sol, &usdc))
+            .collect();
+        for chunk in ixs.chunks(4) {
+            self.bank.send(chunk, &[]).await.expect("update_risk");
+        }
     }
 
     /// Sets SOL-PERP's open-interest caps by writing the market account directly. A harness
     /// shortcut standing in for governance's timelocked cap raise (not built yet): markets list
     /// with zero caps and no instruction raises them today.
-    pub async fn set_open_interest_caps_directly(&mut self, long: u64, short: u64) {
-        let key = pda::market(SOL_PERP).0;
+    pub async fn set_open_interest_caps_directly(&mut self, index: u16, long: u64, short: u64) {
+        let key = pda::market(index).0;
         let mut acc = self.bank.account(&key).await.expect("market exists");
         let mut m = crate::accounts::market(&acc.data).expect("market decodes");
         m.open_interest_cap_long = long;

@@ -122,3 +122,51 @@ pub async fn update_risk_checked(w: &mut World) -> bulwark::state::Market {
     assert_eq!(after.reserved, before.reserved, "reserved bytes");
     after
 }
+
+/// Whole SOL in base atoms.
+pub const SOL: i64 = 1_000_000_000;
+/// Whole USDC in collateral units (6 decimals).
+pub const USDC: u64 = 1_000_000;
+
+/// A venue ready to trade: SOL-PERP at $150 with open-interest caps of 10,000 SOL a side and
+/// an LP who put 1,000,000 USDC in the pool.
+pub async fn venue() -> (World, bulwark_sdk::world::Participant) {
+    let mut w = World::with_sol_market().await;
+    w.set_open_interest_caps_directly(SOL_PERP, 10_000 * SOL as u64, 10_000 * SOL as u64)
+        .await;
+    let lp = w.participant(1_000_000 * USDC).await;
+    w.pool_deposit(&lp, 1_000_000 * USDC)
+        .await
+        .expect("pool deposit");
+    (w, lp)
+}
+
+/// A trader with `deposit` collateral in margin account 0.
+pub async fn trader(w: &mut World, deposit: u64) -> bulwark_sdk::world::Participant {
+    let p = w.participant(deposit).await;
+    if deposit > 0 {
+        w.deposit(&p, deposit).await.expect("deposit");
+    }
+    p
+}
+
+/// The vault holds exactly the named buckets, and the collateral bucket equals the sum over
+/// `accounts` (every margin account in play).
+pub async fn assert_books_balance(w: &mut World, accounts: &[Pubkey]) {
+    let vault = w.vault_balance().await as i128;
+    assert_eq!(
+        vault,
+        w.bucket_total().await,
+        "vault balance vs named buckets"
+    );
+    let ex = w.bank.exchange().await;
+    let mut flow = ex.collateral_deposits_net as i128;
+    for i in 0..ex.market_count {
+        flow += w.bank.market(i).await.trader_flow as i128;
+    }
+    let mut held = 0i128;
+    for a in accounts {
+        held += w.margin(a).await.collateral as i128;
+    }
+    assert_eq!(held, flow, "Σ account collateral vs collateral bucket");
+}

@@ -3,5 +3,6 @@
 mod create_market;
 mod initialize_exchange;
 mod oracle_fixtures;
+mod trading;
 mod update_risk;
 mod update_risk_accounts;
