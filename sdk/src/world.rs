@@ -493,3 +493,50 @@ impl World {
         total
     }
 }
+
+impl World {
+    /// `p`'s LP account.
+    pub async fn lp(&mut self, p: &Participant) -> bulwark::state::LpAccount {
+        let acc = self
+            .bank
+            .account(&pda::lp_account(&p.key.pubkey()).0)
+            .await
+            .expect("lp account exists");
+        crate::accounts::lp_account(&acc.data).expect("lp account decodes")
+    }
+
+    /// The pool.
+    pub async fn pool(&mut self) -> bulwark::state::LiquidityPool {
+        let acc = self
+            .bank
+            .account(&pda::pool().0)
+            .await
+            .expect("pool exists");
+        crate::accounts::pool(&acc.data).expect("pool decodes")
+    }
+
+    /// Requests a withdrawal of `shares` for `p`.
+    pub async fn pool_request_withdraw(
+        &mut self,
+        p: &Participant,
+        shares: u64,
+    ) -> Result<(), BanksClientError> {
+        self.bank
+            .send(
+                &[ix::pool_request_withdraw(p.key.pubkey(), shares)],
+                &[&p.key],
+            )
+            .await
+    }
+
+    /// Executes `p`'s pending pool withdrawal into its token account.
+    pub async fn pool_withdraw(&mut self, p: &Participant) -> Result<(), BanksClientError> {
+        let count = self.bank.exchange().await.market_count;
+        self.bank
+            .send(
+                &[ix::pool_withdraw(p.key.pubkey(), p.token, count)],
+                &[&p.key],
+            )
+            .await
+    }
+}

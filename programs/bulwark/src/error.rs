@@ -146,6 +146,9 @@ pub enum BulwarkError {
     /// 6046
     #[msg("market account does not match")]
     MarketMismatch,
+    /// 6047
+    #[msg("amount does not fit the signed collateral range")]
+    AmountTooLarge,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,

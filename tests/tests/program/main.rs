@@ -1,8 +1,10 @@
 //! The real Bulwark program in an in-process bank, one module per feature.
 
+mod collateral;
 mod create_market;
 mod initialize_exchange;
 mod oracle_fixtures;
+mod pool;
 mod trading;
 mod update_risk;
 mod update_risk_accounts;

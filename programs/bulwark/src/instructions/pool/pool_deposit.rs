@@ -92,7 +92,7 @@ pub fn pool_deposit_handler<'info>(
         .ok_or(BulwarkError::MathError)?;
     pool.capital = pool
         .capital
-        .checked_add(i64::try_from(amount).map_err(|_| BulwarkError::MathError)?)
+        .checked_add(i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?)
         .ok_or(BulwarkError::MathError)?;
     emit!(PoolDeposited {
         owner,

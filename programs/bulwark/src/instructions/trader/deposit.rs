@@ -32,13 +32,13 @@ pub struct Deposit<'info> {
 
 pub fn deposit_handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(amount > 0, BulwarkError::ZeroAmount);
+    let signed = i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?;
     let a = &ctx.accounts;
     {
         let ex = a.exchange.load()?;
         check_user_token_account(&ex, &a.source)?;
     }
     into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
-    let signed = i64::try_from(amount).map_err(|_| BulwarkError::MathError)?;
     let mut m = a.margin_account.load_mut()?;
     m.collateral = m
         .collateral

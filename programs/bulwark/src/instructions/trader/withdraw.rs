@@ -38,7 +38,7 @@ pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64
     require!(amount > 0, BulwarkError::ZeroAmount);
     let a = &ctx.accounts;
     let clock = Clock::get()?;
-    let signed = i64::try_from(amount).map_err(|_| BulwarkError::ZeroAmount)?;
+    let signed = i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?;
     let (bump, decimals) = {
         let ex = a.exchange.load()?;
         check_user_token_account(&ex, &a.destination)?;
