@@ -8,6 +8,7 @@ pub mod ix;
 pub mod oracle_accounts;
 pub mod params;
 pub mod pda;
+pub mod preview;
 
 #[cfg(feature = "bank")]
 pub mod bank;

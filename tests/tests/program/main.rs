@@ -6,6 +6,7 @@ mod create_market;
 mod initialize_exchange;
 mod oracle_fixtures;
 mod pool;
+mod previews;
 mod trading;
 mod update_risk;
 mod update_risk_accounts;

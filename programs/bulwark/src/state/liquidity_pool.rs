@@ -26,6 +26,15 @@ const _: () = assert!(core::mem::size_of::<LiquidityPool>() == 296);
 impl LiquidityPool {
     /// Account size including Anchor's discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<LiquidityPool>();
+
+    /// What a trade (a hot path that reads only this account, not every market) measures
+    /// against: the pool's capital as its value for the reserve cap, and the cap on traders'
+    /// counted profit (`max_pnl_to_pool` of that capital), both rounded down.
+    pub fn trade_limits(&self) -> bulwark_engine::EngineResult<(u64, i64)> {
+        let capital = self.capital.max(0) as u64;
+        let cap = bulwark_engine::num::apply_ppm_floor(capital, self.max_pnl_to_pool_ppm as u64)?;
+        Ok((capital, cap as i64))
+    }
 }
 
 /// An LP's shares and pending withdrawal request: PDA `[LP_SEED, owner]`.

@@ -2,7 +2,7 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{AgeLimits, StoredPrice};
-use bulwark_engine::execution::{ImpactParams, SpreadParams};
+use bulwark_engine::execution::{ImpactParams, PriceInputs, SpreadParams};
 use bulwark_engine::fees::FeeParams;
 use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::oracle::{MarketOracleConfig, TwapConfig, TwapState, Validity};
@@ -237,6 +237,19 @@ impl Market {
             imr_multiplier_ppm: self.imr_multiplier_ppm,
             imf_factor: self.imf_factor,
             conf_k_ppm: self.health_conf_k_ppm,
+        }
+    }
+
+    /// Price inputs of an execution price at `price` (the one the action may use), `now`
+    /// being the current unix time (the sources' age feeds the latency spread).
+    pub fn price_inputs(&self, price: u64, now: i64) -> PriceInputs {
+        PriceInputs {
+            price,
+            twap: self.twap_price,
+            conf: self.conf,
+            dispersion: self.dispersion,
+            sigma_ppm: self.sigma_ppm,
+            source_age_secs: now.saturating_sub(self.oldest_publish_time).max(0) as u64,
         }
     }
 

@@ -6,9 +6,7 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::execution::PriceInputs;
 use bulwark_engine::margin::{health, within_leverage, HealthKind};
-use bulwark_engine::num::apply_ppm_floor;
 use bulwark_engine::trade::{is_increase, trade, TradeInput};
 
 use crate::constants::*;
@@ -75,28 +73,17 @@ pub fn trade_handler<'info>(
         &m.age_limits(),
     )
     .map_err(refusal_err)?;
-    let capital = pool.capital.max(0) as u64;
+    let (pool_value_min, profit_cap) = pool.trade_limits().map_err(engine_err)?;
     let input = TradeInput {
         position: current.position(),
         last_increase_slot: current.last_increase_slot,
         delta: base_delta,
         limit_price,
         now_slot: clock.slot,
-        prices: PriceInputs {
-            price,
-            twap: m.twap_price,
-            conf: m.conf,
-            dispersion: m.dispersion,
-            sigma_ppm: m.sigma_ppm,
-            source_age_secs: clock
-                .unix_timestamp
-                .saturating_sub(m.oldest_publish_time)
-                .max(0) as u64,
-        },
+        prices: m.price_inputs(price, clock.unix_timestamp),
         decimals,
-        pool_value_min: capital,
-        profit_cap: apply_ppm_floor(capital, pool.max_pnl_to_pool_ppm as u64).map_err(engine_err)?
-            as i64,
+        pool_value_min,
+        profit_cap,
     };
     let out = trade(&input, &m.book(), &m.trade_params())
         .map_err(engine_err)?

@@ -1,0 +1,63 @@
+//! SDK previews agree with the program: the previewed execution price is the price the
+//! program fills at, and the previewed maximum trade is accepted while one lot more is not.
+
+use bulwark::error::BulwarkError;
+use bulwark_engine::margin::HealthKind;
+use bulwark_sdk::preview::{
+    account_health, account_liquidation_price, max_trade_size, preview_execution_price,
+    PreviewClock,
+};
+use bulwark_tests::*;
+
+#[tokio::test]
+async fn the_previewed_execution_price_is_the_fill_price() {
+    let (mut w, _lp) = venue().await;
+    let t = trader(&mut w, 10_000 * USDC).await;
+    w.refresh(150 * USD).await;
+    let m = w.bank.market(SOL_PERP).await;
+    let now = w.bank.clock().await.unix_timestamp;
+    let preview = preview_execution_price(&m, &Default::default(), 4 * SOL, now).unwrap();
+    w.trade(&t, 4 * SOL, 151 * PRICE).await.unwrap();
+    let p = w.margin(&t.margin).await.positions[0];
+    // cost = value_ceil(4 SOL at the fill price): 4 x preview price, in USDC units.
+    assert_eq!(p.cost as u64, (4 * preview.price).div_ceil(1_000));
+}
+
+#[tokio::test]
+async fn the_previewed_maximum_trade_is_accepted_and_one_lot_more_is_refused() {
+    let (mut w, _lp) = venue().await;
+    let t = trader(&mut w, 1_000 * USDC).await;
+    w.refresh(150 * USD).await;
+    let account = w.margin(&t.margin).await;
+    let market = w.bank.market(SOL_PERP).await;
+    let pool = w.pool().await;
+    let clock = w.bank.clock().await;
+    let at = PreviewClock {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+        decimals: 6,
+    };
+    let max = max_trade_size(&account, &[market], &pool, &at, SOL_PERP, true).unwrap();
+    assert!(
+        max > 100 * SOL,
+        "1,000 USDC at 5% initial margin buys well over 100 SOL: {max}"
+    );
+    let one_more = max + market.lot_base as i64;
+    assert_program_error(
+        w.trade(&t, one_more, 1_000 * PRICE).await,
+        BulwarkError::InitialMarginViolated,
+    );
+    w.trade(&t, max, 1_000 * PRICE).await.unwrap();
+
+    let account = w.margin(&t.margin).await;
+    let market = w.bank.market(SOL_PERP).await;
+    let h = account_health(&account, &[market], 6, HealthKind::Initial).unwrap();
+    assert!(h.is_healthy());
+    let liq = account_liquidation_price(&account, &[market], 6, SOL_PERP)
+        .unwrap()
+        .unwrap();
+    assert!(
+        liq < market.price && liq > market.price / 2,
+        "a long at ~19x liquidates a few % lower: {liq}"
+    );
+}
