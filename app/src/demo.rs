@@ -116,8 +116,11 @@ pub async fn run() -> Result<()> {
             actions_table(&market, clock.slot, clock.unix_timestamp)
         );
     }
-    println!("Every price above is the program's stored aggregate after a real update_risk; the");
-    println!("\"Instruction: …\" lines are the program's own logs, printed by the native runtime.");
+    println!("Every price above is the program's stored aggregate after a real update_risk.\n");
+    crate::demo_trading::run(&mut w).await?;
+    println!(
+        "The \"Instruction: …\" lines are the program's own logs, printed by the native runtime."
+    );
     Ok(())
 }
 

@@ -515,6 +515,18 @@ impl World {
         crate::accounts::pool(&acc.data).expect("pool decodes")
     }
 
+    /// The insurance fund's balance.
+    pub async fn insurance_balance(&mut self) -> u64 {
+        let acc = self
+            .bank
+            .account(&pda::insurance_fund().0)
+            .await
+            .expect("insurance fund exists");
+        crate::accounts::insurance_fund(&acc.data)
+            .expect("fund decodes")
+            .balance
+    }
+
     /// Requests a withdrawal of `shares` for `p`.
     pub async fn pool_request_withdraw(
         &mut self,
