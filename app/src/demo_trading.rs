@@ -153,7 +153,7 @@ pub async fn run(w: &mut World) -> Result<()> {
         .map_err(e("carol close"))?;
     let after = w.margin(&carol.margin).await.collateral;
     line(w, "carol", carol, "closes at once (inside min-hold)").await?;
-    println!("  carol's front-run netted {} USDC: the 6 USDC move was capped at zero, fees and impact paid\n", usdc(after - before));
+    println!("  carol's front-run netted {} USDC: the gain on the 6 USDC move was capped at zero; fees and impact were paid\n", usdc(after - before));
     books(w).await?;
 
     w.bank.advance(30, 12).await;
