@@ -273,3 +273,24 @@ async fn the_health_check_takes_exactly_the_accounts_markets() {
 }
 
 use solana_sdk::signature::Signer;
+
+#[tokio::test]
+async fn a_trade_through_zero_flips_the_position_and_the_open_interest() {
+    let (mut w, _lp) = venue().await;
+    let t = trader(&mut w, 10_000 * USDC).await;
+    w.refresh(150 * USD).await;
+    w.trade(&t, 2 * SOL, 151 * PRICE).await.unwrap();
+    w.bank.advance(30, 12).await;
+    w.refresh(150 * USD).await;
+    w.trade(&t, -5 * SOL, 149 * PRICE).await.unwrap();
+    let p = w.margin(&t.margin).await.positions[0];
+    assert_eq!(p.base, -3 * SOL);
+    // Sold at 150 x (1 - 0.0015) = 149.775: the new 3 SOL short's cost is -449.325 USDC.
+    assert_eq!(p.cost, -449_325_000);
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(
+        (m.long_oi, m.short_oi, m.long_cost, m.short_cost),
+        (0, 3 * SOL as u64, 0, -449_325_000)
+    );
+    assert_books_balance(&mut w, &[t.margin]).await;
+}
