@@ -24,6 +24,7 @@ fn positions(n: usize) -> Vec<(Position, MarketMargin)> {
                 imr_multiplier_ppm: 1_500_000,
                 imf_factor: 10,
                 conf_k_ppm: 1_000_000,
+                unsettled_funding: 0,
             };
             (
                 Position {

@@ -76,6 +76,17 @@ params! {
     HealthConfK => ("health_conf_k_ppm", "ppm (1e6 = 1x confidence)", 0, 10_000_000),
     WithdrawDelay => ("withdraw_delay_secs", "seconds", 0, 2_592_000),
     MaxPnlToPool => ("max_pnl_to_pool_ppm", "ppm of pool value", 10_000, 1_000_000),
+    VolSample => ("vol_sample_secs", "seconds", 1, 3_600),
+    VolWindow => ("vol_window_secs", "seconds", 60, 2_592_000),
+    VolK => ("vol_k_ppm", "ppm (1e6 = 1x sigma*sqrt(horizon))", 0, 20_000_000),
+    VolHorizon => ("vol_horizon_secs", "seconds", 1, 604_800),
+    MaxMmr => ("max_mmr_ppm", "ppm of notional", 5_000, 900_000),
+    MmrConfK => ("mmr_conf_k_ppm", "ppm (1e6 = 1x confidence)", 0, 10_000_000),
+    MmrRampSlots => ("mmr_ramp_slots", "slots", 1, 1_000_000),
+    MmrCalmSlots => ("mmr_calm_slots", "slots", 0, 1_000_000),
+    FundingK => ("funding_k_ppm", "ppm per day at skew = depth", 0, 100_000),
+    FundingDepth => ("funding_depth", "collateral units", 1, u64::MAX / 2),
+    MaxFundingRate => ("max_funding_rate_ppm", "ppm per day", 0, 100_000),
 }
 
 impl Param {

@@ -6,14 +6,17 @@
 
 pub mod action;
 pub mod bounds;
+pub mod dynamic_margin;
 pub mod error;
 pub mod execution;
 pub mod fees;
+pub mod funding;
 pub mod margin;
 pub mod num;
 pub mod oracle;
 pub mod pool;
 pub mod position;
 pub mod trade;
+pub mod volatility;
 
 pub use error::{EngineError, EngineResult};

@@ -1,6 +1,6 @@
 //! Margin and health of an account over exactly the markets of its positions (SPEC section 4).
 //!
-//! Equity = collateral + Σ unrealised PnL, each position valued at the conservative side
+//! Equity = collateral + Σ unrealised PnL − Σ unsettled funding, each position valued at the conservative side
 //! (longs at price − k·conf, shorts at price + k·conf; for the initial requirement also at the
 //! worse of price and TWAP). Requirement = Σ notional · ratio, notional at the aggregate price.
 //! Initial ratio = max(base_imr, mmr · multiplier) + imf · √notional.
@@ -35,6 +35,9 @@ pub struct MarketMargin {
     pub imf_factor: u32,
     /// Confidence multiple for conservative valuation (ppm, 1_000_000 = 1·conf).
     pub conf_k_ppm: u32,
+    /// Funding the paired position owes and has not settled yet (collateral units, positive =
+    /// it owes); counts in equity.
+    pub unsettled_funding: i64,
 }
 
 /// Which requirement.
@@ -113,6 +116,10 @@ pub fn health(
             .checked_sub(pos.cost)
             .ok_or_else(|| EngineError::math("health pnl"))?;
         h.equity = add_i64(h.equity, pnl)?;
+        h.equity = h
+            .equity
+            .checked_sub(m.unsettled_funding)
+            .ok_or_else(|| EngineError::math("health funding"))?;
         let notional = notional_ceil(pos.base, m.price, m.decimals)?;
         let ratio = match kind {
             HealthKind::Initial => initial_ratio_ppm(m, notional)?,
@@ -200,6 +207,7 @@ mod tests {
             imr_multiplier_ppm: 1_500_000,
             imf_factor: 0,
             conf_k_ppm: 1_000_000,
+            unsettled_funding: 0,
         }
     }
 
@@ -228,6 +236,20 @@ mod tests {
             200_000_000 - 21_000_000,
             "valued at min(price, twap) - conf = 147.9"
         );
+    }
+
+    #[test]
+    fn unsettled_funding_counts_in_equity() {
+        let m = MarketMargin {
+            unsettled_funding: 3_000_000,
+            ..sol_market()
+        };
+        let long = Position {
+            base: 10 * SOL,
+            cost: 1_500_000_000,
+        };
+        let h = health(200_000_000, &[(long, m)], HealthKind::Maintenance).unwrap();
+        assert_eq!(h.equity, 196_000_000);
     }
 
     #[test]

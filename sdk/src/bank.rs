@@ -125,6 +125,15 @@ impl Bank {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<(), BanksClientError> {
+        self.send_logged(ixs, signers).await.map(|_| ())
+    }
+
+    /// As [`Bank::send`], returning the transaction's log messages (events included).
+    pub async fn send_logged(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Vec<String>, BanksClientError> {
         self.nonce += 1;
         let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(
             1_400_000 - self.nonce,
@@ -140,7 +149,13 @@ impl Bank {
         );
         let blockhash = self.ctx.last_blockhash;
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
-        self.ctx.banks_client.process_transaction(tx).await
+        let out = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await?;
+        out.result.map_err(BanksClientError::TransactionError)?;
+        Ok(out.metadata.map(|m| m.log_messages).unwrap_or_default())
     }
 
     /// Transfers `lamports` from the payer to `to`.

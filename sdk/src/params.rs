@@ -3,7 +3,7 @@
 //! against the engine's bounds table; no formula lives here.
 
 use anchor_lang::prelude::Pubkey;
-use bulwark::instructions::{MarketRiskArgs, MarketTradingArgs};
+use bulwark::instructions::{MarketDynamicsArgs, MarketRiskArgs, MarketTradingArgs};
 use bulwark::oracle::OracleKind;
 use bulwark::state::{OracleSideArgs, OracleSourceArgs};
 
@@ -133,3 +133,23 @@ pub fn market_trading() -> MarketTradingArgs {
 pub const POOL_WITHDRAW_DELAY_SECS: u32 = 3_600;
 /// Traders' counted profit at most 50% of the pool.
 pub const MAX_PNL_TO_POOL_PPM: u32 = 500_000;
+
+/// Dynamics defaults: one return folded per 30 s, one-hour EWMA; maintenance = 3σ over a
+/// one-hour horizon plus 1x confidence, between 2.5% and 15%, ramping base to max over 1,500
+/// slots (~10 min) and descending after 9,000 calm slots (~1 h); funding 0.1% a day per
+/// 100,000 USDC of skew, capped at 0.5% a day.
+pub fn market_dynamics() -> MarketDynamicsArgs {
+    MarketDynamicsArgs {
+        vol_sample_secs: 30,
+        vol_window_secs: 3_600,
+        vol_k_ppm: 3_000_000,
+        vol_horizon_secs: 3_600,
+        max_mmr_ppm: 150_000,
+        mmr_conf_k_ppm: 1_000_000,
+        mmr_ramp_slots: 1_500,
+        mmr_calm_slots: 9_000,
+        funding_k_ppm: 1_000,
+        funding_depth: 100_000_000_000,
+        max_funding_rate_ppm: 5_000,
+    }
+}

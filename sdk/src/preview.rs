@@ -1,9 +1,11 @@
 //! Engine-backed previews for wallets and integrators: account health, liquidation price,
-//! execution price for a size, and the largest trade the initial margin allows. Every number
-//! comes from `bulwark-engine`, the same functions the program runs.
+//! execution price for a size, the largest trade the initial margin allows, maintenance
+//! ratios now and along their ramp, and funding owed. Every number comes from
+//! `bulwark-engine`, through the same `Market` views the program uses.
 
 use bulwark::state::{LiquidityPool, MarginAccount, Market};
 use bulwark_engine::execution::{execution_price, ExecutionPrice};
+use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_delta};
 use bulwark_engine::margin::{health, liquidation_price, Health, HealthKind, MarketMargin};
 use bulwark_engine::position::Position;
 use bulwark_engine::trade::{is_increase, trade, TradeInput};
@@ -18,36 +20,33 @@ pub struct PreviewClock {
     pub decimals: u8,
 }
 
-/// The account's positions paired with their markets at each market's stored price.
-/// `markets` may hold any markets; positions whose market is missing are skipped.
+/// The account's positions paired with their markets at each market's stored price, with
+/// the maintenance ratio in force at `at.slot` and funding owed up to the stored index.
+/// Positions whose market is not in `markets` are skipped.
 pub fn positions_with_markets(
     account: &MarginAccount,
     markets: &[Market],
-    decimals: u8,
-) -> Vec<(Position, MarketMargin)> {
-    account
-        .positions
-        .iter()
-        .filter(|p| p.base != 0)
-        .filter_map(|p| {
-            markets
-                .iter()
-                .find(|m| m.index == p.market_index)
-                .map(|m| (p.position(), m.margin(m.price, decimals)))
-        })
-        .collect()
+    at: &PreviewClock,
+) -> EngineResult<Vec<(Position, MarketMargin)>> {
+    let mut out = Vec::new();
+    for p in account.positions.iter().filter(|p| p.base != 0) {
+        if let Some(m) = markets.iter().find(|m| m.index == p.market_index) {
+            out.push((p.position(), m.margin(p, m.price, at.decimals, at.slot)?));
+        }
+    }
+    Ok(out)
 }
 
 /// Health of `account` at the markets' stored prices.
 pub fn account_health(
     account: &MarginAccount,
     markets: &[Market],
-    decimals: u8,
+    at: &PreviewClock,
     kind: HealthKind,
 ) -> EngineResult<Health> {
     health(
         account.collateral,
-        &positions_with_markets(account, markets, decimals),
+        &positions_with_markets(account, markets, at)?,
         kind,
     )
 }
@@ -56,12 +55,12 @@ pub fn account_health(
 pub fn account_liquidation_price(
     account: &MarginAccount,
     markets: &[Market],
-    decimals: u8,
+    at: &PreviewClock,
     market_index: u16,
 ) -> EngineResult<Option<u64>> {
     liquidation_price(
         account.collateral,
-        &positions_with_markets(account, markets, decimals),
+        &positions_with_markets(account, markets, at)?,
         market_index,
     )
 }
@@ -81,9 +80,53 @@ pub fn preview_execution_price(
     )
 }
 
-/// The largest size (atoms, a whole number of lots, in the direction of `buy`) the account
-/// could trade in `market_index` now and still meet the initial margin and every cap; 0 when
-/// none. Searches with the engine's own `trade` and `health`.
+/// Funding the account's position in `market` owes at `at` (collateral units, positive =
+/// owes), accrued to then at the market's current rate.
+pub fn funding_owed_now(
+    account: &MarginAccount,
+    market: &Market,
+    at: &PreviewClock,
+) -> EngineResult<i64> {
+    let Some(p) = account
+        .positions
+        .iter()
+        .find(|p| p.base != 0 && p.market_index == market.index)
+    else {
+        return Ok(0);
+    };
+    let f = market.dynamics().funding;
+    let rate = funding_rate_ppm(
+        market.long_oi,
+        market.short_oi,
+        market.price,
+        at.decimals,
+        &f,
+    )?;
+    let delta = index_delta(
+        market.price,
+        rate,
+        at.unix_timestamp.saturating_sub(market.funding_last_time),
+    )?;
+    funding_owed(
+        p.base,
+        p.funding_snapshot,
+        market.funding_index.saturating_add(delta),
+        at.decimals,
+    )
+}
+
+/// Maintenance ratios (ppm): in force at `at`, the target, and in force `slots` later.
+pub fn margin_ratios(market: &Market, at: &PreviewClock, slots: u64) -> (u32, u32, u32) {
+    (
+        market.mmr_at(at.slot),
+        market.mmr_target_ppm,
+        market.mmr_at(at.slot + slots),
+    )
+}
+
+/// The largest size (atoms, whole lots, in the direction of `buy`) the account could trade
+/// in `market_index` at `at` and still meet the initial margin and every cap; 0 when none.
+/// Searches with the engine's own `trade` and `health`.
 pub fn max_trade_size(
     account: &MarginAccount,
     markets: &[Market],
@@ -92,27 +135,32 @@ pub fn max_trade_size(
     market_index: u16,
     buy: bool,
 ) -> EngineResult<i64> {
-    let decimals = at.decimals;
     let Some(m) = markets.iter().find(|m| m.index == market_index) else {
         return Ok(0);
     };
     let slot = account
         .positions
         .iter()
-        .find(|p| p.base != 0 && p.market_index == market_index);
-    let position = slot.map(|p| p.position()).unwrap_or_default();
-    let last_increase = slot.map(|p| p.last_increase_slot).unwrap_or(0);
-    let others: Vec<(Position, MarketMargin)> = positions_with_markets(account, markets, decimals)
+        .find(|p| p.base != 0 && p.market_index == market_index)
+        .copied()
+        .unwrap_or_default();
+    let others: Vec<(Position, MarketMargin)> = positions_with_markets(account, markets, at)?
         .into_iter()
         .filter(|(_, mm)| mm.market_index != market_index)
         .collect();
     let lot = m.lot_base.max(1) as i64;
     let (pool_value_min, profit_cap) = pool.trade_limits()?;
+    let owed = funding_owed(
+        slot.base,
+        slot.funding_snapshot,
+        m.funding_index,
+        at.decimals,
+    )?;
     let fits = |lots: i64| -> EngineResult<bool> {
         let delta = if buy { lots * lot } else { -lots * lot };
         let input = TradeInput {
-            position,
-            last_increase_slot: last_increase,
+            position: slot.position(),
+            last_increase_slot: slot.last_increase_slot,
             delta,
             limit_price: if buy {
                 u64::MAX - u64::MAX % m.tick_price.max(1)
@@ -121,21 +169,29 @@ pub fn max_trade_size(
             },
             now_slot: at.slot,
             prices: m.price_inputs(m.price, at.unix_timestamp),
-            decimals,
+            decimals: at.decimals,
             pool_value_min,
             profit_cap,
         };
         let Ok(out) = trade(&input, &m.book(), &m.trade_params())? else {
             return Ok(false);
         };
+        let mut view = slot;
+        view.base = out.fill.position.base;
+        view.funding_snapshot = m.funding_index;
         let mut all = others.clone();
-        all.push((out.fill.position, m.margin(m.price, decimals)));
-        let collateral = account.collateral.saturating_add(out.collateral_delta);
+        all.push((
+            out.fill.position,
+            m.margin(&view, m.price, at.decimals, at.slot)?,
+        ));
+        let collateral = account
+            .collateral
+            .saturating_add(out.collateral_delta)
+            .saturating_sub(owed);
         Ok(!out.increases || health(collateral, &all, HealthKind::Initial)?.is_healthy())
     };
     // Sizes below the minimum order fail for that reason alone: search from the minimum up.
-    let min_lots = (m.min_order_base as i64 + lot - 1) / lot;
-    let min_lots = min_lots.max(1);
+    let min_lots = ((m.min_order_base as i64 + lot - 1) / lot).max(1);
     if !fits(min_lots)? {
         return Ok(0);
     }

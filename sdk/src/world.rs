@@ -196,6 +196,7 @@ impl World {
             oracle: asset_side(self.sol_sources(), 2),
             risk: market_risk(),
             trading: market_trading(),
+            dynamics: market_dynamics(),
         }
     }
 

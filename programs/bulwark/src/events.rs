@@ -110,6 +110,8 @@ pub struct TradeExecuted {
     pub impact_received: u64,
     pub base_after: i64,
     pub collateral_after: i64,
+    /// Funding the position settled before the fill (positive = paid).
+    pub funding_paid: i64,
 }
 
 /// An LP deposited.

@@ -3,6 +3,7 @@
 mod collateral;
 mod conservation;
 mod create_market;
+mod funding;
 mod initialize_exchange;
 mod oracle_fixtures;
 mod pool;

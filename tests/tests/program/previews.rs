@@ -51,9 +51,9 @@ async fn the_previewed_maximum_trade_is_accepted_and_one_lot_more_is_refused() {
 
     let account = w.margin(&t.margin).await;
     let market = w.bank.market(SOL_PERP).await;
-    let h = account_health(&account, &[market], 6, HealthKind::Initial).unwrap();
+    let h = account_health(&account, &[market], &at, HealthKind::Initial).unwrap();
     assert!(h.is_healthy());
-    let liq = account_liquidation_price(&account, &[market], 6, SOL_PERP)
+    let liq = account_liquidation_price(&account, &[market], &at, SOL_PERP)
         .unwrap()
         .unwrap();
     assert!(

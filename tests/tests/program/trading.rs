@@ -50,10 +50,12 @@ async fn closing_after_the_minimum_hold_realises_the_profit_to_the_smallest_unit
     // Sell at 160 x (1 - 0.0015) = 159.76: 1597.6 - 1502.25 = 95.35 USDC realised.
     // Fee 6 bps of 1600 = 0.96 USDC; the skew returns to zero and the impact ledger pays back
     // what it holds (22_500 units; 25_600 were due at 160).
-    assert_eq!(a.collateral - before, 95_350_000 - 960_000 + 22_500);
+    // Funding: 10 SOL long skew = 1500 USDC -> 15 ppm/day; over the 13 s since opening the
+    // index rose 150e9 * 15 * 13 / 8.64e10 = 338 (1e-9 USDC/SOL): the long owes ceil(3.38) = 4.
+    assert_eq!(a.collateral - before, 95_350_000 - 960_000 + 22_500 - 4);
     assert_eq!(a.positions[0].base, 0);
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.pnl_pending, -95_350_000);
+    assert_eq!(m.pnl_pending, -95_350_000 + 4);
     assert_eq!(m.impact_ledger, 0);
     assert_eq!((m.long_oi, m.long_cost), (0, 0));
     assert_books_balance(&mut w, &[t.margin]).await;
@@ -75,10 +77,11 @@ async fn a_scripted_front_run_realises_no_profit() {
         end < start,
         "fees and spread lost, the 95 USDC move capped at zero: {start} -> {end}"
     );
+    // Exactly the two fees and one second of funding (index +26: the long owes ceil(0.26) = 1).
     assert_eq!(
         start - end,
-        900_000 + 22_500 + 960_000 - 22_500,
-        "exactly the two fees"
+        900_000 + 22_500 + 960_000 - 22_500 + 1,
+        "exactly the two fees and one unit of funding"
     );
     assert_books_balance(&mut w, &[t.margin]).await;
 }

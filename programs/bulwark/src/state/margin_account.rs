@@ -20,8 +20,9 @@ pub struct PositionSlot {
     pub cost: i64,
     /// Slot of the last increase (profit within `min_hold_slots` of it is capped at zero).
     pub last_increase_slot: u64,
-    /// Room for funding snapshots.
-    pub reserved: [u8; 16],
+    /// The market's funding index when this position last settled funding.
+    pub funding_snapshot: i64,
+    pub reserved: [u8; 8],
 }
 const _: () = assert!(core::mem::size_of::<PositionSlot>() == 48);
 

@@ -2,13 +2,18 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{AgeLimits, StoredPrice};
+use bulwark_engine::dynamic_margin::{
+    effective_mmr_ppm, DynamicMarginParams, DynamicsParams, MarginRamp,
+};
 use bulwark_engine::execution::{ImpactParams, PriceInputs, SpreadParams};
 use bulwark_engine::fees::FeeParams;
+use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_delta, FundingParams};
 use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::oracle::{MarketOracleConfig, TwapConfig, TwapState, Validity};
-use bulwark_engine::trade::{MarginParams, MarketBook, TradeParams};
+use bulwark_engine::trade::{MarginParams, MarketBook, TradeOutcome, TradeParams};
+use bulwark_engine::volatility::{VolParams, VolState};
 
-use super::{OracleConfig, SourceState};
+use super::{OracleConfig, PositionSlot, SourceState};
 
 /// A perpetual market (PDA `[MARKET_SEED, index le]`). `update_risk` is its only oracle reader.
 #[account(zero_copy)]
@@ -118,10 +123,37 @@ pub struct Market {
     pub imr_multiplier_ppm: u32,
     pub imf_factor: u32,
     pub health_conf_k_ppm: u32,
-    /// Volatility per √second in ppm (0 until volatility tracking runs).
+    /// Volatility per √second in ppm (from `vol_variance`).
     pub sigma_ppm: u32,
     pub _padding1: u32,
-    pub reserved: [u8; 1840],
+
+    /// Volatility state: price and time of the last fold, variance (ppm² per second).
+    pub vol_anchor_price: u64,
+    pub vol_anchor_time: i64,
+    pub vol_variance: u64,
+    /// Maintenance-ratio ramp: ratio at `mmr_slot`, target, calm clock.
+    pub mmr_current_ppm: u32,
+    pub mmr_target_ppm: u32,
+    pub mmr_slot: u64,
+    pub mmr_calm_since_slot: u64,
+    /// Funding: cumulative index (1e-9 collateral per whole base unit; longs pay as it rises),
+    /// time of the last accrual, last rate (ppm per day), depth (collateral units).
+    pub funding_index: i64,
+    pub funding_last_time: i64,
+    pub funding_rate_ppm: i64,
+    pub funding_depth: u64,
+    /// Dynamics parameters (see `bulwark_engine::dynamic_margin::DynamicsParams`).
+    pub vol_sample_secs: u32,
+    pub vol_window_secs: u32,
+    pub vol_k_ppm: u32,
+    pub vol_horizon_secs: u32,
+    pub max_mmr_ppm: u32,
+    pub mmr_conf_k_ppm: u32,
+    pub mmr_ramp_slots: u32,
+    pub mmr_calm_slots: u32,
+    pub funding_k_ppm: u32,
+    pub max_funding_rate_ppm: u32,
+    pub reserved: [u8; 1720],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>() % 8 == 0);
@@ -224,20 +256,111 @@ impl Market {
         self.impact_ledger = b.impact_ledger;
     }
 
-    /// Margin view at `price` (the price the caller's action may use).
-    pub fn margin(&self, price: u64, decimals: u8) -> MarketMargin {
-        MarketMargin {
+    /// Margin view of `slot`'s position at `price` (the price the caller's action may use)
+    /// and slot `now_slot`: the maintenance ratio in force then, and the position's funding
+    /// owed since its snapshot up to the stored index.
+    pub fn margin(
+        &self,
+        slot: &PositionSlot,
+        price: u64,
+        decimals: u8,
+        now_slot: u64,
+    ) -> bulwark_engine::EngineResult<MarketMargin> {
+        let unsettled_funding = funding_owed(
+            slot.base,
+            slot.funding_snapshot,
+            self.funding_index,
+            decimals,
+        )?;
+        Ok(MarketMargin {
             market_index: self.index,
             price,
             conf: self.conf,
             twap: self.twap_price,
             decimals,
-            mmr_ppm: self.base_mmr_ppm,
+            mmr_ppm: self.mmr_at(now_slot),
             base_imr_ppm: self.base_imr_ppm,
             imr_multiplier_ppm: self.imr_multiplier_ppm,
             imf_factor: self.imf_factor,
             conf_k_ppm: self.health_conf_k_ppm,
+            unsettled_funding,
+        })
+    }
+
+    /// Dynamics parameters for the engine.
+    pub fn dynamics(&self) -> DynamicsParams {
+        DynamicsParams {
+            vol: VolParams {
+                sample_secs: self.vol_sample_secs,
+                window_secs: self.vol_window_secs,
+            },
+            margin: DynamicMarginParams {
+                base_mmr_ppm: self.base_mmr_ppm,
+                max_mmr_ppm: self.max_mmr_ppm,
+                vol_k_ppm: self.vol_k_ppm,
+                horizon_secs: self.vol_horizon_secs,
+                conf_k_ppm: self.mmr_conf_k_ppm,
+                ramp_slots: self.mmr_ramp_slots,
+                calm_slots: self.mmr_calm_slots,
+            },
+            funding: FundingParams {
+                k_ppm: self.funding_k_ppm,
+                depth: self.funding_depth,
+                max_rate_ppm: self.max_funding_rate_ppm,
+            },
         }
+    }
+
+    /// The ramp state for the engine.
+    pub fn ramp(&self) -> MarginRamp {
+        MarginRamp {
+            current_ppm: self.mmr_current_ppm,
+            target_ppm: self.mmr_target_ppm,
+            slot: self.mmr_slot,
+            calm_since_slot: self.mmr_calm_since_slot,
+        }
+    }
+
+    /// Writes the ramp state back.
+    pub fn set_ramp(&mut self, r: &MarginRamp) {
+        self.mmr_current_ppm = r.current_ppm;
+        self.mmr_target_ppm = r.target_ppm;
+        self.mmr_slot = r.slot;
+        self.mmr_calm_since_slot = r.calm_since_slot;
+    }
+
+    /// The maintenance ratio in force at `now_slot` (ppm).
+    pub fn mmr_at(&self, now_slot: u64) -> u32 {
+        effective_mmr_ppm(&self.ramp(), now_slot, &self.dynamics().margin)
+    }
+
+    /// The volatility state for the engine.
+    pub fn vol(&self) -> VolState {
+        VolState {
+            anchor_price: self.vol_anchor_price,
+            anchor_time: self.vol_anchor_time,
+            variance: self.vol_variance,
+        }
+    }
+
+    /// Accrues funding up to `now` at the stored price when `price_usable`; otherwise the
+    /// clock freezes (the elapsed time is skipped). Returns the index delta.
+    pub fn accrue_funding(&mut self, now: i64, price_usable: bool, decimals: u8) -> Result<i64> {
+        let elapsed = now.saturating_sub(self.funding_last_time);
+        self.funding_last_time = now;
+        if !price_usable || elapsed <= 0 || self.price == 0 {
+            return Ok(0);
+        }
+        let p = self.dynamics().funding;
+        let rate = funding_rate_ppm(self.long_oi, self.short_oi, self.price, decimals, &p)
+            .map_err(crate::error::engine_err)?;
+        let delta = index_delta(self.price, rate, elapsed).map_err(crate::error::engine_err)?;
+        self.funding_rate_ppm = rate;
+        self.funding_index = self
+            .funding_index
+            .checked_add(delta)
+            .ok_or(crate::error::BulwarkError::MathError)?;
+        Ok(delta)
     }
 
     /// Price inputs of an execution price at `price` (the one the action may use), `now`
@@ -251,6 +374,32 @@ impl Market {
             sigma_ppm: self.sigma_ppm,
             source_age_secs: now.saturating_sub(self.oldest_publish_time).max(0) as u64,
         }
+    }
+
+    /// Books a trade's outcome: open interest, cost aggregates and impact ledger, realised
+    /// PnL owed to the pool, fee shares, dust and the traders' collateral flow.
+    pub fn book_trade(&mut self, out: &TradeOutcome) -> Result<()> {
+        use crate::error::BulwarkError::MathError;
+        self.set_book(&out.book);
+        self.pnl_pending = self
+            .pnl_pending
+            .checked_sub(out.realized_pnl)
+            .ok_or(MathError)?;
+        self.fee_pool = self.fee_pool.checked_add(out.fee.pool).ok_or(MathError)?;
+        self.fee_insurance = self
+            .fee_insurance
+            .checked_add(out.fee.insurance)
+            .ok_or(MathError)?;
+        self.fee_protocol = self
+            .fee_protocol
+            .checked_add(out.fee.protocol)
+            .ok_or(MathError)?;
+        self.dust = self.dust.checked_add(out.fee.dust).ok_or(MathError)?;
+        self.trader_flow = self
+            .trader_flow
+            .checked_add(out.collateral_delta)
+            .ok_or(MathError)?;
+        Ok(())
     }
 
     /// Sum of the sub-ledgers and the trader flow (this market's part of the vault identity).

@@ -2,6 +2,7 @@
 //! checked against the engine's bounds table; open-interest caps start at zero.
 
 use anchor_lang::prelude::*;
+use bulwark_engine::dynamic_margin::validate_dynamics;
 use bulwark_engine::oracle::validate_market_oracle;
 use bulwark_engine::trade::validate_params;
 
@@ -35,6 +36,23 @@ pub struct CreateMarketArgs {
     pub oracle: OracleSideArgs,
     pub risk: MarketRiskArgs,
     pub trading: MarketTradingArgs,
+    pub dynamics: MarketDynamicsArgs,
+}
+
+/// Volatility, dynamic-margin and funding parameters (see `bulwark_engine::dynamic_margin`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketDynamicsArgs {
+    pub vol_sample_secs: u32,
+    pub vol_window_secs: u32,
+    pub vol_k_ppm: u32,
+    pub vol_horizon_secs: u32,
+    pub max_mmr_ppm: u32,
+    pub mmr_conf_k_ppm: u32,
+    pub mmr_ramp_slots: u32,
+    pub mmr_calm_slots: u32,
+    pub funding_k_ppm: u32,
+    pub funding_depth: u64,
+    pub max_funding_rate_ppm: u32,
 }
 
 /// Trading and margin parameters (see `bulwark_engine::trade` and `margin`).
@@ -157,6 +175,25 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
     m.imf_factor = t.imf_factor;
     m.health_conf_k_ppm = t.health_conf_k_ppm;
     validate_params(&m.trade_params(), &m.margin_params()).map_err(market_params_err)?;
+    let d = args.dynamics;
+    m.vol_sample_secs = d.vol_sample_secs;
+    m.vol_window_secs = d.vol_window_secs;
+    m.vol_k_ppm = d.vol_k_ppm;
+    m.vol_horizon_secs = d.vol_horizon_secs;
+    m.max_mmr_ppm = d.max_mmr_ppm;
+    m.mmr_conf_k_ppm = d.mmr_conf_k_ppm;
+    m.mmr_ramp_slots = d.mmr_ramp_slots;
+    m.mmr_calm_slots = d.mmr_calm_slots;
+    m.funding_k_ppm = d.funding_k_ppm;
+    m.funding_depth = d.funding_depth;
+    m.max_funding_rate_ppm = d.max_funding_rate_ppm;
+    validate_dynamics(&m.dynamics()).map_err(market_params_err)?;
+    let clock = Clock::get()?;
+    m.mmr_current_ppm = m.base_mmr_ppm;
+    m.mmr_target_ppm = m.base_mmr_ppm;
+    m.mmr_slot = clock.slot;
+    m.mmr_calm_since_slot = clock.slot;
+    m.funding_last_time = clock.unix_timestamp;
     // Checked as stored, so the limits the market will run on are the ones validated.
     validate_market_oracle(&m.oracle_limits(), &m.age_limits()).map_err(engine_err)?;
     emit!(MarketCreated {

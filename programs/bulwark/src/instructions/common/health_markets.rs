@@ -49,9 +49,11 @@ pub fn load_health_markets<'info>(
         let slot = account
             .slot_of(m.index)
             .ok_or(BulwarkError::ForeignHealthMarket)?;
+        let position = &account.positions[slot];
         out.push((
-            account.positions[slot].position(),
-            m.margin(price, decimals),
+            position.position(),
+            m.margin(position, price, decimals, clock.slot)
+                .map_err(crate::error::engine_err)?,
         ));
     }
     require_eq!(out.len(), expected.len(), BulwarkError::MissingHealthMarket);

@@ -5,9 +5,12 @@
 //! source has published anything new.
 
 use anchor_lang::prelude::*;
+use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::dynamic_margin::{retarget, target_mmr_ppm};
 use bulwark_engine::oracle::{
-    check_reading, price_market, ProviderReading, ReadingFault, MAX_SOURCES,
+    check_reading, price_market, ProviderReading, ReadingFault, Validity, MAX_SOURCES,
 };
+use bulwark_engine::volatility::update_volatility;
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
@@ -184,6 +187,17 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
     )
     .map_err(engine_err)?;
 
+    // Funding accrues up to now at the price stored so far (frozen while it was unusable).
+    let usable = price_for_action(
+        Action::ReduceRisk,
+        &m.stored_price(),
+        clock.slot,
+        clock.unix_timestamp,
+        &m.age_limits(),
+    )
+    .is_ok();
+    m.accrue_funding(clock.unix_timestamp, usable, ex.collateral_decimals)?;
+
     record(&mut m.source_states, &asset, n_asset);
     record(&mut m.collateral_source_states, &collateral, n_coll);
     m.price = agg.price;
@@ -203,6 +217,20 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
     m.twap_price = agg.twap.price;
     m.twap_last_slot = agg.twap.last_slot;
     m.twap_last_time = agg.twap.last_time;
+    if agg.validity > Validity::Divergent {
+        // Volatility folds at most one return per sampling interval; the ramp re-aims.
+        let dynamics = m.dynamics();
+        let vol = update_volatility(&m.vol(), agg.price, clock.unix_timestamp, &dynamics.vol)
+            .map_err(engine_err)?;
+        m.vol_anchor_price = vol.anchor_price;
+        m.vol_anchor_time = vol.anchor_time;
+        m.vol_variance = vol.variance;
+        m.sigma_ppm = vol.sigma_ppm();
+        let target = target_mmr_ppm(&dynamics.margin, m.sigma_ppm, agg.conf, agg.price)
+            .map_err(engine_err)?;
+        let ramp = retarget(&m.ramp(), target, clock.slot, &dynamics.margin);
+        m.set_ramp(&ramp);
+    }
 
     emit!(RiskUpdated {
         market: ctx.accounts.market.key(),

@@ -14,6 +14,7 @@ use crate::error::{engine_err, refusal_err, trade_rejection_err, BulwarkError};
 use crate::events::TradeExecuted;
 use crate::instructions::common::health_markets::load_health_markets;
 use crate::state::{Exchange, LiquidityPool, MarginAccount, Market};
+use bulwark_engine::funding::funding_owed;
 
 #[derive(Accounts)]
 pub struct Trade<'info> {
@@ -54,12 +55,11 @@ pub fn trade_handler<'info>(
         Some(s) => s,
         None => acct.free_slot().ok_or(BulwarkError::TooManyPositions)?,
     };
-    let current = if acct.positions[slot].base == 0 {
-        Default::default()
-    } else {
-        acct.positions[slot]
-    };
-    let increases = is_increase(&current.position(), base_delta);
+    if acct.positions[slot].base == 0 {
+        acct.positions[slot] = Default::default();
+        acct.positions[slot].funding_snapshot = m.funding_index;
+    }
+    let increases = is_increase(&acct.positions[slot].position(), base_delta);
     let action = if increases {
         Action::IncreaseRisk
     } else {
@@ -73,6 +73,12 @@ pub fn trade_handler<'info>(
         &m.age_limits(),
     )
     .map_err(refusal_err)?;
+
+    // Funding accrues before open interest changes, and this position settles it first.
+    m.accrue_funding(clock.unix_timestamp, true, decimals)?;
+    let funding_paid = settle_funding(&mut acct, slot, &mut m, decimals)?;
+    let current = acct.positions[slot];
+
     let (pool_value_min, profit_cap) = pool.trade_limits().map_err(engine_err)?;
     let input = TradeInput {
         position: current.position(),
@@ -89,7 +95,6 @@ pub fn trade_handler<'info>(
         .map_err(engine_err)?
         .map_err(trade_rejection_err)?;
 
-    // Write back: position, collateral, the market's book and sub-ledgers.
     let p = &mut acct.positions[slot];
     p.market_index = m.index;
     p.base = out.fill.position.base;
@@ -103,31 +108,7 @@ pub fn trade_handler<'info>(
         .collateral
         .checked_add(out.collateral_delta)
         .ok_or(BulwarkError::MathError)?;
-    m.set_book(&out.book);
-    m.pnl_pending = m
-        .pnl_pending
-        .checked_sub(out.realized_pnl)
-        .ok_or(BulwarkError::MathError)?;
-    m.fee_pool = m
-        .fee_pool
-        .checked_add(out.fee.pool)
-        .ok_or(BulwarkError::MathError)?;
-    m.fee_insurance = m
-        .fee_insurance
-        .checked_add(out.fee.insurance)
-        .ok_or(BulwarkError::MathError)?;
-    m.fee_protocol = m
-        .fee_protocol
-        .checked_add(out.fee.protocol)
-        .ok_or(BulwarkError::MathError)?;
-    m.dust = m
-        .dust
-        .checked_add(out.fee.dust)
-        .ok_or(BulwarkError::MathError)?;
-    m.trader_flow = m
-        .trader_flow
-        .checked_add(out.collateral_delta)
-        .ok_or(BulwarkError::MathError)?;
+    m.book_trade(&out)?;
 
     if out.increases {
         let mut positions = load_health_markets(
@@ -138,7 +119,11 @@ pub fn trade_handler<'info>(
             decimals,
             &clock,
         )?;
-        positions.push((out.fill.position, m.margin(price, decimals)));
+        positions.push((
+            out.fill.position,
+            m.margin(&acct.positions[slot], price, decimals, clock.slot)
+                .map_err(engine_err)?,
+        ));
         let h = health(acct.collateral, &positions, HealthKind::Initial).map_err(engine_err)?;
         require!(h.is_healthy(), BulwarkError::InitialMarginViolated);
         require!(
@@ -158,6 +143,34 @@ pub fn trade_handler<'info>(
         impact_received: out.impact_received,
         base_after: out.fill.position.base,
         collateral_after: acct.collateral,
+        funding_paid,
     });
     Ok(())
+}
+
+/// Settles a position's funding since its snapshot into the account: the position pays (or
+/// receives) the pool through the market's PnL ledger; returns what it paid.
+fn settle_funding(
+    acct: &mut MarginAccount,
+    slot: usize,
+    m: &mut Market,
+    decimals: u8,
+) -> Result<i64> {
+    let p = &mut acct.positions[slot];
+    let owed =
+        funding_owed(p.base, p.funding_snapshot, m.funding_index, decimals).map_err(engine_err)?;
+    p.funding_snapshot = m.funding_index;
+    acct.collateral = acct
+        .collateral
+        .checked_sub(owed)
+        .ok_or(BulwarkError::MathError)?;
+    m.pnl_pending = m
+        .pnl_pending
+        .checked_add(owed)
+        .ok_or(BulwarkError::MathError)?;
+    m.trader_flow = m
+        .trader_flow
+        .checked_sub(owed)
+        .ok_or(BulwarkError::MathError)?;
+    Ok(owed)
 }
