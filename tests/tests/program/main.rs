@@ -3,6 +3,7 @@
 mod collateral;
 mod conservation;
 mod create_market;
+mod dynamic_margin;
 mod funding;
 mod initialize_exchange;
 mod oracle_fixtures;
