@@ -117,7 +117,8 @@ pub async fn run() -> Result<()> {
         );
     }
     println!("Every price above is the program's stored aggregate after a real update_risk.\n");
-    crate::demo_trading::run(&mut w).await?;
+    let bob = crate::demo_trading::run(&mut w).await?;
+    crate::demo_dynamics::run(&mut w, &bob).await?;
     println!(
         "The \"Instruction: …\" lines are the program's own logs, printed by the native runtime."
     );

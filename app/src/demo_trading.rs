@@ -15,7 +15,8 @@ const SOL: i64 = 1_000_000_000;
 const USD_E8: i64 = 100_000_000;
 const PRICE: u64 = 1_000_000_000;
 
-fn usdc(v: i64) -> String {
+/// Collateral units (6 decimals) as text.
+pub fn usdc(v: i64) -> String {
     let sign = if v < 0 { "-" } else { "" };
     let a = v.unsigned_abs();
     format!("{sign}{}.{:06}", a / USDC, a % USDC)
@@ -93,7 +94,7 @@ async fn books(w: &mut World) -> Result<()> {
 }
 
 /// Runs the second act on the world the first act left (SOL-PERP priced and fresh).
-pub async fn run(w: &mut World) -> Result<()> {
+pub async fn run(w: &mut World) -> Result<Participant> {
     println!("━━ The venue ━━");
     println!("Governance's timelocked cap raise is not built yet: the demo writes SOL-PERP's open-interest");
     println!("caps (10,000 SOL a side) straight into the bank, as the tests do. Everything else is real.\n");
@@ -189,5 +190,6 @@ pub async fn run(w: &mut World) -> Result<()> {
         "  anyone sweeps SOL-PERP's sub-ledgers into the pool, insurance fund and protocol fees:"
     );
     books(w).await?;
-    Ok(())
+    let bob = traders.swap_remove(1);
+    Ok(bob)
 }

@@ -61,3 +61,45 @@ async fn the_previewed_maximum_trade_is_accepted_and_one_lot_more_is_refused() {
         "a long at ~19x liquidates a few % lower: {liq}"
     );
 }
+
+#[tokio::test]
+async fn previewed_funding_is_what_the_program_settles_and_ratios_follow_the_ramp() {
+    let (mut w, _lp) = venue().await;
+    let t = trader(&mut w, 10_000 * USDC).await;
+    w.refresh(150 * USD).await;
+    w.trade(&t, 10 * SOL, 151 * PRICE).await.unwrap();
+    w.bank.advance(1_000, 3_600).await;
+    w.refresh(150 * USD).await;
+    let clock = w.bank.clock().await;
+    let at = PreviewClock {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+        decimals: 6,
+    };
+    let m = w.bank.market(SOL_PERP).await;
+    let owed = bulwark_sdk::preview::funding_owed_now(&w.margin(&t.margin).await, &m, &at).unwrap();
+    // 10 SOL long skew: 15 ppm/day for 3,601 s -> index 93_776 -> ceil(937.76) = 938 units.
+    assert_eq!(m.funding_index, 93_776);
+    assert_eq!(owed, 938);
+    // An increase realises nothing, so the pool's ledger moves by exactly the settled funding.
+    let before = w.bank.market(SOL_PERP).await.pnl_pending;
+    w.trade(&t, SOL, 151 * PRICE).await.unwrap();
+    assert_eq!(w.bank.market(SOL_PERP).await.pnl_pending - before, owed);
+
+    // A 10% jump re-aims the ratio at its cap; the preview shows it now and along the ramp.
+    w.bank.advance(75, 30).await;
+    w.publish_all(165 * USD, USD).await;
+    w.update_risk().await.unwrap();
+    let clock = w.bank.clock().await;
+    let at = PreviewClock {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+        decimals: 6,
+    };
+    let m = w.bank.market(SOL_PERP).await;
+    let (now, target, in_100) = bulwark_sdk::preview::margin_ratios(&m, &at, 100);
+    let d = bulwark_sdk::params::market_dynamics();
+    assert_eq!(target, d.max_mmr_ppm);
+    let step = (d.max_mmr_ppm - m.base_mmr_ppm).div_ceil(d.mmr_ramp_slots);
+    assert_eq!(in_100, (now + 100 * step).min(target));
+}
