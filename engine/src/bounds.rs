@@ -87,6 +87,20 @@ params! {
     FundingK => ("funding_k_ppm", "ppm per day at skew = depth", 0, 100_000),
     FundingDepth => ("funding_depth", "collateral units", 1, u64::MAX / 2),
     MaxFundingRate => ("max_funding_rate_ppm", "ppm per day", 0, 100_000),
+    LiqBuffer => ("liq_buffer_ppm", "ppm of notional", 0, 100_000),
+    LiqMaxFraction => ("liq_max_fraction_ppm", "ppm of a position", 100_000, 1_000_000),
+    LiqDustBase => ("liq_dust_base", "base atoms", 0, 1_000_000_000_000),
+    LiqBasePenalty => ("liq_base_penalty_ppm", "ppm of closed notional", 0, 100_000),
+    LiqEscalation => ("liq_escalation_ppm_per_slot", "ppm per slot", 0, 1_000),
+    LiqMaxPenalty => ("liq_max_penalty_ppm", "ppm of closed notional", 0, 200_000),
+    KeeperShare => ("keeper_share_ppm", "ppm of the penalty", 0, 1_000_000),
+    MinKeeperReward => ("min_keeper_reward", "collateral units", 0, 1_000_000_000),
+    InsuranceWindowCap => ("insurance_window_cap", "collateral units", 0, u64::MAX / 2),
+    InsuranceWindow => ("insurance_window_secs", "seconds", 60, 2_592_000),
+    UnstakeCooldown => ("unstake_cooldown_secs", "seconds", 0, 2_592_000),
+    AdlTrigger => ("adl_trigger_ppm", "ppm of pool value", 10_000, 10_000_000),
+    AdlFloor => ("adl_floor_ppm", "ppm of pool value", 0, 10_000_000),
+    AdlMinScore => ("adl_min_score_ppm", "ppm (profit % x leverage)", 0, 1_000_000_000),
 }
 
 impl Param {

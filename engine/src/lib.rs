@@ -5,12 +5,15 @@
 //! has exactly one.
 
 pub mod action;
+pub mod adl;
 pub mod bounds;
 pub mod dynamic_margin;
 pub mod error;
 pub mod execution;
 pub mod fees;
 pub mod funding;
+pub mod insurance;
+pub mod liquidation;
 pub mod margin;
 pub mod num;
 pub mod oracle;

@@ -1,0 +1,87 @@
+//! Auto-deleveraging (SPEC section 6, after GMX v2 `AdlUtils`): allowed while traders'
+//! unrealised profit in a market exceeds a trigger share of the pool's value (or the pool's
+//! value is not positive); the target must be profitable, on the stressed side, with a
+//! score (profit % × leverage) above a threshold; the close must lower the ratio, and not
+//! below a floor.
+
+use crate::error::EngineResult;
+use crate::num::PPM;
+
+/// ADL parameters of a market (ppm).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AdlParams {
+    /// ADL runs while traders' profit / pool value exceeds this.
+    pub trigger_ppm: u32,
+    /// A deleverage may not take the ratio below this.
+    pub floor_ppm: u32,
+    /// Minimum score of a target: profit (ppm of cost) × leverage (notional / equity).
+    pub min_score_ppm: u64,
+}
+
+/// Traders' profit as a share of the pool's value, ppm; `u64::MAX` when the pool's value is
+/// not positive (rounded up).
+pub fn profit_ratio_ppm(trader_profit: i64, pool_value: i64) -> u64 {
+    if pool_value <= 0 {
+        return u64::MAX;
+    }
+    if trader_profit <= 0 {
+        return 0;
+    }
+    let r = (trader_profit as u128 * PPM as u128).div_ceil(pool_value as u128);
+    r.min(u64::MAX as u128 - 1) as u64
+}
+
+/// Whether ADL may run: the ratio exceeds the trigger, or the pool's value is not positive.
+pub fn adl_triggered(trader_profit: i64, pool_value: i64, p: &AdlParams) -> bool {
+    profit_ratio_ppm(trader_profit, pool_value) > p.trigger_ppm as u64
+}
+
+/// A target's score: profit as ppm of its cost basis, times its leverage (notional / equity),
+/// rounded down; 0 unless profitable with positive equity.
+pub fn adl_score_ppm(pnl: i64, cost_abs: u64, notional: u64, equity: i64) -> EngineResult<u64> {
+    if pnl <= 0 || equity <= 0 || cost_abs == 0 {
+        return Ok(0);
+    }
+    let profit_ppm = pnl as u128 * PPM as u128 / cost_abs as u128;
+    let score = profit_ppm * notional as u128 / equity as u128;
+    Ok(score.min(u64::MAX as u128) as u64)
+}
+
+/// Whether closing moves the ratio from `before` to `after` acceptably: strictly lower, and
+/// not below the floor (no over-correction).
+pub fn adl_result_ok(before_ppm: u64, after_ppm: u64, p: &AdlParams) -> bool {
+    after_ppm < before_ppm && after_ppm >= p.floor_ppm as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: AdlParams = AdlParams {
+        trigger_ppm: 300_000,
+        floor_ppm: 200_000,
+        min_score_ppm: 1_000_000,
+    };
+
+    #[test]
+    fn triggers_on_profit_share_or_an_insolvent_pool() {
+        assert!(!adl_triggered(300, 1_000, &P));
+        assert!(adl_triggered(301, 1_000, &P));
+        assert!(adl_triggered(1, 0, &P));
+        assert!(adl_triggered(0, -5, &P));
+    }
+
+    #[test]
+    fn score_is_profit_share_times_leverage() {
+        // +50% on cost at 4x leverage = 2.0 = 2_000_000 ppm.
+        assert_eq!(adl_score_ppm(500, 1_000, 2_000, 500).unwrap(), 2_000_000);
+        assert_eq!(adl_score_ppm(-1, 1_000, 2_000, 500).unwrap(), 0);
+    }
+
+    #[test]
+    fn the_ratio_must_fall_but_not_below_the_floor() {
+        assert!(adl_result_ok(400_000, 250_000, &P));
+        assert!(!adl_result_ok(400_000, 400_000, &P));
+        assert!(!adl_result_ok(400_000, 150_000, &P));
+    }
+}

@@ -1,0 +1,124 @@
+//! The insurance fund: staker shares (virtual offsets, internal balance), unstaking through a
+//! cooldown that still bears losses, coverage capped per market per time window, and the
+//! bankruptcy split between the fund and the pool's LPs (SPEC section 6).
+
+use crate::error::EngineResult;
+use crate::pool::amount_for_shares;
+
+/// A market's coverage window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CoverageWindow {
+    /// Unix time the current window opened.
+    pub start: i64,
+    /// Covered so far in it, collateral units.
+    pub covered: u64,
+}
+
+/// What the fund may still cover for a market at `now`: the window resets after
+/// `window_secs`. Returns (remaining, window as of now).
+pub fn window_remaining(
+    w: &CoverageWindow,
+    now: i64,
+    window_secs: u32,
+    cap: u64,
+) -> (u64, CoverageWindow) {
+    let current = if now >= w.start.saturating_add(window_secs as i64) {
+        CoverageWindow {
+            start: now,
+            covered: 0,
+        }
+    } else {
+        *w
+    };
+    (cap.saturating_sub(current.covered), current)
+}
+
+/// How a deficit is covered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cover {
+    /// Paid by the insurance fund: min(deficit, window remaining, fund balance).
+    pub insurance: u64,
+    /// The rest, socialised to the pool's LPs.
+    pub socialized: u64,
+}
+
+/// Splits a bankrupt account's deficit.
+pub fn cover_deficit(deficit: u64, fund_balance: u64, window_remaining: u64) -> Cover {
+    let insurance = deficit.min(fund_balance).min(window_remaining);
+    Cover {
+        insurance,
+        socialized: deficit - insurance,
+    }
+}
+
+/// Payout of an unstake: min(value of the shares at the request, value now), rounded down.
+pub fn unstake_payout(
+    shares: u64,
+    total_shares: u64,
+    balance_now: u64,
+    value_at_request: u64,
+) -> EngineResult<u64> {
+    Ok(amount_for_shares(shares, total_shares, balance_now)?.min(value_at_request))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_is_capped_per_window_and_the_window_resets() {
+        let w = CoverageWindow {
+            start: 1_000,
+            covered: 700,
+        };
+        assert_eq!(window_remaining(&w, 1_500, 3_600, 1_000), (300, w));
+        assert_eq!(
+            window_remaining(&w, 4_600, 3_600, 1_000),
+            (
+                1_000,
+                CoverageWindow {
+                    start: 4_600,
+                    covered: 0
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn the_fund_pays_the_least_of_deficit_window_and_balance() {
+        assert_eq!(
+            cover_deficit(500, 10_000, 300),
+            Cover {
+                insurance: 300,
+                socialized: 200
+            }
+        );
+        assert_eq!(
+            cover_deficit(500, 100, 300),
+            Cover {
+                insurance: 100,
+                socialized: 400
+            }
+        );
+        assert_eq!(
+            cover_deficit(50, 100, 300),
+            Cover {
+                insurance: 50,
+                socialized: 0
+            }
+        );
+    }
+
+    #[test]
+    fn an_unstake_pays_the_lower_of_request_and_payout_value() {
+        // 1e6 shares of 2e6 (+1e6 virtual) with the fund at 3,000: 1e6 * 3001 / 3e6 = 1000.
+        assert_eq!(
+            unstake_payout(1_000_000, 2_000_000, 3_000, 1_200).unwrap(),
+            1_000
+        );
+        assert_eq!(
+            unstake_payout(1_000_000, 2_000_000, 3_000, 800).unwrap(),
+            800
+        );
+    }
+}
