@@ -105,6 +105,12 @@ pub struct MarketBook {
 }
 
 impl MarketBook {
+    /// Takes `old` out of the open interest and cost aggregates and puts `new` in.
+    pub fn replace(&mut self, old: &Position, new: &Position) -> EngineResult<()> {
+        remove(self, old)?;
+        add(self, new)
+    }
+
     /// Traders' net unrealised PnL at `price` (rounded down): longs and shorts.
     pub fn trader_pnl(&self, price: u64, decimals: u8) -> EngineResult<i64> {
         let longs = sub_i64(
@@ -210,8 +216,7 @@ pub fn trade(
 
     // Open interest and cost aggregates: take the old position out, put the new one in.
     let mut b = *book;
-    remove(&mut b, &input.position)?;
-    add(&mut b, &fill.position)?;
+    b.replace(&input.position, &fill.position)?;
     if increases {
         let long_grows = b.long_oi > book.long_oi && b.long_oi > p.oi_cap_long;
         let short_grows = b.short_oi > book.short_oi && b.short_oi > p.oi_cap_short;

@@ -1,7 +1,9 @@
 //! Account decoders: discriminator checked, bytes read without alignment assumptions.
 
 use anchor_lang::{Discriminator, ZeroCopy};
-use bulwark::state::{Exchange, InsuranceFund, LiquidityPool, LpAccount, MarginAccount, Market};
+use bulwark::state::{
+    Exchange, InsuranceFund, LiquidityPool, LpAccount, MarginAccount, Market, StakeAccount,
+};
 
 /// Why account bytes could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,5 +69,10 @@ pub fn lp_account(data: &[u8]) -> Result<LpAccount, AccountDecodeError> {
 
 /// Decodes the `InsuranceFund`.
 pub fn insurance_fund(data: &[u8]) -> Result<InsuranceFund, AccountDecodeError> {
+    decode(data)
+}
+
+/// Decodes a `StakeAccount`.
+pub fn stake_account(data: &[u8]) -> Result<StakeAccount, AccountDecodeError> {
     decode(data)
 }

@@ -257,3 +257,99 @@ pub fn sweep(market_index: u16) -> Instruction {
     };
     build(accounts, bulwark::instruction::Sweep {}, &[])
 }
+
+/// `liquidate(max_base)` of `margin_account`'s position in `market_index`, rewarding
+/// `keeper_account`; `other_health_markets` are the markets of its other open positions,
+/// ascending.
+pub fn liquidate(
+    keeper: Pubkey,
+    keeper_account: Pubkey,
+    margin_account: Pubkey,
+    market_index: u16,
+    max_base: u64,
+    other_health_markets: &[Pubkey],
+) -> Instruction {
+    let accounts = bulwark::accounts::Liquidate {
+        keeper,
+        keeper_account,
+        margin_account,
+        market: pda::market(market_index).0,
+        exchange: pda::exchange().0,
+        insurance_fund: pda::insurance_fund().0,
+    };
+    build(
+        accounts,
+        bulwark::instruction::Liquidate { max_base },
+        other_health_markets,
+    )
+}
+
+/// `resolve_bankruptcy` of `margin_account`, attributed to `market_index` (its last
+/// liquidated market).
+pub fn resolve_bankruptcy(margin_account: Pubkey, market_index: u16) -> Instruction {
+    let accounts = bulwark::accounts::ResolveBankruptcy {
+        margin_account,
+        market: pda::market(market_index).0,
+        insurance_fund: pda::insurance_fund().0,
+        pool: pda::pool().0,
+    };
+    build(accounts, bulwark::instruction::ResolveBankruptcy {}, &[])
+}
+
+/// `auto_deleverage(max_base)` of `margin_account`'s position in `market_index`.
+pub fn auto_deleverage(margin_account: Pubkey, market_index: u16, max_base: u64) -> Instruction {
+    let accounts = bulwark::accounts::AutoDeleverage {
+        margin_account,
+        market: pda::market(market_index).0,
+        pool: pda::pool().0,
+        exchange: pda::exchange().0,
+    };
+    build(
+        accounts,
+        bulwark::instruction::AutoDeleverage { max_base },
+        &[],
+    )
+}
+
+/// `if_stake(amount)` from `source`.
+pub fn if_stake(owner: Pubkey, source: Pubkey, amount: u64) -> Instruction {
+    let accounts = bulwark::accounts::IfStake {
+        owner,
+        stake_account: pda::stake_account(&owner).0,
+        insurance_fund: pda::insurance_fund().0,
+        exchange: pda::exchange().0,
+        vault: pda::vault().0,
+        source,
+        token_program: anchor_spl::token::ID,
+        system_program: anchor_lang::system_program::ID,
+    };
+    build(accounts, bulwark::instruction::IfStake { amount }, &[])
+}
+
+/// `if_request_unstake(shares)`.
+pub fn if_request_unstake(owner: Pubkey, shares: u64) -> Instruction {
+    let accounts = bulwark::accounts::IfRequestUnstake {
+        owner,
+        stake_account: pda::stake_account(&owner).0,
+        insurance_fund: pda::insurance_fund().0,
+    };
+    build(
+        accounts,
+        bulwark::instruction::IfRequestUnstake { shares },
+        &[],
+    )
+}
+
+/// `if_unstake` to `destination`.
+pub fn if_unstake(owner: Pubkey, destination: Pubkey) -> Instruction {
+    let accounts = bulwark::accounts::IfUnstake {
+        owner,
+        stake_account: pda::stake_account(&owner).0,
+        insurance_fund: pda::insurance_fund().0,
+        exchange: pda::exchange().0,
+        vault: pda::vault().0,
+        destination,
+        token_program: anchor_spl::token::ID,
+    };
+    build(accounts, bulwark::instruction::IfUnstake {}, &[])
+}

@@ -3,7 +3,9 @@
 //! against the engine's bounds table; no formula lives here.
 
 use anchor_lang::prelude::Pubkey;
-use bulwark::instructions::{MarketDynamicsArgs, MarketRiskArgs, MarketTradingArgs};
+use bulwark::instructions::{
+    MarketDynamicsArgs, MarketLiquidationArgs, MarketRiskArgs, MarketTradingArgs,
+};
 use bulwark::oracle::OracleKind;
 use bulwark::state::{OracleSideArgs, OracleSourceArgs};
 
@@ -153,3 +155,30 @@ pub fn market_dynamics() -> MarketDynamicsArgs {
         max_funding_rate_ppm: 5_000,
     }
 }
+
+/// Liquidation defaults: restore maintenance plus 0.5% of notional, at most half a position per
+/// call (positions of 0.1 SOL or less close whole); penalty 0.5% rising 1 ppm a priced slot to
+/// 1.5% (with 0.5% buffer, below the 2.5% base maintenance), half to the keeper; a keeper
+/// earns at least 0.10 USDC; the insurance fund covers at most 50,000 USDC per market per day;
+/// ADL while traders' profit exceeds 50% of the pool, never taking it below 30%, on targets
+/// scoring at least 0.5 (profit % × leverage).
+pub fn market_liquidation() -> MarketLiquidationArgs {
+    MarketLiquidationArgs {
+        liq_buffer_ppm: 5_000,
+        liq_max_fraction_ppm: 500_000,
+        liq_dust_base: 100_000_000,
+        liq_base_penalty_ppm: 5_000,
+        liq_escalation_ppm_per_slot: 1,
+        liq_max_penalty_ppm: 15_000,
+        keeper_share_ppm: 500_000,
+        min_keeper_reward: 100_000,
+        insurance_window_cap: 50_000_000_000,
+        insurance_window_secs: 86_400,
+        adl_trigger_ppm: 500_000,
+        adl_floor_ppm: 300_000,
+        adl_min_score_ppm: 500_000,
+    }
+}
+
+/// Insurance unstakes wait a day.
+pub const UNSTAKE_COOLDOWN_SECS: u32 = 86_400;

@@ -48,3 +48,11 @@ pub fn margin_account(owner: &Pubkey, index: u16) -> (Pubkey, u8) {
 pub fn lp_account(owner: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[LP_SEED, owner.as_ref()], &bulwark::ID)
 }
+
+/// `owner`'s insurance stake account.
+pub fn stake_account(owner: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[bulwark::constants::STAKE_SEED, owner.as_ref()],
+        &bulwark::ID,
+    )
+}

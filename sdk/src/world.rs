@@ -185,6 +185,7 @@ impl World {
             collateral_oracle: collateral_side(self.usdc_sources(), 1),
             pool_withdraw_delay_secs: POOL_WITHDRAW_DELAY_SECS,
             max_pnl_to_pool_ppm: MAX_PNL_TO_POOL_PPM,
+            unstake_cooldown_secs: UNSTAKE_COOLDOWN_SECS,
         }
     }
 
@@ -197,6 +198,7 @@ impl World {
             risk: market_risk(),
             trading: market_trading(),
             dynamics: market_dynamics(),
+            liquidation: market_liquidation(),
         }
     }
 

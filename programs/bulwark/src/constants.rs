@@ -25,6 +25,10 @@ pub const MARGIN_SEED: &[u8] = b"margin";
 #[constant]
 pub const LP_SEED: &[u8] = b"lp";
 
+/// Seed prefix of a staker's account: `[STAKE_SEED, owner]`.
+#[constant]
+pub const STAKE_SEED: &[u8] = b"stake";
+
 /// Layout version of the `Exchange` account.
 pub const EXCHANGE_VERSION: u8 = 1;
 /// Layout version of the `Market` account.

@@ -149,6 +149,39 @@ pub enum BulwarkError {
     /// 6047
     #[msg("amount does not fit the signed collateral range")]
     AmountTooLarge,
+    /// 6048
+    #[msg("the market's stored price is older than this action allows")]
+    PriceTooOld,
+    /// 6049
+    #[msg("the account meets its maintenance requirement")]
+    NotLiquidatable,
+    /// 6050
+    #[msg("the account has no position in this market")]
+    NoPosition,
+    /// 6051
+    #[msg("the keeper's account may not be the liquidated account")]
+    SelfLiquidation,
+    /// 6052
+    #[msg("the account is not bankrupt (positions open, or collateral not negative)")]
+    NotBankrupt,
+    /// 6053
+    #[msg("bankruptcy coverage must be attributed to the account's last liquidated market")]
+    WrongBankruptcyMarket,
+    /// 6054
+    #[msg("unstake cooldown has not passed")]
+    CooldownNotOver,
+    /// 6055
+    #[msg("auto-deleveraging is not triggered in this market")]
+    AdlNotTriggered,
+    /// 6056
+    #[msg("the target is not profitable on the stressed side with a score above the threshold")]
+    AdlTargetNotEligible,
+    /// 6057
+    #[msg("the deleverage would not lower the ratio, or would take it below the floor")]
+    AdlOverCorrects,
+    /// 6058
+    #[msg("insurance fund balance is not enough for this payout")]
+    InsufficientInsurance,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -193,5 +226,8 @@ pub fn trade_rejection_err(r: bulwark_engine::trade::TradeRejection) -> Error {
 /// Maps an action-table refusal to `PriceUnavailable`, logging why.
 pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
     msg!("price refused: {:?}", r);
-    BulwarkError::PriceUnavailable.into()
+    match r {
+        bulwark_engine::action::Refusal::TooOld => BulwarkError::PriceTooOld.into(),
+        _ => BulwarkError::PriceUnavailable.into(),
+    }
 }

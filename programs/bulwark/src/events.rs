@@ -148,3 +148,72 @@ pub struct Swept {
     pub to_insurance: u64,
     pub to_protocol: u64,
 }
+
+/// A liquidation stage (amounts in collateral units).
+#[event]
+pub struct Liquidated {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+    pub closed_base: u64,
+    pub price: u64,
+    pub realized_pnl: i64,
+    pub penalty_rate_ppm: u64,
+    pub penalty_charged: u64,
+    pub keeper_reward: u64,
+    pub insurance_share: u64,
+    /// Part of the keeper's reward advanced for the insurance fund (account under water).
+    pub insurance_advanced: u64,
+    pub restored: bool,
+    pub collateral_after: i64,
+}
+
+/// A bankruptcy was covered: insurance first, the rest socialised to LPs.
+#[event]
+pub struct BankruptcyResolved {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+    pub deficit: u64,
+    pub insurance_paid: u64,
+    pub socialized: u64,
+    pub window_remaining_after: u64,
+}
+
+/// A winner was deleveraged.
+#[event]
+pub struct Deleveraged {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+    pub closed_base: u64,
+    pub price: u64,
+    pub realized_pnl: i64,
+    pub score_ppm: u64,
+    pub ratio_before_ppm: u64,
+    pub ratio_after_ppm: u64,
+}
+
+/// A staker added to the insurance fund.
+#[event]
+pub struct Staked {
+    pub owner: Pubkey,
+    pub amount: u64,
+    pub shares: u64,
+    pub total_shares: u64,
+}
+
+/// A staker started the unstake cooldown.
+#[event]
+pub struct UnstakeRequested {
+    pub owner: Pubkey,
+    pub shares: u64,
+    pub value_at_request: u64,
+    pub requested_at: i64,
+}
+
+/// A staker was paid.
+#[event]
+pub struct Unstaked {
+    pub owner: Pubkey,
+    pub shares: u64,
+    pub amount: u64,
+    pub total_shares: u64,
+}

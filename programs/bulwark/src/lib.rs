@@ -90,4 +90,34 @@ pub mod bulwark {
     pub fn sweep(ctx: Context<Sweep>) -> Result<()> {
         instructions::sweep_handler(ctx)
     }
+
+    /// Permissionless: one liquidation stage of an account's position in the market.
+    pub fn liquidate<'info>(ctx: Context<'info, Liquidate<'info>>, max_base: u64) -> Result<()> {
+        instructions::liquidate_handler(ctx, max_base)
+    }
+
+    /// Permissionless: covers a bankrupt account from the insurance fund, then the pool.
+    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+        instructions::resolve_bankruptcy_handler(ctx)
+    }
+
+    /// Permissionless: deleverages a winning position while the market's ADL trigger holds.
+    pub fn auto_deleverage(ctx: Context<AutoDeleverage>, max_base: u64) -> Result<()> {
+        instructions::auto_deleverage_handler(ctx, max_base)
+    }
+
+    /// Stakes collateral in the insurance fund.
+    pub fn if_stake(ctx: Context<IfStake>, amount: u64) -> Result<()> {
+        instructions::if_stake_handler(ctx, amount)
+    }
+
+    /// Starts the unstake cooldown for `shares`.
+    pub fn if_request_unstake(ctx: Context<IfRequestUnstake>, shares: u64) -> Result<()> {
+        instructions::if_request_unstake_handler(ctx, shares)
+    }
+
+    /// Pays a requested unstake after the cooldown.
+    pub fn if_unstake(ctx: Context<IfUnstake>) -> Result<()> {
+        instructions::if_unstake_handler(ctx)
+    }
 }

@@ -2,11 +2,13 @@
 
 pub mod admin;
 pub mod common;
+pub mod insurance;
 pub mod keeper;
 pub mod pool;
 pub mod trader;
 
 pub use admin::*;
+pub use insurance::*;
 pub use keeper::*;
 pub use pool::*;
 pub use trader::*;

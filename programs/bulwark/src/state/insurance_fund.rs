@@ -9,13 +9,45 @@ pub struct InsuranceFund {
     pub version: u8,
     pub bump: u8,
     pub _padding0: [u8; 6],
-    /// Funds held for covering losses (fee share swept from markets).
+    /// Funds held for covering losses (stakes, fee and penalty shares swept from markets).
     pub balance: u64,
-    pub reserved: [u8; 256],
+    /// Staker shares outstanding (including shares under an unstake request).
+    pub total_shares: u64,
+    /// Shares under an unstake request (they still bear losses).
+    pub requested_shares: u64,
+    /// Seconds between an unstake request and its payment.
+    pub unstake_cooldown_secs: u32,
+    pub _padding1: u32,
+    /// Paid to cover bankruptcies, cumulative.
+    pub total_paid: u64,
+    pub reserved: [u8; 224],
 }
 const _: () = assert!(core::mem::size_of::<InsuranceFund>() == 272);
 
 impl InsuranceFund {
     /// Account size including Anchor's discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<InsuranceFund>();
+}
+
+/// A staker's shares and pending unstake: PDA `[STAKE_SEED, owner]`.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct StakeAccount {
+    pub version: u8,
+    pub bump: u8,
+    pub _padding0: [u8; 6],
+    pub owner: Pubkey,
+    pub shares: u64,
+    /// Shares under request (0 = none).
+    pub requested_shares: u64,
+    pub requested_at: i64,
+    /// What the requested shares were worth at the request (the payout is at most this).
+    pub value_at_request: u64,
+    pub reserved: [u8; 64],
+}
+const _: () = assert!(core::mem::size_of::<StakeAccount>() == 136);
+
+impl StakeAccount {
+    /// Account size including Anchor's discriminator.
+    pub const SPACE: usize = 8 + core::mem::size_of::<StakeAccount>();
 }

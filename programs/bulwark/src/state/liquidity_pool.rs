@@ -19,7 +19,9 @@ pub struct LiquidityPool {
     pub withdraw_delay_secs: u32,
     /// Traders' counted profit is capped at this share of the pool (ppm).
     pub max_pnl_to_pool_ppm: u32,
-    pub reserved: [u8; 256],
+    /// Bankruptcy losses socialised to LPs, cumulative.
+    pub total_socialized: u64,
+    pub reserved: [u8; 248],
 }
 const _: () = assert!(core::mem::size_of::<LiquidityPool>() == 296);
 

@@ -51,7 +51,16 @@ pub struct MarginAccount {
     /// Collateral in the collateral's smallest unit; negative only after a loss beyond it.
     pub collateral: i64,
     pub positions: [PositionSlot; 8],
-    pub reserved: [u8; 256],
+    /// Escalation clock of the liquidated market when this liquidation started.
+    pub liq_start_clock: u64,
+    /// Market of the liquidation in progress, and of the last liquidation (bankruptcy
+    /// coverage is attributed to it).
+    pub liq_market: u16,
+    pub last_liq_market: u16,
+    /// 1 while a liquidation is in progress.
+    pub in_liquidation: u8,
+    pub _padding1: [u8; 3],
+    pub reserved: [u8; 240],
 }
 const _: () = assert!(core::mem::size_of::<MarginAccount>() == 720);
 const _: () = assert!(core::mem::size_of::<MarginAccount>() % 8 == 0);

@@ -2,12 +2,14 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{AgeLimits, StoredPrice};
+use bulwark_engine::adl::AdlParams;
 use bulwark_engine::dynamic_margin::{
     effective_mmr_ppm, DynamicMarginParams, DynamicsParams, MarginRamp,
 };
 use bulwark_engine::execution::{ImpactParams, PriceInputs, SpreadParams};
 use bulwark_engine::fees::FeeParams;
 use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_delta, FundingParams};
+use bulwark_engine::liquidation::LiquidationParams;
 use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::oracle::{MarketOracleConfig, TwapConfig, TwapState, Validity};
 use bulwark_engine::trade::{MarginParams, MarketBook, TradeOutcome, TradeParams};
@@ -153,7 +155,33 @@ pub struct Market {
     pub mmr_calm_slots: u32,
     pub funding_k_ppm: u32,
     pub max_funding_rate_ppm: u32,
-    pub reserved: [u8; 1720],
+
+    /// Liquidation, insurance-coverage and ADL parameters (see `bulwark_engine::liquidation`,
+    /// `insurance`, `adl`).
+    pub liq_dust_base: u64,
+    pub min_keeper_reward: u64,
+    pub insurance_window_cap: u64,
+    pub adl_min_score_ppm: u64,
+    pub liq_buffer_ppm: u32,
+    pub liq_max_fraction_ppm: u32,
+    pub liq_base_penalty_ppm: u32,
+    pub liq_escalation_ppm_per_slot: u32,
+    pub liq_max_penalty_ppm: u32,
+    pub keeper_share_ppm: u32,
+    pub insurance_window_secs: u32,
+    pub adl_trigger_ppm: u32,
+    pub adl_floor_ppm: u32,
+    pub _padding2: u32,
+    /// Slots this market has had a usable price (the clock of liquidation fee escalation;
+    /// it stops while the price is unusable). Counted up to `aggregate_slot`.
+    pub priced_slots: u64,
+    /// Insurance coverage window of this market.
+    pub insurance_window_start: i64,
+    pub insurance_window_covered: u64,
+    /// Minimum keeper rewards this market advanced on the insurance fund's behalf (a negative
+    /// bucket, settled by `sweep`).
+    pub insurance_debt: u64,
+    pub reserved: [u8; 1616],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>() % 8 == 0);
@@ -287,6 +315,39 @@ impl Market {
         })
     }
 
+    /// Liquidation parameters for the engine.
+    pub fn liquidation_params(&self) -> LiquidationParams {
+        LiquidationParams {
+            buffer_ppm: self.liq_buffer_ppm,
+            max_fraction_ppm: self.liq_max_fraction_ppm,
+            dust_base: self.liq_dust_base,
+            base_penalty_ppm: self.liq_base_penalty_ppm,
+            escalation_ppm_per_slot: self.liq_escalation_ppm_per_slot,
+            max_penalty_ppm: self.liq_max_penalty_ppm,
+            keeper_share_ppm: self.keeper_share_ppm,
+            min_keeper_reward: self.min_keeper_reward,
+        }
+    }
+
+    /// ADL parameters for the engine.
+    pub fn adl_params(&self) -> AdlParams {
+        AdlParams {
+            trigger_ppm: self.adl_trigger_ppm,
+            floor_ppm: self.adl_floor_ppm,
+            min_score_ppm: self.adl_min_score_ppm,
+        }
+    }
+
+    /// The escalation clock at `now_slot`: slots with a usable price so far.
+    pub fn priced_clock(&self, now_slot: u64, price_usable: bool) -> u64 {
+        let running = if price_usable {
+            now_slot.saturating_sub(self.aggregate_slot)
+        } else {
+            0
+        };
+        self.priced_slots.saturating_add(running)
+    }
+
     /// Dynamics parameters for the engine.
     pub fn dynamics(&self) -> DynamicsParams {
         DynamicsParams {
@@ -404,7 +465,8 @@ impl Market {
 
     /// Sum of the sub-ledgers and the trader flow (this market's part of the vault identity).
     pub fn bucket_total(&self) -> i128 {
-        self.pnl_pending as i128
+        -(self.insurance_debt as i128)
+            + self.pnl_pending as i128
             + self.fee_pool as i128
             + self.fee_insurance as i128
             + self.fee_protocol as i128

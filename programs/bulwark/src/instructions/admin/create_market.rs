@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::dynamic_margin::validate_dynamics;
+use bulwark_engine::liquidation::validate_liquidation;
 use bulwark_engine::oracle::validate_market_oracle;
 use bulwark_engine::trade::validate_params;
 
@@ -37,6 +38,25 @@ pub struct CreateMarketArgs {
     pub risk: MarketRiskArgs,
     pub trading: MarketTradingArgs,
     pub dynamics: MarketDynamicsArgs,
+    pub liquidation: MarketLiquidationArgs,
+}
+
+/// Liquidation, insurance-coverage and ADL parameters.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketLiquidationArgs {
+    pub liq_buffer_ppm: u32,
+    pub liq_max_fraction_ppm: u32,
+    pub liq_dust_base: u64,
+    pub liq_base_penalty_ppm: u32,
+    pub liq_escalation_ppm_per_slot: u32,
+    pub liq_max_penalty_ppm: u32,
+    pub keeper_share_ppm: u32,
+    pub min_keeper_reward: u64,
+    pub insurance_window_cap: u64,
+    pub insurance_window_secs: u32,
+    pub adl_trigger_ppm: u32,
+    pub adl_floor_ppm: u32,
+    pub adl_min_score_ppm: u64,
 }
 
 /// Volatility, dynamic-margin and funding parameters (see `bulwark_engine::dynamic_margin`).
@@ -188,6 +208,39 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
     m.funding_depth = d.funding_depth;
     m.max_funding_rate_ppm = d.max_funding_rate_ppm;
     validate_dynamics(&m.dynamics()).map_err(market_params_err)?;
+    let l = args.liquidation;
+    m.liq_buffer_ppm = l.liq_buffer_ppm;
+    m.liq_max_fraction_ppm = l.liq_max_fraction_ppm;
+    m.liq_dust_base = l.liq_dust_base;
+    m.liq_base_penalty_ppm = l.liq_base_penalty_ppm;
+    m.liq_escalation_ppm_per_slot = l.liq_escalation_ppm_per_slot;
+    m.liq_max_penalty_ppm = l.liq_max_penalty_ppm;
+    m.keeper_share_ppm = l.keeper_share_ppm;
+    m.min_keeper_reward = l.min_keeper_reward;
+    m.insurance_window_cap = l.insurance_window_cap;
+    m.insurance_window_secs = l.insurance_window_secs;
+    m.adl_trigger_ppm = l.adl_trigger_ppm;
+    m.adl_floor_ppm = l.adl_floor_ppm;
+    m.adl_min_score_ppm = l.adl_min_score_ppm;
+    validate_liquidation(&m.liquidation_params(), m.base_mmr_ppm).map_err(market_params_err)?;
+    {
+        use bulwark_engine::bounds::Param::*;
+        InsuranceWindowCap
+            .check(l.insurance_window_cap)
+            .map_err(engine_err)?;
+        InsuranceWindow
+            .check(l.insurance_window_secs as u64)
+            .map_err(engine_err)?;
+        AdlTrigger
+            .check(l.adl_trigger_ppm as u64)
+            .map_err(engine_err)?;
+        AdlFloor.check(l.adl_floor_ppm as u64).map_err(engine_err)?;
+        AdlMinScore.check(l.adl_min_score_ppm).map_err(engine_err)?;
+        require!(
+            l.adl_floor_ppm < l.adl_trigger_ppm,
+            BulwarkError::InvalidMarketParams
+        );
+    }
     let clock = Clock::get()?;
     m.mmr_current_ppm = m.base_mmr_ppm;
     m.mmr_target_ppm = m.base_mmr_ppm;

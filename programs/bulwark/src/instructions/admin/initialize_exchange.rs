@@ -25,6 +25,8 @@ pub struct InitializeExchangeArgs {
     pub pool_withdraw_delay_secs: u32,
     /// Traders' counted profit is capped at this share of the pool (ppm).
     pub max_pnl_to_pool_ppm: u32,
+    /// Seconds between an insurance unstake request and its payment.
+    pub unstake_cooldown_secs: u32,
 }
 
 #[derive(Accounts)]
@@ -99,6 +101,9 @@ impl InitializeExchange<'_> {
         Param::WithdrawDelay
             .check(args.pool_withdraw_delay_secs as u64)
             .map_err(engine_err)?;
+        Param::UnstakeCooldown
+            .check(args.unstake_cooldown_secs as u64)
+            .map_err(engine_err)?;
         Param::MaxPnlToPool
             .check(args.max_pnl_to_pool_ppm as u64)
             .map_err(engine_err)?;
@@ -159,6 +164,7 @@ pub fn initialize_exchange_handler(
     let mut fund = init_zero_copy::<InsuranceFund>(&a.insurance_fund)?;
     fund.version = ACCOUNT_VERSION;
     fund.bump = ctx.bumps.insurance_fund;
+    fund.unstake_cooldown_secs = args.unstake_cooldown_secs;
 
     let mut ex = init_zero_copy::<Exchange>(&a.exchange)?;
     ex.version = EXCHANGE_VERSION;

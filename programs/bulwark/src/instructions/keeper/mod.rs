@@ -1,7 +1,13 @@
 //! Permissionless keeper instructions.
 
+pub mod auto_deleverage;
+pub mod liquidate;
+pub mod resolve_bankruptcy;
 pub mod sweep;
 pub mod update_risk;
 
+pub use auto_deleverage::*;
+pub use liquidate::*;
+pub use resolve_bankruptcy::*;
 pub use sweep::*;
 pub use update_risk::*;

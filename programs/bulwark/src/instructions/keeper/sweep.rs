@@ -38,13 +38,15 @@ pub fn sweep_handler(ctx: Context<Sweep>) -> Result<()> {
         .fee_protocol
         .checked_add(m.dust)
         .ok_or(BulwarkError::MathError)?;
+    // The insurance fund repays what the market advanced for it (minimum keeper rewards);
+    // should its balance fall short, the pool bears the rest.
+    let insurance_in = fund.balance as i128 + m.fee_insurance as i128 - m.insurance_debt as i128;
+    let pool_shortfall = (-insurance_in).max(0) as i64;
+    fund.balance = insurance_in.max(0) as u64;
     pool.capital = pool
         .capital
         .checked_add(to_pool)
-        .ok_or(BulwarkError::MathError)?;
-    fund.balance = fund
-        .balance
-        .checked_add(m.fee_insurance)
+        .and_then(|c| c.checked_sub(pool_shortfall))
         .ok_or(BulwarkError::MathError)?;
     ex.protocol_fees = ex
         .protocol_fees
@@ -52,7 +54,7 @@ pub fn sweep_handler(ctx: Context<Sweep>) -> Result<()> {
         .ok_or(BulwarkError::MathError)?;
     emit!(Swept {
         market_index: m.index,
-        to_pool,
+        to_pool: to_pool - pool_shortfall,
         to_insurance: m.fee_insurance,
         to_protocol
     });
@@ -61,5 +63,6 @@ pub fn sweep_handler(ctx: Context<Sweep>) -> Result<()> {
     m.fee_insurance = 0;
     m.fee_protocol = 0;
     m.dust = 0;
+    m.insurance_debt = 0;
     Ok(())
 }

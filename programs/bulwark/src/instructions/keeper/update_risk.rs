@@ -197,6 +197,7 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
     )
     .is_ok();
     m.accrue_funding(clock.unix_timestamp, usable, ex.collateral_decimals)?;
+    m.priced_slots = m.priced_clock(clock.slot, usable);
 
     record(&mut m.source_states, &asset, n_asset);
     record(&mut m.collateral_source_states, &collateral, n_coll);

@@ -12,9 +12,9 @@ use bulwark_engine::trade::{is_increase, trade, TradeInput};
 use crate::constants::*;
 use crate::error::{engine_err, refusal_err, trade_rejection_err, BulwarkError};
 use crate::events::TradeExecuted;
+use crate::instructions::common::funding::settle_funding;
 use crate::instructions::common::health_markets::load_health_markets;
 use crate::state::{Exchange, LiquidityPool, MarginAccount, Market};
-use bulwark_engine::funding::funding_owed;
 
 #[derive(Accounts)]
 pub struct Trade<'info> {
@@ -146,31 +146,4 @@ pub fn trade_handler<'info>(
         funding_paid,
     });
     Ok(())
-}
-
-/// Settles a position's funding since its snapshot into the account: the position pays (or
-/// receives) the pool through the market's PnL ledger; returns what it paid.
-fn settle_funding(
-    acct: &mut MarginAccount,
-    slot: usize,
-    m: &mut Market,
-    decimals: u8,
-) -> Result<i64> {
-    let p = &mut acct.positions[slot];
-    let owed =
-        funding_owed(p.base, p.funding_snapshot, m.funding_index, decimals).map_err(engine_err)?;
-    p.funding_snapshot = m.funding_index;
-    acct.collateral = acct
-        .collateral
-        .checked_sub(owed)
-        .ok_or(BulwarkError::MathError)?;
-    m.pnl_pending = m
-        .pnl_pending
-        .checked_add(owed)
-        .ok_or(BulwarkError::MathError)?;
-    m.trader_flow = m
-        .trader_flow
-        .checked_sub(owed)
-        .ok_or(BulwarkError::MathError)?;
-    Ok(owed)
 }

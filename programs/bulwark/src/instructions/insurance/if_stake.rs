@@ -1,0 +1,88 @@
+//! `if_stake(amount)`: a staker adds collateral to the insurance fund for shares priced at
+//! its balance (internal, never the vault's), with virtual offsets. The staker's PDA is
+//! created on the first stake.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Token, TokenAccount};
+use bulwark_engine::pool::shares_for_deposit;
+
+use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated, load_zero_copy_mut};
+use crate::constants::*;
+use crate::error::{engine_err, BulwarkError};
+use crate::events::Staked;
+use crate::instructions::common::tokens::{check_user_token_account, into_vault};
+use crate::state::{Exchange, InsuranceFund, StakeAccount};
+
+#[derive(Accounts)]
+pub struct IfStake<'info> {
+    #[account(mut)]
+    pub owner: Signer<'info>,
+
+    /// CHECK: the staker's PDA; created here on the first stake, else loaded and checked.
+    #[account(mut, seeds = [STAKE_SEED, owner.key().as_ref()], bump)]
+    pub stake_account: UncheckedAccount<'info>,
+
+    #[account(mut, seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+
+    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+
+    #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]
+    pub vault: Account<'info, TokenAccount>,
+
+    #[account(mut)]
+    pub source: Account<'info, TokenAccount>,
+
+    pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
+    require!(amount > 0, BulwarkError::ZeroAmount);
+    let a = &ctx.accounts;
+    check_user_token_account(&*a.exchange.load()?, &a.source)?;
+    let shares = {
+        let fund = a.insurance_fund.load()?;
+        shares_for_deposit(amount, fund.total_shares, fund.balance).map_err(engine_err)?
+    };
+    require!(shares > 0, BulwarkError::ZeroAmount);
+    let owner = a.owner.key();
+    if is_uncreated(&a.stake_account) {
+        let seeds: &[&[u8]] = &[STAKE_SEED, owner.as_ref(), &[ctx.bumps.stake_account]];
+        create_pda_account(
+            &a.owner.to_account_info(),
+            &a.stake_account,
+            StakeAccount::SPACE,
+            &crate::ID,
+            seeds,
+        )?;
+        let mut s = init_zero_copy::<StakeAccount>(&a.stake_account)?;
+        s.version = ACCOUNT_VERSION;
+        s.bump = ctx.bumps.stake_account;
+        s.owner = owner;
+    }
+    into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
+    let mut s = load_zero_copy_mut::<StakeAccount>(&a.stake_account)?;
+    require_keys_eq!(s.owner, owner, BulwarkError::NotOwner);
+    s.shares = s
+        .shares
+        .checked_add(shares)
+        .ok_or(BulwarkError::MathError)?;
+    let mut fund = a.insurance_fund.load_mut()?;
+    fund.total_shares = fund
+        .total_shares
+        .checked_add(shares)
+        .ok_or(BulwarkError::MathError)?;
+    fund.balance = fund
+        .balance
+        .checked_add(amount)
+        .ok_or(BulwarkError::MathError)?;
+    emit!(Staked {
+        owner,
+        amount,
+        shares,
+        total_shares: fund.total_shares
+    });
+    Ok(())
+}
