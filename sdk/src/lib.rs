@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod fixtures;
 pub mod ix;
+pub mod keeper;
 pub mod oracle_accounts;
 pub mod params;
 pub mod pda;
@@ -12,6 +13,8 @@ pub mod preview;
 
 #[cfg(feature = "bank")]
 pub mod bank;
+#[cfg(feature = "bank")]
+pub mod bank_keeper;
 #[cfg(feature = "bank")]
 pub mod world;
 

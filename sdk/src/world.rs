@@ -94,6 +94,8 @@ pub struct World {
     pub collateral_mint: Pubkey,
     feeds: [Pubkey; 5],
     chainlink_rounds: [u32; 5],
+    /// Every margin account created through this world (what an in-process keeper watches).
+    pub margin_accounts: Vec<Pubkey>,
 }
 
 /// Index of the SOL-PERP market.
@@ -111,6 +113,7 @@ impl World {
             collateral_mint,
             feeds: std::array::from_fn(|_| Pubkey::new_unique()),
             chainlink_rounds: [1_000; 5],
+            margin_accounts: Vec::new(),
         }
     }
 
@@ -345,6 +348,7 @@ impl World {
             .await
             .expect("create margin account");
         let margin = pda::margin_account(&key.pubkey(), 0).0;
+        self.margin_accounts.push(margin);
         Participant { key, token, margin }
     }
 

@@ -6,6 +6,7 @@ mod create_market;
 mod dynamic_margin;
 mod funding;
 mod initialize_exchange;
+mod liquidation;
 mod oracle_fixtures;
 mod pool;
 mod previews;

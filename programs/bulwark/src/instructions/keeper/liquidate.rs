@@ -160,7 +160,12 @@ pub fn liquidate_handler<'info>(
         .ok_or(BulwarkError::MathError)?;
 
     acct.last_liq_market = m.index;
-    if s.restores || acct.positions.iter().all(|p| p.base == 0) {
+    // Recovery (maintenance met again, buffer or not) ends the liquidation and its escalation.
+    positions[index].0 = new;
+    let recovered = health(acct.collateral, &positions, HealthKind::Maintenance)
+        .map_err(engine_err)?
+        .is_healthy();
+    if s.restores || recovered || acct.positions.iter().all(|p| p.base == 0) {
         acct.in_liquidation = 0;
     } else {
         acct.in_liquidation = 1;

@@ -1,0 +1,275 @@
+//! The keeper core: one cycle refreshes stale markets, liquidates the most under-water accounts
+//! first in stages, resolves bankruptcies, deleverages while a market's ADL trigger holds and
+//! sweeps sub-ledgers. Chain access goes through [`KeeperChain`], so the same core drives the
+//! in-process bank (tests, demo) and, later, RPC.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use bulwark::state::{Exchange, MarginAccount, Market};
+use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
+use bulwark_engine::margin::{health, HealthKind};
+
+use crate::preview::{positions_with_markets, PreviewClock};
+use crate::{ix, pda};
+
+/// What the keeper needs from a chain.
+#[allow(async_fn_in_trait)]
+pub trait KeeperChain {
+    /// Current slot and unix time.
+    async fn clock(&mut self) -> (u64, i64);
+    /// The exchange.
+    async fn exchange(&mut self) -> Exchange;
+    /// Market `index`.
+    async fn market(&mut self, index: u16) -> Market;
+    /// Every margin account the keeper watches.
+    async fn margin_accounts(&mut self) -> Vec<(Pubkey, MarginAccount)>;
+    /// The liquidity pool's capital.
+    async fn pool_capital(&mut self) -> i64;
+    /// Sends one transaction signed by the keeper; `Err` carries the failure.
+    async fn send(&mut self, ixs: &[Instruction]) -> Result<(), String>;
+    /// The keeper's signing key.
+    fn keeper(&self) -> Pubkey;
+}
+
+/// Keeper settings.
+#[derive(Clone, Copy, Debug)]
+pub struct KeeperConfig {
+    /// The margin account credited with liquidation rewards.
+    pub reward_account: Pubkey,
+    /// Most liquidation stages sent per account per cycle.
+    pub max_stages_per_account: u32,
+}
+
+/// What a cycle did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CycleReport {
+    pub markets_refreshed: u32,
+    pub accounts_scanned: u32,
+    pub liquidatable: u32,
+    pub liquidation_stages: u32,
+    pub bankruptcies_resolved: u32,
+    /// Deficits (collateral below zero) of the accounts resolved, collateral units.
+    pub deficits_resolved: u64,
+    /// The accounts resolved.
+    pub resolved_accounts: Vec<Pubkey>,
+    pub deleverages: u32,
+    pub sweeps: u32,
+    pub failures: Vec<String>,
+}
+
+/// The oracle accounts `update_risk` needs for `m`, in order.
+pub fn update_risk_ix(ex: &Exchange, m: &Market) -> Instruction {
+    let asset: Vec<Pubkey> = m.oracle.active().iter().map(|s| s.account).collect();
+    let collateral: Vec<Pubkey> = ex
+        .collateral_oracle
+        .active()
+        .iter()
+        .map(|s| s.account)
+        .collect();
+    ix::update_risk(m.index, &asset, &collateral)
+}
+
+/// Runs one keeper cycle.
+pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> CycleReport {
+    let mut r = CycleReport::default();
+    let ex = chain.exchange().await;
+    let (slot, _) = chain.clock().await;
+
+    // 1. Refresh markets whose stored aggregate is no longer fresh.
+    for i in 0..ex.market_count {
+        let m = chain.market(i).await;
+        if slot.saturating_sub(m.aggregate_slot) > m.fresh_slots as u64 || m.price == 0 {
+            match chain.send(&[update_risk_ix(&ex, &m)]).await {
+                Ok(()) => r.markets_refreshed += 1,
+                Err(e) => r.failures.push(format!("update_risk {i}: {e}")),
+            }
+        }
+    }
+    let markets: Vec<Market> = {
+        let mut v = Vec::new();
+        for i in 0..ex.market_count {
+            v.push(chain.market(i).await);
+        }
+        v
+    };
+    let (slot, now) = chain.clock().await;
+    let at = PreviewClock {
+        slot,
+        unix_timestamp: now,
+        decimals: ex.collateral_decimals,
+    };
+
+    // 2. Liquidations, most under water first, in stages.
+    let accounts = chain.margin_accounts().await;
+    r.accounts_scanned = accounts.len() as u32;
+    let mut candidates: Vec<(i64, Pubkey, MarginAccount)> = Vec::new();
+    for (key, a) in &accounts {
+        if *key == cfg.reward_account || a.positions.iter().all(|p| p.base == 0) {
+            continue;
+        }
+        let Ok(positions) = positions_with_markets(a, &markets, &at) else {
+            continue;
+        };
+        if let Ok(h) = health(a.collateral, &positions, HealthKind::Maintenance) {
+            if !h.is_healthy() {
+                candidates.push((h.free(), *key, *a));
+            }
+        }
+    }
+    candidates.sort_by_key(|(free, key, _)| (*free, *key));
+    r.liquidatable = candidates.len() as u32;
+    for (_, key, mut account) in candidates {
+        for _ in 0..cfg.max_stages_per_account {
+            // The largest position first.
+            let Some(target) = account
+                .positions
+                .iter()
+                .filter(|p| p.base != 0)
+                .max_by_key(|p| {
+                    p.base.unsigned_abs() as u128 * markets[p.market_index as usize].price as u128
+                })
+                .map(|p| p.market_index)
+            else {
+                break;
+            };
+            let (open, n) = account.open_markets();
+            let others: Vec<Pubkey> = open[..n]
+                .iter()
+                .filter(|i| **i != target)
+                .map(|i| pda::market(*i).0)
+                .collect();
+            let ix = ix::liquidate(
+                chain.keeper(),
+                cfg.reward_account,
+                key,
+                target,
+                u64::MAX,
+                &others,
+            );
+            match chain.send(&[ix]).await {
+                Ok(()) => r.liquidation_stages += 1,
+                Err(e) => {
+                    r.failures.push(format!("liquidate {key}: {e}"));
+                    break;
+                }
+            }
+            let Some((_, a)) = chain
+                .margin_accounts()
+                .await
+                .into_iter()
+                .find(|(k, _)| *k == key)
+            else {
+                break;
+            };
+            account = a;
+            let Ok(positions) = positions_with_markets(&account, &markets, &at) else {
+                break;
+            };
+            let healthy = health(account.collateral, &positions, HealthKind::Maintenance)
+                .map(|h| h.is_healthy())
+                .unwrap_or(true);
+            if healthy || account.in_liquidation == 0 {
+                break;
+            }
+        }
+    }
+
+    // 3. Bankruptcies.
+    for (key, a) in chain.margin_accounts().await {
+        if a.collateral < 0 && a.positions.iter().all(|p| p.base == 0) {
+            match chain
+                .send(&[ix::resolve_bankruptcy(key, a.last_liq_market)])
+                .await
+            {
+                Ok(()) => {
+                    r.bankruptcies_resolved += 1;
+                    r.deficits_resolved += a.collateral.unsigned_abs();
+                    r.resolved_accounts.push(key);
+                }
+                Err(e) => r.failures.push(format!("resolve_bankruptcy {key}: {e}")),
+            }
+        }
+    }
+
+    // 4. ADL while a market's trigger holds: the highest score first, halving the size until
+    // the program accepts it (it refuses over-correction).
+    let pool_capital = chain.pool_capital().await;
+    for m in &markets {
+        let limits = m.age_limits();
+        let Ok(price) = price_for_action(Action::Deleverage, &m.stored_price(), slot, now, &limits)
+        else {
+            continue;
+        };
+        let pool_value = pool_capital
+            .saturating_add(m.pnl_pending)
+            .saturating_add(m.fee_pool as i64);
+        let Ok(profit) = m.book().trader_pnl(price, ex.collateral_decimals) else {
+            continue;
+        };
+        if !adl_triggered(profit, pool_value, &m.adl_params()) {
+            continue;
+        }
+        let mut ranked: Vec<(u64, Pubkey, u64)> = Vec::new();
+        for (key, a) in chain.margin_accounts().await {
+            let Some(p) = a
+                .positions
+                .iter()
+                .find(|p| p.base != 0 && p.market_index == m.index)
+            else {
+                continue;
+            };
+            let Ok(view) = m.margin(p, price, ex.collateral_decimals, slot) else {
+                continue;
+            };
+            let Ok(pnl) = p.position().unrealized_pnl(price, ex.collateral_decimals) else {
+                continue;
+            };
+            let Ok(h) = health(
+                a.collateral,
+                &[(p.position(), view)],
+                HealthKind::Maintenance,
+            ) else {
+                continue;
+            };
+            let score =
+                adl_score_ppm(pnl, p.cost.unsigned_abs(), h.notional, h.equity).unwrap_or(0);
+            if score >= m.adl_min_score_ppm {
+                ranked.push((score, key, p.base.unsigned_abs()));
+            }
+        }
+        ranked.sort_by(|a, b| b.0.cmp(&a.0));
+        if let Some((_, key, size)) = ranked.first().copied() {
+            let mut size = size;
+            while size >= m.lot_base.max(1) {
+                if chain
+                    .send(&[ix::auto_deleverage(key, m.index, size)])
+                    .await
+                    .is_ok()
+                {
+                    r.deleverages += 1;
+                    break;
+                }
+                size /= 2;
+            }
+        }
+    }
+
+    // 5. Sweeps.
+    for i in 0..ex.market_count {
+        let m = chain.market(i).await;
+        if m.pnl_pending != 0
+            || m.fee_pool != 0
+            || m.fee_insurance != 0
+            || m.fee_protocol != 0
+            || m.dust != 0
+            || m.insurance_debt != 0
+        {
+            match chain.send(&[ix::sweep(i)]).await {
+                Ok(()) => r.sweeps += 1,
+                Err(e) => r.failures.push(format!("sweep {i}: {e}")),
+            }
+        }
+    }
+    r
+}
