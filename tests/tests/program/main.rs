@@ -13,3 +13,4 @@ mod previews;
 mod trading;
 mod update_risk;
 mod update_risk_accounts;
+mod waterfall;
