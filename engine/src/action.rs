@@ -147,6 +147,9 @@ pub fn price_for_action(
         Action::Liquidate if age > limits.max_age_liquidate_slots as u64 => {
             return Err(Refusal::TooOld)
         }
+        // Deleveraging needs a fresh price whatever the stored level (a worse level such as
+        // TooVolatile would otherwise mask staleness).
+        Action::Deleverage if age > limits.fresh_slots as u64 => return Err(Refusal::TooOld),
         _ => {}
     }
     match permission {
@@ -251,6 +254,19 @@ mod tests {
         );
         assert_eq!(
             price_for_action(Action::ReduceRisk, &s, 1_101, 503, &LIMITS),
+            Err(Refusal::TooOld)
+        );
+    }
+
+    #[test]
+    fn deleveraging_needs_a_fresh_price_even_when_too_volatile() {
+        let s = stored(Validity::TooVolatile);
+        assert_eq!(
+            price_for_action(Action::Deleverage, &s, 1_010, 503, &LIMITS),
+            Ok(100)
+        );
+        assert_eq!(
+            price_for_action(Action::Deleverage, &s, 1_011, 503, &LIMITS),
             Err(Refusal::TooOld)
         );
     }

@@ -1,5 +1,6 @@
 //! The real Bulwark program in an in-process bank, one module per feature.
 
+mod adl;
 mod collateral;
 mod conservation;
 mod create_market;
