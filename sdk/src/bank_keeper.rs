@@ -39,6 +39,11 @@ impl crate::keeper::KeeperChain for BankKeeper<'_> {
         out
     }
 
+    async fn margin_account(&mut self, key: &Pubkey) -> Option<bulwark::state::MarginAccount> {
+        let acc = self.world.bank.account(key).await?;
+        crate::accounts::margin_account(&acc.data).ok()
+    }
+
     async fn pool_capital(&mut self) -> i64 {
         self.world.pool().await.capital
     }
@@ -48,9 +53,15 @@ impl crate::keeper::KeeperChain for BankKeeper<'_> {
         ixs: &[anchor_lang::solana_program::instruction::Instruction],
     ) -> Result<(), String> {
         let key = self.key.insecure_clone();
+        let signs = ixs.iter().any(|ix| {
+            ix.accounts
+                .iter()
+                .any(|a| a.is_signer && a.pubkey == key.pubkey())
+        });
+        let signers: Vec<&Keypair> = if signs { vec![&key] } else { vec![] };
         self.world
             .bank
-            .send(ixs, &[&key])
+            .send(ixs, &signers)
             .await
             .map_err(|e| format!("{e}"))
     }

@@ -24,6 +24,8 @@ pub trait KeeperChain {
     async fn market(&mut self, index: u16) -> Market;
     /// Every margin account the keeper watches.
     async fn margin_accounts(&mut self) -> Vec<(Pubkey, MarginAccount)>;
+    /// One margin account.
+    async fn margin_account(&mut self, key: &Pubkey) -> Option<MarginAccount>;
     /// The liquidity pool's capital.
     async fn pool_capital(&mut self) -> i64;
     /// Sends one transaction signed by the keeper; `Err` carries the failure.
