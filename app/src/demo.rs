@@ -119,6 +119,7 @@ pub async fn run() -> Result<()> {
     println!("Every price above is the program's stored aggregate after a real update_risk.\n");
     let bob = crate::demo_trading::run(&mut w).await?;
     crate::demo_dynamics::run(&mut w, &bob).await?;
+    crate::demo_crash::run().await?;
     println!(
         "The \"Instruction: …\" lines are the program's own logs, printed by the native runtime."
     );

@@ -1,6 +1,7 @@
 //! `bulwark`: the demo, oracle inspection and (as they land) operator commands.
 
 mod demo;
+mod demo_crash;
 mod demo_dynamics;
 mod demo_trading;
 mod inspect;

@@ -1,0 +1,191 @@
+//! Fourth act of `bulwark demo`: the loss waterfall. A fresh venue with a small pool, a small
+//! insurance fund and a tight coverage window; leveraged longs, one big short; SOL crashes in
+//! steps and gaps. Only the keeper core acts. Per step: what it did and where losses landed.
+
+use anyhow::{anyhow, Result};
+use bulwark_sdk::bank_keeper::BankKeeper;
+use bulwark_sdk::keeper::{run_cycle, KeeperConfig};
+use bulwark_sdk::world::{Participant, World, SOL_PERP};
+use bulwark_sdk::{accounts, ix, pda};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use solana_sdk::signature::Signer;
+
+use crate::demo_trading::usdc;
+
+const USDC: u64 = 1_000_000;
+const SOL: i64 = 1_000_000_000;
+const USD_E8: i64 = 100_000_000;
+const PRICE: u64 = 1_000_000_000;
+
+struct Ledger {
+    insurance_balance: u64,
+    insurance_paid: u64,
+    socialized: u64,
+    pool_capital: i64,
+}
+
+async fn ledger(w: &mut World) -> Ledger {
+    let fund = accounts::insurance_fund(
+        &w.bank
+            .account(&pda::insurance_fund().0)
+            .await
+            .expect("fund")
+            .data,
+    )
+    .expect("fund");
+    let pool = w.pool().await;
+    Ledger {
+        insurance_balance: fund.balance,
+        insurance_paid: fund.total_paid,
+        socialized: pool.total_socialized,
+        pool_capital: pool.capital,
+    }
+}
+
+/// Runs the fourth act on a fresh world.
+pub async fn run() -> Result<()> {
+    println!("━━ The loss waterfall: a crash, and only the keeper acts ━━");
+    let mut w = World::new().await;
+    w.initialize_exchange()
+        .await
+        .map_err(|e| anyhow!("initialize_exchange: {e}"))?;
+    let mut args = w.sol_market_args();
+    args.liquidation.insurance_window_cap = 60 * USDC;
+    args.liquidation.adl_trigger_ppm = 100_000;
+    args.liquidation.adl_floor_ppm = 50_000;
+    args.liquidation.adl_min_score_ppm = 100_000;
+    let gov = w.governance.insecure_clone();
+    w.create_market_with(&gov, args)
+        .await
+        .map_err(|e| anyhow!("create_market: {e}"))?;
+    w.set_open_interest_caps_directly(SOL_PERP, 10_000 * SOL as u64, 10_000 * SOL as u64)
+        .await;
+    w.publish_all(150 * USD_E8, USD_E8).await;
+    w.update_risk()
+        .await
+        .map_err(|e| anyhow!("update_risk: {e}"))?;
+    let lp = w.participant(10_000 * USDC).await;
+    w.pool_deposit(&lp, 10_000 * USDC)
+        .await
+        .map_err(|e| anyhow!("pool_deposit: {e}"))?;
+    let staker = w.participant(100 * USDC).await;
+    w.bank
+        .send(
+            &[ix::if_stake(staker.key.pubkey(), staker.token, 100 * USDC)],
+            &[&staker.key],
+        )
+        .await
+        .map_err(|e| anyhow!("if_stake: {e}"))?;
+    let keeper = w.participant(0).await;
+    println!("Pool 10,000 USDC; insurance fund 100 USDC, covering at most 60 USDC a day for this market;");
+    println!("ADL once traders' profit passes 10% of the pool. Four longs at 8x..14x leverage, one 33 SOL short.\n");
+
+    w.refresh(150 * USD_E8).await;
+    let mut traders: Vec<(String, Participant)> = Vec::new();
+    for (i, lev) in [8i64, 10, 12, 14].iter().enumerate() {
+        let p = w.participant(100 * USDC).await;
+        w.deposit(&p, 100 * USDC)
+            .await
+            .map_err(|e| anyhow!("deposit: {e}"))?;
+        let lots = lev * 100 * 1_000 / 150;
+        w.trade(&p, lots * 1_000_000, 151 * PRICE)
+            .await
+            .map_err(|e| anyhow!("long: {e}"))?;
+        traders.push((format!("long{} {lev}x", i + 1), p));
+    }
+    let short = w.participant(2_000 * USDC).await;
+    w.deposit(&short, 2_000 * USDC)
+        .await
+        .map_err(|e| anyhow!("deposit: {e}"))?;
+    w.trade(&short, -33 * SOL, 149 * PRICE)
+        .await
+        .map_err(|e| anyhow!("short: {e}"))?;
+    traders.push(("short 33 SOL".into(), short));
+
+    let cfg = KeeperConfig {
+        reward_account: keeper.margin,
+        max_stages_per_account: 6,
+    };
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "SOL",
+        "stages",
+        "bankruptcies",
+        "ADL",
+        "insurance paid",
+        "socialised to LPs",
+        "insurance left",
+        "pool capital",
+        "vault = buckets",
+    ]);
+    for price in [144, 138, 126, 114] {
+        w.bank.advance(75, 30).await;
+        w.publish_all(price * USD_E8, USD_E8).await;
+        let before = ledger(&mut w).await;
+        let (mut stages, mut bankrupt, mut adl) = (0, 0, 0);
+        for _ in 0..6 {
+            let r = {
+                let mut chain = BankKeeper {
+                    world: &mut w,
+                    key: keeper.key.insecure_clone(),
+                };
+                run_cycle(&mut chain, &cfg).await
+            };
+            stages += r.liquidation_stages;
+            bankrupt += r.bankruptcies_resolved;
+            adl += r.deleverages;
+            if r.liquidation_stages + r.bankruptcies_resolved + r.deleverages == 0 {
+                break;
+            }
+        }
+        let after = ledger(&mut w).await;
+        let balanced = w.vault_balance().await as i128 == w.bucket_total().await;
+        t.add_row(vec![
+            price.to_string(),
+            stages.to_string(),
+            bankrupt.to_string(),
+            adl.to_string(),
+            usdc((after.insurance_paid - before.insurance_paid) as i64),
+            usdc((after.socialized - before.socialized) as i64),
+            usdc(after.insurance_balance as i64),
+            usdc(after.pool_capital),
+            if balanced { "yes".into() } else { "NO".into() },
+        ]);
+        if !balanced {
+            println!("{t}");
+            return Err(anyhow!("books do not balance at {price}"));
+        }
+    }
+    println!("{t}");
+    let mut end = Table::new();
+    end.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "account",
+        "position",
+        "collateral (USDC)",
+    ]);
+    for (name, p) in &traders {
+        let a = w.margin(&p.margin).await;
+        let base = a
+            .positions
+            .iter()
+            .find(|s| s.base != 0)
+            .map(|s| s.base)
+            .unwrap_or(0);
+        end.add_row(vec![
+            name.clone(),
+            format!("{:+}.{:03} SOL", base / SOL, (base.abs() % SOL) / 1_000_000),
+            usdc(a.collateral),
+        ]);
+    }
+    let k = w.margin(&keeper.margin).await;
+    end.add_row(vec![
+        "keeper (rewards)".into(),
+        "flat".into(),
+        usdc(k.collateral),
+    ]);
+    println!("{end}");
+    let l = ledger(&mut w).await;
+    println!("Waterfall: collateral first, penalties waived beyond it, then the insurance fund ({} USDC paid,", usdc(l.insurance_paid as i64));
+    println!("capped at 60 a day), then LPs ({} USDC socialised); ADL trimmed the short while the pool was stretched.\n", usdc(l.socialized as i64));
+    Ok(())
+}
