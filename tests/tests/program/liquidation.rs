@@ -207,3 +207,20 @@ async fn refusals_healthy_no_price_stale_and_self_each_with_its_error() {
     );
     before.assert_unchanged(&mut w.bank).await;
 }
+
+#[tokio::test]
+async fn escalation_freezes_while_the_price_is_unusable() {
+    let (mut w, _t, _keeper) = underwater(144 * USD).await;
+    let m0 = w.bank.market(SOL_PERP).await;
+    // 100 slots with a usable price count...
+    w.bank.advance(99, 40).await;
+    w.refresh(144 * USD).await;
+    let m1 = w.bank.market(SOL_PERP).await;
+    assert_eq!(m1.priced_slots - m0.priced_slots, 100);
+    // ...2,000 slots without any update (beyond the 1,500-slot limit for using the stored
+    // price at all) do not.
+    w.bank.advance(1_999, 800).await;
+    w.refresh(144 * USD).await;
+    let m2 = w.bank.market(SOL_PERP).await;
+    assert_eq!(m2.priced_slots, m1.priced_slots);
+}
