@@ -128,3 +128,19 @@ pub fn load_zero_copy_mut<'a, T: ZeroCopy + Discriminator>(
         bytemuck::from_bytes_mut(&mut d[disc.len()..disc.len() + size])
     }))
 }
+
+/// Loads a per-user PDA of type `T` for writing, creating it first (rent paid by `payer`,
+/// signed by `seeds`) and running `init` on it when it does not exist yet.
+pub fn load_or_create<'a, 'info, T: ZeroCopy + Discriminator>(
+    payer: &AccountInfo<'info>,
+    account: &'a AccountInfo<'info>,
+    space: usize,
+    seeds: &[&[u8]],
+    init: impl FnOnce(&mut T),
+) -> Result<RefMut<'a, T>> {
+    if is_uncreated(account) {
+        create_pda_account(payer, account, space, &crate::ID, seeds)?;
+        init(&mut *init_zero_copy::<T>(account)?);
+    }
+    load_zero_copy_mut::<T>(account)
+}

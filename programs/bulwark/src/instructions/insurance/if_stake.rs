@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use bulwark_engine::pool::shares_for_deposit;
 
-use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated, load_zero_copy_mut};
+use crate::account_init::load_or_create;
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
 use crate::events::Staked;
@@ -48,22 +48,20 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
     };
     require!(shares > 0, BulwarkError::ZeroAmount);
     let owner = a.owner.key();
-    if is_uncreated(&a.stake_account) {
-        let seeds: &[&[u8]] = &[STAKE_SEED, owner.as_ref(), &[ctx.bumps.stake_account]];
-        create_pda_account(
-            &a.owner.to_account_info(),
-            &a.stake_account,
-            StakeAccount::SPACE,
-            &crate::ID,
-            seeds,
-        )?;
-        let mut s = init_zero_copy::<StakeAccount>(&a.stake_account)?;
-        s.version = ACCOUNT_VERSION;
-        s.bump = ctx.bumps.stake_account;
-        s.owner = owner;
-    }
     into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
-    let mut s = load_zero_copy_mut::<StakeAccount>(&a.stake_account)?;
+    let bump = ctx.bumps.stake_account;
+    let seeds: &[&[u8]] = &[STAKE_SEED, owner.as_ref(), &[bump]];
+    let mut s = load_or_create::<StakeAccount>(
+        &a.owner.to_account_info(),
+        &a.stake_account,
+        StakeAccount::SPACE,
+        seeds,
+        |x| {
+            x.version = ACCOUNT_VERSION;
+            x.bump = bump;
+            x.owner = owner;
+        },
+    )?;
     require_keys_eq!(s.owner, owner, BulwarkError::NotOwner);
     s.shares = s
         .shares

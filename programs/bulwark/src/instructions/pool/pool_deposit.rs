@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use bulwark_engine::pool::shares_for_deposit;
 
-use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated, load_zero_copy_mut};
+use crate::account_init::load_or_create;
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
 use crate::events::PoolDeposited;
@@ -64,22 +64,20 @@ pub fn pool_deposit_handler<'info>(
     };
     require!(shares > 0, BulwarkError::ZeroAmount);
     let owner = a.owner.key();
-    if is_uncreated(&a.lp_account) {
-        let seeds: &[&[u8]] = &[LP_SEED, owner.as_ref(), &[ctx.bumps.lp_account]];
-        create_pda_account(
-            &a.owner.to_account_info(),
-            &a.lp_account,
-            LpAccount::SPACE,
-            &crate::ID,
-            seeds,
-        )?;
-        let mut lp = init_zero_copy::<LpAccount>(&a.lp_account)?;
-        lp.version = ACCOUNT_VERSION;
-        lp.bump = ctx.bumps.lp_account;
-        lp.owner = owner;
-    }
     into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
-    let mut lp = load_zero_copy_mut::<LpAccount>(&a.lp_account)?;
+    let bump = ctx.bumps.lp_account;
+    let seeds: &[&[u8]] = &[LP_SEED, owner.as_ref(), &[bump]];
+    let mut lp = load_or_create::<LpAccount>(
+        &a.owner.to_account_info(),
+        &a.lp_account,
+        LpAccount::SPACE,
+        seeds,
+        |x| {
+            x.version = ACCOUNT_VERSION;
+            x.bump = bump;
+            x.owner = owner;
+        },
+    )?;
     require_keys_eq!(lp.owner, owner, BulwarkError::NotOwner);
     lp.shares = lp
         .shares
