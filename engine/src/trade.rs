@@ -196,14 +196,14 @@ pub fn trade(
         return Ok(Err(TradeRejection::ZeroSize));
     }
     let size = d.unsigned_abs();
-    if p.lot_base > 0 && size % p.lot_base != 0 {
+    if p.lot_base > 0 && !size.is_multiple_of(p.lot_base) {
         return Ok(Err(TradeRejection::LotSize));
     }
     let closes_exactly = input.position.base == -d;
     if size < p.min_order_base && !closes_exactly {
         return Ok(Err(TradeRejection::MinOrderSize));
     }
-    if p.tick_price > 0 && input.limit_price % p.tick_price != 0 {
+    if p.tick_price > 0 && !input.limit_price.is_multiple_of(p.tick_price) {
         return Ok(Err(TradeRejection::TickSize));
     }
     let buy = d > 0;

@@ -41,7 +41,7 @@ proptest! {
             mmr_ppm: mmr, base_imr_ppm: mmr * 2, imr_multiplier_ppm: 1_000_000, imf_factor: 0, conf_k_ppm: 0, unsettled_funding: 0 };
         let lot = 1_000_000u64;
         let base = lots * lot as i64 * if long { 1 } else { -1 };
-        let notional = (lots * 100) as i64; // collateral units: lots of 0.001 at 100
+        let notional = lots * 100; // collateral units: lots of 0.001 at 100
         let pos = Position { base, cost: if long { notional * 1_000 } else { -notional * 1_000 } };
         // Equity between 0 and the maintenance requirement: liquidatable, not bankrupt.
         let req = (notional * 1_000) as i128 * mmr as i128 / 1_000_000;
@@ -62,7 +62,7 @@ proptest! {
         loop {
             calls += 1;
             prop_assert!(calls <= bound, "no convergence after {} calls (bound {})", calls, bound);
-            let rate = penalty_ppm(&p, calls as u64);
+            let rate = penalty_ppm(&p, calls);
             let s = stage(collateral, &positions, 0, rate, lot, u64::MAX, &p).unwrap();
             let (pos, m) = positions[0];
             let delta = if pos.base > 0 { -(s.close as i64) } else { s.close as i64 };

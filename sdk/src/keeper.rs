@@ -240,7 +240,7 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
                 ranked.push((score, key, p.base.unsigned_abs()));
             }
         }
-        ranked.sort_by(|a, b| b.0.cmp(&a.0));
+        ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
         if let Some((_, key, size)) = ranked.first().copied() {
             let mut size = size;
             while size >= m.lot_base.max(1) {

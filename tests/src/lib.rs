@@ -35,8 +35,11 @@ pub fn assert_program_error<T: std::fmt::Debug>(
     }
 }
 
+/// An account's lamports and data, or `None` when it does not exist.
+type AccountState = Option<(u64, Vec<u8>)>;
+
 /// Snapshot of accounts' data and lamports, to prove a failed call changed nothing.
-pub struct Snapshot(Vec<(Pubkey, Option<(u64, Vec<u8>)>)>);
+pub struct Snapshot(Vec<(Pubkey, AccountState)>);
 
 impl Snapshot {
     /// Records `keys` now.

@@ -48,12 +48,6 @@ pub struct UsdAggregate {
     pub oldest_publish_time: i64,
 }
 
-impl Default for Validity {
-    fn default() -> Self {
-        Validity::NoPrice
-    }
-}
-
 /// Median of a non-empty sorted slice: the middle value, or the mean of the two middle values
 /// rounded down.
 pub fn median_floor(sorted: &[u64]) -> EngineResult<u64> {

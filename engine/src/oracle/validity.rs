@@ -2,10 +2,11 @@
 
 /// How usable a price is. Ordered from most severe (`NoPrice`) to `Valid`; `a < b` means
 /// `a` is worse. Stored as `u8` in accounts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Validity {
     /// No usable reading at all (or no collateral price).
+    #[default]
     NoPrice = 0,
     /// Surviving readings disagree beyond `max_divergence`.
     Divergent = 1,

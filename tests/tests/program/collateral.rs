@@ -48,7 +48,7 @@ async fn accounts_are_per_owner_and_index_and_close_empty_with_rent_back() {
     w.deposit(&t, 10 * USDC).await.unwrap();
     let close = ix::close_margin_account(t.key.pubkey(), t.margin);
     assert_program_error(
-        w.bank.send(&[close.clone()], &[&t.key]).await,
+        w.bank.send(std::slice::from_ref(&close), &[&t.key]).await,
         BulwarkError::AccountNotEmpty,
     );
     w.withdraw(&t, 10 * USDC).await.unwrap();

@@ -35,7 +35,7 @@ pub struct Exchange {
     pub reserved: [u8; 1008],
 }
 const _: () = assert!(core::mem::size_of::<Exchange>() == 1736);
-const _: () = assert!(core::mem::size_of::<Exchange>() % 8 == 0);
+const _: () = assert!(core::mem::size_of::<Exchange>().is_multiple_of(8));
 
 impl Exchange {
     /// Account size including Anchor's discriminator.

@@ -63,7 +63,7 @@ pub struct MarginAccount {
     pub reserved: [u8; 240],
 }
 const _: () = assert!(core::mem::size_of::<MarginAccount>() == 720);
-const _: () = assert!(core::mem::size_of::<MarginAccount>() % 8 == 0);
+const _: () = assert!(core::mem::size_of::<MarginAccount>().is_multiple_of(8));
 
 impl MarginAccount {
     /// Account size including Anchor's discriminator.

@@ -184,7 +184,7 @@ pub struct Market {
     pub reserved: [u8; 1616],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
-const _: () = assert!(core::mem::size_of::<Market>() % 8 == 0);
+const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
 
 impl Market {
     /// Account size including Anchor's discriminator.

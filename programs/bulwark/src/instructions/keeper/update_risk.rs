@@ -140,18 +140,19 @@ fn invalid(fault: ReadingFault) -> SourceOutcome {
 
 /// Records each source's outcome; the replay guard advances only on valid new readings.
 fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
-    for i in 0..n {
-        let o = side.outcomes[i];
-        let s = &mut states[i];
+    for ((s, o), input) in states
+        .iter_mut()
+        .zip(side.outcomes.iter())
+        .zip(side.inputs.iter())
+        .take(n)
+    {
         s.status = o.status;
         s.fault = o.fault;
         s.last_price = o.price;
         s.last_conf = o.conf;
-        if let Some(r) = side.inputs[i] {
-            if o.status == SourceStatus::New as u8 {
-                s.last_publish_time = r.reading.publish_time;
-                s.last_publish_slot = r.reading.publish_slot;
-            }
+        if let (Some(r), true) = (input, o.status == SourceStatus::New as u8) {
+            s.last_publish_time = r.reading.publish_time;
+            s.last_publish_slot = r.reading.publish_slot;
         }
     }
 }
