@@ -101,6 +101,16 @@ params! {
     AdlTrigger => ("adl_trigger_ppm", "ppm of pool value", 10_000, 10_000_000),
     AdlFloor => ("adl_floor_ppm", "ppm of pool value", 0, 10_000_000),
     AdlMinScore => ("adl_min_score_ppm", "ppm (profit % x leverage)", 0, 1_000_000_000),
+    VelocityWindow => ("velocity_window_secs", "seconds", 10, 86_400),
+    VelocityBand1 => ("velocity_band1_ppm", "ppm of reference", 5_000, 500_000),
+    VelocityBand2 => ("velocity_band2_ppm", "ppm of reference", 10_000, 900_000),
+    VelocityCooldown => ("velocity_cooldown_secs", "seconds", 10, 86_400),
+    VelocityHysteresis => ("velocity_hysteresis_ppm", "ppm of reference", 0, 400_000),
+    InsuranceFloor => ("insurance_floor_ppm", "ppm of open-interest notional", 0, 1_000_000),
+    InsuranceHysteresis => ("insurance_hysteresis_ppm", "ppm of the floor", 0, 1_000_000),
+    MaxPauseSecs => ("max_pause_secs", "seconds", 60, 604_800),
+    GuardianWindow => ("guardian_window_secs", "seconds", 60, 2_592_000),
+    GuardianMaxActions => ("guardian_max_actions", "actions per window", 1, 100),
 }
 
 impl Param {

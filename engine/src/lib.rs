@@ -7,6 +7,7 @@
 pub mod action;
 pub mod adl;
 pub mod bounds;
+pub mod breaker;
 pub mod dynamic_margin;
 pub mod error;
 pub mod execution;
@@ -19,6 +20,7 @@ pub mod num;
 pub mod oracle;
 pub mod pool;
 pub mod position;
+pub mod state;
 pub mod trade;
 pub mod volatility;
 

@@ -1,0 +1,265 @@
+//! Permissionless circuit breakers (SPEC section 7): price velocity in two bands with a
+//! cooldown and calm, hysteretic recovery; oracle health; insurance coverage with hysteresis;
+//! the accounting invariant. Each returns what tripped or recovered so the program can event it.
+
+use crate::error::EngineResult;
+use crate::num::{apply_ppm_floor, mul_div_floor, ratio_ppm_ceil, PPM};
+use crate::oracle::Validity;
+
+/// Breaker flags kept by a market (any set flag makes it ReduceOnly).
+pub mod flags {
+    /// Price moved beyond band 1 (or 2) within the velocity window.
+    pub const VELOCITY: u8 = 1 << 0;
+    /// Fewer providers than the quorum.
+    pub const ORACLE_HEALTH: u8 = 1 << 1;
+    /// Providers diverge.
+    pub const DIVERGENCE: u8 = 1 << 2;
+    /// Insurance coverage below its floor.
+    pub const INSURANCE: u8 = 1 << 3;
+}
+
+/// Why a breaker tripped or recovered (stable codes, for events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Reason {
+    VelocityBand1 = 1,
+    VelocityBand2 = 2,
+    OracleBelowQuorum = 3,
+    OracleNoPrice = 4,
+    Divergence = 5,
+    InsuranceCoverage = 6,
+    AccountingInvariant = 7,
+}
+
+/// A breaker's verdict on one update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transition {
+    Trip(Reason),
+    Recover(Reason),
+}
+
+/// Velocity breaker parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VelocityParams {
+    /// Window over which the move is measured, seconds.
+    pub window_secs: u32,
+    /// Move (ppm of the reference) that trips band 1.
+    pub band1_ppm: u32,
+    /// Move that trips band 2 (wider spreads).
+    pub band2_ppm: u32,
+    /// A trip lasts at least this long, seconds.
+    pub cooldown_secs: u32,
+    /// Recovery needs the move back under band 1 minus this (hysteresis), ppm.
+    pub hysteresis_ppm: u32,
+}
+
+/// Velocity breaker state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VelocityState {
+    /// Reference price and the time it was taken.
+    pub reference: u64,
+    pub reference_time: i64,
+    /// 0 = not tripped, else the band tripped.
+    pub band: u8,
+    /// The trip holds at least until this time.
+    pub until: i64,
+}
+
+/// Feeds an aggregate `price` at `now`. Not tripped: the reference rolls forward at each window
+/// boundary; a move beyond a band trips it (at most once per cooldown). Tripped: it stays for
+/// the cooldown, escalates to band 2 if the move grows, and recovers after the cooldown only
+/// once the move from the reference is under band 1 minus the hysteresis; recovery re-anchors.
+pub fn update_velocity(
+    s: &VelocityState,
+    price: u64,
+    now: i64,
+    p: &VelocityParams,
+) -> EngineResult<(VelocityState, Option<Transition>)> {
+    let mut n = *s;
+    if n.reference == 0 {
+        n.reference = price;
+        n.reference_time = now;
+        return Ok((n, None));
+    }
+    let moved = ratio_ppm_ceil(price.abs_diff(n.reference), n.reference)?;
+    let band = if moved >= p.band2_ppm as u64 {
+        2
+    } else if moved >= p.band1_ppm as u64 {
+        1
+    } else {
+        0
+    };
+    if n.band == 0 {
+        if band > 0 {
+            n.band = band;
+            n.until = now.saturating_add(p.cooldown_secs as i64);
+            let reason = if band == 2 {
+                Reason::VelocityBand2
+            } else {
+                Reason::VelocityBand1
+            };
+            return Ok((n, Some(Transition::Trip(reason))));
+        }
+        if now.saturating_sub(n.reference_time) >= p.window_secs as i64 {
+            n.reference = price;
+            n.reference_time = now;
+        }
+        return Ok((n, None));
+    }
+    if band > n.band {
+        n.band = band;
+    }
+    let calm = moved < (p.band1_ppm as u64).saturating_sub(p.hysteresis_ppm as u64);
+    if now >= n.until && calm {
+        n = VelocityState {
+            reference: price,
+            reference_time: now,
+            band: 0,
+            until: 0,
+        };
+        return Ok((n, Some(Transition::Recover(Reason::VelocityBand1))));
+    }
+    Ok((n, None))
+}
+
+/// Oracle-health and divergence flags from the aggregate's validity: BelowQuorum sets
+/// ORACLE_HEALTH, Divergent sets DIVERGENCE, Valid clears both (TooVolatile/TooUncertain
+/// leave them as they are). NoPrice halts the market through `effective_state`.
+pub fn oracle_flags(current: u8, validity: Validity) -> u8 {
+    let both = flags::ORACLE_HEALTH | flags::DIVERGENCE;
+    match validity {
+        Validity::BelowQuorum => (current & !both) | flags::ORACLE_HEALTH,
+        Validity::Divergent => (current & !both) | flags::DIVERGENCE,
+        Validity::Valid => current & !both,
+        _ => current,
+    }
+}
+
+/// Insurance coverage: the fund's committed balance (net of the value of shares under an
+/// unstake request) against `floor_ppm` of open-interest notional. Trips below the floor,
+/// recovers only above the floor plus `hysteresis_ppm` of it.
+pub fn insurance_coverage(
+    tripped: bool,
+    committed: u64,
+    oi_notional: u64,
+    floor_ppm: u32,
+    hysteresis_ppm: u32,
+) -> EngineResult<(bool, Option<Transition>)> {
+    let floor = apply_ppm_floor(oi_notional, floor_ppm as u64)?;
+    if !tripped && committed < floor {
+        return Ok((true, Some(Transition::Trip(Reason::InsuranceCoverage))));
+    }
+    let recover_at = floor.saturating_add(mul_div_floor(floor, hysteresis_ppm as u64, PPM)?);
+    if tripped && committed >= recover_at {
+        return Ok((false, Some(Transition::Recover(Reason::InsuranceCoverage))));
+    }
+    Ok((tripped, None))
+}
+
+/// The accounting invariant: the vault must hold at least the buckets it backs.
+pub fn invariant_broken(vault_balance: u64, buckets_total: i128) -> bool {
+    (vault_balance as i128) < buckets_total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: VelocityParams = VelocityParams {
+        window_secs: 300,
+        band1_ppm: 50_000,
+        band2_ppm: 100_000,
+        cooldown_secs: 600,
+        hysteresis_ppm: 20_000,
+    };
+
+    fn start() -> VelocityState {
+        update_velocity(&VelocityState::default(), 1_000_000, 0, &P)
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn trips_at_the_band_and_not_just_below() {
+        let s = start();
+        assert_eq!(update_velocity(&s, 1_049_999, 10, &P).unwrap().1, None);
+        let (t, tr) = update_velocity(&s, 1_050_000, 10, &P).unwrap();
+        assert_eq!(tr, Some(Transition::Trip(Reason::VelocityBand1)));
+        assert_eq!((t.band, t.until), (1, 610));
+        assert_eq!(
+            update_velocity(&s, 900_000, 10, &P).unwrap().1,
+            Some(Transition::Trip(Reason::VelocityBand2))
+        );
+    }
+
+    #[test]
+    fn oscillating_at_a_band_edge_trips_at_most_once_per_cooldown() {
+        let mut s = start();
+        let mut trips = 0;
+        for i in 0..1_000i64 {
+            let price = if i % 2 == 0 { 1_050_000 } else { 1_049_000 };
+            let (n, t) = update_velocity(&s, price, i, &P).unwrap();
+            if matches!(t, Some(Transition::Trip(_))) {
+                trips += 1;
+            }
+            s = n;
+        }
+        // 1,000 s of oscillation: the move never falls under band 1 minus hysteresis, so it
+        // never recovers and never trips again.
+        assert_eq!(trips, 1);
+    }
+
+    #[test]
+    fn recovery_needs_the_cooldown_and_calm() {
+        let (s, _) = update_velocity(&start(), 1_060_000, 10, &P).unwrap();
+        assert_eq!(
+            update_velocity(&s, 1_000_000, 300, &P).unwrap().1,
+            None,
+            "cooldown"
+        );
+        assert_eq!(
+            update_velocity(&s, 1_040_000, 700, &P).unwrap().1,
+            None,
+            "not calm: 4% > 3%"
+        );
+        let (r, t) = update_velocity(&s, 1_020_000, 700, &P).unwrap();
+        assert_eq!(t, Some(Transition::Recover(Reason::VelocityBand1)));
+        assert_eq!((r.band, r.reference), (0, 1_020_000));
+    }
+
+    #[test]
+    fn oracle_flags_follow_validity() {
+        assert_eq!(oracle_flags(0, Validity::BelowQuorum), flags::ORACLE_HEALTH);
+        assert_eq!(
+            oracle_flags(flags::ORACLE_HEALTH | flags::VELOCITY, Validity::Divergent),
+            flags::DIVERGENCE | flags::VELOCITY
+        );
+        assert_eq!(oracle_flags(flags::DIVERGENCE, Validity::Valid), 0);
+        assert_eq!(
+            oracle_flags(flags::DIVERGENCE, Validity::TooVolatile),
+            flags::DIVERGENCE
+        );
+    }
+
+    #[test]
+    fn insurance_coverage_has_hysteresis() {
+        // Floor 1% of 1,000,000 = 10,000; recovery at 10,000 + 20% = 12,000.
+        assert_eq!(
+            insurance_coverage(false, 9_999, 1_000_000, 10_000, 200_000).unwrap(),
+            (true, Some(Transition::Trip(Reason::InsuranceCoverage)))
+        );
+        assert_eq!(
+            insurance_coverage(false, 10_000, 1_000_000, 10_000, 200_000).unwrap(),
+            (false, None)
+        );
+        assert_eq!(
+            insurance_coverage(true, 11_999, 1_000_000, 10_000, 200_000).unwrap(),
+            (true, None)
+        );
+        assert_eq!(
+            insurance_coverage(true, 12_000, 1_000_000, 10_000, 200_000).unwrap(),
+            (false, Some(Transition::Recover(Reason::InsuranceCoverage)))
+        );
+        assert!(invariant_broken(99, 100) && !invariant_broken(100, 100));
+    }
+}
