@@ -353,3 +353,58 @@ pub fn if_unstake(owner: Pubkey, destination: Pubkey) -> Instruction {
     };
     build(accounts, bulwark::instruction::IfUnstake {}, &[])
 }
+
+/// `check_insurance_breaker` for market `market_index` (permissionless).
+pub fn check_insurance_breaker(market_index: u16) -> Instruction {
+    let accounts = bulwark::accounts::CheckInsuranceBreaker {
+        market: pda::market(market_index).0,
+        insurance_fund: pda::insurance_fund().0,
+        exchange: pda::exchange().0,
+    };
+    build(
+        accounts,
+        bulwark::instruction::CheckInsuranceBreaker {},
+        &[],
+    )
+}
+
+/// `check_invariant` (permissionless); needs every market.
+pub fn check_invariant(market_count: u16) -> Instruction {
+    let accounts = bulwark::accounts::CheckInvariant {
+        exchange: pda::exchange().0,
+        vault: pda::vault().0,
+        pool: pda::pool().0,
+        insurance_fund: pda::insurance_fund().0,
+    };
+    build(
+        accounts,
+        bulwark::instruction::CheckInvariant {},
+        &all_markets(market_count),
+    )
+}
+
+/// `guardian_pause(bits, duration_secs)`, signed by the guardian.
+pub fn guardian_pause(guardian: Pubkey, bits: u32, duration_secs: u32) -> Instruction {
+    let accounts = bulwark::accounts::GuardianPause {
+        guardian,
+        exchange: pda::exchange().0,
+    };
+    build(
+        accounts,
+        bulwark::instruction::GuardianPause {
+            bits,
+            duration_secs,
+        },
+        &[],
+    )
+}
+
+/// `guardian_reduce_only` for market `market_index`, signed by the guardian.
+pub fn guardian_reduce_only(guardian: Pubkey, market_index: u16) -> Instruction {
+    let accounts = bulwark::accounts::GuardianReduceOnly {
+        guardian,
+        exchange: pda::exchange().0,
+        market: pda::market(market_index).0,
+    };
+    build(accounts, bulwark::instruction::GuardianReduceOnly {}, &[])
+}

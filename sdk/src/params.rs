@@ -4,7 +4,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::instructions::{
-    MarketDynamicsArgs, MarketLiquidationArgs, MarketRiskArgs, MarketTradingArgs,
+    MarketBreakerArgs, MarketDynamicsArgs, MarketLiquidationArgs, MarketRiskArgs, MarketTradingArgs,
 };
 use bulwark::oracle::OracleKind;
 use bulwark::state::{OracleSideArgs, OracleSourceArgs};
@@ -182,3 +182,25 @@ pub fn market_liquidation() -> MarketLiquidationArgs {
 
 /// Insurance unstakes wait a day.
 pub const UNSTAKE_COOLDOWN_SECS: u32 = 86_400;
+
+/// Breaker defaults: a 10% move within five minutes trips band 1 (2x base spread), 20% band 2
+/// (3x); a trip lasts at least ten minutes and lifts once the move is back under 7%. Insurance
+/// coverage trips below 1% of open-interest notional and lifts above 1.2%.
+pub fn market_breakers() -> MarketBreakerArgs {
+    MarketBreakerArgs {
+        velocity_window_secs: 300,
+        velocity_band1_ppm: 100_000,
+        velocity_band2_ppm: 200_000,
+        velocity_cooldown_secs: 600,
+        velocity_hysteresis_ppm: 30_000,
+        insurance_floor_ppm: 10_000,
+        insurance_hysteresis_ppm: 200_000,
+    }
+}
+
+/// The guardian's pauses last at most a day.
+pub const MAX_PAUSE_SECS: u32 = 86_400;
+/// The guardian acts at most three times a day.
+pub const GUARDIAN_WINDOW_SECS: u32 = 86_400;
+/// See [`GUARDIAN_WINDOW_SECS`].
+pub const GUARDIAN_MAX_ACTIONS: u32 = 3;

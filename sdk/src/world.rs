@@ -189,6 +189,9 @@ impl World {
             pool_withdraw_delay_secs: POOL_WITHDRAW_DELAY_SECS,
             max_pnl_to_pool_ppm: MAX_PNL_TO_POOL_PPM,
             unstake_cooldown_secs: UNSTAKE_COOLDOWN_SECS,
+            max_pause_secs: MAX_PAUSE_SECS,
+            guardian_window_secs: GUARDIAN_WINDOW_SECS,
+            guardian_max_actions: GUARDIAN_MAX_ACTIONS,
         }
     }
 
@@ -202,6 +205,7 @@ impl World {
             trading: market_trading(),
             dynamics: market_dynamics(),
             liquidation: market_liquidation(),
+            breakers: market_breakers(),
         }
     }
 

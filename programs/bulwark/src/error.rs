@@ -182,6 +182,24 @@ pub enum BulwarkError {
     /// 6058
     #[msg("insurance fund balance is not enough for this payout")]
     InsufficientInsurance,
+    /// 6059
+    #[msg("the market's state does not allow this operation")]
+    MarketStateForbids,
+    /// 6060
+    #[msg("this operation is paused")]
+    ExchangePaused,
+    /// 6061
+    #[msg("signer is not the exchange's guardian")]
+    NotGuardian,
+    /// 6062
+    #[msg("the guardian's pause is longer than allowed or names unknown bits")]
+    InvalidPause,
+    /// 6063
+    #[msg("the guardian has used all its actions in this window")]
+    GuardianRateLimited,
+    /// 6064
+    #[msg("the accounting invariant holds: nothing to pause")]
+    InvariantHolds,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,

@@ -217,3 +217,42 @@ pub struct Unstaked {
     pub amount: u64,
     pub total_shares: u64,
 }
+
+/// A circuit breaker tripped or recovered (`reason`: `bulwark_engine::breaker::Reason` code).
+#[event]
+pub struct BreakerTransition {
+    pub market: Pubkey,
+    pub reason: u8,
+    pub tripped: bool,
+    pub slot: u64,
+}
+
+/// Emits a breaker transition.
+pub fn emit_breaker(market: Pubkey, t: bulwark_engine::breaker::Transition, slot: u64) {
+    let (reason, tripped) = match t {
+        bulwark_engine::breaker::Transition::Trip(r) => (r as u8, true),
+        bulwark_engine::breaker::Transition::Recover(r) => (r as u8, false),
+    };
+    emit!(BreakerTransition {
+        market,
+        reason,
+        tripped,
+        slot
+    });
+}
+
+/// A market changed state (`bulwark_engine::state::MarketState` code).
+#[event]
+pub struct MarketStateChanged {
+    pub market: Pubkey,
+    pub state: u8,
+    pub slot: u64,
+}
+
+/// Operations were paused (`bulwark_engine::state::pause` bits).
+#[event]
+pub struct Paused {
+    pub bits: u32,
+    pub until: i64,
+    pub by_invariant: bool,
+}

@@ -120,4 +120,28 @@ pub mod bulwark {
     pub fn if_unstake(ctx: Context<IfUnstake>) -> Result<()> {
         instructions::if_unstake_handler(ctx)
     }
+
+    /// Permissionless: trips or lifts the market's insurance-coverage breaker.
+    pub fn check_insurance_breaker(ctx: Context<CheckInsuranceBreaker>) -> Result<()> {
+        instructions::check_insurance_breaker_handler(ctx)
+    }
+
+    /// Permissionless: pauses the exchange if the vault holds less than its buckets.
+    pub fn check_invariant<'info>(ctx: Context<'info, CheckInvariant<'info>>) -> Result<()> {
+        instructions::check_invariant_handler(ctx)
+    }
+
+    /// Guardian: pauses operations (adds bits; never extends a running pause).
+    pub fn guardian_pause(
+        ctx: Context<GuardianPause>,
+        bits: u32,
+        duration_secs: u32,
+    ) -> Result<()> {
+        instructions::guardian_pause_handler(ctx, bits, duration_secs)
+    }
+
+    /// Guardian: puts a market in ReduceOnly.
+    pub fn guardian_reduce_only(ctx: Context<GuardianReduceOnly>) -> Result<()> {
+        instructions::guardian_reduce_only_handler(ctx)
+    }
 }

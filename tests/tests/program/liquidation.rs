@@ -193,7 +193,8 @@ async fn refusals_healthy_no_price_stale_and_self_each_with_its_error() {
         BulwarkError::PriceTooOld,
     );
     before.assert_unchanged(&mut w.bank).await;
-    // No price valid for liquidation: the collateral's feeds are gone.
+    // No price valid for liquidation: the collateral's feeds are gone, so the market halts and
+    // the state table refuses every price-dependent operation.
     for f in [Feed::PythSol, Feed::SwitchboardSol, Feed::ChainlinkSol] {
         w.publish(f, 100 * USD).await;
     }
@@ -203,7 +204,7 @@ async fn refusals_healthy_no_price_stale_and_self_each_with_its_error() {
     let before = Snapshot::take(&mut w.bank, &[t.margin, keeper.margin]).await;
     assert_program_error(
         liquidate(&mut w, &keeper, &t, u64::MAX).await,
-        BulwarkError::PriceUnavailable,
+        BulwarkError::MarketStateForbids,
     );
     before.assert_unchanged(&mut w.bank).await;
 }

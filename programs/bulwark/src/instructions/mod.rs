@@ -2,12 +2,14 @@
 
 pub mod admin;
 pub mod common;
+pub mod guardian;
 pub mod insurance;
 pub mod keeper;
 pub mod pool;
 pub mod trader;
 
 pub use admin::*;
+pub use guardian::*;
 pub use insurance::*;
 pub use keeper::*;
 pub use pool::*;

@@ -32,12 +32,44 @@ pub struct Exchange {
     pub collateral_deposits_net: i64,
     /// Bucket: protocol fees swept from markets, withdrawable by governance.
     pub protocol_fees: u64,
-    pub reserved: [u8; 1008],
+    /// Operations the guardian paused (`bulwark_engine::state::pause` bits), until when.
+    pub guardian_pause_bits: u32,
+    /// Operations the accounting invariant paused (cleared only by governance).
+    pub invariant_pause_bits: u32,
+    pub guardian_pause_until: i64,
+    /// Guardian rate limit: the window's start and actions taken in it.
+    pub guardian_window_start: i64,
+    pub guardian_actions: u32,
+    /// Longest pause the guardian may set, seconds.
+    pub max_pause_secs: u32,
+    pub guardian_window_secs: u32,
+    pub guardian_max_actions: u32,
+    pub reserved: [u8; 968],
 }
 const _: () = assert!(core::mem::size_of::<Exchange>() == 1736);
 const _: () = assert!(core::mem::size_of::<Exchange>().is_multiple_of(8));
 
 impl Exchange {
+    /// Operations paused at `now`: the guardian's until they expire, the invariant's until
+    /// governance clears them.
+    pub fn paused_bits(&self, now: i64) -> u32 {
+        let guardian = if now < self.guardian_pause_until {
+            self.guardian_pause_bits
+        } else {
+            0
+        };
+        guardian | self.invariant_pause_bits
+    }
+
+    /// Refuses when `bit` is paused at `now`.
+    pub fn require_not_paused(&self, bit: u32, now: i64) -> Result<()> {
+        require!(
+            self.paused_bits(now) & bit == 0,
+            crate::error::BulwarkError::ExchangePaused
+        );
+        Ok(())
+    }
+
     /// Account size including Anchor's discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<Exchange>();
 }

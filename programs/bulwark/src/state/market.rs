@@ -3,6 +3,7 @@
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{AgeLimits, StoredPrice};
 use bulwark_engine::adl::AdlParams;
+use bulwark_engine::breaker::{flags as breaker_flags, VelocityParams, VelocityState};
 use bulwark_engine::dynamic_margin::{
     effective_mmr_ppm, DynamicMarginParams, DynamicsParams, MarginRamp,
 };
@@ -12,6 +13,7 @@ use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_delta, Fundi
 use bulwark_engine::liquidation::LiquidationParams;
 use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::oracle::{MarketOracleConfig, TwapConfig, TwapState, Validity};
+use bulwark_engine::state::{allowed, effective_state, MarketState, Op};
 use bulwark_engine::trade::{MarginParams, MarketBook, TradeOutcome, TradeParams};
 use bulwark_engine::volatility::{VolParams, VolState};
 
@@ -181,7 +183,30 @@ pub struct Market {
     /// Minimum keeper rewards this market advanced on the insurance fund's behalf (a negative
     /// bucket, settled by `sweep`).
     pub insurance_debt: u64,
-    pub reserved: [u8; 1616],
+
+    /// Breakers (`bulwark_engine::breaker::flags`), the guardian's reduce-only, the velocity
+    /// band tripped (0 = none) and the insurance-coverage trip.
+    pub breaker_flags: u8,
+    pub guardian_reduce_only: u8,
+    pub velocity_band: u8,
+    pub insurance_tripped: u8,
+    pub _padding3: [u8; 4],
+    /// Velocity reference price and time, and the end of the current trip's cooldown.
+    pub velocity_reference: u64,
+    pub velocity_reference_time: i64,
+    pub velocity_until: i64,
+    /// Slot the market entered its current state.
+    pub state_since_slot: u64,
+    /// Breaker parameters (see `bulwark_engine::breaker`).
+    pub velocity_window_secs: u32,
+    pub velocity_band1_ppm: u32,
+    pub velocity_band2_ppm: u32,
+    pub velocity_cooldown_secs: u32,
+    pub velocity_hysteresis_ppm: u32,
+    pub insurance_floor_ppm: u32,
+    pub insurance_hysteresis_ppm: u32,
+    pub _padding4: u32,
+    pub reserved: [u8; 1544],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -225,7 +250,10 @@ impl Market {
     pub fn trade_params(&self) -> TradeParams {
         TradeParams {
             spread: SpreadParams {
-                base_spread_ppm: self.base_spread_ppm,
+                // A velocity trip widens the base spread: 2x in band 1, 3x in band 2.
+                base_spread_ppm: self
+                    .base_spread_ppm
+                    .saturating_mul(1 + self.velocity_band as u32),
                 conf_k_ppm: self.conf_spread_k_ppm,
                 dispersion_k_ppm: self.dispersion_spread_k_ppm,
                 latency_k_ppm: self.latency_spread_k_ppm,
@@ -346,6 +374,73 @@ impl Market {
             0
         };
         self.priced_slots.saturating_add(running)
+    }
+
+    /// The market's state.
+    pub fn state(&self) -> MarketState {
+        MarketState::from_u8(self.status)
+    }
+
+    /// Refuses `op` unless the state table allows it in the market's state.
+    pub fn require_allowed(&self, op: Op) -> Result<()> {
+        if !allowed(op, self.state()) {
+            msg!(
+                "{:?} not allowed while the market is {}",
+                op,
+                self.state().name()
+            );
+            return err!(crate::error::BulwarkError::MarketStateForbids);
+        }
+        Ok(())
+    }
+
+    /// Recomputes the state from its causes at `now_slot`; returns the new state if it changed.
+    pub fn refresh_state(&mut self, now_slot: u64) -> Option<MarketState> {
+        let no_price = Validity::from_u8(self.validity) == Validity::NoPrice;
+        let next = effective_state(
+            self.state(),
+            no_price,
+            self.breaker_flags,
+            self.guardian_reduce_only != 0,
+        );
+        if next == self.state() {
+            return None;
+        }
+        self.status = next as u8;
+        self.state_since_slot = now_slot;
+        Some(next)
+    }
+
+    /// Velocity breaker parameters and state for the engine.
+    pub fn velocity(&self) -> (VelocityParams, VelocityState) {
+        (
+            VelocityParams {
+                window_secs: self.velocity_window_secs,
+                band1_ppm: self.velocity_band1_ppm,
+                band2_ppm: self.velocity_band2_ppm,
+                cooldown_secs: self.velocity_cooldown_secs,
+                hysteresis_ppm: self.velocity_hysteresis_ppm,
+            },
+            VelocityState {
+                reference: self.velocity_reference,
+                reference_time: self.velocity_reference_time,
+                band: self.velocity_band,
+                until: self.velocity_until,
+            },
+        )
+    }
+
+    /// Writes the velocity state back and its flag.
+    pub fn set_velocity(&mut self, v: &VelocityState) {
+        self.velocity_reference = v.reference;
+        self.velocity_reference_time = v.reference_time;
+        self.velocity_band = v.band;
+        self.velocity_until = v.until;
+        if v.band > 0 {
+            self.breaker_flags |= breaker_flags::VELOCITY;
+        } else {
+            self.breaker_flags &= !breaker_flags::VELOCITY;
+        }
     }
 
     /// Dynamics parameters for the engine.

@@ -39,6 +39,19 @@ pub struct CreateMarketArgs {
     pub trading: MarketTradingArgs,
     pub dynamics: MarketDynamicsArgs,
     pub liquidation: MarketLiquidationArgs,
+    pub breakers: MarketBreakerArgs,
+}
+
+/// Circuit-breaker parameters (see `bulwark_engine::breaker`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketBreakerArgs {
+    pub velocity_window_secs: u32,
+    pub velocity_band1_ppm: u32,
+    pub velocity_band2_ppm: u32,
+    pub velocity_cooldown_secs: u32,
+    pub velocity_hysteresis_ppm: u32,
+    pub insurance_floor_ppm: u32,
+    pub insurance_hysteresis_ppm: u32,
 }
 
 /// Liquidation, insurance-coverage and ADL parameters.
@@ -240,6 +253,40 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
             l.adl_floor_ppm < l.adl_trigger_ppm,
             BulwarkError::InvalidMarketParams
         );
+        let b = args.breakers;
+        VelocityWindow
+            .check(b.velocity_window_secs as u64)
+            .map_err(engine_err)?;
+        VelocityBand1
+            .check(b.velocity_band1_ppm as u64)
+            .map_err(engine_err)?;
+        VelocityBand2
+            .check(b.velocity_band2_ppm as u64)
+            .map_err(engine_err)?;
+        VelocityCooldown
+            .check(b.velocity_cooldown_secs as u64)
+            .map_err(engine_err)?;
+        VelocityHysteresis
+            .check(b.velocity_hysteresis_ppm as u64)
+            .map_err(engine_err)?;
+        InsuranceFloor
+            .check(b.insurance_floor_ppm as u64)
+            .map_err(engine_err)?;
+        InsuranceHysteresis
+            .check(b.insurance_hysteresis_ppm as u64)
+            .map_err(engine_err)?;
+        require!(
+            b.velocity_band1_ppm < b.velocity_band2_ppm
+                && b.velocity_hysteresis_ppm < b.velocity_band1_ppm,
+            BulwarkError::InvalidMarketParams
+        );
+        m.velocity_window_secs = b.velocity_window_secs;
+        m.velocity_band1_ppm = b.velocity_band1_ppm;
+        m.velocity_band2_ppm = b.velocity_band2_ppm;
+        m.velocity_cooldown_secs = b.velocity_cooldown_secs;
+        m.velocity_hysteresis_ppm = b.velocity_hysteresis_ppm;
+        m.insurance_floor_ppm = b.insurance_floor_ppm;
+        m.insurance_hysteresis_ppm = b.insurance_hysteresis_ppm;
     }
     let clock = Clock::get()?;
     m.mmr_current_ppm = m.base_mmr_ppm;
@@ -247,6 +294,9 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
     m.mmr_slot = clock.slot;
     m.mmr_calm_since_slot = clock.slot;
     m.funding_last_time = clock.unix_timestamp;
+    // Listed without a price: Halted until the first update_risk.
+    m.status = bulwark_engine::state::MarketState::Halted as u8;
+    m.state_since_slot = clock.slot;
     // Checked as stored, so the limits the market will run on are the ones validated.
     validate_market_oracle(&m.oracle_limits(), &m.age_limits()).map_err(engine_err)?;
     emit!(MarketCreated {

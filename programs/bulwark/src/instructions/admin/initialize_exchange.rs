@@ -27,6 +27,11 @@ pub struct InitializeExchangeArgs {
     pub max_pnl_to_pool_ppm: u32,
     /// Seconds between an insurance unstake request and its payment.
     pub unstake_cooldown_secs: u32,
+    /// Longest pause the guardian may set, seconds.
+    pub max_pause_secs: u32,
+    /// Guardian rate limit: at most `guardian_max_actions` per `guardian_window_secs`.
+    pub guardian_window_secs: u32,
+    pub guardian_max_actions: u32,
 }
 
 #[derive(Accounts)]
@@ -100,6 +105,15 @@ impl InitializeExchange<'_> {
         );
         Param::WithdrawDelay
             .check(args.pool_withdraw_delay_secs as u64)
+            .map_err(engine_err)?;
+        Param::MaxPauseSecs
+            .check(args.max_pause_secs as u64)
+            .map_err(engine_err)?;
+        Param::GuardianWindow
+            .check(args.guardian_window_secs as u64)
+            .map_err(engine_err)?;
+        Param::GuardianMaxActions
+            .check(args.guardian_max_actions as u64)
             .map_err(engine_err)?;
         Param::UnstakeCooldown
             .check(args.unstake_cooldown_secs as u64)
@@ -176,6 +190,9 @@ pub fn initialize_exchange_handler(
     ex.collateral_mint = a.collateral_mint.key();
     ex.vault = a.vault.key();
     ex.collateral_oracle = collateral_oracle;
+    ex.max_pause_secs = args.max_pause_secs;
+    ex.guardian_window_secs = args.guardian_window_secs;
+    ex.guardian_max_actions = args.guardian_max_actions;
     emit!(ExchangeInitialized {
         exchange: a.exchange.key(),
         governance: ex.governance,

@@ -41,6 +41,10 @@ pub struct IfStake<'info> {
 pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
     require!(amount > 0, BulwarkError::ZeroAmount);
     let a = &ctx.accounts;
+    a.exchange.load()?.require_not_paused(
+        bulwark_engine::state::pause::STAKE,
+        Clock::get()?.unix_timestamp,
+    )?;
     check_user_token_account(&*a.exchange.load()?, &a.source)?;
     let shares = {
         let fund = a.insurance_fund.load()?;

@@ -35,6 +35,10 @@ pub struct IfUnstake<'info> {
 
 pub fn if_unstake_handler(ctx: Context<IfUnstake>) -> Result<()> {
     let a = &ctx.accounts;
+    a.exchange.load()?.require_not_paused(
+        bulwark_engine::state::pause::UNSTAKE,
+        Clock::get()?.unix_timestamp,
+    )?;
     let now = Clock::get()?.unix_timestamp;
     let bump = {
         let ex = a.exchange.load()?;

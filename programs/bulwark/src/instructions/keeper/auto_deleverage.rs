@@ -41,6 +41,7 @@ pub fn auto_deleverage_handler(ctx: Context<AutoDeleverage>, max_base: u64) -> R
     let mut acct = a.margin_account.load_mut()?;
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
+    m.require_allowed(bulwark_engine::state::Op::Deleverage)?;
     require!(max_base > 0, BulwarkError::ZeroSize);
     let price = price_for_action(
         Action::Deleverage,

@@ -57,6 +57,7 @@ pub fn liquidate_handler<'info>(
     let mut acct = a.margin_account.load_mut()?;
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
+    m.require_allowed(bulwark_engine::state::Op::Liquidate)?;
     let slot = acct.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
     let price = price_for_action(
         Action::Liquidate,

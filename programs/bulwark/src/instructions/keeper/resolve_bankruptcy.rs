@@ -43,6 +43,7 @@ pub fn resolve_bankruptcy_handler(ctx: Context<ResolveBankruptcy>) -> Result<()>
         m.index,
         BulwarkError::WrongBankruptcyMarket
     );
+    m.require_allowed(bulwark_engine::state::Op::ResolveBankruptcy)?;
     let deficit = acct.collateral.unsigned_abs();
     let mut fund = a.insurance_fund.load_mut()?;
     let mut pool = a.pool.load_mut()?;

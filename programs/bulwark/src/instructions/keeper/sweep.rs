@@ -27,6 +27,7 @@ pub struct Sweep<'info> {
 pub fn sweep_handler(ctx: Context<Sweep>) -> Result<()> {
     let a = &ctx.accounts;
     let mut m = a.market.load_mut()?;
+    m.require_allowed(bulwark_engine::state::Op::Sweep)?;
     let mut pool = a.pool.load_mut()?;
     let mut fund = a.insurance_fund.load_mut()?;
     let mut ex = a.exchange.load_mut()?;

@@ -6,6 +6,9 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::breaker::{
+    flags as breaker_flags, oracle_flags, update_velocity, Reason, Transition,
+};
 use bulwark_engine::dynamic_margin::{retarget, target_mmr_ppm};
 use bulwark_engine::oracle::{
     check_reading, price_market, ProviderReading, ReadingFault, Validity, MAX_SOURCES,
@@ -14,7 +17,7 @@ use bulwark_engine::volatility::update_volatility;
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
-use crate::events::{RiskUpdated, SourceOutcome};
+use crate::events::{emit_breaker, MarketStateChanged, RiskUpdated, SourceOutcome};
 use crate::oracle::{observe, OracleKind};
 use crate::state::{Exchange, Market, OracleConfig, SourceState, SourceStatus};
 
@@ -159,6 +162,10 @@ fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
 
 pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Result<()> {
     ctx.accounts.validate(ctx.remaining_accounts)?;
+    ctx.accounts
+        .market
+        .load()?
+        .require_allowed(bulwark_engine::state::Op::UpdateRisk)?;
     let clock = Clock::get()?;
     let ex = ctx.accounts.exchange.load()?;
     let mut m = ctx.accounts.market.load_mut()?;
@@ -219,6 +226,39 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
     m.twap_price = agg.twap.price;
     m.twap_last_slot = agg.twap.last_slot;
     m.twap_last_time = agg.twap.last_time;
+    // Breakers: velocity on every priced aggregate, oracle health and divergence from its
+    // validity; then the state follows.
+    let mut transitions: Vec<Transition> = Vec::new();
+    if agg.validity != Validity::NoPrice {
+        let (params, state) = m.velocity();
+        let (v, t) = update_velocity(&state, agg.price, clock.unix_timestamp, &params)
+            .map_err(engine_err)?;
+        m.set_velocity(&v);
+        transitions.extend(t);
+    }
+    let before_flags = m.breaker_flags;
+    m.breaker_flags = oracle_flags(m.breaker_flags, agg.validity);
+    for (flag, reason) in [
+        (breaker_flags::ORACLE_HEALTH, Reason::OracleBelowQuorum),
+        (breaker_flags::DIVERGENCE, Reason::Divergence),
+    ] {
+        match (before_flags & flag != 0, m.breaker_flags & flag != 0) {
+            (false, true) => transitions.push(Transition::Trip(reason)),
+            (true, false) => transitions.push(Transition::Recover(reason)),
+            _ => {}
+        }
+    }
+    let market_key = ctx.accounts.market.key();
+    for t in transitions {
+        emit_breaker(market_key, t, clock.slot);
+    }
+    if let Some(state) = m.refresh_state(clock.slot) {
+        emit!(MarketStateChanged {
+            market: market_key,
+            state: state as u8,
+            slot: clock.slot
+        });
+    }
     if agg.validity > Validity::Divergent {
         // Volatility folds at most one return per sampling interval; the ramp re-aims.
         let dynamics = m.dynamics();

@@ -45,6 +45,10 @@ pub fn pool_deposit_handler<'info>(
 ) -> Result<()> {
     require!(amount > 0, BulwarkError::ZeroAmount);
     let a = &ctx.accounts;
+    a.exchange.load()?.require_not_paused(
+        bulwark_engine::state::pause::POOL_DEPOSIT,
+        Clock::get()?.unix_timestamp,
+    )?;
     let clock = Clock::get()?;
     let (market_count, decimals) = {
         let ex = a.exchange.load()?;

@@ -37,6 +37,10 @@ pub struct PoolWithdraw<'info> {
 
 pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) -> Result<()> {
     let a = &ctx.accounts;
+    a.exchange.load()?.require_not_paused(
+        bulwark_engine::state::pause::POOL_WITHDRAW,
+        Clock::get()?.unix_timestamp,
+    )?;
     let clock = Clock::get()?;
     let (market_count, decimals, bump) = {
         let ex = a.exchange.load()?;

@@ -34,6 +34,10 @@ pub fn deposit_handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(amount > 0, BulwarkError::ZeroAmount);
     let signed = i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?;
     let a = &ctx.accounts;
+    a.exchange.load()?.require_not_paused(
+        bulwark_engine::state::pause::DEPOSIT,
+        Clock::get()?.unix_timestamp,
+    )?;
     {
         let ex = a.exchange.load()?;
         check_user_token_account(&ex, &a.source)?;

@@ -7,6 +7,7 @@
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::margin::{health, within_leverage, HealthKind};
+use bulwark_engine::state::{pause, Op};
 use bulwark_engine::trade::{is_increase, trade, TradeInput};
 
 use crate::constants::*;
@@ -60,6 +61,16 @@ pub fn trade_handler<'info>(
         acct.positions[slot].funding_snapshot = m.funding_index;
     }
     let increases = is_increase(&acct.positions[slot].position(), base_delta);
+    m.require_allowed(if increases {
+        Op::TradeIncrease
+    } else {
+        Op::TradeReduce
+    })?;
+    if increases {
+        a.exchange
+            .load()?
+            .require_not_paused(pause::TRADE_INCREASE, clock.unix_timestamp)?;
+    }
     let action = if increases {
         Action::IncreaseRisk
     } else {

@@ -37,6 +37,10 @@ pub struct Withdraw<'info> {
 pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
     require!(amount > 0, BulwarkError::ZeroAmount);
     let a = &ctx.accounts;
+    a.exchange.load()?.require_not_paused(
+        bulwark_engine::state::pause::WITHDRAW,
+        Clock::get()?.unix_timestamp,
+    )?;
     let clock = Clock::get()?;
     let signed = i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?;
     let (bump, decimals) = {

@@ -1,0 +1,67 @@
+//! `check_insurance_breaker`: permissionless. Compares the insurance fund's committed balance
+//! (net of the value of shares under an unstake request) with the market's floor share of its
+//! open-interest notional; trips the market to ReduceOnly below it and lifts the flag only above
+//! floor plus hysteresis.
+
+use anchor_lang::prelude::*;
+use bulwark_engine::breaker::{flags, insurance_coverage};
+use bulwark_engine::num::notional_ceil;
+use bulwark_engine::pool::amount_for_shares;
+
+use crate::constants::*;
+use crate::error::engine_err;
+use crate::events::{emit_breaker, MarketStateChanged};
+use crate::state::{Exchange, InsuranceFund, Market};
+
+#[derive(Accounts)]
+pub struct CheckInsuranceBreaker<'info> {
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+
+    #[account(seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+
+    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+}
+
+pub fn check_insurance_breaker_handler(ctx: Context<CheckInsuranceBreaker>) -> Result<()> {
+    let clock = Clock::get()?;
+    let decimals = ctx.accounts.exchange.load()?.collateral_decimals;
+    let fund = ctx.accounts.insurance_fund.load()?;
+    let requested = amount_for_shares(fund.requested_shares, fund.total_shares, fund.balance)
+        .map_err(engine_err)?;
+    let committed = fund.balance.saturating_sub(requested);
+    let mut m = ctx.accounts.market.load_mut()?;
+    let oi = m
+        .long_oi
+        .checked_add(m.short_oi)
+        .ok_or(crate::error::BulwarkError::MathError)?;
+    let notional = notional_ceil(oi as i64, m.price, decimals).map_err(engine_err)?;
+    let (tripped, t) = insurance_coverage(
+        m.insurance_tripped != 0,
+        committed,
+        notional,
+        m.insurance_floor_ppm,
+        m.insurance_hysteresis_ppm,
+    )
+    .map_err(engine_err)?;
+    m.insurance_tripped = tripped as u8;
+    if tripped {
+        m.breaker_flags |= flags::INSURANCE;
+    } else {
+        m.breaker_flags &= !flags::INSURANCE;
+    }
+    let key = ctx.accounts.market.key();
+    if let Some(t) = t {
+        emit_breaker(key, t, clock.slot);
+    }
+    if let Some(state) = m.refresh_state(clock.slot) {
+        emit!(MarketStateChanged {
+            market: key,
+            state: state as u8,
+            slot: clock.slot
+        });
+    }
+    Ok(())
+}

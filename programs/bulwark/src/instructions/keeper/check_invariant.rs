@@ -1,0 +1,65 @@
+//! `check_invariant`: permissionless. If the vault holds less than the named buckets it backs
+//! (Σ over the exchange, every market, the pool and the insurance fund), anyone pauses the
+//! exchange (every value-moving operation) until governance clears it. On a healthy exchange
+//! it is refused and changes nothing. Remaining accounts: every market, index 0 upwards.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::TokenAccount;
+use bulwark_engine::breaker::{invariant_broken, Reason};
+use bulwark_engine::state::pause;
+
+use crate::constants::*;
+use crate::error::BulwarkError;
+use crate::events::{BreakerTransition, Paused};
+use crate::state::{Exchange, InsuranceFund, LiquidityPool, Market};
+
+#[derive(Accounts)]
+pub struct CheckInvariant<'info> {
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+
+    #[account(address = exchange.load()?.vault @ BulwarkError::WrongVault)]
+    pub vault: Account<'info, TokenAccount>,
+
+    #[account(seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
+
+    #[account(seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+}
+
+pub fn check_invariant_handler<'info>(ctx: Context<'info, CheckInvariant<'info>>) -> Result<()> {
+    let a = &ctx.accounts;
+    let mut ex = a.exchange.load_mut()?;
+    require_eq!(
+        ctx.remaining_accounts.len(),
+        ex.market_count as usize,
+        BulwarkError::MarketListMismatch
+    );
+    let mut total = ex.collateral_deposits_net as i128 + ex.protocol_fees as i128;
+    for (i, info) in ctx.remaining_accounts.iter().enumerate() {
+        let loader = AccountLoader::<Market>::try_from(info)?;
+        let m = loader.load()?;
+        require_eq!(m.index as usize, i, BulwarkError::MarketListMismatch);
+        total += m.bucket_total();
+    }
+    total += a.pool.load()?.capital as i128 + a.insurance_fund.load()?.balance as i128;
+    require!(
+        invariant_broken(a.vault.amount, total),
+        BulwarkError::InvariantHolds
+    );
+    msg!("vault {} below buckets {}", a.vault.amount, total);
+    ex.invariant_pause_bits = pause::INVARIANT;
+    emit!(BreakerTransition {
+        market: Pubkey::default(),
+        reason: Reason::AccountingInvariant as u8,
+        tripped: true,
+        slot: Clock::get()?.slot
+    });
+    emit!(Paused {
+        bits: pause::INVARIANT,
+        until: i64::MAX,
+        by_invariant: true
+    });
+    Ok(())
+}
