@@ -1,6 +1,7 @@
 //! The real Bulwark program in an in-process bank, one module per feature.
 
 mod adl;
+mod breakers;
 mod cascade;
 mod collateral;
 mod conservation;
