@@ -111,6 +111,8 @@ params! {
     MaxPauseSecs => ("max_pause_secs", "seconds", 60, 604_800),
     GuardianWindow => ("guardian_window_secs", "seconds", 60, 2_592_000),
     GuardianMaxActions => ("guardian_max_actions", "actions per window", 1, 100),
+    Timelock => ("timelock_secs", "seconds", 3_600, 2_592_000),
+    Grace => ("grace_secs", "seconds", 3_600, 2_592_000),
 }
 
 impl Param {

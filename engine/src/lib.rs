@@ -13,6 +13,7 @@ pub mod error;
 pub mod execution;
 pub mod fees;
 pub mod funding;
+pub mod governance;
 pub mod insurance;
 pub mod liquidation;
 pub mod margin;

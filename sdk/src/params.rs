@@ -204,3 +204,8 @@ pub const MAX_PAUSE_SECS: u32 = 86_400;
 pub const GUARDIAN_WINDOW_SECS: u32 = 86_400;
 /// See [`GUARDIAN_WINDOW_SECS`].
 pub const GUARDIAN_MAX_ACTIONS: u32 = 3;
+
+/// Queued changes wait a day and may execute for a week after.
+pub const TIMELOCK_SECS: u32 = 86_400;
+/// See [`TIMELOCK_SECS`].
+pub const GRACE_SECS: u32 = 604_800;

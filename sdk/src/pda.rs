@@ -56,3 +56,11 @@ pub fn stake_account(owner: &Pubkey) -> (Pubkey, u8) {
         &bulwark::ID,
     )
 }
+
+/// Proposal number `id`.
+pub fn proposal(id: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[bulwark::constants::PROPOSAL_SEED, &id.to_le_bytes()],
+        &bulwark::ID,
+    )
+}

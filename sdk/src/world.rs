@@ -192,6 +192,8 @@ impl World {
             max_pause_secs: MAX_PAUSE_SECS,
             guardian_window_secs: GUARDIAN_WINDOW_SECS,
             guardian_max_actions: GUARDIAN_MAX_ACTIONS,
+            timelock_secs: TIMELOCK_SECS,
+            grace_secs: GRACE_SECS,
         }
     }
 

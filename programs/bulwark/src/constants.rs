@@ -29,6 +29,13 @@ pub const LP_SEED: &[u8] = b"lp";
 #[constant]
 pub const STAKE_SEED: &[u8] = b"stake";
 
+/// Seed prefix of a proposal: `[PROPOSAL_SEED, id as u64 little-endian]`.
+#[constant]
+pub const PROPOSAL_SEED: &[u8] = b"proposal";
+/// Governance step limits are measured per window of this many seconds.
+#[constant]
+pub const GOV_WINDOW_SECS: i64 = 86_400;
+
 /// Layout version of the `Exchange` account.
 pub const EXCHANGE_VERSION: u8 = 1;
 /// Layout version of the `Market` account.

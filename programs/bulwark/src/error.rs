@@ -200,6 +200,33 @@ pub enum BulwarkError {
     /// 6064
     #[msg("the accounting invariant holds: nothing to pause")]
     InvariantHolds,
+    /// 6065
+    #[msg("this change loosens risk or moves value: queue it under the timelock")]
+    MustQueue,
+    /// 6066
+    #[msg("the change exceeds the parameter's step limit for this window")]
+    StepLimitExceeded,
+    /// 6067
+    #[msg("the timelock has not elapsed")]
+    TimelockNotElapsed,
+    /// 6068
+    #[msg("the queued change has expired")]
+    ProposalExpired,
+    /// 6069
+    #[msg("the proposal is not queued (executed or cancelled)")]
+    ProposalNotQueued,
+    /// 6070
+    #[msg("unknown governable parameter or role")]
+    UnknownParameter,
+    /// 6071
+    #[msg("signer is not the pending key for this role")]
+    NotPendingRole,
+    /// 6072
+    #[msg("signer is neither governance nor the guardian")]
+    NotGovernanceOrGuardian,
+    /// 6073
+    #[msg("amount exceeds the protocol fees")]
+    InsufficientProtocolFees,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,

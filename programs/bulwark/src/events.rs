@@ -256,3 +256,46 @@ pub struct Paused {
     pub until: i64,
     pub by_invariant: bool,
 }
+
+/// A governable parameter changed.
+#[event]
+pub struct ParamChanged {
+    pub market: Pubkey,
+    pub param: u16,
+    pub old: u64,
+    pub new: u64,
+}
+
+/// A change was queued under the timelock.
+#[event]
+pub struct ProposalQueued {
+    pub id: u64,
+    pub kind: u8,
+    pub market_index: u16,
+    pub param: u16,
+    pub value: u64,
+    pub eta: i64,
+    pub expires: i64,
+}
+
+/// A queued change was executed or cancelled.
+#[event]
+pub struct ProposalExecuted {
+    pub id: u64,
+    pub cancelled: bool,
+}
+
+/// A role transfer was proposed or accepted.
+#[event]
+pub struct RoleTransfer {
+    pub role: u8,
+    pub key: Pubkey,
+    pub accepted: bool,
+}
+
+/// Protocol fees left the vault.
+#[event]
+pub struct ProtocolFeesWithdrawn {
+    pub amount: u64,
+    pub remaining: u64,
+}

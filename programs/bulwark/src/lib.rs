@@ -144,4 +144,45 @@ pub mod bulwark {
     pub fn guardian_reduce_only(ctx: Context<GuardianReduceOnly>) -> Result<()> {
         instructions::guardian_reduce_only_handler(ctx)
     }
+
+    /// Governance: applies a change that only tightens risk, at once.
+    pub fn set_market_param(ctx: Context<SetMarketParam>, param: u16, value: u64) -> Result<()> {
+        instructions::set_market_param_handler(ctx, param, value)
+    }
+
+    /// Governance: queues a change under the timelock.
+    pub fn queue_change(
+        ctx: Context<QueueChange>,
+        kind: u8,
+        market_index: u16,
+        param: u16,
+        value: u64,
+    ) -> Result<()> {
+        instructions::queue_change_handler(ctx, kind, market_index, param, value)
+    }
+
+    /// Anyone: executes a queued change after its timelock, before it expires.
+    pub fn execute_proposal<'info>(ctx: Context<'info, ExecuteProposal<'info>>) -> Result<()> {
+        instructions::execute_proposal_handler(ctx)
+    }
+
+    /// Governance or guardian: cancels a queued change.
+    pub fn cancel_proposal(ctx: Context<CancelProposal>) -> Result<()> {
+        instructions::cancel_proposal_handler(ctx)
+    }
+
+    /// Governance: proposes a new governance or guardian key.
+    pub fn transfer_role(ctx: Context<TransferRole>, role: u8, new_key: Pubkey) -> Result<()> {
+        instructions::transfer_role_handler(ctx, role, new_key)
+    }
+
+    /// The proposed key accepts its role.
+    pub fn accept_role(ctx: Context<AcceptRole>, role: u8) -> Result<()> {
+        instructions::accept_role_handler(ctx, role)
+    }
+
+    /// Governance: withdraws protocol fees.
+    pub fn withdraw_protocol_fees(ctx: Context<WithdrawProtocolFees>, amount: u64) -> Result<()> {
+        instructions::withdraw_protocol_fees_handler(ctx, amount)
+    }
 }

@@ -8,6 +8,7 @@ mod conservation;
 mod create_market;
 mod dynamic_margin;
 mod funding;
+mod governance;
 mod initialize_exchange;
 mod liquidation;
 mod oracle_fixtures;

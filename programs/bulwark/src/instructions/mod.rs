@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod common;
+pub mod governance;
 pub mod guardian;
 pub mod insurance;
 pub mod keeper;
@@ -9,6 +10,7 @@ pub mod pool;
 pub mod trader;
 
 pub use admin::*;
+pub use governance::*;
 pub use guardian::*;
 pub use insurance::*;
 pub use keeper::*;

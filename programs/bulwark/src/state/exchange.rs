@@ -44,7 +44,15 @@ pub struct Exchange {
     pub max_pause_secs: u32,
     pub guardian_window_secs: u32,
     pub guardian_max_actions: u32,
-    pub reserved: [u8; 968],
+    /// Queued changes wait this long, then may execute for `grace_secs` before they expire.
+    pub timelock_secs: u32,
+    pub grace_secs: u32,
+    /// Proposals queued so far (the next proposal's id).
+    pub proposal_count: u64,
+    /// Two-step role transfers: the proposed keys (default = none).
+    pub pending_governance: Pubkey,
+    pub pending_guardian: Pubkey,
+    pub reserved: [u8; 888],
 }
 const _: () = assert!(core::mem::size_of::<Exchange>() == 1736);
 const _: () = assert!(core::mem::size_of::<Exchange>().is_multiple_of(8));

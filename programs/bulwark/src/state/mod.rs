@@ -6,6 +6,7 @@ pub mod liquidity_pool;
 pub mod margin_account;
 pub mod market;
 pub mod oracle_config;
+pub mod proposal;
 
 pub use exchange::*;
 pub use insurance_fund::*;
@@ -13,3 +14,4 @@ pub use liquidity_pool::*;
 pub use margin_account::*;
 pub use market::*;
 pub use oracle_config::*;
+pub use proposal::*;

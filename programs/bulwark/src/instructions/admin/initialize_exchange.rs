@@ -32,6 +32,9 @@ pub struct InitializeExchangeArgs {
     /// Guardian rate limit: at most `guardian_max_actions` per `guardian_window_secs`.
     pub guardian_window_secs: u32,
     pub guardian_max_actions: u32,
+    /// Queued changes wait this long, then may execute for `grace_secs`.
+    pub timelock_secs: u32,
+    pub grace_secs: u32,
 }
 
 #[derive(Accounts)]
@@ -105,6 +108,12 @@ impl InitializeExchange<'_> {
         );
         Param::WithdrawDelay
             .check(args.pool_withdraw_delay_secs as u64)
+            .map_err(engine_err)?;
+        Param::Timelock
+            .check(args.timelock_secs as u64)
+            .map_err(engine_err)?;
+        Param::Grace
+            .check(args.grace_secs as u64)
             .map_err(engine_err)?;
         Param::MaxPauseSecs
             .check(args.max_pause_secs as u64)
@@ -193,6 +202,8 @@ pub fn initialize_exchange_handler(
     ex.max_pause_secs = args.max_pause_secs;
     ex.guardian_window_secs = args.guardian_window_secs;
     ex.guardian_max_actions = args.guardian_max_actions;
+    ex.timelock_secs = args.timelock_secs;
+    ex.grace_secs = args.grace_secs;
     emit!(ExchangeInitialized {
         exchange: a.exchange.key(),
         governance: ex.governance,

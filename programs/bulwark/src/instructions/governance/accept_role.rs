@@ -1,0 +1,41 @@
+//! `accept_role(role)`: the proposed key takes the role.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::error::BulwarkError;
+use crate::events::RoleTransfer;
+use crate::instructions::governance::transfer_role::role;
+use crate::state::Exchange;
+
+#[derive(Accounts)]
+pub struct AcceptRole<'info> {
+    pub new_key: Signer<'info>,
+
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+}
+
+pub fn accept_role_handler(ctx: Context<AcceptRole>, which: u8) -> Result<()> {
+    let key = ctx.accounts.new_key.key();
+    let mut ex = ctx.accounts.exchange.load_mut()?;
+    match which {
+        role::GOVERNANCE => {
+            require_keys_eq!(ex.pending_governance, key, BulwarkError::NotPendingRole);
+            ex.governance = key;
+            ex.pending_governance = Pubkey::default();
+        }
+        role::GUARDIAN => {
+            require_keys_eq!(ex.pending_guardian, key, BulwarkError::NotPendingRole);
+            ex.guardian = key;
+            ex.pending_guardian = Pubkey::default();
+        }
+        _ => return err!(BulwarkError::UnknownParameter),
+    }
+    emit!(RoleTransfer {
+        role: which,
+        key,
+        accepted: true
+    });
+    Ok(())
+}

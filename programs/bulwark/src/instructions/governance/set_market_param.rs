@@ -1,0 +1,36 @@
+//! `set_market_param(param, value)`: governance applies a change that only tightens risk, at
+//! once (within bounds and the window's step). Anything else must be queued.
+
+use anchor_lang::prelude::*;
+use bulwark_engine::governance::{is_tightening, MarketParam};
+
+use crate::constants::*;
+use crate::error::BulwarkError;
+use crate::instructions::governance::apply_market_param;
+use crate::state::{Exchange, Market};
+
+#[derive(Accounts)]
+pub struct SetMarketParam<'info> {
+    pub governance: Signer<'info>,
+
+    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump, has_one = governance @ BulwarkError::NotGovernance)]
+    pub exchange: AccountLoader<'info, Exchange>,
+
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+}
+
+pub fn set_market_param_handler(
+    ctx: Context<SetMarketParam>,
+    param: u16,
+    value: u64,
+) -> Result<()> {
+    let param = MarketParam::from_u16(param).ok_or(BulwarkError::UnknownParameter)?;
+    let now = Clock::get()?.unix_timestamp;
+    let mut m = ctx.accounts.market.load_mut()?;
+    require!(
+        is_tightening(param.spec().direction, m.param_value(param), value),
+        BulwarkError::MustQueue
+    );
+    apply_market_param(&mut m, ctx.accounts.market.key(), param, value, now)
+}
