@@ -58,8 +58,9 @@ pub async fn run() -> Result<()> {
     w.create_market_with(&gov, args)
         .await
         .map_err(|e| anyhow!("create_market: {e}"))?;
-    w.set_open_interest_caps_directly(SOL_PERP, 10_000 * SOL as u64, 10_000 * SOL as u64)
-        .await;
+    w.raise_caps_through_governance(SOL_PERP, 10_000 * SOL as u64, 10_000 * SOL as u64)
+        .await
+        .map_err(|e| anyhow!("caps: {e}"))?;
     w.publish_all(150 * USD_E8, USD_E8).await;
     w.update_risk()
         .await

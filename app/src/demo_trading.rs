@@ -96,10 +96,17 @@ async fn books(w: &mut World) -> Result<()> {
 /// Runs the second act on the world the first act left (SOL-PERP priced and fresh).
 pub async fn run(w: &mut World) -> Result<Participant> {
     println!("━━ The venue ━━");
-    println!("Governance's timelocked cap raise is not built yet: the demo writes SOL-PERP's open-interest");
-    println!("caps (10,000 SOL a side) straight into the bank, as the tests do. Everything else is real.\n");
-    w.set_open_interest_caps_directly(SOL_PERP, 10_000 * SOL as u64, 10_000 * SOL as u64)
-        .await;
+    println!("Markets list with zero open-interest caps. Governance queues a raise to 10,000 SOL a side;");
+    println!("a day later (the timelock) anyone executes it.");
+    w.raise_caps_through_governance(SOL_PERP, 10_000 * SOL as u64, 10_000 * SOL as u64)
+        .await
+        .map_err(|e| anyhow!("caps: {e}"))?;
+    let m = w.bank.market(SOL_PERP).await;
+    let (cl, cs) = (
+        m.open_interest_cap_long / SOL as u64,
+        m.open_interest_cap_short / SOL as u64,
+    );
+    println!("  caps now {cl} / {cs} SOL (long / short)\n");
     let e = |s: &'static str| move |err| anyhow!("{s}: {err}");
 
     let lp = w.participant(1_000_000 * USDC).await;

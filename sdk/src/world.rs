@@ -478,6 +478,45 @@ impl World {
         self.bank.set_account(&key, &bulwark::ID, acc.data);
     }
 
+    /// Raises market `index`'s open-interest caps the way governance must: two queued changes,
+    /// the timelock waited out, then executed (by anyone). Moves the clock by the timelock.
+    pub async fn raise_caps_through_governance(
+        &mut self,
+        index: u16,
+        long: u64,
+        short: u64,
+    ) -> Result<(), BanksClientError> {
+        use bulwark_engine::governance::MarketParam;
+        let gov = self.governance.insecure_clone();
+        let payer = self.bank.payer().pubkey();
+        let mut ids = Vec::new();
+        for (param, value) in [
+            (MarketParam::OpenInterestCapLong, long),
+            (MarketParam::OpenInterestCapShort, short),
+        ] {
+            let id = self.bank.exchange().await.proposal_count;
+            let q = ix::queue_change(
+                gov.pubkey(),
+                payer,
+                id,
+                bulwark::state::kind::MARKET_PARAM,
+                index,
+                param as u16,
+                value,
+            );
+            self.bank.send(&[q], &[&gov]).await?;
+            ids.push(id);
+        }
+        let timelock = self.bank.exchange().await.timelock_secs as i64;
+        self.bank.advance(10, timelock).await;
+        for id in ids {
+            self.bank
+                .send(&[ix::execute_proposal(id, Some(index))], &[])
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The vault's token balance.
     pub async fn vault_balance(&mut self) -> u64 {
         self.bank.token_balance(&pda::vault().0).await
