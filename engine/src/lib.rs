@@ -21,6 +21,7 @@ pub mod num;
 pub mod oracle;
 pub mod pool;
 pub mod position;
+pub mod settlement;
 pub mod state;
 pub mod trade;
 pub mod volatility;

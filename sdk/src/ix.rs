@@ -519,3 +519,22 @@ pub fn withdraw_protocol_fees(governance: Pubkey, destination: Pubkey, amount: u
         &[],
     )
 }
+
+/// `execute_proposal` for a settlement proposal `id` of market `market_index` (it also reads
+/// the pool).
+pub fn execute_settlement(id: u64, market_index: u16) -> Instruction {
+    let mut ix = execute_proposal(id, Some(market_index));
+    ix.accounts
+        .push(AccountMeta::new_readonly(pda::pool().0, false));
+    ix
+}
+
+/// `settle_position` of `margin_account` in settling market `market_index` (permissionless).
+pub fn settle_position(margin_account: Pubkey, market_index: u16) -> Instruction {
+    let accounts = bulwark::accounts::SettlePosition {
+        margin_account,
+        market: pda::market(market_index).0,
+        exchange: pda::exchange().0,
+    };
+    build(accounts, bulwark::instruction::SettlePosition {}, &[])
+}

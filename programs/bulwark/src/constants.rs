@@ -36,6 +36,11 @@ pub const PROPOSAL_SEED: &[u8] = b"proposal";
 #[constant]
 pub const GOV_WINDOW_SECS: i64 = 86_400;
 
+/// Emergency settlement may start only after the market has been ReduceOnly or Halted for this
+/// many slots (about an hour).
+#[constant]
+pub const SETTLE_MIN_SLOTS: u64 = 9_000;
+
 /// Layout version of the `Exchange` account.
 pub const EXCHANGE_VERSION: u8 = 1;
 /// Layout version of the `Market` account.

@@ -227,6 +227,12 @@ pub enum BulwarkError {
     /// 6073
     #[msg("amount exceeds the protocol fees")]
     InsufficientProtocolFees,
+    /// 6074
+    #[msg("settlement needs a market ReduceOnly or Halted for the minimum time")]
+    SettlementNotAllowed,
+    /// 6075
+    #[msg("the market has no settlement price (no TWAP)")]
+    NoSettlementPrice,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,

@@ -299,3 +299,13 @@ pub struct ProtocolFeesWithdrawn {
     pub amount: u64,
     pub remaining: u64,
 }
+
+/// A position was settled during emergency settlement.
+#[event]
+pub struct PositionSettled {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+    pub price: u64,
+    pub realized_pnl: i64,
+    pub funding_paid: i64,
+}

@@ -181,6 +181,11 @@ pub mod bulwark {
         instructions::accept_role_handler(ctx, role)
     }
 
+    /// Permissionless: settles one position of a settling market.
+    pub fn settle_position(ctx: Context<SettlePosition>) -> Result<()> {
+        instructions::settle_position_handler(ctx)
+    }
+
     /// Governance: withdraws protocol fees.
     pub fn withdraw_protocol_fees(ctx: Context<WithdrawProtocolFees>, amount: u64) -> Result<()> {
         instructions::withdraw_protocol_fees_handler(ctx, amount)

@@ -14,6 +14,7 @@ mod liquidation;
 mod oracle_fixtures;
 mod pool;
 mod previews;
+mod settlement;
 mod trading;
 mod update_risk;
 mod update_risk_accounts;

@@ -211,7 +211,12 @@ pub struct Market {
     /// (`bulwark_engine::governance::MarketParam` order).
     pub gov_window_start: i64,
     pub gov_baselines: [u64; 10],
-    pub reserved: [u8; 1456],
+    /// Emergency settlement: the price (the TWAP when it began), and the fixed payout ratio
+    /// for winners as numerator / denominator (collateral units).
+    pub settlement_price: u64,
+    pub settlement_ratio_num: u64,
+    pub settlement_ratio_den: u64,
+    pub reserved: [u8; 1432],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -553,6 +558,10 @@ impl Market {
     pub fn accrue_funding(&mut self, now: i64, price_usable: bool, decimals: u8) -> Result<i64> {
         let elapsed = now.saturating_sub(self.funding_last_time);
         self.funding_last_time = now;
+        // Settlement fixes every payout at once: funding stops with it.
+        if self.state() >= MarketState::Settling {
+            return Ok(0);
+        }
         if !price_usable || elapsed <= 0 || self.price == 0 {
             return Ok(0);
         }

@@ -15,6 +15,10 @@ pub mod kind {
     pub const MARKET_PARAM: u8 = 0;
     /// The exchange's timelock (the timelock changes only through itself).
     pub const TIMELOCK: u8 = 1;
+    /// Emergency settlement of a market.
+    pub const SETTLE: u8 = 2;
+    /// Delisting a settled market.
+    pub const DELIST: u8 = 3;
 }
 
 /// PDA `[PROPOSAL_SEED, id le]`.

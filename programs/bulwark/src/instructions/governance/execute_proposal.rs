@@ -8,9 +8,11 @@ use bulwark_engine::governance::{executable, MarketParam, TimelockRefusal};
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
-use crate::events::ProposalExecuted;
+use crate::events::{MarketStateChanged, ProposalExecuted};
 use crate::instructions::governance::apply_market_param;
-use crate::state::{kind, status, Exchange, Market, Proposal};
+use crate::state::{kind, status, Exchange, LiquidityPool, Market, Proposal};
+use bulwark_engine::settlement::payout_ratio;
+use bulwark_engine::state::MarketState;
 
 #[derive(Accounts)]
 pub struct ExecuteProposal<'info> {
@@ -19,6 +21,41 @@ pub struct ExecuteProposal<'info> {
 
     #[account(mut, seeds = [PROPOSAL_SEED, &proposal.load()?.id.to_le_bytes()], bump = proposal.load()?.bump)]
     pub proposal: AccountLoader<'info, Proposal>,
+}
+
+/// Starts emergency settlement: only from ReduceOnly or Halted held for `SETTLE_MIN_SLOTS`;
+/// the settlement price is the market's TWAP; the winners' payout ratio is fixed now from the
+/// market's totals and the pool's funds. Funding accrues up to now, then stops.
+fn begin_settlement(
+    m: &mut Market,
+    pool: &LiquidityPool,
+    decimals: u8,
+    now: i64,
+    slot: u64,
+) -> Result<()> {
+    let state = m.state();
+    require!(
+        (state == MarketState::ReduceOnly || state == MarketState::Halted)
+            && slot.saturating_sub(m.state_since_slot) >= SETTLE_MIN_SLOTS,
+        BulwarkError::SettlementNotAllowed
+    );
+    require!(m.twap_price > 0, BulwarkError::NoSettlementPrice);
+    let usable = state != MarketState::Halted;
+    m.accrue_funding(now, usable, decimals)?;
+    let available = pool
+        .capital
+        .saturating_add(m.pnl_pending)
+        .saturating_add(m.fee_pool as i64);
+    let ratio = payout_ratio(&m.book(), m.twap_price, decimals, available).map_err(engine_err)?;
+    m.settlement_price = m.twap_price;
+    m.settlement_ratio_num = ratio.num;
+    m.settlement_ratio_den = ratio.den;
+    m.status = if m.long_oi == 0 && m.short_oi == 0 {
+        MarketState::Settled
+    } else {
+        MarketState::Settling
+    } as u8;
+    Ok(())
 }
 
 pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info>>) -> Result<()> {
@@ -40,6 +77,42 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
             require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
             let param = MarketParam::from_u16(p.param).ok_or(BulwarkError::UnknownParameter)?;
             apply_market_param(&mut m, loader.key(), param, p.value, now)?;
+        }
+        kind::SETTLE | kind::DELIST => {
+            let info = ctx
+                .remaining_accounts
+                .first()
+                .ok_or(BulwarkError::MarketMismatch)?;
+            let loader = AccountLoader::<Market>::try_from(info)?;
+            let mut m = loader.load_mut()?;
+            require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
+            let slot = Clock::get()?.slot;
+            if p.kind == kind::DELIST {
+                require!(
+                    m.state() == MarketState::Settled,
+                    BulwarkError::MarketStateForbids
+                );
+                m.status = MarketState::Delisted as u8;
+            } else {
+                let pool_info = ctx
+                    .remaining_accounts
+                    .get(1)
+                    .ok_or(BulwarkError::MarketMismatch)?;
+                let pool_loader = AccountLoader::<LiquidityPool>::try_from(pool_info)?;
+                require_keys_eq!(
+                    pool_loader.key(),
+                    Pubkey::find_program_address(&[POOL_SEED], &crate::ID).0,
+                    BulwarkError::MarketMismatch
+                );
+                let decimals = ctx.accounts.exchange.load()?.collateral_decimals;
+                begin_settlement(&mut m, &*pool_loader.load()?, decimals, now, slot)?;
+            }
+            m.state_since_slot = slot;
+            emit!(MarketStateChanged {
+                market: loader.key(),
+                state: m.status,
+                slot
+            });
         }
         kind::TIMELOCK => {
             Param::Timelock.check(p.value).map_err(engine_err)?;

@@ -42,6 +42,7 @@ pub fn queue_change_handler(
             check_bounds(&p.spec(), value).map_err(engine_err)?;
         }
         kind::TIMELOCK => Param::Timelock.check(value).map_err(engine_err)?,
+        kind::SETTLE | kind::DELIST => {}
         _ => return err!(BulwarkError::UnknownParameter),
     }
     let now = Clock::get()?.unix_timestamp;

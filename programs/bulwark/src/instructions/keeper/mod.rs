@@ -5,6 +5,7 @@ pub mod check_insurance_breaker;
 pub mod check_invariant;
 pub mod liquidate;
 pub mod resolve_bankruptcy;
+pub mod settle_position;
 pub mod sweep;
 pub mod update_risk;
 
@@ -13,5 +14,6 @@ pub use check_insurance_breaker::*;
 pub use check_invariant::*;
 pub use liquidate::*;
 pub use resolve_bankruptcy::*;
+pub use settle_position::*;
 pub use sweep::*;
 pub use update_risk::*;
