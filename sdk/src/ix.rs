@@ -538,3 +538,33 @@ pub fn settle_position(margin_account: Pubkey, market_index: u16) -> Instruction
     };
     build(accounts, bulwark::instruction::SettlePosition {}, &[])
 }
+
+/// `queue_rotation` as proposal `id`: source `position` of market `market_index` becomes
+/// `source` at `activation_slot`. Signed by governance; `payer` funds the proposal.
+pub fn queue_rotation(
+    governance: Pubkey,
+    payer: Pubkey,
+    id: u64,
+    market_index: u16,
+    position: u8,
+    source: bulwark::state::OracleSourceArgs,
+    activation_slot: u64,
+) -> Instruction {
+    let accounts = bulwark::accounts::QueueRotation {
+        governance,
+        payer,
+        exchange: pda::exchange().0,
+        market: pda::market(market_index).0,
+        proposal: pda::proposal(id).0,
+        system_program: anchor_lang::system_program::ID,
+    };
+    build(
+        accounts,
+        bulwark::instruction::QueueRotation {
+            position,
+            source,
+            activation_slot,
+        },
+        &[],
+    )
+}

@@ -309,3 +309,11 @@ pub struct PositionSettled {
     pub realized_pnl: i64,
     pub funding_paid: i64,
 }
+
+/// A market's oracle source was rotated at its activation slot.
+#[event]
+pub struct SourceRotated {
+    pub market: Pubkey,
+    pub position: u8,
+    pub account: Pubkey,
+}

@@ -12,6 +12,7 @@ pub mod oracle;
 pub mod state;
 
 use instructions::*;
+use state::OracleSourceArgs;
 
 declare_id!("5gVMrPqA8x9kGFSbY1RH7unGRaofQfbgQnEJGJwN1x2D");
 
@@ -159,6 +160,16 @@ pub mod bulwark {
         value: u64,
     ) -> Result<()> {
         instructions::queue_change_handler(ctx, kind, market_index, param, value)
+    }
+
+    /// Governance: queues an oracle-source rotation taking effect at `activation_slot`.
+    pub fn queue_rotation(
+        ctx: Context<QueueRotation>,
+        position: u8,
+        source: OracleSourceArgs,
+        activation_slot: u64,
+    ) -> Result<()> {
+        instructions::queue_rotation_handler(ctx, position, source, activation_slot)
     }
 
     /// Anyone: executes a queued change after its timelock, before it expires.

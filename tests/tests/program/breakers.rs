@@ -265,3 +265,29 @@ async fn the_guardian_only_tightens_its_pauses_expire_and_its_rate_limit_holds()
         .await;
     assert_program_error(r, BulwarkError::GuardianRateLimited);
 }
+
+#[tokio::test]
+async fn oracle_health_and_divergence_restrict_the_market_and_a_valid_aggregate_lifts_it() {
+    let mut w = World::with_sol_market().await;
+    // Two of three providers stale: BelowQuorum -> ReduceOnly.
+    w.bank.advance(160, 61).await;
+    w.publish(Feed::ChainlinkSol, 150 * USD).await;
+    w.publish(Feed::PythUsdc, USD).await;
+    w.publish(Feed::ChainlinkUsdc, USD).await;
+    w.update_risk().await.unwrap();
+    assert_eq!(state(&mut w).await, MarketState::ReduceOnly);
+    // Divergent providers: still ReduceOnly, for another reason.
+    w.bank.advance(5, 2).await;
+    w.publish_all(150 * USD, USD).await;
+    w.publish(Feed::ChainlinkSol, 156 * USD).await;
+    w.publish(Feed::SwitchboardSol, 153 * USD).await;
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(m.breaker_flags, bulwark_engine::breaker::flags::DIVERGENCE);
+    assert_eq!(state(&mut w).await, MarketState::ReduceOnly);
+    // Agreement again: Active.
+    w.bank.advance(5, 2).await;
+    w.publish_all(150 * USD, USD).await;
+    w.update_risk().await.unwrap();
+    assert_eq!(state(&mut w).await, MarketState::Active);
+}

@@ -9,6 +9,7 @@ mod create_market;
 mod dynamic_margin;
 mod funding;
 mod governance;
+mod governance_actions;
 mod initialize_exchange;
 mod liquidation;
 mod oracle_fixtures;

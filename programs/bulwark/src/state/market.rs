@@ -18,7 +18,7 @@ use bulwark_engine::state::{allowed, effective_state, MarketState, Op};
 use bulwark_engine::trade::{MarginParams, MarketBook, TradeOutcome, TradeParams};
 use bulwark_engine::volatility::{VolParams, VolState};
 
-use super::{OracleConfig, PositionSlot, SourceState};
+use super::{OracleConfig, OracleSource, PositionSlot, SourceState};
 
 /// A perpetual market (PDA `[MARKET_SEED, index le]`). `update_risk` is its only oracle reader.
 #[account(zero_copy)]
@@ -216,7 +216,12 @@ pub struct Market {
     pub settlement_price: u64,
     pub settlement_ratio_num: u64,
     pub settlement_ratio_den: u64,
-    pub reserved: [u8; 1432],
+    /// A queued oracle-source rotation awaiting its slot (`pending_source_slot` 0 = none).
+    pub pending_source: OracleSource,
+    pub pending_source_slot: u64,
+    pub pending_source_index: u8,
+    pub _padding5: [u8; 7],
+    pub reserved: [u8; 1280],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -384,6 +389,21 @@ impl Market {
             0
         };
         self.priced_slots.saturating_add(running)
+    }
+
+    /// Applies a pending source rotation once its slot has come: the new source replaces the
+    /// old at its position and that source's bookkeeping (replay guard included) starts afresh.
+    /// Returns whether it rotated.
+    pub fn apply_due_rotation(&mut self, now_slot: u64) -> bool {
+        if self.pending_source_slot == 0 || now_slot < self.pending_source_slot {
+            return false;
+        }
+        let i = self.pending_source_index as usize;
+        self.oracle.sources[i] = self.pending_source;
+        self.source_states[i] = SourceState::default();
+        self.pending_source = OracleSource::default();
+        self.pending_source_slot = 0;
+        true
     }
 
     /// Current value of a governable parameter.

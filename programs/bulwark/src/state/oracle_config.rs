@@ -54,7 +54,36 @@ pub struct OracleConfig {
 }
 const _: () = assert!(core::mem::size_of::<OracleConfig>() == 576);
 
+impl OracleSource {
+    /// The instruction arguments that describe this source.
+    pub fn to_args(&self) -> OracleSourceArgs {
+        OracleSourceArgs {
+            kind: self.kind,
+            provider: self.provider,
+            account: self.account,
+            owner_program: self.owner_program,
+            feed_id: self.feed_id,
+            max_staleness_secs: self.max_staleness_secs,
+            max_staleness_slots: self.max_staleness_slots,
+            max_conf_ppm: self.max_conf_ppm,
+            conf_floor_ppm: self.conf_floor_ppm,
+        }
+    }
+}
+
 impl OracleConfig {
+    /// The instruction arguments that describe this side.
+    pub fn to_args(&self) -> OracleSideArgs {
+        OracleSideArgs {
+            sources: self.active().iter().map(|s| s.to_args()).collect(),
+            min_quorum: self.min_quorum,
+            max_deviation_ppm: self.max_deviation_ppm,
+            max_divergence_ppm: self.max_divergence_ppm,
+            max_aggregate_conf_ppm: self.max_aggregate_conf_ppm,
+            future_tolerance_secs: self.future_tolerance_secs,
+        }
+    }
+
     /// The sources in use.
     pub fn active(&self) -> &[OracleSource] {
         &self.sources[..self.num_sources as usize]

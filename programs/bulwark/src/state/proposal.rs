@@ -2,6 +2,8 @@
 
 use anchor_lang::prelude::*;
 
+use super::OracleSource;
+
 /// Proposal status codes.
 pub mod status {
     pub const QUEUED: u8 = 0;
@@ -19,6 +21,14 @@ pub mod kind {
     pub const SETTLE: u8 = 2;
     /// Delisting a settled market.
     pub const DELIST: u8 = 3;
+    /// Rotating one oracle source of a market (`param` = its position) at `activation_slot`.
+    pub const ROTATE_SOURCE: u8 = 4;
+    /// Lifting the guardian's ReduceOnly on a market.
+    pub const LIFT_REDUCE_ONLY: u8 = 5;
+    /// Clearing the accounting invariant's pause (after the books are mended).
+    pub const CLEAR_INVARIANT_PAUSE: u8 = 6;
+    /// Extending the guardian's pause until `value` (unix time).
+    pub const EXTEND_PAUSE: u8 = 7;
 }
 
 /// PDA `[PROPOSAL_SEED, id le]`.
@@ -38,9 +48,12 @@ pub struct Proposal {
     pub eta: i64,
     /// ...until this one.
     pub expires: i64,
+    /// For a source rotation: the slot it takes effect, and the new source.
+    pub activation_slot: u64,
+    pub source: OracleSource,
     pub reserved: [u8; 64],
 }
-const _: () = assert!(core::mem::size_of::<Proposal>() == 112);
+const _: () = assert!(core::mem::size_of::<Proposal>() == 256);
 
 impl Proposal {
     /// Account size including Anchor's discriminator.

@@ -114,6 +114,34 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
                 slot
             });
         }
+        kind::ROTATE_SOURCE | kind::LIFT_REDUCE_ONLY => {
+            let info = ctx
+                .remaining_accounts
+                .first()
+                .ok_or(BulwarkError::MarketMismatch)?;
+            let loader = AccountLoader::<Market>::try_from(info)?;
+            let mut m = loader.load_mut()?;
+            require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
+            if p.kind == kind::ROTATE_SOURCE {
+                m.pending_source = p.source;
+                m.pending_source_index = p.param as u8;
+                m.pending_source_slot = p.activation_slot.max(1);
+            } else {
+                m.guardian_reduce_only = 0;
+                let slot = Clock::get()?.slot;
+                if let Some(state) = m.refresh_state(slot) {
+                    emit!(MarketStateChanged {
+                        market: loader.key(),
+                        state: state as u8,
+                        slot
+                    });
+                }
+            }
+        }
+        kind::CLEAR_INVARIANT_PAUSE => ctx.accounts.exchange.load_mut()?.invariant_pause_bits = 0,
+        kind::EXTEND_PAUSE => {
+            ctx.accounts.exchange.load_mut()?.guardian_pause_until = p.value as i64
+        }
         kind::TIMELOCK => {
             Param::Timelock.check(p.value).map_err(engine_err)?;
             ctx.accounts.exchange.load_mut()?.timelock_secs = p.value as u32;

@@ -42,7 +42,11 @@ pub fn queue_change_handler(
             check_bounds(&p.spec(), value).map_err(engine_err)?;
         }
         kind::TIMELOCK => Param::Timelock.check(value).map_err(engine_err)?,
-        kind::SETTLE | kind::DELIST => {}
+        kind::SETTLE
+        | kind::DELIST
+        | kind::LIFT_REDUCE_ONLY
+        | kind::CLEAR_INVARIANT_PAUSE
+        | kind::EXTEND_PAUSE => {}
         _ => return err!(BulwarkError::UnknownParameter),
     }
     let now = Clock::get()?.unix_timestamp;

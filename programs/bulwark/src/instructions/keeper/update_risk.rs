@@ -17,7 +17,7 @@ use bulwark_engine::volatility::update_volatility;
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
-use crate::events::{emit_breaker, MarketStateChanged, RiskUpdated, SourceOutcome};
+use crate::events::{emit_breaker, MarketStateChanged, RiskUpdated, SourceOutcome, SourceRotated};
 use crate::oracle::{observe, OracleKind};
 use crate::state::{Exchange, Market, OracleConfig, SourceState, SourceStatus};
 
@@ -161,6 +161,18 @@ fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
 }
 
 pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Result<()> {
+    // A queued source rotation takes effect at its slot, before the accounts are checked.
+    {
+        let mut m = ctx.accounts.market.load_mut()?;
+        let index = m.pending_source_index;
+        if m.apply_due_rotation(Clock::get()?.slot) {
+            emit!(SourceRotated {
+                market: ctx.accounts.market.key(),
+                position: index,
+                account: m.oracle.sources[index as usize].account
+            });
+        }
+    }
     ctx.accounts.validate(ctx.remaining_accounts)?;
     ctx.accounts
         .market

@@ -1,0 +1,193 @@
+//! Governance actions beyond parameters: an oracle source rotation switching at its
+//! activation slot, lifting the guardian's ReduceOnly and the invariant pause, extending a
+//! guardian pause (governance only), and the insurance-coverage breaker.
+
+use anchor_lang::prelude::Pubkey;
+use bulwark::error::BulwarkError;
+use bulwark::state::kind;
+use bulwark_engine::state::{pause, MarketState};
+use bulwark_sdk::ix;
+use bulwark_sdk::oracle_accounts::{encode_switchboard, switchboard_feed};
+use bulwark_sdk::params::TIMELOCK_SECS;
+use bulwark_sdk::world::SWITCHBOARD_SOL_FEED;
+use bulwark_tests::*;
+use solana_sdk::signature::Signer;
+
+async fn queue(w: &mut World, k: u8, market: u16, value: u64) -> u64 {
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
+    let id = w.bank.exchange().await.proposal_count;
+    w.bank
+        .send(
+            &[ix::queue_change(
+                gov.pubkey(),
+                payer,
+                id,
+                k,
+                market,
+                0,
+                value,
+            )],
+            &[&gov],
+        )
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn an_oracle_rotation_switches_sources_at_its_activation_slot() {
+    let mut w = World::with_sol_market().await;
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
+    let new_feed = Pubkey::new_unique();
+    let mut source = w.sol_sources()[1].clone();
+    source.account = new_feed;
+    let now = w.bank.clock().await.slot;
+    let activation = now + 20_000;
+    let id = w.bank.exchange().await.proposal_count;
+    w.bank
+        .send(
+            &[ix::queue_rotation(
+                gov.pubkey(),
+                payer,
+                id,
+                SOL_PERP,
+                1,
+                source,
+                activation,
+            )],
+            &[&gov],
+        )
+        .await
+        .unwrap();
+    w.bank.advance(10, TIMELOCK_SECS as i64).await;
+    w.bank
+        .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
+        .await
+        .unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(
+        (m.pending_source_slot, m.oracle.sources[1].account),
+        (activation, w.feed(Feed::SwitchboardSol))
+    );
+
+    // Before the slot the old source is still the one required.
+    w.refresh(150 * USD).await;
+    // At the slot: the old accounts are refused, the new ones accepted; the new source starts
+    // with fresh bookkeeping.
+    let slot = w.bank.clock().await.slot;
+    w.bank.advance(activation - slot, 100).await;
+    w.publish_all(151 * USD, USD).await;
+    let clock = w.bank.clock().await;
+    let feed = switchboard_feed(
+        SWITCHBOARD_SOL_FEED,
+        151 * 1_000_000_000_000_000_000,
+        0,
+        3,
+        clock.slot,
+        clock.unix_timestamp,
+    );
+    w.bank.set_account(
+        &new_feed,
+        &Feed::SwitchboardSol.owner(),
+        encode_switchboard(&feed),
+    );
+    let old: Vec<_> = w.sol_sources().iter().map(|s| s.account).collect();
+    let usdc: Vec<_> = w.usdc_sources().iter().map(|s| s.account).collect();
+    let r = w
+        .bank
+        .send(&[ix::update_risk(SOL_PERP, &old, &usdc)], &[])
+        .await;
+    assert_program_error(r, BulwarkError::WrongOracleAccount);
+    let new = vec![old[0], new_feed, old[2]];
+    w.bank
+        .send(&[ix::update_risk(SOL_PERP, &new, &usdc)], &[])
+        .await
+        .unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(m.oracle.sources[1].account, new_feed);
+    assert_eq!(m.pending_source_slot, 0);
+    assert_eq!(m.source_states[1].last_publish_time, clock.unix_timestamp);
+    assert_eq!(m.price, 151 * PRICE);
+}
+
+#[tokio::test]
+async fn only_governance_lifts_restrictions_and_extends_pauses_through_the_timelock() {
+    let mut w = World::with_sol_market().await;
+    let g = w.guardian.insecure_clone();
+    w.bank
+        .send(&[ix::guardian_reduce_only(g.pubkey(), SOL_PERP)], &[&g])
+        .await
+        .unwrap();
+    w.bank
+        .send(
+            &[ix::guardian_pause(g.pubkey(), pause::WITHDRAW, 3_600)],
+            &[&g],
+        )
+        .await
+        .unwrap();
+    let lift = queue(&mut w, kind::LIFT_REDUCE_ONLY, SOL_PERP, 0).await;
+    let until = w.bank.clock().await.unix_timestamp + 3 * 86_400;
+    let extend2 = queue(&mut w, kind::EXTEND_PAUSE, 0, until as u64).await;
+    w.bank.advance(10, TIMELOCK_SECS as i64).await;
+    w.bank
+        .send(&[ix::execute_proposal(lift, Some(SOL_PERP))], &[])
+        .await
+        .unwrap();
+    w.refresh(150 * USD).await;
+    assert_eq!(
+        MarketState::from_u8(w.bank.market(SOL_PERP).await.status),
+        MarketState::Active
+    );
+    w.bank
+        .send(&[ix::execute_proposal(extend2, None)], &[])
+        .await
+        .unwrap();
+    assert_eq!(w.bank.exchange().await.guardian_pause_until, until);
+}
+
+#[tokio::test]
+async fn the_insurance_breaker_trips_below_its_floor_and_lifts_with_hysteresis() {
+    let (mut w, _lp) = venue().await;
+    let t = trader(&mut w, 100_000 * USDC).await;
+    w.refresh(150 * USD).await;
+    w.trade(&t, 100 * SOL, 151 * PRICE).await.unwrap();
+    // 15,000 USDC of open interest: the floor is 1% = 150 USDC; the fund is nearly empty.
+    w.bank
+        .send(&[ix::check_insurance_breaker(SOL_PERP)], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        MarketState::from_u8(w.bank.market(SOL_PERP).await.status),
+        MarketState::ReduceOnly
+    );
+    let staker = w.participant(1_000 * USDC).await;
+    // 170 USDC is above the floor but below floor + 20%: still tripped.
+    w.bank
+        .send(
+            &[ix::if_stake(staker.key.pubkey(), staker.token, 170 * USDC)],
+            &[&staker.key],
+        )
+        .await
+        .unwrap();
+    w.bank
+        .send(&[ix::check_insurance_breaker(SOL_PERP)], &[])
+        .await
+        .unwrap();
+    assert_eq!(w.bank.market(SOL_PERP).await.insurance_tripped, 1);
+    w.bank
+        .send(
+            &[ix::if_stake(staker.key.pubkey(), staker.token, 20 * USDC)],
+            &[&staker.key],
+        )
+        .await
+        .unwrap();
+    w.bank
+        .send(&[ix::check_insurance_breaker(SOL_PERP)], &[])
+        .await
+        .unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(m.insurance_tripped, 0);
+    assert_eq!(MarketState::from_u8(m.status), MarketState::Active);
+}
