@@ -65,10 +65,10 @@ pub struct VelocityState {
     pub until: i64,
 }
 
-/// Feeds an aggregate `price` at `now`. Not tripped: the reference rolls forward at each window
-/// boundary; a move beyond a band trips it (at most once per cooldown). Tripped: it stays for
-/// the cooldown, escalates to band 2 if the move grows, and recovers after the cooldown only
-/// once the move from the reference is under band 1 minus the hysteresis; recovery re-anchors.
+/// Feeds an aggregate `price` at `now`. The reference rolls forward at each window boundary. A
+/// move beyond a band trips it (not again while tripped). Tripped: it stays for the cooldown,
+/// escalates to band 2 if the move grows, and recovers after the cooldown only once the move
+/// within the current window is under band 1 minus the hysteresis; recovery re-anchors.
 pub fn update_velocity(
     s: &VelocityState,
     price: u64,
@@ -118,6 +118,12 @@ pub fn update_velocity(
             until: 0,
         };
         return Ok((n, Some(Transition::Recover(Reason::VelocityBand1))));
+    }
+    // While tripped the reference keeps rolling each window, so "calm" means a quiet recent
+    // window, not a return to the pre-crash price.
+    if now.saturating_sub(n.reference_time) >= p.window_secs as i64 {
+        n.reference = price;
+        n.reference_time = now;
     }
     Ok((n, None))
 }
@@ -225,6 +231,18 @@ mod tests {
         let (r, t) = update_velocity(&s, 1_020_000, 700, &P).unwrap();
         assert_eq!(t, Some(Transition::Recover(Reason::VelocityBand1)));
         assert_eq!((r.band, r.reference), (0, 1_020_000));
+    }
+
+    #[test]
+    fn after_a_crash_it_recovers_once_the_new_level_is_calm() {
+        let (s, _) = update_velocity(&start(), 800_000, 10, &P).unwrap();
+        // The price stays at the new level: after a window the reference has rolled to it.
+        let (s, t) = update_velocity(&s, 800_000, 400, &P).unwrap();
+        assert_eq!(t, None, "cooldown still running");
+        assert_eq!(
+            update_velocity(&s, 801_000, 650, &P).unwrap().1,
+            Some(Transition::Recover(Reason::VelocityBand1))
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The keeper core: one cycle refreshes stale markets, liquidates the most under-water accounts
-//! first in stages, resolves bankruptcies, deleverages while a market's ADL trigger holds and
-//! sweeps sub-ledgers. Chain access goes through [`KeeperChain`], so the same core drives the
+//! first in stages, resolves bankruptcies, deleverages while a market's ADL trigger holds,
+//! cranks settlement of settling markets and sweeps sub-ledgers. Chain access goes through [`KeeperChain`], so the same core drives the
 //! in-process bank (tests, demo) and, later, RPC.
 
 use anchor_lang::prelude::Pubkey;
@@ -9,6 +9,7 @@ use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
 use bulwark_engine::margin::{health, HealthKind};
+use bulwark_engine::state::MarketState;
 
 use crate::preview::{positions_with_markets, PreviewClock};
 use crate::{ix, pda};
@@ -57,6 +58,7 @@ pub struct CycleReport {
     pub resolved_accounts: Vec<Pubkey>,
     pub deleverages: u32,
     pub sweeps: u32,
+    pub positions_settled: u32,
     pub failures: Vec<String>,
 }
 
@@ -78,9 +80,14 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
     let ex = chain.exchange().await;
     let (slot, _) = chain.clock().await;
 
-    // 1. Refresh markets whose stored aggregate is no longer fresh.
+    // 1. Refresh markets whose stored aggregate is no longer fresh (not settled or delisted
+    // ones: the state table refuses update_risk there).
     for i in 0..ex.market_count {
         let m = chain.market(i).await;
+        let state = MarketState::from_u8(m.status);
+        if state >= MarketState::Settled {
+            continue;
+        }
         if slot.saturating_sub(m.aggregate_slot) > m.fresh_slots as u64 || m.price == 0 {
             match chain.send(&[update_risk_ix(&ex, &m)]).await {
                 Ok(()) => r.markets_refreshed += 1,
@@ -257,9 +264,30 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
         }
     }
 
-    // 5. Sweeps.
+    // 5. Settlement cranks for settling markets.
+    for m in &markets {
+        if MarketState::from_u8(m.status) != MarketState::Settling {
+            continue;
+        }
+        for (key, a) in chain.margin_accounts().await {
+            if a.positions
+                .iter()
+                .any(|p| p.base != 0 && p.market_index == m.index)
+            {
+                match chain.send(&[ix::settle_position(key, m.index)]).await {
+                    Ok(()) => r.positions_settled += 1,
+                    Err(e) => r.failures.push(format!("settle_position {key}: {e}")),
+                }
+            }
+        }
+    }
+
+    // 6. Sweeps.
     for i in 0..ex.market_count {
         let m = chain.market(i).await;
+        if MarketState::from_u8(m.status) == MarketState::Delisted {
+            continue;
+        }
         if m.pnl_pending != 0
             || m.fee_pool != 0
             || m.fee_insurance != 0
