@@ -17,6 +17,33 @@ const SOL: i64 = 1_000_000_000;
 const USD_E8: i64 = 100_000_000;
 const PRICE: u64 = 1_000_000_000;
 
+/// The market's state and why (breaker flags, velocity band).
+fn state_label(m: &bulwark::state::Market) -> String {
+    use bulwark_engine::breaker::flags;
+    let mut why = Vec::new();
+    if m.breaker_flags & flags::VELOCITY != 0 {
+        why.push(format!("velocity band {}", m.velocity_band));
+    }
+    if m.breaker_flags & flags::ORACLE_HEALTH != 0 {
+        why.push("oracle quorum".to_string());
+    }
+    if m.breaker_flags & flags::DIVERGENCE != 0 {
+        why.push("divergence".to_string());
+    }
+    if m.breaker_flags & flags::INSURANCE != 0 {
+        why.push("insurance coverage".to_string());
+    }
+    if m.guardian_reduce_only != 0 {
+        why.push("guardian".to_string());
+    }
+    let name = bulwark_engine::state::MarketState::from_u8(m.status).name();
+    if why.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({})", why.join(", "))
+    }
+}
+
 struct Ledger {
     insurance_balance: u64,
     insurance_paid: u64,
@@ -110,6 +137,7 @@ pub async fn run() -> Result<()> {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "SOL",
+        "market state",
         "stages",
         "bankruptcies",
         "ADL",
@@ -119,8 +147,20 @@ pub async fn run() -> Result<()> {
         "pool capital",
         "vault = buckets",
     ]);
-    for price in [144, 138, 126, 114] {
-        w.bank.advance(75, 30).await;
+    // Four crash steps 30 s apart, then SOL holds at 114 until the breaker lifts.
+    let steps: Vec<(i64, u64, i64, String)> = [144, 138, 126, 114]
+        .into_iter()
+        .map(|p| (p, 75, 30, p.to_string()))
+        .chain((1..=15).map(|i| (114, 150, 60, format!("114 (+{i} min)"))))
+        .collect();
+    for (price, slots, secs, label) in steps {
+        if label.contains("min")
+            && w.bank.market(SOL_PERP).await.status
+                == bulwark_engine::state::MarketState::Active as u8
+        {
+            break;
+        }
+        w.bank.advance(slots, secs).await;
         w.publish_all(price * USD_E8, USD_E8).await;
         let before = ledger(&mut w).await;
         let (mut stages, mut bankrupt, mut adl) = (0, 0, 0);
@@ -141,8 +181,10 @@ pub async fn run() -> Result<()> {
         }
         let after = ledger(&mut w).await;
         let balanced = w.vault_balance().await as i128 == w.bucket_total().await;
+        let state = state_label(&w.bank.market(SOL_PERP).await);
         t.add_row(vec![
-            price.to_string(),
+            label,
+            state,
             stages.to_string(),
             bankrupt.to_string(),
             adl.to_string(),
@@ -188,5 +230,128 @@ pub async fn run() -> Result<()> {
     let l = ledger(&mut w).await;
     println!("Waterfall: collateral first, penalties waived beyond it, then the insurance fund ({} USDC paid,", usdc(l.insurance_paid as i64));
     println!("capped at 60 a day), then LPs ({} USDC socialised); ADL trimmed the short while the pool was stretched.\n", usdc(l.socialized as i64));
+    settle_and_delist(&mut w, &keeper, &cfg, &traders).await
+}
+
+/// Fifth act: the guardian restricts the market, governance settles it (timelocked) at the
+/// TWAP, the keeper cranks every position out at the fixed ratio, and governance delists it.
+async fn settle_and_delist(
+    w: &mut World,
+    keeper: &Participant,
+    cfg: &KeeperConfig,
+    traders: &[(String, Participant)],
+) -> Result<()> {
+    use bulwark::state::kind;
+    use bulwark_engine::state::MarketState;
+    println!("━━ Emergency settlement and delisting ━━");
+    let g = w.guardian.insecure_clone();
+    w.bank
+        .send(&[ix::guardian_reduce_only(g.pubkey(), SOL_PERP)], &[&g])
+        .await
+        .map_err(|e| anyhow!("guardian: {e}"))?;
+    println!(
+        "  the guardian puts SOL-PERP in ReduceOnly: {}",
+        state_label(&w.bank.market(SOL_PERP).await)
+    );
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
+    let id = w.bank.exchange().await.proposal_count;
+    w.bank
+        .send(
+            &[ix::queue_change(
+                gov.pubkey(),
+                payer,
+                id,
+                kind::SETTLE,
+                SOL_PERP,
+                0,
+                0,
+            )],
+            &[&gov],
+        )
+        .await
+        .map_err(|e| anyhow!("queue settle: {e}"))?;
+    let timelock = w.bank.exchange().await.timelock_secs as i64;
+    println!(
+        "  governance queues settlement (proposal {id}); the timelock is {} h",
+        timelock / 3_600
+    );
+    w.bank
+        .advance(bulwark::constants::SETTLE_MIN_SLOTS, timelock - 3_600)
+        .await;
+    // The last hour before execution: keepers keep the price and its TWAP current.
+    for _ in 0..60 {
+        w.bank.advance(150, 60).await;
+        w.publish_all(114 * USD_E8, USD_E8).await;
+        w.update_risk()
+            .await
+            .map_err(|e| anyhow!("update_risk: {e}"))?;
+    }
+    w.bank
+        .send(&[ix::execute_settlement(id, SOL_PERP)], &[])
+        .await
+        .map_err(|e| anyhow!("settle: {e}"))?;
+    let m = w.bank.market(SOL_PERP).await;
+    println!(
+        "  anyone executes it: {} at the TWAP {} USDC; winners paid at {}/{} of their profit",
+        MarketState::from_u8(m.status).name(),
+        crate::demo::fmt_price(m.settlement_price),
+        m.settlement_ratio_num,
+        m.settlement_ratio_den
+    );
+    let r = {
+        let mut chain = BankKeeper {
+            world: &mut *w,
+            key: keeper.key.insecure_clone(),
+        };
+        run_cycle(&mut chain, cfg).await
+    };
+    println!(
+        "  the keeper cranks {} position(s) out: {}",
+        r.positions_settled,
+        MarketState::from_u8(w.bank.market(SOL_PERP).await.status).name()
+    );
+    for (name, p) in traders {
+        let c = w.margin(&p.margin).await.collateral;
+        if c > 0 {
+            w.withdraw(p, c as u64)
+                .await
+                .map_err(|e| anyhow!("withdraw: {e}"))?;
+            println!("  {name} withdraws {} USDC", usdc(c));
+        }
+    }
+    let id = w.bank.exchange().await.proposal_count;
+    w.bank
+        .send(
+            &[ix::queue_change(
+                gov.pubkey(),
+                payer,
+                id,
+                kind::DELIST,
+                SOL_PERP,
+                0,
+                0,
+            )],
+            &[&gov],
+        )
+        .await
+        .map_err(|e| anyhow!("queue delist: {e}"))?;
+    w.bank.advance(10, timelock).await;
+    w.bank
+        .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
+        .await
+        .map_err(|e| anyhow!("delist: {e}"))?;
+    println!(
+        "  governance delists it: {}",
+        MarketState::from_u8(w.bank.market(SOL_PERP).await.status).name()
+    );
+    let balanced = w.vault_balance().await as i128 == w.bucket_total().await;
+    println!(
+        "  vault = buckets: {}\n",
+        if balanced { "yes" } else { "NO" }
+    );
+    if !balanced {
+        return Err(anyhow!("books do not balance after settlement"));
+    }
     Ok(())
 }
