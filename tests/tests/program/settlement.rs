@@ -15,7 +15,7 @@ use solana_sdk::signature::Signer;
 const M: u16 = 1;
 
 /// Market 1 (fast TWAP, reserve 100% of a 300 USDC pool): two 1 SOL longs and a 0.5 SOL short
-/// at 150; SOL runs to 450, which trips the velocity breaker (ReduceOnly).
+/// at 150; SOL runs to 450; the guardian then puts the market in ReduceOnly.
 async fn scene() -> (World, Vec<Participant>) {
     let mut w = World::with_sol_market().await;
     w.create_market_like_sol(M, |a| {
@@ -40,6 +40,9 @@ async fn scene() -> (World, Vec<Participant>) {
         w.bank.advance(150, 60).await;
         w.refresh(p * USD).await;
     }
+    // The velocity trip lifts once 450 is calm; the guardian holds the market ReduceOnly.
+    let g = w.guardian.insecure_clone();
+    w.bank.send(&[ix::guardian_reduce_only(g.pubkey(), M)], &[&g]).await.unwrap();
     (w, vec![lp, a, b, c])
 }
 
