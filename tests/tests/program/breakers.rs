@@ -54,7 +54,11 @@ async fn the_state_table_row_by_row_against_the_instructions() {
     );
     let not_liquidatable: u32 = BulwarkError::NotLiquidatable.into();
     assert_eq!(
-        code(&w.bank.send(std::slice::from_ref(&liq), &[&keeper.key]).await),
+        code(
+            &w.bank
+                .send(std::slice::from_ref(&liq), &[&keeper.key])
+                .await
+        ),
         Some(not_liquidatable)
     );
     w.sweep().await.unwrap();

@@ -1,5 +1,6 @@
 //! The real Bulwark program in an in-process bank, one module per feature.
 
+mod account_validation;
 mod adl;
 mod breakers;
 mod cascade;

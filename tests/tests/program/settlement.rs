@@ -42,7 +42,10 @@ async fn scene() -> (World, Vec<Participant>) {
     }
     // The velocity trip lifts once 450 is calm; the guardian holds the market ReduceOnly.
     let g = w.guardian.insecure_clone();
-    w.bank.send(&[ix::guardian_reduce_only(g.pubkey(), M)], &[&g]).await.unwrap();
+    w.bank
+        .send(&[ix::guardian_reduce_only(g.pubkey(), M)], &[&g])
+        .await
+        .unwrap();
     (w, vec![lp, a, b, c])
 }
 

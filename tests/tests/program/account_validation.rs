@@ -1,0 +1,219 @@
+//! Account relations of the loss-waterfall, breaker and governance instructions: each wrong
+//! account is refused with its own error and changes nothing.
+
+use anchor_lang::prelude::Pubkey;
+use bulwark::error::BulwarkError;
+use bulwark::state::kind;
+use bulwark_sdk::{ix, pda};
+use bulwark_tests::*;
+use solana_sdk::signature::{Keypair, Signer};
+
+#[tokio::test]
+async fn keeper_instructions_refuse_accounts_that_do_not_belong() {
+    let (mut w, _lp) = venue().await;
+    w.create_market_like_sol(1, |_| {}).await.unwrap();
+    let t = trader(&mut w, 1_000 * USDC).await;
+    let keeper = w.participant(0).await;
+    w.refresh(150 * USD).await;
+    w.trade(&t, SOL, 151 * PRICE).await.unwrap();
+    let before = Snapshot::take(
+        &mut w.bank,
+        &[t.margin, keeper.margin, pda::market(0).0, pda::market(1).0],
+    )
+    .await;
+    // No position in market 1.
+    let liq = ix::liquidate(
+        keeper.key.pubkey(),
+        keeper.margin,
+        t.margin,
+        1,
+        u64::MAX,
+        &[],
+    );
+    assert_program_error(
+        w.bank.send(&[liq], &[&keeper.key]).await,
+        BulwarkError::NoPosition,
+    );
+    // Not bankrupt (a position is open); and coverage must go to the last liquidated market.
+    assert_program_error(
+        w.bank
+            .send(&[ix::resolve_bankruptcy(t.margin, 0)], &[])
+            .await,
+        BulwarkError::NotBankrupt,
+    );
+    // The vault must be the exchange's; every market must be passed.
+    let mut inv = ix::check_invariant(2);
+    inv.accounts[1].pubkey = t.token;
+    assert_program_error(w.bank.send(&[inv], &[]).await, BulwarkError::WrongVault);
+    let mut inv = ix::check_invariant(2);
+    inv.accounts.pop();
+    assert_program_error(
+        w.bank.send(&[inv], &[]).await,
+        BulwarkError::MarketListMismatch,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+}
+
+#[tokio::test]
+async fn bankruptcy_coverage_goes_to_the_last_liquidated_market_only() {
+    let (mut w, _lp) = venue().await;
+    w.create_market_like_sol(1, |_| {}).await.unwrap();
+    let t = trader(&mut w, 200 * USDC).await;
+    let keeper = w.participant(0).await;
+    w.refresh(150 * USD).await;
+    w.trade(&t, 24 * SOL, 151 * PRICE).await.unwrap();
+    w.bank.advance(30, 12).await;
+    w.refresh(139 * USD).await;
+    for _ in 0..20 {
+        if w.margin(&t.margin)
+            .await
+            .positions
+            .iter()
+            .all(|p| p.base == 0)
+        {
+            break;
+        }
+        let liq = ix::liquidate(
+            keeper.key.pubkey(),
+            keeper.margin,
+            t.margin,
+            SOL_PERP,
+            u64::MAX,
+            &[],
+        );
+        w.bank.send(&[liq], &[&keeper.key]).await.unwrap();
+    }
+    assert!(w.margin(&t.margin).await.collateral < 0);
+    let before = Snapshot::take(
+        &mut w.bank,
+        &[
+            t.margin,
+            pda::market(1).0,
+            pda::insurance_fund().0,
+            pda::pool().0,
+        ],
+    )
+    .await;
+    assert_program_error(
+        w.bank
+            .send(&[ix::resolve_bankruptcy(t.margin, 1)], &[])
+            .await,
+        BulwarkError::WrongBankruptcyMarket,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+    w.bank
+        .send(&[ix::resolve_bankruptcy(t.margin, SOL_PERP)], &[])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn governance_and_guardian_instructions_refuse_wrong_accounts_and_arguments() {
+    let mut w = World::with_sol_market().await;
+    w.create_market_like_sol(1, |_| {}).await.unwrap();
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
+    let stranger = Keypair::new();
+    w.bank.fund(&stranger.pubkey(), 1_000_000_000).await;
+    // Unknown kinds, parameters and roles.
+    let id = w.bank.exchange().await.proposal_count;
+    let r = w
+        .bank
+        .send(
+            &[ix::queue_change(gov.pubkey(), payer, id, 99, 0, 0, 1)],
+            &[&gov],
+        )
+        .await;
+    assert_program_error(r, BulwarkError::UnknownParameter);
+    let r = w
+        .bank
+        .send(
+            &[ix::queue_change(
+                gov.pubkey(),
+                payer,
+                id,
+                kind::MARKET_PARAM,
+                0,
+                999,
+                1,
+            )],
+            &[&gov],
+        )
+        .await;
+    assert_program_error(r, BulwarkError::UnknownParameter);
+    let r = w
+        .bank
+        .send(
+            &[ix::set_market_param(gov.pubkey(), SOL_PERP, 999, 1)],
+            &[&gov],
+        )
+        .await;
+    assert_program_error(r, BulwarkError::UnknownParameter);
+    let r = w
+        .bank
+        .send(&[ix::accept_role(stranger.pubkey(), 7)], &[&stranger])
+        .await;
+    assert_program_error(r, BulwarkError::UnknownParameter);
+    let r = w
+        .bank
+        .send(
+            &[ix::transfer_role(gov.pubkey(), 0, Pubkey::default())],
+            &[&gov],
+        )
+        .await;
+    assert_program_error(r, BulwarkError::InvalidRoleKey);
+    // A queued market change executed against another market.
+    w.bank
+        .send(
+            &[ix::queue_change(
+                gov.pubkey(),
+                payer,
+                id,
+                kind::MARKET_PARAM,
+                0,
+                0,
+                SOL as u64,
+            )],
+            &[&gov],
+        )
+        .await
+        .unwrap();
+    let timelock = w.bank.exchange().await.timelock_secs as i64;
+    w.bank.advance(10, timelock).await;
+    let before = Snapshot::take(
+        &mut w.bank,
+        &[pda::market(0).0, pda::market(1).0, pda::proposal(id).0],
+    )
+    .await;
+    assert_program_error(
+        w.bank.send(&[ix::execute_proposal(id, Some(1))], &[]).await,
+        BulwarkError::MarketMismatch,
+    );
+    assert_program_error(
+        w.bank.send(&[ix::execute_proposal(id, None)], &[]).await,
+        BulwarkError::MarketMismatch,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+    // The guardian's instructions are the guardian's.
+    let r = w
+        .bank
+        .send(
+            &[ix::guardian_reduce_only(stranger.pubkey(), SOL_PERP)],
+            &[&stranger],
+        )
+        .await;
+    assert_program_error(r, BulwarkError::NotGuardian);
+    // A staker's account is derived from its signer: another signer cannot use it.
+    let staker = w.participant(10 * USDC).await;
+    w.bank
+        .send(
+            &[ix::if_stake(staker.key.pubkey(), staker.token, 10 * USDC)],
+            &[&staker.key],
+        )
+        .await
+        .unwrap();
+    let mut r = ix::if_request_unstake(stranger.pubkey(), 1);
+    r.accounts[1].pubkey = pda::stake_account(&staker.key.pubkey()).0;
+    let err = w.bank.send(&[r], &[&stranger]).await.unwrap_err();
+    assert_eq!(custom_code(&err), Some(2006), "Anchor ConstraintSeeds");
+}
