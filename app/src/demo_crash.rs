@@ -133,6 +133,7 @@ pub async fn run() -> Result<()> {
     let cfg = KeeperConfig {
         reward_account: keeper.margin,
         max_stages_per_account: 6,
+        shard: None,
     };
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![

@@ -13,20 +13,22 @@ pub struct BankKeeper<'a> {
 }
 
 impl crate::keeper::KeeperChain for BankKeeper<'_> {
-    async fn clock(&mut self) -> (u64, i64) {
+    async fn clock(&mut self) -> Result<(u64, i64), String> {
         let c = self.world.bank.clock().await;
-        (c.slot, c.unix_timestamp)
+        Ok((c.slot, c.unix_timestamp))
     }
 
-    async fn exchange(&mut self) -> bulwark::state::Exchange {
-        self.world.bank.exchange().await
+    async fn exchange(&mut self) -> Result<bulwark::state::Exchange, String> {
+        Ok(self.world.bank.exchange().await)
     }
 
-    async fn market(&mut self, index: u16) -> bulwark::state::Market {
-        self.world.bank.market(index).await
+    async fn market(&mut self, index: u16) -> Result<bulwark::state::Market, String> {
+        Ok(self.world.bank.market(index).await)
     }
 
-    async fn margin_accounts(&mut self) -> Vec<(Pubkey, bulwark::state::MarginAccount)> {
+    async fn margin_accounts(
+        &mut self,
+    ) -> Result<Vec<(Pubkey, bulwark::state::MarginAccount)>, String> {
         let keys = self.world.margin_accounts.clone();
         let mut out = Vec::new();
         for k in keys {
@@ -36,16 +38,23 @@ impl crate::keeper::KeeperChain for BankKeeper<'_> {
                 }
             }
         }
-        out
+        Ok(out)
     }
 
-    async fn margin_account(&mut self, key: &Pubkey) -> Option<bulwark::state::MarginAccount> {
-        let acc = self.world.bank.account(key).await?;
-        crate::accounts::margin_account(&acc.data).ok()
+    async fn margin_account(
+        &mut self,
+        key: &Pubkey,
+    ) -> Result<Option<bulwark::state::MarginAccount>, String> {
+        Ok(self
+            .world
+            .bank
+            .account(key)
+            .await
+            .and_then(|acc| crate::accounts::margin_account(&acc.data).ok()))
     }
 
-    async fn pool_capital(&mut self) -> i64 {
-        self.world.pool().await.capital
+    async fn pool_capital(&mut self) -> Result<i64, String> {
+        Ok(self.world.pool().await.capital)
     }
 
     async fn send(

@@ -18,17 +18,17 @@ use crate::{ix, pda};
 #[allow(async_fn_in_trait)]
 pub trait KeeperChain {
     /// Current slot and unix time.
-    async fn clock(&mut self) -> (u64, i64);
+    async fn clock(&mut self) -> Result<(u64, i64), String>;
     /// The exchange.
-    async fn exchange(&mut self) -> Exchange;
+    async fn exchange(&mut self) -> Result<Exchange, String>;
     /// Market `index`.
-    async fn market(&mut self, index: u16) -> Market;
+    async fn market(&mut self, index: u16) -> Result<Market, String>;
     /// Every margin account the keeper watches.
-    async fn margin_accounts(&mut self) -> Vec<(Pubkey, MarginAccount)>;
-    /// One margin account.
-    async fn margin_account(&mut self, key: &Pubkey) -> Option<MarginAccount>;
+    async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, String>;
+    /// One margin account (`None` when closed).
+    async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, String>;
     /// The liquidity pool's capital.
-    async fn pool_capital(&mut self) -> i64;
+    async fn pool_capital(&mut self) -> Result<i64, String>;
     /// Sends one transaction signed by the keeper; `Err` carries the failure.
     async fn send(&mut self, ixs: &[Instruction]) -> Result<(), String>;
     /// The keeper's signing key.
@@ -42,6 +42,31 @@ pub struct KeeperConfig {
     pub reward_account: Pubkey,
     /// Most liquidation stages sent per account per cycle.
     pub max_stages_per_account: u32,
+    /// `Some((i, n))`: handle only accounts whose key falls in shard `i` of `n`, so several
+    /// keepers share the load without a coordinator (markets are refreshed and swept by all).
+    pub shard: Option<(u32, u32)>,
+}
+
+/// The shard of an account key among `n`: its first eight bytes, little-endian, modulo `n`.
+pub fn shard_of(key: &Pubkey, n: u32) -> u32 {
+    let b = key.to_bytes();
+    (u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) % n.max(1) as u64) as u32
+}
+
+/// Names the program error in a failure message (`custom program error: 0x…`), if any.
+pub fn program_error_name(failure: &str) -> Option<String> {
+    let hex = failure.split("custom program error: 0x").nth(1)?;
+    let digits: String = hex.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    let code = u32::from_str_radix(&digits, 16).ok()?;
+    bulwark::error::error_name(code).map(|n| format!("{n} ({code})"))
+}
+
+/// A failure line: what was sent, and the program error's name when the program refused it.
+fn failure(what: String, e: String) -> String {
+    match program_error_name(&e) {
+        Some(name) => format!("{what}: {name}"),
+        None => format!("{what}: {e}"),
+    }
 }
 
 /// What a cycle did.
@@ -60,6 +85,8 @@ pub struct CycleReport {
     pub sweeps: u32,
     pub positions_settled: u32,
     pub failures: Vec<String>,
+    /// Accounts a liquidation stage was sent for.
+    pub liquidated_accounts: Vec<Pubkey>,
 }
 
 /// The oracle accounts `update_risk` needs for `m`, in order.
@@ -74,16 +101,36 @@ pub fn update_risk_ix(ex: &Exchange, m: &Market) -> Instruction {
     ix::update_risk(m.index, &asset, &collateral)
 }
 
-/// Runs one keeper cycle.
+/// Runs one keeper cycle. A chain read that fails ends the cycle early with the failure
+/// reported (the next cycle starts afresh); a refused transaction is reported with its program
+/// error's name and not retried within the cycle.
 pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> CycleReport {
     let mut r = CycleReport::default();
-    let ex = chain.exchange().await;
-    let (slot, _) = chain.clock().await;
+    if let Err(e) = cycle(chain, cfg, &mut r).await {
+        r.failures.push(format!("chain read: {e}"));
+    }
+    r
+}
+
+fn mine(cfg: &KeeperConfig, key: &Pubkey) -> bool {
+    match cfg.shard {
+        Some((i, n)) => shard_of(key, n) == i,
+        None => true,
+    }
+}
+
+async fn cycle<C: KeeperChain>(
+    chain: &mut C,
+    cfg: &KeeperConfig,
+    r: &mut CycleReport,
+) -> Result<(), String> {
+    let ex = chain.exchange().await?;
+    let (slot, _) = chain.clock().await?;
 
     // 1. Refresh markets whose stored aggregate is no longer fresh (not settled or delisted
     // ones: the state table refuses update_risk there).
     for i in 0..ex.market_count {
-        let m = chain.market(i).await;
+        let m = chain.market(i).await?;
         let state = MarketState::from_u8(m.status);
         if state >= MarketState::Settled {
             continue;
@@ -91,18 +138,18 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
         if slot.saturating_sub(m.aggregate_slot) > m.fresh_slots as u64 || m.price == 0 {
             match chain.send(&[update_risk_ix(&ex, &m)]).await {
                 Ok(()) => r.markets_refreshed += 1,
-                Err(e) => r.failures.push(format!("update_risk {i}: {e}")),
+                Err(e) => r.failures.push(failure(format!("update_risk {i}"), e)),
             }
         }
     }
     let markets: Vec<Market> = {
         let mut v = Vec::new();
         for i in 0..ex.market_count {
-            v.push(chain.market(i).await);
+            v.push(chain.market(i).await?);
         }
         v
     };
-    let (slot, now) = chain.clock().await;
+    let (slot, now) = chain.clock().await?;
     let at = PreviewClock {
         slot,
         unix_timestamp: now,
@@ -110,7 +157,12 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
     };
 
     // 2. Liquidations, most under water first, in stages.
-    let accounts = chain.margin_accounts().await;
+    let accounts: Vec<(Pubkey, MarginAccount)> = chain
+        .margin_accounts()
+        .await?
+        .into_iter()
+        .filter(|(k, _)| mine(cfg, k))
+        .collect();
     r.accounts_scanned = accounts.len() as u32;
     let mut candidates: Vec<(i64, Pubkey, MarginAccount)> = Vec::new();
     for (key, a) in &accounts {
@@ -157,18 +209,18 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
                 &others,
             );
             match chain.send(&[ix]).await {
-                Ok(()) => r.liquidation_stages += 1,
+                Ok(()) => {
+                    r.liquidation_stages += 1;
+                    if !r.liquidated_accounts.contains(&key) {
+                        r.liquidated_accounts.push(key);
+                    }
+                }
                 Err(e) => {
-                    r.failures.push(format!("liquidate {key}: {e}"));
+                    r.failures.push(failure(format!("liquidate {key}"), e));
                     break;
                 }
             }
-            let Some((_, a)) = chain
-                .margin_accounts()
-                .await
-                .into_iter()
-                .find(|(k, _)| *k == key)
-            else {
+            let Some(a) = chain.margin_account(&key).await? else {
                 break;
             };
             account = a;
@@ -185,7 +237,12 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
     }
 
     // 3. Bankruptcies.
-    for (key, a) in chain.margin_accounts().await {
+    for (key, a) in chain
+        .margin_accounts()
+        .await?
+        .into_iter()
+        .filter(|(k, _)| mine(cfg, k))
+    {
         if a.collateral < 0 && a.positions.iter().all(|p| p.base == 0) {
             match chain
                 .send(&[ix::resolve_bankruptcy(key, a.last_liq_market)])
@@ -196,14 +253,16 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
                     r.deficits_resolved += a.collateral.unsigned_abs();
                     r.resolved_accounts.push(key);
                 }
-                Err(e) => r.failures.push(format!("resolve_bankruptcy {key}: {e}")),
+                Err(e) => r
+                    .failures
+                    .push(failure(format!("resolve_bankruptcy {key}"), e)),
             }
         }
     }
 
     // 4. ADL while a market's trigger holds: the highest score first, halving the size until
     // the program accepts it (it refuses over-correction).
-    let pool_capital = chain.pool_capital().await;
+    let pool_capital = chain.pool_capital().await?;
     for m in &markets {
         let limits = m.age_limits();
         let Ok(price) = price_for_action(Action::Deleverage, &m.stored_price(), slot, now, &limits)
@@ -220,7 +279,12 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
             continue;
         }
         let mut ranked: Vec<(u64, Pubkey, u64)> = Vec::new();
-        for (key, a) in chain.margin_accounts().await {
+        for (key, a) in chain
+            .margin_accounts()
+            .await?
+            .into_iter()
+            .filter(|(k, _)| mine(cfg, k))
+        {
             let Some(p) = a
                 .positions
                 .iter()
@@ -269,14 +333,21 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
         if MarketState::from_u8(m.status) != MarketState::Settling {
             continue;
         }
-        for (key, a) in chain.margin_accounts().await {
+        for (key, a) in chain
+            .margin_accounts()
+            .await?
+            .into_iter()
+            .filter(|(k, _)| mine(cfg, k))
+        {
             if a.positions
                 .iter()
                 .any(|p| p.base != 0 && p.market_index == m.index)
             {
                 match chain.send(&[ix::settle_position(key, m.index)]).await {
                     Ok(()) => r.positions_settled += 1,
-                    Err(e) => r.failures.push(format!("settle_position {key}: {e}")),
+                    Err(e) => r
+                        .failures
+                        .push(failure(format!("settle_position {key}"), e)),
                 }
             }
         }
@@ -284,7 +355,7 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
 
     // 6. Sweeps.
     for i in 0..ex.market_count {
-        let m = chain.market(i).await;
+        let m = chain.market(i).await?;
         if MarketState::from_u8(m.status) == MarketState::Delisted {
             continue;
         }
@@ -297,9 +368,9 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
         {
             match chain.send(&[ix::sweep(i)]).await {
                 Ok(()) => r.sweeps += 1,
-                Err(e) => r.failures.push(format!("sweep {i}: {e}")),
+                Err(e) => r.failures.push(failure(format!("sweep {i}"), e)),
             }
         }
     }
-    r
+    Ok(())
 }

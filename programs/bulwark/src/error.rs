@@ -282,3 +282,106 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
         _ => BulwarkError::PriceUnavailable.into(),
     }
 }
+
+/// Every program error in code order (6000 upwards), for clients that name a failed
+/// transaction's error from its code.
+pub const ALL_ERRORS: [BulwarkError; 76] = [
+    BulwarkError::NotUpgradeAuthority,
+    BulwarkError::CollateralMintNotClassicToken,
+    BulwarkError::NotGovernance,
+    BulwarkError::MarketIndexMismatch,
+    BulwarkError::InvalidOracleKind,
+    BulwarkError::DuplicateOracleAccount,
+    BulwarkError::ParameterOutOfBounds,
+    BulwarkError::InvalidOracleConfig,
+    BulwarkError::MissingOracleAccount,
+    BulwarkError::ExtraOracleAccount,
+    BulwarkError::WrongOracleAccount,
+    BulwarkError::MarketAddressMismatch,
+    BulwarkError::MathError,
+    BulwarkError::UnsupportedVersion,
+    BulwarkError::InvalidRoleKey,
+    BulwarkError::AccountAlreadyInitialized,
+    BulwarkError::InvalidCollateralMint,
+    BulwarkError::ZeroAmount,
+    BulwarkError::InsufficientCollateral,
+    BulwarkError::InitialMarginViolated,
+    BulwarkError::LeverageCapExceeded,
+    BulwarkError::MissingHealthMarket,
+    BulwarkError::HealthMarketsUnsorted,
+    BulwarkError::ForeignHealthMarket,
+    BulwarkError::Slippage,
+    BulwarkError::OpenInterestCap,
+    BulwarkError::ReserveCap,
+    BulwarkError::PositionNotionalCap,
+    BulwarkError::MinOrderSize,
+    BulwarkError::LotSize,
+    BulwarkError::TickSize,
+    BulwarkError::TooManyPositions,
+    BulwarkError::PriceUnavailable,
+    BulwarkError::NotOwner,
+    BulwarkError::NotOwnerOrDelegate,
+    BulwarkError::AccountNotEmpty,
+    BulwarkError::WrongVault,
+    BulwarkError::WrongMint,
+    BulwarkError::WithdrawalNotReady,
+    BulwarkError::NoWithdrawalRequest,
+    BulwarkError::InsufficientShares,
+    BulwarkError::WithdrawalExceedsUnreserved,
+    BulwarkError::MarketListMismatch,
+    BulwarkError::InsufficientPoolCapital,
+    BulwarkError::ZeroSize,
+    BulwarkError::InvalidMarketParams,
+    BulwarkError::MarketMismatch,
+    BulwarkError::AmountTooLarge,
+    BulwarkError::PriceTooOld,
+    BulwarkError::NotLiquidatable,
+    BulwarkError::NoPosition,
+    BulwarkError::SelfLiquidation,
+    BulwarkError::NotBankrupt,
+    BulwarkError::WrongBankruptcyMarket,
+    BulwarkError::CooldownNotOver,
+    BulwarkError::AdlNotTriggered,
+    BulwarkError::AdlTargetNotEligible,
+    BulwarkError::AdlOverCorrects,
+    BulwarkError::InsufficientInsurance,
+    BulwarkError::MarketStateForbids,
+    BulwarkError::ExchangePaused,
+    BulwarkError::NotGuardian,
+    BulwarkError::InvalidPause,
+    BulwarkError::GuardianRateLimited,
+    BulwarkError::InvariantHolds,
+    BulwarkError::MustQueue,
+    BulwarkError::StepLimitExceeded,
+    BulwarkError::TimelockNotElapsed,
+    BulwarkError::ProposalExpired,
+    BulwarkError::ProposalNotQueued,
+    BulwarkError::UnknownParameter,
+    BulwarkError::NotPendingRole,
+    BulwarkError::NotGovernanceOrGuardian,
+    BulwarkError::InsufficientProtocolFees,
+    BulwarkError::SettlementNotAllowed,
+    BulwarkError::NoSettlementPrice,
+];
+
+/// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").
+pub fn error_name(code: u32) -> Option<String> {
+    let i = code.checked_sub(anchor_lang::error::ERROR_CODE_OFFSET)? as usize;
+    ALL_ERRORS.get(i).map(|e| e.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_consecutive_and_named() {
+        for (i, e) in ALL_ERRORS.iter().enumerate() {
+            let code: u32 = (*e).into();
+            assert_eq!(code, 6_000 + i as u32);
+            assert_eq!(error_name(code), Some(e.name()));
+        }
+        assert_eq!(error_name(6_019).as_deref(), Some("InitialMarginViolated"));
+        assert_eq!(error_name(5_999), None);
+    }
+}

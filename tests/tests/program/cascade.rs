@@ -54,6 +54,7 @@ async fn the_keeper_core_alone_resolves_a_cascade_and_losses_balance_to_the_toke
     let cfg = KeeperConfig {
         reward_account: keeper_owner.margin,
         max_stages_per_account: 6,
+        shard: None,
     };
 
     // 52 traders with 1,000 USDC: leverage 2x..16x, one in five short.

@@ -12,6 +12,7 @@ mod funding;
 mod governance;
 mod governance_actions;
 mod initialize_exchange;
+mod keeper;
 mod liquidation;
 mod oracle_fixtures;
 mod pool;

@@ -1,0 +1,216 @@
+//! The keeper core's operational behaviour: sharded keepers cover every account exactly once;
+//! a chain that fails mid-cycle is reported and the next cycle resumes; a refused transaction
+//! is reported with its program error's name.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use bulwark::state::{Exchange, MarginAccount, Market};
+use bulwark_sdk::bank_keeper::BankKeeper;
+use bulwark_sdk::keeper::{program_error_name, run_cycle, shard_of, KeeperChain, KeeperConfig};
+use bulwark_sdk::world::Participant;
+use bulwark_tests::*;
+
+/// Twelve leveraged longs, then SOL drops 8%: most of them are liquidatable.
+async fn crash_scene() -> (World, Vec<Participant>, Participant) {
+    let (mut w, _lp) = venue().await;
+    let keeper = w.participant(0).await;
+    w.refresh(150 * USD).await;
+    let mut traders = Vec::new();
+    for i in 0..12i64 {
+        let t = trader(&mut w, 500 * USDC).await;
+        let lots = (10 + i % 8) * 500 * 1_000 / 150;
+        w.trade(&t, lots * 1_000_000, 151 * PRICE).await.unwrap();
+        traders.push(t);
+    }
+    w.bank.advance(75, 30).await;
+    w.publish_all(138 * USD, USD).await;
+    w.update_risk().await.unwrap();
+    (w, traders, keeper)
+}
+
+fn cfg(keeper: &Participant, shard: Option<(u32, u32)>) -> KeeperConfig {
+    KeeperConfig {
+        reward_account: keeper.margin,
+        max_stages_per_account: 8,
+        shard,
+    }
+}
+
+#[tokio::test]
+async fn two_sharded_keepers_cover_every_account_exactly_once() {
+    let (mut w, traders, keeper) = crash_scene().await;
+    let (mut zero, mut one) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        for (shard, seen) in [(0, &mut zero), (1, &mut one)] {
+            let r = {
+                let mut chain = BankKeeper {
+                    world: &mut w,
+                    key: keeper.key.insecure_clone(),
+                };
+                run_cycle(&mut chain, &cfg(&keeper, Some((shard, 2)))).await
+            };
+            seen.extend(r.liquidated_accounts);
+        }
+    }
+    zero.sort();
+    zero.dedup();
+    one.sort();
+    one.dedup();
+    assert!(zero.iter().all(|k| shard_of(k, 2) == 0) && one.iter().all(|k| shard_of(k, 2) == 1));
+    assert!(
+        zero.iter().all(|k| !one.contains(k)),
+        "no account handled by both"
+    );
+    let mut all: Vec<Pubkey> = zero.iter().chain(one.iter()).copied().collect();
+    all.sort();
+    assert!(all.len() >= 6, "a real cascade: {}", all.len());
+    // Every liquidatable account was covered: none is left below maintenance.
+    let clock = w.bank.clock().await;
+    let at = bulwark_sdk::preview::PreviewClock {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+        decimals: 6,
+    };
+    let m = w.bank.market(SOL_PERP).await;
+    for t in &traders {
+        let a = w.margin(&t.margin).await;
+        let h = bulwark_sdk::preview::account_health(
+            &a,
+            &[m],
+            &at,
+            bulwark_engine::margin::HealthKind::Maintenance,
+        )
+        .unwrap();
+        assert!(
+            h.is_healthy() || a.positions.iter().all(|p| p.base == 0),
+            "{}",
+            t.margin
+        );
+    }
+    let margins: Vec<_> = traders
+        .iter()
+        .map(|t| t.margin)
+        .chain([keeper.margin])
+        .collect();
+    assert_books_balance(&mut w, &margins).await;
+}
+
+/// A chain whose calls fail while `down` is set (a lost RPC connection).
+struct Flaky<'a> {
+    inner: BankKeeper<'a>,
+    down: bool,
+}
+
+impl KeeperChain for Flaky<'_> {
+    async fn clock(&mut self) -> Result<(u64, i64), String> {
+        if self.down {
+            Err("connection lost".into())
+        } else {
+            self.inner.clock().await
+        }
+    }
+    async fn exchange(&mut self) -> Result<Exchange, String> {
+        if self.down {
+            Err("connection lost".into())
+        } else {
+            self.inner.exchange().await
+        }
+    }
+    async fn market(&mut self, index: u16) -> Result<Market, String> {
+        if self.down {
+            Err("connection lost".into())
+        } else {
+            self.inner.market(index).await
+        }
+    }
+    async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, String> {
+        if self.down {
+            Err("connection lost".into())
+        } else {
+            self.inner.margin_accounts().await
+        }
+    }
+    async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, String> {
+        if self.down {
+            Err("connection lost".into())
+        } else {
+            self.inner.margin_account(key).await
+        }
+    }
+    async fn pool_capital(&mut self) -> Result<i64, String> {
+        if self.down {
+            Err("connection lost".into())
+        } else {
+            self.inner.pool_capital().await
+        }
+    }
+    async fn send(&mut self, ixs: &[Instruction]) -> Result<(), String> {
+        if self.down {
+            Err("connection lost".into())
+        } else {
+            self.inner.send(ixs).await
+        }
+    }
+    fn keeper(&self) -> Pubkey {
+        self.inner.keeper()
+    }
+}
+
+#[tokio::test]
+async fn a_keeper_that_loses_its_connection_reports_it_and_resumes() {
+    let (mut w, _traders, keeper) = crash_scene().await;
+    let config = cfg(&keeper, None);
+    let mut chain = Flaky {
+        inner: BankKeeper {
+            world: &mut w,
+            key: keeper.key.insecure_clone(),
+        },
+        down: true,
+    };
+    let r = run_cycle(&mut chain, &config).await;
+    assert_eq!(r.liquidation_stages, 0);
+    assert!(
+        r.failures.iter().any(|f| f.contains("connection lost")),
+        "{:?}",
+        r.failures
+    );
+    chain.down = false;
+    let r = run_cycle(&mut chain, &config).await;
+    assert!(r.liquidation_stages > 0, "resumed: {r:?}");
+}
+
+#[tokio::test]
+async fn a_refused_transaction_is_reported_by_its_program_error() {
+    let (mut w, _traders, keeper) = crash_scene().await;
+    // No price update for 200 slots: the stored aggregate is too old to liquidate on, and
+    // nothing new has been published for the keeper's refresh to pick up.
+    w.bank.advance(200, 80).await;
+    let r = {
+        let mut chain = BankKeeper {
+            world: &mut w,
+            key: keeper.key.insecure_clone(),
+        };
+        run_cycle(&mut chain, &cfg(&keeper, None)).await
+    };
+    assert!(
+        r.failures.iter().any(|f| f.contains("PriceTooOld (6048)")),
+        "{:?}",
+        r.failures
+    );
+    assert_eq!(r.liquidation_stages, 0);
+    assert_eq!(
+        program_error_name("Error processing Instruction 1: custom program error: 0x1783")
+            .as_deref(),
+        Some("InitialMarginViolated (6019)")
+    );
+    // Fresh prices: the next cycle liquidates.
+    w.publish_all(138 * USD, USD).await;
+    let r = {
+        let mut chain = BankKeeper {
+            world: &mut w,
+            key: keeper.key.insecure_clone(),
+        };
+        run_cycle(&mut chain, &cfg(&keeper, None)).await
+    };
+    assert!(r.liquidation_stages > 0);
+}
