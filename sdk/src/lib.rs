@@ -1,5 +1,6 @@
 //! Bulwark SDK: PDAs, instruction builders, account decoders, oracle account encoders and
-//! (feature `bank`) the in-process bank that runs the real program for tests and the demo.
+//! (feature `bank`) the in-process bank that runs the real program for tests and the demo;
+//! (feature `rpc`) the keeper's chain over Solana JSON-RPC.
 //! Every formula comes from `bulwark-engine`; nothing here re-implements one.
 
 pub mod accounts;
@@ -15,6 +16,8 @@ pub mod preview;
 pub mod bank;
 #[cfg(feature = "bank")]
 pub mod bank_keeper;
+#[cfg(feature = "rpc")]
+pub mod rpc_chain;
 #[cfg(feature = "bank")]
 pub mod world;
 

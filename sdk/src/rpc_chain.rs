@@ -1,0 +1,519 @@
+//! The keeper core's chain over Solana JSON-RPC: margin accounts found with
+//! `getProgramAccounts` (discriminator and size filters) and refreshed incrementally, compute
+//! limits from simulation, priority fees from a policy, legacy transactions where they fit and
+//! v0 with address lookup tables where they do not, transport failures retried with backoff and
+//! program refusals returned at once (never retried blindly).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::Discriminator;
+use bulwark::state::{Exchange, LiquidityPool, MarginAccount, Market};
+use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_commitment_config::CommitmentConfig;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::client_error::Error as ClientError;
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSimulateTransactionConfig,
+};
+use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
+use solana_sdk::hash::Hash;
+use solana_sdk::message::{v0, AddressLookupTableAccount, Message, VersionedMessage};
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::VersionedTransaction;
+
+use crate::{accounts, pda};
+
+/// Largest serialized transaction a validator accepts, bytes.
+pub const MAX_TRANSACTION_BYTES: usize = 1232;
+/// The runtime's per-transaction compute ceiling.
+pub const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+/// Bytes before the first address in an address lookup table account.
+const LOOKUP_TABLE_META_BYTES: usize = 56;
+
+/// How the keeper prices its transactions' priority, micro-lamports per compute unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriorityFee {
+    /// Always this price.
+    Fixed(u64),
+    /// The `percentile` (0–100) of recent fees paid on the accounts written, capped at `max`.
+    Percentile { percentile: u8, max: u64 },
+}
+
+impl PriorityFee {
+    /// The price for recent fees `recent` (any order): for `Percentile`, the value at that rank
+    /// rounded up (so the keeper outbids rather than ties), 0 with no history, capped at `max`.
+    pub fn price(&self, recent: &[u64]) -> u64 {
+        match *self {
+            PriorityFee::Fixed(p) => p,
+            PriorityFee::Percentile { percentile, max } => {
+                if recent.is_empty() {
+                    return 0;
+                }
+                let mut v = recent.to_vec();
+                v.sort_unstable();
+                let pct = percentile.min(100) as usize;
+                let rank = (pct * (v.len() - 1)).div_ceil(100);
+                v[rank].min(max)
+            }
+        }
+    }
+}
+
+/// Settings of the RPC chain.
+#[derive(Clone, Debug)]
+pub struct RpcSettings {
+    pub commitment: CommitmentConfig,
+    /// Simulate only; nothing is sent.
+    pub dry_run: bool,
+    /// Extra attempts after a transport failure.
+    pub max_retries: u32,
+    /// First backoff; doubles with each retry.
+    pub backoff: Duration,
+    /// Headroom over the simulated compute units, percent.
+    pub compute_margin_pct: u32,
+    /// Compute limit used when simulation reports no units.
+    pub default_compute_units: u32,
+    pub priority_fee: PriorityFee,
+    /// Address lookup tables offered to v0 transactions.
+    pub lookup_tables: Vec<Pubkey>,
+    /// A full `getProgramAccounts` scan every this many cycles; in between, known accounts
+    /// are refreshed with `getMultipleAccounts`.
+    pub full_scan_every: u32,
+}
+
+impl Default for RpcSettings {
+    fn default() -> Self {
+        RpcSettings {
+            commitment: CommitmentConfig::confirmed(),
+            dry_run: false,
+            max_retries: 3,
+            backoff: Duration::from_millis(500),
+            compute_margin_pct: 20,
+            default_compute_units: 400_000,
+            priority_fee: PriorityFee::Percentile {
+                percentile: 75,
+                max: 1_000_000,
+            },
+            lookup_tables: Vec::new(),
+            full_scan_every: 10,
+        }
+    }
+}
+
+/// The compute limit for a transaction that simulated at `simulated` units (`None` when the
+/// node did not say): the units plus the margin, rounded up, at most the runtime's ceiling.
+pub fn compute_unit_limit(simulated: Option<u64>, s: &RpcSettings) -> u32 {
+    match simulated {
+        Some(u) => {
+            let with = (u as u128 * (100 + s.compute_margin_pct as u128)).div_ceil(100);
+            with.min(MAX_COMPUTE_UNITS as u128) as u32
+        }
+        None => s.default_compute_units.min(MAX_COMPUTE_UNITS),
+    }
+}
+
+/// The `getProgramAccounts` filters that select margin accounts: exact size and discriminator.
+pub fn margin_account_filters() -> Vec<RpcFilterType> {
+    vec![
+        RpcFilterType::DataSize(MarginAccount::SPACE as u64),
+        RpcFilterType::Memcmp(Memcmp::new_raw_bytes(
+            0,
+            MarginAccount::DISCRIMINATOR.to_vec(),
+        )),
+    ]
+}
+
+/// Decodes an address lookup table account's addresses.
+pub fn lookup_table_addresses(data: &[u8]) -> Result<Vec<Pubkey>, String> {
+    let rest = data
+        .get(LOOKUP_TABLE_META_BYTES..)
+        .ok_or("lookup table account too short")?;
+    if !rest.len().is_multiple_of(32) {
+        return Err("lookup table addresses not a multiple of 32 bytes".into());
+    }
+    Ok(rest
+        .chunks_exact(32)
+        .map(|c| Pubkey::new_from_array(c.try_into().expect("32 bytes")))
+        .collect())
+}
+
+/// Compiles and signs `ixs`: a legacy transaction when it fits in a packet, else v0 with
+/// `tables`; an error when neither fits.
+pub fn compile(
+    payer: &Keypair,
+    ixs: &[Instruction],
+    tables: &[AddressLookupTableAccount],
+    blockhash: Hash,
+) -> Result<VersionedTransaction, String> {
+    let legacy = Message::new_with_blockhash(ixs, Some(&payer.pubkey()), &blockhash);
+    let tx = VersionedTransaction::try_new(VersionedMessage::Legacy(legacy), &[payer])
+        .map_err(|e| e.to_string())?;
+    if serialized_len(&tx)? <= MAX_TRANSACTION_BYTES {
+        return Ok(tx);
+    }
+    let msg = v0::Message::try_compile(&payer.pubkey(), ixs, tables, blockhash)
+        .map_err(|e| e.to_string())?;
+    let tx = VersionedTransaction::try_new(VersionedMessage::V0(msg), &[payer])
+        .map_err(|e| e.to_string())?;
+    let len = serialized_len(&tx)?;
+    if len > MAX_TRANSACTION_BYTES {
+        return Err(format!(
+            "transaction is {len} bytes even with {} lookup table(s); the limit is {MAX_TRANSACTION_BYTES}",
+            tables.len()
+        ));
+    }
+    Ok(tx)
+}
+
+fn serialized_len(tx: &VersionedTransaction) -> Result<usize, String> {
+    bincode::serialized_size(tx)
+        .map(|n| n as usize)
+        .map_err(|e| e.to_string())
+}
+
+/// Whether a client error is the transaction's own failure (not worth a retry) rather than
+/// the transport's.
+pub fn is_transaction_failure(e: &ClientError) -> bool {
+    e.get_transaction_error().is_some()
+}
+
+/// The keeper's chain over JSON-RPC.
+pub struct RpcChain {
+    pub client: RpcClient,
+    pub payer: Keypair,
+    pub settings: RpcSettings,
+    tables: Vec<AddressLookupTableAccount>,
+    known: BTreeMap<Pubkey, MarginAccount>,
+    scans: u32,
+    /// Transactions simulated but, in dry-run mode, not sent.
+    pub dry_run_simulated: u32,
+}
+
+impl RpcChain {
+    /// A chain over `client`, paying and signing with `payer`.
+    pub fn new(client: RpcClient, payer: Keypair, settings: RpcSettings) -> RpcChain {
+        RpcChain {
+            client,
+            payer,
+            settings,
+            tables: Vec::new(),
+            known: BTreeMap::new(),
+            scans: 0,
+            dry_run_simulated: 0,
+        }
+    }
+
+    /// Loads the configured address lookup tables.
+    pub async fn load_lookup_tables(&mut self) -> Result<(), String> {
+        let mut tables = Vec::new();
+        for key in self.settings.lookup_tables.clone() {
+            let data = self
+                .data(&key)
+                .await?
+                .ok_or(format!("lookup table {key} not found"))?;
+            tables.push(AddressLookupTableAccount {
+                key,
+                addresses: lookup_table_addresses(&data)?,
+            });
+        }
+        self.tables = tables;
+        Ok(())
+    }
+
+    async fn data(&self, key: &Pubkey) -> Result<Option<Vec<u8>>, String> {
+        self.client
+            .get_account_with_commitment(key, self.settings.commitment)
+            .await
+            .map(|r| r.value.map(|a| a.data))
+            .map_err(|e| e.to_string())
+    }
+
+    async fn decoded<T>(
+        &self,
+        key: &Pubkey,
+        decode: fn(&[u8]) -> Result<T, accounts::AccountDecodeError>,
+    ) -> Result<T, String> {
+        let data = self.data(key).await?.ok_or(format!("{key} not found"))?;
+        decode(&data).map_err(|e| format!("{key}: {e}"))
+    }
+
+    async fn full_scan(&mut self) -> Result<(), String> {
+        #[allow(deprecated)]
+        let found = self
+            .client
+            .get_program_accounts_with_config(
+                &bulwark::ID,
+                RpcProgramAccountsConfig {
+                    filters: Some(margin_account_filters()),
+                    account_config: RpcAccountInfoConfig {
+                        encoding: Some(UiAccountEncoding::Base64),
+                        commitment: Some(self.settings.commitment),
+                        ..RpcAccountInfoConfig::default()
+                    },
+                    ..RpcProgramAccountsConfig::default()
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        self.known = found
+            .into_iter()
+            .filter_map(|(k, a)| accounts::margin_account(&a.data).ok().map(|m| (k, m)))
+            .collect();
+        Ok(())
+    }
+
+    async fn refresh_known(&mut self) -> Result<(), String> {
+        let keys: Vec<Pubkey> = self.known.keys().copied().collect();
+        for chunk in keys.chunks(100) {
+            let got = self
+                .client
+                .get_multiple_accounts_with_commitment(chunk, self.settings.commitment)
+                .await
+                .map_err(|e| e.to_string())?
+                .value;
+            for (k, a) in chunk.iter().zip(got) {
+                match a.and_then(|a| accounts::margin_account(&a.data).ok()) {
+                    Some(m) => {
+                        self.known.insert(*k, m);
+                    }
+                    None => {
+                        self.known.remove(k);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Simulates `ixs` (with a ceiling compute limit and the fee) and returns the units used,
+    /// or the failure as the node reports it (program errors as `custom program error: 0x…`).
+    async fn simulate(&self, ixs: &[Instruction], price: u64) -> Result<Option<u64>, String> {
+        let mut all = vec![
+            ComputeBudgetInstruction::set_compute_unit_limit(MAX_COMPUTE_UNITS),
+            ComputeBudgetInstruction::set_compute_unit_price(price),
+        ];
+        all.extend_from_slice(ixs);
+        let tx = compile(&self.payer, &all, &self.tables, Hash::default())?;
+        let sim = self
+            .client
+            .simulate_transaction_with_config(
+                &tx,
+                RpcSimulateTransactionConfig {
+                    sig_verify: false,
+                    replace_recent_blockhash: true,
+                    commitment: Some(self.settings.commitment),
+                    ..RpcSimulateTransactionConfig::default()
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?
+            .value;
+        match sim.err {
+            Some(err) => Err(format!("simulation: {err}")),
+            None => Ok(sim.units_consumed),
+        }
+    }
+
+    async fn priority_price(&self, ixs: &[Instruction]) -> u64 {
+        if let PriorityFee::Fixed(p) = self.settings.priority_fee {
+            return p;
+        }
+        let mut writable: Vec<Pubkey> = ixs
+            .iter()
+            .flat_map(|ix| {
+                ix.accounts
+                    .iter()
+                    .filter(|a| a.is_writable)
+                    .map(|a| a.pubkey)
+            })
+            .collect();
+        writable.sort();
+        writable.dedup();
+        writable.truncate(128);
+        let recent: Vec<u64> = match self.client.get_recent_prioritization_fees(&writable).await {
+            Ok(fees) => fees.into_iter().map(|f| f.prioritization_fee).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "priority fees unavailable; paying none");
+                Vec::new()
+            }
+        };
+        self.settings.priority_fee.price(&recent)
+    }
+}
+
+impl crate::keeper::KeeperChain for RpcChain {
+    async fn clock(&mut self) -> Result<(u64, i64), String> {
+        let data = self
+            .data(&<anchor_lang::solana_program::clock::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id())
+            .await?
+            .ok_or("clock sysvar missing")?;
+        // Clock: slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64,
+        // unix_timestamp i64, little-endian.
+        if data.len() < 40 {
+            return Err("clock sysvar too short".into());
+        }
+        let slot = u64::from_le_bytes(data[0..8].try_into().expect("8 bytes"));
+        let now = i64::from_le_bytes(data[32..40].try_into().expect("8 bytes"));
+        Ok((slot, now))
+    }
+
+    async fn exchange(&mut self) -> Result<Exchange, String> {
+        self.decoded(&pda::exchange().0, accounts::exchange).await
+    }
+
+    async fn market(&mut self, index: u16) -> Result<Market, String> {
+        self.decoded(&pda::market(index).0, accounts::market).await
+    }
+
+    async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, String> {
+        let every = self.settings.full_scan_every.max(1);
+        if self.scans.is_multiple_of(every) {
+            self.full_scan().await?;
+        } else {
+            self.refresh_known().await?;
+        }
+        self.scans = self.scans.wrapping_add(1);
+        Ok(self.known.iter().map(|(k, m)| (*k, *m)).collect())
+    }
+
+    async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, String> {
+        let got = self
+            .data(key)
+            .await?
+            .and_then(|d| accounts::margin_account(&d).ok());
+        match got {
+            Some(m) => self.known.insert(*key, m),
+            None => self.known.remove(key),
+        };
+        Ok(got)
+    }
+
+    async fn pool_capital(&mut self) -> Result<i64, String> {
+        let pool: LiquidityPool = self.decoded(&pda::pool().0, accounts::pool).await?;
+        Ok(pool.capital)
+    }
+
+    async fn send(&mut self, ixs: &[Instruction]) -> Result<(), String> {
+        let price = self.priority_price(ixs).await;
+        let units = self.simulate(ixs, price).await?;
+        let limit = compute_unit_limit(units, &self.settings);
+        if self.settings.dry_run {
+            self.dry_run_simulated += 1;
+            tracing::info!(
+                instructions = ixs.len(),
+                compute_limit = limit,
+                price,
+                "dry run: simulated, not sent"
+            );
+            return Ok(());
+        }
+        let mut all = vec![
+            ComputeBudgetInstruction::set_compute_unit_limit(limit),
+            ComputeBudgetInstruction::set_compute_unit_price(price),
+        ];
+        all.extend_from_slice(ixs);
+        let mut wait = self.settings.backoff;
+        let mut attempt = 0;
+        loop {
+            let result = match self.client.get_latest_blockhash().await {
+                Ok(blockhash) => {
+                    let tx = compile(&self.payer, &all, &self.tables, blockhash)?;
+                    self.client
+                        .send_and_confirm_transaction(&tx)
+                        .await
+                        .map(|sig| tracing::debug!(%sig, "confirmed"))
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(()) => return Ok(()),
+                Err(e) if is_transaction_failure(&e) => return Err(e.to_string()),
+                Err(e) if attempt >= self.settings.max_retries => {
+                    return Err(format!("gave up after {} attempts: {e}", attempt + 1))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, attempt, ?wait, "transport failure; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = wait.saturating_mul(2);
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    fn keeper(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_fee_rounds_up_the_rank_and_respects_the_cap() {
+        let p = PriorityFee::Percentile {
+            percentile: 75,
+            max: 1_000,
+        };
+        assert_eq!(p.price(&[]), 0);
+        assert_eq!(p.price(&[40, 10, 30, 20, 50]), 40);
+        assert_eq!(p.price(&[10, 5_000]), 1_000);
+        assert_eq!(PriorityFee::Fixed(7).price(&[1, 2, 3]), 7);
+    }
+
+    #[test]
+    fn compute_limit_adds_the_margin_rounded_up_and_stops_at_the_ceiling() {
+        let s = RpcSettings::default();
+        assert_eq!(compute_unit_limit(Some(101), &s), 122);
+        assert_eq!(compute_unit_limit(Some(1_300_000), &s), MAX_COMPUTE_UNITS);
+        assert_eq!(compute_unit_limit(None, &s), 400_000);
+    }
+
+    #[test]
+    fn a_transaction_too_large_for_legacy_uses_v0_with_lookup_tables() {
+        let payer = Keypair::new();
+        let many: Vec<Pubkey> = (0..40).map(|_| Pubkey::new_unique()).collect();
+        let ix = Instruction {
+            program_id: bulwark::ID,
+            accounts: many
+                .iter()
+                .map(|k| {
+                    anchor_lang::solana_program::instruction::AccountMeta::new_readonly(*k, false)
+                })
+                .collect(),
+            data: vec![0; 8],
+        };
+        let table = AddressLookupTableAccount {
+            key: Pubkey::new_unique(),
+            addresses: many.clone(),
+        };
+        let tx = compile(&payer, &[ix.clone()], &[table], Hash::default()).unwrap();
+        assert!(matches!(tx.message, VersionedMessage::V0(_)));
+        assert!(compile(&payer, &[ix], &[], Hash::default())
+            .unwrap_err()
+            .contains("lookup table"));
+        let small = Instruction {
+            program_id: bulwark::ID,
+            accounts: vec![],
+            data: vec![],
+        };
+        let tx = compile(&payer, &[small], &[], Hash::default()).unwrap();
+        assert!(matches!(tx.message, VersionedMessage::Legacy(_)));
+    }
+
+    #[test]
+    fn lookup_table_addresses_follow_the_56_byte_header() {
+        let k = Pubkey::new_unique();
+        let mut data = vec![0u8; 56];
+        data.extend_from_slice(k.as_ref());
+        assert_eq!(lookup_table_addresses(&data).unwrap(), vec![k]);
+        data.push(1);
+        assert!(lookup_table_addresses(&data).is_err());
+        assert!(lookup_table_addresses(&[0; 10]).is_err());
+    }
+}
