@@ -85,6 +85,11 @@ impl Bank {
         bank
     }
 
+    /// A handle on the bank's client (what [`crate::bank_rpc`] serves JSON-RPC from).
+    pub fn banks_client(&self) -> solana_program_test::BanksClient {
+        self.ctx.banks_client.clone()
+    }
+
     /// The fee payer.
     pub fn payer(&self) -> Keypair {
         self.ctx.payer.insecure_clone()

@@ -16,6 +16,8 @@ pub mod preview;
 pub mod bank;
 #[cfg(feature = "bank")]
 pub mod bank_keeper;
+#[cfg(all(feature = "bank", feature = "rpc"))]
+pub mod bank_rpc;
 #[cfg(feature = "rpc")]
 pub mod rpc_chain;
 #[cfg(feature = "bank")]

@@ -161,3 +161,65 @@ pub async fn assert_books_balance(w: &mut World, accounts: &[Pubkey]) {
     }
     assert_eq!(held, flow, "Σ account collateral vs collateral bucket");
 }
+
+/// Twelve leveraged longs, then SOL drops 8%: most of them are liquidatable.
+pub async fn crash_scene() -> (
+    World,
+    Vec<bulwark_sdk::world::Participant>,
+    bulwark_sdk::world::Participant,
+) {
+    let (mut w, _lp) = venue().await;
+    let keeper = w.participant(0).await;
+    w.refresh(150 * USD).await;
+    let mut traders = Vec::new();
+    for i in 0..12i64 {
+        let t = trader(&mut w, 500 * USDC).await;
+        let lots = (10 + i % 8) * 500 * 1_000 / 150;
+        w.trade(&t, lots * 1_000_000, 151 * PRICE).await.unwrap();
+        traders.push(t);
+    }
+    w.bank.advance(75, 30).await;
+    w.publish_all(138 * USD, USD).await;
+    w.update_risk().await.unwrap();
+    (w, traders, keeper)
+}
+
+pub fn keeper_config(
+    keeper: &bulwark_sdk::world::Participant,
+    shard: Option<(u32, u32)>,
+) -> bulwark_sdk::keeper::KeeperConfig {
+    bulwark_sdk::keeper::KeeperConfig {
+        reward_account: keeper.margin,
+        max_stages_per_account: 8,
+        shard,
+    }
+}
+
+/// No trader holds positions below maintenance: each is healthy or flat.
+pub async fn assert_none_below_maintenance(
+    w: &mut World,
+    traders: &[bulwark_sdk::world::Participant],
+) {
+    let clock = w.bank.clock().await;
+    let at = bulwark_sdk::preview::PreviewClock {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+        decimals: 6,
+    };
+    let m = w.bank.market(SOL_PERP).await;
+    for t in traders {
+        let a = w.margin(&t.margin).await;
+        let h = bulwark_sdk::preview::account_health(
+            &a,
+            &[m],
+            &at,
+            bulwark_engine::margin::HealthKind::Maintenance,
+        )
+        .unwrap();
+        assert!(
+            h.is_healthy() || a.positions.iter().all(|p| p.base == 0),
+            "{}",
+            t.margin
+        );
+    }
+}

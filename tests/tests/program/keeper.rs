@@ -6,35 +6,8 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_sdk::bank_keeper::BankKeeper;
-use bulwark_sdk::keeper::{program_error_name, run_cycle, shard_of, KeeperChain, KeeperConfig};
-use bulwark_sdk::world::Participant;
+use bulwark_sdk::keeper::{program_error_name, run_cycle, shard_of, KeeperChain};
 use bulwark_tests::*;
-
-/// Twelve leveraged longs, then SOL drops 8%: most of them are liquidatable.
-async fn crash_scene() -> (World, Vec<Participant>, Participant) {
-    let (mut w, _lp) = venue().await;
-    let keeper = w.participant(0).await;
-    w.refresh(150 * USD).await;
-    let mut traders = Vec::new();
-    for i in 0..12i64 {
-        let t = trader(&mut w, 500 * USDC).await;
-        let lots = (10 + i % 8) * 500 * 1_000 / 150;
-        w.trade(&t, lots * 1_000_000, 151 * PRICE).await.unwrap();
-        traders.push(t);
-    }
-    w.bank.advance(75, 30).await;
-    w.publish_all(138 * USD, USD).await;
-    w.update_risk().await.unwrap();
-    (w, traders, keeper)
-}
-
-fn cfg(keeper: &Participant, shard: Option<(u32, u32)>) -> KeeperConfig {
-    KeeperConfig {
-        reward_account: keeper.margin,
-        max_stages_per_account: 8,
-        shard,
-    }
-}
 
 #[tokio::test]
 async fn two_sharded_keepers_cover_every_account_exactly_once() {
@@ -47,7 +20,7 @@ async fn two_sharded_keepers_cover_every_account_exactly_once() {
                     world: &mut w,
                     key: keeper.key.insecure_clone(),
                 };
-                run_cycle(&mut chain, &cfg(&keeper, Some((shard, 2)))).await
+                run_cycle(&mut chain, &keeper_config(&keeper, Some((shard, 2)))).await
             };
             seen.extend(r.liquidated_accounts);
         }
@@ -65,28 +38,7 @@ async fn two_sharded_keepers_cover_every_account_exactly_once() {
     all.sort();
     assert!(all.len() >= 6, "a real cascade: {}", all.len());
     // Every liquidatable account was covered: none is left below maintenance.
-    let clock = w.bank.clock().await;
-    let at = bulwark_sdk::preview::PreviewClock {
-        slot: clock.slot,
-        unix_timestamp: clock.unix_timestamp,
-        decimals: 6,
-    };
-    let m = w.bank.market(SOL_PERP).await;
-    for t in &traders {
-        let a = w.margin(&t.margin).await;
-        let h = bulwark_sdk::preview::account_health(
-            &a,
-            &[m],
-            &at,
-            bulwark_engine::margin::HealthKind::Maintenance,
-        )
-        .unwrap();
-        assert!(
-            h.is_healthy() || a.positions.iter().all(|p| p.base == 0),
-            "{}",
-            t.margin
-        );
-    }
+    assert_none_below_maintenance(&mut w, &traders).await;
     let margins: Vec<_> = traders
         .iter()
         .map(|t| t.margin)
@@ -159,7 +111,7 @@ impl KeeperChain for Flaky<'_> {
 #[tokio::test]
 async fn a_keeper_that_loses_its_connection_reports_it_and_resumes() {
     let (mut w, _traders, keeper) = crash_scene().await;
-    let config = cfg(&keeper, None);
+    let config = keeper_config(&keeper, None);
     let mut chain = Flaky {
         inner: BankKeeper {
             world: &mut w,
@@ -190,7 +142,7 @@ async fn a_refused_transaction_is_reported_by_its_program_error() {
             world: &mut w,
             key: keeper.key.insecure_clone(),
         };
-        run_cycle(&mut chain, &cfg(&keeper, None)).await
+        run_cycle(&mut chain, &keeper_config(&keeper, None)).await
     };
     assert!(
         r.failures.iter().any(|f| f.contains("PriceTooOld (6048)")),
@@ -210,7 +162,7 @@ async fn a_refused_transaction_is_reported_by_its_program_error() {
             world: &mut w,
             key: keeper.key.insecure_clone(),
         };
-        run_cycle(&mut chain, &cfg(&keeper, None)).await
+        run_cycle(&mut chain, &keeper_config(&keeper, None)).await
     };
     assert!(r.liquidation_stages > 0);
 }

@@ -13,6 +13,7 @@ mod governance;
 mod governance_actions;
 mod initialize_exchange;
 mod keeper;
+mod keeper_rpc;
 mod liquidation;
 mod oracle_fixtures;
 mod pool;

@@ -1,0 +1,152 @@
+//! The keeper over JSON-RPC: the real RPC chain (`RpcChain`) talking to the in-process bank
+//! through a JSON-RPC endpoint, so account discovery, simulation, signing, sending,
+//! confirmation and error classification are the code an operator runs against a cluster.
+
+use std::time::Duration;
+
+use bulwark_sdk::bank_rpc::{self, BankRpcControl};
+use std::sync::atomic::Ordering;
+
+use bulwark_sdk::ix::liquidate;
+use bulwark_sdk::keeper::{program_error_name, run_cycle, update_risk_ix, KeeperChain};
+use bulwark_sdk::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
+use bulwark_sdk::world::Participant;
+use bulwark_tests::*;
+use solana_sdk::signature::Signer;
+
+fn settings(dry_run: bool) -> RpcSettings {
+    RpcSettings {
+        dry_run,
+        backoff: Duration::from_millis(5),
+        priority_fee: PriorityFee::Percentile {
+            percentile: 75,
+            max: 10_000,
+        },
+        full_scan_every: 3,
+        ..RpcSettings::default()
+    }
+}
+
+/// An RPC chain for `keeper` over `w`'s bank; `getProgramAccounts` sees the world's margin
+/// accounts.
+fn rpc_chain(w: &World, keeper: &Participant, dry_run: bool) -> (RpcChain, BankRpcControl) {
+    let control = BankRpcControl::default();
+    *control.known.lock().unwrap() = w.margin_accounts.clone();
+    let client = bank_rpc::client(w.bank.banks_client(), control.clone());
+    (
+        RpcChain::new(client, keeper.key.insecure_clone(), settings(dry_run)),
+        control,
+    )
+}
+
+#[tokio::test]
+async fn the_rpc_keeper_alone_brings_every_account_above_maintenance_or_flat() {
+    let (mut w, traders, keeper) = crash_scene().await;
+    let (mut chain, _control) = rpc_chain(&w, &keeper, false);
+    let config = keeper_config(&keeper, None);
+    let mut stages = 0;
+    for _ in 0..4 {
+        let r = run_cycle(&mut chain, &config).await;
+        assert!(r.failures.is_empty(), "{:?}", r.failures);
+        assert_eq!(r.accounts_scanned as usize, w.margin_accounts.len());
+        stages += r.liquidation_stages;
+    }
+    assert!(stages >= 6, "a real cascade over RPC: {stages} stages");
+    assert_none_below_maintenance(&mut w, &traders).await;
+    let margins: Vec<_> = traders
+        .iter()
+        .map(|t| t.margin)
+        .chain([keeper.margin])
+        .collect();
+    assert_books_balance(&mut w, &margins).await;
+}
+
+#[tokio::test]
+async fn a_dry_run_simulates_every_stage_and_changes_nothing() {
+    let (mut w, traders, keeper) = crash_scene().await;
+    let mut keys: Vec<_> = traders.iter().map(|t| t.margin).collect();
+    keys.push(bulwark_sdk::pda::market(SOL_PERP).0);
+    let before = Snapshot::take(&mut w.bank, &keys).await;
+    let (mut chain, _control) = rpc_chain(&w, &keeper, true);
+    let r = run_cycle(&mut chain, &keeper_config(&keeper, None)).await;
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+    assert!(r.liquidatable > 0 && r.liquidation_stages > 0, "{r:?}");
+    assert_eq!(chain.dry_run_simulated, r.liquidation_stages + r.sweeps);
+    before.assert_unchanged(&mut w.bank).await;
+}
+
+#[tokio::test]
+async fn an_rpc_keeper_whose_connection_drops_mid_cycle_reports_it_and_resumes() {
+    let (mut w, traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    let config = keeper_config(&keeper, None);
+    // The connection drops a few calls into the cycle, for longer than one cycle's reads.
+    let at = calls(&control);
+    *control.outage.lock().unwrap() = Some((at + 3, at + 200));
+    let r = run_cycle(&mut chain, &config).await;
+    assert!(
+        r.failures
+            .iter()
+            .any(|f| f.contains("connection reset by peer")),
+        "{:?}",
+        r.failures
+    );
+    assert_eq!(r.liquidation_stages, 0);
+    *control.outage.lock().unwrap() = None;
+    let mut stages = 0;
+    for _ in 0..4 {
+        let r = run_cycle(&mut chain, &config).await;
+        assert!(r.failures.is_empty(), "resumed cleanly: {:?}", r.failures);
+        stages += r.liquidation_stages;
+    }
+    assert!(stages > 0);
+    assert_none_below_maintenance(&mut w, &traders).await;
+}
+
+fn calls(control: &BankRpcControl) -> usize {
+    control.calls.load(Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn a_transport_failure_on_send_is_retried_with_backoff() {
+    let (mut w, _traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    let ix = update_risk_ix(&w.bank.exchange().await, &w.bank.market(SOL_PERP).await);
+    w.bank.advance(1, 1).await;
+    w.publish_all(139 * USD, USD).await;
+    // Fee lookup and simulation pass; the next two calls (blockhash, send) fail as a dropped
+    // connection would; the retry after the backoff goes through.
+    let at = calls(&control);
+    *control.outage.lock().unwrap() = Some((at + 2, at + 4));
+    chain.send(&[ix]).await.expect("retried until sent");
+    assert!(calls(&control) > at + 5);
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(
+        m.aggregate_slot,
+        w.bank.clock().await.slot,
+        "the refresh landed"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_transaction_over_rpc_is_named_by_its_program_error_and_not_retried() {
+    let (mut w, _traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    let before_state = Snapshot::take(&mut w.bank, &[keeper.margin]).await;
+    // The keeper's own account is flat: there is nothing to liquidate.
+    let ix = liquidate(
+        keeper.key.pubkey(),
+        keeper.margin,
+        keeper.margin,
+        SOL_PERP,
+        u64::MAX,
+        &[],
+    );
+    let before = calls(&control);
+    let e = chain.send(&[ix]).await.unwrap_err();
+    let name = program_error_name(&e).unwrap_or_else(|| panic!("not a program error: {e}"));
+    assert!(name.ends_with(')'), "{name}");
+    // Fee lookup and one simulation; no blockhash, no send, no retry.
+    assert_eq!(calls(&control), before + 2);
+    before_state.assert_unchanged(&mut w.bank).await;
+}
