@@ -3,8 +3,9 @@
 //! steps and gaps. Only the keeper core acts. Per step: what it did and where losses landed.
 
 use anyhow::{anyhow, Result};
-use bulwark_sdk::bank_keeper::BankKeeper;
+use bulwark_sdk::bank_rpc::{self, BankRpcControl};
 use bulwark_sdk::keeper::{run_cycle, KeeperConfig};
+use bulwark_sdk::rpc_chain::{RpcChain, RpcSettings};
 use bulwark_sdk::world::{Participant, World, SOL_PERP};
 use bulwark_sdk::{accounts, ix, pda};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -135,6 +136,7 @@ pub async fn run() -> Result<()> {
         max_stages_per_account: 6,
         shard: None,
     };
+    let mut bot = keeper_bot(&w, &keeper);
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "SOL",
@@ -166,13 +168,7 @@ pub async fn run() -> Result<()> {
         let before = ledger(&mut w).await;
         let (mut stages, mut bankrupt, mut adl) = (0, 0, 0);
         for _ in 0..6 {
-            let r = {
-                let mut chain = BankKeeper {
-                    world: &mut w,
-                    key: keeper.key.insecure_clone(),
-                };
-                run_cycle(&mut chain, &cfg).await
-            };
+            let r = run_cycle(&mut bot, &cfg).await;
             stages += r.liquidation_stages;
             bankrupt += r.bankruptcies_resolved;
             adl += r.deleverages;
@@ -236,6 +232,17 @@ pub async fn run() -> Result<()> {
 
 /// Fifth act: the guardian restricts the market, governance settles it (timelocked) at the
 /// TWAP, the keeper cranks every position out at the fixed ratio, and governance delists it.
+/// The keeper bot of `bulwark keeper run` (its RPC chain), talking JSON-RPC to the bank.
+fn keeper_bot(w: &World, keeper: &Participant) -> RpcChain {
+    let control = BankRpcControl::default();
+    *control.known.lock().expect("known lock") = w.margin_accounts.clone();
+    RpcChain::new(
+        bank_rpc::client(w.bank.banks_client(), control),
+        keeper.key.insecure_clone(),
+        RpcSettings::default(),
+    )
+}
+
 async fn settle_and_delist(
     w: &mut World,
     keeper: &Participant,
@@ -300,13 +307,8 @@ async fn settle_and_delist(
         m.settlement_ratio_num,
         m.settlement_ratio_den
     );
-    let r = {
-        let mut chain = BankKeeper {
-            world: &mut *w,
-            key: keeper.key.insecure_clone(),
-        };
-        run_cycle(&mut chain, cfg).await
-    };
+    let mut bot = keeper_bot(w, keeper);
+    let r = run_cycle(&mut bot, cfg).await;
     println!(
         "  the keeper cranks {} position(s) out: {}",
         r.positions_settled,

@@ -5,6 +5,7 @@ mod demo_crash;
 mod demo_dynamics;
 mod demo_trading;
 mod inspect;
+mod keeper_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -24,11 +25,23 @@ enum Command {
     /// Boot the real program in an in-process bank and walk SOL-PERP's oracles through calm,
     /// manipulation, staleness, divergence, a USDC wobble and recovery.
     Demo,
+    /// The keeper bot.
+    Keeper {
+        #[command(subcommand)]
+        what: KeeperCommand,
+    },
     /// Decode accounts from raw bytes.
     Inspect {
         #[command(subcommand)]
         what: InspectCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum KeeperCommand {
+    /// Run the keeper against a cluster over JSON-RPC: refresh stale markets, liquidate,
+    /// resolve bankruptcies, deleverage, crank settlement, sweep; one metrics line per cycle.
+    Run(keeper_cmd::KeeperArgs),
 }
 
 #[derive(Subcommand)]
@@ -48,6 +61,21 @@ fn main() -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             rt.block_on(demo::run())
+        }
+        Command::Keeper {
+            what: KeeperCommand::Run(args),
+        } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info".into()),
+                )
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+                .init();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(keeper_cmd::run(args))
         }
         Command::Inspect {
             what: InspectCommand::Oracle { file },

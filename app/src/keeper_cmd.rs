@@ -1,0 +1,364 @@
+//! `bulwark keeper run`: the keeper core as a long-running bot over Solana JSON-RPC.
+//!
+//! Settings come from a TOML file (every key optional, unknown keys refused) and flags, flags
+//! winning. Each cycle logs one metrics line; failures are logged with the program error's
+//! name and the loop goes on.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, bail, Context};
+use bulwark_sdk::keeper::{run_cycle, KeeperChain, KeeperConfig};
+use bulwark_sdk::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
+use serde::Deserialize;
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_sdk::signature::{Keypair, Signer};
+
+/// Flags of `bulwark keeper run` (each overrides the file's key of the same name).
+#[derive(clap::Args, Debug, Default)]
+pub struct KeeperArgs {
+    /// TOML settings file.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// JSON-RPC URL (e.g. https://api.devnet.solana.com).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Keypair file (Solana CLI JSON) that signs and pays.
+    #[arg(long)]
+    pub keypair: Option<PathBuf>,
+    /// processed | confirmed | finalized.
+    #[arg(long)]
+    pub commitment: Option<String>,
+    /// Handle only shard i of n accounts, as `i/n`.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Simulate every transaction; send none.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Pause between cycles, milliseconds.
+    #[arg(long)]
+    pub interval_ms: Option<u64>,
+    /// Stop after this many cycles (0: run until stopped).
+    #[arg(long)]
+    pub cycles: Option<u64>,
+}
+
+/// The settings file: every key optional.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct KeeperFile {
+    pub url: Option<String>,
+    pub keypair: Option<PathBuf>,
+    pub commitment: Option<String>,
+    pub shard: Option<String>,
+    pub dry_run: Option<bool>,
+    pub interval_ms: Option<u64>,
+    pub cycles: Option<u64>,
+    /// Margin account credited with liquidation rewards (default: the keeper's account 0).
+    pub reward_account: Option<String>,
+    pub max_stages_per_account: Option<u32>,
+    pub max_retries: Option<u32>,
+    pub backoff_ms: Option<u64>,
+    pub compute_margin_pct: Option<u32>,
+    pub default_compute_units: Option<u32>,
+    pub full_scan_every: Option<u32>,
+    pub lookup_tables: Option<Vec<String>>,
+    pub priority_fee: Option<PriorityFeeFile>,
+}
+
+/// `[priority_fee]`: `kind = "fixed"` with `micro_lamports`, or `kind = "percentile"` with
+/// `percentile` and `max_micro_lamports`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityFeeFile {
+    pub kind: String,
+    pub micro_lamports: Option<u64>,
+    pub percentile: Option<u8>,
+    pub max_micro_lamports: Option<u64>,
+}
+
+/// Everything a run needs, validated.
+#[derive(Debug)]
+pub struct KeeperPlan {
+    pub url: String,
+    pub keypair: PathBuf,
+    pub interval: Duration,
+    pub cycles: u64,
+    pub reward_account: Option<Pubkey>,
+    pub max_stages_per_account: u32,
+    pub shard: Option<(u32, u32)>,
+    pub settings: RpcSettings,
+}
+
+/// Parses `i/n` with `i < n`.
+pub fn parse_shard(s: &str) -> anyhow::Result<(u32, u32)> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| anyhow!("--shard: expected i/n, got {s:?}"))?;
+    let i: u32 = i
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("--shard: bad index {i:?}"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("--shard: bad count {n:?}"))?;
+    if n == 0 || i >= n {
+        bail!("--shard: need 0 <= i < n, got {i}/{n}");
+    }
+    Ok((i, n))
+}
+
+fn parse_pubkey(field: &str, s: &str) -> anyhow::Result<Pubkey> {
+    s.parse()
+        .map_err(|_| anyhow!("{field}: {s:?} is not a base58 public key"))
+}
+
+fn parse_commitment(s: &str) -> anyhow::Result<CommitmentConfig> {
+    match s {
+        "processed" => Ok(CommitmentConfig::processed()),
+        "confirmed" => Ok(CommitmentConfig::confirmed()),
+        "finalized" => Ok(CommitmentConfig::finalized()),
+        other => bail!("commitment: {other:?} is not processed, confirmed or finalized"),
+    }
+}
+
+fn parse_fee(f: &PriorityFeeFile) -> anyhow::Result<PriorityFee> {
+    match f.kind.as_str() {
+        "fixed" => Ok(PriorityFee::Fixed(f.micro_lamports.ok_or_else(|| {
+            anyhow!("priority_fee.micro_lamports: required with kind = \"fixed\"")
+        })?)),
+        "percentile" => {
+            let percentile = f.percentile.unwrap_or(75);
+            if percentile > 100 {
+                bail!("priority_fee.percentile: {percentile} is above 100");
+            }
+            Ok(PriorityFee::Percentile {
+                percentile,
+                max: f.max_micro_lamports.unwrap_or(1_000_000),
+            })
+        }
+        other => bail!("priority_fee.kind: {other:?} is not fixed or percentile"),
+    }
+}
+
+/// Reads the file (if any) and merges the flags over it.
+pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
+    let file: KeeperFile = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
+        }
+        None => KeeperFile::default(),
+    };
+    let defaults = RpcSettings::default();
+    let url = args
+        .url
+        .clone()
+        .or(file.url)
+        .ok_or_else(|| anyhow!("url: give --url or `url` in the config file"))?;
+    let keypair = args
+        .keypair
+        .clone()
+        .or(file.keypair)
+        .ok_or_else(|| anyhow!("keypair: give --keypair or `keypair` in the config file"))?;
+    let commitment = match args.commitment.as_deref().or(file.commitment.as_deref()) {
+        Some(c) => parse_commitment(c)?,
+        None => defaults.commitment,
+    };
+    let shard = match args.shard.as_deref().or(file.shard.as_deref()) {
+        Some(s) => Some(parse_shard(s)?),
+        None => None,
+    };
+    let reward_account = match &file.reward_account {
+        Some(s) => Some(parse_pubkey("reward_account", s)?),
+        None => None,
+    };
+    let lookup_tables = file
+        .lookup_tables
+        .unwrap_or_default()
+        .iter()
+        .map(|s| parse_pubkey("lookup_tables", s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let priority_fee = match &file.priority_fee {
+        Some(f) => parse_fee(f)?,
+        None => defaults.priority_fee,
+    };
+    let compute_margin_pct = file
+        .compute_margin_pct
+        .unwrap_or(defaults.compute_margin_pct);
+    if compute_margin_pct > 500 {
+        bail!("compute_margin_pct: {compute_margin_pct} is above 500");
+    }
+    Ok(KeeperPlan {
+        url,
+        keypair,
+        interval: Duration::from_millis(args.interval_ms.or(file.interval_ms).unwrap_or(2_000)),
+        cycles: args.cycles.or(file.cycles).unwrap_or(0),
+        reward_account,
+        max_stages_per_account: file.max_stages_per_account.unwrap_or(8).max(1),
+        shard,
+        settings: RpcSettings {
+            commitment,
+            dry_run: args.dry_run || file.dry_run.unwrap_or(false),
+            max_retries: file.max_retries.unwrap_or(defaults.max_retries),
+            backoff: file
+                .backoff_ms
+                .map(Duration::from_millis)
+                .unwrap_or(defaults.backoff),
+            compute_margin_pct,
+            default_compute_units: file
+                .default_compute_units
+                .unwrap_or(defaults.default_compute_units),
+            priority_fee,
+            lookup_tables,
+            full_scan_every: file.full_scan_every.unwrap_or(defaults.full_scan_every),
+        },
+    })
+}
+
+/// Reads a Solana CLI keypair file (a JSON array of 64 bytes).
+pub fn read_keypair(path: &Path) -> anyhow::Result<Keypair> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("keypair: cannot read {}", path.display()))?;
+    let bytes: Vec<u8> = serde_json::from_str(&text)
+        .map_err(|e| anyhow!("keypair: {} is not a JSON byte array: {e}", path.display()))?;
+    Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow!("keypair: {}: {e}", path.display()))
+}
+
+/// Runs cycles of the keeper core over `chain` until `cycles` are done (0: forever), logging
+/// one metrics line per cycle.
+pub async fn run_loop<C: KeeperChain>(
+    chain: &mut C,
+    config: &KeeperConfig,
+    interval: Duration,
+    cycles: u64,
+) {
+    let mut n = 0u64;
+    loop {
+        let started = Instant::now();
+        let r = run_cycle(chain, config).await;
+        let sent = r.markets_refreshed
+            + r.liquidation_stages
+            + r.bankruptcies_resolved
+            + r.deleverages
+            + r.positions_settled
+            + r.sweeps;
+        for f in &r.failures {
+            tracing::warn!(failure = %f, "cycle failure");
+        }
+        tracing::info!(
+            cycle = n,
+            accounts_scanned = r.accounts_scanned,
+            candidates = r.liquidatable,
+            sent,
+            failed = r.failures.len(),
+            liquidation_stages = r.liquidation_stages,
+            bankruptcies = r.bankruptcies_resolved,
+            deleverages = r.deleverages,
+            cycle_ms = started.elapsed().as_millis() as u64,
+            "cycle"
+        );
+        n += 1;
+        if cycles != 0 && n >= cycles {
+            return;
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// `bulwark keeper run`.
+pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
+    let plan = plan(&args)?;
+    let payer = read_keypair(&plan.keypair)?;
+    let reward_account = plan
+        .reward_account
+        .unwrap_or_else(|| bulwark_sdk::pda::margin_account(&payer.pubkey(), 0).0);
+    tracing::info!(url = %plan.url, keeper = %payer.pubkey(), %reward_account, shard = ?plan.shard,
+        dry_run = plan.settings.dry_run, "keeper starting");
+    let client = RpcClient::new_with_commitment(plan.url.clone(), plan.settings.commitment);
+    let mut chain = RpcChain::new(client, payer, plan.settings);
+    chain
+        .load_lookup_tables()
+        .await
+        .map_err(|e| anyhow!("lookup_tables: {e}"))?;
+    let config = KeeperConfig {
+        reward_account,
+        max_stages_per_account: plan.max_stages_per_account,
+        shard: plan.shard,
+    };
+    run_loop(&mut chain, &config, plan.interval, plan.cycles).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args_with(config: &str) -> (KeeperArgs, tempfile::NamedTempFile) {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, config.as_bytes()).unwrap();
+        (
+            KeeperArgs {
+                config: Some(f.path().to_path_buf()),
+                ..KeeperArgs::default()
+            },
+            f,
+        )
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let (mut args, _p) = args_with(
+            "url = \"http://file\"\nkeypair = \"k.json\"\nshard = \"1/3\"\n[priority_fee]\nkind = \"fixed\"\nmicro_lamports = 5\n",
+        );
+        args.url = Some("http://flag".into());
+        let plan = plan(&args).unwrap();
+        assert_eq!(plan.url, "http://flag");
+        assert_eq!(plan.shard, Some((1, 3)));
+        assert_eq!(plan.settings.priority_fee, PriorityFee::Fixed(5));
+        assert_eq!(
+            plan.settings.max_retries,
+            RpcSettings::default().max_retries
+        );
+        assert!(!plan.settings.dry_run);
+    }
+
+    #[test]
+    fn an_unknown_key_or_bad_value_is_refused_naming_it() {
+        let (args, _p) = args_with("url = \"x\"\nkeypair = \"k\"\nrpc = \"oops\"\n");
+        assert!(plan(&args).unwrap_err().to_string().contains("rpc"));
+        let (args, _p) = args_with("url = \"x\"\nkeypair = \"k\"\nreward_account = \"zz\"\n");
+        assert!(plan(&args)
+            .unwrap_err()
+            .to_string()
+            .contains("reward_account"));
+        let (args, _p) = args_with("url = \"x\"\nkeypair = \"k\"\ncommitment = \"fast\"\n");
+        assert!(plan(&args).unwrap_err().to_string().contains("commitment"));
+        let (args, _p) =
+            args_with("url = \"x\"\nkeypair = \"k\"\n[priority_fee]\nkind = \"auction\"\n");
+        assert!(plan(&args)
+            .unwrap_err()
+            .to_string()
+            .contains("priority_fee.kind"));
+        let (args, _p) = args_with("keypair = \"k\"\n");
+        assert!(plan(&args).unwrap_err().to_string().starts_with("url"));
+    }
+
+    #[test]
+    fn shards_must_be_an_index_below_the_count() {
+        assert_eq!(parse_shard("0/2").unwrap(), (0, 2));
+        for bad in ["2/2", "1", "a/2", "0/0", "-1/2"] {
+            assert!(
+                parse_shard(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("--shard"),
+                "{bad}"
+            );
+        }
+    }
+}

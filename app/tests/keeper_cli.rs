@@ -1,0 +1,102 @@
+//! `bulwark keeper run` refuses bad settings before touching the network, naming what is
+//! wrong, and exits non-zero.
+
+use std::process::Command;
+
+fn keeper(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["keeper", "run"])
+        .args(args)
+        .output()
+        .expect("bulwark runs")
+}
+
+fn refused(args: &[&str], names: &str) {
+    let out = keeper(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(err.contains(names), "{args:?}: {err}");
+}
+
+#[test]
+fn a_malformed_shard_is_refused_by_name() {
+    refused(
+        &[
+            "--url",
+            "http://127.0.0.1:1",
+            "--keypair",
+            "k.json",
+            "--shard",
+            "2/2",
+        ],
+        "--shard",
+    );
+}
+
+#[test]
+fn a_missing_keypair_file_is_refused_by_name() {
+    refused(
+        &[
+            "--url",
+            "http://127.0.0.1:1",
+            "--keypair",
+            "/nonexistent/keeper.json",
+        ],
+        "keypair",
+    );
+}
+
+#[test]
+fn no_url_is_refused_by_name() {
+    refused(&["--keypair", "k.json"], "url");
+}
+
+#[test]
+fn an_unknown_commitment_is_refused_by_name() {
+    refused(
+        &[
+            "--url",
+            "http://127.0.0.1:1",
+            "--keypair",
+            "k.json",
+            "--commitment",
+            "fast",
+        ],
+        "commitment",
+    );
+}
+
+#[test]
+fn an_unknown_key_in_the_config_file_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keeper.toml");
+    std::fs::write(
+        &path,
+        "url = \"http://127.0.0.1:1\"\nkeypair = \"k.json\"\nshards = 2\n",
+    )
+    .unwrap();
+    refused(&["--config", path.to_str().unwrap()], "shards");
+}
+
+#[test]
+fn an_unreachable_rpc_is_reported_every_cycle_and_the_keeper_keeps_running() {
+    use solana_sdk::signature::Keypair;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keeper.json");
+    let bytes: Vec<u8> = Keypair::new().to_bytes().to_vec();
+    std::fs::write(&path, serde_json::to_string(&bytes).unwrap()).unwrap();
+    let out = keeper(&[
+        "--url",
+        "http://127.0.0.1:1",
+        "--keypair",
+        path.to_str().unwrap(),
+        "--cycles",
+        "3",
+        "--interval-ms",
+        "5",
+    ]);
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{log}");
+    assert_eq!(log.matches("cycle failure").count(), 3, "{log}");
+    assert!(log.contains("cycle=2") && log.contains("failed=1"), "{log}");
+}
