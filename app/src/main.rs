@@ -6,6 +6,8 @@ mod demo_dynamics;
 mod demo_trading;
 mod inspect;
 mod keeper_cmd;
+mod operator;
+mod quiet;
 
 use clap::{Parser, Subcommand};
 
@@ -30,10 +32,50 @@ enum Command {
         #[command(subcommand)]
         what: KeeperCommand,
     },
+    /// Markets: list them, or show one.
+    Market {
+        #[command(subcommand)]
+        what: MarketCommand,
+    },
+    /// Margin accounts.
+    Account {
+        #[command(subcommand)]
+        what: AccountCommand,
+    },
     /// Decode accounts from raw bytes.
     Inspect {
         #[command(subcommand)]
         what: InspectCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MarketCommand {
+    /// Every market: state, price, open interest, maintenance ratio.
+    List {
+        #[command(flatten)]
+        source: operator::Source,
+    },
+    /// One market by index or symbol.
+    Show {
+        /// Index or symbol (e.g. 0 or SOL-PERP).
+        market: String,
+        #[command(flatten)]
+        source: operator::Source,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// A margin account: collateral, health, positions and liquidation prices.
+    Show {
+        /// The owner's public key (base58).
+        owner: String,
+        /// The account index.
+        #[arg(long, default_value_t = 0)]
+        index: u16,
+        #[command(flatten)]
+        source: operator::Source,
     },
 }
 
@@ -77,6 +119,22 @@ fn main() -> anyhow::Result<()> {
                 .build()?;
             rt.block_on(keeper_cmd::run(args))
         }
+        Command::Market { what } => runtime()?.block_on(async {
+            match what {
+                MarketCommand::List { source } => operator::market_list(&source).await,
+                MarketCommand::Show { market, source } => {
+                    operator::market_show(&source, &market).await
+                }
+            }
+        }),
+        Command::Account {
+            what:
+                AccountCommand::Show {
+                    owner,
+                    index,
+                    source,
+                },
+        } => runtime()?.block_on(operator::account_show(&source, &owner, index)),
         Command::Inspect {
             what: InspectCommand::Oracle { file },
         } => {
@@ -88,4 +146,14 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    if std::env::var_os("RUST_LOG").is_none() {
+        // The bank behind --demo-state logs every instruction at debug level.
+        std::env::set_var("RUST_LOG", "error");
+    }
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }

@@ -338,7 +338,11 @@ impl World {
     /// A funded participant holding `usdc` collateral units in a token account, with margin
     /// account 0 created.
     pub async fn participant(&mut self, usdc: u64) -> Participant {
-        let key = Keypair::new();
+        self.participant_with_key(Keypair::new(), usdc).await
+    }
+
+    /// As [`World::participant`], with a chosen key.
+    pub async fn participant_with_key(&mut self, key: Keypair, usdc: u64) -> Participant {
         self.bank.fund(&key.pubkey(), 10_000_000_000).await;
         let token = self
             .bank

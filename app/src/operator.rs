@@ -1,0 +1,346 @@
+//! Operator and trader read commands: `bulwark market list|show` and `bulwark account show`.
+//!
+//! Every read goes through a JSON-RPC client: a cluster's (`--url`), or, with `--demo-state`,
+//! one whose node is the in-process bank holding a small venue (SOL-PERP, an LP, a long and a
+//! short), so the commands can be tried and tested with no cluster. Numbers come from the
+//! engine through the SDK's previews. Tables by default; `--json` for scripts.
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, bail, Context, Result};
+use bulwark::state::{Exchange, MarginAccount, Market};
+use bulwark_engine::margin::HealthKind;
+use bulwark_engine::num::PRICE_SCALE;
+use bulwark_sdk::bank_rpc::{self, BankRpcControl};
+use bulwark_sdk::preview::{account_health, account_liquidation_price, PreviewClock};
+use bulwark_sdk::world::World;
+use bulwark_sdk::{accounts, pda};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use serde_json::{json, Value};
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_sdk::signature::Keypair;
+
+/// Where reads come from.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Source {
+    /// JSON-RPC URL of a cluster.
+    #[arg(
+        long,
+        conflicts_with = "demo_state",
+        required_unless_present = "demo_state"
+    )]
+    pub url: Option<String>,
+    /// Read from a small venue built in an in-process bank (no cluster needed).
+    #[arg(long)]
+    pub demo_state: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The key of the demo state's owner `seed`: 1 the LP, 2 the long, 3 the short.
+pub fn demo_owner(seed: u8) -> Keypair {
+    Keypair::new_from_array([seed; 32])
+}
+
+/// A connection: the client, and the bank world it serves from when it is the demo state.
+pub struct Reader {
+    client: RpcClient,
+    _world: Option<World>,
+}
+
+impl Reader {
+    /// Connects as `source` says (building the demo state when asked).
+    pub async fn connect(source: &Source) -> Result<Reader> {
+        if source.demo_state {
+            let world = {
+                let _quiet = crate::quiet::StdoutSilenced::new()?;
+                demo_state().await?
+            };
+            let control = BankRpcControl::default();
+            *control.known.lock().expect("known lock") = world.margin_accounts.clone();
+            let client = bank_rpc::client(world.bank.banks_client(), control);
+            return Ok(Reader {
+                client,
+                _world: Some(world),
+            });
+        }
+        let url = source
+            .url
+            .clone()
+            .ok_or_else(|| anyhow!("--url: required"))?;
+        Ok(Reader {
+            client: RpcClient::new_with_commitment(url, CommitmentConfig::confirmed()),
+            _world: None,
+        })
+    }
+
+    async fn data(&self, key: &Pubkey, what: &str) -> Result<Vec<u8>> {
+        self.client
+            .get_account_with_commitment(key, CommitmentConfig::confirmed())
+            .await
+            .with_context(|| format!("reading {what} {key}"))?
+            .value
+            .map(|a| a.data)
+            .ok_or_else(|| anyhow!("{what} {key} does not exist"))
+    }
+
+    async fn exchange(&self) -> Result<Exchange> {
+        accounts::exchange(&self.data(&pda::exchange().0, "exchange").await?)
+            .map_err(|e| anyhow!("exchange: {e}"))
+    }
+
+    async fn markets(&self, ex: &Exchange) -> Result<Vec<Market>> {
+        let mut out = Vec::new();
+        for i in 0..ex.market_count {
+            let data = self.data(&pda::market(i).0, "market").await?;
+            out.push(accounts::market(&data).map_err(|e| anyhow!("market {i}: {e}"))?);
+        }
+        Ok(out)
+    }
+
+    async fn clock(&self, ex: &Exchange) -> Result<PreviewClock> {
+        let id = <anchor_lang::solana_program::clock::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id();
+        let d = self.data(&id, "clock sysvar").await?;
+        if d.len() < 40 {
+            bail!("clock sysvar too short");
+        }
+        Ok(PreviewClock {
+            slot: u64::from_le_bytes(d[0..8].try_into().expect("8 bytes")),
+            unix_timestamp: i64::from_le_bytes(d[32..40].try_into().expect("8 bytes")),
+            decimals: ex.collateral_decimals,
+        })
+    }
+}
+
+/// The demo state: SOL-PERP at $150, an LP with 100,000 USDC in the pool, a 10x long of
+/// 20 SOL and a 5 SOL short, owners from [`DEMO_OWNERS`].
+pub async fn demo_state() -> Result<World> {
+    let mut w = World::with_sol_market().await;
+    let sol = 1_000_000_000u64;
+    let usdc = 1_000_000u64;
+    w.set_open_interest_caps_directly(0, 10_000 * sol, 10_000 * sol)
+        .await;
+    let lp = w.participant_with_key(demo_owner(1), 100_000 * usdc).await;
+    w.pool_deposit(&lp, 100_000 * usdc)
+        .await
+        .map_err(|e| anyhow!("pool deposit: {e}"))?;
+    for (seed, base, limit) in [(2u8, 20i64, 152u64), (3, -5, 148)] {
+        let t = w.participant_with_key(demo_owner(seed), 300 * usdc).await;
+        w.deposit(&t, 300 * usdc)
+            .await
+            .map_err(|e| anyhow!("deposit: {e}"))?;
+        w.trade(&t, base * sol as i64, limit * PRICE_SCALE)
+            .await
+            .map_err(|e| anyhow!("trade: {e}"))?;
+    }
+    Ok(w)
+}
+
+fn symbol(m: &Market) -> String {
+    String::from_utf8_lossy(&m.symbol)
+        .trim_end_matches('\0')
+        .to_string()
+}
+
+/// A price at 1e-9 as a decimal string (exact).
+fn price(v: u64) -> String {
+    format!("{}.{:09}", v / PRICE_SCALE, v % PRICE_SCALE)
+}
+
+/// Base atoms (1e9 a unit) as a decimal string (exact).
+fn base(v: i64) -> String {
+    amount(v, 9)
+}
+
+/// Collateral units as a decimal string (exact).
+fn amount(v: i64, decimals: u8) -> String {
+    let scale = 10i64.pow(decimals as u32);
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.unsigned_abs();
+    format!(
+        "{sign}{}.{:0w$}",
+        a / scale as u64,
+        a % scale as u64,
+        w = decimals as usize
+    )
+}
+
+/// Parts per million as a percentage with two decimals (truncated).
+fn percent(ppm: u32) -> String {
+    format!("{}.{:02}%", ppm / 10_000, (ppm % 10_000) / 100)
+}
+
+fn market_json(m: &Market, at: &PreviewClock) -> Value {
+    json!({
+        "index": m.index,
+        "symbol": symbol(m),
+        "state": m.state().name(),
+        "price": price(m.price),
+        "aggregate_slot": m.aggregate_slot,
+        "price_age_slots": at.slot.saturating_sub(m.aggregate_slot),
+        "long_oi": base(m.long_oi as i64),
+        "short_oi": base(m.short_oi as i64),
+        "maintenance_ppm_now": m.mmr_at(at.slot),
+        "maintenance_ppm_target": m.mmr_target_ppm,
+    })
+}
+
+/// Finds a market by index or symbol (case-insensitive).
+pub fn find_market<'a>(markets: &'a [Market], name: &str) -> Result<&'a Market> {
+    markets
+        .iter()
+        .find(|m| m.index.to_string() == name || symbol(m).eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            let known: Vec<String> = markets.iter().map(symbol).collect();
+            anyhow!("MARKET: no market {name:?} (markets: {})", known.join(", "))
+        })
+}
+
+fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_header(header.to_vec());
+    for r in rows {
+        t.add_row(r);
+    }
+    println!("{t}");
+}
+
+/// `bulwark market list`.
+pub async fn market_list(source: &Source) -> Result<()> {
+    let r = Reader::connect(source).await?;
+    let ex = r.exchange().await?;
+    let at = r.clock(&ex).await?;
+    let markets = r.markets(&ex).await?;
+    if source.json {
+        let v: Vec<Value> = markets.iter().map(|m| market_json(m, &at)).collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    print_table(
+        &[
+            "index",
+            "symbol",
+            "state",
+            "price",
+            "long OI",
+            "short OI",
+            "maintenance now",
+        ],
+        markets
+            .iter()
+            .map(|m| {
+                vec![
+                    m.index.to_string(),
+                    symbol(m),
+                    m.state().name().to_string(),
+                    price(m.price),
+                    base(m.long_oi as i64),
+                    base(m.short_oi as i64),
+                    percent(m.mmr_at(at.slot)),
+                ]
+            })
+            .collect(),
+    );
+    Ok(())
+}
+
+/// `bulwark market show MARKET`.
+pub async fn market_show(source: &Source, name: &str) -> Result<()> {
+    let r = Reader::connect(source).await?;
+    let ex = r.exchange().await?;
+    let at = r.clock(&ex).await?;
+    let markets = r.markets(&ex).await?;
+    let m = find_market(&markets, name)?;
+    let j = market_json(m, &at);
+    if source.json {
+        println!("{}", serde_json::to_string_pretty(&j)?);
+        return Ok(());
+    }
+    print_table(
+        &["field", "value"],
+        j.as_object()
+            .expect("object")
+            .iter()
+            .map(|(k, v)| vec![k.clone(), v.to_string().trim_matches('"').to_string()])
+            .collect(),
+    );
+    Ok(())
+}
+
+/// `bulwark account show OWNER [--index N]`.
+pub async fn account_show(source: &Source, owner: &str, index: u16) -> Result<()> {
+    let owner: Pubkey = owner
+        .parse()
+        .map_err(|_| anyhow!("OWNER: {owner:?} is not a base58 public key"))?;
+    let r = Reader::connect(source).await?;
+    let ex = r.exchange().await?;
+    let at = r.clock(&ex).await?;
+    let markets = r.markets(&ex).await?;
+    let key = pda::margin_account(&owner, index).0;
+    let data = r.data(&key, "margin account").await?;
+    let a: MarginAccount =
+        accounts::margin_account(&data).map_err(|e| anyhow!("margin account {key}: {e}"))?;
+    let d = ex.collateral_decimals;
+    let maint = account_health(&a, &markets, &at, HealthKind::Maintenance)
+        .map_err(|e| anyhow!("health: {e:?}"))?;
+    let init = account_health(&a, &markets, &at, HealthKind::Initial)
+        .map_err(|e| anyhow!("health: {e:?}"))?;
+    let mut positions = Vec::new();
+    for p in a.positions.iter().filter(|p| p.base != 0) {
+        let m = find_market(&markets, &p.market_index.to_string())?;
+        let liq = account_liquidation_price(&a, &markets, &at, p.market_index)
+            .map_err(|e| anyhow!("liquidation price: {e:?}"))?;
+        positions.push(json!({
+            "market": symbol(m),
+            "base": base(p.base),
+            "cost": amount(p.cost, d),
+            "mark_price": price(m.price),
+            "liquidation_price": liq.map(price),
+        }));
+    }
+    let j = json!({
+        "account": key.to_string(),
+        "owner": owner.to_string(),
+        "index": index,
+        "collateral": amount(a.collateral, d),
+        "equity": amount(maint.equity, d),
+        "maintenance_requirement": amount(maint.requirement as i64, d),
+        "initial_requirement": amount(init.requirement as i64, d),
+        "healthy": maint.is_healthy(),
+        "in_liquidation": a.in_liquidation != 0,
+        "positions": positions,
+    });
+    if source.json {
+        println!("{}", serde_json::to_string_pretty(&j)?);
+        return Ok(());
+    }
+    let obj = j.as_object().expect("object");
+    print_table(
+        &["field", "value"],
+        obj.iter()
+            .filter(|(k, _)| *k != "positions")
+            .map(|(k, v)| vec![k.clone(), v.to_string().trim_matches('"').to_string()])
+            .collect(),
+    );
+    print_table(
+        &["market", "base", "cost", "mark price", "liquidation price"],
+        positions
+            .iter()
+            .map(|p| {
+                vec![
+                    p["market"].as_str().unwrap_or_default().to_string(),
+                    p["base"].as_str().unwrap_or_default().to_string(),
+                    p["cost"].as_str().unwrap_or_default().to_string(),
+                    p["mark_price"].as_str().unwrap_or_default().to_string(),
+                    p["liquidation_price"]
+                        .as_str()
+                        .unwrap_or("none")
+                        .to_string(),
+                ]
+            })
+            .collect(),
+    );
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! `bulwark market list|show` and `bulwark account show` on the bank-backed demo state print
+//! the documented table and JSON; bad arguments exit non-zero naming the argument.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use solana_sdk::signature::{Keypair, Signer};
+
+fn bulwark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(args)
+        .output()
+        .expect("bulwark runs")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = bulwark(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn refused(args: &[&str], names: &str) {
+    let out = bulwark(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(err.contains(names), "{args:?}: {err}");
+}
+
+/// The demo state's long (seed 2) and short (seed 3) owners.
+fn owner(seed: u8) -> String {
+    Keypair::new_from_array([seed; 32]).pubkey().to_string()
+}
+
+fn decimal(v: &Value) -> f64 {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn market_list_prints_a_table_and_json() {
+    let out = bulwark(&["market", "list", "--demo-state"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for col in [
+        "index",
+        "symbol",
+        "state",
+        "price",
+        "long OI",
+        "short OI",
+        "maintenance now",
+    ] {
+        assert!(text.contains(col), "{col}: {text}");
+    }
+    assert!(
+        text.contains("SOL-PERP") && text.contains("150.000000000"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Instruction:"),
+        "program logs kept off stdout: {text}"
+    );
+    let v = json(&["market", "list", "--demo-state", "--json"]);
+    let m = &v.as_array().unwrap()[0];
+    assert_eq!(m["symbol"], "SOL-PERP");
+    assert_eq!(m["state"], "Active");
+    assert_eq!(m["long_oi"], "20.000000000");
+    assert_eq!(m["short_oi"], "5.000000000");
+}
+
+#[test]
+fn market_show_finds_a_market_by_symbol_or_index() {
+    let by_symbol = json(&["market", "show", "sol-perp", "--demo-state", "--json"]);
+    let by_index = json(&["market", "show", "0", "--demo-state", "--json"]);
+    assert_eq!(by_symbol["index"], 0);
+    assert_eq!(by_symbol["symbol"], by_index["symbol"]);
+    assert_eq!(by_symbol["price"], "150.000000000");
+}
+
+#[test]
+fn account_show_gives_health_positions_and_liquidation_prices() {
+    let long = json(&["account", "show", &owner(2), "--demo-state", "--json"]);
+    assert_eq!(long["healthy"], true);
+    let p = &long["positions"][0];
+    assert_eq!(p["base"], "20.000000000");
+    assert!(decimal(&p["liquidation_price"]) < decimal(&p["mark_price"]));
+    assert!(decimal(&long["equity"]) > decimal(&long["maintenance_requirement"]));
+    let short = json(&["account", "show", &owner(3), "--demo-state", "--json"]);
+    let p = &short["positions"][0];
+    assert_eq!(p["base"], "-5.000000000");
+    assert!(decimal(&p["liquidation_price"]) > decimal(&p["mark_price"]));
+    let out = bulwark(&["account", "show", &owner(2), "--demo-state"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for col in [
+        "collateral",
+        "equity",
+        "maintenance_requirement",
+        "liquidation price",
+    ] {
+        assert!(text.contains(col), "{col}: {text}");
+    }
+}
+
+#[test]
+fn bad_arguments_exit_non_zero_naming_the_argument() {
+    refused(&["market", "show", "ETH-PERP", "--demo-state"], "MARKET");
+    refused(&["account", "show", "not-a-key", "--demo-state"], "OWNER");
+    refused(
+        &["account", "show", &owner(2), "--index=-1", "--demo-state"],
+        "--index",
+    );
+    refused(&["market", "list"], "--url");
+    refused(
+        &["account", "show", &owner(9), "--demo-state"],
+        "margin account",
+    );
+}
