@@ -242,6 +242,7 @@ pub async fn run_loop<C: KeeperChain>(
         let started = Instant::now();
         let r = run_cycle(chain, config).await;
         let sent = r.markets_refreshed
+            + r.breaker_checks
             + r.liquidation_stages
             + r.bankruptcies_resolved
             + r.deleverages
@@ -259,6 +260,7 @@ pub async fn run_loop<C: KeeperChain>(
             liquidation_stages = r.liquidation_stages,
             bankruptcies = r.bankruptcies_resolved,
             deleverages = r.deleverages,
+            breaker_checks = r.breaker_checks,
             cycle_ms = started.elapsed().as_millis() as u64,
             "cycle"
         );

@@ -2,9 +2,10 @@
 //! cooldown and calm, hysteretic recovery; oracle health; insurance coverage with hysteresis;
 //! the accounting invariant. Each returns what tripped or recovered so the program can event it.
 
-use crate::error::EngineResult;
-use crate::num::{apply_ppm_floor, mul_div_floor, ratio_ppm_ceil, PPM};
+use crate::error::{EngineError, EngineResult};
+use crate::num::{apply_ppm_floor, mul_div_floor, notional_ceil, ratio_ppm_ceil, PPM};
 use crate::oracle::Validity;
+use crate::pool::amount_for_shares;
 
 /// Breaker flags kept by a market (any set flag makes it ReduceOnly).
 pub mod flags {
@@ -162,6 +163,34 @@ pub fn insurance_coverage(
     Ok((tripped, None))
 }
 
+/// The insurance fund's committed balance: `balance` less the value of `requested_shares`
+/// (under an unstake request) out of `total_shares`, that value rounded down as the pool's
+/// share pricing does.
+pub fn committed_insurance(
+    balance: u64,
+    total_shares: u64,
+    requested_shares: u64,
+) -> EngineResult<u64> {
+    let requested = amount_for_shares(requested_shares, total_shares, balance)?;
+    Ok(balance.saturating_sub(requested))
+}
+
+/// [`insurance_coverage`] for a market with `open_interest` base atoms (both sides summed) at
+/// `price` (notional rounded up, the strict side for coverage).
+pub fn market_insurance_coverage(
+    tripped: bool,
+    committed: u64,
+    open_interest: u64,
+    price: u64,
+    decimals: u8,
+    floor_ppm: u32,
+    hysteresis_ppm: u32,
+) -> EngineResult<(bool, Option<Transition>)> {
+    let oi = i64::try_from(open_interest).map_err(|_| EngineError::math("open interest"))?;
+    let notional = notional_ceil(oi, price, decimals)?;
+    insurance_coverage(tripped, committed, notional, floor_ppm, hysteresis_ppm)
+}
+
 /// The accounting invariant: the vault must hold at least the buckets it backs.
 pub fn invariant_broken(vault_balance: u64, buckets_total: i128) -> bool {
     (vault_balance as i128) < buckets_total
@@ -279,5 +308,26 @@ mod tests {
             (false, Some(Transition::Recover(Reason::InsuranceCoverage)))
         );
         assert!(invariant_broken(99, 100) && !invariant_broken(100, 100));
+    }
+
+    #[test]
+    fn committed_insurance_excludes_requested_shares_and_coverage_uses_the_notional() {
+        // Half the shares are under an unstake request: about half the balance is committed.
+        let c = committed_insurance(1_000_000_000_000, 1_000_000_000_000, 500_000_000_000).unwrap();
+        assert!((500_000_000_000..=500_001_000_000).contains(&c), "{c}");
+        // 10 units at price 100 (6-decimal collateral) = 1,000,000,000 notional; a 1% floor is
+        // 10,000,000: 9,999,999 trips, 10,000,000 does not.
+        let ten = 10 * crate::num::BASE_SCALE;
+        let p = 100 * crate::num::PRICE_SCALE;
+        assert!(
+            market_insurance_coverage(false, 9_999_999, ten, p, 6, 10_000, 0)
+                .unwrap()
+                .0
+        );
+        assert!(
+            !market_insurance_coverage(false, 10_000_000, ten, p, 6, 10_000, 0)
+                .unwrap()
+                .0
+        );
     }
 }

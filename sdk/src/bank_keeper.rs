@@ -53,6 +53,16 @@ impl crate::keeper::KeeperChain for BankKeeper<'_> {
             .and_then(|acc| crate::accounts::margin_account(&acc.data).ok()))
     }
 
+    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, String> {
+        let acc = self
+            .world
+            .bank
+            .account(&crate::pda::insurance_fund().0)
+            .await
+            .ok_or("insurance fund missing")?;
+        crate::accounts::insurance_fund(&acc.data).map_err(|e| e.to_string())
+    }
+
     async fn pool_capital(&mut self) -> Result<i64, String> {
         Ok(self.world.pool().await.capital)
     }

@@ -1,13 +1,14 @@
-//! The keeper core: one cycle refreshes stale markets, liquidates the most under-water accounts
+//! The keeper core: one cycle refreshes stale markets, checks the insurance breaker, liquidates the most under-water accounts
 //! first in stages, resolves bankruptcies, deleverages while a market's ADL trigger holds,
 //! cranks settlement of settling markets and sweeps sub-ledgers. Chain access goes through [`KeeperChain`], so the same core drives the
 //! in-process bank (tests, demo) and, later, RPC.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use bulwark::state::{Exchange, MarginAccount, Market};
+use bulwark::state::{Exchange, InsuranceFund, MarginAccount, Market};
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
+use bulwark_engine::breaker::{committed_insurance, market_insurance_coverage};
 use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::state::MarketState;
 
@@ -27,6 +28,8 @@ pub trait KeeperChain {
     async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, String>;
     /// One margin account (`None` when closed).
     async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, String>;
+    /// The insurance fund.
+    async fn insurance_fund(&mut self) -> Result<InsuranceFund, String>;
     /// The liquidity pool's capital.
     async fn pool_capital(&mut self) -> Result<i64, String>;
     /// Sends one transaction signed by the keeper; `Err` carries the failure.
@@ -73,6 +76,8 @@ fn failure(what: String, e: String) -> String {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CycleReport {
     pub markets_refreshed: u32,
+    /// Insurance-coverage breaker checks sent (each trips or lifts the breaker).
+    pub breaker_checks: u32,
     pub accounts_scanned: u32,
     pub liquidatable: u32,
     pub liquidation_stages: u32,
@@ -139,6 +144,37 @@ async fn cycle<C: KeeperChain>(
             match chain.send(&[update_risk_ix(&ex, &m)]).await {
                 Ok(()) => r.markets_refreshed += 1,
                 Err(e) => r.failures.push(failure(format!("update_risk {i}"), e)),
+            }
+        }
+    }
+    // 1b. Breaker checks: `check_insurance_breaker` only where the engine says the market's
+    // coverage flag would change (trip or lift); the velocity and oracle breakers move inside
+    // update_risk.
+    let fund = chain.insurance_fund().await?;
+    let committed = committed_insurance(fund.balance, fund.total_shares, fund.requested_shares)
+        .map_err(|e| format!("insurance fund: {e:?}"))?;
+    for i in 0..ex.market_count {
+        let m = chain.market(i).await?;
+        if MarketState::from_u8(m.status) >= MarketState::Settled {
+            continue;
+        }
+        let changes = market_insurance_coverage(
+            m.insurance_tripped != 0,
+            committed,
+            m.long_oi.saturating_add(m.short_oi),
+            m.price,
+            ex.collateral_decimals,
+            m.insurance_floor_ppm,
+            m.insurance_hysteresis_ppm,
+        )
+        .map(|(_, t)| t.is_some())
+        .unwrap_or(false);
+        if changes {
+            match chain.send(&[ix::check_insurance_breaker(i)]).await {
+                Ok(()) => r.breaker_checks += 1,
+                Err(e) => r
+                    .failures
+                    .push(failure(format!("check_insurance_breaker {i}"), e)),
             }
         }
     }

@@ -396,6 +396,11 @@ impl crate::keeper::KeeperChain for RpcChain {
         Ok(got)
     }
 
+    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, String> {
+        self.decoded(&pda::insurance_fund().0, accounts::insurance_fund)
+            .await
+    }
+
     async fn pool_capital(&mut self) -> Result<i64, String> {
         let pool: LiquidityPool = self.decoded(&pda::pool().0, accounts::pool).await?;
         Ok(pool.capital)

@@ -89,6 +89,13 @@ impl KeeperChain for Flaky<'_> {
             self.inner.margin_account(key).await
         }
     }
+    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, String> {
+        if self.down {
+            Err("connection lost".into())
+        } else {
+            self.inner.insurance_fund().await
+        }
+    }
     async fn pool_capital(&mut self) -> Result<i64, String> {
         if self.down {
             Err("connection lost".into())

@@ -44,14 +44,28 @@ async fn the_rpc_keeper_alone_brings_every_account_above_maintenance_or_flat() {
     let (mut w, traders, keeper) = crash_scene().await;
     let (mut chain, _control) = rpc_chain(&w, &keeper, false);
     let config = keeper_config(&keeper, None);
-    let mut stages = 0;
+    let (mut stages, mut checks) = (0, 0);
     for _ in 0..4 {
         let r = run_cycle(&mut chain, &config).await;
         assert!(r.failures.is_empty(), "{:?}", r.failures);
         assert_eq!(r.accounts_scanned as usize, w.margin_accounts.len());
         stages += r.liquidation_stages;
+        checks += r.breaker_checks;
     }
     assert!(stages >= 6, "a real cascade over RPC: {stages} stages");
+    // The keeper sends the coverage check only when the engine says the flag changes: it trips
+    // when the fund falls short of the floor, lifts when penalties refill it, and trips again
+    // once bankruptcies drain it; never while the flag would stay as it is.
+    assert!(
+        (1..4).contains(&checks),
+        "{checks} breaker checks in 4 cycles"
+    );
+    let m = w.bank.market(SOL_PERP).await;
+    assert_ne!(
+        m.breaker_flags & bulwark_engine::breaker::flags::INSURANCE,
+        0
+    );
+    assert_eq!(m.state(), bulwark_engine::state::MarketState::ReduceOnly);
     assert_none_below_maintenance(&mut w, &traders).await;
     let margins: Vec<_> = traders
         .iter()
@@ -71,7 +85,10 @@ async fn a_dry_run_simulates_every_stage_and_changes_nothing() {
     let r = run_cycle(&mut chain, &keeper_config(&keeper, None)).await;
     assert!(r.failures.is_empty(), "{:?}", r.failures);
     assert!(r.liquidatable > 0 && r.liquidation_stages > 0, "{r:?}");
-    assert_eq!(chain.dry_run_simulated, r.liquidation_stages + r.sweeps);
+    assert_eq!(
+        chain.dry_run_simulated,
+        r.breaker_checks + r.liquidation_stages + r.sweeps
+    );
     before.assert_unchanged(&mut w.bank).await;
 }
 

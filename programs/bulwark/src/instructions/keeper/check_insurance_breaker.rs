@@ -4,9 +4,7 @@
 //! floor plus hysteresis.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::breaker::{flags, insurance_coverage};
-use bulwark_engine::num::notional_ceil;
-use bulwark_engine::pool::amount_for_shares;
+use bulwark_engine::breaker::{committed_insurance, flags, market_insurance_coverage};
 
 use crate::constants::*;
 use crate::error::engine_err;
@@ -29,19 +27,19 @@ pub fn check_insurance_breaker_handler(ctx: Context<CheckInsuranceBreaker>) -> R
     let clock = Clock::get()?;
     let decimals = ctx.accounts.exchange.load()?.collateral_decimals;
     let fund = ctx.accounts.insurance_fund.load()?;
-    let requested = amount_for_shares(fund.requested_shares, fund.total_shares, fund.balance)
+    let committed = committed_insurance(fund.balance, fund.total_shares, fund.requested_shares)
         .map_err(engine_err)?;
-    let committed = fund.balance.saturating_sub(requested);
     let mut m = ctx.accounts.market.load_mut()?;
     let oi = m
         .long_oi
         .checked_add(m.short_oi)
         .ok_or(crate::error::BulwarkError::MathError)?;
-    let notional = notional_ceil(oi as i64, m.price, decimals).map_err(engine_err)?;
-    let (tripped, t) = insurance_coverage(
+    let (tripped, t) = market_insurance_coverage(
         m.insurance_tripped != 0,
         committed,
-        notional,
+        oi,
+        m.price,
+        decimals,
         m.insurance_floor_ppm,
         m.insurance_hysteresis_ppm,
     )
