@@ -6,6 +6,7 @@ use std::process::Command;
 fn keeper(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_bulwark"))
         .args(["keeper", "run"])
+        .env("RUST_LOG", "info")
         .args(args)
         .output()
         .expect("bulwark runs")
