@@ -4,6 +4,7 @@ mod demo;
 mod demo_crash;
 mod demo_dynamics;
 mod demo_trading;
+mod governance_cmd;
 mod inspect;
 mod keeper_cmd;
 mod operator;
@@ -42,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         what: AccountCommand,
     },
+    /// Governance: build the instruction a DAO proposal wraps.
+    Governance {
+        #[command(subcommand)]
+        what: GovernanceCommand,
+    },
     /// Decode accounts from raw bytes.
     Inspect {
         #[command(subcommand)]
@@ -76,6 +82,15 @@ enum AccountCommand {
         index: u16,
         #[command(flatten)]
         source: operator::Source,
+    },
+}
+
+#[derive(Subcommand)]
+enum GovernanceCommand {
+    /// Print the `queue_change` instruction (program, accounts, base64 data) for a proposal.
+    Propose {
+        #[command(subcommand)]
+        proposal: governance_cmd::Proposal,
     },
 }
 
@@ -135,6 +150,9 @@ fn main() -> anyhow::Result<()> {
                     source,
                 },
         } => runtime()?.block_on(operator::account_show(&source, &owner, index)),
+        Command::Governance {
+            what: GovernanceCommand::Propose { proposal },
+        } => governance_cmd::propose(proposal),
         Command::Inspect {
             what: InspectCommand::Oracle { file },
         } => {

@@ -62,6 +62,27 @@ impl MarketParam {
         MarketParam::ReserveFactor,
     ];
 
+    /// Its name in files and on the command line (snake case).
+    pub fn name(self) -> &'static str {
+        match self {
+            MarketParam::OpenInterestCapLong => "open_interest_cap_long",
+            MarketParam::OpenInterestCapShort => "open_interest_cap_short",
+            MarketParam::BaseImr => "base_imr",
+            MarketParam::BaseMmr => "base_mmr",
+            MarketParam::MaxMmr => "max_mmr",
+            MarketParam::MaxLeverage => "max_leverage",
+            MarketParam::MaxPositionNotional => "max_position_notional",
+            MarketParam::TakerFee => "taker_fee",
+            MarketParam::InsuranceWindowCap => "insurance_window_cap",
+            MarketParam::ReserveFactor => "reserve_factor",
+        }
+    }
+
+    /// The parameter called `name` (see [`MarketParam::name`]).
+    pub fn from_name(name: &str) -> Option<MarketParam> {
+        MarketParam::ALL.into_iter().find(|p| p.name() == name)
+    }
+
     /// Decodes a stored code.
     pub fn from_u16(v: u16) -> Option<MarketParam> {
         MarketParam::ALL.get(v as usize).copied()

@@ -1,0 +1,127 @@
+//! `bulwark governance propose` prints an instruction that, signed by governance in the real
+//! program, queues exactly the proposal asked for; bad arguments are refused by name.
+
+use std::process::{Command, Output};
+
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use base64::Engine;
+use bulwark_sdk::world::World;
+use bulwark_sdk::{accounts, pda};
+use serde_json::Value;
+use solana_sdk::signature::Signer;
+
+fn bulwark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["governance", "propose"])
+        .args(args)
+        .output()
+        .expect("bulwark runs")
+}
+
+fn instruction(v: &Value) -> Instruction {
+    Instruction {
+        program_id: v["program_id"].as_str().unwrap().parse().unwrap(),
+        accounts: v["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| AccountMeta {
+                pubkey: a["pubkey"].as_str().unwrap().parse().unwrap(),
+                is_signer: a["is_signer"].as_bool().unwrap(),
+                is_writable: a["is_writable"].as_bool().unwrap(),
+            })
+            .collect(),
+        data: base64::engine::general_purpose::STANDARD
+            .decode(v["data_base64"].as_str().unwrap())
+            .unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn the_printed_instruction_queues_the_proposal_in_the_real_program() {
+    let mut w = World::with_sol_market().await;
+    let gov = w.governance.insecure_clone();
+    // Governance pays the proposal account's rent.
+    w.bank.fund(&gov.pubkey(), 1_000_000_000).await;
+    let id = w.bank.exchange().await.proposal_count;
+    let out = bulwark(&[
+        "param",
+        "--market",
+        "0",
+        "--param",
+        "base_mmr",
+        "--value",
+        "30000",
+        "--governance",
+        &gov.pubkey().to_string(),
+        "--proposal-id",
+        &id.to_string(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    w.bank
+        .send(&[instruction(&v)], &[&gov])
+        .await
+        .expect("governance signs the printed instruction");
+    let p = w
+        .bank
+        .account(&pda::proposal(id).0)
+        .await
+        .expect("proposal queued");
+    let p = accounts::decode::<bulwark::state::Proposal>(&p.data).unwrap();
+    assert_eq!(p.kind, bulwark::state::kind::MARKET_PARAM);
+    assert_eq!(p.market_index, 0);
+    assert_eq!(
+        p.param,
+        bulwark_engine::governance::MarketParam::BaseMmr as u16
+    );
+    assert_eq!(p.value, 30_000);
+}
+
+#[test]
+fn bad_arguments_are_refused_by_name() {
+    let gov = "9hSR6S7WPtxmTojgo6GG3k4yDPecgJY292j7xrsUGWBu";
+    for (args, names) in [
+        (
+            vec!["param", "--market", "0", "--param", "bogus", "--value", "1"],
+            "--param",
+        ),
+        (
+            vec![
+                "param", "--market", "0", "--param", "base_mmr", "--value", "900000",
+            ],
+            "--value",
+        ),
+        (
+            vec![
+                "param", "--market", "0", "--param", "base_mmr", "--value", "-5",
+            ],
+            "--value",
+        ),
+        (vec!["settle", "--market", "x"], "--market"),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--governance", gov, "--proposal-id", "1"]);
+        let out = bulwark(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(names),
+            "{args:?}: {err}"
+        );
+    }
+    let out = bulwark(&[
+        "settle",
+        "--market",
+        "0",
+        "--governance",
+        "nope",
+        "--proposal-id",
+        "1",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--governance"));
+}
