@@ -1,5 +1,6 @@
 //! `bulwark`: the demo, oracle inspection and (as they land) operator commands.
 
+mod bootstrap_cmd;
 mod demo;
 mod demo_crash;
 mod demo_dynamics;
@@ -43,6 +44,8 @@ enum Command {
         #[command(subcommand)]
         what: AccountCommand,
     },
+    /// Create or check a deployment from a file (idempotent; differences reported).
+    Bootstrap(bootstrap_cmd::BootstrapArgs),
     /// Governance: build the instruction a DAO proposal wraps.
     Governance {
         #[command(subcommand)]
@@ -110,8 +113,18 @@ enum InspectCommand {
     },
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The message names the argument or field; no backtrace for a user's mistake.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo => {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -150,6 +163,7 @@ fn main() -> anyhow::Result<()> {
                     source,
                 },
         } => runtime()?.block_on(operator::account_show(&source, &owner, index)),
+        Command::Bootstrap(args) => runtime()?.block_on(bootstrap_cmd::run(args)),
         Command::Governance {
             what: GovernanceCommand::Propose { proposal },
         } => governance_cmd::propose(proposal),

@@ -116,6 +116,11 @@ params! {
 }
 
 impl Param {
+    /// The parameter whose bounds-table name is `name` (e.g. `base_mmr_ppm`).
+    pub fn from_name(name: &str) -> Option<Param> {
+        Param::ALL.iter().copied().find(|p| p.bound().name == name)
+    }
+
     /// This parameter's bounds.
     pub fn bound(self) -> &'static ParamBound {
         &BOUNDS[self as usize]

@@ -19,6 +19,8 @@ pub mod bank_keeper;
 #[cfg(all(feature = "bank", feature = "rpc"))]
 pub mod bank_rpc;
 #[cfg(feature = "rpc")]
+pub mod bootstrap;
+#[cfg(feature = "rpc")]
 pub mod rpc_chain;
 #[cfg(feature = "bank")]
 pub mod world;

@@ -2,6 +2,7 @@
 
 mod account_validation;
 mod adl;
+mod bootstrap;
 mod breakers;
 mod cascade;
 mod collateral;

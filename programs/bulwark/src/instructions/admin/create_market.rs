@@ -15,6 +15,7 @@ use crate::state::{Exchange, Market, OracleConfig, OracleSideArgs};
 
 /// Market-level oracle and age limits.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MarketRiskArgs {
     pub max_twap_deviation_ppm: u32,
     pub fallback_band_ppm: u32,
@@ -44,6 +45,7 @@ pub struct CreateMarketArgs {
 
 /// Circuit-breaker parameters (see `bulwark_engine::breaker`).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MarketBreakerArgs {
     pub velocity_window_secs: u32,
     pub velocity_band1_ppm: u32,
@@ -56,6 +58,7 @@ pub struct MarketBreakerArgs {
 
 /// Liquidation, insurance-coverage and ADL parameters.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MarketLiquidationArgs {
     pub liq_buffer_ppm: u32,
     pub liq_max_fraction_ppm: u32,
@@ -74,6 +77,7 @@ pub struct MarketLiquidationArgs {
 
 /// Volatility, dynamic-margin and funding parameters (see `bulwark_engine::dynamic_margin`).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MarketDynamicsArgs {
     pub vol_sample_secs: u32,
     pub vol_window_secs: u32,
@@ -90,6 +94,7 @@ pub struct MarketDynamicsArgs {
 
 /// Trading and margin parameters (see `bulwark_engine::trade` and `margin`).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MarketTradingArgs {
     pub base_spread_ppm: u32,
     pub conf_spread_k_ppm: u32,

@@ -1,0 +1,531 @@
+//! Deployment bootstrap: reads a deployment file (exchange roles, collateral mint and oracle,
+//! markets with their oracle sources and parameters), validates all of it before any
+//! transaction (errors name the file and the field), then creates what is missing and reports
+//! what differs on chain. Running it again on the same file sends nothing.
+//!
+//! Live parameters are not overwritten: a market's governable parameters change only through
+//! governance's timelock, so a difference is reported with the `bulwark governance propose`
+//! command that would queue it.
+
+use std::collections::BTreeMap;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use bulwark::instructions::{CreateMarketArgs, InitializeExchangeArgs};
+use bulwark::oracle::OracleKind;
+use bulwark::state::{OracleSideArgs, OracleSourceArgs};
+use bulwark_engine::bounds::Param;
+use bulwark_engine::governance::MarketParam;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::Transaction;
+
+use crate::oracle_accounts::{CHAINLINK_STORE, PYTH_RECEIVER, SWITCHBOARD_ON_DEMAND};
+use crate::params::*;
+use crate::{accounts, ix, pda};
+
+/// The deployment file.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentFile {
+    pub exchange: ExchangeFile,
+    #[serde(default)]
+    pub markets: Vec<MarketFile>,
+}
+
+/// `[exchange]`: roles, collateral, and optional overrides of the default exchange settings.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeFile {
+    pub governance: String,
+    pub guardian: String,
+    pub collateral_mint: String,
+    pub collateral_oracle: OracleSideFile,
+    pub pool_withdraw_delay_secs: Option<u32>,
+    pub max_pnl_to_pool_ppm: Option<u32>,
+    pub unstake_cooldown_secs: Option<u32>,
+    pub max_pause_secs: Option<u32>,
+    pub guardian_window_secs: Option<u32>,
+    pub guardian_max_actions: Option<u32>,
+    pub timelock_secs: Option<u32>,
+    pub grace_secs: Option<u32>,
+}
+
+/// One side's sources (`[[...sources]]`) and aggregation limits (defaults when absent).
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct OracleSideFile {
+    pub min_quorum: u8,
+    pub sources: Vec<SourceFile>,
+    pub max_deviation_ppm: Option<u32>,
+    pub max_divergence_ppm: Option<u32>,
+    pub max_aggregate_conf_ppm: Option<u32>,
+    pub future_tolerance_secs: Option<u32>,
+}
+
+/// One oracle source: `kind` is `pyth`, `switchboard` or `chainlink`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct SourceFile {
+    pub kind: String,
+    pub account: String,
+    /// Hex, 32 bytes (Pyth's feed id, Switchboard's feed hash); absent for Chainlink.
+    pub feed_id: Option<String>,
+    /// Default: the kind's program on mainnet.
+    pub owner_program: Option<String>,
+    pub max_staleness_secs: Option<u32>,
+    pub max_staleness_slots: Option<u32>,
+    pub max_conf_ppm: Option<u32>,
+    pub conf_floor_ppm: Option<u32>,
+}
+
+/// `[[markets]]`, listed in index order; each parameter table overrides the defaults by name.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct MarketFile {
+    pub symbol: String,
+    pub oracle: OracleSideFile,
+    #[serde(default)]
+    pub risk: toml::Table,
+    #[serde(default)]
+    pub trading: toml::Table,
+    #[serde(default)]
+    pub dynamics: toml::Table,
+    #[serde(default)]
+    pub liquidation: toml::Table,
+    #[serde(default)]
+    pub breakers: toml::Table,
+    /// Open-interest caps, base atoms (listed at zero; raised through governance).
+    pub open_interest_cap_long: Option<u64>,
+    pub open_interest_cap_short: Option<u64>,
+}
+
+/// A validated deployment.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub collateral_mint: Pubkey,
+    pub exchange: InitializeExchangeArgs,
+    pub markets: Vec<CreateMarketArgs>,
+    /// Per market: the caps the file asks for (`None`: not stated).
+    pub caps: Vec<(Option<u64>, Option<u64>)>,
+}
+
+/// What a run did and found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BootstrapReport {
+    /// Accounts created (`exchange`, `market 0 SOL-PERP`, ...).
+    pub created: Vec<String>,
+    /// Accounts already as the file says.
+    pub unchanged: Vec<String>,
+    /// Differences between the file and the chain, each with how to resolve it.
+    pub drift: Vec<String>,
+}
+
+fn pubkey(field: &str, s: &str) -> Result<Pubkey, String> {
+    s.parse()
+        .map_err(|_| format!("{field}: {s:?} is not a base58 public key"))
+}
+
+fn check(field: &str, name: &str, value: u64) -> Result<(), String> {
+    let param = Param::from_name(name).or_else(|| {
+        (name.ends_with("_share_ppm") && name != "keeper_share_ppm").then_some(Param::FeeShare)
+    });
+    if let Some(p) = param {
+        let b = p.bound();
+        if value < b.min || value > b.max {
+            return Err(format!(
+                "{field}: {value} is outside [{}, {}] {}",
+                b.min, b.max, b.unit
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn source(field: &str, f: &SourceFile) -> Result<OracleSourceArgs, String> {
+    let (kind, provider, owner) = match f.kind.as_str() {
+        "pyth" => (OracleKind::PythPull, PROVIDER_PYTH, PYTH_RECEIVER),
+        "switchboard" => (
+            OracleKind::SwitchboardOnDemand,
+            PROVIDER_SWITCHBOARD,
+            SWITCHBOARD_ON_DEMAND,
+        ),
+        "chainlink" => (OracleKind::Chainlink, PROVIDER_CHAINLINK, CHAINLINK_STORE),
+        other => {
+            return Err(format!(
+                "{field}.kind: {other:?} is not pyth, switchboard or chainlink"
+            ))
+        }
+    };
+    let mut feed_id = [0u8; 32];
+    if let Some(hex) = &f.feed_id {
+        let hex = hex.trim_start_matches("0x");
+        if hex.len() != 64 {
+            return Err(format!("{field}.feed_id: expected 64 hex digits"));
+        }
+        for (i, b) in feed_id.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+                .map_err(|_| format!("{field}.feed_id: not hex"))?;
+        }
+    }
+    let owner = match &f.owner_program {
+        Some(s) => pubkey(&format!("{field}.owner_program"), s)?,
+        None => owner,
+    };
+    let mut s = crate::params::source(
+        kind,
+        provider,
+        pubkey(&format!("{field}.account"), &f.account)?,
+        owner,
+        feed_id,
+    );
+    s.max_staleness_secs = f.max_staleness_secs.unwrap_or(s.max_staleness_secs);
+    s.max_staleness_slots = f.max_staleness_slots.unwrap_or(s.max_staleness_slots);
+    s.max_conf_ppm = f.max_conf_ppm.unwrap_or(s.max_conf_ppm);
+    s.conf_floor_ppm = f.conf_floor_ppm.unwrap_or(s.conf_floor_ppm);
+    for (name, v) in [
+        ("max_staleness_secs", s.max_staleness_secs),
+        ("max_staleness_slots", s.max_staleness_slots),
+        ("max_conf_ppm", s.max_conf_ppm),
+        ("conf_floor_ppm", s.conf_floor_ppm),
+    ] {
+        check(&format!("{field}.{name}"), name, v as u64)?;
+    }
+    Ok(s)
+}
+
+fn side(
+    field: &str,
+    f: &OracleSideFile,
+    defaults: fn(Vec<OracleSourceArgs>, u8) -> OracleSideArgs,
+) -> Result<OracleSideArgs, String> {
+    let sources = f
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| source(&format!("{field}.sources[{i}]"), s))
+        .collect::<Result<Vec<_>, _>>()?;
+    check(
+        &format!("{field}.sources"),
+        "oracle_source_count",
+        sources.len() as u64,
+    )?;
+    if f.min_quorum == 0 || f.min_quorum as usize > sources.len() {
+        return Err(format!(
+            "{field}.min_quorum: {} is not between 1 and the {} sources",
+            f.min_quorum,
+            sources.len()
+        ));
+    }
+    let mut s = defaults(sources, f.min_quorum);
+    s.max_deviation_ppm = f.max_deviation_ppm.unwrap_or(s.max_deviation_ppm);
+    s.max_divergence_ppm = f.max_divergence_ppm.unwrap_or(s.max_divergence_ppm);
+    s.max_aggregate_conf_ppm = f.max_aggregate_conf_ppm.unwrap_or(s.max_aggregate_conf_ppm);
+    s.future_tolerance_secs = f.future_tolerance_secs.unwrap_or(s.future_tolerance_secs);
+    for (name, v) in [
+        ("max_deviation_ppm", s.max_deviation_ppm),
+        ("max_divergence_ppm", s.max_divergence_ppm),
+        ("max_aggregate_conf_ppm", s.max_aggregate_conf_ppm),
+        ("future_tolerance_secs", s.future_tolerance_secs),
+    ] {
+        check(&format!("{field}.{name}"), name, v as u64)?;
+    }
+    Ok(s)
+}
+
+/// `defaults` with the file's `overrides` applied by name; an unknown name or a value outside
+/// its bounds is an error naming `field.name`.
+fn overridden<T: Serialize + DeserializeOwned>(
+    field: &str,
+    defaults: T,
+    overrides: &toml::Table,
+) -> Result<T, String> {
+    let mut v = serde_json::to_value(defaults).map_err(|e| format!("{field}: {e}"))?;
+    let obj = v
+        .as_object_mut()
+        .expect("argument structs serialize to objects");
+    for (name, value) in overrides {
+        if !obj.contains_key(name) {
+            let known: Vec<&String> = obj.keys().collect();
+            return Err(format!(
+                "{field}.{name}: unknown parameter (known: {})",
+                known
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let n = value
+            .as_integer()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| format!("{field}.{name}: expected a non-negative integer"))?;
+        obj.insert(name.clone(), serde_json::json!(n));
+    }
+    for (name, value) in obj.iter() {
+        check(
+            &format!("{field}.{name}"),
+            name,
+            value.as_u64().unwrap_or_default(),
+        )?;
+    }
+    serde_json::from_value(v).map_err(|e| format!("{field}: {e}"))
+}
+
+/// Parses and validates a deployment file's text; `file` names it in errors.
+pub fn parse(text: &str, file: &str) -> Result<Deployment, String> {
+    let f: DeploymentFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+    let at = |field: &str| format!("{file}: {field}");
+    let e = &f.exchange;
+    let collateral_oracle = side(
+        &at("exchange.collateral_oracle"),
+        &e.collateral_oracle,
+        collateral_side,
+    )?;
+    let exchange = InitializeExchangeArgs {
+        governance: pubkey(&at("exchange.governance"), &e.governance)?,
+        guardian: pubkey(&at("exchange.guardian"), &e.guardian)?,
+        collateral_oracle,
+        pool_withdraw_delay_secs: e
+            .pool_withdraw_delay_secs
+            .unwrap_or(POOL_WITHDRAW_DELAY_SECS),
+        max_pnl_to_pool_ppm: e.max_pnl_to_pool_ppm.unwrap_or(MAX_PNL_TO_POOL_PPM),
+        unstake_cooldown_secs: e.unstake_cooldown_secs.unwrap_or(UNSTAKE_COOLDOWN_SECS),
+        max_pause_secs: e.max_pause_secs.unwrap_or(MAX_PAUSE_SECS),
+        guardian_window_secs: e.guardian_window_secs.unwrap_or(GUARDIAN_WINDOW_SECS),
+        guardian_max_actions: e.guardian_max_actions.unwrap_or(GUARDIAN_MAX_ACTIONS),
+        timelock_secs: e.timelock_secs.unwrap_or(TIMELOCK_SECS),
+        grace_secs: e.grace_secs.unwrap_or(GRACE_SECS),
+    };
+    let x = &exchange;
+    for (name, bound, v) in [
+        (
+            "pool_withdraw_delay_secs",
+            "withdraw_delay_secs",
+            x.pool_withdraw_delay_secs,
+        ),
+        (
+            "max_pnl_to_pool_ppm",
+            "max_pnl_to_pool_ppm",
+            x.max_pnl_to_pool_ppm,
+        ),
+        (
+            "unstake_cooldown_secs",
+            "unstake_cooldown_secs",
+            x.unstake_cooldown_secs,
+        ),
+        ("max_pause_secs", "max_pause_secs", x.max_pause_secs),
+        (
+            "guardian_window_secs",
+            "guardian_window_secs",
+            x.guardian_window_secs,
+        ),
+        (
+            "guardian_max_actions",
+            "guardian_max_actions",
+            x.guardian_max_actions,
+        ),
+        ("timelock_secs", "timelock_secs", x.timelock_secs),
+        ("grace_secs", "grace_secs", x.grace_secs),
+    ] {
+        check(&at(&format!("exchange.{name}")), bound, v as u64)?;
+    }
+    let mut markets = Vec::new();
+    let mut caps = Vec::new();
+    let mut symbols = BTreeMap::new();
+    for (i, m) in f.markets.iter().enumerate() {
+        let field = at(&format!("markets[{i}]"));
+        if m.symbol.is_empty() || m.symbol.len() > 16 {
+            return Err(format!("{field}.symbol: 1 to 16 bytes, got {:?}", m.symbol));
+        }
+        if let Some(j) = symbols.insert(m.symbol.clone(), i) {
+            return Err(format!(
+                "{field}.symbol: {:?} is also markets[{j}]",
+                m.symbol
+            ));
+        }
+        markets.push(CreateMarketArgs {
+            index: i as u16,
+            symbol: symbol(&m.symbol),
+            oracle: side(&format!("{field}.oracle"), &m.oracle, asset_side)?,
+            risk: overridden(&format!("{field}.risk"), market_risk(), &m.risk)?,
+            trading: overridden(&format!("{field}.trading"), market_trading(), &m.trading)?,
+            dynamics: overridden(&format!("{field}.dynamics"), market_dynamics(), &m.dynamics)?,
+            liquidation: overridden(
+                &format!("{field}.liquidation"),
+                market_liquidation(),
+                &m.liquidation,
+            )?,
+            breakers: overridden(&format!("{field}.breakers"), market_breakers(), &m.breakers)?,
+        });
+        caps.push((m.open_interest_cap_long, m.open_interest_cap_short));
+    }
+    Ok(Deployment {
+        collateral_mint: pubkey(&at("exchange.collateral_mint"), &e.collateral_mint)?,
+        exchange,
+        markets,
+        caps,
+    })
+}
+
+async fn data(client: &RpcClient, key: &Pubkey) -> Result<Option<Vec<u8>>, String> {
+    client
+        .get_account_with_commitment(key, CommitmentConfig::confirmed())
+        .await
+        .map(|r| r.value.map(|a| a.data))
+        .map_err(|e| format!("reading {key}: {e}"))
+}
+
+async fn send(
+    client: &RpcClient,
+    ix: Instruction,
+    payer: &Keypair,
+    signers: &[&Keypair],
+) -> Result<(), String> {
+    let blockhash = client
+        .get_latest_blockhash()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut all: Vec<&Keypair> = vec![payer];
+    all.extend(signers.iter().filter(|k| k.pubkey() != payer.pubkey()));
+    let tx = Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &all, blockhash);
+    client
+        .send_and_confirm_transaction(&tx)
+        .await
+        .map(|_| ())
+        .map_err(
+            |e| match crate::keeper::program_error_name(&e.to_string()) {
+                Some(name) => name,
+                None => e.to_string(),
+            },
+        )
+}
+
+/// Creates what `d` describes and is missing, in order (the exchange, then markets by index);
+/// reports what exists and what differs. `authority` is the program's upgrade authority (it
+/// signs `initialize_exchange` and pays); `governance` signs `create_market`.
+pub async fn apply(
+    client: &RpcClient,
+    d: &Deployment,
+    authority: &Keypair,
+    governance: &Keypair,
+) -> Result<BootstrapReport, String> {
+    let mut r = BootstrapReport::default();
+    let ex_key = pda::exchange().0;
+    let ex = match data(client, &ex_key).await? {
+        None => {
+            send(
+                client,
+                ix::initialize_exchange(authority.pubkey(), d.collateral_mint, d.exchange.clone()),
+                authority,
+                &[],
+            )
+            .await
+            .map_err(|e| format!("initialize_exchange: {e}"))?;
+            r.created.push("exchange".into());
+            let bytes = data(client, &ex_key).await?.ok_or("exchange not created")?;
+            accounts::exchange(&bytes).map_err(|e| e.to_string())?
+        }
+        Some(bytes) => {
+            let ex = accounts::exchange(&bytes).map_err(|e| e.to_string())?;
+            let mut same = true;
+            for (name, chain, file) in [
+                ("governance", ex.governance, d.exchange.governance),
+                ("guardian", ex.guardian, d.exchange.guardian),
+                ("collateral_mint", ex.collateral_mint, d.collateral_mint),
+            ] {
+                if chain != file {
+                    same = false;
+                    r.drift.push(format!(
+                        "exchange.{name}: chain {chain}, file {file} (roles move by transfer_role/accept_role; the mint cannot change)"
+                    ));
+                }
+            }
+            if same {
+                r.unchanged.push("exchange".into());
+            }
+            ex
+        }
+    };
+    let mut count = ex.market_count;
+    for (i, args) in d.markets.iter().enumerate() {
+        let name = format!("market {i} {}", symbol_str(&args.symbol));
+        let key = pda::market(i as u16).0;
+        match data(client, &key).await? {
+            None => {
+                if i as u16 != count {
+                    return Err(format!(
+                        "{name}: the exchange lists {count} market(s); markets are created in index order"
+                    ));
+                }
+                send(
+                    client,
+                    ix::create_market(governance.pubkey(), authority.pubkey(), args.clone()),
+                    authority,
+                    &[governance],
+                )
+                .await
+                .map_err(|e| format!("create_market {i}: {e}"))?;
+                count += 1;
+                r.created.push(name.clone());
+                let (long, short) = d.caps[i];
+                for (p, want) in [
+                    (MarketParam::OpenInterestCapLong, long),
+                    (MarketParam::OpenInterestCapShort, short),
+                ] {
+                    if let Some(v) = want.filter(|v| *v != 0) {
+                        r.drift.push(proposal_hint(&name, i, p, 0, v));
+                    }
+                }
+            }
+            Some(bytes) => {
+                let m = accounts::market(&bytes).map_err(|e| e.to_string())?;
+                let before = r.drift.len();
+                if m.symbol != args.symbol {
+                    r.drift.push(format!(
+                        "{name}: chain symbol {:?} (index {i} is another market)",
+                        symbol_str(&m.symbol)
+                    ));
+                }
+                let (long, short) = d.caps[i];
+                for p in MarketParam::ALL {
+                    let file = match p {
+                        MarketParam::OpenInterestCapLong => long,
+                        MarketParam::OpenInterestCapShort => short,
+                        MarketParam::BaseImr => Some(args.trading.base_imr_ppm as u64),
+                        MarketParam::BaseMmr => Some(args.trading.base_mmr_ppm as u64),
+                        MarketParam::MaxMmr => Some(args.dynamics.max_mmr_ppm as u64),
+                        MarketParam::MaxLeverage => Some(args.trading.max_leverage as u64),
+                        MarketParam::MaxPositionNotional => {
+                            Some(args.trading.max_position_notional)
+                        }
+                        MarketParam::TakerFee => Some(args.trading.taker_fee_ppm as u64),
+                        MarketParam::InsuranceWindowCap => {
+                            Some(args.liquidation.insurance_window_cap)
+                        }
+                        MarketParam::ReserveFactor => Some(args.trading.reserve_factor_ppm as u64),
+                    };
+                    let chain = m.param_value(p);
+                    if let Some(v) = file.filter(|v| *v != chain) {
+                        r.drift.push(proposal_hint(&name, i, p, chain, v));
+                    }
+                }
+                if r.drift.len() == before {
+                    r.unchanged.push(name);
+                }
+            }
+        }
+    }
+    Ok(r)
+}
+
+fn proposal_hint(name: &str, index: usize, p: MarketParam, chain: u64, file: u64) -> String {
+    format!(
+        "{name}: {} is {chain} on chain, {file} in the file; queue it with `bulwark governance propose param --market {index} --param {} --value {file} --governance <DAO key> --proposal-id <next>`",
+        p.name(),
+        p.name()
+    )
+}
