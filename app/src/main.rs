@@ -10,6 +10,7 @@ mod inspect;
 mod keeper_cmd;
 mod operator;
 mod quiet;
+mod trader_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -46,6 +47,36 @@ enum Command {
     },
     /// Create or check a deployment from a file (idempotent; differences reported).
     Bootstrap(bootstrap_cmd::BootstrapArgs),
+    /// Deposit collateral into a margin account (created if missing).
+    Deposit {
+        /// Amount in collateral units as a decimal (e.g. 250.5 USDC).
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[command(flatten)]
+        actor: trader_cmd::Actor,
+    },
+    /// Withdraw collateral (only while initial margin holds afterwards).
+    Withdraw {
+        /// Amount in collateral units as a decimal.
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[command(flatten)]
+        actor: trader_cmd::Actor,
+    },
+    /// Trade against the pool.
+    Trade {
+        /// Market index or symbol.
+        #[arg(long)]
+        market: String,
+        /// Base units as a decimal; negative sells (e.g. --size=-1.5).
+        #[arg(long, allow_hyphen_values = true)]
+        size: String,
+        /// Worst acceptable price.
+        #[arg(long, allow_hyphen_values = true)]
+        limit_price: String,
+        #[command(flatten)]
+        actor: trader_cmd::Actor,
+    },
     /// Governance: build the instruction a DAO proposal wraps.
     Governance {
         #[command(subcommand)]
@@ -163,6 +194,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     source,
                 },
         } => runtime()?.block_on(operator::account_show(&source, &owner, index)),
+        Command::Deposit { amount, actor } => {
+            runtime()?.block_on(trader_cmd::deposit(actor, amount))
+        }
+        Command::Withdraw { amount, actor } => {
+            runtime()?.block_on(trader_cmd::withdraw(actor, amount))
+        }
+        Command::Trade {
+            market,
+            size,
+            limit_price,
+            actor,
+        } => runtime()?.block_on(trader_cmd::trade(actor, market, size, limit_price)),
         Command::Bootstrap(args) => runtime()?.block_on(bootstrap_cmd::run(args)),
         Command::Governance {
             what: GovernanceCommand::Propose { proposal },

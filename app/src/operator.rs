@@ -6,6 +6,7 @@
 //! engine through the SDK's previews. Tables by default; `--json` for scripts.
 
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use anyhow::{anyhow, bail, Context, Result};
 use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::margin::HealthKind;
@@ -18,7 +19,8 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::{json, Value};
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use solana_sdk::signature::Keypair;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::Transaction;
 
 /// Where reads come from.
 #[derive(clap::Args, Debug, Clone)]
@@ -75,7 +77,7 @@ impl Reader {
         })
     }
 
-    async fn data(&self, key: &Pubkey, what: &str) -> Result<Vec<u8>> {
+    pub async fn data(&self, key: &Pubkey, what: &str) -> Result<Vec<u8>> {
         self.client
             .get_account_with_commitment(key, CommitmentConfig::confirmed())
             .await
@@ -85,12 +87,12 @@ impl Reader {
             .ok_or_else(|| anyhow!("{what} {key} does not exist"))
     }
 
-    async fn exchange(&self) -> Result<Exchange> {
+    pub async fn exchange(&self) -> Result<Exchange> {
         accounts::exchange(&self.data(&pda::exchange().0, "exchange").await?)
             .map_err(|e| anyhow!("exchange: {e}"))
     }
 
-    async fn markets(&self, ex: &Exchange) -> Result<Vec<Market>> {
+    pub async fn markets(&self, ex: &Exchange) -> Result<Vec<Market>> {
         let mut out = Vec::new();
         for i in 0..ex.market_count {
             let data = self.data(&pda::market(i).0, "market").await?;
@@ -113,8 +115,34 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// Sends `ixs` paid and signed by `signer`; a refusal is named by its program error.
+    pub async fn send(&self, ixs: &[Instruction], signer: &Keypair) -> Result<()> {
+        // The bank behind the demo state prints the program's logs to stdout.
+        let _quiet = match self._world {
+            Some(_) => Some(crate::quiet::StdoutSilenced::new()?),
+            None => None,
+        };
+        let blockhash = self.client.get_latest_blockhash().await?;
+        let tx =
+            Transaction::new_signed_with_payer(ixs, Some(&signer.pubkey()), &[signer], blockhash);
+        self.client
+            .send_and_confirm_transaction(&tx)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                let text = e.to_string();
+                match bulwark_sdk::keeper::program_error_name(&text) {
+                    Some(name) => anyhow!("refused by the program: {name}"),
+                    None => anyhow!(text),
+                }
+            })
+    }
+}
+
 /// The demo state: SOL-PERP at $150, an LP with 100,000 USDC in the pool, a 10x long of
-/// 20 SOL and a 5 SOL short, owners from [`DEMO_OWNERS`].
+/// 20 SOL and a 5 SOL short (owners [`demo_owner`] 1, 2, 3); the long and the short also hold
+/// 1,000 USDC in their associated token accounts.
 pub async fn demo_state() -> Result<World> {
     let mut w = World::with_sol_market().await;
     let sol = 1_000_000_000u64;
@@ -133,11 +161,19 @@ pub async fn demo_state() -> Result<World> {
         w.trade(&t, base * sol as i64, limit * PRICE_SCALE)
             .await
             .map_err(|e| anyhow!("trade: {e}"))?;
+        // A wallet's usual token account, with 1,000 USDC, for the trader commands.
+        let mint = w.collateral_mint;
+        let ata = w
+            .bank
+            .create_associated_token_account(&mint, &t.key.pubkey())
+            .await;
+        w.bank.mint_to(&mint, &ata, 1_000 * usdc).await;
     }
     Ok(w)
 }
 
-fn symbol(m: &Market) -> String {
+/// A market's ticker.
+pub fn symbol(m: &Market) -> String {
     String::from_utf8_lossy(&m.symbol)
         .trim_end_matches('\0')
         .to_string()
@@ -275,10 +311,17 @@ pub async fn account_show(source: &Source, owner: &str, index: u16) -> Result<()
         .parse()
         .map_err(|_| anyhow!("OWNER: {owner:?} is not a base58 public key"))?;
     let r = Reader::connect(source).await?;
+    let j = account_json(&r, &owner, index).await?;
+    print_account(&j, source.json)
+}
+
+/// The margin account `index` of `owner`: collateral, health, positions with liquidation
+/// prices (engine previews at the markets' stored prices).
+pub async fn account_json(r: &Reader, owner: &Pubkey, index: u16) -> Result<Value> {
     let ex = r.exchange().await?;
     let at = r.clock(&ex).await?;
     let markets = r.markets(&ex).await?;
-    let key = pda::margin_account(&owner, index).0;
+    let key = pda::margin_account(owner, index).0;
     let data = r.data(&key, "margin account").await?;
     let a: MarginAccount =
         accounts::margin_account(&data).map_err(|e| anyhow!("margin account {key}: {e}"))?;
@@ -312,10 +355,16 @@ pub async fn account_show(source: &Source, owner: &str, index: u16) -> Result<()
         "in_liquidation": a.in_liquidation != 0,
         "positions": positions,
     });
-    if source.json {
-        println!("{}", serde_json::to_string_pretty(&j)?);
+    Ok(j)
+}
+
+/// Prints an [`account_json`] value as JSON or as two tables.
+pub fn print_account(j: &Value, as_json: bool) -> Result<()> {
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(j)?);
         return Ok(());
     }
+    let positions = j["positions"].as_array().cloned().unwrap_or_default();
     let obj = j.as_object().expect("object");
     print_table(
         &["field", "value"],

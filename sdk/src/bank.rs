@@ -248,6 +248,27 @@ impl Bank {
 }
 
 impl Bank {
+    /// Creates `owner`'s associated token account of `mint` (classic SPL Token) through the
+    /// associated-token program, and returns its address.
+    pub async fn create_associated_token_account(
+        &mut self,
+        mint: &Pubkey,
+        owner: &Pubkey,
+    ) -> Pubkey {
+        use anchor_spl::associated_token::spl_associated_token_account;
+        let payer = self.payer();
+        let ix = spl_associated_token_account::instruction::create_associated_token_account(
+            &payer.pubkey(),
+            owner,
+            mint,
+            &anchor_spl::token::ID,
+        );
+        self.send(&[ix], &[])
+            .await
+            .expect("create associated token account");
+        crate::pda::associated_token_account(owner, mint)
+    }
+
     /// Creates a token account of `mint` owned by `owner` (classic SPL Token).
     pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
         let account = Keypair::new();

@@ -64,3 +64,8 @@ pub fn proposal(id: u64) -> (Pubkey, u8) {
         &bulwark::ID,
     )
 }
+
+/// `owner`'s associated token account of `mint` (classic SPL Token): where wallets keep it.
+pub fn associated_token_account(owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+    anchor_spl::associated_token::get_associated_token_address(owner, mint)
+}

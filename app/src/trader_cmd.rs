@@ -1,0 +1,211 @@
+//! `bulwark deposit|withdraw|trade`: a keypair's margin-account actions over JSON-RPC (a
+//! cluster, or the bank-backed demo state). Amounts, sizes and prices are exact decimals;
+//! after the transaction the account is printed as `bulwark account show` prints it.
+
+use std::path::PathBuf;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, bail, Result};
+use bulwark_engine::num::{BASE_SCALE, PRICE_SCALE};
+use bulwark_sdk::{accounts, ix, pda};
+use solana_sdk::signature::{Keypair, Signer};
+
+use crate::operator::{account_json, find_market, print_account, Reader, Source};
+
+/// Who acts, and on which margin account.
+#[derive(clap::Args, Debug)]
+pub struct Actor {
+    /// Keypair file (Solana CLI JSON) of the account's owner (or its delegate, for trades).
+    #[arg(long)]
+    pub keypair: PathBuf,
+    /// The margin account index.
+    #[arg(long, default_value_t = 0)]
+    pub index: u16,
+    /// Token account to move collateral from or to (default: the owner's associated one).
+    #[arg(long)]
+    pub token_account: Option<String>,
+    #[command(flatten)]
+    pub source: Source,
+}
+
+/// Parses a non-negative (or, with `signed`, any) decimal into units of `10^-decimals`,
+/// exactly: more fractional digits than `decimals` is an error naming `field`.
+pub fn parse_decimal(field: &str, s: &str, decimals: u32, signed: bool) -> Result<i128> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if neg && !signed {
+        bail!("{field}: {s:?} is negative");
+    }
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let ok = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() && frac.is_empty() || !ok(whole) || !ok(frac) {
+        bail!("{field}: {s:?} is not a decimal number");
+    }
+    if frac.len() > decimals as usize {
+        bail!("{field}: {s:?} has more than {decimals} decimal places");
+    }
+    let scale = 10i128.pow(decimals);
+    let w: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole
+            .parse()
+            .map_err(|_| anyhow!("{field}: {s:?} is too large"))?
+    };
+    let f: i128 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<w$}", w = decimals as usize).parse()?
+    };
+    let v = w
+        .checked_mul(scale)
+        .and_then(|v| v.checked_add(f))
+        .ok_or_else(|| anyhow!("{field}: {s:?} is too large"))?;
+    Ok(if neg { -v } else { v })
+}
+
+struct Ctx {
+    reader: Reader,
+    key: Keypair,
+    owner: Pubkey,
+    margin: Pubkey,
+    token: Pubkey,
+    decimals: u8,
+}
+
+async fn ctx(a: &Actor) -> Result<Ctx> {
+    let key = crate::keeper_cmd::read_keypair(&a.keypair)?;
+    let token_override = match &a.token_account {
+        Some(t) => Some(
+            t.parse::<Pubkey>()
+                .map_err(|_| anyhow!("--token-account: {t:?} is not a base58 public key"))?,
+        ),
+        None => None,
+    };
+    let reader = Reader::connect(&a.source).await?;
+    let ex = reader.exchange().await?;
+    let owner = key.pubkey();
+    let token = token_override
+        .unwrap_or_else(|| pda::associated_token_account(&owner, &ex.collateral_mint));
+    Ok(Ctx {
+        reader,
+        key,
+        owner,
+        margin: pda::margin_account(&owner, a.index).0,
+        token,
+        decimals: ex.collateral_decimals,
+    })
+}
+
+/// The markets of the account's open positions, except `skip`.
+async fn health_markets(c: &Ctx, skip: Option<u16>) -> Result<Vec<Pubkey>> {
+    let data = c.reader.data(&c.margin, "margin account").await?;
+    let a = accounts::margin_account(&data).map_err(|e| anyhow!("margin account: {e}"))?;
+    let (open, n) = a.open_markets();
+    Ok(open[..n]
+        .iter()
+        .filter(|i| Some(**i) != skip)
+        .map(|i| pda::market(*i).0)
+        .collect())
+}
+
+async fn finish(c: &Ctx, a: &Actor, what: String) -> Result<()> {
+    if !a.source.json {
+        println!("{what}");
+    }
+    let j = account_json(&c.reader, &c.owner, a.index).await?;
+    print_account(&j, a.source.json)
+}
+
+/// `bulwark deposit --amount A`: creates the margin account first when it does not exist.
+pub async fn deposit(a: Actor, amount: String) -> Result<()> {
+    let c = ctx(&a).await?;
+    let units = parse_decimal("--amount", &amount, c.decimals as u32, false)?;
+    let units = u64::try_from(units).map_err(|_| anyhow!("--amount: {amount:?} is too large"))?;
+    let mut ixs = Vec::new();
+    if c.reader.data(&c.margin, "margin account").await.is_err() {
+        ixs.push(ix::create_margin_account(c.owner, a.index));
+    }
+    ixs.push(ix::deposit(c.owner, c.margin, c.token, units));
+    c.reader.send(&ixs, &c.key).await?;
+    finish(&c, &a, format!("deposited {amount} from {}", c.token)).await
+}
+
+/// `bulwark withdraw --amount A`: only while initial margin holds afterwards.
+pub async fn withdraw(a: Actor, amount: String) -> Result<()> {
+    let c = ctx(&a).await?;
+    let units = parse_decimal("--amount", &amount, c.decimals as u32, false)?;
+    let units = u64::try_from(units).map_err(|_| anyhow!("--amount: {amount:?} is too large"))?;
+    let markets = health_markets(&c, None).await?;
+    c.reader
+        .send(
+            &[ix::withdraw(c.owner, c.margin, c.token, units, &markets)],
+            &c.key,
+        )
+        .await?;
+    finish(&c, &a, format!("withdrew {amount} to {}", c.token)).await
+}
+
+/// `bulwark trade --market M --size S --limit-price P`: `S` in base units (negative sells).
+pub async fn trade(a: Actor, market: String, size: String, limit_price: String) -> Result<()> {
+    let c = ctx(&a).await?;
+    let ex = c.reader.exchange().await?;
+    let markets = c.reader.markets(&ex).await?;
+    let m = find_market(&markets, &market)?;
+    let decimals = BASE_SCALE.ilog10();
+    let delta = parse_decimal("--size", &size, decimals, true)?;
+    if delta == 0 {
+        bail!("--size: must not be zero");
+    }
+    let delta = i64::try_from(delta).map_err(|_| anyhow!("--size: {size:?} is too large"))?;
+    let limit = parse_decimal("--limit-price", &limit_price, PRICE_SCALE.ilog10(), false)?;
+    let limit = u64::try_from(limit).map_err(|_| anyhow!("--limit-price: too large"))?;
+    let others = health_markets(&c, Some(m.index)).await?;
+    c.reader
+        .send(
+            &[ix::trade(c.owner, c.margin, m.index, delta, limit, &others)],
+            &c.key,
+        )
+        .await?;
+    finish(
+        &c,
+        &a,
+        format!(
+            "traded {size} {} (limit {limit_price})",
+            crate::operator::symbol(m)
+        ),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_decimal;
+
+    #[test]
+    fn decimals_are_exact_and_bad_ones_name_the_field() {
+        assert_eq!(
+            parse_decimal("--amount", "12.5", 6, false).unwrap(),
+            12_500_000
+        );
+        assert_eq!(parse_decimal("--amount", ".000001", 6, false).unwrap(), 1);
+        assert_eq!(
+            parse_decimal("--size", "-1.25", 9, true).unwrap(),
+            -1_250_000_000
+        );
+        for (s, why) in [
+            ("-1", "negative"),
+            ("1.0000001", "decimal places"),
+            ("1e3", "not a decimal"),
+            ("", "not a decimal"),
+            (".", "not a decimal"),
+        ] {
+            let e = parse_decimal("--amount", s, 6, false)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("--amount") && e.contains(why), "{s}: {e}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! `bulwark deposit|withdraw|trade` for a keypair on the bank-backed demo state: each moves the
+//! account as asked and prints it; a refusal is named by its program error; bad arguments exit
+//! non-zero naming the argument.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use solana_sdk::signature::Keypair;
+
+/// The demo state's long (seed 2), written as a Solana CLI keypair file.
+fn long_keypair(dir: &tempfile::TempDir) -> String {
+    let path = dir.path().join("long.json");
+    let bytes = Keypair::new_from_array([2; 32]).to_bytes().to_vec();
+    std::fs::write(&path, serde_json::to_string(&bytes).unwrap()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn bulwark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(args)
+        .output()
+        .expect("bulwark runs")
+}
+
+fn ok_json(args: &[&str]) -> Value {
+    let out = bulwark(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn units(v: &Value) -> i64 {
+    let s = v.as_str().unwrap();
+    let (w, f) = s.split_once('.').unwrap();
+    let sign = if w.starts_with('-') { -1 } else { 1 };
+    w.parse::<i64>().unwrap() * 1_000_000 + sign * f.parse::<i64>().unwrap()
+}
+
+#[test]
+fn deposit_adds_exactly_the_amount_and_prints_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = long_keypair(&dir);
+    let owner = "9hSR6S7WPtxmTojgo6GG3k4yDPecgJY292j7xrsUGWBu";
+    let before = ok_json(&["account", "show", owner, "--demo-state", "--json"]);
+    let after = ok_json(&[
+        "deposit",
+        "--amount",
+        "100.5",
+        "--keypair",
+        &kp,
+        "--demo-state",
+        "--json",
+    ]);
+    assert_eq!(
+        units(&after["collateral"]) - units(&before["collateral"]),
+        100_500_000
+    );
+}
+
+#[test]
+fn a_sell_reduces_the_long_and_lowers_its_requirement() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = long_keypair(&dir);
+    let after = ok_json(&[
+        "trade",
+        "--market",
+        "sol-perp",
+        "--size=-5",
+        "--limit-price",
+        "148",
+        "--keypair",
+        &kp,
+        "--demo-state",
+        "--json",
+    ]);
+    assert_eq!(after["positions"][0]["base"], "15.000000000");
+    assert_eq!(after["healthy"], true);
+}
+
+#[test]
+fn a_withdrawal_beyond_the_collateral_is_refused_by_its_program_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = long_keypair(&dir);
+    let out = bulwark(&[
+        "withdraw",
+        "--amount",
+        "5000",
+        "--keypair",
+        &kp,
+        "--demo-state",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("InsufficientCollateral (6018)"), "{err}");
+}
+
+#[test]
+fn bad_arguments_exit_non_zero_naming_the_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = long_keypair(&dir);
+    for (args, names) in [
+        (vec!["deposit", "--amount", "-3"], "--amount"),
+        (vec!["deposit", "--amount", "1.0000001"], "--amount"),
+        (
+            vec!["deposit", "--amount", "1", "--token-account", "nope"],
+            "--token-account",
+        ),
+        (
+            vec![
+                "trade",
+                "--market",
+                "ETH-PERP",
+                "--size",
+                "1",
+                "--limit-price",
+                "1",
+            ],
+            "MARKET",
+        ),
+        (
+            vec![
+                "trade",
+                "--market",
+                "0",
+                "--size",
+                "0",
+                "--limit-price",
+                "1",
+            ],
+            "--size",
+        ),
+        (
+            vec![
+                "trade",
+                "--market",
+                "0",
+                "--size",
+                "1",
+                "--limit-price",
+                "-1",
+            ],
+            "--limit-price",
+        ),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--keypair", kp.as_str(), "--demo-state"]);
+        let out = bulwark(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(names),
+            "{args:?}: {err}"
+        );
+    }
+}
