@@ -7,6 +7,7 @@ mod demo_dynamics;
 mod demo_trading;
 mod governance_cmd;
 mod inspect;
+mod inspect_account;
 mod keeper_cmd;
 mod operator;
 mod quiet;
@@ -137,11 +138,60 @@ enum KeeperCommand {
 
 #[derive(Subcommand)]
 enum InspectCommand {
-    /// Decode a raw oracle account file (kind from its discriminator) and print it as JSON.
-    Oracle {
-        /// File holding the account's data bytes.
-        file: std::path::PathBuf,
+    /// Decode a Bulwark account (exchange, market, margin account, pool, insurance fund,
+    /// LP/stake account, proposal) from a file of its bytes or its address, as JSON.
+    Account {
+        #[command(flatten)]
+        target: Target,
     },
+    /// Decode an oracle account (Pyth PriceUpdateV2, Switchboard On-Demand, Chainlink; kind
+    /// from its discriminator) from a file of its bytes or its address, as JSON.
+    Oracle {
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+/// What `inspect` reads: a file of account bytes, or an address fetched over JSON-RPC.
+#[derive(clap::Args)]
+struct Target {
+    /// A file holding the account's data, or the account's address (base58).
+    target: String,
+    /// JSON-RPC URL to fetch an address from.
+    #[arg(long, conflicts_with = "demo_state")]
+    url: Option<String>,
+    /// Fetch the address from the bank-backed demo state.
+    #[arg(long)]
+    demo_state: bool,
+}
+
+impl Target {
+    /// The account's bytes, from the file or the chain.
+    fn bytes(self) -> anyhow::Result<Vec<u8>> {
+        let path = std::path::Path::new(&self.target);
+        if path.is_file() {
+            return std::fs::read(path)
+                .map_err(|e| anyhow::anyhow!("TARGET: cannot read {}: {e}", self.target));
+        }
+        let key: anchor_lang::prelude::Pubkey = self.target.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "TARGET: {:?} is neither a file nor a base58 address",
+                self.target
+            )
+        })?;
+        if self.url.is_none() && !self.demo_state {
+            anyhow::bail!("--url: needed to fetch {} (or --demo-state)", self.target);
+        }
+        let source = operator::Source {
+            url: self.url,
+            demo_state: self.demo_state,
+            json: true,
+        };
+        runtime()?.block_on(async {
+            let reader = operator::Reader::connect(&source).await?;
+            reader.data(&key, "account").await
+        })
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -211,12 +261,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             what: GovernanceCommand::Propose { proposal },
         } => governance_cmd::propose(proposal),
         Command::Inspect {
-            what: InspectCommand::Oracle { file },
+            what: InspectCommand::Account { target },
         } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let json = inspect::oracle_json(&bytes)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let json = inspect_account::account_json(&target.bytes()?)
+                .map_err(|e| anyhow::anyhow!("TARGET: {e}"))?;
+            println!("{}", serde_json::to_string_pretty(&json)?);
+            Ok(())
+        }
+        Command::Inspect {
+            what: InspectCommand::Oracle { target },
+        } => {
+            let name = target.target.clone();
+            let json = inspect::oracle_json(&target.bytes()?)
+                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             println!("{}", serde_json::to_string_pretty(&json)?);
             Ok(())
         }

@@ -1,0 +1,147 @@
+//! `bulwark inspect account FILE|ADDRESS`: a Bulwark account's bytes (a file, or fetched over
+//! JSON-RPC) decoded by discriminator into JSON: its kind and its main fields, amounts as the
+//! integers stored (collateral units, base atoms, prices at 1e-9, ppm).
+
+use anchor_lang::Discriminator;
+use anyhow::{anyhow, bail, Result};
+use bulwark::state::{
+    Exchange, InsuranceFund, LiquidityPool, LpAccount, MarginAccount, Market, Proposal,
+    StakeAccount,
+};
+use bulwark_sdk::accounts;
+use serde_json::{json, Value};
+
+fn is<T: Discriminator>(data: &[u8]) -> bool {
+    data.starts_with(T::DISCRIMINATOR)
+}
+
+fn decoded<T: anchor_lang::ZeroCopy + Discriminator>(data: &[u8]) -> Result<T> {
+    accounts::decode::<T>(data).map_err(|e| anyhow!("{e}"))
+}
+
+/// Decodes any Bulwark account by its discriminator.
+pub fn account_json(data: &[u8]) -> Result<Value> {
+    if is::<Exchange>(data) {
+        let e: Exchange = decoded(data)?;
+        return Ok(json!({
+            "kind": "exchange",
+            "governance": e.governance.to_string(),
+            "guardian": e.guardian.to_string(),
+            "collateral_mint": e.collateral_mint.to_string(),
+            "collateral_decimals": e.collateral_decimals,
+            "vault": e.vault.to_string(),
+            "market_count": e.market_count,
+            "proposal_count": e.proposal_count,
+            "collateral_deposits_net": e.collateral_deposits_net,
+            "protocol_fees": e.protocol_fees,
+            "guardian_pause_bits": e.guardian_pause_bits,
+            "invariant_pause_bits": e.invariant_pause_bits,
+            "collateral_oracle_sources": e.collateral_oracle.active().iter().map(|s| s.account.to_string()).collect::<Vec<_>>(),
+        }));
+    }
+    if is::<Market>(data) {
+        let m: Market = decoded(data)?;
+        return Ok(json!({
+            "kind": "market",
+            "index": m.index,
+            "symbol": crate::operator::symbol(&m),
+            "state": m.state().name(),
+            "price": m.price,
+            "aggregate_slot": m.aggregate_slot,
+            "long_oi": m.long_oi,
+            "short_oi": m.short_oi,
+            "open_interest_cap_long": m.open_interest_cap_long,
+            "open_interest_cap_short": m.open_interest_cap_short,
+            "base_mmr_ppm": m.base_mmr_ppm,
+            "mmr_target_ppm": m.mmr_target_ppm,
+            "breaker_flags": m.breaker_flags,
+            "insurance_tripped": m.insurance_tripped != 0,
+            "oracle_sources": m.oracle.active().iter().map(|s| s.account.to_string()).collect::<Vec<_>>(),
+        }));
+    }
+    if is::<MarginAccount>(data) {
+        let a: MarginAccount = decoded(data)?;
+        let positions: Vec<Value> = a
+            .positions
+            .iter()
+            .filter(|p| p.base != 0)
+            .map(|p| json!({ "market_index": p.market_index, "base": p.base, "cost": p.cost, "last_increase_slot": p.last_increase_slot }))
+            .collect();
+        return Ok(json!({
+            "kind": "margin_account",
+            "owner": a.owner.to_string(),
+            "index": a.index,
+            "delegate": a.delegate.to_string(),
+            "collateral": a.collateral,
+            "in_liquidation": a.in_liquidation != 0,
+            "positions": positions,
+        }));
+    }
+    if is::<LiquidityPool>(data) {
+        let p: LiquidityPool = decoded(data)?;
+        return Ok(json!({
+            "kind": "liquidity_pool",
+            "capital": p.capital,
+            "total_shares": p.total_shares,
+            "requested_shares": p.requested_shares,
+            "withdraw_delay_secs": p.withdraw_delay_secs,
+            "max_pnl_to_pool_ppm": p.max_pnl_to_pool_ppm,
+            "total_socialized": p.total_socialized,
+        }));
+    }
+    if is::<InsuranceFund>(data) {
+        let f: InsuranceFund = decoded(data)?;
+        return Ok(json!({
+            "kind": "insurance_fund",
+            "balance": f.balance,
+            "total_shares": f.total_shares,
+            "requested_shares": f.requested_shares,
+            "unstake_cooldown_secs": f.unstake_cooldown_secs,
+            "total_paid": f.total_paid,
+        }));
+    }
+    if is::<LpAccount>(data) || is::<StakeAccount>(data) {
+        let (kind, owner, shares, requested, at) = if is::<LpAccount>(data) {
+            let a: LpAccount = decoded(data)?;
+            (
+                "lp_account",
+                a.owner,
+                a.shares,
+                a.requested_shares,
+                a.requested_at,
+            )
+        } else {
+            let a: StakeAccount = decoded(data)?;
+            (
+                "stake_account",
+                a.owner,
+                a.shares,
+                a.requested_shares,
+                a.requested_at,
+            )
+        };
+        return Ok(json!({
+            "kind": kind,
+            "owner": owner.to_string(),
+            "shares": shares,
+            "requested_shares": requested,
+            "requested_at": at,
+        }));
+    }
+    if is::<Proposal>(data) {
+        let p: Proposal = decoded(data)?;
+        return Ok(json!({
+            "kind": "proposal",
+            "id": p.id,
+            "status": p.status,
+            "change": p.kind,
+            "market_index": p.market_index,
+            "param": p.param,
+            "value": p.value,
+            "created_at": p.created_at,
+            "eta": p.eta,
+            "expires": p.expires,
+        }));
+    }
+    bail!("not a Bulwark account (unknown discriminator)")
+}
