@@ -1,7 +1,7 @@
 //! `bulwark governance propose` prints an instruction that, signed by governance in the real
 //! program, queues exactly the proposal asked for; bad arguments are refused by name.
 
-use std::process::{Command, Output};
+mod common;
 
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use base64::Engine;
@@ -10,12 +10,8 @@ use bulwark_sdk::{accounts, pda};
 use serde_json::Value;
 use solana_sdk::signature::Signer;
 
-fn bulwark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(["governance", "propose"])
-        .args(args)
-        .output()
-        .expect("bulwark runs")
+fn propose(args: &[&str]) -> std::process::Output {
+    common::bulwark(&[&["governance", "propose"], args].concat())
 }
 
 fn instruction(v: &Value) -> Instruction {
@@ -44,7 +40,7 @@ async fn the_printed_instruction_queues_the_proposal_in_the_real_program() {
     // Governance pays the proposal account's rent.
     w.bank.fund(&gov.pubkey(), 1_000_000_000).await;
     let id = w.bank.exchange().await.proposal_count;
-    let out = bulwark(&[
+    let out = propose(&[
         "param",
         "--market",
         "0",
@@ -107,14 +103,14 @@ fn bad_arguments_are_refused_by_name() {
     ] {
         let mut all = args.clone();
         all.extend(["--governance", gov, "--proposal-id", "1"]);
-        let out = bulwark(&all);
+        let out = propose(&all);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success() && err.contains(names),
             "{args:?}: {err}"
         );
     }
-    let out = bulwark(&[
+    let out = propose(&[
         "settle",
         "--market",
         "0",

@@ -1,30 +1,21 @@
 //! `bulwark inspect account FILE|ADDRESS` decodes Bulwark accounts by discriminator, from a
 //! file or fetched from the demo state; anything else is refused naming the argument.
 
-use std::process::{Command, Output};
+mod common;
 
 use anchor_lang::Discriminator;
 use bulwark::state::MarginAccount;
 use bulwark_sdk::pda;
+use common::{bulwark, ok_json};
 use serde_json::Value;
 use solana_sdk::signature::{Keypair, Signer};
 
-fn inspect(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(["inspect", "account"])
-        .args(args)
-        .output()
-        .expect("bulwark runs")
+fn inspect(args: &[&str]) -> std::process::Output {
+    bulwark(&[&["inspect", "account"], args].concat())
 }
 
 fn json(args: &[&str]) -> Value {
-    let out = inspect(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    ok_json(&[&["inspect", "account"], args].concat())
 }
 
 #[test]
@@ -88,20 +79,11 @@ fn an_oracle_address_in_the_demo_state_decodes_too() {
     let market = json(&[&pda::market(0).0.to_string(), "--demo-state"]);
     let sources = market["oracle_sources"].as_array().unwrap();
     assert_eq!(sources.len(), 3);
-    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args([
-            "inspect",
-            "oracle",
-            sources[0].as_str().unwrap(),
-            "--demo-state",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&[
+        "inspect",
+        "oracle",
+        sources[0].as_str().unwrap(),
+        "--demo-state",
+    ]);
     assert_eq!(v["kind"], "pyth_price_update_v2");
 }

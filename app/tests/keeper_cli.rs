@@ -1,10 +1,10 @@
 //! `bulwark keeper run` refuses bad settings before touching the network, naming what is
 //! wrong, and exits non-zero.
 
-use std::process::Command;
+mod common;
 
 fn keeper(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_bulwark"))
+    std::process::Command::new(env!("CARGO_BIN_EXE_bulwark"))
         .args(["keeper", "run"])
         .env("RUST_LOG", "info")
         .args(args)
@@ -13,10 +13,7 @@ fn keeper(args: &[&str]) -> std::process::Output {
 }
 
 fn refused(args: &[&str], names: &str) {
-    let out = keeper(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{args:?} should fail");
-    assert!(err.contains(names), "{args:?}: {err}");
+    common::assert_refused(&[&["keeper", "run"], args].concat(), names);
 }
 
 #[test]

@@ -1,39 +1,15 @@
 //! `bulwark market list|show` and `bulwark account show` on the bank-backed demo state print
 //! the documented table and JSON; bad arguments exit non-zero naming the argument.
 
-use std::process::{Command, Output};
+mod common;
 
+use common::{assert_refused as refused, bulwark, ok_json as json};
 use serde_json::Value;
-use solana_sdk::signature::{Keypair, Signer};
-
-fn bulwark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(args)
-        .output()
-        .expect("bulwark runs")
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = bulwark(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn refused(args: &[&str], names: &str) {
-    let out = bulwark(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{args:?} should fail");
-    assert!(err.contains(names), "{args:?}: {err}");
-}
+use solana_sdk::signature::Signer;
 
 /// The demo state's long (seed 2) and short (seed 3) owners.
 fn owner(seed: u8) -> String {
-    Keypair::new_from_array([seed; 32]).pubkey().to_string()
+    common::demo_owner(seed).pubkey().to_string()
 }
 
 fn decimal(v: &Value) -> f64 {

@@ -2,35 +2,17 @@
 //! account as asked and prints it; a refusal is named by its program error; bad arguments exit
 //! non-zero naming the argument.
 
-use std::process::{Command, Output};
+mod common;
 
+use common::{bulwark, demo_owner, ok_json};
 use serde_json::Value;
-use solana_sdk::signature::Keypair;
 
 /// The demo state's long (seed 2), written as a Solana CLI keypair file.
 fn long_keypair(dir: &tempfile::TempDir) -> String {
     let path = dir.path().join("long.json");
-    let bytes = Keypair::new_from_array([2; 32]).to_bytes().to_vec();
+    let bytes = demo_owner(2).to_bytes().to_vec();
     std::fs::write(&path, serde_json::to_string(&bytes).unwrap()).unwrap();
     path.to_str().unwrap().to_string()
-}
-
-fn bulwark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(args)
-        .output()
-        .expect("bulwark runs")
-}
-
-fn ok_json(args: &[&str]) -> Value {
-    let out = bulwark(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn units(v: &Value) -> i64 {
