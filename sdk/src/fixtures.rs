@@ -51,19 +51,16 @@ pub struct Bar {
     pub close: i64,
 }
 
-#[derive(serde::Deserialize)]
-struct RawBar {
-    unix_ts: i64,
-    open: String,
-    high: String,
-    low: String,
-    close: String,
-}
-
 /// Parses a non-negative decimal string into a 1e-8 mantissa, truncating beyond 8 places.
+/// A sign, exponent or any other character is refused.
 pub fn parse_decimal_e8(s: &str) -> Result<i64, String> {
     let s = s.trim();
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+    {
+        return Err(format!("{s:?} is not a decimal number"));
+    }
     let int: i64 = if int.is_empty() {
         0
     } else {
@@ -80,33 +77,128 @@ pub fn parse_decimal_e8(s: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("{s}: too large"))
 }
 
-/// Reads a `unix_ts,open,high,low,close` price path. Missing file: panics under `CI`, else
-/// `None` (the caller skips with a message).
-pub fn read_price_path(name: &str) -> Option<Vec<Bar>> {
-    let path = price_data_dir().join(name);
-    let mut reader = match csv::Reader::from_path(&path) {
-        Ok(r) => r,
-        Err(e) if std::env::var_os("CI").is_some() => {
-            panic!("price path {} missing under CI: {e}", path.display())
-        }
-        Err(e) => {
-            eprintln!("skipping: price path {} not readable: {e}", path.display());
-            return None;
-        }
+/// Why a price file was refused: the file, the 1-based line (the header is line 1) and the
+/// field, then what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriceFileError {
+    pub file: String,
+    pub line: u64,
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl std::fmt::Display for PriceFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.field, self.reason
+        )
+    }
+}
+
+impl std::error::Error for PriceFileError {}
+
+/// Reads and validates a `unix_ts,open,high,low,close` price file (prices as 1e-8 mantissas):
+/// every line well formed, every price positive, low <= open, close <= high, timestamps
+/// strictly increasing (an unsorted or duplicated timestamp is refused).
+pub fn load_bars(path: &std::path::Path) -> Result<Vec<Bar>, PriceFileError> {
+    let file = path.display().to_string();
+    let err = |line: u64, field: &'static str, reason: String| PriceFileError {
+        file: file.clone(),
+        line,
+        field,
+        reason,
     };
-    let mut bars = Vec::new();
-    for row in reader.deserialize::<RawBar>() {
-        let r = row.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let p = |s: &str| parse_decimal_e8(s).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = csv::Reader::from_path(path).map_err(|e| err(0, "file", e.to_string()))?;
+    let header = reader
+        .headers()
+        .map_err(|e| err(1, "header", e.to_string()))?;
+    if header.iter().collect::<Vec<_>>() != ["unix_ts", "open", "high", "low", "close"] {
+        return Err(err(
+            1,
+            "header",
+            "expected unix_ts,open,high,low,close".into(),
+        ));
+    }
+    let mut bars: Vec<Bar> = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i as u64 + 2;
+        let record = record.map_err(|e| err(line, "line", e.to_string()))?;
+        if record.len() != 5 {
+            return Err(err(
+                line,
+                "line",
+                format!("{} fields, expected 5", record.len()),
+            ));
+        }
+        let unix_ts: i64 = record[0].trim().parse().map_err(|_| {
+            err(
+                line,
+                "unix_ts",
+                format!("{:?} is not an integer", &record[0]),
+            )
+        })?;
+        let mut prices = [0i64; 4];
+        for (k, name) in ["open", "high", "low", "close"].into_iter().enumerate() {
+            let v = parse_decimal_e8(&record[k + 1]).map_err(|e| err(line, name, e))?;
+            if v <= 0 {
+                return Err(err(
+                    line,
+                    name,
+                    format!("{:?} is not positive", &record[k + 1]),
+                ));
+            }
+            prices[k] = v;
+        }
+        let [open, high, low, close] = prices;
+        if low > open.min(close) || high < open.max(close) {
+            return Err(err(
+                line,
+                "high/low",
+                "open and close must lie within [low, high]".into(),
+            ));
+        }
+        if let Some(prev) = bars.last() {
+            if unix_ts <= prev.unix_ts {
+                let what = if unix_ts == prev.unix_ts {
+                    "duplicated"
+                } else {
+                    "out of order"
+                };
+                return Err(err(
+                    line,
+                    "unix_ts",
+                    format!("{unix_ts} is {what} (previous {})", prev.unix_ts),
+                ));
+            }
+        }
         bars.push(Bar {
-            unix_ts: r.unix_ts,
-            open: p(&r.open),
-            high: p(&r.high),
-            low: p(&r.low),
-            close: p(&r.close),
+            unix_ts,
+            open,
+            high,
+            low,
+            close,
         });
     }
-    Some(bars)
+    if bars.is_empty() {
+        return Err(err(2, "line", "no bars".into()));
+    }
+    Ok(bars)
+}
+
+/// Reads a validated price path from the shared data directory. Missing file: panics under
+/// `CI`, else `None` (the caller skips with a message); an invalid file panics with the error.
+pub fn read_price_path(name: &str) -> Option<Vec<Bar>> {
+    let path = price_data_dir().join(name);
+    if !path.exists() {
+        if std::env::var_os("CI").is_some() {
+            panic!("price path {} missing under CI", path.display());
+        }
+        eprintln!("skipping: price path {} not found", path.display());
+        return None;
+    }
+    Some(load_bars(&path).unwrap_or_else(|e| panic!("{e}")))
 }
 
 #[cfg(test)]
@@ -120,5 +212,58 @@ mod tests {
         assert_eq!(parse_decimal_e8("22159.79"), Ok(2_215_979_000_000));
         assert_eq!(parse_decimal_e8("1.123456789"), Ok(112_345_678));
         assert!(parse_decimal_e8("abc").is_err());
+    }
+
+    fn load(text: &str) -> Result<Vec<super::Bar>, super::PriceFileError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        std::fs::write(&path, text).unwrap();
+        super::load_bars(&path)
+    }
+
+    const HEAD: &str = "unix_ts,open,high,low,close\n";
+
+    #[test]
+    fn a_bad_price_file_is_refused_naming_line_and_field() {
+        let ok = "60,1,2,0.5,1.5\n";
+        for (body, line, field) in [
+            (format!("{ok}120,1,2,0.5\n"), 3, "line"),
+            (format!("{ok}120,1,2,x,1\n"), 3, "low"),
+            (format!("{ok}120,0,2,0.5,1\n"), 3, "open"),
+            (format!("{ok}120,-1,2,0.5,1\n"), 3, "open"),
+            (format!("{ok}60,1,2,0.5,1\n"), 3, "unix_ts"),
+            (format!("{ok}30,1,2,0.5,1\n"), 3, "unix_ts"),
+            (format!("{ok}120,1,2,1.2,1\n"), 3, "high/low"),
+            ("t,1,2,0.5,1\n".to_string(), 2, "unix_ts"),
+        ] {
+            let e = load(&format!("{HEAD}{body}")).unwrap_err();
+            assert_eq!((e.line, e.field), (line, field), "{e}");
+            assert!(e.to_string().contains("p.csv:"), "{e}");
+        }
+        assert!(load("ts,o,h,l,c\n1,1,1,1,1\n").unwrap_err().field == "header");
+        assert_eq!(load(&format!("{HEAD}{ok}")).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn every_shared_price_file_loads() {
+        let dir = super::price_data_dir();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{} missing under CI",
+                dir.display()
+            );
+            return;
+        };
+        let mut n = 0;
+        for e in entries {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "csv") {
+                let bars = super::load_bars(&path).unwrap_or_else(|e| panic!("{e}"));
+                assert!(bars.len() >= 1_000, "{}", path.display());
+                n += 1;
+            }
+        }
+        assert_eq!(n, 12);
     }
 }
