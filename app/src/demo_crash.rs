@@ -230,8 +230,6 @@ pub async fn run() -> Result<()> {
     settle_and_delist(&mut w, &keeper, &cfg, &traders).await
 }
 
-/// Fifth act: the guardian restricts the market, governance settles it (timelocked) at the
-/// TWAP, the keeper cranks every position out at the fixed ratio, and governance delists it.
 /// The keeper bot of `bulwark keeper run` (its RPC chain), talking JSON-RPC to the bank.
 fn keeper_bot(w: &World, keeper: &Participant) -> RpcChain {
     let control = BankRpcControl::default();
@@ -243,6 +241,8 @@ fn keeper_bot(w: &World, keeper: &Participant) -> RpcChain {
     )
 }
 
+/// Fifth act: the guardian restricts the market, governance settles it (timelocked) at the
+/// TWAP, the keeper cranks every position out at the fixed ratio, and governance delists it.
 async fn settle_and_delist(
     w: &mut World,
     keeper: &Participant,

@@ -88,10 +88,8 @@ pub fn propose(p: Proposal) -> Result<()> {
                     names.join(", ")
                 )
             })?;
-            if let Some(b) = mp.spec().bound {
-                b.check(value)
-                    .map_err(|e| anyhow!("--value: {value} is outside {param}'s bounds: {e:?}"))?;
-            }
+            bulwark_engine::governance::check_bounds(&mp.spec(), value)
+                .map_err(|e| anyhow!("--value: {value} is outside {param}'s bounds: {e:?}"))?;
             (kind::MARKET_PARAM, market, mp as u16, value, common)
         }
         Proposal::Settle { market, common } => (kind::SETTLE, market, 0, 0, common),

@@ -78,13 +78,20 @@ impl Reader {
     }
 
     pub async fn data(&self, key: &Pubkey, what: &str) -> Result<Vec<u8>> {
-        self.client
-            .get_account_with_commitment(key, CommitmentConfig::confirmed())
+        self.maybe_data(key)
             .await
             .with_context(|| format!("reading {what} {key}"))?
-            .value
-            .map(|a| a.data)
             .ok_or_else(|| anyhow!("{what} {key} does not exist"))
+    }
+
+    /// An account's data, `None` when it does not exist; a failed read is an error.
+    pub async fn maybe_data(&self, key: &Pubkey) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .client
+            .get_account_with_commitment(key, CommitmentConfig::confirmed())
+            .await?
+            .value
+            .map(|a| a.data))
     }
 
     pub async fn exchange(&self) -> Result<Exchange> {
@@ -185,19 +192,19 @@ fn price(v: u64) -> String {
 }
 
 /// Base atoms (1e9 a unit) as a decimal string (exact).
-fn base(v: i64) -> String {
+fn base(v: i128) -> String {
     amount(v, 9)
 }
 
 /// Collateral units as a decimal string (exact).
-fn amount(v: i64, decimals: u8) -> String {
-    let scale = 10i64.pow(decimals as u32);
+fn amount(v: i128, decimals: u8) -> String {
+    let scale = 10u128.pow(decimals.min(38) as u32);
     let sign = if v < 0 { "-" } else { "" };
     let a = v.unsigned_abs();
     format!(
         "{sign}{}.{:0w$}",
-        a / scale as u64,
-        a % scale as u64,
+        a / scale,
+        a % scale,
         w = decimals as usize
     )
 }
@@ -215,8 +222,8 @@ fn market_json(m: &Market, at: &PreviewClock) -> Value {
         "price": price(m.price),
         "aggregate_slot": m.aggregate_slot,
         "price_age_slots": at.slot.saturating_sub(m.aggregate_slot),
-        "long_oi": base(m.long_oi as i64),
-        "short_oi": base(m.short_oi as i64),
+        "long_oi": base(m.long_oi as i128),
+        "short_oi": base(m.short_oi as i128),
         "maintenance_ppm_now": m.mmr_at(at.slot),
         "maintenance_ppm_target": m.mmr_target_ppm,
     })
@@ -272,8 +279,8 @@ pub async fn market_list(source: &Source) -> Result<()> {
                     symbol(m),
                     m.state().name().to_string(),
                     price(m.price),
-                    base(m.long_oi as i64),
-                    base(m.short_oi as i64),
+                    base(m.long_oi as i128),
+                    base(m.short_oi as i128),
                     percent(m.mmr_at(at.slot)),
                 ]
             })
@@ -337,8 +344,8 @@ pub async fn account_json(r: &Reader, owner: &Pubkey, index: u16) -> Result<Valu
             .map_err(|e| anyhow!("liquidation price: {e:?}"))?;
         positions.push(json!({
             "market": symbol(m),
-            "base": base(p.base),
-            "cost": amount(p.cost, d),
+            "base": base(p.base as i128),
+            "cost": amount(p.cost as i128, d),
             "mark_price": price(m.price),
             "liquidation_price": liq.map(price),
         }));
@@ -347,10 +354,10 @@ pub async fn account_json(r: &Reader, owner: &Pubkey, index: u16) -> Result<Valu
         "account": key.to_string(),
         "owner": owner.to_string(),
         "index": index,
-        "collateral": amount(a.collateral, d),
-        "equity": amount(maint.equity, d),
-        "maintenance_requirement": amount(maint.requirement as i64, d),
-        "initial_requirement": amount(init.requirement as i64, d),
+        "collateral": amount(a.collateral as i128, d),
+        "equity": amount(maint.equity as i128, d),
+        "maintenance_requirement": amount(maint.requirement as i128, d),
+        "initial_requirement": amount(init.requirement as i128, d),
         "healthy": maint.is_healthy(),
         "in_liquidation": a.in_liquidation != 0,
         "positions": positions,

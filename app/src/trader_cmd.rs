@@ -18,6 +18,10 @@ pub struct Actor {
     /// Keypair file (Solana CLI JSON) of the account's owner (or its delegate, for trades).
     #[arg(long)]
     pub keypair: PathBuf,
+    /// The margin account's owner, when the keypair is its delegate (trades only; default:
+    /// the keypair's own key).
+    #[arg(long)]
+    pub owner: Option<String>,
     /// The margin account index.
     #[arg(long, default_value_t = 0)]
     pub index: u16,
@@ -68,6 +72,7 @@ pub fn parse_decimal(field: &str, s: &str, decimals: u32, signed: bool) -> Resul
 
 struct Ctx {
     reader: Reader,
+    /// The signer: the owner, or (trades) its delegate.
     key: Keypair,
     owner: Pubkey,
     margin: Pubkey,
@@ -84,9 +89,14 @@ async fn ctx(a: &Actor) -> Result<Ctx> {
         ),
         None => None,
     };
+    let owner = match &a.owner {
+        Some(o) => o
+            .parse::<Pubkey>()
+            .map_err(|_| anyhow!("--owner: {o:?} is not a base58 public key"))?,
+        None => key.pubkey(),
+    };
     let reader = Reader::connect(&a.source).await?;
     let ex = reader.exchange().await?;
-    let owner = key.pubkey();
     let token = token_override
         .unwrap_or_else(|| pda::associated_token_account(&owner, &ex.collateral_mint));
     Ok(Ctx {
@@ -97,6 +107,14 @@ async fn ctx(a: &Actor) -> Result<Ctx> {
         token,
         decimals: ex.collateral_decimals,
     })
+}
+
+/// Collateral moves only for the owner (a delegate may trade, never withdraw).
+fn owner_only(c: &Ctx) -> Result<()> {
+    if c.key.pubkey() != c.owner {
+        bail!("--owner: collateral moves only with the owner's keypair");
+    }
+    Ok(())
 }
 
 /// The markets of the account's open positions, except `skip`.
@@ -122,10 +140,11 @@ async fn finish(c: &Ctx, a: &Actor, what: String) -> Result<()> {
 /// `bulwark deposit --amount A`: creates the margin account first when it does not exist.
 pub async fn deposit(a: Actor, amount: String) -> Result<()> {
     let c = ctx(&a).await?;
+    owner_only(&c)?;
     let units = parse_decimal("--amount", &amount, c.decimals as u32, false)?;
     let units = u64::try_from(units).map_err(|_| anyhow!("--amount: {amount:?} is too large"))?;
     let mut ixs = Vec::new();
-    if c.reader.data(&c.margin, "margin account").await.is_err() {
+    if c.reader.maybe_data(&c.margin).await?.is_none() {
         ixs.push(ix::create_margin_account(c.owner, a.index));
     }
     ixs.push(ix::deposit(c.owner, c.margin, c.token, units));
@@ -136,6 +155,7 @@ pub async fn deposit(a: Actor, amount: String) -> Result<()> {
 /// `bulwark withdraw --amount A`: only while initial margin holds afterwards.
 pub async fn withdraw(a: Actor, amount: String) -> Result<()> {
     let c = ctx(&a).await?;
+    owner_only(&c)?;
     let units = parse_decimal("--amount", &amount, c.decimals as u32, false)?;
     let units = u64::try_from(units).map_err(|_| anyhow!("--amount: {amount:?} is too large"))?;
     let markets = health_markets(&c, None).await?;

@@ -86,6 +86,30 @@ fn bad_arguments_exit_non_zero_naming_the_argument() {
     let kp = long_keypair(&dir);
     for (args, names) in [
         (vec!["deposit", "--amount", "-3"], "--amount"),
+        (
+            vec![
+                "withdraw",
+                "--amount",
+                "1",
+                "--owner",
+                "GyGKxMyg1p9SsHfm15MkNUu1u9TN2JtTspcdmrtGUdse",
+            ],
+            "--owner",
+        ),
+        (
+            vec![
+                "trade",
+                "--market",
+                "0",
+                "--size",
+                "1",
+                "--limit-price",
+                "1",
+                "--owner",
+                "x",
+            ],
+            "--owner",
+        ),
         (vec!["deposit", "--amount", "1.0000001"], "--amount"),
         (
             vec!["deposit", "--amount", "1", "--token-account", "nope"],

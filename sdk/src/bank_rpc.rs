@@ -41,13 +41,16 @@ pub struct BankRpcControl {
     pub outage: Arc<Mutex<Option<(usize, usize)>>>,
     /// Calls served so far (failed ones included).
     pub calls: Arc<AtomicUsize>,
+    /// `sendTransaction` calls that reached the bank.
+    pub sent_transactions: Arc<AtomicUsize>,
 }
 
 impl BankRpcControl {
-    /// The next `n` calls fail as if the connection dropped.
-    pub fn drop_next_calls(&self, n: usize) {
+    /// Calls `[from, to)` counted from now (0 = the next call) fail as if the connection
+    /// dropped.
+    pub fn drop_calls(&self, from: usize, to: usize) {
         let at = self.calls.load(Ordering::SeqCst);
-        *self.outage.lock().expect("outage lock") = Some((at, at + n));
+        *self.outage.lock().expect("outage lock") = Some((at + from, at + to));
     }
 }
 
@@ -146,6 +149,9 @@ impl BankRpc {
                 .await
             }
             RpcRequest::SendTransaction => {
+                self.control
+                    .sent_transactions
+                    .fetch_add(1, Ordering::SeqCst);
                 let tx = decode_tx(param_str(&params, 0)?)?;
                 let sig = tx.signatures[0].to_string();
                 match self.banks.process_transaction(tx).await {

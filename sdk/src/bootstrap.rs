@@ -1,11 +1,15 @@
 //! Deployment bootstrap: reads a deployment file (exchange roles, collateral mint and oracle,
-//! markets with their oracle sources and parameters), validates all of it before any
-//! transaction (errors name the file and the field), then creates what is missing and reports
-//! what differs on chain. Running it again on the same file sends nothing.
+//! markets with their oracle sources and parameters), validates it before any transaction
+//! (syntax, unknown keys, addresses, kinds, quorum against the sources, and every value against
+//! the engine's bounds table; errors name the file and the field), then creates what is missing.
+//! Running it again on the same file sends nothing.
 //!
-//! Live parameters are not overwritten: a market's governable parameters change only through
-//! governance's timelock, so a difference is reported with the `bulwark governance propose`
-//! command that would queue it.
+//! For what exists it compares the roles, the mint, each market's symbol and its ten governable
+//! parameters, and reports differences with the `bulwark governance propose` command that
+//! would queue them (live parameters change only through the timelock). It does not compare
+//! the exchange's other settings, oracle sources or non-governable market parameters, and the
+//! cross-field rules (band order, fee shares summing, ...) are checked by the program at
+//! `create_market`, not offline.
 
 use std::collections::BTreeMap;
 
@@ -134,8 +138,8 @@ fn check(field: &str, name: &str, value: u64) -> Result<(), String> {
         (name.ends_with("_share_ppm") && name != "keeper_share_ppm").then_some(Param::FeeShare)
     });
     if let Some(p) = param {
-        let b = p.bound();
-        if value < b.min || value > b.max {
+        if p.check(value).is_err() {
+            let b = p.bound();
             return Err(format!(
                 "{field}: {value} is outside [{}, {}] {}",
                 b.min, b.max, b.unit
@@ -163,7 +167,7 @@ fn source(field: &str, f: &SourceFile) -> Result<OracleSourceArgs, String> {
     let mut feed_id = [0u8; 32];
     if let Some(hex) = &f.feed_id {
         let hex = hex.trim_start_matches("0x");
-        if hex.len() != 64 {
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(format!("{field}.feed_id: expected 64 hex digits"));
         }
         for (i, b) in feed_id.iter_mut().enumerate() {
@@ -523,8 +527,17 @@ pub async fn apply(
 }
 
 fn proposal_hint(name: &str, index: usize, p: MarketParam, chain: u64, file: u64) -> String {
+    let one_step = bulwark_engine::governance::within_step(chain, file, &p.spec()) == Ok(true);
+    let (value, steps) = if one_step {
+        (file.to_string(), "")
+    } else {
+        (
+            "<next step>".to_string(),
+            " (beyond one step's limit: queue it in several steps, one per window)",
+        )
+    };
     format!(
-        "{name}: {} is {chain} on chain, {file} in the file; queue it with `bulwark governance propose param --market {index} --param {} --value {file} --governance <DAO key> --proposal-id <next>`",
+        "{name}: {} is {chain} on chain, {file} in the file; queue it with `bulwark governance propose param --market {index} --param {} --value {value} --governance <DAO key> --proposal-id <next>`{steps}",
         p.name(),
         p.name()
     )

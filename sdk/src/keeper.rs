@@ -1,7 +1,8 @@
 //! The keeper core: one cycle refreshes stale markets, checks the insurance breaker, liquidates the most under-water accounts
 //! first in stages, resolves bankruptcies, deleverages while a market's ADL trigger holds,
-//! cranks settlement of settling markets and sweeps sub-ledgers. Chain access goes through [`KeeperChain`], so the same core drives the
-//! in-process bank (tests, demo) and, later, RPC.
+//! cranks settlement of settling markets and sweeps sub-ledgers. Chain access goes through
+//! [`KeeperChain`], so the same core drives the in-process bank (`bank_keeper`) and JSON-RPC
+//! (`rpc_chain`, what `bulwark keeper run` uses).
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -36,6 +37,8 @@ pub trait KeeperChain {
     async fn send(&mut self, ixs: &[Instruction]) -> Result<(), String>;
     /// The keeper's signing key.
     fn keeper(&self) -> Pubkey;
+    /// Called as a cycle starts (a chain that caches reads per cycle resets here).
+    fn begin_cycle(&mut self) {}
 }
 
 /// Keeper settings.
@@ -111,6 +114,7 @@ pub fn update_risk_ix(ex: &Exchange, m: &Market) -> Instruction {
 /// error's name and not retried within the cycle.
 pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> CycleReport {
     let mut r = CycleReport::default();
+    chain.begin_cycle();
     if let Err(e) = cycle(chain, cfg, &mut r).await {
         r.failures.push(format!("chain read: {e}"));
     }
@@ -167,8 +171,14 @@ async fn cycle<C: KeeperChain>(
             m.insurance_floor_ppm,
             m.insurance_hysteresis_ppm,
         )
-        .map(|(_, t)| t.is_some())
-        .unwrap_or(false);
+        .map(|(_, t)| t.is_some());
+        let changes = match changes {
+            Ok(c) => c,
+            Err(e) => {
+                r.failures.push(format!("insurance coverage {i}: {e:?}"));
+                false
+            }
+        };
         if changes {
             match chain.send(&[ix::check_insurance_breaker(i)]).await {
                 Ok(()) => r.breaker_checks += 1,

@@ -175,10 +175,28 @@ fn serialized_len(tx: &VersionedTransaction) -> Result<usize, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Whether a client error is the transaction's own failure (not worth a retry) rather than
-/// the transport's.
-pub fn is_transaction_failure(e: &ClientError) -> bool {
-    e.get_transaction_error().is_some()
+/// Whether a client error is the program refusing the transaction (an instruction error: not
+/// worth a retry) rather than the transport or an expired blockhash.
+pub fn is_program_refusal(e: &ClientError) -> bool {
+    matches!(
+        e.get_transaction_error(),
+        Some(solana_sdk::transaction::TransactionError::InstructionError(
+            ..
+        ))
+    )
+}
+
+/// The compute limit actually set: `limit`, nudged by `sent % 64` so identical instructions in
+/// one blockhash window still get distinct signatures; upwards while under the runtime ceiling,
+/// and never below the `simulated` units.
+pub fn distinct_limit(limit: u32, simulated: Option<u64>, sent: u32) -> u32 {
+    let k = sent % 64;
+    if limit.saturating_add(k) <= MAX_COMPUTE_UNITS {
+        limit + k
+    } else {
+        let floor = simulated.unwrap_or(0).min(MAX_COMPUTE_UNITS as u64) as u32;
+        limit.saturating_sub(k).max(floor)
+    }
 }
 
 /// The keeper's chain over JSON-RPC.
@@ -188,7 +206,8 @@ pub struct RpcChain {
     pub settings: RpcSettings,
     tables: Vec<AddressLookupTableAccount>,
     known: BTreeMap<Pubkey, MarginAccount>,
-    scans: u32,
+    cycles: u32,
+    scanned_this_cycle: bool,
     /// Transactions simulated but, in dry-run mode, not sent.
     pub dry_run_simulated: u32,
     /// Counts transactions so two identical stages in one blockhash window get distinct
@@ -205,7 +224,8 @@ impl RpcChain {
             settings,
             tables: Vec::new(),
             known: BTreeMap::new(),
-            scans: 0,
+            cycles: 0,
+            scanned_this_cycle: false,
             dry_run_simulated: 0,
             sent: 0,
         }
@@ -350,6 +370,13 @@ impl RpcChain {
 }
 
 impl crate::keeper::KeeperChain for RpcChain {
+    fn begin_cycle(&mut self) {
+        if self.scanned_this_cycle {
+            self.cycles = self.cycles.wrapping_add(1);
+        }
+        self.scanned_this_cycle = false;
+    }
+
     async fn clock(&mut self) -> Result<(u64, i64), String> {
         let data = self
             .data(&<anchor_lang::solana_program::clock::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id())
@@ -374,13 +401,15 @@ impl crate::keeper::KeeperChain for RpcChain {
     }
 
     async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, String> {
+        // The first call of a cycle reads the chain: a full scan every `full_scan_every`
+        // cycles, the known accounts otherwise; later calls in the cycle refresh known ones.
         let every = self.settings.full_scan_every.max(1);
-        if self.scans.is_multiple_of(every) {
+        if !self.scanned_this_cycle && self.cycles.is_multiple_of(every) {
             self.full_scan().await?;
         } else {
             self.refresh_known().await?;
         }
-        self.scans = self.scans.wrapping_add(1);
+        self.scanned_this_cycle = true;
         Ok(self.known.iter().map(|(k, m)| (*k, *m)).collect())
     }
 
@@ -410,7 +439,7 @@ impl crate::keeper::KeeperChain for RpcChain {
         let price = self.priority_price(ixs).await;
         let units = self.simulate(ixs, price).await?;
         self.sent = self.sent.wrapping_add(1);
-        let limit = compute_unit_limit(units, &self.settings).saturating_sub(self.sent % 64);
+        let limit = distinct_limit(compute_unit_limit(units, &self.settings), units, self.sent);
         if self.settings.dry_run {
             self.dry_run_simulated += 1;
             tracing::info!(
@@ -428,30 +457,45 @@ impl crate::keeper::KeeperChain for RpcChain {
         all.extend_from_slice(ixs);
         let mut wait = self.settings.backoff;
         let mut attempt = 0;
+        // Signed once and resent as is: the same signature cannot land twice. A new one is
+        // signed only when the pending one's blockhash expired without it landing.
+        let mut pending: Option<VersionedTransaction> = None;
         loop {
-            let result = match self.client.get_latest_blockhash().await {
-                Ok(blockhash) => {
-                    let tx = compile(&self.payer, &all, &self.tables, blockhash)?;
-                    self.client
-                        .send_and_confirm_transaction(&tx)
-                        .await
-                        .map(|sig| tracing::debug!(%sig, "confirmed"))
-                }
-                Err(e) => Err(e),
+            let failure = match &pending {
+                Some(tx) => match self.client.send_and_confirm_transaction(tx).await {
+                    Ok(_) => return Ok(()),
+                    Err(e) if is_program_refusal(&e) => return Err(e.to_string()),
+                    Err(e) => {
+                        // The connection may have dropped after the node took it: ask.
+                        if let Ok(Some(status)) =
+                            self.client.get_signature_status(&tx.signatures[0]).await
+                        {
+                            return status.map_err(|te| te.to_string());
+                        }
+                        if matches!(
+                            e.get_transaction_error(),
+                            Some(solana_sdk::transaction::TransactionError::BlockhashNotFound)
+                        ) {
+                            pending = None;
+                        }
+                        e.to_string()
+                    }
+                },
+                None => match self.client.get_latest_blockhash().await {
+                    Ok(blockhash) => {
+                        pending = Some(compile(&self.payer, &all, &self.tables, blockhash)?);
+                        continue;
+                    }
+                    Err(e) => e.to_string(),
+                },
             };
-            match result {
-                Ok(()) => return Ok(()),
-                Err(e) if is_transaction_failure(&e) => return Err(e.to_string()),
-                Err(e) if attempt >= self.settings.max_retries => {
-                    return Err(format!("gave up after {} attempts: {e}", attempt + 1))
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, attempt, ?wait, "transport failure; retrying");
-                    tokio::time::sleep(wait).await;
-                    wait = wait.saturating_mul(2);
-                    attempt += 1;
-                }
+            if attempt >= self.settings.max_retries {
+                return Err(format!("gave up after {} attempts: {failure}", attempt + 1));
             }
+            tracing::warn!(error = %failure, attempt, ?wait, "transport failure; retrying");
+            tokio::time::sleep(wait).await;
+            wait = wait.saturating_mul(2);
+            attempt += 1;
         }
     }
 
@@ -474,6 +518,19 @@ mod tests {
         assert_eq!(p.price(&[40, 10, 30, 20, 50]), 40);
         assert_eq!(p.price(&[10, 5_000]), 1_000);
         assert_eq!(PriorityFee::Fixed(7).price(&[1, 2, 3]), 7);
+    }
+
+    #[test]
+    fn the_distinct_limit_never_drops_below_the_simulated_units() {
+        assert_eq!(distinct_limit(1_000, Some(1_000), 5), 1_005);
+        assert_eq!(
+            distinct_limit(MAX_COMPUTE_UNITS, Some(1_399_990), 30),
+            1_399_990
+        );
+        assert_eq!(
+            distinct_limit(MAX_COMPUTE_UNITS, Some(10), 30),
+            MAX_COMPUTE_UNITS - 30
+        );
     }
 
     #[test]

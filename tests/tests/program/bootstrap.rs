@@ -139,8 +139,12 @@ async fn a_malformed_file_is_refused_naming_the_field() {
     let good = deployment(&w, "");
     for (edit, names) in [
         (
-            good.replace("min_quorum = 2", "min_quorum = 2\nquorum = 3"),
-            "quorum",
+            good.replace("min_quorum = 2", "min_quorum = 2\nquorum_size = 3"),
+            "quorum_size",
+        ),
+        (
+            good.replace(&hex(&PYTH_SOL_FEED), &"é".repeat(32)),
+            "markets[0].oracle.sources[0].feed_id",
         ),
         (
             good.replace("timelock_secs = 86400", "timelock_secs = 60"),
