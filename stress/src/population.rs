@@ -1,0 +1,98 @@
+//! Seeded populations of accounts: collateral, leverage up to the market's maximum, side.
+//! Sizes follow from collateral × leverage at the opening price.
+
+use bulwark_engine::num::{BASE_SCALE, PRICE_SCALE};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// How accounts are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PopulationSpec {
+    pub count: usize,
+    /// Collateral per account, collateral units: drawn log-uniformly in [min, max].
+    pub collateral_min: u64,
+    pub collateral_max: u64,
+    /// Leverage in hundredths (250 = 2.5x): uniform in [min, max]; max at most the market's.
+    pub leverage_min_x100: u32,
+    pub leverage_max_x100: u32,
+    /// Share of longs, ppm.
+    pub long_ppm: u32,
+}
+
+impl Default for PopulationSpec {
+    /// 1,000 accounts with 100 to 100,000 USDC (6 decimals), 1x to 20x, 55% long.
+    fn default() -> Self {
+        PopulationSpec {
+            count: 1_000,
+            collateral_min: 100_000_000,
+            collateral_max: 100_000_000_000,
+            leverage_min_x100: 100,
+            leverage_max_x100: 2_000,
+            long_ppm: 550_000,
+        }
+    }
+}
+
+/// One account to open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountSpec {
+    pub collateral: u64,
+    pub leverage_x100: u32,
+    /// Base atoms (1e9 a unit), positive long, negative short.
+    pub base: i64,
+}
+
+/// Draws `spec.count` accounts at `price` (1e-9 collateral per unit) with collateral
+/// `decimals`; the same seed gives the same population.
+pub fn generate(seed: u64, spec: &PopulationSpec, price: u64, decimals: u8) -> Vec<AccountSpec> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (lo, hi) = (
+        spec.collateral_min.max(1) as f64,
+        spec.collateral_max.max(1) as f64,
+    );
+    let scale = 10u128.pow(decimals as u32);
+    (0..spec.count)
+        .map(|_| {
+            let collateral = (lo * (hi / lo).powf(rng.random::<f64>())).round() as u64;
+            let leverage_x100 = rng.random_range(
+                spec.leverage_min_x100..=spec.leverage_max_x100.max(spec.leverage_min_x100),
+            );
+            let long = rng.random_range(0..1_000_000u32) < spec.long_ppm;
+            // notional (collateral units) = collateral × leverage; base = notional / price.
+            let notional = collateral as u128 * leverage_x100 as u128 / 100;
+            let base = (notional * BASE_SCALE as u128 * PRICE_SCALE as u128
+                / (price.max(1) as u128 * scale)) as i64;
+            AccountSpec {
+                collateral,
+                leverage_x100,
+                base: if long { base } else { -base },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_population_is_seeded_and_stays_inside_its_spec() {
+        let spec = PopulationSpec::default();
+        let price = 150 * PRICE_SCALE;
+        let a = generate(1, &spec, price, 6);
+        assert_eq!(a, generate(1, &spec, price, 6));
+        assert_ne!(a, generate(2, &spec, price, 6));
+        assert_eq!(a.len(), 1_000);
+        let longs = a.iter().filter(|x| x.base > 0).count();
+        assert!((480..=620).contains(&longs), "{longs}");
+        for x in &a {
+            assert!((spec.collateral_min..=spec.collateral_max).contains(&x.collateral));
+            assert!((100..=2_000).contains(&x.leverage_x100));
+            // Notional at the price is collateral × leverage (to rounding).
+            let notional = x.base.unsigned_abs() as u128 * price as u128
+                / (BASE_SCALE as u128 * PRICE_SCALE as u128 / 1_000_000);
+            let want = x.collateral as u128 * x.leverage_x100 as u128 / 100;
+            assert!(notional.abs_diff(want) <= 1, "{notional} vs {want}");
+        }
+    }
+}
