@@ -4,12 +4,13 @@
 //! the engine's bounds table; errors name the file and the field), then creates what is missing.
 //! Running it again on the same file sends nothing.
 //!
+//! Each market's listing is also run through the program's own `Market::apply_listing` on a
+//! scratch market, so its cross-field rules refuse the file before anything is sent.
+//!
 //! For what exists it compares the roles, the mint, each market's symbol and its ten governable
 //! parameters, and reports differences with the `bulwark governance propose` command that
 //! would queue them (live parameters change only through the timelock). It does not compare
-//! the exchange's other settings, oracle sources or non-governable market parameters, and the
-//! cross-field rules (band order, fee shares summing, ...) are checked by the program at
-//! `create_market`, not offline.
+//! the exchange's other settings, oracle sources or non-governable market parameters.
 
 use std::collections::BTreeMap;
 
@@ -366,6 +367,20 @@ pub fn parse(text: &str, file: &str) -> Result<Deployment, String> {
             breakers: overridden(&format!("{field}.breakers"), market_breakers(), &m.breakers)?,
         });
         caps.push((m.open_interest_cap_long, m.open_interest_cap_short));
+        // The program's own listing, on a scratch market: its cross-field rules (band order,
+        // fee shares, penalty below maintenance, ...) refuse here what create_market would.
+        let mut scratch: bulwark::state::Market = bytemuck::Zeroable::zeroed();
+        if let Err(e) = scratch.apply_listing(markets.last().expect("pushed"), 0, 0) {
+            let why = match e {
+                anchor_lang::error::Error::AnchorError(a) => {
+                    format!("{} ({})", a.error_name, a.error_msg)
+                }
+                other => other.to_string(),
+            };
+            return Err(format!(
+                "{field}: the program would refuse this listing: {why}"
+            ));
+        }
     }
     Ok(Deployment {
         collateral_mint: pubkey(&at("exchange.collateral_mint"), &e.collateral_mint)?,

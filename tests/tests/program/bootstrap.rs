@@ -171,6 +171,10 @@ async fn a_malformed_file_is_refused_naming_the_field() {
             "markets[0].trading.taker_fees",
         ),
         (
+            deployment(&w, "pool_share_ppm = 900000"),
+            "markets[0]: the program would refuse this listing",
+        ),
+        (
             deployment(&w, "lot_base = -1"),
             "markets[0].trading.lot_base",
         ),

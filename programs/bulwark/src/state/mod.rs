@@ -5,6 +5,7 @@ pub mod insurance_fund;
 pub mod liquidity_pool;
 pub mod margin_account;
 pub mod market;
+pub mod market_listing;
 pub mod oracle_config;
 pub mod proposal;
 
