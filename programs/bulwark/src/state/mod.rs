@@ -6,6 +6,7 @@ pub mod liquidity_pool;
 pub mod margin_account;
 pub mod market;
 pub mod market_listing;
+pub mod market_risk;
 pub mod oracle_config;
 pub mod proposal;
 

@@ -5,15 +5,9 @@
 //! source has published anything new.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::breaker::{
-    flags as breaker_flags, oracle_flags, update_velocity, Reason, Transition,
-};
-use bulwark_engine::dynamic_margin::{retarget, target_mmr_ppm};
 use bulwark_engine::oracle::{
-    check_reading, price_market, ProviderReading, ReadingFault, Validity, MAX_SOURCES,
+    check_reading, price_market, ProviderReading, ReadingFault, MAX_SOURCES,
 };
-use bulwark_engine::volatility::update_volatility;
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
@@ -207,83 +201,24 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
     )
     .map_err(engine_err)?;
 
-    // Funding accrues up to now at the price stored so far (frozen while it was unusable).
-    let usable = price_for_action(
-        Action::ReduceRisk,
-        &m.stored_price(),
-        clock.slot,
-        clock.unix_timestamp,
-        &m.age_limits(),
-    )
-    .is_ok();
-    m.accrue_funding(clock.unix_timestamp, usable, ex.collateral_decimals)?;
-    m.priced_slots = m.priced_clock(clock.slot, usable);
-
     record(&mut m.source_states, &asset, n_asset);
     record(&mut m.collateral_source_states, &collateral, n_coll);
-    m.price = agg.price;
-    m.conf = agg.conf;
-    m.reduce_price = agg.reduce_price;
-    m.validity = agg.validity as u8;
-    m.dispersion = agg.dispersion;
-    m.asset_survivors = agg.asset.survivors;
-    m.collateral_survivors = agg.collateral.survivors;
-    m.aggregate_slot = clock.slot;
-    m.aggregate_time = clock.unix_timestamp;
-    m.oldest_publish_time = agg.oldest_publish_time;
-    m.asset_price_usd = agg.asset.price;
-    m.asset_conf_usd = agg.asset.conf;
-    m.collateral_price_usd = agg.collateral.price;
-    m.collateral_conf_usd = agg.collateral.conf;
-    m.twap_price = agg.twap.price;
-    m.twap_last_slot = agg.twap.last_slot;
-    m.twap_last_time = agg.twap.last_time;
-    // Breakers: velocity on every priced aggregate, oracle health and divergence from its
-    // validity; then the state follows.
-    let mut transitions: Vec<Transition> = Vec::new();
-    if agg.validity != Validity::NoPrice {
-        let (params, state) = m.velocity();
-        let (v, t) = update_velocity(&state, agg.price, clock.unix_timestamp, &params)
-            .map_err(engine_err)?;
-        m.set_velocity(&v);
-        transitions.extend(t);
-    }
-    let before_flags = m.breaker_flags;
-    m.breaker_flags = oracle_flags(m.breaker_flags, agg.validity);
-    for (flag, reason) in [
-        (breaker_flags::ORACLE_HEALTH, Reason::OracleBelowQuorum),
-        (breaker_flags::DIVERGENCE, Reason::Divergence),
-    ] {
-        match (before_flags & flag != 0, m.breaker_flags & flag != 0) {
-            (false, true) => transitions.push(Transition::Trip(reason)),
-            (true, false) => transitions.push(Transition::Recover(reason)),
-            _ => {}
-        }
-    }
+    let (transitions, new_state) = m.apply_aggregate(
+        &agg,
+        clock.slot,
+        clock.unix_timestamp,
+        ex.collateral_decimals,
+    )?;
     let market_key = ctx.accounts.market.key();
     for t in transitions {
         emit_breaker(market_key, t, clock.slot);
     }
-    if let Some(state) = m.refresh_state(clock.slot) {
+    if let Some(state) = new_state {
         emit!(MarketStateChanged {
             market: market_key,
             state: state as u8,
             slot: clock.slot
         });
-    }
-    if agg.validity > Validity::Divergent {
-        // Volatility folds at most one return per sampling interval; the ramp re-aims.
-        let dynamics = m.dynamics();
-        let vol = update_volatility(&m.vol(), agg.price, clock.unix_timestamp, &dynamics.vol)
-            .map_err(engine_err)?;
-        m.vol_anchor_price = vol.anchor_price;
-        m.vol_anchor_time = vol.anchor_time;
-        m.vol_variance = vol.variance;
-        m.sigma_ppm = vol.sigma_ppm();
-        let target = target_mmr_ppm(&dynamics.margin, m.sigma_ppm, agg.conf, agg.price)
-            .map_err(engine_err)?;
-        let ramp = retarget(&m.ramp(), target, clock.slot, &dynamics.margin);
-        m.set_ramp(&ramp);
     }
 
     emit!(RiskUpdated {

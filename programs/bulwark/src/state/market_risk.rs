@@ -1,0 +1,96 @@
+//! Storing a fresh aggregate: what `update_risk` does to a market once its readings are priced,
+//! in one place the program and the stress simulator share.
+
+use anchor_lang::prelude::*;
+use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::breaker::{
+    flags as breaker_flags, oracle_flags, update_velocity, Reason, Transition,
+};
+use bulwark_engine::dynamic_margin::{retarget, target_mmr_ppm};
+use bulwark_engine::oracle::{MarketAggregate, Validity};
+use bulwark_engine::state::MarketState;
+use bulwark_engine::volatility::update_volatility;
+
+use crate::error::engine_err;
+use crate::state::Market;
+
+impl Market {
+    /// Applies `agg` at `slot`/`now`: funding accrues to now at the price stored so far (frozen
+    /// while it was unusable), the aggregate and TWAP are stored, the velocity and oracle
+    /// breakers run, the state follows, and volatility folds and re-aims the margin ramp.
+    /// Returns the breaker transitions and the new state when it changed.
+    pub fn apply_aggregate(
+        &mut self,
+        agg: &MarketAggregate,
+        slot: u64,
+        now: i64,
+        decimals: u8,
+    ) -> Result<(Vec<Transition>, Option<MarketState>)> {
+        // Funding accrues up to now at the price stored so far (frozen while it was unusable).
+        let usable = price_for_action(
+            Action::ReduceRisk,
+            &self.stored_price(),
+            slot,
+            now,
+            &self.age_limits(),
+        )
+        .is_ok();
+        self.accrue_funding(now, usable, decimals)?;
+        self.priced_slots = self.priced_clock(slot, usable);
+
+        self.price = agg.price;
+        self.conf = agg.conf;
+        self.reduce_price = agg.reduce_price;
+        self.validity = agg.validity as u8;
+        self.dispersion = agg.dispersion;
+        self.asset_survivors = agg.asset.survivors;
+        self.collateral_survivors = agg.collateral.survivors;
+        self.aggregate_slot = slot;
+        self.aggregate_time = now;
+        self.oldest_publish_time = agg.oldest_publish_time;
+        self.asset_price_usd = agg.asset.price;
+        self.asset_conf_usd = agg.asset.conf;
+        self.collateral_price_usd = agg.collateral.price;
+        self.collateral_conf_usd = agg.collateral.conf;
+        self.twap_price = agg.twap.price;
+        self.twap_last_slot = agg.twap.last_slot;
+        self.twap_last_time = agg.twap.last_time;
+        // Breakers: velocity on every priced aggregate, oracle health and divergence from its
+        // validity; then the state follows.
+        let mut transitions: Vec<Transition> = Vec::new();
+        if agg.validity != Validity::NoPrice {
+            let (params, state) = self.velocity();
+            let (v, t) = update_velocity(&state, agg.price, now, &params).map_err(engine_err)?;
+            self.set_velocity(&v);
+            transitions.extend(t);
+        }
+        let before_flags = self.breaker_flags;
+        self.breaker_flags = oracle_flags(self.breaker_flags, agg.validity);
+        for (flag, reason) in [
+            (breaker_flags::ORACLE_HEALTH, Reason::OracleBelowQuorum),
+            (breaker_flags::DIVERGENCE, Reason::Divergence),
+        ] {
+            match (before_flags & flag != 0, self.breaker_flags & flag != 0) {
+                (false, true) => transitions.push(Transition::Trip(reason)),
+                (true, false) => transitions.push(Transition::Recover(reason)),
+                _ => {}
+            }
+        }
+        let new_state = self.refresh_state(slot);
+        if agg.validity > Validity::Divergent {
+            // Volatility folds at most one return per sampling interval; the ramp re-aims.
+            let dynamics = self.dynamics();
+            let vol = update_volatility(&self.vol(), agg.price, now, &dynamics.vol)
+                .map_err(engine_err)?;
+            self.vol_anchor_price = vol.anchor_price;
+            self.vol_anchor_time = vol.anchor_time;
+            self.vol_variance = vol.variance;
+            self.sigma_ppm = vol.sigma_ppm();
+            let target = target_mmr_ppm(&dynamics.margin, self.sigma_ppm, agg.conf, agg.price)
+                .map_err(engine_err)?;
+            let ramp = retarget(&self.ramp(), target, slot, &dynamics.margin);
+            self.set_ramp(&ramp);
+        }
+        Ok((transitions, new_state))
+    }
+}
