@@ -2,6 +2,7 @@
 
 pub mod exchange;
 pub mod insurance_fund;
+pub mod liquidation_stage;
 pub mod liquidity_pool;
 pub mod margin_account;
 pub mod market;
@@ -12,6 +13,7 @@ pub mod proposal;
 
 pub use exchange::*;
 pub use insurance_fund::*;
+pub use liquidation_stage::*;
 pub use liquidity_pool::*;
 pub use margin_account::*;
 pub use market::*;

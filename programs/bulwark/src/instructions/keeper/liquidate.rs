@@ -8,12 +8,9 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::liquidation::{penalty_ppm, split_penalty, stage};
-use bulwark_engine::margin::{health, HealthKind};
-use bulwark_engine::position::apply_fill;
 
 use crate::constants::*;
-use crate::error::{engine_err, refusal_err, BulwarkError};
+use crate::error::{refusal_err, BulwarkError};
 use crate::events::Liquidated;
 use crate::instructions::common::funding::settle_funding;
 use crate::instructions::common::health_markets::load_health_markets;
@@ -70,7 +67,7 @@ pub fn liquidate_handler<'info>(
     m.accrue_funding(clock.unix_timestamp, true, decimals)?;
     settle_funding(&mut acct, slot, &mut m, decimals)?;
 
-    let mut positions = load_health_markets(
+    let positions = load_health_markets(
         &acct,
         ctx.remaining_accounts,
         Some(m.index),
@@ -78,120 +75,34 @@ pub fn liquidate_handler<'info>(
         decimals,
         &clock,
     )?;
-    let index = positions.len();
-    positions.push((
-        acct.positions[slot].position(),
-        m.margin(&acct.positions[slot], price, decimals, clock.slot)
-            .map_err(engine_err)?,
-    ));
-    let h = health(acct.collateral, &positions, HealthKind::Maintenance).map_err(engine_err)?;
-    require!(!h.is_healthy(), BulwarkError::NotLiquidatable);
-
-    // Escalation runs on the market's priced-slot clock from the liquidation's start.
-    let clock_now = m.priced_clock(clock.slot, true);
-    let continuing = acct.in_liquidation == 1 && acct.liq_market == m.index;
-    let start = if continuing {
-        acct.liq_start_clock
-    } else {
-        clock_now
-    };
-    let params = m.liquidation_params();
-    let rate = penalty_ppm(&params, clock_now.saturating_sub(start));
-    let s = stage(
-        acct.collateral,
-        &positions,
-        index,
-        rate,
-        m.lot_base,
+    let out = acct.liquidation_stage(
+        &mut m,
+        positions,
+        price,
+        fund_balance,
         max_base,
-        &params,
-    )
-    .map_err(engine_err)?;
-    require!(s.close > 0, BulwarkError::ZeroSize);
-
-    let p = acct.positions[slot];
-    let delta = if p.base > 0 {
-        -(s.close as i64)
-    } else {
-        s.close as i64
-    };
-    let fill = apply_fill(p.position(), delta, price, decimals).map_err(engine_err)?;
-    let after_pnl = acct
-        .collateral
-        .checked_add(fill.realized_pnl)
-        .ok_or(BulwarkError::MathError)?;
-    // Waterfall: the penalty is waived beyond what the account still has.
-    let charged = s.penalty.min(after_pnl.max(0) as u64);
-    let (keeper_part, insurance_part) = split_penalty(charged, &params).map_err(engine_err)?;
-    let available =
-        (fund_balance + m.fee_insurance + insurance_part).saturating_sub(m.insurance_debt);
-    let top_up = params
-        .min_keeper_reward
-        .saturating_sub(keeper_part)
-        .min(available);
-    let reward = keeper_part + top_up;
-
-    let new = fill.position;
-    let mut book = m.book();
-    book.replace(&p.position(), &new).map_err(engine_err)?;
-    m.set_book(&book);
-    let slot_ref = &mut acct.positions[slot];
-    slot_ref.base = new.base;
-    slot_ref.cost = new.cost;
-    if new.base == 0 {
-        slot_ref.last_increase_slot = 0;
-    }
-    acct.collateral = after_pnl - charged as i64;
-    m.pnl_pending = m
-        .pnl_pending
-        .checked_sub(fill.realized_pnl)
-        .ok_or(BulwarkError::MathError)?;
-    m.fee_insurance = m
-        .fee_insurance
-        .checked_add(insurance_part)
-        .ok_or(BulwarkError::MathError)?;
-    m.insurance_debt = m
-        .insurance_debt
-        .checked_add(top_up)
-        .ok_or(BulwarkError::MathError)?;
-    let flow = fill.realized_pnl - charged as i64 + reward as i64;
-    m.trader_flow = m
-        .trader_flow
-        .checked_add(flow)
-        .ok_or(BulwarkError::MathError)?;
-
-    acct.last_liq_market = m.index;
-    // Recovery (maintenance met again, buffer or not) ends the liquidation and its escalation.
-    positions[index].0 = new;
-    let recovered = health(acct.collateral, &positions, HealthKind::Maintenance)
-        .map_err(engine_err)?
-        .is_healthy();
-    if s.restores || recovered || acct.positions.iter().all(|p| p.base == 0) {
-        acct.in_liquidation = 0;
-    } else {
-        acct.in_liquidation = 1;
-        acct.liq_market = m.index;
-        acct.liq_start_clock = start;
-    }
+        clock.slot,
+        decimals,
+    )?;
     let collateral_after = acct.collateral;
     drop(acct);
     let mut keeper = a.keeper_account.load_mut()?;
     keeper.collateral = keeper
         .collateral
-        .checked_add(reward as i64)
+        .checked_add(out.reward as i64)
         .ok_or(BulwarkError::MathError)?;
     emit!(Liquidated {
         margin_account: a.margin_account.key(),
         market_index: m.index,
-        closed_base: s.close,
+        closed_base: out.closed_base,
         price,
-        realized_pnl: fill.realized_pnl,
-        penalty_rate_ppm: rate,
-        penalty_charged: charged,
-        keeper_reward: reward,
-        insurance_share: insurance_part,
-        insurance_advanced: top_up,
-        restored: s.restores,
+        realized_pnl: out.realized_pnl,
+        penalty_rate_ppm: out.penalty_rate_ppm,
+        penalty_charged: out.penalty_charged,
+        keeper_reward: out.reward,
+        insurance_share: out.insurance_share,
+        insurance_advanced: out.insurance_advanced,
+        restored: out.restored,
         collateral_after,
     });
     Ok(())
