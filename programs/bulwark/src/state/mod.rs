@@ -1,5 +1,6 @@
 //! Zero-copy account state: one account type a file, plus the plain-old-data parts they share.
 
+pub mod bankruptcy;
 pub mod exchange;
 pub mod insurance_fund;
 pub mod liquidation_stage;
@@ -11,6 +12,7 @@ pub mod market_risk;
 pub mod oracle_config;
 pub mod proposal;
 
+pub use bankruptcy::*;
 pub use exchange::*;
 pub use insurance_fund::*;
 pub use liquidation_stage::*;

@@ -6,10 +6,8 @@
 //! evented.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::insurance::{cover_deficit, window_remaining, CoverageWindow};
 
 use crate::constants::*;
-use crate::error::BulwarkError;
 use crate::events::BankruptcyResolved;
 use crate::state::{InsuranceFund, LiquidityPool, MarginAccount, Market};
 
@@ -34,59 +32,16 @@ pub fn resolve_bankruptcy_handler(ctx: Context<ResolveBankruptcy>) -> Result<()>
     let now = Clock::get()?.unix_timestamp;
     let mut acct = a.margin_account.load_mut()?;
     let mut m = a.market.load_mut()?;
-    require!(
-        acct.positions.iter().all(|p| p.base == 0) && acct.collateral < 0,
-        BulwarkError::NotBankrupt
-    );
-    require_eq!(
-        acct.last_liq_market,
-        m.index,
-        BulwarkError::WrongBankruptcyMarket
-    );
-    m.require_allowed(bulwark_engine::state::Op::ResolveBankruptcy)?;
-    let deficit = acct.collateral.unsigned_abs();
     let mut fund = a.insurance_fund.load_mut()?;
     let mut pool = a.pool.load_mut()?;
-    let window = CoverageWindow {
-        start: m.insurance_window_start,
-        covered: m.insurance_window_covered,
-    };
-    let (remaining, window) = window_remaining(
-        &window,
-        now,
-        m.insurance_window_secs,
-        m.insurance_window_cap,
-    );
-    let cover = cover_deficit(deficit, fund.balance, remaining);
-
-    fund.balance -= cover.insurance;
-    fund.total_paid = fund
-        .total_paid
-        .checked_add(cover.insurance)
-        .ok_or(BulwarkError::MathError)?;
-    pool.capital = pool
-        .capital
-        .checked_sub(cover.socialized as i64)
-        .ok_or(BulwarkError::MathError)?;
-    pool.total_socialized = pool
-        .total_socialized
-        .checked_add(cover.socialized)
-        .ok_or(BulwarkError::MathError)?;
-    m.insurance_window_start = window.start;
-    m.insurance_window_covered = window.covered + cover.insurance;
-    m.trader_flow = m
-        .trader_flow
-        .checked_add(deficit as i64)
-        .ok_or(BulwarkError::MathError)?;
-    acct.collateral = 0;
-    acct.in_liquidation = 0;
+    let out = acct.resolve_bankruptcy(&mut m, &mut fund, &mut pool, now)?;
     emit!(BankruptcyResolved {
         margin_account: a.margin_account.key(),
         market_index: m.index,
-        deficit,
-        insurance_paid: cover.insurance,
-        socialized: cover.socialized,
-        window_remaining_after: remaining - cover.insurance,
+        deficit: out.deficit,
+        insurance_paid: out.insurance_paid,
+        socialized: out.socialized,
+        window_remaining_after: out.window_remaining_after,
     });
     Ok(())
 }

@@ -1,0 +1,85 @@
+//! Resolving a bankruptcy: what `resolve_bankruptcy` does to a flat account below zero, its
+//! market, the insurance fund and the pool, in one place the program and the stress
+//! simulator share.
+
+use anchor_lang::prelude::*;
+use bulwark_engine::insurance::{cover_deficit, window_remaining, CoverageWindow};
+
+use crate::error::BulwarkError;
+use crate::state::{InsuranceFund, LiquidityPool, MarginAccount, Market};
+
+/// What a resolution did, collateral units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BankruptcyOutcome {
+    pub deficit: u64,
+    pub insurance_paid: u64,
+    /// Socialised to LPs (pool capital falls by exactly this).
+    pub socialized: u64,
+    /// The market's coverage left in its window afterwards.
+    pub window_remaining_after: u64,
+}
+
+impl MarginAccount {
+    /// Covers this flat account's negative collateral at `now`: from the insurance fund up to
+    /// min(deficit, the market's remaining coverage in its window, the fund's balance), the rest
+    /// socialised to the pool. Refuses an account that is not bankrupt or whose last
+    /// liquidation was in another market.
+    pub fn resolve_bankruptcy(
+        &mut self,
+        m: &mut Market,
+        fund: &mut InsuranceFund,
+        pool: &mut LiquidityPool,
+        now: i64,
+    ) -> Result<BankruptcyOutcome> {
+        require!(
+            self.positions.iter().all(|p| p.base == 0) && self.collateral < 0,
+            BulwarkError::NotBankrupt
+        );
+        require_eq!(
+            self.last_liq_market,
+            m.index,
+            BulwarkError::WrongBankruptcyMarket
+        );
+        m.require_allowed(bulwark_engine::state::Op::ResolveBankruptcy)?;
+        let deficit = self.collateral.unsigned_abs();
+        let window = CoverageWindow {
+            start: m.insurance_window_start,
+            covered: m.insurance_window_covered,
+        };
+        let (remaining, window) = window_remaining(
+            &window,
+            now,
+            m.insurance_window_secs,
+            m.insurance_window_cap,
+        );
+        let cover = cover_deficit(deficit, fund.balance, remaining);
+
+        fund.balance -= cover.insurance;
+        fund.total_paid = fund
+            .total_paid
+            .checked_add(cover.insurance)
+            .ok_or(BulwarkError::MathError)?;
+        pool.capital = pool
+            .capital
+            .checked_sub(cover.socialized as i64)
+            .ok_or(BulwarkError::MathError)?;
+        pool.total_socialized = pool
+            .total_socialized
+            .checked_add(cover.socialized)
+            .ok_or(BulwarkError::MathError)?;
+        m.insurance_window_start = window.start;
+        m.insurance_window_covered = window.covered + cover.insurance;
+        m.trader_flow = m
+            .trader_flow
+            .checked_add(deficit as i64)
+            .ok_or(BulwarkError::MathError)?;
+        self.collateral = 0;
+        self.in_liquidation = 0;
+        Ok(BankruptcyOutcome {
+            deficit,
+            insurance_paid: cover.insurance,
+            socialized: cover.socialized,
+            window_remaining_after: remaining - cover.insurance,
+        })
+    }
+}
