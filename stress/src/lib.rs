@@ -4,4 +4,5 @@
 
 pub mod path;
 pub mod population;
+pub mod sim;
 pub mod synthetic;

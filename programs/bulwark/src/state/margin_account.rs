@@ -4,6 +4,8 @@
 use anchor_lang::prelude::*;
 use bulwark_engine::position::Position;
 
+use crate::state::Market;
+
 /// Most positions per account.
 pub const MAX_POSITIONS: usize = 8;
 
@@ -101,5 +103,32 @@ impl MarginAccount {
     /// `key` is the owner or the delegate.
     pub fn may_trade(&self, key: &Pubkey) -> bool {
         *key == self.owner || (self.delegate != Pubkey::default() && *key == self.delegate)
+    }
+}
+
+impl MarginAccount {
+    /// Books a trade's outcome into position slot `slot` (in `m`) and the market: the position,
+    /// its last increase, the collateral change, and the market's book and sub-ledgers. Shared
+    /// by `trade` and the stress simulator.
+    pub fn apply_trade(
+        &mut self,
+        m: &mut Market,
+        slot: usize,
+        out: &bulwark_engine::trade::TradeOutcome,
+    ) -> Result<()> {
+        let p = &mut self.positions[slot];
+        p.market_index = m.index;
+        p.base = out.fill.position.base;
+        p.cost = out.fill.position.cost;
+        p.last_increase_slot = if p.base == 0 {
+            0
+        } else {
+            out.last_increase_slot
+        };
+        self.collateral = self
+            .collateral
+            .checked_add(out.collateral_delta)
+            .ok_or(crate::error::BulwarkError::MathError)?;
+        m.book_trade(out)
     }
 }

@@ -106,20 +106,7 @@ pub fn trade_handler<'info>(
         .map_err(engine_err)?
         .map_err(trade_rejection_err)?;
 
-    let p = &mut acct.positions[slot];
-    p.market_index = m.index;
-    p.base = out.fill.position.base;
-    p.cost = out.fill.position.cost;
-    p.last_increase_slot = if p.base == 0 {
-        0
-    } else {
-        out.last_increase_slot
-    };
-    acct.collateral = acct
-        .collateral
-        .checked_add(out.collateral_delta)
-        .ok_or(BulwarkError::MathError)?;
-    m.book_trade(&out)?;
+    acct.apply_trade(&mut m, slot, &out)?;
 
     if out.increases {
         let mut positions = load_health_markets(
