@@ -11,6 +11,7 @@ mod inspect_account;
 mod keeper_cmd;
 mod operator;
 mod quiet;
+mod stress_cmd;
 mod trader_cmd;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +47,8 @@ enum Command {
         #[command(subcommand)]
         what: AccountCommand,
     },
+    /// Replay a crash (or a synthetic shock) through the risk engine over seeded populations.
+    Stress(stress_cmd::StressArgs),
     /// Create or check a deployment from a file (idempotent; differences reported).
     Bootstrap(bootstrap_cmd::BootstrapArgs),
     /// Deposit collateral into a margin account (created if missing).
@@ -256,6 +259,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             limit_price,
             actor,
         } => runtime()?.block_on(trader_cmd::trade(actor, market, size, limit_price)),
+        Command::Stress(args) => stress_cmd::run_stress(args),
         Command::Bootstrap(args) => runtime()?.block_on(bootstrap_cmd::run(args)),
         Command::Governance {
             what: GovernanceCommand::Propose { proposal },

@@ -322,6 +322,19 @@ pub fn default_config() -> SimConfig {
     }
 }
 
+/// `cfg` with the dynamic parts off, to show what they buy: static margin (no volatility or
+/// confidence widening) and no circuit breakers (velocity bands and insurance floor out of
+/// reach).
+pub fn baseline(cfg: &SimConfig) -> SimConfig {
+    let mut c = cfg.clone();
+    c.market.dynamics.vol_k_ppm = 0;
+    c.market.dynamics.mmr_conf_k_ppm = 0;
+    c.market.breakers.velocity_band1_ppm = 500_000;
+    c.market.breakers.velocity_band2_ppm = 900_000;
+    c.market.breakers.insurance_floor_ppm = 0;
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +375,15 @@ mod tests {
             r.breaker_trips >= 1,
             "a 20% gap trips the velocity breaker: {r:?}"
         );
+    }
+
+    #[test]
+    fn the_baseline_trips_no_breaker_where_bulwark_does() {
+        let path = gap_crash(0, P, 1_200, 300, 200_000);
+        let b = run(&path, &population(40), &baseline(&default_config())).unwrap();
+        let d = run(&path, &population(40), &default_config()).unwrap();
+        assert_eq!(b.breaker_trips, 0, "{b:?}");
+        assert!(d.breaker_trips > 0, "{d:?}");
     }
 
     #[test]

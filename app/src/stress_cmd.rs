@@ -1,0 +1,180 @@
+//! `bulwark stress`: a price path (a CSV of one-minute bars, or a synthetic scenario) run
+//! through the simulation core (`bulwark_stress::sim`, the program's own code) over seeded
+//! populations; a summary table and `DIR/report.json`.
+//!
+//! First cut of issue 7: one market, no ADL, no sub-ledger sweeps, no oracle faults, no charts
+//! or CSV series yet; the report says which mechanisms are not modelled.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Result};
+use bulwark_stress::path::{one_second_path, PricePoint};
+use bulwark_stress::population::{generate, PopulationSpec};
+use bulwark_stress::sim::{baseline, default_config, run, SimReport};
+use bulwark_stress::synthetic::{gap_crash, to_zero};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use serde_json::{json, Value};
+
+/// Flags of `bulwark stress`.
+#[derive(clap::Args, Debug)]
+pub struct StressArgs {
+    /// Price file (`unix_ts,open,high,low,close`, one-minute bars).
+    #[arg(long, conflicts_with = "scenario")]
+    pub prices: Option<PathBuf>,
+    /// A synthetic scenario instead: `gap-crash` (-20% after 5 min, 1 h) or `to-zero` (1 h).
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Accounts per population.
+    #[arg(long, default_value_t = 200)]
+    pub accounts: usize,
+    /// Populations (seeds 1..=N); each figure is also given as min/median/max.
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+    /// Run the baseline (static margin, no breakers) too, side by side.
+    #[arg(long)]
+    pub compare: bool,
+    /// Run only the baseline.
+    #[arg(long, conflicts_with = "compare")]
+    pub baseline: bool,
+    /// Output directory (created).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+const FIELDS: [&str; 7] = [
+    "bad_debt",
+    "insurance_paid",
+    "socialised_loss",
+    "liquidations",
+    "adl_events",
+    "breaker_trips",
+    "max_insurance_drawdown",
+];
+
+fn field(r: &SimReport, name: &str) -> u64 {
+    match name {
+        "bad_debt" => r.bad_debt,
+        "insurance_paid" => r.insurance_paid,
+        "socialised_loss" => r.socialised_loss,
+        "liquidations" => r.liquidations,
+        "adl_events" => 0,
+        "breaker_trips" => r.breaker_trips,
+        "max_insurance_drawdown" => r.max_insurance_drawdown,
+        _ => unreachable!("a known field"),
+    }
+}
+
+fn path(args: &StressArgs) -> Result<Vec<PricePoint>> {
+    let start_price = 150 * bulwark_engine::num::PRICE_SCALE;
+    match (&args.prices, args.scenario.as_deref()) {
+        (Some(file), None) => {
+            let bars =
+                bulwark_sdk::fixtures::load_bars(file).map_err(|e| anyhow!("--prices: {e}"))?;
+            Ok(one_second_path(&bars, 60))
+        }
+        (None, Some("gap-crash")) => Ok(gap_crash(0, start_price, 3_600, 300, 200_000)),
+        (None, Some("to-zero")) => Ok(to_zero(0, start_price, 3_600)),
+        (None, Some(other)) => bail!("--scenario: {other:?} is not gap-crash or to-zero"),
+        _ => bail!("--prices or --scenario: give one"),
+    }
+}
+
+/// Runs it.
+pub fn run_stress(args: StressArgs) -> Result<()> {
+    if args.accounts == 0 {
+        bail!("--accounts: must be at least 1");
+    }
+    if args.seeds == 0 {
+        bail!("--seeds: must be at least 1");
+    }
+    let points = path(&args)?;
+    let first = points
+        .first()
+        .ok_or_else(|| anyhow!("--prices: empty path"))?
+        .price;
+    let cfg = default_config();
+    let mut modes = Vec::new();
+    if !args.baseline {
+        modes.push(("bulwark", cfg.clone()));
+    }
+    if args.compare || args.baseline {
+        modes.push(("baseline", baseline(&cfg)));
+    }
+    let spec = PopulationSpec {
+        count: args.accounts,
+        ..PopulationSpec::default()
+    };
+    let bar = indicatif::ProgressBar::new(modes.len() as u64 * args.seeds);
+    let mut report = serde_json::Map::new();
+    let mut rows: Vec<(String, Vec<SimReport>)> = Vec::new();
+    for (name, c) in &modes {
+        let mut runs = Vec::new();
+        for seed in 1..=args.seeds {
+            let population = generate(seed, &spec, first, c.collateral_decimals);
+            runs.push(run(&points, &population, c).map_err(|e| anyhow!("simulation: {e}"))?);
+            bar.inc(1);
+        }
+        let mut mode = serde_json::Map::new();
+        for f in FIELDS {
+            let mut v: Vec<u64> = runs.iter().map(|r| field(r, f)).collect();
+            v.sort_unstable();
+            if args.seeds == 1 {
+                mode.insert(f.into(), json!(v[0]));
+            } else {
+                mode.insert(
+                    f.into(),
+                    json!({ "min": v[0], "median": v[v.len() / 2], "max": v[v.len() - 1] }),
+                );
+            }
+        }
+        report.insert((*name).into(), Value::Object(mode));
+        rows.push((name.to_string(), runs));
+    }
+    bar.finish_and_clear();
+    report.insert(
+        "units".into(),
+        json!("collateral smallest unit (USDC: 1e-6) for amounts; counts otherwise"),
+    );
+    report.insert(
+        "not_modelled".into(),
+        json!([
+            "adl (adl_events is always 0)",
+            "sub-ledger sweeps",
+            "oracle faults",
+            "collateral price path",
+            "several markets"
+        ]),
+    );
+    report.insert("steps".into(), json!(points.len()));
+    report.insert("accounts".into(), json!(args.accounts));
+    report.insert("seeds".into(), json!(args.seeds));
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| anyhow!("--out: cannot create {}: {e}", args.out.display()))?;
+    let file = args.out.join("report.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&Value::Object(report))?)?;
+
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    let mut header = vec!["(median over seeds)".to_string()];
+    header.extend(rows.iter().map(|(n, _)| n.clone()));
+    t.set_header(header);
+    for f in FIELDS {
+        let mut row = vec![f.to_string()];
+        for (_, runs) in &rows {
+            let mut v: Vec<u64> = runs.iter().map(|r| field(r, f)).collect();
+            v.sort_unstable();
+            let m = v[v.len() / 2];
+            row.push(
+                if f.starts_with("liquidations") || f.ends_with("events") || f.ends_with("trips") {
+                    m.to_string()
+                } else {
+                    crate::demo_trading::usdc(m as i64)
+                },
+            );
+        }
+        t.add_row(row);
+    }
+    println!("{t}");
+    println!("report: {}", file.display());
+    Ok(())
+}
