@@ -79,6 +79,23 @@ fn path(args: &StressArgs) -> Result<Vec<PricePoint>> {
     }
 }
 
+/// The venue sized for the population, as a live venue would be: the pool at four times the
+/// population's notional (so the reserve cap does not turn traders away) and the insurance
+/// fund at 1% of it.
+fn sized_for(
+    c: &bulwark_stress::sim::SimConfig,
+    population: &[bulwark_stress::population::AccountSpec],
+) -> bulwark_stress::sim::SimConfig {
+    let notional: u128 = population
+        .iter()
+        .map(|a| a.collateral as u128 * a.leverage_x100 as u128 / 100)
+        .sum();
+    let mut c = c.clone();
+    c.pool_capital = (notional * 4).min(i64::MAX as u128 / 2) as i64;
+    c.insurance_balance = (notional / 100).min(u64::MAX as u128 / 2) as u64;
+    c
+}
+
 /// Runs it.
 pub fn run_stress(args: StressArgs) -> Result<()> {
     if args.accounts == 0 {
@@ -111,7 +128,8 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
         let mut runs = Vec::new();
         for seed in 1..=args.seeds {
             let population = generate(seed, &spec, first, c.collateral_decimals);
-            runs.push(run(&points, &population, c).map_err(|e| anyhow!("simulation: {e}"))?);
+            let c = sized_for(c, &population);
+            runs.push(run(&points, &population, &c).map_err(|e| anyhow!("simulation: {e}"))?);
             bar.inc(1);
         }
         let mut mode = serde_json::Map::new();
@@ -127,6 +145,12 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
                 );
             }
         }
+        let opened: Vec<usize> = runs.iter().map(|r| r.opened).collect();
+        mode.insert("opened_accounts".into(), json!(opened));
+        mode.insert(
+            "refused_at_open".into(),
+            json!(runs.iter().map(|r| r.refused_at_open).collect::<Vec<_>>()),
+        );
         report.insert((*name).into(), Value::Object(mode));
         rows.push((name.to_string(), runs));
     }
@@ -175,6 +199,11 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
         t.add_row(row);
     }
     println!("{t}");
+    for (name, runs) in &rows {
+        let opened: usize = runs.iter().map(|r| r.opened).sum();
+        let refused: usize = runs.iter().map(|r| r.refused_at_open).sum();
+        println!("{name}: {opened} positions opened, {refused} refused at open (caps, margin, reserve) over {} population(s)", runs.len());
+    }
     println!("report: {}", file.display());
     Ok(())
 }
