@@ -24,6 +24,9 @@ pub struct StressArgs {
     /// A synthetic scenario instead: `gap-crash` (-20% after 5 min, 1 h) or `to-zero` (1 h).
     #[arg(long)]
     pub scenario: Option<String>,
+    /// Parameter file (TOML): market sections with the program's names, `[keeper]`, `[venue]`.
+    #[arg(long)]
+    pub params: Option<PathBuf>,
     /// Accounts per population.
     #[arg(long, default_value_t = 200)]
     pub accounts: usize,
@@ -81,7 +84,7 @@ fn path(args: &StressArgs) -> Result<Vec<PricePoint>> {
 
 /// The venue sized for the population, as a live venue would be: the pool at four times the
 /// population's notional (so the reserve cap does not turn traders away) and the insurance
-/// fund at 1% of it.
+/// fund at 1% of it; unless a parameter file's `[venue]` states them.
 fn sized_for(
     c: &bulwark_stress::sim::SimConfig,
     population: &[bulwark_stress::population::AccountSpec],
@@ -91,6 +94,9 @@ fn sized_for(
         .map(|a| a.collateral as u128 * a.leverage_x100 as u128 / 100)
         .sum();
     let mut c = c.clone();
+    if !c.size_venue_to_population {
+        return c;
+    }
     c.pool_capital = (notional * 4).min(i64::MAX as u128 / 2) as i64;
     c.insurance_balance = (notional / 100).min(u64::MAX as u128 / 2) as u64;
     c
@@ -109,7 +115,15 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
         .first()
         .ok_or_else(|| anyhow!("--prices: empty path"))?
         .price;
-    let cfg = default_config();
+    let cfg = match &args.params {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| anyhow!("--params: cannot read {}: {e}", p.display()))?;
+            bulwark_stress::params::apply(&default_config(), &text, &p.display().to_string())
+                .map_err(|e| anyhow!(e))?
+        }
+        None => default_config(),
+    };
     let mut modes = Vec::new();
     if !args.baseline {
         modes.push(("bulwark", cfg.clone()));

@@ -19,10 +19,8 @@ use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::instructions::{CreateMarketArgs, InitializeExchangeArgs};
 use bulwark::oracle::OracleKind;
 use bulwark::state::{OracleSideArgs, OracleSourceArgs};
-use bulwark_engine::bounds::Param;
 use bulwark_engine::governance::MarketParam;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_sdk::signature::{Keypair, Signer};
@@ -30,6 +28,7 @@ use solana_sdk::transaction::Transaction;
 
 use crate::oracle_accounts::{CHAINLINK_STORE, PYTH_RECEIVER, SWITCHBOARD_ON_DEMAND};
 use crate::params::*;
+use crate::params_file::{check, overridden};
 use crate::{accounts, ix, pda};
 
 /// The deployment file.
@@ -134,22 +133,6 @@ fn pubkey(field: &str, s: &str) -> Result<Pubkey, String> {
         .map_err(|_| format!("{field}: {s:?} is not a base58 public key"))
 }
 
-fn check(field: &str, name: &str, value: u64) -> Result<(), String> {
-    let param = Param::from_name(name).or_else(|| {
-        (name.ends_with("_share_ppm") && name != "keeper_share_ppm").then_some(Param::FeeShare)
-    });
-    if let Some(p) = param {
-        if p.check(value).is_err() {
-            let b = p.bound();
-            return Err(format!(
-                "{field}: {value} is outside [{}, {}] {}",
-                b.min, b.max, b.unit
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn source(field: &str, f: &SourceFile) -> Result<OracleSourceArgs, String> {
     let (kind, provider, owner) = match f.kind.as_str() {
         "pyth" => (OracleKind::PythPull, PROVIDER_PYTH, PYTH_RECEIVER),
@@ -239,45 +222,6 @@ fn side(
         check(&format!("{field}.{name}"), name, v as u64)?;
     }
     Ok(s)
-}
-
-/// `defaults` with the file's `overrides` applied by name; an unknown name or a value outside
-/// its bounds is an error naming `field.name`.
-fn overridden<T: Serialize + DeserializeOwned>(
-    field: &str,
-    defaults: T,
-    overrides: &toml::Table,
-) -> Result<T, String> {
-    let mut v = serde_json::to_value(defaults).map_err(|e| format!("{field}: {e}"))?;
-    let obj = v
-        .as_object_mut()
-        .expect("argument structs serialize to objects");
-    for (name, value) in overrides {
-        if !obj.contains_key(name) {
-            let known: Vec<&String> = obj.keys().collect();
-            return Err(format!(
-                "{field}.{name}: unknown parameter (known: {})",
-                known
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        let n = value
-            .as_integer()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| format!("{field}.{name}: expected a non-negative integer"))?;
-        obj.insert(name.clone(), serde_json::json!(n));
-    }
-    for (name, value) in obj.iter() {
-        check(
-            &format!("{field}.{name}"),
-            name,
-            value.as_u64().unwrap_or_default(),
-        )?;
-    }
-    serde_json::from_value(v).map_err(|e| format!("{field}: {e}"))
 }
 
 /// Parses and validates a deployment file's text; `file` names it in errors.

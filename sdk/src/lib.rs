@@ -9,6 +9,7 @@ pub mod ix;
 pub mod keeper;
 pub mod oracle_accounts;
 pub mod params;
+pub mod params_file;
 pub mod pda;
 pub mod preview;
 

@@ -38,6 +38,9 @@ pub struct SimConfig {
     pub keeper_delay_secs: i64,
     /// Liquidation stages the keeper sends per second.
     pub keeper_capacity: usize,
+    /// Whether a caller may size the pool and insurance fund to its population (false once a
+    /// parameter file states them).
+    pub size_venue_to_population: bool,
 }
 
 /// Totals of a run (collateral units, counts).
@@ -319,6 +322,7 @@ pub fn default_config() -> SimConfig {
         open_interest_cap: 10_000_000 * bulwark_engine::num::BASE_SCALE,
         keeper_delay_secs: 2,
         keeper_capacity: 50,
+        size_venue_to_population: true,
     }
 }
 

@@ -1,0 +1,64 @@
+//! Parameter tables in files (deployment files, stress parameters): overrides of the SDK's
+//! default listing arguments by the program's own field names, each value checked against the
+//! engine's bounds table; errors name the field.
+
+use bulwark_engine::bounds::Param;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Checks `value` of the parameter called `name` against the engine's bounds table (names
+/// without an entry pass); the error names `field`.
+pub fn check(field: &str, name: &str, value: u64) -> Result<(), String> {
+    let param = Param::from_name(name).or_else(|| {
+        (name.ends_with("_share_ppm") && name != "keeper_share_ppm").then_some(Param::FeeShare)
+    });
+    if let Some(p) = param {
+        if p.check(value).is_err() {
+            let b = p.bound();
+            return Err(format!(
+                "{field}: {value} is outside [{}, {}] {}",
+                b.min, b.max, b.unit
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `defaults` with the file's `overrides` applied by name; an unknown name or a value outside
+/// its bounds is an error naming `field.name`.
+pub fn overridden<T: Serialize + DeserializeOwned>(
+    field: &str,
+    defaults: T,
+    overrides: &toml::Table,
+) -> Result<T, String> {
+    let mut v = serde_json::to_value(defaults).map_err(|e| format!("{field}: {e}"))?;
+    let obj = v
+        .as_object_mut()
+        .expect("argument structs serialize to objects");
+    for (name, value) in overrides {
+        if !obj.contains_key(name) {
+            let known: Vec<&String> = obj.keys().collect();
+            return Err(format!(
+                "{field}.{name}: unknown parameter (known: {})",
+                known
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let n = value
+            .as_integer()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| format!("{field}.{name}: expected a non-negative integer"))?;
+        obj.insert(name.clone(), serde_json::json!(n));
+    }
+    for (name, value) in obj.iter() {
+        check(
+            &format!("{field}.{name}"),
+            name,
+            value.as_u64().unwrap_or_default(),
+        )?;
+    }
+    serde_json::from_value(v).map_err(|e| format!("{field}: {e}"))
+}
