@@ -2,8 +2,9 @@
 //! through the simulation core (`bulwark_stress::sim`, the program's own code) over seeded
 //! populations; a summary table and `DIR/report.json`.
 //!
-//! First cut of issue 7: one market, no ADL, no sub-ledger sweeps, no oracle faults, no charts
-//! or CSV series yet; the report says which mechanisms are not modelled.
+//! Also `DIR/series_<mode>.csv` (the first population, one row a minute). First cut of issue
+//! 7: one market, no ADL, no sub-ledger sweeps, no oracle faults, no charts yet; the report
+//! says which mechanisms are not modelled.
 
 use std::path::PathBuf;
 
@@ -211,6 +212,35 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
             );
         }
         t.add_row(row);
+    }
+    // The first population's time series per mode, one row a minute.
+    for (name, runs) in &rows {
+        let path = args.out.join(format!("series_{name}.csv"));
+        let mut w = csv::Writer::from_path(&path)
+            .map_err(|e| anyhow!("--out: cannot write {}: {e}", path.display()))?;
+        w.write_record([
+            "unix_ts",
+            "price",
+            "state",
+            "insurance",
+            "pool_capital",
+            "bad_debt",
+            "liquidations",
+        ])?;
+        for p in &runs[0].series {
+            w.write_record([
+                p.ts.to_string(),
+                p.price.to_string(),
+                bulwark_engine::state::MarketState::from_u8(p.state)
+                    .name()
+                    .to_string(),
+                p.insurance.to_string(),
+                p.pool_capital.to_string(),
+                p.bad_debt.to_string(),
+                p.liquidations.to_string(),
+            ])?;
+        }
+        w.flush()?;
     }
     println!("{t}");
     for (name, runs) in &rows {

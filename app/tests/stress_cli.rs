@@ -45,6 +45,21 @@ fn compare_writes_both_modes_with_every_field() {
             );
         }
     }
+    let series = std::fs::read_to_string(out.join("series_bulwark.csv")).unwrap();
+    let mut lines = series.lines();
+    assert_eq!(
+        lines.next(),
+        Some("unix_ts,price,state,insurance,pool_capital,bad_debt,liquidations")
+    );
+    assert_eq!(
+        lines.count(),
+        3_600 / 60 + 1,
+        "one row a minute and the last step"
+    );
+    assert!(
+        series.contains("ReduceOnly"),
+        "the gap's breaker shows in the states"
+    );
     // The dynamic parts trip the velocity breaker on a 20% gap; the baseline has none.
     assert!(r["bulwark"]["breaker_trips"]["min"].as_u64().unwrap() > 0);
     assert_eq!(r["baseline"]["breaker_trips"]["max"], 0);

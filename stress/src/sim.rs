@@ -59,6 +59,21 @@ pub struct SimReport {
     pub max_insurance_drawdown: u64,
     /// Accounts still below maintenance at the end.
     pub left_liquidatable: usize,
+    /// One point a minute (and the last step), taken after the step's aggregate is stored.
+    pub series: Vec<SeriesPoint>,
+}
+
+/// The run at a moment: price (1e-9), market state, the insurance fund and the pool (collateral
+/// units), cumulative bad debt and liquidation stages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeriesPoint {
+    pub ts: i64,
+    pub price: u64,
+    pub state: u8,
+    pub insurance: u64,
+    pub pool_capital: i64,
+    pub bad_debt: u64,
+    pub liquidations: u64,
 }
 
 fn slot_at(t: i64, t0: i64) -> u64 {
@@ -133,6 +148,17 @@ pub fn run(
         )
         .map_err(bulwark::error::engine_err)?;
         let (transitions, _) = m.apply_aggregate(&agg, slot, t, d)?;
+        if step % 60 == 0 || step + 1 == path.len() {
+            r.series.push(SeriesPoint {
+                ts: t,
+                price: m.price,
+                state: m.status,
+                insurance: fund.balance,
+                pool_capital: pool.capital,
+                bad_debt: r.bad_debt,
+                liquidations: r.liquidations,
+            });
+        }
         r.breaker_trips += transitions
             .iter()
             .filter(|x| matches!(x, Transition::Trip(_)))
