@@ -11,6 +11,7 @@ mod inspect_account;
 mod keeper_cmd;
 mod operator;
 mod quiet;
+mod stress_chart;
 mod stress_cmd;
 mod trader_cmd;
 

@@ -2,9 +2,9 @@
 //! through the simulation core (`bulwark_stress::sim`, the program's own code) over seeded
 //! populations; a summary table and `DIR/report.json`.
 //!
-//! Also `DIR/series_<mode>.csv` (the first population, one row a minute). First cut of issue
-//! 7: one market, no ADL, no sub-ledger sweeps, no oracle faults, no charts yet; the report
-//! says which mechanisms are not modelled.
+//! Also `DIR/series_<mode>.csv` and `DIR/chart_<mode>.svg|png` (the first population, one row
+//! a minute). First cut of issue 7: one market, no ADL, no sub-ledger sweeps, no oracle faults;
+//! the report says which mechanisms are not modelled.
 
 use std::path::PathBuf;
 
@@ -241,6 +241,7 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
             ])?;
         }
         w.flush()?;
+        crate::stress_chart::write(&args.out, name, &runs[0].series, cfg.collateral_decimals)?;
     }
     println!("{t}");
     for (name, runs) in &rows {

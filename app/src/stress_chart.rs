@@ -1,0 +1,134 @@
+//! Charts of a stress run (the first population of a mode): the price with the market's
+//! non-Active states shaded, the insurance fund and the pool's capital, and cumulative bad
+//! debt; written as SVG and PNG with an embedded font (DejaVu Sans, in `app/assets`) so they
+//! render on a machine without system fonts. Floating point here is display only.
+
+use std::path::Path;
+
+use anyhow::{anyhow, Result};
+use bulwark_engine::state::MarketState;
+use bulwark_stress::sim::SeriesPoint;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("chart: {e}")
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    s: &[SeriesPoint],
+    decimals: u8,
+) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let root = root.titled(title, ("sans-serif", 22)).map_err(err)?;
+    let panels = root.split_evenly((3, 1));
+    let t0 = s.first().map(|p| p.ts).unwrap_or(0);
+    let hours = |ts: i64| (ts - t0) as f64 / 3_600.0;
+    let x1 = s.last().map(|p| hours(p.ts)).unwrap_or(1.0).max(1e-3);
+    let usd = |v: f64| v / 10f64.powi(decimals as i32);
+
+    // 1. Price, with the states that restrict trading shaded.
+    let price = |p: &SeriesPoint| p.price as f64 / 1e9;
+    let (lo, hi) = s.iter().fold((f64::MAX, 0f64), |(lo, hi), p| {
+        (lo.min(price(p)), hi.max(price(p)))
+    });
+    let mut c = ChartBuilder::on(&panels[0])
+        .caption("price (shaded: not Active)", ("sans-serif", 16))
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..x1, (lo * 0.95).max(0.0)..hi * 1.05)
+        .map_err(err)?;
+    c.configure_mesh().x_desc("hours").draw().map_err(err)?;
+    let shaded = s
+        .windows(2)
+        .filter(|w| MarketState::from_u8(w[0].state) != MarketState::Active);
+    c.draw_series(shaded.map(|w| {
+        Rectangle::new(
+            [
+                (hours(w[0].ts), (lo * 0.95).max(0.0)),
+                (hours(w[1].ts), hi * 1.05),
+            ],
+            RGBColor(255, 190, 150).mix(0.6).filled(),
+        )
+    }))
+    .map_err(err)?;
+    c.draw_series(LineSeries::new(
+        s.iter().map(|p| (hours(p.ts), price(p))),
+        &BLUE,
+    ))
+    .map_err(err)?;
+
+    // 2. Insurance fund and pool capital.
+    let top = s
+        .iter()
+        .map(|p| usd(p.insurance as f64).max(usd(p.pool_capital as f64)))
+        .fold(1.0, f64::max);
+    let mut c = ChartBuilder::on(&panels[1])
+        .caption(
+            "insurance fund (red) and pool capital (green), USDC",
+            ("sans-serif", 16),
+        )
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..x1, (0f64..top * 1.05).log_scale())
+        .map_err(err)?;
+    c.configure_mesh().x_desc("hours").draw().map_err(err)?;
+    c.draw_series(LineSeries::new(
+        s.iter()
+            .map(|p| (hours(p.ts), usd(p.insurance as f64).max(1e-6))),
+        &RED,
+    ))
+    .map_err(err)?;
+    c.draw_series(LineSeries::new(
+        s.iter()
+            .map(|p| (hours(p.ts), usd(p.pool_capital as f64).max(1e-6))),
+        &GREEN,
+    ))
+    .map_err(err)?;
+
+    // 3. Cumulative bad debt.
+    let top = s.iter().map(|p| usd(p.bad_debt as f64)).fold(1.0, f64::max);
+    let mut c = ChartBuilder::on(&panels[2])
+        .caption("cumulative bad debt, USDC", ("sans-serif", 16))
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..x1, 0f64..top * 1.05)
+        .map_err(err)?;
+    c.configure_mesh().x_desc("hours").draw().map_err(err)?;
+    c.draw_series(LineSeries::new(
+        s.iter().map(|p| (hours(p.ts), usd(p.bad_debt as f64))),
+        &BLACK,
+    ))
+    .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// Writes `DIR/chart_<mode>.svg` and `.png`.
+pub fn write(dir: &Path, mode: &str, series: &[SeriesPoint], decimals: u8) -> Result<()> {
+    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| anyhow!("chart: the embedded font does not load"))?;
+    let title = format!("bulwark stress: {mode}");
+    let svg = dir.join(format!("chart_{mode}.svg"));
+    draw(
+        SVGBackend::new(&svg, (1200, 900)).into_drawing_area(),
+        &title,
+        series,
+        decimals,
+    )?;
+    let png = dir.join(format!("chart_{mode}.png"));
+    draw(
+        BitMapBackend::new(&png, (1200, 900)).into_drawing_area(),
+        &title,
+        series,
+        decimals,
+    )?;
+    Ok(())
+}
