@@ -28,7 +28,7 @@ use solana_sdk::transaction::Transaction;
 
 use crate::oracle_accounts::{CHAINLINK_STORE, PYTH_RECEIVER, SWITCHBOARD_ON_DEMAND};
 use crate::params::*;
-use crate::params_file::{check, overridden};
+use crate::params_file::{check, check_listing, overridden};
 use crate::{accounts, ix, pda};
 
 /// The deployment file.
@@ -313,18 +313,8 @@ pub fn parse(text: &str, file: &str) -> Result<Deployment, String> {
         caps.push((m.open_interest_cap_long, m.open_interest_cap_short));
         // The program's own listing, on a scratch market: its cross-field rules (band order,
         // fee shares, penalty below maintenance, ...) refuse here what create_market would.
-        let mut scratch: bulwark::state::Market = bytemuck::Zeroable::zeroed();
-        if let Err(e) = scratch.apply_listing(markets.last().expect("pushed"), 0, 0) {
-            let why = match e {
-                anchor_lang::error::Error::AnchorError(a) => {
-                    format!("{} ({})", a.error_name, a.error_msg)
-                }
-                other => other.to_string(),
-            };
-            return Err(format!(
-                "{field}: the program would refuse this listing: {why}"
-            ));
-        }
+        check_listing(markets.last().expect("pushed"))
+            .map_err(|why| format!("{field}: the program would refuse this listing: {why}"))?;
     }
     Ok(Deployment {
         collateral_mint: pubkey(&at("exchange.collateral_mint"), &e.collateral_mint)?,

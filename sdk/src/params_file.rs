@@ -62,3 +62,14 @@ pub fn overridden<T: Serialize + DeserializeOwned>(
     }
     serde_json::from_value(v).map_err(|e| format!("{field}: {e}"))
 }
+
+/// Runs `args` through the program's own `Market::apply_listing` on a scratch market, so its
+/// cross-field rules refuse a listing before anything is sent; the error is the program's
+/// error name and message.
+pub fn check_listing(args: &bulwark::instructions::CreateMarketArgs) -> Result<(), String> {
+    let mut scratch: bulwark::state::Market = bytemuck::Zeroable::zeroed();
+    scratch.apply_listing(args, 0, 0).map_err(|e| match e {
+        anchor_lang::error::Error::AnchorError(a) => format!("{} ({})", a.error_name, a.error_msg),
+        other => other.to_string(),
+    })
+}

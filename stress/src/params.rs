@@ -78,16 +78,8 @@ pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, Stri
             c.pool_capital = p;
         }
     }
-    let mut scratch: bulwark::state::Market = bytemuck::Zeroable::zeroed();
-    scratch.apply_listing(&c.market, 0, 0).map_err(|e| {
-        let why = match e {
-            anchor_lang::error::Error::AnchorError(a) => {
-                format!("{} ({})", a.error_name, a.error_msg)
-            }
-            other => other.to_string(),
-        };
-        format!("{file}: the program would refuse this market: {why}")
-    })?;
+    bulwark_sdk::params_file::check_listing(&c.market)
+        .map_err(|why| format!("{file}: the program would refuse this market: {why}"))?;
     Ok(c)
 }
 
