@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use bulwark_stress::path::{one_second_path, PricePoint};
 use bulwark_stress::population::{generate, PopulationSpec};
 use bulwark_stress::sim::{baseline, default_config, run, SimReport};
-use bulwark_stress::synthetic::{gap_crash, to_zero};
+use bulwark_stress::synthetic::{gap_crash, to_zero, SYNTHETIC_START_TS};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::{json, Value};
 
@@ -76,8 +76,14 @@ fn path(args: &StressArgs) -> Result<Vec<PricePoint>> {
                 bulwark_sdk::fixtures::load_bars(file).map_err(|e| anyhow!("--prices: {e}"))?;
             Ok(one_second_path(&bars, 60))
         }
-        (None, Some("gap-crash")) => Ok(gap_crash(0, start_price, 3_600, 300, 200_000)),
-        (None, Some("to-zero")) => Ok(to_zero(0, start_price, 3_600)),
+        (None, Some("gap-crash")) => Ok(gap_crash(
+            SYNTHETIC_START_TS,
+            start_price,
+            3_600,
+            300,
+            200_000,
+        )),
+        (None, Some("to-zero")) => Ok(to_zero(SYNTHETIC_START_TS, start_price, 3_600)),
         (None, Some(other)) => bail!("--scenario: {other:?} is not gap-crash or to-zero"),
         _ => bail!("--prices or --scenario: give one"),
     }

@@ -7,13 +7,13 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, InsuranceFund, MarginAccount, Market};
-use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
-use bulwark_engine::breaker::{committed_insurance, market_insurance_coverage};
-use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::state::MarketState;
 
-use crate::preview::{positions_with_markets, PreviewClock};
+use crate::keeper_rules::{
+    adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
+    liquidation_queue, liquidation_target,
+};
+use crate::preview::PreviewClock;
 use crate::{ix, pda};
 
 /// What the keeper needs from a chain.
@@ -155,27 +155,15 @@ async fn cycle<C: KeeperChain>(
     // coverage flag would change (trip or lift); the velocity and oracle breakers move inside
     // update_risk.
     let fund = chain.insurance_fund().await?;
-    let committed = committed_insurance(fund.balance, fund.total_shares, fund.requested_shares)
-        .map_err(|e| format!("insurance fund: {e:?}"))?;
     for i in 0..ex.market_count {
         let m = chain.market(i).await?;
         if MarketState::from_u8(m.status) >= MarketState::Settled {
             continue;
         }
-        let changes = market_insurance_coverage(
-            m.insurance_tripped != 0,
-            committed,
-            m.long_oi.saturating_add(m.short_oi),
-            m.price,
-            ex.collateral_decimals,
-            m.insurance_floor_ppm,
-            m.insurance_hysteresis_ppm,
-        )
-        .map(|(_, t)| t.is_some());
-        let changes = match changes {
+        let changes = match insurance_check_due(&m, &fund, ex.collateral_decimals, slot) {
             Ok(c) => c,
             Err(e) => {
-                r.failures.push(format!("insurance coverage {i}: {e:?}"));
+                r.failures.push(e);
                 false
             }
         };
@@ -210,34 +198,21 @@ async fn cycle<C: KeeperChain>(
         .filter(|(k, _)| mine(cfg, k))
         .collect();
     r.accounts_scanned = accounts.len() as u32;
-    let mut candidates: Vec<(i64, Pubkey, MarginAccount)> = Vec::new();
-    for (key, a) in &accounts {
-        if *key == cfg.reward_account || a.positions.iter().all(|p| p.base == 0) {
-            continue;
-        }
-        let Ok(positions) = positions_with_markets(a, &markets, &at) else {
-            continue;
-        };
-        if let Ok(h) = health(a.collateral, &positions, HealthKind::Maintenance) {
-            if !h.is_healthy() {
-                candidates.push((h.free(), *key, *a));
-            }
-        }
-    }
-    candidates.sort_by_key(|(free, key, _)| (*free, *key));
-    r.liquidatable = candidates.len() as u32;
-    for (_, key, mut account) in candidates {
+    let queue = liquidation_queue(
+        accounts.iter().map(|(k, a)| (*k, a)),
+        &markets,
+        &at,
+        &cfg.reward_account,
+    );
+    r.liquidatable = queue.len() as u32;
+    for (_, key) in queue {
+        let mut account = accounts
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, a)| *a)
+            .expect("queued from these accounts");
         for _ in 0..cfg.max_stages_per_account {
-            // The largest position first.
-            let Some(target) = account
-                .positions
-                .iter()
-                .filter(|p| p.base != 0)
-                .max_by_key(|p| {
-                    p.base.unsigned_abs() as u128 * markets[p.market_index as usize].price as u128
-                })
-                .map(|p| p.market_index)
-            else {
+            let Some(target) = liquidation_target(&account, &markets) else {
                 break;
             };
             let (open, n) = account.open_markets();
@@ -270,13 +245,7 @@ async fn cycle<C: KeeperChain>(
                 break;
             };
             account = a;
-            let Ok(positions) = positions_with_markets(&account, &markets, &at) else {
-                break;
-            };
-            let healthy = health(account.collateral, &positions, HealthKind::Maintenance)
-                .map(|h| h.is_healthy())
-                .unwrap_or(true);
-            if healthy || account.in_liquidation == 0 {
+            if !keep_liquidating(&account, &markets, &at) {
                 break;
             }
         }
@@ -289,7 +258,7 @@ async fn cycle<C: KeeperChain>(
         .into_iter()
         .filter(|(k, _)| mine(cfg, k))
     {
-        if a.collateral < 0 && a.positions.iter().all(|p| p.base == 0) {
+        if is_bankrupt(&a) {
             match chain
                 .send(&[ix::resolve_bankruptcy(key, a.last_liq_market)])
                 .await
@@ -310,57 +279,25 @@ async fn cycle<C: KeeperChain>(
     // the program accepts it (it refuses over-correction).
     let pool_capital = chain.pool_capital().await?;
     for m in &markets {
-        let limits = m.age_limits();
-        let Ok(price) = price_for_action(Action::Deleverage, &m.stored_price(), slot, now, &limits)
-        else {
-            continue;
-        };
-        let pool_value = pool_capital
-            .saturating_add(m.pnl_pending)
-            .saturating_add(m.fee_pool as i64);
-        let Ok(profit) = m.book().trader_pnl(price, ex.collateral_decimals) else {
-            continue;
-        };
-        if !adl_triggered(profit, pool_value, &m.adl_params()) {
+        if adl_price(m, pool_capital, slot, now, ex.collateral_decimals).is_none() {
             continue;
         }
-        let mut ranked: Vec<(u64, Pubkey, u64)> = Vec::new();
-        for (key, a) in chain
+        let accounts: Vec<(Pubkey, MarginAccount)> = chain
             .margin_accounts()
             .await?
             .into_iter()
             .filter(|(k, _)| mine(cfg, k))
-        {
-            let Some(p) = a
-                .positions
-                .iter()
-                .find(|p| p.base != 0 && p.market_index == m.index)
-            else {
-                continue;
-            };
-            let Ok(view) = m.margin(p, price, ex.collateral_decimals, slot) else {
-                continue;
-            };
-            let Ok(pnl) = p.position().unrealized_pnl(price, ex.collateral_decimals) else {
-                continue;
-            };
-            let Ok(h) = health(
-                a.collateral,
-                &[(p.position(), view)],
-                HealthKind::Maintenance,
-            ) else {
-                continue;
-            };
-            let score =
-                adl_score_ppm(pnl, p.cost.unsigned_abs(), h.notional, h.equity).unwrap_or(0);
-            if score >= m.adl_min_score_ppm {
-                ranked.push((score, key, p.base.unsigned_abs()));
-            }
-        }
-        ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
-        if let Some((_, key, size)) = ranked.first().copied() {
-            let mut size = size;
-            while size >= m.lot_base.max(1) {
+            .collect();
+        let pick = adl_candidate(
+            m,
+            accounts.iter().map(|(k, a)| (*k, a)),
+            pool_capital,
+            slot,
+            now,
+            ex.collateral_decimals,
+        );
+        if let Some((key, size)) = pick {
+            for size in adl_sizes(size, m.lot_base) {
                 if chain
                     .send(&[ix::auto_deleverage(key, m.index, size)])
                     .await
@@ -369,7 +306,6 @@ async fn cycle<C: KeeperChain>(
                     r.deleverages += 1;
                     break;
                 }
-                size /= 2;
             }
         }
     }
@@ -405,13 +341,7 @@ async fn cycle<C: KeeperChain>(
         if MarketState::from_u8(m.status) == MarketState::Delisted {
             continue;
         }
-        if m.pnl_pending != 0
-            || m.fee_pool != 0
-            || m.fee_insurance != 0
-            || m.fee_protocol != 0
-            || m.dust != 0
-            || m.insurance_debt != 0
-        {
+        if m.has_unswept() {
             match chain.send(&[ix::sweep(i)]).await {
                 Ok(()) => r.sweeps += 1,
                 Err(e) => r.failures.push(failure(format!("sweep {i}"), e)),

@@ -7,11 +7,13 @@ pub mod accounts;
 pub mod fixtures;
 pub mod ix;
 pub mod keeper;
+pub mod keeper_rules;
 pub mod oracle_accounts;
 pub mod params;
 pub mod params_file;
 pub mod pda;
 pub mod preview;
+pub mod quote;
 
 #[cfg(feature = "bank")]
 pub mod bank;

@@ -265,41 +265,17 @@ impl World {
         self.publish_at(feed, price_e8, clock.unix_timestamp, clock.slot);
     }
 
-    /// Publishes `price_e8` on `feed` as of `publish_time` and `slot`.
+    /// Publishes `price_e8` on `feed` as of `publish_time` and `slot` (`quote::quote_bytes`).
     pub fn publish_at(&mut self, feed: Feed, price_e8: i64, publish_time: i64, slot: u64) {
-        let conf_e8 = (price_e8 / 2_000).max(1) as u64;
-        let data = match feed {
-            Feed::PythSol | Feed::PythUsdc => {
-                let id = if feed == Feed::PythSol {
-                    PYTH_SOL_FEED
-                } else {
-                    PYTH_USDC_FEED
-                };
-                encode_pyth(&pyth_update(id, price_e8, conf_e8, -8, publish_time, slot))
-            }
-            Feed::SwitchboardSol => {
-                let scale = 10_000_000_000i128; // 1e-8 -> 1e-18
-                encode_switchboard(&switchboard_feed(
-                    SWITCHBOARD_SOL_FEED,
-                    price_e8 as i128 * scale,
-                    conf_e8 as i128 * scale,
-                    3,
-                    slot,
-                    publish_time,
-                ))
-            }
-            Feed::ChainlinkSol | Feed::ChainlinkUsdc => {
-                self.chainlink_rounds[feed as usize] += 1;
-                let round = self.chainlink_rounds[feed as usize];
-                encode_chainlink(&chainlink_feed(
-                    8,
-                    price_e8 as i128,
-                    round,
-                    slot,
-                    publish_time as u32,
-                ))
-            }
+        let (kind, id) = match feed {
+            Feed::PythSol => (OracleKind::PythPull, PYTH_SOL_FEED),
+            Feed::PythUsdc => (OracleKind::PythPull, PYTH_USDC_FEED),
+            Feed::SwitchboardSol => (OracleKind::SwitchboardOnDemand, SWITCHBOARD_SOL_FEED),
+            Feed::ChainlinkSol | Feed::ChainlinkUsdc => (OracleKind::Chainlink, [0; 32]),
         };
+        self.chainlink_rounds[feed as usize] += 1;
+        let round = self.chainlink_rounds[feed as usize];
+        let data = crate::quote::quote_bytes(kind, id, price_e8, publish_time, slot, round);
         self.set_feed_bytes(feed, feed.owner(), data);
     }
 

@@ -1,9 +1,13 @@
-//! The stress simulator's building blocks (issue 7, in progress): price paths from real
-//! one-minute bars or synthetic generators, at one-second steps, and seeded account
-//! populations. Every mechanism the simulation applies will come from `bulwark-engine`.
+//! The stress simulator: price paths from real one-minute bars or synthetic generators at
+//! one-second steps, oracle faults and the collateral's own price layered on them, seeded
+//! account populations, and a simulation that moves the venue only through the program's own
+//! state transitions and the keeper core's decisions.
 
+pub mod feeds;
+pub mod index;
 pub mod params;
 pub mod path;
 pub mod population;
 pub mod sim;
 pub mod synthetic;
+pub mod venue;

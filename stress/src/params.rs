@@ -59,13 +59,13 @@ pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, Stri
             if d < 0 {
                 return Err(format!("{file}: keeper.delay_secs: {d} is negative"));
             }
-            c.keeper_delay_secs = d;
+            c.keeper.delay_secs = d;
         }
         if let Some(n) = k.capacity {
             if n == 0 {
                 return Err(format!("{file}: keeper.capacity: must be at least 1"));
             }
-            c.keeper_capacity = n;
+            c.keeper.capacity = n;
         }
     }
     if let Some(v) = f.venue {
@@ -97,7 +97,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.market.trading.base_mmr_ppm, 30_000);
-        assert_eq!(c.keeper_delay_secs, 9);
+        assert_eq!(c.keeper.delay_secs, 9);
     }
 
     #[test]

@@ -1,26 +1,25 @@
-//! The simulation core (first cut): one market, a population opened at the path's first price,
-//! then one step a second. Every mechanism is the program's own code: the oracle aggregate
-//! from `bulwark_engine::oracle::price_market` stored by `Market::apply_aggregate` (TWAP,
-//! funding, velocity and oracle breakers, state table, volatility and the margin ramp);
-//! trades by `bulwark_engine::trade::trade` booked by `MarginAccount::apply_trade`; liquidation
-//! stages by `MarginAccount::liquidation_stage`; bankruptcies by
-//! `MarginAccount::resolve_bankruptcy`. The keeper acts after a delay with a capacity per step.
+//! The simulation: one market, a population opened at the path's first price, then one step
+//! a second. Each step the feeds publish (with any faults, and the collateral's own price),
+//! `update_risk` stores the aggregate, and a keeper cycle runs (`venue::Venue`): everything
+//! through the program's own state transitions and the keeper core's decisions.
 //!
-//! Not yet modelled (issue 7 continues): ADL, sweeps of the market's sub-ledgers into the
-//! insurance fund and pool, oracle faults, the collateral's own price path, several markets.
+//! Not modelled: several markets at once, traders acting during the run (so the latency rule
+//! has no front-runner to stop).
+
+use std::collections::BTreeMap;
 
 use bulwark::instructions::CreateMarketArgs;
-use bulwark::state::{InsuranceFund, LiquidityPool, MarginAccount, Market};
-use bulwark_engine::action::{price_for_action, Action};
+use bulwark::state::{InsuranceFund, LiquidityPool, Market};
 use bulwark_engine::breaker::Transition;
 use bulwark_engine::margin::{health, HealthKind};
-use bulwark_engine::oracle::{price_market, ProviderReading, Reading};
-use bulwark_engine::trade::{trade, TradeInput};
+use bulwark_sdk::Pubkey;
 
+use crate::feeds::{Feeds, OracleScenario};
 use crate::path::PricePoint;
 use crate::population::AccountSpec;
+use crate::venue::{KeeperModel, Venue};
 
-/// Slots per second on the simulated chain (400 ms slots).
+/// Slots per second on the simulated chain, times ten (400 ms slots).
 pub const SLOTS_PER_SEC_X10: u64 = 25;
 
 /// What the simulation starts from.
@@ -32,15 +31,20 @@ pub struct SimConfig {
     pub collateral_decimals: u8,
     pub insurance_balance: u64,
     pub pool_capital: i64,
+    /// The pool's cap on traders' profit per trade (ppm of its capital).
+    pub max_pnl_to_pool_ppm: u32,
     /// Open-interest caps per side, base atoms.
     pub open_interest_cap: u64,
-    /// Seconds an account must stay liquidatable before the keeper acts.
-    pub keeper_delay_secs: i64,
-    /// Liquidation stages the keeper sends per second.
-    pub keeper_capacity: usize,
+    pub keeper: KeeperModel,
     /// Whether a caller may size the pool and insurance fund to its population (false once a
     /// parameter file states them).
     pub size_venue_to_population: bool,
+    /// Oracle faults and the collateral's price path.
+    pub oracles: OracleScenario,
+    /// Check every account every step instead of the liquidation index (reference mode).
+    pub full_scan: bool,
+    /// The chain's slot at the path's first point (400 ms slots from there).
+    pub first_slot: u64,
 }
 
 /// Totals of a run (collateral units, counts).
@@ -48,19 +52,41 @@ pub struct SimConfig {
 pub struct SimReport {
     pub opened: usize,
     pub refused_at_open: usize,
+    /// Liquidation stages.
     pub liquidations: u64,
     pub liquidated_accounts: usize,
+    /// Notional each stage closed, collateral units, in order.
+    pub liquidation_sizes: Vec<u64>,
     pub bankruptcies: u64,
     pub bad_debt: u64,
     pub insurance_paid: u64,
     pub socialised_loss: u64,
     pub keeper_rewards: u64,
+    /// Insurance fee shares swept into the fund (liquidation penalties and trading fees).
+    pub swept_to_insurance: u64,
+    pub adl_events: u64,
     pub breaker_trips: u64,
+    /// Trips by reason (`VelocityBand1`, `Divergence`, ...).
+    pub breaker_trip_reasons: BTreeMap<String, u64>,
     pub max_insurance_drawdown: u64,
     /// Accounts still below maintenance at the end.
     pub left_liquidatable: usize,
+    /// The account that lost the most (opening collateral minus final equity).
+    pub worst_account: Option<WorstAccount>,
     /// One point a minute (and the last step), taken after the step's aggregate is stored.
     pub series: Vec<SeriesPoint>,
+}
+
+/// The account that lost the most.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorstAccount {
+    /// Its number in the population.
+    pub account: usize,
+    /// Opening collateral minus equity at the end (collateral units).
+    pub loss: i64,
+    /// Its bankruptcy deficit, if it went bankrupt.
+    pub deficit: u64,
+    pub leverage_x100: u32,
 }
 
 /// The run at a moment: price (1e-9), market state, the insurance fund and the pool (collateral
@@ -76,32 +102,23 @@ pub struct SeriesPoint {
     pub liquidations: u64,
 }
 
-fn slot_at(t: i64, t0: i64) -> u64 {
-    1 + ((t - t0).max(0) as u64) * SLOTS_PER_SEC_X10 / 10
+impl SimConfig {
+    /// The simulated slot at `t` for a path starting at `t0` (`first_slot` at the start).
+    pub fn slot_at(&self, t: i64, t0: i64) -> u64 {
+        self.first_slot + ((t - t0).max(0) as u64) * SLOTS_PER_SEC_X10 / 10
+    }
 }
 
-/// Three providers quoting `price` with a 0.01% confidence; the collateral at $1.
-fn readings(
-    price: u64,
-    t: i64,
-    slot: u64,
-) -> ([Option<ProviderReading>; 4], [Option<ProviderReading>; 4]) {
-    let r = |provider: u8, price: u64| {
-        Some(ProviderReading {
-            provider,
-            reading: Reading {
-                price,
-                conf: price / 10_000 + 1,
-                publish_time: t,
-                publish_slot: slot,
-            },
+/// Account keys that sort like account numbers (the keeper breaks ties by key); none is the
+/// default key, which the simulated keeper's reward account uses.
+pub fn numbered_keys(n: usize) -> Vec<Pubkey> {
+    (0..n)
+        .map(|i| {
+            let mut b = [0u8; 32];
+            b[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+            Pubkey::new_from_array(b)
         })
-    };
-    let usd = bulwark_engine::num::PRICE_SCALE;
-    (
-        [r(0, price), r(1, price), r(2, price), None],
-        [r(0, usd), r(2, usd), None, None],
-    )
+        .collect()
 }
 
 /// Runs `population` over `path`.
@@ -110,14 +127,18 @@ pub fn run(
     population: &[AccountSpec],
     cfg: &SimConfig,
 ) -> anchor_lang::Result<SimReport> {
-    let mut r = SimReport::default();
-    let Some(first) = path.first() else {
-        return Ok(r);
-    };
-    let t0 = first.ts;
-    let d = cfg.collateral_decimals;
+    run_with_keys(path, population, cfg, numbered_keys(population.len()))
+}
+
+/// The venue as listed at the path's start, before anyone trades.
+pub fn open_venue(
+    cfg: &SimConfig,
+    t0: i64,
+    population: &[AccountSpec],
+    keys: Vec<Pubkey>,
+) -> anchor_lang::Result<Venue> {
     let mut m: Market = bytemuck::Zeroable::zeroed();
-    m.apply_listing(&cfg.market, slot_at(t0, t0), t0)?;
+    m.apply_listing(&cfg.market, cfg.slot_at(t0, t0), t0)?;
     m.open_interest_cap_long = cfg.open_interest_cap;
     m.open_interest_cap_short = cfg.open_interest_cap;
     let coll = bulwark::state::OracleConfig::from_args(&cfg.collateral_oracle)?;
@@ -125,185 +146,130 @@ pub fn run(
     fund.balance = cfg.insurance_balance;
     let mut pool: LiquidityPool = bytemuck::Zeroable::zeroed();
     pool.capital = cfg.pool_capital;
-    pool.max_pnl_to_pool_ppm = 500_000;
+    pool.max_pnl_to_pool_ppm = cfg.max_pnl_to_pool_ppm;
+    let collateral: Vec<u64> = population.iter().map(|s| s.collateral).collect();
+    let mut v = Venue::new(
+        m,
+        coll,
+        fund,
+        pool,
+        &collateral,
+        keys,
+        cfg.collateral_decimals,
+    );
+    v.full_scan = cfg.full_scan;
+    Ok(v)
+}
 
-    let mut accounts: Vec<MarginAccount> = Vec::with_capacity(population.len());
-    let mut unhealthy_since: Vec<Option<i64>> = vec![None; population.len()];
+/// As [`run`], with the accounts' keys given (the cross-check uses the bank's).
+pub fn run_with_keys(
+    path: &[PricePoint],
+    population: &[AccountSpec],
+    cfg: &SimConfig,
+    keys: Vec<Pubkey>,
+) -> anchor_lang::Result<SimReport> {
+    let mut r = SimReport::default();
+    let Some(first) = path.first() else {
+        return Ok(r);
+    };
+    let t0 = first.ts;
+    let mut v = open_venue(cfg, t0, population, keys)?;
+    let mut feeds = Feeds::new(&cfg.oracles, t0);
     let mut liquidated = vec![false; population.len()];
-    let mut fund_peak = fund.balance;
+    let mut deficits = vec![0u64; population.len()];
+    let mut fund_peak = v.fund.balance;
+    let note_transitions = |r: &mut SimReport, ts: &[Transition]| {
+        for t in ts {
+            if let Transition::Trip(reason) = t {
+                r.breaker_trips += 1;
+                *r.breaker_trip_reasons
+                    .entry(format!("{reason:?}"))
+                    .or_default() += 1;
+            }
+        }
+    };
 
     for (step, point) in path.iter().enumerate() {
-        let t = point.ts;
-        let slot = slot_at(t, t0);
-        let (asset, collateral) = readings(point.price, t, slot);
-        let agg = price_market(
-            &asset[..3],
-            &m.oracle.aggregation(),
-            &collateral[..2],
-            &coll.aggregation(),
-            &m.oracle_limits(),
-            &m.twap(),
-            slot,
-            t,
-        )
-        .map_err(bulwark::error::engine_err)?;
-        let (transitions, _) = m.apply_aggregate(&agg, slot, t, d)?;
+        let (t, slot) = (point.ts, cfg.slot_at(point.ts, t0));
+        let transitions = v.update_risk(&mut feeds, t, slot, point.price)?;
+        note_transitions(&mut r, &transitions);
         if step % 60 == 0 || step + 1 == path.len() {
             r.series.push(SeriesPoint {
                 ts: t,
-                price: m.price,
-                state: m.status,
-                insurance: fund.balance,
-                pool_capital: pool.capital,
+                price: v.market.price,
+                state: v.market.status,
+                insurance: v.fund.balance,
+                pool_capital: v.pool.capital,
                 bad_debt: r.bad_debt,
                 liquidations: r.liquidations,
             });
         }
-        r.breaker_trips += transitions
-            .iter()
-            .filter(|x| matches!(x, Transition::Trip(_)))
-            .count() as u64;
-
         if step == 0 {
-            // The population opens at the first price, as traders would: each trade through
-            // the engine's own checks (caps, margin, leverage); refused ones stay out.
-            for spec in population {
-                let mut a: MarginAccount = bytemuck::Zeroable::zeroed();
-                a.collateral = spec.collateral as i64;
-                a.positions[0].funding_snapshot = m.funding_index;
-                let delta = spec.base - spec.base % (m.lot_base.max(1) as i64);
-                let (pool_min, cap) = pool.trade_limits().map_err(bulwark::error::engine_err)?;
-                // Market orders: a limit on the tick grid far beyond the price.
-                let tick = m.tick_price.max(1);
-                let limit = if delta > 0 {
-                    agg.price * 2 / tick * tick
-                } else {
-                    tick
-                };
-                let input = TradeInput {
-                    position: a.positions[0].position(),
-                    last_increase_slot: 0,
-                    delta,
-                    limit_price: limit,
-                    now_slot: slot,
-                    prices: m.price_inputs(agg.price, t),
-                    decimals: d,
-                    pool_value_min: pool_min,
-                    profit_cap: cap,
-                };
-                let ok = match trade(&input, &m.book(), &m.trade_params()) {
-                    Ok(Ok(out)) => {
-                        let mut trial = a;
-                        let mut trial_m = m;
-                        trial.apply_trade(&mut trial_m, 0, &out)?;
-                        let view = trial_m
-                            .margin(&trial.positions[0], agg.price, d, slot)
-                            .map_err(bulwark::error::engine_err)?;
-                        let h = health(
-                            trial.collateral,
-                            &[(trial.positions[0].position(), view)],
-                            HealthKind::Initial,
-                        )
-                        .map_err(bulwark::error::engine_err)?;
-                        if h.is_healthy() {
-                            a = trial;
-                            m = trial_m;
-                            true
-                        } else {
-                            false
-                        }
-                    }
-                    _ => false,
-                };
-                if ok {
+            // The population opens at the first price, each trade through the program's own
+            // checks (caps, margin, leverage, reserve); refused ones stay flat.
+            for (i, spec) in population.iter().enumerate() {
+                let lot = v.market.lot_base.max(1) as i64;
+                if v.trade(i, spec.base - spec.base % lot, slot, t) {
                     r.opened += 1;
                 } else {
                     r.refused_at_open += 1;
                 }
-                accounts.push(a);
             }
             continue;
         }
-
-        // The keeper: liquidatable accounts, most under water first, after the delay, up to
-        // its capacity; then bankruptcies.
-        let Ok(price) = price_for_action(
-            Action::Liquidate,
-            &m.stored_price(),
-            slot,
-            t,
-            &m.age_limits(),
-        ) else {
-            continue;
-        };
-        let mut candidates: Vec<(i64, usize)> = Vec::new();
-        for (i, a) in accounts.iter().enumerate() {
-            if a.positions[0].base == 0 {
-                unhealthy_since[i] = None;
-                continue;
-            }
-            let view = m
-                .margin(&a.positions[0], price, d, slot)
-                .map_err(bulwark::error::engine_err)?;
-            let h = health(
+        let ev = v.keeper_cycle(&cfg.keeper, slot, t)?;
+        note_transitions(&mut r, &ev.transitions);
+        for (i, notional) in &ev.stages {
+            liquidated[*i] = true;
+            r.liquidation_sizes.push(*notional);
+        }
+        r.liquidations += ev.stages.len() as u64;
+        r.keeper_rewards += ev.keeper_rewards;
+        for (i, deficit, insurance, socialised) in ev.bankruptcies {
+            r.bankruptcies += 1;
+            r.bad_debt += deficit;
+            r.insurance_paid += insurance;
+            r.socialised_loss += socialised;
+            deficits[i] += deficit;
+        }
+        r.adl_events += ev.deleverages;
+        r.swept_to_insurance += ev.swept_to_insurance;
+        fund_peak = fund_peak.max(v.fund.balance);
+        r.max_insurance_drawdown = r.max_insurance_drawdown.max(fund_peak - v.fund.balance);
+    }
+    r.liquidated_accounts = liquidated.iter().filter(|x| **x).count();
+    let slot = cfg.slot_at(path.last().expect("non-empty").ts, t0);
+    let d = v.decimals;
+    for (i, a) in v.accounts.iter().enumerate() {
+        let view = v.market.margin(&a.positions[0], v.market.price, d, slot);
+        let h = view.and_then(|view| {
+            health(
                 a.collateral,
                 &[(a.positions[0].position(), view)],
                 HealthKind::Maintenance,
             )
-            .map_err(bulwark::error::engine_err)?;
-            if h.is_healthy() {
-                unhealthy_since[i] = None;
-            } else {
-                let since = *unhealthy_since[i].get_or_insert(t);
-                if t - since >= cfg.keeper_delay_secs {
-                    candidates.push((h.free(), i));
-                }
-            }
+        });
+        let Ok(h) = h else { continue };
+        if a.positions[0].base != 0 && !h.is_healthy() {
+            r.left_liquidatable += 1;
         }
-        candidates.sort();
-        for &(_, i) in candidates.iter().take(cfg.keeper_capacity) {
-            let a = &mut accounts[i];
-            let out =
-                a.liquidation_stage(&mut m, Vec::new(), price, fund.balance, u64::MAX, slot, d)?;
-            r.liquidations += 1;
-            r.keeper_rewards += out.reward;
-            liquidated[i] = true;
-            if a.positions[0].base == 0 && a.collateral < 0 {
-                let b = a.resolve_bankruptcy(&mut m, &mut fund, &mut pool, t)?;
-                r.bankruptcies += 1;
-                r.bad_debt += b.deficit;
-                r.insurance_paid += b.insurance_paid;
-                r.socialised_loss += b.socialized;
-            }
+        // A bankrupt account was made whole at zero: its loss is its collateral plus deficit.
+        let loss = population[i].collateral as i64 - h.equity + deficits[i] as i64;
+        if r.worst_account.is_none_or(|w| loss > w.loss) {
+            r.worst_account = Some(WorstAccount {
+                account: i,
+                loss,
+                deficit: deficits[i],
+                leverage_x100: population[i].leverage_x100,
+            });
         }
-        fund_peak = fund_peak.max(fund.balance);
-        r.max_insurance_drawdown = r.max_insurance_drawdown.max(fund_peak - fund.balance);
     }
-    r.liquidated_accounts = liquidated.iter().filter(|x| **x).count();
-    let last = path.last().expect("non-empty");
-    let slot = slot_at(last.ts, t0);
-    r.left_liquidatable = accounts
-        .iter()
-        .filter(|a| a.positions[0].base != 0)
-        .filter(|a| {
-            m.margin(&a.positions[0], m.price, d, slot)
-                .and_then(|v| {
-                    health(
-                        a.collateral,
-                        &[(a.positions[0].position(), v)],
-                        HealthKind::Maintenance,
-                    )
-                })
-                .map(|h| !h.is_healthy())
-                .unwrap_or(false)
-        })
-        .count();
     Ok(r)
 }
 
 /// The defaults: SOL-PERP-like listing from the SDK's parameters, a USDC collateral side,
 /// 100,000 USDC of insurance, a 10 M USDC pool, caps of 10 M units a side, a keeper with a 2 s
-/// delay and 50 stages a second.
+/// delay, 50 stages a second and at most 8 per account a cycle, no oracle faults, USDC at $1.
 pub fn default_config() -> SimConfig {
     use bulwark_sdk::params::*;
     use bulwark_sdk::Pubkey;
@@ -346,9 +312,16 @@ pub fn default_config() -> SimConfig {
         insurance_balance: 100_000_000_000,
         pool_capital: 10_000_000_000_000,
         open_interest_cap: 10_000_000 * bulwark_engine::num::BASE_SCALE,
-        keeper_delay_secs: 2,
-        keeper_capacity: 50,
+        max_pnl_to_pool_ppm: bulwark_sdk::params::MAX_PNL_TO_POOL_PPM,
+        keeper: KeeperModel {
+            delay_secs: 2,
+            capacity: 50,
+            max_stages_per_account: 8,
+        },
         size_venue_to_population: true,
+        oracles: OracleScenario::default(),
+        full_scan: false,
+        first_slot: 1,
     }
 }
 
@@ -371,6 +344,8 @@ mod tests {
     use crate::population::{generate, PopulationSpec};
     use crate::synthetic::{gap_crash, to_zero};
 
+    use crate::synthetic::SYNTHETIC_START_TS as T0;
+
     const P: u64 = 150 * bulwark_engine::num::PRICE_SCALE;
 
     fn population(n: usize) -> Vec<AccountSpec> {
@@ -383,7 +358,7 @@ mod tests {
 
     #[test]
     fn a_calm_path_liquidates_nobody() {
-        let path: Vec<_> = gap_crash(0, P, 600, 601, 0);
+        let path: Vec<_> = gap_crash(T0, P, 600, 601, 0);
         let r = run(&path, &population(50), &default_config()).unwrap();
         assert!(r.opened > 30, "{r:?}");
         assert_eq!(
@@ -395,7 +370,7 @@ mod tests {
 
     #[test]
     fn a_gap_crash_liquidates_the_leveraged_longs_and_balances_its_losses() {
-        let path = gap_crash(0, P, 1_200, 300, 200_000);
+        let path = gap_crash(T0, P, 1_200, 300, 200_000);
         let r = run(&path, &population(60), &default_config()).unwrap();
         assert!(r.liquidations > 0 && r.liquidated_accounts > 0, "{r:?}");
         // Every bankruptcy's deficit went to the insurance fund or the pool, to the unit.
@@ -409,7 +384,7 @@ mod tests {
 
     #[test]
     fn the_baseline_trips_no_breaker_where_bulwark_does() {
-        let path = gap_crash(0, P, 1_200, 300, 200_000);
+        let path = gap_crash(T0, P, 1_200, 300, 200_000);
         let b = run(&path, &population(40), &baseline(&default_config())).unwrap();
         let d = run(&path, &population(40), &default_config()).unwrap();
         assert_eq!(b.breaker_trips, 0, "{b:?}");
@@ -418,13 +393,16 @@ mod tests {
 
     #[test]
     fn a_slower_keeper_leaves_more_bad_debt_on_a_slide_to_zero() {
-        let path = to_zero(0, P, 3_600);
+        let path = to_zero(T0, P, 3_600);
         let fast = run(&path, &population(60), &default_config()).unwrap();
         let slow = run(
             &path,
             &population(60),
             &SimConfig {
-                keeper_delay_secs: 600,
+                keeper: KeeperModel {
+                    delay_secs: 600,
+                    ..default_config().keeper
+                },
                 ..default_config()
             },
         )

@@ -17,6 +17,10 @@ fn points(start_ts: i64, prices: impl Iterator<Item = u64>) -> Vec<PricePoint> {
         .collect()
 }
 
+/// A start time for synthetic paths (2023-11-14 22:13:20 UTC): oracles judge publish times,
+/// so a path needs a real-looking clock.
+pub const SYNTHETIC_START_TS: i64 = 1_700_000_000;
+
 /// GBM with jumps: per second, log-return `sigma_ppm`/1e6 · N(0,1) (zero drift after the Itô
 /// correction), and with probability `jump_ppm`/1e6 a drop of `jump_size_ppm`/1e6 of the price.
 pub fn gbm_with_jumps(

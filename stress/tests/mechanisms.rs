@@ -6,17 +6,20 @@ use bulwark_stress::path::PricePoint;
 use bulwark_stress::population::{generate, PopulationSpec};
 use bulwark_stress::sim::{baseline, default_config, run, SimConfig, SimReport};
 use bulwark_stress::synthetic::gbm_with_jumps;
+use bulwark_stress::venue::KeeperModel;
+
+use bulwark_stress::synthetic::SYNTHETIC_START_TS as T0;
 
 const P: u64 = 150 * bulwark_engine::num::PRICE_SCALE;
 
 /// A violent half hour, then a 15% gap, then flat for ten minutes.
 fn storm_then_gap(seed: u64) -> Vec<PricePoint> {
-    let mut path = gbm_with_jumps(seed, 0, P, 1_800, 2_000, 0, 0);
+    let mut path = gbm_with_jumps(seed, T0, P, 1_800, 2_000, 0, 0);
     let last = path.last().expect("non-empty").price;
     let gap = last * 85 / 100;
     for s in 1..=600 {
         path.push(PricePoint {
-            ts: 1_800 + s,
+            ts: T0 + 1_800 + s,
             price: gap,
         });
     }
@@ -53,8 +56,11 @@ fn widened_margin_and_breakers_leave_no_more_bad_debt_than_the_baseline_on_20_se
 fn a_prompt_keeper_leaves_no_more_bad_debt_than_a_slow_one_on_20_seeds() {
     let fast = default_config();
     let slow = SimConfig {
-        keeper_delay_secs: 120,
-        keeper_capacity: 2,
+        keeper: KeeperModel {
+            delay_secs: 120,
+            capacity: 2,
+            ..default_config().keeper
+        },
         ..default_config()
     };
     let (mut f_total, mut s_total) = (0u64, 0u64);

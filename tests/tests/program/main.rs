@@ -20,6 +20,7 @@ mod oracle_fixtures;
 mod pool;
 mod previews;
 mod settlement;
+mod stress_cross_check;
 mod trading;
 mod update_risk;
 mod update_risk_accounts;

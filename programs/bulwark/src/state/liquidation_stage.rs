@@ -3,11 +3,13 @@
 //! simulator share.
 
 use anchor_lang::prelude::*;
+use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::liquidation::{penalty_ppm, split_penalty, stage};
 use bulwark_engine::margin::{health, HealthKind, MarketMargin};
 use bulwark_engine::position::{apply_fill, Position};
 
-use crate::error::{engine_err, BulwarkError};
+use crate::error::{engine_err, refusal_err, BulwarkError};
+use crate::instructions::common::funding::settle_funding;
 use crate::state::{MarginAccount, Market};
 
 /// What a stage did (collateral units unless said).
@@ -28,6 +30,40 @@ pub struct LiquidationOutcome {
 }
 
 impl MarginAccount {
+    /// `liquidate`'s whole effect on the account and `m`: refused unless `m`'s state allows
+    /// liquidation, the account has a position there and the stored price is usable for it;
+    /// then funding accrues to `now` and this position settles it, and one stage runs at that
+    /// price (`liquidation_stage`). `others` gives the account's positions in other markets with
+    /// their margin views (read after funding settles). Returns the price and the stage.
+    #[allow(clippy::too_many_arguments)]
+    pub fn liquidate(
+        &mut self,
+        m: &mut Market,
+        others: impl FnOnce(&MarginAccount) -> Result<Vec<(Position, MarketMargin)>>,
+        fund_balance: u64,
+        max_base: u64,
+        now_slot: u64,
+        now: i64,
+        decimals: u8,
+    ) -> Result<(u64, LiquidationOutcome)> {
+        m.require_allowed(bulwark_engine::state::Op::Liquidate)?;
+        let slot = self.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
+        let price = price_for_action(
+            Action::Liquidate,
+            &m.stored_price(),
+            now_slot,
+            now,
+            &m.age_limits(),
+        )
+        .map_err(refusal_err)?;
+        m.accrue_funding(now, true, decimals)?;
+        settle_funding(self, slot, m, decimals)?;
+        let others = others(self)?;
+        let out =
+            self.liquidation_stage(m, others, price, fund_balance, max_base, now_slot, decimals)?;
+        Ok((price, out))
+    }
+
     /// Liquidates part of this account's position in `m` at `price`: `positions` are the
     /// account's other markets' positions with their margin views; `fund_balance` bounds the
     /// minimum-reward top-up. Refuses a healthy account. The keeper's reward is returned, not

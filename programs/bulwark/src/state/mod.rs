@@ -1,6 +1,8 @@
 //! Zero-copy account state: one account type a file, plus the plain-old-data parts they share.
 
+pub mod account_trade;
 pub mod bankruptcy;
+pub mod deleverage;
 pub mod exchange;
 pub mod insurance_fund;
 pub mod liquidation_stage;
@@ -8,16 +10,21 @@ pub mod liquidity_pool;
 pub mod margin_account;
 pub mod market;
 pub mod market_listing;
+pub mod market_oracle_update;
 pub mod market_risk;
+pub mod market_sweep;
 pub mod oracle_config;
 pub mod proposal;
 
 pub use bankruptcy::*;
+pub use deleverage::*;
 pub use exchange::*;
 pub use insurance_fund::*;
 pub use liquidation_stage::*;
 pub use liquidity_pool::*;
 pub use margin_account::*;
 pub use market::*;
+pub use market_oracle_update::{judge_side, RiskUpdate, SideReadings};
+pub use market_sweep::SweepOutcome;
 pub use oracle_config::*;
 pub use proposal::*;

@@ -4,10 +4,8 @@
 //! floor plus hysteresis.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::breaker::{committed_insurance, flags, market_insurance_coverage};
 
 use crate::constants::*;
-use crate::error::engine_err;
 use crate::events::{emit_breaker, MarketStateChanged};
 use crate::state::{Exchange, InsuranceFund, Market};
 
@@ -27,34 +25,13 @@ pub fn check_insurance_breaker_handler(ctx: Context<CheckInsuranceBreaker>) -> R
     let clock = Clock::get()?;
     let decimals = ctx.accounts.exchange.load()?.collateral_decimals;
     let fund = ctx.accounts.insurance_fund.load()?;
-    let committed = committed_insurance(fund.balance, fund.total_shares, fund.requested_shares)
-        .map_err(engine_err)?;
     let mut m = ctx.accounts.market.load_mut()?;
-    let oi = m
-        .long_oi
-        .checked_add(m.short_oi)
-        .ok_or(crate::error::BulwarkError::MathError)?;
-    let (tripped, t) = market_insurance_coverage(
-        m.insurance_tripped != 0,
-        committed,
-        oi,
-        m.price,
-        decimals,
-        m.insurance_floor_ppm,
-        m.insurance_hysteresis_ppm,
-    )
-    .map_err(engine_err)?;
-    m.insurance_tripped = tripped as u8;
-    if tripped {
-        m.breaker_flags |= flags::INSURANCE;
-    } else {
-        m.breaker_flags &= !flags::INSURANCE;
-    }
+    let (t, new_state) = m.apply_insurance_coverage(&fund, decimals, clock.slot)?;
     let key = ctx.accounts.market.key();
     if let Some(t) = t {
         emit_breaker(key, t, clock.slot);
     }
-    if let Some(state) = m.refresh_state(clock.slot) {
+    if let Some(state) = new_state {
         emit!(MarketStateChanged {
             market: key,
             state: state as u8,

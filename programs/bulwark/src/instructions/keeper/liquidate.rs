@@ -7,12 +7,11 @@
 //! fund. Remaining accounts: the markets of the account's other open positions, ascending.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::action::Action;
 
 use crate::constants::*;
-use crate::error::{refusal_err, BulwarkError};
+use crate::error::BulwarkError;
 use crate::events::Liquidated;
-use crate::instructions::common::funding::settle_funding;
 use crate::instructions::common::health_markets::load_health_markets;
 use crate::state::{Exchange, InsuranceFund, MarginAccount, Market};
 
@@ -54,34 +53,23 @@ pub fn liquidate_handler<'info>(
     let mut acct = a.margin_account.load_mut()?;
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
-    m.require_allowed(bulwark_engine::state::Op::Liquidate)?;
-    let slot = acct.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
-    let price = price_for_action(
-        Action::Liquidate,
-        &m.stored_price(),
-        clock.slot,
-        clock.unix_timestamp,
-        &m.age_limits(),
-    )
-    .map_err(refusal_err)?;
-    m.accrue_funding(clock.unix_timestamp, true, decimals)?;
-    settle_funding(&mut acct, slot, &mut m, decimals)?;
-
-    let positions = load_health_markets(
-        &acct,
-        ctx.remaining_accounts,
-        Some(m.index),
-        Action::Liquidate,
-        decimals,
-        &clock,
-    )?;
-    let out = acct.liquidation_stage(
+    let index = m.index;
+    let (price, out) = acct.liquidate(
         &mut m,
-        positions,
-        price,
+        |acct| {
+            load_health_markets(
+                acct,
+                ctx.remaining_accounts,
+                Some(index),
+                Action::Liquidate,
+                decimals,
+                &clock,
+            )
+        },
         fund_balance,
         max_base,
         clock.slot,
+        clock.unix_timestamp,
         decimals,
     )?;
     let collateral_after = acct.collateral;

@@ -5,15 +5,13 @@
 //! source has published anything new.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::oracle::{
-    check_reading, price_market, ProviderReading, ReadingFault, MAX_SOURCES,
-};
+use bulwark_engine::oracle::{Observation, ReadingFault};
 
 use crate::constants::*;
-use crate::error::{engine_err, BulwarkError};
-use crate::events::{emit_breaker, MarketStateChanged, RiskUpdated, SourceOutcome, SourceRotated};
+use crate::error::BulwarkError;
+use crate::events::{emit_breaker, MarketStateChanged, RiskUpdated, SourceRotated};
 use crate::oracle::{observe, OracleKind};
-use crate::state::{Exchange, Market, OracleConfig, SourceState, SourceStatus};
+use crate::state::{Exchange, Market, OracleConfig};
 
 #[derive(Accounts)]
 pub struct UpdateRisk<'info> {
@@ -64,94 +62,25 @@ impl UpdateRisk<'_> {
     }
 }
 
-/// One side's readings: engine inputs plus what to record per source.
-struct SideReadings {
-    inputs: [Option<ProviderReading>; MAX_SOURCES],
-    outcomes: [SourceOutcome; MAX_SOURCES],
-    any_new: bool,
-}
-
-fn read_side(
+/// The observations of `cfg`'s active sources from `accounts` (same order): the owner must be
+/// the kind's program and the bytes must decode.
+fn observe_side(
     cfg: &OracleConfig,
-    states: &[SourceState; 4],
     accounts: &[AccountInfo],
-    clock: &Clock,
-) -> Result<SideReadings> {
-    let mut side = SideReadings {
-        inputs: [None; MAX_SOURCES],
-        outcomes: [SourceOutcome::default(); MAX_SOURCES],
-        any_new: false,
-    };
-    for (i, (source, account)) in cfg.active().iter().zip(accounts.iter()).enumerate() {
+) -> Result<Vec<core::result::Result<Observation, ReadingFault>>> {
+    let mut out = Vec::with_capacity(accounts.len());
+    for (source, account) in cfg.active().iter().zip(accounts.iter()) {
         let kind = OracleKind::try_from(source.kind)?;
         let data = account.try_borrow_data()?;
-        let checked = observe(
+        out.push(observe(
             kind,
             account.owner,
             &source.owner_program,
             &data,
             &source.feed_id,
-        )
-        .and_then(|obs| {
-            check_reading(
-                &obs,
-                &cfg.limits(source),
-                states[i].last_publish_time,
-                clock.unix_timestamp,
-                clock.slot,
-            )
-        });
-        side.outcomes[i] = match checked {
-            Ok(c) => {
-                side.inputs[i] = Some(ProviderReading {
-                    provider: source.provider,
-                    reading: c.reading,
-                });
-                side.any_new |= c.is_new;
-                let status = if c.is_new {
-                    SourceStatus::New
-                } else {
-                    SourceStatus::Unchanged
-                };
-                SourceOutcome {
-                    status: status as u8,
-                    fault: 0,
-                    price: c.reading.price,
-                    conf: c.reading.conf,
-                    publish_time: c.reading.publish_time,
-                }
-            }
-            Err(fault) => invalid(fault),
-        };
+        ));
     }
-    Ok(side)
-}
-
-fn invalid(fault: ReadingFault) -> SourceOutcome {
-    SourceOutcome {
-        status: SourceStatus::Invalid as u8,
-        fault: fault as u8,
-        ..Default::default()
-    }
-}
-
-/// Records each source's outcome; the replay guard advances only on valid new readings.
-fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
-    for ((s, o), input) in states
-        .iter_mut()
-        .zip(side.outcomes.iter())
-        .zip(side.inputs.iter())
-        .take(n)
-    {
-        s.status = o.status;
-        s.fault = o.fault;
-        s.last_price = o.price;
-        s.last_conf = o.conf;
-        if let (Some(r), true) = (input, o.status == SourceStatus::New as u8) {
-            s.last_publish_time = r.reading.publish_time;
-            s.last_publish_slot = r.reading.publish_slot;
-        }
-    }
+    Ok(out)
 }
 
 pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Result<()> {
@@ -177,38 +106,21 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
     let mut m = ctx.accounts.market.load_mut()?;
     let n_asset = m.oracle.num_sources as usize;
     let (asset_accounts, collateral_accounts) = ctx.remaining_accounts.split_at(n_asset);
-    let asset = read_side(&m.oracle, &m.source_states, asset_accounts, &clock)?;
-    let collateral = read_side(
+    let asset = observe_side(&m.oracle, asset_accounts)?;
+    let collateral = observe_side(&ex.collateral_oracle, collateral_accounts)?;
+    let Some(update) = m.update_risk_from(
         &ex.collateral_oracle,
-        &m.collateral_source_states,
-        collateral_accounts,
-        &clock,
-    )?;
-    if !asset.any_new && !collateral.any_new {
-        msg!("update_risk: no source has anything new");
-        return Ok(());
-    }
-    let n_coll = ex.collateral_oracle.num_sources as usize;
-    let agg = price_market(
-        &asset.inputs[..n_asset],
-        &m.oracle.aggregation(),
-        &collateral.inputs[..n_coll],
-        &ex.collateral_oracle.aggregation(),
-        &m.oracle_limits(),
-        &m.twap(),
-        clock.slot,
-        clock.unix_timestamp,
-    )
-    .map_err(engine_err)?;
-
-    record(&mut m.source_states, &asset, n_asset);
-    record(&mut m.collateral_source_states, &collateral, n_coll);
-    let (transitions, new_state) = m.apply_aggregate(
-        &agg,
+        &asset,
+        &collateral,
         clock.slot,
         clock.unix_timestamp,
         ex.collateral_decimals,
-    )?;
+    )?
+    else {
+        msg!("update_risk: no source has anything new");
+        return Ok(());
+    };
+    let (agg, transitions, new_state) = (update.aggregate, update.transitions, update.new_state);
     let market_key = ctx.accounts.market.key();
     for t in transitions {
         emit_breaker(market_key, t, clock.slot);
@@ -231,8 +143,9 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         twap: agg.twap.price,
         asset_price_usd: agg.asset.price,
         collateral_price_usd: agg.collateral.price,
-        sources: asset.outcomes[..n_asset].to_vec(),
-        collateral_sources: collateral.outcomes[..n_coll].to_vec(),
+        sources: update.asset.outcomes[..n_asset].to_vec(),
+        collateral_sources: update.collateral.outcomes[..ex.collateral_oracle.num_sources as usize]
+            .to_vec(),
     });
     Ok(())
 }

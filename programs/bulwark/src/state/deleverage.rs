@@ -1,0 +1,140 @@
+//! One auto-deleverage: what `auto_deleverage` does to the account and its market, in one
+//! place the program and the stress simulator share.
+
+use anchor_lang::prelude::*;
+use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::adl::{adl_result_ok, adl_score_ppm, adl_triggered, profit_ratio_ppm};
+use bulwark_engine::margin::{health, HealthKind};
+use bulwark_engine::pool::capped_profit;
+use bulwark_engine::position::apply_fill;
+
+use crate::error::{engine_err, refusal_err, BulwarkError};
+use crate::instructions::common::funding::settle_funding;
+use crate::state::{MarginAccount, Market};
+
+/// What a deleverage did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeleverageOutcome {
+    /// Base atoms closed.
+    pub closed_base: u64,
+    /// The aggregate it closed at (1e-9 collateral per unit).
+    pub price: u64,
+    /// Profit credited (collateral units; cut pro rata when the pool is insolvent).
+    pub realized_pnl: i64,
+    pub score_ppm: u64,
+    /// Traders' profit as a share of the pool's value before and after (ppm).
+    pub ratio_before_ppm: u64,
+    pub ratio_after_ppm: u64,
+}
+
+impl MarginAccount {
+    /// Closes up to `max_base` of this account's position in `m` at the aggregate, with no fee
+    /// or impact, while the market's ADL trigger holds against `pool_capital` plus what `m`
+    /// owes the pool. Refused unless the state allows it, the price is fresh, the account is a
+    /// profitable target on the stressed side with at least the minimum score, and the close
+    /// lowers the profit ratio without passing the floor. Funding settles first.
+    pub fn auto_deleverage(
+        &mut self,
+        m: &mut Market,
+        pool_capital: i64,
+        max_base: u64,
+        now_slot: u64,
+        now: i64,
+        decimals: u8,
+    ) -> Result<DeleverageOutcome> {
+        m.require_allowed(bulwark_engine::state::Op::Deleverage)?;
+        require!(max_base > 0, BulwarkError::ZeroSize);
+        let price = price_for_action(
+            Action::Deleverage,
+            &m.stored_price(),
+            now_slot,
+            now,
+            &m.age_limits(),
+        )
+        .map_err(refusal_err)?;
+        let params = m.adl_params();
+        // The pool's value here: its capital plus what this market owes it.
+        let pool_value = pool_capital
+            .saturating_add(m.pnl_pending)
+            .saturating_add(m.fee_pool as i64);
+        let book = m.book();
+        let profit = book.trader_pnl(price, decimals).map_err(engine_err)?;
+        require!(
+            adl_triggered(profit, pool_value, &params),
+            BulwarkError::AdlNotTriggered
+        );
+
+        let slot = self.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
+        m.accrue_funding(now, true, decimals)?;
+        settle_funding(self, slot, m, decimals)?;
+        let p = self.positions[slot];
+        let pos = p.position();
+        let pnl = pos.unrealized_pnl(price, decimals).map_err(engine_err)?;
+        // The stressed side is the side whose traders are in profit.
+        let side_profit = if pos.base > 0 {
+            bulwark_engine::num::value_floor(book.long_oi as i64, price, decimals)
+                .map_err(engine_err)?
+                - book.long_cost
+        } else {
+            bulwark_engine::num::value_floor(-(book.short_oi as i64), price, decimals)
+                .map_err(engine_err)?
+                - book.short_cost
+        };
+        let margin = m
+            .margin(&p, price, decimals, now_slot)
+            .map_err(engine_err)?;
+        let h = health(self.collateral, &[(pos, margin)], HealthKind::Maintenance)
+            .map_err(engine_err)?;
+        let score = adl_score_ppm(pnl, pos.cost.unsigned_abs(), h.notional, h.equity)
+            .map_err(engine_err)?;
+        require!(
+            pnl > 0 && side_profit > 0 && score >= params.min_score_ppm,
+            BulwarkError::AdlTargetNotEligible
+        );
+
+        let close = max_base.min(pos.base.unsigned_abs());
+        let delta = if pos.base > 0 {
+            -(close as i64)
+        } else {
+            close as i64
+        };
+        let fill = apply_fill(pos, delta, price, decimals).map_err(engine_err)?;
+        // An insolvent pool pays winners pro rata to what it has.
+        let realized =
+            capped_profit(fill.realized_pnl, profit, pool_value.max(0)).map_err(engine_err)?;
+        let mut after = book;
+        after.replace(&pos, &fill.position).map_err(engine_err)?;
+        let profit_after = after.trader_pnl(price, decimals).map_err(engine_err)?;
+        let before_ppm = profit_ratio_ppm(profit, pool_value);
+        let after_ppm = profit_ratio_ppm(profit_after, pool_value - realized);
+        require!(
+            adl_result_ok(before_ppm, after_ppm, &params),
+            BulwarkError::AdlOverCorrects
+        );
+
+        m.set_book(&after);
+        m.pnl_pending = m
+            .pnl_pending
+            .checked_sub(realized)
+            .ok_or(BulwarkError::MathError)?;
+        m.trader_flow = m
+            .trader_flow
+            .checked_add(realized)
+            .ok_or(BulwarkError::MathError)?;
+        let s = &mut self.positions[slot];
+        s.base = fill.position.base;
+        s.cost = fill.position.cost;
+        self.collateral = self
+            .collateral
+            .checked_add(realized)
+            .ok_or(BulwarkError::MathError)?;
+        Ok(DeleverageOutcome {
+            closed_base: close,
+            price,
+            realized_pnl: realized,
+            score_ppm: score,
+            ratio_before_ppm: before_ppm,
+            ratio_after_ppm: after_ppm,
+        })
+    }
+}

@@ -1,0 +1,160 @@
+//! `update_risk`'s effect from the sources' observations: each reading judged against its
+//! source's limits and replay guard, both sides priced through the engine, the outcomes
+//! recorded and the aggregate stored. The handler decodes accounts into observations; the
+//! stress simulator builds observations from its price paths; both then run this.
+
+use anchor_lang::prelude::*;
+use bulwark_engine::breaker::Transition;
+use bulwark_engine::oracle::{
+    check_reading, price_market, MarketAggregate, Observation, ProviderReading, ReadingFault,
+    MAX_SOURCES,
+};
+use bulwark_engine::state::MarketState;
+
+use crate::error::engine_err;
+use crate::events::SourceOutcome;
+use crate::state::{Market, OracleConfig, SourceState, SourceStatus};
+
+/// One side's readings: engine inputs plus what to record per source.
+#[derive(Clone, Copy, Debug)]
+pub struct SideReadings {
+    pub inputs: [Option<ProviderReading>; MAX_SOURCES],
+    pub outcomes: [SourceOutcome; MAX_SOURCES],
+    /// Some source published something newer than its last accepted reading.
+    pub any_new: bool,
+}
+
+/// What a stored update did.
+#[derive(Clone, Debug)]
+pub struct RiskUpdate {
+    pub aggregate: MarketAggregate,
+    pub transitions: Vec<Transition>,
+    /// The market's new state, when it changed.
+    pub new_state: Option<MarketState>,
+    pub asset: SideReadings,
+    pub collateral: SideReadings,
+}
+
+/// Judges `observations` (one per active source of `cfg`, in order) against each source's
+/// limits and the last publish time accepted for it (`states`).
+pub fn judge_side(
+    cfg: &OracleConfig,
+    states: &[SourceState; 4],
+    observations: &[core::result::Result<Observation, ReadingFault>],
+    now_ts: i64,
+    now_slot: u64,
+) -> SideReadings {
+    let mut side = SideReadings {
+        inputs: [None; MAX_SOURCES],
+        outcomes: [SourceOutcome::default(); MAX_SOURCES],
+        any_new: false,
+    };
+    for (i, (source, obs)) in cfg.active().iter().zip(observations.iter()).enumerate() {
+        let checked = obs.and_then(|obs| {
+            check_reading(
+                &obs,
+                &cfg.limits(source),
+                states[i].last_publish_time,
+                now_ts,
+                now_slot,
+            )
+        });
+        side.outcomes[i] = match checked {
+            Ok(c) => {
+                side.inputs[i] = Some(ProviderReading {
+                    provider: source.provider,
+                    reading: c.reading,
+                });
+                side.any_new |= c.is_new;
+                let status = if c.is_new {
+                    SourceStatus::New
+                } else {
+                    SourceStatus::Unchanged
+                };
+                SourceOutcome {
+                    status: status as u8,
+                    fault: 0,
+                    price: c.reading.price,
+                    conf: c.reading.conf,
+                    publish_time: c.reading.publish_time,
+                }
+            }
+            Err(fault) => SourceOutcome {
+                status: SourceStatus::Invalid as u8,
+                fault: fault as u8,
+                ..Default::default()
+            },
+        };
+    }
+    side
+}
+
+/// Records each source's outcome; the replay guard advances only on valid new readings.
+fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
+    for ((s, o), input) in states
+        .iter_mut()
+        .zip(side.outcomes.iter())
+        .zip(side.inputs.iter())
+        .take(n)
+    {
+        s.status = o.status;
+        s.fault = o.fault;
+        s.last_price = o.price;
+        s.last_conf = o.conf;
+        if let (Some(r), true) = (input, o.status == SourceStatus::New as u8) {
+            s.last_publish_time = r.reading.publish_time;
+            s.last_publish_slot = r.reading.publish_slot;
+        }
+    }
+}
+
+impl Market {
+    /// Judges the asset's and the collateral's observations (each in configured order), prices
+    /// the market through the engine, records the sources' outcomes and stores the aggregate
+    /// (`apply_aggregate`). `None`, changing nothing, when no source has anything new.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update_risk_from(
+        &mut self,
+        collateral_oracle: &OracleConfig,
+        asset: &[core::result::Result<Observation, ReadingFault>],
+        collateral: &[core::result::Result<Observation, ReadingFault>],
+        slot: u64,
+        now: i64,
+        decimals: u8,
+    ) -> Result<Option<RiskUpdate>> {
+        let n_asset = self.oracle.num_sources as usize;
+        let n_coll = collateral_oracle.num_sources as usize;
+        let asset = judge_side(&self.oracle, &self.source_states, asset, now, slot);
+        let collateral = judge_side(
+            collateral_oracle,
+            &self.collateral_source_states,
+            collateral,
+            now,
+            slot,
+        );
+        if !asset.any_new && !collateral.any_new {
+            return Ok(None);
+        }
+        let aggregate = price_market(
+            &asset.inputs[..n_asset],
+            &self.oracle.aggregation(),
+            &collateral.inputs[..n_coll],
+            &collateral_oracle.aggregation(),
+            &self.oracle_limits(),
+            &self.twap(),
+            slot,
+            now,
+        )
+        .map_err(engine_err)?;
+        record(&mut self.source_states, &asset, n_asset);
+        record(&mut self.collateral_source_states, &collateral, n_coll);
+        let (transitions, new_state) = self.apply_aggregate(&aggregate, slot, now, decimals)?;
+        Ok(Some(RiskUpdate {
+            aggregate,
+            transitions,
+            new_state,
+            asset,
+            collateral,
+        }))
+    }
+}

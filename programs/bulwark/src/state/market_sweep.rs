@@ -1,0 +1,115 @@
+//! Sweeping a market's sub-ledgers to their owners and re-judging its insurance coverage:
+//! the effects of `sweep` and `check_insurance_breaker`, shared by the program and the stress
+//! simulator.
+
+use anchor_lang::prelude::*;
+use bulwark_engine::breaker::{committed_insurance, flags, market_insurance_coverage, Transition};
+use bulwark_engine::state::MarketState;
+
+use crate::error::{engine_err, BulwarkError};
+use crate::state::{InsuranceFund, LiquidityPool, Market};
+
+/// Where a sweep sent the market's sub-ledgers (collateral units).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepOutcome {
+    /// To the pool: realised trader PnL and its fee share, less any insurance shortfall.
+    pub to_pool: i64,
+    /// The insurance fee share.
+    pub to_insurance: u64,
+    /// The protocol fee share and rounding dust.
+    pub to_protocol: u64,
+}
+
+impl Market {
+    /// Whether any sub-ledger holds something a sweep would move.
+    pub fn has_unswept(&self) -> bool {
+        self.pnl_pending != 0
+            || self.fee_pool != 0
+            || self.fee_insurance != 0
+            || self.fee_protocol != 0
+            || self.dust != 0
+            || self.insurance_debt != 0
+    }
+
+    /// Moves realised trader PnL and the pool's fee share to `pool`, the insurance share to
+    /// `fund` (which first repays what the market advanced for it; a shortfall falls on the
+    /// pool), the protocol share and dust to `protocol_fees`; the sub-ledgers end at zero.
+    /// Refused where the market's state does not allow sweeping.
+    pub fn sweep_into(
+        &mut self,
+        pool: &mut LiquidityPool,
+        fund: &mut InsuranceFund,
+        protocol_fees: &mut u64,
+    ) -> Result<SweepOutcome> {
+        self.require_allowed(bulwark_engine::state::Op::Sweep)?;
+        let to_pool = self
+            .pnl_pending
+            .checked_add(self.fee_pool as i64)
+            .ok_or(BulwarkError::MathError)?;
+        let to_protocol = self
+            .fee_protocol
+            .checked_add(self.dust)
+            .ok_or(BulwarkError::MathError)?;
+        let insurance_in =
+            fund.balance as i128 + self.fee_insurance as i128 - self.insurance_debt as i128;
+        let pool_shortfall = (-insurance_in).max(0) as i64;
+        let balance = u64::try_from(insurance_in.max(0)).map_err(|_| BulwarkError::MathError)?;
+        let capital = pool
+            .capital
+            .checked_add(to_pool)
+            .and_then(|c| c.checked_sub(pool_shortfall))
+            .ok_or(BulwarkError::MathError)?;
+        *protocol_fees = protocol_fees
+            .checked_add(to_protocol)
+            .ok_or(BulwarkError::MathError)?;
+        fund.balance = balance;
+        pool.capital = capital;
+        let out = SweepOutcome {
+            to_pool: to_pool - pool_shortfall,
+            to_insurance: self.fee_insurance,
+            to_protocol,
+        };
+        self.pnl_pending = 0;
+        self.fee_pool = 0;
+        self.fee_insurance = 0;
+        self.fee_protocol = 0;
+        self.dust = 0;
+        self.insurance_debt = 0;
+        Ok(out)
+    }
+
+    /// Re-judges the insurance coverage flag against `fund`'s committed balance (net of
+    /// shares under an unstake request) and the open-interest notional: trips below the
+    /// floor, lifts only above floor plus hysteresis; then the state follows. Returns the
+    /// transition and the new state when they happened.
+    pub fn apply_insurance_coverage(
+        &mut self,
+        fund: &InsuranceFund,
+        decimals: u8,
+        now_slot: u64,
+    ) -> Result<(Option<Transition>, Option<MarketState>)> {
+        let committed = committed_insurance(fund.balance, fund.total_shares, fund.requested_shares)
+            .map_err(engine_err)?;
+        let oi = self
+            .long_oi
+            .checked_add(self.short_oi)
+            .ok_or(BulwarkError::MathError)?;
+        let (tripped, t) = market_insurance_coverage(
+            self.insurance_tripped != 0,
+            committed,
+            oi,
+            self.price,
+            decimals,
+            self.insurance_floor_ppm,
+            self.insurance_hysteresis_ppm,
+        )
+        .map_err(engine_err)?;
+        self.insurance_tripped = tripped as u8;
+        if tripped {
+            self.breaker_flags |= flags::INSURANCE;
+        } else {
+            self.breaker_flags &= !flags::INSURANCE;
+        }
+        Ok((t, self.refresh_state(now_slot)))
+    }
+}

@@ -1,0 +1,156 @@
+//! The keeper's decisions as pure functions of account and market state: whom to liquidate and
+//! in what order, which position first, when to stop, who is bankrupt, when the insurance
+//! breaker needs a check, whom to deleverage and when to sweep. The keeper core (`keeper`)
+//! applies them to a chain; the stress simulator applies them to its own state, so both make
+//! the same choices.
+
+use anchor_lang::prelude::Pubkey;
+use bulwark::state::{InsuranceFund, MarginAccount, Market};
+use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
+use bulwark_engine::margin::{health, HealthKind};
+
+use crate::preview::{positions_with_markets, PreviewClock};
+
+/// Free maintenance margin (collateral units, negative = liquidatable) of `account` at the
+/// markets' stored prices; `None` when it has no position or cannot be priced.
+pub fn maintenance_free(
+    account: &MarginAccount,
+    markets: &[Market],
+    at: &PreviewClock,
+) -> Option<i64> {
+    if account.positions.iter().all(|p| p.base == 0) {
+        return None;
+    }
+    let positions = positions_with_markets(account, markets, at).ok()?;
+    health(account.collateral, &positions, HealthKind::Maintenance)
+        .ok()
+        .map(|h| h.free())
+}
+
+/// The liquidatable accounts among `accounts`, most under water first (ties by key); the
+/// keeper's own reward account is never one.
+pub fn liquidation_queue<'a>(
+    accounts: impl IntoIterator<Item = (Pubkey, &'a MarginAccount)>,
+    markets: &[Market],
+    at: &PreviewClock,
+    reward_account: &Pubkey,
+) -> Vec<(i64, Pubkey)> {
+    let mut queue: Vec<(i64, Pubkey)> = accounts
+        .into_iter()
+        .filter(|(key, _)| key != reward_account)
+        .filter_map(|(key, a)| maintenance_free(a, markets, at).map(|free| (free, key)))
+        .filter(|(free, _)| *free < 0)
+        .collect();
+    queue.sort();
+    queue
+}
+
+/// The market of `account`'s largest position by notional at the stored price.
+pub fn liquidation_target(account: &MarginAccount, markets: &[Market]) -> Option<u16> {
+    account
+        .positions
+        .iter()
+        .filter(|p| p.base != 0)
+        .max_by_key(|p| {
+            let price = markets
+                .iter()
+                .find(|m| m.index == p.market_index)
+                .map_or(0, |m| m.price);
+            p.base.unsigned_abs() as u128 * price as u128
+        })
+        .map(|p| p.market_index)
+}
+
+/// Whether another stage should follow: the account is still below maintenance and still in
+/// liquidation.
+pub fn keep_liquidating(account: &MarginAccount, markets: &[Market], at: &PreviewClock) -> bool {
+    account.in_liquidation != 0 && maintenance_free(account, markets, at).is_some_and(|f| f < 0)
+}
+
+/// No position left and collateral below zero: `resolve_bankruptcy` applies.
+pub fn is_bankrupt(account: &MarginAccount) -> bool {
+    account.collateral < 0 && account.positions.iter().all(|p| p.base == 0)
+}
+
+/// Whether `check_insurance_breaker` would change `m`'s coverage flag now (trip or lift).
+pub fn insurance_check_due(
+    m: &Market,
+    fund: &InsuranceFund,
+    decimals: u8,
+    slot: u64,
+) -> Result<bool, String> {
+    let mut trial = *m;
+    trial
+        .apply_insurance_coverage(fund, decimals, slot)
+        .map(|(t, _)| t.is_some())
+        .map_err(|e| format!("insurance coverage {}: {e:?}", m.index))
+}
+
+/// The price deleveraging would use in `m` now, when its ADL trigger holds (traders' profit
+/// beyond the trigger share of the pool's value, the pool counting what `m` owes it) and the
+/// aggregate is fresh enough.
+pub fn adl_price(m: &Market, pool_capital: i64, slot: u64, now: i64, decimals: u8) -> Option<u64> {
+    let price = price_for_action(
+        Action::Deleverage,
+        &m.stored_price(),
+        slot,
+        now,
+        &m.age_limits(),
+    )
+    .ok()?;
+    let pool_value = pool_capital
+        .saturating_add(m.pnl_pending)
+        .saturating_add(m.fee_pool as i64);
+    let profit = m.book().trader_pnl(price, decimals).ok()?;
+    adl_triggered(profit, pool_value, &m.adl_params()).then_some(price)
+}
+
+/// While `m`'s ADL trigger holds: the eligible account with the highest score (profit % ×
+/// leverage, at least the market's minimum) and its position size in base atoms.
+pub fn adl_candidate<'a>(
+    m: &Market,
+    accounts: impl IntoIterator<Item = (Pubkey, &'a MarginAccount)>,
+    pool_capital: i64,
+    slot: u64,
+    now: i64,
+    decimals: u8,
+) -> Option<(Pubkey, u64)> {
+    let price = adl_price(m, pool_capital, slot, now, decimals)?;
+    let mut best: Option<(u64, Pubkey, u64)> = None;
+    for (key, a) in accounts {
+        let Some(p) = a
+            .positions
+            .iter()
+            .find(|p| p.base != 0 && p.market_index == m.index)
+        else {
+            continue;
+        };
+        let Ok(view) = m.margin(p, price, decimals, slot) else {
+            continue;
+        };
+        let Ok(pnl) = p.position().unrealized_pnl(price, decimals) else {
+            continue;
+        };
+        let Ok(h) = health(
+            a.collateral,
+            &[(p.position(), view)],
+            HealthKind::Maintenance,
+        ) else {
+            continue;
+        };
+        let score = adl_score_ppm(pnl, p.cost.unsigned_abs(), h.notional, h.equity).unwrap_or(0);
+        // The first of equal scores stays (accounts come in the chain's order).
+        if score >= m.adl_min_score_ppm && best.is_none_or(|(s, _, _)| score > s) {
+            best = Some((score, key, p.base.unsigned_abs()));
+        }
+    }
+    best.map(|(_, key, size)| (key, size))
+}
+
+/// The sizes to try deleveraging, largest first: `size`, then halved while at least a lot
+/// (the program refuses a close that over-corrects).
+pub fn adl_sizes(size: u64, lot: u64) -> impl Iterator<Item = u64> {
+    let lot = lot.max(1);
+    std::iter::successors(Some(size), |s| Some(s / 2)).take_while(move |s| *s >= lot)
+}

@@ -1,0 +1,305 @@
+//! The simulated venue: one market, the insurance fund, the pool and the accounts, moved only
+//! by the program's own state transitions (`Market::update_risk_from`, `trade_in`,
+//! `liquidate`, `resolve_bankruptcy`, `auto_deleverage`, `sweep_into`,
+//! `apply_insurance_coverage`) in the order the keeper core sends them, with the keeper core's
+//! decisions (`bulwark_sdk::keeper_rules`). A call the program would refuse changes nothing
+//! here either: every call runs on copies that are kept only when it succeeds.
+
+use bulwark::state::{Exchange, InsuranceFund, LiquidityPool, MarginAccount, Market, OracleConfig};
+use bulwark_engine::breaker::Transition;
+use bulwark_sdk::keeper_rules::{
+    adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
+    liquidation_queue,
+};
+use bulwark_sdk::preview::PreviewClock;
+use bulwark_sdk::Pubkey;
+
+use crate::feeds::Feeds;
+use crate::index::LiquidationIndex;
+
+/// Everything a step can change.
+pub struct Venue {
+    pub market: Market,
+    pub collateral_oracle: OracleConfig,
+    pub exchange: Exchange,
+    pub fund: InsuranceFund,
+    pub pool: LiquidityPool,
+    pub accounts: Vec<MarginAccount>,
+    pub keys: Vec<Pubkey>,
+    pub decimals: u8,
+    pub index: LiquidationIndex,
+    /// Check every account each step instead of the index (the reference the index is tested
+    /// against).
+    pub full_scan: bool,
+    /// Since when each account has been liquidatable (the keeper's delay runs from there).
+    unhealthy_since: Vec<Option<i64>>,
+    tracked: Vec<usize>,
+    /// The cycle in which each account was last seen liquidatable.
+    seen: Vec<u64>,
+    cycle: u64,
+    by_key: std::collections::HashMap<Pubkey, usize>,
+    /// Accounts flat with negative collateral, awaiting `resolve_bankruptcy`.
+    bankrupt: Vec<usize>,
+}
+
+/// What one step did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepEvents {
+    pub transitions: Vec<Transition>,
+    /// Per stage: the account and the notional it closed (collateral units, at the price).
+    pub stages: Vec<(usize, u64)>,
+    pub keeper_rewards: u64,
+    /// Per resolved bankruptcy: the account, its deficit, the insurance paid, the socialised.
+    pub bankruptcies: Vec<(usize, u64, u64, u64)>,
+    pub deleverages: u64,
+    pub swept_to_insurance: u64,
+}
+
+/// The keeper's settings in the simulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeeperModel {
+    /// Seconds an account must stay liquidatable before the keeper acts.
+    pub delay_secs: i64,
+    /// Liquidation stages it sends per step.
+    pub capacity: usize,
+    /// Stages per account per cycle (the keeper core's `max_stages_per_account`).
+    pub max_stages_per_account: u32,
+}
+
+/// Runs `f` on copies of the account and market; keeps them only when it succeeds.
+fn attempt<T>(
+    a: &mut MarginAccount,
+    m: &mut Market,
+    f: impl FnOnce(&mut MarginAccount, &mut Market) -> anchor_lang::Result<T>,
+) -> Option<T> {
+    let (mut ta, mut tm) = (*a, *m);
+    let out = f(&mut ta, &mut tm).ok()?;
+    (*a, *m) = (ta, tm);
+    Some(out)
+}
+
+impl Venue {
+    /// A venue with `n` flat accounts holding `collateral[i]`.
+    pub fn new(
+        market: Market,
+        collateral_oracle: OracleConfig,
+        fund: InsuranceFund,
+        pool: LiquidityPool,
+        collateral: &[u64],
+        keys: Vec<Pubkey>,
+        decimals: u8,
+    ) -> Venue {
+        let n = collateral.len();
+        let by_key = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let accounts = collateral
+            .iter()
+            .map(|c| {
+                let mut a: MarginAccount = bytemuck::Zeroable::zeroed();
+                a.collateral = *c as i64;
+                a
+            })
+            .collect();
+        Venue {
+            market,
+            collateral_oracle,
+            exchange: bytemuck::Zeroable::zeroed(),
+            fund,
+            pool,
+            accounts,
+            decimals,
+            index: LiquidationIndex::new(n),
+            full_scan: false,
+            keys,
+            unhealthy_since: vec![None; n],
+            tracked: Vec::new(),
+            seen: vec![0; n],
+            cycle: 0,
+            by_key,
+            bankrupt: Vec::new(),
+        }
+    }
+
+    /// `update_risk` with what the feeds hold at `t`; the breaker transitions.
+    pub fn update_risk(
+        &mut self,
+        feeds: &mut Feeds,
+        t: i64,
+        slot: u64,
+        price_usd: u64,
+    ) -> anchor_lang::Result<Vec<Transition>> {
+        let quotes = feeds.quotes(t, slot, price_usd);
+        let (asset, collateral) = Feeds::observations(&quotes);
+        let update = self.market.update_risk_from(
+            &self.collateral_oracle,
+            &asset,
+            &collateral,
+            slot,
+            t,
+            self.decimals,
+        )?;
+        Ok(update.map(|u| u.transitions).unwrap_or_default())
+    }
+
+    /// Account `i` trades `delta` base atoms at market (a limit far through the price);
+    /// whether the program would have accepted it.
+    pub fn trade(&mut self, i: usize, delta: i64, slot: u64, t: i64) -> bool {
+        let m = &mut self.market;
+        let tick = m.tick_price.max(1);
+        let limit = if delta > 0 {
+            m.price.saturating_mul(2) / tick * tick
+        } else {
+            tick
+        };
+        let (ex, pool, d) = (&self.exchange, &self.pool, self.decimals);
+        let ok = attempt(&mut self.accounts[i], m, |a, m| {
+            a.trade_in(m, ex, pool, |_| Ok(Vec::new()), delta, limit, slot, t, d)
+        })
+        .is_some();
+        self.index.update(i, &self.accounts[i], d);
+        ok
+    }
+
+    fn clock(&self, slot: u64, t: i64) -> PreviewClock {
+        PreviewClock {
+            slot,
+            unix_timestamp: t,
+            decimals: self.decimals,
+        }
+    }
+
+    /// One keeper cycle at `t`, as `keeper::run_cycle` orders it: the insurance breaker check,
+    /// liquidations (most under water first, after the delay, within the capacity), then
+    /// bankruptcies, deleveraging and the sweep.
+    pub fn keeper_cycle(
+        &mut self,
+        keeper: &KeeperModel,
+        slot: u64,
+        t: i64,
+    ) -> anchor_lang::Result<StepEvents> {
+        let mut ev = StepEvents::default();
+        let d = self.decimals;
+        let at = self.clock(slot, t);
+        if insurance_check_due(&self.market, &self.fund, d, slot).unwrap_or(false) {
+            let (tr, _) = self.market.apply_insurance_coverage(&self.fund, d, slot)?;
+            ev.transitions.extend(tr);
+        }
+
+        // Liquidations.
+        let candidates = if self.full_scan {
+            (0..self.accounts.len()).collect()
+        } else {
+            self.index.candidates(&self.market, d, slot)
+        };
+        let markets = [self.market];
+        let queue = liquidation_queue(
+            candidates
+                .iter()
+                .map(|i| (self.keys[*i], &self.accounts[*i])),
+            &markets,
+            &at,
+            &Pubkey::default(),
+        );
+        self.cycle += 1;
+        let mut now_unhealthy: Vec<usize> = Vec::with_capacity(queue.len());
+        let mut due: Vec<usize> = Vec::new();
+        for (_, key) in &queue {
+            let i = self.by_key[key];
+            now_unhealthy.push(i);
+            self.seen[i] = self.cycle;
+            let since = *self.unhealthy_since[i].get_or_insert(t);
+            if t - since >= keeper.delay_secs {
+                due.push(i);
+            }
+        }
+        for i in std::mem::take(&mut self.tracked) {
+            if self.seen[i] != self.cycle {
+                self.unhealthy_since[i] = None;
+            }
+        }
+        self.tracked = now_unhealthy;
+        let mut budget = keeper.capacity;
+        'accounts: for i in due {
+            for _ in 0..keeper.max_stages_per_account {
+                if budget == 0 {
+                    break 'accounts;
+                }
+                let fund_balance = self.fund.balance;
+                let Some((price, out)) =
+                    attempt(&mut self.accounts[i], &mut self.market, |a, m| {
+                        a.liquidate(m, |_| Ok(Vec::new()), fund_balance, u64::MAX, slot, t, d)
+                    })
+                else {
+                    break;
+                };
+                budget -= 1;
+                let notional = bulwark_engine::num::notional_ceil(out.closed_base as i64, price, d)
+                    .unwrap_or(0);
+                ev.stages.push((i, notional));
+                ev.keeper_rewards += out.reward;
+                self.index.update(i, &self.accounts[i], d);
+                if !keep_liquidating(&self.accounts[i], &[self.market], &at) {
+                    break;
+                }
+            }
+            if is_bankrupt(&self.accounts[i]) && !self.bankrupt.contains(&i) {
+                self.bankrupt.push(i);
+            }
+        }
+
+        // Bankruptcies, in account order (the keeper's scan order).
+        self.bankrupt.sort_unstable();
+        let mut still = Vec::new();
+        for i in std::mem::take(&mut self.bankrupt) {
+            let a = &mut self.accounts[i];
+            let (mut ta, mut tm, mut tf, mut tp) = (*a, self.market, self.fund, self.pool);
+            match ta.resolve_bankruptcy(&mut tm, &mut tf, &mut tp, t) {
+                Ok(b) => {
+                    (*a, self.market, self.fund, self.pool) = (ta, tm, tf, tp);
+                    ev.bankruptcies
+                        .push((i, b.deficit, b.insurance_paid, b.socialized));
+                }
+                Err(_) => still.push(i),
+            }
+        }
+        self.bankrupt = still;
+
+        // Deleveraging while the trigger holds: one account a cycle, halving until accepted.
+        if adl_price(&self.market, self.pool.capital, slot, t, d).is_some() {
+            let pick = adl_candidate(
+                &self.market,
+                self.keys.iter().copied().zip(self.accounts.iter()),
+                self.pool.capital,
+                slot,
+                t,
+                d,
+            );
+            if let Some((key, size)) = pick {
+                let i = self.by_key[&key];
+                let capital = self.pool.capital;
+                for size in adl_sizes(size, self.market.lot_base) {
+                    if attempt(&mut self.accounts[i], &mut self.market, |a, m| {
+                        a.auto_deleverage(m, capital, size, slot, t, d)
+                    })
+                    .is_some()
+                    {
+                        ev.deleverages += 1;
+                        self.index.update(i, &self.accounts[i], d);
+                        break;
+                    }
+                }
+            }
+        }
+
+        // The sweep.
+        if self.market.has_unswept() {
+            if let Ok(out) = self.market.sweep_into(
+                &mut self.pool,
+                &mut self.fund,
+                &mut self.exchange.protocol_fees,
+            ) {
+                ev.swept_to_insurance = out.to_insurance;
+            }
+        }
+        Ok(ev)
+    }
+}
