@@ -102,3 +102,67 @@ fn bad_input_stops_the_run_naming_file_line_and_field() {
         "--accounts",
     );
 }
+
+#[test]
+fn faults_and_the_collateral_path_reach_the_run_and_bad_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let out = out.to_str().unwrap();
+    // A dark feed for ten minutes through the gap: the velocity breaker cannot see the move
+    // while the price is stale; the run still completes with the report's details.
+    let o = bulwark(&[
+        "stress",
+        "--scenario",
+        "gap-crash",
+        "--accounts",
+        "20",
+        "--fault",
+        "dark,at=240,for=600",
+        "--fault",
+        "manipulated,source=0,factor=1.5,at=1200,for=60",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(
+        &std::fs::read(std::path::Path::new(out).join("report.json")).unwrap(),
+    )
+    .unwrap();
+    let seed = &r["bulwark"]["per_seed"][0];
+    for k in [
+        "liquidation_notional",
+        "breaker_trip_reasons",
+        "worst_account",
+        "bankruptcies",
+    ] {
+        assert!(!seed[k].is_null(), "{k} in {seed}");
+    }
+    // The USDC depeg day as the collateral's own path.
+    let depeg = "../../shared/data/prices/usdcdepeg_2023-03-11_USDCUSD_kraken.csv";
+    let btc = "../../shared/data/prices/usdcdepeg_2023-03-11_BTCUSD_binanceus.csv";
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = bulwark(&[
+        "stress",
+        "--prices",
+        here.join(btc).to_str().unwrap(),
+        "--collateral-prices",
+        here.join(depeg).to_str().unwrap(),
+        "--accounts",
+        "20",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_refused(
+        &[
+            "stress",
+            "--scenario",
+            "to-zero",
+            "--fault",
+            "stale,source=7,at=0,for=1",
+            "--out",
+            out,
+        ],
+        "--fault \"stale,source=7,at=0,for=1\": stale: source=\"7\" is not 0, 1 or 2",
+    );
+}

@@ -5,12 +5,12 @@
 //! the same choices.
 
 use anchor_lang::prelude::Pubkey;
-use bulwark::state::{InsuranceFund, MarginAccount, Market};
+use bulwark::state::{InsuranceFund, MarginAccount, Market, MAX_POSITIONS};
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
 use bulwark_engine::margin::{health, HealthKind};
 
-use crate::preview::{positions_with_markets, PreviewClock};
+use crate::preview::{positions_into, PreviewClock};
 
 /// Free maintenance margin (collateral units, negative = liquidatable) of `account` at the
 /// markets' stored prices; `None` when it has no position or cannot be priced.
@@ -19,11 +19,23 @@ pub fn maintenance_free(
     markets: &[Market],
     at: &PreviewClock,
 ) -> Option<i64> {
-    if account.positions.iter().all(|p| p.base == 0) {
-        return None;
+    let mut open = account.positions.iter().filter(|p| p.base != 0);
+    let first = open.next()?;
+    if open.next().is_none() {
+        // One position (most accounts): no buffer to fill.
+        let m = markets.iter().find(|m| m.index == first.market_index)?;
+        let view = m.margin(first, m.price, at.decimals, at.slot).ok()?;
+        return health(
+            account.collateral,
+            &[(first.position(), view)],
+            HealthKind::Maintenance,
+        )
+        .ok()
+        .map(|h| h.free());
     }
-    let positions = positions_with_markets(account, markets, at).ok()?;
-    health(account.collateral, &positions, HealthKind::Maintenance)
+    let mut buf = [Default::default(); MAX_POSITIONS];
+    let n = positions_into(account, markets, at, &mut buf).ok()?;
+    health(account.collateral, &buf[..n], HealthKind::Maintenance)
         .ok()
         .map(|h| h.free())
 }
@@ -42,7 +54,8 @@ pub fn liquidation_queue<'a>(
         .filter_map(|(key, a)| maintenance_free(a, markets, at).map(|free| (free, key)))
         .filter(|(free, _)| *free < 0)
         .collect();
-    queue.sort();
+    // Keys are distinct, so the order is total without a stable sort.
+    queue.sort_unstable();
     queue
 }
 

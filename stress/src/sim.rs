@@ -69,6 +69,10 @@ pub struct SimReport {
     /// Trips by reason (`VelocityBand1`, `Divergence`, ...).
     pub breaker_trip_reasons: BTreeMap<String, u64>,
     pub max_insurance_drawdown: u64,
+    /// Health evaluations by the keeper over the run (what the liquidation index let through).
+    pub examined: u64,
+    /// Steps run.
+    pub steps: u64,
     /// Accounts still below maintenance at the end.
     pub left_liquidatable: usize,
     /// The account that lost the most (opening collateral minus final equity).
@@ -103,6 +107,31 @@ pub struct SeriesPoint {
 }
 
 impl SimConfig {
+    /// The venue sized for `population`, as a live venue would be: the pool at four times the
+    /// population's notional (so the reserve cap does not turn traders away), the insurance
+    /// fund at 1% of it, and open-interest caps at twice its size a side; unchanged once a
+    /// parameter file states the venue (`size_venue_to_population` false).
+    pub fn sized_for(&self, population: &[AccountSpec]) -> SimConfig {
+        let mut c = self.clone();
+        if !c.size_venue_to_population {
+            return c;
+        }
+        let notional: u128 = population
+            .iter()
+            .map(|a| a.collateral as u128 * a.leverage_x100 as u128 / 100)
+            .sum();
+        let size: u128 = population
+            .iter()
+            .map(|a| a.base.unsigned_abs() as u128)
+            .sum();
+        c.pool_capital = (notional * 4).min(i64::MAX as u128 / 2) as i64;
+        c.insurance_balance = (notional / 100).min(u64::MAX as u128 / 2) as u64;
+        c.open_interest_cap = c
+            .open_interest_cap
+            .max((size * 2).min(u64::MAX as u128 / 2) as u64);
+        c
+    }
+
     /// The simulated slot at `t` for a path starting at `t0` (`first_slot` at the start).
     pub fn slot_at(&self, t: i64, t0: i64) -> u64 {
         self.first_slot + ((t - t0).max(0) as u64) * SLOTS_PER_SEC_X10 / 10
@@ -233,10 +262,12 @@ pub fn run_with_keys(
             deficits[i] += deficit;
         }
         r.adl_events += ev.deleverages;
+        r.examined += ev.examined;
         r.swept_to_insurance += ev.swept_to_insurance;
         fund_peak = fund_peak.max(v.fund.balance);
         r.max_insurance_drawdown = r.max_insurance_drawdown.max(fund_peak - v.fund.balance);
     }
+    r.steps = path.len() as u64;
     r.liquidated_accounts = liquidated.iter().filter(|x| **x).count();
     let slot = cfg.slot_at(path.last().expect("non-empty").ts, t0);
     let d = v.decimals;

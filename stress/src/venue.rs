@@ -9,13 +9,17 @@ use bulwark::state::{Exchange, InsuranceFund, LiquidityPool, MarginAccount, Mark
 use bulwark_engine::breaker::Transition;
 use bulwark_sdk::keeper_rules::{
     adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
-    liquidation_queue,
+    maintenance_free,
 };
 use bulwark_sdk::preview::PreviewClock;
 use bulwark_sdk::Pubkey;
+use rayon::prelude::*;
 
 use crate::feeds::Feeds;
 use crate::index::LiquidationIndex;
+
+/// Candidate counts from which health is judged in parallel.
+const PARALLEL_FROM: usize = 4_096;
 
 /// Everything a step can change.
 pub struct Venue {
@@ -53,6 +57,8 @@ pub struct StepEvents {
     pub bankruptcies: Vec<(usize, u64, u64, u64)>,
     pub deleverages: u64,
     pub swept_to_insurance: u64,
+    /// Accounts whose health the keeper evaluated (the index's candidates).
+    pub examined: u64,
 }
 
 /// The keeper's settings in the simulation.
@@ -167,6 +173,45 @@ impl Venue {
         }
     }
 
+    /// Up to `max_stages_per_account` stages on account `i` within `budget`, as the keeper
+    /// core sends them (stop when refused or no longer liquidatable).
+    #[allow(clippy::too_many_arguments)]
+    fn liquidate_account(
+        &mut self,
+        i: usize,
+        keeper: &KeeperModel,
+        budget: &mut usize,
+        slot: u64,
+        t: i64,
+        at: &PreviewClock,
+        ev: &mut StepEvents,
+    ) {
+        let d = self.decimals;
+        for _ in 0..keeper.max_stages_per_account {
+            if *budget == 0 {
+                break;
+            }
+            let fund_balance = self.fund.balance;
+            let Some((price, out)) = attempt(&mut self.accounts[i], &mut self.market, |a, m| {
+                a.liquidate(m, |_| Ok(Vec::new()), fund_balance, u64::MAX, slot, t, d)
+            }) else {
+                break;
+            };
+            *budget -= 1;
+            let notional =
+                bulwark_engine::num::notional_ceil(out.closed_base as i64, price, d).unwrap_or(0);
+            ev.stages.push((i, notional));
+            ev.keeper_rewards += out.reward;
+            self.index.update(i, &self.accounts[i], d);
+            if !keep_liquidating(&self.accounts[i], &[self.market], at) {
+                break;
+            }
+        }
+        if is_bankrupt(&self.accounts[i]) && !self.bankrupt.contains(&i) {
+            self.bankrupt.push(i);
+        }
+    }
+
     /// One keeper cycle at `t`, as `keeper::run_cycle` orders it: the insurance breaker check,
     /// liquidations (most under water first, after the delay, within the capacity), then
     /// bankruptcies, deleveraging and the sweep.
@@ -184,31 +229,35 @@ impl Venue {
             ev.transitions.extend(tr);
         }
 
-        // Liquidations.
+        // Liquidations: the keeper's order (most under water first, ties by key) over the
+        // index's candidates, each judged by the keeper's own rule.
         let candidates = if self.full_scan {
             (0..self.accounts.len()).collect()
         } else {
             self.index.candidates(&self.market, d, slot)
         };
+        ev.examined = candidates.len() as u64;
         let markets = [self.market];
-        let queue = liquidation_queue(
-            candidates
-                .iter()
-                .map(|i| (self.keys[*i], &self.accounts[*i])),
-            &markets,
-            &at,
-            &Pubkey::default(),
-        );
+        let free = |i: &usize| maintenance_free(&self.accounts[*i], &markets, &at);
+        // Large backlogs (a crash with a slow keeper) are judged on every core.
+        let frees: Vec<Option<i64>> = if candidates.len() >= PARALLEL_FROM {
+            candidates.par_iter().map(free).collect()
+        } else {
+            candidates.iter().map(free).collect()
+        };
         self.cycle += 1;
-        let mut now_unhealthy: Vec<usize> = Vec::with_capacity(queue.len());
-        let mut due: Vec<usize> = Vec::new();
-        for (_, key) in &queue {
-            let i = self.by_key[key];
+        let mut due: Vec<(i64, Pubkey, usize)> = Vec::new();
+        let mut now_unhealthy: Vec<usize> = Vec::new();
+        for (i, f) in candidates.iter().zip(frees) {
+            let (Some(f), i) = (f, *i) else { continue };
+            if f >= 0 {
+                continue;
+            }
             now_unhealthy.push(i);
             self.seen[i] = self.cycle;
             let since = *self.unhealthy_since[i].get_or_insert(t);
             if t - since >= keeper.delay_secs {
-                due.push(i);
+                due.push((f, self.keys[i], i));
             }
         }
         for i in std::mem::take(&mut self.tracked) {
@@ -218,32 +267,23 @@ impl Venue {
         }
         self.tracked = now_unhealthy;
         let mut budget = keeper.capacity;
-        'accounts: for i in due {
-            for _ in 0..keeper.max_stages_per_account {
+        let mut rest = due.as_mut_slice();
+        // Only the head of the order is needed: select as many as the budget can reach, in
+        // order; refused ones cost nothing, so the next head follows while budget remains.
+        while budget > 0 && !rest.is_empty() {
+            let take = budget.min(rest.len());
+            if take < rest.len() {
+                rest.select_nth_unstable(take);
+            }
+            let (head, tail) = rest.split_at_mut(take);
+            head.sort_unstable();
+            for &(_, _, i) in head.iter() {
                 if budget == 0 {
-                    break 'accounts;
-                }
-                let fund_balance = self.fund.balance;
-                let Some((price, out)) =
-                    attempt(&mut self.accounts[i], &mut self.market, |a, m| {
-                        a.liquidate(m, |_| Ok(Vec::new()), fund_balance, u64::MAX, slot, t, d)
-                    })
-                else {
-                    break;
-                };
-                budget -= 1;
-                let notional = bulwark_engine::num::notional_ceil(out.closed_base as i64, price, d)
-                    .unwrap_or(0);
-                ev.stages.push((i, notional));
-                ev.keeper_rewards += out.reward;
-                self.index.update(i, &self.accounts[i], d);
-                if !keep_liquidating(&self.accounts[i], &[self.market], &at) {
                     break;
                 }
+                self.liquidate_account(i, keeper, &mut budget, slot, t, &at, &mut ev);
             }
-            if is_bankrupt(&self.accounts[i]) && !self.bankrupt.contains(&i) {
-                self.bankrupt.push(i);
-            }
+            rest = tail;
         }
 
         // Bankruptcies, in account order (the keeper's scan order).

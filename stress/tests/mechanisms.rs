@@ -49,6 +49,7 @@ fn widened_margin_and_breakers_leave_no_more_bad_debt_than_the_baseline_on_20_se
         ours += d.bad_debt;
         theirs += b.bad_debt;
     }
+    println!("bad debt over 20 seeds: bulwark {ours} vs baseline {theirs}");
     assert!(ours < theirs, "bulwark {ours} vs baseline {theirs}");
 }
 
@@ -73,5 +74,64 @@ fn a_prompt_keeper_leaves_no_more_bad_debt_than_a_slow_one_on_20_seeds() {
         f_total += f.bad_debt;
         s_total += s.bad_debt;
     }
+    println!("bad debt over 20 seeds: fast keeper {f_total} vs slow {s_total}");
     assert!(f_total < s_total, "fast {f_total} vs slow {s_total}");
+}
+
+#[test]
+fn volatility_widened_margin_alone_leaves_no_more_bad_debt_than_static_margin_on_20_seeds() {
+    let dynamic = default_config();
+    let mut fixed = default_config();
+    fixed.market.dynamics.vol_k_ppm = 0;
+    fixed.market.dynamics.mmr_conf_k_ppm = 0;
+    let (mut ours, mut theirs) = (0u64, 0u64);
+    for seed in 1..=20 {
+        let (d, s) = both(seed, &dynamic, &fixed);
+        assert!(
+            d.bad_debt <= s.bad_debt,
+            "seed {seed}: dynamic {d:?} static {s:?}"
+        );
+        ours += d.bad_debt;
+        theirs += s.bad_debt;
+    }
+    println!("bad debt over 20 seeds: dynamic margin {ours} vs static {theirs}");
+    assert!(ours < theirs, "dynamic {ours} vs static {theirs}");
+}
+
+#[test]
+fn an_oracle_blackout_through_a_slide_leaves_more_bad_debt_than_lit_feeds_on_20_seeds() {
+    // 30% down over twenty minutes; every feed dark for five minutes in the middle: the
+    // stored price goes stale, liquidations are refused, and the feeds return far lower.
+    let path: Vec<PricePoint> = (0..=1_800i64)
+        .map(|s| PricePoint {
+            ts: T0 + s,
+            price: P - P * 3 / 10 * (s.clamp(300, 1_500) - 300) as u64 / 1_200,
+        })
+        .collect();
+    let lit = default_config();
+    let mut dark = default_config();
+    dark.oracles.faults = vec!["dark,at=700,for=300".parse().unwrap()];
+    let spec = PopulationSpec {
+        count: 40,
+        ..PopulationSpec::default()
+    };
+    let (mut lit_total, mut dark_total) = (0u64, 0u64);
+    for seed in 1..=20 {
+        let pop = generate(seed, &spec, P, 6);
+        let (l, d) = (
+            run(&path, &pop, &lit).unwrap(),
+            run(&path, &pop, &dark).unwrap(),
+        );
+        assert!(
+            l.bad_debt <= d.bad_debt,
+            "seed {seed}: lit {l:?} dark {d:?}"
+        );
+        lit_total += l.bad_debt;
+        dark_total += d.bad_debt;
+    }
+    println!("bad debt over 20 seeds: lit feeds {lit_total} vs blackout {dark_total}");
+    assert!(
+        lit_total < dark_total,
+        "lit {lit_total} vs dark {dark_total}"
+    );
 }
