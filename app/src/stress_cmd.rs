@@ -26,13 +26,18 @@ pub struct StressArgs {
     #[arg(long)]
     pub scenario: Option<String>,
     /// Oracle faults, repeatable: `stale,source=S`, `manipulated,source=S,factor=F`,
-    /// `diverging,spread=F` or `dark`, each with `at=SECONDS,for=SECONDS` from the path's start
+    /// `diverging,spread=F`, `dark` or `lagging,secs=N`, each with `at=SECONDS,for=SECONDS` from the path's start
     /// (sources: 0 Pyth, 1 Switchboard, 2 Chainlink).
     #[arg(long = "fault")]
     pub faults: Vec<String>,
     /// The collateral's USD price path (same CSV format), e.g. the USDC depeg day; $1 without.
     #[arg(long)]
     pub collateral_prices: Option<PathBuf>,
+    /// Add N front-runners: accounts that trade against the stored price when the true price
+    /// has moved and the program's quote leaves a 0.3% edge (10,000 USDC each, 5x); their
+    /// profit is reported as `front_runner_pnl`.
+    #[arg(long, default_value_t = 0)]
+    pub front_runners: usize,
     /// Parameter file (TOML): market sections with the program's names, `[keeper]`, `[venue]`.
     #[arg(long)]
     pub params: Option<PathBuf>,
@@ -143,6 +148,8 @@ fn details(r: &SimReport) -> Value {
         "swept_to_insurance": r.swept_to_insurance,
         "breaker_trip_reasons": r.breaker_trip_reasons,
         "left_liquidatable": r.left_liquidatable,
+        "front_runner_orders": r.front_runner_orders,
+        "front_runner_pnl": r.front_runner_pnl,
         "health_checks_per_step": r.examined as f64 / r.steps.max(1) as f64,
         "worst_account": r.worst_account.map(|w| json!({
             "account": w.account,
@@ -186,6 +193,12 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
     };
     let mut cfg = cfg;
     cfg.oracles = oracle_scenario(&args)?;
+    if args.front_runners > 0 {
+        cfg.front_runners = Some(bulwark_stress::front_run::FrontRunnerSpec {
+            count: args.front_runners,
+            ..Default::default()
+        });
+    }
     let mut modes = Vec::new();
     if !args.baseline {
         modes.push(("bulwark", cfg.clone()));
@@ -237,7 +250,7 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
         "not_modelled".into(),
         json!([
             "several markets at once (one market a run)",
-            "traders acting during the run (no front-runners, so the latency rule has nothing to stop)"
+            "traders other than --front-runners acting during the run (the population opens at the start and then only holds)"
         ]),
     );
     report.insert("steps".into(), json!(points.len()));

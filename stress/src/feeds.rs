@@ -33,6 +33,9 @@ pub enum FaultKind {
     Diverging { spread_ppm: u64 },
     /// Every source, market and collateral, stops publishing.
     Dark,
+    /// Every market source publishes the price of `secs` seconds ago, dated then (a slow
+    /// oracle network: fresh-looking updates of stale prices).
+    Lagging { secs: i64 },
 }
 
 /// A fault during a window of the run.
@@ -51,7 +54,7 @@ impl Fault {
 }
 
 /// Parses `KIND,key=value,...`: `stale,source=S`, `manipulated,source=S,factor=F`,
-/// `diverging,spread=F`, `dark`, each with `at=SECONDS` (from the path's start) and
+/// `diverging,spread=F`, `dark`, `lagging,secs=N`, each with `at=SECONDS` (from the path's start) and
 /// `for=SECONDS`. Sources are 0 (Pyth), 1 (Switchboard), 2 (Chainlink); factors are decimals
 /// (1.5 = +50%). Errors name the field.
 impl FromStr for Fault {
@@ -100,9 +103,12 @@ impl FromStr for Fault {
                 spread_ppm: ppm(take("spread"), "spread")?,
             },
             "dark" => FaultKind::Dark,
+            "lagging" => FaultKind::Lagging {
+                secs: secs(take("secs"), "secs")?,
+            },
             other => {
                 return Err(format!(
-                    "{other:?}: not stale, manipulated, diverging or dark"
+                    "{other:?}: not stale, manipulated, diverging, dark or lagging"
                 ))
             }
         };
@@ -154,6 +160,9 @@ pub struct Feeds {
     t0: i64,
     last: [Option<Quote>; 5],
     collateral_cursor: usize,
+    /// Recent (time, price, slot) of the market, for lagging sources.
+    history: std::collections::VecDeque<(i64, u64, u64)>,
+    max_lag: i64,
 }
 
 /// Observations of the market's and the collateral's sources, in configured order.
@@ -170,6 +179,16 @@ impl Feeds {
             t0,
             last: [None; 5],
             collateral_cursor: 0,
+            history: Default::default(),
+            max_lag: scenario
+                .faults
+                .iter()
+                .filter_map(|f| match f.kind {
+                    FaultKind::Lagging { secs } => Some(secs),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0),
         }
     }
 
@@ -190,6 +209,15 @@ impl Feeds {
         let offset = t - self.t0;
         let e8 = |p: u64| (p / 10).clamp(1, i64::MAX as u64) as i64;
         let collateral = e8(self.collateral_price(t));
+        self.history.push_back((t, price_usd, slot));
+        while self
+            .history
+            .front()
+            .is_some_and(|(ts, _, _)| *ts < t - self.max_lag)
+        {
+            self.history.pop_front();
+        }
+        let mut dated: [(i64, u64); 3] = [(t, slot); 3];
         let mut fresh: [Option<i64>; 5] = [
             Some(e8(price_usd)),
             Some(e8(price_usd)),
@@ -204,6 +232,21 @@ impl Feeds {
                 FaultKind::Manipulated { source, factor_ppm } => {
                     fresh[source] = fresh[source].map(|p| scale_ppm(p, factor_ppm));
                 }
+                FaultKind::Lagging { secs } => {
+                    // The newest point at least `secs` old (the oldest kept, early on).
+                    let then = self
+                        .history
+                        .iter()
+                        .rev()
+                        .find(|(ts, _, _)| *ts <= t - secs)
+                        .or(self.history.front())
+                        .copied()
+                        .unwrap_or((t, price_usd, slot));
+                    for k in 0..3 {
+                        fresh[k] = Some(e8(then.1));
+                        dated[k] = (then.0, then.2);
+                    }
+                }
                 FaultKind::Diverging { spread_ppm } => {
                     let into = (offset - f.start_secs + 1) as u128;
                     let drift = (spread_ppm as u128 * into / f.duration_secs.max(1) as u128) as u64;
@@ -212,11 +255,12 @@ impl Feeds {
                 }
             }
         }
-        for (last, fresh) in self.last.iter_mut().zip(fresh) {
+        for (k, (last, fresh)) in self.last.iter_mut().zip(fresh).enumerate() {
+            let (publish_time, slot) = dated.get(k).copied().unwrap_or((t, slot));
             if let Some(price_e8) = fresh {
                 *last = Some(Quote {
                     price_e8,
-                    publish_time: t,
+                    publish_time,
                     slot,
                 });
             }
@@ -323,5 +367,22 @@ mod tests {
         let lit = f.quotes(29, 73, 10_000_000_000);
         let dark = f.quotes(35, 88, 5_000_000_000);
         assert_eq!(dark, lit);
+    }
+
+    #[test]
+    fn lagging_sources_quote_the_price_of_secs_ago_dated_then() {
+        let scenario = OracleScenario {
+            faults: vec!["lagging,secs=5,at=10,for=100".parse().unwrap()],
+            collateral_usd: None,
+        };
+        let mut f = Feeds::new(&scenario, 0);
+        let mut last = [f.quotes(0, 1, 1_000_000_000); 1];
+        for t in 1..=20 {
+            last[0] = f.quotes(t, 1 + t as u64, 1_000_000_000 + t as u64 * 10);
+        }
+        // At 20 the market sources show the price of 15, dated 15; the collateral is current.
+        assert_eq!(last[0][0].price_e8, 100_000_015);
+        assert_eq!((last[0][2].publish_time, last[0][2].slot), (15, 16));
+        assert_eq!(last[0][3].publish_time, 20);
     }
 }

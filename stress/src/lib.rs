@@ -4,6 +4,7 @@
 //! state transitions and the keeper core's decisions.
 
 pub mod feeds;
+pub mod front_run;
 pub mod index;
 pub mod params;
 pub mod path;

@@ -15,6 +15,7 @@ use bulwark_engine::margin::{health, HealthKind};
 use bulwark_sdk::Pubkey;
 
 use crate::feeds::{Feeds, OracleScenario};
+use crate::front_run::FrontRunnerSpec;
 use crate::path::PricePoint;
 use crate::population::AccountSpec;
 use crate::venue::{KeeperModel, Venue};
@@ -45,6 +46,8 @@ pub struct SimConfig {
     pub full_scan: bool,
     /// The chain's slot at the path's first point (400 ms slots from there).
     pub first_slot: u64,
+    /// Accounts trading against the stored price during the run (none by default).
+    pub front_runners: Option<FrontRunnerSpec>,
 }
 
 /// Totals of a run (collateral units, counts).
@@ -73,6 +76,10 @@ pub struct SimReport {
     pub examined: u64,
     /// Steps run.
     pub steps: u64,
+    /// Front-runners' orders the program accepted, and their profit (collateral units, at the
+    /// end's equity; the pool's loss).
+    pub front_runner_orders: u64,
+    pub front_runner_pnl: i64,
     /// Accounts still below maintenance at the end.
     pub left_liquidatable: usize,
     /// The account that lost the most (opening collateral minus final equity).
@@ -156,7 +163,13 @@ pub fn run(
     population: &[AccountSpec],
     cfg: &SimConfig,
 ) -> anchor_lang::Result<SimReport> {
-    run_with_keys(path, population, cfg, numbered_keys(population.len()))
+    let extra = cfg.front_runners.map_or(0, |f| f.count);
+    run_with_keys(
+        path,
+        population,
+        cfg,
+        numbered_keys(population.len() + extra),
+    )
 }
 
 /// The venue as listed at the path's start, before anyone trades.
@@ -176,7 +189,10 @@ pub fn open_venue(
     let mut pool: LiquidityPool = bytemuck::Zeroable::zeroed();
     pool.capital = cfg.pool_capital;
     pool.max_pnl_to_pool_ppm = cfg.max_pnl_to_pool_ppm;
-    let collateral: Vec<u64> = population.iter().map(|s| s.collateral).collect();
+    let mut collateral: Vec<u64> = population.iter().map(|s| s.collateral).collect();
+    if let Some(f) = &cfg.front_runners {
+        collateral.extend(std::iter::repeat_n(f.collateral, f.count));
+    }
     let mut v = Venue::new(
         m,
         coll,
@@ -190,7 +206,8 @@ pub fn open_venue(
     Ok(v)
 }
 
-/// As [`run`], with the accounts' keys given (the cross-check uses the bank's).
+/// As [`run`], with the accounts' keys given (the cross-check uses the bank's): one a
+/// population account, then one a front-runner.
 pub fn run_with_keys(
     path: &[PricePoint],
     population: &[AccountSpec],
@@ -204,8 +221,8 @@ pub fn run_with_keys(
     let t0 = first.ts;
     let mut v = open_venue(cfg, t0, population, keys)?;
     let mut feeds = Feeds::new(&cfg.oracles, t0);
-    let mut liquidated = vec![false; population.len()];
-    let mut deficits = vec![0u64; population.len()];
+    let mut liquidated = vec![false; v.accounts.len()];
+    let mut deficits = vec![0u64; v.accounts.len()];
     let mut fund_peak = v.fund.balance;
     let note_transitions = |r: &mut SimReport, ts: &[Transition]| {
         for t in ts {
@@ -246,6 +263,10 @@ pub fn run_with_keys(
             }
             continue;
         }
+        if let Some(f) = &cfg.front_runners {
+            r.front_runner_orders +=
+                crate::front_run::step(&mut v, f, population.len(), point.price, slot, t);
+        }
         let ev = v.keeper_cycle(&cfg.keeper, slot, t)?;
         note_transitions(&mut r, &ev.transitions);
         for (i, notional) in &ev.stages {
@@ -268,7 +289,10 @@ pub fn run_with_keys(
         r.max_insurance_drawdown = r.max_insurance_drawdown.max(fund_peak - v.fund.balance);
     }
     r.steps = path.len() as u64;
-    r.liquidated_accounts = liquidated.iter().filter(|x| **x).count();
+    r.liquidated_accounts = liquidated[..population.len()]
+        .iter()
+        .filter(|x| **x)
+        .count();
     let slot = cfg.slot_at(path.last().expect("non-empty").ts, t0);
     let d = v.decimals;
     for (i, a) in v.accounts.iter().enumerate() {
@@ -284,14 +308,20 @@ pub fn run_with_keys(
         if a.positions[0].base != 0 && !h.is_healthy() {
             r.left_liquidatable += 1;
         }
+        let Some(spec) = population.get(i) else {
+            // A front-runner.
+            let opening = cfg.front_runners.map_or(0, |f| f.collateral) as i64;
+            r.front_runner_pnl += h.equity - opening;
+            continue;
+        };
         // A bankrupt account was made whole at zero: its loss is its collateral plus deficit.
-        let loss = population[i].collateral as i64 - h.equity + deficits[i] as i64;
+        let loss = spec.collateral as i64 - h.equity + deficits[i] as i64;
         if r.worst_account.is_none_or(|w| loss > w.loss) {
             r.worst_account = Some(WorstAccount {
                 account: i,
                 loss,
                 deficit: deficits[i],
-                leverage_x100: population[i].leverage_x100,
+                leverage_x100: spec.leverage_x100,
             });
         }
     }
@@ -353,12 +383,13 @@ pub fn default_config() -> SimConfig {
         oracles: OracleScenario::default(),
         full_scan: false,
         first_slot: 1,
+        front_runners: None,
     }
 }
 
 /// `cfg` with the dynamic parts off, to show what they buy: static margin (no volatility or
-/// confidence widening) and no circuit breakers (velocity bands and insurance floor out of
-/// reach).
+/// confidence widening), no circuit breakers (velocity bands and insurance floor out of
+/// reach) and no ADL (its trigger at the bound).
 pub fn baseline(cfg: &SimConfig) -> SimConfig {
     let mut c = cfg.clone();
     c.market.dynamics.vol_k_ppm = 0;
@@ -366,6 +397,8 @@ pub fn baseline(cfg: &SimConfig) -> SimConfig {
     c.market.breakers.velocity_band1_ppm = 500_000;
     c.market.breakers.velocity_band2_ppm = 900_000;
     c.market.breakers.insurance_floor_ppm = 0;
+    // ADL's trigger at its bound: traders' profit would have to reach ten times the pool.
+    c.market.liquidation.adl_trigger_ppm = 10_000_000;
     c
 }
 

@@ -72,6 +72,17 @@ pub struct KeeperModel {
     pub max_stages_per_account: u32,
 }
 
+/// A market order's limit: on the tick grid, far through the price (twice it for buys, one
+/// tick for sells).
+fn market_order_limit(m: &Market, delta: i64) -> u64 {
+    let tick = m.tick_price.max(1);
+    if delta > 0 {
+        m.price.saturating_mul(2) / tick * tick
+    } else {
+        tick
+    }
+}
+
 /// Runs `f` on copies of the account and market; keeps them only when it succeeds.
 fn attempt<T>(
     a: &mut MarginAccount,
@@ -146,16 +157,43 @@ impl Venue {
         Ok(update.map(|u| u.transitions).unwrap_or_default())
     }
 
+    /// What account `i` would pay (or get) a unit for `delta` base atoms now, fee included
+    /// (1e-9 collateral per unit), or `None` when the program would refuse; changes nothing.
+    pub fn quote(&self, i: usize, delta: i64, slot: u64, t: i64) -> Option<u64> {
+        let (mut a, mut m) = (self.accounts[i], self.market);
+        let limit = market_order_limit(&m, delta);
+        let (out, _) = a
+            .trade_in(
+                &mut m,
+                &self.exchange,
+                &self.pool,
+                |_| Ok(Vec::new()),
+                delta,
+                limit,
+                slot,
+                t,
+                self.decimals,
+            )
+            .ok()?;
+        // The fee per unit, rounded against the trader.
+        let size = delta.unsigned_abs() as u128;
+        let scale = 10u128.pow(self.decimals as u32);
+        let fee_per_unit = (out.fee.total as u128
+            * bulwark_engine::num::BASE_SCALE as u128
+            * bulwark_engine::num::PRICE_SCALE as u128)
+            .div_ceil(size.max(1) * scale) as u64;
+        Some(if delta > 0 {
+            out.exec.price.saturating_add(fee_per_unit)
+        } else {
+            out.exec.price.saturating_sub(fee_per_unit)
+        })
+    }
+
     /// Account `i` trades `delta` base atoms at market (a limit far through the price);
     /// whether the program would have accepted it.
     pub fn trade(&mut self, i: usize, delta: i64, slot: u64, t: i64) -> bool {
         let m = &mut self.market;
-        let tick = m.tick_price.max(1);
-        let limit = if delta > 0 {
-            m.price.saturating_mul(2) / tick * tick
-        } else {
-            tick
-        };
+        let limit = market_order_limit(m, delta);
         let (ex, pool, d) = (&self.exchange, &self.pool, self.decimals);
         let ok = attempt(&mut self.accounts[i], m, |a, m| {
             a.trade_in(m, ex, pool, |_| Ok(Vec::new()), delta, limit, slot, t, d)

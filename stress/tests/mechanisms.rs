@@ -135,3 +135,60 @@ fn an_oracle_blackout_through_a_slide_leaves_more_bad_debt_than_lit_feeds_on_20_
         "lit {lit_total} vs dark {dark_total}"
     );
 }
+
+#[test]
+fn the_latency_rule_takes_the_edge_from_front_runners_on_20_seeds() {
+    use bulwark_stress::front_run::FrontRunnerSpec;
+    // The oracle network runs 20 s behind for two minutes at a time: fresh-looking updates
+    // of old prices, while the world trades on.
+    let faults: Vec<_> = (1..=6)
+        .map(|k| {
+            format!("lagging,secs=20,at={},for=120", k * 240)
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let mut on = default_config();
+    on.oracles.faults = faults;
+    on.front_runners = Some(FrontRunnerSpec::default());
+    let mut off = on.clone();
+    off.market.risk.max_age_for_increase_secs = 120;
+    off.market.trading.latency_spread_k_ppm = 0;
+    let spec = PopulationSpec {
+        count: 20,
+        ..PopulationSpec::default()
+    };
+    let (mut on_total, mut off_total) = (0i64, 0i64);
+    for seed in 1..=20 {
+        // A noisy slide: 10% to 29% down over half an hour, by seed.
+        let drop_ppm = 100_000 + seed * 10_000;
+        let path: Vec<PricePoint> = gbm_with_jumps(seed, T0, P, 1_800, 300, 0, 0)
+            .into_iter()
+            .enumerate()
+            .map(|(s, p)| PricePoint {
+                ts: p.ts,
+                price: p.price - p.price / 1_000_000 * drop_ppm * s as u64 / 1_800,
+            })
+            .collect();
+        let pop = generate(seed, &spec, P, 6);
+        let (a, b) = (
+            run(&path, &pop, &on).unwrap(),
+            run(&path, &pop, &off).unwrap(),
+        );
+        assert!(
+            a.front_runner_pnl <= b.front_runner_pnl,
+            "seed {seed}: rule on {} ({} orders) vs off {} ({} orders)",
+            a.front_runner_pnl,
+            a.front_runner_orders,
+            b.front_runner_pnl,
+            b.front_runner_orders
+        );
+        on_total += a.front_runner_pnl;
+        off_total += b.front_runner_pnl;
+    }
+    println!("front-runners' profit over 20 seeds: latency rule on {on_total} vs off {off_total}");
+    assert!(
+        on_total < off_total && off_total > 0,
+        "on {on_total} vs off {off_total}"
+    );
+}
