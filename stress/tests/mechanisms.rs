@@ -4,7 +4,7 @@
 
 use bulwark_stress::path::PricePoint;
 use bulwark_stress::population::{generate, PopulationSpec};
-use bulwark_stress::sim::{baseline, default_config, run, SimConfig, SimReport};
+use bulwark_stress::sim::{self, baseline, default_config, run, SimConfig, SimReport};
 use bulwark_stress::synthetic::gbm_with_jumps;
 use bulwark_stress::venue::KeeperModel;
 
@@ -191,4 +191,62 @@ fn the_latency_rule_takes_the_edge_from_front_runners_on_20_seeds() {
         on_total < off_total && off_total > 0,
         "on {on_total} vs off {off_total}"
     );
+}
+
+#[test]
+fn the_velocity_breaker_stops_front_runners_in_a_fast_fall_on_20_seeds() {
+    use bulwark_stress::front_run::FrontRunnerSpec;
+    // The latency rule relaxed in both runs, so only the breaker stands between the
+    // front-runners and a lagging oracle in a fast fall.
+    let mut on = default_config();
+    on.market.risk.max_age_for_increase_secs = 120;
+    on.market.trading.latency_spread_k_ppm = 0;
+    on.oracles.faults = vec!["lagging,secs=20,at=0,for=3600".parse().unwrap()];
+    on.front_runners = Some(FrontRunnerSpec::default());
+    // Breakers off: the velocity bands at their bounds, as the baseline has them.
+    let mut off = on.clone();
+    let b = sim::baseline(&on).market.breakers;
+    off.market.breakers.velocity_band1_ppm = b.velocity_band1_ppm;
+    off.market.breakers.velocity_band2_ppm = b.velocity_band2_ppm;
+    let spec = PopulationSpec {
+        count: 20,
+        ..PopulationSpec::default()
+    };
+    let (mut on_total, mut off_total) = (0i64, 0i64);
+    for seed in 1..=20 {
+        // Calm, a 12% fall in half a minute (the breaker trips), calm, then a second fall of
+        // 5% to 14.5% while it still holds.
+        let second_ppm = 50_000 + seed * 5_000;
+        let path: Vec<PricePoint> = gbm_with_jumps(seed, T0, P, 1_200, 200, 0, 0)
+            .into_iter()
+            .enumerate()
+            .map(|(s, p)| {
+                let first = p.price / 1_000_000 * 120_000 * (s.clamp(300, 330) - 300) as u64 / 30;
+                let rest = p.price - first;
+                PricePoint {
+                    ts: p.ts,
+                    price: rest
+                        - rest / 1_000_000 * second_ppm * (s.clamp(420, 450) - 420) as u64 / 30,
+                }
+            })
+            .collect();
+        let pop = generate(seed, &spec, P, 6);
+        let (a, b) = (
+            run(&path, &pop, &on).unwrap(),
+            run(&path, &pop, &off).unwrap(),
+        );
+        assert!(
+            a.front_runner_pnl <= b.front_runner_pnl,
+            "seed {seed}: breakers on {} ({} orders, {} trips) vs off {} ({} orders)",
+            a.front_runner_pnl,
+            a.front_runner_orders,
+            a.breaker_trips,
+            b.front_runner_pnl,
+            b.front_runner_orders
+        );
+        on_total += a.front_runner_pnl;
+        off_total += b.front_runner_pnl;
+    }
+    println!("front-runners' profit over 20 seeds: breakers on {on_total} vs off {off_total}");
+    assert!(on_total < off_total, "on {on_total} vs off {off_total}");
 }
