@@ -26,6 +26,42 @@ fn storm_then_gap(seed: u64) -> Vec<PricePoint> {
     path
 }
 
+/// Front-runners' profit (collateral units) summed over 20 seeds with the mechanism on and
+/// off, on `path(seed)`; on may never leave them more than off on any seed.
+fn front_runner_profit(
+    what: &str,
+    on: &SimConfig,
+    off: &SimConfig,
+    path: impl Fn(u64) -> Vec<PricePoint>,
+) -> (i64, i64) {
+    let spec = PopulationSpec {
+        count: 20,
+        ..PopulationSpec::default()
+    };
+    let (mut on_total, mut off_total) = (0i64, 0i64);
+    for seed in 1..=20 {
+        let path = path(seed);
+        let pop = generate(seed, &spec, P, 6);
+        let (a, b) = (
+            run(&path, &pop, on).unwrap(),
+            run(&path, &pop, off).unwrap(),
+        );
+        assert!(
+            a.front_runner_pnl <= b.front_runner_pnl,
+            "seed {seed}: {what} on {} ({} orders, {} trips) vs off {} ({} orders)",
+            a.front_runner_pnl,
+            a.front_runner_orders,
+            a.breaker_trips,
+            b.front_runner_pnl,
+            b.front_runner_orders
+        );
+        on_total += a.front_runner_pnl;
+        off_total += b.front_runner_pnl;
+    }
+    println!("front-runners' profit over 20 seeds: {what} on {on_total} vs off {off_total}");
+    (on_total, off_total)
+}
+
 fn both(seed: u64, a: &SimConfig, b: &SimConfig) -> (SimReport, SimReport) {
     let path = storm_then_gap(seed);
     let spec = PopulationSpec {
@@ -154,39 +190,18 @@ fn the_latency_rule_takes_the_edge_from_front_runners_on_20_seeds() {
     let mut off = on.clone();
     off.market.risk.max_age_for_increase_secs = 120;
     off.market.trading.latency_spread_k_ppm = 0;
-    let spec = PopulationSpec {
-        count: 20,
-        ..PopulationSpec::default()
-    };
-    let (mut on_total, mut off_total) = (0i64, 0i64);
-    for seed in 1..=20 {
-        // A noisy slide: 10% to 29% down over half an hour, by seed.
+    // A noisy slide: 10% to 29% down over half an hour, by seed.
+    let (on_total, off_total) = front_runner_profit("latency rule", &on, &off, |seed| {
         let drop_ppm = 100_000 + seed * 10_000;
-        let path: Vec<PricePoint> = gbm_with_jumps(seed, T0, P, 1_800, 300, 0, 0)
+        gbm_with_jumps(seed, T0, P, 1_800, 300, 0, 0)
             .into_iter()
             .enumerate()
             .map(|(s, p)| PricePoint {
                 ts: p.ts,
                 price: p.price - p.price / 1_000_000 * drop_ppm * s as u64 / 1_800,
             })
-            .collect();
-        let pop = generate(seed, &spec, P, 6);
-        let (a, b) = (
-            run(&path, &pop, &on).unwrap(),
-            run(&path, &pop, &off).unwrap(),
-        );
-        assert!(
-            a.front_runner_pnl <= b.front_runner_pnl,
-            "seed {seed}: rule on {} ({} orders) vs off {} ({} orders)",
-            a.front_runner_pnl,
-            a.front_runner_orders,
-            b.front_runner_pnl,
-            b.front_runner_orders
-        );
-        on_total += a.front_runner_pnl;
-        off_total += b.front_runner_pnl;
-    }
-    println!("front-runners' profit over 20 seeds: latency rule on {on_total} vs off {off_total}");
+            .collect()
+    });
     assert!(
         on_total < off_total && off_total > 0,
         "on {on_total} vs off {off_total}"
@@ -208,16 +223,11 @@ fn the_velocity_breaker_stops_front_runners_in_a_fast_fall_on_20_seeds() {
     let b = sim::baseline(&on).market.breakers;
     off.market.breakers.velocity_band1_ppm = b.velocity_band1_ppm;
     off.market.breakers.velocity_band2_ppm = b.velocity_band2_ppm;
-    let spec = PopulationSpec {
-        count: 20,
-        ..PopulationSpec::default()
-    };
-    let (mut on_total, mut off_total) = (0i64, 0i64);
-    for seed in 1..=20 {
-        // Calm, a 12% fall in half a minute (the breaker trips), calm, then a second fall of
-        // 5% to 14.5% while it still holds.
+    // Calm, a 12% fall in half a minute (the breaker trips), calm, then a second fall of 5%
+    // to 14.5% while it still holds.
+    let (on_total, off_total) = front_runner_profit("breakers", &on, &off, |seed| {
         let second_ppm = 50_000 + seed * 5_000;
-        let path: Vec<PricePoint> = gbm_with_jumps(seed, T0, P, 1_200, 200, 0, 0)
+        gbm_with_jumps(seed, T0, P, 1_200, 200, 0, 0)
             .into_iter()
             .enumerate()
             .map(|(s, p)| {
@@ -229,24 +239,7 @@ fn the_velocity_breaker_stops_front_runners_in_a_fast_fall_on_20_seeds() {
                         - rest / 1_000_000 * second_ppm * (s.clamp(420, 450) - 420) as u64 / 30,
                 }
             })
-            .collect();
-        let pop = generate(seed, &spec, P, 6);
-        let (a, b) = (
-            run(&path, &pop, &on).unwrap(),
-            run(&path, &pop, &off).unwrap(),
-        );
-        assert!(
-            a.front_runner_pnl <= b.front_runner_pnl,
-            "seed {seed}: breakers on {} ({} orders, {} trips) vs off {} ({} orders)",
-            a.front_runner_pnl,
-            a.front_runner_orders,
-            a.breaker_trips,
-            b.front_runner_pnl,
-            b.front_runner_orders
-        );
-        on_total += a.front_runner_pnl;
-        off_total += b.front_runner_pnl;
-    }
-    println!("front-runners' profit over 20 seeds: breakers on {on_total} vs off {off_total}");
+            .collect()
+    });
     assert!(on_total < off_total, "on {on_total} vs off {off_total}");
 }
