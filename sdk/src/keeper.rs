@@ -121,6 +121,15 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
     r
 }
 
+/// Every market, in index order.
+async fn read_markets<C: KeeperChain>(chain: &mut C, count: u16) -> Result<Vec<Market>, String> {
+    let mut v = Vec::with_capacity(count as usize);
+    for i in 0..count {
+        v.push(chain.market(i).await?);
+    }
+    Ok(v)
+}
+
 fn mine(cfg: &KeeperConfig, key: &Pubkey) -> bool {
     match cfg.shard {
         Some((i, n)) => shard_of(key, n) == i,
@@ -176,13 +185,7 @@ async fn cycle<C: KeeperChain>(
             }
         }
     }
-    let markets: Vec<Market> = {
-        let mut v = Vec::new();
-        for i in 0..ex.market_count {
-            v.push(chain.market(i).await?);
-        }
-        v
-    };
+    let markets = read_markets(chain, ex.market_count).await?;
     let (slot, now) = chain.clock().await?;
     let at = PreviewClock {
         slot,
@@ -277,6 +280,9 @@ async fn cycle<C: KeeperChain>(
 
     // 4. ADL while a market's trigger holds: the highest score first, halving the size until
     // the program accepts it (it refuses over-correction).
+    // The markets as liquidations and bankruptcies left them (the book, what each owes the
+    // pool).
+    let markets = read_markets(chain, ex.market_count).await?;
     let pool_capital = chain.pool_capital().await?;
     for m in &markets {
         if adl_price(m, pool_capital, slot, now, ex.collateral_decimals).is_none() {

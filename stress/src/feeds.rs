@@ -225,28 +225,51 @@ impl Feeds {
             Some(collateral),
             Some(collateral),
         ];
-        for f in self.scenario.faults.iter().filter(|f| f.active(offset)) {
+        // A feed holds its first true quote from the start (a real account always holds
+        // something), whatever fault silences it from the first second.
+        for (last, fresh) in self.last.iter_mut().zip(fresh) {
+            if last.is_none() {
+                *last = fresh.map(|price_e8| Quote {
+                    price_e8,
+                    publish_time: t,
+                    slot,
+                });
+            }
+        }
+        let active: Vec<Fault> = self
+            .scenario
+            .faults
+            .iter()
+            .filter(|f| f.active(offset))
+            .copied()
+            .collect();
+        // A lagging network sets what the market sources quote first; the other faults then
+        // act on that, whatever order they were listed in.
+        for f in &active {
+            if let FaultKind::Lagging { secs } = f.kind {
+                // The newest point at least `secs` old (the oldest kept, early on).
+                let then = self
+                    .history
+                    .iter()
+                    .rev()
+                    .find(|(ts, _, _)| *ts <= t - secs)
+                    .or(self.history.front())
+                    .copied()
+                    .unwrap_or((t, price_usd, slot));
+                for (q, d) in fresh.iter_mut().zip(dated.iter_mut()) {
+                    *q = Some(e8(then.1));
+                    *d = (then.0, then.2);
+                }
+            }
+        }
+        for f in &active {
             match f.kind {
                 FaultKind::Stale { source } => fresh[source] = None,
                 FaultKind::Dark => fresh = [None; 5],
                 FaultKind::Manipulated { source, factor_ppm } => {
                     fresh[source] = fresh[source].map(|p| scale_ppm(p, factor_ppm));
                 }
-                FaultKind::Lagging { secs } => {
-                    // The newest point at least `secs` old (the oldest kept, early on).
-                    let then = self
-                        .history
-                        .iter()
-                        .rev()
-                        .find(|(ts, _, _)| *ts <= t - secs)
-                        .or(self.history.front())
-                        .copied()
-                        .unwrap_or((t, price_usd, slot));
-                    for k in 0..3 {
-                        fresh[k] = Some(e8(then.1));
-                        dated[k] = (then.0, then.2);
-                    }
-                }
+                FaultKind::Lagging { .. } => {}
                 FaultKind::Diverging { spread_ppm } => {
                     let into = (offset - f.start_secs + 1) as u128;
                     let drift = (spread_ppm as u128 * into / f.duration_secs.max(1) as u128) as u64;
@@ -265,15 +288,8 @@ impl Feeds {
                 });
             }
         }
-        // A feed silent from the start has never published: it holds its first true quote
-        // dated at the path's start (a real account always holds something).
-        self.last.map(|q| {
-            q.unwrap_or(Quote {
-                price_e8: e8(price_usd),
-                publish_time: self.t0,
-                slot: 1,
-            })
-        })
+        self.last
+            .map(|q| q.expect("every feed holds a quote from the first second"))
     }
 
     /// The observations the program makes of `quotes`.
@@ -384,5 +400,41 @@ mod tests {
         assert_eq!(last[0][0].price_e8, 100_000_015);
         assert_eq!((last[0][2].publish_time, last[0][2].slot), (15, 16));
         assert_eq!(last[0][3].publish_time, 20);
+    }
+
+    #[test]
+    fn a_feed_silent_from_the_start_holds_its_own_first_quote_and_faults_compose_in_any_order() {
+        let collateral = vec![PricePoint {
+            ts: 0,
+            price: 990_000_000,
+        }];
+        let dark = OracleScenario {
+            faults: vec!["dark,at=0,for=100".parse().unwrap()],
+            collateral_usd: Some(collateral),
+        };
+        let mut f = Feeds::new(&dark, 0);
+        let first = f.quotes(0, 1, 150_000_000_000);
+        let later = f.quotes(50, 126, 100_000_000_000);
+        assert_eq!(later, first, "dark from the start: the first quotes stand");
+        assert_eq!(
+            (first[0].price_e8, first[3].price_e8),
+            (15_000_000_000, 99_000_000)
+        );
+        let quotes = |faults: &[&str]| {
+            let s = OracleScenario {
+                faults: faults.iter().map(|f| f.parse().unwrap()).collect(),
+                collateral_usd: None,
+            };
+            let mut f = Feeds::new(&s, 0);
+            (0..30)
+                .map(|t| f.quotes(t, 1 + t as u64, 1_000_000_000 + t as u64 * 10))
+                .last()
+        };
+        let a = [
+            "lagging,secs=5,at=10,for=100",
+            "stale,source=1,at=20,for=100",
+        ];
+        let b = [a[1], a[0]];
+        assert_eq!(quotes(&a), quotes(&b));
     }
 }

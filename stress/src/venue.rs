@@ -200,6 +200,10 @@ impl Venue {
         })
         .is_some();
         self.index.update(i, &self.accounts[i], d);
+        // A closing trade has no collateral floor: a loss beyond it is a bankruptcy.
+        if is_bankrupt(&self.accounts[i]) && !self.bankrupt.contains(&i) {
+            self.bankrupt.push(i);
+        }
         ok
     }
 
@@ -212,7 +216,8 @@ impl Venue {
     }
 
     /// Up to `max_stages_per_account` stages on account `i` within `budget`, as the keeper
-    /// core sends them (stop when refused or no longer liquidatable).
+    /// core sends them (stop when refused or no longer liquidatable, judged on `markets`, the
+    /// cycle's snapshot, as the keeper core judges it).
     #[allow(clippy::too_many_arguments)]
     fn liquidate_account(
         &mut self,
@@ -222,6 +227,7 @@ impl Venue {
         slot: u64,
         t: i64,
         at: &PreviewClock,
+        markets: &[Market],
         ev: &mut StepEvents,
     ) {
         let d = self.decimals;
@@ -241,7 +247,7 @@ impl Venue {
             ev.stages.push((i, notional));
             ev.keeper_rewards += out.reward;
             self.index.update(i, &self.accounts[i], d);
-            if !keep_liquidating(&self.accounts[i], &[self.market], at) {
+            if !keep_liquidating(&self.accounts[i], markets, at) {
                 break;
             }
         }
@@ -319,7 +325,7 @@ impl Venue {
                 if budget == 0 {
                     break;
                 }
-                self.liquidate_account(i, keeper, &mut budget, slot, t, &at, &mut ev);
+                self.liquidate_account(i, keeper, &mut budget, slot, t, &at, &markets, &mut ev);
             }
             rest = tail;
         }
