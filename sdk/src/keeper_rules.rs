@@ -5,7 +5,7 @@
 //! the same choices.
 
 use anchor_lang::prelude::Pubkey;
-use bulwark::state::{InsuranceFund, MarginAccount, Market, MAX_POSITIONS};
+use bulwark::state::{InsuranceFund, MarginAccount, Market, PositionSlot, MAX_POSITIONS};
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
 use bulwark_engine::margin::{health, HealthKind};
@@ -19,14 +19,25 @@ pub fn maintenance_free(
     markets: &[Market],
     at: &PreviewClock,
 ) -> Option<i64> {
-    let mut open = account.positions.iter().filter(|p| p.base != 0);
+    maintenance_free_of(account.collateral, &account.positions, markets, at)
+}
+
+/// [`maintenance_free`] of an account given by its collateral and position slots (a caller
+/// holding a compact copy of many accounts reads less memory).
+pub fn maintenance_free_of(
+    collateral: i64,
+    positions: &[PositionSlot],
+    markets: &[Market],
+    at: &PreviewClock,
+) -> Option<i64> {
+    let mut open = positions.iter().filter(|p| p.base != 0);
     let first = open.next()?;
     if open.next().is_none() {
         // One position (most accounts): no buffer to fill.
         let m = markets.iter().find(|m| m.index == first.market_index)?;
         let view = m.margin(first, m.price, at.decimals, at.slot).ok()?;
         return health(
-            account.collateral,
+            collateral,
             &[(first.position(), view)],
             HealthKind::Maintenance,
         )
@@ -34,8 +45,8 @@ pub fn maintenance_free(
         .map(|h| h.free());
     }
     let mut buf = [Default::default(); MAX_POSITIONS];
-    let n = positions_into(account, markets, at, &mut buf).ok()?;
-    health(account.collateral, &buf[..n], HealthKind::Maintenance)
+    let n = positions_into(positions, markets, at, &mut buf).ok()?;
+    health(collateral, &buf[..n], HealthKind::Maintenance)
         .ok()
         .map(|h| h.free())
 }

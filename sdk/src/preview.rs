@@ -3,7 +3,7 @@
 //! ratios now and along their ramp, and funding owed. Every number comes from
 //! `bulwark-engine`, through the same `Market` views the program uses.
 
-use bulwark::state::{LiquidityPool, MarginAccount, Market, MAX_POSITIONS};
+use bulwark::state::{LiquidityPool, MarginAccount, Market, PositionSlot, MAX_POSITIONS};
 use bulwark_engine::execution::{execution_price, ExecutionPrice};
 use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_delta};
 use bulwark_engine::margin::{health, liquidation_price, Health, HealthKind, MarketMargin};
@@ -29,19 +29,20 @@ pub fn positions_with_markets(
     at: &PreviewClock,
 ) -> EngineResult<Vec<(Position, MarketMargin)>> {
     let mut buf = [(Position::default(), MarketMargin::default()); MAX_POSITIONS];
-    let n = positions_into(account, markets, at, &mut buf)?;
+    let n = positions_into(&account.positions, markets, at, &mut buf)?;
     Ok(buf[..n].to_vec())
 }
 
-/// As [`positions_with_markets`], into `out` without allocating; returns how many.
+/// As [`positions_with_markets`] for an account's position slots, into `out` without
+/// allocating; returns how many.
 pub fn positions_into(
-    account: &MarginAccount,
+    positions: &[PositionSlot],
     markets: &[Market],
     at: &PreviewClock,
     out: &mut [(Position, MarketMargin); MAX_POSITIONS],
 ) -> EngineResult<usize> {
     let mut n = 0;
-    for p in account.positions.iter().filter(|p| p.base != 0) {
+    for p in positions.iter().filter(|p| p.base != 0).take(MAX_POSITIONS) {
         if let Some(m) = markets.iter().find(|m| m.index == p.market_index) {
             out[n] = (p.position(), m.margin(p, m.price, at.decimals, at.slot)?);
             n += 1;

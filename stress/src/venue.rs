@@ -5,11 +5,13 @@
 //! decisions (`bulwark_sdk::keeper_rules`). A call the program would refuse changes nothing
 //! here either: every call runs on copies that are kept only when it succeeds.
 
-use bulwark::state::{Exchange, InsuranceFund, LiquidityPool, MarginAccount, Market, OracleConfig};
+use bulwark::state::{
+    Exchange, InsuranceFund, LiquidityPool, MarginAccount, Market, OracleConfig, PositionSlot,
+};
 use bulwark_engine::breaker::Transition;
 use bulwark_sdk::keeper_rules::{
     adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
-    maintenance_free,
+    maintenance_free_of,
 };
 use bulwark_sdk::preview::PreviewClock;
 use bulwark_sdk::Pubkey;
@@ -32,6 +34,9 @@ pub struct Venue {
     pub keys: Vec<Pubkey>,
     pub decimals: u8,
     pub index: LiquidationIndex,
+    /// Each account's collateral and its one position slot (the simulator trades slot 0 only):
+    /// a compact copy the keeper's health checks read instead of the whole account.
+    hot: Vec<(i64, PositionSlot)>,
     /// Check every account each step instead of the index (the reference the index is tested
     /// against).
     pub full_scan: bool,
@@ -125,6 +130,10 @@ impl Venue {
             accounts,
             decimals,
             index: LiquidationIndex::new(n),
+            hot: collateral
+                .iter()
+                .map(|c| (*c as i64, Default::default()))
+                .collect(),
             full_scan: false,
             keys,
             unhealthy_since: vec![None; n],
@@ -155,6 +164,14 @@ impl Venue {
             self.decimals,
         )?;
         Ok(update.map(|u| u.transitions).unwrap_or_default())
+    }
+
+    /// Re-files account `i` in the index and its compact copy after any change.
+    fn touch(&mut self, i: usize) {
+        let a = &self.accounts[i];
+        debug_assert!(a.positions[1..].iter().all(|p| p.base == 0), "slot 0 only");
+        self.index.update(i, a, self.decimals);
+        self.hot[i] = (a.collateral, a.positions[0]);
     }
 
     /// What account `i` would pay (or get) a unit for `delta` base atoms now, fee included
@@ -199,7 +216,7 @@ impl Venue {
             a.trade_in(m, ex, pool, |_| Ok(Vec::new()), delta, limit, slot, t, d)
         })
         .is_some();
-        self.index.update(i, &self.accounts[i], d);
+        self.touch(i);
         // A closing trade has no collateral floor: a loss beyond it is a bankruptcy.
         if is_bankrupt(&self.accounts[i]) && !self.bankrupt.contains(&i) {
             self.bankrupt.push(i);
@@ -246,7 +263,7 @@ impl Venue {
                 bulwark_engine::num::notional_ceil(out.closed_base as i64, price, d).unwrap_or(0);
             ev.stages.push((i, notional));
             ev.keeper_rewards += out.reward;
-            self.index.update(i, &self.accounts[i], d);
+            self.touch(i);
             if !keep_liquidating(&self.accounts[i], markets, at) {
                 break;
             }
@@ -282,7 +299,10 @@ impl Venue {
         };
         ev.examined = candidates.len() as u64;
         let markets = [self.market];
-        let free = |i: &usize| maintenance_free(&self.accounts[*i], &markets, &at);
+        let free = |i: &usize| {
+            let (collateral, slot0) = &self.hot[*i];
+            maintenance_free_of(*collateral, std::slice::from_ref(slot0), &markets, &at)
+        };
         // Large backlogs (a crash with a slow keeper) are judged on every core.
         let frees: Vec<Option<i64>> = if candidates.len() >= PARALLEL_FROM {
             candidates.par_iter().map(free).collect()
@@ -339,6 +359,7 @@ impl Venue {
             match ta.resolve_bankruptcy(&mut tm, &mut tf, &mut tp, t) {
                 Ok(b) => {
                     (*a, self.market, self.fund, self.pool) = (ta, tm, tf, tp);
+                    self.touch(i);
                     ev.bankruptcies
                         .push((i, b.deficit, b.insurance_paid, b.socialized));
                 }
@@ -367,7 +388,7 @@ impl Venue {
                     .is_some()
                     {
                         ev.deleverages += 1;
-                        self.index.update(i, &self.accounts[i], d);
+                        self.touch(i);
                         break;
                     }
                 }
