@@ -47,6 +47,9 @@ pub struct Venue {
     seen: Vec<u64>,
     cycle: u64,
     by_key: std::collections::HashMap<Pubkey, usize>,
+    /// Each account's place in key order (the keeper breaks ties by key; a rank is cheaper to
+    /// carry and compare than the key).
+    key_rank: Vec<u32>,
     /// Accounts flat with negative collateral, awaiting `resolve_bankruptcy`.
     bankrupt: Vec<usize>,
 }
@@ -113,6 +116,12 @@ impl Venue {
     ) -> Venue {
         let n = collateral.len();
         let by_key = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_unstable_by_key(|i| keys[*i]);
+        let mut key_rank = vec![0u32; keys.len()];
+        for (rank, i) in order.into_iter().enumerate() {
+            key_rank[i] = rank as u32;
+        }
         let accounts = collateral
             .iter()
             .map(|c| {
@@ -141,6 +150,7 @@ impl Venue {
             seen: vec![0; n],
             cycle: 0,
             by_key,
+            key_rank,
             bankrupt: Vec::new(),
         }
     }
@@ -310,7 +320,8 @@ impl Venue {
             candidates.iter().map(free).collect()
         };
         self.cycle += 1;
-        let mut due: Vec<(i64, Pubkey, usize)> = Vec::new();
+        // (free, key rank, account): the keeper's order, most under water first, ties by key.
+        let mut due: Vec<(i64, u32, u32)> = Vec::new();
         let mut now_unhealthy: Vec<usize> = Vec::new();
         for (i, f) in candidates.iter().zip(frees) {
             let (Some(f), i) = (f, *i) else { continue };
@@ -321,7 +332,7 @@ impl Venue {
             self.seen[i] = self.cycle;
             let since = *self.unhealthy_since[i].get_or_insert(t);
             if t - since >= keeper.delay_secs {
-                due.push((f, self.keys[i], i));
+                due.push((f, self.key_rank[i], i as u32));
             }
         }
         for i in std::mem::take(&mut self.tracked) {
@@ -345,7 +356,16 @@ impl Venue {
                 if budget == 0 {
                     break;
                 }
-                self.liquidate_account(i, keeper, &mut budget, slot, t, &at, &markets, &mut ev);
+                self.liquidate_account(
+                    i as usize,
+                    keeper,
+                    &mut budget,
+                    slot,
+                    t,
+                    &at,
+                    &markets,
+                    &mut ev,
+                );
             }
             rest = tail;
         }
