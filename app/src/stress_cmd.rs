@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use bulwark_stress::path::{one_second_path, PricePoint};
 use bulwark_stress::population::{generate, PopulationSpec};
 use bulwark_stress::sim::{baseline, default_config, run, SimReport};
-use bulwark_stress::synthetic::{gap_crash, to_zero, SYNTHETIC_START_TS};
+use bulwark_stress::synthetic::{gap_crash, gbm_with_jumps, to_zero, SYNTHETIC_START_TS};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::{json, Value};
 
@@ -22,7 +22,8 @@ pub struct StressArgs {
     /// Price file (`unix_ts,open,high,low,close`, one-minute bars).
     #[arg(long, conflicts_with = "scenario")]
     pub prices: Option<PathBuf>,
-    /// A synthetic scenario instead: `gap-crash` (-20% after 5 min, 1 h) or `to-zero` (1 h).
+    /// A synthetic scenario instead: `gap-crash` (-20% after 5 min, 1 h), `to-zero` (1 h) or
+    /// `gbm-jumps` (a day of 500 ppm/√s noise with rare 5% jumps down).
     #[arg(long)]
     pub scenario: Option<String>,
     /// Oracle faults, repeatable: `stale,source=S`, `manipulated,source=S,factor=F`,
@@ -38,7 +39,8 @@ pub struct StressArgs {
     /// profit is reported as `front_runner_pnl`.
     #[arg(long, default_value_t = 0)]
     pub front_runners: usize,
-    /// Parameter file (TOML): market sections with the program's names, `[keeper]`, `[venue]`.
+    /// Parameter file (TOML): market sections with the program's names, `[keeper]`, `[venue]`,
+    /// `[population]`.
     #[arg(long)]
     pub params: Option<PathBuf>,
     /// Accounts per population.
@@ -97,7 +99,19 @@ fn path(args: &StressArgs) -> Result<Vec<PricePoint>> {
             200_000,
         )),
         (None, Some("to-zero")) => Ok(to_zero(SYNTHETIC_START_TS, start_price, 3_600)),
-        (None, Some(other)) => bail!("--scenario: {other:?} is not gap-crash or to-zero"),
+        // A day of 500 ppm/√s noise with rare 5% jumps down (seeded).
+        (None, Some("gbm-jumps")) => Ok(gbm_with_jumps(
+            1,
+            SYNTHETIC_START_TS,
+            start_price,
+            86_400,
+            500,
+            2,
+            50_000,
+        )),
+        (None, Some(other)) => {
+            bail!("--scenario: {other:?} is not gap-crash, to-zero or gbm-jumps")
+        }
         _ => bail!("--prices or --scenario: give one"),
     }
 }
@@ -208,7 +222,7 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
     }
     let spec = PopulationSpec {
         count: args.accounts,
-        ..PopulationSpec::default()
+        ..cfg.population
     };
     let bar = indicatif::ProgressBar::new(modes.len() as u64 * args.seeds);
     let mut report = serde_json::Map::new();

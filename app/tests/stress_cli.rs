@@ -137,6 +137,16 @@ fn faults_and_the_collateral_path_reach_the_run_and_bad_ones_are_named() {
     ] {
         assert!(!seed[k].is_null(), "{k} in {seed}");
     }
+    let o = bulwark(&[
+        "stress",
+        "--scenario",
+        "gbm-jumps",
+        "--accounts",
+        "10",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // The USDC depeg day as the collateral's own path.
     let depeg = "../../shared/data/prices/usdcdepeg_2023-03-11_USDCUSD_kraken.csv";
     let btc = "../../shared/data/prices/usdcdepeg_2023-03-11_BTCUSD_binanceus.csv";

@@ -1,6 +1,6 @@
 //! The stress parameter file (TOML): the market sections carry the program's own names and
 //! units (`[risk]`, `[trading]`, `[dynamics]`, `[liquidation]`, `[breakers]`, as in
-//! `create_market` and the deployment file), plus `[keeper]` and `[venue]`. Absent keys keep
+//! `create_market` and the deployment file), plus `[keeper]`, `[venue]` and `[population]`. Absent keys keep
 //! the program's defaults; an unknown key or a value outside the engine's bounds stops the run
 //! naming the file and the field; the listing then goes through the program's own
 //! `Market::apply_listing`, so its cross-field rules apply too.
@@ -24,6 +24,19 @@ struct ParamsFile {
     breakers: toml::Table,
     keeper: Option<KeeperFile>,
     venue: Option<VenueFile>,
+    population: Option<PopulationFile>,
+}
+
+/// `[population]`: collateral in collateral units (log-uniform between the two), leverage in
+/// hundredths (uniform, at most the market's `max_leverage`), the longs' share in ppm.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PopulationFile {
+    collateral_min: Option<u64>,
+    collateral_max: Option<u64>,
+    leverage_min_x100: Option<u32>,
+    leverage_max_x100: Option<u32>,
+    long_ppm: Option<u32>,
 }
 
 /// `[keeper]`: seconds an account stays liquidatable before the keeper acts, and stages a
@@ -78,6 +91,40 @@ pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, Stri
             c.pool_capital = p;
         }
     }
+    if let Some(p) = f.population {
+        let s = &mut c.population;
+        s.collateral_min = p.collateral_min.unwrap_or(s.collateral_min);
+        s.collateral_max = p.collateral_max.unwrap_or(s.collateral_max);
+        s.leverage_min_x100 = p.leverage_min_x100.unwrap_or(s.leverage_min_x100);
+        s.leverage_max_x100 = p.leverage_max_x100.unwrap_or(s.leverage_max_x100);
+        s.long_ppm = p.long_ppm.unwrap_or(s.long_ppm);
+    }
+    let s = &c.population;
+    let max_x100 = c.market.trading.max_leverage.saturating_mul(100);
+    if s.collateral_min == 0 || s.collateral_min > s.collateral_max {
+        return Err(format!(
+            "{file}: population.collateral_min: must be at least 1 and at most collateral_max ({} > {})",
+            s.collateral_min, s.collateral_max
+        ));
+    }
+    if s.leverage_min_x100 == 0 || s.leverage_min_x100 > s.leverage_max_x100 {
+        return Err(format!(
+            "{file}: population.leverage_min_x100: must be at least 1 and at most leverage_max_x100 ({} > {})",
+            s.leverage_min_x100, s.leverage_max_x100
+        ));
+    }
+    if s.leverage_max_x100 > max_x100 {
+        return Err(format!(
+            "{file}: population.leverage_max_x100: {} is above the market's max_leverage ({max_x100})",
+            s.leverage_max_x100
+        ));
+    }
+    if s.long_ppm > 1_000_000 {
+        return Err(format!(
+            "{file}: population.long_ppm: {} is above 1000000",
+            s.long_ppm
+        ));
+    }
     bulwark_sdk::params_file::check_listing(&c.market)
         .map_err(|why| format!("{file}: the program would refuse this market: {why}"))?;
     Ok(c)
@@ -98,6 +145,16 @@ mod tests {
         .unwrap();
         assert_eq!(c.market.trading.base_mmr_ppm, 30_000);
         assert_eq!(c.keeper.delay_secs, 9);
+        let c = apply(
+            &default_config(),
+            "[population]\nlong_ppm = 900000\nleverage_max_x100 = 500\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.population.long_ppm, c.population.leverage_max_x100),
+            (900_000, 500)
+        );
     }
 
     #[test]
@@ -113,6 +170,15 @@ mod tests {
             ),
             ("[margin]\nx = 1\n", "p.toml"),
             ("[keeper]\ncapacity = 0\n", "p.toml: keeper.capacity"),
+            (
+                "[population]\nleverage_max_x100 = 5000\n",
+                "p.toml: population.leverage_max_x100: 5000 is above the market's max_leverage (2000)",
+            ),
+            ("[population]\nshoe_size = 9\n", "unknown field `shoe_size`"),
+            (
+                "[population]\ncollateral_min = 10\ncollateral_max = 5\n",
+                "p.toml: population.collateral_min",
+            ),
             (
                 "[trading]\npool_share_ppm = 900000\n",
                 "p.toml: the program would refuse",

@@ -48,6 +48,8 @@ pub struct SimConfig {
     pub first_slot: u64,
     /// Accounts trading against the stored price during the run (none by default).
     pub front_runners: Option<FrontRunnerSpec>,
+    /// How populations are drawn (the count comes from the caller).
+    pub population: crate::population::PopulationSpec,
 }
 
 /// Totals of a run (collateral units, counts).
@@ -384,6 +386,7 @@ pub fn default_config() -> SimConfig {
         full_scan: false,
         first_slot: 1,
         front_runners: None,
+        population: crate::population::PopulationSpec::default(),
     }
 }
 
