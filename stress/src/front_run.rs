@@ -52,7 +52,7 @@ pub fn step(
     let lot = v.market.lot_base.max(1) as i64;
     let mut accepted = 0;
     for i in first..first + spec.count {
-        let held = v.accounts[i].positions[0].base;
+        let held = v.accounts()[i].positions[0].base;
         let delta = if held == 0 && gap_ppm.abs() * 2 >= spec.threshold_ppm as i128 {
             let notional = spec.collateral as u128 * spec.leverage_x100 as u128 / 100;
             let scale = 10u128.pow(v.decimals as u32);

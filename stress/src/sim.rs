@@ -223,8 +223,8 @@ pub fn run_with_keys(
     let t0 = first.ts;
     let mut v = open_venue(cfg, t0, population, keys)?;
     let mut feeds = Feeds::new(&cfg.oracles, t0);
-    let mut liquidated = vec![false; v.accounts.len()];
-    let mut deficits = vec![0u64; v.accounts.len()];
+    let mut liquidated = vec![false; v.accounts().len()];
+    let mut deficits = vec![0u64; v.accounts().len()];
     let mut fund_peak = v.fund.balance;
     let note_transitions = |r: &mut SimReport, ts: &[Transition]| {
         for t in ts {
@@ -297,7 +297,7 @@ pub fn run_with_keys(
         .count();
     let slot = cfg.slot_at(path.last().expect("non-empty").ts, t0);
     let d = v.decimals;
-    for (i, a) in v.accounts.iter().enumerate() {
+    for (i, a) in v.accounts().iter().enumerate() {
         let view = v.market.margin(&a.positions[0], v.market.price, d, slot);
         let h = view.and_then(|view| {
             health(

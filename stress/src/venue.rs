@@ -30,7 +30,8 @@ pub struct Venue {
     pub exchange: Exchange,
     pub fund: InsuranceFund,
     pub pool: LiquidityPool,
-    pub accounts: Vec<MarginAccount>,
+    /// Private: every change goes through a method that re-files the account (`touch`).
+    accounts: Vec<MarginAccount>,
     pub keys: Vec<Pubkey>,
     pub decimals: u8,
     pub index: LiquidationIndex,
@@ -174,6 +175,11 @@ impl Venue {
             self.decimals,
         )?;
         Ok(update.map(|u| u.transitions).unwrap_or_default())
+    }
+
+    /// The accounts, population first, then any front-runners.
+    pub fn accounts(&self) -> &[MarginAccount] {
+        &self.accounts
     }
 
     /// Re-files account `i` in the index and its compact copy after any change.

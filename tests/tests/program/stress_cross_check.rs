@@ -176,7 +176,7 @@ async fn the_simulator_and_the_program_agree_to_the_unit_on_a_crash() {
         v.keeper_cycle(&cfg.keeper, slot, t).unwrap();
         for (i, key) in keys.iter().enumerate() {
             let bank = w.margin(key).await;
-            let sim = &v.accounts[i];
+            let sim = &v.accounts()[i];
             assert_eq!(
                 (
                     bank.collateral,
