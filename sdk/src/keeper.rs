@@ -208,12 +208,8 @@ async fn cycle<C: KeeperChain>(
         &cfg.reward_account,
     );
     r.liquidatable = queue.len() as u32;
-    for (_, key) in queue {
-        let mut account = accounts
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, a)| *a)
-            .expect("queued from these accounts");
+    for (_, key, account) in queue {
+        let mut account = *account;
         for _ in 0..cfg.max_stages_per_account {
             let Some(target) = liquidation_target(&account, &markets) else {
                 break;

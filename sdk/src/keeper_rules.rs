@@ -30,19 +30,8 @@ pub fn maintenance_free_of(
     markets: &[Market],
     at: &PreviewClock,
 ) -> Option<i64> {
-    let mut open = positions.iter().filter(|p| p.base != 0);
-    let first = open.next()?;
-    if open.next().is_none() {
-        // One position (most accounts): no buffer to fill.
-        let m = markets.iter().find(|m| m.index == first.market_index)?;
-        let view = m.margin(first, m.price, at.decimals, at.slot).ok()?;
-        return health(
-            collateral,
-            &[(first.position(), view)],
-            HealthKind::Maintenance,
-        )
-        .ok()
-        .map(|h| h.free());
+    if positions.iter().all(|p| p.base == 0) {
+        return None;
     }
     let mut buf = [Default::default(); MAX_POSITIONS];
     let n = positions_into(positions, markets, at, &mut buf).ok()?;
@@ -51,22 +40,22 @@ pub fn maintenance_free_of(
         .map(|h| h.free())
 }
 
-/// The liquidatable accounts among `accounts`, most under water first (ties by key); the
-/// keeper's own reward account is never one.
+/// The liquidatable accounts among `accounts` with their free margin, most under water first
+/// (ties by key); the keeper's own reward account is never one.
 pub fn liquidation_queue<'a>(
     accounts: impl IntoIterator<Item = (Pubkey, &'a MarginAccount)>,
     markets: &[Market],
     at: &PreviewClock,
     reward_account: &Pubkey,
-) -> Vec<(i64, Pubkey)> {
-    let mut queue: Vec<(i64, Pubkey)> = accounts
+) -> Vec<(i64, Pubkey, &'a MarginAccount)> {
+    let mut queue: Vec<(i64, Pubkey, &MarginAccount)> = accounts
         .into_iter()
         .filter(|(key, _)| key != reward_account)
-        .filter_map(|(key, a)| maintenance_free(a, markets, at).map(|free| (free, key)))
-        .filter(|(free, _)| *free < 0)
+        .filter_map(|(key, a)| maintenance_free(a, markets, at).map(|free| (free, key, a)))
+        .filter(|(free, _, _)| *free < 0)
         .collect();
     // Keys are distinct, so the order is total without a stable sort.
-    queue.sort_unstable();
+    queue.sort_unstable_by_key(|(free, key, _)| (*free, *key));
     queue
 }
 
