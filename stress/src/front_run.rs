@@ -5,6 +5,7 @@
 //! recent, and pay the latency spread) and the state table decide what they get. Their
 //! profit is the pool's loss.
 
+use crate::population::{base_for_notional, notional};
 use crate::venue::Venue;
 
 /// How the front-runners behave.
@@ -54,12 +55,11 @@ pub fn step(
     for i in first..first + spec.count {
         let held = v.accounts()[i].positions[0].base;
         let delta = if held == 0 && gap_ppm.abs() * 2 >= spec.threshold_ppm as i128 {
-            let notional = spec.collateral as u128 * spec.leverage_x100 as u128 / 100;
-            let scale = 10u128.pow(v.decimals as u32);
-            let base = (notional
-                * bulwark_engine::num::BASE_SCALE as u128
-                * bulwark_engine::num::PRICE_SCALE as u128
-                / (stored as u128 * scale)) as i64;
+            let base = base_for_notional(
+                notional(spec.collateral, spec.leverage_x100),
+                stored,
+                v.decimals,
+            );
             let base = base - base % lot;
             if gap_ppm > 0 {
                 base

@@ -42,6 +42,26 @@ pub struct AccountSpec {
     pub base: i64,
 }
 
+/// The notional of `collateral` at `leverage_x100` (hundredths), collateral units, rounded
+/// down.
+pub fn notional(collateral: u64, leverage_x100: u32) -> u128 {
+    collateral as u128 * leverage_x100 as u128 / 100
+}
+
+/// Base atoms (1e-9 a unit) worth `notional` collateral units at `price` (1e-9 collateral per
+/// unit) with collateral `decimals`, rounded down.
+pub fn base_for_notional(notional: u128, price: u64, decimals: u8) -> i64 {
+    let scale = 10u128.pow(decimals as u32);
+    (notional * BASE_SCALE as u128 * PRICE_SCALE as u128 / (price.max(1) as u128 * scale)) as i64
+}
+
+impl AccountSpec {
+    /// Collateral × leverage, collateral units.
+    pub fn notional(&self) -> u128 {
+        notional(self.collateral, self.leverage_x100)
+    }
+}
+
 /// Draws `spec.count` accounts at `price` (1e-9 collateral per unit) with collateral
 /// `decimals`; the same seed gives the same population.
 pub fn generate(seed: u64, spec: &PopulationSpec, price: u64, decimals: u8) -> Vec<AccountSpec> {
@@ -50,7 +70,6 @@ pub fn generate(seed: u64, spec: &PopulationSpec, price: u64, decimals: u8) -> V
         spec.collateral_min.max(1) as f64,
         spec.collateral_max.max(1) as f64,
     );
-    let scale = 10u128.pow(decimals as u32);
     (0..spec.count)
         .map(|_| {
             let collateral = (lo * (hi / lo).powf(rng.random::<f64>())).round() as u64;
@@ -58,10 +77,7 @@ pub fn generate(seed: u64, spec: &PopulationSpec, price: u64, decimals: u8) -> V
                 spec.leverage_min_x100..=spec.leverage_max_x100.max(spec.leverage_min_x100),
             );
             let long = rng.random_range(0..1_000_000u32) < spec.long_ppm;
-            // notional (collateral units) = collateral × leverage; base = notional / price.
-            let notional = collateral as u128 * leverage_x100 as u128 / 100;
-            let base = (notional * BASE_SCALE as u128 * PRICE_SCALE as u128
-                / (price.max(1) as u128 * scale)) as i64;
+            let base = base_for_notional(notional(collateral, leverage_x100), price, decimals);
             AccountSpec {
                 collateral,
                 leverage_x100,

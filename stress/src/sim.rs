@@ -125,10 +125,7 @@ impl SimConfig {
         if !c.size_venue_to_population {
             return c;
         }
-        let notional: u128 = population
-            .iter()
-            .map(|a| a.collateral as u128 * a.leverage_x100 as u128 / 100)
-            .sum();
+        let notional: u128 = population.iter().map(AccountSpec::notional).sum();
         let size: u128 = population
             .iter()
             .map(|a| a.base.unsigned_abs() as u128)

@@ -92,6 +92,34 @@ fn market_order_limit(m: &Market, delta: i64) -> u64 {
     }
 }
 
+/// `trade_in` for `a` in `m` at market (a limit far through the price) against `ex` and
+/// `pool`.
+#[allow(clippy::too_many_arguments)]
+fn market_order(
+    a: &mut MarginAccount,
+    m: &mut Market,
+    ex: &Exchange,
+    pool: &LiquidityPool,
+    delta: i64,
+    slot: u64,
+    t: i64,
+    decimals: u8,
+) -> anchor_lang::Result<bulwark_engine::trade::TradeOutcome> {
+    let limit = market_order_limit(m, delta);
+    let (out, _) = a.trade_in(
+        m,
+        ex,
+        pool,
+        |_| Ok(Vec::new()),
+        delta,
+        limit,
+        slot,
+        t,
+        decimals,
+    )?;
+    Ok(out)
+}
+
 /// Runs `f` on copies of the account and market; keeps them only when it succeeds.
 fn attempt<T>(
     a: &mut MarginAccount,
@@ -194,20 +222,8 @@ impl Venue {
     /// (1e-9 collateral per unit), or `None` when the program would refuse; changes nothing.
     pub fn quote(&self, i: usize, delta: i64, slot: u64, t: i64) -> Option<u64> {
         let (mut a, mut m) = (self.accounts[i], self.market);
-        let limit = market_order_limit(&m, delta);
-        let (out, _) = a
-            .trade_in(
-                &mut m,
-                &self.exchange,
-                &self.pool,
-                |_| Ok(Vec::new()),
-                delta,
-                limit,
-                slot,
-                t,
-                self.decimals,
-            )
-            .ok()?;
+        let (ex, pool, d) = (&self.exchange, &self.pool, self.decimals);
+        let out = market_order(&mut a, &mut m, ex, pool, delta, slot, t, d).ok()?;
         // The fee per unit, rounded against the trader.
         let size = delta.unsigned_abs() as u128;
         let scale = 10u128.pow(self.decimals as u32);
@@ -225,11 +241,9 @@ impl Venue {
     /// Account `i` trades `delta` base atoms at market (a limit far through the price);
     /// whether the program would have accepted it.
     pub fn trade(&mut self, i: usize, delta: i64, slot: u64, t: i64) -> bool {
-        let m = &mut self.market;
-        let limit = market_order_limit(m, delta);
         let (ex, pool, d) = (&self.exchange, &self.pool, self.decimals);
-        let ok = attempt(&mut self.accounts[i], m, |a, m| {
-            a.trade_in(m, ex, pool, |_| Ok(Vec::new()), delta, limit, slot, t, d)
+        let ok = attempt(&mut self.accounts[i], &mut self.market, |a, m| {
+            market_order(a, m, ex, pool, delta, slot, t, d)
         })
         .is_some();
         self.touch(i);

@@ -72,14 +72,8 @@ fn scene(w: &World) -> Scene {
 
 /// Writes the feeds' quotes as real accounts.
 fn publish(w: &mut World, quotes: &[bulwark_stress::feeds::Quote; 5]) {
-    let feeds = [
-        Feed::PythSol,
-        Feed::SwitchboardSol,
-        Feed::ChainlinkSol,
-        Feed::PythUsdc,
-        Feed::ChainlinkUsdc,
-    ];
-    for (feed, q) in feeds.iter().zip(quotes) {
+    // Feed::ALL is the market's sources then the collateral's, the simulator's order too.
+    for (feed, q) in Feed::ALL.iter().zip(quotes) {
         w.publish_at(*feed, q.price_e8, q.publish_time, q.slot);
     }
 }
