@@ -139,8 +139,7 @@ fn oracle_scenario(args: &StressArgs) -> Result<bulwark_stress::feeds::OracleSce
 /// Details of one run beyond the distributed figures: liquidation sizes, trips by reason,
 /// the worst account.
 fn details(r: &SimReport) -> Value {
-    let mut sizes = r.liquidation_sizes.clone();
-    sizes.sort_unstable();
+    let sizes = sorted(r.liquidation_sizes.iter().copied());
     let pick = |q: usize| {
         sizes
             .get((sizes.len().saturating_sub(1)) * q / 100)
@@ -177,9 +176,16 @@ fn details(r: &SimReport) -> Value {
 /// A summary-table row computed from a mode's runs.
 type RowFn<'a> = dyn Fn(&[SimReport]) -> String + 'a;
 
-fn median_size(sizes: &[u64]) -> u64 {
-    let mut v = sizes.to_vec();
+/// `values` sorted (the report's min/median/max and the table's medians read from it).
+fn sorted(values: impl IntoIterator<Item = u64>) -> Vec<u64> {
+    let mut v: Vec<u64> = values.into_iter().collect();
     v.sort_unstable();
+    v
+}
+
+/// The median (the upper one of an even count), 0 when there is none.
+fn median(values: impl IntoIterator<Item = u64>) -> u64 {
+    let v = sorted(values);
     v.get(v.len() / 2).copied().unwrap_or(0)
 }
 
@@ -237,8 +243,7 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
         }
         let mut mode = serde_json::Map::new();
         for f in FIELDS {
-            let mut v: Vec<u64> = runs.iter().map(|r| field(r, f)).collect();
-            v.sort_unstable();
+            let v = sorted(runs.iter().map(|r| field(r, f)));
             if args.seeds == 1 {
                 mode.insert(f.into(), json!(v[0]));
             } else {
@@ -283,9 +288,7 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
     for f in FIELDS {
         let mut row = vec![f.to_string()];
         for (_, runs) in &rows {
-            let mut v: Vec<u64> = runs.iter().map(|r| field(r, f)).collect();
-            v.sort_unstable();
-            let m = v[v.len() / 2];
+            let m = median(runs.iter().map(|r| field(r, f)));
             row.push(
                 if f.starts_with("liquidations") || f.ends_with("events") || f.ends_with("trips") {
                     m.to_string()
@@ -296,15 +299,13 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
         }
         t.add_row(row);
     }
-    let median_of = |runs: &[SimReport], f: &dyn Fn(&SimReport) -> u64| {
-        let mut v: Vec<u64> = runs.iter().map(f).collect();
-        v.sort_unstable();
-        v[v.len() / 2]
-    };
+    let median_of = |runs: &[SimReport], f: &dyn Fn(&SimReport) -> u64| median(runs.iter().map(f));
     let usdc = |v: u64| crate::demo_trading::usdc(v as i64);
     let rows_extra: [(&str, &RowFn<'_>); 5] = [
         ("liquidation size, median", &|runs| {
-            usdc(median_of(runs, &|r| median_size(&r.liquidation_sizes)))
+            usdc(median_of(runs, &|r| {
+                median(r.liquidation_sizes.iter().copied())
+            }))
         }),
         ("liquidation size, largest", &|runs| {
             usdc(median_of(runs, &|r| {
