@@ -41,11 +41,12 @@ pub struct Venue {
     /// Check every account each step instead of the index (the reference the index is tested
     /// against).
     pub full_scan: bool,
-    /// Since when each account has been liquidatable (the keeper's delay runs from there).
-    unhealthy_since: Vec<Option<i64>>,
-    tracked: Vec<usize>,
+    /// Since when each account has been liquidatable without a break (the keeper's delay
+    /// runs from there); meaningful while `seen` says it was liquidatable last cycle.
+    unhealthy_since: Vec<i64>,
     /// The cycle in which each account was last seen liquidatable.
     seen: Vec<u64>,
+    /// Keeper cycles run, plus one (so no account counts as seen before the first).
     cycle: u64,
     by_key: std::collections::HashMap<Pubkey, usize>,
     /// Each account's place in key order (the keeper breaks ties by key; a rank is cheaper to
@@ -174,10 +175,9 @@ impl Venue {
                 .collect(),
             full_scan: false,
             keys,
-            unhealthy_since: vec![None; n],
-            tracked: Vec::new(),
+            unhealthy_since: vec![0; n],
             seen: vec![0; n],
-            cycle: 0,
+            cycle: 1,
             by_key,
             key_rank,
             bankrupt: Vec::new(),
@@ -342,25 +342,20 @@ impl Venue {
         self.cycle += 1;
         // (free, key rank, account): the keeper's order, most under water first, ties by key.
         let mut due: Vec<(i64, u32, u32)> = Vec::new();
-        let mut now_unhealthy: Vec<usize> = Vec::new();
         for (i, f) in candidates.iter().zip(frees) {
             let (Some(f), i) = (f, *i) else { continue };
             if f >= 0 {
                 continue;
             }
-            now_unhealthy.push(i);
+            // Liquidatable last cycle too: the clock runs on; otherwise it starts now.
+            if self.seen[i] + 1 != self.cycle {
+                self.unhealthy_since[i] = t;
+            }
             self.seen[i] = self.cycle;
-            let since = *self.unhealthy_since[i].get_or_insert(t);
-            if t - since >= keeper.delay_secs {
+            if t - self.unhealthy_since[i] >= keeper.delay_secs {
                 due.push((f, self.key_rank[i], i as u32));
             }
         }
-        for i in std::mem::take(&mut self.tracked) {
-            if self.seen[i] != self.cycle {
-                self.unhealthy_since[i] = None;
-            }
-        }
-        self.tracked = now_unhealthy;
         let mut budget = keeper.capacity;
         let mut rest = due.as_mut_slice();
         // Only the head of the order is needed: select as many as the budget can reach, in
