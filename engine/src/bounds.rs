@@ -95,6 +95,7 @@ params! {
     LiqMaxPenalty => ("liq_max_penalty_ppm", "ppm of closed notional", 0, 200_000),
     KeeperShare => ("keeper_share_ppm", "ppm of the penalty", 0, 1_000_000),
     MinKeeperReward => ("min_keeper_reward", "collateral units", 0, 1_000_000_000),
+    MinPositionNotional => ("min_position_notional", "collateral units", 0, 1_000_000_000_000),
     InsuranceWindowCap => ("insurance_window_cap", "collateral units", 0, u64::MAX / 2),
     InsuranceWindow => ("insurance_window_secs", "seconds", 60, 2_592_000),
     UnstakeCooldown => ("unstake_cooldown_secs", "seconds", 0, 2_592_000),

@@ -61,6 +61,16 @@ pub fn unstake_payout(
     Ok(amount_for_shares(shares, total_shares, balance_now)?.min(value_at_request))
 }
 
+/// The insurance fund's value for stakers leaving (collateral units, floored at zero): its
+/// balance less the minimum rewards markets advanced on its behalf (`advanced`) and every
+/// account's unresolved negative collateral (`pending_bad_debt`, counted whole: the fund may
+/// have to cover all of it), so nobody exits ahead of a loss the fund already owes.
+pub fn fund_exit_value(balance: u64, advanced: u64, pending_bad_debt: u64) -> u64 {
+    balance
+        .saturating_sub(advanced)
+        .saturating_sub(pending_bad_debt)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

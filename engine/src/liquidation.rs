@@ -27,6 +27,10 @@ pub struct LiquidationParams {
     /// Smallest keeper reward, collateral units; an account under water still pays it, from
     /// the insurance fund.
     pub min_keeper_reward: u64,
+    /// Smallest notional a trade may leave a position at, collateral units. At maintenance
+    /// such a position's equity pays the minimum reward itself (checked by
+    /// [`validate_liquidation`]), so only a gap through zero reaches the fund.
+    pub min_position_notional: u64,
 }
 
 /// Penalty rate after `escalation_slots` slots of liquidation, ppm, capped.
@@ -49,6 +53,7 @@ pub fn validate_liquidation(p: &LiquidationParams, base_mmr_ppm: u32) -> EngineR
     LiqMaxPenalty.check(p.max_penalty_ppm as u64)?;
     KeeperShare.check(p.keeper_share_ppm as u64)?;
     MinKeeperReward.check(p.min_keeper_reward)?;
+    MinPositionNotional.check(p.min_position_notional)?;
     if p.base_penalty_ppm > p.max_penalty_ppm {
         return Err(EngineError::InvalidConfig {
             what: "base penalty above max penalty",
@@ -57,6 +62,12 @@ pub fn validate_liquidation(p: &LiquidationParams, base_mmr_ppm: u32) -> EngineR
     if p.max_penalty_ppm as u64 + p.buffer_ppm as u64 >= base_mmr_ppm as u64 {
         return Err(EngineError::InvalidConfig {
             what: "max penalty + buffer must stay below base maintenance",
+        });
+    }
+    let equity_at_maintenance = apply_ppm_floor(p.min_position_notional, base_mmr_ppm as u64)?;
+    if equity_at_maintenance < p.min_keeper_reward {
+        return Err(EngineError::InvalidConfig {
+            what: "min_position_notional x base maintenance must cover min_keeper_reward",
         });
     }
     Ok(())
@@ -78,16 +89,79 @@ fn restored(h: &Health, buffer_ppm: u32) -> EngineResult<bool> {
 pub struct Stage {
     /// Atoms to close (≥ 0), in lots, never more than the position.
     pub close: u64,
+    /// The smallest stage the caller may ask for: the least whole number of lots that restores
+    /// maintenance (without the buffer), or the capped stage itself when even that does not
+    /// restore it, or the whole position when it is dust; never below one lot. A caller's
+    /// `max_close` below this is refused by the program (`StageBelowMinimum`).
+    pub min_close: u64,
     /// Whether closing `close` restores maintenance plus buffer.
     pub restores: bool,
     /// Penalty for this stage, collateral units (penalty rate · closed notional, rounded up).
     pub penalty: u64,
 }
 
+/// Health of the account after closing `close` atoms of position `index` at its market's
+/// price with the stage's penalty: (meets maintenance + buffer, meets maintenance, penalty).
+struct StageProbe<'a> {
+    collateral: i64,
+    positions: &'a [(Position, MarketMargin)],
+    index: usize,
+    penalty_rate_ppm: u64,
+    buffer_ppm: u32,
+}
+
+impl StageProbe<'_> {
+    fn after(&self, close: u64) -> EngineResult<(bool, bool, u64)> {
+        let (pos, m) = self.positions[self.index];
+        let delta = if pos.base > 0 {
+            -(close as i64)
+        } else {
+            close as i64
+        };
+        let fill = apply_fill(pos, delta, m.price, m.decimals)?;
+        let penalty = apply_ppm_ceil(
+            notional_ceil(close as i64, m.price, m.decimals)?,
+            self.penalty_rate_ppm,
+        )?;
+        let collateral = self
+            .collateral
+            .checked_add(fill.realized_pnl)
+            .and_then(|c| c.checked_sub(penalty as i64))
+            .ok_or_else(|| EngineError::math("stage collateral"))?;
+        let mut v = self.positions.to_vec();
+        v[self.index].0 = fill.position;
+        let h = health(collateral, &v, HealthKind::Maintenance)?;
+        Ok((restored(&h, self.buffer_ppm)?, h.is_healthy(), penalty))
+    }
+
+    /// The least `candidate(lots)` in `1..=hi_lots` for which `test` holds on the probe,
+    /// given that it holds at `hi_lots` (binary search; health is monotone in the close).
+    fn least_lots(
+        &self,
+        hi_lots: u64,
+        candidate: impl Fn(u64) -> u64,
+        test: impl Fn((bool, bool, u64)) -> bool,
+    ) -> EngineResult<u64> {
+        let (mut lo, mut hi) = (0u64, hi_lots);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if test(self.after(candidate(mid))?) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Ok(hi)
+    }
+}
+
 /// Sizes one stage on position `index` of `positions` (each with its market view, at the
 /// price liquidation may use): the smallest whole number of lots whose closing at `price`
 /// with `penalty_rate_ppm` restores maintenance plus buffer, capped at `max_fraction` of the
-/// position (unless dust) and at `max_close`. Searches with the engine's own `health`.
+/// position (unless dust). `max_close` may only trim that down to [`Stage::min_close`] (the
+/// least that restores maintenance itself): a caller cannot slice a liquidation into stages
+/// that leave the account below maintenance (each stage would escalate the penalty and pay
+/// the keeper again). Searches with the engine's own `health`.
 pub fn stage(
     collateral: i64,
     positions: &[(Position, MarketMargin)],
@@ -97,76 +171,102 @@ pub fn stage(
     max_close: u64,
     p: &LiquidationParams,
 ) -> EngineResult<Stage> {
-    let (pos, m) = positions[index];
+    let (pos, _) = positions[index];
     let size = pos.base.unsigned_abs();
     let lot = lot.max(1);
-    let mut cap = if size <= p.dust_base {
+    let cap = if size <= p.dust_base || size <= lot {
         size
     } else {
         apply_ppm_floor(size, p.max_fraction_ppm as u64)?
             .max(lot)
             .min(size)
     };
-    cap = cap.min(max_close);
-    let after = |close: u64| -> EngineResult<(bool, u64)> {
-        let delta = if pos.base > 0 {
-            -(close as i64)
-        } else {
-            close as i64
-        };
-        let fill = apply_fill(pos, delta, m.price, m.decimals)?;
-        let penalty = apply_ppm_ceil(
-            notional_ceil(close as i64, m.price, m.decimals)?,
-            penalty_rate_ppm,
-        )?;
-        let collateral = collateral
-            .checked_add(fill.realized_pnl)
-            .and_then(|c| c.checked_sub(penalty as i64))
-            .ok_or_else(|| EngineError::math("stage collateral"))?;
-        let mut v = positions.to_vec();
-        v[index].0 = fill.position;
-        Ok((
-            restored(
-                &health(collateral, &v, HealthKind::Maintenance)?,
-                p.buffer_ppm,
-            )?,
-            penalty,
-        ))
+    let probe = StageProbe {
+        collateral,
+        positions,
+        index,
+        penalty_rate_ppm,
+        buffer_ppm: p.buffer_ppm,
     };
     // Whole lots up to the cap (the cap itself may be a partial lot when it is the position).
     let lots_cap = cap / lot;
     let candidate = |lots: u64| if lots >= lots_cap { cap } else { lots * lot };
-    let (ok_cap, penalty_cap) = after(cap)?;
-    if !ok_cap {
+    let (ok_cap, _, penalty_cap) = probe.after(cap)?;
+    if !ok_cap || cap == size && size <= p.dust_base {
+        // Deeply under water (the cap does not restore) or dust: the capped stage, whole.
         return Ok(Stage {
             close: cap,
-            restores: false,
+            min_close: cap,
+            restores: ok_cap,
             penalty: penalty_cap,
         });
     }
-    let (mut lo, mut hi) = (0u64, lots_cap.max(1));
-    // Invariant: candidate(hi) restores; candidate(lo) does not (or lo = 0 untested).
-    if after(0)?.0 {
+    if probe.after(0)?.0 {
         return Ok(Stage {
             close: 0,
+            min_close: 0,
             restores: true,
             penalty: 0,
         });
     }
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if after(candidate(mid))?.0 {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    let close = candidate(hi);
+    let top = lots_cap.max(1);
+    let needed = candidate(probe.least_lots(top, candidate, |r| r.0)?);
+    let minimum = candidate(probe.least_lots(top, candidate, |r| r.1)?);
+    let close = needed.min(max_close.max(minimum) / lot * lot).max(minimum);
+    let (restores, _, penalty) = probe.after(close)?;
     Ok(Stage {
         close,
-        restores: true,
-        penalty: after(close)?.1,
+        min_close: minimum,
+        restores,
+        penalty,
     })
+}
+
+/// Where a stage's keeper reward comes from, collateral units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeeperReward {
+    /// The keeper's share of the charged penalty (rounded down).
+    pub penalty_share: u64,
+    /// The insurance fund's share of the charged penalty.
+    pub insurance_share: u64,
+    /// Paid by the liquidated account beyond its penalty, to bring the keeper up to the
+    /// minimum reward while its collateral lasts.
+    pub from_account: u64,
+    /// Advanced for the insurance fund, only when the account is under water.
+    pub from_insurance: u64,
+}
+
+impl KeeperReward {
+    /// Everything the keeper is credited.
+    pub fn total(&self) -> u64 {
+        self.penalty_share + self.from_account + self.from_insurance
+    }
+}
+
+/// Splits the charged penalty and tops the keeper up to `min_keeper_reward` when the floor is
+/// still due in this liquidation episode (`floor_due`, at most once an episode): first from the
+/// account's collateral left after the stage (`collateral_left`, may be negative), and only
+/// what the account cannot pay (it is under water) from insurance, at most
+/// `insurance_available` (the market's remaining coverage window and share of the fund).
+pub fn keeper_reward(
+    charged_penalty: u64,
+    collateral_left: i64,
+    floor_due: bool,
+    insurance_available: u64,
+    p: &LiquidationParams,
+) -> EngineResult<KeeperReward> {
+    let (penalty_share, insurance_share) = split_penalty(charged_penalty, p)?;
+    let mut r = KeeperReward {
+        penalty_share,
+        insurance_share,
+        ..Default::default()
+    };
+    if floor_due && penalty_share < p.min_keeper_reward {
+        let short = p.min_keeper_reward - penalty_share;
+        r.from_account = short.min(collateral_left.max(0) as u64);
+        r.from_insurance = (short - r.from_account).min(insurance_available);
+    }
+    Ok(r)
 }
 
 /// Splits a penalty: (keeper, insurance), the keeper's share rounded down.
@@ -207,6 +307,7 @@ mod tests {
             max_penalty_ppm: 30_000,
             keeper_share_ppm: 500_000,
             min_keeper_reward: 1_000_000,
+            min_position_notional: 20_000_000,
         }
     }
 
@@ -280,6 +381,97 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.close, (SOL / 20) as u64);
+    }
+
+    #[test]
+    fn max_close_trims_a_stage_only_down_to_what_restores_maintenance() {
+        // As above: 40 SOL restores maintenance plus buffer. Maintenance alone (5%):
+        // 400 - 0.01 x >= 0.05 (10,000 - x) -> x >= 100 / 0.04 = 2,500 USDC = 25 SOL.
+        let pos = Position {
+            base: 100 * SOL,
+            cost: 10_000_000_000,
+        };
+        let at = |max_close: u64| {
+            stage(
+                400_000_000,
+                &[(pos, market())],
+                0,
+                10_000,
+                1_000_000,
+                max_close,
+                &params(),
+            )
+            .unwrap()
+        };
+        let full = at(u64::MAX);
+        assert_eq!((full.close, full.min_close), (40 * SOL as u64, 25 * SOL as u64));
+        let trimmed = at(30 * SOL as u64 + 123);
+        assert_eq!(trimmed.close, 30 * SOL as u64, "whole lots");
+        assert!(!trimmed.restores);
+        // Below the minimum the stage stays at the minimum (the program refuses such a call).
+        let tiny = at(1);
+        assert_eq!((tiny.close, tiny.min_close), (25 * SOL as u64, 25 * SOL as u64));
+    }
+
+    #[test]
+    fn a_capped_or_dust_stage_cannot_be_trimmed() {
+        let deep = Position {
+            base: 100 * SOL,
+            cost: 11_000_000_000,
+        };
+        let s = stage(
+            100_000_000,
+            &[(deep, market())],
+            0,
+            10_000,
+            1_000_000,
+            1,
+            &params(),
+        )
+        .unwrap();
+        assert_eq!((s.close, s.min_close), (50 * SOL as u64, 50 * SOL as u64));
+        let dust = Position {
+            base: SOL / 20,
+            cost: 5_000_000,
+        };
+        let s = stage(
+            240_000,
+            &[(dust, market())],
+            0,
+            10_000,
+            1_000_000,
+            1,
+            &params(),
+        )
+        .unwrap();
+        assert_eq!((s.close, s.min_close), ((SOL / 20) as u64, (SOL / 20) as u64));
+    }
+
+    #[test]
+    fn the_minimum_reward_comes_from_the_account_first_and_insurance_only_under_water() {
+        let p = params(); // half to the keeper, floor 1 USDC
+        // Penalty 0.4 USDC: keeper share 0.2; the account has 5 USDC left: it pays 0.8.
+        let r = keeper_reward(400_000, 5_000_000, true, 10_000_000, &p).unwrap();
+        assert_eq!((r.penalty_share, r.from_account, r.from_insurance), (200_000, 800_000, 0));
+        assert_eq!(r.total(), 1_000_000);
+        // 0.3 USDC left: the account pays it, insurance the rest (it is now under water).
+        let r = keeper_reward(400_000, 300_000, true, 10_000_000, &p).unwrap();
+        assert_eq!((r.from_account, r.from_insurance), (300_000, 500_000));
+        // Under water and insurance limited.
+        let r = keeper_reward(0, -5_000_000, true, 250_000, &p).unwrap();
+        assert_eq!((r.from_account, r.from_insurance), (0, 250_000));
+        // The floor was already paid in this episode: the penalty share only.
+        let r = keeper_reward(400_000, -5_000_000, false, 10_000_000, &p).unwrap();
+        assert_eq!(r.total(), 200_000);
+    }
+
+    #[test]
+    fn the_minimum_position_must_pay_the_minimum_reward_at_maintenance() {
+        let mut p = params();
+        p.min_position_notional = 19_000_000; // 5% of 19 USDC = 0.95 < 1 USDC
+        assert!(validate_liquidation(&p, 50_000).is_err());
+        p.min_position_notional = 20_000_000;
+        assert!(validate_liquidation(&p, 50_000).is_ok());
     }
 
     #[test]

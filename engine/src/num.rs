@@ -123,6 +123,18 @@ pub fn sub_i64(a: i64, b: i64) -> EngineResult<i64> {
     a.checked_sub(b).ok_or_else(|| EngineError::math("sub_i64"))
 }
 
+/// Checked unsigned addition.
+#[track_caller]
+pub fn add_u64(a: u64, b: u64) -> EngineResult<u64> {
+    a.checked_add(b).ok_or_else(|| EngineError::math("add_u64"))
+}
+
+/// Checked unsigned subtraction.
+#[track_caller]
+pub fn sub_u64(a: u64, b: u64) -> EngineResult<u64> {
+    a.checked_sub(b).ok_or_else(|| EngineError::math("sub_u64"))
+}
+
 /// Checked cast of an unsigned amount to signed.
 #[track_caller]
 pub fn to_i64(a: u64) -> EngineResult<i64> {

@@ -3,7 +3,8 @@
 
 use crate::error::{EngineError, EngineResult};
 use crate::num::{
-    add_i64, apply_ppm_floor, mul_div_ceil, mul_div_floor, notional_ceil, sub_i64, value_floor, PPM,
+    add_i64, apply_ppm_floor, mul_div_ceil, mul_div_floor, notional_ceil, sub_i64, to_i64,
+    value_floor, PPM,
 };
 use crate::trade::MarketBook;
 
@@ -25,6 +26,10 @@ pub struct PoolBook {
     pub trader_pnl_best: i64,
     /// Traders' counted profit is capped at this share of capital + pending (ppm).
     pub max_pnl_to_pool_ppm: u32,
+    /// Accounts' negative collateral not yet resolved (collateral units): `pending` counts
+    /// their losses in full, so the minimum value takes it out at once (the maximum, which
+    /// deposits pay, keeps it: in the existing holders' favour).
+    pub bad_debt: u64,
 }
 
 /// The pool's value bounds.
@@ -43,7 +48,8 @@ pub fn pool_value(b: &PoolBook) -> EngineResult<PoolValue> {
         .checked_add(b.pending)
         .ok_or_else(|| EngineError::math("pool base"))?;
     let cap = mul_div_floor(base.max(0) as u64, b.max_pnl_to_pool_ppm as u64, PPM)? as i64;
-    let min = base - b.trader_pnl_worst.clamp(0, cap);
+    let bad_debt = i64::try_from(b.bad_debt).map_err(|_| EngineError::math("bad debt"))?;
+    let min = sub_i64(sub_i64(base, b.trader_pnl_worst.clamp(0, cap))?, bad_debt)?;
     let max = base - b.trader_pnl_best.min(cap);
     Ok(PoolValue {
         min: min.max(0) as u64,
@@ -114,6 +120,49 @@ pub fn capped_profit(profit: i64, total_trader_profit: i64, cap: i64) -> EngineR
     i64::try_from(cut).map_err(|_| EngineError::math("capped_profit"))
 }
 
+/// One market's part of the pool-wide trade limits: the pool's swept capital (floored at
+/// zero) split evenly over `market_count` markets, rounded down, and the traders'-profit cap
+/// on that part. Every market checks its reserve and its traders' profit against its part
+/// only, so all markets together never reserve or pay out more than the pool-wide bounds.
+pub fn market_trade_limits(
+    capital: i64,
+    max_pnl_to_pool_ppm: u32,
+    market_count: u16,
+) -> EngineResult<(u64, i64)> {
+    let part = capital.max(0) as u64 / market_count.max(1) as u64;
+    let cap = mul_div_floor(part, max_pnl_to_pool_ppm as u64, PPM)?;
+    Ok((part, to_i64(cap)?))
+}
+
+/// How long a matured withdrawal or unstake request stays valid, seconds: a request is no
+/// free option to exit at a chosen moment later (for example between a loss and its
+/// resolution); after this it must be made again and wait again.
+pub const REQUEST_VALID_SECS: i64 = 86_400;
+
+/// Where a withdrawal or unstake request made at `requested_at` stands at `now`, given its
+/// delay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestState {
+    /// The delay has not passed.
+    Waiting,
+    /// Payable.
+    Ready,
+    /// More than [`REQUEST_VALID_SECS`] past its maturity.
+    Expired,
+}
+
+/// The state of a request made at `requested_at` with `delay_secs` at `now`.
+pub fn request_state(requested_at: i64, delay_secs: u32, now: i64) -> RequestState {
+    let ready_at = requested_at.saturating_add(delay_secs as i64);
+    if now < ready_at {
+        RequestState::Waiting
+    } else if now > ready_at.saturating_add(REQUEST_VALID_SECS) {
+        RequestState::Expired
+    } else {
+        RequestState::Ready
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +175,7 @@ mod tests {
             trader_pnl_worst: 50_000,
             trader_pnl_best: -20_000,
             max_pnl_to_pool_ppm: 300_000,
+            bad_debt: 0,
         };
         assert_eq!(
             pool_value(&b).unwrap(),
@@ -143,6 +193,33 @@ mod tests {
             700_000,
             "liability capped at 30%"
         );
+        // Unresolved bad debt leaves the withdrawal value at once, not the deposit price.
+        let owed = PoolBook {
+            bad_debt: 30_000,
+            ..b
+        };
+        assert_eq!(
+            pool_value(&owed).unwrap(),
+            PoolValue {
+                min: 920_000,
+                max: 1_020_000
+            }
+        );
+    }
+
+    #[test]
+    fn each_market_measures_trades_against_its_even_part_of_the_pool() {
+        assert_eq!(market_trade_limits(1_000_000, 500_000, 1).unwrap(), (1_000_000, 500_000));
+        assert_eq!(market_trade_limits(1_000_000, 500_000, 3).unwrap(), (333_333, 166_666));
+        assert_eq!(market_trade_limits(-5, 500_000, 2).unwrap(), (0, 0));
+    }
+
+    #[test]
+    fn a_request_waits_its_delay_then_is_valid_for_a_day() {
+        assert_eq!(request_state(100, 50, 149), RequestState::Waiting);
+        assert_eq!(request_state(100, 50, 150), RequestState::Ready);
+        assert_eq!(request_state(100, 50, 150 + REQUEST_VALID_SECS), RequestState::Ready);
+        assert_eq!(request_state(100, 50, 151 + REQUEST_VALID_SECS), RequestState::Expired);
     }
 
     #[test]

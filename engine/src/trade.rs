@@ -25,6 +25,9 @@ pub struct TradeParams {
     pub tick_price: u64,
     /// Largest position notional after an increase, collateral units.
     pub max_position_notional: u64,
+    /// Smallest notional a trade may leave an open position at (collateral units, at the
+    /// execution reference price, rounded down); closing whole is always allowed.
+    pub min_position_notional: u64,
     /// Profit realised within this many slots of the last increase is capped at zero.
     pub min_hold_slots: u32,
     /// Open interest (larger side's notional) at most this share of the pool's minimum value.
@@ -155,6 +158,7 @@ pub enum TradeRejection {
     OpenInterestCap,
     PositionNotionalCap,
     ReserveCap,
+    PositionBelowMinimum,
 }
 
 /// A trade's outcome: everything the program writes back.
@@ -217,6 +221,12 @@ pub fn trade(
     // Open interest and cost aggregates: take the old position out, put the new one in.
     let mut b = *book;
     b.replace(&input.position, &fill.position)?;
+    if fill.position.base != 0
+        && value_floor(fill.position.base.abs(), exec.reference, input.decimals)?
+            < p.min_position_notional as i64
+    {
+        return Ok(Err(TradeRejection::PositionBelowMinimum));
+    }
     if increases {
         let long_grows = b.long_oi > book.long_oi && b.long_oi > p.oi_cap_long;
         let short_grows = b.short_oi > book.short_oi && b.short_oi > p.oi_cap_short;
@@ -348,6 +358,7 @@ mod tests {
             lot_base: 1_000_000,
             tick_price: 1_000,
             max_position_notional: 1_000_000_000_000,
+            min_position_notional: 0,
             min_hold_slots: 10,
             reserve_factor_ppm: 500_000,
             oi_cap_long: 10_000 * SOL as u64,
@@ -517,5 +528,37 @@ mod tests {
         assert!(trade(&input(dust, -1_000_000, 0, 200), &b, &p)
             .unwrap()
             .is_ok());
+    }
+
+    #[test]
+    fn no_trade_leaves_a_position_below_the_minimum_notional_but_closing_whole_is_allowed() {
+        let p = TradeParams {
+            min_position_notional: 100_000_000, // 100 USDC
+            ..params()
+        };
+        let flat = Position::default();
+        let r = |i: TradeInput, b: &MarketBook| trade(&i, b, &p).unwrap().err();
+        let empty = MarketBook::default();
+        // 0.5 SOL at ~150 = 75 USDC: too small to open.
+        assert_eq!(
+            r(input(flat, SOL / 2, 151_000_000_000, 100), &empty),
+            Some(TradeRejection::PositionBelowMinimum)
+        );
+        // 1 SOL (150 USDC) opens; reducing it to 0.5 SOL is refused, closing it whole is not.
+        let one = Position {
+            base: SOL,
+            cost: 150_000_000,
+        };
+        let b = MarketBook {
+            long_oi: SOL as u64,
+            long_cost: 150_000_000,
+            ..Default::default()
+        };
+        assert_eq!(r(input(flat, SOL, 151_000_000_000, 100), &empty), None);
+        assert_eq!(
+            r(input(one, -SOL / 2, 0, 200), &b),
+            Some(TradeRejection::PositionBelowMinimum)
+        );
+        assert_eq!(r(input(one, -SOL, 0, 200), &b), None);
     }
 }

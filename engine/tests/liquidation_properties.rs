@@ -36,6 +36,7 @@ proptest! {
             max_penalty_ppm: max_penalty,
             keeper_share_ppm: 500_000,
             min_keeper_reward: 0,
+            min_position_notional: 0,
         };
         let m = MarketMargin { market_index: 0, price: 100_000_000_000, conf: 0, twap: 100_000_000_000, decimals: 6,
             mmr_ppm: mmr, base_imr_ppm: mmr * 2, imr_multiplier_ppm: 1_000_000, imf_factor: 0, conf_k_ppm: 0, unsettled_funding: 0 };

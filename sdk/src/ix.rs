@@ -340,8 +340,9 @@ pub fn if_request_unstake(owner: Pubkey, shares: u64) -> Instruction {
     )
 }
 
-/// `if_unstake` to `destination`.
-pub fn if_unstake(owner: Pubkey, destination: Pubkey) -> Instruction {
+/// `if_unstake` to `destination`; needs every market (the fund's exit value counts what each
+/// market holds against it).
+pub fn if_unstake(owner: Pubkey, destination: Pubkey, market_count: u16) -> Instruction {
     let accounts = bulwark::accounts::IfUnstake {
         owner,
         stake_account: pda::stake_account(&owner).0,
@@ -351,7 +352,11 @@ pub fn if_unstake(owner: Pubkey, destination: Pubkey) -> Instruction {
         destination,
         token_program: anchor_spl::token::ID,
     };
-    build(accounts, bulwark::instruction::IfUnstake {}, &[])
+    build(
+        accounts,
+        bulwark::instruction::IfUnstake {},
+        &all_markets(market_count),
+    )
 }
 
 /// `check_insurance_breaker` for market `market_index` (permissionless).

@@ -81,9 +81,11 @@ pub fn keep_liquidating(account: &MarginAccount, markets: &[Market], at: &Previe
     account.in_liquidation != 0 && maintenance_free(account, markets, at).is_some_and(|f| f < 0)
 }
 
-/// No position left and collateral below zero: `resolve_bankruptcy` applies.
+/// No position left and collateral below zero (or a repaid deficit still recognised in a
+/// market): `resolve_bankruptcy` applies.
 pub fn is_bankrupt(account: &MarginAccount) -> bool {
-    account.collateral < 0 && account.positions.iter().all(|p| p.base == 0)
+    (account.collateral < 0 || account.deficit_booked > 0)
+        && account.positions.iter().all(|p| p.base == 0)
 }
 
 /// Whether `check_insurance_breaker` would change `m`'s coverage flag now (trip or lift).

@@ -172,6 +172,7 @@ pub fn market_liquidation() -> MarketLiquidationArgs {
         liq_max_penalty_ppm: 15_000,
         keeper_share_ppm: 500_000,
         min_keeper_reward: 100_000,
+        min_position_notional: 10_000_000,
         insurance_window_cap: 50_000_000_000,
         insurance_window_secs: 86_400,
         adl_trigger_ppm: 500_000,

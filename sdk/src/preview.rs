@@ -145,6 +145,7 @@ pub fn max_trade_size(
     account: &MarginAccount,
     markets: &[Market],
     pool: &LiquidityPool,
+    market_count: u16,
     at: &PreviewClock,
     market_index: u16,
     buy: bool,
@@ -163,7 +164,7 @@ pub fn max_trade_size(
         .filter(|(_, mm)| mm.market_index != market_index)
         .collect();
     let lot = m.lot_base.max(1) as i64;
-    let (pool_value_min, profit_cap) = pool.trade_limits()?;
+    let (pool_value_min, profit_cap) = pool.trade_limits(market_count)?;
     let owed = funding_owed(
         slot.base,
         slot.funding_snapshot,

@@ -233,6 +233,15 @@ pub enum BulwarkError {
     /// 6075
     #[msg("the market has no settlement price (no TWAP)")]
     NoSettlementPrice,
+    /// 6076
+    #[msg("max_base is below the least stage that restores maintenance")]
+    StageBelowMinimum,
+    /// 6077
+    #[msg("a position may not be left below the market's minimum notional (close it whole)")]
+    PositionBelowMinimum,
+    /// 6078
+    #[msg("the withdrawal or unstake request expired; request again")]
+    RequestExpired,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -269,6 +278,7 @@ pub fn trade_rejection_err(r: bulwark_engine::trade::TradeRejection) -> Error {
         Slippage => BulwarkError::Slippage,
         OpenInterestCap => BulwarkError::OpenInterestCap,
         PositionNotionalCap => BulwarkError::PositionNotionalCap,
+        PositionBelowMinimum => BulwarkError::PositionBelowMinimum,
         ReserveCap => BulwarkError::ReserveCap,
     }
     .into()
@@ -362,6 +372,9 @@ pub const ALL_ERRORS: [BulwarkError; 76] = [
     BulwarkError::InsufficientProtocolFees,
     BulwarkError::SettlementNotAllowed,
     BulwarkError::NoSettlementPrice,
+    BulwarkError::StageBelowMinimum,
+    BulwarkError::PositionBelowMinimum,
+    BulwarkError::RequestExpired,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").

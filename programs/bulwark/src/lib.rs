@@ -118,7 +118,7 @@ pub mod bulwark {
     }
 
     /// Pays a requested unstake after the cooldown.
-    pub fn if_unstake(ctx: Context<IfUnstake>) -> Result<()> {
+    pub fn if_unstake<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Result<()> {
         instructions::if_unstake_handler(ctx)
     }
 

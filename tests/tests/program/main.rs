@@ -2,6 +2,7 @@
 
 mod account_validation;
 mod adl;
+mod bad_debt_recognition;
 mod bootstrap;
 mod breakers;
 mod cascade;
@@ -14,6 +15,7 @@ mod governance;
 mod governance_actions;
 mod initialize_exchange;
 mod keeper;
+mod keeper_reward_farming;
 mod keeper_rpc;
 mod liquidation;
 mod oracle_fixtures;

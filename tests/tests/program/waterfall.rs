@@ -171,7 +171,7 @@ async fn an_unstake_waits_its_cooldown_bears_losses_meanwhile_and_donations_move
         .unwrap();
     let early = w
         .bank
-        .send(&[ix::if_unstake(key, staker.token)], &[&staker.key])
+        .send(&[ix::if_unstake(key, staker.token, 2)], &[&staker.key])
         .await;
     assert_program_error(early, BulwarkError::CooldownNotOver);
 
@@ -213,7 +213,7 @@ async fn an_unstake_waits_its_cooldown_bears_losses_meanwhile_and_donations_move
     w.bank.advance(10, UNSTAKE_COOLDOWN_SECS as i64).await;
     let wallet = w.bank.token_balance(&staker.token).await;
     w.bank
-        .send(&[ix::if_unstake(key, staker.token)], &[&staker.key])
+        .send(&[ix::if_unstake(key, staker.token, 2)], &[&staker.key])
         .await
         .unwrap();
     assert_eq!(

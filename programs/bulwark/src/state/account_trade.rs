@@ -62,7 +62,9 @@ impl MarginAccount {
         let funding_paid = settle_funding(self, slot, m, decimals)?;
         let current = self.positions[slot];
 
-        let (pool_value_min, profit_cap) = pool.trade_limits().map_err(engine_err)?;
+        let (pool_value_min, profit_cap) = pool
+            .trade_limits(exchange.market_count)
+            .map_err(engine_err)?;
         let input = TradeInput {
             position: current.position(),
             last_increase_slot: current.last_increase_slot,

@@ -31,10 +31,18 @@ impl MarginAccount {
         pool: &mut LiquidityPool,
         now: i64,
     ) -> Result<BankruptcyOutcome> {
-        require!(
-            self.positions.iter().all(|p| p.base == 0) && self.collateral < 0,
-            BulwarkError::NotBankrupt
-        );
+        let flat = self.positions.iter().all(|p| p.base == 0);
+        if flat && self.collateral >= 0 && self.deficit_booked > 0 {
+            // Repaid by a deposit: nothing to cover, only the recognition to release.
+            self.recognise_deficit(m)?;
+            return Ok(BankruptcyOutcome {
+                deficit: 0,
+                insurance_paid: 0,
+                socialized: 0,
+                window_remaining_after: 0,
+            });
+        }
+        require!(flat && self.collateral < 0, BulwarkError::NotBankrupt);
         require_eq!(
             self.last_liq_market,
             m.index,
@@ -54,7 +62,10 @@ impl MarginAccount {
         );
         let cover = cover_deficit(deficit, fund.balance, remaining);
 
-        fund.balance -= cover.insurance;
+        fund.balance = fund
+            .balance
+            .checked_sub(cover.insurance)
+            .ok_or(BulwarkError::MathError)?;
         fund.total_paid = fund
             .total_paid
             .checked_add(cover.insurance)
@@ -68,13 +79,17 @@ impl MarginAccount {
             .checked_add(cover.socialized)
             .ok_or(BulwarkError::MathError)?;
         m.insurance_window_start = window.start;
-        m.insurance_window_covered = window.covered + cover.insurance;
+        m.insurance_window_covered = window
+            .covered
+            .checked_add(cover.insurance)
+            .ok_or(BulwarkError::MathError)?;
         m.trader_flow = m
             .trader_flow
             .checked_add(deficit as i64)
             .ok_or(BulwarkError::MathError)?;
         self.collateral = 0;
         self.in_liquidation = 0;
+        self.recognise_deficit(m)?;
         Ok(BankruptcyOutcome {
             deficit,
             insurance_paid: cover.insurance,

@@ -56,7 +56,8 @@ impl MarginAccount {
         // The pool's value here: its capital plus what this market owes it.
         let pool_value = pool_capital
             .saturating_add(m.pnl_pending)
-            .saturating_add(m.fee_pool as i64);
+            .saturating_add(m.fee_pool as i64)
+            .saturating_sub(m.bad_debt_pending.min(i64::MAX as u64) as i64);
         let book = m.book();
         let profit = book.trader_pnl(price, decimals).map_err(engine_err)?;
         require!(
@@ -128,6 +129,7 @@ impl MarginAccount {
             .collateral
             .checked_add(realized)
             .ok_or(BulwarkError::MathError)?;
+        self.recognise_deficit(m)?;
         Ok(DeleverageOutcome {
             closed_base: close,
             price,

@@ -4,8 +4,10 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::liquidation::{penalty_ppm, split_penalty, stage};
+use bulwark_engine::insurance::{window_remaining, CoverageWindow};
+use bulwark_engine::liquidation::{keeper_reward, penalty_ppm, split_penalty, stage, KeeperReward};
 use bulwark_engine::margin::{health, HealthKind, MarketMargin};
+use bulwark_engine::num::{add_i64, add_u64, sub_i64};
 use bulwark_engine::position::{apply_fill, Position};
 
 use crate::error::{engine_err, refusal_err, BulwarkError};
@@ -34,13 +36,16 @@ impl MarginAccount {
     /// liquidation, the account has a position there and the stored price is usable for it;
     /// then funding accrues to `now` and this position settles it, and one stage runs at that
     /// price (`liquidation_stage`). `others` gives the account's positions in other markets with
-    /// their margin views (read after funding settles). Returns the price and the stage.
+    /// their margin views (read after funding settles). `fund_share` is the part of the
+    /// insurance fund's balance this market may advance against (balance / market count, so
+    /// every market together never advances more than the fund holds). Returns the price and
+    /// the stage.
     #[allow(clippy::too_many_arguments)]
     pub fn liquidate(
         &mut self,
         m: &mut Market,
         others: impl FnOnce(&MarginAccount) -> Result<Vec<(Position, MarketMargin)>>,
-        fund_balance: u64,
+        fund_share: u64,
         max_base: u64,
         now_slot: u64,
         now: i64,
@@ -59,44 +64,49 @@ impl MarginAccount {
         m.accrue_funding(now, true, decimals)?;
         settle_funding(self, slot, m, decimals)?;
         let others = others(self)?;
-        let out =
-            self.liquidation_stage(m, others, price, fund_balance, max_base, now_slot, decimals)?;
+        let at = StageClock { slot: now_slot, now };
+        let out = self.liquidation_stage(m, others, price, fund_share, max_base, at, decimals)?;
         Ok((price, out))
     }
 
     /// Liquidates part of this account's position in `m` at `price`: `positions` are the
-    /// account's other markets' positions with their margin views; `fund_balance` bounds the
-    /// minimum-reward top-up. Refuses a healthy account. The keeper's reward is returned, not
-    /// credited (the caller owns the keeper's account).
+    /// account's other markets' positions with their margin views; `fund_share` bounds the
+    /// minimum-reward top-up (with the market's insurance window). Refuses a healthy account
+    /// and a `max_base` below the stage's minimum (the least that restores maintenance). The
+    /// keeper's reward is returned, not credited (the caller owns the keeper's account).
     #[allow(clippy::too_many_arguments)]
     pub fn liquidation_stage(
         &mut self,
         m: &mut Market,
         mut positions: Vec<(Position, MarketMargin)>,
         price: u64,
-        fund_balance: u64,
+        fund_share: u64,
         max_base: u64,
-        now_slot: u64,
+        at: StageClock,
         decimals: u8,
     ) -> Result<LiquidationOutcome> {
         let slot = self.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
         let index = positions.len();
         positions.push((
             self.positions[slot].position(),
-            m.margin(&self.positions[slot], price, decimals, now_slot)
+            m.margin(&self.positions[slot], price, decimals, at.slot)
                 .map_err(engine_err)?,
         ));
         let h = health(self.collateral, &positions, HealthKind::Maintenance).map_err(engine_err)?;
         require!(!h.is_healthy(), BulwarkError::NotLiquidatable);
 
-        // Escalation runs on the market's priced-slot clock from the liquidation's start.
-        let clock_now = m.priced_clock(now_slot, true);
+        // A new episode starts when no liquidation is in progress: its escalation clock and
+        // its one minimum-reward floor.
+        let clock_now = m.priced_clock(at.slot, true);
         let continuing = self.in_liquidation == 1 && self.liq_market == m.index;
         let start = if continuing {
             self.liq_start_clock
         } else {
             clock_now
         };
+        if self.in_liquidation == 0 {
+            self.liq_floor_paid = 0;
+        }
         let params = m.liquidation_params();
         let rate = penalty_ppm(&params, clock_now.saturating_sub(start));
         let s = stage(
@@ -110,6 +120,7 @@ impl MarginAccount {
         )
         .map_err(engine_err)?;
         require!(s.close > 0, BulwarkError::ZeroSize);
+        require!(max_base >= s.min_close, BulwarkError::StageBelowMinimum);
 
         let p = self.positions[slot];
         let delta = if p.base > 0 {
@@ -118,20 +129,14 @@ impl MarginAccount {
             s.close as i64
         };
         let fill = apply_fill(p.position(), delta, price, decimals).map_err(engine_err)?;
-        let after_pnl = self
-            .collateral
-            .checked_add(fill.realized_pnl)
-            .ok_or(BulwarkError::MathError)?;
+        let after_pnl = add_i64(self.collateral, fill.realized_pnl).map_err(engine_err)?;
         // Waterfall: the penalty is waived beyond what the account still has.
         let charged = s.penalty.min(after_pnl.max(0) as u64);
-        let (keeper_part, insurance_part) = split_penalty(charged, &params).map_err(engine_err)?;
-        let available =
-            (fund_balance + m.fee_insurance + insurance_part).saturating_sub(m.insurance_debt);
-        let top_up = params
-            .min_keeper_reward
-            .saturating_sub(keeper_part)
-            .min(available);
-        let reward = keeper_part + top_up;
+        let left = sub_i64(after_pnl, charged as i64).map_err(engine_err)?;
+        let available = self.top_up_available(m, fund_share, charged, at.now, &params)?;
+        let r = keeper_reward(charged, left, self.liq_floor_paid == 0, available, &params)
+            .map_err(engine_err)?;
+        self.liq_floor_paid = 1;
 
         let new = fill.position;
         let mut book = m.book();
@@ -143,25 +148,10 @@ impl MarginAccount {
         if new.base == 0 {
             slot_ref.last_increase_slot = 0;
         }
-        self.collateral = after_pnl - charged as i64;
-        m.pnl_pending = m
-            .pnl_pending
-            .checked_sub(fill.realized_pnl)
-            .ok_or(BulwarkError::MathError)?;
-        m.fee_insurance = m
-            .fee_insurance
-            .checked_add(insurance_part)
-            .ok_or(BulwarkError::MathError)?;
-        m.insurance_debt = m
-            .insurance_debt
-            .checked_add(top_up)
-            .ok_or(BulwarkError::MathError)?;
-        let flow = fill.realized_pnl - charged as i64 + reward as i64;
-        m.trader_flow = m
-            .trader_flow
-            .checked_add(flow)
-            .ok_or(BulwarkError::MathError)?;
+        self.collateral = sub_i64(left, r.from_account as i64).map_err(engine_err)?;
+        m.book_liquidation(fill.realized_pnl, charged, &r, at.now)?;
 
+        self.recognise_deficit(m)?;
         self.last_liq_market = m.index;
         // Recovery (maintenance met again, buffer or not) ends the liquidation and its escalation.
         positions[index].0 = new;
@@ -180,10 +170,97 @@ impl MarginAccount {
             realized_pnl: fill.realized_pnl,
             penalty_rate_ppm: rate,
             penalty_charged: charged,
-            reward,
-            insurance_share: insurance_part,
-            insurance_advanced: top_up,
+            reward: r.total(),
+            insurance_share: r.insurance_share,
+            insurance_advanced: r.from_insurance,
             restored: s.restores,
         })
+    }
+
+    /// What the insurance fund may still advance for a keeper's minimum reward in `m` at
+    /// `now`: the market's remaining coverage in its window, and at most its share of the fund
+    /// plus the insurance income it holds (with this stage's share) net of what it already
+    /// advanced.
+    fn top_up_available(
+        &self,
+        m: &Market,
+        fund_share: u64,
+        charged: u64,
+        now: i64,
+        params: &bulwark_engine::liquidation::LiquidationParams,
+    ) -> Result<u64> {
+        let (_, insurance_share) = split_penalty(charged, params).map_err(engine_err)?;
+        let (window_left, _) = window_remaining(
+            &m.coverage_window(),
+            now,
+            m.insurance_window_secs,
+            m.insurance_window_cap,
+        );
+        let held = (fund_share as u128 + m.fee_insurance as u128 + insurance_share as u128)
+            .saturating_sub(m.insurance_debt as u128)
+            .min(u64::MAX as u128) as u64;
+        Ok(held.min(window_left))
+    }
+}
+
+/// The time a stage runs at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StageClock {
+    pub slot: u64,
+    /// Unix seconds (the insurance coverage window).
+    pub now: i64,
+}
+
+impl Market {
+    /// The market's insurance coverage window as stored.
+    pub fn coverage_window(&self) -> CoverageWindow {
+        CoverageWindow {
+            start: self.insurance_window_start,
+            covered: self.insurance_window_covered,
+        }
+    }
+
+    /// Counts `amount` paid by the insurance fund for this market at `now` against its
+    /// coverage window (rolling the window first when it has run out).
+    pub fn count_coverage(&mut self, amount: u64, now: i64) -> Result<()> {
+        let (_, window) = window_remaining(
+            &self.coverage_window(),
+            now,
+            self.insurance_window_secs,
+            self.insurance_window_cap,
+        );
+        self.insurance_window_start = window.start;
+        self.insurance_window_covered = window
+            .covered
+            .checked_add(amount)
+            .ok_or(BulwarkError::MathError)?;
+        Ok(())
+    }
+
+    /// Books a liquidation stage's money into the market's sub-ledgers: the realised PnL owed
+    /// to the pool, the fund's share of the penalty, the minimum-reward advance (insurance
+    /// debt, counted against the coverage window), and the traders' collateral flow (the
+    /// liquidated account's change plus the keeper's credit).
+    pub fn book_liquidation(
+        &mut self,
+        realized_pnl: i64,
+        charged: u64,
+        r: &KeeperReward,
+        now: i64,
+    ) -> Result<()> {
+        let e = engine_err;
+        self.pnl_pending = sub_i64(self.pnl_pending, realized_pnl).map_err(e)?;
+        self.fee_insurance = add_u64(self.fee_insurance, r.insurance_share).map_err(e)?;
+        self.insurance_debt = add_u64(self.insurance_debt, r.from_insurance).map_err(e)?;
+        self.count_coverage(r.from_insurance, now)?;
+        // Account: +pnl − penalty − its floor payment; keeper: + everything it is credited.
+        let paid_out = add_u64(charged, r.from_account).map_err(e)?;
+        let flow = add_i64(
+            sub_i64(realized_pnl, paid_out as i64).map_err(e)?,
+            r.total() as i64,
+        )
+        .map_err(e)?;
+        self.trader_flow = add_i64(self.trader_flow, flow).map_err(e)?;
+        Ok(())
     }
 }

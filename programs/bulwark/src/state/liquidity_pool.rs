@@ -29,13 +29,17 @@ impl LiquidityPool {
     /// Account size including Anchor's discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<LiquidityPool>();
 
-    /// What a trade (a hot path that reads only this account, not every market) measures
-    /// against: the pool's capital as its value for the reserve cap, and the cap on traders'
-    /// counted profit (`max_pnl_to_pool` of that capital), both rounded down.
-    pub fn trade_limits(&self) -> bulwark_engine::EngineResult<(u64, i64)> {
-        let capital = self.capital.max(0) as u64;
-        let cap = bulwark_engine::num::apply_ppm_floor(capital, self.max_pnl_to_pool_ppm as u64)?;
-        Ok((capital, cap as i64))
+    /// What a trade in one of `market_count` markets (a hot path that reads only this account,
+    /// not every market) measures against: its market's even part of the pool's capital as
+    /// the value for the reserve cap, and the cap on traders' counted profit
+    /// (`max_pnl_to_pool` of that part), both rounded down; the markets together stay within
+    /// the pool-wide bounds.
+    pub fn trade_limits(&self, market_count: u16) -> bulwark_engine::EngineResult<(u64, i64)> {
+        bulwark_engine::pool::market_trade_limits(
+            self.capital,
+            self.max_pnl_to_pool_ppm,
+            market_count,
+        )
     }
 }
 

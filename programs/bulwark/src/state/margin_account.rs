@@ -62,7 +62,15 @@ pub struct MarginAccount {
     /// 1 while a liquidation is in progress.
     pub in_liquidation: u8,
     pub _padding1: [u8; 3],
-    pub reserved: [u8; 240],
+    /// 1 once the keeper's minimum reward was guaranteed in the current liquidation episode
+    /// (at most once an episode; reset when a new episode starts).
+    pub liq_floor_paid: u8,
+    pub _padding2: [u8; 7],
+    /// Part of this account's negative collateral recognised as pending bad debt in markets'
+    /// `bad_debt_pending` (collateral units); equals max(0, −collateral) after every
+    /// instruction that loads a market and changes the collateral.
+    pub deficit_booked: u64,
+    pub reserved: [u8; 224],
 }
 const _: () = assert!(core::mem::size_of::<MarginAccount>() == 720);
 const _: () = assert!(core::mem::size_of::<MarginAccount>().is_multiple_of(8));
@@ -95,9 +103,9 @@ impl MarginAccount {
         self.positions.iter().position(|p| p.base == 0)
     }
 
-    /// Nothing left: no collateral, no position.
+    /// Nothing left: no collateral, no position, no deficit booked in a market.
     pub fn is_empty(&self) -> bool {
-        self.collateral == 0 && self.positions.iter().all(|p| p.base == 0)
+        self.collateral == 0 && self.deficit_booked == 0 && self.positions.iter().all(|p| p.base == 0)
     }
 
     /// `key` is the owner or the delegate.
@@ -129,6 +137,7 @@ impl MarginAccount {
             .collateral
             .checked_add(out.collateral_delta)
             .ok_or(crate::error::BulwarkError::MathError)?;
-        m.book_trade(out)
+        m.book_trade(out)?;
+        self.recognise_deficit(m)
     }
 }

@@ -221,7 +221,14 @@ pub struct Market {
     pub pending_source_slot: u64,
     pub pending_source_index: u8,
     pub _padding5: [u8; 7],
-    pub reserved: [u8; 1280],
+    /// Smallest notional a position may be left at by a trade (collateral units; a position
+    /// closes whole instead), so every open position can pay its keeper's minimum reward.
+    pub min_position_notional: u64,
+    /// Negative collateral of accounts whose losses this market realised, recognised at once
+    /// as a liability of the pool and the fund (collateral units); released when the
+    /// account's deficit is resolved or repaid.
+    pub bad_debt_pending: u64,
+    pub reserved: [u8; 1264],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -288,6 +295,7 @@ impl Market {
             lot_base: self.lot_base,
             tick_price: self.tick_price,
             max_position_notional: self.max_position_notional,
+            min_position_notional: self.min_position_notional,
             min_hold_slots: self.min_hold_slots,
             reserve_factor_ppm: self.reserve_factor_ppm,
             oi_cap_long: self.open_interest_cap_long,
@@ -369,6 +377,7 @@ impl Market {
             max_penalty_ppm: self.liq_max_penalty_ppm,
             keeper_share_ppm: self.keeper_share_ppm,
             min_keeper_reward: self.min_keeper_reward,
+            min_position_notional: self.min_position_notional,
         }
     }
 

@@ -78,6 +78,7 @@ impl Market {
         self.liq_max_penalty_ppm = l.liq_max_penalty_ppm;
         self.keeper_share_ppm = l.keeper_share_ppm;
         self.min_keeper_reward = l.min_keeper_reward;
+        self.min_position_notional = l.min_position_notional;
         self.insurance_window_cap = l.insurance_window_cap;
         self.insurance_window_secs = l.insurance_window_secs;
         self.adl_trigger_ppm = l.adl_trigger_ppm;

@@ -5,6 +5,7 @@ pub mod bankruptcy;
 pub mod deleverage;
 pub mod exchange;
 pub mod insurance_fund;
+pub mod deficit;
 pub mod liquidation_stage;
 pub mod liquidity_pool;
 pub mod margin_account;

@@ -64,6 +64,8 @@ pub struct MarketLiquidationArgs {
     pub liq_max_penalty_ppm: u32,
     pub keeper_share_ppm: u32,
     pub min_keeper_reward: u64,
+    /// Smallest notional a trade may leave a position at, collateral units.
+    pub min_position_notional: u64,
     pub insurance_window_cap: u64,
     pub insurance_window_secs: u32,
     pub adl_trigger_ppm: u32,

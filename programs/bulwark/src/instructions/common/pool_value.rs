@@ -31,8 +31,8 @@ impl PoolView {
     }
 }
 
-/// Values the pool: capital, what markets owe it, and traders' unrealised PnL (a liability at
-/// once, capped). `markets` must be exactly markets `0..market_count` in order; each needs a
+/// Values the pool: capital, what markets owe it, traders' unrealised PnL (a liability at
+/// once, capped) and accounts' unresolved negative collateral (a liability at once). `markets` must be exactly markets `0..market_count` in order; each needs a
 /// price usable for reductions.
 pub fn value_pool<'info>(
     pool: &LiquidityPool,
@@ -77,6 +77,10 @@ pub fn value_pool<'info>(
             .pnl_pending
             .checked_add(m.fee_pool as i64)
             .ok_or(BulwarkError::MathError)?;
+        book.bad_debt = book
+            .bad_debt
+            .checked_add(m.bad_debt_pending)
+            .ok_or(BulwarkError::MathError)?;
         book.pending = book
             .pending
             .checked_add(owed)
@@ -95,4 +99,47 @@ pub fn value_pool<'info>(
         value: pool_value(&book).map_err(engine_err)?,
         reserves,
     })
+}
+
+/// What every market together holds against the insurance fund: minimum rewards advanced on
+/// its behalf and accounts' unresolved negative collateral (collateral units). `markets` must
+/// be exactly markets `0..market_count` in order.
+pub fn fund_liabilities<'info>(
+    markets: &'info [AccountInfo<'info>],
+    market_count: u16,
+) -> Result<(u64, u64)> {
+    require_eq!(
+        markets.len(),
+        market_count as usize,
+        BulwarkError::MarketListMismatch
+    );
+    let (mut advanced, mut bad_debt) = (0u64, 0u64);
+    for (i, info) in markets.iter().enumerate() {
+        let loader = AccountLoader::<Market>::try_from(info)?;
+        let m = loader.load()?;
+        require_eq!(m.index as usize, i, BulwarkError::MarketListMismatch);
+        advanced = advanced
+            .checked_add(m.insurance_debt)
+            .ok_or(BulwarkError::MathError)?;
+        bad_debt = bad_debt
+            .checked_add(m.bad_debt_pending)
+            .ok_or(BulwarkError::MathError)?;
+    }
+    Ok((advanced, bad_debt))
+}
+
+/// Refuses a request that is not payable at `now`: `not_ready` while waiting,
+/// `RequestExpired` once it is past its validity.
+pub fn require_request_ready(
+    requested_at: i64,
+    delay_secs: u32,
+    now: i64,
+    not_ready: BulwarkError,
+) -> Result<()> {
+    use bulwark_engine::pool::{request_state, RequestState};
+    match request_state(requested_at, delay_secs, now) {
+        RequestState::Waiting => Err(not_ready.into()),
+        RequestState::Expired => Err(BulwarkError::RequestExpired.into()),
+        RequestState::Ready => Ok(()),
+    }
 }

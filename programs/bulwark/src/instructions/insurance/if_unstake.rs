@@ -1,13 +1,17 @@
-//! `if_unstake`: after the cooldown, pays the requested shares at the lower of their value at
-//! the request and now, and burns them.
+//! `if_unstake`: after the cooldown (and before the request expires, `REQUEST_VALID_SECS`
+//! later), pays the requested shares at the lower of their value at the request and now, and
+//! burns them. "Now" is the fund's exit value: its balance less what every market advanced on
+//! its behalf and every unresolved negative collateral. Remaining accounts: every market,
+//! index 0 upwards.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use bulwark_engine::insurance::unstake_payout;
+use bulwark_engine::insurance::{fund_exit_value, unstake_payout};
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
 use crate::events::Unstaked;
+use crate::instructions::common::pool_value::{fund_liabilities, require_request_ready};
 use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
 use crate::state::{Exchange, InsuranceFund, StakeAccount};
 
@@ -33,32 +37,33 @@ pub struct IfUnstake<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn if_unstake_handler(ctx: Context<IfUnstake>) -> Result<()> {
+pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Result<()> {
     let a = &ctx.accounts;
     a.exchange.load()?.require_not_paused(
         bulwark_engine::state::pause::UNSTAKE,
         Clock::get()?.unix_timestamp,
     )?;
     let now = Clock::get()?.unix_timestamp;
-    let bump = {
+    let (bump, market_count) = {
         let ex = a.exchange.load()?;
         check_user_token_account(&ex, &a.destination)?;
-        ex.bump
+        (ex.bump, ex.market_count)
     };
+    let (advanced, bad_debt) = fund_liabilities(ctx.remaining_accounts, market_count)?;
     let (shares, amount) = {
         let s = a.stake_account.load()?;
         let fund = a.insurance_fund.load()?;
         require!(s.requested_shares > 0, BulwarkError::NoWithdrawalRequest);
-        require!(
-            now >= s
-                .requested_at
-                .saturating_add(fund.unstake_cooldown_secs as i64),
-            BulwarkError::CooldownNotOver
-        );
+        require_request_ready(
+            s.requested_at,
+            fund.unstake_cooldown_secs,
+            now,
+            BulwarkError::CooldownNotOver,
+        )?;
         let amount = unstake_payout(
             s.requested_shares,
             fund.total_shares,
-            fund.balance,
+            fund_exit_value(fund.balance, advanced, bad_debt),
             s.value_at_request,
         )
         .map_err(engine_err)?;
@@ -92,7 +97,10 @@ pub fn if_unstake_handler(ctx: Context<IfUnstake>) -> Result<()> {
         .requested_shares
         .checked_sub(shares)
         .ok_or(BulwarkError::MathError)?;
-    fund.balance -= amount;
+    fund.balance = fund
+        .balance
+        .checked_sub(amount)
+        .ok_or(BulwarkError::MathError)?;
     emit!(Unstaked {
         owner: s.owner,
         shares,

@@ -2,9 +2,12 @@
 //! against the pool at the stored aggregate (no spread, fee or impact), the least that
 //! restores maintenance plus buffer (at most a fraction of the position unless dust, and at
 //! most `max_base`), charging an escalating penalty split between the keeper (credited to a
-//! margin account it names) and the insurance fund. An account under water pays what it
-//! can; the keeper still gets the minimum reward, advanced by the market for the insurance
-//! fund. Remaining accounts: the markets of the account's other open positions, ascending.
+//! margin account it names) and the insurance fund. `max_base` may trim a stage only down to
+//! the least that restores maintenance (`StageBelowMinimum` below it). The keeper's minimum
+//! reward is guaranteed once per liquidation episode: paid by the account while its
+//! collateral lasts, and only for an account under water advanced for the insurance fund
+//! (counted against the market's coverage window, within the market's share of the fund).
+//! Remaining accounts: the markets of the account's other open positions, ascending.
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::Action;
@@ -48,8 +51,13 @@ pub fn liquidate_handler<'info>(
         BulwarkError::SelfLiquidation
     );
     let clock = Clock::get()?;
-    let decimals = a.exchange.load()?.collateral_decimals;
-    let fund_balance = a.insurance_fund.load()?.balance;
+    let (decimals, market_count) = {
+        let ex = a.exchange.load()?;
+        (ex.collateral_decimals, ex.market_count.max(1) as u64)
+    };
+    // Each market may advance minimum rewards against its share of the fund only, so all
+    // markets together never advance more than the fund holds.
+    let fund_share = a.insurance_fund.load()?.balance / market_count;
     let mut acct = a.margin_account.load_mut()?;
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
@@ -66,7 +74,7 @@ pub fn liquidate_handler<'info>(
                 &clock,
             )
         },
-        fund_balance,
+        fund_share,
         max_base,
         clock.slot,
         clock.unix_timestamp,

@@ -60,6 +60,7 @@ pub fn settle_position_handler(ctx: Context<SettlePosition>) -> Result<()> {
     s.base = 0;
     s.cost = 0;
     s.last_increase_slot = 0;
+    acct.recognise_deficit(&mut m)?;
     emit!(PositionSettled {
         margin_account: ctx.accounts.margin_account.key(),
         market_index: m.index,

@@ -1,5 +1,6 @@
-//! `pool_withdraw`: pays an LP's pending request after the delay, at the pool's minimum
-//! value, never beyond the pool's capital or what open interest leaves unreserved.
+//! `pool_withdraw`: pays an LP's pending request after the delay (and before it expires,
+//! `REQUEST_VALID_SECS` later), at the pool's minimum value (net of unresolved bad debt),
+//! never beyond the pool's capital or what open interest leaves unreserved.
 //! Remaining accounts: every market, index 0 upwards.
 
 use anchor_lang::prelude::*;
@@ -9,7 +10,7 @@ use bulwark_engine::pool::amount_for_shares;
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
 use crate::events::PoolWithdrawn;
-use crate::instructions::common::pool_value::value_pool;
+use crate::instructions::common::pool_value::{require_request_ready, value_pool};
 use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
 use crate::state::{Exchange, LiquidityPool, LpAccount};
 
@@ -51,13 +52,12 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
         let lp = a.lp_account.load()?;
         let pool = a.pool.load()?;
         require!(lp.requested_shares > 0, BulwarkError::NoWithdrawalRequest);
-        let ready_at = lp
-            .requested_at
-            .saturating_add(pool.withdraw_delay_secs as i64);
-        require!(
-            clock.unix_timestamp >= ready_at,
-            BulwarkError::WithdrawalNotReady
-        );
+        require_request_ready(
+            lp.requested_at,
+            pool.withdraw_delay_secs,
+            clock.unix_timestamp,
+            BulwarkError::WithdrawalNotReady,
+        )?;
         let view = value_pool(
             &pool,
             ctx.remaining_accounts,
