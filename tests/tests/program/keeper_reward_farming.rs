@@ -52,6 +52,34 @@ async fn liquidate(
     w.bank.send(&[ix], &[&keeper.key]).await
 }
 
+/// The engine's least accepted stage for `t`'s SOL-PERP position right now (whole lots that
+/// restore maintenance) and the stage an unlimited `max_base` closes.
+async fn minimum_and_full_stage(w: &mut World, t: &Participant) -> (u64, u64) {
+    let m = w.bank.market(SOL_PERP).await;
+    let acct = w.margin(&t.margin).await;
+    let c = w.bank.clock().await;
+    let clock = PreviewClock {
+        slot: c.slot,
+        unix_timestamp: c.unix_timestamp,
+        decimals: 6,
+    };
+    let positions = positions_with_markets(&acct, &[m], &clock).unwrap();
+    let params = m.liquidation_params();
+    let at = |max_close| {
+        stage(
+            acct.collateral,
+            &positions,
+            0,
+            penalty_ppm(&params, 0),
+            m.lot_base,
+            max_close,
+            &params,
+        )
+        .unwrap()
+    };
+    (at(1).min_close, at(u64::MAX).close)
+}
+
 /// What the fund has paid or owes on the market's behalf: its balance less the minimum
 /// rewards the market advanced for it.
 async fn fund_net(w: &mut World) -> i128 {
@@ -69,9 +97,12 @@ async fn one_atom_stages_are_refused_and_move_no_money() {
         pda::market(SOL_PERP).0,
         pda::insurance_fund().0,
     ];
-    let before = Snapshot::take(&mut w.bank, &watched).await;
+    let money = [t.margin, keeper.margin, pda::insurance_fund().0];
+    let before = Snapshot::take(&mut w.bank, &money).await;
+    let (minimum, _) = minimum_and_full_stage(&mut w, &t).await;
+    let lot = 1_000_000;
     // The adversary picks every size below the least stage that restores maintenance.
-    for (i, max_base) in [1, 999_999, 1_000_000, 10 * SOL as u64, 20 * SOL as u64]
+    for (i, max_base) in [1, lot - 1, lot, minimum / 2, minimum - lot]
         .into_iter()
         .cycle()
         .take(60)
@@ -86,14 +117,15 @@ async fn one_atom_stages_are_refused_and_move_no_money() {
             BulwarkError::StageBelowMinimum,
         );
     }
-    // Nothing moved but the market's price refreshes (its books and the fund are as they were).
+    // Nothing moved: the accounts and the fund are as they were, the market owes the fund
+    // nothing (only its price was refreshed).
+    before.assert_unchanged(&mut w.bank).await;
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(m.insurance_debt, 0);
     assert_eq!(w.margin(&keeper.margin).await.collateral, 0);
     assert_eq!(w.insurance_balance().await, 100 * USDC);
     let acct = w.margin(&t.margin).await;
     assert_eq!(acct.positions[0].base, 100 * SOL, "the victim's position is untouched");
-    drop(before);
 
     // One stage of the needed size ends the liquidation; the keeper is paid by the account.
     let fund_before = fund_net(&mut w).await;
@@ -118,40 +150,19 @@ async fn a_trimmed_stage_still_restores_maintenance_and_ends_the_episode() {
     let mut w = insured_venue().await;
     let t = long_then_drop(&mut w, 1_000 * USDC, 100 * SOL, 144 * USD).await;
     let keeper = w.participant(0).await;
-    // The engine's minimum for this account (the least whole lots restoring maintenance).
-    let m = w.bank.market(SOL_PERP).await;
-    let acct = w.margin(&t.margin).await;
-    let c = w.bank.clock().await;
-    let clock = PreviewClock {
-        slot: c.slot,
-        unix_timestamp: c.unix_timestamp,
-        decimals: 6,
-    };
-    let positions = positions_with_markets(&acct, &[m], &clock).unwrap();
-    let params = m.liquidation_params();
-    let s = stage(acct.collateral, &positions, 0, penalty_ppm(&params, 0), m.lot_base, 1, &params)
-        .unwrap();
-    let untrimmed = stage(
-        acct.collateral,
-        &positions,
-        0,
-        penalty_ppm(&params, 0),
-        m.lot_base,
-        u64::MAX,
-        &params,
-    )
-    .unwrap();
-    assert!(s.min_close > m.lot_base && s.min_close < untrimmed.close);
+    let (minimum, full) = minimum_and_full_stage(&mut w, &t).await;
+    let lot = 1_000_000;
+    assert!(minimum > lot && minimum < full, "{minimum} vs {full}");
     let snap = Snapshot::take(&mut w.bank, &[t.margin, keeper.margin]).await;
     assert_program_error(
-        liquidate(&mut w, &keeper, &t, s.min_close - m.lot_base).await,
+        liquidate(&mut w, &keeper, &t, minimum - lot).await,
         BulwarkError::StageBelowMinimum,
     );
     snap.assert_unchanged(&mut w.bank).await;
-    liquidate(&mut w, &keeper, &t, s.min_close).await.unwrap();
+    liquidate(&mut w, &keeper, &t, minimum).await.unwrap();
     let a = w.margin(&t.margin).await;
     assert_eq!(a.in_liquidation, 0, "maintenance is met: the episode is over");
-    assert_eq!((100 * SOL - a.positions[0].base) as u64, s.min_close);
+    assert_eq!((100 * SOL - a.positions[0].base) as u64, minimum);
     assert_program_error(
         liquidate(&mut w, &keeper, &t, u64::MAX).await,
         BulwarkError::NotLiquidatable,

@@ -127,26 +127,25 @@ async fn a_stage_restores_maintenance_plus_buffer_closing_no_more_than_needed_an
 
 #[tokio::test]
 async fn the_penalty_escalates_on_priced_slots_to_its_cap_and_resets_on_recovery() {
-    // Capped at 10 SOL a call, the first stage cannot restore it.
-    let (mut w, t, keeper) = underwater(144 * USD).await;
-    liquidate(&mut w, &keeper, &t, 10 * SOL as u64)
-        .await
-        .unwrap();
+    // At 142.50 the fraction cap binds: half the position does not restore maintenance, and
+    // the account still has collateral to pay the penalty with.
+    let (mut w, t, keeper) = underwater(14_250_000_000).await;
+    liquidate(&mut w, &keeper, &t, u64::MAX).await.unwrap();
     let a = w.margin(&t.margin).await;
-    assert_eq!(a.in_liquidation, 1, "10 SOL did not restore it");
+    assert_eq!(a.in_liquidation, 1, "half the position did not restore it");
     let start = a.liq_start_clock;
     // 500 priced slots later the rate is 0.5% + 500 x 1 ppm = 0.55%.
     w.bank.advance(499, 100).await;
-    w.refresh(144 * USD).await;
+    w.refresh(14_250_000_000).await;
     let m = w.bank.market(SOL_PERP).await;
     let slot = w.bank.clock().await.slot;
     assert_eq!(m.priced_clock(slot, true) - start, 500);
     let ins_before = m.fee_insurance;
     let keeper_before = w.margin(&keeper.margin).await.collateral;
-    liquidate(&mut w, &keeper, &t, 10 * SOL as u64)
-        .await
-        .unwrap();
-    let notional = notional_ceil(10 * SOL, m.price, 6).unwrap();
+    let base_before = w.margin(&t.margin).await.positions[0].base;
+    liquidate(&mut w, &keeper, &t, u64::MAX).await.unwrap();
+    let closed = base_before - w.margin(&t.margin).await.positions[0].base;
+    let notional = notional_ceil(closed, m.price, 6).unwrap();
     let penalty = apply_ppm_ceil(notional, 5_500).unwrap();
     let paid = (w.margin(&keeper.margin).await.collateral - keeper_before) as u64
         + w.bank.market(SOL_PERP).await.fee_insurance

@@ -20,6 +20,7 @@ mod keeper_rpc;
 mod liquidation;
 mod oracle_fixtures;
 mod pool;
+mod pool_bounds;
 mod previews;
 mod settlement;
 mod stress_cross_check;

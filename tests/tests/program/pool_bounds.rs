@@ -1,0 +1,66 @@
+//! Bounds stated for the pool hold across all its markets at once: each market measures its
+//! traders' profit cap and its reserve against its even part of the pool, so two markets
+//! cannot each pay out up to the whole pool-wide cap.
+
+use bulwark::error::BulwarkError;
+use bulwark_sdk::world::Participant;
+use bulwark_tests::*;
+
+/// Two markets on the SOL feeds, a 1,000 USDC pool (traders' profit capped at 50%: 500 USDC),
+/// and one trader 1.5 SOL long from 150 in each market.
+async fn two_markets_small_pool() -> (World, [Participant; 2]) {
+    let mut w = World::with_sol_market().await;
+    w.create_market_like_sol(1, |_| {}).await.unwrap();
+    for i in 0..2 {
+        w.set_open_interest_caps_directly(i, 10_000 * SOL as u64, 10_000 * SOL as u64)
+            .await;
+    }
+    let lp = w.participant(1_000 * USDC).await;
+    w.pool_deposit(&lp, 1_000 * USDC).await.unwrap();
+    let traders = [
+        trader(&mut w, 1_000 * USDC).await,
+        trader(&mut w, 1_000 * USDC).await,
+    ];
+    w.refresh(150 * USD).await;
+    for (i, t) in traders.iter().enumerate() {
+        w.trade_in(t, i as u16, 3 * SOL / 2, 151 * PRICE)
+            .await
+            .unwrap();
+    }
+    (w, traders)
+}
+
+#[tokio::test]
+async fn two_markets_together_pay_no_more_profit_than_the_pool_wide_cap() {
+    let (mut w, traders) = two_markets_small_pool().await;
+    let cap = 500 * USDC as i64;
+    // SOL triples: each trader is 450 USDC up, 900 together against a 500 cap.
+    w.bank.advance(30, 12).await;
+    for price in [200, 260, 340, 450] {
+        w.refresh(price * USD).await;
+    }
+    let mut gained = 0;
+    for (i, t) in traders.iter().enumerate() {
+        let before = w.margin(&t.margin).await.collateral;
+        w.trade_in(t, i as u16, -3 * SOL / 2, PRICE).await.unwrap();
+        let gain = w.margin(&t.margin).await.collateral - before;
+        assert!(gain <= cap / 2, "market {i} paid {gain}, beyond its half of the cap");
+        gained += gain;
+    }
+    assert!(gained <= cap, "both markets paid {gained} against a {cap} pool-wide cap");
+    assert!(gained > 0);
+    assert_books_balance(&mut w, &[traders[0].margin, traders[1].margin]).await;
+}
+
+#[tokio::test]
+async fn two_markets_together_reserve_no_more_than_the_pool_allows() {
+    let (mut w, traders) = two_markets_small_pool().await;
+    // Each market may reserve 50% of its 500 USDC part: 250 USDC of open interest. 1.5 SOL
+    // (225 USDC) is open in each; one more SOL in either is refused.
+    for (i, t) in traders.iter().enumerate() {
+        assert_program_error(
+            w.trade_in(t, i as u16, SOL, 151 * PRICE).await,
+            BulwarkError::ReserveCap,
+        );
+    }
+}
