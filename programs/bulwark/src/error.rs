@@ -233,6 +233,15 @@ pub enum BulwarkError {
     /// 6075
     #[msg("the market has no settlement price (no TWAP)")]
     NoSettlementPrice,
+    /// 6076
+    #[msg("a tightening of this parameter came after the change was queued: it is stale")]
+    ProposalStale,
+    /// 6077
+    #[msg("the change loosens by more than one step from the value in force")]
+    StepFromValueInForce,
+    /// 6078
+    #[msg("the guardian's last pause ended less than its own length ago (cool-off)")]
+    GuardianCoolingOff,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -285,7 +294,7 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 76] = [
+pub const ALL_ERRORS: [BulwarkError; 79] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
@@ -362,6 +371,9 @@ pub const ALL_ERRORS: [BulwarkError; 76] = [
     BulwarkError::InsufficientProtocolFees,
     BulwarkError::SettlementNotAllowed,
     BulwarkError::NoSettlementPrice,
+    BulwarkError::ProposalStale,
+    BulwarkError::StepFromValueInForce,
+    BulwarkError::GuardianCoolingOff,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").
