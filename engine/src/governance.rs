@@ -3,9 +3,13 @@
 //! measured from the value at the window's start (not per call), re-checked when a queued change
 //! executes. Tightening applies at once; loosening and redistributive changes wait out the
 //! timelock, must execute before they expire, and can be cancelled.
+//!
+//! A queued change is judged when it executes against the value then in force, not only the
+//! window's start: one that does not tighten may move at most one step from the value in force,
+//! and one queued before its parameter's latest tightening is stale (see [`judge_change`]).
 
 use crate::bounds::Param;
-use crate::error::EngineResult;
+use crate::error::{EngineError, EngineResult};
 use crate::num::mul_div_floor;
 
 /// Which way a parameter tightens risk.
@@ -149,6 +153,81 @@ pub fn check_bounds(spec: &GovSpec, new: u64) -> EngineResult<()> {
     }
 }
 
+/// A parameter's governance record when a change to it is judged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParamRecord {
+    /// Its value when the current step window opened.
+    pub baseline: u64,
+    /// Its value in force now.
+    pub in_force: u64,
+    /// Proposals numbered below this were queued before its latest tightening (0 = none).
+    pub tightened_before: u64,
+}
+
+/// How a change arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `set_market_param`: applies at once, so it must only tighten.
+    AtOnce,
+    /// A queued proposal executing now; `id` is its number (proposals are numbered in the
+    /// order they are queued).
+    Queued { id: u64 },
+}
+
+/// Why a change to a parameter is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeRefusal {
+    /// Outside the hard bounds, or arithmetic failed.
+    Engine(EngineError),
+    /// It does not only tighten: it must be queued under the timelock.
+    MustQueue,
+    /// It moves more than one step from the value at the window's start.
+    WindowStep,
+    /// It does not tighten and moves more than one step from the value in force.
+    StepFromInForce,
+    /// It does not tighten and was queued before its parameter's latest tightening.
+    Stale,
+}
+
+impl From<EngineError> for ChangeRefusal {
+    fn from(e: EngineError) -> Self {
+        ChangeRefusal::Engine(e)
+    }
+}
+
+/// Judges setting `param` to `new`, arriving by `route`, given its record. In order: hard
+/// bounds; a change at once must tighten (against the value in force); a queued change that
+/// does not tighten (loosening or redistributive) is refused when it was queued before the
+/// parameter's latest tightening, and when it moves more than one step from the value in
+/// force; every change stays within one step of the window's starting value. Returns
+/// whether the change strictly tightens (changes the value, in the tightening direction): the
+/// caller then records the next proposal number as the parameter's `tightened_before`, which
+/// makes every loosening queued so far stale.
+pub fn judge_change(
+    param: MarketParam,
+    rec: &ParamRecord,
+    new: u64,
+    route: Route,
+) -> Result<bool, ChangeRefusal> {
+    let spec = param.spec();
+    check_bounds(&spec, new)?;
+    let tightens = is_tightening(spec.direction, rec.in_force, new);
+    match route {
+        Route::AtOnce if !tightens => return Err(ChangeRefusal::MustQueue),
+        Route::Queued { id } if !tightens && id < rec.tightened_before => {
+            return Err(ChangeRefusal::Stale)
+        }
+        _ => {}
+    }
+    if !tightens && !within_step(rec.in_force, new, &spec)? {
+        return Err(ChangeRefusal::StepFromInForce);
+    }
+    if !within_step(rec.baseline, new, &spec)? {
+        return Err(ChangeRefusal::WindowStep);
+    }
+    Ok(tightens && new != rec.in_force)
+}
+
 /// Why a queued change may not execute now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimelockRefusal {
@@ -195,6 +274,73 @@ mod tests {
         );
         assert!(!within_step(0, 10_000_000_000_001, &cap).unwrap());
         assert!(check_bounds(&s, 4_000).is_err());
+    }
+
+    fn rec(baseline: u64, in_force: u64, tightened_before: u64) -> ParamRecord {
+        ParamRecord {
+            baseline,
+            in_force,
+            tightened_before,
+        }
+    }
+
+    #[test]
+    fn a_queued_loosening_is_judged_against_the_value_in_force() {
+        use ChangeRefusal::*;
+        let lev = MarketParam::MaxLeverage;
+        // Queued 20 -> 25 as proposal 3; an emergency cut to 10 stamped `tightened_before` 4.
+        assert_eq!(
+            judge_change(lev, &rec(20, 10, 4), 25, Route::Queued { id: 3 }),
+            Err(Stale)
+        );
+        // Queued after the cut (id 4): still more than one step (5x) from the 10x in force.
+        assert_eq!(
+            judge_change(lev, &rec(20, 10, 4), 25, Route::Queued { id: 4 }),
+            Err(StepFromInForce)
+        );
+        assert_eq!(
+            judge_change(lev, &rec(20, 10, 4), 15, Route::Queued { id: 4 }),
+            Ok(false)
+        );
+        // A queued tightening is never stale and stamps the parameter.
+        assert_eq!(
+            judge_change(lev, &rec(20, 20, 4), 15, Route::Queued { id: 1 }),
+            Ok(true)
+        );
+        // Redistributive: one step from the value in force (fee 600 -> 300 -> not 900).
+        let fee = MarketParam::TakerFee;
+        assert_eq!(
+            judge_change(fee, &rec(600, 300, 0), 900, Route::Queued { id: 0 }),
+            Err(StepFromInForce)
+        );
+        assert_eq!(
+            judge_change(fee, &rec(600, 600, 0), 600, Route::AtOnce),
+            Err(MustQueue)
+        );
+    }
+
+    #[test]
+    fn tightening_at_once_keeps_the_window_step_and_stamps_only_real_changes() {
+        let mmr = MarketParam::BaseMmr;
+        assert_eq!(
+            judge_change(mmr, &rec(20_000, 20_000, 0), 30_000, Route::AtOnce),
+            Ok(true)
+        );
+        assert_eq!(
+            judge_change(mmr, &rec(20_000, 20_000, 0), 20_000, Route::AtOnce),
+            Ok(false),
+            "a no-op tightens nothing"
+        );
+        assert_eq!(
+            judge_change(mmr, &rec(20_000, 25_000, 0), 30_001, Route::AtOnce),
+            Err(ChangeRefusal::WindowStep)
+        );
+        assert_eq!(
+            judge_change(mmr, &rec(20_000, 20_000, 0), 1, Route::AtOnce),
+            Err(ChangeRefusal::Engine(EngineError::OutOfBounds {
+                param: "base_mmr_ppm"
+            }))
+        );
     }
 
     #[test]

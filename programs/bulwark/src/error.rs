@@ -242,6 +242,15 @@ pub enum BulwarkError {
     /// 6078
     #[msg("the withdrawal or unstake request expired; request again")]
     RequestExpired,
+    /// 6079
+    #[msg("a tightening of this parameter came after the change was queued: it is stale")]
+    ProposalStale,
+    /// 6080
+    #[msg("the change loosens by more than one step from the value in force")]
+    StepFromValueInForce,
+    /// 6081
+    #[msg("the guardian's last pause ended less than its own length ago (cool-off)")]
+    GuardianCoolingOff,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -295,7 +304,7 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 79] = [
+pub const ALL_ERRORS: [BulwarkError; 82] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
@@ -375,6 +384,9 @@ pub const ALL_ERRORS: [BulwarkError; 79] = [
     BulwarkError::StageBelowMinimum,
     BulwarkError::PositionBelowMinimum,
     BulwarkError::RequestExpired,
+    BulwarkError::ProposalStale,
+    BulwarkError::StepFromValueInForce,
+    BulwarkError::GuardianCoolingOff,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").

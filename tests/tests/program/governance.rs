@@ -123,12 +123,13 @@ async fn a_queued_change_waits_for_the_timelock_runs_for_anyone_then_expires() {
 #[tokio::test]
 async fn chained_changes_in_one_window_cannot_beat_the_step_and_bounds_hold() {
     let mut w = World::with_sol_market().await;
-    let mmr = w.bank.market(SOL_PERP).await.base_mmr_ppm as u64;
-    // Each lowers base maintenance by 30% of the window's starting value; together 60% > 50%.
-    let a = queue(&mut w, MarketParam::BaseMmr, mmr * 7 / 10)
+    let mmr = w.bank.market(SOL_PERP).await.max_mmr_ppm as u64;
+    // Each lowers the maintenance ceiling by 30% of the window's starting value; together
+    // 60% > 50%.
+    let a = queue(&mut w, MarketParam::MaxMmr, mmr * 7 / 10)
         .await
         .unwrap();
-    let b = queue(&mut w, MarketParam::BaseMmr, mmr * 4 / 10)
+    let b = queue(&mut w, MarketParam::MaxMmr, mmr * 4 / 10)
         .await
         .unwrap();
     w.bank.advance(10, TIMELOCK_SECS as i64).await;

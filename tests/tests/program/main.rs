@@ -13,6 +13,7 @@ mod dynamic_margin;
 mod funding;
 mod governance;
 mod governance_actions;
+mod governance_races;
 mod initialize_exchange;
 mod keeper;
 mod keeper_reward_farming;

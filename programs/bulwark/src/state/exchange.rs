@@ -52,7 +52,11 @@ pub struct Exchange {
     /// Two-step role transfers: the proposed keys (default = none).
     pub pending_governance: Pubkey,
     pub pending_guardian: Pubkey,
-    pub reserved: [u8; 888],
+    /// Length of the guardian's current (or last) pause as it set it, seconds: after the pause
+    /// ends the guardian waits as long again before it may pause anew.
+    pub guardian_pause_secs: u32,
+    pub _padding1: u32,
+    pub reserved: [u8; 880],
 }
 const _: () = assert!(core::mem::size_of::<Exchange>() == 1736);
 const _: () = assert!(core::mem::size_of::<Exchange>().is_multiple_of(8));
@@ -67,6 +71,15 @@ impl Exchange {
             0
         };
         guardian | self.invariant_pause_bits
+    }
+
+    /// The guardian's pause for the engine.
+    pub fn guardian_pause(&self) -> bulwark_engine::guardian::GuardianPause {
+        bulwark_engine::guardian::GuardianPause {
+            bits: self.guardian_pause_bits,
+            until: self.guardian_pause_until,
+            secs: self.guardian_pause_secs,
+        }
     }
 
     /// Refuses when `bit` is paused at `now`.

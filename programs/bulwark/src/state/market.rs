@@ -10,7 +10,6 @@ use bulwark_engine::dynamic_margin::{
 use bulwark_engine::execution::{ImpactParams, PriceInputs, SpreadParams};
 use bulwark_engine::fees::FeeParams;
 use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_delta, FundingParams};
-use bulwark_engine::governance::MarketParam;
 use bulwark_engine::liquidation::LiquidationParams;
 use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::oracle::{MarketOracleConfig, TwapConfig, TwapState, Validity};
@@ -228,7 +227,10 @@ pub struct Market {
     /// as a liability of the pool and the fund (collateral units); released when the
     /// account's deficit is resolved or repaid.
     pub bad_debt_pending: u64,
-    pub reserved: [u8; 1264],
+    /// Per governable parameter (`MarketParam` order): proposals numbered below this were
+    /// queued before its latest tightening; a loosening among them is stale.
+    pub gov_tightened_before: [u64; 10],
+    pub reserved: [u8; 1184],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -413,50 +415,6 @@ impl Market {
         self.pending_source = OracleSource::default();
         self.pending_source_slot = 0;
         true
-    }
-
-    /// Current value of a governable parameter.
-    pub fn param_value(&self, p: MarketParam) -> u64 {
-        match p {
-            MarketParam::OpenInterestCapLong => self.open_interest_cap_long,
-            MarketParam::OpenInterestCapShort => self.open_interest_cap_short,
-            MarketParam::BaseImr => self.base_imr_ppm as u64,
-            MarketParam::BaseMmr => self.base_mmr_ppm as u64,
-            MarketParam::MaxMmr => self.max_mmr_ppm as u64,
-            MarketParam::MaxLeverage => self.max_leverage as u64,
-            MarketParam::MaxPositionNotional => self.max_position_notional,
-            MarketParam::TakerFee => self.taker_fee_ppm as u64,
-            MarketParam::InsuranceWindowCap => self.insurance_window_cap,
-            MarketParam::ReserveFactor => self.reserve_factor_ppm as u64,
-        }
-    }
-
-    /// Sets a governable parameter (the caller has checked bounds and steps).
-    pub fn set_param_value(&mut self, p: MarketParam, v: u64) {
-        let v32 = v.min(u32::MAX as u64) as u32;
-        match p {
-            MarketParam::OpenInterestCapLong => self.open_interest_cap_long = v,
-            MarketParam::OpenInterestCapShort => self.open_interest_cap_short = v,
-            MarketParam::BaseImr => self.base_imr_ppm = v32,
-            MarketParam::BaseMmr => self.base_mmr_ppm = v32,
-            MarketParam::MaxMmr => self.max_mmr_ppm = v32,
-            MarketParam::MaxLeverage => self.max_leverage = v32,
-            MarketParam::MaxPositionNotional => self.max_position_notional = v,
-            MarketParam::TakerFee => self.taker_fee_ppm = v32,
-            MarketParam::InsuranceWindowCap => self.insurance_window_cap = v,
-            MarketParam::ReserveFactor => self.reserve_factor_ppm = v32,
-        }
-    }
-
-    /// The value a parameter had when the current governance window opened at `now` (the
-    /// window rolls after `window_secs`, re-baselining every parameter).
-    pub fn roll_gov_window(&mut self, now: i64, window_secs: i64) {
-        if now >= self.gov_window_start.saturating_add(window_secs) {
-            self.gov_window_start = now;
-            for p in MarketParam::ALL {
-                self.gov_baselines[p as usize] = self.param_value(p);
-            }
-        }
     }
 
     /// The market's state.

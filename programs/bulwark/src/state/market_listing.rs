@@ -3,19 +3,15 @@
 //! (bootstrap validation, the stress simulator) share.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::dynamic_margin::validate_dynamics;
-use bulwark_engine::liquidation::validate_liquidation;
-use bulwark_engine::oracle::validate_market_oracle;
-use bulwark_engine::trade::validate_params;
 
-use crate::error::{engine_err, market_params_err, BulwarkError};
 use crate::instructions::CreateMarketArgs;
 use crate::state::{Market, OracleConfig};
 
 impl Market {
-    /// Fills a freshly created (zeroed) market from `args` at `slot`/`now` and validates every
-    /// parameter against the engine's bounds and cross-field rules; listed Halted, with zero
-    /// open-interest caps, until the first `update_risk`.
+    /// Fills a freshly created (zeroed) market from `args` at `slot`/`now` and validates the
+    /// whole parameter set against the engine's bounds and cross-field rules
+    /// ([`Market::validate_param_set`], the check every later parameter change runs too);
+    /// listed Halted, with zero open-interest caps, until the first `update_risk`.
     pub fn apply_listing(&mut self, args: &CreateMarketArgs, slot: u64, now: i64) -> Result<()> {
         self.index = args.index;
         self.symbol = args.symbol;
@@ -55,7 +51,6 @@ impl Market {
         self.imr_multiplier_ppm = t.imr_multiplier_ppm;
         self.imf_factor = t.imf_factor;
         self.health_conf_k_ppm = t.health_conf_k_ppm;
-        validate_params(&self.trade_params(), &self.margin_params()).map_err(market_params_err)?;
         let d = args.dynamics;
         self.vol_sample_secs = d.vol_sample_secs;
         self.vol_window_secs = d.vol_window_secs;
@@ -68,7 +63,6 @@ impl Market {
         self.funding_k_ppm = d.funding_k_ppm;
         self.funding_depth = d.funding_depth;
         self.max_funding_rate_ppm = d.max_funding_rate_ppm;
-        validate_dynamics(&self.dynamics()).map_err(market_params_err)?;
         let l = args.liquidation;
         self.liq_buffer_ppm = l.liq_buffer_ppm;
         self.liq_max_fraction_ppm = l.liq_max_fraction_ppm;
@@ -84,60 +78,14 @@ impl Market {
         self.adl_trigger_ppm = l.adl_trigger_ppm;
         self.adl_floor_ppm = l.adl_floor_ppm;
         self.adl_min_score_ppm = l.adl_min_score_ppm;
-        validate_liquidation(&self.liquidation_params(), self.base_mmr_ppm)
-            .map_err(market_params_err)?;
-        {
-            use bulwark_engine::bounds::Param::*;
-            InsuranceWindowCap
-                .check(l.insurance_window_cap)
-                .map_err(engine_err)?;
-            InsuranceWindow
-                .check(l.insurance_window_secs as u64)
-                .map_err(engine_err)?;
-            AdlTrigger
-                .check(l.adl_trigger_ppm as u64)
-                .map_err(engine_err)?;
-            AdlFloor.check(l.adl_floor_ppm as u64).map_err(engine_err)?;
-            AdlMinScore.check(l.adl_min_score_ppm).map_err(engine_err)?;
-            require!(
-                l.adl_floor_ppm < l.adl_trigger_ppm,
-                BulwarkError::InvalidMarketParams
-            );
-            let b = args.breakers;
-            VelocityWindow
-                .check(b.velocity_window_secs as u64)
-                .map_err(engine_err)?;
-            VelocityBand1
-                .check(b.velocity_band1_ppm as u64)
-                .map_err(engine_err)?;
-            VelocityBand2
-                .check(b.velocity_band2_ppm as u64)
-                .map_err(engine_err)?;
-            VelocityCooldown
-                .check(b.velocity_cooldown_secs as u64)
-                .map_err(engine_err)?;
-            VelocityHysteresis
-                .check(b.velocity_hysteresis_ppm as u64)
-                .map_err(engine_err)?;
-            InsuranceFloor
-                .check(b.insurance_floor_ppm as u64)
-                .map_err(engine_err)?;
-            InsuranceHysteresis
-                .check(b.insurance_hysteresis_ppm as u64)
-                .map_err(engine_err)?;
-            require!(
-                b.velocity_band1_ppm < b.velocity_band2_ppm
-                    && b.velocity_hysteresis_ppm < b.velocity_band1_ppm,
-                BulwarkError::InvalidMarketParams
-            );
-            self.velocity_window_secs = b.velocity_window_secs;
-            self.velocity_band1_ppm = b.velocity_band1_ppm;
-            self.velocity_band2_ppm = b.velocity_band2_ppm;
-            self.velocity_cooldown_secs = b.velocity_cooldown_secs;
-            self.velocity_hysteresis_ppm = b.velocity_hysteresis_ppm;
-            self.insurance_floor_ppm = b.insurance_floor_ppm;
-            self.insurance_hysteresis_ppm = b.insurance_hysteresis_ppm;
-        }
+        let b = args.breakers;
+        self.velocity_window_secs = b.velocity_window_secs;
+        self.velocity_band1_ppm = b.velocity_band1_ppm;
+        self.velocity_band2_ppm = b.velocity_band2_ppm;
+        self.velocity_cooldown_secs = b.velocity_cooldown_secs;
+        self.velocity_hysteresis_ppm = b.velocity_hysteresis_ppm;
+        self.insurance_floor_ppm = b.insurance_floor_ppm;
+        self.insurance_hysteresis_ppm = b.insurance_hysteresis_ppm;
         self.mmr_current_ppm = self.base_mmr_ppm;
         self.mmr_target_ppm = self.base_mmr_ppm;
         self.mmr_slot = slot;
@@ -146,8 +94,8 @@ impl Market {
         // Listed without a price: Halted until the first update_risk.
         self.status = bulwark_engine::state::MarketState::Halted as u8;
         self.state_since_slot = slot;
-        // Checked as stored, so the limits the market will run on are the ones validated.
-        validate_market_oracle(&self.oracle_limits(), &self.age_limits()).map_err(engine_err)?;
-        Ok(())
+        // The whole set, checked as stored (so the limits the market runs on are the ones
+        // validated), by the same validation every later parameter change runs.
+        self.validate_param_set()
     }
 }

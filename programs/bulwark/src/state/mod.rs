@@ -10,6 +10,7 @@ pub mod liquidation_stage;
 pub mod liquidity_pool;
 pub mod margin_account;
 pub mod market;
+pub mod market_governance;
 pub mod market_listing;
 pub mod market_oracle_update;
 pub mod market_risk;

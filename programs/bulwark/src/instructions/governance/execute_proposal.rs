@@ -1,10 +1,12 @@
-//! `execute_proposal`: anyone executes a queued change inside `[eta, expires)`; bounds and the
-//! window's step limit are checked again now. Remaining account: the market, for a market
-//! parameter.
+//! `execute_proposal`: anyone executes a queued change inside `[eta, expires)`. A market
+//! parameter is judged now: bounds, the window's step, the value in force (a loosening moves at
+//! most one step from it, and is stale if a tightening of the parameter came after it was
+//! queued) and the market's whole parameter set as it would stand. Remaining account: the
+//! market, for a market parameter.
 
 use anchor_lang::prelude::*;
 use bulwark_engine::bounds::Param;
-use bulwark_engine::governance::{executable, MarketParam, TimelockRefusal};
+use bulwark_engine::governance::{executable, MarketParam, Route, TimelockRefusal};
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
@@ -76,7 +78,17 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
             let mut m = loader.load_mut()?;
             require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
             let param = MarketParam::from_u16(p.param).ok_or(BulwarkError::UnknownParameter)?;
-            apply_market_param(&mut m, loader.key(), param, p.value, now)?;
+            let next_proposal = ctx.accounts.exchange.load()?.proposal_count;
+            let route = Route::Queued { id: p.id };
+            apply_market_param(
+                &mut m,
+                loader.key(),
+                param,
+                p.value,
+                now,
+                route,
+                next_proposal,
+            )?;
         }
         kind::SETTLE | kind::DELIST => {
             let info = ctx

@@ -20,32 +20,26 @@ pub use transfer_role::*;
 pub use withdraw_protocol_fees::*;
 
 use anchor_lang::prelude::*;
-use bulwark_engine::governance::{check_bounds, within_step, MarketParam};
+use bulwark_engine::governance::{MarketParam, Route};
 
-use crate::constants::GOV_WINDOW_SECS;
-use crate::error::{engine_err, BulwarkError};
 use crate::events::ParamChanged;
 use crate::state::Market;
 
-/// Applies `value` to `param` of `m` at `now`: hard bounds, and the step limit measured from
-/// the window's starting value (so chained changes in one transaction or window add up).
+/// Applies `value` to `param` of `m` (at key `market`) at `now`, arriving by `route`, with
+/// `next_proposal` the number the next queued proposal will get: hard bounds, the window's
+/// step, the value in force (a loosening moves at most one step from it and is stale if
+/// queued before the parameter's latest tightening), then the whole parameter set as it would
+/// stand (see [`Market::change_param`]). Evented.
 pub fn apply_market_param(
     m: &mut Market,
     market: Pubkey,
     param: MarketParam,
     value: u64,
     now: i64,
+    route: Route,
+    next_proposal: u64,
 ) -> Result<()> {
-    let spec = param.spec();
-    check_bounds(&spec, value).map_err(engine_err)?;
-    m.roll_gov_window(now, GOV_WINDOW_SECS);
-    let baseline = m.gov_baselines[param as usize];
-    require!(
-        within_step(baseline, value, &spec).map_err(engine_err)?,
-        BulwarkError::StepLimitExceeded
-    );
-    let old = m.param_value(param);
-    m.set_param_value(param, value);
+    let old = m.change_param(param, value, now, route, next_proposal)?;
     emit!(ParamChanged {
         market,
         param: param as u16,

@@ -1,8 +1,10 @@
 //! `set_market_param(param, value)`: governance applies a change that only tightens risk, at
-//! once (within bounds and the window's step). Anything else must be queued.
+//! once (within bounds and the window's step, and leaving the market's whole parameter set
+//! valid). Anything else must be queued. A tightening makes every loosening of the same
+//! parameter queued so far stale.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::governance::{is_tightening, MarketParam};
+use bulwark_engine::governance::{MarketParam, Route};
 
 use crate::constants::*;
 use crate::error::BulwarkError;
@@ -27,10 +29,15 @@ pub fn set_market_param_handler(
 ) -> Result<()> {
     let param = MarketParam::from_u16(param).ok_or(BulwarkError::UnknownParameter)?;
     let now = Clock::get()?.unix_timestamp;
+    let next_proposal = ctx.accounts.exchange.load()?.proposal_count;
     let mut m = ctx.accounts.market.load_mut()?;
-    require!(
-        is_tightening(param.spec().direction, m.param_value(param), value),
-        BulwarkError::MustQueue
-    );
-    apply_market_param(&mut m, ctx.accounts.market.key(), param, value, now)
+    apply_market_param(
+        &mut m,
+        ctx.accounts.market.key(),
+        param,
+        value,
+        now,
+        Route::AtOnce,
+        next_proposal,
+    )
 }

@@ -1,10 +1,11 @@
 //! `guardian_pause(bits, duration_secs)`: the guardian pauses operations. It can add bits but
 //! never remove them, and never extend a running pause (only governance can): a pause lasts at
-//! most `max_pause_secs` and expires by itself. At most `guardian_max_actions` actions per
-//! `guardian_window_secs`.
+//! most `max_pause_secs` and expires by itself, and once it ends the guardian may not start
+//! another for as long as it lasted (`bulwark_engine::guardian`). At most
+//! `guardian_max_actions` actions per `guardian_window_secs`.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::state::pause;
+use bulwark_engine::guardian::{guardian_pause, PauseRefusal};
 
 use crate::constants::*;
 use crate::error::BulwarkError;
@@ -42,24 +43,26 @@ pub fn guardian_pause_handler(
     bits: u32,
     duration_secs: u32,
 ) -> Result<()> {
-    require!(
-        bits != 0 && bits & !pause::ALL == 0,
-        BulwarkError::InvalidPause
-    );
     let now = Clock::get()?.unix_timestamp;
     let mut ex = ctx.accounts.exchange.load_mut()?;
-    require!(
-        duration_secs > 0 && duration_secs <= ex.max_pause_secs,
-        BulwarkError::InvalidPause
-    );
+    let next = guardian_pause(
+        &ex.guardian_pause(),
+        now,
+        bits,
+        duration_secs,
+        ex.max_pause_secs,
+    )
+    .map_err(|r| match r {
+        PauseRefusal::Invalid => error!(BulwarkError::InvalidPause),
+        PauseRefusal::CoolingOff { until } => {
+            msg!("the guardian may pause again at {}", until);
+            error!(BulwarkError::GuardianCoolingOff)
+        }
+    })?;
     count_guardian_action(&mut ex, now)?;
-    if now < ex.guardian_pause_until {
-        // A running pause: add bits, keep its end.
-        ex.guardian_pause_bits |= bits;
-    } else {
-        ex.guardian_pause_bits = bits;
-        ex.guardian_pause_until = now + duration_secs as i64;
-    }
+    ex.guardian_pause_bits = next.bits;
+    ex.guardian_pause_until = next.until;
+    ex.guardian_pause_secs = next.secs;
     emit!(Paused {
         bits: ex.guardian_pause_bits,
         until: ex.guardian_pause_until,

@@ -1,0 +1,217 @@
+//! A market's whole parameter set and its one validation: every hard bound and every rule
+//! between parameters (maintenance below initial margin, liquidation penalty plus buffer below
+//! maintenance so staging converges, ADL floor below trigger, breaker bands ordered, oracle age
+//! limits consistent). Listing a market and every later parameter change (at once or queued)
+//! run it on the set as it would stand, so no path can leave a market in a combination
+//! `create_market` would refuse.
+
+use crate::action::AgeLimits;
+use crate::adl::AdlParams;
+use crate::bounds::Param;
+use crate::breaker::VelocityParams;
+use crate::dynamic_margin::{validate_dynamics, DynamicsParams};
+use crate::error::{EngineError, EngineResult};
+use crate::liquidation::{validate_liquidation, LiquidationParams};
+use crate::oracle::{validate_market_oracle, MarketOracleConfig};
+use crate::trade::{validate_params, MarginParams, TradeParams};
+
+/// Every configurable parameter of a market (not its sources, which `validate_sources` checks
+/// on listing and rotation). Trading parameters as governance set them: the base spread
+/// without any breaker widening.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarketParamSet {
+    pub trade: TradeParams,
+    pub margin: MarginParams,
+    pub dynamics: DynamicsParams,
+    pub liquidation: LiquidationParams,
+    pub adl: AdlParams,
+    /// Insurance coverage per window, collateral units, and the window, seconds.
+    pub insurance_window_cap: u64,
+    pub insurance_window_secs: u32,
+    pub velocity: VelocityParams,
+    /// Insurance-coverage breaker floor (ppm of open-interest notional) and hysteresis (ppm of
+    /// the floor).
+    pub insurance_floor_ppm: u32,
+    pub insurance_hysteresis_ppm: u32,
+    pub oracle: MarketOracleConfig,
+    pub ages: AgeLimits,
+}
+
+/// Which part of the set a validation failure is about (clients map them to different
+/// errors: market parameters or oracle configuration).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvalidParamSet {
+    /// Trading, margin, dynamics, liquidation, insurance, ADL or breaker parameters.
+    Market(EngineError),
+    /// Market-level oracle and age limits.
+    Oracle(EngineError),
+}
+
+fn invalid(what: &'static str) -> EngineError {
+    EngineError::InvalidConfig { what }
+}
+
+/// Insurance, ADL and breaker bounds and their relations.
+fn validate_coverage_and_breakers(s: &MarketParamSet) -> EngineResult<()> {
+    use Param::*;
+    InsuranceWindowCap.check(s.insurance_window_cap)?;
+    InsuranceWindow.check(s.insurance_window_secs as u64)?;
+    AdlTrigger.check(s.adl.trigger_ppm as u64)?;
+    AdlFloor.check(s.adl.floor_ppm as u64)?;
+    AdlMinScore.check(s.adl.min_score_ppm)?;
+    if s.adl.floor_ppm >= s.adl.trigger_ppm {
+        return Err(invalid("adl_floor_ppm must be below adl_trigger_ppm"));
+    }
+    let v = &s.velocity;
+    VelocityWindow.check(v.window_secs as u64)?;
+    VelocityBand1.check(v.band1_ppm as u64)?;
+    VelocityBand2.check(v.band2_ppm as u64)?;
+    VelocityCooldown.check(v.cooldown_secs as u64)?;
+    VelocityHysteresis.check(v.hysteresis_ppm as u64)?;
+    InsuranceFloor.check(s.insurance_floor_ppm as u64)?;
+    InsuranceHysteresis.check(s.insurance_hysteresis_ppm as u64)?;
+    if v.band1_ppm >= v.band2_ppm || v.hysteresis_ppm >= v.band1_ppm {
+        return Err(invalid(
+            "velocity bands must rise and hysteresis stay below band 1",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates the whole set: trading and margin, dynamics (with the same base maintenance),
+/// liquidation against base maintenance, insurance/ADL/breakers, then the oracle limits.
+/// The first failure is returned, tagged with the part it concerns.
+pub fn validate_market_params(s: &MarketParamSet) -> Result<(), InvalidParamSet> {
+    use InvalidParamSet::{Market, Oracle};
+    validate_params(&s.trade, &s.margin).map_err(Market)?;
+    if s.dynamics.margin.base_mmr_ppm != s.margin.base_mmr_ppm {
+        return Err(Market(invalid("dynamics read another base_mmr_ppm")));
+    }
+    validate_dynamics(&s.dynamics).map_err(Market)?;
+    validate_liquidation(&s.liquidation, s.margin.base_mmr_ppm).map_err(Market)?;
+    validate_coverage_and_breakers(s).map_err(Market)?;
+    validate_market_oracle(&s.oracle, &s.ages).map_err(Oracle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SDK's liquid-market defaults, as a set.
+    fn liquid() -> MarketParamSet {
+        let mut s = MarketParamSet::default();
+        let t = &mut s.trade;
+        t.spread.base_spread_ppm = 500;
+        t.spread.max_spread_ppm = 20_000;
+        t.impact.depth = 100_000_000_000_000;
+        t.impact.max_impact_ppm = 10_000;
+        t.fees.taker_fee_ppm = 600;
+        t.fees.pool_share_ppm = 700_000;
+        t.fees.insurance_share_ppm = 200_000;
+        t.fees.protocol_share_ppm = 100_000;
+        t.lot_base = 1_000_000;
+        t.tick_price = 1_000_000;
+        t.max_position_notional = 1_000_000_000_000;
+        t.reserve_factor_ppm = 500_000;
+        s.margin = MarginParams {
+            max_leverage: 20,
+            base_imr_ppm: 50_000,
+            base_mmr_ppm: 25_000,
+            imr_multiplier_ppm: 1_500_000,
+            imf_factor: 5,
+            health_conf_k_ppm: 1_000_000,
+        };
+        let d = &mut s.dynamics;
+        d.vol.sample_secs = 30;
+        d.vol.window_secs = 3_600;
+        d.margin.base_mmr_ppm = 25_000;
+        d.margin.max_mmr_ppm = 150_000;
+        d.margin.horizon_secs = 3_600;
+        d.margin.ramp_slots = 1_500;
+        d.funding.depth = 100_000_000_000;
+        s.liquidation = LiquidationParams {
+            buffer_ppm: 5_000,
+            max_fraction_ppm: 500_000,
+            dust_base: 100_000_000,
+            base_penalty_ppm: 5_000,
+            escalation_ppm_per_slot: 1,
+            max_penalty_ppm: 15_000,
+            keeper_share_ppm: 500_000,
+            min_keeper_reward: 100_000,
+        };
+        s.adl = AdlParams {
+            trigger_ppm: 500_000,
+            floor_ppm: 300_000,
+            min_score_ppm: 500_000,
+        };
+        s.insurance_window_secs = 86_400;
+        s.velocity = VelocityParams {
+            window_secs: 300,
+            band1_ppm: 100_000,
+            band2_ppm: 200_000,
+            cooldown_secs: 600,
+            hysteresis_ppm: 30_000,
+        };
+        s.oracle.max_twap_deviation_ppm = 150_000;
+        s.oracle.fallback_band_ppm = 30_000;
+        s.oracle.twap.window_secs = 600;
+        s.oracle.twap.max_step_ppm = 20_000;
+        s.ages = AgeLimits {
+            max_age_for_increase_secs: 10,
+            fresh_slots: 25,
+            max_age_reduce_slots: 1_500,
+            max_age_liquidate_slots: 150,
+        };
+        s
+    }
+
+    fn with_mmr(mut s: MarketParamSet, mmr: u32) -> MarketParamSet {
+        s.margin.base_mmr_ppm = mmr;
+        s.dynamics.margin.base_mmr_ppm = mmr;
+        s
+    }
+
+    fn is_market_invalid(s: &MarketParamSet) -> bool {
+        matches!(
+            validate_market_params(s),
+            Err(InvalidParamSet::Market(EngineError::InvalidConfig { .. }))
+        )
+    }
+
+    #[test]
+    fn every_rule_between_parameters_is_checked_on_the_whole_set() {
+        let s = liquid();
+        assert_eq!(validate_market_params(&s), Ok(()));
+        // Maintenance at or below max penalty + buffer (15,000 + 5,000): staging cannot converge.
+        assert!(is_market_invalid(&with_mmr(s, 20_000)));
+        assert_eq!(validate_market_params(&with_mmr(s, 20_001)), Ok(()));
+        // Maintenance not below initial margin, or above its own ceiling.
+        assert!(is_market_invalid(&with_mmr(s, 50_000)));
+        let mut t = s;
+        t.dynamics.margin.max_mmr_ppm = 24_999;
+        assert!(is_market_invalid(&t));
+        let mut t = s;
+        t.dynamics.margin.base_mmr_ppm = 30_000;
+        assert!(is_market_invalid(&t), "both views of maintenance agree");
+        let mut t = s;
+        t.adl.floor_ppm = t.adl.trigger_ppm;
+        assert!(is_market_invalid(&t));
+        let mut t = s;
+        t.velocity.hysteresis_ppm = t.velocity.band1_ppm;
+        assert!(is_market_invalid(&t));
+        let mut t = s;
+        t.ages.fresh_slots = 151;
+        assert!(matches!(
+            validate_market_params(&t),
+            Err(InvalidParamSet::Oracle(_))
+        ));
+        let mut t = s;
+        t.insurance_window_secs = 1;
+        assert_eq!(
+            validate_market_params(&t),
+            Err(InvalidParamSet::Market(EngineError::OutOfBounds {
+                param: "insurance_window_secs"
+            }))
+        );
+    }
+}
