@@ -205,11 +205,18 @@ pub fn max_trade_size(
             .saturating_sub(owed);
         Ok(!out.increases || health(collateral, &all, HealthKind::Initial)?.is_healthy())
     };
-    // Sizes below the minimum order fail for that reason alone: search from the minimum up.
-    let min_lots = ((m.min_order_base as i64 + lot - 1) / lot).max(1);
-    if !fits(min_lots)? {
+    // Sizes below the minimum order, or leaving the position below the minimum notional, fail
+    // for that reason alone: search from the least size that clears both.
+    let min_lots = ((m.min_order_base as i64 + lot - 1) / lot)
+        .max(lots_for_minimum_notional(m, slot.base, buy, at.decimals)?)
+        .max(1);
+    let min_lots = if fits(min_lots)? {
+        min_lots
+    } else if fits(min_lots + 1)? {
+        min_lots + 1
+    } else {
         return Ok(0);
-    }
+    };
     let (mut lo, mut hi) = (min_lots, min_lots * 2);
     while hi < (1 << 40) && fits(hi)? {
         lo = hi;
@@ -224,4 +231,20 @@ pub fn max_trade_size(
         }
     }
     Ok(if buy { lo * lot } else { -lo * lot })
+}
+
+/// Lots an order in direction `buy` must at least have so that a position of `base` atoms ends
+/// at or above the market's minimum notional (valued at the lower of price and TWAP, so the
+/// count errs upwards).
+fn lots_for_minimum_notional(m: &Market, base: i64, buy: bool, decimals: u8) -> EngineResult<i64> {
+    let price = m.price.min(m.twap_price.max(1)).max(1);
+    let scale = bulwark_engine::num::pow10(
+        (2 * bulwark_engine::num::PRICE_DECIMALS as u32).saturating_sub(decimals as u32),
+    )? as i128;
+    let needed = (m.min_position_notional as i128 * scale + price as i128 - 1) / price as i128;
+    let held = if (base > 0) == buy { base.unsigned_abs() as i128 } else { 0 };
+    let lot = m.lot_base.max(1) as i128;
+    let missing = (needed - held).max(0);
+    i64::try_from((missing + lot - 1) / lot)
+        .map_err(|_| bulwark_engine::EngineError::math("minimum notional lots"))
 }

@@ -7,19 +7,17 @@ use bulwark_sdk::ix;
 use bulwark_sdk::world::Participant;
 use bulwark_tests::*;
 
-const M: u16 = 1;
+const M: u16 = 0;
 
 /// Market 1 deleverages while traders' profit exceeds 10% of the pool (floor 5%); the pool has
 /// 10,000 USDC; a leveraged long (30 SOL on 1,000 USDC), a low-leverage long (3 SOL on 5,000)
 /// and a short (3 SOL on 1,000) open at 150.
 async fn setup() -> (World, Participant, Participant, Participant) {
-    let mut w = World::with_sol_market().await;
-    w.create_market_like_sol(M, |a| {
+    let mut w = World::with_one_market(|a| {
         a.liquidation.adl_trigger_ppm = 100_000;
         a.liquidation.adl_floor_ppm = 50_000;
     })
-    .await
-    .unwrap();
+    .await;
     w.set_open_interest_caps_directly(M, 10_000 * SOL as u64, 10_000 * SOL as u64)
         .await;
     let lp = w.participant(10_000 * USDC).await;

@@ -12,19 +12,17 @@ use bulwark_sdk::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 
-const M: u16 = 1;
+const M: u16 = 0;
 
 /// Market 1 (fast TWAP, reserve 100% of a 300 USDC pool): two 1 SOL longs and a 0.5 SOL short
 /// at 150; SOL runs to 450; the guardian then puts the market in ReduceOnly.
 async fn scene() -> (World, Vec<Participant>) {
-    let mut w = World::with_sol_market().await;
-    w.create_market_like_sol(M, |a| {
+    let mut w = World::with_one_market(|a| {
         a.risk.twap_window_secs = 60;
         a.risk.twap_max_step_ppm = 200_000;
         a.trading.reserve_factor_ppm = 1_000_000;
     })
-    .await
-    .unwrap();
+    .await;
     w.set_open_interest_caps_directly(M, 10_000 * SOL as u64, 10_000 * SOL as u64)
         .await;
     let lp = w.participant(300 * USDC).await;
@@ -176,8 +174,9 @@ async fn settlement_needs_a_restricted_market_held_long_enough_and_the_table_hol
         BulwarkError::MarketStateForbids,
     );
     // settle_position is refused in an active market.
+    w.create_market_like_sol(1, |_| {}).await.unwrap();
     assert_program_error(
-        w.bank.send(&[ix::settle_position(a.margin, 0)], &[]).await,
+        w.bank.send(&[ix::settle_position(a.margin, 1)], &[]).await,
         BulwarkError::MarketStateForbids,
     );
     for p in &people[1..] {
