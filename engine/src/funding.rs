@@ -148,7 +148,10 @@ mod tests {
             index += step.delta;
         }
         assert_eq!(index, 173);
-        assert_eq!(step.carry, 50_000_000 * 500 * 600 - 173 * INDEX_STEP_DENOMINATOR);
+        assert_eq!(
+            step.carry,
+            50_000_000 * 500 * 600 - 173 * INDEX_STEP_DENOMINATOR
+        );
         // Nothing elapsed: nothing moves, the carry stays.
         assert_eq!(
             index_step(price, rate, 0, 7).unwrap(),

@@ -69,7 +69,8 @@ const ONE_USD: Option<ProviderReading> = Some(ProviderReading {
 /// The wrong reading: absent, anywhere, or (mostly) near `base`, where it survives the
 /// outlier cut; its confidence anything from zero to far beyond the price.
 fn wrong_reading(base: u64) -> impl Strategy<Value = Option<(u64, u64)>> {
-    let near = (500_000u64..1_500_000).prop_map(move |ppm| (base as u128 * ppm as u128 / 1_000_000) as u64);
+    let near = (500_000u64..1_500_000)
+        .prop_map(move |ppm| (base as u128 * ppm as u128 / 1_000_000) as u64);
     let conf = prop_oneof![Just(0u64), 0u64..base / 10 + 1, 0u64..u64::MAX / 4];
     prop::option::weighted(
         0.95,

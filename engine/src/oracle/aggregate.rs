@@ -292,7 +292,12 @@ mod tests {
         let a = aggregate(&[pr(0, 100_000), pr(1, 103_000), pr(2, 106_000)], &cfg()).unwrap();
         assert_eq!(a.validity, Validity::Divergent);
         let a = aggregate(
-            &[pr(0, 100_000), pr(1, 100_000), pr(2, 106_000), pr(3, 106_000)],
+            &[
+                pr(0, 100_000),
+                pr(1, 100_000),
+                pr(2, 106_000),
+                pr(3, 106_000),
+            ],
             &cfg(),
         )
         .unwrap();
