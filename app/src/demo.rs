@@ -44,10 +44,10 @@ const STEPS: &[Step] = &[
         prices: &[(Feed::PythSol, 150 * SOL + 20_000_000), (Feed::ChainlinkSol, 150 * SOL + 10_000_000), (Feed::PythUsdc, SOL), (Feed::ChainlinkUsdc, SOL)],
     },
     Step {
-        title: "4. two providers diverging",
-        story: "Pyth says $150, Chainlink $156, Switchboard $153: survivors spread 3.9% > 2%. Risk increases stop; reductions use the readings inside the 3% TWAP band.",
+        title: "4. providers diverging",
+        story: "Pyth says $150, Switchboard $154, Chainlink $158: no two agree within 2% (2.6% apart even without the farthest reading). Risk increases stop; reductions and liquidations use the fallback inside the 3% TWAP band, held at the middle reading.",
         advance_secs: 2,
-        prices: &[(Feed::PythSol, 150 * SOL), (Feed::SwitchboardSol, 153 * SOL), (Feed::ChainlinkSol, 156 * SOL), (Feed::PythUsdc, SOL), (Feed::ChainlinkUsdc, SOL)],
+        prices: &[(Feed::PythSol, 150 * SOL), (Feed::SwitchboardSol, 154 * SOL), (Feed::ChainlinkSol, 158 * SOL), (Feed::PythUsdc, SOL), (Feed::ChainlinkUsdc, SOL)],
     },
     Step {
         title: "5. USDC wobble",

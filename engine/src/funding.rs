@@ -40,14 +40,45 @@ pub fn funding_rate_ppm(
 }
 
 /// Index increase for `elapsed` seconds at `rate_ppm` per day and `price`: collateral at 1e-9
-/// per whole base unit (the price scale), rounded towards zero.
+/// per whole base unit (the price scale), rounded towards zero. One accrual with nothing
+/// carried: markets accrue through [`index_step`], which carries what this drops.
 pub fn index_delta(price: u64, rate_ppm: i64, elapsed: i64) -> EngineResult<i64> {
+    Ok(index_step(price, rate_ppm, elapsed, 0)?.delta)
+}
+
+/// Denominator of an index step: ppm times seconds per period. The carried remainder is in
+/// index units divided by this.
+pub const INDEX_STEP_DENOMINATOR: i64 = PPM as i64 * FUNDING_PERIOD_SECS;
+
+/// One accrual of the funding index, with the remainder to carry to the next.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndexStep {
+    /// Index increase (collateral at 1e-9 per whole base unit), rounded towards zero.
+    pub delta: i64,
+    /// What the rounding left, in 1/[`INDEX_STEP_DENOMINATOR`] index units;
+    /// |carry| < [`INDEX_STEP_DENOMINATOR`].
+    pub carry: i64,
+}
+
+/// Index increase for `elapsed` seconds at `rate_ppm` per day and `price`, with `carry` (the
+/// remainder left by the previous step) added first:
+/// delta = trunc((price · rate · elapsed + carry) / (1e6 · 86_400)), the rest carried on.
+///
+/// Path independence: whatever the split of an interval into accruals (and whatever the rate
+/// does between them), Σ delta · D + last carry = Σ price · rate · elapsed exactly, so the
+/// index after many accruals is within one unit of one accrual over the whole interval, and
+/// equal to it while the rate keeps one sign. `elapsed ≤ 0` changes nothing.
+pub fn index_step(price: u64, rate_ppm: i64, elapsed: i64, carry: i64) -> EngineResult<IndexStep> {
     if elapsed <= 0 {
-        return Ok(0);
+        return Ok(IndexStep { delta: 0, carry });
     }
-    let d = price as i128 * rate_ppm as i128 * elapsed as i128
-        / (PPM as i128 * FUNDING_PERIOD_SECS as i128);
-    i64::try_from(d).map_err(|_| EngineError::math("index_delta"))
+    let d = INDEX_STEP_DENOMINATOR as i128;
+    let total = price as i128 * rate_ppm as i128 * elapsed as i128 + carry as i128;
+    let delta = total / d;
+    Ok(IndexStep {
+        delta: i64::try_from(delta).map_err(|_| EngineError::math("index_step"))?,
+        carry: (total - delta * d) as i64,
+    })
 }
 
 /// Funding a position of `base` atoms owes between index `from` and `to` (collateral units;
@@ -102,5 +133,29 @@ mod tests {
         // 1 atom: the long pays a whole unit, the short receives nothing.
         assert_eq!(funding_owed(1, 0, d, 6).unwrap(), 1);
         assert_eq!(funding_owed(-1, 0, d, 6).unwrap(), 0);
+    }
+
+    #[test]
+    fn second_by_second_accruals_carry_what_each_one_drops() {
+        // $0.05, 500 ppm/day: 0.289 index units a second, 173.6 over 600 s.
+        let (price, rate) = (50_000_000, 500);
+        assert_eq!(index_delta(price, rate, 1).unwrap(), 0);
+        assert_eq!(index_delta(price, rate, 600).unwrap(), 173);
+        let mut step = IndexStep::default();
+        let mut index = 0;
+        for _ in 0..600 {
+            step = index_step(price, rate, 1, step.carry).unwrap();
+            index += step.delta;
+        }
+        assert_eq!(index, 173);
+        assert_eq!(
+            step.carry,
+            50_000_000 * 500 * 600 - 173 * INDEX_STEP_DENOMINATOR
+        );
+        // Nothing elapsed: nothing moves, the carry stays.
+        assert_eq!(
+            index_step(price, rate, 0, 7).unwrap(),
+            IndexStep { delta: 0, carry: 7 }
+        );
     }
 }

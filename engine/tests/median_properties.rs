@@ -1,7 +1,9 @@
 //! Property tests of the median (SPEC section 3): order-independent, within the survivors'
 //! range, and not movable outside the honest range by a minority of arbitrary readings.
 
-use bulwark_engine::oracle::{aggregate, AggregationConfig, ProviderReading, Reading, Validity};
+use bulwark_engine::oracle::{
+    aggregate, trimmed_range, AggregationConfig, ProviderReading, Reading, Validity,
+};
 use proptest::prelude::*;
 
 fn reading(provider: u8, price: u64) -> Option<ProviderReading> {
@@ -52,7 +54,7 @@ proptest! {
     ) {
         let inputs: Vec<_> = prices.iter().enumerate().map(|(i, p)| p.and_then(|p| reading(i as u8, p))).collect();
         let a = aggregate(&inputs, &cfg(dev)).unwrap();
-        let survivors: Vec<u64> = inputs.iter().enumerate()
+        let mut survivors: Vec<u64> = inputs.iter().enumerate()
             .filter(|(i, _)| a.survivors & (1 << i) != 0)
             .filter_map(|(_, r)| r.map(|r| r.reading.price))
             .collect();
@@ -62,7 +64,11 @@ proptest! {
             let lo = *survivors.iter().min().unwrap();
             let hi = *survivors.iter().max().unwrap();
             prop_assert!(lo <= a.price && a.price <= hi, "{} not in [{}, {}]", a.price, lo, hi);
-            prop_assert!(a.conf >= hi - a.price && a.conf >= a.price - lo);
+            // The confidence covers every survivor but the one farthest from the median.
+            survivors.sort_unstable();
+            let (tlo, thi) = trimmed_range(&survivors);
+            prop_assert!(a.conf >= thi - a.price && a.conf >= a.price - tlo);
+            prop_assert_eq!(a.dispersion, thi - tlo);
         }
     }
 

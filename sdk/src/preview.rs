@@ -5,7 +5,7 @@
 
 use bulwark::state::{LiquidityPool, MarginAccount, Market, PositionSlot, MAX_POSITIONS};
 use bulwark_engine::execution::{execution_price, ExecutionPrice};
-use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_delta};
+use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_step};
 use bulwark_engine::margin::{health, liquidation_price, Health, HealthKind, MarketMargin};
 use bulwark_engine::position::Position;
 use bulwark_engine::trade::{is_increase, trade, TradeInput};
@@ -116,11 +116,13 @@ pub fn funding_owed_now(
         at.decimals,
         &f,
     )?;
-    let delta = index_delta(
+    let delta = index_step(
         market.price,
         rate,
         at.unix_timestamp.saturating_sub(market.funding_last_time),
-    )?;
+        market.funding_carry,
+    )?
+    .delta;
     funding_owed(
         p.base,
         p.funding_snapshot,

@@ -34,7 +34,8 @@ pub struct ProviderReading {
 pub struct UsdAggregate {
     /// Median of the survivors, USD at 1e-9 (0 with `NoPrice`).
     pub price: u64,
-    /// max(confidence of the median reading(s), largest |survivor − median|), rounded up.
+    /// max(median of the survivors' confidences, largest |survivor − median| over the
+    /// survivors less the one farthest from the median (three or more survivors)).
     pub conf: u64,
     /// `NoPrice`, `Divergent`, `TooUncertain`, `BelowQuorum` or `Valid`.
     pub validity: Validity,
@@ -42,7 +43,8 @@ pub struct UsdAggregate {
     pub survivors: u8,
     /// Distinct providers among the survivors.
     pub providers: u8,
-    /// max − min of the survivors.
+    /// max − min of the survivors, less the one farthest from the median when three or more
+    /// survive (see [`trimmed_range`]).
     pub dispersion: u64,
     /// Oldest publish time among the survivors (0 with `NoPrice`).
     pub oldest_publish_time: i64,
@@ -70,6 +72,19 @@ pub fn median_floor(sorted: &[u64]) -> EngineResult<u64> {
 /// dropped: nothing says which side is honest, and the divergence check then fires).
 /// Validity is the worst of: divergence of the survivors, confidence, quorum of distinct
 /// providers among them.
+///
+/// **One reading cannot move the others' margin.** With three or more survivors the dispersion
+/// (which decides `Divergent` and feeds the spread) and the confidence gap are measured without
+/// the survivor farthest from the median, and the confidence term is the median of the
+/// survivors' own confidences. So when every survivor but one (call them the others; two or
+/// more) lies within a range `R` and has confidence at most `C`, whatever the remaining reading
+/// says (any price, any confidence):
+/// - the price lies within the others' range;
+/// - `dispersion ≤ R`, so the side is not `Divergent` when `R` is within `max_divergence`;
+/// - `conf ≤ max(C, R)`, and not below the smallest of the others' confidences.
+///
+/// A reading outside `max_deviation` is dropped before any of this. With two survivors nothing
+/// tells the honest one from the other: both count in full.
 pub fn aggregate(
     inputs: &[Option<ProviderReading>],
     cfg: &AggregationConfig,
@@ -109,13 +124,9 @@ pub fn aggregate(
             .filter(move |(i, _)| survivors & (1 << i) != 0)
             .filter_map(|(_, r)| *r)
     };
-    let (min, max) = chosen().fold((u64::MAX, 0u64), |(lo, hi), r| {
-        (lo.min(r.reading.price), hi.max(r.reading.price))
-    });
-    let largest_gap = chosen()
-        .map(|r| r.reading.price.abs_diff(price))
-        .max()
-        .unwrap_or(0);
+    let (sorted, n) = sorted_prices(inputs, survivors);
+    let (lo, hi) = trimmed_range(&sorted[..n]);
+    let largest_gap = price.abs_diff(lo).max(hi.abs_diff(price));
     let conf = median_conf(inputs, survivors).max(largest_gap);
     let oldest_publish_time = chosen().map(|r| r.reading.publish_time).min().unwrap_or(0);
     let mut seen = [0u8; MAX_SOURCES];
@@ -127,7 +138,7 @@ pub fn aggregate(
         }
     }
 
-    let dispersion = max - min;
+    let dispersion = hi - lo;
     let validity = if ratio_ppm_ceil(dispersion, price)? > cfg.max_divergence_ppm as u64 {
         Validity::Divergent
     } else if ratio_ppm_ceil(conf, price)? > cfg.max_conf_ppm as u64 {
@@ -166,22 +177,53 @@ fn median_of(inputs: &[Option<ProviderReading>], mask: u8) -> EngineResult<u64> 
     median_floor(&prices[..n])
 }
 
-/// Confidence of the reading(s) the median came from: the middle one, or the larger of the
-/// two middle ones for an even count.
+/// The survivors' range without the one reading farthest from their median (exact median,
+/// no rounding), for three or more sorted prices; the whole range for one or two. On a tie
+/// the wider of the two candidate ranges is kept.
+///
+/// With at most one wrong reading among three or more, the trimmed range lies within
+/// `max − min` of the others: whichever extreme is dropped, what stays is either the others
+/// alone or a wrong reading no farther from the median than the dropped one.
+pub fn trimmed_range(sorted: &[u64]) -> (u64, u64) {
+    let n = sorted.len();
+    match n {
+        0 => (0, 0),
+        1 | 2 => (sorted[0], sorted[n - 1]),
+        _ => {
+            let mid2 = sorted[(n - 1) / 2] as u128 + sorted[n / 2] as u128;
+            let above = 2 * sorted[n - 1] as u128 - mid2;
+            let below = mid2 - 2 * sorted[0] as u128;
+            let drop_max = (sorted[0], sorted[n - 2]);
+            let drop_min = (sorted[1], sorted[n - 1]);
+            if above > below {
+                drop_max
+            } else if below > above {
+                drop_min
+            } else if drop_max.1 - drop_max.0 >= drop_min.1 - drop_min.0 {
+                drop_max
+            } else {
+                drop_min
+            }
+        }
+    }
+}
+
+/// The median of the survivors' own confidences: the middle one, or the larger of the two
+/// middle ones for an even count. One reading cannot take it outside the others' confidences.
 fn median_conf(inputs: &[Option<ProviderReading>], mask: u8) -> u64 {
-    let mut pairs = [(0u64, 0u64); MAX_SOURCES];
+    let mut confs = [0u64; MAX_SOURCES];
     let mut n = 0;
     for (i, r) in inputs.iter().enumerate() {
         if let (Some(r), true) = (r, mask & (1 << i) != 0) {
-            pairs[n] = (r.reading.price, r.reading.conf);
+            confs[n] = r.reading.conf;
             n += 1;
         }
     }
-    pairs[..n].sort_unstable();
-    if n % 2 == 1 {
-        pairs[n / 2].1
-    } else {
-        pairs[n / 2 - 1].1.max(pairs[n / 2].1)
+    confs[..n].sort_unstable();
+    match n {
+        0 => 0,
+        _ if n % 2 == 1 => confs[n / 2],
+        _ => confs[n / 2 - 1].max(confs[n / 2]),
     }
 }
 
@@ -223,8 +265,10 @@ mod tests {
         assert_eq!(a.validity, Validity::Valid);
         assert_eq!(a.providers, 3);
         assert_eq!(a.survivors, 0b111);
-        // Confidence: largest gap (500) exceeds the median reading's own (100).
-        assert_eq!(a.conf, 500);
+        // Confidence: without the reading farthest from the median (100_500), the largest gap
+        // (200) exceeds the median confidence (100).
+        assert_eq!(a.conf, 200);
+        assert_eq!(a.dispersion, 200);
     }
 
     #[test]
@@ -244,8 +288,44 @@ mod tests {
 
     #[test]
     fn diverging_survivors_are_divergent() {
-        let a = aggregate(&[pr(0, 100_000), pr(1, 105_000), pr(2, 100_000)], &cfg()).unwrap();
+        // No two of the three agree within the band.
+        let a = aggregate(&[pr(0, 100_000), pr(1, 103_000), pr(2, 106_000)], &cfg()).unwrap();
         assert_eq!(a.validity, Validity::Divergent);
+        let a = aggregate(
+            &[
+                pr(0, 100_000),
+                pr(1, 100_000),
+                pr(2, 106_000),
+                pr(3, 106_000),
+            ],
+            &cfg(),
+        )
+        .unwrap();
+        assert_eq!(a.validity, Validity::Divergent);
+    }
+
+    #[test]
+    fn one_deviant_of_three_moves_neither_validity_nor_confidence() {
+        // 5% off, inside the 10% outlier cut: it survives, but the two others agree.
+        let a = aggregate(&[pr(0, 100_000), pr(1, 105_000), pr(2, 100_000)], &cfg()).unwrap();
+        assert_eq!(a.survivors, 0b111);
+        assert_eq!((a.price, a.conf, a.dispersion), (100_000, 100, 0));
+        assert_eq!(a.validity, Validity::Valid);
+        // Its own confidence does not count either, however wide.
+        let mut wide = pr(1, 100_000);
+        wide.as_mut().unwrap().reading.conf = 50_000;
+        let a = aggregate(&[pr(0, 100_000), wide, pr(2, 100_000)], &cfg()).unwrap();
+        assert_eq!((a.conf, a.validity), (100, Validity::Valid));
+    }
+
+    #[test]
+    fn trimmed_range_drops_the_reading_farthest_from_the_exact_median() {
+        assert_eq!(trimmed_range(&[10]), (10, 10));
+        assert_eq!(trimmed_range(&[10, 20]), (10, 20));
+        assert_eq!(trimmed_range(&[10, 11, 30]), (10, 11));
+        assert_eq!(trimmed_range(&[0, 29, 30]), (29, 30));
+        // Median 15.5 exactly: 10 is 5.5 away, 21 is 5.5 away; the wider range is kept.
+        assert_eq!(trimmed_range(&[10, 15, 16, 21]), (10, 16));
     }
 
     #[test]

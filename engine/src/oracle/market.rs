@@ -29,13 +29,15 @@ pub struct MarketAggregate {
     /// Confidence in collateral units, rounded up; includes the collateral's own uncertainty.
     pub conf: u64,
     /// Price reductions and liquidations use: `price`, or while `Divergent` the median of the
-    /// readings inside the TWAP band; 0 when there is none.
+    /// readings inside the TWAP band (held within [second lowest, second highest] survivor
+    /// when three or more survive); 0 when there is none.
     pub reduce_price: u64,
     /// Worst of the asset side, the collateral side and the TWAP checks.
     pub validity: Validity,
     /// Oldest publish time among the readings behind the price (asset and collateral).
     pub oldest_publish_time: i64,
-    /// Source dispersion of the asset in collateral units (max − min of survivors).
+    /// Source dispersion of the asset in collateral units (max − min of survivors, less the
+    /// one farthest from the median when three or more survive).
     pub dispersion: u64,
     /// The TWAP after this sample (unchanged if not fed).
     pub twap: TwapState,
@@ -110,7 +112,10 @@ pub fn to_collateral_floor(asset_usd: u64, collateral_usd: u64) -> EngineResult<
 }
 
 /// While divergent: the median of the surviving asset readings (in collateral units) that lie
-/// within `band` of the TWAP; 0 when no TWAP exists or no reading lies in the band.
+/// within `band` of the TWAP; 0 when no TWAP exists or no reading lies in the band. With three
+/// or more survivors it is then held within [second lowest, second highest] survivor, so it
+/// stays within the range of the others whatever one reading says (one reading alone inside
+/// the band does not set it).
 fn fallback_price(
     asset: &[Option<ProviderReading>],
     agg: &UsdAggregate,
@@ -123,11 +128,15 @@ fn fallback_price(
     }
     let lo = twap.saturating_sub(apply_ppm_floor(twap, band_ppm as u64)?);
     let hi = twap.saturating_add(apply_ppm_ceil(twap, band_ppm as u64)?.min(u64::MAX - twap));
+    let mut all = [0u64; MAX_SOURCES];
+    let mut n_all = 0;
     let mut inside = [0u64; MAX_SOURCES];
     let mut n = 0;
     for (i, r) in asset.iter().enumerate() {
         if let (Some(r), true) = (r, agg.survivors & (1 << i) != 0) {
             let p = to_collateral_floor(r.reading.price, collateral_usd)?;
+            all[n_all] = p;
+            n_all += 1;
             if (lo..=hi).contains(&p) {
                 inside[n] = p;
                 n += 1;
@@ -138,7 +147,12 @@ fn fallback_price(
         return Ok(0);
     }
     inside[..n].sort_unstable();
-    median_floor(&inside[..n])
+    let median = median_floor(&inside[..n])?;
+    if n_all < 3 {
+        return Ok(median);
+    }
+    all[..n_all].sort_unstable();
+    Ok(median.clamp(all[1], all[n_all - 2]))
 }
 
 #[cfg(test)]

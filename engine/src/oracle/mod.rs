@@ -13,11 +13,14 @@ mod reading;
 mod twap;
 mod validity;
 
-pub use aggregate::{aggregate, median_floor, AggregationConfig, ProviderReading, UsdAggregate};
+pub use aggregate::{
+    aggregate, median_floor, trimmed_range, AggregationConfig, ProviderReading, UsdAggregate,
+};
 pub use config::{validate_market_oracle, validate_sources, SourceSpec};
 pub use market::{price_market, to_collateral_floor, MarketAggregate, MarketOracleConfig};
 pub use reading::{
-    check_reading, CheckedReading, Observation, Reading, ReadingFault, SourceLimits,
+    check_against_accepted, check_reading, AcceptedReading, CheckedReading, Observation, Reading,
+    ReadingFault, SourceLimits,
 };
 pub use twap::{update_twap, TwapConfig, TwapState};
 pub use validity::Validity;

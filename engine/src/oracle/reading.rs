@@ -74,11 +74,13 @@ pub enum ReadingFault {
     ConfidenceTooWide = 14,
     /// Values too large to represent.
     Overflow = 15,
+    /// Same publish time as the last accepted reading, but another price or confidence.
+    ChangedWithoutNewTime = 16,
 }
 
 impl ReadingFault {
     /// All faults, in code order.
-    pub const ALL: [ReadingFault; 15] = [
+    pub const ALL: [ReadingFault; 16] = [
         ReadingFault::WrongOwner,
         ReadingFault::BadDiscriminator,
         ReadingFault::Malformed,
@@ -94,6 +96,7 @@ impl ReadingFault {
         ReadingFault::FromFuture,
         ReadingFault::ConfidenceTooWide,
         ReadingFault::Overflow,
+        ReadingFault::ChangedWithoutNewTime,
     ];
 
     /// Decodes a stored code (`None` for 0 or unknown).
@@ -119,6 +122,7 @@ impl ReadingFault {
             ReadingFault::FromFuture => "FromFuture",
             ReadingFault::ConfidenceTooWide => "ConfidenceTooWide",
             ReadingFault::Overflow => "Overflow",
+            ReadingFault::ChangedWithoutNewTime => "ChangedWithoutNewTime",
         }
     }
 }
@@ -203,6 +207,35 @@ pub fn check_reading(
         },
         is_new: obs.publish_time > last_publish_time,
     })
+}
+
+/// The reading last accepted for a source (normalised), against which a reading with the
+/// same publish time is held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AcceptedReading {
+    /// Its publish time (0 if none yet).
+    pub publish_time: i64,
+    /// Its price, USD at 1e-9.
+    pub price: u64,
+    /// Its confidence, USD at 1e-9.
+    pub conf: u64,
+}
+
+/// [`check_reading`] against the last accepted reading: a reading that is not newer (same
+/// publish time) must repeat the accepted price and confidence exactly, or it is
+/// `ChangedWithoutNewTime` (a second value for one publish time is not a price).
+pub fn check_against_accepted(
+    obs: &Observation,
+    limits: &SourceLimits,
+    accepted: &AcceptedReading,
+    now_ts: i64,
+    now_slot: u64,
+) -> Result<CheckedReading, ReadingFault> {
+    let c = check_reading(obs, limits, accepted.publish_time, now_ts, now_slot)?;
+    if !c.is_new && (c.reading.price != accepted.price || c.reading.conf != accepted.conf) {
+        return Err(ReadingFault::ChangedWithoutNewTime);
+    }
+    Ok(c)
 }
 
 fn normalise(obs: &Observation) -> EngineResult<(u64, u64)> {
@@ -312,6 +345,37 @@ mod tests {
             ),
             Err(ReadingFault::ConfidenceTooWide)
         );
+    }
+
+    #[test]
+    fn an_unchanged_publish_time_must_repeat_the_accepted_reading() {
+        let accepted = AcceptedReading {
+            publish_time: 1_000,
+            price: 150_000_000_000,
+            conf: 100_000_000,
+        };
+        let check = |o: Observation| check_against_accepted(&o, &limits(), &accepted, 1_010, 520);
+        let same = check(obs()).unwrap();
+        assert!(!same.is_new);
+        for other in [
+            Observation {
+                price: 15_100_000_000,
+                ..obs()
+            },
+            Observation {
+                conf: 10_000_001,
+                ..obs()
+            },
+        ] {
+            assert_eq!(check(other), Err(ReadingFault::ChangedWithoutNewTime));
+        }
+        // A newer publish time may carry any price.
+        let newer = Observation {
+            price: 15_100_000_000,
+            publish_time: 1_001,
+            ..obs()
+        };
+        assert!(check(newer).unwrap().is_new);
     }
 
     #[test]

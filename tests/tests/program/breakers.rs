@@ -282,11 +282,12 @@ async fn oracle_health_and_divergence_restrict_the_market_and_a_valid_aggregate_
     w.publish(Feed::ChainlinkUsdc, USD).await;
     w.update_risk().await.unwrap();
     assert_eq!(state(&mut w).await, MarketState::ReduceOnly);
-    // Divergent providers: still ReduceOnly, for another reason.
+    // Divergent providers (no two within 2% of each other): still ReduceOnly, for another
+    // reason.
     w.bank.advance(5, 2).await;
     w.publish_all(150 * USD, USD).await;
-    w.publish(Feed::ChainlinkSol, 156 * USD).await;
-    w.publish(Feed::SwitchboardSol, 153 * USD).await;
+    w.publish(Feed::ChainlinkSol, 158 * USD).await;
+    w.publish(Feed::SwitchboardSol, 154 * USD).await;
     w.update_risk().await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(m.breaker_flags, bulwark_engine::breaker::flags::DIVERGENCE);

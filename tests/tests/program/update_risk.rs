@@ -117,13 +117,14 @@ async fn one_provider_manipulated_10x_is_dropped_and_the_median_holds() {
 #[tokio::test]
 async fn two_providers_diverging_stop_increases_and_reductions_price_from_the_twap_band() {
     let mut w = World::with_sol_market().await;
+    // Chainlink's feed is closed: two providers left, 150 and 156.
+    w.set_feed_bytes(Feed::ChainlinkSol, anchor_lang::system_program::ID, vec![]);
     step(
         &mut w,
         2,
         &[
             (Feed::PythSol, 150 * USD),
-            (Feed::SwitchboardSol, 153 * USD),
-            (Feed::ChainlinkSol, 156 * USD),
+            (Feed::SwitchboardSol, 156 * USD),
         ],
     )
     .await;
@@ -131,8 +132,8 @@ async fn two_providers_diverging_stop_increases_and_reductions_price_from_the_tw
     let m = update_risk_checked(&mut w).await;
     assert_eq!(Validity::from_u8(m.validity), Validity::Divergent);
     assert_eq!(m.price, 153 * PRICE);
-    // TWAP 150 +- 3%: Pyth (150) and Switchboard (153) are inside, Chainlink (156) is not.
-    assert_eq!(m.reduce_price, 151_500_000_000);
+    // TWAP 150 +- 3%: Pyth (150) is inside, Switchboard (156) is not.
+    assert_eq!(m.reduce_price, 150 * PRICE);
     assert_eq!(
         m.twap(),
         twap_before,
@@ -142,16 +143,38 @@ async fn two_providers_diverging_stop_increases_and_reductions_price_from_the_tw
         allowed(&mut w, Action::IncreaseRisk).await,
         Err(Refusal::Validity(Validity::Divergent))
     );
-    assert_eq!(
-        allowed(&mut w, Action::ReduceRisk).await,
-        Ok(151_500_000_000)
-    );
-    assert_eq!(
-        allowed(&mut w, Action::Liquidate).await,
-        Ok(151_500_000_000)
-    );
+    assert_eq!(allowed(&mut w, Action::ReduceRisk).await, Ok(150 * PRICE));
+    assert_eq!(allowed(&mut w, Action::Liquidate).await, Ok(150 * PRICE));
     assert_eq!(
         allowed(&mut w, Action::Deleverage).await,
+        Err(Refusal::Validity(Validity::Divergent))
+    );
+}
+
+#[tokio::test]
+async fn three_providers_no_two_agreeing_are_divergent_and_reductions_price_at_the_middle_one() {
+    let mut w = World::with_sol_market().await;
+    step(
+        &mut w,
+        2,
+        &[
+            (Feed::PythSol, 150 * USD),
+            (Feed::SwitchboardSol, 154 * USD),
+            (Feed::ChainlinkSol, 158 * USD),
+        ],
+    )
+    .await;
+    let m = update_risk_checked(&mut w).await;
+    // Without the reading farthest from the median the others still differ by 2.6%.
+    assert_eq!(Validity::from_u8(m.validity), Validity::Divergent);
+    assert_eq!(m.price, 154 * PRICE);
+    // TWAP 150 +- 3%: Pyth (150) and Switchboard (154) are inside; their median (152) is
+    // held at the middle reading, so that no single reading (here possibly Pyth, alone on
+    // its side) sets the price of reductions and liquidations.
+    assert_eq!(m.reduce_price, 154 * PRICE);
+    assert_eq!(allowed(&mut w, Action::Liquidate).await, Ok(154 * PRICE));
+    assert_eq!(
+        allowed(&mut w, Action::IncreaseRisk).await,
         Err(Refusal::Validity(Validity::Divergent))
     );
 }

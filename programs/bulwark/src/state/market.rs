@@ -9,7 +9,7 @@ use bulwark_engine::dynamic_margin::{
 };
 use bulwark_engine::execution::{ImpactParams, PriceInputs, SpreadParams};
 use bulwark_engine::fees::FeeParams;
-use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_delta, FundingParams};
+use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_step, FundingParams};
 use bulwark_engine::liquidation::LiquidationParams;
 use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::oracle::{MarketOracleConfig, TwapConfig, TwapState, Validity};
@@ -230,7 +230,10 @@ pub struct Market {
     /// Per governable parameter (`MarketParam` order): proposals numbered below this were
     /// queued before its latest tightening; a loosening among them is stale.
     pub gov_tightened_before: [u64; 10],
-    pub reserved: [u8; 1184],
+    /// Funding remainder the last accrual rounded off, in 1/(1e6 · 86_400) index units
+    /// (`bulwark_engine::funding::index_step`): frequent accruals lose nothing.
+    pub funding_carry: i64,
+    pub reserved: [u8; 1176],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -555,7 +558,10 @@ impl Market {
         let p = self.dynamics().funding;
         let rate = funding_rate_ppm(self.long_oi, self.short_oi, self.price, decimals, &p)
             .map_err(crate::error::engine_err)?;
-        let delta = index_delta(self.price, rate, elapsed).map_err(crate::error::engine_err)?;
+        let step = index_step(self.price, rate, elapsed, self.funding_carry)
+            .map_err(crate::error::engine_err)?;
+        let delta = step.delta;
+        self.funding_carry = step.carry;
         self.funding_rate_ppm = rate;
         self.funding_index = self
             .funding_index

@@ -6,8 +6,8 @@
 use anchor_lang::prelude::*;
 use bulwark_engine::breaker::Transition;
 use bulwark_engine::oracle::{
-    check_reading, price_market, MarketAggregate, Observation, ProviderReading, ReadingFault,
-    MAX_SOURCES,
+    check_against_accepted, price_market, AcceptedReading, MarketAggregate, Observation,
+    ProviderReading, ReadingFault, MAX_SOURCES,
 };
 use bulwark_engine::state::MarketState;
 
@@ -36,7 +36,8 @@ pub struct RiskUpdate {
 }
 
 /// Judges `observations` (one per active source of `cfg`, in order) against each source's
-/// limits and the last publish time accepted for it (`states`).
+/// limits and the last reading accepted for it (`states`): a reading with that reading's
+/// publish time must repeat its price and confidence, or it is invalid.
 pub fn judge_side(
     cfg: &OracleConfig,
     states: &[SourceState; 4],
@@ -51,13 +52,12 @@ pub fn judge_side(
     };
     for (i, (source, obs)) in cfg.active().iter().zip(observations.iter()).enumerate() {
         let checked = obs.and_then(|obs| {
-            check_reading(
-                &obs,
-                &cfg.limits(source),
-                states[i].last_publish_time,
-                now_ts,
-                now_slot,
-            )
+            let accepted = AcceptedReading {
+                publish_time: states[i].last_publish_time,
+                price: states[i].last_price,
+                conf: states[i].last_conf,
+            };
+            check_against_accepted(&obs, &cfg.limits(source), &accepted, now_ts, now_slot)
         });
         side.outcomes[i] = match checked {
             Ok(c) => {
@@ -89,7 +89,8 @@ pub fn judge_side(
     side
 }
 
-/// Records each source's outcome; the replay guard advances only on valid new readings.
+/// Records each source's outcome; the accepted reading (replay guard, price, confidence)
+/// advances only on valid new readings.
 fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
     for ((s, o), input) in states
         .iter_mut()
@@ -99,11 +100,11 @@ fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
     {
         s.status = o.status;
         s.fault = o.fault;
-        s.last_price = o.price;
-        s.last_conf = o.conf;
         if let (Some(r), true) = (input, o.status == SourceStatus::New as u8) {
             s.last_publish_time = r.reading.publish_time;
             s.last_publish_slot = r.reading.publish_slot;
+            s.last_price = r.reading.price;
+            s.last_conf = r.reading.conf;
         }
     }
 }

@@ -163,7 +163,7 @@ pub enum SourceStatus {
     Unread = 0,
     /// Valid and newer than the last accepted reading.
     New = 1,
-    /// Valid, same publish time as the last accepted reading.
+    /// Valid, same publish time, price and confidence as the last accepted reading.
     Unchanged = 2,
     /// Invalid; see the fault code.
     Invalid = 3,
@@ -177,9 +177,10 @@ pub struct SourceState {
     pub last_publish_time: i64,
     /// Publish slot of that reading.
     pub last_publish_slot: u64,
-    /// Last reading's price in USD at 1e-9 (0 if invalid).
+    /// Price of the accepted reading (the one at `last_publish_time`), USD at 1e-9 (0 if
+    /// none). A later reading with the same publish time must repeat it.
     pub last_price: u64,
-    /// Last reading's confidence in USD at 1e-9.
+    /// Confidence of the accepted reading, USD at 1e-9.
     pub last_conf: u64,
     /// `SourceStatus` of the last update.
     pub status: u8,
