@@ -233,6 +233,9 @@ pub enum BulwarkError {
     /// 6075
     #[msg("the market has no settlement price (no TWAP)")]
     NoSettlementPrice,
+    /// 6076
+    #[msg("this winner's claim is recorded; it is paid once every position has been visited")]
+    SettlementRatioPending,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -285,7 +288,7 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 76] = [
+pub const ALL_ERRORS: [BulwarkError; 77] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
@@ -362,6 +365,7 @@ pub const ALL_ERRORS: [BulwarkError; 76] = [
     BulwarkError::InsufficientProtocolFees,
     BulwarkError::SettlementNotAllowed,
     BulwarkError::NoSettlementPrice,
+    BulwarkError::SettlementRatioPending,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").

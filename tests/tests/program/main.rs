@@ -2,6 +2,7 @@
 
 mod account_validation;
 mod adl;
+mod adl_insolvent;
 mod bootstrap;
 mod breakers;
 mod cascade;
@@ -20,8 +21,11 @@ mod oracle_fixtures;
 mod pool;
 mod previews;
 mod settlement;
+mod settlement_hardening;
+mod settling_valuation;
 mod stress_cross_check;
 mod trading;
+mod trading_stale_equity;
 mod update_risk;
 mod update_risk_accounts;
 mod waterfall;

@@ -221,7 +221,16 @@ pub struct Market {
     pub pending_source_slot: u64,
     pub pending_source_index: u8,
     pub _padding5: [u8; 7],
-    pub reserved: [u8; 1280],
+    /// Emergency settlement bookkeeping (collateral units): the pool's funds when it began
+    /// plus the losses collected since less their expected bad debt; Σ winners' claims;
+    /// Σ expected bad debt declared; open interest (base atoms) not visited yet. The ratio is
+    /// fixed when both unvisited sides reach zero (`settlement_ratio_den` 0 = not yet).
+    pub settle_available: u64,
+    pub settle_claims: u64,
+    pub settle_bad_debt: u64,
+    pub settle_unvisited_long: u64,
+    pub settle_unvisited_short: u64,
+    pub reserved: [u8; 1240],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
