@@ -104,6 +104,15 @@ async fn pnl_at_settlement(w: &mut World, p: &Participant) -> i64 {
     value_floor(s.base, m.settlement_price, 6).unwrap() - s.cost
 }
 
+/// The account's collateral once its funding in market 1 settles.
+async fn collateral_after_funding(w: &mut World, p: &Participant) -> i64 {
+    let acct = w.margin(&p.margin).await;
+    let s = acct.positions[acct.slot_of(M).unwrap()];
+    let index = w.bank.market(M).await.funding_index;
+    acct.collateral
+        - bulwark_engine::funding::funding_owed(s.base, s.funding_snapshot, index, 6).unwrap()
+}
+
 struct Settled {
     collateral: Vec<i64>,
     market: bulwark::state::Market,
@@ -147,8 +156,9 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
     let loss_hedged = -pnl_at_settlement(&mut w, hedged).await;
     assert!(pnl_a > 200 * USDC as i64 && loss_under > 100 * USDC as i64);
 
-    // A winner's first visit records its claim and pays nothing yet; a second is refused.
-    let a_before = w.margin(&a.margin).await.collateral;
+    // A winner's first visit records its claim and pays nothing yet (only its funding
+    // settles); a second is refused.
+    let a_before = collateral_after_funding(&mut w, a).await;
     visit(&mut w, a).await.unwrap();
     let after_claim = w.margin(&a.margin).await;
     assert_eq!(after_claim.collateral, a_before);
@@ -166,13 +176,7 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
         BulwarkError::MissingHealthMarket,
     );
     // What `under` has once its funding (received: shorts are the smaller side) settles.
-    let under_collateral = {
-        let acct = w.margin(&under.margin).await;
-        let s = acct.positions[acct.slot_of(M).unwrap()];
-        let index = w.bank.market(M).await.funding_index;
-        acct.collateral
-            - bulwark_engine::funding::funding_owed(s.base, s.funding_snapshot, index, 6).unwrap()
-    };
+    let under_collateral = collateral_after_funding(&mut w, under).await;
     visit(&mut w, under).await.unwrap();
     visit(&mut w, hedged).await.unwrap();
     visit(&mut w, b).await.unwrap();

@@ -60,8 +60,9 @@ async fn scene() -> (World, Participant, Participant) {
         MarketState::from_u8(w.bank.market(M).await.status),
         MarketState::Settling
     );
-    // The live price walks back to 150: update_risk still runs on a settling market.
-    for p in [400, 330, 260, 200, 150, 150] {
+    // The live price walks back to 150 (update_risk still runs on a settling market) and
+    // stays calm long enough for SOL-PERP's velocity trip to lift.
+    for p in [400, 330, 260, 200, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150] {
         w.bank.advance(150, 60).await;
         w.refresh(p * USD).await;
     }
@@ -110,7 +111,7 @@ async fn a_settling_loser_withdraws_and_trades_only_on_what_settlement_leaves() 
     w.refresh(150 * USD).await;
     let before = Snapshot::take(&mut w.bank, &[holder.margin, pda::market(SOL_PERP).0]).await;
     assert_program_error(
-        w.trade_in(&holder, SOL_PERP, SOL, 151 * PRICE).await,
+        w.trade_in(&holder, SOL_PERP, SOL, 400 * PRICE).await,
         BulwarkError::InitialMarginViolated,
     );
     before.assert_unchanged(&mut w.bank).await;
