@@ -86,7 +86,10 @@ async fn an_insolvent_pool_still_deleverages_and_haircuts_the_closed_profit() {
     )
     .unwrap();
     w.bank
-        .send(&[ix::auto_deleverage(winner.margin, W, SOL as u64 / 2)], &[])
+        .send(
+            &[ix::auto_deleverage(winner.margin, W, SOL as u64 / 2)],
+            &[],
+        )
         .await
         .unwrap();
 

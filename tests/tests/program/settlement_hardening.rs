@@ -75,7 +75,10 @@ async fn begin(w: &mut World) {
     w.refresh(450 * USD).await;
 }
 
-async fn visit(w: &mut World, p: &Participant) -> Result<(), solana_program_test::BanksClientError> {
+async fn visit(
+    w: &mut World,
+    p: &Participant,
+) -> Result<(), solana_program_test::BanksClientError> {
     let others = w.health_markets(&p.margin, Some(M)).await;
     w.bank
         .send(&[ix::settle_position_with(p.margin, M, &others)], &[])
@@ -148,7 +151,10 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
     let funds_before = pool_funds(&mut w).await;
     begin(&mut w).await;
     let m0 = w.bank.market(M).await;
-    assert_eq!(m0.settlement_ratio_den, 0, "no ratio before every position is visited");
+    assert_eq!(
+        m0.settlement_ratio_den, 0,
+        "no ratio before every position is visited"
+    );
     let [a, b, under, hedged] = [&people[0], &people[1], &people[2], &people[3]];
     let pnl_a = pnl_at_settlement(&mut w, a).await;
     let pnl_b = pnl_at_settlement(&mut w, b).await;
@@ -226,7 +232,10 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
     // start plus what losers paid in: its funds never go below zero (hedged's SOL-PERP
     // profit, still open, is not paid yet).
     let funds_after = pool_funds(&mut w).await;
-    assert!(funds_after >= 0, "pool paid more than it had: {funds_after}");
+    assert!(
+        funds_after >= 0,
+        "pool paid more than it had: {funds_after}"
+    );
     assert!(
         funds_before - funds_after <= start,
         "outflow {} > start funds {start}",

@@ -62,7 +62,9 @@ async fn scene() -> (World, Participant, Participant) {
     );
     // The live price walks back to 150 (update_risk still runs on a settling market) and
     // stays calm long enough for SOL-PERP's velocity trip to lift.
-    for p in [400, 330, 260, 200, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150] {
+    for p in [
+        400, 330, 260, 200, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150,
+    ] {
         w.bank.advance(150, 60).await;
         w.refresh(p * USD).await;
     }
@@ -105,7 +107,10 @@ async fn a_settling_loser_withdraws_and_trades_only_on_what_settlement_leaves() 
     // Exactly what settlement leaves can be withdrawn.
     let tokens = w.bank.token_balance(&holder.token).await;
     w.withdraw(&holder, equity as u64).await.unwrap();
-    assert_eq!(w.bank.token_balance(&holder.token).await, tokens + equity as u64);
+    assert_eq!(
+        w.bank.token_balance(&holder.token).await,
+        tokens + equity as u64
+    );
 
     // Nor can the settling loss's live-price mirage back new risk in another market.
     w.refresh(150 * USD).await;

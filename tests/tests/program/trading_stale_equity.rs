@@ -37,7 +37,11 @@ async fn setup() -> (World, Participant) {
 async fn stale_equity_in_one_market_cannot_back_new_risk_in_another() {
     let (mut w, t) = setup().await;
     let stale = w.bank.market(SOL_PERP).await;
-    assert_eq!(stale.price, 150 * PRICE, "SOL-PERP still holds the old aggregate");
+    assert_eq!(
+        stale.price,
+        150 * PRICE,
+        "SOL-PERP still holds the old aggregate"
+    );
     let keys = [t.margin, pda::market(SOL_PERP).0, pda::market(M).0];
 
     // 10 SOL long in market 1 (a generous limit: increases pay the worse of price and TWAP):

@@ -35,7 +35,9 @@ impl Market {
         if !count_losses {
             value = value.max(0);
         }
-        let funding = self.margin(slot, price, decimals, now_slot)?.unsettled_funding;
+        let funding = self
+            .margin(slot, price, decimals, now_slot)?
+            .unsettled_funding;
         settled_view(pos, self.index, price, decimals, value, funding)
     }
 }

@@ -46,9 +46,7 @@ struct Visit {
     bad_debt: u64,
 }
 
-pub fn settle_position_handler<'info>(
-    ctx: Context<'info, SettlePosition<'info>>,
-) -> Result<()> {
+pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>) -> Result<()> {
     let clock = Clock::get()?;
     let decimals = ctx.accounts.exchange.load()?.collateral_decimals;
     let key = ctx.accounts.margin_account.key();
