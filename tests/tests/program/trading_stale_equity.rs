@@ -44,24 +44,24 @@ async fn stale_equity_in_one_market_cannot_back_new_risk_in_another() {
     );
     let keys = [t.margin, pda::market(SOL_PERP).0, pda::market(M).0];
 
-    // 10 SOL long in market 1 (a generous limit: increases pay the worse of price and TWAP):
+    // 2 SOL long in market 1 (a generous limit: increases pay the worse of price and TWAP):
     // the stale 150 would count ~200 USDC of losses as nothing. Refused: SOL-PERP's price is not valid for new risk.
     let before = Snapshot::take(&mut w.bank, &keys).await;
     assert_program_error(
-        w.trade_in(&t, M, 10 * SOL, 160 * PRICE).await,
+        w.trade_in(&t, M, 2 * SOL, 160 * PRICE).await,
         BulwarkError::PriceUnavailable,
     );
     before.assert_unchanged(&mut w.bank).await;
 
     // With both markets refreshed at 125 (calm long enough for SOL-PERP's TWAP to follow,
-    // so its price is valid for new risk), the real equity (~100 USDC) cannot carry it.
+    // so its price is valid for new risk), the real equity (~100 USDC, already below its initial requirement) cannot carry it.
     for _ in 0..15 {
         w.bank.advance(30, 60).await;
         w.refresh(125 * USD).await;
     }
     let before = Snapshot::take(&mut w.bank, &keys).await;
     assert_program_error(
-        w.trade_in(&t, M, 10 * SOL, 160 * PRICE).await,
+        w.trade_in(&t, M, 2 * SOL, 160 * PRICE).await,
         BulwarkError::InitialMarginViolated,
     );
     before.assert_unchanged(&mut w.bank).await;
