@@ -47,9 +47,23 @@ pub fn adl_score_ppm(pnl: i64, cost_abs: u64, notional: u64, equity: i64) -> Eng
     Ok(score.min(u64::MAX as u128) as u64)
 }
 
-/// Whether closing moves the ratio from `before` to `after` acceptably: strictly lower, and
-/// not below the floor (no over-correction).
-pub fn adl_result_ok(before_ppm: u64, after_ppm: u64, p: &AdlParams) -> bool {
+/// Whether a close that takes traders' profit from `profit_before` to `profit_after` and the
+/// pool's value from `value_before` to `value_after` (collateral units) is acceptable: the
+/// ratio strictly lower and not below the floor (no over-correction). While the pool stays
+/// insolvent (value ≤ 0 after) the ratio is unbounded before and after, so the traders'
+/// profit itself must strictly fall (the floor cannot be passed).
+pub fn adl_result_ok(
+    profit_before: i64,
+    value_before: i64,
+    profit_after: i64,
+    value_after: i64,
+    p: &AdlParams,
+) -> bool {
+    if value_after <= 0 {
+        return profit_after < profit_before;
+    }
+    let before_ppm = profit_ratio_ppm(profit_before, value_before);
+    let after_ppm = profit_ratio_ppm(profit_after, value_after);
     after_ppm < before_ppm && after_ppm >= p.floor_ppm as u64
 }
 
@@ -80,8 +94,19 @@ mod tests {
 
     #[test]
     fn the_ratio_must_fall_but_not_below_the_floor() {
-        assert!(adl_result_ok(400_000, 250_000, &P));
-        assert!(!adl_result_ok(400_000, 400_000, &P));
-        assert!(!adl_result_ok(400_000, 150_000, &P));
+        assert!(adl_result_ok(400, 1_000, 250, 1_000, &P));
+        assert!(!adl_result_ok(400, 1_000, 400, 1_000, &P));
+        assert!(!adl_result_ok(400, 1_000, 150, 1_000, &P));
+    }
+
+    #[test]
+    fn an_insolvent_pool_deleverages_while_profit_falls() {
+        // Before the fix both ratios read u64::MAX and nothing could ever run.
+        assert!(adl_result_ok(400, -50, 300, -50, &P));
+        assert!(adl_result_ok(400, 0, 1, 0, &P));
+        assert!(!adl_result_ok(400, -50, 400, -50, &P));
+        // Back to solvency: the ordinary rule, floor included.
+        assert!(adl_result_ok(400, -50, 300, 1_000, &P));
+        assert!(!adl_result_ok(400, -50, 100, 1_000, &P));
     }
 }

@@ -1,9 +1,16 @@
-//! Emergency settlement (SPEC section 7): a settlement price, and a payout ratio fixed at once
-//! from the market's totals before any payout, so crank order cannot matter.
+//! Emergency settlement (SPEC section 7): a settlement price, and a payout ratio for winners
+//! fixed at once, before any winner is paid, so crank order cannot matter.
+//!
+//! Settlement runs in two passes over the market's positions. The first visit of each
+//! position settles a loser at once (its loss is charged whole; the part its account cannot
+//! cover is declared as expected bad debt) and records a winner's profit as a claim. Once every
+//! position has been visited the ratio is fixed from what the pool had at the start plus what
+//! the losers can actually pay in, against the winners' claims; then winners are paid at it.
 
 use crate::error::EngineResult;
+use crate::margin::MarketMargin;
 use crate::num::{mul_div_floor_i64, sub_i64, value_floor};
-use crate::trade::MarketBook;
+use crate::position::Position;
 
 /// The ratio winners are paid at: `num / den` (1 when the pool covers them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -12,33 +19,18 @@ pub struct PayoutRatio {
     pub den: u64,
 }
 
-/// Fixes the ratio from the book at the settlement price: each side's net PnL; the winning
-/// side is paid from what the pool has (`pool_available`, its capital plus what the market owes
-/// it) plus what the losing side pays in; if that falls short, winners get it pro rata.
-pub fn payout_ratio(
-    book: &MarketBook,
-    price: u64,
-    decimals: u8,
-    pool_available: i64,
-) -> EngineResult<PayoutRatio> {
-    let longs = sub_i64(
-        value_floor(book.long_oi as i64, price, decimals)?,
-        book.long_cost,
-    )?;
-    let shorts = sub_i64(
-        value_floor(-(book.short_oi as i64), price, decimals)?,
-        book.short_cost,
-    )?;
-    let owed = longs.max(0) as i128 + shorts.max(0) as i128;
-    let paid_in = (-longs).max(0) as i128 + (-shorts).max(0) as i128;
-    let available = (pool_available as i128 + paid_in).max(0);
-    if owed == 0 || available >= owed {
-        return Ok(PayoutRatio { num: 1, den: 1 });
+/// Fixes the ratio once every position has been visited: winners' `claims` (Σ profits at the
+/// settlement price, collateral units) are paid from `available` (the pool's funds when
+/// settlement began plus the losers' losses less their expected bad debt); if that falls
+/// short, pro rata (`available / claims`, applied rounding down).
+pub fn payout_ratio(available: u64, claims: u64) -> PayoutRatio {
+    if claims == 0 || available >= claims {
+        return PayoutRatio { num: 1, den: 1 };
     }
-    Ok(PayoutRatio {
-        num: available as u64,
-        den: owed as u64,
-    })
+    PayoutRatio {
+        num: available,
+        den: claims,
+    }
 }
 
 /// A settled position's realised PnL: profits scaled by the ratio (rounded down), losses whole.
@@ -49,19 +41,74 @@ pub fn settled_pnl(pnl: i64, r: &PayoutRatio) -> EngineResult<i64> {
     mul_div_floor_i64(pnl, r.num as i64, r.den as i64)
 }
 
+/// The part of a loser's `loss` (collateral units, ≥ 0) its account cannot pay: what the
+/// charge takes the account's equity below zero, at most the loss. `equity_after` is the
+/// account's equity once the loss is charged (collateral plus its other positions).
+pub fn expected_bad_debt(loss: u64, equity_after: i64) -> u64 {
+    if equity_after >= 0 {
+        return 0;
+    }
+    loss.min(equity_after.unsigned_abs())
+}
+
+/// What a position in a settling market will realise, collateral units: a loss whole; a
+/// profit at the payout ratio once it is fixed (`None` while it is not: then 0, since the
+/// winners' share is not known yet). Rounded down.
+pub fn settlement_value(
+    pos: Position,
+    price: u64,
+    decimals: u8,
+    ratio: Option<PayoutRatio>,
+) -> EngineResult<i64> {
+    let pnl = pos.unrealized_pnl(price, decimals)?;
+    match ratio {
+        _ if pnl <= 0 => Ok(pnl),
+        None => Ok(0),
+        Some(r) => settled_pnl(pnl, &r),
+    }
+}
+
+/// The health view of a position in a settling market: the position with its cost basis
+/// moved so that its PnL at `price` is exactly `value`, and a margin view with no confidence
+/// band and no requirement (the position carries no more risk; its notional still counts
+/// toward leverage). `unsettled_funding` is what it still owes at the frozen index.
+pub fn settled_view(
+    pos: Position,
+    market_index: u16,
+    price: u64,
+    decimals: u8,
+    value: i64,
+    unsettled_funding: i64,
+) -> EngineResult<(Position, MarketMargin)> {
+    let cost = sub_i64(value_floor(pos.base, price, decimals)?, value)?;
+    Ok((
+        Position {
+            base: pos.base,
+            cost,
+        },
+        MarketMargin {
+            market_index,
+            price,
+            twap: price,
+            decimals,
+            unsettled_funding,
+            ..Default::default()
+        },
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::margin::{health, HealthKind};
+
+    const SOL: i64 = 1_000_000_000;
+    const P150: u64 = 150_000_000_000;
 
     #[test]
     fn a_short_pool_pays_winners_pro_rata() {
-        // 10 SOL long from 100 (cost 1,000 USDC), settled at 150: +500 owed; the pool has 200.
-        let book = MarketBook {
-            long_oi: 10_000_000_000,
-            long_cost: 1_000_000_000,
-            ..Default::default()
-        };
-        let r = payout_ratio(&book, 150_000_000_000, 6, 200_000_000).unwrap();
+        // +500 owed; the pool and the losers have 200.
+        let r = payout_ratio(200_000_000, 500_000_000);
         assert_eq!(
             r,
             PayoutRatio {
@@ -71,7 +118,44 @@ mod tests {
         );
         assert_eq!(settled_pnl(500_000_000, &r).unwrap(), 200_000_000);
         assert_eq!(settled_pnl(-7, &r).unwrap(), -7);
-        let covered = payout_ratio(&book, 150_000_000_000, 6, 600_000_000).unwrap();
-        assert_eq!(covered, PayoutRatio { num: 1, den: 1 });
+        assert_eq!(
+            payout_ratio(600_000_000, 500_000_000),
+            PayoutRatio { num: 1, den: 1 }
+        );
+        assert_eq!(payout_ratio(0, 0), PayoutRatio { num: 1, den: 1 });
+    }
+
+    #[test]
+    fn bad_debt_is_the_part_of_a_loss_below_zero_equity() {
+        assert_eq!(expected_bad_debt(100, 5), 0);
+        assert_eq!(expected_bad_debt(100, 0), 0);
+        assert_eq!(expected_bad_debt(100, -30), 30);
+        // Equity already below zero before the charge: only the loss itself is this market's.
+        assert_eq!(expected_bad_debt(100, -250), 100);
+    }
+
+    #[test]
+    fn a_settling_position_is_worth_what_settlement_pays() {
+        // 1 SOL long from 100 (cost 100 USDC): +50 at 150.
+        let long = Position {
+            base: SOL,
+            cost: 100_000_000,
+        };
+        assert_eq!(settlement_value(long, P150, 6, None).unwrap(), 0);
+        let half = PayoutRatio { num: 1, den: 2 };
+        assert_eq!(
+            settlement_value(long, P150, 6, Some(half)).unwrap(),
+            25_000_000
+        );
+        let loser = Position {
+            base: SOL,
+            cost: 200_000_000,
+        };
+        assert_eq!(settlement_value(loser, P150, 6, None).unwrap(), -50_000_000);
+        // Health sees exactly that value, with no requirement.
+        let view = settled_view(loser, 3, P150, 6, -50_000_000, 1_000).unwrap();
+        let h = health(70_000_000, &[view], HealthKind::Initial).unwrap();
+        assert_eq!(h.equity, 70_000_000 - 50_000_000 - 1_000);
+        assert_eq!(h.requirement, 0);
     }
 }

@@ -534,14 +534,29 @@ pub fn execute_settlement(id: u64, market_index: u16) -> Instruction {
     ix
 }
 
-/// `settle_position` of `margin_account` in settling market `market_index` (permissionless).
+/// `settle_position` of `margin_account` in settling market `market_index` (permissionless),
+/// for an account with no other open position (see [`settle_position_with`]).
 pub fn settle_position(margin_account: Pubkey, market_index: u16) -> Instruction {
+    settle_position_with(margin_account, market_index, &[])
+}
+
+/// `settle_position` passing `health_markets`: the markets of the account's other open
+/// positions, ascending (a loser's expected bad debt is judged on its whole account).
+pub fn settle_position_with(
+    margin_account: Pubkey,
+    market_index: u16,
+    health_markets: &[Pubkey],
+) -> Instruction {
     let accounts = bulwark::accounts::SettlePosition {
         margin_account,
         market: pda::market(market_index).0,
         exchange: pda::exchange().0,
     };
-    build(accounts, bulwark::instruction::SettlePosition {}, &[])
+    build(
+        accounts,
+        bulwark::instruction::SettlePosition {},
+        health_markets,
+    )
 }
 
 /// `queue_rotation` as proposal `id`: source `position` of market `market_index` becomes

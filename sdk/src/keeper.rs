@@ -323,11 +323,22 @@ async fn cycle<C: KeeperChain>(
             .into_iter()
             .filter(|(k, _)| mine(cfg, k))
         {
-            if a.positions
-                .iter()
-                .any(|p| p.base != 0 && p.market_index == m.index)
-            {
-                match chain.send(&[ix::settle_position(key, m.index)]).await {
+            // A winner whose claim is recorded waits for the ratio (fixed once every
+            // position has been visited).
+            let ratio_fixed = m.settlement_ratio_den != 0;
+            if a.positions.iter().any(|p| {
+                p.base != 0 && p.market_index == m.index && (ratio_fixed || p.settle_claimed == 0)
+            }) {
+                let (open, n) = a.open_markets();
+                let others: Vec<Pubkey> = open[..n]
+                    .iter()
+                    .filter(|i| **i != m.index)
+                    .map(|i| pda::market(*i).0)
+                    .collect();
+                match chain
+                    .send(&[ix::settle_position_with(key, m.index, &others)])
+                    .await
+                {
                     Ok(()) => r.positions_settled += 1,
                     Err(e) => r
                         .failures

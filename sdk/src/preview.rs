@@ -44,7 +44,12 @@ pub fn positions_into(
     let mut n = 0;
     for p in positions.iter().filter(|p| p.base != 0).take(MAX_POSITIONS) {
         if let Some(m) = markets.iter().find(|m| m.index == p.market_index) {
-            out[n] = (p.position(), m.margin(p, m.price, at.decimals, at.slot)?);
+            out[n] = if m.state() >= bulwark_engine::state::MarketState::Settling {
+                // Worth what settlement will pay, as the program values it.
+                m.settled_margin(p, at.decimals, at.slot, true)?
+            } else {
+                (p.position(), m.margin(p, m.price, at.decimals, at.slot)?)
+            };
             n += 1;
         }
     }

@@ -251,6 +251,9 @@ pub enum BulwarkError {
     /// 6081
     #[msg("the guardian's last pause ended less than its own length ago (cool-off)")]
     GuardianCoolingOff,
+    /// 6082
+    #[msg("this winner's claim is recorded; it is paid once every position has been visited")]
+    SettlementRatioPending,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -304,7 +307,8 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 82] = [
+pub const ALL_ERRORS: [BulwarkError; 83] = [
+pub const ALL_ERRORS: [BulwarkError; 83] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
@@ -387,6 +391,7 @@ pub const ALL_ERRORS: [BulwarkError; 82] = [
     BulwarkError::ProposalStale,
     BulwarkError::StepFromValueInForce,
     BulwarkError::GuardianCoolingOff,
+    BulwarkError::SettlementRatioPending,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").

@@ -310,6 +310,21 @@ pub struct PositionSettled {
     pub funding_paid: i64,
 }
 
+/// A settling winner's profit was recorded as a claim (paid once the ratio is fixed); or a
+/// loser's expected bad debt was declared. Collateral units.
+#[event]
+pub struct SettlementVisited {
+    pub margin_account: Pubkey,
+    pub market_index: u16,
+    /// The winner's profit at the settlement price (0 for a loser).
+    pub claim: u64,
+    /// The part of the loser's loss its account cannot pay (0 for a winner).
+    pub bad_debt: u64,
+    /// The ratio once fixed by this visit (0 / 0 while positions remain unvisited).
+    pub ratio_num: u64,
+    pub ratio_den: u64,
+}
+
 /// A market's oracle source was rotated at its activation slot.
 #[event]
 pub struct SourceRotated {

@@ -193,7 +193,7 @@ pub mod bulwark {
     }
 
     /// Permissionless: settles one position of a settling market.
-    pub fn settle_position(ctx: Context<SettlePosition>) -> Result<()> {
+    pub fn settle_position<'info>(ctx: Context<'info, SettlePosition<'info>>) -> Result<()> {
         instructions::settle_position_handler(ctx)
     }
 

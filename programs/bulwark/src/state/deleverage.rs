@@ -109,7 +109,13 @@ impl MarginAccount {
         let before_ppm = profit_ratio_ppm(profit, pool_value);
         let after_ppm = profit_ratio_ppm(profit_after, pool_value - realized);
         require!(
-            adl_result_ok(before_ppm, after_ppm, &params),
+            adl_result_ok(
+                profit,
+                pool_value,
+                profit_after,
+                pool_value - realized,
+                &params
+            ),
             BulwarkError::AdlOverCorrects
         );
 

@@ -24,7 +24,9 @@ pub struct PositionSlot {
     pub last_increase_slot: u64,
     /// The market's funding index when this position last settled funding.
     pub funding_snapshot: i64,
-    pub reserved: [u8; 8],
+    /// 1 once emergency settlement has recorded this winner's claim (paid at the ratio later).
+    pub settle_claimed: u8,
+    pub reserved: [u8; 7],
 }
 const _: () = assert!(core::mem::size_of::<PositionSlot>() == 48);
 

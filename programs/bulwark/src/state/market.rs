@@ -233,7 +233,16 @@ pub struct Market {
     /// Funding remainder the last accrual rounded off, in 1/(1e6 · 86_400) index units
     /// (`bulwark_engine::funding::index_step`): frequent accruals lose nothing.
     pub funding_carry: i64,
-    pub reserved: [u8; 1176],
+    /// Emergency settlement bookkeeping (collateral units): the pool's funds when it began
+    /// plus the losses collected since less their expected bad debt; Σ winners' claims;
+    /// Σ expected bad debt declared; open interest (base atoms) not visited yet. The ratio is
+    /// fixed when both unvisited sides reach zero (`settlement_ratio_den` 0 = not yet).
+    pub settle_available: u64,
+    pub settle_claims: u64,
+    pub settle_bad_debt: u64,
+    pub settle_unvisited_long: u64,
+    pub settle_unvisited_short: u64,
+    pub reserved: [u8; 1136],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));

@@ -14,6 +14,7 @@ pub mod market_governance;
 pub mod market_listing;
 pub mod market_oracle_update;
 pub mod market_risk;
+pub mod market_settlement;
 pub mod market_sweep;
 pub mod oracle_config;
 pub mod proposal;

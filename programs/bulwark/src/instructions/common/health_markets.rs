@@ -5,12 +5,24 @@ use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::position::Position;
+use bulwark_engine::state::MarketState;
 
-use crate::error::{refusal_err, BulwarkError};
+use crate::error::{engine_err, refusal_err, BulwarkError};
 use crate::state::{MarginAccount, Market, MAX_POSITIONS};
 
+/// How positions in markets at or past Settling count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettlingLosses {
+    /// At what settlement will pay: losses whole, profits at the fixed ratio (0 before).
+    Counted,
+    /// As above, but a loss not yet charged counts 0: the view of a settlement that is
+    /// charging one of the account's losses and must not count the others twice.
+    Ignored,
+}
+
 /// Checks `accounts` against the account's open positions except `skip`, and returns each
-/// position paired with its market's margin view at the price `action` may use.
+/// position paired with its market's margin view at the price `action` may use; positions in
+/// markets at or past Settling are valued at what settlement will pay (no price needed).
 pub fn load_health_markets<'info>(
     account: &MarginAccount,
     accounts: &'info [AccountInfo<'info>],
@@ -18,6 +30,27 @@ pub fn load_health_markets<'info>(
     action: Action,
     decimals: u8,
     clock: &Clock,
+) -> Result<Vec<(Position, MarketMargin)>> {
+    load_health_markets_valued(
+        account,
+        accounts,
+        skip,
+        action,
+        decimals,
+        clock,
+        SettlingLosses::Counted,
+    )
+}
+
+/// [`load_health_markets`] with a choice of how settling losses count.
+pub fn load_health_markets_valued<'info>(
+    account: &MarginAccount,
+    accounts: &'info [AccountInfo<'info>],
+    skip: Option<u16>,
+    action: Action,
+    decimals: u8,
+    clock: &Clock,
+    settling: SettlingLosses,
 ) -> Result<Vec<(Position, MarketMargin)>> {
     let (open, n) = account.open_markets();
     let expected: Vec<u16> = open[..n]
@@ -38,6 +71,18 @@ pub fn load_health_markets<'info>(
             msg!("market {} has no position in this account", m.index);
             return err!(BulwarkError::ForeignHealthMarket);
         }
+        let slot = account
+            .slot_of(m.index)
+            .ok_or(BulwarkError::ForeignHealthMarket)?;
+        let position = &account.positions[slot];
+        if m.state() >= MarketState::Settling {
+            let counted = settling == SettlingLosses::Counted;
+            out.push(
+                m.settled_margin(position, decimals, clock.slot, counted)
+                    .map_err(engine_err)?,
+            );
+            continue;
+        }
         let price = price_for_action(
             action,
             &m.stored_price(),
@@ -46,14 +91,10 @@ pub fn load_health_markets<'info>(
             &m.age_limits(),
         )
         .map_err(refusal_err)?;
-        let slot = account
-            .slot_of(m.index)
-            .ok_or(BulwarkError::ForeignHealthMarket)?;
-        let position = &account.positions[slot];
         out.push((
             position.position(),
             m.margin(position, price, decimals, clock.slot)
-                .map_err(crate::error::engine_err)?,
+                .map_err(engine_err)?,
         ));
     }
     require_eq!(out.len(), expected.len(), BulwarkError::MissingHealthMarket);

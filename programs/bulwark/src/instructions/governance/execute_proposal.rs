@@ -26,8 +26,10 @@ pub struct ExecuteProposal<'info> {
 }
 
 /// Starts emergency settlement: only from ReduceOnly or Halted held for `SETTLE_MIN_SLOTS`;
-/// the settlement price is the market's TWAP; the winners' payout ratio is fixed now from the
-/// market's totals and the pool's funds. Funding accrues up to now, then stops.
+/// the settlement price is the market's TWAP; the pool's funds for winners are recorded now
+/// (its capital plus what the market owes it) and every open position is left to visit: the
+/// winners' ratio is fixed once all are (see `settle_position`). Funding accrues up to now,
+/// then stops.
 fn begin_settlement(
     m: &mut Market,
     pool: &LiquidityPool,
@@ -48,11 +50,21 @@ fn begin_settlement(
         .capital
         .saturating_add(m.pnl_pending)
         .saturating_add(m.fee_pool as i64);
-    let ratio = payout_ratio(&m.book(), m.twap_price, decimals, available).map_err(engine_err)?;
     m.settlement_price = m.twap_price;
-    m.settlement_ratio_num = ratio.num;
-    m.settlement_ratio_den = ratio.den;
-    m.status = if m.long_oi == 0 && m.short_oi == 0 {
+    m.settle_available = available.max(0) as u64;
+    m.settle_claims = 0;
+    m.settle_bad_debt = 0;
+    m.settle_unvisited_long = m.long_oi;
+    m.settle_unvisited_short = m.short_oi;
+    let empty = m.long_oi == 0 && m.short_oi == 0;
+    // Nothing to visit: the ratio is fixed at once (1, no claims).
+    let ratio = payout_ratio(0, 0);
+    (m.settlement_ratio_num, m.settlement_ratio_den) = if empty {
+        (ratio.num, ratio.den)
+    } else {
+        (0, 0)
+    };
+    m.status = if empty {
         MarketState::Settled
     } else {
         MarketState::Settling

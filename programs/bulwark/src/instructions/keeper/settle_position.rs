@@ -1,17 +1,30 @@
-//! `settle_position`: permissionless crank while a market settles. Closes the account's
-//! position at the settlement price with no fee: losses whole, profits at the payout ratio
-//! fixed when settlement began (so crank order changes nobody's payout). When the last position
-//! is settled the market is Settled.
+//! `settle_position`: permissionless crank while a market settles, closing positions at the
+//! settlement price with no fee, in two passes whose result no crank order can change:
+//! - the first visit of a loser charges its loss whole and declares the part its account
+//!   cannot pay (equity below zero once charged, its other positions at liquidation prices
+//!   and settling losses elsewhere left out) as expected bad debt; only the rest counts as
+//!   paid in for the winners;
+//! - the first visit of a winner records its profit as a claim and leaves the position open;
+//! - once every position has been visited the ratio is fixed: the pool's funds when
+//!   settlement began plus the losses paid in, against the claims (pro rata if short); then
+//!   winners are paid at it. The visit that fixes it pays that winner at once.
+//!
+//! A loser's charge that leaves its collateral below zero attributes the account's bankruptcy
+//! to this market. Remaining accounts: the markets of the account's other open positions,
+//! ascending (read only for a loser). When the last position is settled the market is Settled.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::position::apply_fill;
-use bulwark_engine::settlement::{settled_pnl, PayoutRatio};
+use bulwark_engine::action::Action;
+use bulwark_engine::margin::{health, HealthKind, MarketMargin};
+use bulwark_engine::position::{apply_fill, Position};
+use bulwark_engine::settlement::{expected_bad_debt, payout_ratio, settled_pnl};
 use bulwark_engine::state::{MarketState, Op};
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
-use crate::events::{MarketStateChanged, PositionSettled};
+use crate::events::{MarketStateChanged, PositionSettled, SettlementVisited};
 use crate::instructions::common::funding::settle_funding;
+use crate::instructions::common::health_markets::{load_health_markets_valued, SettlingLosses};
 use crate::state::{Exchange, MarginAccount, Market};
 
 #[derive(Accounts)]
@@ -26,56 +39,153 @@ pub struct SettlePosition<'info> {
     pub exchange: AccountLoader<'info, Exchange>,
 }
 
-pub fn settle_position_handler(ctx: Context<SettlePosition>) -> Result<()> {
-    let slot_now = Clock::get()?.slot;
+/// What a first visit recorded (collateral units).
+#[derive(Clone, Copy, Debug, Default)]
+struct Visit {
+    claim: u64,
+    bad_debt: u64,
+}
+
+pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>) -> Result<()> {
+    let clock = Clock::get()?;
     let decimals = ctx.accounts.exchange.load()?.collateral_decimals;
+    let key = ctx.accounts.margin_account.key();
     let mut acct = ctx.accounts.margin_account.load_mut()?;
     let mut m = ctx.accounts.market.load_mut()?;
     m.require_allowed(Op::SettlePosition)?;
-    let slot = acct.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
+    let index = m.index;
+    let slot = acct.slot_of(index).ok_or(BulwarkError::NoPosition)?;
     let funding = settle_funding(&mut acct, slot, &mut m, decimals)?;
     let p = acct.positions[slot].position();
-    let fill = apply_fill(p, -p.base, m.settlement_price, decimals).map_err(engine_err)?;
-    let ratio = PayoutRatio {
-        num: m.settlement_ratio_num,
-        den: m.settlement_ratio_den,
+    let pnl = apply_fill(p, -p.base, m.settlement_price, decimals)
+        .map_err(engine_err)?
+        .realized_pnl;
+    let first = acct.positions[slot].settle_claimed == 0;
+    let visit = if first {
+        let others = |a: &MarginAccount| {
+            load_health_markets_valued(
+                a,
+                ctx.remaining_accounts,
+                Some(index),
+                Action::Liquidate,
+                decimals,
+                &clock,
+                SettlingLosses::Ignored,
+            )
+        };
+        first_visit(&mut acct, slot, &mut m, pnl, others)?
+    } else {
+        Visit::default()
     };
-    let realized = settled_pnl(fill.realized_pnl, &ratio).map_err(engine_err)?;
-    let mut book = m.book();
-    book.replace(&p, &fill.position).map_err(engine_err)?;
-    m.set_book(&book);
-    m.pnl_pending = m
-        .pnl_pending
-        .checked_sub(realized)
-        .ok_or(BulwarkError::MathError)?;
-    m.trader_flow = m
-        .trader_flow
-        .checked_add(realized)
-        .ok_or(BulwarkError::MathError)?;
-    acct.collateral = acct
-        .collateral
-        .checked_add(realized)
-        .ok_or(BulwarkError::MathError)?;
-    let s = &mut acct.positions[slot];
-    s.base = 0;
-    s.cost = 0;
-    s.last_increase_slot = 0;
+    if first && (visit.claim > 0 || visit.bad_debt > 0) {
+        emit!(SettlementVisited {
+            margin_account: key,
+            market_index: index,
+            claim: visit.claim,
+            bad_debt: visit.bad_debt,
+            ratio_num: m.settlement_ratio_num,
+            ratio_den: m.settlement_ratio_den,
+        });
+    }
+    let realized = match m.settlement_ratio() {
+        Some(r) => settled_pnl(pnl, &r).map_err(engine_err)?,
+        // A loser settles at once; a winner's claim waits for the ratio.
+        None if pnl <= 0 => pnl,
+        None if first => return Ok(()),
+        None => return err!(BulwarkError::SettlementRatioPending),
+    };
+    close_settled(&mut acct, slot, &mut m, p, realized, decimals)?;
     acct.recognise_deficit(&mut m)?;
+    if realized < 0 && acct.collateral < 0 {
+        // The deficit this charge leaves is this market's to cover (SPEC section 6).
+        acct.last_liq_market = index;
+    }
     emit!(PositionSettled {
-        margin_account: ctx.accounts.margin_account.key(),
-        market_index: m.index,
+        margin_account: key,
+        market_index: index,
         price: m.settlement_price,
         realized_pnl: realized,
         funding_paid: funding,
     });
     if m.long_oi == 0 && m.short_oi == 0 {
         m.status = MarketState::Settled as u8;
-        m.state_since_slot = slot_now;
+        m.state_since_slot = clock.slot;
         emit!(MarketStateChanged {
             market: ctx.accounts.market.key(),
             state: m.status,
-            slot: slot_now
+            slot: clock.slot
         });
     }
+    Ok(())
+}
+
+/// Records a position's first visit: a winner's claim (marking it claimed), or a loser's
+/// loss less its expected bad debt as paid in, the bad debt judged on the account's equity
+/// once charged with `others` (its other positions). Fixes the ratio when it was the last
+/// unvisited position.
+fn first_visit(
+    acct: &mut MarginAccount,
+    slot: usize,
+    m: &mut Market,
+    pnl: i64,
+    others: impl FnOnce(&MarginAccount) -> Result<Vec<(Position, MarketMargin)>>,
+) -> Result<Visit> {
+    use BulwarkError::MathError;
+    let mut visit = Visit::default();
+    if pnl > 0 {
+        visit.claim = pnl as u64;
+        m.settle_claims = m.settle_claims.checked_add(visit.claim).ok_or(MathError)?;
+        acct.positions[slot].settle_claimed = 1;
+    } else if pnl < 0 {
+        let loss = pnl.unsigned_abs();
+        let charged = acct.collateral.checked_add(pnl).ok_or(MathError)?;
+        let equity = health(charged, &others(acct)?, HealthKind::Maintenance)
+            .map_err(engine_err)?
+            .equity;
+        visit.bad_debt = expected_bad_debt(loss, equity);
+        m.settle_bad_debt = m
+            .settle_bad_debt
+            .checked_add(visit.bad_debt)
+            .ok_or(MathError)?;
+        m.settle_available = m
+            .settle_available
+            .checked_add(loss - visit.bad_debt)
+            .ok_or(MathError)?;
+    }
+    let base = acct.positions[slot].base;
+    let unvisited = if base > 0 {
+        &mut m.settle_unvisited_long
+    } else {
+        &mut m.settle_unvisited_short
+    };
+    *unvisited = unvisited
+        .checked_sub(base.unsigned_abs())
+        .ok_or(MathError)?;
+    if m.settle_unvisited_long == 0 && m.settle_unvisited_short == 0 {
+        let r = payout_ratio(m.settle_available, m.settle_claims);
+        m.settlement_ratio_num = r.num;
+        m.settlement_ratio_den = r.den;
+    }
+    Ok(visit)
+}
+
+/// Closes the position in `slot` (`p`) at the settlement price, crediting `realized`.
+fn close_settled(
+    acct: &mut MarginAccount,
+    slot: usize,
+    m: &mut Market,
+    p: Position,
+    realized: i64,
+    decimals: u8,
+) -> Result<()> {
+    use BulwarkError::MathError;
+    let fill = apply_fill(p, -p.base, m.settlement_price, decimals).map_err(engine_err)?;
+    let mut book = m.book();
+    book.replace(&p, &fill.position).map_err(engine_err)?;
+    m.set_book(&book);
+    m.pnl_pending = m.pnl_pending.checked_sub(realized).ok_or(MathError)?;
+    m.trader_flow = m.trader_flow.checked_add(realized).ok_or(MathError)?;
+    acct.collateral = acct.collateral.checked_add(realized).ok_or(MathError)?;
+    acct.positions[slot] = Default::default();
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! `trade(base_delta, limit_price)`: opens, increases, reduces, closes or flips a position in
 //! `market` against the pool. Signed by the owner or the delegate. Remaining accounts: the
 //! markets of the account's other open positions, ascending. Increases need a price valid for
-//! increasing risk (same-slot aggregate, recent sources) and leave the initial margin intact;
+//! increasing risk (same-slot aggregate, recent sources) in this market and in every market
+//! of the account's other positions (settling ones count at what settlement pays), and leave
+//! the initial margin intact;
 //! reductions are always allowed at a price valid for reducing.
 
 use anchor_lang::prelude::*;
@@ -59,7 +61,9 @@ pub fn trade_handler<'info>(
                 acct,
                 ctx.remaining_accounts,
                 Some(index),
-                Action::ReduceRisk,
+                // New risk is backed only by equity valued at prices valid for new risk: a
+                // stale or divergent market's equity must not back it.
+                Action::IncreaseRisk,
                 decimals,
                 &clock,
             )
