@@ -233,6 +233,15 @@ pub enum BulwarkError {
     /// 6075
     #[msg("the market has no settlement price (no TWAP)")]
     NoSettlementPrice,
+    /// 6076
+    #[msg("the delegate may only reduce positions")]
+    DelegateReduceOnly,
+    /// 6077
+    #[msg("the delegate's increase would exceed the owner's notional limit")]
+    DelegateNotionalLimit,
+    /// 6078
+    #[msg("the delegate's trades would cost the account more than the owner's loss limit")]
+    DelegateLossLimit,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -274,6 +283,17 @@ pub fn trade_rejection_err(r: bulwark_engine::trade::TradeRejection) -> Error {
     .into()
 }
 
+/// Maps a delegate-limit rejection to its program error.
+pub fn delegate_rejection_err(r: bulwark_engine::delegate::DelegateRejection) -> Error {
+    use bulwark_engine::delegate::DelegateRejection::*;
+    match r {
+        ReduceOnly => BulwarkError::DelegateReduceOnly,
+        NotionalLimit => BulwarkError::DelegateNotionalLimit,
+        LossLimit => BulwarkError::DelegateLossLimit,
+    }
+    .into()
+}
+
 /// Maps an action-table refusal to `PriceUnavailable`, logging why.
 pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
     msg!("price refused: {:?}", r);
@@ -285,7 +305,7 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 76] = [
+pub const ALL_ERRORS: [BulwarkError; 79] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
@@ -362,6 +382,9 @@ pub const ALL_ERRORS: [BulwarkError; 76] = [
     BulwarkError::InsufficientProtocolFees,
     BulwarkError::SettlementNotAllowed,
     BulwarkError::NoSettlementPrice,
+    BulwarkError::DelegateReduceOnly,
+    BulwarkError::DelegateNotionalLimit,
+    BulwarkError::DelegateLossLimit,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").

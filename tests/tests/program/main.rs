@@ -8,6 +8,7 @@ mod cascade;
 mod collateral;
 mod conservation;
 mod create_market;
+mod delegate_limits;
 mod dynamic_margin;
 mod funding;
 mod governance;
