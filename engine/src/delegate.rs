@@ -165,7 +165,10 @@ mod tests {
             max_notional: 1_000,
             reduce_only: false,
         };
-        assert_eq!(check_delegate_trade(&l, 0, 100, true, 1_000).unwrap(), Ok(100));
+        assert_eq!(
+            check_delegate_trade(&l, 0, 100, true, 1_000).unwrap(),
+            Ok(100)
+        );
         assert_eq!(
             check_delegate_trade(&l, 0, 101, false, 0).unwrap(),
             Err(DelegateRejection::LossLimit)
@@ -175,7 +178,10 @@ mod tests {
             Err(DelegateRejection::NotionalLimit)
         );
         // A gain for the owner (helpful impact) nets against the budget.
-        assert_eq!(check_delegate_trade(&l, 100, -40, false, 0).unwrap(), Ok(60));
+        assert_eq!(
+            check_delegate_trade(&l, 100, -40, false, 0).unwrap(),
+            Ok(60)
+        );
         let ro = DelegateLimits {
             reduce_only: true,
             ..l
@@ -184,7 +190,10 @@ mod tests {
             check_delegate_trade(&ro, 0, 1, true, 0).unwrap(),
             Err(DelegateRejection::ReduceOnly)
         );
-        assert_eq!(check_delegate_trade(&ro, 0, 1, false, 5_000).unwrap(), Ok(1));
+        assert_eq!(
+            check_delegate_trade(&ro, 0, 1, false, 5_000).unwrap(),
+            Ok(1)
+        );
         let n = notional_total_ceil(&[(SOL, P150), (-2 * SOL, P150)], 6).unwrap();
         assert_eq!(n, 450_000_000);
     }

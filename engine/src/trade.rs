@@ -282,7 +282,12 @@ pub fn trade(
     let (impact_paid, impact_received) = if impact >= 0 {
         (impact as u64, 0)
     } else {
-        (0, impact.unsigned_abs().min(book.impact_matured(input.now_slot)))
+        (
+            0,
+            impact
+                .unsigned_abs()
+                .min(book.impact_matured(input.now_slot)),
+        )
     };
     b.impact_ledger = b.impact_ledger + impact_paid - impact_received;
     b.impact_fresh = book.impact_fresh_in(input.now_slot) + impact_paid;

@@ -169,7 +169,11 @@ pub fn set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey) -> 
 }
 
 /// `set_delegate(args)`: the delegate and the owner's limits on it (collateral units).
-pub fn set_delegate_with(owner: Pubkey, margin_account: Pubkey, args: SetDelegateArgs) -> Instruction {
+pub fn set_delegate_with(
+    owner: Pubkey,
+    margin_account: Pubkey,
+    args: SetDelegateArgs,
+) -> Instruction {
     let accounts = bulwark::accounts::SetDelegate {
         owner,
         margin_account,

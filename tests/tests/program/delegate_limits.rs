@@ -75,7 +75,13 @@ fn round(d: &Participant, owner_account: Pubkey, size: i64) -> Vec<Instruction> 
 async fn one_transaction_rounds_pay_the_delegate_nothing_and_stop_at_the_owner_limit() {
     let (mut w, o, d) = owner_and_delegate().await;
     // A careless owner: 2,000,000 USDC of notional and a 15,000 USDC loss budget.
-    appoint(&mut w, &o, d.key.pubkey(), (15_000 * USDC, 2_000_000 * USDC, false)).await;
+    appoint(
+        &mut w,
+        &o,
+        d.key.pubkey(),
+        (15_000 * USDC, 2_000_000 * USDC, false),
+    )
+    .await;
     w.refresh(150 * USD).await;
     let (o0, d0) = (collateral(&mut w, &o).await, collateral(&mut w, &d).await);
     // 450,000 USDC a leg: 2,025 USDC of harmful impact, 675 of spread, 270 of fee. Before
@@ -98,14 +104,23 @@ async fn one_transaction_rounds_pay_the_delegate_nothing_and_stop_at_the_owner_l
     assert!(done < 6, "the budget stops the rounds");
     let (o1, d1) = (collateral(&mut w, &o).await, collateral(&mut w, &d).await);
     let a = w.margin(&o.margin).await;
-    assert_eq!((a.positions[0].base, w.margin(&d.margin).await.positions[0].base), (0, 0));
+    assert_eq!(
+        (
+            a.positions[0].base,
+            w.margin(&d.margin).await.positions[0].base
+        ),
+        (0, 0)
+    );
     // The owner lost exactly the counted cost, never more than its budget.
     assert_eq!(o0 - o1, a.delegate_loss);
     assert!(a.delegate_loss <= (15_000 * USDC) as i64);
     // The delegate's own account collected no impact: it only paid spread and fees.
     assert!(d1 < d0, "delegate {d0} -> {d1}");
     let m = w.bank.market(SOL_PERP).await;
-    assert!(m.impact_ledger > 0, "the owner's harmful impact stays in the ledger");
+    assert!(
+        m.impact_ledger > 0,
+        "the owner's harmful impact stays in the ledger"
+    );
     // Nothing to withdraw: the delegate's account holds less than it deposited.
     assert_program_error(
         w.withdraw(&d, d0 as u64).await,
@@ -118,7 +133,13 @@ async fn one_transaction_rounds_pay_the_delegate_nothing_and_stop_at_the_owner_l
 async fn across_slots_the_delegate_takes_at_most_the_owner_limit() {
     let (mut w, o, d) = owner_and_delegate().await;
     let budget = 5_000 * USDC;
-    appoint(&mut w, &o, d.key.pubkey(), (budget, 2_000_000 * USDC, false)).await;
+    appoint(
+        &mut w,
+        &o,
+        d.key.pubkey(),
+        (budget, 2_000_000 * USDC, false),
+    )
+    .await;
     w.refresh(150 * USD).await;
     let (o0, d0) = (equity(&mut w, &o).await, collateral(&mut w, &d).await);
     let size = 2_000 * SOL; // 300,000 USDC: 900 USDC of impact a leg.
@@ -127,7 +148,10 @@ async fn across_slots_the_delegate_takes_at_most_the_owner_limit() {
         // The owner's leg in one slot, the delegate's matching leg in the next.
         let delta = if leg % 2 == 0 { size } else { -size };
         let before = Snapshot::take(&mut w.bank, &watched(&o, &d)).await;
-        let r = w.bank.send(&[trade_ix(&d.key, o.margin, delta)], &[&d.key]).await;
+        let r = w
+            .bank
+            .send(&[trade_ix(&d.key, o.margin, delta)], &[&d.key])
+            .await;
         if r.is_err() {
             assert_program_error(r, BulwarkError::DelegateLossLimit);
             before.assert_unchanged(&mut w.bank).await;
@@ -135,7 +159,10 @@ async fn across_slots_the_delegate_takes_at_most_the_owner_limit() {
             break;
         }
         w.refresh(150 * USD).await;
-        let r = w.bank.send(&[trade_ix(&d.key, d.margin, -delta)], &[&d.key]).await;
+        let r = w
+            .bank
+            .send(&[trade_ix(&d.key, d.margin, -delta)], &[&d.key])
+            .await;
         r.unwrap();
         w.refresh(150 * USD).await;
     }
@@ -145,7 +172,10 @@ async fn across_slots_the_delegate_takes_at_most_the_owner_limit() {
     // Besides the counted cost the owner only paid funding for the second the skew stood
     // open after each of its legs (about 0.01 USDC each; it accrues whoever trades).
     let lost = o0 - equity(&mut w, &o).await;
-    assert!(lost <= a.delegate_loss + (USDC / 10) as i64, "owner lost {lost}");
+    assert!(
+        lost <= a.delegate_loss + (USDC / 10) as i64,
+        "owner lost {lost}"
+    );
     let gained = collateral(&mut w, &d).await - d0;
     assert!(gained < budget as i64, "delegate gained {gained}");
     assert_books_balance(&mut w, &[o.margin, d.margin]).await;
@@ -158,20 +188,31 @@ async fn the_standard_delegate_cannot_run_the_attack_at_all() {
     w.bank.send(&[set], &[&o.key]).await.unwrap();
     let a = w.margin(&o.margin).await;
     assert_eq!(
-        (a.delegate_max_loss, a.delegate_max_notional, a.delegate_reduce_only),
+        (
+            a.delegate_max_loss,
+            a.delegate_max_notional,
+            a.delegate_reduce_only
+        ),
         (100 * USDC, 10_000 * USDC, 0)
     );
     w.refresh(150 * USD).await;
     let before = Snapshot::take(&mut w.bank, &watched(&o, &d)).await;
     assert_program_error(
-        w.bank.send(&round(&d, o.margin, 3_000 * SOL), &[&d.key]).await,
+        w.bank
+            .send(&round(&d, o.margin, 3_000 * SOL), &[&d.key])
+            .await,
         BulwarkError::DelegateNotionalLimit,
     );
     before.assert_unchanged(&mut w.bank).await;
     // Within the notional cap, round trips stop once they have cost 100 USDC.
     let start = collateral(&mut w, &o).await;
     let mut rounds = 0;
-    while w.bank.send(&round(&d, o.margin, 60 * SOL), &[&d.key]).await.is_ok() {
+    while w
+        .bank
+        .send(&round(&d, o.margin, 60 * SOL), &[&d.key])
+        .await
+        .is_ok()
+    {
         rounds += 1;
         w.refresh(150 * USD).await;
     }
@@ -189,7 +230,9 @@ async fn a_refused_delegate_trade_changes_nothing() {
     let before = Snapshot::take(&mut w.bank, &watched(&o, &d)).await;
     // 10 SOL costs about 3 USDC of spread and fee: over the 1 USDC budget.
     assert_program_error(
-        w.bank.send(&[trade_ix(&d.key, o.margin, 10 * SOL)], &[&d.key]).await,
+        w.bank
+            .send(&[trade_ix(&d.key, o.margin, 10 * SOL)], &[&d.key])
+            .await,
         BulwarkError::DelegateLossLimit,
     );
     before.assert_unchanged(&mut w.bank).await;
@@ -210,12 +253,20 @@ async fn a_reduce_only_delegate_cannot_increase_but_may_reduce() {
     let (mut w, o, d) = owner_and_delegate().await;
     w.refresh(150 * USD).await;
     w.trade(&o, 10 * SOL, BUY).await.unwrap();
-    appoint(&mut w, &o, d.key.pubkey(), (100 * USDC, 1_000_000 * USDC, true)).await;
+    appoint(
+        &mut w,
+        &o,
+        d.key.pubkey(),
+        (100 * USDC, 1_000_000 * USDC, true),
+    )
+    .await;
     w.refresh(150 * USD).await;
     for delta in [SOL, -20 * SOL] {
         let before = Snapshot::take(&mut w.bank, &watched(&o, &d)).await;
         assert_program_error(
-            w.bank.send(&[trade_ix(&d.key, o.margin, delta)], &[&d.key]).await,
+            w.bank
+                .send(&[trade_ix(&d.key, o.margin, delta)], &[&d.key])
+                .await,
             BulwarkError::DelegateReduceOnly,
         );
         before.assert_unchanged(&mut w.bank).await;
@@ -226,7 +277,10 @@ async fn a_reduce_only_delegate_cannot_increase_but_may_reduce() {
         .unwrap();
     let a = w.margin(&o.margin).await;
     assert_eq!(a.positions[0].base, 6 * SOL);
-    assert!(a.delegate_loss > 0, "the reduction's spread and fee are counted");
+    assert!(
+        a.delegate_loss > 0,
+        "the reduction's spread and fee are counted"
+    );
 }
 
 #[tokio::test]
@@ -234,7 +288,12 @@ async fn the_owner_trades_freely_and_each_appointment_starts_a_fresh_count() {
     let (mut w, o, d) = owner_and_delegate().await;
     appoint(&mut w, &o, d.key.pubkey(), (5 * USDC, 10_000 * USDC, false)).await;
     w.refresh(150 * USD).await;
-    while w.bank.send(&round(&d, o.margin, 2 * SOL), &[&d.key]).await.is_ok() {
+    while w
+        .bank
+        .send(&round(&d, o.margin, 2 * SOL), &[&d.key])
+        .await
+        .is_ok()
+    {
         w.refresh(150 * USD).await;
     }
     let spent = w.margin(&o.margin).await.delegate_loss;
@@ -255,7 +314,9 @@ async fn the_owner_trades_freely_and_each_appointment_starts_a_fresh_count() {
     let other = Keypair::new();
     appoint(&mut w, &o, other.pubkey(), (USDC, USDC, true)).await;
     assert_program_error(
-        w.bank.send(&[trade_ix(&d.key, o.margin, -2 * SOL)], &[&d.key]).await,
+        w.bank
+            .send(&[trade_ix(&d.key, o.margin, -2 * SOL)], &[&d.key])
+            .await,
         BulwarkError::NotOwnerOrDelegate,
     );
     appoint(&mut w, &o, Pubkey::default(), (9, 9, true)).await;
@@ -279,7 +340,10 @@ async fn one_owner_round_tripping_two_accounts_in_one_slot_collects_no_impact() 
     ];
     w.bank.send(&setup, &[&a.key]).await.unwrap();
     w.refresh(150 * USD).await;
-    let (c0, c1) = (collateral(&mut w, &a).await, w.margin(&second).await.collateral);
+    let (c0, c1) = (
+        collateral(&mut w, &a).await,
+        w.margin(&second).await.collateral,
+    );
     // Account 0 buys 2,000 SOL (harmful impact 900 USDC); account 1 sells 2,000 SOL in the
     // same slot, bringing the skew back to zero: the impact was booked this slot, so
     // nothing is paid out and the pair lost spread, fees and impact.
@@ -289,7 +353,11 @@ async fn one_owner_round_tripping_two_accounts_in_one_slot_collects_no_impact() 
     ];
     w.bank.send(&pair, &[&a.key]).await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.impact_ledger, 900 * USDC, "no helpful impact paid in the paying slot");
+    assert_eq!(
+        m.impact_ledger,
+        900 * USDC,
+        "no helpful impact paid in the paying slot"
+    );
     let spent = c0 + c1 - collateral(&mut w, &a).await - w.margin(&second).await.collateral;
     assert!(spent > (900 * USDC) as i64);
     // In a later slot the matured impact pays whoever helps the skew back.
@@ -300,6 +368,10 @@ async fn one_owner_round_tripping_two_accounts_in_one_slot_collects_no_impact() 
     ];
     w.bank.send(&close, &[&a.key]).await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.impact_ledger, 900 * USDC, "paid 900 back, booked 900 anew");
+    assert_eq!(
+        m.impact_ledger,
+        900 * USDC,
+        "paid 900 back, booked 900 anew"
+    );
     assert_books_balance(&mut w, &[a.margin, second, other.margin]).await;
 }

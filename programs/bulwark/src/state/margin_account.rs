@@ -132,7 +132,11 @@ impl MarginAccount {
     /// Names `delegate` (the default key: none) with `limits`, starting a fresh cost count.
     pub fn appoint_delegate(&mut self, delegate: Pubkey, limits: &DelegateLimits) {
         let none = delegate == Pubkey::default();
-        let l = if none { DelegateLimits::default() } else { *limits };
+        let l = if none {
+            DelegateLimits::default()
+        } else {
+            *limits
+        };
         self.delegate = delegate;
         self.delegate_max_loss = l.max_loss;
         self.delegate_max_notional = l.max_notional;
