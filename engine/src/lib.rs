@@ -8,6 +8,7 @@ pub mod action;
 pub mod adl;
 pub mod bounds;
 pub mod breaker;
+pub mod delegate;
 pub mod dynamic_margin;
 pub mod error;
 pub mod execution;

@@ -105,6 +105,10 @@ pub struct MarketBook {
     pub short_cost: i64,
     /// Balance of the impact sub-ledger.
     pub impact_ledger: u64,
+    /// Harmful impact booked into the ledger during slot `impact_fresh_slot` (part of
+    /// `impact_ledger`, never above it): helpful impact in that same slot may not draw on it.
+    pub impact_fresh: u64,
+    pub impact_fresh_slot: u64,
 }
 
 impl MarketBook {
@@ -112,6 +116,23 @@ impl MarketBook {
     pub fn replace(&mut self, old: &Position, new: &Position) -> EngineResult<()> {
         remove(self, old)?;
         add(self, new)
+    }
+
+    /// The part of the impact ledger that may pay helpful impact in `now_slot`: the balance
+    /// minus the harmful impact booked in this same slot (a trader cannot collect back, in
+    /// the slot it was paid, impact that it or a second account of its own just paid).
+    pub fn impact_matured(&self, now_slot: u64) -> u64 {
+        self.impact_ledger
+            .saturating_sub(self.impact_fresh_in(now_slot))
+    }
+
+    /// Harmful impact booked in `now_slot` (zero once the slot has passed).
+    pub fn impact_fresh_in(&self, now_slot: u64) -> u64 {
+        if self.impact_fresh_slot == now_slot {
+            self.impact_fresh
+        } else {
+            0
+        }
     }
 
     /// Traders' net unrealised PnL at `price` (rounded down): longs and shorts.
@@ -181,6 +202,9 @@ pub struct TradeOutcome {
     pub book: MarketBook,
     /// The position's last-increase slot after the trade.
     pub last_increase_slot: u64,
+    /// The price the action used (before TWAP and spread): the mark at which the trade's
+    /// cost to the account is measured.
+    pub mark_price: u64,
 }
 
 /// True when `delta` adds exposure to `position` (opens, increases, or flips through zero).
@@ -268,9 +292,16 @@ pub fn trade(
     let (impact_paid, impact_received) = if impact >= 0 {
         (impact as u64, 0)
     } else {
-        (0, impact.unsigned_abs().min(book.impact_ledger))
+        (
+            0,
+            impact
+                .unsigned_abs()
+                .min(book.impact_matured(input.now_slot)),
+        )
     };
     b.impact_ledger = b.impact_ledger + impact_paid - impact_received;
+    b.impact_fresh = book.impact_fresh_in(input.now_slot) + impact_paid;
+    b.impact_fresh_slot = input.now_slot;
     let fee = trading_fee(trade_notional, &p.fees)?;
 
     let collateral_delta = add_i64(
@@ -293,6 +324,7 @@ pub fn trade(
         collateral_delta,
         book: b,
         last_increase_slot,
+        mark_price: input.prices.price,
     }))
 }
 
@@ -421,7 +453,9 @@ mod tests {
                 short_oi: 0,
                 long_cost: 1_501_500_000,
                 short_cost: 0,
-                impact_ledger: 22_500
+                impact_ledger: 22_500,
+                impact_fresh: 22_500,
+                impact_fresh_slot: 100,
             }
         );
         assert!(o.increases);
@@ -560,5 +594,30 @@ mod tests {
             Some(TradeRejection::PositionBelowMinimum)
         );
         assert_eq!(r(input(one, -SOL, 0, 200), &b), None);
+    }
+
+    #[test]
+    fn helpful_impact_never_draws_on_impact_booked_in_the_same_slot() {
+        let open = trade(
+            &input(Position::default(), 10 * SOL, 151_000_000_000, 100),
+            &MarketBook::default(),
+            &params(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((open.book.impact_fresh, open.impact_paid), (22_500, 22_500));
+        // A second account sells the skew back to zero in the same slot: nothing is paid out.
+        let flat = Position::default();
+        let same = trade(&input(flat, -10 * SOL, 0, 100), &open.book, &params())
+            .unwrap()
+            .unwrap();
+        assert_eq!(same.impact_received, 0);
+        assert_eq!(same.book.impact_ledger, 22_500);
+        // One slot later the impact has matured and pays the helpful trade.
+        let next = trade(&input(flat, -10 * SOL, 0, 101), &open.book, &params())
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.impact_received, 22_500);
+        assert_eq!((next.book.impact_ledger, next.book.impact_fresh), (0, 0));
     }
 }

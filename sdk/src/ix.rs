@@ -3,7 +3,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{InstructionData, ToAccountMetas};
-use bulwark::instructions::{CreateMarketArgs, InitializeExchangeArgs};
+use bulwark::instructions::{CreateMarketArgs, InitializeExchangeArgs, SetDelegateArgs};
 
 use crate::pda;
 
@@ -150,17 +150,35 @@ pub fn close_margin_account(owner: Pubkey, margin_account: Pubkey) -> Instructio
     build(accounts, bulwark::instruction::CloseMarginAccount {}, &[])
 }
 
-/// `set_delegate(delegate)` (the default key removes it).
+/// `set_delegate` naming `delegate` with the standard limits
+/// (`bulwark_engine::delegate::DelegateLimits::STANDARD`: its trades may cost the account at
+/// most 100 USDC net and its increases may leave at most 10,000 USDC of notional); the
+/// default key removes the delegate. [`set_delegate_with`] sets other limits.
 pub fn set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey) -> Instruction {
+    let l = bulwark_engine::delegate::DelegateLimits::STANDARD;
+    set_delegate_with(
+        owner,
+        margin_account,
+        SetDelegateArgs {
+            delegate,
+            max_loss: l.max_loss,
+            max_notional: l.max_notional,
+            reduce_only: l.reduce_only,
+        },
+    )
+}
+
+/// `set_delegate(args)`: the delegate and the owner's limits on it (collateral units).
+pub fn set_delegate_with(
+    owner: Pubkey,
+    margin_account: Pubkey,
+    args: SetDelegateArgs,
+) -> Instruction {
     let accounts = bulwark::accounts::SetDelegate {
         owner,
         margin_account,
     };
-    build(
-        accounts,
-        bulwark::instruction::SetDelegate { delegate },
-        &[],
-    )
+    build(accounts, bulwark::instruction::SetDelegate { args }, &[])
 }
 
 /// `trade(base_delta, limit_price)` in market `market_index`, signed by the owner or the

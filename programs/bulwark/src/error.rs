@@ -254,6 +254,15 @@ pub enum BulwarkError {
     /// 6082
     #[msg("this winner's claim is recorded; it is paid once every position has been visited")]
     SettlementRatioPending,
+    /// 6083
+    #[msg("the delegate may only reduce positions")]
+    DelegateReduceOnly,
+    /// 6084
+    #[msg("the delegate's increase would exceed the owner's notional limit")]
+    DelegateNotionalLimit,
+    /// 6085
+    #[msg("the delegate's trades would cost the account more than the owner's loss limit")]
+    DelegateLossLimit,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -296,6 +305,17 @@ pub fn trade_rejection_err(r: bulwark_engine::trade::TradeRejection) -> Error {
     .into()
 }
 
+/// Maps a delegate-limit rejection to its program error.
+pub fn delegate_rejection_err(r: bulwark_engine::delegate::DelegateRejection) -> Error {
+    use bulwark_engine::delegate::DelegateRejection::*;
+    match r {
+        ReduceOnly => BulwarkError::DelegateReduceOnly,
+        NotionalLimit => BulwarkError::DelegateNotionalLimit,
+        LossLimit => BulwarkError::DelegateLossLimit,
+    }
+    .into()
+}
+
 /// Maps an action-table refusal to `PriceUnavailable`, logging why.
 pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
     msg!("price refused: {:?}", r);
@@ -307,8 +327,9 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 83] = [
-pub const ALL_ERRORS: [BulwarkError; 83] = [
+pub const ALL_ERRORS: [BulwarkError; 86] = [
+pub const ALL_ERRORS: [BulwarkError; 86] = [
+pub const ALL_ERRORS: [BulwarkError; 86] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
@@ -392,6 +413,9 @@ pub const ALL_ERRORS: [BulwarkError; 83] = [
     BulwarkError::StepFromValueInForce,
     BulwarkError::GuardianCoolingOff,
     BulwarkError::SettlementRatioPending,
+    BulwarkError::DelegateReduceOnly,
+    BulwarkError::DelegateNotionalLimit,
+    BulwarkError::DelegateLossLimit,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").

@@ -332,3 +332,14 @@ pub struct SourceRotated {
     pub position: u8,
     pub account: Pubkey,
 }
+
+/// The trading delegate changed, with the owner's limits on it (collateral units); its cost
+/// count starts again at zero.
+#[event]
+pub struct DelegateSetV2 {
+    pub margin_account: Pubkey,
+    pub delegate: Pubkey,
+    pub max_loss: u64,
+    pub max_notional: u64,
+    pub reduce_only: bool,
+}

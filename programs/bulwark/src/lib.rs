@@ -58,9 +58,10 @@ pub mod bulwark {
         instructions::close_margin_account_handler(ctx)
     }
 
-    /// Names (or removes, with the default key) a delegate that may trade but never withdraw.
-    pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey) -> Result<()> {
-        instructions::set_delegate_handler(ctx, delegate)
+    /// Names (or removes, with the default key) a delegate that may trade but never withdraw,
+    /// within the owner's cost, notional and reduce-only limits.
+    pub fn set_delegate(ctx: Context<SetDelegate>, args: SetDelegateArgs) -> Result<()> {
+        instructions::set_delegate_handler(ctx, args)
     }
 
     /// Trades `base_delta` atoms of the market against the pool, no worse than `limit_price`.

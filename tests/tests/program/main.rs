@@ -10,6 +10,7 @@ mod cascade;
 mod collateral;
 mod conservation;
 mod create_market;
+mod delegate_limits;
 mod dynamic_margin;
 mod funding;
 mod funding_path;

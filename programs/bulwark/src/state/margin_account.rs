@@ -2,6 +2,7 @@
 //! account; isolation by opening another index).
 
 use anchor_lang::prelude::*;
+use bulwark_engine::delegate::DelegateLimits;
 use bulwark_engine::position::Position;
 
 use crate::state::Market;
@@ -72,7 +73,16 @@ pub struct MarginAccount {
     /// `bad_debt_pending` (collateral units); equals max(0, −collateral) after every
     /// instruction that loads a market and changes the collateral.
     pub deficit_booked: u64,
-    pub reserved: [u8; 224],
+    /// The owner's limits on the delegate (`bulwark_engine::delegate::DelegateLimits`), and
+    /// the net cost its trades have had since it was named (collateral units; reset by every
+    /// `set_delegate`).
+    pub delegate_max_loss: u64,
+    pub delegate_max_notional: u64,
+    pub delegate_loss: i64,
+    /// 1 when the delegate may only reduce.
+    pub delegate_reduce_only: u8,
+    pub _padding3: [u8; 7],
+    pub reserved: [u8; 192],
 }
 const _: () = assert!(core::mem::size_of::<MarginAccount>() == 720);
 const _: () = assert!(core::mem::size_of::<MarginAccount>().is_multiple_of(8));
@@ -112,7 +122,36 @@ impl MarginAccount {
 
     /// `key` is the owner or the delegate.
     pub fn may_trade(&self, key: &Pubkey) -> bool {
-        *key == self.owner || (self.delegate != Pubkey::default() && *key == self.delegate)
+        *key == self.owner || self.is_delegate(key)
+    }
+
+    /// `key` is the delegate (and not the owner, who is never limited).
+    pub fn is_delegate(&self, key: &Pubkey) -> bool {
+        *key != self.owner && self.delegate != Pubkey::default() && *key == self.delegate
+    }
+
+    /// The owner's limits on the delegate.
+    pub fn delegate_limits(&self) -> DelegateLimits {
+        DelegateLimits {
+            max_loss: self.delegate_max_loss,
+            max_notional: self.delegate_max_notional,
+            reduce_only: self.delegate_reduce_only != 0,
+        }
+    }
+
+    /// Names `delegate` (the default key: none) with `limits`, starting a fresh cost count.
+    pub fn appoint_delegate(&mut self, delegate: Pubkey, limits: &DelegateLimits) {
+        let none = delegate == Pubkey::default();
+        let l = if none {
+            DelegateLimits::default()
+        } else {
+            *limits
+        };
+        self.delegate = delegate;
+        self.delegate_max_loss = l.max_loss;
+        self.delegate_max_notional = l.max_notional;
+        self.delegate_reduce_only = l.reduce_only as u8;
+        self.delegate_loss = 0;
     }
 }
 

@@ -242,7 +242,11 @@ pub struct Market {
     pub settle_bad_debt: u64,
     pub settle_unvisited_long: u64,
     pub settle_unvisited_short: u64,
-    pub reserved: [u8; 1136],
+    /// Harmful impact booked into `impact_ledger` during `impact_fresh_slot`: not payable as
+    /// helpful impact until that slot has passed.
+    pub impact_fresh: u64,
+    pub impact_fresh_slot: u64,
+    pub reserved: [u8; 1120],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -337,6 +341,8 @@ impl Market {
             long_cost: self.long_cost,
             short_cost: self.short_cost,
             impact_ledger: self.impact_ledger,
+            impact_fresh: self.impact_fresh,
+            impact_fresh_slot: self.impact_fresh_slot,
         }
     }
 
@@ -347,6 +353,8 @@ impl Market {
         self.long_cost = b.long_cost;
         self.short_cost = b.short_cost;
         self.impact_ledger = b.impact_ledger;
+        self.impact_fresh = b.impact_fresh;
+        self.impact_fresh_slot = b.impact_fresh_slot;
     }
 
     /// Margin view of `slot`'s position at `price` (the price the caller's action may use)

@@ -2,6 +2,7 @@
 
 pub mod account_trade;
 pub mod bankruptcy;
+pub mod delegate_trade;
 pub mod deleverage;
 pub mod exchange;
 pub mod insurance_fund;

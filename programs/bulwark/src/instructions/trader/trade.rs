@@ -3,8 +3,8 @@
 //! markets of the account's other open positions, ascending. Increases need a price valid for
 //! increasing risk (same-slot aggregate, recent sources) in this market and in every market
 //! of the account's other positions (settling ones count at what settlement pays), and leave
-//! the initial margin intact;
-//! reductions are always allowed at a price valid for reducing.
+//! the initial margin intact; reductions are always allowed at a price valid for reducing. A
+//! delegate's trade is also held to the owner's limits (`MarginAccount::charge_delegate`).
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::Action;
@@ -47,17 +47,24 @@ pub fn trade_handler<'info>(
         acct.may_trade(a.trader.key),
         BulwarkError::NotOwnerOrDelegate
     );
+    let by_delegate = acct.is_delegate(a.trader.key);
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
 
     let ex = a.exchange.load()?;
     let index = m.index;
+    let before = acct
+        .slot_of(index)
+        .map(|s| acct.positions[s].position())
+        .unwrap_or_default();
+    // The other positions as the health check loaded them (increases only).
+    let mut others = Vec::new();
     let (out, funding_paid) = acct.trade_in(
         &mut m,
         &ex,
         &pool,
         |acct| {
-            load_health_markets(
+            others = load_health_markets(
                 acct,
                 ctx.remaining_accounts,
                 Some(index),
@@ -66,7 +73,8 @@ pub fn trade_handler<'info>(
                 Action::IncreaseRisk,
                 decimals,
                 &clock,
-            )
+            )?;
+            Ok(others.clone())
         },
         base_delta,
         limit_price,
@@ -74,6 +82,9 @@ pub fn trade_handler<'info>(
         clock.unix_timestamp,
         decimals,
     )?;
+    if by_delegate {
+        acct.charge_delegate(&before, &out, &others, decimals)?;
+    }
     emit!(TradeExecuted {
         margin_account: a.margin_account.key(),
         market_index: m.index,
