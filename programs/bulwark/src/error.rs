@@ -295,7 +295,7 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 76] = [
+pub const ALL_ERRORS: [BulwarkError; 79] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
