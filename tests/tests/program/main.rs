@@ -10,6 +10,7 @@ mod collateral;
 mod conservation;
 mod create_market;
 mod dynamic_margin;
+mod economic_invariants;
 mod funding;
 mod governance;
 mod governance_actions;
