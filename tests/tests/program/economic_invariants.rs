@@ -451,6 +451,9 @@ async fn no_sequence_of_instructions_pays_an_adversary_beyond_its_trading_and_ke
         ok += run.ok;
         refused += run.refused;
         eprintln!("economic seed {seed}: {:?}", run.ledger);
+        if env_or("BULWARK_ECONOMIC_TRAIL", 0) == 1 {
+            eprintln!("{}", run.trail.join("\n"));
+        }
     }
     eprintln!("economic invariants: {seeds} seeds x {steps} steps, {ok} ok, {refused} refused");
     assert!(

@@ -9,7 +9,15 @@ use bulwark_tests::*;
 use solana_program_test::BanksClientError;
 use solana_sdk::signature::Signer;
 
+use bulwark::state::{MarginAccount, Market};
+use bulwark_sdk::keeper_rules::{is_bankrupt, maintenance_free};
+use bulwark_sdk::preview::PreviewClock;
+
 use super::{clone_of, Act, Run, SPLITS};
+
+fn liquidatable(a: &MarginAccount, m: &[Market], at: &PreviewClock) -> bool {
+    maintenance_free(a, m, at).is_some_and(|f| f < 0)
+}
 
 impl Run {
     /// One random step: returns what it engages and a description for the trail.
@@ -104,12 +112,33 @@ impl Run {
                 )
             }
             _ => {
-                let target = self.any_account();
+                let target = self.target(liquidatable).await;
                 let (act, r) = self.liquidate(&p, p.margin, target, u64::MAX).await;
                 (act, format!("trader {t} liquidates {target}"), r)
             }
         };
         self.settle(act, what, r)
+    }
+
+    /// Three times in four an account for which `want` holds (if any), else any account.
+    async fn target(
+        &mut self,
+        want: fn(&MarginAccount, &[Market], &PreviewClock) -> bool,
+    ) -> Pubkey {
+        if self.rng.below(4) != 0 {
+            let m = [self.w.bank.market(SOL_PERP).await];
+            let at = preview_clock(&mut self.w).await;
+            let mut hits = Vec::new();
+            for k in self.w.margin_accounts.clone() {
+                if want(&self.w.margin(&k).await, &m, &at) {
+                    hits.push(k);
+                }
+            }
+            if !hits.is_empty() {
+                return hits[self.rng.below(hits.len() as u64) as usize];
+            }
+        }
+        self.any_account()
     }
 
     fn any_account(&mut self) -> Pubkey {
@@ -222,12 +251,12 @@ impl Run {
         self.settle(act, what, r)
     }
 
-    /// The adversary's size for account `i`: tiny (about the minimum notional) or about 12x its
+    /// The adversary's size for account `i`: tiny (about the minimum notional) or 2-10x its
     /// equity, either side.
     async fn adversary_size(&mut self, i: usize) -> i64 {
         let sign = if self.rng.below(2) == 0 { 1 } else { -1 };
         let lots = if self.rng.below(2) == 0 {
-            60 + self.rng.below(60) as i64 // 0.06 - 0.12 SOL
+            80 + self.rng.below(120) as i64 // 0.08 - 0.2 SOL
         } else {
             let equity = mark_equity(&mut self.w, &self.adv[i].margin).await.max(0) as i64;
             (equity as i128 * 12 * 100_000 / self.price_e8 as i128) as i64
@@ -265,7 +294,7 @@ impl Run {
                 )
             }
             6..=8 => {
-                let target = self.any_account();
+                let target = self.target(liquidatable).await;
                 let lot = self.w.bank.market(SOL_PERP).await.lot_base;
                 let choices = [1, lot, 1 + self.rng.below(50 * SOL as u64), u64::MAX];
                 let max_base = choices[self.rng.below(4) as usize];
@@ -277,7 +306,7 @@ impl Run {
                 )
             }
             9 => {
-                let target = self.any_account();
+                let target = self.target(|a, _, _| is_bankrupt(a)).await;
                 let r = self
                     .w
                     .bank
