@@ -223,3 +223,117 @@ pub async fn assert_none_below_maintenance(
         );
     }
 }
+
+/// splitmix64: a small deterministic generator so a failing seed replays exactly (shared by
+/// the randomised sequence tests).
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform-ish in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// The environment variable `name` as a number, or `default`.
+pub fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The SDK's preview clock at the bank's slot and time (collateral with 6 decimals).
+pub async fn preview_clock(w: &mut World) -> bulwark_sdk::preview::PreviewClock {
+    let c = w.bank.clock().await;
+    bulwark_sdk::preview::PreviewClock {
+        slot: c.slot,
+        unix_timestamp: c.unix_timestamp,
+        decimals: 6,
+    }
+}
+
+/// The pool's value bounds now, over every market, built from the engine's functions the way
+/// `pool_deposit` and `pool_withdraw` build them (traders' PnL at the price usable for
+/// reductions, pending sub-ledgers, unresolved bad debt). `None` when a market with open
+/// interest has no such price (the program refuses LP operations then).
+pub async fn pool_value_now(w: &mut World) -> Option<bulwark_engine::pool::PoolValue> {
+    use bulwark_engine::action::{price_for_action, Action};
+    use bulwark_engine::pool::{pool_value, trader_pnl_bounds, PoolBook};
+    let count = w.bank.exchange().await.market_count;
+    let c = w.bank.clock().await;
+    let pool = w.pool().await;
+    let mut book = PoolBook {
+        capital: pool.capital,
+        max_pnl_to_pool_ppm: pool.max_pnl_to_pool_ppm,
+        ..Default::default()
+    };
+    for i in 0..count {
+        let m = w.bank.market(i).await;
+        let b = m.book();
+        if b.long_oi != 0 || b.short_oi != 0 {
+            let at = (c.slot, c.unix_timestamp);
+            let price = price_for_action(
+                Action::ReduceRisk,
+                &m.stored_price(),
+                at.0,
+                at.1,
+                &m.age_limits(),
+            )
+            .ok()?;
+            let (worst, best) =
+                trader_pnl_bounds(&b, price, m.conf, m.health_conf_k_ppm, 6).expect("pnl bounds");
+            book.trader_pnl_worst += worst;
+            book.trader_pnl_best += best;
+        }
+        book.pending += m.pnl_pending + m.fee_pool as i64;
+        book.bad_debt += m.bad_debt_pending;
+    }
+    Some(pool_value(&book).expect("pool value"))
+}
+
+/// The insurance fund and its exit value now (what `if_unstake` values shares at: the balance
+/// less every market's advanced minimum rewards and unresolved bad debt).
+pub async fn fund_now(w: &mut World) -> (bulwark::state::InsuranceFund, u64) {
+    let acc = w
+        .bank
+        .account(&bulwark_sdk::pda::insurance_fund().0)
+        .await
+        .expect("insurance fund");
+    let fund = bulwark_sdk::accounts::insurance_fund(&acc.data).expect("fund decodes");
+    let count = w.bank.exchange().await.market_count;
+    let (mut advanced, mut bad_debt) = (0u64, 0u64);
+    for i in 0..count {
+        let m = w.bank.market(i).await;
+        advanced += m.insurance_debt;
+        bad_debt += m.bad_debt_pending;
+    }
+    let exit = bulwark_engine::insurance::fund_exit_value(fund.balance, advanced, bad_debt);
+    (fund, exit)
+}
+
+/// An account's equity at the markets' stored prices, signed: collateral, plus what closing
+/// each position whole there would realise (the engine's `apply_fill`), less the funding each
+/// owes accrued to now (the SDK's `funding_owed_now`).
+pub async fn mark_equity(w: &mut World, account: &Pubkey) -> i128 {
+    let a = w.margin(account).await;
+    let at = preview_clock(w).await;
+    let mut e = a.collateral as i128;
+    for p in a.positions.iter().filter(|p| p.base != 0) {
+        let m = w.bank.market(p.market_index).await;
+        let fill = bulwark_engine::position::apply_fill(p.position(), -p.base, m.price, 6)
+            .expect("close at mark");
+        let owed = bulwark_sdk::preview::funding_owed_now(&a, &m, &at).expect("funding");
+        e += fill.realized_pnl as i128 - owed as i128;
+    }
+    e
+}

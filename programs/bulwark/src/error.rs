@@ -328,8 +328,6 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
 pub const ALL_ERRORS: [BulwarkError; 86] = [
-pub const ALL_ERRORS: [BulwarkError; 86] = [
-pub const ALL_ERRORS: [BulwarkError; 86] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,

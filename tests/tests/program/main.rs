@@ -12,6 +12,7 @@ mod conservation;
 mod create_market;
 mod delegate_limits;
 mod dynamic_margin;
+mod economic_invariants;
 mod funding;
 mod funding_path;
 mod governance;
