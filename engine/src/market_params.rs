@@ -138,6 +138,7 @@ mod tests {
             max_penalty_ppm: 15_000,
             keeper_share_ppm: 500_000,
             min_keeper_reward: 100_000,
+            min_position_notional: 10_000_000,
         };
         s.adl = AdlParams {
             trigger_ppm: 500_000,

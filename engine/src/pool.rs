@@ -120,18 +120,18 @@ pub fn capped_profit(profit: i64, total_trader_profit: i64, cap: i64) -> EngineR
     i64::try_from(cut).map_err(|_| EngineError::math("capped_profit"))
 }
 
-/// One market's part of the pool-wide trade limits: the pool's swept capital (floored at
-/// zero) split evenly over `market_count` markets, rounded down, and the traders'-profit cap
-/// on that part. Every market checks its reserve and its traders' profit against its part
-/// only, so all markets together never reserve or pay out more than the pool-wide bounds.
+/// What one of `market_count` markets measures a trade against: the pool's swept capital
+/// (floored at zero) as the value for its own reserve cap, and its even part of the pool-wide
+/// traders'-profit cap (`max_pnl_to_pool` of the capital, split over the markets, rounded
+/// down), so all markets together never pay out more counted profit than the pool-wide cap.
 pub fn market_trade_limits(
     capital: i64,
     max_pnl_to_pool_ppm: u32,
     market_count: u16,
 ) -> EngineResult<(u64, i64)> {
-    let part = capital.max(0) as u64 / market_count.max(1) as u64;
-    let cap = mul_div_floor(part, max_pnl_to_pool_ppm as u64, PPM)?;
-    Ok((part, to_i64(cap)?))
+    let value = capital.max(0) as u64;
+    let cap = mul_div_floor(value, max_pnl_to_pool_ppm as u64, PPM)? / market_count.max(1) as u64;
+    Ok((value, to_i64(cap)?))
 }
 
 /// How long a matured withdrawal or unstake request stays valid, seconds: a request is no
@@ -208,9 +208,9 @@ mod tests {
     }
 
     #[test]
-    fn each_market_measures_trades_against_its_even_part_of_the_pool() {
+    fn each_market_caps_traders_profit_at_its_even_part_of_the_pool_wide_cap() {
         assert_eq!(market_trade_limits(1_000_000, 500_000, 1).unwrap(), (1_000_000, 500_000));
-        assert_eq!(market_trade_limits(1_000_000, 500_000, 3).unwrap(), (333_333, 166_666));
+        assert_eq!(market_trade_limits(1_000_000, 500_000, 3).unwrap(), (1_000_000, 166_666));
         assert_eq!(market_trade_limits(-5, 500_000, 2).unwrap(), (0, 0));
     }
 

@@ -1,8 +1,7 @@
-//! Bounds stated for the pool hold across all its markets at once: each market measures its
-//! traders' profit cap and its reserve against its even part of the pool, so two markets
-//! cannot each pay out up to the whole pool-wide cap.
+//! The pool-wide cap on traders' counted profit holds across all its markets at once: each
+//! market caps its traders' profit at its even part of it, so two markets cannot each pay out
+//! up to the whole cap.
 
-use bulwark::error::BulwarkError;
 use bulwark_sdk::world::Participant;
 use bulwark_tests::*;
 
@@ -50,17 +49,4 @@ async fn two_markets_together_pay_no_more_profit_than_the_pool_wide_cap() {
     assert!(gained <= cap, "both markets paid {gained} against a {cap} pool-wide cap");
     assert!(gained > 0);
     assert_books_balance(&mut w, &[traders[0].margin, traders[1].margin]).await;
-}
-
-#[tokio::test]
-async fn two_markets_together_reserve_no_more_than_the_pool_allows() {
-    let (mut w, traders) = two_markets_small_pool().await;
-    // Each market may reserve 50% of its 500 USDC part: 250 USDC of open interest. 1.5 SOL
-    // (225 USDC) is open in each; one more SOL in either is refused.
-    for (i, t) in traders.iter().enumerate() {
-        assert_program_error(
-            w.trade_in(t, i as u16, SOL, 151 * PRICE).await,
-            BulwarkError::ReserveCap,
-        );
-    }
 }
