@@ -222,6 +222,18 @@ pub fn stage(
     })
 }
 
+/// The part of a stage's `penalty` the account can pay: waived beyond its collateral after the
+/// stage's realised PnL (`collateral_after`) and beyond its whole equity after the stage
+/// (`equity_after`: collateral plus every remaining position's unrealised PnL and funding). An
+/// account under water overall pays no penalty even while its collateral is positive: that
+/// collateral already belongs to the losses its other positions will realise, so a penalty
+/// from it would be paid by the insurance fund or the LPs.
+pub fn chargeable_penalty(penalty: u64, collateral_after: i64, equity_after: i64) -> u64 {
+    penalty
+        .min(collateral_after.max(0) as u64)
+        .min(equity_after.max(0) as u64)
+}
+
 /// Where a stage's keeper reward comes from, collateral units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct KeeperReward {
@@ -463,6 +475,15 @@ mod tests {
         // The floor was already paid in this episode: the penalty share only.
         let r = keeper_reward(400_000, -5_000_000, false, 10_000_000, &p).unwrap();
         assert_eq!(r.total(), 200_000);
+    }
+
+    #[test]
+    fn no_penalty_is_charged_beyond_the_account_s_collateral_or_its_equity() {
+        assert_eq!(chargeable_penalty(100, 1_000, 500), 100);
+        assert_eq!(chargeable_penalty(100, 40, 500), 40);
+        assert_eq!(chargeable_penalty(100, 1_000, 30), 30);
+        assert_eq!(chargeable_penalty(100, 1_000, -5), 0, "under water overall");
+        assert_eq!(chargeable_penalty(100, -5, 500), 0);
     }
 
     #[test]

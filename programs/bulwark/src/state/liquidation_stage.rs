@@ -5,7 +5,9 @@
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::insurance::{window_remaining, CoverageWindow};
-use bulwark_engine::liquidation::{keeper_reward, penalty_ppm, split_penalty, stage, KeeperReward};
+use bulwark_engine::liquidation::{
+    chargeable_penalty, keeper_reward, penalty_ppm, split_penalty, stage, KeeperReward,
+};
 use bulwark_engine::margin::{health, HealthKind, MarketMargin};
 use bulwark_engine::num::{add_i64, add_u64, sub_i64};
 use bulwark_engine::position::{apply_fill, Position};
@@ -131,10 +133,17 @@ impl MarginAccount {
         let fill = apply_fill(p.position(), delta, price, decimals).map_err(engine_err)?;
         let after_pnl = add_i64(self.collateral, fill.realized_pnl).map_err(engine_err)?;
         // Waterfall: the penalty is waived beyond what the account still has.
-        let charged = s.penalty.min(after_pnl.max(0) as u64);
+        let mut after = positions.clone();
+        after[index].0 = fill.position;
+        let equity_after = health(after_pnl, &after, HealthKind::Maintenance)
+            .map_err(engine_err)?
+            .equity;
+        let charged = chargeable_penalty(s.penalty, after_pnl, equity_after);
         let left = sub_i64(after_pnl, charged as i64).map_err(engine_err)?;
         let available = self.top_up_available(m, fund_share, charged, at.now, &params)?;
-        let r = keeper_reward(charged, left, self.liq_floor_paid == 0, available, &params)
+        // What the account can still pay its keeper: its collateral, and no more than its equity.
+        let payable = left.min(equity_after.saturating_sub(charged as i64));
+        let r = keeper_reward(charged, payable, self.liq_floor_paid == 0, available, &params)
             .map_err(engine_err)?;
         self.liq_floor_paid = 1;
 
