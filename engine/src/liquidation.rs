@@ -416,13 +416,19 @@ mod tests {
             .unwrap()
         };
         let full = at(u64::MAX);
-        assert_eq!((full.close, full.min_close), (40 * SOL as u64, 25 * SOL as u64));
+        assert_eq!(
+            (full.close, full.min_close),
+            (40 * SOL as u64, 25 * SOL as u64)
+        );
         let trimmed = at(30 * SOL as u64 + 123);
         assert_eq!(trimmed.close, 30 * SOL as u64, "whole lots");
         assert!(!trimmed.restores);
         // Below the minimum the stage stays at the minimum (the program refuses such a call).
         let tiny = at(1);
-        assert_eq!((tiny.close, tiny.min_close), (25 * SOL as u64, 25 * SOL as u64));
+        assert_eq!(
+            (tiny.close, tiny.min_close),
+            (25 * SOL as u64, 25 * SOL as u64)
+        );
     }
 
     #[test]
@@ -456,15 +462,21 @@ mod tests {
             &params(),
         )
         .unwrap();
-        assert_eq!((s.close, s.min_close), ((SOL / 20) as u64, (SOL / 20) as u64));
+        assert_eq!(
+            (s.close, s.min_close),
+            ((SOL / 20) as u64, (SOL / 20) as u64)
+        );
     }
 
     #[test]
     fn the_minimum_reward_comes_from_the_account_first_and_insurance_only_under_water() {
         let p = params(); // half to the keeper, floor 1 USDC
-        // Penalty 0.4 USDC: keeper share 0.2; the account has 5 USDC left: it pays 0.8.
+                          // Penalty 0.4 USDC: keeper share 0.2; the account has 5 USDC left: it pays 0.8.
         let r = keeper_reward(400_000, 5_000_000, true, 10_000_000, &p).unwrap();
-        assert_eq!((r.penalty_share, r.from_account, r.from_insurance), (200_000, 800_000, 0));
+        assert_eq!(
+            (r.penalty_share, r.from_account, r.from_insurance),
+            (200_000, 800_000, 0)
+        );
         assert_eq!(r.total(), 1_000_000);
         // 0.3 USDC left: the account pays it, insurance the rest (it is now under water).
         let r = keeper_reward(400_000, 300_000, true, 10_000_000, &p).unwrap();

@@ -209,8 +209,14 @@ mod tests {
 
     #[test]
     fn each_market_caps_traders_profit_at_its_even_part_of_the_pool_wide_cap() {
-        assert_eq!(market_trade_limits(1_000_000, 500_000, 1).unwrap(), (1_000_000, 500_000));
-        assert_eq!(market_trade_limits(1_000_000, 500_000, 3).unwrap(), (1_000_000, 166_666));
+        assert_eq!(
+            market_trade_limits(1_000_000, 500_000, 1).unwrap(),
+            (1_000_000, 500_000)
+        );
+        assert_eq!(
+            market_trade_limits(1_000_000, 500_000, 3).unwrap(),
+            (1_000_000, 166_666)
+        );
         assert_eq!(market_trade_limits(-5, 500_000, 2).unwrap(), (0, 0));
     }
 
@@ -218,8 +224,14 @@ mod tests {
     fn a_request_waits_its_delay_then_is_valid_for_a_day() {
         assert_eq!(request_state(100, 50, 149), RequestState::Waiting);
         assert_eq!(request_state(100, 50, 150), RequestState::Ready);
-        assert_eq!(request_state(100, 50, 150 + REQUEST_VALID_SECS), RequestState::Ready);
-        assert_eq!(request_state(100, 50, 151 + REQUEST_VALID_SECS), RequestState::Expired);
+        assert_eq!(
+            request_state(100, 50, 150 + REQUEST_VALID_SECS),
+            RequestState::Ready
+        );
+        assert_eq!(
+            request_state(100, 50, 151 + REQUEST_VALID_SECS),
+            RequestState::Expired
+        );
     }
 
     #[test]

@@ -249,7 +249,11 @@ fn lots_for_minimum_notional(m: &Market, base: i64, buy: bool, decimals: u8) -> 
         (2 * bulwark_engine::num::PRICE_DECIMALS as u32).saturating_sub(decimals as u32),
     )? as i128;
     let needed = (m.min_position_notional as i128 * scale + price as i128 - 1) / price as i128;
-    let held = if (base > 0) == buy { base.unsigned_abs() as i128 } else { 0 };
+    let held = if (base > 0) == buy {
+        base.unsigned_abs() as i128
+    } else {
+        0
+    };
     let lot = m.lot_base.max(1) as i128;
     let missing = (needed - held).max(0);
     i64::try_from((missing + lot - 1) / lot)

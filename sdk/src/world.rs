@@ -122,7 +122,9 @@ impl World {
     pub async fn with_one_market(edit: impl FnOnce(&mut CreateMarketArgs)) -> World {
         let mut w = World::new().await;
         w.initialize_exchange().await.expect("initialize_exchange");
-        w.create_market_like_sol(0, edit).await.expect("create_market");
+        w.create_market_like_sol(0, edit)
+            .await
+            .expect("create_market");
         w.publish_all(15_000_000_000, 100_000_000).await;
         w.update_risk().await.expect("update_risk");
         w

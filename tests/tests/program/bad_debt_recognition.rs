@@ -79,7 +79,10 @@ async fn an_lp_leaving_before_the_bankruptcy_is_resolved_gets_no_more_than_one_w
 #[tokio::test]
 async fn a_staker_leaving_before_the_bankruptcy_is_resolved_gets_no_more_than_one_who_stays() {
     let (mut w, _lp) = venue().await;
-    let stakers = [w.participant(1_000 * USDC).await, w.participant(1_000 * USDC).await];
+    let stakers = [
+        w.participant(1_000 * USDC).await,
+        w.participant(1_000 * USDC).await,
+    ];
     for s in &stakers {
         let k = s.key.pubkey();
         w.bank
@@ -111,7 +114,10 @@ async fn a_staker_leaving_before_the_bankruptcy_is_resolved_gets_no_more_than_on
         early <= late,
         "the early staker shifted part of the deficit: {early} vs {late}"
     );
-    assert!(early < 1_000 * USDC, "the early staker bore the loss: {early}");
+    assert!(
+        early < 1_000 * USDC,
+        "the early staker bore the loss: {early}"
+    );
 }
 
 #[tokio::test]
@@ -123,7 +129,11 @@ async fn requests_expire_a_day_after_they_mature() {
         .advance(10, POOL_WITHDRAW_DELAY_SECS as i64 + 86_400 + 1)
         .await;
     w.refresh(150 * USD).await;
-    let before = Snapshot::take(&mut w.bank, &[pda::pool().0, pda::lp_account(&lp.key.pubkey()).0]).await;
+    let before = Snapshot::take(
+        &mut w.bank,
+        &[pda::pool().0, pda::lp_account(&lp.key.pubkey()).0],
+    )
+    .await;
     assert_program_error(w.pool_withdraw(&lp).await, BulwarkError::RequestExpired);
     before.assert_unchanged(&mut w.bank).await;
     // Asking again starts a new delay, after which it pays.

@@ -125,12 +125,20 @@ async fn one_atom_stages_are_refused_and_move_no_money() {
     assert_eq!(w.margin(&keeper.margin).await.collateral, 0);
     assert_eq!(w.insurance_balance().await, 100 * USDC);
     let acct = w.margin(&t.margin).await;
-    assert_eq!(acct.positions[0].base, 100 * SOL, "the victim's position is untouched");
+    assert_eq!(
+        acct.positions[0].base,
+        100 * SOL,
+        "the victim's position is untouched"
+    );
 
     // One stage of the needed size ends the liquidation; the keeper is paid by the account.
     let fund_before = fund_net(&mut w).await;
     liquidate(&mut w, &keeper, &t, u64::MAX).await.unwrap();
-    assert_eq!(fund_net(&mut w).await, fund_before, "the fund advanced nothing");
+    assert_eq!(
+        fund_net(&mut w).await,
+        fund_before,
+        "the fund advanced nothing"
+    );
     let reward = w.margin(&keeper.margin).await.collateral;
     assert!(reward > 0);
     assert_eq!(w.margin(&t.margin).await.in_liquidation, 0);
@@ -161,7 +169,10 @@ async fn a_trimmed_stage_still_restores_maintenance_and_ends_the_episode() {
     snap.assert_unchanged(&mut w.bank).await;
     liquidate(&mut w, &keeper, &t, minimum).await.unwrap();
     let a = w.margin(&t.margin).await;
-    assert_eq!(a.in_liquidation, 0, "maintenance is met: the episode is over");
+    assert_eq!(
+        a.in_liquidation, 0,
+        "maintenance is met: the episode is over"
+    );
     assert_eq!((100 * SOL - a.positions[0].base) as u64, minimum);
     assert_program_error(
         liquidate(&mut w, &keeper, &t, u64::MAX).await,
@@ -195,9 +206,15 @@ async fn an_account_under_water_pays_the_keeper_floor_from_insurance_once_per_ep
     ]
     .iter()
     .sum();
-    assert_eq!(rewards as u64, floor, "the account had nothing to pay a penalty with");
+    assert_eq!(
+        rewards as u64, floor,
+        "the account had nothing to pay a penalty with"
+    );
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.insurance_window_covered, floor, "counted against the window");
+    assert_eq!(
+        m.insurance_window_covered, floor,
+        "counted against the window"
+    );
     // No more stages to farm.
     assert_program_error(
         liquidate(&mut w, &keepers[0], &t, u64::MAX).await,
@@ -253,10 +270,16 @@ async fn liquidating_ones_own_smallest_position_through_a_crash_loses_money() {
         .await
         .unwrap();
     while w.margin(&attacker.margin).await.positions[0].base != 0 {
-        liquidate(&mut w, &keeper, &attacker, u64::MAX).await.unwrap();
+        liquidate(&mut w, &keeper, &attacker, u64::MAX)
+            .await
+            .unwrap();
     }
-    let own = w.margin(&attacker.margin).await.collateral + w.margin(&keeper.margin).await.collateral;
-    assert!(own < 2 * USDC as i64, "the attacker ends with less than it put in: {own}");
+    let own =
+        w.margin(&attacker.margin).await.collateral + w.margin(&keeper.margin).await.collateral;
+    assert!(
+        own < 2 * USDC as i64,
+        "the attacker ends with less than it put in: {own}"
+    );
     let advanced = w.bank.market(SOL_PERP).await.insurance_debt;
     assert!(advanced <= w.bank.market(SOL_PERP).await.min_keeper_reward);
 }

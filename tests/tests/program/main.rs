@@ -2,8 +2,8 @@
 
 mod account_validation;
 mod adl;
-mod bad_debt_recognition;
 mod adl_insolvent;
+mod bad_debt_recognition;
 mod bootstrap;
 mod breakers;
 mod cascade;

@@ -43,10 +43,16 @@ async fn two_markets_together_pay_no_more_profit_than_the_pool_wide_cap() {
         let before = w.margin(&t.margin).await.collateral;
         w.trade_in(t, i as u16, -3 * SOL / 2, PRICE).await.unwrap();
         let gain = w.margin(&t.margin).await.collateral - before;
-        assert!(gain <= cap / 2, "market {i} paid {gain}, beyond its half of the cap");
+        assert!(
+            gain <= cap / 2,
+            "market {i} paid {gain}, beyond its half of the cap"
+        );
         gained += gain;
     }
-    assert!(gained <= cap, "both markets paid {gained} against a {cap} pool-wide cap");
+    assert!(
+        gained <= cap,
+        "both markets paid {gained} against a {cap} pool-wide cap"
+    );
     assert!(gained > 0);
     assert_books_balance(&mut w, &[traders[0].margin, traders[1].margin]).await;
 }

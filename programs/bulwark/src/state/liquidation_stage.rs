@@ -66,7 +66,10 @@ impl MarginAccount {
         m.accrue_funding(now, true, decimals)?;
         settle_funding(self, slot, m, decimals)?;
         let others = others(self)?;
-        let at = StageClock { slot: now_slot, now };
+        let at = StageClock {
+            slot: now_slot,
+            now,
+        };
         let out = self.liquidation_stage(m, others, price, fund_share, max_base, at, decimals)?;
         Ok((price, out))
     }
@@ -143,8 +146,14 @@ impl MarginAccount {
         let available = self.top_up_available(m, fund_share, charged, at.now, &params)?;
         // What the account can still pay its keeper: its collateral, and no more than its equity.
         let payable = left.min(equity_after.saturating_sub(charged as i64));
-        let r = keeper_reward(charged, payable, self.liq_floor_paid == 0, available, &params)
-            .map_err(engine_err)?;
+        let r = keeper_reward(
+            charged,
+            payable,
+            self.liq_floor_paid == 0,
+            available,
+            &params,
+        )
+        .map_err(engine_err)?;
         self.liq_floor_paid = 1;
 
         let new = fill.position;

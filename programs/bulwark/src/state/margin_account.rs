@@ -117,7 +117,9 @@ impl MarginAccount {
 
     /// Nothing left: no collateral, no position, no deficit booked in a market.
     pub fn is_empty(&self) -> bool {
-        self.collateral == 0 && self.deficit_booked == 0 && self.positions.iter().all(|p| p.base == 0)
+        self.collateral == 0
+            && self.deficit_booked == 0
+            && self.positions.iter().all(|p| p.base == 0)
     }
 
     /// `key` is the owner or the delegate.

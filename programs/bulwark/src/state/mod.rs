@@ -2,11 +2,11 @@
 
 pub mod account_trade;
 pub mod bankruptcy;
+pub mod deficit;
 pub mod delegate_trade;
 pub mod deleverage;
 pub mod exchange;
 pub mod insurance_fund;
-pub mod deficit;
 pub mod liquidation_stage;
 pub mod liquidity_pool;
 pub mod margin_account;
