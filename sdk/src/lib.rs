@@ -27,6 +27,8 @@ pub mod bootstrap;
 pub mod rpc_chain;
 #[cfg(feature = "bank")]
 pub mod world;
+#[cfg(feature = "bank")]
+mod world_more;
 
 pub use anchor_lang::prelude::Pubkey;
 pub use bulwark;

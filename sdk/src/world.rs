@@ -117,19 +117,6 @@ impl World {
         }
     }
 
-    /// A world whose only market (index 0) is SOL-PERP's standard listing with `edit` applied,
-    /// priced once (a venue of one market: it measures trades against the whole pool).
-    pub async fn with_one_market(edit: impl FnOnce(&mut CreateMarketArgs)) -> World {
-        let mut w = World::new().await;
-        w.initialize_exchange().await.expect("initialize_exchange");
-        w.create_market_like_sol(0, edit)
-            .await
-            .expect("create_market");
-        w.publish_all(15_000_000_000, 100_000_000).await;
-        w.update_risk().await.expect("update_risk");
-        w
-    }
-
     /// `new`, then the exchange and SOL-PERP, with every feed published at SOL = $150,
     /// USDC = $1 and one `update_risk` done.
     pub async fn with_sol_market() -> World {

@@ -19,15 +19,7 @@ async fn account_below_zero(w: &mut World) -> Participant {
     w.bank.advance(30, 12).await;
     w.refresh(130 * USD).await;
     while w.margin(&t.margin).await.positions[0].base != 0 {
-        let liq = ix::liquidate(
-            keeper.key.pubkey(),
-            keeper.margin,
-            t.margin,
-            SOL_PERP,
-            u64::MAX,
-            &[],
-        );
-        w.bank.send(&[liq], &[&keeper.key]).await.unwrap();
+        w.liquidate(&keeper, &t, SOL_PERP, u64::MAX).await.unwrap();
     }
     let a = w.margin(&t.margin).await;
     assert!(a.collateral < -900 * USDC as i64, "{}", a.collateral);

@@ -41,15 +41,7 @@ async fn liquidate(
     t: &Participant,
     max_base: u64,
 ) -> Result<(), solana_program_test::BanksClientError> {
-    let ix = ix::liquidate(
-        keeper.key.pubkey(),
-        keeper.margin,
-        t.margin,
-        SOL_PERP,
-        max_base,
-        &[],
-    );
-    w.bank.send(&[ix], &[&keeper.key]).await
+    w.liquidate(keeper, t, SOL_PERP, max_base).await
 }
 
 /// The engine's least accepted stage for `t`'s SOL-PERP position right now (whole lots that
