@@ -16,7 +16,8 @@
 //! - (a) the vault equals the named buckets, and the collateral bucket the sum over every
 //!   margin account (`assert_books_balance`);
 //! - (b) a `liquidate` raises the market's `insurance_debt` by at most `min_keeper_reward`, and
-//!   only for an account left at or below zero collateral whose floor was not yet paid in its
+//!   only for an account left under water (collateral or maintenance-health equity at or below
+//!   zero: the account cannot pay its keeper) whose floor was not yet paid in its
 //!   episode (`liq_floor_paid == 0` or no liquidation in progress before the call); no other
 //!   instruction raises it. The fund's `total_paid` rises only in `resolve_bankruptcy`, by at
 //!   most the deficit it resolves, and the fund's balance falls by exactly that. Otherwise the
@@ -39,7 +40,9 @@ use std::collections::HashMap;
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::state::{InsuranceFund, LiquidityPool, Market};
+use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::pool::{amount_for_shares, PoolValue};
+use bulwark_sdk::preview::positions_with_markets;
 use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
 use bulwark_tests::*;
@@ -80,7 +83,9 @@ enum Act {
 /// What the invariants compare, read before and after each step.
 #[derive(Clone)]
 struct View {
-    accounts: HashMap<Pubkey, (i64, u8, u8)>,
+    /// Per margin account: collateral, `liq_floor_paid`, `in_liquidation`, and its equity as
+    /// the program's maintenance health sees it (conservative prices, unsettled funding).
+    accounts: HashMap<Pubkey, (i64, u8, u8, i64)>,
     market: Market,
     fund: InsuranceFund,
     fund_exit: u64,
@@ -114,6 +119,9 @@ impl View {
     }
     fn collateral(&self, k: &Pubkey) -> i64 {
         self.accounts[k].0
+    }
+    fn health_equity(&self, k: &Pubkey) -> i64 {
+        self.accounts[k].3
     }
 }
 
@@ -220,9 +228,22 @@ impl Run {
     async fn view(&mut self) -> View {
         let w = &mut self.w;
         let mut accounts = HashMap::new();
+        let at = preview_clock(w).await;
+        let count = w.bank.exchange().await.market_count;
+        let mut markets = Vec::new();
+        for i in 0..count {
+            markets.push(w.bank.market(i).await);
+        }
         for k in w.margin_accounts.clone() {
             let a = w.margin(&k).await;
-            accounts.insert(k, (a.collateral, a.liq_floor_paid, a.in_liquidation));
+            let positions = positions_with_markets(&a, &markets, &at).unwrap();
+            let equity = health(a.collateral, &positions, HealthKind::Maintenance)
+                .unwrap()
+                .equity;
+            accounts.insert(
+                k,
+                (a.collateral, a.liq_floor_paid, a.in_liquidation, equity),
+            );
         }
         let mut adv_equity = 0;
         for p in &self.adv {
@@ -309,12 +330,14 @@ impl Run {
             .insurance_debt
             .saturating_sub(b.market.insurance_debt);
         if let Act::Liquidate { target, .. } = act {
-            let (_, floor_paid, in_liq) = b.accounts[&target];
+            let (_, floor_paid, in_liq, _) = b.accounts[&target];
             self.ensure(debt_up <= floor, || {
                 format!("advanced {debt_up} > floor {floor}")
             });
             self.ensure(
-                debt_up == 0 || (a.collateral(&target) <= 0 && (floor_paid == 0 || in_liq == 0)),
+                debt_up == 0
+                    || ((a.collateral(&target) <= 0 || a.health_equity(&target) <= 0)
+                        && (floor_paid == 0 || in_liq == 0)),
                 || {
                     format!(
                         "advanced {debt_up} for {target}: {:?} -> {:?}",
