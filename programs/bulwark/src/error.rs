@@ -263,6 +263,9 @@ pub enum BulwarkError {
     /// 6085
     #[msg("the delegate's trades would cost the account more than the owner's loss limit")]
     DelegateLossLimit,
+    /// 6086
+    #[msg("another oracle-source rotation is pending; execute this one after it activates")]
+    RotationPending,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -327,7 +330,7 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 86] = [
+pub const ALL_ERRORS: [BulwarkError; 87] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
@@ -414,6 +417,7 @@ pub const ALL_ERRORS: [BulwarkError; 86] = [
     BulwarkError::DelegateReduceOnly,
     BulwarkError::DelegateNotionalLimit,
     BulwarkError::DelegateLossLimit,
+    BulwarkError::RotationPending,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").

@@ -191,3 +191,92 @@ async fn the_insurance_breaker_trips_below_its_floor_and_lifts_with_hysteresis()
     assert_eq!(m.insurance_tripped, 0);
     assert_eq!(MarketState::from_u8(m.status), MarketState::Active);
 }
+
+/// Queues a rotation of SOL-PERP's source `position` to `account` activating at `activation`.
+async fn queue_rotation_to(w: &mut World, position: u8, account: Pubkey, activation: u64) -> u64 {
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
+    let mut source = w.sol_sources()[position as usize].clone();
+    source.account = account;
+    let id = w.bank.exchange().await.proposal_count;
+    w.bank
+        .send(
+            &[ix::queue_rotation(
+                gov.pubkey(),
+                payer,
+                id,
+                SOL_PERP,
+                position,
+                source,
+                activation,
+            )],
+            &[&gov],
+        )
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn two_rotations_valid_alone_cannot_combine_into_an_invalid_oracle_configuration() {
+    let mut w = World::with_sol_market().await;
+    let shared = Pubkey::new_unique();
+    let activation = w.bank.clock().await.slot + 20_000;
+    // Each alone is valid against today's sources; together both positions read one account.
+    let a = queue_rotation_to(&mut w, 1, shared, activation).await;
+    let b = queue_rotation_to(&mut w, 2, shared, activation).await;
+    w.bank.advance(10, TIMELOCK_SECS as i64).await;
+    w.bank
+        .send(&[ix::execute_proposal(a, Some(SOL_PERP))], &[])
+        .await
+        .unwrap();
+    let market = bulwark_sdk::pda::market(SOL_PERP).0;
+    let before = Snapshot::take(&mut w.bank, &[market]).await;
+    // While the first is pending, the second waits its turn (it cannot overwrite it).
+    assert_program_error(
+        w.bank
+            .send(&[ix::execute_proposal(b, Some(SOL_PERP))], &[])
+            .await,
+        BulwarkError::RotationPending,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+    // Once the first has activated, the second is judged against the sources then in force.
+    let slot = w.bank.clock().await.slot;
+    w.bank.advance(activation - slot, 100).await;
+    w.publish_all(151 * USD, USD).await;
+    let clock = w.bank.clock().await;
+    let feed = switchboard_feed(
+        SWITCHBOARD_SOL_FEED,
+        151 * 1_000_000_000_000_000_000,
+        0,
+        3,
+        clock.slot,
+        clock.unix_timestamp,
+    );
+    w.bank.set_account(
+        &shared,
+        &Feed::SwitchboardSol.owner(),
+        encode_switchboard(&feed),
+    );
+    let old: Vec<_> = w.sol_sources().iter().map(|s| s.account).collect();
+    let usdc: Vec<_> = w.usdc_sources().iter().map(|s| s.account).collect();
+    w.bank
+        .send(
+            &[ix::update_risk(SOL_PERP, &[old[0], shared, old[2]], &usdc)],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        w.bank.market(SOL_PERP).await.oracle.sources[1].account,
+        shared
+    );
+    let before = Snapshot::take(&mut w.bank, &[market]).await;
+    assert_program_error(
+        w.bank
+            .send(&[ix::execute_proposal(b, Some(SOL_PERP))], &[])
+            .await,
+        BulwarkError::DuplicateOracleAccount,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+}

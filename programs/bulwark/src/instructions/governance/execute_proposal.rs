@@ -12,7 +12,7 @@ use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
 use crate::events::{MarketStateChanged, ProposalExecuted};
 use crate::instructions::governance::apply_market_param;
-use crate::state::{kind, status, Exchange, LiquidityPool, Market, Proposal};
+use crate::state::{kind, status, Exchange, LiquidityPool, Market, OracleConfig, Proposal};
 use bulwark_engine::settlement::payout_ratio;
 use bulwark_engine::state::MarketState;
 
@@ -147,6 +147,12 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
             let mut m = loader.load_mut()?;
             require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
             if p.kind == kind::ROTATE_SOURCE {
+                // One rotation at a time, judged against the sources as they then stand: two
+                // rotations each valid alone cannot combine into an invalid configuration.
+                require_eq!(m.pending_source_slot, 0, BulwarkError::RotationPending);
+                let mut next = m.oracle;
+                next.sources[p.param as usize] = p.source;
+                OracleConfig::from_args(&next.to_args())?;
                 m.pending_source = p.source;
                 m.pending_source_index = p.param as u8;
                 m.pending_source_slot = p.activation_slot.max(1);
