@@ -3,7 +3,7 @@
 //! simulator share.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::insurance::{cover_deficit, window_remaining, CoverageWindow};
+use bulwark_engine::insurance::cover_deficit;
 
 use crate::error::BulwarkError;
 use crate::state::{InsuranceFund, LiquidityPool, MarginAccount, Market};
@@ -50,16 +50,7 @@ impl MarginAccount {
         );
         m.require_allowed(bulwark_engine::state::Op::ResolveBankruptcy)?;
         let deficit = self.collateral.unsigned_abs();
-        let window = CoverageWindow {
-            start: m.insurance_window_start,
-            covered: m.insurance_window_covered,
-        };
-        let (remaining, window) = window_remaining(
-            &window,
-            now,
-            m.insurance_window_secs,
-            m.insurance_window_cap,
-        );
+        let remaining = m.coverage_left(now);
         let cover = cover_deficit(deficit, fund.balance, remaining);
 
         fund.balance = fund
@@ -78,11 +69,7 @@ impl MarginAccount {
             .total_socialized
             .checked_add(cover.socialized)
             .ok_or(BulwarkError::MathError)?;
-        m.insurance_window_start = window.start;
-        m.insurance_window_covered = window
-            .covered
-            .checked_add(cover.insurance)
-            .ok_or(BulwarkError::MathError)?;
+        m.count_coverage(cover.insurance, now)?;
         m.trader_flow = m
             .trader_flow
             .checked_add(deficit as i64)

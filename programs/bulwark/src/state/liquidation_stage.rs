@@ -8,7 +8,7 @@ use bulwark_engine::insurance::{window_remaining, CoverageWindow};
 use bulwark_engine::liquidation::{
     chargeable_penalty, keeper_reward, penalty_ppm, split_penalty, stage, KeeperReward,
 };
-use bulwark_engine::margin::{health, HealthKind, MarketMargin};
+use bulwark_engine::margin::{health, Health, HealthKind, MarketMargin};
 use bulwark_engine::num::{add_i64, add_u64, sub_i64};
 use bulwark_engine::position::{apply_fill, Position};
 
@@ -135,12 +135,12 @@ impl MarginAccount {
         };
         let fill = apply_fill(p.position(), delta, price, decimals).map_err(engine_err)?;
         let after_pnl = add_i64(self.collateral, fill.realized_pnl).map_err(engine_err)?;
-        // Waterfall: the penalty is waived beyond what the account still has.
-        let mut after = positions.clone();
-        after[index].0 = fill.position;
-        let equity_after = health(after_pnl, &after, HealthKind::Maintenance)
-            .map_err(engine_err)?
-            .equity;
+        // Waterfall: the penalty is waived beyond what the account still has. One health of the
+        // account after the fill serves the waterfall and the recovery test below (equity is
+        // linear in collateral; the requirement does not depend on it).
+        positions[index].0 = fill.position;
+        let h_after = health(after_pnl, &positions, HealthKind::Maintenance).map_err(engine_err)?;
+        let equity_after = h_after.equity;
         let charged = chargeable_penalty(s.penalty, after_pnl, equity_after);
         let left = sub_i64(after_pnl, charged as i64).map_err(engine_err)?;
         let available = self.top_up_available(m, fund_share, charged, at.now, &params)?;
@@ -171,11 +171,14 @@ impl MarginAccount {
 
         self.recognise_deficit(m)?;
         self.last_liq_market = m.index;
-        // Recovery (maintenance met again, buffer or not) ends the liquidation and its escalation.
-        positions[index].0 = new;
-        let recovered = health(self.collateral, &positions, HealthKind::Maintenance)
-            .map_err(engine_err)?
-            .is_healthy();
+        // Recovery (maintenance met again, buffer or not) ends the liquidation and its escalation:
+        // the health after the fill, less what the account paid since.
+        let paid = sub_i64(after_pnl, self.collateral).map_err(engine_err)?;
+        let recovered = Health {
+            equity: sub_i64(equity_after, paid).map_err(engine_err)?,
+            ..h_after
+        }
+        .is_healthy();
         if s.restores || recovered || self.positions.iter().all(|p| p.base == 0) {
             self.in_liquidation = 0;
         } else {
@@ -208,12 +211,7 @@ impl MarginAccount {
         params: &bulwark_engine::liquidation::LiquidationParams,
     ) -> Result<u64> {
         let (_, insurance_share) = split_penalty(charged, params).map_err(engine_err)?;
-        let (window_left, _) = window_remaining(
-            &m.coverage_window(),
-            now,
-            m.insurance_window_secs,
-            m.insurance_window_cap,
-        );
+        let window_left = m.coverage_left(now);
         let held = (fund_share as u128 + m.fee_insurance as u128 + insurance_share as u128)
             .saturating_sub(m.insurance_debt as u128)
             .min(u64::MAX as u128) as u64;
@@ -236,6 +234,18 @@ impl Market {
             start: self.insurance_window_start,
             covered: self.insurance_window_covered,
         }
+    }
+
+    /// What the insurance fund may still cover for this market at `now` (its window rolls over
+    /// once `insurance_window_secs` have passed).
+    pub fn coverage_left(&self, now: i64) -> u64 {
+        window_remaining(
+            &self.coverage_window(),
+            now,
+            self.insurance_window_secs,
+            self.insurance_window_cap,
+        )
+        .0
     }
 
     /// Counts `amount` paid by the insurance fund for this market at `now` against its
