@@ -31,6 +31,27 @@ impl PoolView {
     }
 }
 
+/// Runs `f` on every market: `markets` must be exactly markets `0..market_count`, in index
+/// order (`MarketListMismatch` otherwise), each a Bulwark `Market` account.
+pub fn for_every_market<'info>(
+    markets: &'info [AccountInfo<'info>],
+    market_count: u16,
+    mut f: impl FnMut(&Market) -> Result<()>,
+) -> Result<()> {
+    require_eq!(
+        markets.len(),
+        market_count as usize,
+        BulwarkError::MarketListMismatch
+    );
+    for (i, info) in markets.iter().enumerate() {
+        let loader = AccountLoader::<Market>::try_from(info)?;
+        let m = loader.load()?;
+        require_eq!(m.index as usize, i, BulwarkError::MarketListMismatch);
+        f(&m)?;
+    }
+    Ok(())
+}
+
 /// Values the pool: capital, what markets owe it, traders' unrealised PnL (a liability at
 /// once, capped) and accounts' unresolved negative collateral (a liability at once). `markets` must be exactly markets `0..market_count` in order; each needs a
 /// price usable for reductions.
@@ -41,21 +62,13 @@ pub fn value_pool<'info>(
     decimals: u8,
     clock: &Clock,
 ) -> Result<PoolView> {
-    require_eq!(
-        markets.len(),
-        market_count as usize,
-        BulwarkError::MarketListMismatch
-    );
     let mut book = PoolBook {
         capital: pool.capital,
         max_pnl_to_pool_ppm: pool.max_pnl_to_pool_ppm,
         ..Default::default()
     };
     let mut reserves = Vec::with_capacity(markets.len());
-    for (i, info) in markets.iter().enumerate() {
-        let loader = AccountLoader::<Market>::try_from(info)?;
-        let m = loader.load()?;
-        require_eq!(m.index as usize, i, BulwarkError::MarketListMismatch);
+    for_every_market(markets, market_count, |m| {
         let b = m.book();
         let mut worst = 0;
         let mut best = 0;
@@ -94,7 +107,8 @@ pub fn value_pool<'info>(
             .checked_add(best)
             .ok_or(BulwarkError::MathError)?;
         reserves.push((reserved, m.reserve_factor_ppm));
-    }
+        Ok(())
+    })?;
     Ok(PoolView {
         value: pool_value(&book).map_err(engine_err)?,
         reserves,
@@ -108,23 +122,16 @@ pub fn fund_liabilities<'info>(
     markets: &'info [AccountInfo<'info>],
     market_count: u16,
 ) -> Result<(u64, u64)> {
-    require_eq!(
-        markets.len(),
-        market_count as usize,
-        BulwarkError::MarketListMismatch
-    );
     let (mut advanced, mut bad_debt) = (0u64, 0u64);
-    for (i, info) in markets.iter().enumerate() {
-        let loader = AccountLoader::<Market>::try_from(info)?;
-        let m = loader.load()?;
-        require_eq!(m.index as usize, i, BulwarkError::MarketListMismatch);
+    for_every_market(markets, market_count, |m| {
         advanced = advanced
             .checked_add(m.insurance_debt)
             .ok_or(BulwarkError::MathError)?;
         bad_debt = bad_debt
             .checked_add(m.bad_debt_pending)
             .ok_or(BulwarkError::MathError)?;
-    }
+        Ok(())
+    })?;
     Ok((advanced, bad_debt))
 }
 

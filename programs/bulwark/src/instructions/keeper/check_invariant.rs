@@ -11,7 +11,8 @@ use bulwark_engine::state::pause;
 use crate::constants::*;
 use crate::error::BulwarkError;
 use crate::events::{BreakerTransition, Paused};
-use crate::state::{Exchange, InsuranceFund, LiquidityPool, Market};
+use crate::instructions::common::pool_value::for_every_market;
+use crate::state::{Exchange, InsuranceFund, LiquidityPool};
 
 #[derive(Accounts)]
 pub struct CheckInvariant<'info> {
@@ -31,18 +32,11 @@ pub struct CheckInvariant<'info> {
 pub fn check_invariant_handler<'info>(ctx: Context<'info, CheckInvariant<'info>>) -> Result<()> {
     let a = &ctx.accounts;
     let mut ex = a.exchange.load_mut()?;
-    require_eq!(
-        ctx.remaining_accounts.len(),
-        ex.market_count as usize,
-        BulwarkError::MarketListMismatch
-    );
     let mut total = ex.collateral_deposits_net as i128 + ex.protocol_fees as i128;
-    for (i, info) in ctx.remaining_accounts.iter().enumerate() {
-        let loader = AccountLoader::<Market>::try_from(info)?;
-        let m = loader.load()?;
-        require_eq!(m.index as usize, i, BulwarkError::MarketListMismatch);
+    for_every_market(ctx.remaining_accounts, ex.market_count, |m| {
         total += m.bucket_total();
-    }
+        Ok(())
+    })?;
     total += a.pool.load()?.capital as i128 + a.insurance_fund.load()?.balance as i128;
     require!(
         invariant_broken(a.vault.amount, total),
