@@ -150,6 +150,29 @@ async fn a_deficit_repaid_by_a_deposit_is_released_and_the_account_can_close() {
     resolve(&mut w, &t).await;
 }
 
+#[tokio::test]
+async fn a_repaid_deficit_is_released_only_where_it_was_recognised() {
+    let (mut w, _lp) = venue().await;
+    let t = account_below_zero(&mut w).await;
+    let owed = w.margin(&t.margin).await.collateral.unsigned_abs();
+    let mint = w.collateral_mint;
+    w.bank.mint_to(&mint, &t.token, owed).await;
+    w.deposit(&t, owed).await.unwrap();
+    // Another market's pending bad debt cannot absorb it (it would strand this account's
+    // recognition in SOL-PERP and release someone else's in market 1).
+    w.create_market_like_sol(1, |_| {}).await.unwrap();
+    let watched = [t.margin, pda::market(SOL_PERP).0, pda::market(1).0];
+    let before = Snapshot::take(&mut w.bank, &watched).await;
+    assert_program_error(
+        w.bank
+            .send(&[ix::resolve_bankruptcy(t.margin, 1)], &[])
+            .await,
+        BulwarkError::WrongBankruptcyMarket,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+    resolve(&mut w, &t).await;
+}
+
 async fn stake(w: &mut World, s: &Participant) -> bulwark::state::StakeAccount {
     let key = pda::stake_account(&s.key.pubkey()).0;
     accounts::stake_account(&w.bank.account(&key).await.unwrap().data).unwrap()

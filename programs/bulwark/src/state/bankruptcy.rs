@@ -32,7 +32,17 @@ impl MarginAccount {
         now: i64,
     ) -> Result<BankruptcyOutcome> {
         let flat = self.positions.iter().all(|p| p.base == 0);
-        if flat && self.collateral >= 0 && self.deficit_booked > 0 {
+        let repaid = flat && self.collateral >= 0 && self.deficit_booked > 0;
+        require!(
+            repaid || flat && self.collateral < 0,
+            BulwarkError::NotBankrupt
+        );
+        require_eq!(
+            self.last_liq_market,
+            m.index,
+            BulwarkError::WrongBankruptcyMarket
+        );
+        if repaid {
             // Repaid by a deposit: nothing to cover, only the recognition to release.
             self.recognise_deficit(m)?;
             return Ok(BankruptcyOutcome {
@@ -42,12 +52,6 @@ impl MarginAccount {
                 window_remaining_after: 0,
             });
         }
-        require!(flat && self.collateral < 0, BulwarkError::NotBankrupt);
-        require_eq!(
-            self.last_liq_market,
-            m.index,
-            BulwarkError::WrongBankruptcyMarket
-        );
         m.require_allowed(bulwark_engine::state::Op::ResolveBankruptcy)?;
         let deficit = self.collateral.unsigned_abs();
         let remaining = m.coverage_left(now);

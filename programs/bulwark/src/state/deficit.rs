@@ -14,9 +14,14 @@ impl MarginAccount {
     /// `m` or releasing the decrease from it. A release larger than what `m` holds (the
     /// deficit was booked in another market) releases what `m` holds and keeps the rest booked
     /// on the account, to be released where it sits; so the markets' `bad_debt_pending` always
-    /// sums to the accounts' `deficit_booked`, exactly.
+    /// sums to the accounts' `deficit_booked`, exactly. A deficit that starts here is
+    /// attributed to `m` (`last_liq_market`): its resolution, or release once repaid, happens
+    /// there and nowhere else.
     pub fn recognise_deficit(&mut self, m: &mut Market) -> Result<()> {
         let target = self.collateral.min(0).unsigned_abs();
+        if self.deficit_booked == 0 && target > 0 {
+            self.last_liq_market = m.index;
+        }
         if target >= self.deficit_booked {
             let more = target - self.deficit_booked;
             m.bad_debt_pending = add_u64(m.bad_debt_pending, more).map_err(engine_err)?;
