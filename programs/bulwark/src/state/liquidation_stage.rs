@@ -141,31 +141,11 @@ impl MarginAccount {
         positions[index].0 = fill.position;
         let h_after = health(after_pnl, &positions, HealthKind::Maintenance).map_err(engine_err)?;
         let equity_after = h_after.equity;
-        let charged = chargeable_penalty(s.penalty, after_pnl, equity_after);
-        let left = sub_i64(after_pnl, charged as i64).map_err(engine_err)?;
-        let available = self.top_up_available(m, fund_share, charged, at.now, &params)?;
-        // What the account can still pay its keeper: its collateral, and no more than its equity.
-        let payable = left.min(equity_after.saturating_sub(charged as i64));
-        let r = keeper_reward(
-            charged,
-            payable,
-            self.liq_floor_paid == 0,
-            available,
-            &params,
-        )
-        .map_err(engine_err)?;
+        let (charged, left, r) =
+            self.stage_payments(m, fund_share, s.penalty, after_pnl, equity_after, at.now)?;
         self.liq_floor_paid = 1;
 
-        let new = fill.position;
-        let mut book = m.book();
-        book.replace(&p.position(), &new).map_err(engine_err)?;
-        m.set_book(&book);
-        let slot_ref = &mut self.positions[slot];
-        slot_ref.base = new.base;
-        slot_ref.cost = new.cost;
-        if new.base == 0 {
-            slot_ref.last_increase_slot = 0;
-        }
+        self.set_liquidated_position(m, slot, fill.position)?;
         self.collateral = sub_i64(left, r.from_account as i64).map_err(engine_err)?;
         m.book_liquidation(fill.realized_pnl, charged, &r, at.now)?;
 
@@ -196,6 +176,51 @@ impl MarginAccount {
             insurance_advanced: r.from_insurance,
             restored: s.restores,
         })
+    }
+
+    /// The stage's waterfall: the penalty the account can pay (`chargeable_penalty`), the
+    /// collateral left after it, and the keeper's reward (its floor paid by the account while
+    /// its collateral and equity last, the rest advanced for the fund). `after_pnl` and
+    /// `equity_after` are the account's collateral and maintenance equity after the fill.
+    fn stage_payments(
+        &self,
+        m: &Market,
+        fund_share: u64,
+        penalty: u64,
+        after_pnl: i64,
+        equity_after: i64,
+        now: i64,
+    ) -> Result<(u64, i64, KeeperReward)> {
+        let params = m.liquidation_params();
+        let charged = chargeable_penalty(penalty, after_pnl, equity_after);
+        let left = sub_i64(after_pnl, charged as i64).map_err(engine_err)?;
+        let available = self.top_up_available(m, fund_share, charged, now, &params)?;
+        // What the account can still pay its keeper: its collateral, and no more than its equity.
+        let payable = left.min(equity_after.saturating_sub(charged as i64));
+        let floor_due = self.liq_floor_paid == 0;
+        let r =
+            keeper_reward(charged, payable, floor_due, available, &params).map_err(engine_err)?;
+        Ok((charged, left, r))
+    }
+
+    /// Writes the liquidated position `new` into slot `slot` and `m`'s book.
+    fn set_liquidated_position(
+        &mut self,
+        m: &mut Market,
+        slot: usize,
+        new: Position,
+    ) -> Result<()> {
+        let old = self.positions[slot].position();
+        let mut book = m.book();
+        book.replace(&old, &new).map_err(engine_err)?;
+        m.set_book(&book);
+        let slot_ref = &mut self.positions[slot];
+        slot_ref.base = new.base;
+        slot_ref.cost = new.cost;
+        if new.base == 0 {
+            slot_ref.last_increase_slot = 0;
+        }
+        Ok(())
     }
 
     /// What the insurance fund may still advance for a keeper's minimum reward in `m` at
