@@ -13,6 +13,35 @@ use bulwark_sdk::world::SWITCHBOARD_SOL_FEED;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 
+/// Moves to `activation`, publishes every feed at SOL = $151 and a Switchboard SOL feed at
+/// `account` (the rotated-in source) dated now; returns the current SOL and USDC accounts.
+async fn at_activation_with_new_feed(
+    w: &mut World,
+    activation: u64,
+    account: Pubkey,
+) -> (Vec<Pubkey>, Vec<Pubkey>) {
+    let slot = w.bank.clock().await.slot;
+    w.bank.advance(activation - slot, 100).await;
+    w.publish_all(151 * USD, USD).await;
+    let clock = w.bank.clock().await;
+    let feed = switchboard_feed(
+        SWITCHBOARD_SOL_FEED,
+        151 * 1_000_000_000_000_000_000,
+        0,
+        3,
+        clock.slot,
+        clock.unix_timestamp,
+    );
+    w.bank.set_account(
+        &account,
+        &Feed::SwitchboardSol.owner(),
+        encode_switchboard(&feed),
+    );
+    let old = w.sol_sources().iter().map(|s| s.account).collect();
+    let usdc = w.usdc_sources().iter().map(|s| s.account).collect();
+    (old, usdc)
+}
+
 async fn queue(w: &mut World, k: u8, market: u16, value: u64) -> u64 {
     let gov = w.governance.insecure_clone();
     let payer = w.bank.payer().pubkey();
@@ -76,25 +105,8 @@ async fn an_oracle_rotation_switches_sources_at_its_activation_slot() {
     w.refresh(150 * USD).await;
     // At the slot: the old accounts are refused, the new ones accepted; the new source starts
     // with fresh bookkeeping.
-    let slot = w.bank.clock().await.slot;
-    w.bank.advance(activation - slot, 100).await;
-    w.publish_all(151 * USD, USD).await;
+    let (old, usdc) = at_activation_with_new_feed(&mut w, activation, new_feed).await;
     let clock = w.bank.clock().await;
-    let feed = switchboard_feed(
-        SWITCHBOARD_SOL_FEED,
-        151 * 1_000_000_000_000_000_000,
-        0,
-        3,
-        clock.slot,
-        clock.unix_timestamp,
-    );
-    w.bank.set_account(
-        &new_feed,
-        &Feed::SwitchboardSol.owner(),
-        encode_switchboard(&feed),
-    );
-    let old: Vec<_> = w.sol_sources().iter().map(|s| s.account).collect();
-    let usdc: Vec<_> = w.usdc_sources().iter().map(|s| s.account).collect();
     let r = w
         .bank
         .send(&[ix::update_risk(SOL_PERP, &old, &usdc)], &[])
@@ -241,25 +253,7 @@ async fn two_rotations_valid_alone_cannot_combine_into_an_invalid_oracle_configu
     );
     before.assert_unchanged(&mut w.bank).await;
     // Once the first has activated, the second is judged against the sources then in force.
-    let slot = w.bank.clock().await.slot;
-    w.bank.advance(activation - slot, 100).await;
-    w.publish_all(151 * USD, USD).await;
-    let clock = w.bank.clock().await;
-    let feed = switchboard_feed(
-        SWITCHBOARD_SOL_FEED,
-        151 * 1_000_000_000_000_000_000,
-        0,
-        3,
-        clock.slot,
-        clock.unix_timestamp,
-    );
-    w.bank.set_account(
-        &shared,
-        &Feed::SwitchboardSol.owner(),
-        encode_switchboard(&feed),
-    );
-    let old: Vec<_> = w.sol_sources().iter().map(|s| s.account).collect();
-    let usdc: Vec<_> = w.usdc_sources().iter().map(|s| s.account).collect();
+    let (old, usdc) = at_activation_with_new_feed(&mut w, activation, shared).await;
     w.bank
         .send(
             &[ix::update_risk(SOL_PERP, &[old[0], shared, old[2]], &usdc)],
