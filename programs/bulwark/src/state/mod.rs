@@ -11,6 +11,7 @@ pub mod liquidation_stage;
 pub mod liquidity_pool;
 pub mod margin_account;
 pub mod market;
+pub mod market_engine_params;
 pub mod market_governance;
 pub mod market_listing;
 pub mod market_oracle_update;
