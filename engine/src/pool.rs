@@ -90,10 +90,10 @@ pub fn reserved_notional(book: &MarketBook, price: u64, decimals: u8) -> EngineR
 /// True when `reserved` fits within `reserve_factor_ppm` of the pool's minimum value.
 pub fn reserve_allows(
     reserved: u64,
-    pool_value_min: u64,
+    pool_value_part: u64,
     reserve_factor_ppm: u32,
 ) -> EngineResult<bool> {
-    Ok(reserved <= apply_ppm_floor(pool_value_min, reserve_factor_ppm as u64)?)
+    Ok(reserved <= apply_ppm_floor(pool_value_part, reserve_factor_ppm as u64)?)
 }
 
 /// Shares minted for depositing `amount` at the pool's maximum value, rounded down.
@@ -101,6 +101,24 @@ pub fn shares_for_deposit(amount: u64, total_shares: u64, value_max: u64) -> Eng
     let s = (amount as u128) * (total_shares as u128 + VIRTUAL_SHARES as u128)
         / (value_max as u128 + VIRTUAL_ASSETS as u128);
     u64::try_from(s).map_err(|_| EngineError::math("shares_for_deposit"))
+}
+
+/// Shares minted for depositing `amount` into a pool whose book is `b`, with `total_shares`
+/// outstanding, rounded down. The deposit is credited only with what it adds to both value
+/// bounds (never more than `amount`): a deposit raises the traders'-profit cap with the
+/// capital, and when traders' profit exceeds the cap, the liability grows with it; that
+/// growth is the depositor's, not the existing holders'. Priced at the maximum value, so
+/// neither bound of an existing share falls because of a deposit.
+pub fn shares_for_deposit_into(b: &PoolBook, amount: u64, total_shares: u64) -> EngineResult<u64> {
+    let before = pool_value(b)?;
+    let after = pool_value(&PoolBook {
+        capital: add_i64(b.capital, to_i64(amount)?)?,
+        ..*b
+    })?;
+    let added = amount
+        .min(after.min.saturating_sub(before.min))
+        .min(after.max.saturating_sub(before.max));
+    shares_for_deposit(added, total_shares, before.max)
 }
 
 /// Collateral paid for burning `shares` at the pool's minimum value, rounded down.
@@ -120,18 +138,30 @@ pub fn capped_profit(profit: i64, total_trader_profit: i64, cap: i64) -> EngineR
     i64::try_from(cut).map_err(|_| EngineError::math("capped_profit"))
 }
 
-/// What one of `market_count` markets measures a trade against: the pool's swept capital
-/// (floored at zero) as the value for its own reserve cap, and its even part of the pool-wide
+/// One market's part of a pool value shared by `market_count` markets: `value / count`,
+/// rounded down. Every bound the pool states for itself (the reserve, the traders'-profit
+/// cap) is applied to each market against its part, so all markets together stay within
+/// the bound at once without any market reading the others.
+pub fn market_part(value: u64, market_count: u16) -> u64 {
+    value / market_count.max(1) as u64
+}
+
+/// What one of `market_count` markets measures a trade against: its part of the pool's swept
+/// capital (floored at zero) as the value for its reserve cap, and its part of the pool-wide
 /// traders'-profit cap (`max_pnl_to_pool` of the capital, split over the markets, rounded
-/// down), so all markets together never pay out more counted profit than the pool-wide cap.
+/// down), so all markets together never reserve more than the reserve factor of the pool nor
+/// pay out more counted profit than the pool-wide cap.
 pub fn market_trade_limits(
     capital: i64,
     max_pnl_to_pool_ppm: u32,
     market_count: u16,
 ) -> EngineResult<(u64, i64)> {
     let value = capital.max(0) as u64;
-    let cap = mul_div_floor(value, max_pnl_to_pool_ppm as u64, PPM)? / market_count.max(1) as u64;
-    Ok((value, to_i64(cap)?))
+    let cap = market_part(
+        mul_div_floor(value, max_pnl_to_pool_ppm as u64, PPM)?,
+        market_count,
+    );
+    Ok((market_part(value, market_count), to_i64(cap)?))
 }
 
 /// How long a matured withdrawal or unstake request stays valid, seconds: a request is no
@@ -208,15 +238,21 @@ mod tests {
     }
 
     #[test]
-    fn each_market_caps_traders_profit_at_its_even_part_of_the_pool_wide_cap() {
+    fn each_market_measures_reserve_and_profit_against_its_even_part_of_the_pool() {
         assert_eq!(
             market_trade_limits(1_000_000, 500_000, 1).unwrap(),
             (1_000_000, 500_000)
         );
         assert_eq!(
             market_trade_limits(1_000_000, 500_000, 3).unwrap(),
-            (1_000_000, 166_666)
+            (333_333, 166_666)
         );
+        // Three markets each filling its reserve at a 50% factor reserve at most half the pool.
+        let (part, _) = market_trade_limits(1_000_000, 500_000, 3).unwrap();
+        let each = apply_ppm_floor(part, 500_000).unwrap();
+        assert!(reserve_allows(each, part, 500_000).unwrap());
+        assert!(!reserve_allows(each + 1, part, 500_000).unwrap());
+        assert!(3 * each <= 500_000);
         assert_eq!(market_trade_limits(-5, 500_000, 2).unwrap(), (0, 0));
     }
 
@@ -252,5 +288,77 @@ mod tests {
         assert_eq!(capped_profit(100, 400, 200).unwrap(), 50);
         assert_eq!(capped_profit(100, 150, 200).unwrap(), 100);
         assert_eq!(capped_profit(-100, 400, 200).unwrap(), -100);
+    }
+
+    #[test]
+    fn a_deposit_that_raises_the_profit_cap_pays_for_the_liability_it_adds() {
+        // Traders are 900 up against a 50% cap on a 1,000 pool: 500 is counted.
+        let b = PoolBook {
+            capital: 1_000_000,
+            trader_pnl_worst: 900_000,
+            trader_pnl_best: 900_000,
+            max_pnl_to_pool_ppm: 500_000,
+            ..Default::default()
+        };
+        let shares = 1_000_000_000;
+        let minted = shares_for_deposit_into(&b, 1_000_000, shares).unwrap();
+        // The deposit lifts the counted liability from 500 to 900: it adds 600, not 1,000.
+        assert_eq!(
+            minted,
+            shares_for_deposit(600_000, shares, 500_000).unwrap()
+        );
+    }
+
+    #[test]
+    fn no_deposit_lowers_an_existing_share_of_either_bound() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..20_000 {
+            let b = PoolBook {
+                capital: next(10_000_000_000) as i64,
+                pending: next(1_000_000_000) as i64 - 500_000_000,
+                trader_pnl_worst: next(8_000_000_000) as i64 - 2_000_000_000,
+                trader_pnl_best: 0,
+                max_pnl_to_pool_ppm: 1 + next(1_000_000) as u32,
+                bad_debt: next(500_000_000),
+            };
+            let b = PoolBook {
+                trader_pnl_best: b.trader_pnl_worst - next(1_000_000_000) as i64,
+                ..b
+            };
+            let shares = 1 + next(10_000_000_000_000);
+            let amount = next(5_000_000_000);
+            let before = pool_value(&b).unwrap();
+            if before.min == 0 {
+                continue;
+            }
+            let minted = shares_for_deposit_into(&b, amount, shares).unwrap();
+            let after = pool_value(&PoolBook {
+                capital: b.capital + amount as i64,
+                ..b
+            })
+            .unwrap();
+            // value per share with the virtual offsets, as the pricing uses them
+            let per = |v: u64, s: u64| {
+                (
+                    v as u128 + VIRTUAL_ASSETS as u128,
+                    s as u128 + VIRTUAL_SHARES as u128,
+                )
+            };
+            for (v0, v1) in [(before.min, after.min), (before.max, after.max)] {
+                let (a0, s0) = per(v0, shares);
+                let (a1, s1) = per(v1, shares + minted);
+                assert!(
+                    a1 * s0 >= a0 * s1,
+                    "{b:?} deposit {amount}: {v0}/{shares} -> {v1}/{}",
+                    shares + minted
+                );
+            }
+        }
     }
 }

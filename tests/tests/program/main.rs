@@ -11,6 +11,7 @@ mod collateral;
 mod conservation;
 mod create_market;
 mod delegate_limits;
+mod deposit_dilution;
 mod dynamic_margin;
 mod economic_invariants;
 mod funding;

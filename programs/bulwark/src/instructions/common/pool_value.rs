@@ -3,7 +3,8 @@
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::pool::{
-    pool_value, reserve_allows, reserved_notional, trader_pnl_bounds, PoolBook, PoolValue,
+    market_part, pool_value, reserve_allows, reserved_notional, trader_pnl_bounds, PoolBook,
+    PoolValue,
 };
 
 use crate::error::{engine_err, refusal_err, BulwarkError};
@@ -13,15 +14,18 @@ use crate::state::{LiquidityPool, Market};
 pub struct PoolView {
     /// Value bounds (minimum for withdrawals, maximum for deposits).
     pub value: PoolValue,
+    /// What the value is made of.
+    pub book: PoolBook,
     /// Per market: (reserved notional, reserve factor).
     pub reserves: Vec<(u64, u32)>,
 }
 
 impl PoolView {
-    /// True when every market's reserve still fits after the pool's minimum value drops by
-    /// `withdrawn`.
+    /// True when every market's reserve still fits its part of the pool's minimum value
+    /// (`bulwark_engine::pool::market_part`) after that value drops by `withdrawn`.
     pub fn reserves_allow_withdrawal(&self, withdrawn: u64) -> Result<bool> {
         let after = self.value.min.saturating_sub(withdrawn);
+        let after = market_part(after, self.reserves.len() as u16);
         for (reserved, factor) in &self.reserves {
             if !reserve_allows(*reserved, after, *factor).map_err(engine_err)? {
                 return Ok(false);
@@ -111,6 +115,7 @@ pub fn value_pool<'info>(
     })?;
     Ok(PoolView {
         value: pool_value(&book).map_err(engine_err)?,
+        book,
         reserves,
     })
 }

@@ -4,7 +4,7 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
-use bulwark_engine::pool::shares_for_deposit;
+use bulwark_engine::pool::shares_for_deposit_into;
 
 use crate::account_init::load_or_create;
 use crate::constants::*;
@@ -64,7 +64,7 @@ pub fn pool_deposit_handler<'info>(
             decimals,
             &clock,
         )?;
-        shares_for_deposit(amount, pool.total_shares, view.value.max).map_err(engine_err)?
+        shares_for_deposit_into(&view.book, amount, pool.total_shares).map_err(engine_err)?
     };
     require!(shares > 0, BulwarkError::ZeroAmount);
     let owner = a.owner.key();
