@@ -135,7 +135,7 @@ mod tests {
                 ..Default::default()
             },
             decimals: 6,
-            pool_value_min: u64::MAX / 4,
+            pool_value_part: u64::MAX / 4,
             profit_cap: i64::MAX,
             ..Default::default()
         };

@@ -171,7 +171,7 @@ pub fn max_trade_size(
         .filter(|(_, mm)| mm.market_index != market_index)
         .collect();
     let lot = m.lot_base.max(1) as i64;
-    let (pool_value_min, profit_cap) = pool.trade_limits(market_count)?;
+    let (pool_value_part, profit_cap) = pool.trade_limits(market_count)?;
     let owed = funding_owed(
         slot.base,
         slot.funding_snapshot,
@@ -192,7 +192,7 @@ pub fn max_trade_size(
             now_slot: at.slot,
             prices: m.price_inputs(m.price, at.unix_timestamp),
             decimals: at.decimals,
-            pool_value_min,
+            pool_value_part,
             profit_cap,
         };
         let Ok(out) = trade(&input, &m.book(), &m.trade_params())? else {

@@ -11,9 +11,13 @@ use solana_sdk::signature::Signer;
 const W: u16 = 1;
 const L: u16 = 2;
 
-/// A 300 USDC pool. Market 1: `winner` 1 SOL long with 100 USDC. Market 2: `loser` 1.9 SOL
-/// short with 25 USDC. SOL runs 150 → 450; the loser is liquidated flat and its ~550 USDC
-/// deficit socialised: the pool's capital goes below zero.
+/// SOL's price after the run.
+const TOP: i64 = 750;
+
+/// A 900 USDC pool over three markets (each may reserve up to its third: 300 USDC). Market 1:
+/// `winner` 1 SOL long with 100 USDC. Market 2: `loser` 1.9 SOL short with 25 USDC. SOL runs
+/// 150 → 750; the loser is liquidated flat and its ~1,100 USDC deficit socialised: the pool's
+/// capital goes below zero.
 async fn setup() -> (World, Participant, Participant) {
     let mut w = World::with_sol_market().await;
     for i in [W, L] {
@@ -28,8 +32,8 @@ async fn setup() -> (World, Participant, Participant) {
         w.set_open_interest_caps_directly(i, 10_000 * SOL as u64, 10_000 * SOL as u64)
             .await;
     }
-    let lp = w.participant(300 * USDC).await;
-    w.pool_deposit(&lp, 300 * USDC).await.unwrap();
+    let lp = w.participant(900 * USDC).await;
+    w.pool_deposit(&lp, 900 * USDC).await.unwrap();
     let winner = trader(&mut w, 100 * USDC).await;
     let loser = trader(&mut w, 25 * USDC).await;
     let keeper = w.participant(0).await;
@@ -38,7 +42,9 @@ async fn setup() -> (World, Participant, Participant) {
     w.trade_in(&loser, L, -19 * SOL / 10, 149 * PRICE)
         .await
         .unwrap();
-    for p in [200, 260, 330, 400, 450, 450, 450, 450, 450, 450] {
+    for p in [
+        200, 260, 330, 400, 480, 580, 700, TOP, TOP, TOP, TOP, TOP, TOP,
+    ] {
         w.bank.advance(150, 60).await;
         w.refresh(p * USD).await;
     }
@@ -46,7 +52,7 @@ async fn setup() -> (World, Participant, Participant) {
         if w.margin(&loser.margin).await.slot_of(L).is_none() {
             break;
         }
-        w.refresh(450 * USD).await;
+        w.refresh(TOP * USD).await;
         let ix = ix::liquidate(
             keeper.key.pubkey(),
             keeper.margin,
@@ -68,7 +74,7 @@ async fn setup() -> (World, Participant, Participant) {
 #[tokio::test]
 async fn an_insolvent_pool_still_deleverages_and_haircuts_the_closed_profit() {
     let (mut w, winner, _loser) = setup().await;
-    w.refresh(450 * USD).await;
+    w.refresh(TOP * USD).await;
     let capital = w.pool().await.capital;
     let m = w.bank.market(W).await;
     let pool_value = capital + m.pnl_pending + m.fee_pool as i64;

@@ -1,7 +1,9 @@
-//! The pool-wide cap on traders' counted profit holds across all its markets at once: each
-//! market caps its traders' profit at its even part of it, so two markets cannot each pay out
-//! up to the whole cap.
+//! Bounds stated for the pool hold across all its markets at once: each market measures its
+//! traders' counted profit and its reserve against its even part of the pool, so two markets
+//! cannot each pay out up to the whole profit cap nor each reserve up to the whole reserve.
 
+use bulwark::error::BulwarkError;
+use bulwark_sdk::pda;
 use bulwark_sdk::world::Participant;
 use bulwark_tests::*;
 
@@ -54,5 +56,47 @@ async fn two_markets_together_pay_no_more_profit_than_the_pool_wide_cap() {
         "both markets paid {gained} against a {cap} pool-wide cap"
     );
     assert!(gained > 0);
+    assert_books_balance(&mut w, &[traders[0].margin, traders[1].margin]).await;
+}
+
+#[tokio::test]
+async fn two_markets_together_reserve_no_more_than_the_reserve_factor_of_the_pool() {
+    let mut w = World::with_sol_market().await;
+    w.create_market_like_sol(1, |_| {}).await.unwrap();
+    for i in 0..2 {
+        w.set_open_interest_caps_directly(i, 10_000 * SOL as u64, 10_000 * SOL as u64)
+            .await;
+    }
+    let lp = w.participant(1_000 * USDC).await;
+    w.pool_deposit(&lp, 1_000 * USDC).await.unwrap();
+    let traders = [
+        trader(&mut w, 10_000 * USDC).await,
+        trader(&mut w, 10_000 * USDC).await,
+    ];
+    w.refresh(150 * USD).await;
+    // A 50% reserve of a 1,000 USDC pool is 500 USDC for both markets together: 250 each.
+    // 2 SOL (300 USDC) fits the whole pool's reserve but not a market's part of it.
+    for (i, t) in traders.iter().enumerate() {
+        let before = Snapshot::take(&mut w.bank, &[t.margin, pda::market(i as u16).0]).await;
+        assert_program_error(
+            w.trade_in(t, i as u16, 2 * SOL, 151 * PRICE).await,
+            BulwarkError::ReserveCap,
+        );
+        before.assert_unchanged(&mut w.bank).await;
+        w.trade_in(t, i as u16, 3 * SOL / 2, 151 * PRICE)
+            .await
+            .unwrap();
+    }
+    let mut reserved = 0;
+    for i in 0..2 {
+        let m = w.bank.market(i).await;
+        reserved += m.long_oi.max(m.short_oi) as u128 * 150;
+    }
+    assert!(
+        reserved / SOL as u128 <= 500 * USDC as u128,
+        "markets reserve {reserved} base-USD together against half of a 1,000 USDC pool"
+    );
+    // Reductions are always allowed.
+    w.trade_in(&traders[1], 1, -SOL / 2, PRICE).await.unwrap();
     assert_books_balance(&mut w, &[traders[0].margin, traders[1].margin]).await;
 }

@@ -16,9 +16,13 @@ use solana_sdk::signature::Signer;
 
 const M: u16 = 1;
 
-/// Market 1 (fast TWAP, a 300 USDC pool): two 1 SOL longs with 500 USDC each; `under`, a
-/// 0.5 SOL short with only 60 USDC; `hedged`, a 0.5 SOL short in market 1 with 60 USDC and a
-/// 0.5 SOL long in SOL-PERP. SOL runs 150 → 450: the shorts lose ~150 each in market 1.
+/// SOL's price after the run.
+const TOP: i64 = 750;
+
+/// Market 1 (fast TWAP, a 640 USDC pool over two markets: each may reserve 320 USDC): two
+/// 1 SOL longs with 500 USDC each; `under`, a 0.5 SOL short with only 60 USDC; `hedged`, a
+/// 0.5 SOL short in market 1 with 60 USDC and a 0.5 SOL long in SOL-PERP. SOL runs
+/// 150 → 750: the shorts lose ~300 each in market 1.
 /// The guardian then puts market 1 ReduceOnly. Returns [a, b, under, hedged].
 async fn scene() -> (World, Vec<Participant>) {
     let mut w = World::with_sol_market().await;
@@ -33,8 +37,8 @@ async fn scene() -> (World, Vec<Participant>) {
         w.set_open_interest_caps_directly(i, 10_000 * SOL as u64, 10_000 * SOL as u64)
             .await;
     }
-    let lp = w.participant(300 * USDC).await;
-    w.pool_deposit(&lp, 300 * USDC).await.unwrap();
+    let lp = w.participant(640 * USDC).await;
+    w.pool_deposit(&lp, 640 * USDC).await.unwrap();
     let a = trader(&mut w, 500 * USDC).await;
     let b = trader(&mut w, 500 * USDC).await;
     let under = trader(&mut w, 60 * USDC).await;
@@ -47,7 +51,9 @@ async fn scene() -> (World, Vec<Participant>) {
     w.trade_in(&hedged, SOL_PERP, SOL / 2, 151 * PRICE)
         .await
         .unwrap();
-    for p in [200, 260, 330, 400, 450, 450, 450, 450, 450, 450, 450, 450] {
+    for p in [
+        200, 260, 330, 400, 480, 580, 700, TOP, TOP, TOP, TOP, TOP, TOP, TOP, TOP,
+    ] {
         w.bank.advance(150, 60).await;
         w.refresh(p * USD).await;
     }
@@ -72,7 +78,7 @@ async fn begin(w: &mut World) {
         .send(&[ix::execute_settlement(id, M)], &[])
         .await
         .unwrap();
-    w.refresh(450 * USD).await;
+    w.refresh(TOP * USD).await;
 }
 
 async fn visit(

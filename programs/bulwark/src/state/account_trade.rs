@@ -62,7 +62,7 @@ impl MarginAccount {
         let funding_paid = settle_funding(self, slot, m, decimals)?;
         let current = self.positions[slot];
 
-        let (pool_value_min, profit_cap) = pool
+        let (pool_value_part, profit_cap) = pool
             .trade_limits(exchange.market_count)
             .map_err(engine_err)?;
         let input = TradeInput {
@@ -73,7 +73,7 @@ impl MarginAccount {
             now_slot,
             prices: m.price_inputs(price, now),
             decimals,
-            pool_value_min,
+            pool_value_part,
             profit_cap,
         };
         let out = trade(&input, &m.book(), &m.trade_params())

@@ -30,8 +30,8 @@ impl LiquidityPool {
     pub const SPACE: usize = 8 + core::mem::size_of::<LiquidityPool>();
 
     /// What a trade in one of `market_count` markets (a hot path that reads only this account,
-    /// not every market) measures against: the pool's capital as the value for the market's
-    /// reserve cap, and the market's even part of the pool-wide cap on traders' counted profit
+    /// not every market) measures against: the market's even part of the pool's capital as
+    /// the value for its reserve cap, and its even part of the pool-wide cap on traders' counted profit
     /// (`bulwark_engine::pool::market_trade_limits`), rounded down.
     pub fn trade_limits(&self, market_count: u16) -> bulwark_engine::EngineResult<(u64, i64)> {
         bulwark_engine::pool::market_trade_limits(
