@@ -1,9 +1,11 @@
 // solana-program-test 3.x flags its whole API as headed for "agave-unstable-api"; we pin 3.1.
 #![allow(deprecated)]
 
-//! The in-process bank: the real program, run natively inside `solana-program-test`, with
-//! controllable slot and clock. Tests and `bulwark demo` use it; no validator is involved.
-//! (Native execution reports no compute units.)
+//! The in-process bank: the real program inside `solana-program-test`, with controllable slot
+//! and clock. Tests and `bulwark demo` use it; no validator is involved. The program runs
+//! natively (no compute units, stack or heap limits) unless `BULWARK_SBF_SO` names the SBF
+//! build (`sbf/build-sbf.sh`): then the bank loads that `.so` as an upgradeable BPF program
+//! and runs it on the VM, with the mainnet limits and compute units reported.
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::bpf_loader_upgradeable;
@@ -29,11 +31,21 @@ fn process_instruction(
     bulwark::entry(program_id, accounts, data)
 }
 
+/// What a transaction logged and the compute units it consumed.
+#[derive(Clone, Debug, Default)]
+pub struct Metered {
+    pub logs: Vec<String>,
+    pub compute_units: u64,
+}
+
 /// A running bank with the Bulwark program and an injected ProgramData account whose upgrade
 /// authority is `upgrade_authority` (the native program has no ProgramData of its own).
 pub struct Bank {
     pub ctx: ProgramTestContext,
     pub upgrade_authority: Keypair,
+    /// Compute units the last processed transaction consumed, refused ones included (see
+    /// [`Bank::send_metered`]).
+    pub last_compute_units: u64,
     nonce: u32,
 }
 
@@ -52,17 +64,59 @@ pub fn program_data_bytes(upgrade_authority: Option<Pubkey>) -> Vec<u8> {
     data
 }
 
+/// The environment variable naming the SBF build of the program to run instead of the native
+/// one (`sbf/build-sbf.sh` prints its path).
+pub const SBF_SO_ENV: &str = "BULWARK_SBF_SO";
+
+/// The SBF program's ELF when [`SBF_SO_ENV`] names one (panics when it names a missing file:
+/// a test run meant for the VM must not silently run natively).
+pub fn sbf_program() -> Option<Vec<u8>> {
+    let path = std::env::var_os(SBF_SO_ENV).filter(|p| !p.is_empty())?;
+    Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{SBF_SO_ENV}={path:?}: {e}")))
+}
+
+/// True when the bank runs the SBF build.
+pub fn runs_sbf() -> bool {
+    std::env::var_os(SBF_SO_ENV).is_some_and(|p| !p.is_empty())
+}
+
+/// The upgradeable loader's `Program { programdata_address }` account of Bulwark.
+fn upgradeable_program_account() -> Account {
+    let mut data = 2u32.to_le_bytes().to_vec();
+    data.extend_from_slice(pda::program_data().as_ref());
+    Account {
+        lamports: 1_000_000_000,
+        data,
+        owner: bpf_loader_upgradeable::ID,
+        executable: true,
+        rent_epoch: 0,
+    }
+}
+
 impl Bank {
     /// Boots the bank at slot 1 with `unix_timestamp` on the clock.
     pub async fn start(unix_timestamp: i64) -> Bank {
         let upgrade_authority = Keypair::new();
-        let mut pt = ProgramTest::new("bulwark", bulwark::ID, processor!(process_instruction));
-        pt.prefer_bpf(false);
+        let mut data = program_data_bytes(Some(upgrade_authority.pubkey()));
+        let mut pt = match sbf_program() {
+            Some(elf) => {
+                let mut pt = ProgramTest::default();
+                data.extend_from_slice(&elf);
+                pt.add_account(bulwark::ID, upgradeable_program_account());
+                pt
+            }
+            None => {
+                let mut pt =
+                    ProgramTest::new("bulwark", bulwark::ID, processor!(process_instruction));
+                pt.prefer_bpf(false);
+                pt
+            }
+        };
         pt.add_account(
             pda::program_data(),
             Account {
                 lamports: 1_000_000_000,
-                data: program_data_bytes(Some(upgrade_authority.pubkey())),
+                data,
                 owner: bpf_loader_upgradeable::ID,
                 executable: false,
                 rent_epoch: 0,
@@ -79,6 +133,7 @@ impl Bank {
         let mut bank = Bank {
             ctx,
             upgrade_authority,
+            last_compute_units: 0,
             nonce: 0,
         };
         bank.set_clock(2, unix_timestamp).await;
@@ -139,6 +194,17 @@ impl Bank {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Vec<String>, BanksClientError> {
+        Ok(self.send_metered(ixs, signers).await?.logs)
+    }
+
+    /// As [`Bank::send`], returning the log messages and the compute units the transaction
+    /// consumed (its compute-budget instruction included; 0 when the program runs natively,
+    /// where only the builtins it calls are metered).
+    pub async fn send_metered(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Metered, BanksClientError> {
         self.nonce += 1;
         let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(
             1_400_000 - self.nonce,
@@ -159,8 +225,16 @@ impl Bank {
             .banks_client
             .process_transaction_with_metadata(tx)
             .await?;
+        let (logs, compute_units) = out
+            .metadata
+            .map(|m| (m.log_messages, m.compute_units_consumed))
+            .unwrap_or_default();
+        self.last_compute_units = compute_units;
         out.result.map_err(BanksClientError::TransactionError)?;
-        Ok(out.metadata.map(|m| m.log_messages).unwrap_or_default())
+        Ok(Metered {
+            logs,
+            compute_units,
+        })
     }
 
     /// Transfers `lamports` from the payer to `to`.

@@ -3,6 +3,10 @@
 
 use anchor_lang::prelude::*;
 
+// The experimental upstream-LLVM SBF build links the compiler builtins from this crate.
+#[cfg(all(target_os = "solana", target_arch = "bpf"))]
+use solana_compiler_builtins as _;
+
 pub mod account_init;
 pub mod constants;
 pub mod error;

@@ -8,6 +8,7 @@ mod bootstrap;
 mod breakers;
 mod cascade;
 mod collateral;
+mod compute_budget;
 mod conservation;
 mod create_market;
 mod delegate_limits;

@@ -1,0 +1,292 @@
+//! Compute units held to a budget. On the SBF build (`BULWARK_SBF_SO` set: `.ci/run`'s second
+//! tier) every instruction below, in its worst realistic setup, must stay within its budget:
+//! compute units are deterministic, so a budget is a ceiling, not a timing. Natively the same
+//! scenes run and check their results, but nothing is metered. With `--nocapture` each
+//! measurement prints a row of the table the README carries (`| instruction | setup | CU |
+//! budget |`).
+
+use bulwark::error::BulwarkError;
+use bulwark::state::kind;
+use bulwark_engine::governance::MarketParam;
+use bulwark_sdk::bank::runs_sbf;
+use bulwark_sdk::params::{POOL_WITHDRAW_DELAY_SECS, TIMELOCK_SECS, UNSTAKE_COOLDOWN_SECS};
+use bulwark_sdk::world::Participant;
+use bulwark_sdk::{ix, pda};
+use bulwark_tests::*;
+use solana_sdk::signature::Signer;
+
+/// Markets in the worst realistic venue (an account's positions are capped at eight).
+const MARKETS: u16 = 8;
+
+/// Budgets, compute units per transaction (the instruction and a compute-budget instruction),
+/// measured on the upstream-LLVM SBF build with ~15% headroom.
+const BUDGETS: &[(&str, u64)] = &[
+    ("create_market", 60_000),
+    ("update_risk", 30_000),
+    ("deposit", 15_000),
+    ("trade_open", 22_000),
+    ("trade_eighth", 50_000),
+    ("withdraw", 45_000),
+    ("pool_deposit", 32_000),
+    ("pool_request_withdraw", 10_000),
+    ("pool_withdraw", 36_000),
+    ("if_stake", 16_000),
+    ("if_request_unstake", 10_000),
+    ("if_unstake", 26_000),
+    ("sweep", 12_000),
+    ("check_invariant", 20_000),
+    ("check_insurance_breaker", 12_000),
+    ("set_market_param", 14_000),
+    ("queue_change", 16_000),
+    ("execute_proposal", 16_000),
+    ("guardian_reduce_only", 10_000),
+    ("execute_settlement", 14_000),
+    ("settle_position", 50_000),
+    ("liquidate", 70_000),
+    ("resolve_bankruptcy", 30_000),
+    ("auto_deleverage", 40_000),
+];
+
+/// Records the last transaction's compute units for `name` and, on the SBF build, holds them
+/// to the budget.
+fn record(w: &World, name: &str, setup: &str) {
+    let cu = w.bank.last_compute_units;
+    let budget = BUDGETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("{name} has no budget"))
+        .1;
+    println!("| {name} | {setup} | {cu} | {budget} |");
+    if runs_sbf() {
+        assert!(cu > 0, "{name}: nothing metered on the SBF build");
+        assert!(
+            cu <= budget,
+            "{name} ({setup}): {cu} CU over its {budget} budget"
+        );
+    }
+}
+
+/// SOL-PERP and seven markets like it (the last one's creation measured), open-interest caps
+/// raised, a 1,000,000 USDC pool (its deposit measured over every market), 100,000 USDC staked
+/// and every market refreshed at 150.
+async fn eight_markets() -> (World, Participant) {
+    let mut w = World::with_sol_market().await;
+    for i in 1..MARKETS {
+        w.create_market_like_sol(i, |_| {}).await.unwrap();
+    }
+    record(&w, "create_market", "5 oracle sources");
+    for i in 0..MARKETS {
+        w.set_open_interest_caps_directly(i, 100_000 * SOL as u64, 100_000 * SOL as u64)
+            .await;
+    }
+    let lp = w.participant(2_000_000 * USDC).await;
+    w.refresh(150 * USD).await;
+    w.pool_deposit(&lp, 1_000_000 * USDC).await.unwrap();
+    record(&w, "pool_deposit", "8 markets");
+    let k = lp.key.pubkey();
+    w.bank
+        .send(&[ix::if_stake(k, lp.token, 100_000 * USDC)], &[&lp.key])
+        .await
+        .unwrap();
+    record(&w, "if_stake", "");
+    w.refresh(150 * USD).await;
+    (w, lp)
+}
+
+/// `t` opens `base` in every market, 0 upwards, measuring the first and the eighth.
+async fn open_everywhere(w: &mut World, t: &Participant, base: i64, measure: bool) {
+    for i in 0..MARKETS {
+        w.trade_in(t, i, base, 152 * PRICE).await.unwrap();
+        if measure && i == 0 {
+            record(w, "trade_open", "no other position");
+        }
+    }
+    if measure {
+        record(w, "trade_eighth", "7 other positions");
+    }
+}
+
+#[tokio::test]
+async fn user_and_pool_instructions_stay_within_budget_with_eight_markets() {
+    let (mut w, lp) = eight_markets().await;
+    w.bank.send(&[w.update_risk_ix()], &[]).await.unwrap();
+    record(&w, "update_risk", "3 asset + 2 collateral sources");
+    let t = w.participant(100_000 * USDC).await;
+    w.deposit(&t, 100_000 * USDC).await.unwrap();
+    record(&w, "deposit", "token CPI");
+    open_everywhere(&mut w, &t, SOL, true).await;
+    assert_eq!(w.margin(&t.margin).await.open_markets().1, 8);
+    w.refresh(150 * USD).await;
+    w.withdraw(&t, 1_000 * USDC).await.unwrap();
+    record(&w, "withdraw", "8 positions + token CPI");
+    w.bank.send(&[ix::sweep(3)], &[]).await.unwrap();
+    record(&w, "sweep", "");
+    // A healthy venue: the check runs over every market and refuses to pause anything.
+    assert_program_error(
+        w.bank.send(&[ix::check_invariant(MARKETS)], &[]).await,
+        BulwarkError::InvariantHolds,
+    );
+    record(&w, "check_invariant", "8 markets, holds (refused)");
+    w.bank
+        .send(&[ix::check_insurance_breaker(3)], &[])
+        .await
+        .unwrap();
+    record(&w, "check_insurance_breaker", "");
+
+    let shares = w.lp(&lp).await.shares;
+    w.pool_request_withdraw(&lp, shares / 100).await.unwrap();
+    record(&w, "pool_request_withdraw", "");
+    let stake = w
+        .bank
+        .account(&pda::stake_account(&lp.key.pubkey()).0)
+        .await;
+    assert!(stake.is_some());
+    let k = lp.key.pubkey();
+    w.bank
+        .send(&[ix::if_request_unstake(k, 1_000 * USDC)], &[&lp.key])
+        .await
+        .unwrap();
+    record(&w, "if_request_unstake", "");
+    let wait = POOL_WITHDRAW_DELAY_SECS.max(UNSTAKE_COOLDOWN_SECS) as i64;
+    w.bank.advance(10, wait).await;
+    w.refresh(150 * USD).await;
+    w.pool_withdraw(&lp).await.unwrap();
+    record(&w, "pool_withdraw", "8 markets + token CPI");
+    w.bank
+        .send(&[ix::if_unstake(k, lp.token, MARKETS)], &[&lp.key])
+        .await
+        .unwrap();
+    record(&w, "if_unstake", "8 markets + token CPI");
+}
+
+#[tokio::test]
+async fn governance_and_settlement_stay_within_budget_with_eight_positions() {
+    let (mut w, _lp) = eight_markets().await;
+    let t = trader(&mut w, 100_000 * USDC).await;
+    open_everywhere(&mut w, &t, SOL, false).await;
+    let gov = w.governance.insecure_clone();
+    let g = w.guardian.insecure_clone();
+    let reserve = MarketParam::ReserveFactor as u16;
+    w.bank
+        .send(
+            &[ix::set_market_param(gov.pubkey(), 2, reserve, 450_000)],
+            &[&gov],
+        )
+        .await
+        .unwrap();
+    record(&w, "set_market_param", "tightening");
+    let payer = w.bank.payer().pubkey();
+    let id = w.bank.exchange().await.proposal_count;
+    let q = ix::queue_change(
+        gov.pubkey(),
+        payer,
+        id,
+        kind::MARKET_PARAM,
+        2,
+        reserve,
+        400_000,
+    );
+    w.bank.send(&[q], &[&gov]).await.unwrap();
+    record(&w, "queue_change", "market parameter");
+    w.bank
+        .send(&[ix::guardian_reduce_only(g.pubkey(), 5)], &[&g])
+        .await
+        .unwrap();
+    record(&w, "guardian_reduce_only", "");
+    let q = ix::queue_change(gov.pubkey(), payer, id + 1, kind::SETTLE, 5, 0, 0);
+    w.bank.send(&[q], &[&gov]).await.unwrap();
+    w.bank.advance(9_000, TIMELOCK_SECS as i64).await;
+    w.bank
+        .send(&[ix::execute_proposal(id, Some(2))], &[])
+        .await
+        .unwrap();
+    record(&w, "execute_proposal", "market parameter");
+    w.bank
+        .send(&[ix::execute_settlement(id + 1, 5)], &[])
+        .await
+        .unwrap();
+    record(&w, "execute_settlement", "");
+    w.refresh(150 * USD).await;
+    let others = w.health_markets(&t.margin, Some(5)).await;
+    w.bank
+        .send(&[ix::settle_position_with(t.margin, 5, &others)], &[])
+        .await
+        .unwrap();
+    record(&w, "settle_position", "7 other positions");
+}
+
+#[tokio::test]
+async fn liquidation_and_bankruptcy_stay_within_budget_with_eight_positions() {
+    let (mut w, _lp) = eight_markets().await;
+    let victim = trader(&mut w, 1_000 * USDC).await;
+    let keeper = trader(&mut w, 0).await;
+    open_everywhere(&mut w, &victim, 6 * SOL, false).await;
+    for p in [145, 140, 135, 130, 125, 120, 120, 120] {
+        w.bank.advance(150, 60).await;
+        w.refresh(p * USD).await;
+    }
+    let mut first = true;
+    for _ in 0..200 {
+        let open: Vec<u16> = w
+            .margin(&victim.margin)
+            .await
+            .positions
+            .iter()
+            .filter(|s| s.base != 0)
+            .map(|s| s.market_index)
+            .collect();
+        let Some(&market) = open.first() else { break };
+        let others = w.health_markets(&victim.margin, Some(market)).await;
+        let ix = ix::liquidate(
+            keeper.key.pubkey(),
+            keeper.margin,
+            victim.margin,
+            market,
+            u64::MAX,
+            &others,
+        );
+        w.bank.send(&[ix], &[&keeper.key]).await.unwrap();
+        if first {
+            assert_eq!(open.len(), 8);
+            record(&w, "liquidate", "8 positions, first stage");
+            first = false;
+        }
+        w.refresh(120 * USD).await;
+    }
+    let a = w.margin(&victim.margin).await;
+    assert_eq!(a.open_markets().1, 0);
+    assert!(a.collateral < 0, "the crash leaves the victim under water");
+    w.bank
+        .send(
+            &[ix::resolve_bankruptcy(victim.margin, a.last_liq_market)],
+            &[],
+        )
+        .await
+        .unwrap();
+    record(&w, "resolve_bankruptcy", "insurance then LPs");
+}
+
+#[tokio::test]
+async fn auto_deleverage_stays_within_budget() {
+    let mut w = World::with_one_market(|a| {
+        a.liquidation.adl_trigger_ppm = 100_000;
+        a.liquidation.adl_floor_ppm = 50_000;
+    })
+    .await;
+    w.set_open_interest_caps_directly(0, 10_000 * SOL as u64, 10_000 * SOL as u64)
+        .await;
+    let lp = w.participant(10_000 * USDC).await;
+    w.pool_deposit(&lp, 10_000 * USDC).await.unwrap();
+    let lev = trader(&mut w, 1_000 * USDC).await;
+    w.refresh(150 * USD).await;
+    w.trade_in(&lev, 0, 30 * SOL, 151 * PRICE).await.unwrap();
+    for p in [160, 170, 180, 190, 200] {
+        w.bank.advance(30, 12).await;
+        w.refresh(p * USD).await;
+    }
+    w.bank
+        .send(&[ix::auto_deleverage(lev.margin, 0, SOL as u64)], &[])
+        .await
+        .unwrap();
+    record(&w, "auto_deleverage", "profit share over the trigger");
+}
