@@ -41,12 +41,22 @@ pub struct Metered {
 /// A running bank with the Bulwark program and an injected ProgramData account whose upgrade
 /// authority is `upgrade_authority` (the native program has no ProgramData of its own).
 pub struct Bank {
-    pub ctx: ProgramTestContext,
+    chain: Chain,
+    payer: Keypair,
     pub upgrade_authority: Keypair,
     /// Compute units the last processed transaction consumed, refused ones included (see
     /// [`Bank::send_metered`]).
     pub last_compute_units: u64,
     nonce: u32,
+}
+
+/// Where the program runs.
+enum Chain {
+    /// Natively, inside `solana-program-test`'s bank.
+    Native(Box<ProgramTestContext>),
+    /// Its SBF build on LiteSVM's VM.
+    #[cfg(feature = "vm")]
+    Vm(Box<crate::bank_vm::Vm>),
 }
 
 /// ProgramData account bytes: `UpgradeableLoaderState::ProgramData { slot, authority }`.
@@ -80,94 +90,119 @@ pub fn runs_sbf() -> bool {
     std::env::var_os(SBF_SO_ENV).is_some_and(|p| !p.is_empty())
 }
 
-/// The upgradeable loader's `Program { programdata_address }` account of Bulwark.
-fn upgradeable_program_account() -> Account {
-    let mut data = 2u32.to_le_bytes().to_vec();
-    data.extend_from_slice(pda::program_data().as_ref());
-    Account {
-        lamports: 1_000_000_000,
-        data,
-        owner: bpf_loader_upgradeable::ID,
-        executable: true,
-        rent_epoch: 0,
-    }
+/// The native bank: Anchor's entry point as a builtin, the ProgramData injected.
+async fn start_native(program_data_header: Vec<u8>) -> (Chain, Keypair) {
+    let mut pt = ProgramTest::new("bulwark", bulwark::ID, processor!(process_instruction));
+    pt.prefer_bpf(false);
+    pt.add_account(
+        pda::program_data(),
+        Account {
+            lamports: 1_000_000_000,
+            data: program_data_header,
+            owner: bpf_loader_upgradeable::ID,
+            executable: false,
+            rent_epoch: 0,
+        },
+    );
+    let ctx = pt.start_with_context().await;
+    let payer = ctx.payer.insecure_clone();
+    (Chain::Native(Box::new(ctx)), payer)
+}
+
+/// The VM with the SBF build.
+#[cfg(feature = "vm")]
+fn start_vm(elf: &[u8], program_data_header: &[u8]) -> (Chain, Keypair) {
+    let payer = Keypair::new();
+    let vm = crate::bank_vm::Vm::start(elf, program_data_header, &payer.pubkey());
+    (Chain::Vm(Box::new(vm)), payer)
+}
+
+#[cfg(not(feature = "vm"))]
+fn start_vm(_elf: &[u8], _program_data_header: &[u8]) -> (Chain, Keypair) {
+    panic!("{SBF_SO_ENV} is set but bulwark-sdk was built without its `vm` feature")
 }
 
 impl Bank {
-    /// Boots the bank at slot 1 with `unix_timestamp` on the clock.
+    /// Boots the bank at slot 1 with `unix_timestamp` on the clock: natively, or on the VM
+    /// when [`SBF_SO_ENV`] names the SBF build.
     pub async fn start(unix_timestamp: i64) -> Bank {
         let upgrade_authority = Keypair::new();
-        let mut data = program_data_bytes(Some(upgrade_authority.pubkey()));
-        let mut pt = match sbf_program() {
-            Some(elf) => {
-                let mut pt = ProgramTest::default();
-                data.extend_from_slice(&elf);
-                pt.add_account(bulwark::ID, upgradeable_program_account());
-                pt
-            }
-            None => {
-                let mut pt =
-                    ProgramTest::new("bulwark", bulwark::ID, processor!(process_instruction));
-                pt.prefer_bpf(false);
-                pt
-            }
+        let header = program_data_bytes(Some(upgrade_authority.pubkey()));
+        let (chain, payer) = match sbf_program() {
+            Some(elf) => start_vm(&elf, &header),
+            None => start_native(header).await,
         };
-        pt.add_account(
-            pda::program_data(),
-            Account {
-                lamports: 1_000_000_000,
-                data,
-                owner: bpf_loader_upgradeable::ID,
-                executable: false,
-                rent_epoch: 0,
-            },
-        );
-        pt.add_account(
-            upgrade_authority.pubkey(),
-            Account {
-                lamports: 100_000_000_000,
-                ..Account::default()
-            },
-        );
-        let ctx = pt.start_with_context().await;
         let mut bank = Bank {
-            ctx,
+            chain,
+            payer,
             upgrade_authority,
             last_compute_units: 0,
             nonce: 0,
         };
+        let authority = bank.upgrade_authority.pubkey();
+        bank.fund(&authority, 100_000_000_000).await;
         bank.set_clock(2, unix_timestamp).await;
         bank
     }
 
-    /// A handle on the bank's client (what [`crate::bank_rpc`] serves JSON-RPC from).
+    /// A handle on the native bank's client (what [`crate::bank_rpc`] serves JSON-RPC from;
+    /// panics on the VM, where there is no `solana-program-test` bank).
     pub fn banks_client(&self) -> solana_program_test::BanksClient {
-        self.ctx.banks_client.clone()
+        match &self.chain {
+            Chain::Native(ctx) => ctx.banks_client.clone(),
+            #[cfg(feature = "vm")]
+            Chain::Vm(_) => panic!("the program runs on the VM: no solana-program-test bank"),
+        }
     }
 
     /// The fee payer.
     pub fn payer(&self) -> Keypair {
-        self.ctx.payer.insecure_clone()
+        self.payer.insecure_clone()
     }
 
     /// Current clock.
     pub async fn clock(&mut self) -> Clock {
-        self.ctx
-            .banks_client
-            .get_sysvar::<Clock>()
-            .await
-            .expect("clock")
+        match &mut self.chain {
+            Chain::Native(ctx) => ctx.banks_client.get_sysvar::<Clock>().await.expect("clock"),
+            #[cfg(feature = "vm")]
+            Chain::Vm(vm) => vm.clock(),
+        }
     }
 
     /// Moves to `slot` (forward only; same slot keeps it) and sets the clock's unix time.
     pub async fn set_clock(&mut self, slot: u64, unix_timestamp: i64) {
         let current = self.clock().await;
-        if slot > current.slot {
-            self.ctx.warp_to_slot(slot).expect("warp");
+        match &mut self.chain {
+            Chain::Native(ctx) => {
+                if slot > current.slot {
+                    ctx.warp_to_slot(slot).expect("warp");
+                }
+                let mut clock = ctx.banks_client.get_sysvar::<Clock>().await.expect("clock");
+                clock.unix_timestamp = unix_timestamp;
+                ctx.set_sysvar(&clock);
+            }
+            #[cfg(feature = "vm")]
+            Chain::Vm(vm) => {
+                let mut clock = current.clone();
+                clock.slot = slot.max(current.slot);
+                clock.unix_timestamp = unix_timestamp;
+                vm.set_clock(&clock);
+            }
         }
-        let mut clock = self.clock().await;
-        clock.unix_timestamp = unix_timestamp;
-        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Lamports for rent exemption of `space` bytes.
+    pub async fn rent_exempt(&mut self, space: usize) -> u64 {
+        match &mut self.chain {
+            Chain::Native(ctx) => ctx
+                .banks_client
+                .get_rent()
+                .await
+                .expect("rent")
+                .minimum_balance(space),
+            #[cfg(feature = "vm")]
+            Chain::Vm(vm) => vm.rent_exempt(space),
+        }
     }
 
     /// Advances by `slots` and `secs`.
@@ -218,25 +253,38 @@ impl Bank {
                 .copied()
                 .filter(|k| k.pubkey() != payer.pubkey()),
         );
-        let blockhash = self.ctx.last_blockhash;
-        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
-        let out = self
-            .ctx
-            .banks_client
-            .process_transaction_with_metadata(tx)
-            .await?;
-        let (logs, compute_units) = out
-            .metadata
-            .map(|m| (m.log_messages, m.compute_units_consumed))
-            .unwrap_or_default();
-        self.last_compute_units = compute_units;
-        out.result.map_err(BanksClientError::TransactionError)?;
-        Ok(Metered {
-            logs,
-            compute_units,
-        })
+        let (metered, result) = match &mut self.chain {
+            Chain::Native(ctx) => {
+                let tx = Transaction::new_signed_with_payer(
+                    &all,
+                    Some(&payer.pubkey()),
+                    &keys,
+                    ctx.last_blockhash,
+                );
+                let out = ctx
+                    .banks_client
+                    .process_transaction_with_metadata(tx)
+                    .await?;
+                let (logs, compute_units) = out
+                    .metadata
+                    .map(|m| (m.log_messages, m.compute_units_consumed))
+                    .unwrap_or_default();
+                let metered = Metered {
+                    logs,
+                    compute_units,
+                };
+                (
+                    metered,
+                    out.result.map_err(BanksClientError::TransactionError),
+                )
+            }
+            #[cfg(feature = "vm")]
+            Chain::Vm(vm) => vm.send(&all, &payer.pubkey(), &keys),
+        };
+        self.last_compute_units = metered.compute_units;
+        result?;
+        Ok(metered)
     }
-
     /// Transfers `lamports` from the payer to `to`.
     pub async fn fund(&mut self, to: &Pubkey, lamports: u64) {
         let payer = self.payer();
@@ -250,18 +298,31 @@ impl Bank {
 
     /// Writes an account directly (oracle feeds, test fixtures).
     pub fn set_account(&mut self, key: &Pubkey, owner: &Pubkey, data: Vec<u8>) {
-        let mut acc = AccountSharedData::new(1_000_000_000, data.len(), owner);
-        acc.set_data_from_slice(&data);
-        self.ctx.set_account(key, &acc);
+        let account = Account {
+            lamports: 1_000_000_000,
+            data,
+            owner: *owner,
+            executable: false,
+            rent_epoch: 0,
+        };
+        match &mut self.chain {
+            Chain::Native(ctx) => ctx.set_account(key, &AccountSharedData::from(account)),
+            #[cfg(feature = "vm")]
+            Chain::Vm(vm) => vm.set_account(key, account),
+        }
     }
 
     /// Reads an account.
     pub async fn account(&mut self, key: &Pubkey) -> Option<Account> {
-        self.ctx
-            .banks_client
-            .get_account(*key)
-            .await
-            .expect("banks client")
+        match &mut self.chain {
+            Chain::Native(ctx) => ctx
+                .banks_client
+                .get_account(*key)
+                .await
+                .expect("banks client"),
+            #[cfg(feature = "vm")]
+            Chain::Vm(vm) => vm.account(key),
+        }
     }
 
     /// The decoded `Market` at `index`.
@@ -286,8 +347,8 @@ impl Bank {
     pub async fn create_mint(&mut self, decimals: u8, token_program: &Pubkey) -> Pubkey {
         let mint = Keypair::new();
         let payer = self.payer();
-        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
         let space = anchor_spl::token::spl_token::state::Mint::LEN;
+        let rent = self.rent_exempt(space).await;
         let init = if *token_program == anchor_spl::token_2022::ID {
             anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2(
                 token_program,
@@ -310,7 +371,7 @@ impl Bank {
             system_instruction::create_account(
                 &payer.pubkey(),
                 &mint.pubkey(),
-                rent.minimum_balance(space),
+                rent,
                 space as u64,
                 token_program,
             ),
@@ -347,14 +408,14 @@ impl Bank {
     pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
         let account = Keypair::new();
         let payer = self.payer();
-        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
         let space = anchor_spl::token::spl_token::state::Account::LEN;
+        let rent = self.rent_exempt(space).await;
         let token = anchor_spl::token::ID;
         let ixs = [
             system_instruction::create_account(
                 &payer.pubkey(),
                 &account.pubkey(),
-                rent.minimum_balance(space),
+                rent,
                 space as u64,
                 &token,
             ),
