@@ -74,6 +74,27 @@ async fn ledger(w: &mut World) -> Ledger {
 pub async fn run() -> Result<()> {
     println!("━━ The loss waterfall: a crash, and only the keeper acts ━━");
     let mut w = World::new().await;
+    let keeper = open_small_venue(&mut w).await?;
+    println!("Pool 10,000 USDC; insurance fund 100 USDC, covering at most 60 USDC a day for this market;");
+    println!("ADL once traders' profit passes 10% of the pool. Four longs at 8x..14x leverage, one 33 SOL short.\n");
+    let traders = open_crash_positions(&mut w).await?;
+    let cfg = KeeperConfig {
+        reward_account: keeper.margin,
+        max_stages_per_account: 6,
+        shard: None,
+    };
+    let mut bot = keeper_bot(&w, &keeper);
+    crash(&mut w, &mut bot, &cfg).await?;
+    print_accounts(&mut w, &traders, &keeper).await;
+    let l = ledger(&mut w).await;
+    println!("Waterfall: collateral first, penalties waived beyond it, then the insurance fund ({} USDC paid,", usdc(l.insurance_paid as i64));
+    println!("capped at 60 a day), then LPs ({} USDC socialised); ADL trimmed the short while the pool was stretched.\n", usdc(l.socialized as i64));
+    settle_and_delist(&mut w, &keeper, &cfg, &traders).await
+}
+
+/// The act's venue: SOL-PERP with a tight insurance window and an early ADL trigger, caps
+/// raised, priced; a 10,000 USDC pool and a 100 USDC insurance fund. Returns the keeper.
+async fn open_small_venue(w: &mut World) -> Result<Participant> {
     w.initialize_exchange()
         .await
         .map_err(|e| anyhow!("initialize_exchange: {e}"))?;
@@ -105,10 +126,12 @@ pub async fn run() -> Result<()> {
         )
         .await
         .map_err(|e| anyhow!("if_stake: {e}"))?;
-    let keeper = w.participant(0).await;
-    println!("Pool 10,000 USDC; insurance fund 100 USDC, covering at most 60 USDC a day for this market;");
-    println!("ADL once traders' profit passes 10% of the pool. Four longs at 8x..14x leverage, one 33 SOL short.\n");
+    Ok(w.participant(0).await)
+}
 
+/// Four leveraged longs (8x to 14x, 100 USDC each) and one 33 SOL short, at 150, with their
+/// names.
+async fn open_crash_positions(w: &mut World) -> Result<Vec<(String, Participant)>> {
     w.refresh(150 * USD_E8).await;
     let mut traders: Vec<(String, Participant)> = Vec::new();
     for (i, lev) in [8i64, 10, 12, 14].iter().enumerate() {
@@ -130,13 +153,12 @@ pub async fn run() -> Result<()> {
         .await
         .map_err(|e| anyhow!("short: {e}"))?;
     traders.push(("short 33 SOL".into(), short));
+    Ok(traders)
+}
 
-    let cfg = KeeperConfig {
-        reward_account: keeper.margin,
-        max_stages_per_account: 6,
-        shard: None,
-    };
-    let mut bot = keeper_bot(&w, &keeper);
+/// The crash: four steps 30 s apart, then SOL holds at 114 until the breaker lifts; after
+/// each the keeper alone acts. Prints a row a step; refuses books that stop balancing.
+async fn crash(w: &mut World, bot: &mut RpcChain, cfg: &KeeperConfig) -> Result<()> {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "SOL",
@@ -165,18 +187,9 @@ pub async fn run() -> Result<()> {
         }
         w.bank.advance(slots, secs).await;
         w.publish_all(price * USD_E8, USD_E8).await;
-        let before = ledger(&mut w).await;
-        let (mut stages, mut bankrupt, mut adl) = (0, 0, 0);
-        for _ in 0..6 {
-            let r = run_cycle(&mut bot, &cfg).await;
-            stages += r.liquidation_stages;
-            bankrupt += r.bankruptcies_resolved;
-            adl += r.deleverages;
-            if r.liquidation_stages + r.bankruptcies_resolved + r.deleverages == 0 {
-                break;
-            }
-        }
-        let after = ledger(&mut w).await;
+        let before = ledger(w).await;
+        let (stages, bankrupt, adl) = keeper_until_idle(bot, cfg).await;
+        let after = ledger(w).await;
         let balanced = w.vault_balance().await as i128 == w.bucket_total().await;
         let state = state_label(&w.bank.market(SOL_PERP).await);
         t.add_row(vec![
@@ -197,13 +210,34 @@ pub async fn run() -> Result<()> {
         }
     }
     println!("{t}");
+    Ok(())
+}
+
+/// Up to six keeper cycles, stopping at the first that does nothing; the liquidation stages,
+/// bankruptcies and deleverages they made.
+async fn keeper_until_idle(bot: &mut RpcChain, cfg: &KeeperConfig) -> (u32, u32, u32) {
+    let (mut stages, mut bankrupt, mut adl) = (0, 0, 0);
+    for _ in 0..6 {
+        let r = run_cycle(bot, cfg).await;
+        stages += r.liquidation_stages;
+        bankrupt += r.bankruptcies_resolved;
+        adl += r.deleverages;
+        if r.liquidation_stages + r.bankruptcies_resolved + r.deleverages == 0 {
+            break;
+        }
+    }
+    (stages, bankrupt, adl)
+}
+
+/// Where the crash left each trader (position, collateral) and the keeper's rewards.
+async fn print_accounts(w: &mut World, traders: &[(String, Participant)], keeper: &Participant) {
     let mut end = Table::new();
     end.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "account",
         "position",
         "collateral (USDC)",
     ]);
-    for (name, p) in &traders {
+    for (name, p) in traders {
         let a = w.margin(&p.margin).await;
         let base = a
             .positions
@@ -224,10 +258,6 @@ pub async fn run() -> Result<()> {
         usdc(k.collateral),
     ]);
     println!("{end}");
-    let l = ledger(&mut w).await;
-    println!("Waterfall: collateral first, penalties waived beyond it, then the insurance fund ({} USDC paid,", usdc(l.insurance_paid as i64));
-    println!("capped at 60 a day), then LPs ({} USDC socialised); ADL trimmed the short while the pool was stretched.\n", usdc(l.socialized as i64));
-    settle_and_delist(&mut w, &keeper, &cfg, &traders).await
 }
 
 /// The keeper bot of `bulwark keeper run` (its RPC chain), talking JSON-RPC to the bank.
@@ -261,24 +291,51 @@ async fn settle_and_delist(
         "  the guardian puts SOL-PERP in ReduceOnly: {}",
         state_label(&w.bank.market(SOL_PERP).await)
     );
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
-    let id = w.bank.exchange().await.proposal_count;
+    let timelock = settle_through_governance(w).await?;
+    let mut bot = keeper_bot(w, keeper);
+    let r = run_cycle(&mut bot, cfg).await;
+    println!(
+        "  the keeper cranks {} position(s) out: {}",
+        r.positions_settled,
+        MarketState::from_u8(w.bank.market(SOL_PERP).await.status).name()
+    );
+    for (name, p) in traders {
+        let c = w.margin(&p.margin).await.collateral;
+        if c > 0 {
+            w.withdraw(p, c as u64)
+                .await
+                .map_err(|e| anyhow!("withdraw: {e}"))?;
+            println!("  {name} withdraws {} USDC", usdc(c));
+        }
+    }
+    let id = queue_market_change(w, kind::DELIST, "queue delist").await?;
+    w.bank.advance(10, timelock).await;
     w.bank
-        .send(
-            &[ix::queue_change(
-                gov.pubkey(),
-                payer,
-                id,
-                kind::SETTLE,
-                SOL_PERP,
-                0,
-                0,
-            )],
-            &[&gov],
-        )
+        .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
         .await
-        .map_err(|e| anyhow!("queue settle: {e}"))?;
+        .map_err(|e| anyhow!("delist: {e}"))?;
+    println!(
+        "  governance delists it: {}",
+        MarketState::from_u8(w.bank.market(SOL_PERP).await.status).name()
+    );
+    let balanced = w.vault_balance().await as i128 == w.bucket_total().await;
+    println!(
+        "  vault = buckets: {}\n",
+        if balanced { "yes" } else { "NO" }
+    );
+    if !balanced {
+        return Err(anyhow!("books do not balance after settlement"));
+    }
+    Ok(())
+}
+
+/// Governance queues SOL-PERP's settlement; once the timelock has run (keepers keeping the
+/// price and its TWAP current through its last hour) anyone executes it. Returns the
+/// timelock (seconds).
+async fn settle_through_governance(w: &mut World) -> Result<i64> {
+    use bulwark::state::kind;
+    use bulwark_engine::state::MarketState;
+    let id = queue_market_change(w, kind::SETTLE, "queue settle").await?;
     let timelock = w.bank.exchange().await.timelock_secs as i64;
     println!(
         "  governance queues settlement (proposal {id}); the timelock is {} h",
@@ -307,22 +364,14 @@ async fn settle_and_delist(
         m.settlement_ratio_num,
         m.settlement_ratio_den
     );
-    let mut bot = keeper_bot(w, keeper);
-    let r = run_cycle(&mut bot, cfg).await;
-    println!(
-        "  the keeper cranks {} position(s) out: {}",
-        r.positions_settled,
-        MarketState::from_u8(w.bank.market(SOL_PERP).await.status).name()
-    );
-    for (name, p) in traders {
-        let c = w.margin(&p.margin).await.collateral;
-        if c > 0 {
-            w.withdraw(p, c as u64)
-                .await
-                .map_err(|e| anyhow!("withdraw: {e}"))?;
-            println!("  {name} withdraws {} USDC", usdc(c));
-        }
-    }
+    Ok(timelock)
+}
+
+/// Governance queues a `change` (a proposal kind) of SOL-PERP under the next proposal id,
+/// which it returns; `what` names the step in errors.
+async fn queue_market_change(w: &mut World, change: u8, what: &str) -> Result<u64> {
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
     let id = w.bank.exchange().await.proposal_count;
     w.bank
         .send(
@@ -330,7 +379,7 @@ async fn settle_and_delist(
                 gov.pubkey(),
                 payer,
                 id,
-                kind::DELIST,
+                change,
                 SOL_PERP,
                 0,
                 0,
@@ -338,23 +387,6 @@ async fn settle_and_delist(
             &[&gov],
         )
         .await
-        .map_err(|e| anyhow!("queue delist: {e}"))?;
-    w.bank.advance(10, timelock).await;
-    w.bank
-        .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
-        .await
-        .map_err(|e| anyhow!("delist: {e}"))?;
-    println!(
-        "  governance delists it: {}",
-        MarketState::from_u8(w.bank.market(SOL_PERP).await.status).name()
-    );
-    let balanced = w.vault_balance().await as i128 == w.bucket_total().await;
-    println!(
-        "  vault = buckets: {}\n",
-        if balanced { "yes" } else { "NO" }
-    );
-    if !balanced {
-        return Err(anyhow!("books do not balance after settlement"));
-    }
-    Ok(())
+        .map_err(|e| anyhow!("{what}: {e}"))?;
+    Ok(id)
 }

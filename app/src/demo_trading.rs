@@ -96,34 +96,9 @@ async fn books(w: &mut World) -> Result<()> {
 /// Runs the second act on the world the first act left (SOL-PERP priced and fresh).
 pub async fn run(w: &mut World) -> Result<Participant> {
     println!("━━ The venue ━━");
-    println!("Markets list with zero open-interest caps. Governance queues a raise to 10,000 SOL a side;");
-    println!("a day later (the timelock) anyone executes it.");
-    w.raise_caps_through_governance(SOL_PERP, 10_000 * SOL as u64, 10_000 * SOL as u64)
-        .await
-        .map_err(|e| anyhow!("caps: {e}"))?;
-    let m = w.bank.market(SOL_PERP).await;
-    let (cl, cs) = (
-        m.open_interest_cap_long / SOL as u64,
-        m.open_interest_cap_short / SOL as u64,
-    );
-    println!("  caps now {cl} / {cs} SOL (long / short)\n");
+    raise_caps(w).await?;
     let e = |s: &'static str| move |err| anyhow!("{s}: {err}");
-
-    let lp = w.participant(1_000_000 * USDC).await;
-    w.pool_deposit(&lp, 1_000_000 * USDC)
-        .await
-        .map_err(e("pool_deposit"))?;
-    println!(
-        "  LP     deposits 1,000,000 USDC into the pool: {} shares",
-        w.lp(&lp).await.shares
-    );
-    let mut traders = Vec::new();
-    for name in ["alice", "bob", "carol"] {
-        let p = w.participant(10_000 * USDC).await;
-        w.deposit(&p, 10_000 * USDC).await.map_err(e("deposit"))?;
-        line(w, name, &p, "deposits 10,000 USDC").await?;
-        traders.push(p);
-    }
+    let mut traders = fund_pool_and_traders(w).await?;
     let (alice, bob, carol) = (&traders[0], &traders[1], &traders[2]);
 
     w.refresh(150 * USD_E8).await;
@@ -139,6 +114,63 @@ pub async fn run(w: &mut World) -> Result<Participant> {
         .await
         .map_err(e("bob short"))?;
     line(w, "bob", bob, "sells 10 SOL").await?;
+    front_run(w, carol).await?;
+    books(w).await?;
+    take_profit_and_leave(w, alice).await?;
+    line(w, "bob", bob, "still short 10 SOL").await?;
+
+    w.sweep().await.map_err(e("sweep"))?;
+    println!(
+        "  anyone sweeps SOL-PERP's sub-ledgers into the pool, insurance fund and protocol fees:"
+    );
+    books(w).await?;
+    let bob = traders.swap_remove(1);
+    Ok(bob)
+}
+
+/// Markets list with zero open-interest caps: governance raises them to 10,000 SOL a side
+/// through the timelock.
+async fn raise_caps(w: &mut World) -> Result<()> {
+    println!("Markets list with zero open-interest caps. Governance queues a raise to 10,000 SOL a side;");
+    println!("a day later (the timelock) anyone executes it.");
+    w.raise_caps_through_governance(SOL_PERP, 10_000 * SOL as u64, 10_000 * SOL as u64)
+        .await
+        .map_err(|e| anyhow!("caps: {e}"))?;
+    let m = w.bank.market(SOL_PERP).await;
+    let (cl, cs) = (
+        m.open_interest_cap_long / SOL as u64,
+        m.open_interest_cap_short / SOL as u64,
+    );
+    println!("  caps now {cl} / {cs} SOL (long / short)\n");
+    Ok(())
+}
+
+/// An LP funds the pool with 1,000,000 USDC; alice, bob and carol deposit 10,000 USDC each
+/// (returned in that order).
+async fn fund_pool_and_traders(w: &mut World) -> Result<Vec<Participant>> {
+    let e = |s: &'static str| move |err| anyhow!("{s}: {err}");
+    let lp = w.participant(1_000_000 * USDC).await;
+    w.pool_deposit(&lp, 1_000_000 * USDC)
+        .await
+        .map_err(e("pool_deposit"))?;
+    println!(
+        "  LP     deposits 1,000,000 USDC into the pool: {} shares",
+        w.lp(&lp).await.shares
+    );
+    let mut traders = Vec::new();
+    for name in ["alice", "bob", "carol"] {
+        let p = w.participant(10_000 * USDC).await;
+        w.deposit(&p, 10_000 * USDC).await.map_err(e("deposit"))?;
+        line(w, name, &p, "deposits 10,000 USDC").await?;
+        traders.push(p);
+    }
+    Ok(traders)
+}
+
+/// Carol buys knowing the next price and closes at once, inside the minimum hold: the gain
+/// is capped at zero and she pays fees and impact.
+async fn front_run(w: &mut World, carol: &Participant) -> Result<()> {
+    let e = |s: &'static str| move |err| anyhow!("{s}: {err}");
     let before = w.margin(&carol.margin).await.collateral;
     w.trade(carol, 30 * SOL, 151 * PRICE)
         .await
@@ -162,8 +194,13 @@ pub async fn run(w: &mut World) -> Result<Participant> {
     let after = w.margin(&carol.margin).await.collateral;
     line(w, "carol", carol, "closes at once (inside min-hold)").await?;
     println!("  carol's front-run netted {} USDC: the gain on the 6 USDC move was capped at zero; fees and impact were paid\n", usdc(after - before));
-    books(w).await?;
+    Ok(())
+}
 
+/// 30 slots later alice closes with profit, withdraws everything and closes her margin
+/// account.
+async fn take_profit_and_leave(w: &mut World, alice: &Participant) -> Result<()> {
+    let e = |s: &'static str| move |err| anyhow!("{s}: {err}");
     w.bank.advance(30, 12).await;
     w.refresh(158 * USD_E8).await;
     println!(
@@ -190,13 +227,5 @@ pub async fn run(w: &mut World) -> Result<Participant> {
         "  alice's wallet now holds {} USDC\n",
         usdc(w.bank.token_balance(&alice.token).await as i64)
     );
-    line(w, "bob", bob, "still short 10 SOL").await?;
-
-    w.sweep().await.map_err(e("sweep"))?;
-    println!(
-        "  anyone sweeps SOL-PERP's sub-ledgers into the pool, insurance fund and protocol fees:"
-    );
-    books(w).await?;
-    let bob = traders.swap_remove(1);
-    Ok(bob)
+    Ok(())
 }

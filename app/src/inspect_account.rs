@@ -22,126 +22,155 @@ fn decoded<T: anchor_lang::ZeroCopy + Discriminator>(data: &[u8]) -> Result<T> {
 /// Decodes any Bulwark account by its discriminator.
 pub fn account_json(data: &[u8]) -> Result<Value> {
     if is::<Exchange>(data) {
-        let e: Exchange = decoded(data)?;
-        return Ok(json!({
-            "kind": "exchange",
-            "governance": e.governance.to_string(),
-            "guardian": e.guardian.to_string(),
-            "collateral_mint": e.collateral_mint.to_string(),
-            "collateral_decimals": e.collateral_decimals,
-            "vault": e.vault.to_string(),
-            "market_count": e.market_count,
-            "proposal_count": e.proposal_count,
-            "collateral_deposits_net": e.collateral_deposits_net,
-            "protocol_fees": e.protocol_fees,
-            "guardian_pause_bits": e.guardian_pause_bits,
-            "invariant_pause_bits": e.invariant_pause_bits,
-            "collateral_oracle_sources": e.collateral_oracle.active().iter().map(|s| s.account.to_string()).collect::<Vec<_>>(),
-        }));
+        return Ok(exchange_json(&decoded(data)?));
     }
     if is::<Market>(data) {
-        let m: Market = decoded(data)?;
-        return Ok(json!({
-            "kind": "market",
-            "index": m.index,
-            "symbol": crate::operator::symbol(&m),
-            "state": m.state().name(),
-            "price": m.price,
-            "aggregate_slot": m.aggregate_slot,
-            "long_oi": m.long_oi,
-            "short_oi": m.short_oi,
-            "open_interest_cap_long": m.open_interest_cap_long,
-            "open_interest_cap_short": m.open_interest_cap_short,
-            "base_mmr_ppm": m.base_mmr_ppm,
-            "mmr_target_ppm": m.mmr_target_ppm,
-            "breaker_flags": m.breaker_flags,
-            "insurance_tripped": m.insurance_tripped != 0,
-            "oracle_sources": m.oracle.active().iter().map(|s| s.account.to_string()).collect::<Vec<_>>(),
-        }));
+        return Ok(market_json(&decoded(data)?));
     }
     if is::<MarginAccount>(data) {
-        let a: MarginAccount = decoded(data)?;
-        let positions: Vec<Value> = a
-            .positions
-            .iter()
-            .filter(|p| p.base != 0)
-            .map(|p| json!({ "market_index": p.market_index, "base": p.base, "cost": p.cost, "last_increase_slot": p.last_increase_slot }))
-            .collect();
-        return Ok(json!({
-            "kind": "margin_account",
-            "owner": a.owner.to_string(),
-            "index": a.index,
-            "delegate": a.delegate.to_string(),
-            "collateral": a.collateral,
-            "in_liquidation": a.in_liquidation != 0,
-            "positions": positions,
-        }));
+        return Ok(margin_account_json(&decoded(data)?));
     }
     if is::<LiquidityPool>(data) {
-        let p: LiquidityPool = decoded(data)?;
-        return Ok(json!({
-            "kind": "liquidity_pool",
-            "capital": p.capital,
-            "total_shares": p.total_shares,
-            "requested_shares": p.requested_shares,
-            "withdraw_delay_secs": p.withdraw_delay_secs,
-            "max_pnl_to_pool_ppm": p.max_pnl_to_pool_ppm,
-            "total_socialized": p.total_socialized,
-        }));
+        return Ok(pool_json(&decoded(data)?));
     }
     if is::<InsuranceFund>(data) {
-        let f: InsuranceFund = decoded(data)?;
-        return Ok(json!({
-            "kind": "insurance_fund",
-            "balance": f.balance,
-            "total_shares": f.total_shares,
-            "requested_shares": f.requested_shares,
-            "unstake_cooldown_secs": f.unstake_cooldown_secs,
-            "total_paid": f.total_paid,
-        }));
+        return Ok(insurance_fund_json(&decoded(data)?));
     }
     if is::<LpAccount>(data) || is::<StakeAccount>(data) {
-        let (kind, owner, shares, requested, at) = if is::<LpAccount>(data) {
-            let a: LpAccount = decoded(data)?;
-            (
-                "lp_account",
-                a.owner,
-                a.shares,
-                a.requested_shares,
-                a.requested_at,
-            )
-        } else {
-            let a: StakeAccount = decoded(data)?;
-            (
-                "stake_account",
-                a.owner,
-                a.shares,
-                a.requested_shares,
-                a.requested_at,
-            )
-        };
-        return Ok(json!({
-            "kind": kind,
-            "owner": owner.to_string(),
-            "shares": shares,
-            "requested_shares": requested,
-            "requested_at": at,
-        }));
+        return share_account_json(data);
     }
     if is::<Proposal>(data) {
-        let p: Proposal = decoded(data)?;
-        return Ok(json!({
-            "kind": "proposal",
-            "id": p.id,
-            "status": p.status,
-            "change": p.kind,
-            "market_index": p.market_index,
-            "param": p.param,
-            "value": p.value,
-            "created_at": p.created_at,
-            "eta": p.eta,
-            "expires": p.expires,
-        }));
+        return Ok(proposal_json(&decoded(data)?));
     }
     bail!("not a Bulwark account (unknown discriminator)")
+}
+
+/// The exchange: roles, collateral, counts, fees and pauses.
+fn exchange_json(e: &Exchange) -> Value {
+    json!({
+        "kind": "exchange",
+        "governance": e.governance.to_string(),
+        "guardian": e.guardian.to_string(),
+        "collateral_mint": e.collateral_mint.to_string(),
+        "collateral_decimals": e.collateral_decimals,
+        "vault": e.vault.to_string(),
+        "market_count": e.market_count,
+        "proposal_count": e.proposal_count,
+        "collateral_deposits_net": e.collateral_deposits_net,
+        "protocol_fees": e.protocol_fees,
+        "guardian_pause_bits": e.guardian_pause_bits,
+        "invariant_pause_bits": e.invariant_pause_bits,
+        "collateral_oracle_sources": e.collateral_oracle.active().iter().map(|s| s.account.to_string()).collect::<Vec<_>>(),
+    })
+}
+
+/// A market: its state, price, open interest, caps, margin and breakers.
+fn market_json(m: &Market) -> Value {
+    json!({
+        "kind": "market",
+        "index": m.index,
+        "symbol": crate::operator::symbol(m),
+        "state": m.state().name(),
+        "price": m.price,
+        "aggregate_slot": m.aggregate_slot,
+        "long_oi": m.long_oi,
+        "short_oi": m.short_oi,
+        "open_interest_cap_long": m.open_interest_cap_long,
+        "open_interest_cap_short": m.open_interest_cap_short,
+        "base_mmr_ppm": m.base_mmr_ppm,
+        "mmr_target_ppm": m.mmr_target_ppm,
+        "breaker_flags": m.breaker_flags,
+        "insurance_tripped": m.insurance_tripped != 0,
+        "oracle_sources": m.oracle.active().iter().map(|s| s.account.to_string()).collect::<Vec<_>>(),
+    })
+}
+
+/// A margin account: owner, delegate, collateral and its open positions.
+fn margin_account_json(a: &MarginAccount) -> Value {
+    let positions: Vec<Value> = a
+        .positions
+        .iter()
+        .filter(|p| p.base != 0)
+        .map(|p| json!({ "market_index": p.market_index, "base": p.base, "cost": p.cost, "last_increase_slot": p.last_increase_slot }))
+        .collect();
+    json!({
+        "kind": "margin_account",
+        "owner": a.owner.to_string(),
+        "index": a.index,
+        "delegate": a.delegate.to_string(),
+        "collateral": a.collateral,
+        "in_liquidation": a.in_liquidation != 0,
+        "positions": positions,
+    })
+}
+
+/// The liquidity pool: capital, shares and limits.
+fn pool_json(p: &LiquidityPool) -> Value {
+    json!({
+        "kind": "liquidity_pool",
+        "capital": p.capital,
+        "total_shares": p.total_shares,
+        "requested_shares": p.requested_shares,
+        "withdraw_delay_secs": p.withdraw_delay_secs,
+        "max_pnl_to_pool_ppm": p.max_pnl_to_pool_ppm,
+        "total_socialized": p.total_socialized,
+    })
+}
+
+/// The insurance fund: balance, shares, cooldown and what it has paid.
+fn insurance_fund_json(f: &InsuranceFund) -> Value {
+    json!({
+        "kind": "insurance_fund",
+        "balance": f.balance,
+        "total_shares": f.total_shares,
+        "requested_shares": f.requested_shares,
+        "unstake_cooldown_secs": f.unstake_cooldown_secs,
+        "total_paid": f.total_paid,
+    })
+}
+
+/// An LP or insurance-stake account (the same fields): owner, shares and any request.
+fn share_account_json(data: &[u8]) -> Result<Value> {
+    let (kind, owner, shares, requested, at) = if is::<LpAccount>(data) {
+        let a: LpAccount = decoded(data)?;
+        (
+            "lp_account",
+            a.owner,
+            a.shares,
+            a.requested_shares,
+            a.requested_at,
+        )
+    } else {
+        let a: StakeAccount = decoded(data)?;
+        (
+            "stake_account",
+            a.owner,
+            a.shares,
+            a.requested_shares,
+            a.requested_at,
+        )
+    };
+    Ok(json!({
+        "kind": kind,
+        "owner": owner.to_string(),
+        "shares": shares,
+        "requested_shares": requested,
+        "requested_at": at,
+    }))
+}
+
+/// A governance proposal: its change, target, value and timing.
+fn proposal_json(p: &Proposal) -> Value {
+    json!({
+        "kind": "proposal",
+        "id": p.id,
+        "status": p.status,
+        "change": p.kind,
+        "market_index": p.market_index,
+        "param": p.param,
+        "value": p.value,
+        "created_at": p.created_at,
+        "eta": p.eta,
+        "expires": p.expires,
+    })
 }

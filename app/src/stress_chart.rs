@@ -26,22 +26,56 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(err)?;
     let root = root.titled(title, ("sans-serif", 22)).map_err(err)?;
     let panels = root.split_evenly((3, 1));
-    let t0 = s.first().map(|p| p.ts).unwrap_or(0);
-    let hours = |ts: i64| (ts - t0) as f64 / 3_600.0;
-    let x1 = s.last().map(|p| hours(p.ts)).unwrap_or(1.0).max(1e-3);
-    let usd = |v: f64| v / 10f64.powi(decimals as i32);
+    let x = Hours::of(s);
+    draw_price(&panels[0], s, &x)?;
+    draw_funds(&panels[1], s, &x, decimals)?;
+    draw_bad_debt(&panels[2], s, &x, decimals)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
 
-    // 1. Price, with the states that restrict trading shaded.
+/// The panels' common x axis: hours since the series' first point, up to its last.
+struct Hours {
+    t0: i64,
+    /// The axis' end (at least a few seconds).
+    x1: f64,
+}
+
+impl Hours {
+    fn of(s: &[SeriesPoint]) -> Hours {
+        let t0 = s.first().map(|p| p.ts).unwrap_or(0);
+        let mut h = Hours { t0, x1: 0.0 };
+        h.x1 = s.last().map(|p| h.at(p.ts)).unwrap_or(1.0).max(1e-3);
+        h
+    }
+
+    /// Hours from the first point to `ts`.
+    fn at(&self, ts: i64) -> f64 {
+        (ts - self.t0) as f64 / 3_600.0
+    }
+}
+
+/// Collateral units as whole collateral (display only).
+fn usd(v: f64, decimals: u8) -> f64 {
+    v / 10f64.powi(decimals as i32)
+}
+
+/// Panel 1: the price, with the states that restrict trading shaded.
+fn draw_price<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &[SeriesPoint],
+    x: &Hours,
+) -> Result<()> {
     let price = |p: &SeriesPoint| p.price as f64 / 1e9;
     let (lo, hi) = s.iter().fold((f64::MAX, 0f64), |(lo, hi), p| {
         (lo.min(price(p)), hi.max(price(p)))
     });
-    let mut c = ChartBuilder::on(&panels[0])
+    let mut c = ChartBuilder::on(area)
         .caption("price (shaded: not Active)", ("sans-serif", 16))
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(70)
-        .build_cartesian_2d(0f64..x1, (lo * 0.95).max(0.0)..hi * 1.05)
+        .build_cartesian_2d(0f64..x.x1, (lo * 0.95).max(0.0)..hi * 1.05)
         .map_err(err)?;
     c.configure_mesh().x_desc("hours").draw().map_err(err)?;
     let shaded = s
@@ -50,25 +84,33 @@ fn draw<DB: DrawingBackend>(
     c.draw_series(shaded.map(|w| {
         Rectangle::new(
             [
-                (hours(w[0].ts), (lo * 0.95).max(0.0)),
-                (hours(w[1].ts), hi * 1.05),
+                (x.at(w[0].ts), (lo * 0.95).max(0.0)),
+                (x.at(w[1].ts), hi * 1.05),
             ],
             RGBColor(255, 190, 150).mix(0.6).filled(),
         )
     }))
     .map_err(err)?;
     c.draw_series(LineSeries::new(
-        s.iter().map(|p| (hours(p.ts), price(p))),
+        s.iter().map(|p| (x.at(p.ts), price(p))),
         &BLUE,
     ))
     .map_err(err)?;
+    Ok(())
+}
 
-    // 2. Insurance fund and pool capital.
+/// Panel 2: the insurance fund and the pool's capital (log scale).
+fn draw_funds<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &[SeriesPoint],
+    x: &Hours,
+    decimals: u8,
+) -> Result<()> {
     let top = s
         .iter()
-        .map(|p| usd(p.insurance as f64).max(usd(p.pool_capital as f64)))
+        .map(|p| usd(p.insurance as f64, decimals).max(usd(p.pool_capital as f64, decimals)))
         .fold(1.0, f64::max);
-    let mut c = ChartBuilder::on(&panels[1])
+    let mut c = ChartBuilder::on(area)
         .caption(
             "insurance fund (red) and pool capital (green), USDC",
             ("sans-serif", 16),
@@ -76,38 +118,49 @@ fn draw<DB: DrawingBackend>(
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(70)
-        .build_cartesian_2d(0f64..x1, (0f64..top * 1.05).log_scale())
+        .build_cartesian_2d(0f64..x.x1, (0f64..top * 1.05).log_scale())
         .map_err(err)?;
     c.configure_mesh().x_desc("hours").draw().map_err(err)?;
     c.draw_series(LineSeries::new(
         s.iter()
-            .map(|p| (hours(p.ts), usd(p.insurance as f64).max(1e-6))),
+            .map(|p| (x.at(p.ts), usd(p.insurance as f64, decimals).max(1e-6))),
         &RED,
     ))
     .map_err(err)?;
     c.draw_series(LineSeries::new(
         s.iter()
-            .map(|p| (hours(p.ts), usd(p.pool_capital as f64).max(1e-6))),
+            .map(|p| (x.at(p.ts), usd(p.pool_capital as f64, decimals).max(1e-6))),
         &GREEN,
     ))
     .map_err(err)?;
+    Ok(())
+}
 
-    // 3. Cumulative bad debt.
-    let top = s.iter().map(|p| usd(p.bad_debt as f64)).fold(1.0, f64::max);
-    let mut c = ChartBuilder::on(&panels[2])
+/// Panel 3: cumulative bad debt.
+fn draw_bad_debt<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &[SeriesPoint],
+    x: &Hours,
+    decimals: u8,
+) -> Result<()> {
+    let top = s
+        .iter()
+        .map(|p| usd(p.bad_debt as f64, decimals))
+        .fold(1.0, f64::max);
+    let mut c = ChartBuilder::on(area)
         .caption("cumulative bad debt, USDC", ("sans-serif", 16))
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(70)
-        .build_cartesian_2d(0f64..x1, 0f64..top * 1.05)
+        .build_cartesian_2d(0f64..x.x1, 0f64..top * 1.05)
         .map_err(err)?;
     c.configure_mesh().x_desc("hours").draw().map_err(err)?;
     c.draw_series(LineSeries::new(
-        s.iter().map(|p| (hours(p.ts), usd(p.bad_debt as f64))),
+        s.iter()
+            .map(|p| (x.at(p.ts), usd(p.bad_debt as f64, decimals))),
         &BLACK,
     ))
     .map_err(err)?;
-    root.present().map_err(err)?;
     Ok(())
 }
 

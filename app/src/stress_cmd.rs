@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail, Result};
 use bulwark_stress::path::{one_second_path, PricePoint};
 use bulwark_stress::population::{generate, PopulationSpec};
-use bulwark_stress::sim::{baseline, default_config, run, SimReport};
+use bulwark_stress::sim::{baseline, default_config, run, SimConfig, SimReport};
 use bulwark_stress::synthetic::{gap_crash, gbm_with_jumps, to_zero, SYNTHETIC_START_TS};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::{json, Value};
@@ -202,23 +202,7 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
         .first()
         .ok_or_else(|| anyhow!("--prices: empty path"))?
         .price;
-    let cfg = match &args.params {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| anyhow!("--params: cannot read {}: {e}", p.display()))?;
-            bulwark_stress::params::apply(&default_config(), &text, &p.display().to_string())
-                .map_err(|e| anyhow!(e))?
-        }
-        None => default_config(),
-    };
-    let mut cfg = cfg;
-    cfg.oracles = oracle_scenario(&args)?;
-    if args.front_runners > 0 {
-        cfg.front_runners = Some(bulwark_stress::front_run::FrontRunnerSpec {
-            count: args.front_runners,
-            ..Default::default()
-        });
-    }
+    let cfg = sim_config(&args)?;
     let mut modes = Vec::new();
     if !args.baseline {
         modes.push(("bulwark", cfg.clone()));
@@ -241,26 +225,75 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
             runs.push(run(&points, &population, &c).map_err(|e| anyhow!("simulation: {e}"))?);
             bar.inc(1);
         }
-        let mut mode = serde_json::Map::new();
-        for f in FIELDS {
-            let v = sorted(runs.iter().map(|r| field(r, f)));
-            if args.seeds == 1 {
-                mode.insert(f.into(), json!(v[0]));
-            } else {
-                mode.insert(
-                    f.into(),
-                    json!({ "min": v[0], "median": v[v.len() / 2], "max": v[v.len() - 1] }),
-                );
-            }
-        }
-        mode.insert(
-            "per_seed".into(),
-            Value::Array(runs.iter().map(details).collect()),
-        );
-        report.insert((*name).into(), Value::Object(mode));
+        report.insert((*name).into(), mode_report(&runs, args.seeds));
         rows.push((name.to_string(), runs));
     }
     bar.finish_and_clear();
+    let file = write_report(&args, report, points.len())?;
+    let t = summary_table(&rows);
+    write_series(&args.out, &rows, cfg.collateral_decimals)?;
+    println!("{t}");
+    for (name, runs) in &rows {
+        let opened: usize = runs.iter().map(|r| r.opened).sum();
+        let refused: usize = runs.iter().map(|r| r.refused_at_open).sum();
+        println!("{name}: {opened} positions opened, {refused} refused at open (caps, margin, reserve) over {} population(s)", runs.len());
+    }
+    println!("report: {}", file.display());
+    Ok(())
+}
+
+/// The simulation's settings: the defaults or `--params` over them, with the oracle scenario
+/// and any front-runners from the flags.
+fn sim_config(args: &StressArgs) -> Result<SimConfig> {
+    let cfg = match &args.params {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| anyhow!("--params: cannot read {}: {e}", p.display()))?;
+            bulwark_stress::params::apply(&default_config(), &text, &p.display().to_string())
+                .map_err(|e| anyhow!(e))?
+        }
+        None => default_config(),
+    };
+    let mut cfg = cfg;
+    cfg.oracles = oracle_scenario(args)?;
+    if args.front_runners > 0 {
+        cfg.front_runners = Some(bulwark_stress::front_run::FrontRunnerSpec {
+            count: args.front_runners,
+            ..Default::default()
+        });
+    }
+    Ok(cfg)
+}
+
+/// One mode's part of the report: each figure (one seed: its value; several: min, median
+/// and max) and each seed's details.
+fn mode_report(runs: &[SimReport], seeds: u64) -> Value {
+    let mut mode = serde_json::Map::new();
+    for f in FIELDS {
+        let v = sorted(runs.iter().map(|r| field(r, f)));
+        if seeds == 1 {
+            mode.insert(f.into(), json!(v[0]));
+        } else {
+            mode.insert(
+                f.into(),
+                json!({ "min": v[0], "median": v[v.len() / 2], "max": v[v.len() - 1] }),
+            );
+        }
+    }
+    mode.insert(
+        "per_seed".into(),
+        Value::Array(runs.iter().map(details).collect()),
+    );
+    Value::Object(mode)
+}
+
+/// Completes the report (units, what is not modelled, the run's size) and writes it to
+/// `DIR/report.json`; returns the file's path.
+fn write_report(
+    args: &StressArgs,
+    mut report: serde_json::Map<String, Value>,
+    steps: usize,
+) -> Result<PathBuf> {
     report.insert(
         "units".into(),
         json!("collateral smallest unit (USDC: 1e-6) for amounts; counts otherwise"),
@@ -272,14 +305,19 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
             "traders other than --front-runners acting during the run (the population opens at the start and then only holds)"
         ]),
     );
-    report.insert("steps".into(), json!(points.len()));
+    report.insert("steps".into(), json!(steps));
     report.insert("accounts".into(), json!(args.accounts));
     report.insert("seeds".into(), json!(args.seeds));
     std::fs::create_dir_all(&args.out)
         .map_err(|e| anyhow!("--out: cannot create {}: {e}", args.out.display()))?;
     let file = args.out.join("report.json");
     std::fs::write(&file, serde_json::to_string_pretty(&Value::Object(report))?)?;
+    Ok(file)
+}
 
+/// The summary table: one column a mode, the medians over seeds of each figure, then the
+/// extra rows.
+fn summary_table(rows: &[(String, Vec<SimReport>)]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     let mut header = vec!["(median over seeds)".to_string()];
@@ -287,7 +325,7 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
     t.set_header(header);
     for f in FIELDS {
         let mut row = vec![f.to_string()];
-        for (_, runs) in &rows {
+        for (_, runs) in rows {
             let m = median(runs.iter().map(|r| field(r, f)));
             row.push(
                 if f.starts_with("liquidations") || f.ends_with("events") || f.ends_with("trips") {
@@ -299,6 +337,13 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
         }
         t.add_row(row);
     }
+    add_extra_rows(&mut t, rows);
+    t
+}
+
+/// The summary table's rows beyond the figures: liquidation sizes, bankruptcies, trips by
+/// reason and the worst account.
+fn add_extra_rows(t: &mut Table, rows: &[(String, Vec<SimReport>)]) {
     let median_of = |runs: &[SimReport], f: &dyn Fn(&SimReport) -> u64| median(runs.iter().map(f));
     let usdc = |v: u64| crate::demo_trading::usdc(v as i64);
     let rows_extra: [(&str, &RowFn<'_>); 5] = [
@@ -348,14 +393,22 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
     ];
     for (name, f) in rows_extra {
         let mut row = vec![name.to_string()];
-        for (_, runs) in &rows {
+        for (_, runs) in rows {
             row.push(f(runs));
         }
         t.add_row(row);
     }
-    // The first population's time series per mode, one row a minute.
-    for (name, runs) in &rows {
-        let path = args.out.join(format!("series_{name}.csv"));
+}
+
+/// The first population's time series per mode, one row a minute: `DIR/series_<mode>.csv`
+/// and its charts.
+fn write_series(
+    out: &std::path::Path,
+    rows: &[(String, Vec<SimReport>)],
+    decimals: u8,
+) -> Result<()> {
+    for (name, runs) in rows {
+        let path = out.join(format!("series_{name}.csv"));
         let mut w = csv::Writer::from_path(&path)
             .map_err(|e| anyhow!("--out: cannot write {}: {e}", path.display()))?;
         w.write_record([
@@ -381,14 +434,7 @@ pub fn run_stress(args: StressArgs) -> Result<()> {
             ])?;
         }
         w.flush()?;
-        crate::stress_chart::write(&args.out, name, &runs[0].series, cfg.collateral_decimals)?;
+        crate::stress_chart::write(out, name, &runs[0].series, decimals)?;
     }
-    println!("{t}");
-    for (name, runs) in &rows {
-        let opened: usize = runs.iter().map(|r| r.opened).sum();
-        let refused: usize = runs.iter().map(|r| r.refused_at_open).sum();
-        println!("{name}: {opened} positions opened, {refused} refused at open (caps, margin, reserve) over {} population(s)", runs.len());
-    }
-    println!("report: {}", file.display());
     Ok(())
 }

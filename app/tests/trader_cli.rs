@@ -84,7 +84,21 @@ fn a_withdrawal_beyond_the_collateral_is_refused_by_its_program_error() {
 fn bad_arguments_exit_non_zero_naming_the_argument() {
     let dir = tempfile::tempdir().unwrap();
     let kp = long_keypair(&dir);
-    for (args, names) in [
+    for (args, names) in bad_argument_cases() {
+        let mut all = args.clone();
+        all.extend(["--keypair", kp.as_str(), "--demo-state"]);
+        let out = bulwark(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(names),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Bad arguments, each with the flag or argument its error must name.
+fn bad_argument_cases() -> Vec<(Vec<&'static str>, &'static str)> {
+    vec![
         (vec!["deposit", "--amount", "-3"], "--amount"),
         (
             vec![
@@ -151,14 +165,5 @@ fn bad_arguments_exit_non_zero_naming_the_argument() {
             ],
             "--limit-price",
         ),
-    ] {
-        let mut all = args.clone();
-        all.extend(["--keypair", kp.as_str(), "--demo-state"]);
-        let out = bulwark(&all);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !out.status.success() && err.contains(names),
-            "{args:?}: {err}"
-        );
-    }
+    ]
 }

@@ -220,21 +220,10 @@ pub fn trade(
     book: &MarketBook,
     p: &TradeParams,
 ) -> EngineResult<Result<TradeOutcome, TradeRejection>> {
+    if let Some(rejection) = order_shape_rejection(input, p) {
+        return Ok(Err(rejection));
+    }
     let d = input.delta;
-    if d == 0 {
-        return Ok(Err(TradeRejection::ZeroSize));
-    }
-    let size = d.unsigned_abs();
-    if p.lot_base > 0 && !size.is_multiple_of(p.lot_base) {
-        return Ok(Err(TradeRejection::LotSize));
-    }
-    let closes_exactly = input.position.base == -d;
-    if size < p.min_order_base && !closes_exactly {
-        return Ok(Err(TradeRejection::MinOrderSize));
-    }
-    if p.tick_price > 0 && !input.limit_price.is_multiple_of(p.tick_price) {
-        return Ok(Err(TradeRejection::TickSize));
-    }
     let buy = d > 0;
     let increases = is_increase(&input.position, d);
     let exec = execution_price(buy, increases, &input.prices, &p.spread)?;
@@ -246,60 +235,14 @@ pub fn trade(
     // Open interest and cost aggregates: take the old position out, put the new one in.
     let mut b = *book;
     b.replace(&input.position, &fill.position)?;
-    if fill.position.base != 0
-        && value_floor(fill.position.base.abs(), exec.reference, input.decimals)?
-            < p.min_position_notional as i64
-    {
-        return Ok(Err(TradeRejection::PositionBelowMinimum));
+    if let Some(rejection) = exposure_rejection(input, book, &b, &fill, &exec, increases, p)? {
+        return Ok(Err(rejection));
     }
-    if increases {
-        let long_grows = b.long_oi > book.long_oi && b.long_oi > p.oi_cap_long;
-        let short_grows = b.short_oi > book.short_oi && b.short_oi > p.oi_cap_short;
-        if long_grows || short_grows {
-            return Ok(Err(TradeRejection::OpenInterestCap));
-        }
-        if notional_ceil(fill.position.base, input.prices.price, input.decimals)?
-            > p.max_position_notional
-        {
-            return Ok(Err(TradeRejection::PositionNotionalCap));
-        }
-        let reserved = reserved_notional(&b, input.prices.price, input.decimals)?;
-        if !reserve_allows(reserved, input.pool_value_part, p.reserve_factor_ppm)? {
-            return Ok(Err(TradeRejection::ReserveCap));
-        }
-    }
-
-    // Latency: profit realised too soon after an increase is capped at zero.
-    let mut realized = fill.realized_pnl;
-    if realized > 0
-        && input.now_slot.saturating_sub(input.last_increase_slot) < p.min_hold_slots as u64
-    {
-        realized = 0;
-    }
-    let total_profit = book.trader_pnl(input.prices.price, input.decimals)?.max(0);
-    realized = capped_profit(realized, total_profit, input.profit_cap)?;
+    let realized = capped_realized_pnl(input, book, &fill, p)?;
 
     let trade_notional = notional_ceil(d, exec.reference, input.decimals)?;
-    let skew_before = book.long_oi as i64 - book.short_oi as i64;
-    let skew_after = b.long_oi as i64 - b.short_oi as i64;
-    let impact = skew_impact(
-        skew_before,
-        skew_after,
-        exec.reference,
-        input.decimals,
-        trade_notional,
-        &p.impact,
-    )?;
-    let (impact_paid, impact_received) = if impact >= 0 {
-        (impact as u64, 0)
-    } else {
-        (
-            0,
-            impact
-                .unsigned_abs()
-                .min(book.impact_matured(input.now_slot)),
-        )
-    };
+    let (impact_paid, impact_received) =
+        impact_split(input, book, &b, exec.reference, trade_notional, p)?;
     b.impact_ledger = b.impact_ledger + impact_paid - impact_received;
     b.impact_fresh = book.impact_fresh_in(input.now_slot) + impact_paid;
     b.impact_fresh_slot = input.now_slot;
@@ -327,6 +270,115 @@ pub fn trade(
         last_increase_slot,
         mark_price: input.prices.price,
     }))
+}
+
+/// The order's own shape, before any price: a zero size, a size off the lot, an order below
+/// the minimum (unless it closes the position exactly), a limit off the tick.
+fn order_shape_rejection(input: &TradeInput, p: &TradeParams) -> Option<TradeRejection> {
+    let d = input.delta;
+    if d == 0 {
+        return Some(TradeRejection::ZeroSize);
+    }
+    let size = d.unsigned_abs();
+    if p.lot_base > 0 && !size.is_multiple_of(p.lot_base) {
+        return Some(TradeRejection::LotSize);
+    }
+    let closes_exactly = input.position.base == -d;
+    if size < p.min_order_base && !closes_exactly {
+        return Some(TradeRejection::MinOrderSize);
+    }
+    if p.tick_price > 0 && !input.limit_price.is_multiple_of(p.tick_price) {
+        return Some(TradeRejection::TickSize);
+    }
+    None
+}
+
+/// The position and book the fill leaves: an open position below the minimum notional; for
+/// an increase, a side's open interest grown past its cap, the position's notional past its
+/// cap, or the reserve (the book `after` against the market's part of the pool) exceeded.
+fn exposure_rejection(
+    input: &TradeInput,
+    before: &MarketBook,
+    after: &MarketBook,
+    fill: &Fill,
+    exec: &ExecutionPrice,
+    increases: bool,
+    p: &TradeParams,
+) -> EngineResult<Option<TradeRejection>> {
+    if fill.position.base != 0
+        && value_floor(fill.position.base.abs(), exec.reference, input.decimals)?
+            < p.min_position_notional as i64
+    {
+        return Ok(Some(TradeRejection::PositionBelowMinimum));
+    }
+    if increases {
+        let long_grows = after.long_oi > before.long_oi && after.long_oi > p.oi_cap_long;
+        let short_grows = after.short_oi > before.short_oi && after.short_oi > p.oi_cap_short;
+        if long_grows || short_grows {
+            return Ok(Some(TradeRejection::OpenInterestCap));
+        }
+        if notional_ceil(fill.position.base, input.prices.price, input.decimals)?
+            > p.max_position_notional
+        {
+            return Ok(Some(TradeRejection::PositionNotionalCap));
+        }
+        let reserved = reserved_notional(after, input.prices.price, input.decimals)?;
+        if !reserve_allows(reserved, input.pool_value_part, p.reserve_factor_ppm)? {
+            return Ok(Some(TradeRejection::ReserveCap));
+        }
+    }
+    Ok(None)
+}
+
+/// The fill's realised PnL after the latency cap (profit realised too soon after an increase
+/// is capped at zero) and the pool's cap on traders' counted profit.
+fn capped_realized_pnl(
+    input: &TradeInput,
+    book: &MarketBook,
+    fill: &Fill,
+    p: &TradeParams,
+) -> EngineResult<i64> {
+    // Latency: profit realised too soon after an increase is capped at zero.
+    let mut realized = fill.realized_pnl;
+    if realized > 0
+        && input.now_slot.saturating_sub(input.last_increase_slot) < p.min_hold_slots as u64
+    {
+        realized = 0;
+    }
+    let total_profit = book.trader_pnl(input.prices.price, input.decimals)?.max(0);
+    capped_profit(realized, total_profit, input.profit_cap)
+}
+
+/// The skew impact of moving the book from `before` to `after`, as (paid into the impact
+/// ledger, received from it); what is received never exceeds the ledger's matured balance.
+fn impact_split(
+    input: &TradeInput,
+    before: &MarketBook,
+    after: &MarketBook,
+    reference: u64,
+    trade_notional: u64,
+    p: &TradeParams,
+) -> EngineResult<(u64, u64)> {
+    let skew_before = before.long_oi as i64 - before.short_oi as i64;
+    let skew_after = after.long_oi as i64 - after.short_oi as i64;
+    let impact = skew_impact(
+        skew_before,
+        skew_after,
+        reference,
+        input.decimals,
+        trade_notional,
+        &p.impact,
+    )?;
+    Ok(if impact >= 0 {
+        (impact as u64, 0)
+    } else {
+        (
+            0,
+            impact
+                .unsigned_abs()
+                .min(before.impact_matured(input.now_slot)),
+        )
+    })
 }
 
 fn remove(b: &mut MarketBook, pos: &Position) -> EngineResult<()> {

@@ -99,27 +99,7 @@ impl BankRpc {
                 }
                 self.with_context(Value::Array(out)).await
             }
-            RpcRequest::GetProgramAccounts => {
-                let program = Pubkey::from_str(param_str(&params, 0)?).map_err(custom)?;
-                let config: RpcProgramAccountsConfig =
-                    serde_json::from_value(params[1].clone()).map_err(custom)?;
-                let filters = config.filters.unwrap_or_default();
-                let keys = self.control.known.lock().expect("known lock").clone();
-                let mut out = Vec::new();
-                for k in keys {
-                    let Some(a) = self.banks.get_account(k).await.map_err(custom)? else {
-                        continue;
-                    };
-                    if a.owner == program && filters.iter().all(|f| allows(f, &a.data)) {
-                        out.push(json!({ "pubkey": k.to_string(), "account": ui_account(a) }));
-                    }
-                }
-                if config.with_context == Some(true) {
-                    self.with_context(Value::Array(out)).await
-                } else {
-                    Ok(Value::Array(out))
-                }
-            }
+            RpcRequest::GetProgramAccounts => self.program_accounts(&params).await,
             RpcRequest::GetLatestBlockhash => {
                 let (hash, height) = self
                     .banks
@@ -132,60 +112,95 @@ impl BankRpc {
                 )
                 .await
             }
-            RpcRequest::SimulateTransaction => {
-                let mut tx = decode_tx(param_str(&params, 0)?)?;
-                if params[1]["replaceRecentBlockhash"].as_bool() == Some(true) {
-                    let hash = self.banks.get_latest_blockhash().await.map_err(custom)?;
-                    tx.message.set_recent_blockhash(hash);
-                }
-                let sim = self.banks.simulate_transaction(tx).await.map_err(custom)?;
-                let err = sim.result.and_then(|r| r.err());
-                let logs = sim.simulation_details.map(|d| d.logs);
-                self.with_context(json!({
-                    "err": err.map(|e| serde_json::to_value(UiTransactionError::from(e)).unwrap_or(Value::Null)),
-                    "logs": logs,
-                    "unitsConsumed": Value::Null,
-                }))
-                .await
-            }
-            RpcRequest::SendTransaction => {
-                self.control
-                    .sent_transactions
-                    .fetch_add(1, Ordering::SeqCst);
-                let tx = decode_tx(param_str(&params, 0)?)?;
-                let sig = tx.signatures[0].to_string();
-                match self.banks.process_transaction(tx).await {
-                    Ok(()) => {
-                        self.processed
-                            .lock()
-                            .expect("processed lock")
-                            .insert(sig.clone());
-                        Ok(Value::String(sig))
-                    }
-                    Err(e) => Err(preflight_failure(e)),
-                }
-            }
-            RpcRequest::GetSignatureStatuses => {
-                let processed = self.processed.lock().expect("processed lock").clone();
-                let slot = self.slot().await?;
-                let statuses: Vec<Value> = params[0]
-                    .as_array()
-                    .ok_or_else(|| custom("signatures"))?
-                    .iter()
-                    .map(|s| {
-                        if processed.contains(s.as_str().unwrap_or_default()) {
-                            json!({ "slot": slot, "confirmations": null, "err": null,
-                                    "status": { "Ok": null }, "confirmationStatus": "finalized" })
-                        } else {
-                            Value::Null
-                        }
-                    })
-                    .collect();
-                self.with_context(Value::Array(statuses)).await
-            }
+            RpcRequest::SimulateTransaction => self.simulate_transaction(&params).await,
+            RpcRequest::SendTransaction => self.send_transaction(&params).await,
+            RpcRequest::GetSignatureStatuses => self.signature_statuses(&params).await,
             RpcRequest::GetRecentPrioritizationFees => Ok(json!([])),
             other => Err(custom(format!("the bank does not serve {other}"))),
         }
+    }
+
+    /// `getProgramAccounts`: the known keys whose accounts the program owns and every filter
+    /// allows.
+    async fn program_accounts(&self, params: &Value) -> Result<Value> {
+        let program = Pubkey::from_str(param_str(params, 0)?).map_err(custom)?;
+        let config: RpcProgramAccountsConfig =
+            serde_json::from_value(params[1].clone()).map_err(custom)?;
+        let filters = config.filters.unwrap_or_default();
+        let keys = self.control.known.lock().expect("known lock").clone();
+        let mut out = Vec::new();
+        for k in keys {
+            let Some(a) = self.banks.get_account(k).await.map_err(custom)? else {
+                continue;
+            };
+            if a.owner == program && filters.iter().all(|f| allows(f, &a.data)) {
+                out.push(json!({ "pubkey": k.to_string(), "account": ui_account(a) }));
+            }
+        }
+        if config.with_context == Some(true) {
+            self.with_context(Value::Array(out)).await
+        } else {
+            Ok(Value::Array(out))
+        }
+    }
+
+    /// `simulateTransaction`: the bank's simulation (its error and logs; no compute units).
+    async fn simulate_transaction(&self, params: &Value) -> Result<Value> {
+        let mut tx = decode_tx(param_str(params, 0)?)?;
+        if params[1]["replaceRecentBlockhash"].as_bool() == Some(true) {
+            let hash = self.banks.get_latest_blockhash().await.map_err(custom)?;
+            tx.message.set_recent_blockhash(hash);
+        }
+        let sim = self.banks.simulate_transaction(tx).await.map_err(custom)?;
+        let err = sim.result.and_then(|r| r.err());
+        let logs = sim.simulation_details.map(|d| d.logs);
+        self.with_context(json!({
+            "err": err.map(|e| serde_json::to_value(UiTransactionError::from(e)).unwrap_or(Value::Null)),
+            "logs": logs,
+            "unitsConsumed": Value::Null,
+        }))
+        .await
+    }
+
+    /// `sendTransaction`: processed by the bank at once; a failure comes back as the node's
+    /// preflight failure.
+    async fn send_transaction(&self, params: &Value) -> Result<Value> {
+        self.control
+            .sent_transactions
+            .fetch_add(1, Ordering::SeqCst);
+        let tx = decode_tx(param_str(params, 0)?)?;
+        let sig = tx.signatures[0].to_string();
+        match self.banks.process_transaction(tx).await {
+            Ok(()) => {
+                self.processed
+                    .lock()
+                    .expect("processed lock")
+                    .insert(sig.clone());
+                Ok(Value::String(sig))
+            }
+            Err(e) => Err(preflight_failure(e)),
+        }
+    }
+
+    /// `getSignatureStatuses`: finalized for the transactions this node processed, unknown
+    /// otherwise.
+    async fn signature_statuses(&self, params: &Value) -> Result<Value> {
+        let processed = self.processed.lock().expect("processed lock").clone();
+        let slot = self.slot().await?;
+        let statuses: Vec<Value> = params[0]
+            .as_array()
+            .ok_or_else(|| custom("signatures"))?
+            .iter()
+            .map(|s| {
+                if processed.contains(s.as_str().unwrap_or_default()) {
+                    json!({ "slot": slot, "confirmations": null, "err": null,
+                            "status": { "Ok": null }, "confirmationStatus": "finalized" })
+                } else {
+                    Value::Null
+                }
+            })
+            .collect();
+        self.with_context(Value::Array(statuses)).await
     }
 }
 

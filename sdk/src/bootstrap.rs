@@ -18,7 +18,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::instructions::{CreateMarketArgs, InitializeExchangeArgs};
 use bulwark::oracle::OracleKind;
-use bulwark::state::{OracleSideArgs, OracleSourceArgs};
+use bulwark::state::{Exchange, OracleSideArgs, OracleSourceArgs};
 use bulwark_engine::governance::MarketParam;
 use serde::Deserialize;
 use solana_commitment_config::CommitmentConfig;
@@ -229,6 +229,33 @@ pub fn parse(text: &str, file: &str) -> Result<Deployment, String> {
     let f: DeploymentFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
     let at = |field: &str| format!("{file}: {field}");
     let e = &f.exchange;
+    let exchange = exchange_args(e, &at)?;
+    let mut markets = Vec::new();
+    let mut caps = Vec::new();
+    let mut symbols = BTreeMap::new();
+    for (i, m) in f.markets.iter().enumerate() {
+        let field = at(&format!("markets[{i}]"));
+        markets.push(market_args(i, m, &field, &mut symbols)?);
+        caps.push((m.open_interest_cap_long, m.open_interest_cap_short));
+        // The program's own listing, on a scratch market: its cross-field rules (band order,
+        // fee shares, penalty below maintenance, ...) refuse here what create_market would.
+        check_listing(markets.last().expect("pushed"))
+            .map_err(|why| format!("{field}: the program would refuse this listing: {why}"))?;
+    }
+    Ok(Deployment {
+        collateral_mint: pubkey(&at("exchange.collateral_mint"), &e.collateral_mint)?,
+        exchange,
+        markets,
+        caps,
+    })
+}
+
+/// `[exchange]`: the collateral side, the roles and the settings (defaults where absent),
+/// each checked against its bounds; `at` names a field in errors.
+fn exchange_args(
+    e: &ExchangeFile,
+    at: &dyn Fn(&str) -> String,
+) -> Result<InitializeExchangeArgs, String> {
     let collateral_oracle = side(
         &at("exchange.collateral_oracle"),
         &e.collateral_oracle,
@@ -282,45 +309,40 @@ pub fn parse(text: &str, file: &str) -> Result<Deployment, String> {
     ] {
         check(&at(&format!("exchange.{name}")), bound, v as u64)?;
     }
-    let mut markets = Vec::new();
-    let mut caps = Vec::new();
-    let mut symbols = BTreeMap::new();
-    for (i, m) in f.markets.iter().enumerate() {
-        let field = at(&format!("markets[{i}]"));
-        if m.symbol.is_empty() || m.symbol.len() > 16 {
-            return Err(format!("{field}.symbol: 1 to 16 bytes, got {:?}", m.symbol));
-        }
-        if let Some(j) = symbols.insert(m.symbol.clone(), i) {
-            return Err(format!(
-                "{field}.symbol: {:?} is also markets[{j}]",
-                m.symbol
-            ));
-        }
-        markets.push(CreateMarketArgs {
-            index: i as u16,
-            symbol: symbol(&m.symbol),
-            oracle: side(&format!("{field}.oracle"), &m.oracle, asset_side)?,
-            risk: overridden(&format!("{field}.risk"), market_risk(), &m.risk)?,
-            trading: overridden(&format!("{field}.trading"), market_trading(), &m.trading)?,
-            dynamics: overridden(&format!("{field}.dynamics"), market_dynamics(), &m.dynamics)?,
-            liquidation: overridden(
-                &format!("{field}.liquidation"),
-                market_liquidation(),
-                &m.liquidation,
-            )?,
-            breakers: overridden(&format!("{field}.breakers"), market_breakers(), &m.breakers)?,
-        });
-        caps.push((m.open_interest_cap_long, m.open_interest_cap_short));
-        // The program's own listing, on a scratch market: its cross-field rules (band order,
-        // fee shares, penalty below maintenance, ...) refuse here what create_market would.
-        check_listing(markets.last().expect("pushed"))
-            .map_err(|why| format!("{field}: the program would refuse this listing: {why}"))?;
+    Ok(exchange)
+}
+
+/// `markets[i]` (named `field` in errors): a symbol of 1 to 16 bytes no earlier market has
+/// (`symbols` holds theirs and gains this one), its oracle side and each parameter table
+/// over the defaults.
+fn market_args(
+    i: usize,
+    m: &MarketFile,
+    field: &str,
+    symbols: &mut BTreeMap<String, usize>,
+) -> Result<CreateMarketArgs, String> {
+    if m.symbol.is_empty() || m.symbol.len() > 16 {
+        return Err(format!("{field}.symbol: 1 to 16 bytes, got {:?}", m.symbol));
     }
-    Ok(Deployment {
-        collateral_mint: pubkey(&at("exchange.collateral_mint"), &e.collateral_mint)?,
-        exchange,
-        markets,
-        caps,
+    if let Some(j) = symbols.insert(m.symbol.clone(), i) {
+        return Err(format!(
+            "{field}.symbol: {:?} is also markets[{j}]",
+            m.symbol
+        ));
+    }
+    Ok(CreateMarketArgs {
+        index: i as u16,
+        symbol: symbol(&m.symbol),
+        oracle: side(&format!("{field}.oracle"), &m.oracle, asset_side)?,
+        risk: overridden(&format!("{field}.risk"), market_risk(), &m.risk)?,
+        trading: overridden(&format!("{field}.trading"), market_trading(), &m.trading)?,
+        dynamics: overridden(&format!("{field}.dynamics"), market_dynamics(), &m.dynamics)?,
+        liquidation: overridden(
+            &format!("{field}.liquidation"),
+            market_liquidation(),
+            &m.liquidation,
+        )?,
+        breakers: overridden(&format!("{field}.breakers"), market_breakers(), &m.breakers)?,
     })
 }
 
@@ -367,8 +389,54 @@ pub async fn apply(
     governance: &Keypair,
 ) -> Result<BootstrapReport, String> {
     let mut r = BootstrapReport::default();
+    let ex = ensure_exchange(client, d, authority, &mut r).await?;
+    let mut count = ex.market_count;
+    for (i, args) in d.markets.iter().enumerate() {
+        let name = format!("market {i} {}", symbol_str(&args.symbol));
+        let key = pda::market(i as u16).0;
+        match data(client, &key).await? {
+            None => {
+                if i as u16 != count {
+                    return Err(format!(
+                        "{name}: the exchange lists {count} market(s); markets are created in index order"
+                    ));
+                }
+                send(
+                    client,
+                    ix::create_market(governance.pubkey(), authority.pubkey(), args.clone()),
+                    authority,
+                    &[governance],
+                )
+                .await
+                .map_err(|e| format!("create_market {i}: {e}"))?;
+                count += 1;
+                r.created.push(name.clone());
+                let (long, short) = d.caps[i];
+                for (p, want) in [
+                    (MarketParam::OpenInterestCapLong, long),
+                    (MarketParam::OpenInterestCapShort, short),
+                ] {
+                    if let Some(v) = want.filter(|v| *v != 0) {
+                        r.drift.push(proposal_hint(&name, i, p, 0, v));
+                    }
+                }
+            }
+            Some(bytes) => compare_market(&bytes, d, i, name, &mut r)?,
+        }
+    }
+    Ok(r)
+}
+
+/// The exchange: created from `d` when missing; else its roles and mint compared with the
+/// file's (differences reported as drift).
+async fn ensure_exchange(
+    client: &RpcClient,
+    d: &Deployment,
+    authority: &Keypair,
+    r: &mut BootstrapReport,
+) -> Result<Exchange, String> {
     let ex_key = pda::exchange().0;
-    let ex = match data(client, &ex_key).await? {
+    Ok(match data(client, &ex_key).await? {
         None => {
             send(
                 client,
@@ -402,77 +470,51 @@ pub async fn apply(
             }
             ex
         }
-    };
-    let mut count = ex.market_count;
-    for (i, args) in d.markets.iter().enumerate() {
-        let name = format!("market {i} {}", symbol_str(&args.symbol));
-        let key = pda::market(i as u16).0;
-        match data(client, &key).await? {
-            None => {
-                if i as u16 != count {
-                    return Err(format!(
-                        "{name}: the exchange lists {count} market(s); markets are created in index order"
-                    ));
-                }
-                send(
-                    client,
-                    ix::create_market(governance.pubkey(), authority.pubkey(), args.clone()),
-                    authority,
-                    &[governance],
-                )
-                .await
-                .map_err(|e| format!("create_market {i}: {e}"))?;
-                count += 1;
-                r.created.push(name.clone());
-                let (long, short) = d.caps[i];
-                for (p, want) in [
-                    (MarketParam::OpenInterestCapLong, long),
-                    (MarketParam::OpenInterestCapShort, short),
-                ] {
-                    if let Some(v) = want.filter(|v| *v != 0) {
-                        r.drift.push(proposal_hint(&name, i, p, 0, v));
-                    }
-                }
-            }
-            Some(bytes) => {
-                let m = accounts::market(&bytes).map_err(|e| e.to_string())?;
-                let before = r.drift.len();
-                if m.symbol != args.symbol {
-                    r.drift.push(format!(
-                        "{name}: chain symbol {:?} (index {i} is another market)",
-                        symbol_str(&m.symbol)
-                    ));
-                }
-                let (long, short) = d.caps[i];
-                for p in MarketParam::ALL {
-                    let file = match p {
-                        MarketParam::OpenInterestCapLong => long,
-                        MarketParam::OpenInterestCapShort => short,
-                        MarketParam::BaseImr => Some(args.trading.base_imr_ppm as u64),
-                        MarketParam::BaseMmr => Some(args.trading.base_mmr_ppm as u64),
-                        MarketParam::MaxMmr => Some(args.dynamics.max_mmr_ppm as u64),
-                        MarketParam::MaxLeverage => Some(args.trading.max_leverage as u64),
-                        MarketParam::MaxPositionNotional => {
-                            Some(args.trading.max_position_notional)
-                        }
-                        MarketParam::TakerFee => Some(args.trading.taker_fee_ppm as u64),
-                        MarketParam::InsuranceWindowCap => {
-                            Some(args.liquidation.insurance_window_cap)
-                        }
-                        MarketParam::ReserveFactor => Some(args.trading.reserve_factor_ppm as u64),
-                    };
-                    let chain = m.param_value(p);
-                    if let Some(v) = file.filter(|v| *v != chain) {
-                        r.drift.push(proposal_hint(&name, i, p, chain, v));
-                    }
-                }
-                if r.drift.len() == before {
-                    r.unchanged.push(name);
-                }
-            }
+    })
+}
+
+/// An existing market `i` (its account `bytes`, called `name`) against the file: its symbol
+/// and every governable parameter the file states, each difference reported with the
+/// proposal that would queue it.
+fn compare_market(
+    bytes: &[u8],
+    d: &Deployment,
+    i: usize,
+    name: String,
+    r: &mut BootstrapReport,
+) -> Result<(), String> {
+    let args = &d.markets[i];
+    let m = accounts::market(bytes).map_err(|e| e.to_string())?;
+    let before = r.drift.len();
+    if m.symbol != args.symbol {
+        r.drift.push(format!(
+            "{name}: chain symbol {:?} (index {i} is another market)",
+            symbol_str(&m.symbol)
+        ));
+    }
+    let (long, short) = d.caps[i];
+    for p in MarketParam::ALL {
+        let file = match p {
+            MarketParam::OpenInterestCapLong => long,
+            MarketParam::OpenInterestCapShort => short,
+            MarketParam::BaseImr => Some(args.trading.base_imr_ppm as u64),
+            MarketParam::BaseMmr => Some(args.trading.base_mmr_ppm as u64),
+            MarketParam::MaxMmr => Some(args.dynamics.max_mmr_ppm as u64),
+            MarketParam::MaxLeverage => Some(args.trading.max_leverage as u64),
+            MarketParam::MaxPositionNotional => Some(args.trading.max_position_notional),
+            MarketParam::TakerFee => Some(args.trading.taker_fee_ppm as u64),
+            MarketParam::InsuranceWindowCap => Some(args.liquidation.insurance_window_cap),
+            MarketParam::ReserveFactor => Some(args.trading.reserve_factor_ppm as u64),
+        };
+        let chain = m.param_value(p);
+        if let Some(v) = file.filter(|v| *v != chain) {
+            r.drift.push(proposal_hint(&name, i, p, chain, v));
         }
     }
-    Ok(r)
+    if r.drift.len() == before {
+        r.unchanged.push(name);
+    }
+    Ok(())
 }
 
 fn proposal_hint(name: &str, index: usize, p: MarketParam, chain: u64, file: u64) -> String {

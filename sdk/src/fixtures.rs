@@ -125,40 +125,8 @@ pub fn load_bars(path: &std::path::Path) -> Result<Vec<Bar>, PriceFileError> {
     for (i, record) in reader.records().enumerate() {
         let line = i as u64 + 2;
         let record = record.map_err(|e| err(line, "line", e.to_string()))?;
-        if record.len() != 5 {
-            return Err(err(
-                line,
-                "line",
-                format!("{} fields, expected 5", record.len()),
-            ));
-        }
-        let unix_ts: i64 = record[0].trim().parse().map_err(|_| {
-            err(
-                line,
-                "unix_ts",
-                format!("{:?} is not an integer", &record[0]),
-            )
-        })?;
-        let mut prices = [0i64; 4];
-        for (k, name) in ["open", "high", "low", "close"].into_iter().enumerate() {
-            let v = parse_decimal_e8(&record[k + 1]).map_err(|e| err(line, name, e))?;
-            if v <= 0 {
-                return Err(err(
-                    line,
-                    name,
-                    format!("{:?} is not positive", &record[k + 1]),
-                ));
-            }
-            prices[k] = v;
-        }
-        let [open, high, low, close] = prices;
-        if low > open.min(close) || high < open.max(close) {
-            return Err(err(
-                line,
-                "high/low",
-                "open and close must lie within [low, high]".into(),
-            ));
-        }
+        let bar = parse_bar(&record, line, &err)?;
+        let unix_ts = bar.unix_ts;
         if let Some(prev) = bars.last() {
             if unix_ts <= prev.unix_ts {
                 let what = if unix_ts == prev.unix_ts {
@@ -173,18 +141,62 @@ pub fn load_bars(path: &std::path::Path) -> Result<Vec<Bar>, PriceFileError> {
                 ));
             }
         }
-        bars.push(Bar {
-            unix_ts,
-            open,
-            high,
-            low,
-            close,
-        });
+        bars.push(bar);
     }
     if bars.is_empty() {
         return Err(err(2, "line", "no bars".into()));
     }
     Ok(bars)
+}
+
+/// One line of a price file (line `line`): five fields, an integer timestamp, four positive
+/// prices, open and close within [low, high]. `err` makes the error naming the line.
+fn parse_bar(
+    record: &csv::StringRecord,
+    line: u64,
+    err: &dyn Fn(u64, &'static str, String) -> PriceFileError,
+) -> Result<Bar, PriceFileError> {
+    if record.len() != 5 {
+        return Err(err(
+            line,
+            "line",
+            format!("{} fields, expected 5", record.len()),
+        ));
+    }
+    let unix_ts: i64 = record[0].trim().parse().map_err(|_| {
+        err(
+            line,
+            "unix_ts",
+            format!("{:?} is not an integer", &record[0]),
+        )
+    })?;
+    let mut prices = [0i64; 4];
+    for (k, name) in ["open", "high", "low", "close"].into_iter().enumerate() {
+        let v = parse_decimal_e8(&record[k + 1]).map_err(|e| err(line, name, e))?;
+        if v <= 0 {
+            return Err(err(
+                line,
+                name,
+                format!("{:?} is not positive", &record[k + 1]),
+            ));
+        }
+        prices[k] = v;
+    }
+    let [open, high, low, close] = prices;
+    if low > open.min(close) || high < open.max(close) {
+        return Err(err(
+            line,
+            "high/low",
+            "open and close must lie within [low, high]".into(),
+        ));
+    }
+    Ok(Bar {
+        unix_ts,
+        open,
+        high,
+        low,
+        close,
+    })
 }
 
 /// Reads a validated price path from the shared data directory. Missing file: panics under

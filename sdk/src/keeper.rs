@@ -137,6 +137,8 @@ fn mine(cfg: &KeeperConfig, key: &Pubkey) -> bool {
     }
 }
 
+/// One cycle's steps, in order: market refreshes, breaker checks, liquidations,
+/// bankruptcies, deleveraging, settlement cranks and sweeps.
 async fn cycle<C: KeeperChain>(
     chain: &mut C,
     cfg: &KeeperConfig,
@@ -144,9 +146,55 @@ async fn cycle<C: KeeperChain>(
 ) -> Result<(), String> {
     let ex = chain.exchange().await?;
     let (slot, _) = chain.clock().await?;
+    refresh_stale_markets(chain, &ex, slot, r).await?;
+    check_insurance_breakers(chain, &ex, slot, r).await?;
+    let markets = read_markets(chain, ex.market_count).await?;
+    let (slot, now) = chain.clock().await?;
+    let at = PreviewClock {
+        slot,
+        unix_timestamp: now,
+        decimals: ex.collateral_decimals,
+    };
+    liquidate_accounts(chain, cfg, &markets, &at, r).await?;
+    resolve_bankruptcies(chain, cfg, r).await?;
+    // The markets as liquidations and bankruptcies left them (the book, what each owes the
+    // pool).
+    let markets = read_markets(chain, ex.market_count).await?;
+    deleverage_markets(chain, cfg, &ex, &markets, &at, r).await?;
+    crank_settlements(chain, cfg, &markets, r).await?;
+    sweep_markets(chain, &ex, r).await
+}
 
-    // 1. Refresh markets whose stored aggregate is no longer fresh (not settled or delisted
-    // ones: the state table refuses update_risk there).
+/// The margin accounts this keeper handles (its shard), as the chain holds them now.
+async fn my_accounts<C: KeeperChain>(
+    chain: &mut C,
+    cfg: &KeeperConfig,
+) -> Result<Vec<(Pubkey, MarginAccount)>, String> {
+    Ok(chain
+        .margin_accounts()
+        .await?
+        .into_iter()
+        .filter(|(k, _)| mine(cfg, k))
+        .collect())
+}
+
+/// The markets of `open` other than `market`, as their addresses (the remaining accounts of
+/// `liquidate` and `settle_position`).
+fn other_markets(open: &[u16], market: u16) -> Vec<Pubkey> {
+    open.iter()
+        .filter(|i| **i != market)
+        .map(|i| pda::market(*i).0)
+        .collect()
+}
+
+/// Step 1: refresh markets whose stored aggregate is no longer fresh (not settled or delisted
+/// ones: the state table refuses update_risk there).
+async fn refresh_stale_markets<C: KeeperChain>(
+    chain: &mut C,
+    ex: &Exchange,
+    slot: u64,
+    r: &mut CycleReport,
+) -> Result<(), String> {
     for i in 0..ex.market_count {
         let m = chain.market(i).await?;
         let state = MarketState::from_u8(m.status);
@@ -154,15 +202,24 @@ async fn cycle<C: KeeperChain>(
             continue;
         }
         if slot.saturating_sub(m.aggregate_slot) > m.fresh_slots as u64 || m.price == 0 {
-            match chain.send(&[update_risk_ix(&ex, &m)]).await {
+            match chain.send(&[update_risk_ix(ex, &m)]).await {
                 Ok(()) => r.markets_refreshed += 1,
                 Err(e) => r.failures.push(failure(format!("update_risk {i}"), e)),
             }
         }
     }
-    // 1b. Breaker checks: `check_insurance_breaker` only where the engine says the market's
-    // coverage flag would change (trip or lift); the velocity and oracle breakers move inside
-    // update_risk.
+    Ok(())
+}
+
+/// Step 1b: breaker checks, `check_insurance_breaker` only where the engine says the market's
+/// coverage flag would change (trip or lift); the velocity and oracle breakers move inside
+/// update_risk.
+async fn check_insurance_breakers<C: KeeperChain>(
+    chain: &mut C,
+    ex: &Exchange,
+    slot: u64,
+    r: &mut CycleReport,
+) -> Result<(), String> {
     let fund = chain.insurance_fund().await?;
     for i in 0..ex.market_count {
         let m = chain.market(i).await?;
@@ -185,78 +242,87 @@ async fn cycle<C: KeeperChain>(
             }
         }
     }
-    let markets = read_markets(chain, ex.market_count).await?;
-    let (slot, now) = chain.clock().await?;
-    let at = PreviewClock {
-        slot,
-        unix_timestamp: now,
-        decimals: ex.collateral_decimals,
-    };
+    Ok(())
+}
 
-    // 2. Liquidations, most under water first, in stages.
-    let accounts: Vec<(Pubkey, MarginAccount)> = chain
-        .margin_accounts()
-        .await?
-        .into_iter()
-        .filter(|(k, _)| mine(cfg, k))
-        .collect();
+/// Step 2: liquidations, most under water first, in stages.
+async fn liquidate_accounts<C: KeeperChain>(
+    chain: &mut C,
+    cfg: &KeeperConfig,
+    markets: &[Market],
+    at: &PreviewClock,
+    r: &mut CycleReport,
+) -> Result<(), String> {
+    let accounts = my_accounts(chain, cfg).await?;
     r.accounts_scanned = accounts.len() as u32;
     let queue = liquidation_queue(
         accounts.iter().map(|(k, a)| (*k, a)),
-        &markets,
-        &at,
+        markets,
+        at,
         &cfg.reward_account,
     );
     r.liquidatable = queue.len() as u32;
     for (_, key, account) in queue {
-        let mut account = *account;
-        for _ in 0..cfg.max_stages_per_account {
-            let Some(target) = liquidation_target(&account, &markets) else {
-                break;
-            };
-            let (open, n) = account.open_markets();
-            let others: Vec<Pubkey> = open[..n]
-                .iter()
-                .filter(|i| **i != target)
-                .map(|i| pda::market(*i).0)
-                .collect();
-            let ix = ix::liquidate(
-                chain.keeper(),
-                cfg.reward_account,
-                key,
-                target,
-                u64::MAX,
-                &others,
-            );
-            match chain.send(&[ix]).await {
-                Ok(()) => {
-                    r.liquidation_stages += 1;
-                    if !r.liquidated_accounts.contains(&key) {
-                        r.liquidated_accounts.push(key);
-                    }
-                }
-                Err(e) => {
-                    r.failures.push(failure(format!("liquidate {key}"), e));
-                    break;
+        liquidate_in_stages(chain, cfg, markets, at, key, *account, r).await?;
+    }
+    Ok(())
+}
+
+/// Up to `max_stages_per_account` stages on one account, re-reading it after each, until it
+/// needs no more, a stage is refused, or it is closed.
+async fn liquidate_in_stages<C: KeeperChain>(
+    chain: &mut C,
+    cfg: &KeeperConfig,
+    markets: &[Market],
+    at: &PreviewClock,
+    key: Pubkey,
+    mut account: MarginAccount,
+    r: &mut CycleReport,
+) -> Result<(), String> {
+    for _ in 0..cfg.max_stages_per_account {
+        let Some(target) = liquidation_target(&account, markets) else {
+            break;
+        };
+        let (open, n) = account.open_markets();
+        let others = other_markets(&open[..n], target);
+        let ix = ix::liquidate(
+            chain.keeper(),
+            cfg.reward_account,
+            key,
+            target,
+            u64::MAX,
+            &others,
+        );
+        match chain.send(&[ix]).await {
+            Ok(()) => {
+                r.liquidation_stages += 1;
+                if !r.liquidated_accounts.contains(&key) {
+                    r.liquidated_accounts.push(key);
                 }
             }
-            let Some(a) = chain.margin_account(&key).await? else {
-                break;
-            };
-            account = a;
-            if !keep_liquidating(&account, &markets, &at) {
+            Err(e) => {
+                r.failures.push(failure(format!("liquidate {key}"), e));
                 break;
             }
         }
+        let Some(a) = chain.margin_account(&key).await? else {
+            break;
+        };
+        account = a;
+        if !keep_liquidating(&account, markets, at) {
+            break;
+        }
     }
+    Ok(())
+}
 
-    // 3. Bankruptcies.
-    for (key, a) in chain
-        .margin_accounts()
-        .await?
-        .into_iter()
-        .filter(|(k, _)| mine(cfg, k))
-    {
+/// Step 3: bankruptcies.
+async fn resolve_bankruptcies<C: KeeperChain>(
+    chain: &mut C,
+    cfg: &KeeperConfig,
+    r: &mut CycleReport,
+) -> Result<(), String> {
+    for (key, a) in my_accounts(chain, cfg).await? {
         if is_bankrupt(&a) {
             match chain
                 .send(&[ix::resolve_bankruptcy(key, a.last_liq_market)])
@@ -273,23 +339,26 @@ async fn cycle<C: KeeperChain>(
             }
         }
     }
+    Ok(())
+}
 
-    // 4. ADL while a market's trigger holds: the highest score first, halving the size until
-    // the program accepts it (it refuses over-correction).
-    // The markets as liquidations and bankruptcies left them (the book, what each owes the
-    // pool).
-    let markets = read_markets(chain, ex.market_count).await?;
+/// Step 4: ADL while a market's trigger holds: the highest score first, halving the size until
+/// the program accepts it (it refuses over-correction).
+async fn deleverage_markets<C: KeeperChain>(
+    chain: &mut C,
+    cfg: &KeeperConfig,
+    ex: &Exchange,
+    markets: &[Market],
+    at: &PreviewClock,
+    r: &mut CycleReport,
+) -> Result<(), String> {
+    let (slot, now) = (at.slot, at.unix_timestamp);
     let pool_capital = chain.pool_capital().await?;
-    for m in &markets {
+    for m in markets {
         if adl_price(m, pool_capital, slot, now, ex.collateral_decimals).is_none() {
             continue;
         }
-        let accounts: Vec<(Pubkey, MarginAccount)> = chain
-            .margin_accounts()
-            .await?
-            .into_iter()
-            .filter(|(k, _)| mine(cfg, k))
-            .collect();
+        let accounts = my_accounts(chain, cfg).await?;
         let pick = adl_candidate(
             m,
             accounts.iter().map(|(k, a)| (*k, a)),
@@ -311,18 +380,21 @@ async fn cycle<C: KeeperChain>(
             }
         }
     }
+    Ok(())
+}
 
-    // 5. Settlement cranks for settling markets.
-    for m in &markets {
+/// Step 5: settlement cranks for settling markets.
+async fn crank_settlements<C: KeeperChain>(
+    chain: &mut C,
+    cfg: &KeeperConfig,
+    markets: &[Market],
+    r: &mut CycleReport,
+) -> Result<(), String> {
+    for m in markets {
         if MarketState::from_u8(m.status) != MarketState::Settling {
             continue;
         }
-        for (key, a) in chain
-            .margin_accounts()
-            .await?
-            .into_iter()
-            .filter(|(k, _)| mine(cfg, k))
-        {
+        for (key, a) in my_accounts(chain, cfg).await? {
             // A winner whose claim is recorded waits for the ratio (fixed once every
             // position has been visited).
             let ratio_fixed = m.settlement_ratio_den != 0;
@@ -330,11 +402,7 @@ async fn cycle<C: KeeperChain>(
                 p.base != 0 && p.market_index == m.index && (ratio_fixed || p.settle_claimed == 0)
             }) {
                 let (open, n) = a.open_markets();
-                let others: Vec<Pubkey> = open[..n]
-                    .iter()
-                    .filter(|i| **i != m.index)
-                    .map(|i| pda::market(*i).0)
-                    .collect();
+                let others = other_markets(&open[..n], m.index);
                 match chain
                     .send(&[ix::settle_position_with(key, m.index, &others)])
                     .await
@@ -347,8 +415,15 @@ async fn cycle<C: KeeperChain>(
             }
         }
     }
+    Ok(())
+}
 
-    // 6. Sweeps.
+/// Step 6: sweeps.
+async fn sweep_markets<C: KeeperChain>(
+    chain: &mut C,
+    ex: &Exchange,
+    r: &mut CycleReport,
+) -> Result<(), String> {
     for i in 0..ex.market_count {
         let m = chain.market(i).await?;
         if MarketState::from_u8(m.status) == MarketState::Delisted {

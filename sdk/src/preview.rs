@@ -217,6 +217,17 @@ pub fn max_trade_size(
     let min_lots = ((m.min_order_base as i64 + lot - 1) / lot)
         .max(lots_for_minimum_notional(m, slot.base, buy, at.decimals)?)
         .max(1);
+    let lo = largest_fitting_lots(min_lots, fits)?;
+    Ok(if buy { lo * lot } else { -lo * lot })
+}
+
+/// The largest count of lots that `fits`, searched upwards from `min_lots` (or from the count
+/// after it, when `min_lots` itself does not fit) by doubling, then by halving the gap; 0
+/// when neither fits.
+fn largest_fitting_lots(
+    min_lots: i64,
+    fits: impl Fn(i64) -> EngineResult<bool>,
+) -> EngineResult<i64> {
     let min_lots = if fits(min_lots)? {
         min_lots
     } else if fits(min_lots + 1)? {
@@ -237,7 +248,7 @@ pub fn max_trade_size(
             hi = mid;
         }
     }
-    Ok(if buy { lo * lot } else { -lo * lot })
+    Ok(lo)
 }
 
 /// Lots an order in direction `buy` must at least have so that a position of `base` atoms ends

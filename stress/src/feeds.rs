@@ -207,16 +207,8 @@ impl Feeds {
     /// `price_usd` (1e-9): a fresh quote, or the last one where a fault silences the feed.
     pub fn quotes(&mut self, t: i64, slot: u64, price_usd: u64) -> [Quote; 5] {
         let offset = t - self.t0;
-        let e8 = |p: u64| (p / 10).clamp(1, i64::MAX as u64) as i64;
         let collateral = e8(self.collateral_price(t));
-        self.history.push_back((t, price_usd, slot));
-        while self
-            .history
-            .front()
-            .is_some_and(|(ts, _, _)| *ts < t - self.max_lag)
-        {
-            self.history.pop_front();
-        }
+        self.remember(t, price_usd, slot);
         let mut dated: [(i64, u64); 3] = [(t, slot); 3];
         let mut fresh: [Option<i64>; 5] = [
             Some(e8(price_usd)),
@@ -247,15 +239,7 @@ impl Feeds {
         // act on that, whatever order they were listed in.
         for f in &active {
             if let FaultKind::Lagging { secs } = f.kind {
-                // The newest point at least `secs` old (the oldest kept, early on).
-                let then = self
-                    .history
-                    .iter()
-                    .rev()
-                    .find(|(ts, _, _)| *ts <= t - secs)
-                    .or(self.history.front())
-                    .copied()
-                    .unwrap_or((t, price_usd, slot));
+                let then = self.lagged(t, secs, price_usd, slot);
                 for (q, d) in fresh.iter_mut().zip(dated.iter_mut()) {
                     *q = Some(e8(then.1));
                     *d = (then.0, then.2);
@@ -263,20 +247,7 @@ impl Feeds {
             }
         }
         for f in &active {
-            match f.kind {
-                FaultKind::Stale { source } => fresh[source] = None,
-                FaultKind::Dark => fresh = [None; 5],
-                FaultKind::Manipulated { source, factor_ppm } => {
-                    fresh[source] = fresh[source].map(|p| scale_ppm(p, factor_ppm));
-                }
-                FaultKind::Lagging { .. } => {}
-                FaultKind::Diverging { spread_ppm } => {
-                    let into = (offset - f.start_secs + 1) as u128;
-                    let drift = (spread_ppm as u128 * into / f.duration_secs.max(1) as u128) as u64;
-                    fresh[0] = fresh[0].map(|p| scale_ppm(p, 1_000_000 + drift));
-                    fresh[2] = fresh[2].map(|p| scale_ppm(p, 1_000_000u64.saturating_sub(drift)));
-                }
-            }
+            apply_fault(f, offset, &mut fresh);
         }
         for (k, (last, fresh)) in self.last.iter_mut().zip(fresh).enumerate() {
             let (publish_time, slot) = dated.get(k).copied().unwrap_or((t, slot));
@@ -292,6 +263,31 @@ impl Feeds {
             .map(|q| q.expect("every feed holds a quote from the first second"))
     }
 
+    /// Keeps the market's point at `t` in the history, forgetting what no lagging source can
+    /// still quote.
+    fn remember(&mut self, t: i64, price_usd: u64, slot: u64) {
+        self.history.push_back((t, price_usd, slot));
+        while self
+            .history
+            .front()
+            .is_some_and(|(ts, _, _)| *ts < t - self.max_lag)
+        {
+            self.history.pop_front();
+        }
+    }
+
+    /// The (time, price, slot) a source lagging `secs` behind quotes at `t`: the newest point
+    /// at least `secs` old (the oldest kept, early on).
+    fn lagged(&self, t: i64, secs: i64, price_usd: u64, slot: u64) -> (i64, u64, u64) {
+        self.history
+            .iter()
+            .rev()
+            .find(|(ts, _, _)| *ts <= t - secs)
+            .or(self.history.front())
+            .copied()
+            .unwrap_or((t, price_usd, slot))
+    }
+
     /// The observations the program makes of `quotes`.
     pub fn observations(quotes: &[Quote; 5]) -> Observations {
         let obs = |kind, q: &Quote| Ok(quote_observation(kind, q.price_e8, q.publish_time, q.slot));
@@ -304,6 +300,31 @@ impl Feeds {
 
 fn scale_ppm(p: i64, ppm: u64) -> i64 {
     ((p as i128 * ppm as i128) / 1_000_000).clamp(1, i64::MAX as i128) as i64
+}
+
+/// A price at 1e-9 as a feed's 1e-8 mantissa (at least 1).
+fn e8(p: u64) -> i64 {
+    (p / 10).clamp(1, i64::MAX as u64) as i64
+}
+
+/// What fault `f` (active, `offset` seconds into the path) does to the fresh quotes: a stale
+/// source or a dark network publishes nothing, a manipulated source is scaled, diverging
+/// sources drift apart over the fault's span; lagging is applied before (see `quotes`).
+fn apply_fault(f: &Fault, offset: i64, fresh: &mut [Option<i64>; 5]) {
+    match f.kind {
+        FaultKind::Stale { source } => fresh[source] = None,
+        FaultKind::Dark => *fresh = [None; 5],
+        FaultKind::Manipulated { source, factor_ppm } => {
+            fresh[source] = fresh[source].map(|p| scale_ppm(p, factor_ppm));
+        }
+        FaultKind::Lagging { .. } => {}
+        FaultKind::Diverging { spread_ppm } => {
+            let into = (offset - f.start_secs + 1) as u128;
+            let drift = (spread_ppm as u128 * into / f.duration_secs.max(1) as u128) as u64;
+            fresh[0] = fresh[0].map(|p| scale_ppm(p, 1_000_000 + drift));
+            fresh[2] = fresh[2].map(|p| scale_ppm(p, 1_000_000u64.saturating_sub(drift)));
+        }
+    }
 }
 
 #[cfg(test)]

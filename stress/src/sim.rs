@@ -18,7 +18,7 @@ use crate::feeds::{Feeds, OracleScenario};
 use crate::front_run::FrontRunnerSpec;
 use crate::path::PricePoint;
 use crate::population::AccountSpec;
-use crate::venue::{KeeperModel, Venue};
+use crate::venue::{KeeperModel, StepEvents, Venue};
 
 /// Slots per second on the simulated chain, times ten (400 ms slots).
 pub const SLOTS_PER_SEC_X10: u64 = 25;
@@ -223,43 +223,16 @@ pub fn run_with_keys(
     let mut liquidated = vec![false; v.accounts().len()];
     let mut deficits = vec![0u64; v.accounts().len()];
     let mut fund_peak = v.fund.balance;
-    let note_transitions = |r: &mut SimReport, ts: &[Transition]| {
-        for t in ts {
-            if let Transition::Trip(reason) = t {
-                r.breaker_trips += 1;
-                *r.breaker_trip_reasons
-                    .entry(format!("{reason:?}"))
-                    .or_default() += 1;
-            }
-        }
-    };
 
     for (step, point) in path.iter().enumerate() {
         let (t, slot) = (point.ts, cfg.slot_at(point.ts, t0));
         let transitions = v.update_risk(&mut feeds, t, slot, point.price)?;
         note_transitions(&mut r, &transitions);
         if step % 60 == 0 || step + 1 == path.len() {
-            r.series.push(SeriesPoint {
-                ts: t,
-                price: v.market.price,
-                state: v.market.status,
-                insurance: v.fund.balance,
-                pool_capital: v.pool.capital,
-                bad_debt: r.bad_debt,
-                liquidations: r.liquidations,
-            });
+            record_series_point(&mut r, &v, t);
         }
         if step == 0 {
-            // The population opens at the first price, each trade through the program's own
-            // checks (caps, margin, leverage, reserve); refused ones stay flat.
-            for (i, spec) in population.iter().enumerate() {
-                let lot = v.market.lot_base.max(1) as i64;
-                if v.trade(i, spec.base - spec.base % lot, slot, t) {
-                    r.opened += 1;
-                } else {
-                    r.refused_at_open += 1;
-                }
-            }
+            open_population(&mut r, &mut v, population, slot, t);
             continue;
         }
         if let Some(f) = &cfg.front_runners {
@@ -267,23 +240,7 @@ pub fn run_with_keys(
                 crate::front_run::step(&mut v, f, population.len(), point.price, slot, t);
         }
         let ev = v.keeper_cycle(&cfg.keeper, slot, t)?;
-        note_transitions(&mut r, &ev.transitions);
-        for (i, notional) in &ev.stages {
-            liquidated[*i] = true;
-            r.liquidation_sizes.push(*notional);
-        }
-        r.liquidations += ev.stages.len() as u64;
-        r.keeper_rewards += ev.keeper_rewards;
-        for (i, deficit, insurance, socialised) in ev.bankruptcies {
-            r.bankruptcies += 1;
-            r.bad_debt += deficit;
-            r.insurance_paid += insurance;
-            r.socialised_loss += socialised;
-            deficits[i] += deficit;
-        }
-        r.adl_events += ev.deleverages;
-        r.examined += ev.examined;
-        r.swept_to_insurance += ev.swept_to_insurance;
+        record_keeper_events(&mut r, ev, &mut liquidated, &mut deficits);
         fund_peak = fund_peak.max(v.fund.balance);
         r.max_insurance_drawdown = r.max_insurance_drawdown.max(fund_peak - v.fund.balance);
     }
@@ -293,6 +250,92 @@ pub fn run_with_keys(
         .filter(|x| **x)
         .count();
     let slot = cfg.slot_at(path.last().expect("non-empty").ts, t0);
+    judge_accounts_at_end(&mut r, &v, population, cfg, &deficits, slot);
+    Ok(r)
+}
+
+/// Counts the breaker trips among `ts`, by reason.
+fn note_transitions(r: &mut SimReport, ts: &[Transition]) {
+    for t in ts {
+        if let Transition::Trip(reason) = t {
+            r.breaker_trips += 1;
+            *r.breaker_trip_reasons
+                .entry(format!("{reason:?}"))
+                .or_default() += 1;
+        }
+    }
+}
+
+/// One row of the report's time series: the venue at `t` and the report's running totals.
+fn record_series_point(r: &mut SimReport, v: &Venue, t: i64) {
+    r.series.push(SeriesPoint {
+        ts: t,
+        price: v.market.price,
+        state: v.market.status,
+        insurance: v.fund.balance,
+        pool_capital: v.pool.capital,
+        bad_debt: r.bad_debt,
+        liquidations: r.liquidations,
+    });
+}
+
+/// The population opens at the first price, each trade through the program's own checks
+/// (caps, margin, leverage, reserve); refused ones stay flat.
+fn open_population(
+    r: &mut SimReport,
+    v: &mut Venue,
+    population: &[AccountSpec],
+    slot: u64,
+    t: i64,
+) {
+    for (i, spec) in population.iter().enumerate() {
+        let lot = v.market.lot_base.max(1) as i64;
+        if v.trade(i, spec.base - spec.base % lot, slot, t) {
+            r.opened += 1;
+        } else {
+            r.refused_at_open += 1;
+        }
+    }
+}
+
+/// Adds a keeper cycle's events to the report, marking the accounts liquidated and adding
+/// each bankrupt account's deficit.
+fn record_keeper_events(
+    r: &mut SimReport,
+    ev: StepEvents,
+    liquidated: &mut [bool],
+    deficits: &mut [u64],
+) {
+    note_transitions(r, &ev.transitions);
+    for (i, notional) in &ev.stages {
+        liquidated[*i] = true;
+        r.liquidation_sizes.push(*notional);
+    }
+    r.liquidations += ev.stages.len() as u64;
+    r.keeper_rewards += ev.keeper_rewards;
+    for (i, deficit, insurance, socialised) in ev.bankruptcies {
+        r.bankruptcies += 1;
+        r.bad_debt += deficit;
+        r.insurance_paid += insurance;
+        r.socialised_loss += socialised;
+        deficits[i] += deficit;
+    }
+    r.adl_events += ev.deleverages;
+    r.examined += ev.examined;
+    r.swept_to_insurance += ev.swept_to_insurance;
+}
+
+/// The accounts as the path leaves them (at `slot`): those still liquidatable, the
+/// front-runners' profit, and the population's worst loss (a bankrupt account's loss is its
+/// collateral plus its deficit, given in `deficits`).
+fn judge_accounts_at_end(
+    r: &mut SimReport,
+    v: &Venue,
+    population: &[AccountSpec],
+    cfg: &SimConfig,
+    deficits: &[u64],
+    slot: u64,
+) {
     let d = v.decimals;
     for (i, a) in v.accounts().iter().enumerate() {
         let view = v.market.margin(&a.positions[0], v.market.price, d, slot);
@@ -324,7 +367,6 @@ pub fn run_with_keys(
             });
         }
     }
-    Ok(r)
 }
 
 /// The defaults: SOL-PERP-like listing from the SDK's parameters, a USDC collateral side,

@@ -319,19 +319,48 @@ impl Venue {
             let (tr, _) = self.market.apply_insurance_coverage(&self.fund, d, slot)?;
             ev.transitions.extend(tr);
         }
+        let markets = [self.market];
+        let mut due = self.due_liquidations(keeper, slot, t, &at, &markets, &mut ev);
+        self.liquidate_due(&mut due, keeper, slot, t, &at, &markets, &mut ev);
+        self.resolve_bankruptcies(t, &mut ev);
+        self.deleverage_one(slot, t, &mut ev);
+        // The sweep.
+        if self.market.has_unswept() {
+            if let Ok(out) = self.market.sweep_into(
+                &mut self.pool,
+                &mut self.fund,
+                &mut self.exchange.protocol_fees,
+            ) {
+                ev.swept_to_insurance = out.to_insurance;
+            }
+        }
+        Ok(ev)
+    }
 
+    /// The accounts due for liquidation this cycle, as (free collateral, key rank, account):
+    /// the index's candidates (or every account) judged by the keeper's own rule, each
+    /// liquidatable for at least the keeper's delay (its clock runs while it stays
+    /// liquidatable from one cycle to the next). Counts the cycle.
+    fn due_liquidations(
+        &mut self,
+        keeper: &KeeperModel,
+        slot: u64,
+        t: i64,
+        at: &PreviewClock,
+        markets: &[Market],
+        ev: &mut StepEvents,
+    ) -> Vec<(i64, u32, u32)> {
         // Liquidations: the keeper's order (most under water first, ties by key) over the
         // index's candidates, each judged by the keeper's own rule.
         let candidates = if self.full_scan {
             (0..self.accounts.len()).collect()
         } else {
-            self.index.candidates(&self.market, d, slot)
+            self.index.candidates(&self.market, self.decimals, slot)
         };
         ev.examined = candidates.len() as u64;
-        let markets = [self.market];
         let free = |i: &usize| {
             let (collateral, slot0) = &self.hot[*i];
-            maintenance_free_of(*collateral, std::slice::from_ref(slot0), &markets, &at)
+            maintenance_free_of(*collateral, std::slice::from_ref(slot0), markets, at)
         };
         // Large backlogs (a crash with a slow keeper) are judged on every core.
         let frees: Vec<Option<i64>> = if candidates.len() >= PARALLEL_FROM {
@@ -356,8 +385,23 @@ impl Venue {
                 due.push((f, self.key_rank[i], i as u32));
             }
         }
+        due
+    }
+
+    /// Liquidates `due` in the keeper's order within its capacity for the cycle.
+    #[allow(clippy::too_many_arguments)]
+    fn liquidate_due(
+        &mut self,
+        due: &mut [(i64, u32, u32)],
+        keeper: &KeeperModel,
+        slot: u64,
+        t: i64,
+        at: &PreviewClock,
+        markets: &[Market],
+        ev: &mut StepEvents,
+    ) {
         let mut budget = keeper.capacity;
-        let mut rest = due.as_mut_slice();
+        let mut rest = due;
         // Only the head of the order is needed: select as many as the budget can reach, in
         // order; refused ones cost nothing, so the next head follows while budget remains.
         while budget > 0 && !rest.is_empty() {
@@ -371,21 +415,15 @@ impl Venue {
                 if budget == 0 {
                     break;
                 }
-                self.liquidate_account(
-                    i as usize,
-                    keeper,
-                    &mut budget,
-                    slot,
-                    t,
-                    &at,
-                    &markets,
-                    &mut ev,
-                );
+                self.liquidate_account(i as usize, keeper, &mut budget, slot, t, at, markets, ev);
             }
             rest = tail;
         }
+    }
 
-        // Bankruptcies, in account order (the keeper's scan order).
+    /// Bankruptcies, in account order (the keeper's scan order); a refused one waits for the
+    /// next cycle.
+    fn resolve_bankruptcies(&mut self, t: i64, ev: &mut StepEvents) {
         self.bankrupt.sort_unstable();
         let mut still = Vec::new();
         for i in std::mem::take(&mut self.bankrupt) {
@@ -402,44 +440,36 @@ impl Venue {
             }
         }
         self.bankrupt = still;
+    }
 
-        // Deleveraging while the trigger holds: one account a cycle, halving until accepted.
-        if adl_price(&self.market, self.pool.capital, slot, t, d).is_some() {
-            let pick = adl_candidate(
-                &self.market,
-                self.keys.iter().copied().zip(self.accounts.iter()),
-                self.pool.capital,
-                slot,
-                t,
-                d,
-            );
-            if let Some((key, size)) = pick {
-                let i = self.by_key[&key];
-                let capital = self.pool.capital;
-                for size in adl_sizes(size, self.market.lot_base) {
-                    if attempt(&mut self.accounts[i], &mut self.market, |a, m| {
-                        a.auto_deleverage(m, capital, size, slot, t, d)
-                    })
-                    .is_some()
-                    {
-                        ev.deleverages += 1;
-                        self.touch(i);
-                        break;
-                    }
+    /// Deleveraging while the trigger holds: one account a cycle, halving until accepted.
+    fn deleverage_one(&mut self, slot: u64, t: i64, ev: &mut StepEvents) {
+        let d = self.decimals;
+        if adl_price(&self.market, self.pool.capital, slot, t, d).is_none() {
+            return;
+        }
+        let pick = adl_candidate(
+            &self.market,
+            self.keys.iter().copied().zip(self.accounts.iter()),
+            self.pool.capital,
+            slot,
+            t,
+            d,
+        );
+        if let Some((key, size)) = pick {
+            let i = self.by_key[&key];
+            let capital = self.pool.capital;
+            for size in adl_sizes(size, self.market.lot_base) {
+                if attempt(&mut self.accounts[i], &mut self.market, |a, m| {
+                    a.auto_deleverage(m, capital, size, slot, t, d)
+                })
+                .is_some()
+                {
+                    ev.deleverages += 1;
+                    self.touch(i);
+                    break;
                 }
             }
         }
-
-        // The sweep.
-        if self.market.has_unswept() {
-            if let Ok(out) = self.market.sweep_into(
-                &mut self.pool,
-                &mut self.fund,
-                &mut self.exchange.protocol_fees,
-            ) {
-                ev.swept_to_insurance = out.to_insurance;
-            }
-        }
-        Ok(ev)
     }
 }

@@ -111,12 +111,40 @@ async fn bankruptcy_coverage_goes_to_the_last_liquidated_market_only() {
 async fn governance_and_guardian_instructions_refuse_wrong_accounts_and_arguments() {
     let mut w = World::with_sol_market().await;
     w.create_market_like_sol(1, |_| {}).await.unwrap();
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
     let stranger = Keypair::new();
     w.bank.fund(&stranger.pubkey(), 1_000_000_000).await;
-    // Unknown kinds, parameters and roles.
     let id = w.bank.exchange().await.proposal_count;
+    refuse_unknown_kinds_parameters_and_roles(&mut w, id, &stranger).await;
+    refuse_a_queued_change_against_another_market(&mut w, id).await;
+    // The guardian's instructions are the guardian's.
+    let r = w
+        .bank
+        .send(
+            &[ix::guardian_reduce_only(stranger.pubkey(), SOL_PERP)],
+            &[&stranger],
+        )
+        .await;
+    assert_program_error(r, BulwarkError::NotGuardian);
+    // A staker's account is derived from its signer: another signer cannot use it.
+    let staker = w.participant(10 * USDC).await;
+    w.bank
+        .send(
+            &[ix::if_stake(staker.key.pubkey(), staker.token, 10 * USDC)],
+            &[&staker.key],
+        )
+        .await
+        .unwrap();
+    let mut r = ix::if_request_unstake(stranger.pubkey(), 1);
+    r.accounts[1].pubkey = pda::stake_account(&staker.key.pubkey()).0;
+    let err = w.bank.send(&[r], &[&stranger]).await.unwrap_err();
+    assert_eq!(custom_code(&err), Some(2006), "Anchor ConstraintSeeds");
+}
+
+/// Unknown proposal kinds, parameters and roles are refused, queued (as proposal `id`) or
+/// direct, as is a role given to the default key.
+async fn refuse_unknown_kinds_parameters_and_roles(w: &mut World, id: u64, stranger: &Keypair) {
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
     let r = w
         .bank
         .send(
@@ -151,7 +179,7 @@ async fn governance_and_guardian_instructions_refuse_wrong_accounts_and_argument
     assert_program_error(r, BulwarkError::UnknownParameter);
     let r = w
         .bank
-        .send(&[ix::accept_role(stranger.pubkey(), 7)], &[&stranger])
+        .send(&[ix::accept_role(stranger.pubkey(), 7)], &[stranger])
         .await;
     assert_program_error(r, BulwarkError::UnknownParameter);
     let r = w
@@ -162,7 +190,13 @@ async fn governance_and_guardian_instructions_refuse_wrong_accounts_and_argument
         )
         .await;
     assert_program_error(r, BulwarkError::InvalidRoleKey);
-    // A queued market change executed against another market.
+}
+
+/// A market change queued (as proposal `id`) for market 0 and executed against market 1, or
+/// with no market, is refused and changes nothing.
+async fn refuse_a_queued_change_against_another_market(w: &mut World, id: u64) {
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
     w.bank
         .send(
             &[ix::queue_change(
@@ -194,26 +228,4 @@ async fn governance_and_guardian_instructions_refuse_wrong_accounts_and_argument
         BulwarkError::MarketMismatch,
     );
     before.assert_unchanged(&mut w.bank).await;
-    // The guardian's instructions are the guardian's.
-    let r = w
-        .bank
-        .send(
-            &[ix::guardian_reduce_only(stranger.pubkey(), SOL_PERP)],
-            &[&stranger],
-        )
-        .await;
-    assert_program_error(r, BulwarkError::NotGuardian);
-    // A staker's account is derived from its signer: another signer cannot use it.
-    let staker = w.participant(10 * USDC).await;
-    w.bank
-        .send(
-            &[ix::if_stake(staker.key.pubkey(), staker.token, 10 * USDC)],
-            &[&staker.key],
-        )
-        .await
-        .unwrap();
-    let mut r = ix::if_request_unstake(stranger.pubkey(), 1);
-    r.accounts[1].pubkey = pda::stake_account(&staker.key.pubkey()).0;
-    let err = w.bank.send(&[r], &[&stranger]).await.unwrap_err();
-    assert_eq!(custom_code(&err), Some(2006), "Anchor ConstraintSeeds");
 }

@@ -7,6 +7,7 @@ use bulwark_engine::margin::HealthKind;
 use bulwark_sdk::bank_keeper::BankKeeper;
 use bulwark_sdk::keeper::{run_cycle, CycleReport, KeeperConfig};
 use bulwark_sdk::preview::{account_health, PreviewClock};
+use bulwark_sdk::world::Participant;
 use bulwark_sdk::{accounts, ix, pda};
 use bulwark_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
@@ -57,18 +58,7 @@ async fn the_keeper_core_alone_resolves_a_cascade_and_losses_balance_to_the_toke
         shard: None,
     };
 
-    // 52 traders with 1,000 USDC: leverage 2x..16x, one in five short.
-    w.refresh(150 * USD).await;
-    let mut traders = Vec::new();
-    for i in 0..52i64 {
-        let t = trader(&mut w, 1_000 * USDC).await;
-        let leverage = 2 + i % 15;
-        let lots = leverage * 1_000 * 1_000 / 150; // notional / price, in 0.001 SOL lots
-        let delta = lots * 1_000_000 * if i % 5 == 4 { -1 } else { 1 };
-        let limit = if delta > 0 { 151 * PRICE } else { 149 * PRICE };
-        w.trade(&t, delta, limit).await.unwrap();
-        traders.push(t);
-    }
+    let traders = open_mixed_leverage_book(&mut w).await;
     let mut all: Vec<_> = traders.iter().map(|t| t.margin).collect();
     all.extend([lp.margin, staker.margin, keeper_owner.margin]);
     assert_books_balance(&mut w, &all).await;
@@ -93,32 +83,7 @@ async fn the_keeper_core_alone_resolves_a_cascade_and_losses_balance_to_the_toke
     eprintln!("cascade: {} cycles, {stages} liquidation stages, {resolved} bankruptcies, deficits {deficits}", reports.len());
     assert!(stages > 20 && resolved > 0, "a real cascade");
 
-    // Every account is at maintenance or resolved.
-    let clock = w.bank.clock().await;
-    let at = PreviewClock {
-        slot: clock.slot,
-        unix_timestamp: clock.unix_timestamp,
-        decimals: 6,
-    };
-    let market = w.bank.market(SOL_PERP).await;
-    for t in &traders {
-        let a = w.margin(&t.margin).await;
-        if a.positions.iter().any(|p| p.base != 0) {
-            assert!(
-                account_health(&a, &[market], &at, HealthKind::Maintenance)
-                    .unwrap()
-                    .is_healthy(),
-                "{:?}",
-                t.margin
-            );
-        } else {
-            assert!(
-                a.collateral >= 0,
-                "flat accounts are resolved: {}",
-                a.collateral
-            );
-        }
-    }
+    assert_each_at_maintenance_or_resolved(&mut w, &traders).await;
 
     // Losses beyond collateral = insurance paid + socialised loss, to the token.
     let fund =
@@ -139,4 +104,50 @@ async fn the_keeper_core_alone_resolves_a_cascade_and_losses_balance_to_the_toke
         fund.total_paid, pool.total_socialized
     );
     assert_books_balance(&mut w, &all).await;
+}
+
+/// 52 traders with 1,000 USDC at 150: leverage 2x..16x, one in five short.
+async fn open_mixed_leverage_book(w: &mut World) -> Vec<Participant> {
+    w.refresh(150 * USD).await;
+    let mut traders = Vec::new();
+    for i in 0..52i64 {
+        let t = trader(w, 1_000 * USDC).await;
+        let leverage = 2 + i % 15;
+        let lots = leverage * 1_000 * 1_000 / 150; // notional / price, in 0.001 SOL lots
+        let delta = lots * 1_000_000 * if i % 5 == 4 { -1 } else { 1 };
+        let limit = if delta > 0 { 151 * PRICE } else { 149 * PRICE };
+        w.trade(&t, delta, limit).await.unwrap();
+        traders.push(t);
+    }
+    traders
+}
+
+/// Every trader still holding a position meets maintenance; every flat one is resolved (no
+/// negative collateral).
+async fn assert_each_at_maintenance_or_resolved(w: &mut World, traders: &[Participant]) {
+    let clock = w.bank.clock().await;
+    let at = PreviewClock {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+        decimals: 6,
+    };
+    let market = w.bank.market(SOL_PERP).await;
+    for t in traders {
+        let a = w.margin(&t.margin).await;
+        if a.positions.iter().any(|p| p.base != 0) {
+            assert!(
+                account_health(&a, &[market], &at, HealthKind::Maintenance)
+                    .unwrap()
+                    .is_healthy(),
+                "{:?}",
+                t.margin
+            );
+        } else {
+            assert!(
+                a.collateral >= 0,
+                "flat accounts are resolved: {}",
+                a.collateral
+            );
+        }
+    }
 }

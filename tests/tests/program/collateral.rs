@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
+use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
 use bulwark_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
@@ -155,6 +156,27 @@ async fn wrong_signers_accounts_mints_and_amounts_are_refused_and_change_nothing
     )
     .await;
 
+    refuse_another_owners_instructions(&mut w, &t, &other).await;
+
+    // Zero and more-than-held amounts.
+    assert_program_error(w.deposit(&t, 0).await, BulwarkError::ZeroAmount);
+    assert_program_error(w.withdraw(&t, 0).await, BulwarkError::ZeroAmount);
+    assert_program_error(
+        w.withdraw(&t, 100 * USDC + 1).await,
+        BulwarkError::InsufficientCollateral,
+    );
+    assert_program_error(w.withdraw(&t, u64::MAX).await, BulwarkError::AmountTooLarge);
+    assert_program_error(w.deposit(&t, u64::MAX).await, BulwarkError::AmountTooLarge);
+    // A deposit beyond the token balance fails in the token program (insufficient funds: 1).
+    let err = w.deposit(&t, 100 * USDC + 1).await.unwrap_err();
+    assert_eq!(custom_code(&err), Some(1));
+
+    refuse_foreign_token_accounts(&mut w, &t).await;
+    before.assert_unchanged(&mut w.bank).await;
+}
+
+/// Another owner's deposit, withdrawal, trade and close on `t`'s margin account are refused.
+async fn refuse_another_owners_instructions(w: &mut World, t: &Participant, other: &Participant) {
     // Someone else's margin account, signed by the wrong owner.
     let deposit = ix::deposit(other.key.pubkey(), t.margin, other.token, USDC);
     assert_program_error(
@@ -183,20 +205,11 @@ async fn wrong_signers_accounts_mints_and_amounts_are_refused_and_change_nothing
         w.bank.send(&[close], &[&other.key]).await,
         BulwarkError::NotOwner,
     );
+}
 
-    // Zero and more-than-held amounts.
-    assert_program_error(w.deposit(&t, 0).await, BulwarkError::ZeroAmount);
-    assert_program_error(w.withdraw(&t, 0).await, BulwarkError::ZeroAmount);
-    assert_program_error(
-        w.withdraw(&t, 100 * USDC + 1).await,
-        BulwarkError::InsufficientCollateral,
-    );
-    assert_program_error(w.withdraw(&t, u64::MAX).await, BulwarkError::AmountTooLarge);
-    assert_program_error(w.deposit(&t, u64::MAX).await, BulwarkError::AmountTooLarge);
-    // A deposit beyond the token balance fails in the token program (insufficient funds: 1).
-    let err = w.deposit(&t, 100 * USDC + 1).await.unwrap_err();
-    assert_eq!(custom_code(&err), Some(1));
-
+/// A token account of another mint, a vault that is not the exchange's, and a Token-2022
+/// account are refused for `t`'s deposit.
+async fn refuse_foreign_token_accounts(w: &mut World, t: &Participant) {
     // A token account of another mint; a vault that is not the exchange's.
     let other_mint = w.bank.create_mint(6, &anchor_spl::token::ID).await;
     let foreign = w
@@ -225,5 +238,4 @@ async fn wrong_signers_accounts_mints_and_amounts_are_refused_and_change_nothing
     let deposit = ix::deposit(t.key.pubkey(), t.margin, t22, USDC);
     let err = w.bank.send(&[deposit], &[&t.key]).await.unwrap_err();
     assert_eq!(custom_code(&err), Some(3007), "{t22_mint} {err:?}");
-    before.assert_unchanged(&mut w.bank).await;
 }

@@ -61,78 +61,92 @@ async fn run_seed(seed: u64, steps: u64) -> (u64, u64) {
     };
     run.check(seed, 0, "setup").await;
     for step in 1..=steps {
-        let t = rng.below(run.traders.len() as u64) as usize;
-        let what = match rng.below(10) {
+        let what = run.random_step(&mut rng).await;
+        run.check(seed, step, what).await;
+    }
+    (run.ok, run.refused)
+}
+
+impl Run {
+    /// One random step drawn from `rng`: a trader's deposit, withdrawal or trade, a price
+    /// move, an LP's pool step or a sweep. Returns what it was.
+    async fn random_step(&mut self, rng: &mut Rng) -> &'static str {
+        let t = rng.below(self.traders.len() as u64) as usize;
+        match rng.below(10) {
             0 | 1 => {
                 let amount = 1 + rng.below(5_000 * USDC);
-                let r = run.w.deposit(&run.traders[t], amount).await;
-                run.count(r);
+                let r = self.w.deposit(&self.traders[t], amount).await;
+                self.count(r);
                 "deposit"
             }
             2 => {
                 let amount = 1 + rng.below(3_000 * USDC);
-                let r = run.w.withdraw(&run.traders[t], amount).await;
-                run.count(r);
+                let r = self.w.withdraw(&self.traders[t], amount).await;
+                self.count(r);
                 "withdraw"
             }
             3..=5 => {
                 let lots = rng.below(40_000) as i64 - 20_000; // ±20 SOL in 0.001 lots
                 let delta = lots * 1_000_000;
                 let limit = if delta > 0 { 1_000 * PRICE } else { 0 };
-                let r = run.w.trade(&run.traders[t], delta, limit).await;
-                run.count(r);
+                let r = self.w.trade(&self.traders[t], delta, limit).await;
+                self.count(r);
                 "trade"
             }
             6 => {
-                let moved = run.price_e8 as i128 * (970 + rng.below(61) as i128) / 1_000;
-                run.price_e8 = moved as i64;
+                let moved = self.price_e8 as i128 * (970 + rng.below(61) as i128) / 1_000;
+                self.price_e8 = moved as i64;
                 let slots = 1 + rng.below(40);
-                run.w.bank.advance(slots, slots as i64 / 2).await;
-                run.w.refresh(run.price_e8).await;
+                self.w.bank.advance(slots, slots as i64 / 2).await;
+                self.w.refresh(self.price_e8).await;
                 "price move"
             }
-            7 => {
-                let lp = rng.below(2) as usize;
-                let amount = 1 + rng.below(20_000 * USDC);
-                let r = run.w.pool_deposit(&run.lps[lp], amount).await;
-                run.count(r);
-                "pool deposit"
-            }
-            8 => {
-                let lp = rng.below(2) as usize;
-                let held = match run
-                    .w
-                    .bank
-                    .account(&bulwark_sdk::pda::lp_account(&run.lps[lp].key.pubkey()).0)
-                    .await
-                {
-                    Some(_) => run.w.lp(&run.lps[lp]).await.shares,
-                    None => 0,
-                };
-                if held > 0 && rng.below(2) == 0 {
-                    let r = run
-                        .w
-                        .pool_request_withdraw(&run.lps[lp], 1 + rng.below(held))
-                        .await;
-                    run.count(r);
-                    "pool request"
-                } else {
-                    run.w.bank.advance(5, POOL_WITHDRAW_DELAY_SECS as i64).await;
-                    run.w.refresh(run.price_e8).await;
-                    let r = run.w.pool_withdraw(&run.lps[lp]).await;
-                    run.count(r);
-                    "pool withdraw"
-                }
-            }
+            choice @ (7 | 8) => self.random_pool_step(choice == 7, rng).await,
             _ => {
-                let r = run.w.sweep().await;
-                run.count(r);
+                let r = self.w.sweep().await;
+                self.count(r);
                 "sweep"
             }
-        };
-        run.check(seed, step, what).await;
+        }
     }
-    (run.ok, run.refused)
+
+    /// A random LP's pool step: a deposit (`deposit`), else a withdrawal request for part of
+    /// its shares or, half the time or when it holds none, a withdrawal after the delay.
+    async fn random_pool_step(&mut self, deposit: bool, rng: &mut Rng) -> &'static str {
+        let lp = rng.below(2) as usize;
+        if deposit {
+            let amount = 1 + rng.below(20_000 * USDC);
+            let r = self.w.pool_deposit(&self.lps[lp], amount).await;
+            self.count(r);
+            return "pool deposit";
+        }
+        let held = match self
+            .w
+            .bank
+            .account(&bulwark_sdk::pda::lp_account(&self.lps[lp].key.pubkey()).0)
+            .await
+        {
+            Some(_) => self.w.lp(&self.lps[lp]).await.shares,
+            None => 0,
+        };
+        if held > 0 && rng.below(2) == 0 {
+            let r = self
+                .w
+                .pool_request_withdraw(&self.lps[lp], 1 + rng.below(held))
+                .await;
+            self.count(r);
+            "pool request"
+        } else {
+            self.w
+                .bank
+                .advance(5, POOL_WITHDRAW_DELAY_SECS as i64)
+                .await;
+            self.w.refresh(self.price_e8).await;
+            let r = self.w.pool_withdraw(&self.lps[lp]).await;
+            self.count(r);
+            "pool withdraw"
+        }
+    }
 }
 
 #[tokio::test]

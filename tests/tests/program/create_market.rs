@@ -90,10 +90,44 @@ async fn every_out_of_bounds_parameter_is_refused_and_nothing_changes() {
     let mut w = world_with_exchange().await;
     let before = Snapshot::take(&mut w.bank, &[pda::exchange().0, pda::market(SOL_PERP).0]).await;
     let gov = w.governance.insecure_clone();
-    let above = |p: Param| p.bound().max as u32 + 1;
-    let below = |p: Param| p.bound().min as u32 - 1;
-    type Edit = Box<dyn Fn(&mut bulwark::instructions::CreateMarketArgs)>;
-    let edits: Vec<(&str, Edit)> = vec![
+    for (what, edit) in out_of_bounds_edits() {
+        let mut args = w.sol_market_args();
+        edit(&mut args);
+        let result = w.create_market_with(&gov, args).await;
+        let code: u32 = BulwarkError::ParameterOutOfBounds.into();
+        assert_eq!(
+            result.as_ref().err().and_then(custom_code),
+            Some(code),
+            "{what}: {result:?}"
+        );
+    }
+    before.assert_unchanged(&mut w.bank).await;
+}
+
+/// A change to a listing's arguments.
+type Edit = Box<dyn Fn(&mut bulwark::instructions::CreateMarketArgs)>;
+
+/// One edit per bounded listing parameter, each taking it just outside its bounds: the
+/// oracle side and its sources, then the risk limits.
+fn out_of_bounds_edits() -> Vec<(&'static str, Edit)> {
+    let mut edits = oracle_out_of_bounds_edits();
+    edits.extend(risk_out_of_bounds_edits());
+    edits
+}
+
+/// Just above `p`'s upper bound.
+fn above(p: Param) -> u32 {
+    p.bound().max as u32 + 1
+}
+
+/// Just below `p`'s lower bound.
+fn below(p: Param) -> u32 {
+    p.bound().min as u32 - 1
+}
+
+/// The oracle side's and its sources' parameters just outside their bounds.
+fn oracle_out_of_bounds_edits() -> Vec<(&'static str, Edit)> {
+    vec![
         (
             "max_deviation_ppm",
             Box::new(move |a| a.oracle.max_deviation_ppm = above(Param::OracleMaxDeviation)),
@@ -145,6 +179,12 @@ async fn every_out_of_bounds_parameter_is_refused_and_nothing_changes() {
                 a.oracle.sources.extend(extra);
             }),
         ),
+    ]
+}
+
+/// The risk limits just outside their bounds.
+fn risk_out_of_bounds_edits() -> Vec<(&'static str, Edit)> {
+    vec![
         (
             "twap_window_secs",
             Box::new(move |a| a.risk.twap_window_secs = below(Param::TwapWindow)),
@@ -177,19 +217,7 @@ async fn every_out_of_bounds_parameter_is_refused_and_nothing_changes() {
             "max_age_reduce_slots",
             Box::new(|a| a.risk.max_age_reduce_slots = 0),
         ),
-    ];
-    for (what, edit) in edits {
-        let mut args = w.sol_market_args();
-        edit(&mut args);
-        let result = w.create_market_with(&gov, args).await;
-        let code: u32 = BulwarkError::ParameterOutOfBounds.into();
-        assert_eq!(
-            result.as_ref().err().and_then(custom_code),
-            Some(code),
-            "{what}: {result:?}"
-        );
-    }
-    before.assert_unchanged(&mut w.bank).await;
+    ]
 }
 
 #[tokio::test]

@@ -45,89 +45,102 @@ fn every_fixture_decodes_to_the_expected_fields_and_re_encodes_byte_for_byte() {
         let data = read_oracle_fixture(name).expect("fixture listed in expected.json");
         assert_eq!(data.len() as i128, int(&e["len"]), "{name} len");
         match e["kind"].as_str().unwrap() {
-            "pyth_price_update_v2" => {
-                assert_eq!(detect_kind(&data), Ok(OracleKind::PythPull));
-                let p = pyth::decode(&data).unwrap();
-                assert_eq!(p.verification, VerificationLevel::Full, "{name}");
-                assert_eq!(e["verification"], "Full");
-                assert_eq!(
-                    hex(&p.feed_id),
-                    e["feed_id_hex"].as_str().unwrap(),
-                    "{name}"
-                );
-                assert_eq!(p.price as i128, int(&e["price"]), "{name}");
-                assert_eq!(p.conf as i128, int(&e["conf"]), "{name}");
-                assert_eq!(p.exponent as i128, int(&e["exponent"]), "{name}");
-                assert_eq!(p.publish_time as i128, int(&e["publish_time"]), "{name}");
-                assert_eq!(
-                    p.prev_publish_time as i128,
-                    int(&e["prev_publish_time"]),
-                    "{name}"
-                );
-                assert_eq!(p.ema_price as i128, int(&e["ema_price"]), "{name}");
-                assert_eq!(p.ema_conf as i128, int(&e["ema_conf"]), "{name}");
-                assert_eq!(p.posted_slot as i128, int(&e["posted_slot"]), "{name}");
-                assert_eq!(encode_pyth(&p), data, "{name} re-encodes");
-            }
-            "switchboard_on_demand_pull_feed" => {
-                assert_eq!(detect_kind(&data), Ok(OracleKind::SwitchboardOnDemand));
-                let f = switchboard::decode(&data).unwrap();
-                let r = &f.result;
-                assert_eq!(hex(&f.feed_hash), e["feed_hash_hex"].as_str().unwrap());
-                assert_eq!(r.value, int(&e["result_value_1e18"]));
-                assert_eq!(r.std_dev, int(&e["result_std_dev_1e18"]));
-                assert_eq!(r.mean, int(&e["result_mean_1e18"]));
-                assert_eq!(r.range, int(&e["result_range_1e18"]));
-                assert_eq!(r.min_value, int(&e["result_min_1e18"]));
-                assert_eq!(r.max_value, int(&e["result_max_1e18"]));
-                assert_eq!(r.num_samples as i128, int(&e["result_num_samples"]));
-                assert_eq!(r.slot as i128, int(&e["result_slot"]));
-                assert_eq!(f.max_staleness as i128, int(&e["max_staleness_slots"]));
-                assert_eq!(
-                    f.last_update_timestamp as i128,
-                    int(&e["last_update_timestamp"])
-                );
-                assert_eq!(f.min_responses as i128, int(&e["min_responses"]));
-                assert_eq!(encode_switchboard(&f), data, "{name} re-encodes");
-                // The on-chain fixed-offset reader agrees with the full decoder.
-                assert_eq!(
-                    switchboard::observe(&data, &f.feed_hash),
-                    Ok(f.observation())
-                );
-            }
-            "chainlink_ocr2_feed" => {
-                assert_eq!(detect_kind(&data), Ok(OracleKind::Chainlink));
-                let t = chainlink::decode(&data).unwrap();
-                assert_eq!(t.version as i128, int(&e["version"]), "{name}");
-                assert_eq!(t.decimals as i128, int(&e["decimals"]), "{name}");
-                assert_eq!(
-                    t.latest_round_id as i128,
-                    int(&e["latest_round_id"]),
-                    "{name}"
-                );
-                assert_eq!(t.live_length as i128, int(&e["live_length"]), "{name}");
-                assert_eq!(t.latest.slot as i128, int(&e["slot"]), "{name}");
-                assert_eq!(t.latest.timestamp as i128, int(&e["timestamp"]), "{name}");
-                assert_eq!(t.latest.answer, int(&e["answer"]), "{name}");
-                assert_eq!(encode_chainlink(&t), data, "{name} re-encodes");
-            }
-            "pyth_legacy_push_v2" => {
-                assert_eq!(
-                    detect_kind(&data),
-                    Err(DecodeError::RetiredPythPush),
-                    "{name}"
-                );
-                assert_eq!(pyth::decode(&data), Err(DecodeError::RetiredPythPush));
-                assert_eq!(
-                    pyth::observe(&data, &[0; 32]),
-                    Err(ReadingFault::RetiredFormat)
-                );
-            }
+            "pyth_price_update_v2" => check_pyth_fixture(name, e, &data),
+            "switchboard_on_demand_pull_feed" => check_switchboard_fixture(name, e, &data),
+            "chainlink_ocr2_feed" => check_chainlink_fixture(name, e, &data),
+            "pyth_legacy_push_v2" => check_retired_pyth_fixture(name, &data),
             other => panic!("unknown kind {other}"),
         }
         checked += 1;
     }
     assert_eq!(checked, 9);
+}
+
+/// A Pyth price update (v2): every field, and the encoder reproduces it.
+fn check_pyth_fixture(name: &str, e: &Value, data: &[u8]) {
+    assert_eq!(detect_kind(data), Ok(OracleKind::PythPull));
+    let p = pyth::decode(data).unwrap();
+    assert_eq!(p.verification, VerificationLevel::Full, "{name}");
+    assert_eq!(e["verification"], "Full");
+    assert_eq!(
+        hex(&p.feed_id),
+        e["feed_id_hex"].as_str().unwrap(),
+        "{name}"
+    );
+    assert_eq!(p.price as i128, int(&e["price"]), "{name}");
+    assert_eq!(p.conf as i128, int(&e["conf"]), "{name}");
+    assert_eq!(p.exponent as i128, int(&e["exponent"]), "{name}");
+    assert_eq!(p.publish_time as i128, int(&e["publish_time"]), "{name}");
+    assert_eq!(
+        p.prev_publish_time as i128,
+        int(&e["prev_publish_time"]),
+        "{name}"
+    );
+    assert_eq!(p.ema_price as i128, int(&e["ema_price"]), "{name}");
+    assert_eq!(p.ema_conf as i128, int(&e["ema_conf"]), "{name}");
+    assert_eq!(p.posted_slot as i128, int(&e["posted_slot"]), "{name}");
+    assert_eq!(encode_pyth(&p), data, "{name} re-encodes");
+}
+
+/// A Switchboard On-Demand pull feed: every field, the encoder reproduces it, and the
+/// on-chain reader agrees.
+fn check_switchboard_fixture(name: &str, e: &Value, data: &[u8]) {
+    assert_eq!(detect_kind(data), Ok(OracleKind::SwitchboardOnDemand));
+    let f = switchboard::decode(data).unwrap();
+    let r = &f.result;
+    assert_eq!(hex(&f.feed_hash), e["feed_hash_hex"].as_str().unwrap());
+    assert_eq!(r.value, int(&e["result_value_1e18"]));
+    assert_eq!(r.std_dev, int(&e["result_std_dev_1e18"]));
+    assert_eq!(r.mean, int(&e["result_mean_1e18"]));
+    assert_eq!(r.range, int(&e["result_range_1e18"]));
+    assert_eq!(r.min_value, int(&e["result_min_1e18"]));
+    assert_eq!(r.max_value, int(&e["result_max_1e18"]));
+    assert_eq!(r.num_samples as i128, int(&e["result_num_samples"]));
+    assert_eq!(r.slot as i128, int(&e["result_slot"]));
+    assert_eq!(f.max_staleness as i128, int(&e["max_staleness_slots"]));
+    assert_eq!(
+        f.last_update_timestamp as i128,
+        int(&e["last_update_timestamp"])
+    );
+    assert_eq!(f.min_responses as i128, int(&e["min_responses"]));
+    assert_eq!(encode_switchboard(&f), data, "{name} re-encodes");
+    // The on-chain fixed-offset reader agrees with the full decoder.
+    assert_eq!(
+        switchboard::observe(data, &f.feed_hash),
+        Ok(f.observation())
+    );
+}
+
+/// A Chainlink OCR2 feed: every field, and the encoder reproduces it.
+fn check_chainlink_fixture(name: &str, e: &Value, data: &[u8]) {
+    assert_eq!(detect_kind(data), Ok(OracleKind::Chainlink));
+    let t = chainlink::decode(data).unwrap();
+    assert_eq!(t.version as i128, int(&e["version"]), "{name}");
+    assert_eq!(t.decimals as i128, int(&e["decimals"]), "{name}");
+    assert_eq!(
+        t.latest_round_id as i128,
+        int(&e["latest_round_id"]),
+        "{name}"
+    );
+    assert_eq!(t.live_length as i128, int(&e["live_length"]), "{name}");
+    assert_eq!(t.latest.slot as i128, int(&e["slot"]), "{name}");
+    assert_eq!(t.latest.timestamp as i128, int(&e["timestamp"]), "{name}");
+    assert_eq!(t.latest.answer, int(&e["answer"]), "{name}");
+    assert_eq!(encode_chainlink(&t), data, "{name} re-encodes");
+}
+
+/// A legacy Pyth push account: refused as retired by detection, decoding and reading.
+fn check_retired_pyth_fixture(name: &str, data: &[u8]) {
+    assert_eq!(
+        detect_kind(data),
+        Err(DecodeError::RetiredPythPush),
+        "{name}"
+    );
+    assert_eq!(pyth::decode(data), Err(DecodeError::RetiredPythPush));
+    assert_eq!(
+        pyth::observe(data, &[0; 32]),
+        Err(ReadingFault::RetiredFormat)
+    );
 }
 
 #[test]

@@ -222,6 +222,19 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
     };
     assert!(old_pay(pnl_a) - pay(pnl_a) > 20 * USDC as i64);
 
+    resolve_within_pool_funds(&mut w, &people, under, funds_before, start).await;
+}
+
+/// The under-water loser's deficit is resolved in its own market only, and the pool (no
+/// insurance staked) bears it: it pays out at most `start` (its funds for winners when
+/// settlement began) from `funds_before`, and its funds never go below zero.
+async fn resolve_within_pool_funds(
+    w: &mut World,
+    people: &[Participant],
+    under: &Participant,
+    funds_before: i64,
+    start: i64,
+) {
     // The deficit is this market's: resolving it against SOL-PERP is refused.
     assert_program_error(
         w.bank
@@ -237,7 +250,7 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
     // No insurance staked: LPs bear the deficit. The pool paid out at most its funds at the
     // start plus what losers paid in: its funds never go below zero (hedged's SOL-PERP
     // profit, still open, is not paid yet).
-    let funds_after = pool_funds(&mut w).await;
+    let funds_after = pool_funds(w).await;
     assert!(
         funds_after >= 0,
         "pool paid more than it had: {funds_after}"
@@ -248,7 +261,7 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
         funds_before - funds_after
     );
     let all: Vec<_> = people.iter().map(|p| p.margin).collect();
-    assert_books_balance(&mut w, &all).await;
+    assert_books_balance(w, &all).await;
 }
 
 #[tokio::test]

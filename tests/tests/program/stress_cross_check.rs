@@ -8,14 +8,14 @@
 
 use bulwark_sdk::bank_keeper::BankKeeper;
 use bulwark_sdk::ix;
-use bulwark_sdk::keeper::{run_cycle, KeeperConfig};
-use bulwark_sdk::world::{Feed, World, SOL_PERP};
+use bulwark_sdk::keeper::{run_cycle, CycleReport, KeeperConfig};
+use bulwark_sdk::world::{Feed, Participant, World, SOL_PERP};
 use bulwark_stress::feeds::{Feeds, OracleScenario};
 use bulwark_stress::path::PricePoint;
 use bulwark_stress::population::{generate, PopulationSpec};
 use bulwark_stress::sim::{default_config, open_venue, run_with_keys, SimConfig};
-use bulwark_stress::venue::KeeperModel;
-use solana_sdk::signature::Signer;
+use bulwark_stress::venue::{KeeperModel, Venue};
+use solana_sdk::signature::{Keypair, Signer};
 
 const T0: i64 = 1_720_000_000;
 const P0: u64 = 150 * bulwark_engine::num::PRICE_SCALE;
@@ -89,33 +89,7 @@ async fn the_simulator_and_the_program_agree_to_the_unit_on_a_crash() {
     cfg.first_slot = w.bank.clock().await.slot;
     let path = crash_path();
     let mut feeds = Feeds::new(&cfg.oracles, T0);
-
-    // Listing, first prices, pool, insurance and accounts, all at the path's first second.
-    w.bank.set_clock(cfg.slot_at(T0, T0), T0).await;
-    let c = w.bank.clock().await;
-    assert_eq!(
-        (c.slot, c.unix_timestamp),
-        (cfg.slot_at(T0, T0), T0),
-        "the bank starts where the simulator does"
-    );
-    w.initialize_exchange().await.unwrap();
-    w.create_sol_market().await.unwrap();
-    publish(&mut w, &feeds.quotes(T0, cfg.slot_at(T0, T0), P0));
-    w.update_risk().await.unwrap();
-    w.set_open_interest_caps_directly(SOL_PERP, cfg.open_interest_cap, cfg.open_interest_cap)
-        .await;
-    let lp = w.participant(cfg.pool_capital as u64).await;
-    w.pool_deposit(&lp, cfg.pool_capital as u64).await.unwrap();
-    let staker = w.participant(cfg.insurance_balance).await;
-    let stake = ix::if_stake(staker.key.pubkey(), staker.token, cfg.insurance_balance);
-    w.bank.send(&[stake], &[&staker.key]).await.unwrap();
-    let keeper = w.participant(0).await;
-    let mut traders = Vec::new();
-    for spec in &population {
-        let t = w.participant(spec.collateral).await;
-        w.deposit(&t, spec.collateral).await.unwrap();
-        traders.push(t);
-    }
+    let (keeper, traders) = open_bank_venue(&mut w, &cfg, &population, &mut feeds).await;
     let keys: Vec<_> = traders.iter().map(|t| t.margin).collect();
 
     // The simulator's venue, stepped alongside.
@@ -123,21 +97,7 @@ async fn the_simulator_and_the_program_agree_to_the_unit_on_a_crash() {
     let mut v = open_venue(&cfg, T0, &population, keys.clone()).unwrap();
     v.update_risk(&mut feeds_sim, T0, cfg.slot_at(T0, T0), P0)
         .unwrap();
-    let lot = v.market.lot_base as i64;
-    let tick = v.market.tick_price;
-    let mut opened = 0;
-    for (i, spec) in population.iter().enumerate() {
-        let delta = spec.base - spec.base % lot;
-        let limit = if delta > 0 {
-            P0 * 2 / tick * tick
-        } else {
-            tick
-        };
-        let bank_ok = w.trade(&traders[i], delta, limit).await.is_ok();
-        let sim_ok = v.trade(i, delta, cfg.slot_at(T0, T0), T0);
-        assert_eq!(bank_ok, sim_ok, "account {i} opening");
-        opened += bank_ok as usize;
-    }
+    let opened = open_positions_on_both(&mut w, &mut v, &traders, &population, &cfg).await;
     assert!(opened >= ACCOUNTS * 2 / 3, "{opened} opened");
 
     let config = KeeperConfig {
@@ -148,59 +108,14 @@ async fn the_simulator_and_the_program_agree_to_the_unit_on_a_crash() {
     let (mut stages, mut resolved, mut deficits) = (0u64, 0u64, 0u64);
     for point in &path[1..] {
         let (t, slot) = (point.ts, cfg.slot_at(point.ts, T0));
-        w.bank.set_clock(slot, t).await;
-        let c = w.bank.clock().await;
-        assert_eq!((c.slot, c.unix_timestamp), (slot, t));
-        publish(&mut w, &feeds.quotes(t, slot, point.price));
-        w.update_risk().await.unwrap();
-        let r = run_cycle(
-            &mut BankKeeper {
-                world: &mut w,
-                key: keeper.key.insecure_clone(),
-            },
-            &config,
-        )
-        .await;
-        assert!(r.failures.is_empty(), "at {t}: {:?}", r.failures);
+        let r = bank_second(&mut w, &mut feeds, &keeper.key, &config, point, slot).await;
         stages += r.liquidation_stages as u64;
         resolved += r.bankruptcies_resolved as u64;
         deficits += r.deficits_resolved;
 
         v.update_risk(&mut feeds_sim, t, slot, point.price).unwrap();
         v.keeper_cycle(&cfg.keeper, slot, t).unwrap();
-        for (i, key) in keys.iter().enumerate() {
-            let bank = w.margin(key).await;
-            let sim = &v.accounts()[i];
-            assert_eq!(
-                (
-                    bank.collateral,
-                    bank.positions[0].base,
-                    bank.positions[0].cost
-                ),
-                (sim.collateral, sim.positions[0].base, sim.positions[0].cost),
-                "account {i} at {t}"
-            );
-        }
-        let m = w.bank.market(SOL_PERP).await;
-        let market = |m: &bulwark::state::Market| {
-            (
-                (m.price, m.conf, m.long_oi, m.short_oi, m.mmr_at(slot)),
-                (m.funding_index, m.status, m.breaker_flags, m.twap_price),
-                (
-                    m.pnl_pending,
-                    m.fee_insurance,
-                    m.insurance_debt,
-                    m.trader_flow,
-                ),
-            )
-        };
-        assert_eq!(market(&m), market(&v.market), "market at {t}");
-        let (fund, pool) = (w.insurance_balance().await, w.pool().await);
-        assert_eq!(
-            (fund, pool.capital, pool.total_socialized),
-            (v.fund.balance, v.pool.capital, v.pool.total_socialized),
-            "fund and pool at {t}"
-        );
+        assert_bank_equals_simulator(&mut w, &v, &keys, slot, t).await;
     }
     assert!(
         stages > 0 && resolved > 0,
@@ -228,5 +143,140 @@ async fn the_simulator_and_the_program_agree_to_the_unit_on_a_crash() {
     println!(
         "cross-check: {} opened, {} stages, {} bankruptcies, bad debt {} = insurance {} + socialised {}",
         r.opened, r.liquidations, r.bankruptcies, r.bad_debt, r.insurance_paid, r.socialised_loss
+    );
+}
+
+/// One second of the path in the bank (at `slot`): the clock, the feeds' quotes,
+/// `update_risk`, then a keeper cycle, which must send nothing that fails.
+async fn bank_second(
+    w: &mut World,
+    feeds: &mut Feeds,
+    keeper: &Keypair,
+    config: &KeeperConfig,
+    point: &PricePoint,
+    slot: u64,
+) -> CycleReport {
+    let t = point.ts;
+    w.bank.set_clock(slot, t).await;
+    let c = w.bank.clock().await;
+    assert_eq!((c.slot, c.unix_timestamp), (slot, t));
+    publish(w, &feeds.quotes(t, slot, point.price));
+    w.update_risk().await.unwrap();
+    let r = run_cycle(
+        &mut BankKeeper {
+            world: &mut *w,
+            key: keeper.insecure_clone(),
+        },
+        config,
+    )
+    .await;
+    assert!(r.failures.is_empty(), "at {t}: {:?}", r.failures);
+    r
+}
+
+/// The bank's venue at the path's first second: the listing, first prices, caps, pool,
+/// insurance and the population's accounts funded. Returns the keeper and the traders.
+async fn open_bank_venue(
+    w: &mut World,
+    cfg: &SimConfig,
+    population: &[bulwark_stress::population::AccountSpec],
+    feeds: &mut Feeds,
+) -> (Participant, Vec<Participant>) {
+    w.bank.set_clock(cfg.slot_at(T0, T0), T0).await;
+    let c = w.bank.clock().await;
+    assert_eq!(
+        (c.slot, c.unix_timestamp),
+        (cfg.slot_at(T0, T0), T0),
+        "the bank starts where the simulator does"
+    );
+    w.initialize_exchange().await.unwrap();
+    w.create_sol_market().await.unwrap();
+    publish(w, &feeds.quotes(T0, cfg.slot_at(T0, T0), P0));
+    w.update_risk().await.unwrap();
+    w.set_open_interest_caps_directly(SOL_PERP, cfg.open_interest_cap, cfg.open_interest_cap)
+        .await;
+    let lp = w.participant(cfg.pool_capital as u64).await;
+    w.pool_deposit(&lp, cfg.pool_capital as u64).await.unwrap();
+    let staker = w.participant(cfg.insurance_balance).await;
+    let stake = ix::if_stake(staker.key.pubkey(), staker.token, cfg.insurance_balance);
+    w.bank.send(&[stake], &[&staker.key]).await.unwrap();
+    let keeper = w.participant(0).await;
+    let mut traders = Vec::new();
+    for spec in population {
+        let t = w.participant(spec.collateral).await;
+        w.deposit(&t, spec.collateral).await.unwrap();
+        traders.push(t);
+    }
+    (keeper, traders)
+}
+
+/// Each account's opening trade, in the bank and in the simulator: both accept or both
+/// refuse it. Returns how many opened.
+async fn open_positions_on_both(
+    w: &mut World,
+    v: &mut Venue,
+    traders: &[Participant],
+    population: &[bulwark_stress::population::AccountSpec],
+    cfg: &SimConfig,
+) -> usize {
+    let lot = v.market.lot_base as i64;
+    let tick = v.market.tick_price;
+    let mut opened = 0;
+    for (i, spec) in population.iter().enumerate() {
+        let delta = spec.base - spec.base % lot;
+        let limit = if delta > 0 {
+            P0 * 2 / tick * tick
+        } else {
+            tick
+        };
+        let bank_ok = w.trade(&traders[i], delta, limit).await.is_ok();
+        let sim_ok = v.trade(i, delta, cfg.slot_at(T0, T0), T0);
+        assert_eq!(bank_ok, sim_ok, "account {i} opening");
+        opened += bank_ok as usize;
+    }
+    opened
+}
+
+/// Every account, the market's book and sub-ledgers, the insurance fund and the pool agree
+/// between the bank and the simulator at `t` (slot `slot`).
+async fn assert_bank_equals_simulator(
+    w: &mut World,
+    v: &Venue,
+    keys: &[anchor_lang::prelude::Pubkey],
+    slot: u64,
+    t: i64,
+) {
+    for (i, key) in keys.iter().enumerate() {
+        let bank = w.margin(key).await;
+        let sim = &v.accounts()[i];
+        assert_eq!(
+            (
+                bank.collateral,
+                bank.positions[0].base,
+                bank.positions[0].cost
+            ),
+            (sim.collateral, sim.positions[0].base, sim.positions[0].cost),
+            "account {i} at {t}"
+        );
+    }
+    let m = w.bank.market(SOL_PERP).await;
+    let market = |m: &bulwark::state::Market| {
+        (
+            (m.price, m.conf, m.long_oi, m.short_oi, m.mmr_at(slot)),
+            (m.funding_index, m.status, m.breaker_flags, m.twap_price),
+            (
+                m.pnl_pending,
+                m.fee_insurance,
+                m.insurance_debt,
+                m.trader_flow,
+            ),
+        )
+    };
+    assert_eq!(market(&m), market(&v.market), "market at {t}");
+    let (fund, pool) = (w.insurance_balance().await, w.pool().await);
+    assert_eq!(
+        (fund, pool.capital, pool.total_socialized),
+        (v.fund.balance, v.pool.capital, v.pool.total_socialized),
+        "fund and pool at {t}"
     );
 }

@@ -73,27 +73,35 @@ async fn fund(w: &mut World) -> bulwark::state::InsuranceFund {
     accounts::insurance_fund(&w.bank.account(&pda::insurance_fund().0).await.unwrap().data).unwrap()
 }
 
-#[tokio::test]
-async fn insurance_pays_up_to_the_window_cap_and_lps_bear_exactly_the_rest() {
-    let (mut w, _staker, traders, keeper) = setup().await;
+/// SOL falls to 139 and the keeper liquidates both traders flat; the sub-ledgers are swept.
+/// Returns their deficits (both bankrupt).
+async fn crash_both_into_deficit(
+    w: &mut World,
+    keeper: &Participant,
+    traders: &[Participant],
+) -> Vec<u64> {
     // SOL falls to 139: each 24 SOL long loses ~269 USDC on 200: each deficit is under the
     // 100 USDC window, the two together are over it.
     w.bank.advance(30, 12).await;
     w.refresh(139 * USD).await;
-    for t in &traders {
-        liquidate_flat(&mut w, &keeper, t).await;
+    for t in traders {
+        liquidate_flat(w, keeper, t).await;
     }
     w.sweep().await.unwrap();
     w.bank.send(&[ix::sweep(M)], &[]).await.unwrap();
-    let d: Vec<u64> = {
-        let mut v = Vec::new();
-        for t in &traders {
-            let c = w.margin(&t.margin).await.collateral;
-            assert!(c < 0, "bankrupt: {c}");
-            v.push(c.unsigned_abs());
-        }
-        v
-    };
+    let mut v = Vec::new();
+    for t in traders {
+        let c = w.margin(&t.margin).await.collateral;
+        assert!(c < 0, "bankrupt: {c}");
+        v.push(c.unsigned_abs());
+    }
+    v
+}
+
+#[tokio::test]
+async fn insurance_pays_up_to_the_window_cap_and_lps_bear_exactly_the_rest() {
+    let (mut w, _staker, traders, keeper) = setup().await;
+    let d = crash_both_into_deficit(&mut w, &keeper, &traders).await;
     assert!(
         d[0] < 100 * USDC && d[1] < 100 * USDC && d[0] + d[1] > 100 * USDC,
         "{d:?}"

@@ -3,10 +3,13 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::adl::{adl_result_ok, adl_score_ppm, adl_triggered, profit_ratio_ppm};
+use bulwark_engine::adl::{
+    adl_result_ok, adl_score_ppm, adl_triggered, profit_ratio_ppm, AdlParams,
+};
 use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::pool::capped_profit;
-use bulwark_engine::position::apply_fill;
+use bulwark_engine::position::{apply_fill, Fill, Position};
+use bulwark_engine::trade::MarketBook;
 
 use crate::error::{engine_err, refusal_err, BulwarkError};
 use crate::instructions::common::funding::settle_funding;
@@ -27,6 +30,31 @@ pub struct DeleverageOutcome {
     pub ratio_after_ppm: u64,
 }
 
+/// What a deleverage is judged against: the market's price for it, its ADL parameters, the
+/// pool's value as this market sees it, the book and the traders' profit on it.
+struct AdlTrigger {
+    price: u64,
+    params: AdlParams,
+    /// The pool's capital plus what the market owes it.
+    pool_value: i64,
+    book: MarketBook,
+    /// Traders' net unrealised profit at `price`.
+    profit: i64,
+}
+
+/// The close a deleverage makes and the ratios it moves between.
+struct AdlClose {
+    /// Base atoms closed.
+    close: u64,
+    fill: Fill,
+    /// The target's profit after the insolvency cut.
+    realized: i64,
+    /// The book after the close.
+    after: MarketBook,
+    before_ppm: u64,
+    after_ppm: u64,
+}
+
 impl MarginAccount {
     /// Closes up to `max_base` of this account's position in `m` at the aggregate, with no fee
     /// or impact, while the market's ADL trigger holds against `pool_capital` plus what `m`
@@ -42,32 +70,34 @@ impl MarginAccount {
         now: i64,
         decimals: u8,
     ) -> Result<DeleverageOutcome> {
-        m.require_allowed(bulwark_engine::state::Op::Deleverage)?;
-        require!(max_base > 0, BulwarkError::ZeroSize);
-        let price = price_for_action(
-            Action::Deleverage,
-            &m.stored_price(),
-            now_slot,
-            now,
-            &m.age_limits(),
-        )
-        .map_err(refusal_err)?;
-        let params = m.adl_params();
-        // The pool's value here: its capital plus what this market owes it.
-        let pool_value = pool_capital
-            .saturating_add(m.pnl_pending)
-            .saturating_add(m.fee_pool as i64)
-            .saturating_sub(m.bad_debt_pending.min(i64::MAX as u64) as i64);
-        let book = m.book();
-        let profit = book.trader_pnl(price, decimals).map_err(engine_err)?;
-        require!(
-            adl_triggered(profit, pool_value, &params),
-            BulwarkError::AdlNotTriggered
-        );
-
+        let trig = adl_trigger(m, pool_capital, max_base, now_slot, now, decimals)?;
         let slot = self.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
         m.accrue_funding(now, true, decimals)?;
         settle_funding(self, slot, m, decimals)?;
+        let (pos, score) = self.adl_target(m, slot, &trig, now_slot, decimals)?;
+        let c = adl_close(pos, max_base, &trig, decimals)?;
+        self.book_deleverage(m, slot, &c)?;
+        Ok(DeleverageOutcome {
+            closed_base: c.close,
+            price: trig.price,
+            realized_pnl: c.realized,
+            score_ppm: score,
+            ratio_before_ppm: c.before_ppm,
+            ratio_after_ppm: c.after_ppm,
+        })
+    }
+
+    /// The position in `slot` as a deleverage target (funding settled) and its score; refused
+    /// unless it is in profit, on the side in profit, and scores at least the minimum.
+    fn adl_target(
+        &self,
+        m: &Market,
+        slot: usize,
+        trig: &AdlTrigger,
+        now_slot: u64,
+        decimals: u8,
+    ) -> Result<(Position, u64)> {
+        let (price, book) = (trig.price, &trig.book);
         let p = self.positions[slot];
         let pos = p.position();
         let pnl = pos.unrealized_pnl(price, decimals).map_err(engine_err)?;
@@ -89,60 +119,111 @@ impl MarginAccount {
         let score = adl_score_ppm(pnl, pos.cost.unsigned_abs(), h.notional, h.equity)
             .map_err(engine_err)?;
         require!(
-            pnl > 0 && side_profit > 0 && score >= params.min_score_ppm,
+            pnl > 0 && side_profit > 0 && score >= trig.params.min_score_ppm,
             BulwarkError::AdlTargetNotEligible
         );
+        Ok((pos, score))
+    }
 
-        let close = max_base.min(pos.base.unsigned_abs());
-        let delta = if pos.base > 0 {
-            -(close as i64)
-        } else {
-            close as i64
-        };
-        let fill = apply_fill(pos, delta, price, decimals).map_err(engine_err)?;
-        // An insolvent pool pays winners pro rata to what it has.
-        let realized =
-            capped_profit(fill.realized_pnl, profit, pool_value.max(0)).map_err(engine_err)?;
-        let mut after = book;
-        after.replace(&pos, &fill.position).map_err(engine_err)?;
-        let profit_after = after.trader_pnl(price, decimals).map_err(engine_err)?;
-        let before_ppm = profit_ratio_ppm(profit, pool_value);
-        let after_ppm = profit_ratio_ppm(profit_after, pool_value - realized);
-        require!(
-            adl_result_ok(
-                profit,
-                pool_value,
-                profit_after,
-                pool_value - realized,
-                &params
-            ),
-            BulwarkError::AdlOverCorrects
-        );
-
-        m.set_book(&after);
+    /// Writes a deleverage: the market's book and sub-ledgers (the realised profit leaves
+    /// what the market owes the pool and flows to traders), the position and the collateral.
+    fn book_deleverage(&mut self, m: &mut Market, slot: usize, c: &AdlClose) -> Result<()> {
+        m.set_book(&c.after);
         m.pnl_pending = m
             .pnl_pending
-            .checked_sub(realized)
+            .checked_sub(c.realized)
             .ok_or(BulwarkError::MathError)?;
         m.trader_flow = m
             .trader_flow
-            .checked_add(realized)
+            .checked_add(c.realized)
             .ok_or(BulwarkError::MathError)?;
         let s = &mut self.positions[slot];
-        s.base = fill.position.base;
-        s.cost = fill.position.cost;
+        s.base = c.fill.position.base;
+        s.cost = c.fill.position.cost;
         self.collateral = self
             .collateral
-            .checked_add(realized)
+            .checked_add(c.realized)
             .ok_or(BulwarkError::MathError)?;
-        self.recognise_deficit(m)?;
-        Ok(DeleverageOutcome {
-            closed_base: close,
-            price,
-            realized_pnl: realized,
-            score_ppm: score,
-            ratio_before_ppm: before_ppm,
-            ratio_after_ppm: after_ppm,
-        })
+        self.recognise_deficit(m)
     }
+}
+
+/// Whether `m` may deleverage now: the state allows it, `max_base` is not zero, the price is
+/// fresh, and the trigger holds against `pool_capital` plus what `m` owes the pool.
+fn adl_trigger(
+    m: &Market,
+    pool_capital: i64,
+    max_base: u64,
+    now_slot: u64,
+    now: i64,
+    decimals: u8,
+) -> Result<AdlTrigger> {
+    m.require_allowed(bulwark_engine::state::Op::Deleverage)?;
+    require!(max_base > 0, BulwarkError::ZeroSize);
+    let price = price_for_action(
+        Action::Deleverage,
+        &m.stored_price(),
+        now_slot,
+        now,
+        &m.age_limits(),
+    )
+    .map_err(refusal_err)?;
+    let params = m.adl_params();
+    // The pool's value here: its capital plus what this market owes it.
+    let pool_value = pool_capital
+        .saturating_add(m.pnl_pending)
+        .saturating_add(m.fee_pool as i64)
+        .saturating_sub(m.bad_debt_pending.min(i64::MAX as u64) as i64);
+    let book = m.book();
+    let profit = book.trader_pnl(price, decimals).map_err(engine_err)?;
+    require!(
+        adl_triggered(profit, pool_value, &params),
+        BulwarkError::AdlNotTriggered
+    );
+    Ok(AdlTrigger {
+        price,
+        params,
+        pool_value,
+        book,
+        profit,
+    })
+}
+
+/// Closes up to `max_base` of `pos` at the trigger's price; refused unless the close lowers
+/// the profit ratio without passing the floor. An insolvent pool pays the target pro rata.
+fn adl_close(pos: Position, max_base: u64, trig: &AdlTrigger, decimals: u8) -> Result<AdlClose> {
+    let (price, profit, pool_value) = (trig.price, trig.profit, trig.pool_value);
+    let close = max_base.min(pos.base.unsigned_abs());
+    let delta = if pos.base > 0 {
+        -(close as i64)
+    } else {
+        close as i64
+    };
+    let fill = apply_fill(pos, delta, price, decimals).map_err(engine_err)?;
+    // An insolvent pool pays winners pro rata to what it has.
+    let realized =
+        capped_profit(fill.realized_pnl, profit, pool_value.max(0)).map_err(engine_err)?;
+    let mut after = trig.book;
+    after.replace(&pos, &fill.position).map_err(engine_err)?;
+    let profit_after = after.trader_pnl(price, decimals).map_err(engine_err)?;
+    let before_ppm = profit_ratio_ppm(profit, pool_value);
+    let after_ppm = profit_ratio_ppm(profit_after, pool_value - realized);
+    require!(
+        adl_result_ok(
+            profit,
+            pool_value,
+            profit_after,
+            pool_value - realized,
+            &trig.params
+        ),
+        BulwarkError::AdlOverCorrects
+    );
+    Ok(AdlClose {
+        close,
+        fill,
+        realized,
+        after,
+        before_ppm,
+        after_ppm,
+    })
 }

@@ -100,20 +100,8 @@ impl MarginAccount {
         let h = health(self.collateral, &positions, HealthKind::Maintenance).map_err(engine_err)?;
         require!(!h.is_healthy(), BulwarkError::NotLiquidatable);
 
-        // A new episode starts when no liquidation is in progress: its escalation clock and
-        // its one minimum-reward floor.
-        let clock_now = m.priced_clock(at.slot, true);
-        let continuing = self.in_liquidation == 1 && self.liq_market == m.index;
-        let start = if continuing {
-            self.liq_start_clock
-        } else {
-            clock_now
-        };
-        if self.in_liquidation == 0 {
-            self.liq_floor_paid = 0;
-        }
         let params = m.liquidation_params();
-        let rate = penalty_ppm(&params, clock_now.saturating_sub(start));
+        let (start, rate) = self.escalation(m, &params, at.slot);
         let s = stage(
             self.collateral,
             &positions,
@@ -136,8 +124,9 @@ impl MarginAccount {
         let fill = apply_fill(p.position(), delta, price, decimals).map_err(engine_err)?;
         let after_pnl = add_i64(self.collateral, fill.realized_pnl).map_err(engine_err)?;
         // Waterfall: the penalty is waived beyond what the account still has. One health of the
-        // account after the fill serves the waterfall and the recovery test below (equity is
-        // linear in collateral; the requirement does not depend on it).
+        // account after the fill serves the waterfall and the recovery test
+        // (`end_or_continue_episode`; equity is linear in collateral, the requirement does not
+        // depend on it).
         positions[index].0 = fill.position;
         let h_after = health(after_pnl, &positions, HealthKind::Maintenance).map_err(engine_err)?;
         let equity_after = h_after.equity;
@@ -151,21 +140,7 @@ impl MarginAccount {
 
         self.recognise_deficit(m)?;
         self.last_liq_market = m.index;
-        // Recovery (maintenance met again, buffer or not) ends the liquidation and its escalation:
-        // the health after the fill, less what the account paid since.
-        let paid = sub_i64(after_pnl, self.collateral).map_err(engine_err)?;
-        let recovered = Health {
-            equity: sub_i64(equity_after, paid).map_err(engine_err)?,
-            ..h_after
-        }
-        .is_healthy();
-        if s.restores || recovered || self.positions.iter().all(|p| p.base == 0) {
-            self.in_liquidation = 0;
-        } else {
-            self.in_liquidation = 1;
-            self.liq_market = m.index;
-            self.liq_start_clock = start;
-        }
+        self.end_or_continue_episode(m.index, s.restores, h_after, after_pnl, start)?;
         Ok(LiquidationOutcome {
             closed_base: s.close,
             realized_pnl: fill.realized_pnl,
@@ -176,6 +151,60 @@ impl MarginAccount {
             insurance_advanced: r.from_insurance,
             restored: s.restores,
         })
+    }
+
+    /// The liquidation episode's escalation clock start and the penalty rate it has reached
+    /// at `now_slot`.
+    fn escalation(
+        &mut self,
+        m: &Market,
+        params: &bulwark_engine::liquidation::LiquidationParams,
+        now_slot: u64,
+    ) -> (u64, u64) {
+        // A new episode starts when no liquidation is in progress: its escalation clock and
+        // its one minimum-reward floor.
+        let clock_now = m.priced_clock(now_slot, true);
+        let continuing = self.in_liquidation == 1 && self.liq_market == m.index;
+        let start = if continuing {
+            self.liq_start_clock
+        } else {
+            clock_now
+        };
+        if self.in_liquidation == 0 {
+            self.liq_floor_paid = 0;
+        }
+        let rate = penalty_ppm(params, clock_now.saturating_sub(start));
+        (start, rate)
+    }
+
+    /// After a stage in market `market_index`: the episode ends when the stage restored the
+    /// account, when it recovered, or when it holds no position; otherwise it runs on from
+    /// `start`. `h_after` is the maintenance health after the fill, at collateral
+    /// `after_pnl`.
+    fn end_or_continue_episode(
+        &mut self,
+        market_index: u16,
+        restores: bool,
+        h_after: Health,
+        after_pnl: i64,
+        start: u64,
+    ) -> Result<()> {
+        // Recovery (maintenance met again, buffer or not) ends the liquidation and its escalation:
+        // the health after the fill, less what the account paid since.
+        let paid = sub_i64(after_pnl, self.collateral).map_err(engine_err)?;
+        let recovered = Health {
+            equity: sub_i64(h_after.equity, paid).map_err(engine_err)?,
+            ..h_after
+        }
+        .is_healthy();
+        if restores || recovered || self.positions.iter().all(|p| p.base == 0) {
+            self.in_liquidation = 0;
+        } else {
+            self.in_liquidation = 1;
+            self.liq_market = market_index;
+            self.liq_start_clock = start;
+        }
+        Ok(())
     }
 
     /// The stage's waterfall: the penalty the account can pay (`chargeable_penalty`), the

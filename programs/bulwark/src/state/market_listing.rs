@@ -4,7 +4,10 @@
 
 use anchor_lang::prelude::*;
 
-use crate::instructions::CreateMarketArgs;
+use crate::instructions::{
+    CreateMarketArgs, MarketBreakerArgs, MarketDynamicsArgs, MarketLiquidationArgs, MarketRiskArgs,
+    MarketTradingArgs,
+};
 use crate::state::{Market, OracleConfig};
 
 impl Market {
@@ -16,7 +19,26 @@ impl Market {
         self.index = args.index;
         self.symbol = args.symbol;
         self.oracle = OracleConfig::from_args(&args.oracle)?;
-        let r = args.risk;
+        self.list_risk(&args.risk);
+        self.list_trading(&args.trading);
+        self.list_dynamics(&args.dynamics);
+        self.list_liquidation(&args.liquidation);
+        self.list_breakers(&args.breakers);
+        self.mmr_current_ppm = self.base_mmr_ppm;
+        self.mmr_target_ppm = self.base_mmr_ppm;
+        self.mmr_slot = slot;
+        self.mmr_calm_since_slot = slot;
+        self.funding_last_time = now;
+        // Listed without a price: Halted until the first update_risk.
+        self.status = bulwark_engine::state::MarketState::Halted as u8;
+        self.state_since_slot = slot;
+        // The whole set, checked as stored (so the limits the market runs on are the ones
+        // validated), by the same validation every later parameter change runs.
+        self.validate_param_set()
+    }
+
+    /// The oracle-risk limits of a listing (the open-interest caps start at zero).
+    fn list_risk(&mut self, r: &MarketRiskArgs) {
         self.max_twap_deviation_ppm = r.max_twap_deviation_ppm;
         self.fallback_band_ppm = r.fallback_band_ppm;
         self.twap_window_secs = r.twap_window_secs;
@@ -27,7 +49,10 @@ impl Market {
         self.max_age_liquidate_slots = r.max_age_liquidate_slots;
         self.open_interest_cap_long = 0;
         self.open_interest_cap_short = 0;
-        let t = args.trading;
+    }
+
+    /// The trading and margin parameters of a listing.
+    fn list_trading(&mut self, t: &MarketTradingArgs) {
         self.base_spread_ppm = t.base_spread_ppm;
         self.conf_spread_k_ppm = t.conf_spread_k_ppm;
         self.dispersion_spread_k_ppm = t.dispersion_spread_k_ppm;
@@ -51,7 +76,10 @@ impl Market {
         self.imr_multiplier_ppm = t.imr_multiplier_ppm;
         self.imf_factor = t.imf_factor;
         self.health_conf_k_ppm = t.health_conf_k_ppm;
-        let d = args.dynamics;
+    }
+
+    /// The dynamic-margin, volatility and funding parameters of a listing.
+    fn list_dynamics(&mut self, d: &MarketDynamicsArgs) {
         self.vol_sample_secs = d.vol_sample_secs;
         self.vol_window_secs = d.vol_window_secs;
         self.vol_k_ppm = d.vol_k_ppm;
@@ -63,7 +91,10 @@ impl Market {
         self.funding_k_ppm = d.funding_k_ppm;
         self.funding_depth = d.funding_depth;
         self.max_funding_rate_ppm = d.max_funding_rate_ppm;
-        let l = args.liquidation;
+    }
+
+    /// The liquidation, insurance-window and ADL parameters of a listing.
+    fn list_liquidation(&mut self, l: &MarketLiquidationArgs) {
         self.liq_buffer_ppm = l.liq_buffer_ppm;
         self.liq_max_fraction_ppm = l.liq_max_fraction_ppm;
         self.liq_dust_base = l.liq_dust_base;
@@ -78,7 +109,10 @@ impl Market {
         self.adl_trigger_ppm = l.adl_trigger_ppm;
         self.adl_floor_ppm = l.adl_floor_ppm;
         self.adl_min_score_ppm = l.adl_min_score_ppm;
-        let b = args.breakers;
+    }
+
+    /// The circuit-breaker parameters of a listing.
+    fn list_breakers(&mut self, b: &MarketBreakerArgs) {
         self.velocity_window_secs = b.velocity_window_secs;
         self.velocity_band1_ppm = b.velocity_band1_ppm;
         self.velocity_band2_ppm = b.velocity_band2_ppm;
@@ -86,16 +120,5 @@ impl Market {
         self.velocity_hysteresis_ppm = b.velocity_hysteresis_ppm;
         self.insurance_floor_ppm = b.insurance_floor_ppm;
         self.insurance_hysteresis_ppm = b.insurance_hysteresis_ppm;
-        self.mmr_current_ppm = self.base_mmr_ppm;
-        self.mmr_target_ppm = self.base_mmr_ppm;
-        self.mmr_slot = slot;
-        self.mmr_calm_since_slot = slot;
-        self.funding_last_time = now;
-        // Listed without a price: Halted until the first update_risk.
-        self.status = bulwark_engine::state::MarketState::Halted as u8;
-        self.state_since_slot = slot;
-        // The whole set, checked as stored (so the limits the market runs on are the ones
-        // validated), by the same validation every later parameter change runs.
-        self.validate_param_set()
     }
 }

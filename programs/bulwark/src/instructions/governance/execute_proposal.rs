@@ -72,6 +72,8 @@ fn begin_settlement(
     Ok(())
 }
 
+/// Runs a queued proposal inside `[eta, expires)`: the change its kind names, then marks it
+/// executed.
 pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let mut p = ctx.accounts.proposal.load_mut()?;
@@ -80,101 +82,17 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
         TimelockRefusal::TooEarly => BulwarkError::TimelockNotElapsed,
         TimelockRefusal::Expired => BulwarkError::ProposalExpired,
     })?;
+    let exchange = &ctx.accounts.exchange;
+    let remaining = ctx.remaining_accounts;
     match p.kind {
-        kind::MARKET_PARAM => {
-            let info = ctx
-                .remaining_accounts
-                .first()
-                .ok_or(BulwarkError::MarketMismatch)?;
-            let loader = AccountLoader::<Market>::try_from(info)?;
-            let mut m = loader.load_mut()?;
-            require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
-            let param = MarketParam::from_u16(p.param).ok_or(BulwarkError::UnknownParameter)?;
-            let next_proposal = ctx.accounts.exchange.load()?.proposal_count;
-            let route = Route::Queued { id: p.id };
-            apply_market_param(
-                &mut m,
-                loader.key(),
-                param,
-                p.value,
-                now,
-                route,
-                next_proposal,
-            )?;
-        }
-        kind::SETTLE | kind::DELIST => {
-            let info = ctx
-                .remaining_accounts
-                .first()
-                .ok_or(BulwarkError::MarketMismatch)?;
-            let loader = AccountLoader::<Market>::try_from(info)?;
-            let mut m = loader.load_mut()?;
-            require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
-            let slot = Clock::get()?.slot;
-            if p.kind == kind::DELIST {
-                require!(
-                    m.state() == MarketState::Settled,
-                    BulwarkError::MarketStateForbids
-                );
-                m.status = MarketState::Delisted as u8;
-            } else {
-                let pool_info = ctx
-                    .remaining_accounts
-                    .get(1)
-                    .ok_or(BulwarkError::MarketMismatch)?;
-                let pool_loader = AccountLoader::<LiquidityPool>::try_from(pool_info)?;
-                require_keys_eq!(
-                    pool_loader.key(),
-                    Pubkey::find_program_address(&[POOL_SEED], &crate::ID).0,
-                    BulwarkError::MarketMismatch
-                );
-                let decimals = ctx.accounts.exchange.load()?.collateral_decimals;
-                begin_settlement(&mut m, &*pool_loader.load()?, decimals, now, slot)?;
-            }
-            m.state_since_slot = slot;
-            emit!(MarketStateChanged {
-                market: loader.key(),
-                state: m.status,
-                slot
-            });
-        }
-        kind::ROTATE_SOURCE | kind::LIFT_REDUCE_ONLY => {
-            let info = ctx
-                .remaining_accounts
-                .first()
-                .ok_or(BulwarkError::MarketMismatch)?;
-            let loader = AccountLoader::<Market>::try_from(info)?;
-            let mut m = loader.load_mut()?;
-            require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
-            if p.kind == kind::ROTATE_SOURCE {
-                // One rotation at a time, judged against the sources as they then stand: two
-                // rotations each valid alone cannot combine into an invalid configuration.
-                require_eq!(m.pending_source_slot, 0, BulwarkError::RotationPending);
-                let mut next = m.oracle;
-                next.sources[p.param as usize] = p.source;
-                OracleConfig::from_args(&next.to_args())?;
-                m.pending_source = p.source;
-                m.pending_source_index = p.param as u8;
-                m.pending_source_slot = p.activation_slot.max(1);
-            } else {
-                m.guardian_reduce_only = 0;
-                let slot = Clock::get()?.slot;
-                if let Some(state) = m.refresh_state(slot) {
-                    emit!(MarketStateChanged {
-                        market: loader.key(),
-                        state: state as u8,
-                        slot
-                    });
-                }
-            }
-        }
-        kind::CLEAR_INVARIANT_PAUSE => ctx.accounts.exchange.load_mut()?.invariant_pause_bits = 0,
-        kind::EXTEND_PAUSE => {
-            ctx.accounts.exchange.load_mut()?.guardian_pause_until = p.value as i64
-        }
+        kind::MARKET_PARAM => execute_market_param(&p, remaining, exchange, now)?,
+        kind::SETTLE | kind::DELIST => execute_settle_or_delist(&p, remaining, exchange, now)?,
+        kind::ROTATE_SOURCE | kind::LIFT_REDUCE_ONLY => execute_rotation_or_lift(&p, remaining)?,
+        kind::CLEAR_INVARIANT_PAUSE => exchange.load_mut()?.invariant_pause_bits = 0,
+        kind::EXTEND_PAUSE => exchange.load_mut()?.guardian_pause_until = p.value as i64,
         kind::TIMELOCK => {
             Param::Timelock.check(p.value).map_err(engine_err)?;
-            ctx.accounts.exchange.load_mut()?.timelock_secs = p.value as u32;
+            exchange.load_mut()?.timelock_secs = p.value as u32;
         }
         _ => return err!(BulwarkError::UnknownParameter),
     }
@@ -183,5 +101,109 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
         id: p.id,
         cancelled: false
     });
+    Ok(())
+}
+
+/// The market a market-level proposal acts on: the first remaining account.
+fn proposal_market<'info>(
+    remaining: &'info [AccountInfo<'info>],
+) -> Result<AccountLoader<'info, Market>> {
+    let info = remaining.first().ok_or(BulwarkError::MarketMismatch)?;
+    AccountLoader::<Market>::try_from(info)
+}
+
+/// `MARKET_PARAM`: the queued value, judged now as any parameter change is
+/// (`apply_market_param`).
+fn execute_market_param<'info>(
+    p: &Proposal,
+    remaining: &'info [AccountInfo<'info>],
+    exchange: &AccountLoader<'info, Exchange>,
+    now: i64,
+) -> Result<()> {
+    let loader = proposal_market(remaining)?;
+    let mut m = loader.load_mut()?;
+    require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
+    let param = MarketParam::from_u16(p.param).ok_or(BulwarkError::UnknownParameter)?;
+    let next_proposal = exchange.load()?.proposal_count;
+    let route = Route::Queued { id: p.id };
+    apply_market_param(
+        &mut m,
+        loader.key(),
+        param,
+        p.value,
+        now,
+        route,
+        next_proposal,
+    )
+}
+
+/// `DELIST` (a settled market only) or `SETTLE` (`begin_settlement`, against the pool given as
+/// the second remaining account); either way the market's state changes now.
+fn execute_settle_or_delist<'info>(
+    p: &Proposal,
+    remaining: &'info [AccountInfo<'info>],
+    exchange: &AccountLoader<'info, Exchange>,
+    now: i64,
+) -> Result<()> {
+    let loader = proposal_market(remaining)?;
+    let mut m = loader.load_mut()?;
+    require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
+    let slot = Clock::get()?.slot;
+    if p.kind == kind::DELIST {
+        require!(
+            m.state() == MarketState::Settled,
+            BulwarkError::MarketStateForbids
+        );
+        m.status = MarketState::Delisted as u8;
+    } else {
+        let pool_info = remaining.get(1).ok_or(BulwarkError::MarketMismatch)?;
+        let pool_loader = AccountLoader::<LiquidityPool>::try_from(pool_info)?;
+        require_keys_eq!(
+            pool_loader.key(),
+            Pubkey::find_program_address(&[POOL_SEED], &crate::ID).0,
+            BulwarkError::MarketMismatch
+        );
+        let decimals = exchange.load()?.collateral_decimals;
+        begin_settlement(&mut m, &*pool_loader.load()?, decimals, now, slot)?;
+    }
+    m.state_since_slot = slot;
+    emit!(MarketStateChanged {
+        market: loader.key(),
+        state: m.status,
+        slot
+    });
+    Ok(())
+}
+
+/// `ROTATE_SOURCE` (stages the new source, activating at the proposal's slot) or
+/// `LIFT_REDUCE_ONLY` (clears the guardian's restriction and refreshes the market's state).
+fn execute_rotation_or_lift<'info>(
+    p: &Proposal,
+    remaining: &'info [AccountInfo<'info>],
+) -> Result<()> {
+    let loader = proposal_market(remaining)?;
+    let mut m = loader.load_mut()?;
+    require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
+    if p.kind == kind::ROTATE_SOURCE {
+        // One rotation at a time, judged against the sources as they then stand: two
+        // rotations each valid alone cannot combine into an invalid configuration.
+        require_eq!(m.pending_source_slot, 0, BulwarkError::RotationPending);
+        let mut next = m.oracle;
+        next.sources[p.param as usize] = p.source;
+        OracleConfig::from_args(&next.to_args())?;
+        m.pending_source = p.source;
+        m.pending_source_index = p.param as u8;
+        m.pending_source_slot = p.activation_slot.max(1);
+    } else {
+        m.guardian_reduce_only = 0;
+        let slot = Clock::get()?.slot;
+        if let Some(state) = m.refresh_state(slot) {
+            emit!(MarketStateChanged {
+                market: loader.key(),
+                state: state as u8,
+                slot
+            });
+        }
+    }
     Ok(())
 }
