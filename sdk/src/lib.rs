@@ -25,6 +25,8 @@ pub mod bank_rpc;
 pub mod bank_vm;
 #[cfg(feature = "rpc")]
 pub mod bootstrap;
+#[cfg(feature = "bank")]
+pub mod events;
 #[cfg(feature = "rpc")]
 pub mod rpc_chain;
 #[cfg(feature = "bank")]

@@ -15,6 +15,7 @@ mod delegate_limits;
 mod deposit_dilution;
 mod dynamic_margin;
 mod economic_invariants;
+mod events;
 mod funding;
 mod funding_path;
 mod governance;

@@ -11,7 +11,7 @@ use crate::constants::*;
 use crate::error::BulwarkError;
 use crate::events::{emit_breaker, MarketStateChanged, RiskUpdated, SourceRotated};
 use crate::oracle::{observe, OracleKind};
-use crate::state::{Exchange, Market, OracleConfig};
+use crate::state::{Exchange, Market, OracleConfig, RiskUpdate};
 
 #[derive(Accounts)]
 pub struct UpdateRisk<'info> {
@@ -120,22 +120,41 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         msg!("update_risk: no source has anything new");
         return Ok(());
     };
-    let (agg, transitions, new_state) = (update.aggregate, update.transitions, update.new_state);
-    let market_key = ctx.accounts.market.key();
-    for t in transitions {
-        emit_breaker(market_key, t, clock.slot);
+    emit_update(
+        ctx.accounts.market.key(),
+        &update,
+        clock.slot,
+        n_asset,
+        ex.collateral_oracle.num_sources as usize,
+    );
+    Ok(())
+}
+
+/// Logs what an update did: breaker transitions, a state change, then the new aggregate with
+/// every source's outcome. Kept out of line: inlined into the instruction's dispatch, its
+/// event buffers pushed that frame to within 1 KB of the VM's 4 KB limit.
+#[inline(never)]
+fn emit_update(
+    market: Pubkey,
+    update: &RiskUpdate,
+    slot: u64,
+    n_asset: usize,
+    n_collateral: usize,
+) {
+    let agg = &update.aggregate;
+    for t in update.transitions.iter().copied() {
+        emit_breaker(market, t, slot);
     }
-    if let Some(state) = new_state {
+    if let Some(state) = update.new_state {
         emit!(MarketStateChanged {
-            market: market_key,
+            market,
             state: state as u8,
-            slot: clock.slot
+            slot
         });
     }
-
     emit!(RiskUpdated {
-        market: ctx.accounts.market.key(),
-        slot: clock.slot,
+        market,
+        slot,
         price: agg.price,
         conf: agg.conf,
         reduce_price: agg.reduce_price,
@@ -144,8 +163,6 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         asset_price_usd: agg.asset.price,
         collateral_price_usd: agg.collateral.price,
         sources: update.asset.outcomes[..n_asset].to_vec(),
-        collateral_sources: update.collateral.outcomes[..ex.collateral_oracle.num_sources as usize]
-            .to_vec(),
+        collateral_sources: update.collateral.outcomes[..n_collateral].to_vec(),
     });
-    Ok(())
 }
