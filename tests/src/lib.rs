@@ -337,3 +337,33 @@ pub async fn mark_equity(w: &mut World, account: &Pubkey) -> i128 {
     }
     e
 }
+
+/// Moves to `activation`, publishes every feed at SOL = $151 and a Switchboard SOL feed at
+/// `account` (the rotated-in source) dated now; returns the current SOL and USDC accounts.
+pub async fn at_activation_with_new_feed(
+    w: &mut World,
+    activation: u64,
+    account: Pubkey,
+) -> (Vec<Pubkey>, Vec<Pubkey>) {
+    let slot = w.bank.clock().await.slot;
+    w.bank.advance(activation - slot, 100).await;
+    w.publish_all(151 * USD, USD).await;
+    let clock = w.bank.clock().await;
+    use bulwark_sdk::oracle_accounts::{encode_switchboard, switchboard_feed};
+    let feed = switchboard_feed(
+        bulwark_sdk::world::SWITCHBOARD_SOL_FEED,
+        151 * 1_000_000_000_000_000_000,
+        0,
+        3,
+        clock.slot,
+        clock.unix_timestamp,
+    );
+    w.bank.set_account(
+        &account,
+        &bulwark_sdk::world::Feed::SwitchboardSol.owner(),
+        encode_switchboard(&feed),
+    );
+    let old = w.sol_sources().iter().map(|s| s.account).collect();
+    let usdc = w.usdc_sources().iter().map(|s| s.account).collect();
+    (old, usdc)
+}

@@ -9,6 +9,7 @@
 //! depends on the owner's key, so with random keys the same instruction varies by a few
 //! thousand CU between runs. Budgets keep headroom for that.
 
+use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
 use bulwark::state::kind;
 use bulwark_engine::governance::MarketParam;
@@ -27,7 +28,7 @@ const MARKETS: u16 = 8;
 /// regressions; lower them as the hot paths get cheaper.
 const BUDGETS: &[(&str, u64)] = &[
     ("create_market", 23_000),
-    ("update_risk", 18_000),
+    ("update_risk", 27_000),
     ("deposit", 13_500),
     ("trade_open", 21_000),
     ("trade_eighth", 46_000),
@@ -50,6 +51,10 @@ const BUDGETS: &[(&str, u64)] = &[
     ("liquidate", 64_500),
     ("resolve_bankruptcy", 9_000),
     ("auto_deleverage", 18_700),
+    ("update_risk_trip", 28_000),
+    ("queue_rotation", 16_500),
+    ("execute_rotation", 9_500),
+    ("update_risk_rotated", 28_000),
 ];
 
 /// A participant with a fixed key (`seed`), holding `usdc`.
@@ -129,8 +134,13 @@ async fn open_everywhere(w: &mut World, t: &Participant, base: i64, measure: boo
 #[tokio::test]
 async fn user_and_pool_instructions_stay_within_budget_with_eight_markets() {
     let (mut w, lp) = eight_markets().await;
+    // Every source publishes a new price in a new slot: the full aggregation path.
+    w.bank.advance(1, 1).await;
+    w.publish_all(151 * USD, USD).await;
     w.bank.send(&[w.update_risk_ix()], &[]).await.unwrap();
-    record(&w, "update_risk", "3 asset + 2 collateral sources");
+    assert_eq!(w.bank.market(SOL_PERP).await.price, 151 * PRICE);
+    record(&w, "update_risk", "5 sources, all new");
+    w.refresh(150 * USD).await;
     let t = seeded(&mut w, 2, 100_000 * USDC).await;
     w.deposit(&t, 100_000 * USDC).await.unwrap();
     record(&w, "deposit", "token CPI");
@@ -309,4 +319,44 @@ async fn auto_deleverage_stays_within_budget() {
         .await
         .unwrap();
     record(&w, "auto_deleverage", "profit share over the trigger");
+}
+
+#[tokio::test]
+async fn a_breaker_trip_and_an_oracle_rotation_stay_within_budget() {
+    let mut w = World::with_sol_market().await;
+    w.refresh(150 * USD).await;
+    // 10% down within the velocity window: band 1 trips, the market goes ReduceOnly.
+    w.bank.advance(5, 2).await;
+    w.publish_all(135 * USD, USD).await;
+    w.bank.send(&[w.update_risk_ix()], &[]).await.unwrap();
+    assert_eq!(w.bank.market(SOL_PERP).await.velocity_band, 1);
+    record(&w, "update_risk_trip", "velocity band 1 trips");
+
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
+    let new_feed = Pubkey::new_from_array([9; 32]);
+    let mut source = w.sol_sources()[1].clone();
+    source.account = new_feed;
+    let activation = w.bank.clock().await.slot + 20_000;
+    let id = w.bank.exchange().await.proposal_count;
+    let q = ix::queue_rotation(gov.pubkey(), payer, id, SOL_PERP, 1, source, activation);
+    w.bank.send(&[q], &[&gov]).await.unwrap();
+    record(&w, "queue_rotation", "Switchboard source re-validated");
+    w.bank.advance(10, TIMELOCK_SECS as i64).await;
+    w.bank
+        .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
+        .await
+        .unwrap();
+    record(&w, "execute_rotation", "");
+    let (old, usdc) = at_activation_with_new_feed(&mut w, activation, new_feed).await;
+    let new = vec![old[0], new_feed, old[2]];
+    w.bank
+        .send(&[ix::update_risk(SOL_PERP, &new, &usdc)], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        w.bank.market(SOL_PERP).await.oracle.sources[1].account,
+        new_feed
+    );
+    record(&w, "update_risk_rotated", "the rotation applied, 5 sources");
 }

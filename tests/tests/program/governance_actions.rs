@@ -7,40 +7,9 @@ use bulwark::error::BulwarkError;
 use bulwark::state::kind;
 use bulwark_engine::state::{pause, MarketState};
 use bulwark_sdk::ix;
-use bulwark_sdk::oracle_accounts::{encode_switchboard, switchboard_feed};
 use bulwark_sdk::params::TIMELOCK_SECS;
-use bulwark_sdk::world::SWITCHBOARD_SOL_FEED;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
-
-/// Moves to `activation`, publishes every feed at SOL = $151 and a Switchboard SOL feed at
-/// `account` (the rotated-in source) dated now; returns the current SOL and USDC accounts.
-async fn at_activation_with_new_feed(
-    w: &mut World,
-    activation: u64,
-    account: Pubkey,
-) -> (Vec<Pubkey>, Vec<Pubkey>) {
-    let slot = w.bank.clock().await.slot;
-    w.bank.advance(activation - slot, 100).await;
-    w.publish_all(151 * USD, USD).await;
-    let clock = w.bank.clock().await;
-    let feed = switchboard_feed(
-        SWITCHBOARD_SOL_FEED,
-        151 * 1_000_000_000_000_000_000,
-        0,
-        3,
-        clock.slot,
-        clock.unix_timestamp,
-    );
-    w.bank.set_account(
-        &account,
-        &Feed::SwitchboardSol.owner(),
-        encode_switchboard(&feed),
-    );
-    let old = w.sol_sources().iter().map(|s| s.account).collect();
-    let usdc = w.usdc_sources().iter().map(|s| s.account).collect();
-    (old, usdc)
-}
 
 async fn queue(w: &mut World, k: u8, market: u16, value: u64) -> u64 {
     let gov = w.governance.insecure_clone();

@@ -7,9 +7,9 @@ use bulwark_sdk::pda;
 use bulwark_sdk::world::Participant;
 use bulwark_tests::*;
 
-/// Two markets on the SOL feeds, a 1,000 USDC pool (traders' profit capped at 50%: 500 USDC),
-/// and one trader 1.5 SOL long from 150 in each market.
-async fn two_markets_small_pool() -> (World, [Participant; 2]) {
+/// Two markets on the SOL feeds, a 1,000 USDC pool (traders' profit capped at 50%: 500 USDC;
+/// a 50% reserve: 500 USDC), one trader per market holding `deposit`, prices refreshed at 150.
+async fn two_markets_one_pool(deposit: u64) -> (World, [Participant; 2]) {
     let mut w = World::with_sol_market().await;
     w.create_market_like_sol(1, |_| {}).await.unwrap();
     for i in 0..2 {
@@ -18,11 +18,14 @@ async fn two_markets_small_pool() -> (World, [Participant; 2]) {
     }
     let lp = w.participant(1_000 * USDC).await;
     w.pool_deposit(&lp, 1_000 * USDC).await.unwrap();
-    let traders = [
-        trader(&mut w, 1_000 * USDC).await,
-        trader(&mut w, 1_000 * USDC).await,
-    ];
+    let traders = [trader(&mut w, deposit).await, trader(&mut w, deposit).await];
     w.refresh(150 * USD).await;
+    (w, traders)
+}
+
+/// [`two_markets_one_pool`] with 1,000 USDC traders, each 1.5 SOL long from 150.
+async fn two_markets_small_pool() -> (World, [Participant; 2]) {
+    let (mut w, traders) = two_markets_one_pool(1_000 * USDC).await;
     for (i, t) in traders.iter().enumerate() {
         w.trade_in(t, i as u16, 3 * SOL / 2, 151 * PRICE)
             .await
@@ -61,19 +64,7 @@ async fn two_markets_together_pay_no_more_profit_than_the_pool_wide_cap() {
 
 #[tokio::test]
 async fn two_markets_together_reserve_no_more_than_the_reserve_factor_of_the_pool() {
-    let mut w = World::with_sol_market().await;
-    w.create_market_like_sol(1, |_| {}).await.unwrap();
-    for i in 0..2 {
-        w.set_open_interest_caps_directly(i, 10_000 * SOL as u64, 10_000 * SOL as u64)
-            .await;
-    }
-    let lp = w.participant(1_000 * USDC).await;
-    w.pool_deposit(&lp, 1_000 * USDC).await.unwrap();
-    let traders = [
-        trader(&mut w, 10_000 * USDC).await,
-        trader(&mut w, 10_000 * USDC).await,
-    ];
-    w.refresh(150 * USD).await;
+    let (mut w, traders) = two_markets_one_pool(10_000 * USDC).await;
     // A 50% reserve of a 1,000 USDC pool is 500 USDC for both markets together: 250 each.
     // 2 SOL (300 USDC) fits the whole pool's reserve but not a market's part of it.
     for (i, t) in traders.iter().enumerate() {
