@@ -47,6 +47,8 @@ pub struct Bank {
     /// Compute units the last processed transaction consumed, refused ones included (see
     /// [`Bank::send_metered`]).
     pub last_compute_units: u64,
+    /// The log messages of that transaction.
+    pub last_logs: Vec<String>,
     nonce: u32,
 }
 
@@ -137,6 +139,7 @@ impl Bank {
             payer,
             upgrade_authority,
             last_compute_units: 0,
+            last_logs: Vec::new(),
             nonce: 0,
         };
         let authority = bank.upgrade_authority.pubkey();
@@ -282,6 +285,7 @@ impl Bank {
             Chain::Vm(vm) => vm.send(&all, &payer.pubkey(), &keys),
         };
         self.last_compute_units = metered.compute_units;
+        self.last_logs.clone_from(&metered.logs);
         result?;
         Ok(metered)
     }

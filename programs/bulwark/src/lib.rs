@@ -7,6 +7,9 @@ use anchor_lang::prelude::*;
 #[cfg(all(target_os = "solana", target_arch = "bpf"))]
 use solana_compiler_builtins as _;
 
+#[cfg(feature = "heap-report")]
+mod heap_report;
+
 pub mod account_init;
 pub mod constants;
 pub mod error;

@@ -3,7 +3,9 @@
 //! compute units are deterministic, so a budget is a ceiling, not a timing. Natively the same
 //! scenes run and check their results, but nothing is metered. With `--nocapture` each
 //! measurement prints a row of the table the README carries (`| instruction | setup | CU |
-//! budget |`); `BULWARK_CU_REPORT_ONLY=1` prints without failing (to re-measure).
+//! budget |`); `BULWARK_CU_REPORT_ONLY=1` prints without failing (to re-measure). Run on the
+//! heap-report build (`SBF_FEATURES=heap-report`), each row adds the heap the instruction
+//! used (its compute units then include one extra log line).
 //!
 //! Every key is seeded: an account's PDA bump search costs ~1,500 CU per failed attempt and
 //! depends on the owner's key, so with random keys the same instruction varies by a few
@@ -73,7 +75,8 @@ async fn seeded_trader(w: &mut World, seed: u8, deposit: u64) -> Participant {
 }
 
 /// Records the last transaction's compute units for `name` and, on the SBF build, holds them
-/// to the budget.
+/// to the budget. On the heap-report build (feature `heap-report`) the row also gives the
+/// heap the instruction used.
 fn record(w: &World, name: &str, setup: &str) {
     let cu = w.bank.last_compute_units;
     let budget = BUDGETS
@@ -81,7 +84,10 @@ fn record(w: &World, name: &str, setup: &str) {
         .find(|(n, _)| *n == name)
         .unwrap_or_else(|| panic!("{name} has no budget"))
         .1;
-    println!("| {name} | {setup} | {cu} | {budget} |");
+    let heap = heap_used(&w.bank.last_logs)
+        .map(|h| format!(" {h} |"))
+        .unwrap_or_default();
+    println!("| {name} | {setup} | {cu} | {budget} |{heap}");
     if runs_sbf() && env_or("BULWARK_CU_REPORT_ONLY", 0) == 0 {
         assert!(cu > 0, "{name}: nothing metered on the SBF build");
         assert!(
@@ -89,6 +95,14 @@ fn record(w: &World, name: &str, setup: &str) {
             "{name} ({setup}): {cu} CU over its {budget} budget"
         );
     }
+}
+
+/// The largest `heap used: N` the program logged (its top-level instruction logs last).
+fn heap_used(logs: &[String]) -> Option<u64> {
+    logs.iter()
+        .filter_map(|l| l.strip_prefix("Program log: heap used: "))
+        .filter_map(|n| n.trim().parse().ok())
+        .max()
 }
 
 /// SOL-PERP and seven markets like it (the last one's creation measured), open-interest caps
