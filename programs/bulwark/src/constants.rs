@@ -8,6 +8,23 @@ pub const EXCHANGE_SEED: &[u8] = b"exchange";
 /// Seed of the collateral vault token account PDA (authority: the exchange PDA).
 #[constant]
 pub const VAULT_SEED: &[u8] = b"vault";
+/// The address of a singleton PDA `[seed]` of this program, derived at compile time.
+const fn singleton(seed: &[u8]) -> Pubkey {
+    Pubkey::new_from_array(
+        anchor_lang::derive_program_address(&[seed], &crate::ID_CONST.to_bytes()).0,
+    )
+}
+
+/// The exchange's address (the PDA of `[EXCHANGE_SEED]`). Instructions check the exchange, pool
+/// and insurance fund against these constants: a key comparison instead of a
+/// `create_program_address` (~1,500 CU) per singleton per instruction; a wrong account is still
+/// refused with Anchor's `ConstraintSeeds`.
+pub const EXCHANGE_ADDRESS: Pubkey = singleton(EXCHANGE_SEED);
+/// The liquidity pool's address (the PDA of `[POOL_SEED]`).
+pub const POOL_ADDRESS: Pubkey = singleton(POOL_SEED);
+/// The insurance fund's address (the PDA of `[INSURANCE_SEED]`).
+pub const INSURANCE_ADDRESS: Pubkey = singleton(INSURANCE_SEED);
+
 /// Seed prefix of a market PDA: `[MARKET_SEED, index as u16 little-endian]`.
 #[constant]
 pub const MARKET_SEED: &[u8] = b"market";
@@ -51,3 +68,19 @@ pub const MARKET_VERSION: u8 = 1;
 pub const MAX_ORACLE_SOURCES: u8 = 4;
 /// Layout version of the other accounts.
 pub const ACCOUNT_VERSION: u8 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn singleton_addresses_are_the_runtime_derived_pdas() {
+        for (seed, address) in [
+            (EXCHANGE_SEED, EXCHANGE_ADDRESS),
+            (POOL_SEED, POOL_ADDRESS),
+            (INSURANCE_SEED, INSURANCE_ADDRESS),
+        ] {
+            assert_eq!(Pubkey::find_program_address(&[seed], &crate::ID).0, address);
+        }
+    }
+}

@@ -127,7 +127,7 @@ pub struct CreateMarket<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
 
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump, has_one = governance @ BulwarkError::NotGovernance)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds, has_one = governance @ BulwarkError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     /// CHECK: the market PDA for `args.index`, created by this instruction.

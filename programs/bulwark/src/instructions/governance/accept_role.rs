@@ -12,7 +12,7 @@ use crate::state::Exchange;
 pub struct AcceptRole<'info> {
     pub new_key: Signer<'info>,
 
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 }
 

@@ -11,7 +11,7 @@ use crate::state::{status, Exchange, Proposal};
 pub struct CancelProposal<'info> {
     pub authority: Signer<'info>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut, seeds = [PROPOSAL_SEED, &proposal.load()?.id.to_le_bytes()], bump = proposal.load()?.bump)]

@@ -18,7 +18,7 @@ use bulwark_engine::state::MarketState;
 
 #[derive(Accounts)]
 pub struct ExecuteProposal<'info> {
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut, seeds = [PROPOSAL_SEED, &proposal.load()?.id.to_le_bytes()], bump = proposal.load()?.bump)]

@@ -19,7 +19,7 @@ pub struct QueueChange<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
 
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump, has_one = governance @ BulwarkError::NotGovernance)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds, has_one = governance @ BulwarkError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     /// CHECK: the next proposal's PDA (`[PROPOSAL_SEED, exchange.proposal_count]`), created here.

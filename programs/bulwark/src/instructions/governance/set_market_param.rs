@@ -15,7 +15,7 @@ use crate::state::{Exchange, Market};
 pub struct SetMarketParam<'info> {
     pub governance: Signer<'info>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump, has_one = governance @ BulwarkError::NotGovernance)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds, has_one = governance @ BulwarkError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut)]

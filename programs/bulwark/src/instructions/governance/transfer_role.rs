@@ -18,7 +18,7 @@ pub mod role {
 pub struct TransferRole<'info> {
     pub governance: Signer<'info>,
 
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump, has_one = governance @ BulwarkError::NotGovernance)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds, has_one = governance @ BulwarkError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
 }
 

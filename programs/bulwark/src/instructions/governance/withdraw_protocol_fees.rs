@@ -13,7 +13,7 @@ use crate::state::Exchange;
 pub struct WithdrawProtocolFees<'info> {
     pub governance: Signer<'info>,
 
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump, has_one = governance @ BulwarkError::NotGovernance)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds, has_one = governance @ BulwarkError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]

@@ -16,7 +16,7 @@ use crate::state::Exchange;
 pub struct GuardianPause<'info> {
     pub guardian: Signer<'info>,
 
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump, has_one = guardian @ BulwarkError::NotGuardian)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds, has_one = guardian @ BulwarkError::NotGuardian)]
     pub exchange: AccountLoader<'info, Exchange>,
 }
 

@@ -13,7 +13,7 @@ use crate::state::{Exchange, Market};
 pub struct GuardianReduceOnly<'info> {
     pub guardian: Signer<'info>,
 
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump, has_one = guardian @ BulwarkError::NotGuardian)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds, has_one = guardian @ BulwarkError::NotGuardian)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut)]

@@ -17,7 +17,7 @@ pub struct IfRequestUnstake<'info> {
     #[account(mut, seeds = [STAKE_SEED, owner.key().as_ref()], bump = stake_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
     pub stake_account: AccountLoader<'info, StakeAccount>,
 
-    #[account(mut, seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    #[account(mut, address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 

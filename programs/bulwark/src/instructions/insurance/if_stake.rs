@@ -22,10 +22,10 @@ pub struct IfStake<'info> {
     #[account(mut, seeds = [STAKE_SEED, owner.key().as_ref()], bump)]
     pub stake_account: UncheckedAccount<'info>,
 
-    #[account(mut, seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    #[account(mut, address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]

@@ -20,10 +20,10 @@ pub struct AutoDeleverage<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    #[account(address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 }
 

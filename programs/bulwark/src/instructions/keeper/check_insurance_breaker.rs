@@ -14,10 +14,10 @@ pub struct CheckInsuranceBreaker<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    #[account(address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 }
 

@@ -16,16 +16,16 @@ use crate::state::{Exchange, InsuranceFund, LiquidityPool};
 
 #[derive(Accounts)]
 pub struct CheckInvariant<'info> {
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(address = exchange.load()?.vault @ BulwarkError::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
 
-    #[account(seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    #[account(address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 
-    #[account(seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    #[account(address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 

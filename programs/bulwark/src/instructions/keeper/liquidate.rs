@@ -32,11 +32,11 @@ pub struct Liquidate<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     /// Read only: bounds the minimum reward it may owe.
-    #[account(seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    #[account(address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 

@@ -20,10 +20,10 @@ pub struct ResolveBankruptcy<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(mut, seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    #[account(mut, address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 
-    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 }
 

@@ -35,7 +35,7 @@ pub struct SettlePosition<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 }
 

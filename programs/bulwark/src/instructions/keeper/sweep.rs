@@ -13,13 +13,13 @@ pub struct Sweep<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 
-    #[account(mut, seeds = [INSURANCE_SEED], bump = insurance_fund.load()?.bump)]
+    #[account(mut, address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 }
 

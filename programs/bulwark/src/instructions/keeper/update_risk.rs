@@ -15,7 +15,7 @@ use crate::state::{Exchange, Market, OracleConfig, RiskUpdate};
 
 #[derive(Accounts)]
 pub struct UpdateRisk<'info> {
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut)]

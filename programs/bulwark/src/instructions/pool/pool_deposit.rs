@@ -23,10 +23,10 @@ pub struct PoolDeposit<'info> {
     #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump)]
     pub lp_account: UncheckedAccount<'info>,
 
-    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]

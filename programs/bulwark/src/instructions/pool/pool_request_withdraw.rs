@@ -15,7 +15,7 @@ pub struct PoolRequestWithdraw<'info> {
     #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump = lp_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
     pub lp_account: AccountLoader<'info, LpAccount>,
 
-    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 }
 

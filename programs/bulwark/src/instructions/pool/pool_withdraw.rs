@@ -21,10 +21,10 @@ pub struct PoolWithdraw<'info> {
     #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump = lp_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
     pub lp_account: AccountLoader<'info, LpAccount>,
 
-    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]

@@ -26,10 +26,10 @@ pub struct Trade<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
-    #[account(seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    #[account(address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 }
 

@@ -21,7 +21,7 @@ pub struct Withdraw<'info> {
     #[account(mut, has_one = owner @ BulwarkError::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
 
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]
