@@ -96,6 +96,25 @@ pub fn reserve_allows(
     Ok(reserved <= apply_ppm_floor(pool_value_part, reserve_factor_ppm as u64)?)
 }
 
+/// True when every market's reservation fits the pool at once: Σ reservedᵢ / factorᵢ (the
+/// value each market's reserve needs behind it, rounded up) ≤ `pool_value_min`. Withdrawals
+/// read every market, so they judge the whole pool rather than each market's even part: one
+/// market at its part's cap does not block a withdrawal the pool as a whole can afford.
+/// `reserves`: (reserved notional, reserve factor ppm) per market.
+pub fn pool_reserves_allow(reserves: &[(u64, u32)], pool_value_min: u64) -> EngineResult<bool> {
+    let mut needed: u128 = 0;
+    for &(reserved, factor_ppm) in reserves {
+        if reserved == 0 {
+            continue;
+        }
+        let factor = factor_ppm.max(1) as u128;
+        needed = needed
+            .checked_add((reserved as u128 * PPM as u128).div_ceil(factor))
+            .ok_or_else(|| EngineError::math("pool reserves"))?;
+    }
+    Ok(needed <= pool_value_min as u128)
+}
+
 /// Shares minted for depositing `amount` at the pool's maximum value, rounded down.
 pub fn shares_for_deposit(amount: u64, total_shares: u64, value_max: u64) -> EngineResult<u64> {
     let s = (amount as u128) * (total_shares as u128 + VIRTUAL_SHARES as u128)
@@ -360,5 +379,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn withdrawals_judge_the_reserve_over_the_whole_pool() {
+        // Two 50% markets on a 1,000 pool: one holding 250 of reserve needs 500 behind it.
+        assert!(pool_reserves_allow(&[(250, 500_000), (0, 500_000)], 500).unwrap());
+        assert!(!pool_reserves_allow(&[(250, 500_000), (0, 500_000)], 499).unwrap());
+        // Both markets full: the whole 1,000 is needed.
+        assert!(pool_reserves_allow(&[(250, 500_000), (250, 500_000)], 1_000).unwrap());
+        assert!(!pool_reserves_allow(&[(250, 500_000), (250, 500_000)], 999).unwrap());
+        assert!(pool_reserves_allow(&[], 0).unwrap());
     }
 }

@@ -3,13 +3,14 @@
 //! cannot each pay out up to the whole profit cap nor each reserve up to the whole reserve.
 
 use bulwark::error::BulwarkError;
-use bulwark_sdk::pda;
+use bulwark_sdk::params::POOL_WITHDRAW_DELAY_SECS;
 use bulwark_sdk::world::Participant;
+use bulwark_sdk::{ix, pda};
 use bulwark_tests::*;
 
 /// Two markets on the SOL feeds, a 1,000 USDC pool (traders' profit capped at 50%: 500 USDC;
 /// a 50% reserve: 500 USDC), one trader per market holding `deposit`, prices refreshed at 150.
-async fn two_markets_one_pool(deposit: u64) -> (World, [Participant; 2]) {
+async fn two_markets_one_pool(deposit: u64) -> (World, [Participant; 2], Participant) {
     let mut w = World::with_sol_market().await;
     w.create_market_like_sol(1, |_| {}).await.unwrap();
     for i in 0..2 {
@@ -20,12 +21,12 @@ async fn two_markets_one_pool(deposit: u64) -> (World, [Participant; 2]) {
     w.pool_deposit(&lp, 1_000 * USDC).await.unwrap();
     let traders = [trader(&mut w, deposit).await, trader(&mut w, deposit).await];
     w.refresh(150 * USD).await;
-    (w, traders)
+    (w, traders, lp)
 }
 
 /// [`two_markets_one_pool`] with 1,000 USDC traders, each 1.5 SOL long from 150.
 async fn two_markets_small_pool() -> (World, [Participant; 2]) {
-    let (mut w, traders) = two_markets_one_pool(1_000 * USDC).await;
+    let (mut w, traders, _lp) = two_markets_one_pool(1_000 * USDC).await;
     for (i, t) in traders.iter().enumerate() {
         w.trade_in(t, i as u16, 3 * SOL / 2, 151 * PRICE)
             .await
@@ -64,7 +65,7 @@ async fn two_markets_together_pay_no_more_profit_than_the_pool_wide_cap() {
 
 #[tokio::test]
 async fn two_markets_together_reserve_no_more_than_the_reserve_factor_of_the_pool() {
-    let (mut w, traders) = two_markets_one_pool(10_000 * USDC).await;
+    let (mut w, traders, _lp) = two_markets_one_pool(10_000 * USDC).await;
     // A 50% reserve of a 1,000 USDC pool is 500 USDC for both markets together: 250 each.
     // 2 SOL (300 USDC) fits the whole pool's reserve but not a market's part of it.
     for (i, t) in traders.iter().enumerate() {
@@ -89,5 +90,41 @@ async fn two_markets_together_reserve_no_more_than_the_reserve_factor_of_the_poo
     );
     // Reductions are always allowed.
     w.trade_in(&traders[1], 1, -SOL / 2, PRICE).await.unwrap();
+    assert_books_balance(&mut w, &[traders[0].margin, traders[1].margin]).await;
+}
+
+/// `lp` asks for `fraction_ppm` of its shares and waits out the delay; prices refreshed and
+/// market 0 swept, so the withdrawal can be judged.
+async fn request_part(w: &mut World, lp: &Participant, fraction_ppm: u64) {
+    let shares = w.lp(lp).await.shares;
+    w.pool_request_withdraw(lp, shares / 1_000_000 * fraction_ppm)
+        .await
+        .unwrap();
+    w.bank.advance(10, POOL_WITHDRAW_DELAY_SECS as i64).await;
+    w.refresh(150 * USD).await;
+    w.bank.send(&[ix::sweep(0)], &[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn one_market_at_its_cap_does_not_block_a_withdrawal_the_whole_pool_affords() {
+    let (mut w, traders, lp) = two_markets_one_pool(10_000 * USDC).await;
+    // Market 0 at about its part's cap: 1.5 SOL (225 USDC) needs 450 of the pool behind it.
+    w.trade_in(&traders[0], 0, 3 * SOL / 2, 151 * PRICE)
+        .await
+        .unwrap();
+    // Withdrawing 60% would leave ~400 behind 450 of need: refused, nothing moves.
+    request_part(&mut w, &lp, 600_000).await;
+    let before = Snapshot::take(&mut w.bank, &[pda::pool().0, pda::vault().0]).await;
+    assert_program_error(
+        w.pool_withdraw(&lp).await,
+        BulwarkError::WithdrawalExceedsUnreserved,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+    // 40% leaves ~600: the pool as a whole affords it, though a per-market split of what
+    // remains (300 each, 150 of reserve) would have refused it.
+    request_part(&mut w, &lp, 400_000).await;
+    let vault = w.vault_balance().await;
+    w.pool_withdraw(&lp).await.unwrap();
+    assert!(w.vault_balance().await < vault - 390 * USDC);
     assert_books_balance(&mut w, &[traders[0].margin, traders[1].margin]).await;
 }

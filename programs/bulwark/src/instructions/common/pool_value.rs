@@ -3,8 +3,7 @@
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::pool::{
-    market_part, pool_value, reserve_allows, reserved_notional, trader_pnl_bounds, PoolBook,
-    PoolValue,
+    pool_reserves_allow, pool_value, reserved_notional, trader_pnl_bounds, PoolBook, PoolValue,
 };
 
 use crate::error::{engine_err, refusal_err, BulwarkError};
@@ -21,17 +20,11 @@ pub struct PoolView {
 }
 
 impl PoolView {
-    /// True when every market's reserve still fits its part of the pool's minimum value
-    /// (`bulwark_engine::pool::market_part`) after that value drops by `withdrawn`.
+    /// True when every market's reserve still fits the pool as a whole after its minimum
+    /// value drops by `withdrawn` (`bulwark_engine::pool::pool_reserves_allow`).
     pub fn reserves_allow_withdrawal(&self, withdrawn: u64) -> Result<bool> {
         let after = self.value.min.saturating_sub(withdrawn);
-        let after = market_part(after, self.reserves.len() as u16);
-        for (reserved, factor) in &self.reserves {
-            if !reserve_allows(*reserved, after, *factor).map_err(engine_err)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        pool_reserves_allow(&self.reserves, after).map_err(engine_err)
     }
 }
 

@@ -160,7 +160,7 @@ fn execute_settle_or_delist<'info>(
         let pool_loader = AccountLoader::<LiquidityPool>::try_from(pool_info)?;
         require_keys_eq!(
             pool_loader.key(),
-            Pubkey::find_program_address(&[POOL_SEED], &crate::ID).0,
+            POOL_ADDRESS,
             BulwarkError::MarketMismatch
         );
         let decimals = exchange.load()?.collateral_decimals;
