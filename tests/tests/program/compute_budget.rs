@@ -48,7 +48,7 @@ const BUDGETS: &[(&str, u64)] = &[
     ("queue_change", 10_900),
     ("execute_proposal", 6_700),
     ("guardian_reduce_only", 3_500),
-    ("execute_settlement", 12_300),
+    ("execute_settlement", 8_800),
     ("settle_position", 28_600),
     ("liquidate", 60_600),
     ("resolve_bankruptcy", 5_000),
