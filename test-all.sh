@@ -12,6 +12,7 @@ if [ "${BULWARK_SKIP_SBF:-0}" != 1 ]; then
   echo "sbf: the program suite on $so"
   # The JSON-RPC tests (bootstrap, keeper_rpc) serve RPC from solana-program-test's
   # BanksClient, which only the native bank has: they run in the first tier only.
-  BULWARK_SBF_SO="$so" cargo test --locked -p bulwark-tests --test program -- \
+  # `--workspace` keeps the first tier's feature set, so nothing is compiled again.
+  BULWARK_SBF_SO="$so" cargo test --locked --workspace --test program -- \
     --skip bootstrap:: --skip keeper_rpc::
 fi
