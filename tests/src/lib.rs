@@ -367,3 +367,43 @@ pub async fn at_activation_with_new_feed(
     let usdc = w.usdc_sources().iter().map(|s| s.account).collect();
     (old, usdc)
 }
+
+/// Walks SOL through `prices` (whole USD): at each, 150 slots and 60 s on, then every feed
+/// republished and every market refreshed (a fast TWAP follows within a step or two).
+pub async fn walk_prices(w: &mut World, prices: &[i64]) {
+    for p in prices {
+        w.bank.advance(150, 60).await;
+        w.refresh(p * USD).await;
+    }
+}
+
+/// Queues a rotation of SOL-PERP's source `position` to `account` activating at `activation`.
+pub async fn queue_rotation_to(
+    w: &mut World,
+    position: u8,
+    account: Pubkey,
+    activation: u64,
+) -> u64 {
+    use solana_sdk::signature::Signer;
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
+    let mut source = w.sol_sources()[position as usize].clone();
+    source.account = account;
+    let id = w.bank.exchange().await.proposal_count;
+    w.bank
+        .send(
+            &[bulwark_sdk::ix::queue_rotation(
+                gov.pubkey(),
+                payer,
+                id,
+                SOL_PERP,
+                position,
+                source,
+                activation,
+            )],
+            &[&gov],
+        )
+        .await
+        .unwrap();
+    id
+}

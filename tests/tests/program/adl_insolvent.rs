@@ -42,12 +42,13 @@ async fn setup() -> (World, Participant, Participant) {
     w.trade_in(&loser, L, -19 * SOL / 10, 149 * PRICE)
         .await
         .unwrap();
-    for p in [
-        200, 260, 330, 400, 480, 580, 700, TOP, TOP, TOP, TOP, TOP, TOP,
-    ] {
-        w.bank.advance(150, 60).await;
-        w.refresh(p * USD).await;
-    }
+    walk_prices(
+        &mut w,
+        &[
+            200, 260, 330, 400, 480, 580, 700, TOP, TOP, TOP, TOP, TOP, TOP,
+        ],
+    )
+    .await;
     for _ in 0..30 {
         if w.margin(&loser.margin).await.slot_of(L).is_none() {
             break;

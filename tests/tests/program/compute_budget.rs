@@ -265,10 +265,7 @@ async fn liquidation_and_bankruptcy_stay_within_budget_with_eight_positions() {
     let victim = seeded_trader(&mut w, 4, 1_000 * USDC).await;
     let keeper = seeded_trader(&mut w, 5, 0).await;
     open_everywhere(&mut w, &victim, 6 * SOL, false).await;
-    for p in [145, 140, 135, 130, 125, 120, 120, 120] {
-        w.bank.advance(150, 60).await;
-        w.refresh(p * USD).await;
-    }
+    walk_prices(&mut w, &[145, 140, 135, 130, 125, 120, 120, 120]).await;
     let mut first = true;
     for _ in 0..200 {
         let open: Vec<u16> = w
@@ -346,15 +343,9 @@ async fn a_breaker_trip_and_an_oracle_rotation_stay_within_budget() {
     assert_eq!(w.bank.market(SOL_PERP).await.velocity_band, 1);
     record(&w, "update_risk_trip", "velocity band 1 trips");
 
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
     let new_feed = Pubkey::new_from_array([9; 32]);
-    let mut source = w.sol_sources()[1].clone();
-    source.account = new_feed;
     let activation = w.bank.clock().await.slot + 20_000;
-    let id = w.bank.exchange().await.proposal_count;
-    let q = ix::queue_rotation(gov.pubkey(), payer, id, SOL_PERP, 1, source, activation);
-    w.bank.send(&[q], &[&gov]).await.unwrap();
+    let id = queue_rotation_to(&mut w, 1, new_feed, activation).await;
     record(&w, "queue_rotation", "Switchboard source re-validated");
     w.bank.advance(10, TIMELOCK_SECS as i64).await;
     w.bank

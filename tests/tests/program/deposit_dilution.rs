@@ -17,10 +17,7 @@ async fn profit_beyond_the_cap() -> (World, Participant) {
     let t = trader(&mut w, 10_000 * USDC).await;
     w.refresh(150 * USD).await;
     w.trade(&t, 3 * SOL, 151 * PRICE).await.unwrap();
-    for p in [200, 260, 330, 400, 450, 450, 450, 450] {
-        w.bank.advance(150, 60).await;
-        w.refresh(p * USD).await;
-    }
+    walk_prices(&mut w, &[200, 260, 330, 400, 450, 450, 450, 450]).await;
     (w, first)
 }
 

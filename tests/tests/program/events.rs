@@ -41,10 +41,7 @@ async fn a_deposit_a_trade_and_a_liquidation_log_events_that_match_the_accounts(
     assert_eq!(traded[0].base_after, 60 * SOL);
     assert_eq!(traded[0].collateral_after, account.collateral);
 
-    for p in [145, 140, 138, 136, 135] {
-        w.bank.advance(150, 60).await;
-        w.refresh(p * USD).await;
-    }
+    walk_prices(&mut w, &[145, 140, 138, 136, 135]).await;
     let liquidate = ix::liquidate(
         keeper.key.pubkey(),
         keeper.margin,

@@ -36,29 +36,9 @@ async fn queue(w: &mut World, k: u8, market: u16, value: u64) -> u64 {
 #[tokio::test]
 async fn an_oracle_rotation_switches_sources_at_its_activation_slot() {
     let mut w = World::with_sol_market().await;
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
     let new_feed = Pubkey::new_unique();
-    let mut source = w.sol_sources()[1].clone();
-    source.account = new_feed;
-    let now = w.bank.clock().await.slot;
-    let activation = now + 20_000;
-    let id = w.bank.exchange().await.proposal_count;
-    w.bank
-        .send(
-            &[ix::queue_rotation(
-                gov.pubkey(),
-                payer,
-                id,
-                SOL_PERP,
-                1,
-                source,
-                activation,
-            )],
-            &[&gov],
-        )
-        .await
-        .unwrap();
+    let activation = w.bank.clock().await.slot + 20_000;
+    let id = queue_rotation_to(&mut w, 1, new_feed, activation).await;
     w.bank.advance(10, TIMELOCK_SECS as i64).await;
     w.bank
         .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
@@ -171,31 +151,6 @@ async fn the_insurance_breaker_trips_below_its_floor_and_lifts_with_hysteresis()
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(m.insurance_tripped, 0);
     assert_eq!(MarketState::from_u8(m.status), MarketState::Active);
-}
-
-/// Queues a rotation of SOL-PERP's source `position` to `account` activating at `activation`.
-async fn queue_rotation_to(w: &mut World, position: u8, account: Pubkey, activation: u64) -> u64 {
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
-    let mut source = w.sol_sources()[position as usize].clone();
-    source.account = account;
-    let id = w.bank.exchange().await.proposal_count;
-    w.bank
-        .send(
-            &[ix::queue_rotation(
-                gov.pubkey(),
-                payer,
-                id,
-                SOL_PERP,
-                position,
-                source,
-                activation,
-            )],
-            &[&gov],
-        )
-        .await
-        .unwrap();
-    id
 }
 
 #[tokio::test]

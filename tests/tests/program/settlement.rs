@@ -34,10 +34,11 @@ async fn scene() -> (World, Vec<Participant>) {
     w.trade_in(&a, M, SOL, 151 * PRICE).await.unwrap();
     w.trade_in(&b, M, SOL, 151 * PRICE).await.unwrap();
     w.trade_in(&c, M, -SOL / 2, 149 * PRICE).await.unwrap();
-    for p in [200, 260, 330, 400, 450, 450, 450, 450, 450, 450, 450, 450] {
-        w.bank.advance(150, 60).await;
-        w.refresh(p * USD).await;
-    }
+    walk_prices(
+        &mut w,
+        &[200, 260, 330, 400, 450, 450, 450, 450, 450, 450, 450, 450],
+    )
+    .await;
     // The velocity trip lifts once 450 is calm; the guardian holds the market ReduceOnly.
     let g = w.guardian.insecure_clone();
     w.bank

@@ -51,12 +51,13 @@ async fn scene() -> (World, Vec<Participant>) {
     w.trade_in(&hedged, SOL_PERP, SOL / 2, 151 * PRICE)
         .await
         .unwrap();
-    for p in [
-        200, 260, 330, 400, 480, 580, 700, TOP, TOP, TOP, TOP, TOP, TOP, TOP, TOP,
-    ] {
-        w.bank.advance(150, 60).await;
-        w.refresh(p * USD).await;
-    }
+    walk_prices(
+        &mut w,
+        &[
+            200, 260, 330, 400, 480, 580, 700, TOP, TOP, TOP, TOP, TOP, TOP, TOP, TOP,
+        ],
+    )
+    .await;
     let g = w.guardian.insecure_clone();
     w.bank
         .send(&[ix::guardian_reduce_only(g.pubkey(), M)], &[&g])

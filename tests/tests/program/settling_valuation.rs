@@ -37,10 +37,11 @@ async fn scene() -> (World, Participant, Participant) {
     w.refresh(150 * USD).await;
     w.trade_in(&holder, M, -SOL, 149 * PRICE).await.unwrap();
     w.trade_in(&long, M, SOL, 151 * PRICE).await.unwrap();
-    for p in [200, 260, 330, 400, 450, 450, 450, 450, 450, 450, 450, 450] {
-        w.bank.advance(150, 60).await;
-        w.refresh(p * USD).await;
-    }
+    walk_prices(
+        &mut w,
+        &[200, 260, 330, 400, 450, 450, 450, 450, 450, 450, 450, 450],
+    )
+    .await;
     let g = w.guardian.insecure_clone();
     w.bank
         .send(&[ix::guardian_reduce_only(g.pubkey(), M)], &[&g])
@@ -62,12 +63,13 @@ async fn scene() -> (World, Participant, Participant) {
     );
     // The live price walks back to 150 (update_risk still runs on a settling market) and
     // stays calm long enough for SOL-PERP's velocity trip to lift.
-    for p in [
-        400, 330, 260, 200, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150,
-    ] {
-        w.bank.advance(150, 60).await;
-        w.refresh(p * USD).await;
-    }
+    walk_prices(
+        &mut w,
+        &[
+            400, 330, 260, 200, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 150,
+        ],
+    )
+    .await;
     (w, holder, long)
 }
 
