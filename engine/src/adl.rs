@@ -5,7 +5,7 @@
 //! below a floor.
 
 use crate::error::EngineResult;
-use crate::num::PPM;
+use crate::num::{div_ceil_u128, div_u128, PPM};
 
 /// ADL parameters of a market (ppm).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub fn profit_ratio_ppm(trader_profit: i64, pool_value: i64) -> u64 {
     if trader_profit <= 0 {
         return 0;
     }
-    let r = (trader_profit as u128 * PPM as u128).div_ceil(pool_value as u128);
+    let r = div_ceil_u128(trader_profit as u128 * PPM as u128, pool_value as u128);
     r.min(u64::MAX as u128 - 1) as u64
 }
 
@@ -42,8 +42,8 @@ pub fn adl_score_ppm(pnl: i64, cost_abs: u64, notional: u64, equity: i64) -> Eng
     if pnl <= 0 || equity <= 0 || cost_abs == 0 {
         return Ok(0);
     }
-    let profit_ppm = pnl as u128 * PPM as u128 / cost_abs as u128;
-    let score = profit_ppm * notional as u128 / equity as u128;
+    let profit_ppm = div_u128(pnl as u128 * PPM as u128, cost_abs as u128);
+    let score = div_u128(profit_ppm * notional as u128, equity as u128);
     Ok(score.min(u64::MAX as u128) as u64)
 }
 

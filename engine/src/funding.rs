@@ -3,7 +3,7 @@
 //! settles its own positions against the pool.
 
 use crate::error::{EngineError, EngineResult};
-use crate::num::{div_ceil_i128, pow10, value_floor, PPM, PRICE_DECIMALS};
+use crate::num::{div_ceil_i128, div_trunc_i128, pow10, value_floor, PPM, PRICE_DECIMALS};
 
 /// Seconds per funding period (rates are per day).
 pub const FUNDING_PERIOD_SECS: i64 = 86_400;
@@ -34,7 +34,7 @@ pub fn funding_rate_ppm(
     let skew = long_oi as i128 - short_oi as i128;
     let skew = i64::try_from(skew).map_err(|_| EngineError::math("skew"))?;
     let notional = value_floor(skew, price, decimals)? as i128;
-    let rate = notional * p.k_ppm as i128 / p.depth as i128;
+    let rate = div_trunc_i128(notional * p.k_ppm as i128, p.depth as i128);
     let cap = p.max_rate_ppm as i128;
     Ok(rate.clamp(-cap, cap) as i64)
 }

@@ -9,6 +9,7 @@ pub mod adl;
 pub mod bounds;
 pub mod breaker;
 pub mod delegate;
+pub mod divide;
 pub mod dynamic_margin;
 pub mod error;
 pub mod execution;

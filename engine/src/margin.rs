@@ -66,6 +66,22 @@ impl Health {
         self.equity >= self.requirement as i64
     }
 
+    /// The sum of this health and `part` (equity, requirement and notional each added;
+    /// checked).
+    pub fn plus(&self, part: &Health) -> EngineResult<Health> {
+        Ok(Health {
+            equity: add_i64(self.equity, part.equity)?,
+            requirement: self
+                .requirement
+                .checked_add(part.requirement)
+                .ok_or_else(|| EngineError::math("requirement"))?,
+            notional: self
+                .notional
+                .checked_add(part.notional)
+                .ok_or_else(|| EngineError::math("notional"))?,
+        })
+    }
+
     /// Equity minus requirement (negative when short of margin).
     pub fn free(&self) -> i64 {
         self.equity
@@ -98,6 +114,7 @@ pub fn conservative_price(m: &MarketMargin, long: bool, kind: HealthKind) -> Eng
 }
 
 /// Health over `positions`, each paired with its market. Flat positions count nothing.
+/// Equals `collateral` plus the [`position_health`] of every position ([`Health::plus`]).
 pub fn health(
     collateral: i64,
     positions: &[(Position, MarketMargin)],
@@ -108,33 +125,37 @@ pub fn health(
         ..Default::default()
     };
     for (pos, m) in positions {
-        if pos.base == 0 {
-            continue;
-        }
-        let p = conservative_price(m, pos.base > 0, kind)?;
-        let pnl = value_floor(pos.base, p, m.decimals)?
-            .checked_sub(pos.cost)
-            .ok_or_else(|| EngineError::math("health pnl"))?;
-        h.equity = add_i64(h.equity, pnl)?;
-        h.equity = h
-            .equity
-            .checked_sub(m.unsettled_funding)
-            .ok_or_else(|| EngineError::math("health funding"))?;
-        let notional = notional_ceil(pos.base, m.price, m.decimals)?;
-        let ratio = match kind {
-            HealthKind::Initial => initial_ratio_ppm(m, notional)?,
-            HealthKind::Maintenance => m.mmr_ppm as u64,
-        };
-        h.requirement = h
-            .requirement
-            .checked_add(apply_ppm_ceil(notional, ratio)?)
-            .ok_or_else(|| EngineError::math("requirement"))?;
-        h.notional = h
-            .notional
-            .checked_add(notional)
-            .ok_or_else(|| EngineError::math("notional"))?;
+        h = h.plus(&position_health(pos, m, kind)?)?;
     }
     Ok(h)
+}
+
+/// One position's part of [`health`], without collateral: equity is its conservative
+/// unrealised PnL (rounded down) less its unsettled funding; requirement (rounded up) and
+/// notional (at the aggregate price, rounded up) as in `health`. A flat position's part is
+/// zero. Health is a sum of parts, so a caller changing one position re-values that position
+/// only: `health(c, all) == Health { equity: c, .. }.plus(&health(0, others)).plus(&part)`.
+pub fn position_health(pos: &Position, m: &MarketMargin, kind: HealthKind) -> EngineResult<Health> {
+    if pos.base == 0 {
+        return Ok(Health::default());
+    }
+    let p = conservative_price(m, pos.base > 0, kind)?;
+    let pnl = value_floor(pos.base, p, m.decimals)?
+        .checked_sub(pos.cost)
+        .ok_or_else(|| EngineError::math("health pnl"))?;
+    let equity = pnl
+        .checked_sub(m.unsettled_funding)
+        .ok_or_else(|| EngineError::math("health funding"))?;
+    let notional = notional_ceil(pos.base, m.price, m.decimals)?;
+    let ratio = match kind {
+        HealthKind::Initial => initial_ratio_ppm(m, notional)?,
+        HealthKind::Maintenance => m.mmr_ppm as u64,
+    };
+    Ok(Health {
+        equity,
+        requirement: apply_ppm_ceil(notional, ratio)?,
+        notional,
+    })
 }
 
 /// Leverage check: Σ notional ≤ equity · max_leverage (whole multiples). False when equity

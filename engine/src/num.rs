@@ -15,6 +15,7 @@
 //! Rounding is part of each function's name (`_floor`, `_ceil`); callers pick the direction
 //! that favours the protocol.
 
+use crate::divide::{div_rem_i128_u64, div_rem_u128_u64};
 use crate::error::{EngineError, EngineResult};
 
 /// Scale of prices and confidences: 1.0 = 1_000_000_000.
@@ -73,18 +74,57 @@ fn value(base: i64, price: u64, decimals: u8, ceil: bool) -> EngineResult<i64> {
 
 /// Signed division rounded towards negative infinity (`d > 0`).
 pub fn div_floor_i128(n: i128, d: i128) -> i128 {
-    let q = n / d;
-    if n % d != 0 && n < 0 {
+    let (q, r) = div_rem_i128(n, d);
+    if r != 0 && n < 0 {
         q - 1
     } else {
         q
     }
 }
 
+/// `(n / d, n % d)`, truncating; divisors that fit 64 bits take the VM's 64-bit division
+/// ([`crate::divide`]), the rest the compiler's.
+fn div_rem_i128(n: i128, d: i128) -> (i128, i128) {
+    match u64::try_from(d) {
+        Ok(d64) if d64 > 0 => div_rem_i128_u64(n, d64),
+        _ => (n / d, n % d),
+    }
+}
+
+/// As [`div_rem_i128`], unsigned.
+fn div_rem_u128(n: u128, d: u128) -> (u128, u128) {
+    match u64::try_from(d) {
+        Ok(d64) if d64 > 0 => {
+            let (q, r) = div_rem_u128_u64(n, d64);
+            (q, r as u128)
+        }
+        _ => (n / d, n % d),
+    }
+}
+
+/// `n / d` truncating towards zero, exactly as `/` (panics on `d == 0`), cheaper on the VM
+/// when `d` fits 64 bits.
+pub fn div_trunc_i128(n: i128, d: i128) -> i128 {
+    div_rem_i128(n, d).0
+}
+
+/// `n / d` rounded down, exactly as `/` (panics on `d == 0`), cheaper on the VM when `d`
+/// fits 64 bits.
+pub fn div_u128(n: u128, d: u128) -> u128 {
+    div_rem_u128(n, d).0
+}
+
+/// `n / d` rounded up, exactly as `u128::div_ceil` (panics on `d == 0`), cheaper on the VM
+/// when `d` fits 64 bits.
+pub fn div_ceil_u128(n: u128, d: u128) -> u128 {
+    let (q, r) = div_rem_u128(n, d);
+    q + (r != 0) as u128
+}
+
 /// Signed division rounded towards positive infinity (`d > 0`).
 pub fn div_ceil_i128(n: i128, d: i128) -> i128 {
-    let q = n / d;
-    if n % d != 0 && n > 0 {
+    let (q, r) = div_rem_i128(n, d);
+    if r != 0 && n > 0 {
         q + 1
     } else {
         q
@@ -147,7 +187,7 @@ pub fn mul_div_floor(a: u64, b: u64, d: u64) -> EngineResult<u64> {
     if d == 0 {
         return Err(EngineError::math("mul_div_floor: div by zero"));
     }
-    let q = (a as u128) * (b as u128) / (d as u128);
+    let (q, _) = div_rem_u128_u64((a as u128) * (b as u128), d);
     u64::try_from(q).map_err(|_| EngineError::math("mul_div_floor: cast"))
 }
 
@@ -157,8 +197,8 @@ pub fn mul_div_ceil(a: u64, b: u64, d: u64) -> EngineResult<u64> {
     if d == 0 {
         return Err(EngineError::math("mul_div_ceil: div by zero"));
     }
-    let p = (a as u128) * (b as u128);
-    let q = p.div_ceil(d as u128);
+    let (q, r) = div_rem_u128_u64((a as u128) * (b as u128), d);
+    let q = q + (r != 0) as u128;
     u64::try_from(q).map_err(|_| EngineError::math("mul_div_ceil: cast"))
 }
 
@@ -186,7 +226,8 @@ pub fn ratio_ppm_ceil(x: u64, base: u64) -> EngineResult<u64> {
     if base == 0 {
         return Err(EngineError::math("ratio_ppm_ceil: div by zero"));
     }
-    let q = (x as u128 * PPM as u128).div_ceil(base as u128);
+    let (q, r) = div_rem_u128_u64(x as u128 * PPM as u128, base);
+    let q = q + (r != 0) as u128;
     Ok(u64::try_from(q).unwrap_or(u64::MAX))
 }
 
@@ -205,10 +246,23 @@ pub fn apply_ppm_floor(value: u64, ppm: u64) -> EngineResult<u64> {
 /// Powers of ten that fit in `u128`, `10^0 ..= 10^38`.
 #[track_caller]
 pub fn pow10(exp: u32) -> EngineResult<u128> {
-    10u128
-        .checked_pow(exp)
+    POW10
+        .get(exp as usize)
+        .copied()
         .ok_or_else(|| EngineError::math("pow10"))
 }
+
+/// `10^0 ..= 10^38`, computed once at compile time (a table read instead of a loop of
+/// 128-bit multiplications on the VM).
+const POW10: [u128; 39] = {
+    let mut t = [1u128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 /// Rescales a non-negative `mantissa * 10^exponent` to [`PRICE_SCALE`], rounded down.
 /// Fails when the mantissa is negative or the result exceeds `u64`.
@@ -236,9 +290,9 @@ fn rescale(mantissa: i128, exponent: i32, round_up: bool) -> EngineResult<u64> {
     } else {
         let d = pow10(shift.unsigned_abs())?;
         if round_up {
-            m.div_ceil(d)
+            div_ceil_u128(m, d)
         } else {
-            m / d
+            div_u128(m, d)
         }
     };
     u64::try_from(scaled).map_err(|_| EngineError::math("rescale: cast"))
@@ -251,7 +305,7 @@ pub fn isqrt_floor(x: u128) -> u128 {
     }
     let mut r = 1u128 << ((128 - x.leading_zeros()).div_ceil(2));
     loop {
-        let next = (r + x / r) / 2;
+        let next = (r + div_u128(x, r)) / 2;
         if next >= r {
             return r;
         }

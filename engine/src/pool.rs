@@ -3,8 +3,8 @@
 
 use crate::error::{EngineError, EngineResult};
 use crate::num::{
-    add_i64, apply_ppm_floor, mul_div_ceil, mul_div_floor, notional_ceil, sub_i64, to_i64,
-    value_floor, PPM,
+    add_i64, apply_ppm_floor, div_ceil_u128, div_trunc_i128, mul_div_ceil, mul_div_floor,
+    notional_ceil, sub_i64, to_i64, value_floor, PPM,
 };
 use crate::trade::MarketBook;
 
@@ -109,7 +109,7 @@ pub fn pool_reserves_allow(reserves: &[(u64, u32)], pool_value_min: u64) -> Engi
         }
         let factor = factor_ppm.max(1) as u128;
         needed = needed
-            .checked_add((reserved as u128 * PPM as u128).div_ceil(factor))
+            .checked_add(div_ceil_u128(reserved as u128 * PPM as u128, factor))
             .ok_or_else(|| EngineError::math("pool reserves"))?;
     }
     Ok(needed <= pool_value_min as u128)
@@ -153,7 +153,10 @@ pub fn capped_profit(profit: i64, total_trader_profit: i64, cap: i64) -> EngineR
     if profit <= 0 || total_trader_profit <= cap || total_trader_profit <= 0 {
         return Ok(profit);
     }
-    let cut = (profit as i128) * (cap.max(0) as i128) / (total_trader_profit as i128);
+    let cut = div_trunc_i128(
+        (profit as i128) * (cap.max(0) as i128),
+        total_trader_profit as i128,
+    );
     i64::try_from(cut).map_err(|_| EngineError::math("capped_profit"))
 }
 

@@ -7,7 +7,7 @@
 //! `price / anchor − 1`, divided by the elapsed time.
 
 use crate::error::{EngineError, EngineResult};
-use crate::num::{isqrt_floor, mul_div_floor, PPM};
+use crate::num::{div_ceil_u128, div_trunc_i128, div_u128, isqrt_floor, mul_div_floor, PPM};
 
 /// Volatility parameters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,9 +60,9 @@ pub fn update_volatility(
         return Ok(*s);
     }
     let dt = dt as u64;
-    let r_ppm = ((price as i128 - s.anchor_price as i128) * PPM as i128 / s.anchor_price as i128)
-        .unsigned_abs();
-    let sample = u64::try_from(r_ppm * r_ppm / dt as u128).unwrap_or(u64::MAX);
+    let move_ppm = (price as i128 - s.anchor_price as i128) * PPM as i128;
+    let r_ppm = div_trunc_i128(move_ppm, s.anchor_price as i128).unsigned_abs();
+    let sample = u64::try_from(div_u128(r_ppm * r_ppm, dt as u128)).unwrap_or(u64::MAX);
     let window = p.window_secs.max(1) as u64;
     let w = dt.min(window);
     let variance = if sample >= s.variance {
@@ -81,7 +81,7 @@ pub fn update_volatility(
 /// 1e6 = 1x), rounded up.
 pub fn vol_margin_ppm(sigma_ppm: u32, vol_k_ppm: u32, horizon_secs: u32) -> EngineResult<u64> {
     let sqrt_h = isqrt_floor(horizon_secs as u128);
-    let v = (sigma_ppm as u128 * sqrt_h * vol_k_ppm as u128).div_ceil(PPM as u128);
+    let v = div_ceil_u128(sigma_ppm as u128 * sqrt_h * vol_k_ppm as u128, PPM as u128);
     u64::try_from(v).map_err(|_| EngineError::math("vol_margin_ppm"))
 }
 

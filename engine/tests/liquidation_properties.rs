@@ -77,3 +77,96 @@ proptest! {
         }
     }
 }
+
+/// The reference: the account's maintenance health, with and without the buffer, after
+/// closing `close` atoms of position 0 at its price with `rate`'s penalty, from `health`
+/// over every position.
+fn after_close(
+    collateral: i64,
+    positions: &[(Position, MarketMargin)],
+    close: u64,
+    rate: u64,
+    buffer_ppm: u32,
+) -> (bool, bool) {
+    let (pos, m) = positions[0];
+    let delta = if pos.base > 0 {
+        -(close as i64)
+    } else {
+        close as i64
+    };
+    let fill = apply_fill(pos, delta, m.price, m.decimals).unwrap();
+    let notional = (close as u128 * m.price as u128).div_ceil(1_000_000_000_000) as u64;
+    let penalty = (notional as u128 * rate as u128).div_ceil(1_000_000) as i64;
+    let mut after = positions.to_vec();
+    after[0].0 = fill.position;
+    let h = health(
+        collateral + fill.realized_pnl - penalty,
+        &after,
+        HealthKind::Maintenance,
+    )
+    .unwrap();
+    let buffer = (h.notional as u128 * buffer_ppm as u128).div_ceil(1_000_000) as i64;
+    (h.equity >= h.requirement as i64 + buffer, h.is_healthy())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Whatever the account (other positions, confidence bands, unsettled funding, lot size),
+    /// a searched stage closes the least whole number of lots that restores maintenance plus
+    /// buffer, and its minimum the least that restores maintenance: one lot less does not.
+    #[test]
+    fn a_searched_stage_is_the_least_whole_lots_that_restore(
+        lots in 10i64..2_000_000,
+        lot_atoms in prop::sample::select(vec![1u64, 1_000, 1_000_000, 10_000_000]),
+        long in any::<bool>(),
+        conf in 0u64..2_000_000_000,
+        drop_ppm in 0u64..200_000,
+        other in -50_000i64..50_000,
+        funding in -5_000_000i64..5_000_000,
+        rate in 0u64..20_000,
+        loss in 1u32..999,
+    ) {
+        let p = LiquidationParams {
+            buffer_ppm: 10_000, max_fraction_ppm: 500_000, dust_base: 0, base_penalty_ppm: rate as u32,
+            escalation_ppm_per_slot: 0, max_penalty_ppm: rate as u32, keeper_share_ppm: 500_000,
+            min_keeper_reward: 0, min_position_notional: 0,
+        };
+        let price = 100_000_000_000u64;
+        let mark = price - price * drop_ppm / 1_000_000;
+        let m = |i: u16, px: u64| MarketMargin { market_index: i, price: px, conf, twap: px, decimals: 6,
+            mmr_ppm: 50_000, base_imr_ppm: 100_000, imr_multiplier_ppm: 1_000_000, imf_factor: 0,
+            conf_k_ppm: 1_000_000, unsettled_funding: funding };
+        let base = lots * lot_atoms as i64 * if long { 1 } else { -1 };
+        let cost = (base as i128 * price as i128 / 1_000_000_000_000) as i64;
+        let other_base = other * 1_000_000;
+        let other_cost = (other_base as i128 * price as i128 / 1_000_000_000_000) as i64;
+        let positions = vec![
+            (Position { base, cost }, m(0, mark)),
+            (Position { base: other_base, cost: other_cost }, m(1, price)),
+        ];
+        let req = health(0, &positions, HealthKind::Maintenance).unwrap();
+        // Collateral leaving the account between bankrupt and healthy.
+        let collateral = (req.requirement as i128 * loss as i128 / 1_000) as i64 - req.equity;
+        prop_assume!(!health(collateral, &positions, HealthKind::Maintenance).unwrap().is_healthy());
+        let s = stage(collateral, &positions, 0, rate, lot_atoms, u64::MAX, &p).unwrap();
+        let size = base.unsigned_abs();
+        let cap = (size / 2).max(lot_atoms).min(size);
+        let at = |close: u64| after_close(collateral, &positions, close, rate, p.buffer_ppm);
+        prop_assert_eq!(s.restores, at(s.close).0);
+        if s.restores && s.close > 0 {
+            prop_assert!(s.close == cap || s.close.is_multiple_of(lot_atoms));
+            // One lot less (the search's candidates: whole lots, or the cap itself).
+            let below = |close: u64| if close == cap { (cap / lot_atoms).saturating_sub(1) * lot_atoms } else { close - lot_atoms };
+            if below(s.close) > 0 {
+                prop_assert!(!at(below(s.close)).0, "one lot less restores too");
+            }
+            prop_assert!(at(s.min_close).1, "the minimum restores maintenance");
+            if below(s.min_close) > 0 {
+                prop_assert!(!at(below(s.min_close)).1, "one lot less than the minimum is healthy");
+            }
+        } else {
+            prop_assert_eq!(s.close, cap, "a stage that cannot restore closes the cap");
+        }
+    }
+}

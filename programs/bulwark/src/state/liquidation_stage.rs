@@ -6,9 +6,10 @@ use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::insurance::{window_remaining, CoverageWindow};
 use bulwark_engine::liquidation::{
-    chargeable_penalty, keeper_reward, penalty_ppm, split_penalty, stage, KeeperReward,
+    chargeable_penalty, keeper_reward, penalty_ppm, split_penalty, stage_of, KeeperReward,
+    StagePosition,
 };
-use bulwark_engine::margin::{health, Health, HealthKind, MarketMargin};
+use bulwark_engine::margin::{health, position_health, Health, HealthKind, MarketMargin};
 use bulwark_engine::num::{add_i64, add_u64, sub_i64};
 use bulwark_engine::position::{apply_fill, Position};
 
@@ -83,7 +84,7 @@ impl MarginAccount {
     pub fn liquidation_stage(
         &mut self,
         m: &mut Market,
-        mut positions: Vec<(Position, MarketMargin)>,
+        positions: Vec<(Position, MarketMargin)>,
         price: u64,
         fund_share: u64,
         max_base: u64,
@@ -91,44 +92,57 @@ impl MarginAccount {
         decimals: u8,
     ) -> Result<LiquidationOutcome> {
         let slot = self.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
-        let index = positions.len();
-        positions.push((
-            self.positions[slot].position(),
-            m.margin(&self.positions[slot], price, decimals, at.slot)
-                .map_err(engine_err)?,
-        ));
-        let h = health(self.collateral, &positions, HealthKind::Maintenance).map_err(engine_err)?;
-        require!(!h.is_healthy(), BulwarkError::NotLiquidatable);
+        // Health is a sum over positions: the others are valued once, the liquidated
+        // position before, during and after the stage.
+        let others = health(0, &positions, HealthKind::Maintenance).map_err(engine_err)?;
+        let position = self.positions[slot].position();
+        let market = m
+            .margin(&self.positions[slot], price, decimals, at.slot)
+            .map_err(engine_err)?;
+        let with = |collateral: i64, position: &Position| -> Result<Health> {
+            Health {
+                equity: collateral,
+                ..Default::default()
+            }
+            .plus(&others)
+            .and_then(|h| {
+                h.plus(&position_health(
+                    position,
+                    &market,
+                    HealthKind::Maintenance,
+                )?)
+            })
+            .map_err(engine_err)
+        };
+        require!(
+            !with(self.collateral, &position)?.is_healthy(),
+            BulwarkError::NotLiquidatable
+        );
 
         let params = m.liquidation_params();
         let (start, rate) = self.escalation(m, &params, at.slot);
-        let s = stage(
-            self.collateral,
-            &positions,
-            index,
-            rate,
-            m.lot_base,
-            max_base,
-            &params,
-        )
-        .map_err(engine_err)?;
+        let on = StagePosition {
+            position,
+            market: &market,
+            others: &others,
+        };
+        let s = stage_of(self.collateral, on, rate, m.lot_base, max_base, &params)
+            .map_err(engine_err)?;
         require!(s.close > 0, BulwarkError::ZeroSize);
         require!(max_base >= s.min_close, BulwarkError::StageBelowMinimum);
 
-        let p = self.positions[slot];
-        let delta = if p.base > 0 {
+        let delta = if position.base > 0 {
             -(s.close as i64)
         } else {
             s.close as i64
         };
-        let fill = apply_fill(p.position(), delta, price, decimals).map_err(engine_err)?;
+        let fill = apply_fill(position, delta, price, decimals).map_err(engine_err)?;
         let after_pnl = add_i64(self.collateral, fill.realized_pnl).map_err(engine_err)?;
         // Waterfall: the penalty is waived beyond what the account still has. One health of the
         // account after the fill serves the waterfall and the recovery test
         // (`end_or_continue_episode`; equity is linear in collateral, the requirement does not
         // depend on it).
-        positions[index].0 = fill.position;
-        let h_after = health(after_pnl, &positions, HealthKind::Maintenance).map_err(engine_err)?;
+        let h_after = with(after_pnl, &fill.position)?;
         let equity_after = h_after.equity;
         let (charged, left, r) =
             self.stage_payments(m, fund_share, s.penalty, after_pnl, equity_after, at.now)?;

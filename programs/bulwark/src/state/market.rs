@@ -242,7 +242,11 @@ pub struct Market {
     /// helpful impact until that slot has passed.
     pub impact_fresh: u64,
     pub impact_fresh_slot: u64,
-    pub reserved: [u8; 1120],
+    /// The market's own address (its PDA), written at creation: instructions that must know
+    /// the account sits at its PDA compare against it instead of re-deriving the address
+    /// (~1,500 CU); an account copied elsewhere carries the original's address.
+    pub address: Pubkey,
+    pub reserved: [u8; 1088],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));

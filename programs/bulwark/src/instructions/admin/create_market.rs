@@ -171,6 +171,7 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
     let mut m = init_zero_copy::<Market>(&a.market)?;
     m.version = MARKET_VERSION;
     m.bump = ctx.bumps.market;
+    m.address = ctx.accounts.market.key();
     let clock = Clock::get()?;
     m.apply_listing(&args, clock.slot, clock.unix_timestamp)?;
     emit!(MarketCreated {

@@ -28,13 +28,9 @@ impl UpdateRisk<'_> {
     pub fn validate(&self, oracles: &[AccountInfo]) -> Result<()> {
         let m = self.market.load()?;
         require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
-        let expected = Pubkey::create_program_address(
-            &[MARKET_SEED, &m.index.to_le_bytes(), &[m.bump]],
-            &crate::ID,
-        )
-        .map_err(|_| BulwarkError::MarketAddressMismatch)?;
+        // Written at creation from the PDA: a copy elsewhere carries the original's address.
         require_keys_eq!(
-            expected,
+            m.address,
             self.market.key(),
             BulwarkError::MarketAddressMismatch
         );
