@@ -9,7 +9,7 @@ use bulwark_engine::liquidation::{
     chargeable_penalty, keeper_reward, penalty_ppm, split_penalty, stage_of, KeeperReward,
     StagePosition,
 };
-use bulwark_engine::margin::{health, position_health, Health, HealthKind, MarketMargin};
+use bulwark_engine::margin::{health, Health, HealthKind, MarketMargin};
 use bulwark_engine::num::{add_i64, add_u64, sub_i64};
 use bulwark_engine::position::{apply_fill, Position};
 
@@ -99,33 +99,20 @@ impl MarginAccount {
         let market = m
             .margin(&self.positions[slot], price, decimals, at.slot)
             .map_err(engine_err)?;
-        let with = |collateral: i64, position: &Position| -> Result<Health> {
-            Health {
-                equity: collateral,
-                ..Default::default()
-            }
-            .plus(&others)
-            .and_then(|h| {
-                h.plus(&position_health(
-                    position,
-                    &market,
-                    HealthKind::Maintenance,
-                )?)
-            })
-            .map_err(engine_err)
-        };
-        require!(
-            !with(self.collateral, &position)?.is_healthy(),
-            BulwarkError::NotLiquidatable
-        );
-
-        let params = m.liquidation_params();
-        let (start, rate) = self.escalation(m, &params, at.slot);
         let on = StagePosition {
             position,
             market: &market,
             others: &others,
         };
+        require!(
+            !on.health_at(self.collateral, &position)
+                .map_err(engine_err)?
+                .is_healthy(),
+            BulwarkError::NotLiquidatable
+        );
+
+        let params = m.liquidation_params();
+        let (start, rate) = self.escalation(m, &params, at.slot);
         let s = stage_of(self.collateral, on, rate, m.lot_base, max_base, &params)
             .map_err(engine_err)?;
         require!(s.close > 0, BulwarkError::ZeroSize);
@@ -142,7 +129,9 @@ impl MarginAccount {
         // account after the fill serves the waterfall and the recovery test
         // (`end_or_continue_episode`; equity is linear in collateral, the requirement does not
         // depend on it).
-        let h_after = with(after_pnl, &fill.position)?;
+        let h_after = on
+            .health_at(after_pnl, &fill.position)
+            .map_err(engine_err)?;
         let equity_after = h_after.equity;
         let (charged, left, r) =
             self.stage_payments(m, fund_share, s.penalty, after_pnl, equity_after, at.now)?;
