@@ -108,7 +108,7 @@ impl Reader {
         Ok(out)
     }
 
-    async fn clock(&self, ex: &Exchange) -> Result<PreviewClock> {
+    pub async fn clock(&self, ex: &Exchange) -> Result<PreviewClock> {
         let id = <anchor_lang::solana_program::clock::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id();
         let d = self.data(&id, "clock sysvar").await?;
         if d.len() < 40 {

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Result};
+use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::num::{BASE_SCALE, PRICE_SCALE};
-use bulwark_sdk::{accounts, ix, pda};
+use bulwark_sdk::{accounts, ix, pda, wallet};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::operator::{account_json, find_market, print_account, Reader, Source};
@@ -117,16 +118,24 @@ fn owner_only(c: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// The markets of the account's open positions, except `skip`.
-async fn health_markets(c: &Ctx, skip: Option<u16>) -> Result<Vec<Pubkey>> {
+/// The exchange, its markets and the margin account, as read now.
+async fn venue_and_account(c: &Ctx) -> Result<(Exchange, Vec<Market>, MarginAccount)> {
+    let ex = c.reader.exchange().await?;
+    let markets = c.reader.markets(&ex).await?;
     let data = c.reader.data(&c.margin, "margin account").await?;
     let a = accounts::margin_account(&data).map_err(|e| anyhow!("margin account: {e}"))?;
-    let (open, n) = a.open_markets();
-    Ok(open[..n]
-        .iter()
-        .filter(|i| Some(**i) != skip)
-        .map(|i| pda::market(*i).0)
-        .collect())
+    Ok((ex, markets, a))
+}
+
+impl Ctx {
+    /// The signer acting on this margin account.
+    fn acting<'a>(&self, account: &'a MarginAccount) -> wallet::Acting<'a> {
+        wallet::Acting {
+            signer: self.key.pubkey(),
+            margin: self.margin,
+            account,
+        }
+    }
 }
 
 async fn finish(c: &Ctx, a: &Actor, what: String) -> Result<()> {
@@ -158,12 +167,14 @@ pub async fn withdraw(a: Actor, amount: String) -> Result<()> {
     owner_only(&c)?;
     let units = parse_decimal("--amount", &amount, c.decimals as u32, false)?;
     let units = u64::try_from(units).map_err(|_| anyhow!("--amount: {amount:?} is too large"))?;
-    let markets = health_markets(&c, None).await?;
+    let (ex, markets, account) = venue_and_account(&c).await?;
+    let v = wallet::Venue {
+        exchange: &ex,
+        markets: &markets,
+    };
+    let who = c.acting(&account);
     c.reader
-        .send(
-            &[ix::withdraw(c.owner, c.margin, c.token, units, &markets)],
-            &c.key,
-        )
+        .send(&wallet::withdraw(&v, &who, c.token, units), &c.key)
         .await?;
     finish(&c, &a, format!("withdrew {amount} to {}", c.token)).await
 }
@@ -182,13 +193,19 @@ pub async fn trade(a: Actor, market: String, size: String, limit_price: String) 
     let delta = i64::try_from(delta).map_err(|_| anyhow!("--size: {size:?} is too large"))?;
     let limit = parse_decimal("--limit-price", &limit_price, PRICE_SCALE.ilog10(), false)?;
     let limit = u64::try_from(limit).map_err(|_| anyhow!("--limit-price: too large"))?;
-    let others = health_markets(&c, Some(m.index)).await?;
-    c.reader
-        .send(
-            &[ix::trade(c.owner, c.margin, m.index, delta, limit, &others)],
-            &c.key,
-        )
-        .await?;
+    let (_, _, account) = venue_and_account(&c).await?;
+    let clock = c.reader.clock(&ex).await?;
+    let now = wallet::Now {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+    };
+    let v = wallet::Venue {
+        exchange: &ex,
+        markets: &markets,
+    };
+    let ixs = wallet::trade(&v, &c.acting(&account), m.index, delta, limit, now)
+        .ok_or_else(|| anyhow!("--market: {market:?} is not listed"))?;
+    c.reader.send(&ixs, &c.key).await?;
     finish(
         &c,
         &a,

@@ -14,6 +14,7 @@ pub mod params_file;
 pub mod pda;
 pub mod preview;
 pub mod quote;
+pub mod wallet;
 
 #[cfg(feature = "bank")]
 pub mod bank;

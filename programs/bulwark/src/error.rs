@@ -266,6 +266,12 @@ pub enum BulwarkError {
     /// 6086
     #[msg("another oracle-source rotation is pending; execute this one after it activates")]
     RotationPending,
+    /// 6087
+    #[msg("this needs the market's price judged in this slot: put update_risk for the market (with its oracle accounts) first in the same transaction")]
+    NotRefreshedThisSlot,
+    /// 6088
+    #[msg("a price source of this market published too long ago for opening risk or withdrawing; wait for fresh feeds (reductions stay open)")]
+    SourcesTooOld,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -319,18 +325,24 @@ pub fn delegate_rejection_err(r: bulwark_engine::delegate::DelegateRejection) ->
     .into()
 }
 
-/// Maps an action-table refusal to `PriceUnavailable`, logging why.
+/// Maps an action-table refusal to its error, logging why: an aggregate too old for the
+/// action (`PriceTooOld`), an increase without this slot's judgement (`NotRefreshedThisSlot`)
+/// or with a source too old (`SourcesTooOld`); a validity level the action may not use, or no
+/// fallback reading, is `PriceUnavailable`.
 pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
+    use bulwark_engine::action::Refusal;
     msg!("price refused: {:?}", r);
     match r {
-        bulwark_engine::action::Refusal::TooOld => BulwarkError::PriceTooOld.into(),
-        _ => BulwarkError::PriceUnavailable.into(),
+        Refusal::TooOld => BulwarkError::PriceTooOld.into(),
+        Refusal::NotRefreshedThisSlot => BulwarkError::NotRefreshedThisSlot.into(),
+        Refusal::SourcesTooOld => BulwarkError::SourcesTooOld.into(),
+        Refusal::Validity(_) | Refusal::NoFallbackReading => BulwarkError::PriceUnavailable.into(),
     }
 }
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 87] = [
+pub const ALL_ERRORS: [BulwarkError; 89] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
@@ -418,6 +430,8 @@ pub const ALL_ERRORS: [BulwarkError; 87] = [
     BulwarkError::DelegateNotionalLimit,
     BulwarkError::DelegateLossLimit,
     BulwarkError::RotationPending,
+    BulwarkError::NotRefreshedThisSlot,
+    BulwarkError::SourcesTooOld,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").

@@ -140,9 +140,18 @@ async fn withdrawing_beyond_initial_margin_is_refused() {
     );
     before.assert_unchanged(&mut w.bank).await;
     w.withdraw(&t, 50 * USDC).await.unwrap();
-    // Without a same-slot price the withdrawal cannot be judged, so it waits.
+    // A slot later the withdrawal is judged on this slot's prices only: refused bare, it lands
+    // behind a refresh of the position's market in the same transaction (nothing new was
+    // published; the stored readings are judged again at this slot).
     w.bank.advance(1, 1).await;
-    assert_program_error(w.withdraw(&t, USDC).await, BulwarkError::PriceUnavailable);
+    assert_program_error(
+        w.withdraw(&t, USDC).await,
+        BulwarkError::NotRefreshedThisSlot,
+    );
+    let markets = w.health_markets(&t.margin, None).await;
+    let withdraw = ix::withdraw(t.key.pubkey(), t.margin, t.token, USDC, &markets);
+    let refresh = w.update_risk_ix();
+    w.bank.send(&[refresh, withdraw], &[&t.key]).await.unwrap();
 }
 
 #[tokio::test]

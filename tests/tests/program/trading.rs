@@ -120,7 +120,7 @@ async fn an_increase_needs_a_same_slot_aggregate_and_recent_sources() {
     let before = Snapshot::take(&mut w.bank, &[t.margin, pda::market(SOL_PERP).0]).await;
     assert_program_error(
         w.trade(&t, SOL, 151 * PRICE).await,
-        BulwarkError::PriceUnavailable,
+        BulwarkError::NotRefreshedThisSlot,
     );
     before.assert_unchanged(&mut w.bank).await;
     // Refreshed this slot, but from sources 11 s old (limit 10 s).
@@ -135,9 +135,10 @@ async fn an_increase_needs_a_same_slot_aggregate_and_recent_sources() {
         w.publish_at(f, price, clock.unix_timestamp - 11, clock.slot);
     }
     w.update_risk().await.unwrap();
+    let before = Snapshot::take(&mut w.bank, &[t.margin, pda::market(SOL_PERP).0]).await;
     assert_program_error(
         w.trade(&t, SOL, 151 * PRICE).await,
-        BulwarkError::PriceUnavailable,
+        BulwarkError::SourcesTooOld,
     );
     before.assert_unchanged(&mut w.bank).await;
 }

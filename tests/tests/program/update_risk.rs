@@ -371,16 +371,63 @@ async fn losing_every_collateral_source_leaves_no_price() {
 }
 
 #[tokio::test]
-async fn when_no_source_has_anything_new_update_risk_changes_nothing() {
+async fn when_no_source_has_anything_new_the_stored_aggregate_stands_judged_at_this_slot() {
     let mut w = World::with_sol_market().await;
     w.bank.advance(3, 1).await;
-    let before = Snapshot::take(&mut w.bank, &[pda::market(SOL_PERP).0, pda::exchange().0]).await;
+    let exchange = Snapshot::take(&mut w.bank, &[pda::exchange().0]).await;
+    let before = w.bank.market(SOL_PERP).await;
     w.update_risk().await.unwrap();
-    before.assert_unchanged(&mut w.bank).await;
-    // The stored aggregate is now a slot old: no increase on it.
+    exchange.assert_unchanged(&mut w.bank).await;
+    let after = w.bank.market(SOL_PERP).await;
+    assert_eq!(after.aggregate_slot, w.bank.clock().await.slot);
+    // Only the stamp moves: the price, its judgement, TWAP, volatility and breakers see nothing.
+    let judged = |m: &bulwark::state::Market| {
+        (
+            (
+                m.price,
+                m.conf,
+                m.reduce_price,
+                m.validity,
+                m.oldest_publish_time,
+            ),
+            (m.twap_price, m.twap_last_slot, m.twap_last_time),
+            (m.vol_variance, m.vol_anchor_time, m.sigma_ppm),
+            (
+                m.breaker_flags,
+                m.velocity_reference,
+                m.velocity_reference_time,
+            ),
+        )
+    };
+    assert_eq!(judged(&after), judged(&before));
     assert_eq!(
         allowed(&mut w, Action::IncreaseRisk).await,
-        Err(Refusal::NotRefreshedThisSlot)
+        Ok(before.price)
+    );
+    // Ten more seconds without a publication: judged again, the sources are too old for an
+    // increase (limit 10 s), still fresh for a reduction.
+    w.bank.advance(1, 10).await;
+    w.update_risk().await.unwrap();
+    assert_eq!(
+        allowed(&mut w, Action::IncreaseRisk).await,
+        Err(Refusal::SourcesTooOld)
+    );
+    assert_eq!(allowed(&mut w, Action::ReduceRisk).await, Ok(before.price));
+}
+
+#[tokio::test]
+async fn a_source_aged_out_changes_the_judgement_and_is_applied_like_news() {
+    let mut w = World::with_sol_market().await;
+    // Pyth and Switchboard go quiet past their 60 s staleness; Chainlink (120 s) still counts.
+    w.bank.advance(200, 61).await;
+    w.update_risk().await.unwrap();
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(m.aggregate_slot, w.bank.clock().await.slot);
+    assert_eq!(m.asset_survivors, 0b100, "Chainlink (source 2) alone");
+    assert_eq!(m.validity, Validity::BelowQuorum as u8);
+    assert_eq!(
+        allowed(&mut w, Action::IncreaseRisk).await,
+        Err(Refusal::Validity(Validity::BelowQuorum))
     );
 }
 

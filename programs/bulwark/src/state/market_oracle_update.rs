@@ -112,7 +112,11 @@ fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
 impl Market {
     /// Judges the asset's and the collateral's observations (each in configured order), prices
     /// the market through the engine, records the sources' outcomes and stores the aggregate
-    /// (`apply_aggregate`). `None`, changing nothing, when no source has anything new.
+    /// (`apply_aggregate`). When no source has anything new and the readings, judged at this
+    /// slot, give the stored aggregate again, that aggregate stands as this slot's
+    /// (`restamp_aggregate`: increases can use it while its sources are recent enough) and
+    /// the result is `None`; when ageing changed the judgement (a source too old now), the new
+    /// aggregate is applied like any other.
     #[allow(clippy::too_many_arguments)]
     pub fn update_risk_from(
         &mut self,
@@ -133,9 +137,6 @@ impl Market {
             now,
             slot,
         );
-        if !asset.any_new && !collateral.any_new {
-            return Ok(None);
-        }
         let aggregate = price_market(
             &asset.inputs[..n_asset],
             &self.oracle.aggregation(),
@@ -147,6 +148,13 @@ impl Market {
             now,
         )
         .map_err(engine_err)?;
+        let nothing_new = !asset.any_new && !collateral.any_new;
+        if nothing_new && self.stores_judgement(&aggregate) {
+            record(&mut self.source_states, &asset, n_asset);
+            record(&mut self.collateral_source_states, &collateral, n_coll);
+            self.restamp_aggregate(slot, now, decimals)?;
+            return Ok(None);
+        }
         record(&mut self.source_states, &asset, n_asset);
         record(&mut self.collateral_source_states, &collateral, n_coll);
         let (transitions, new_state) = self.apply_aggregate(&aggregate, slot, now, decimals)?;

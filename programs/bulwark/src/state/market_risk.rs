@@ -15,6 +15,51 @@ use crate::error::engine_err;
 use crate::state::Market;
 
 impl Market {
+    /// Funding accrues up to `now` at the price stored so far (frozen while it was unusable)
+    /// and the priced-slot clock runs to `slot`: before the stored aggregate is replaced or
+    /// re-stamped.
+    fn advance_clocks(&mut self, slot: u64, now: i64, decimals: u8) -> Result<()> {
+        let usable = price_for_action(
+            Action::ReduceRisk,
+            &self.stored_price(),
+            slot,
+            now,
+            &self.age_limits(),
+        )
+        .is_ok();
+        self.accrue_funding(now, usable, decimals)?;
+        self.priced_slots = self.priced_clock(slot, usable);
+        Ok(())
+    }
+
+    /// Whether `agg`, priced now from the same readings, is the judgement already stored
+    /// (price, confidence, fallback, validity, dispersion, survivors, oldest publish time and
+    /// both sides' USD prices): then ageing has changed nothing.
+    pub fn stores_judgement(&self, agg: &MarketAggregate) -> bool {
+        self.price == agg.price
+            && self.conf == agg.conf
+            && self.reduce_price == agg.reduce_price
+            && self.validity == agg.validity as u8
+            && self.dispersion == agg.dispersion
+            && self.oldest_publish_time == agg.oldest_publish_time
+            && self.asset_survivors == agg.asset.survivors
+            && self.collateral_survivors == agg.collateral.survivors
+            && self.asset_price_usd == agg.asset.price
+            && self.asset_conf_usd == agg.asset.conf
+            && self.collateral_price_usd == agg.collateral.price
+            && self.collateral_conf_usd == agg.collateral.conf
+    }
+
+    /// The stored aggregate, judged again at `slot`/`now` from the same readings with the same
+    /// outcome (`stores_judgement`), stands as this slot's: its clocks advance and it is
+    /// stamped with this slot. TWAP, volatility and breakers see nothing (no new information).
+    pub fn restamp_aggregate(&mut self, slot: u64, now: i64, decimals: u8) -> Result<()> {
+        self.advance_clocks(slot, now, decimals)?;
+        self.aggregate_slot = slot;
+        self.aggregate_time = now;
+        Ok(())
+    }
+
     /// Applies `agg` at `slot`/`now`: funding accrues to now at the price stored so far (frozen
     /// while it was unusable), the aggregate and TWAP are stored, the velocity and oracle
     /// breakers run, the state follows, and volatility folds and re-aims the margin ramp.
@@ -26,17 +71,7 @@ impl Market {
         now: i64,
         decimals: u8,
     ) -> Result<(Vec<Transition>, Option<MarketState>)> {
-        // Funding accrues up to now at the price stored so far (frozen while it was unusable).
-        let usable = price_for_action(
-            Action::ReduceRisk,
-            &self.stored_price(),
-            slot,
-            now,
-            &self.age_limits(),
-        )
-        .is_ok();
-        self.accrue_funding(now, usable, decimals)?;
-        self.priced_slots = self.priced_clock(slot, usable);
+        self.advance_clocks(slot, now, decimals)?;
 
         self.price = agg.price;
         self.conf = agg.conf;

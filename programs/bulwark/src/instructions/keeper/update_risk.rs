@@ -1,8 +1,10 @@
 //! `update_risk(market)`: permissionless. Reads the market's oracle accounts and the
 //! collateral's (remaining accounts: exactly the market's sources in order, then the
 //! exchange's collateral sources in order), aggregates them through the engine and stores the
-//! price in collateral units, its confidence, validity, TWAP and slot. Changes nothing when no
-//! source has published anything new.
+//! price in collateral units, its confidence, validity, TWAP and slot. When no source has
+//! published anything new and the stored readings judged at this slot give the same
+//! aggregate, it stands as this slot's (stamped with it; TWAP, volatility and breakers see
+//! nothing): an increase or withdrawal after it in the same transaction is judged on it.
 
 use anchor_lang::prelude::*;
 use bulwark_engine::oracle::{Observation, ReadingFault};
@@ -113,7 +115,7 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         ex.collateral_decimals,
     )?
     else {
-        msg!("update_risk: no source has anything new");
+        msg!("update_risk: nothing new; the stored aggregate stands, judged at this slot");
         return Ok(());
     };
     emit_update(

@@ -1,0 +1,154 @@
+//! What a wallet signs: each user action as the instruction list the program needs on a
+//! cluster, where the slot moves between transactions. Increases and withdrawals with open
+//! positions are judged on aggregates of the transaction's own slot, so the list puts an
+//! `update_risk` of each market they are judged on first (it costs a refresh that finds
+//! nothing new only its compute units: the stored readings are judged again at that slot).
+//! Reductions refresh their market only when its stored price would be refused for them by
+//! the time the transaction can land. Whether an action needs a price, and which, is the
+//! engine's rule (`price_for_action`, `is_increase`); this module only assembles.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use bulwark::state::{Exchange, MarginAccount, Market};
+use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::trade::is_increase;
+
+use crate::{ix, pda};
+
+/// How far ahead a reduction's stored price must stay usable: a transaction signed now may
+/// land until its blockhash expires (150 slots, about 60 s).
+pub const LANDING_SLOTS: u64 = 150;
+/// The same allowance in seconds.
+pub const LANDING_SECS: i64 = 60;
+
+/// The exchange and its listed markets (any order), as read from the chain.
+#[derive(Clone, Copy)]
+pub struct Venue<'a> {
+    pub exchange: &'a Exchange,
+    pub markets: &'a [Market],
+}
+
+/// Who acts on which margin account: the signer (its owner, or for trades its delegate),
+/// the account's address and its state as read.
+#[derive(Clone, Copy)]
+pub struct Acting<'a> {
+    pub signer: Pubkey,
+    pub margin: Pubkey,
+    pub account: &'a MarginAccount,
+}
+
+/// When the transaction is built: the cluster's current slot and unix time.
+#[derive(Clone, Copy, Debug)]
+pub struct Now {
+    pub slot: u64,
+    pub unix_timestamp: i64,
+}
+
+impl Venue<'_> {
+    /// Market `index`, if listed.
+    pub fn market(&self, index: u16) -> Option<&Market> {
+        self.markets.iter().find(|m| m.index == index)
+    }
+
+    /// `update_risk` for `m`: its active sources' accounts, then the collateral's, in the
+    /// configured order (what the program checks).
+    pub fn refresh(&self, m: &Market) -> Instruction {
+        let asset: Vec<Pubkey> = m.oracle.active().iter().map(|s| s.account).collect();
+        let collateral: Vec<Pubkey> = self
+            .exchange
+            .collateral_oracle
+            .active()
+            .iter()
+            .map(|s| s.account)
+            .collect();
+        ix::update_risk(m.index, &asset, &collateral)
+    }
+
+    /// The markets of `account`'s open positions except `skip`, ascending (the order the
+    /// program wants its health markets in).
+    fn position_markets(&self, account: &MarginAccount, skip: Option<u16>) -> Vec<&Market> {
+        let (open, n) = account.open_markets();
+        let mut out: Vec<&Market> = open[..n]
+            .iter()
+            .filter(|i| Some(**i) != skip)
+            .filter_map(|i| self.market(*i))
+            .collect();
+        out.sort_by_key(|m| m.index);
+        out
+    }
+}
+
+/// Whether `action` in `m` needs `m` refreshed earlier in the same transaction: an increase
+/// always (the program judges it on this slot's aggregate); anything else when the stored
+/// price would be refused for it by the time the transaction can land.
+pub fn needs_refresh(m: &Market, action: Action, now: Now) -> bool {
+    action == Action::IncreaseRisk
+        || price_for_action(
+            action,
+            &m.stored_price(),
+            now.slot.saturating_add(LANDING_SLOTS),
+            now.unix_timestamp.saturating_add(LANDING_SECS),
+            &m.age_limits(),
+        )
+        .is_err()
+}
+
+/// A trade of `delta` base atoms in market `index` by `who`, no worse than `limit_price`:
+/// the refreshes it needs (the traded market, and for an increase every other position's
+/// market, whose equity backs it), then the trade with its health markets. `None` when the
+/// market is not listed.
+pub fn trade(
+    v: &Venue,
+    who: &Acting,
+    index: u16,
+    delta: i64,
+    limit_price: u64,
+    now: Now,
+) -> Option<Vec<Instruction>> {
+    let account = who.account;
+    let m = v.market(index)?;
+    let position = account
+        .slot_of(index)
+        .map(|s| account.positions[s].position())
+        .unwrap_or_default();
+    let action = if is_increase(&position, delta) {
+        Action::IncreaseRisk
+    } else {
+        Action::ReduceRisk
+    };
+    let others = v.position_markets(account, Some(index));
+    let mut out = Vec::new();
+    if needs_refresh(m, action, now) {
+        out.push(v.refresh(m));
+    }
+    if action == Action::IncreaseRisk {
+        out.extend(others.iter().map(|o| v.refresh(o)));
+    }
+    let keys: Vec<Pubkey> = others.iter().map(|o| pda::market(o.index).0).collect();
+    out.push(ix::trade(
+        who.signer,
+        who.margin,
+        index,
+        delta,
+        limit_price,
+        &keys,
+    ));
+    Some(out)
+}
+
+/// A withdrawal of `amount` by `who` (the owner) to `destination`: with open positions,
+/// every position's market refreshed first (the program values them at prices valid for new
+/// risk, judged in this slot), then the withdrawal with its health markets.
+pub fn withdraw(v: &Venue, who: &Acting, destination: Pubkey, amount: u64) -> Vec<Instruction> {
+    let markets = v.position_markets(who.account, None);
+    let mut out: Vec<Instruction> = markets.iter().map(|m| v.refresh(m)).collect();
+    let keys: Vec<Pubkey> = markets.iter().map(|m| pda::market(m.index).0).collect();
+    out.push(ix::withdraw(
+        who.signer,
+        who.margin,
+        destination,
+        amount,
+        &keys,
+    ));
+    out
+}

@@ -1,0 +1,234 @@
+//! A wallet's journeys on a cluster where every transaction lands in a new slot and the
+//! feeds publish on their own cadences (Pyth every second, Switchboard every 5 s, Chainlink
+//! on an 8 s heartbeat), built with the SDK's wallet builders (`bulwark_sdk::wallet`): what
+//! the builders send must land, and with a source gone quiet the increase is refused with
+//! its own error while reductions go on.
+
+use bulwark::error::BulwarkError;
+use bulwark_sdk::wallet::{self, Acting, Now, Venue};
+use bulwark_sdk::world::Participant;
+use bulwark_tests::*;
+use solana_program_test::BanksClientError;
+use solana_sdk::signature::Signer;
+
+/// The cluster's clock and the feeds' publication schedule.
+struct Cluster {
+    /// Milliseconds since the start (400 ms slots).
+    ms: i64,
+    /// SOL in USD at 1e-8, walking.
+    sol_e8: i64,
+    rng: Rng,
+    /// Feeds that have stopped publishing.
+    quiet: Vec<Feed>,
+}
+
+impl Cluster {
+    fn new() -> Cluster {
+        Cluster {
+            ms: 0,
+            sol_e8: 150 * USD,
+            rng: Rng(42),
+            quiet: Vec::new(),
+        }
+    }
+
+    /// One slot passes (400 ms); each feed whose cadence came round publishes at the new time.
+    /// Returns whether any feed published.
+    async fn tick(&mut self, w: &mut World) -> bool {
+        let before = self.ms / 1_000;
+        self.ms += 400;
+        let secs = self.ms / 1_000 - before;
+        w.bank.advance(1, secs).await;
+        if secs == 0 {
+            return false;
+        }
+        // A walk of at most ±0.02% a second.
+        let step = self.rng.below(41) as i64 - 20;
+        self.sol_e8 += self.sol_e8 * step / 100_000;
+        let clock = w.bank.clock().await;
+        let second = self.ms / 1_000;
+        for feed in Feed::ALL {
+            let due = match feed {
+                Feed::PythSol | Feed::PythUsdc => true,
+                Feed::SwitchboardSol => second % 5 == 0,
+                Feed::ChainlinkSol | Feed::ChainlinkUsdc => second % 8 == 0,
+            };
+            if due && !self.quiet.contains(&feed) {
+                let price = match feed {
+                    Feed::PythUsdc | Feed::ChainlinkUsdc => USD,
+                    _ => self.sol_e8,
+                };
+                w.publish_at(feed, price, clock.unix_timestamp, clock.slot);
+            }
+        }
+        true
+    }
+
+    /// A keeper refreshes the market, then slots pass until one in which no feed publishes:
+    /// a transaction landing there finds nothing new since the last refresh (the case that
+    /// refused every increase while the refresh was a no-op).
+    async fn after_a_keeper_refresh_quiet_slot(&mut self, w: &mut World) {
+        loop {
+            while self.tick(w).await {}
+            w.update_risk().await.unwrap();
+            if !self.tick(w).await {
+                return;
+            }
+        }
+    }
+
+    /// `n` slots pass.
+    async fn ticks(&mut self, w: &mut World, n: usize) {
+        for _ in 0..n {
+            self.tick(w).await;
+        }
+    }
+}
+
+/// A venue whose feeds have run on their cadences for a while (every source has published).
+async fn running_venue() -> (World, Cluster) {
+    let (mut w, _lp) = venue().await;
+    let mut c = Cluster::new();
+    c.ticks(&mut w, 60).await;
+    (w, c)
+}
+
+/// Sends what the SDK builds for a trade of `delta` by `t`, in a new slot.
+async fn trade(
+    w: &mut World,
+    c: &mut Cluster,
+    t: &Participant,
+    delta: i64,
+    limit: u64,
+) -> Result<(), BanksClientError> {
+    c.tick(w).await;
+    let ixs = {
+        let (ex, markets, account) = state(w, t).await;
+        let clock = w.bank.clock().await;
+        let now = Now {
+            slot: clock.slot,
+            unix_timestamp: clock.unix_timestamp,
+        };
+        let v = Venue {
+            exchange: &ex,
+            markets: &markets,
+        };
+        wallet::trade(&v, &acting(t, &account), SOL_PERP, delta, limit, now).unwrap()
+    };
+    // The slot moves between building and landing, to one where nothing is published.
+    c.after_a_keeper_refresh_quiet_slot(w).await;
+    w.bank.send(&ixs, &[&t.key]).await
+}
+
+/// Sends what the SDK builds for a withdrawal of `amount` by `t`, in a new slot.
+async fn withdraw(
+    w: &mut World,
+    c: &mut Cluster,
+    t: &Participant,
+    amount: u64,
+) -> Result<(), BanksClientError> {
+    c.tick(w).await;
+    let (ex, markets, account) = state(w, t).await;
+    let v = Venue {
+        exchange: &ex,
+        markets: &markets,
+    };
+    let ixs = wallet::withdraw(&v, &acting(t, &account), t.token, amount);
+    c.after_a_keeper_refresh_quiet_slot(w).await;
+    w.bank.send(&ixs, &[&t.key]).await
+}
+
+async fn state(
+    w: &mut World,
+    t: &Participant,
+) -> (
+    bulwark::state::Exchange,
+    Vec<bulwark::state::Market>,
+    bulwark::state::MarginAccount,
+) {
+    let ex = w.bank.exchange().await;
+    let mut markets = Vec::new();
+    for i in 0..ex.market_count {
+        markets.push(w.bank.market(i).await);
+    }
+    (ex, markets, w.margin(&t.margin).await)
+}
+
+fn acting<'a>(t: &Participant, account: &'a bulwark::state::MarginAccount) -> Acting<'a> {
+    Acting {
+        signer: t.key.pubkey(),
+        margin: t.margin,
+        account,
+    }
+}
+
+#[tokio::test]
+async fn a_trader_opens_increases_reduces_closes_and_withdraws_while_slots_move() {
+    let (mut w, mut c) = running_venue().await;
+    let t = trader(&mut w, 10_000 * USDC).await;
+    let limit_buy = 200 * PRICE;
+    trade(&mut w, &mut c, &t, 2 * SOL, limit_buy).await.unwrap();
+    c.ticks(&mut w, 7).await;
+    trade(&mut w, &mut c, &t, SOL, limit_buy).await.unwrap();
+    c.ticks(&mut w, 3).await;
+    trade(&mut w, &mut c, &t, -SOL, 100 * PRICE).await.unwrap();
+    // A withdrawal with a position open: its market is judged in the transaction's slot.
+    withdraw(&mut w, &mut c, &t, 1_000 * USDC).await.unwrap();
+    c.ticks(&mut w, 11).await;
+    trade(&mut w, &mut c, &t, -2 * SOL, 100 * PRICE)
+        .await
+        .unwrap();
+    let a = w.margin(&t.margin).await;
+    assert_eq!(a.open_markets().1, 0);
+    let left = u64::try_from(a.collateral).unwrap();
+    withdraw(&mut w, &mut c, &t, left).await.unwrap();
+    assert_eq!(w.margin(&t.margin).await.collateral, 0);
+}
+
+#[tokio::test]
+async fn with_a_source_quiet_past_the_increase_limit_increases_are_refused_and_reductions_land() {
+    let (mut w, mut c) = running_venue().await;
+    let t = trader(&mut w, 10_000 * USDC).await;
+    trade(&mut w, &mut c, &t, 2 * SOL, 200 * PRICE)
+        .await
+        .unwrap();
+    // Chainlink SOL stops: 10 s after its last round every increase needs a fresher source.
+    c.quiet.push(Feed::ChainlinkSol);
+    c.ticks(&mut w, 30).await;
+    // (The market moves with the keeper's refreshes; the trader's account must not.)
+    let before = Snapshot::take(&mut w.bank, &[t.margin]).await;
+    assert_program_error(
+        trade(&mut w, &mut c, &t, SOL, 200 * PRICE).await,
+        BulwarkError::SourcesTooOld,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+    assert_program_error(
+        withdraw(&mut w, &mut c, &t, USDC).await,
+        BulwarkError::SourcesTooOld,
+    );
+    trade(&mut w, &mut c, &t, -SOL, 100 * PRICE).await.unwrap();
+    // It publishes again: increases resume.
+    c.quiet.clear();
+    c.ticks(&mut w, 20).await;
+    trade(&mut w, &mut c, &t, SOL, 200 * PRICE).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_bare_increase_or_withdrawal_a_slot_after_the_refresh_names_the_missing_refresh() {
+    let (mut w, mut c) = running_venue().await;
+    let t = trader(&mut w, 10_000 * USDC).await;
+    trade(&mut w, &mut c, &t, 2 * SOL, 200 * PRICE)
+        .await
+        .unwrap();
+    c.tick(&mut w).await;
+    let before = Snapshot::take(&mut w.bank, &[t.margin]).await;
+    assert_program_error(
+        w.trade(&t, SOL, 200 * PRICE).await,
+        BulwarkError::NotRefreshedThisSlot,
+    );
+    assert_program_error(
+        w.withdraw(&t, USDC).await,
+        BulwarkError::NotRefreshedThisSlot,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+}
