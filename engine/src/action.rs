@@ -82,8 +82,12 @@ pub struct StoredPrice {
     pub reduce_price: u64,
     /// Validity at aggregation time.
     pub validity: Validity,
-    /// Slot of the aggregation.
+    /// Slot of the aggregation (of the last news: every age limit counts from it).
     pub slot: u64,
+    /// The latest slot at which the sources were judged and gave this aggregate (`slot`, or
+    /// later when a refresh found nothing new and the same judgement): increases need it to be
+    /// the current slot. 0 reads as `slot`.
+    pub judged_slot: u64,
     /// Oldest publish time of the sources behind it.
     pub oldest_publish_time: i64,
 }
@@ -132,13 +136,14 @@ pub fn price_for_action(
     }
     match action {
         Action::IncreaseRisk => {
-            if age != 0 {
-                return Err(Refusal::NotRefreshedThisSlot);
-            }
+            // A quiet source is the cause to name first: no refresh can cure it.
             if now_ts.saturating_sub(stored.oldest_publish_time)
                 > limits.max_age_for_increase_secs as i64
             {
                 return Err(Refusal::SourcesTooOld);
+            }
+            if stored.judged_slot.max(stored.slot) != now_slot {
+                return Err(Refusal::NotRefreshedThisSlot);
             }
         }
         Action::ReduceRisk if age > limits.max_age_reduce_slots as u64 => {
@@ -176,6 +181,7 @@ mod tests {
             reduce_price: 99,
             validity,
             slot: 1_000,
+            judged_slot: 0,
             oldest_publish_time: 500,
         }
     }

@@ -1,8 +1,11 @@
 //! What a wallet signs: each user action as the instruction list the program needs on a
 //! cluster, where the slot moves between transactions. Increases and withdrawals with open
 //! positions are judged on aggregates of the transaction's own slot, so the list puts an
-//! `update_risk` of each market they are judged on first (it costs a refresh that finds
-//! nothing new only its compute units: the stored readings are judged again at that slot).
+//! `update_risk` of each market they are judged on first (a refresh that finds nothing new
+//! only marks the stored aggregate judged in that slot). Not yet handled: a source rotation
+//! due by the landing slot (the refresh lists the active sources), and transactions over
+//! 1,232 bytes (an increase by an account with six or more positions needs an address
+//! lookup table).
 //! Reductions refresh their market only when its stored price would be refused for them by
 //! the time the transaction can land. Whether an action needs a price, and which, is the
 //! engine's rule (`price_for_action`, `is_increase`); this module only assembles.

@@ -379,10 +379,17 @@ async fn when_no_source_has_anything_new_the_stored_aggregate_stands_judged_at_t
     w.update_risk().await.unwrap();
     exchange.assert_unchanged(&mut w.bank).await;
     let after = w.bank.market(SOL_PERP).await;
-    assert_eq!(after.aggregate_slot, w.bank.clock().await.slot);
-    // Only the stamp moves: the price, its judgement, TWAP, volatility and breakers see nothing.
+    assert_eq!(after.judged_slot, w.bank.clock().await.slot);
+    // Only the judgement's slot moves: the aggregate keeps the slot of the last news (every
+    // other age limit counts from it), and TWAP, volatility and breakers see nothing.
     let judged = |m: &bulwark::state::Market| {
         (
+            (
+                m.aggregate_slot,
+                m.aggregate_time,
+                m.priced_slots,
+                m.funding_index,
+            ),
             (
                 m.price,
                 m.conf,
@@ -416,18 +423,22 @@ async fn when_no_source_has_anything_new_the_stored_aggregate_stands_judged_at_t
 }
 
 #[tokio::test]
-async fn a_source_aged_out_changes_the_judgement_and_is_applied_like_news() {
+async fn a_source_aged_out_without_news_changes_nothing_and_the_aggregate_ages_by_its_slot() {
     let mut w = World::with_sol_market().await;
-    // Pyth and Switchboard go quiet past their 60 s staleness; Chainlink (120 s) still counts.
+    // Pyth and Switchboard go quiet past their 60 s staleness: judged now, the readings no
+    // longer give the stored aggregate, so nothing is marked and nothing moves.
     w.bank.advance(200, 61).await;
+    let before = Snapshot::take(&mut w.bank, &[pda::market(SOL_PERP).0]).await;
     w.update_risk().await.unwrap();
-    let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.aggregate_slot, w.bank.clock().await.slot);
-    assert_eq!(m.asset_survivors, 0b100, "Chainlink (source 2) alone");
-    assert_eq!(m.validity, Validity::BelowQuorum as u8);
+    before.assert_unchanged(&mut w.bank).await;
     assert_eq!(
         allowed(&mut w, Action::IncreaseRisk).await,
-        Err(Refusal::Validity(Validity::BelowQuorum))
+        Err(Refusal::Validity(Validity::Stale))
+    );
+    // Liquidations keep their limit from the last news (150 slots): 200 slots on, too old.
+    assert_eq!(
+        allowed(&mut w, Action::Liquidate).await,
+        Err(Refusal::TooOld)
     );
 }
 

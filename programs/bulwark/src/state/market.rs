@@ -246,7 +246,12 @@ pub struct Market {
     /// the account sits at its PDA compare against it instead of re-deriving the address
     /// (~1,500 CU); an account copied elsewhere carries the original's address.
     pub address: Pubkey,
-    pub reserved: [u8; 1088],
+    /// The latest slot at which the market's readings were judged and gave the stored
+    /// aggregate: `aggregate_slot` on news, later when a refresh found nothing new and the
+    /// same judgement. Only the increase rule reads it (every age limit counts from
+    /// `aggregate_slot`, the last news).
+    pub judged_slot: u64,
+    pub reserved: [u8; 1080],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -488,6 +493,7 @@ impl Market {
             reduce_price: self.reduce_price,
             validity: Validity::from_u8(self.validity),
             slot: self.aggregate_slot,
+            judged_slot: self.judged_slot,
             oldest_publish_time: self.oldest_publish_time,
         }
     }

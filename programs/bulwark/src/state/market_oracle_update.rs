@@ -112,11 +112,10 @@ fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
 impl Market {
     /// Judges the asset's and the collateral's observations (each in configured order), prices
     /// the market through the engine, records the sources' outcomes and stores the aggregate
-    /// (`apply_aggregate`). When no source has anything new and the readings, judged at this
-    /// slot, give the stored aggregate again, that aggregate stands as this slot's
-    /// (`restamp_aggregate`: increases can use it while its sources are recent enough) and
-    /// the result is `None`; when ageing changed the judgement (a source too old now), the new
-    /// aggregate is applied like any other.
+    /// (`apply_aggregate`). `None` when no source has anything new: then only, if the
+    /// readings judged at this slot give the stored aggregate again, `judged_slot` moves to
+    /// this slot (`mark_judged`: an increase in this slot may use it while its sources are
+    /// recent enough); every age limit still counts from the last news.
     #[allow(clippy::too_many_arguments)]
     pub fn update_risk_from(
         &mut self,
@@ -148,11 +147,13 @@ impl Market {
             now,
         )
         .map_err(engine_err)?;
-        let nothing_new = !asset.any_new && !collateral.any_new;
-        if nothing_new && self.stores_judgement(&aggregate) {
-            record(&mut self.source_states, &asset, n_asset);
-            record(&mut self.collateral_source_states, &collateral, n_coll);
-            self.restamp_aggregate(slot, now, decimals)?;
+        if !asset.any_new && !collateral.any_new {
+            // Nothing new: the stored aggregate stands. When the readings judged now give it
+            // again, it is this slot's judgement for increases; when ageing changed the
+            // judgement, nothing moves (the stored aggregate ages out by its slot).
+            if self.stores_judgement(&aggregate) {
+                self.mark_judged(slot);
+            }
             return Ok(None);
         }
         record(&mut self.source_states, &asset, n_asset);

@@ -16,8 +16,7 @@ use crate::state::Market;
 
 impl Market {
     /// Funding accrues up to `now` at the price stored so far (frozen while it was unusable)
-    /// and the priced-slot clock runs to `slot`: before the stored aggregate is replaced or
-    /// re-stamped.
+    /// and the priced-slot clock runs to `slot`: before the stored aggregate is replaced.
     fn advance_clocks(&mut self, slot: u64, now: i64, decimals: u8) -> Result<()> {
         let usable = price_for_action(
             Action::ReduceRisk,
@@ -50,14 +49,12 @@ impl Market {
             && self.collateral_conf_usd == agg.collateral.conf
     }
 
-    /// The stored aggregate, judged again at `slot`/`now` from the same readings with the same
-    /// outcome (`stores_judgement`), stands as this slot's: its clocks advance and it is
-    /// stamped with this slot. TWAP, volatility and breakers see nothing (no new information).
-    pub fn restamp_aggregate(&mut self, slot: u64, now: i64, decimals: u8) -> Result<()> {
-        self.advance_clocks(slot, now, decimals)?;
-        self.aggregate_slot = slot;
-        self.aggregate_time = now;
-        Ok(())
+    /// The stored aggregate, judged again at `slot` from the same readings with the same
+    /// outcome (`stores_judgement`), is this slot's judgement for increases: only
+    /// `judged_slot` moves. Its age (every other action's limit, funding, the priced clock)
+    /// still counts from the last news; TWAP, volatility and breakers see nothing.
+    pub fn mark_judged(&mut self, slot: u64) {
+        self.judged_slot = slot;
     }
 
     /// Applies `agg` at `slot`/`now`: funding accrues to now at the price stored so far (frozen
@@ -81,6 +78,7 @@ impl Market {
         self.asset_survivors = agg.asset.survivors;
         self.collateral_survivors = agg.collateral.survivors;
         self.aggregate_slot = slot;
+        self.judged_slot = slot;
         self.aggregate_time = now;
         self.oldest_publish_time = agg.oldest_publish_time;
         self.asset_price_usd = agg.asset.price;

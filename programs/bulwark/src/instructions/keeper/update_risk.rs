@@ -2,9 +2,10 @@
 //! collateral's (remaining accounts: exactly the market's sources in order, then the
 //! exchange's collateral sources in order), aggregates them through the engine and stores the
 //! price in collateral units, its confidence, validity, TWAP and slot. When no source has
-//! published anything new and the stored readings judged at this slot give the same
-//! aggregate, it stands as this slot's (stamped with it; TWAP, volatility and breakers see
-//! nothing): an increase or withdrawal after it in the same transaction is judged on it.
+//! published anything new the stored aggregate stands; if the stored readings judged at this
+//! slot give it again, it is marked judged in this slot (`judged_slot`, read only by the
+//! increase rule), so an increase or withdrawal after it in the same transaction is judged
+//! on it. Every other age limit still counts from the last news.
 
 use anchor_lang::prelude::*;
 use bulwark_engine::oracle::{Observation, ReadingFault};
@@ -115,7 +116,7 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         ex.collateral_decimals,
     )?
     else {
-        msg!("update_risk: nothing new; the stored aggregate stands, judged at this slot");
+        msg!("update_risk: nothing new; the stored aggregate stands");
         return Ok(());
     };
     emit_update(
