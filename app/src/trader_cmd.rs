@@ -173,8 +173,13 @@ pub async fn withdraw(a: Actor, amount: String) -> Result<()> {
         markets: &markets,
     };
     let who = c.acting(&account);
+    let clock = c.reader.clock(&ex).await?;
+    let now = wallet::Now {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+    };
     c.reader
-        .send(&wallet::withdraw(&v, &who, c.token, units), &c.key)
+        .send(&wallet::withdraw(&v, &who, c.token, units, now), &c.key)
         .await?;
     finish(&c, &a, format!("withdrew {amount} to {}", c.token)).await
 }

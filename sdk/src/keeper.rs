@@ -97,8 +97,12 @@ pub struct CycleReport {
     pub liquidated_accounts: Vec<Pubkey>,
 }
 
-/// The oracle accounts `update_risk` needs for `m`, in order.
-pub fn update_risk_ix(ex: &Exchange, m: &Market) -> Instruction {
+/// `update_risk` for `m` landing at `slot`: its active sources' accounts, then the
+/// collateral's, in the configured order, with a queued source rotation applied when it is
+/// due by `slot` (the program applies it before it checks the accounts).
+pub fn update_risk_ix(ex: &Exchange, m: &Market, slot: u64) -> Instruction {
+    let mut m = *m;
+    m.apply_due_rotation(slot);
     let asset: Vec<Pubkey> = m.oracle.active().iter().map(|s| s.account).collect();
     let collateral: Vec<Pubkey> = ex
         .collateral_oracle
@@ -202,7 +206,7 @@ async fn refresh_stale_markets<C: KeeperChain>(
             continue;
         }
         if slot.saturating_sub(m.aggregate_slot) > m.fresh_slots as u64 || m.price == 0 {
-            match chain.send(&[update_risk_ix(ex, &m)]).await {
+            match chain.send(&[update_risk_ix(ex, &m, slot)]).await {
                 Ok(()) => r.markets_refreshed += 1,
                 Err(e) => r.failures.push(failure(format!("update_risk {i}"), e)),
             }

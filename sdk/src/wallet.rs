@@ -2,8 +2,9 @@
 //! cluster, where the slot moves between transactions. Increases and withdrawals with open
 //! positions are judged on aggregates of the transaction's own slot, so the list puts an
 //! `update_risk` of each market they are judged on first (a refresh that finds nothing new
-//! only marks the stored aggregate judged in that slot). Not yet handled: a source rotation
-//! due by the landing slot (the refresh lists the active sources), and transactions over
+//! only marks the stored aggregate judged in that slot). A source rotation due by the build
+//! slot is applied to the refresh's accounts (one that falls due between building and
+//! landing fails with `WrongOracleAccount`: build again). Not yet handled: transactions over
 //! 1,232 bytes (an increase by an account with six or more positions needs an address
 //! lookup table).
 //! Reductions refresh their market only when its stored price would be refused for them by
@@ -16,6 +17,7 @@ use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::trade::is_increase;
 
+use crate::keeper::update_risk_ix;
 use crate::{ix, pda};
 
 /// How far ahead a reduction's stored price must stay usable: a transaction signed now may
@@ -53,18 +55,10 @@ impl Venue<'_> {
         self.markets.iter().find(|m| m.index == index)
     }
 
-    /// `update_risk` for `m`: its active sources' accounts, then the collateral's, in the
-    /// configured order (what the program checks).
-    pub fn refresh(&self, m: &Market) -> Instruction {
-        let asset: Vec<Pubkey> = m.oracle.active().iter().map(|s| s.account).collect();
-        let collateral: Vec<Pubkey> = self
-            .exchange
-            .collateral_oracle
-            .active()
-            .iter()
-            .map(|s| s.account)
-            .collect();
-        ix::update_risk(m.index, &asset, &collateral)
+    /// `update_risk` for `m` landing at `slot` (the keeper's builder: a due source rotation
+    /// applied).
+    pub fn refresh(&self, m: &Market, slot: u64) -> Instruction {
+        update_risk_ix(self.exchange, m, slot)
     }
 
     /// The markets of `account`'s open positions except `skip`, ascending (the order the
@@ -122,10 +116,10 @@ pub fn trade(
     let others = v.position_markets(account, Some(index));
     let mut out = Vec::new();
     if needs_refresh(m, action, now) {
-        out.push(v.refresh(m));
+        out.push(v.refresh(m, now.slot));
     }
     if action == Action::IncreaseRisk {
-        out.extend(others.iter().map(|o| v.refresh(o)));
+        out.extend(others.iter().map(|o| v.refresh(o, now.slot)));
     }
     let keys: Vec<Pubkey> = others.iter().map(|o| pda::market(o.index).0).collect();
     out.push(ix::trade(
@@ -142,9 +136,15 @@ pub fn trade(
 /// A withdrawal of `amount` by `who` (the owner) to `destination`: with open positions,
 /// every position's market refreshed first (the program values them at prices valid for new
 /// risk, judged in this slot), then the withdrawal with its health markets.
-pub fn withdraw(v: &Venue, who: &Acting, destination: Pubkey, amount: u64) -> Vec<Instruction> {
+pub fn withdraw(
+    v: &Venue,
+    who: &Acting,
+    destination: Pubkey,
+    amount: u64,
+    now: Now,
+) -> Vec<Instruction> {
     let markets = v.position_markets(who.account, None);
-    let mut out: Vec<Instruction> = markets.iter().map(|m| v.refresh(m)).collect();
+    let mut out: Vec<Instruction> = markets.iter().map(|m| v.refresh(m, now.slot)).collect();
     let keys: Vec<Pubkey> = markets.iter().map(|m| pda::market(m.index).0).collect();
     out.push(ix::withdraw(
         who.signer,

@@ -133,7 +133,12 @@ fn calls(control: &BankRpcControl) -> usize {
 async fn a_transport_failure_before_sending_is_retried_with_backoff() {
     let (mut w, _traders, keeper) = crash_scene().await;
     let (mut chain, control) = rpc_chain(&w, &keeper, false);
-    let ix = update_risk_ix(&w.bank.exchange().await, &w.bank.market(SOL_PERP).await);
+    let slot = w.bank.clock().await.slot;
+    let ix = update_risk_ix(
+        &w.bank.exchange().await,
+        &w.bank.market(SOL_PERP).await,
+        slot,
+    );
     w.bank.advance(1, 1).await;
     w.publish_all(139 * USD, USD).await;
     // Fee lookup (call 0) and simulation (1) pass; getLatestBlockhash fails twice (2, 3) as a
@@ -153,7 +158,12 @@ async fn a_transport_failure_before_sending_is_retried_with_backoff() {
 async fn a_connection_lost_after_sending_is_not_sent_twice() {
     let (mut w, _traders, keeper) = crash_scene().await;
     let (mut chain, control) = rpc_chain(&w, &keeper, false);
-    let ix = update_risk_ix(&w.bank.exchange().await, &w.bank.market(SOL_PERP).await);
+    let slot = w.bank.clock().await.slot;
+    let ix = update_risk_ix(
+        &w.bank.exchange().await,
+        &w.bank.market(SOL_PERP).await,
+        slot,
+    );
     w.bank.advance(1, 1).await;
     w.publish_all(139 * USD, USD).await;
     // Fee lookup (0), simulation (1), blockhash (2) and sendTransaction (3) pass; the first

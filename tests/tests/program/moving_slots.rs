@@ -133,7 +133,12 @@ async fn withdraw(
         exchange: &ex,
         markets: &markets,
     };
-    let ixs = wallet::withdraw(&v, &acting(t, &account), t.token, amount);
+    let clock = w.bank.clock().await;
+    let now = Now {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+    };
+    let ixs = wallet::withdraw(&v, &acting(t, &account), t.token, amount, now);
     c.after_a_keeper_refresh_quiet_slot(w).await;
     w.bank.send(&ixs, &[&t.key]).await
 }
@@ -231,4 +236,45 @@ async fn a_bare_increase_or_withdrawal_a_slot_after_the_refresh_names_the_missin
         BulwarkError::NotRefreshedThisSlot,
     );
     before.assert_unchanged(&mut w.bank).await;
+}
+
+#[tokio::test]
+async fn the_builders_refresh_with_a_source_rotation_that_has_come_due() {
+    use bulwark_sdk::params::TIMELOCK_SECS;
+    let (mut w, _lp) = venue().await;
+    let t = trader(&mut w, 10_000 * USDC).await;
+    let new_feed = anchor_lang::prelude::Pubkey::new_unique();
+    let activation = w.bank.clock().await.slot + 20_000;
+    let id = queue_rotation_to(&mut w, 1, new_feed, activation).await;
+    w.bank.advance(10, TIMELOCK_SECS as i64).await;
+    w.bank
+        .send(
+            &[bulwark_sdk::ix::execute_proposal(id, Some(SOL_PERP))],
+            &[],
+        )
+        .await
+        .unwrap();
+    // At the activation slot, with nothing refreshed since: the rotation is due but not yet
+    // applied on chain; the builder's refresh names the new source.
+    at_activation_with_new_feed(&mut w, activation, new_feed).await;
+    assert_eq!(
+        w.bank.market(SOL_PERP).await.pending_source_slot,
+        activation
+    );
+    let (ex, markets, account) = state(&mut w, &t).await;
+    let clock = w.bank.clock().await;
+    let now = Now {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+    };
+    let v = Venue {
+        exchange: &ex,
+        markets: &markets,
+    };
+    let ixs = wallet::trade(&v, &acting(&t, &account), SOL_PERP, SOL, 200 * PRICE, now).unwrap();
+    w.bank.send(&ixs, &[&t.key]).await.unwrap();
+    assert_eq!(
+        w.bank.market(SOL_PERP).await.oracle.sources[1].account,
+        new_feed
+    );
 }
