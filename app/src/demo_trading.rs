@@ -155,7 +155,7 @@ async fn fund_pool_and_traders(w: &mut World) -> Result<Vec<Participant>> {
         .map_err(e("pool_deposit"))?;
     println!(
         "  LP     deposits 1,000,000 USDC into the pool: {} shares",
-        w.lp(&lp).await.shares
+        w.lp(&lp).await.shares()
     );
     let mut traders = Vec::new();
     for name in ["alice", "bob", "carol"] {

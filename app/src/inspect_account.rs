@@ -109,8 +109,8 @@ fn pool_json(p: &LiquidityPool) -> Value {
     json!({
         "kind": "liquidity_pool",
         "capital": p.capital,
-        "total_shares": p.total_shares,
-        "requested_shares": p.requested_shares,
+        "total_shares": p.total_shares(),
+        "requested_shares": p.requested_shares(),
         "withdraw_delay_secs": p.withdraw_delay_secs,
         "max_pnl_to_pool_ppm": p.max_pnl_to_pool_ppm,
         "total_socialized": p.total_socialized,
@@ -122,8 +122,8 @@ fn insurance_fund_json(f: &InsuranceFund) -> Value {
     json!({
         "kind": "insurance_fund",
         "balance": f.balance,
-        "total_shares": f.total_shares,
-        "requested_shares": f.requested_shares,
+        "total_shares": f.total_shares(),
+        "requested_shares": f.requested_shares(),
         "unstake_cooldown_secs": f.unstake_cooldown_secs,
         "total_paid": f.total_paid,
     })
@@ -136,8 +136,8 @@ fn share_account_json(data: &[u8]) -> Result<Value> {
         (
             "lp_account",
             a.owner,
-            a.shares,
-            a.requested_shares,
+            a.shares(),
+            a.requested_shares(),
             a.requested_at,
         )
     } else {
@@ -145,8 +145,8 @@ fn share_account_json(data: &[u8]) -> Result<Value> {
         (
             "stake_account",
             a.owner,
-            a.shares,
-            a.requested_shares,
+            a.shares(),
+            a.requested_shares(),
             a.requested_at,
         )
     };

@@ -168,8 +168,8 @@ pub fn insurance_coverage(
 /// share pricing does.
 pub fn committed_insurance(
     balance: u64,
-    total_shares: u64,
-    requested_shares: u64,
+    total_shares: u128,
+    requested_shares: u128,
 ) -> EngineResult<u64> {
     let requested = amount_for_shares(requested_shares, total_shares, balance)?;
     Ok(balance.saturating_sub(requested))

@@ -34,6 +34,49 @@ pub fn div_rem_i128_u64(n: i128, d: u64) -> (i128, i128) {
     }
 }
 
+/// `floor(a · b / d)` exactly, for any `a`, `b` and `d > 0`: the product is formed in 256
+/// bits. `None` when the quotient does not fit `u128`. A product that fits 128 bits takes
+/// [`div_rem_u128_u64`]'s path when `d` fits 64 bits; a wider one is divided bit by bit (128
+/// steps: for share arithmetic, not hot paths).
+pub fn mul_div_floor_u128(a: u128, b: u128, d: u128) -> Option<u128> {
+    assert!(d != 0, "mul_div_floor_u128: division by zero");
+    if let Some(n) = a.checked_mul(b) {
+        return Some(match u64::try_from(d) {
+            Ok(d64) => div_rem_u128_u64(n, d64).0,
+            Err(_) => n / d,
+        });
+    }
+    let (hi, lo) = mul_wide(a, b);
+    if hi >= d {
+        return None;
+    }
+    // Restoring division of hi·2^128 + lo by d, with hi < d: one quotient bit per step.
+    let (mut r, mut q) = (hi, 0u128);
+    for i in (0..128).rev() {
+        let carry = r >> 127;
+        r = (r << 1) | ((lo >> i) & 1);
+        q <<= 1;
+        if carry == 1 || r >= d {
+            r = r.wrapping_sub(d);
+            q |= 1;
+        }
+    }
+    Some(q)
+}
+
+/// The 256-bit product of `a` and `b` as (high, low) 128-bit halves.
+fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    const LOW: u128 = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & LOW);
+    let (b1, b0) = (b >> 64, b & LOW);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // Middle column: the carries of p00's high half and the two cross products' low halves.
+    let mid = (p00 >> 64) + (p01 & LOW) + (p10 & LOW);
+    let lo = (mid << 64) | (p00 & LOW);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    (hi, lo)
+}
+
 /// Divides the two-word value `hi·2^64 + lo` by `d`, given `hi < d` (so the quotient fits
 /// one word): returns (quotient, remainder).
 fn div_two_words(hi: u64, lo: u64, d: u64) -> (u64, u64) {
@@ -144,6 +187,55 @@ mod tests {
                 check(n, d);
                 check(n.wrapping_add(d as u128), d);
                 check(n.wrapping_sub(d as u128), d);
+            }
+        }
+    }
+
+    /// `q·d + r == a·b` with `r < d`, checked in 256 bits: the wide division's own oracle.
+    fn check_mul_div(a: u128, b: u128, d: u128) {
+        let Some(q) = mul_div_floor_u128(a, b, d) else {
+            // The quotient does not fit: a·b >= 2^128·d.
+            let (hi, _) = mul_wide(a, b);
+            assert!(hi >= d, "{a}·{b}/{d} refused");
+            return;
+        };
+        let (qh, ql) = mul_wide(q, d);
+        let (ph, pl) = mul_wide(a, b);
+        // r = a·b − q·d, which must be in [0, d).
+        let (rl, borrow) = pl.overflowing_sub(ql);
+        let rh = ph.wrapping_sub(qh).wrapping_sub(borrow as u128);
+        assert!(rh == 0 && rl < d, "{a}·{b}/{d} = {q}");
+    }
+
+    #[test]
+    fn the_wide_mul_div_is_exact() {
+        let mut state = 11u64;
+        let edges = [
+            0u128,
+            1,
+            2,
+            u64::MAX as u128,
+            1 << 64,
+            u128::MAX,
+            u128::MAX - 1,
+            1 << 127,
+        ];
+        for a in edges {
+            for b in edges {
+                for d in [1u128, 3, u64::MAX as u128, 1 << 64, u128::MAX, 1 << 127] {
+                    check_mul_div(a, b, d);
+                }
+            }
+        }
+        for _ in 0..50_000 {
+            let mut wide = || {
+                ((next(&mut state) as u128) << 64 | next(&mut state) as u128)
+                    >> (next(&mut state) % 128)
+            };
+            let (a, b, d) = (wide(), wide(), wide().max(1));
+            check_mul_div(a, b, d);
+            if let Some(n) = a.checked_mul(b) {
+                assert_eq!(mul_div_floor_u128(a, b, d), Some(n / d));
             }
         }
     }

@@ -53,8 +53,8 @@ pub fn cover_deficit(deficit: u64, fund_balance: u64, window_remaining: u64) -> 
 
 /// Payout of an unstake: min(value of the shares at the request, value now), rounded down.
 pub fn unstake_payout(
-    shares: u64,
-    total_shares: u64,
+    shares: u128,
+    total_shares: u128,
     balance_now: u64,
     value_at_request: u64,
 ) -> EngineResult<u64> {

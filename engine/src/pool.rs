@@ -1,6 +1,7 @@
 //! The liquidity pool: its value bounds, LP shares with virtual offsets, the trader-profit
 //! liability and its cap (SPEC section 5).
 
+use crate::divide::mul_div_floor_u128;
 use crate::error::{EngineError, EngineResult};
 use crate::num::{
     add_i64, apply_ppm_floor, div_ceil_u128, div_trunc_i128, mul_div_ceil, mul_div_floor,
@@ -115,11 +116,19 @@ pub fn pool_reserves_allow(reserves: &[(u64, u32)], pool_value_min: u64) -> Engi
     Ok(needed <= pool_value_min as u128)
 }
 
-/// Shares minted for depositing `amount` at the pool's maximum value, rounded down.
-pub fn shares_for_deposit(amount: u64, total_shares: u64, value_max: u64) -> EngineResult<u64> {
-    let s = (amount as u128) * (total_shares as u128 + VIRTUAL_SHARES as u128)
-        / (value_max as u128 + VIRTUAL_ASSETS as u128);
-    u64::try_from(s).map_err(|_| EngineError::math("shares_for_deposit"))
+/// Shares minted for depositing `amount` at the pool's maximum value, rounded down. Shares
+/// are `u128` (1e6 per collateral unit at the start: a supply good for far beyond any pool;
+/// the product is formed in 256 bits).
+pub fn shares_for_deposit(amount: u64, total_shares: u128, value_max: u64) -> EngineResult<u128> {
+    let supply = total_shares
+        .checked_add(VIRTUAL_SHARES as u128)
+        .ok_or_else(|| EngineError::math("shares_for_deposit: supply"))?;
+    mul_div_floor_u128(
+        amount as u128,
+        supply,
+        value_max as u128 + VIRTUAL_ASSETS as u128,
+    )
+    .ok_or_else(|| EngineError::math("shares_for_deposit"))
 }
 
 /// Shares minted for depositing `amount` into a pool whose book is `b`, with `total_shares`
@@ -128,7 +137,11 @@ pub fn shares_for_deposit(amount: u64, total_shares: u64, value_max: u64) -> Eng
 /// capital, and when traders' profit exceeds the cap, the liability grows with it; that
 /// growth is the depositor's, not the existing holders'. Priced at the maximum value, so
 /// neither bound of an existing share falls because of a deposit.
-pub fn shares_for_deposit_into(b: &PoolBook, amount: u64, total_shares: u64) -> EngineResult<u64> {
+pub fn shares_for_deposit_into(
+    b: &PoolBook,
+    amount: u64,
+    total_shares: u128,
+) -> EngineResult<u128> {
     let before = pool_value(b)?;
     let after = pool_value(&PoolBook {
         capital: add_i64(b.capital, to_i64(amount)?)?,
@@ -141,9 +154,12 @@ pub fn shares_for_deposit_into(b: &PoolBook, amount: u64, total_shares: u64) -> 
 }
 
 /// Collateral paid for burning `shares` at the pool's minimum value, rounded down.
-pub fn amount_for_shares(shares: u64, total_shares: u64, value_min: u64) -> EngineResult<u64> {
-    let a = (shares as u128) * (value_min as u128 + VIRTUAL_ASSETS as u128)
-        / (total_shares as u128 + VIRTUAL_SHARES as u128);
+pub fn amount_for_shares(shares: u128, total_shares: u128, value_min: u64) -> EngineResult<u64> {
+    let supply = total_shares
+        .checked_add(VIRTUAL_SHARES as u128)
+        .ok_or_else(|| EngineError::math("amount_for_shares: supply"))?;
+    let a = mul_div_floor_u128(shares, value_min as u128 + VIRTUAL_ASSETS as u128, supply)
+        .ok_or_else(|| EngineError::math("amount_for_shares"))?;
     u64::try_from(a).map_err(|_| EngineError::math("amount_for_shares"))
 }
 
@@ -353,7 +369,7 @@ mod tests {
                 trader_pnl_best: b.trader_pnl_worst - next(1_000_000_000) as i64,
                 ..b
             };
-            let shares = 1 + next(10_000_000_000_000);
+            let shares = 1 + next(10_000_000_000_000) as u128;
             let amount = next(5_000_000_000);
             let before = pool_value(&b).unwrap();
             if before.min == 0 {
@@ -366,10 +382,10 @@ mod tests {
             })
             .unwrap();
             // value per share with the virtual offsets, as the pricing uses them
-            let per = |v: u64, s: u64| {
+            let per = |v: u64, s: u128| {
                 (
                     v as u128 + VIRTUAL_ASSETS as u128,
-                    s as u128 + VIRTUAL_SHARES as u128,
+                    s + VIRTUAL_SHARES as u128,
                 )
             };
             for (v0, v1) in [(before.min, after.min), (before.max, after.max)] {

@@ -237,7 +237,7 @@ pub fn pool_deposit(owner: Pubkey, source: Pubkey, amount: u64, market_count: u1
 }
 
 /// `pool_request_withdraw(shares)`.
-pub fn pool_request_withdraw(owner: Pubkey, shares: u64) -> Instruction {
+pub fn pool_request_withdraw(owner: Pubkey, shares: u128) -> Instruction {
     let accounts = bulwark::accounts::PoolRequestWithdraw {
         owner,
         lp_account: pda::lp_account(&owner).0,
@@ -348,7 +348,7 @@ pub fn if_stake(owner: Pubkey, source: Pubkey, amount: u64) -> Instruction {
 }
 
 /// `if_request_unstake(shares)`.
-pub fn if_request_unstake(owner: Pubkey, shares: u64) -> Instruction {
+pub fn if_request_unstake(owner: Pubkey, shares: u128) -> Instruction {
     let accounts = bulwark::accounts::IfRequestUnstake {
         owner,
         stake_account: pda::stake_account(&owner).0,

@@ -563,7 +563,7 @@ impl World {
     pub async fn pool_request_withdraw(
         &mut self,
         p: &Participant,
-        shares: u64,
+        shares: u128,
     ) -> Result<(), BanksClientError> {
         self.bank
             .send(

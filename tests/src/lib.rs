@@ -242,6 +242,11 @@ impl Rng {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
     }
+
+    /// As [`Rng::below`], for share counts (`u128`).
+    pub fn below_wide(&mut self, n: u128) -> u128 {
+        ((self.next_u64() as u128) << 64 | self.next_u64() as u128) % n
+    }
 }
 
 /// The environment variable `name` as a number, or `default`.

@@ -119,15 +119,15 @@ pub struct TradeExecuted {
 pub struct PoolDeposited {
     pub owner: Pubkey,
     pub amount: u64,
-    pub shares: u64,
-    pub total_shares: u64,
+    pub shares: u128,
+    pub total_shares: u128,
 }
 
 /// An LP asked to withdraw.
 #[event]
 pub struct PoolWithdrawRequested {
     pub owner: Pubkey,
-    pub shares: u64,
+    pub shares: u128,
     pub requested_at: i64,
 }
 
@@ -135,9 +135,9 @@ pub struct PoolWithdrawRequested {
 #[event]
 pub struct PoolWithdrawn {
     pub owner: Pubkey,
-    pub shares: u64,
+    pub shares: u128,
     pub amount: u64,
-    pub total_shares: u64,
+    pub total_shares: u128,
 }
 
 /// A market's sub-ledgers were swept.
@@ -196,15 +196,15 @@ pub struct Deleveraged {
 pub struct Staked {
     pub owner: Pubkey,
     pub amount: u64,
-    pub shares: u64,
-    pub total_shares: u64,
+    pub shares: u128,
+    pub total_shares: u128,
 }
 
 /// A staker started the unstake cooldown.
 #[event]
 pub struct UnstakeRequested {
     pub owner: Pubkey,
-    pub shares: u64,
+    pub shares: u128,
     pub value_at_request: u64,
     pub requested_at: i64,
 }
@@ -213,9 +213,9 @@ pub struct UnstakeRequested {
 #[event]
 pub struct Unstaked {
     pub owner: Pubkey,
-    pub shares: u64,
+    pub shares: u128,
     pub amount: u64,
-    pub total_shares: u64,
+    pub total_shares: u128,
 }
 
 /// A circuit breaker tripped or recovered (`reason`: `bulwark_engine::breaker::Reason` code).

@@ -86,7 +86,7 @@ pub mod bulwark {
     }
 
     /// Requests a withdrawal of LP shares (paid after the delay).
-    pub fn pool_request_withdraw(ctx: Context<PoolRequestWithdraw>, shares: u64) -> Result<()> {
+    pub fn pool_request_withdraw(ctx: Context<PoolRequestWithdraw>, shares: u128) -> Result<()> {
         instructions::pool_request_withdraw_handler(ctx, shares)
     }
 
@@ -121,7 +121,7 @@ pub mod bulwark {
     }
 
     /// Starts the unstake cooldown for `shares`.
-    pub fn if_request_unstake(ctx: Context<IfRequestUnstake>, shares: u64) -> Result<()> {
+    pub fn if_request_unstake(ctx: Context<IfRequestUnstake>, shares: u128) -> Result<()> {
         instructions::if_request_unstake_handler(ctx, shares)
     }
 

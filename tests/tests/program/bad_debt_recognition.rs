@@ -47,7 +47,7 @@ async fn an_lp_leaving_before_the_bankruptcy_is_resolved_gets_no_more_than_one_w
     let lp2 = w.participant(1_000_000 * USDC).await;
     w.pool_deposit(&lp2, 1_000_000 * USDC).await.unwrap();
     for lp in [&lp1, &lp2] {
-        let shares = w.lp(lp).await.shares;
+        let shares = w.lp(lp).await.shares();
         w.pool_request_withdraw(lp, shares).await.unwrap();
     }
     w.bank.advance(10, POOL_WITHDRAW_DELAY_SECS as i64).await;
@@ -81,7 +81,7 @@ async fn a_staker_leaving_before_the_bankruptcy_is_resolved_gets_no_more_than_on
             .send(&[ix::if_stake(k, s.token, 1_000 * USDC)], &[&s.key])
             .await
             .unwrap();
-        let shares = stake(&mut w, s).await.shares;
+        let shares = stake(&mut w, s).await.shares();
         w.bank
             .send(&[ix::if_request_unstake(k, shares)], &[&s.key])
             .await
@@ -115,7 +115,7 @@ async fn a_staker_leaving_before_the_bankruptcy_is_resolved_gets_no_more_than_on
 #[tokio::test]
 async fn requests_expire_a_day_after_they_mature() {
     let (mut w, lp) = venue().await;
-    let shares = w.lp(&lp).await.shares;
+    let shares = w.lp(&lp).await.shares();
     w.pool_request_withdraw(&lp, shares).await.unwrap();
     w.bank
         .advance(10, POOL_WITHDRAW_DELAY_SECS as i64 + 86_400 + 1)

@@ -181,7 +181,7 @@ async fn user_and_pool_instructions_stay_within_budget_with_eight_markets() {
         .unwrap();
     record(&w, "check_insurance_breaker", "");
 
-    let shares = w.lp(&lp).await.shares;
+    let shares = w.lp(&lp).await.shares();
     w.pool_request_withdraw(&lp, shares / 100).await.unwrap();
     record(&w, "pool_request_withdraw", "");
     let stake = w
@@ -191,7 +191,10 @@ async fn user_and_pool_instructions_stay_within_budget_with_eight_markets() {
     assert!(stake.is_some());
     let k = lp.key.pubkey();
     w.bank
-        .send(&[ix::if_request_unstake(k, 1_000 * USDC)], &[&lp.key])
+        .send(
+            &[ix::if_request_unstake(k, 1_000 * USDC as u128)],
+            &[&lp.key],
+        )
         .await
         .unwrap();
     record(&w, "if_request_unstake", "");

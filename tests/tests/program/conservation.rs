@@ -126,13 +126,13 @@ impl Run {
             .account(&bulwark_sdk::pda::lp_account(&self.lps[lp].key.pubkey()).0)
             .await
         {
-            Some(_) => self.w.lp(&self.lps[lp]).await.shares,
+            Some(_) => self.w.lp(&self.lps[lp]).await.shares(),
             None => 0,
         };
         if held > 0 && rng.below(2) == 0 {
             let r = self
                 .w
-                .pool_request_withdraw(&self.lps[lp], 1 + rng.below(held))
+                .pool_request_withdraw(&self.lps[lp], 1 + rng.below_wide(held))
                 .await;
             self.count(r);
             "pool request"

@@ -24,8 +24,8 @@ async fn profit_beyond_the_cap() -> (World, Participant) {
 /// What `lp`'s shares are worth at the pool's withdrawal value now, collateral units.
 async fn withdrawal_value(w: &mut World, lp: &Participant) -> u128 {
     let value = pool_value_now(w).await.expect("pool value").min as u128;
-    let shares = w.lp(lp).await.shares as u128;
-    value * shares / w.pool().await.total_shares as u128
+    let shares = w.lp(lp).await.shares() as u128;
+    value * shares / w.pool().await.total_shares() as u128
 }
 
 #[tokio::test]

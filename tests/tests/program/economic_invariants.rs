@@ -91,8 +91,8 @@ struct View {
     fund_exit: u64,
     pool: LiquidityPool,
     pool_value: Option<PoolValue>,
-    lp_shares: Vec<u64>,
-    stake_shares: Vec<u64>,
+    lp_shares: Vec<u128>,
+    stake_shares: Vec<u128>,
     adv_equity: i128,
     adv_tokens: u64,
 }
@@ -101,12 +101,12 @@ impl View {
     fn lp_value(&self, holder: usize) -> Option<u64> {
         self.lp_value_of(self.lp_shares[holder])
     }
-    fn lp_value_of(&self, shares: u64) -> Option<u64> {
+    fn lp_value_of(&self, shares: u128) -> Option<u64> {
         let v = self.pool_value?;
-        Some(amount_for_shares(shares, self.pool.total_shares, v.min).unwrap())
+        Some(amount_for_shares(shares, self.pool.total_shares(), v.min).unwrap())
     }
-    fn stake_value_of(&self, shares: u64) -> u64 {
-        amount_for_shares(shares, self.fund.total_shares, self.fund_exit).unwrap()
+    fn stake_value_of(&self, shares: u128) -> u64 {
+        amount_for_shares(shares, self.fund.total_shares(), self.fund_exit).unwrap()
     }
     /// The adversary's wealth, when the pool can be valued.
     fn wealth(&self) -> Option<i128> {
@@ -254,7 +254,7 @@ impl Run {
         for p in &self.lp_holders {
             let key = pda::lp_account(&p.key.pubkey()).0;
             let held = w.bank.account(&key).await.is_some();
-            lp_shares.push(if held { w.lp(p).await.shares } else { 0 });
+            lp_shares.push(if held { w.lp(p).await.shares() } else { 0 });
         }
         let mut stake_shares = Vec::new();
         for p in &self.stakers {
@@ -262,7 +262,7 @@ impl Run {
             let s = acc.map(|a| {
                 bulwark_sdk::accounts::stake_account(&a.data)
                     .unwrap()
-                    .shares
+                    .shares()
             });
             stake_shares.push(s.unwrap_or(0));
         }

@@ -33,7 +33,7 @@ async fn the_upgrade_authority_creates_the_exchange_and_its_vault() {
     let pool =
         bulwark_sdk::accounts::pool(&w.bank.account(&pda::pool().0).await.unwrap().data).unwrap();
     assert_eq!(
-        (pool.capital, pool.total_shares, pool.requested_shares),
+        (pool.capital, pool.total_shares(), pool.requested_shares()),
         (0, 0, 0)
     );
     assert_eq!(

@@ -36,6 +36,7 @@ mod same_publish_time;
 mod settlement;
 mod settlement_hardening;
 mod settling_valuation;
+mod share_capacity;
 mod stress_cross_check;
 mod trading;
 mod trading_stale_equity;

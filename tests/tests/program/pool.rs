@@ -15,8 +15,8 @@ async fn an_lp_deposits_requests_and_withdraws_after_the_delay() {
     let lp = w.participant(1_000 * USDC).await;
     w.pool_deposit(&lp, 1_000 * USDC).await.unwrap();
     // First deposit: 1:1 up to the virtual offset of 1e6 shares per unit.
-    let shares = w.lp(&lp).await.shares;
-    assert_eq!(shares, 1_000 * USDC * 1_000_000);
+    let shares = w.lp(&lp).await.shares();
+    assert_eq!(shares, 1_000 * USDC as u128 * 1_000_000);
     assert_eq!(w.pool().await.capital, (1_000 * USDC) as i64);
 
     assert_program_error(
@@ -28,14 +28,14 @@ async fn an_lp_deposits_requests_and_withdraws_after_the_delay() {
         BulwarkError::InsufficientShares,
     );
     w.pool_request_withdraw(&lp, shares).await.unwrap();
-    assert_eq!(w.pool().await.requested_shares, shares);
+    assert_eq!(w.pool().await.requested_shares(), shares);
     assert_program_error(w.pool_withdraw(&lp).await, BulwarkError::WithdrawalNotReady);
     w.bank.advance(10, POOL_WITHDRAW_DELAY_SECS as i64).await;
     w.pool_withdraw(&lp).await.unwrap();
     assert_eq!(w.bank.token_balance(&lp.token).await, 1_000 * USDC);
     let pool = w.pool().await;
     assert_eq!(
-        (pool.capital, pool.total_shares, pool.requested_shares),
+        (pool.capital, pool.total_shares(), pool.requested_shares()),
         (0, 0, 0)
     );
     assert_books_balance(&mut w, &[]).await;
@@ -44,11 +44,11 @@ async fn an_lp_deposits_requests_and_withdraws_after_the_delay() {
 #[tokio::test]
 async fn a_donation_to_the_vault_does_not_change_share_value() {
     let (mut w, lp) = venue().await;
-    let value_of = |shares: u64, total: u64, capital: i64| {
+    let value_of = |shares: u128, total: u128, capital: i64| {
         bulwark_engine::pool::amount_for_shares(shares, total, capital as u64).unwrap()
     };
     let pool = w.pool().await;
-    let before = value_of(w.lp(&lp).await.shares, pool.total_shares, pool.capital);
+    let before = value_of(w.lp(&lp).await.shares(), pool.total_shares(), pool.capital);
     // Someone sends 500,000 USDC straight into the vault.
     let donor = w.participant(500_000 * USDC).await;
     let transfer = spl_token::instruction::transfer(
@@ -63,13 +63,16 @@ async fn a_donation_to_the_vault_does_not_change_share_value() {
     w.bank.send(&[transfer], &[&donor.key]).await.unwrap();
     let pool = w.pool().await;
     assert_eq!(
-        value_of(w.lp(&lp).await.shares, pool.total_shares, pool.capital),
+        value_of(w.lp(&lp).await.shares(), pool.total_shares(), pool.capital),
         before
     );
     // A new LP gets the same shares per unit as before the donation.
     let second = w.participant(1_000 * USDC).await;
     w.pool_deposit(&second, 1_000 * USDC).await.unwrap();
-    assert_eq!(w.lp(&second).await.shares, 1_000 * USDC * 1_000_000);
+    assert_eq!(
+        w.lp(&second).await.shares(),
+        1_000 * USDC as u128 * 1_000_000
+    );
     // The vault holds the buckets plus the donation, never less.
     assert_eq!(
         w.vault_balance().await as i128,
@@ -88,7 +91,7 @@ async fn depositing_before_and_withdrawing_after_a_price_move_extracts_nothing()
     w.refresh(140 * USD).await;
     let lp2 = w.participant(10_000 * USDC).await;
     w.pool_deposit(&lp2, 10_000 * USDC).await.unwrap();
-    let shares = w.lp(&lp2).await.shares;
+    let shares = w.lp(&lp2).await.shares();
     w.pool_request_withdraw(&lp2, shares).await.unwrap();
     w.bank.advance(10, POOL_WITHDRAW_DELAY_SECS as i64).await;
     w.refresh(140 * USD).await;
@@ -101,7 +104,7 @@ async fn depositing_before_and_withdrawing_after_a_price_move_extracts_nothing()
     // And with no move at all, a round trip never returns more than it put in.
     let lp3 = w.participant(10_000 * USDC).await;
     w.pool_deposit(&lp3, 10_000 * USDC).await.unwrap();
-    let shares = w.lp(&lp3).await.shares;
+    let shares = w.lp(&lp3).await.shares();
     w.pool_request_withdraw(&lp3, shares).await.unwrap();
     w.bank.advance(10, POOL_WITHDRAW_DELAY_SECS as i64).await;
     w.refresh(140 * USD).await;
@@ -121,7 +124,7 @@ async fn withdrawals_never_go_beyond_the_open_interest_reserve() {
     w.refresh(150 * USD).await;
     // 3 SOL long reserves 450 USDC: 50% of the pool must stay >= 450, so the pool keeps 900.
     w.trade(&t, 3 * SOL, 151 * PRICE).await.unwrap();
-    let shares = w.lp(&lp).await.shares;
+    let shares = w.lp(&lp).await.shares();
     w.pool_request_withdraw(&lp, shares).await.unwrap();
     w.bank.advance(10, POOL_WITHDRAW_DELAY_SECS as i64).await;
     w.refresh(150 * USD).await;

@@ -96,8 +96,8 @@ async fn two_markets_together_reserve_no_more_than_the_reserve_factor_of_the_poo
 /// `lp` asks for `fraction_ppm` of its shares and waits out the delay; prices refreshed and
 /// market 0 swept, so the withdrawal can be judged.
 async fn request_part(w: &mut World, lp: &Participant, fraction_ppm: u64) {
-    let shares = w.lp(lp).await.shares;
-    w.pool_request_withdraw(lp, shares / 1_000_000 * fraction_ppm)
+    let shares = w.lp(lp).await.shares();
+    w.pool_request_withdraw(lp, shares / 1_000_000 * fraction_ppm as u128)
         .await
         .unwrap();
     w.bank.advance(10, POOL_WITHDRAW_DELAY_SECS as i64).await;

@@ -177,7 +177,7 @@ async fn an_unstake_waits_its_cooldown_bears_losses_meanwhile_and_donations_move
             .data,
     )
     .unwrap()
-    .shares;
+    .shares();
     w.bank
         .send(&[ix::if_request_unstake(key, shares)], &[&staker.key])
         .await
@@ -191,7 +191,7 @@ async fn an_unstake_waits_its_cooldown_bears_losses_meanwhile_and_donations_move
     // A donation to the vault moves no share's value (the fund counts its own balance).
     let f = fund(&mut w).await;
     let value = |f: &bulwark::state::InsuranceFund| {
-        bulwark_engine::pool::amount_for_shares(shares, f.total_shares, f.balance).unwrap()
+        bulwark_engine::pool::amount_for_shares(shares, f.total_shares(), f.balance).unwrap()
     };
     let v0 = value(&f);
     let donor = w.participant(500 * USDC).await;
@@ -234,5 +234,5 @@ async fn an_unstake_waits_its_cooldown_bears_losses_meanwhile_and_donations_move
         now_value.min(v0),
         "min(value at request, value now)"
     );
-    assert_eq!(fund(&mut w).await.total_shares, 0);
+    assert_eq!(fund(&mut w).await.total_shares(), 0);
 }

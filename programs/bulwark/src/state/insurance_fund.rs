@@ -11,17 +11,21 @@ pub struct InsuranceFund {
     pub _padding0: [u8; 6],
     /// Funds held for covering losses (stakes, fee and penalty shares swept from markets).
     pub balance: u64,
-    /// Staker shares outstanding (including shares under an unstake request).
-    pub total_shares: u64,
-    /// Shares under an unstake request (they still bear losses).
-    pub requested_shares: u64,
+    /// Staker shares outstanding (including shares under an unstake request), `u128` LE.
+    pub total_shares: [u8; 16],
+    /// Shares under an unstake request (they still bear losses), `u128` LE.
+    pub requested_shares: [u8; 16],
     /// Seconds between an unstake request and its payment.
     pub unstake_cooldown_secs: u32,
     pub _padding1: u32,
     /// Paid to cover bankruptcies, cumulative.
     pub total_paid: u64,
-    pub reserved: [u8; 224],
+    pub reserved: [u8; 208],
 }
+le_u128!(InsuranceFund {
+    total_shares / set_total_shares,
+    requested_shares / set_requested_shares,
+});
 const _: () = assert!(core::mem::size_of::<InsuranceFund>() == 272);
 
 impl InsuranceFund {
@@ -37,14 +41,19 @@ pub struct StakeAccount {
     pub bump: u8,
     pub _padding0: [u8; 6],
     pub owner: Pubkey,
-    pub shares: u64,
-    /// Shares under request (0 = none).
-    pub requested_shares: u64,
+    /// Shares held, `u128` LE.
+    pub shares: [u8; 16],
+    /// Shares under request (0 = none), `u128` LE.
+    pub requested_shares: [u8; 16],
     pub requested_at: i64,
     /// What the requested shares were worth at the request (the payout is at most this).
     pub value_at_request: u64,
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 48],
 }
+le_u128!(StakeAccount {
+    shares / set_shares,
+    requested_shares / set_requested_shares,
+});
 const _: () = assert!(core::mem::size_of::<StakeAccount>() == 136);
 
 impl StakeAccount {

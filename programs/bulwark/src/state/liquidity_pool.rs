@@ -11,18 +11,22 @@ pub struct LiquidityPool {
     pub _padding0: [u8; 6],
     /// Capital held for the pool (deposits, swept trader PnL and fee share, minus withdrawals).
     pub capital: i64,
-    /// LP shares outstanding (including shares under a withdrawal request).
-    pub total_shares: u64,
-    /// Shares under a withdrawal request.
-    pub requested_shares: u64,
+    /// LP shares outstanding (including shares under a withdrawal request), `u128` LE.
+    pub total_shares: [u8; 16],
+    /// Shares under a withdrawal request, `u128` LE.
+    pub requested_shares: [u8; 16],
     /// Seconds between a withdrawal request and its execution.
     pub withdraw_delay_secs: u32,
     /// Traders' counted profit is capped at this share of the pool (ppm).
     pub max_pnl_to_pool_ppm: u32,
     /// Bankruptcy losses socialised to LPs, cumulative.
     pub total_socialized: u64,
-    pub reserved: [u8; 248],
+    pub reserved: [u8; 232],
 }
+le_u128!(LiquidityPool {
+    total_shares / set_total_shares,
+    requested_shares / set_requested_shares,
+});
 const _: () = assert!(core::mem::size_of::<LiquidityPool>() == 296);
 
 impl LiquidityPool {
@@ -50,14 +54,18 @@ pub struct LpAccount {
     pub bump: u8,
     pub _padding0: [u8; 6],
     pub owner: Pubkey,
-    /// Shares held (including requested ones).
-    pub shares: u64,
-    /// Shares under request (0 = none).
-    pub requested_shares: u64,
+    /// Shares held (including requested ones), `u128` LE.
+    pub shares: [u8; 16],
+    /// Shares under request (0 = none), `u128` LE.
+    pub requested_shares: [u8; 16],
     /// Unix time of the request.
     pub requested_at: i64,
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 48],
 }
+le_u128!(LpAccount {
+    shares / set_shares,
+    requested_shares / set_requested_shares,
+});
 const _: () = assert!(core::mem::size_of::<LpAccount>() == 128);
 
 impl LpAccount {

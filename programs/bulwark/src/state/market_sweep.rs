@@ -88,8 +88,9 @@ impl Market {
         decimals: u8,
         now_slot: u64,
     ) -> Result<(Option<Transition>, Option<MarketState>)> {
-        let committed = committed_insurance(fund.balance, fund.total_shares, fund.requested_shares)
-            .map_err(engine_err)?;
+        let committed =
+            committed_insurance(fund.balance, fund.total_shares(), fund.requested_shares())
+                .map_err(engine_err)?;
         let oi = self
             .long_oi
             .checked_add(self.short_oi)

@@ -1,5 +1,25 @@
 //! Zero-copy account state: one account type a file, plus the plain-old-data parts they share.
 
+/// Getter and setter for `u128` quantities kept as little-endian byte arrays in zero-copy
+/// accounts (SPEC section 2: a `u128` field's alignment differs between the host and SBF, so
+/// the layout stores bytes).
+macro_rules! le_u128 {
+    ($ty:ty { $($field:ident / $set:ident),+ $(,)? }) => {
+        impl $ty {
+            $(
+                #[doc = concat!("`", stringify!($field), "` as a number.")]
+                pub fn $field(&self) -> u128 {
+                    u128::from_le_bytes(self.$field)
+                }
+                #[doc = concat!("Stores `", stringify!($field), "`.")]
+                pub fn $set(&mut self, value: u128) {
+                    self.$field = value.to_le_bytes();
+                }
+            )+
+        }
+    };
+}
+
 pub mod account_trade;
 pub mod bankruptcy;
 pub mod deficit;

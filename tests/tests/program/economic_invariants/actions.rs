@@ -182,10 +182,10 @@ impl Run {
             1 => {
                 let key = pda::lp_account(&p.key.pubkey()).0;
                 let held = match self.w.bank.account(&key).await {
-                    Some(_) => self.w.lp(&p).await.shares,
+                    Some(_) => self.w.lp(&p).await.shares(),
                     None => 0,
                 };
-                let shares = 1 + self.rng.below(held.max(1));
+                let shares = 1 + self.rng.below_wide(held.max(1));
                 let r = self.w.pool_request_withdraw(&p, shares).await;
                 (format!("LP {h} requests {shares} of {held}"), r)
             }
@@ -219,9 +219,9 @@ impl Run {
                 let held = acc.map_or(0, |a| {
                     bulwark_sdk::accounts::stake_account(&a.data)
                         .unwrap()
-                        .shares
+                        .shares()
                 });
-                let shares = 1 + self.rng.below(held.max(1));
+                let shares = 1 + self.rng.below_wide(held.max(1));
                 let r = self
                     .w
                     .bank

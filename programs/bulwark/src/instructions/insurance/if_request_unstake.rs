@@ -21,19 +21,21 @@ pub struct IfRequestUnstake<'info> {
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 
-pub fn if_request_unstake_handler(ctx: Context<IfRequestUnstake>, shares: u64) -> Result<()> {
+pub fn if_request_unstake_handler(ctx: Context<IfRequestUnstake>, shares: u128) -> Result<()> {
     require!(shares > 0, BulwarkError::ZeroAmount);
     let now = Clock::get()?.unix_timestamp;
     let mut s = ctx.accounts.stake_account.load_mut()?;
-    require_gte!(s.shares, shares, BulwarkError::InsufficientShares);
+    require_gte!(s.shares(), shares, BulwarkError::InsufficientShares);
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
-    let value = amount_for_shares(shares, fund.total_shares, fund.balance).map_err(engine_err)?;
-    fund.requested_shares = fund
-        .requested_shares
-        .checked_sub(s.requested_shares)
+    let value = amount_for_shares(shares, fund.total_shares(), fund.balance).map_err(engine_err)?;
+    let new_requested_shares = fund
+        .requested_shares()
+        .checked_sub(s.requested_shares())
         .and_then(|r| r.checked_add(shares))
         .ok_or(BulwarkError::MathError)?;
-    s.requested_shares = shares;
+    fund.set_requested_shares(new_requested_shares);
+    let new_requested_shares = shares;
+    s.set_requested_shares(new_requested_shares);
     s.requested_at = now;
     s.value_at_request = value;
     emit!(UnstakeRequested {

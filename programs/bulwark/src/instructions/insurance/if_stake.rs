@@ -48,7 +48,7 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
     check_user_token_account(&*a.exchange.load()?, &a.source)?;
     let shares = {
         let fund = a.insurance_fund.load()?;
-        shares_for_deposit(amount, fund.total_shares, fund.balance).map_err(engine_err)?
+        shares_for_deposit(amount, fund.total_shares(), fund.balance).map_err(engine_err)?
     };
     require!(shares > 0, BulwarkError::ZeroAmount);
     let owner = a.owner.key();
@@ -67,15 +67,17 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
         },
     )?;
     require_keys_eq!(s.owner, owner, BulwarkError::NotOwner);
-    s.shares = s
-        .shares
+    let new_shares = s
+        .shares()
         .checked_add(shares)
         .ok_or(BulwarkError::MathError)?;
+    s.set_shares(new_shares);
     let mut fund = a.insurance_fund.load_mut()?;
-    fund.total_shares = fund
-        .total_shares
+    let new_total_shares = fund
+        .total_shares()
         .checked_add(shares)
         .ok_or(BulwarkError::MathError)?;
+    fund.set_total_shares(new_total_shares);
     fund.balance = fund
         .balance
         .checked_add(amount)
@@ -84,7 +86,7 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
         owner,
         amount,
         shares,
-        total_shares: fund.total_shares
+        total_shares: fund.total_shares()
     });
     Ok(())
 }

@@ -53,7 +53,7 @@ pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Resul
     let (shares, amount) = {
         let s = a.stake_account.load()?;
         let fund = a.insurance_fund.load()?;
-        require!(s.requested_shares > 0, BulwarkError::NoWithdrawalRequest);
+        require!(s.requested_shares() > 0, BulwarkError::NoWithdrawalRequest);
         require_request_ready(
             s.requested_at,
             fund.unstake_cooldown_secs,
@@ -61,14 +61,14 @@ pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Resul
             BulwarkError::CooldownNotOver,
         )?;
         let amount = unstake_payout(
-            s.requested_shares,
-            fund.total_shares,
+            s.requested_shares(),
+            fund.total_shares(),
             fund_exit_value(fund.balance, advanced, bad_debt),
             s.value_at_request,
         )
         .map_err(engine_err)?;
         require_gte!(fund.balance, amount, BulwarkError::InsufficientInsurance);
-        (s.requested_shares, amount)
+        (s.requested_shares(), amount)
     };
     if amount > 0 {
         out_of_vault(
@@ -82,21 +82,25 @@ pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Resul
     }
     let mut s = a.stake_account.load_mut()?;
     let mut fund = a.insurance_fund.load_mut()?;
-    s.shares = s
-        .shares
+    let new_shares = s
+        .shares()
         .checked_sub(shares)
         .ok_or(BulwarkError::MathError)?;
-    s.requested_shares = 0;
+    s.set_shares(new_shares);
+    let new_requested_shares = 0;
+    s.set_requested_shares(new_requested_shares);
     s.requested_at = 0;
     s.value_at_request = 0;
-    fund.total_shares = fund
-        .total_shares
+    let new_total_shares = fund
+        .total_shares()
         .checked_sub(shares)
         .ok_or(BulwarkError::MathError)?;
-    fund.requested_shares = fund
-        .requested_shares
+    fund.set_total_shares(new_total_shares);
+    let new_requested_shares = fund
+        .requested_shares()
         .checked_sub(shares)
         .ok_or(BulwarkError::MathError)?;
+    fund.set_requested_shares(new_requested_shares);
     fund.balance = fund
         .balance
         .checked_sub(amount)
@@ -105,7 +109,7 @@ pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Resul
         owner: s.owner,
         shares,
         amount,
-        total_shares: fund.total_shares
+        total_shares: fund.total_shares()
     });
     Ok(())
 }

@@ -64,7 +64,7 @@ pub fn pool_deposit_handler<'info>(
             decimals,
             &clock,
         )?;
-        shares_for_deposit_into(&view.book, amount, pool.total_shares).map_err(engine_err)?
+        shares_for_deposit_into(&view.book, amount, pool.total_shares()).map_err(engine_err)?
     };
     require!(shares > 0, BulwarkError::ZeroAmount);
     let owner = a.owner.key();
@@ -83,15 +83,17 @@ pub fn pool_deposit_handler<'info>(
         },
     )?;
     require_keys_eq!(lp.owner, owner, BulwarkError::NotOwner);
-    lp.shares = lp
-        .shares
+    let new_shares = lp
+        .shares()
         .checked_add(shares)
         .ok_or(BulwarkError::MathError)?;
+    lp.set_shares(new_shares);
     let mut pool = a.pool.load_mut()?;
-    pool.total_shares = pool
-        .total_shares
+    let new_total_shares = pool
+        .total_shares()
         .checked_add(shares)
         .ok_or(BulwarkError::MathError)?;
+    pool.set_total_shares(new_total_shares);
     pool.capital = pool
         .capital
         .checked_add(i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?)
@@ -100,7 +102,7 @@ pub fn pool_deposit_handler<'info>(
         owner,
         amount,
         shares,
-        total_shares: pool.total_shares
+        total_shares: pool.total_shares()
     });
     Ok(())
 }

@@ -19,18 +19,23 @@ pub struct PoolRequestWithdraw<'info> {
     pub pool: AccountLoader<'info, LiquidityPool>,
 }
 
-pub fn pool_request_withdraw_handler(ctx: Context<PoolRequestWithdraw>, shares: u64) -> Result<()> {
+pub fn pool_request_withdraw_handler(
+    ctx: Context<PoolRequestWithdraw>,
+    shares: u128,
+) -> Result<()> {
     require!(shares > 0, BulwarkError::ZeroAmount);
     let now = Clock::get()?.unix_timestamp;
     let mut lp = ctx.accounts.lp_account.load_mut()?;
-    require_gte!(lp.shares, shares, BulwarkError::InsufficientShares);
+    require_gte!(lp.shares(), shares, BulwarkError::InsufficientShares);
     let mut pool = ctx.accounts.pool.load_mut()?;
-    pool.requested_shares = pool
-        .requested_shares
-        .checked_sub(lp.requested_shares)
+    let new_requested_shares = pool
+        .requested_shares()
+        .checked_sub(lp.requested_shares())
         .and_then(|r| r.checked_add(shares))
         .ok_or(BulwarkError::MathError)?;
-    lp.requested_shares = shares;
+    pool.set_requested_shares(new_requested_shares);
+    let new_requested_shares = shares;
+    lp.set_requested_shares(new_requested_shares);
     lp.requested_at = now;
     emit!(PoolWithdrawRequested {
         owner: lp.owner,

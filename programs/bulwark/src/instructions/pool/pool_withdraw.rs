@@ -51,7 +51,7 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
     let (shares, amount) = {
         let lp = a.lp_account.load()?;
         let pool = a.pool.load()?;
-        require!(lp.requested_shares > 0, BulwarkError::NoWithdrawalRequest);
+        require!(lp.requested_shares() > 0, BulwarkError::NoWithdrawalRequest);
         require_request_ready(
             lp.requested_at,
             pool.withdraw_delay_secs,
@@ -65,7 +65,7 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
             decimals,
             &clock,
         )?;
-        let amount = amount_for_shares(lp.requested_shares, pool.total_shares, view.value.min)
+        let amount = amount_for_shares(lp.requested_shares(), pool.total_shares(), view.value.min)
             .map_err(engine_err)?;
         require!(amount > 0, BulwarkError::ZeroAmount);
         require_gte!(
@@ -77,7 +77,7 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
             view.reserves_allow_withdrawal(amount)?,
             BulwarkError::WithdrawalExceedsUnreserved
         );
-        (lp.requested_shares, amount)
+        (lp.requested_shares(), amount)
     };
     out_of_vault(
         &a.token_program,
@@ -89,20 +89,24 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
     )?;
     let mut lp = a.lp_account.load_mut()?;
     let mut pool = a.pool.load_mut()?;
-    lp.shares = lp
-        .shares
+    let new_shares = lp
+        .shares()
         .checked_sub(shares)
         .ok_or(BulwarkError::MathError)?;
-    lp.requested_shares = 0;
+    lp.set_shares(new_shares);
+    let new_requested_shares = 0;
+    lp.set_requested_shares(new_requested_shares);
     lp.requested_at = 0;
-    pool.total_shares = pool
-        .total_shares
+    let new_total_shares = pool
+        .total_shares()
         .checked_sub(shares)
         .ok_or(BulwarkError::MathError)?;
-    pool.requested_shares = pool
-        .requested_shares
+    pool.set_total_shares(new_total_shares);
+    let new_requested_shares = pool
+        .requested_shares()
         .checked_sub(shares)
         .ok_or(BulwarkError::MathError)?;
+    pool.set_requested_shares(new_requested_shares);
     pool.capital = pool
         .capital
         .checked_sub(amount as i64)
@@ -111,7 +115,7 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
         owner: lp.owner,
         shares,
         amount,
-        total_shares: pool.total_shares
+        total_shares: pool.total_shares()
     });
     Ok(())
 }
