@@ -12,7 +12,9 @@ use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::margin::HealthKind;
 use bulwark_engine::num::PRICE_SCALE;
 use bulwark_sdk::bank_rpc::{self, BankRpcControl};
+use bulwark_sdk::keeper::KeeperChain;
 use bulwark_sdk::preview::{account_health, account_liquidation_price, PreviewClock};
+use bulwark_sdk::rpc_chain::{RpcChain, RpcSettings};
 use bulwark_sdk::world::World;
 use bulwark_sdk::{accounts, pda};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -20,7 +22,6 @@ use serde_json::{json, Value};
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::Transaction;
 
 /// Where reads come from.
 #[derive(clap::Args, Debug, Clone)]
@@ -48,7 +49,10 @@ pub fn demo_owner(seed: u8) -> Keypair {
 /// A connection: the client, and the bank world it serves from when it is the demo state.
 pub struct Reader {
     client: RpcClient,
-    _world: Option<World>,
+    /// The cluster's URL (none for the demo state).
+    url: Option<String>,
+    /// The demo state's bank and its RPC controls.
+    _world: Option<(World, BankRpcControl)>,
 }
 
 impl Reader {
@@ -61,10 +65,11 @@ impl Reader {
             };
             let control = BankRpcControl::default();
             *control.known.lock().expect("known lock") = world.margin_accounts.clone();
-            let client = bank_rpc::client(world.bank.banks_client(), control);
+            let client = bank_rpc::client(world.bank.banks_client(), control.clone());
             return Ok(Reader {
                 client,
-                _world: Some(world),
+                url: None,
+                _world: Some((world, control)),
             });
         }
         let url = source
@@ -72,7 +77,8 @@ impl Reader {
             .clone()
             .ok_or_else(|| anyhow!("--url: required"))?;
         Ok(Reader {
-            client: RpcClient::new_with_commitment(url, CommitmentConfig::confirmed()),
+            client: RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed()),
+            url: Some(url),
             _world: None,
         })
     }
@@ -123,27 +129,33 @@ impl Reader {
 }
 
 impl Reader {
-    /// Sends `ixs` paid and signed by `signer`; a refusal is named by its program error.
+    /// Sends `ixs` paid and signed by `signer` as the keeper sends its own (the SDK's
+    /// `RpcChain`): simulated first, a compute-unit limit from the simulation with a 20%
+    /// margin, a priority fee at the 75th percentile of recent fees on the accounts written,
+    /// resent on transport failures without signing twice. A refusal is named by its program
+    /// error.
     pub async fn send(&self, ixs: &[Instruction], signer: &Keypair) -> Result<()> {
         // The bank behind the demo state prints the program's logs to stdout.
         let _quiet = match self._world {
             Some(_) => Some(crate::quiet::StdoutSilenced::new()?),
             None => None,
         };
-        let blockhash = self.client.get_latest_blockhash().await?;
-        let tx =
-            Transaction::new_signed_with_payer(ixs, Some(&signer.pubkey()), &[signer], blockhash);
-        self.client
-            .send_and_confirm_transaction(&tx)
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                let text = e.to_string();
-                match bulwark_sdk::keeper::program_error_name(&text) {
-                    Some(name) => anyhow!("refused by the program: {name}"),
-                    None => anyhow!(text),
-                }
-            })
+        let client = match (&self.url, &self._world) {
+            (Some(url), _) => {
+                RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed())
+            }
+            (None, Some((world, control))) => {
+                bank_rpc::client(world.bank.banks_client(), control.clone())
+            }
+            (None, None) => bail!("no cluster to send to"),
+        };
+        let mut chain = RpcChain::new(client, signer.insecure_clone(), RpcSettings::default());
+        chain.send(ixs).await.map_err(
+            |text| match bulwark_sdk::keeper::program_error_name(&text) {
+                Some(name) => anyhow!("refused by the program: {name}"),
+                None => anyhow!(text),
+            },
+        )
     }
 }
 
