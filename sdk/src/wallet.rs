@@ -155,3 +155,97 @@ pub fn withdraw(
     ));
     out
 }
+
+/// Opening a margin account (when `exists` is false) and depositing `amount` from `source`.
+pub fn deposit(
+    who: &Acting,
+    exists: bool,
+    index: u16,
+    source: Pubkey,
+    amount: u64,
+) -> Vec<Instruction> {
+    let mut out = Vec::new();
+    if !exists {
+        out.push(ix::create_margin_account(who.signer, index));
+    }
+    out.push(ix::deposit(who.signer, who.margin, source, amount));
+    out
+}
+
+/// The refreshes an operation valuing the whole pool needs: every market holding open
+/// interest whose stored price would be refused for a reduction by the time the transaction
+/// can land (the pool's value is judged at prices usable for reductions).
+fn pool_refreshes(v: &Venue, now: Now) -> Vec<Instruction> {
+    let mut markets: Vec<&Market> = v.markets.iter().collect();
+    markets.sort_by_key(|m| m.index);
+    markets
+        .into_iter()
+        .filter(|m| {
+            let b = m.book();
+            (b.long_oi != 0 || b.short_oi != 0) && needs_refresh(m, Action::ReduceRisk, now)
+        })
+        .map(|m| v.refresh(m, now.slot))
+        .collect()
+}
+
+/// An LP deposit of `amount` from `source` by `owner`: the pool's stale markets refreshed,
+/// then the deposit (every market passed).
+pub fn pool_deposit(
+    v: &Venue,
+    owner: Pubkey,
+    source: Pubkey,
+    amount: u64,
+    now: Now,
+) -> Vec<Instruction> {
+    let mut out = pool_refreshes(v, now);
+    out.push(ix::pool_deposit(
+        owner,
+        source,
+        amount,
+        v.exchange.market_count,
+    ));
+    out
+}
+
+/// An LP's withdrawal request for `shares` (no price needed).
+pub fn pool_request_withdraw(owner: Pubkey, shares: u128) -> Vec<Instruction> {
+    vec![ix::pool_request_withdraw(owner, shares)]
+}
+
+/// An LP's withdrawal after its delay, to `destination`: the pool's stale markets
+/// refreshed, then the withdrawal.
+pub fn pool_withdraw(v: &Venue, owner: Pubkey, destination: Pubkey, now: Now) -> Vec<Instruction> {
+    let mut out = pool_refreshes(v, now);
+    out.push(ix::pool_withdraw(
+        owner,
+        destination,
+        v.exchange.market_count,
+    ));
+    out
+}
+
+/// Staking `amount` from `source` into the insurance fund (no price needed).
+pub fn stake(owner: Pubkey, source: Pubkey, amount: u64) -> Vec<Instruction> {
+    vec![ix::if_stake(owner, source, amount)]
+}
+
+/// A staker's unstake request for `shares` (no price needed).
+pub fn request_unstake(owner: Pubkey, shares: u128) -> Vec<Instruction> {
+    vec![ix::if_request_unstake(owner, shares)]
+}
+
+/// An unstake after the cooldown, to `destination` (every market passed for the fund's
+/// liabilities; no price needed).
+pub fn unstake(v: &Venue, owner: Pubkey, destination: Pubkey) -> Vec<Instruction> {
+    vec![ix::if_unstake(owner, destination, v.exchange.market_count)]
+}
+
+/// Naming `delegate` as the account's trading delegate (`Pubkey::default()` revokes).
+pub fn set_delegate(who: &Acting, delegate: Pubkey) -> Vec<Instruction> {
+    vec![ix::set_delegate(who.signer, who.margin, delegate)]
+}
+
+/// Closing an empty margin account (its rent back to the owner).
+pub fn close_account(who: &Acting) -> Vec<Instruction> {
+    vec![ix::close_margin_account(who.signer, who.margin)]
+}

@@ -77,6 +77,14 @@ impl Cluster {
         }
     }
 
+    /// `secs` seconds pass at once (a delay or a cooldown), then a few slots so every feed
+    /// publishes again.
+    async fn jump(&mut self, w: &mut World, secs: i64) {
+        w.bank.advance(secs as u64 * 5 / 2, secs).await;
+        self.ms += secs * 1_000;
+        self.ticks(w, 25).await;
+    }
+
     /// `n` slots pass.
     async fn ticks(&mut self, w: &mut World, n: usize) {
         for _ in 0..n {
@@ -118,6 +126,41 @@ async fn trade(
     // The slot moves between building and landing, to one where nothing is published.
     c.after_a_keeper_refresh_quiet_slot(w).await;
     w.bank.send(&ixs, &[&t.key]).await
+}
+
+/// The cluster's time as the builders take it.
+async fn now(w: &mut World) -> Now {
+    let clock = w.bank.clock().await;
+    Now {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+    }
+}
+
+/// Builds with `build` over the venue as read now, lets the slot move (no keeper refreshes
+/// in between: what the action needs must be in what was built), and sends it, signed by `p`.
+async fn send_built(
+    w: &mut World,
+    c: &mut Cluster,
+    p: &Participant,
+    build: impl FnOnce(&Venue, Now) -> Vec<anchor_lang::solana_program::instruction::Instruction>,
+) -> Result<(), BanksClientError> {
+    c.tick(w).await;
+    let ex = w.bank.exchange().await;
+    let mut markets = Vec::new();
+    for i in 0..ex.market_count {
+        markets.push(w.bank.market(i).await);
+    }
+    let at = now(w).await;
+    let ixs = build(
+        &Venue {
+            exchange: &ex,
+            markets: &markets,
+        },
+        at,
+    );
+    c.tick(w).await;
+    w.bank.send(&ixs, &[&p.key]).await
 }
 
 /// Sends what the SDK builds for a withdrawal of `amount` by `t`, in a new slot.
@@ -277,4 +320,60 @@ async fn the_builders_refresh_with_a_source_rotation_that_has_come_due() {
         w.bank.market(SOL_PERP).await.oracle.sources[1].account,
         new_feed
     );
+}
+
+#[tokio::test]
+async fn an_lp_and_a_staker_come_and_go_while_a_position_is_open_and_slots_move() {
+    use bulwark_sdk::params::{POOL_WITHDRAW_DELAY_SECS, UNSTAKE_COOLDOWN_SECS};
+    let (mut w, mut c) = running_venue().await;
+    let t = trader(&mut w, 10_000 * USDC).await;
+    trade(&mut w, &mut c, &t, 5 * SOL, 200 * PRICE)
+        .await
+        .unwrap();
+    let lp = w.participant(60_000 * USDC).await;
+    let (k, token) = (lp.key.pubkey(), lp.token);
+    send_built(&mut w, &mut c, &lp, |v, at| {
+        wallet::pool_deposit(v, k, token, 50_000 * USDC, at)
+    })
+    .await
+    .unwrap();
+    let shares = w.lp(&lp).await.shares();
+    send_built(&mut w, &mut c, &lp, |_, _| {
+        wallet::pool_request_withdraw(k, shares)
+    })
+    .await
+    .unwrap();
+    send_built(&mut w, &mut c, &lp, |_, _| {
+        wallet::stake(k, token, 10_000 * USDC)
+    })
+    .await
+    .unwrap();
+    let staked = {
+        let key = bulwark_sdk::pda::stake_account(&k).0;
+        bulwark_sdk::accounts::stake_account(&w.bank.account(&key).await.unwrap().data)
+            .unwrap()
+            .shares()
+    };
+    send_built(&mut w, &mut c, &lp, |_, _| {
+        wallet::request_unstake(k, staked)
+    })
+    .await
+    .unwrap();
+    // A day or more on: the stored price is far too old for the pool's valuation, and the
+    // builder refreshes the market holding open interest.
+    c.jump(
+        &mut w,
+        POOL_WITHDRAW_DELAY_SECS.max(UNSTAKE_COOLDOWN_SECS) as i64,
+    )
+    .await;
+    send_built(&mut w, &mut c, &lp, |v, at| {
+        wallet::pool_withdraw(v, k, token, at)
+    })
+    .await
+    .unwrap();
+    send_built(&mut w, &mut c, &lp, |v, _| wallet::unstake(v, k, token))
+        .await
+        .unwrap();
+    assert_eq!(w.lp(&lp).await.shares(), 0);
+    assert!(w.bank.token_balance(&token).await > 59_000 * USDC);
 }
