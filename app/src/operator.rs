@@ -150,12 +150,12 @@ impl Reader {
             (None, None) => bail!("no cluster to send to"),
         };
         let mut chain = RpcChain::new(client, signer.insecure_clone(), RpcSettings::default());
-        chain.send(ixs).await.map_err(
-            |text| match bulwark_sdk::keeper::program_error_name(&text) {
+        chain.send(ixs).await.map_err(|text| {
+            match bulwark_sdk::keeper::program_error_explained(&text) {
                 Some(name) => anyhow!("refused by the program: {name}"),
                 None => anyhow!(text),
-            },
-        )
+            }
+        })
     }
 }
 

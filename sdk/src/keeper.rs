@@ -67,6 +67,20 @@ pub fn program_error_name(failure: &str) -> Option<String> {
     bulwark::error::error_name(code).map(|n| format!("{n} ({code})"))
 }
 
+/// As [`program_error_name`], followed by what the error tells its user (its message), for
+/// people rather than logs: `NotRefreshedThisSlot (6087): this needs …`.
+pub fn program_error_explained(failure: &str) -> Option<String> {
+    let name = program_error_name(failure)?;
+    let code: u32 = name
+        .rsplit_once('(')?
+        .1
+        .trim_end_matches(')')
+        .parse()
+        .ok()?;
+    let message = bulwark::error::error_message(code)?;
+    Some(format!("{name}: {message}"))
+}
+
 /// A failure line: what was sent, and the program error's name when the program refused it.
 fn failure(what: String, e: String) -> String {
     match program_error_name(&e) {

@@ -440,9 +440,26 @@ pub fn error_name(code: u32) -> Option<String> {
     ALL_ERRORS.get(i).map(|e| e.name())
 }
 
+/// What program error `code` tells its user (its `#[msg]`: what went wrong and, where the
+/// user can act, what to do).
+pub fn error_message(code: u32) -> Option<String> {
+    let i = code.checked_sub(anchor_lang::error::ERROR_CODE_OFFSET)? as usize;
+    ALL_ERRORS.get(i).map(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_tells_its_user_something() {
+        for e in ALL_ERRORS {
+            let code: u32 = e.into();
+            let m = error_message(code).unwrap();
+            assert!(m.len() > 10 && m != e.name(), "{}: {m:?}", e.name());
+        }
+        assert!(error_message(6_087).unwrap().contains("update_risk"));
+    }
 
     #[test]
     fn error_codes_are_consecutive_and_named() {
