@@ -9,6 +9,7 @@ mod governance_cmd;
 mod inspect;
 mod inspect_account;
 mod keeper_cmd;
+mod lookup_cmd;
 mod operator;
 mod quiet;
 mod stress_chart;
@@ -26,6 +27,12 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum LookupCommand {
+    /// Create the venue's lookup table and fill it with the venue's addresses.
+    Create(lookup_cmd::LookupArgs),
 }
 
 #[derive(Subcommand)]
@@ -81,6 +88,11 @@ enum Command {
         limit_price: String,
         #[command(flatten)]
         actor: trader_cmd::Actor,
+    },
+    /// Address lookup tables: `create` makes the venue's.
+    LookupTable {
+        #[command(subcommand)]
+        what: LookupCommand,
     },
     /// Governance: build the instruction a DAO proposal wraps.
     Governance {
@@ -260,6 +272,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             limit_price,
             actor,
         } => runtime()?.block_on(trader_cmd::trade(actor, market, size, limit_price)),
+        Command::LookupTable {
+            what: LookupCommand::Create(args),
+        } => runtime()?.block_on(lookup_cmd::create(args)),
         Command::Stress(args) => stress_cmd::run_stress(args),
         Command::Bootstrap(args) => runtime()?.block_on(bootstrap_cmd::run(args)),
         Command::Governance {

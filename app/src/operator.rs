@@ -134,7 +134,12 @@ impl Reader {
     /// margin, a priority fee at the 75th percentile of recent fees on the accounts written,
     /// resent on transport failures without signing twice. A refusal is named by its program
     /// error.
-    pub async fn send(&self, ixs: &[Instruction], signer: &Keypair) -> Result<()> {
+    pub async fn send(
+        &self,
+        ixs: &[Instruction],
+        signer: &Keypair,
+        tables: &[Pubkey],
+    ) -> Result<()> {
         // The bank behind the demo state prints the program's logs to stdout.
         let _quiet = match self._world {
             Some(_) => Some(crate::quiet::StdoutSilenced::new()?),
@@ -149,7 +154,15 @@ impl Reader {
             }
             (None, None) => bail!("no cluster to send to"),
         };
-        let mut chain = RpcChain::new(client, signer.insecure_clone(), RpcSettings::default());
+        let settings = RpcSettings {
+            lookup_tables: tables.to_vec(),
+            ..RpcSettings::default()
+        };
+        let mut chain = RpcChain::new(client, signer.insecure_clone(), settings);
+        chain
+            .load_lookup_tables()
+            .await
+            .map_err(|e| anyhow!("--lookup-table: {e}"))?;
         chain.send(ixs).await.map_err(|text| {
             match bulwark_sdk::keeper::program_error_explained(&text) {
                 Some(name) => anyhow!("refused by the program: {name}"),

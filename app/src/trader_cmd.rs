@@ -8,7 +8,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Result};
 use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::num::{BASE_SCALE, PRICE_SCALE};
-use bulwark_sdk::{accounts, ix, pda, wallet};
+use bulwark_sdk::{accounts, pda, wallet};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::operator::{account_json, find_market, print_account, Reader, Source};
@@ -29,6 +29,10 @@ pub struct Actor {
     /// Token account to move collateral from or to (default: the owner's associated one).
     #[arg(long)]
     pub token_account: Option<String>,
+    /// Address lookup table offered to transactions too large for a legacy packet (repeat
+    /// for several; `bulwark lookup-table create` makes the venue's).
+    #[arg(long)]
+    pub lookup_table: Vec<String>,
     #[command(flatten)]
     pub source: Source,
 }
@@ -73,6 +77,8 @@ pub fn parse_decimal(field: &str, s: &str, decimals: u32, signed: bool) -> Resul
 
 struct Ctx {
     reader: Reader,
+    /// Lookup tables offered to the transactions sent.
+    tables: Vec<Pubkey>,
     /// The signer: the owner, or (trades) its delegate.
     key: Keypair,
     owner: Pubkey,
@@ -100,8 +106,17 @@ async fn ctx(a: &Actor) -> Result<Ctx> {
     let ex = reader.exchange().await?;
     let token = token_override
         .unwrap_or_else(|| pda::associated_token_account(&owner, &ex.collateral_mint));
+    let tables = a
+        .lookup_table
+        .iter()
+        .map(|t| {
+            t.parse::<Pubkey>()
+                .map_err(|_| anyhow!("--lookup-table: {t:?} is not a base58 public key"))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Ctx {
         reader,
+        tables,
         key,
         owner,
         margin: pda::margin_account(&owner, a.index).0,
@@ -152,12 +167,9 @@ pub async fn deposit(a: Actor, amount: String) -> Result<()> {
     owner_only(&c)?;
     let units = parse_decimal("--amount", &amount, c.decimals as u32, false)?;
     let units = u64::try_from(units).map_err(|_| anyhow!("--amount: {amount:?} is too large"))?;
-    let mut ixs = Vec::new();
-    if c.reader.maybe_data(&c.margin).await?.is_none() {
-        ixs.push(ix::create_margin_account(c.owner, a.index));
-    }
-    ixs.push(ix::deposit(c.owner, c.margin, c.token, units));
-    c.reader.send(&ixs, &c.key).await?;
+    let exists = c.reader.maybe_data(&c.margin).await?.is_some();
+    let ixs = wallet::deposit(c.owner, c.margin, a.index, exists, c.token, units);
+    c.reader.send(&ixs, &c.key, &c.tables).await?;
     finish(&c, &a, format!("deposited {amount} from {}", c.token)).await
 }
 
@@ -179,7 +191,11 @@ pub async fn withdraw(a: Actor, amount: String) -> Result<()> {
         unix_timestamp: clock.unix_timestamp,
     };
     c.reader
-        .send(&wallet::withdraw(&v, &who, c.token, units, now), &c.key)
+        .send(
+            &wallet::withdraw(&v, &who, c.token, units, now),
+            &c.key,
+            &c.tables,
+        )
         .await?;
     finish(&c, &a, format!("withdrew {amount} to {}", c.token)).await
 }
@@ -210,7 +226,7 @@ pub async fn trade(a: Actor, market: String, size: String, limit_price: String) 
     };
     let ixs = wallet::trade(&v, &c.acting(&account), m.index, delta, limit, now)
         .ok_or_else(|| anyhow!("--market: {market:?} is not listed"))?;
-    c.reader.send(&ixs, &c.key).await?;
+    c.reader.send(&ixs, &c.key, &c.tables).await?;
     finish(
         &c,
         &a,

@@ -170,3 +170,21 @@ fn bad_argument_cases() -> Vec<(Vec<&'static str>, &'static str)> {
         ),
     ]
 }
+
+#[test]
+fn the_venue_lookup_table_is_created_with_every_venue_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = long_keypair(&dir);
+    let out = ok_json(&[
+        "lookup-table",
+        "create",
+        "--keypair",
+        &kp,
+        "--demo-state",
+        "--json",
+    ]);
+    // The program, exchange, pool, fund, vault, token and compute-budget programs; SOL-PERP
+    // and its three sources; the collateral's two.
+    assert_eq!(out["addresses"], 13, "{out}");
+    assert!(out["table"].as_str().unwrap().len() >= 32);
+}

@@ -14,9 +14,11 @@ use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_sdk::account::{Account, AccountSharedData};
 use solana_sdk::clock::Clock;
+use solana_sdk::hash::Hash;
+use solana_sdk::message::{v0, AddressLookupTableAccount, VersionedMessage};
 use solana_sdk::program_pack::Pack;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::{Transaction, TransactionError};
+use solana_sdk::transaction::{Transaction, TransactionError, VersionedTransaction};
 use solana_system_interface::instruction as system_instruction;
 
 use crate::{accounts, pda};
@@ -243,6 +245,17 @@ impl Bank {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Metered, BanksClientError> {
+        self.send_with_tables(ixs, signers, &[]).await
+    }
+
+    /// As [`Bank::send_metered`], as a v0 transaction resolving its accounts through
+    /// `tables` when any are given (a legacy transaction otherwise).
+    pub async fn send_with_tables(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<Metered, BanksClientError> {
         self.nonce += 1;
         let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(
             1_400_000 - self.nonce,
@@ -258,12 +271,7 @@ impl Bank {
         );
         let (metered, result) = match &mut self.chain {
             Chain::Native(ctx) => {
-                let tx = Transaction::new_signed_with_payer(
-                    &all,
-                    Some(&payer.pubkey()),
-                    &keys,
-                    ctx.last_blockhash,
-                );
+                let tx = signed(&all, &payer.pubkey(), &keys, tables, ctx.last_blockhash)?;
                 let out = ctx
                     .banks_client
                     .process_transaction_with_metadata(tx)
@@ -282,7 +290,13 @@ impl Bank {
                 )
             }
             #[cfg(feature = "vm")]
-            Chain::Vm(vm) => vm.send(&all, &payer.pubkey(), &keys),
+            Chain::Vm(vm) => match tables {
+                [] => vm.send(&all, &payer.pubkey(), &keys),
+                _ => {
+                    let tx = signed(&all, &payer.pubkey(), &keys, tables, vm.blockhash())?;
+                    vm.send_versioned(&tx)
+                }
+            },
         };
         self.last_compute_units = metered.compute_units;
         self.last_logs.clone_from(&metered.logs);
@@ -471,4 +485,22 @@ pub fn tx_error(e: &BanksClientError) -> Option<TransactionError> {
         }
         _ => None,
     }
+}
+
+/// `ixs` paid by `payer` and signed by `keys`: legacy without `tables`, else v0 resolving
+/// accounts through them.
+fn signed(
+    ixs: &[Instruction],
+    payer: &Pubkey,
+    keys: &[&Keypair],
+    tables: &[AddressLookupTableAccount],
+    blockhash: Hash,
+) -> Result<VersionedTransaction, BanksClientError> {
+    let bad = |e: String| BanksClientError::ClientError(Box::leak(e.into_boxed_str()));
+    if tables.is_empty() {
+        return Ok(Transaction::new_signed_with_payer(ixs, Some(payer), keys, blockhash).into());
+    }
+    let msg =
+        v0::Message::try_compile(payer, ixs, tables, blockhash).map_err(|e| bad(e.to_string()))?;
+    VersionedTransaction::try_new(VersionedMessage::V0(msg), keys).map_err(|e| bad(e.to_string()))
 }

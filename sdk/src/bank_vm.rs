@@ -71,6 +71,15 @@ impl Vm {
     /// Sets the clock sysvar.
     pub fn set_clock(&mut self, clock: &Clock) {
         self.svm.set_sysvar(clock);
+        // A cluster's SlotHashes names its recent slots (newest first; programs such as the
+        // address-lookup-table program check a "recent slot" against it). LiteSVM keeps only
+        // its genesis entry, so the slots before this one are entered (their hashes unused).
+        let recent: Vec<_> = (clock.slot.saturating_sub(150)..clock.slot)
+            .rev()
+            .map(|slot| (slot, Default::default()))
+            .collect();
+        self.svm
+            .set_sysvar(&solana_slot_hashes::SlotHashes::new(&recent));
     }
 
     /// Lamports for rent exemption of `space` bytes.
@@ -88,7 +97,16 @@ impl Vm {
     ) -> (Metered, Result<(), BanksClientError>) {
         let blockhash = self.svm.latest_blockhash();
         let tx = VmTransaction::new_signed_with_payer(ixs, Some(payer), keys, blockhash);
-        match self.svm.send_transaction(tx) {
+        let result = self.svm.send_transaction(tx);
+        self.metered(result)
+    }
+
+    /// A transaction's logs and compute units, and its outcome.
+    fn metered(
+        &self,
+        result: litesvm::types::TransactionResult,
+    ) -> (Metered, Result<(), BanksClientError>) {
+        match result {
             Ok(meta) => (
                 Metered {
                     logs: meta.logs,
@@ -104,6 +122,24 @@ impl Vm {
                 Err(BanksClientError::TransactionError(failed.err)),
             ),
         }
+    }
+
+    /// The blockhash a transaction must name.
+    pub fn blockhash(&self) -> solana_sdk::hash::Hash {
+        solana_sdk::hash::Hash::new_from_array(self.svm.latest_blockhash().to_bytes())
+    }
+
+    /// Sends a signed (e.g. v0) transaction built with the host's types: its wire bytes are
+    /// the VM's transaction too.
+    pub fn send_versioned(
+        &mut self,
+        tx: &solana_sdk::transaction::VersionedTransaction,
+    ) -> (Metered, Result<(), BanksClientError>) {
+        let bytes = bincode::serialize(tx).expect("transaction serialises");
+        let tx: solana_transaction_v4::versioned::VersionedTransaction =
+            bincode::deserialize(&bytes).expect("same wire format");
+        let result = self.svm.send_transaction(tx);
+        self.metered(result)
     }
 
     /// Writes an account directly.

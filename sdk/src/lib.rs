@@ -8,6 +8,7 @@ pub mod fixtures;
 pub mod ix;
 pub mod keeper;
 pub mod keeper_rules;
+pub mod lookup;
 pub mod oracle_accounts;
 pub mod params;
 pub mod params_file;

@@ -156,19 +156,21 @@ pub fn withdraw(
     out
 }
 
-/// Opening a margin account (when `exists` is false) and depositing `amount` from `source`.
+/// Opening `owner`'s margin account number `index` (at `margin`; when `exists` is false)
+/// and depositing `amount` from `source`.
 pub fn deposit(
-    who: &Acting,
-    exists: bool,
+    owner: Pubkey,
+    margin: Pubkey,
     index: u16,
+    exists: bool,
     source: Pubkey,
     amount: u64,
 ) -> Vec<Instruction> {
     let mut out = Vec::new();
     if !exists {
-        out.push(ix::create_margin_account(who.signer, index));
+        out.push(ix::create_margin_account(owner, index));
     }
-    out.push(ix::deposit(who.signer, who.margin, source, amount));
+    out.push(ix::deposit(owner, margin, source, amount));
     out
 }
 

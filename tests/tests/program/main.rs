@@ -26,6 +26,7 @@ mod keeper;
 mod keeper_reward_farming;
 mod keeper_rpc;
 mod liquidation;
+mod lookup_tables;
 mod moving_slots;
 mod one_source_margin;
 mod oracle_fixtures;
