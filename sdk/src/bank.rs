@@ -38,6 +38,10 @@ fn process_instruction(
 pub struct Metered {
     pub logs: Vec<String>,
     pub compute_units: u64,
+    /// The data of the program's self-CPI events (`emit_cpi!`), in order: on the VM, from
+    /// the transaction's inner instructions; natively empty (`solana-program-test` reports no
+    /// inner instructions).
+    pub events: Vec<Vec<u8>>,
 }
 
 /// A running bank with the Bulwark program and an injected ProgramData account whose upgrade
@@ -51,6 +55,8 @@ pub struct Bank {
     pub last_compute_units: u64,
     /// The log messages of that transaction.
     pub last_logs: Vec<String>,
+    /// The last transaction's CPI events (see [`Metered::events`]).
+    pub last_events: Vec<Vec<u8>>,
     nonce: u32,
 }
 
@@ -142,6 +148,7 @@ impl Bank {
             upgrade_authority,
             last_compute_units: 0,
             last_logs: Vec::new(),
+            last_events: Vec::new(),
             nonce: 0,
         };
         let authority = bank.upgrade_authority.pubkey();
@@ -283,6 +290,7 @@ impl Bank {
                 let metered = Metered {
                     logs,
                     compute_units,
+                    events: Vec::new(),
                 };
                 (
                     metered,
@@ -300,6 +308,7 @@ impl Bank {
         };
         self.last_compute_units = metered.compute_units;
         self.last_logs.clone_from(&metered.logs);
+        self.last_events.clone_from(&metered.events);
         result?;
         Ok(metered)
     }

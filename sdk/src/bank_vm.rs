@@ -109,6 +109,7 @@ impl Vm {
         match result {
             Ok(meta) => (
                 Metered {
+                    events: cpi_events(&meta),
                     logs: meta.logs,
                     compute_units: meta.compute_units_consumed,
                 },
@@ -116,6 +117,7 @@ impl Vm {
             ),
             Err(failed) => (
                 Metered {
+                    events: Vec::new(),
                     logs: failed.meta.logs,
                     compute_units: failed.meta.compute_units_consumed,
                 },
@@ -169,4 +171,16 @@ impl Vm {
                 rent_epoch: a.rent_epoch,
             })
     }
+}
+
+/// The data of every inner instruction that is one of the program's self-CPI events
+/// (`emit_cpi!`: it starts with Anchor's event tag), in order.
+fn cpi_events(meta: &litesvm::types::TransactionMetadata) -> Vec<Vec<u8>> {
+    meta.inner_instructions
+        .iter()
+        .flatten()
+        .map(|i| &i.instruction.data)
+        .filter(|d| d.starts_with(anchor_lang::event::EVENT_IX_TAG_LE))
+        .cloned()
+        .collect()
 }

@@ -26,6 +26,8 @@ pub fn initialize_exchange(
         insurance_fund: pda::insurance_fund().0,
         token_program: anchor_spl::token::ID,
         system_program: anchor_lang::system_program::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     Instruction {
         program_id: bulwark::ID,
@@ -42,6 +44,8 @@ pub fn create_market(governance: Pubkey, payer: Pubkey, args: CreateMarketArgs) 
         exchange: pda::exchange().0,
         market: pda::market(args.index).0,
         system_program: anchor_lang::system_program::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     Instruction {
         program_id: bulwark::ID,
@@ -60,6 +64,8 @@ pub fn update_risk(
     let accounts = bulwark::accounts::UpdateRisk {
         exchange: pda::exchange().0,
         market: pda::market(index).0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     let mut metas = accounts.to_account_metas(None);
     metas.extend(
@@ -99,6 +105,8 @@ pub fn create_margin_account(owner: Pubkey, index: u16) -> Instruction {
         owner,
         margin_account: pda::margin_account(&owner, index).0,
         system_program: anchor_lang::system_program::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -116,6 +124,8 @@ pub fn deposit(owner: Pubkey, margin_account: Pubkey, source: Pubkey, amount: u6
         vault: pda::vault().0,
         source,
         token_program: anchor_spl::token::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(accounts, bulwark::instruction::Deposit { amount }, &[])
 }
@@ -136,6 +146,8 @@ pub fn withdraw(
         vault: pda::vault().0,
         destination,
         token_program: anchor_spl::token::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -149,6 +161,8 @@ pub fn close_margin_account(owner: Pubkey, margin_account: Pubkey) -> Instructio
     let accounts = bulwark::accounts::CloseMarginAccount {
         owner,
         margin_account,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(accounts, bulwark::instruction::CloseMarginAccount {}, &[])
 }
@@ -180,6 +194,8 @@ pub fn set_delegate_with(
     let accounts = bulwark::accounts::SetDelegate {
         owner,
         margin_account,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(accounts, bulwark::instruction::SetDelegate { args }, &[])
 }
@@ -201,6 +217,8 @@ pub fn trade(
         market: pda::market(market_index).0,
         exchange: pda::exchange().0,
         pool: pda::pool().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -228,6 +246,8 @@ pub fn pool_deposit(owner: Pubkey, source: Pubkey, amount: u64, market_count: u1
         source,
         token_program: anchor_spl::token::ID,
         system_program: anchor_lang::system_program::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -242,6 +262,8 @@ pub fn pool_request_withdraw(owner: Pubkey, shares: u128) -> Instruction {
         owner,
         lp_account: pda::lp_account(&owner).0,
         pool: pda::pool().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -260,6 +282,8 @@ pub fn pool_withdraw(owner: Pubkey, destination: Pubkey, market_count: u16) -> I
         vault: pda::vault().0,
         destination,
         token_program: anchor_spl::token::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -275,6 +299,8 @@ pub fn sweep(market_index: u16) -> Instruction {
         pool: pda::pool().0,
         insurance_fund: pda::insurance_fund().0,
         exchange: pda::exchange().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(accounts, bulwark::instruction::Sweep {}, &[])
 }
@@ -297,6 +323,8 @@ pub fn liquidate(
         market: pda::market(market_index).0,
         exchange: pda::exchange().0,
         insurance_fund: pda::insurance_fund().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -313,6 +341,8 @@ pub fn resolve_bankruptcy(margin_account: Pubkey, market_index: u16) -> Instruct
         market: pda::market(market_index).0,
         insurance_fund: pda::insurance_fund().0,
         pool: pda::pool().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(accounts, bulwark::instruction::ResolveBankruptcy {}, &[])
 }
@@ -324,6 +354,8 @@ pub fn auto_deleverage(margin_account: Pubkey, market_index: u16, max_base: u64)
         market: pda::market(market_index).0,
         pool: pda::pool().0,
         exchange: pda::exchange().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -343,6 +375,8 @@ pub fn if_stake(owner: Pubkey, source: Pubkey, amount: u64) -> Instruction {
         source,
         token_program: anchor_spl::token::ID,
         system_program: anchor_lang::system_program::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(accounts, bulwark::instruction::IfStake { amount }, &[])
 }
@@ -353,6 +387,8 @@ pub fn if_request_unstake(owner: Pubkey, shares: u128) -> Instruction {
         owner,
         stake_account: pda::stake_account(&owner).0,
         insurance_fund: pda::insurance_fund().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -372,6 +408,8 @@ pub fn if_unstake(owner: Pubkey, destination: Pubkey, market_count: u16) -> Inst
         vault: pda::vault().0,
         destination,
         token_program: anchor_spl::token::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -386,6 +424,8 @@ pub fn check_insurance_breaker(market_index: u16) -> Instruction {
         market: pda::market(market_index).0,
         insurance_fund: pda::insurance_fund().0,
         exchange: pda::exchange().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -401,6 +441,8 @@ pub fn check_invariant(market_count: u16) -> Instruction {
         vault: pda::vault().0,
         pool: pda::pool().0,
         insurance_fund: pda::insurance_fund().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,

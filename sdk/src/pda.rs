@@ -6,6 +6,12 @@ use bulwark::constants::{
     EXCHANGE_SEED, INSURANCE_SEED, LP_SEED, MARGIN_SEED, MARKET_SEED, POOL_SEED, VAULT_SEED,
 };
 
+/// The event authority: the PDA that signs the program's self-CPI events (`emit_cpi!`);
+/// every evented instruction names it and the program.
+pub fn event_authority() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[b"__event_authority"], &bulwark::ID)
+}
+
 /// The exchange singleton.
 pub fn exchange() -> (Pubkey, u8) {
     Pubkey::find_program_address(&[EXCHANGE_SEED], &bulwark::ID)

@@ -7,6 +7,9 @@ use solana_program_test::BanksClientError;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::transaction::TransactionError;
 
+mod wallet_scenes;
+pub use wallet_scenes::{adl_scene, built_trade, venue_state, wallet_now};
+
 pub use bulwark_sdk::bank::Bank;
 pub use bulwark_sdk::world::{Feed, World, SOL_PERP};
 

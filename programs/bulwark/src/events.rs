@@ -227,18 +227,22 @@ pub struct BreakerTransition {
     pub slot: u64,
 }
 
-/// Emits a breaker transition.
-pub fn emit_breaker(market: Pubkey, t: bulwark_engine::breaker::Transition, slot: u64) {
+/// The event of a breaker transition.
+pub fn breaker_event(
+    market: Pubkey,
+    t: bulwark_engine::breaker::Transition,
+    slot: u64,
+) -> BreakerTransition {
     let (reason, tripped) = match t {
         bulwark_engine::breaker::Transition::Trip(r) => (r as u8, true),
         bulwark_engine::breaker::Transition::Recover(r) => (r as u8, false),
     };
-    emit!(BreakerTransition {
+    BreakerTransition {
         market,
         reason,
         tripped,
-        slot
-    });
+        slot,
+    }
 }
 
 /// A market changed state (`bulwark_engine::state::MarketState` code).

@@ -11,6 +11,8 @@ pub fn guardian_pause(guardian: Pubkey, bits: u32, duration_secs: u32) -> Instru
     let accounts = bulwark::accounts::GuardianPause {
         guardian,
         exchange: pda::exchange().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -28,6 +30,8 @@ pub fn guardian_reduce_only(guardian: Pubkey, market_index: u16) -> Instruction 
         guardian,
         exchange: pda::exchange().0,
         market: pda::market(market_index).0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(accounts, bulwark::instruction::GuardianReduceOnly {}, &[])
 }
@@ -43,6 +47,8 @@ pub fn set_market_param(
         governance,
         exchange: pda::exchange().0,
         market: pda::market(market_index).0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -68,6 +74,8 @@ pub fn queue_change(
         exchange: pda::exchange().0,
         proposal: pda::proposal(id).0,
         system_program: anchor_lang::system_program::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -87,6 +95,8 @@ pub fn execute_proposal(id: u64, market_index: Option<u16>) -> Instruction {
     let accounts = bulwark::accounts::ExecuteProposal {
         exchange: pda::exchange().0,
         proposal: pda::proposal(id).0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     let mut ix = build(accounts, bulwark::instruction::ExecuteProposal {}, &[]);
     if let Some(i) = market_index {
@@ -101,6 +111,8 @@ pub fn cancel_proposal(authority: Pubkey, id: u64) -> Instruction {
         authority,
         exchange: pda::exchange().0,
         proposal: pda::proposal(id).0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(accounts, bulwark::instruction::CancelProposal {}, &[])
 }
@@ -110,6 +122,8 @@ pub fn transfer_role(governance: Pubkey, role: u8, new_key: Pubkey) -> Instructi
     let accounts = bulwark::accounts::TransferRole {
         governance,
         exchange: pda::exchange().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -123,6 +137,8 @@ pub fn accept_role(new_key: Pubkey, role: u8) -> Instruction {
     let accounts = bulwark::accounts::AcceptRole {
         new_key,
         exchange: pda::exchange().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(accounts, bulwark::instruction::AcceptRole { role }, &[])
 }
@@ -135,6 +151,8 @@ pub fn withdraw_protocol_fees(governance: Pubkey, destination: Pubkey, amount: u
         vault: pda::vault().0,
         destination,
         token_program: anchor_spl::token::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -169,6 +187,8 @@ pub fn settle_position_with(
         margin_account,
         market: pda::market(market_index).0,
         exchange: pda::exchange().0,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,
@@ -195,6 +215,8 @@ pub fn queue_rotation(
         market: pda::market(market_index).0,
         proposal: pda::proposal(id).0,
         system_program: anchor_lang::system_program::ID,
+        event_authority: crate::pda::event_authority().0,
+        program: bulwark::ID,
     };
     build(
         accounts,

@@ -32,35 +32,35 @@ const MARKETS: u16 = 8;
 /// sources 20k, a first `trade` 15k). Ceilings against regressions; lower them as the hot
 /// paths get cheaper.
 const BUDGETS: &[(&str, u64)] = &[
-    ("create_market", 21_100),
+    ("create_market", 24_500),
     ("update_risk", 20_000),
-    ("deposit", 11_300),
-    ("trade_open", 12_700),
-    ("trade_eighth", 31_200),
-    ("withdraw", 32_900),
-    ("pool_deposit", 23_500),
-    ("pool_request_withdraw", 5_700),
-    ("pool_withdraw", 34_200),
-    ("if_stake", 28_100),
-    ("if_request_unstake", 6_000),
-    ("if_unstake", 18_900),
-    ("sweep", 4_600),
-    ("check_invariant", 11_200),
-    ("check_insurance_breaker", 3_600),
-    ("set_market_param", 3_900),
-    ("queue_change", 10_900),
-    ("execute_proposal", 6_700),
-    ("guardian_reduce_only", 3_500),
-    ("execute_settlement", 8_200),
-    ("settle_position", 20_300),
-    ("liquidate", 27_300),
-    ("liquidate_searched", 39_400),
-    ("resolve_bankruptcy", 5_000),
-    ("auto_deleverage", 9_600),
-    ("update_risk_trip", 21_800),
-    ("queue_rotation", 14_500),
-    ("execute_rotation", 7_600),
-    ("update_risk_rotated", 22_100),
+    ("deposit", 14_600),
+    ("trade_open", 15_000),
+    ("trade_eighth", 35_200),
+    ("withdraw", 36_200),
+    ("pool_deposit", 27_200),
+    ("pool_request_withdraw", 9_200),
+    ("pool_withdraw", 38_000),
+    ("if_stake", 31_800),
+    ("if_request_unstake", 9_700),
+    ("if_unstake", 22_700),
+    ("sweep", 7_500),
+    ("check_invariant", 11_800),
+    ("check_insurance_breaker", 4_400),
+    ("set_market_param", 7_300),
+    ("queue_change", 13_800),
+    ("execute_proposal", 12_200),
+    ("guardian_reduce_only", 6_400),
+    ("execute_settlement", 13_200),
+    ("settle_position", 26_000),
+    ("liquidate", 31_200),
+    ("liquidate_searched", 40_000),
+    ("resolve_bankruptcy", 8_500),
+    ("auto_deleverage", 13_300),
+    ("update_risk_trip", 27_300),
+    ("queue_rotation", 17_400),
+    ("execute_rotation", 10_300),
+    ("update_risk_rotated", 30_500),
 ];
 
 /// A participant with a fixed key (`seed`), holding `usdc`.
@@ -364,22 +364,11 @@ async fn a_searched_liquidation_stage_stays_within_budget_with_eight_positions()
 
 #[tokio::test]
 async fn auto_deleverage_stays_within_budget() {
-    let mut w = World::with_one_market(|a| {
-        a.liquidation.adl_trigger_ppm = 100_000;
-        a.liquidation.adl_floor_ppm = 50_000;
-    })
-    .await;
-    w.set_open_interest_caps_directly(0, 10_000 * SOL as u64, 10_000 * SOL as u64)
-        .await;
-    let lp = seeded(&mut w, 6, 10_000 * USDC).await;
-    w.pool_deposit(&lp, 10_000 * USDC).await.unwrap();
-    let lev = seeded_trader(&mut w, 7, 1_000 * USDC).await;
-    w.refresh(150 * USD).await;
-    w.trade_in(&lev, 0, 30 * SOL, 151 * PRICE).await.unwrap();
-    for p in [160, 170, 180, 190, 200] {
-        w.bank.advance(30, 12).await;
-        w.refresh(p * USD).await;
-    }
+    let keys = (
+        Keypair::new_from_array([6; 32]),
+        Keypair::new_from_array([7; 32]),
+    );
+    let (mut w, lev) = adl_scene(keys.0, keys.1).await;
     w.bank
         .send(&[ix::auto_deleverage(lev.margin, 0, SOL as u64)], &[])
         .await

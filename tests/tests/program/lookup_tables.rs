@@ -32,15 +32,6 @@ async fn eight_market_venue() -> World {
     w
 }
 
-async fn venue_state(w: &mut World) -> (bulwark::state::Exchange, Vec<bulwark::state::Market>) {
-    let ex = w.bank.exchange().await;
-    let mut markets = Vec::new();
-    for i in 0..ex.market_count {
-        markets.push(w.bank.market(i).await);
-    }
-    (ex, markets)
-}
-
 #[tokio::test]
 async fn the_venue_table_is_built_on_chain_and_an_eight_position_increase_lands_through_it() {
     let mut w = eight_market_venue().await;
@@ -65,23 +56,7 @@ async fn the_venue_table_is_built_on_chain_and_an_eight_position_increase_lands_
 
     // New prices published this slot; the increase's refreshes pick them up.
     w.publish_all(150 * USD, USD).await;
-    let (ex, markets) = venue_state(&mut w).await;
-    let account = w.margin(&t.margin).await;
-    let clock = w.bank.clock().await;
-    let now = Now {
-        slot: clock.slot,
-        unix_timestamp: clock.unix_timestamp,
-    };
-    let v = Venue {
-        exchange: &ex,
-        markets: &markets,
-    };
-    let who = Acting {
-        signer: t.key.pubkey(),
-        margin: t.margin,
-        account: &account,
-    };
-    let ixs = wallet::trade(&v, &who, 0, SOL, 160 * PRICE, now).unwrap();
+    let ixs = built_trade(&mut w, &t, 0, SOL, 160 * PRICE).await;
     assert_eq!(ixs.len(), 9, "eight refreshes and the trade");
     let tables = [AddressLookupTableAccount {
         key: table,

@@ -110,31 +110,10 @@ async fn trade(
     limit: u64,
 ) -> Result<(), BanksClientError> {
     c.tick(w).await;
-    let ixs = {
-        let (ex, markets, account) = state(w, t).await;
-        let clock = w.bank.clock().await;
-        let now = Now {
-            slot: clock.slot,
-            unix_timestamp: clock.unix_timestamp,
-        };
-        let v = Venue {
-            exchange: &ex,
-            markets: &markets,
-        };
-        wallet::trade(&v, &acting(t, &account), SOL_PERP, delta, limit, now).unwrap()
-    };
+    let ixs = built_trade(w, t, SOL_PERP, delta, limit).await;
     // The slot moves between building and landing, to one where nothing is published.
     c.after_a_keeper_refresh_quiet_slot(w).await;
     w.bank.send(&ixs, &[&t.key]).await
-}
-
-/// The cluster's time as the builders take it.
-async fn now(w: &mut World) -> Now {
-    let clock = w.bank.clock().await;
-    Now {
-        slot: clock.slot,
-        unix_timestamp: clock.unix_timestamp,
-    }
 }
 
 /// Builds with `build` over the venue as read now, lets the slot move (no keeper refreshes
@@ -146,12 +125,8 @@ async fn send_built(
     build: impl FnOnce(&Venue, Now) -> Vec<anchor_lang::solana_program::instruction::Instruction>,
 ) -> Result<(), BanksClientError> {
     c.tick(w).await;
-    let ex = w.bank.exchange().await;
-    let mut markets = Vec::new();
-    for i in 0..ex.market_count {
-        markets.push(w.bank.market(i).await);
-    }
-    let at = now(w).await;
+    let (ex, markets) = venue_state(w).await;
+    let at = wallet_now(w).await;
     let ixs = build(
         &Venue {
             exchange: &ex,
@@ -171,43 +146,20 @@ async fn withdraw(
     amount: u64,
 ) -> Result<(), BanksClientError> {
     c.tick(w).await;
-    let (ex, markets, account) = state(w, t).await;
+    let (ex, markets) = venue_state(w).await;
+    let account = w.margin(&t.margin).await;
     let v = Venue {
         exchange: &ex,
         markets: &markets,
     };
-    let clock = w.bank.clock().await;
-    let now = Now {
-        slot: clock.slot,
-        unix_timestamp: clock.unix_timestamp,
-    };
-    let ixs = wallet::withdraw(&v, &acting(t, &account), t.token, amount, now);
-    c.after_a_keeper_refresh_quiet_slot(w).await;
-    w.bank.send(&ixs, &[&t.key]).await
-}
-
-async fn state(
-    w: &mut World,
-    t: &Participant,
-) -> (
-    bulwark::state::Exchange,
-    Vec<bulwark::state::Market>,
-    bulwark::state::MarginAccount,
-) {
-    let ex = w.bank.exchange().await;
-    let mut markets = Vec::new();
-    for i in 0..ex.market_count {
-        markets.push(w.bank.market(i).await);
-    }
-    (ex, markets, w.margin(&t.margin).await)
-}
-
-fn acting<'a>(t: &Participant, account: &'a bulwark::state::MarginAccount) -> Acting<'a> {
-    Acting {
+    let who = Acting {
         signer: t.key.pubkey(),
         margin: t.margin,
-        account,
-    }
+        account: &account,
+    };
+    let ixs = wallet::withdraw(&v, &who, t.token, amount, wallet_now(w).await);
+    c.after_a_keeper_refresh_quiet_slot(w).await;
+    w.bank.send(&ixs, &[&t.key]).await
 }
 
 #[tokio::test]
@@ -304,17 +256,7 @@ async fn the_builders_refresh_with_a_source_rotation_that_has_come_due() {
         w.bank.market(SOL_PERP).await.pending_source_slot,
         activation
     );
-    let (ex, markets, account) = state(&mut w, &t).await;
-    let clock = w.bank.clock().await;
-    let now = Now {
-        slot: clock.slot,
-        unix_timestamp: clock.unix_timestamp,
-    };
-    let v = Venue {
-        exchange: &ex,
-        markets: &markets,
-    };
-    let ixs = wallet::trade(&v, &acting(&t, &account), SOL_PERP, SOL, 200 * PRICE, now).unwrap();
+    let ixs = built_trade(&mut w, &t, SOL_PERP, SOL, 200 * PRICE).await;
     w.bank.send(&ixs, &[&t.key]).await.unwrap();
     assert_eq!(
         w.bank.market(SOL_PERP).await.oracle.sources[1].account,

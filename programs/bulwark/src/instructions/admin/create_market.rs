@@ -119,6 +119,7 @@ pub struct MarketTradingArgs {
     pub health_conf_k_ppm: u32,
 }
 
+#[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: CreateMarketArgs)]
 pub struct CreateMarket<'info> {
@@ -174,7 +175,7 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
     m.address = ctx.accounts.market.key();
     let clock = Clock::get()?;
     m.apply_listing(&args, clock.slot, clock.unix_timestamp)?;
-    emit!(MarketCreated {
+    emit_cpi!(MarketCreated {
         market: ctx.accounts.market.key(),
         index: args.index,
         symbol: args.symbol,

@@ -37,6 +37,7 @@ pub struct InitializeExchangeArgs {
     pub grace_secs: u32,
 }
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct InitializeExchange<'info> {
     /// The program's upgrade authority; pays for the accounts.
@@ -204,7 +205,7 @@ pub fn initialize_exchange_handler(
     ex.guardian_max_actions = args.guardian_max_actions;
     ex.timelock_secs = args.timelock_secs;
     ex.grace_secs = args.grace_secs;
-    emit!(ExchangeInitialized {
+    emit_cpi!(ExchangeInitialized {
         exchange: a.exchange.key(),
         governance: ex.governance,
         guardian: ex.guardian,

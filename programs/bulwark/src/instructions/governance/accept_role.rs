@@ -8,6 +8,7 @@ use crate::events::RoleTransfer;
 use crate::instructions::governance::transfer_role::role;
 use crate::state::Exchange;
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct AcceptRole<'info> {
     pub new_key: Signer<'info>,
@@ -32,7 +33,7 @@ pub fn accept_role_handler(ctx: Context<AcceptRole>, which: u8) -> Result<()> {
         }
         _ => return err!(BulwarkError::UnknownParameter),
     }
-    emit!(RoleTransfer {
+    emit_cpi!(RoleTransfer {
         role: which,
         key,
         accepted: true

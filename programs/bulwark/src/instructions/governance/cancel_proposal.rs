@@ -7,6 +7,7 @@ use crate::error::BulwarkError;
 use crate::events::ProposalExecuted;
 use crate::state::{status, Exchange, Proposal};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct CancelProposal<'info> {
     pub authority: Signer<'info>,
@@ -28,7 +29,7 @@ pub fn cancel_proposal_handler(ctx: Context<CancelProposal>) -> Result<()> {
     let mut p = ctx.accounts.proposal.load_mut()?;
     require_eq!(p.status, status::QUEUED, BulwarkError::ProposalNotQueued);
     p.status = status::CANCELLED;
-    emit!(ProposalExecuted {
+    emit_cpi!(ProposalExecuted {
         id: p.id,
         cancelled: true
     });

@@ -10,12 +10,13 @@ use bulwark_engine::governance::{executable, MarketParam, Route, TimelockRefusal
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
-use crate::events::{MarketStateChanged, ProposalExecuted};
+use crate::events::{MarketStateChanged, ParamChanged, ProposalExecuted};
 use crate::instructions::governance::apply_market_param;
 use crate::state::{kind, status, Exchange, LiquidityPool, Market, OracleConfig, Proposal};
 use bulwark_engine::settlement::payout_ratio;
 use bulwark_engine::state::MarketState;
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ExecuteProposal<'info> {
     #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
@@ -85,9 +86,19 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
     let exchange = &ctx.accounts.exchange;
     let remaining = ctx.remaining_accounts;
     match p.kind {
-        kind::MARKET_PARAM => execute_market_param(&p, remaining, exchange, now)?,
-        kind::SETTLE | kind::DELIST => execute_settle_or_delist(&p, remaining, exchange, now)?,
-        kind::ROTATE_SOURCE | kind::LIFT_REDUCE_ONLY => execute_rotation_or_lift(&p, remaining)?,
+        kind::MARKET_PARAM => {
+            let changed = execute_market_param(&p, remaining, exchange, now)?;
+            emit_cpi!(changed);
+        }
+        kind::SETTLE | kind::DELIST => {
+            let changed = execute_settle_or_delist(&p, remaining, exchange, now)?;
+            emit_cpi!(changed);
+        }
+        kind::ROTATE_SOURCE | kind::LIFT_REDUCE_ONLY => {
+            if let Some(changed) = execute_rotation_or_lift(&p, remaining)? {
+                emit_cpi!(changed);
+            }
+        }
         kind::CLEAR_INVARIANT_PAUSE => exchange.load_mut()?.invariant_pause_bits = 0,
         kind::EXTEND_PAUSE => exchange.load_mut()?.guardian_pause_until = p.value as i64,
         kind::TIMELOCK => {
@@ -97,7 +108,7 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
         _ => return err!(BulwarkError::UnknownParameter),
     }
     p.status = status::EXECUTED;
-    emit!(ProposalExecuted {
+    emit_cpi!(ProposalExecuted {
         id: p.id,
         cancelled: false
     });
@@ -119,7 +130,7 @@ fn execute_market_param<'info>(
     remaining: &'info [AccountInfo<'info>],
     exchange: &AccountLoader<'info, Exchange>,
     now: i64,
-) -> Result<()> {
+) -> Result<ParamChanged> {
     let loader = proposal_market(remaining)?;
     let mut m = loader.load_mut()?;
     require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
@@ -138,13 +149,14 @@ fn execute_market_param<'info>(
 }
 
 /// `DELIST` (a settled market only) or `SETTLE` (`begin_settlement`, against the pool given as
-/// the second remaining account); either way the market's state changes now.
+/// the second remaining account); either way the market's state changes now (the event
+/// returned).
 fn execute_settle_or_delist<'info>(
     p: &Proposal,
     remaining: &'info [AccountInfo<'info>],
     exchange: &AccountLoader<'info, Exchange>,
     now: i64,
-) -> Result<()> {
+) -> Result<MarketStateChanged> {
     let loader = proposal_market(remaining)?;
     let mut m = loader.load_mut()?;
     require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
@@ -167,20 +179,20 @@ fn execute_settle_or_delist<'info>(
         begin_settlement(&mut m, &*pool_loader.load()?, decimals, now, slot)?;
     }
     m.state_since_slot = slot;
-    emit!(MarketStateChanged {
+    Ok(MarketStateChanged {
         market: loader.key(),
         state: m.status,
-        slot
-    });
-    Ok(())
+        slot,
+    })
 }
 
 /// `ROTATE_SOURCE` (stages the new source, activating at the proposal's slot) or
-/// `LIFT_REDUCE_ONLY` (clears the guardian's restriction and refreshes the market's state).
+/// `LIFT_REDUCE_ONLY` (clears the guardian's restriction and refreshes the market's state;
+/// the event of a state change returned).
 fn execute_rotation_or_lift<'info>(
     p: &Proposal,
     remaining: &'info [AccountInfo<'info>],
-) -> Result<()> {
+) -> Result<Option<MarketStateChanged>> {
     let loader = proposal_market(remaining)?;
     let mut m = loader.load_mut()?;
     require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
@@ -198,12 +210,12 @@ fn execute_rotation_or_lift<'info>(
         m.guardian_reduce_only = 0;
         let slot = Clock::get()?.slot;
         if let Some(state) = m.refresh_state(slot) {
-            emit!(MarketStateChanged {
+            return Ok(Some(MarketStateChanged {
                 market: loader.key(),
                 state: state as u8,
-                slot
-            });
+                slot,
+            }));
         }
     }
-    Ok(())
+    Ok(None)
 }

@@ -29,7 +29,7 @@ use crate::state::Market;
 /// `next_proposal` the number the next queued proposal will get: hard bounds, the window's
 /// step, the value in force (a loosening moves at most one step from it and is stale if
 /// queued before the parameter's latest tightening), then the whole parameter set as it would
-/// stand (see [`Market::change_param`]). Evented.
+/// stand (see [`Market::change_param`]). Returns the event the caller emits.
 pub fn apply_market_param(
     m: &mut Market,
     market: Pubkey,
@@ -38,13 +38,12 @@ pub fn apply_market_param(
     now: i64,
     route: Route,
     next_proposal: u64,
-) -> Result<()> {
+) -> Result<ParamChanged> {
     let old = m.change_param(param, value, now, route, next_proposal)?;
-    emit!(ParamChanged {
+    Ok(ParamChanged {
         market,
         param: param as u16,
         old,
-        new: value
-    });
-    Ok(())
+        new: value,
+    })
 }

@@ -12,6 +12,7 @@ use crate::error::{engine_err, BulwarkError};
 use crate::events::ProposalQueued;
 use crate::state::{kind, status, Exchange, Proposal};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct QueueChange<'info> {
     pub governance: Signer<'info>,
@@ -74,7 +75,7 @@ pub fn queue_change_handler(
     p.eta = now + ex.timelock_secs as i64;
     p.expires = p.eta + ex.grace_secs as i64;
     ex.proposal_count = id + 1;
-    emit!(ProposalQueued {
+    emit_cpi!(ProposalQueued {
         id,
         kind: change_kind,
         market_index,

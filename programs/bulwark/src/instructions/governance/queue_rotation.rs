@@ -12,6 +12,7 @@ use crate::error::BulwarkError;
 use crate::events::ProposalQueued;
 use crate::state::{kind, status, Exchange, Market, OracleConfig, OracleSourceArgs, Proposal};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct QueueRotation<'info> {
     pub governance: Signer<'info>,
@@ -75,7 +76,7 @@ pub fn queue_rotation_handler(
     p.activation_slot = activation_slot;
     p.source = cfg.sources[position as usize];
     ex.proposal_count = id + 1;
-    emit!(ProposalQueued {
+    emit_cpi!(ProposalQueued {
         id,
         kind: kind::ROTATE_SOURCE,
         market_index: m.index,

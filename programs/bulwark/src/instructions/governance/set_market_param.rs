@@ -11,6 +11,7 @@ use crate::error::BulwarkError;
 use crate::instructions::governance::apply_market_param;
 use crate::state::{Exchange, Market};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct SetMarketParam<'info> {
     pub governance: Signer<'info>,
@@ -31,7 +32,7 @@ pub fn set_market_param_handler(
     let now = Clock::get()?.unix_timestamp;
     let next_proposal = ctx.accounts.exchange.load()?.proposal_count;
     let mut m = ctx.accounts.market.load_mut()?;
-    apply_market_param(
+    let changed = apply_market_param(
         &mut m,
         ctx.accounts.market.key(),
         param,
@@ -39,5 +40,7 @@ pub fn set_market_param_handler(
         now,
         Route::AtOnce,
         next_proposal,
-    )
+    )?;
+    emit_cpi!(changed);
+    Ok(())
 }

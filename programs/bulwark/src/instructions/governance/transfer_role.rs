@@ -14,6 +14,7 @@ pub mod role {
     pub const GUARDIAN: u8 = 1;
 }
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct TransferRole<'info> {
     pub governance: Signer<'info>,
@@ -30,7 +31,7 @@ pub fn transfer_role_handler(ctx: Context<TransferRole>, which: u8, new_key: Pub
         role::GUARDIAN => ex.pending_guardian = new_key,
         _ => return err!(BulwarkError::UnknownParameter),
     }
-    emit!(RoleTransfer {
+    emit_cpi!(RoleTransfer {
         role: which,
         key: new_key,
         accepted: false

@@ -9,6 +9,7 @@ use crate::events::ProtocolFeesWithdrawn;
 use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
 use crate::state::Exchange;
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct WithdrawProtocolFees<'info> {
     pub governance: Signer<'info>,
@@ -51,7 +52,7 @@ pub fn withdraw_protocol_fees_handler(
     )?;
     let mut ex = a.exchange.load_mut()?;
     ex.protocol_fees -= amount;
-    emit!(ProtocolFeesWithdrawn {
+    emit_cpi!(ProtocolFeesWithdrawn {
         amount,
         remaining: ex.protocol_fees
     });

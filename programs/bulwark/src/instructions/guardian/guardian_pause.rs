@@ -12,6 +12,7 @@ use crate::error::BulwarkError;
 use crate::events::Paused;
 use crate::state::Exchange;
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct GuardianPause<'info> {
     pub guardian: Signer<'info>,
@@ -63,7 +64,7 @@ pub fn guardian_pause_handler(
     ex.guardian_pause_bits = next.bits;
     ex.guardian_pause_until = next.until;
     ex.guardian_pause_secs = next.secs;
-    emit!(Paused {
+    emit_cpi!(Paused {
         bits: ex.guardian_pause_bits,
         until: ex.guardian_pause_until,
         by_invariant: false

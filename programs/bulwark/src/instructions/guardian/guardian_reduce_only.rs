@@ -9,6 +9,7 @@ use crate::events::MarketStateChanged;
 use crate::instructions::guardian::guardian_pause::count_guardian_action;
 use crate::state::{Exchange, Market};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct GuardianReduceOnly<'info> {
     pub guardian: Signer<'info>,
@@ -29,7 +30,7 @@ pub fn guardian_reduce_only_handler(ctx: Context<GuardianReduceOnly>) -> Result<
     let mut m = ctx.accounts.market.load_mut()?;
     m.guardian_reduce_only = 1;
     if let Some(state) = m.refresh_state(clock.slot) {
-        emit!(MarketStateChanged {
+        emit_cpi!(MarketStateChanged {
             market: ctx.accounts.market.key(),
             state: state as u8,
             slot: clock.slot

@@ -10,6 +10,7 @@ use crate::error::{engine_err, BulwarkError};
 use crate::events::UnstakeRequested;
 use crate::state::{InsuranceFund, StakeAccount};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct IfRequestUnstake<'info> {
     pub owner: Signer<'info>,
@@ -38,7 +39,7 @@ pub fn if_request_unstake_handler(ctx: Context<IfRequestUnstake>, shares: u128) 
     s.set_requested_shares(new_requested_shares);
     s.requested_at = now;
     s.value_at_request = value;
-    emit!(UnstakeRequested {
+    emit_cpi!(UnstakeRequested {
         owner: s.owner,
         shares,
         value_at_request: value,

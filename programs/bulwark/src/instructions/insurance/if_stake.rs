@@ -13,6 +13,7 @@ use crate::events::Staked;
 use crate::instructions::common::tokens::{check_user_token_account, into_vault};
 use crate::state::{Exchange, InsuranceFund, StakeAccount};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct IfStake<'info> {
     #[account(mut)]
@@ -82,7 +83,7 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
         .balance
         .checked_add(amount)
         .ok_or(BulwarkError::MathError)?;
-    emit!(Staked {
+    emit_cpi!(Staked {
         owner,
         amount,
         shares,

@@ -15,6 +15,7 @@ use crate::instructions::common::pool_value::{fund_liabilities, require_request_
 use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
 use crate::state::{Exchange, InsuranceFund, StakeAccount};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct IfUnstake<'info> {
     pub owner: Signer<'info>,
@@ -105,7 +106,7 @@ pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Resul
         .balance
         .checked_sub(amount)
         .ok_or(BulwarkError::MathError)?;
-    emit!(Unstaked {
+    emit_cpi!(Unstaked {
         owner: s.owner,
         shares,
         amount,

@@ -12,6 +12,7 @@ use crate::error::BulwarkError;
 use crate::events::Deleveraged;
 use crate::state::{Exchange, LiquidityPool, MarginAccount, Market};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct AutoDeleverage<'info> {
     #[account(mut)]
@@ -43,7 +44,7 @@ pub fn auto_deleverage_handler(ctx: Context<AutoDeleverage>, max_base: u64) -> R
         clock.unix_timestamp,
         decimals,
     )?;
-    emit!(Deleveraged {
+    emit_cpi!(Deleveraged {
         margin_account: a.margin_account.key(),
         market_index: m.index,
         closed_base: out.closed_base,

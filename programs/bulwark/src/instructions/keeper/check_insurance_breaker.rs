@@ -6,9 +6,10 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::*;
-use crate::events::{emit_breaker, MarketStateChanged};
+use crate::events::{breaker_event, MarketStateChanged};
 use crate::state::{Exchange, InsuranceFund, Market};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct CheckInsuranceBreaker<'info> {
     #[account(mut)]
@@ -29,10 +30,10 @@ pub fn check_insurance_breaker_handler(ctx: Context<CheckInsuranceBreaker>) -> R
     let (t, new_state) = m.apply_insurance_coverage(&fund, decimals, clock.slot)?;
     let key = ctx.accounts.market.key();
     if let Some(t) = t {
-        emit_breaker(key, t, clock.slot);
+        emit_cpi!(breaker_event(key, t, clock.slot));
     }
     if let Some(state) = new_state {
-        emit!(MarketStateChanged {
+        emit_cpi!(MarketStateChanged {
             market: key,
             state: state as u8,
             slot: clock.slot

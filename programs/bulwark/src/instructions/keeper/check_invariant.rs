@@ -14,6 +14,7 @@ use crate::events::{BreakerTransition, Paused};
 use crate::instructions::common::pool_value::for_every_market;
 use crate::state::{Exchange, InsuranceFund, LiquidityPool};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct CheckInvariant<'info> {
     #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
@@ -44,13 +45,13 @@ pub fn check_invariant_handler<'info>(ctx: Context<'info, CheckInvariant<'info>>
     );
     msg!("vault {} below buckets {}", a.vault.amount, total);
     ex.invariant_pause_bits = pause::INVARIANT;
-    emit!(BreakerTransition {
+    emit_cpi!(BreakerTransition {
         market: Pubkey::default(),
         reason: Reason::AccountingInvariant as u8,
         tripped: true,
         slot: Clock::get()?.slot
     });
-    emit!(Paused {
+    emit_cpi!(Paused {
         bits: pause::INVARIANT,
         until: i64::MAX,
         by_invariant: true

@@ -18,6 +18,7 @@ use crate::events::Liquidated;
 use crate::instructions::common::health_markets::load_health_markets;
 use crate::state::{Exchange, InsuranceFund, MarginAccount, Market};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct Liquidate<'info> {
     pub keeper: Signer<'info>,
@@ -87,7 +88,7 @@ pub fn liquidate_handler<'info>(
         .collateral
         .checked_add(out.reward as i64)
         .ok_or(BulwarkError::MathError)?;
-    emit!(Liquidated {
+    emit_cpi!(Liquidated {
         margin_account: a.margin_account.key(),
         market_index: m.index,
         closed_base: out.closed_base,

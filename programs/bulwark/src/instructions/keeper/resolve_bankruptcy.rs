@@ -11,6 +11,7 @@ use crate::constants::*;
 use crate::events::BankruptcyResolved;
 use crate::state::{InsuranceFund, LiquidityPool, MarginAccount, Market};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct ResolveBankruptcy<'info> {
     #[account(mut)]
@@ -35,7 +36,7 @@ pub fn resolve_bankruptcy_handler(ctx: Context<ResolveBankruptcy>) -> Result<()>
     let mut fund = a.insurance_fund.load_mut()?;
     let mut pool = a.pool.load_mut()?;
     let out = acct.resolve_bankruptcy(&mut m, &mut fund, &mut pool, now)?;
-    emit!(BankruptcyResolved {
+    emit_cpi!(BankruptcyResolved {
         margin_account: a.margin_account.key(),
         market_index: m.index,
         deficit: out.deficit,

@@ -27,6 +27,7 @@ use crate::instructions::common::funding::settle_funding;
 use crate::instructions::common::health_markets::{load_health_markets_valued, SettlingLosses};
 use crate::state::{Exchange, MarginAccount, Market};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct SettlePosition<'info> {
     #[account(mut)]
@@ -78,7 +79,7 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
         Visit::default()
     };
     if first && (visit.claim > 0 || visit.bad_debt > 0) {
-        emit!(SettlementVisited {
+        emit_cpi!(SettlementVisited {
             margin_account: key,
             market_index: index,
             claim: visit.claim,
@@ -100,7 +101,7 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
         // The deficit this charge leaves is this market's to cover (SPEC section 6).
         acct.last_liq_market = index;
     }
-    emit!(PositionSettled {
+    emit_cpi!(PositionSettled {
         margin_account: key,
         market_index: index,
         price: m.settlement_price,
@@ -110,7 +111,7 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
     if m.long_oi == 0 && m.short_oi == 0 {
         m.status = MarketState::Settled as u8;
         m.state_since_slot = clock.slot;
-        emit!(MarketStateChanged {
+        emit_cpi!(MarketStateChanged {
             market: ctx.accounts.market.key(),
             state: m.status,
             slot: clock.slot

@@ -8,6 +8,7 @@ use crate::constants::*;
 use crate::events::Swept;
 use crate::state::{Exchange, InsuranceFund, LiquidityPool, Market};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct Sweep<'info> {
     #[account(mut)]
@@ -30,7 +31,7 @@ pub fn sweep_handler(ctx: Context<Sweep>) -> Result<()> {
     let mut fund = a.insurance_fund.load_mut()?;
     let mut ex = a.exchange.load_mut()?;
     let out = m.sweep_into(&mut pool, &mut fund, &mut ex.protocol_fees)?;
-    emit!(Swept {
+    emit_cpi!(Swept {
         market_index: m.index,
         to_pool: out.to_pool,
         to_insurance: out.to_insurance,

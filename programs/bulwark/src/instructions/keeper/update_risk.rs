@@ -12,10 +12,11 @@ use bulwark_engine::oracle::{Observation, ReadingFault};
 
 use crate::constants::*;
 use crate::error::BulwarkError;
-use crate::events::{emit_breaker, MarketStateChanged, RiskUpdated, SourceRotated};
+use crate::events::{breaker_event, MarketStateChanged, RiskUpdated, SourceRotated};
 use crate::oracle::{observe, OracleKind};
 use crate::state::{Exchange, Market, OracleConfig, RiskUpdate};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct UpdateRisk<'info> {
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
@@ -88,7 +89,7 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         let mut m = ctx.accounts.market.load_mut()?;
         let index = m.pending_source_index;
         if m.apply_due_rotation(Clock::get()?.slot) {
-            emit!(SourceRotated {
+            emit_cpi!(SourceRotated {
                 market: ctx.accounts.market.key(),
                 position: index,
                 account: m.oracle.sources[index as usize].account
@@ -119,33 +120,30 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         msg!("update_risk: nothing new; the stored aggregate stands");
         return Ok(());
     };
-    emit_update(
-        ctx.accounts.market.key(),
-        &update,
-        clock.slot,
-        n_asset,
-        ex.collateral_oracle.num_sources as usize,
-    );
-    Ok(())
+    let n_collateral = ex.collateral_oracle.num_sources as usize;
+    drop((ex, m));
+    emit_update(&ctx, &update, clock.slot, (n_asset, n_collateral))
 }
 
-/// Logs what an update did: breaker transitions, a state change, then the new aggregate with
-/// every source's outcome. Kept out of line: inlined into the instruction's dispatch, its
-/// event buffers pushed that frame to within 1 KB of the VM's 4 KB limit.
+/// What an update did: breaker transitions and a state change as CPI events (rare, and what
+/// people watch), then the new aggregate with every source's outcome as a log event (every
+/// refresh: a self-CPI would cost ~2.5k CU on the keepers' hottest instruction). Kept out of
+/// line: inlined into the instruction's dispatch, its event buffers pushed that frame to
+/// within 1 KB of the VM's 4 KB limit.
 #[inline(never)]
-fn emit_update(
-    market: Pubkey,
+fn emit_update<'info>(
+    ctx: &Context<'info, UpdateRisk<'info>>,
     update: &RiskUpdate,
     slot: u64,
-    n_asset: usize,
-    n_collateral: usize,
-) {
+    (n_asset, n_collateral): (usize, usize),
+) -> Result<()> {
+    let market = ctx.accounts.market.key();
     let agg = &update.aggregate;
     for t in update.transitions.iter().copied() {
-        emit_breaker(market, t, slot);
+        emit_cpi!(breaker_event(market, t, slot));
     }
     if let Some(state) = update.new_state {
-        emit!(MarketStateChanged {
+        emit_cpi!(MarketStateChanged {
             market,
             state: state as u8,
             slot
@@ -164,4 +162,5 @@ fn emit_update(
         sources: update.asset.outcomes[..n_asset].to_vec(),
         collateral_sources: update.collateral.outcomes[..n_collateral].to_vec(),
     });
+    Ok(())
 }

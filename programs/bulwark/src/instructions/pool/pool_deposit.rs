@@ -14,6 +14,7 @@ use crate::instructions::common::pool_value::value_pool;
 use crate::instructions::common::tokens::{check_user_token_account, into_vault};
 use crate::state::{Exchange, LiquidityPool, LpAccount};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct PoolDeposit<'info> {
     #[account(mut)]
@@ -98,7 +99,7 @@ pub fn pool_deposit_handler<'info>(
         .capital
         .checked_add(i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?)
         .ok_or(BulwarkError::MathError)?;
-    emit!(PoolDeposited {
+    emit_cpi!(PoolDeposited {
         owner,
         amount,
         shares,

@@ -8,6 +8,7 @@ use crate::error::BulwarkError;
 use crate::events::PoolWithdrawRequested;
 use crate::state::{LiquidityPool, LpAccount};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct PoolRequestWithdraw<'info> {
     pub owner: Signer<'info>,
@@ -37,7 +38,7 @@ pub fn pool_request_withdraw_handler(
     let new_requested_shares = shares;
     lp.set_requested_shares(new_requested_shares);
     lp.requested_at = now;
-    emit!(PoolWithdrawRequested {
+    emit_cpi!(PoolWithdrawRequested {
         owner: lp.owner,
         shares,
         requested_at: now

@@ -14,6 +14,7 @@ use crate::instructions::common::pool_value::{require_request_ready, value_pool}
 use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
 use crate::state::{Exchange, LiquidityPool, LpAccount};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct PoolWithdraw<'info> {
     pub owner: Signer<'info>,
@@ -111,7 +112,7 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
         .capital
         .checked_sub(amount as i64)
         .ok_or(BulwarkError::MathError)?;
-    emit!(PoolWithdrawn {
+    emit_cpi!(PoolWithdrawn {
         owner: lp.owner,
         shares,
         amount,

@@ -7,6 +7,7 @@ use crate::error::BulwarkError;
 use crate::events::MarginAccountClosed;
 use crate::state::MarginAccount;
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct CloseMarginAccount<'info> {
     #[account(mut)]
@@ -19,7 +20,7 @@ pub struct CloseMarginAccount<'info> {
 pub fn close_margin_account_handler(ctx: Context<CloseMarginAccount>) -> Result<()> {
     let m = ctx.accounts.margin_account.load()?;
     require!(m.is_empty(), BulwarkError::AccountNotEmpty);
-    emit!(MarginAccountClosed {
+    emit_cpi!(MarginAccountClosed {
         margin_account: ctx.accounts.margin_account.key(),
         owner: m.owner
     });

@@ -9,6 +9,7 @@ use crate::error::BulwarkError;
 use crate::events::MarginAccountCreated;
 use crate::state::MarginAccount;
 
+#[event_cpi]
 #[derive(Accounts)]
 #[instruction(index: u16)]
 pub struct CreateMarginAccount<'info> {
@@ -48,7 +49,7 @@ pub fn create_margin_account_handler(ctx: Context<CreateMarginAccount>, index: u
     m.bump = ctx.bumps.margin_account;
     m.index = index;
     m.owner = owner;
-    emit!(MarginAccountCreated {
+    emit_cpi!(MarginAccountCreated {
         margin_account: a.margin_account.key(),
         owner,
         index

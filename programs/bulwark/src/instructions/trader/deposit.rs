@@ -10,6 +10,7 @@ use crate::events::CollateralDeposited;
 use crate::instructions::common::tokens::{check_user_token_account, into_vault};
 use crate::state::{Exchange, MarginAccount};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct Deposit<'info> {
     pub owner: Signer<'info>,
@@ -53,7 +54,7 @@ pub fn deposit_handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         .collateral_deposits_net
         .checked_add(signed)
         .ok_or(BulwarkError::MathError)?;
-    emit!(CollateralDeposited {
+    emit_cpi!(CollateralDeposited {
         margin_account: a.margin_account.key(),
         amount,
         collateral: m.collateral

@@ -34,6 +34,7 @@ impl SetDelegateArgs {
     }
 }
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct SetDelegate<'info> {
     pub owner: Signer<'info>,
@@ -46,7 +47,7 @@ pub fn set_delegate_handler(ctx: Context<SetDelegate>, args: SetDelegateArgs) ->
     let mut m = ctx.accounts.margin_account.load_mut()?;
     m.appoint_delegate(args.delegate, &args.limits());
     let l = m.delegate_limits();
-    emit!(DelegateSetV2 {
+    emit_cpi!(DelegateSetV2 {
         margin_account: ctx.accounts.margin_account.key(),
         delegate: m.delegate,
         max_loss: l.max_loss,

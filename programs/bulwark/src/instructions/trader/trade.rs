@@ -15,6 +15,7 @@ use crate::events::TradeExecuted;
 use crate::instructions::common::health_markets::load_health_markets;
 use crate::state::{Exchange, LiquidityPool, MarginAccount, Market};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct Trade<'info> {
     /// The owner or the delegate.
@@ -85,7 +86,7 @@ pub fn trade_handler<'info>(
     if by_delegate {
         acct.charge_delegate(&before, &out, &others, decimals)?;
     }
-    emit!(TradeExecuted {
+    emit_cpi!(TradeExecuted {
         margin_account: a.margin_account.key(),
         market_index: m.index,
         base_delta,

@@ -14,6 +14,7 @@ use crate::instructions::common::health_markets::load_health_markets;
 use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
 use crate::state::{Exchange, MarginAccount};
 
+#[event_cpi]
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     pub owner: Signer<'info>,
@@ -80,7 +81,7 @@ pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64
         .collateral_deposits_net
         .checked_sub(signed)
         .ok_or(BulwarkError::MathError)?;
-    emit!(CollateralWithdrawn {
+    emit_cpi!(CollateralWithdrawn {
         margin_account: a.margin_account.key(),
         amount,
         collateral: collateral_after

@@ -1,0 +1,76 @@
+//! Scenes shared by several test files: the venue as the SDK's wallet builders read it, a
+//! trade built by them, and an ADL-ready market with a winner.
+
+use anchor_lang::solana_program::instruction::Instruction;
+use bulwark::state::{Exchange, Market};
+use bulwark_sdk::wallet::{self, Acting, Now, Venue};
+use bulwark_sdk::world::{Participant, World};
+use solana_sdk::signature::{Keypair, Signer};
+
+use crate::{PRICE, SOL, USD, USDC};
+
+/// The exchange and every market as read now (what the wallet builders take).
+pub async fn venue_state(w: &mut World) -> (Exchange, Vec<Market>) {
+    let ex = w.bank.exchange().await;
+    let mut markets = Vec::new();
+    for i in 0..ex.market_count {
+        markets.push(w.bank.market(i).await);
+    }
+    (ex, markets)
+}
+
+/// The cluster's clock as the wallet builders take it.
+pub async fn wallet_now(w: &mut World) -> Now {
+    let clock = w.bank.clock().await;
+    Now {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+    }
+}
+
+/// What `wallet::trade` builds for `t` trading `delta` base atoms in market `index`, no worse
+/// than `limit`, over the venue and `t`'s account as read now.
+pub async fn built_trade(
+    w: &mut World,
+    t: &Participant,
+    index: u16,
+    delta: i64,
+    limit: u64,
+) -> Vec<Instruction> {
+    let (ex, markets) = venue_state(w).await;
+    let account = w.margin(&t.margin).await;
+    let now = wallet_now(w).await;
+    let v = Venue {
+        exchange: &ex,
+        markets: &markets,
+    };
+    let who = Acting {
+        signer: t.key.pubkey(),
+        margin: t.margin,
+        account: &account,
+    };
+    wallet::trade(&v, &who, index, delta, limit, now).expect("listed market")
+}
+
+/// One market with ADL at 10% of the pool (floor 5%), a 10,000 USDC pool from `lp`, and
+/// `winner` 30 SOL long from 150 through a rise to 200: its profit share is over the trigger.
+pub async fn adl_scene(lp: Keypair, winner: Keypair) -> (World, Participant) {
+    let mut w = World::with_one_market(|a| {
+        a.liquidation.adl_trigger_ppm = 100_000;
+        a.liquidation.adl_floor_ppm = 50_000;
+    })
+    .await;
+    w.set_open_interest_caps_directly(0, 10_000 * SOL as u64, 10_000 * SOL as u64)
+        .await;
+    let lp = w.participant_with_key(lp, 10_000 * USDC).await;
+    w.pool_deposit(&lp, 10_000 * USDC).await.unwrap();
+    let winner = w.participant_with_key(winner, 1_000 * USDC).await;
+    w.deposit(&winner, 1_000 * USDC).await.unwrap();
+    w.refresh(150 * USD).await;
+    w.trade_in(&winner, 0, 30 * SOL, 151 * PRICE).await.unwrap();
+    for p in [160, 170, 180, 190, 200] {
+        w.bank.advance(30, 12).await;
+        w.refresh(p * USD).await;
+    }
+    (w, winner)
+}
