@@ -109,8 +109,9 @@ fn pool_json(p: &LiquidityPool) -> Value {
     json!({
         "kind": "liquidity_pool",
         "capital": p.capital,
-        "total_shares": p.total_shares(),
-        "requested_shares": p.requested_shares(),
+        // u128 share counts as decimal strings: JSON numbers stop at u64.
+        "total_shares": p.total_shares().to_string(),
+        "requested_shares": p.requested_shares().to_string(),
         "withdraw_delay_secs": p.withdraw_delay_secs,
         "max_pnl_to_pool_ppm": p.max_pnl_to_pool_ppm,
         "total_socialized": p.total_socialized,
@@ -122,8 +123,8 @@ fn insurance_fund_json(f: &InsuranceFund) -> Value {
     json!({
         "kind": "insurance_fund",
         "balance": f.balance,
-        "total_shares": f.total_shares(),
-        "requested_shares": f.requested_shares(),
+        "total_shares": f.total_shares().to_string(),
+        "requested_shares": f.requested_shares().to_string(),
         "unstake_cooldown_secs": f.unstake_cooldown_secs,
         "total_paid": f.total_paid,
     })
@@ -153,8 +154,8 @@ fn share_account_json(data: &[u8]) -> Result<Value> {
     Ok(json!({
         "kind": kind,
         "owner": owner.to_string(),
-        "shares": shares,
-        "requested_shares": requested,
+        "shares": shares.to_string(),
+        "requested_shares": requested.to_string(),
         "requested_at": at,
     }))
 }

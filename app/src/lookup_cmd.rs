@@ -1,7 +1,8 @@
 //! `bulwark lookup-table create`: the venue's address lookup table (the program, its
 //! singletons, every market and its oracle accounts, the collateral's oracles), created and
 //! extended by the keypair (its authority and payer). Pass it as `--lookup-table` to trades
-//! and withdrawals that refresh many markets, and to the keeper.
+//! and withdrawals that refresh many markets (the keeper takes it in its config file's
+//! lookup tables).
 
 use std::path::PathBuf;
 
@@ -34,7 +35,7 @@ pub async fn create(a: LookupArgs) -> Result<()> {
     let slot = reader.clock(&ex).await?.slot;
     let (create, table) = lookup::create(key.pubkey(), key.pubkey(), slot.saturating_sub(1));
     reader.send(&[create], &key, &[]).await?;
-    let addresses = lookup::venue_addresses(&ex, &markets);
+    let addresses = lookup::venue_addresses(&ex, &markets).map_err(|e| anyhow!(e))?;
     for extend in lookup::extend(table, key.pubkey(), key.pubkey(), &addresses) {
         reader.send(&[extend], &key, &[]).await?;
     }

@@ -183,8 +183,8 @@ fn the_venue_lookup_table_is_created_with_every_venue_address() {
         "--demo-state",
         "--json",
     ]);
-    // The program, exchange, pool, fund, vault, token and compute-budget programs; SOL-PERP
-    // and its three sources; the collateral's two.
-    assert_eq!(out["addresses"], 13, "{out}");
+    // The exchange, pool, fund, vault, event authority and token program; SOL-PERP and its
+    // three sources; the collateral's two.
+    assert_eq!(out["addresses"], 12, "{out}");
     assert!(out["table"].as_str().unwrap().len() >= 32);
 }

@@ -38,10 +38,10 @@ fn process_instruction(
 pub struct Metered {
     pub logs: Vec<String>,
     pub compute_units: u64,
-    /// The data of the program's self-CPI events (`emit_cpi!`), in order: on the VM, from
-    /// the transaction's inner instructions; natively empty (`solana-program-test` reports no
-    /// inner instructions).
-    pub events: Vec<Vec<u8>>,
+    /// The transaction's inner instructions that carry an event tag, as (program id, data),
+    /// in order (decode with `events::decode_cpi`, which keeps the program's own): on the VM;
+    /// natively empty (`solana-program-test` reports no inner instructions).
+    pub events: Vec<(Pubkey, Vec<u8>)>,
 }
 
 /// A running bank with the Bulwark program and an injected ProgramData account whose upgrade
@@ -56,7 +56,7 @@ pub struct Bank {
     /// The log messages of that transaction.
     pub last_logs: Vec<String>,
     /// The last transaction's CPI events (see [`Metered::events`]).
-    pub last_events: Vec<Vec<u8>>,
+    pub last_events: Vec<(Pubkey, Vec<u8>)>,
     nonce: u32,
 }
 

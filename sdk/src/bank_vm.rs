@@ -97,19 +97,22 @@ impl Vm {
     ) -> (Metered, Result<(), BanksClientError>) {
         let blockhash = self.svm.latest_blockhash();
         let tx = VmTransaction::new_signed_with_payer(ixs, Some(payer), keys, blockhash);
+        let static_keys = host_keys(tx.message.account_keys.iter().map(|k| k.to_bytes()));
         let result = self.svm.send_transaction(tx);
-        self.metered(result)
+        self.metered(result, &static_keys)
     }
 
-    /// A transaction's logs and compute units, and its outcome.
+    /// A transaction's logs and compute units, its event-tagged inner instructions (program
+    /// ids resolved through `static_keys`, the message's own), and its outcome.
     fn metered(
         &self,
         result: litesvm::types::TransactionResult,
+        static_keys: &[Pubkey],
     ) -> (Metered, Result<(), BanksClientError>) {
         match result {
             Ok(meta) => (
                 Metered {
-                    events: cpi_events(&meta),
+                    events: cpi_events(&meta, static_keys),
                     logs: meta.logs,
                     compute_units: meta.compute_units_consumed,
                 },
@@ -141,7 +144,7 @@ impl Vm {
         let tx: solana_transaction_v4::versioned::VersionedTransaction =
             bincode::deserialize(&bytes).expect("same wire format");
         let result = self.svm.send_transaction(tx);
-        self.metered(result)
+        self.metered(result, &host_keys(tx_keys(&bytes)))
     }
 
     /// Writes an account directly.
@@ -173,14 +176,40 @@ impl Vm {
     }
 }
 
-/// The data of every inner instruction that is one of the program's self-CPI events
-/// (`emit_cpi!`: it starts with Anchor's event tag), in order.
-fn cpi_events(meta: &litesvm::types::TransactionMetadata) -> Vec<Vec<u8>> {
+/// Every inner instruction that carries Anchor's event tag, as (program id, data), in order
+/// (program ids are never looked up in tables: they index the message's own keys).
+fn cpi_events(
+    meta: &litesvm::types::TransactionMetadata,
+    static_keys: &[Pubkey],
+) -> Vec<(Pubkey, Vec<u8>)> {
     meta.inner_instructions
         .iter()
         .flatten()
-        .map(|i| &i.instruction.data)
-        .filter(|d| d.starts_with(anchor_lang::event::EVENT_IX_TAG_LE))
-        .cloned()
+        .filter(|i| {
+            i.instruction
+                .data
+                .starts_with(anchor_lang::event::EVENT_IX_TAG_LE)
+        })
+        .filter_map(|i| {
+            let program = static_keys.get(i.instruction.program_id_index as usize)?;
+            Some((*program, i.instruction.data.clone()))
+        })
         .collect()
+}
+
+/// Keys as the host's type.
+fn host_keys(keys: impl Iterator<Item = [u8; 32]>) -> Vec<Pubkey> {
+    keys.map(Pubkey::new_from_array).collect()
+}
+
+/// The static account keys of a serialised versioned transaction.
+fn tx_keys(bytes: &[u8]) -> impl Iterator<Item = [u8; 32]> {
+    let tx: solana_sdk::transaction::VersionedTransaction =
+        bincode::deserialize(bytes).expect("a transaction");
+    tx.message
+        .static_account_keys()
+        .iter()
+        .map(|k| k.to_bytes())
+        .collect::<Vec<_>>()
+        .into_iter()
 }

@@ -5,6 +5,7 @@
 //! logged (`emit!`: `Program data: <base64>`, [`decode`]) to keep the keepers' hottest
 //! instruction cheap.
 
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use base64::Engine;
 
@@ -20,15 +21,45 @@ pub fn decode<T: AnchorDeserialize + Discriminator>(logs: &[String]) -> Vec<T> {
         .collect()
 }
 
-/// Every `T` event among `inner` (the data of the transaction's inner instructions to the
-/// program), in order; data that is not a `T` event is skipped.
-pub fn decode_cpi<T: AnchorDeserialize + Discriminator>(inner: &[Vec<u8>]) -> Vec<T> {
+/// Every `T` event among `inner` (a successful transaction's inner instructions as (program
+/// id, data)), in order. Only instructions to the Bulwark program count: the program accepts
+/// an event instruction only when its event authority signs it, which no one else can, so
+/// another program's instruction carrying the same tag and discriminator is skipped, as is
+/// data that is not a `T` event.
+pub fn decode_cpi<T: AnchorDeserialize + Discriminator>(inner: &[(Pubkey, Vec<u8>)]) -> Vec<T> {
     inner
         .iter()
-        .filter_map(|d| d.strip_prefix(anchor_lang::event::EVENT_IX_TAG_LE))
+        .filter(|(program, _)| *program == bulwark::ID)
+        .filter_map(|(_, d)| d.strip_prefix(anchor_lang::event::EVENT_IX_TAG_LE))
         .filter_map(|bytes| {
             let body = bytes.strip_prefix(T::DISCRIMINATOR)?;
             T::try_from_slice(body).ok()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchor_lang::Event;
+    use bulwark::events::CollateralDeposited;
+
+    #[test]
+    fn only_the_program_s_own_event_instructions_decode() {
+        let event = CollateralDeposited {
+            margin_account: Pubkey::new_unique(),
+            amount: 42,
+            collateral: 42,
+        };
+        let data: Vec<u8> = anchor_lang::event::EVENT_IX_TAG_LE
+            .iter()
+            .copied()
+            .chain(event.data())
+            .collect();
+        let forged = (Pubkey::new_unique(), data.clone());
+        let ours = (bulwark::ID, data);
+        let decoded: Vec<CollateralDeposited> = decode_cpi(&[forged, ours]);
+        assert_eq!(decoded.len(), 1);
+        assert_eq!(decoded[0].amount, 42);
+    }
 }

@@ -79,19 +79,23 @@ pub fn extend(
         .collect()
 }
 
-/// Every address the venue's transactions name repeatedly, each once: the program, the
-/// exchange, pool, insurance fund and vault, the token and compute-budget programs, and per
-/// market its account, its active oracle sources and a queued rotation's source, then the
-/// collateral's sources.
-pub fn venue_addresses(ex: &Exchange, markets: &[Market]) -> Vec<Pubkey> {
+/// A table holds at most this many addresses.
+pub const MAX_ADDRESSES: usize = 256;
+
+/// Every address the venue's transactions name repeatedly, each once: the exchange, pool,
+/// insurance fund, vault and event authority, the token program (an account of the program's
+/// CPIs), and per market its account, its active oracle sources and a queued rotation's
+/// source, then the collateral's sources. Programs a transaction invokes at its top level
+/// (Bulwark, compute budget) are never looked up, so they are not listed. An error when the
+/// venue has more than one table holds.
+pub fn venue_addresses(ex: &Exchange, markets: &[Market]) -> Result<Vec<Pubkey>, String> {
     let mut out = vec![
-        bulwark::ID,
         pda::exchange().0,
         pda::pool().0,
         pda::insurance_fund().0,
         pda::vault().0,
+        pda::event_authority().0,
         anchor_spl::token::ID,
-        anchor_lang::pubkey!("ComputeBudget111111111111111111111111111111"),
     ];
     for m in markets {
         out.push(pda::market(m.index).0);
@@ -103,5 +107,11 @@ pub fn venue_addresses(ex: &Exchange, markets: &[Market]) -> Vec<Pubkey> {
     out.extend(ex.collateral_oracle.active().iter().map(|s| s.account));
     let mut seen = std::collections::HashSet::new();
     out.retain(|a| seen.insert(*a));
-    out
+    if out.len() > MAX_ADDRESSES {
+        return Err(format!(
+            "{} venue addresses: more than one lookup table holds ({MAX_ADDRESSES})",
+            out.len()
+        ));
+    }
+    Ok(out)
 }

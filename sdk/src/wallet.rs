@@ -4,9 +4,10 @@
 //! `update_risk` of each market they are judged on first (a refresh that finds nothing new
 //! only marks the stored aggregate judged in that slot). A source rotation due by the build
 //! slot is applied to the refresh's accounts (one that falls due between building and
-//! landing fails with `WrongOracleAccount`: build again). Not yet handled: transactions over
-//! 1,232 bytes (an increase by an account with six or more positions needs an address
-//! lookup table).
+//! landing fails with `WrongOracleAccount`: build again). An increase by an account with six
+//! or more positions (each market refreshed with its oracle accounts) exceeds 1,232 bytes as a
+//! legacy transaction: send it as v0 through the venue's lookup table (`crate::lookup`;
+//! `RpcChain` does when one is configured).
 //! Reductions refresh their market only when its stored price would be refused for them by
 //! the time the transaction can land. Whether an action needs a price, and which, is the
 //! engine's rule (`price_for_action`, `is_increase`); this module only assembles.

@@ -45,7 +45,7 @@ async fn the_venue_table_is_built_on_chain_and_an_eight_position_increase_lands_
     let (create, table) = lookup::create(payer, payer, slot - 1);
     w.bank.send(&[create], &[]).await.unwrap();
     let (ex, markets) = venue_state(&mut w).await;
-    let addresses = lookup::venue_addresses(&ex, &markets);
+    let addresses = lookup::venue_addresses(&ex, &markets).unwrap();
     for extend in lookup::extend(table, payer, payer, &addresses) {
         w.bank.send(&[extend], &[]).await.unwrap();
     }
@@ -113,7 +113,7 @@ fn with_its_own_oracles_per_market_the_increase_needs_the_table() {
     assert!(refused.contains("lookup table"), "{refused}");
     let table = AddressLookupTableAccount {
         key: Pubkey::new_unique(),
-        addresses: lookup::venue_addresses(&ex, &markets),
+        addresses: lookup::venue_addresses(&ex, &markets).unwrap(),
     };
     compile(&owner, &ixs, &[table], Hash::default()).unwrap();
 }
