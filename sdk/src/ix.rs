@@ -235,8 +235,15 @@ pub fn all_markets(market_count: u16) -> Vec<Pubkey> {
     (0..market_count).map(|i| pda::market(i).0).collect()
 }
 
-/// `pool_deposit(amount)` from `source`; needs every market.
-pub fn pool_deposit(owner: Pubkey, source: Pubkey, amount: u64, market_count: u16) -> Instruction {
+/// `pool_deposit(amount, min_shares)` from `source` (refused below `min_shares`, 0 for no
+/// bound); needs every market.
+pub fn pool_deposit(
+    owner: Pubkey,
+    source: Pubkey,
+    amount: u64,
+    min_shares: u128,
+    market_count: u16,
+) -> Instruction {
     let accounts = bulwark::accounts::PoolDeposit {
         owner,
         lp_account: pda::lp_account(&owner).0,
@@ -251,7 +258,7 @@ pub fn pool_deposit(owner: Pubkey, source: Pubkey, amount: u64, market_count: u1
     };
     build(
         accounts,
-        bulwark::instruction::PoolDeposit { amount },
+        bulwark::instruction::PoolDeposit { amount, min_shares },
         &all_markets(market_count),
     )
 }

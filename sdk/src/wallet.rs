@@ -191,13 +191,14 @@ fn pool_refreshes(v: &Venue, now: Now) -> Vec<Instruction> {
         .collect()
 }
 
-/// An LP deposit of `amount` from `source` by `owner`: the pool's stale markets refreshed,
-/// then the deposit (every market passed).
+/// An LP deposit of `amount` from `source` by `owner`, refused if it would mint fewer than
+/// `min_shares` (the depositor's slippage bound; 0 for none): the pool's stale markets
+/// refreshed, then the deposit (every market passed).
 pub fn pool_deposit(
     v: &Venue,
     owner: Pubkey,
     source: Pubkey,
-    amount: u64,
+    (amount, min_shares): (u64, u128),
     now: Now,
 ) -> Vec<Instruction> {
     let mut out = pool_refreshes(v, now);
@@ -205,6 +206,7 @@ pub fn pool_deposit(
         owner,
         source,
         amount,
+        min_shares,
         v.exchange.market_count,
     ));
     out

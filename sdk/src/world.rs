@@ -419,7 +419,7 @@ impl World {
         amount: u64,
     ) -> Result<(), BanksClientError> {
         let count = self.bank.exchange().await.market_count;
-        let ix = ix::pool_deposit(p.key.pubkey(), p.token, amount, count);
+        let ix = ix::pool_deposit(p.key.pubkey(), p.token, amount, 0, count);
         self.bank.send(&[ix], &[&p.key]).await
     }
 

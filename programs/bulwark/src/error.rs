@@ -272,6 +272,9 @@ pub enum BulwarkError {
     /// 6088
     #[msg("a price source of this market published too long ago for opening risk or withdrawing; wait for fresh feeds (reductions stay open)")]
     SourcesTooOld,
+    /// 6089
+    #[msg("the deposit would mint fewer shares than the minimum asked: the pool's value moved since the quote; quote again")]
+    SharesBelowMinimum,
 }
 
 /// Maps an engine error to the program error, logging what the engine said (parameter name,
@@ -342,7 +345,7 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
 
 /// Every program error in code order (6000 upwards), for clients that name a failed
 /// transaction's error from its code.
-pub const ALL_ERRORS: [BulwarkError; 89] = [
+pub const ALL_ERRORS: [BulwarkError; 90] = [
     BulwarkError::NotUpgradeAuthority,
     BulwarkError::CollateralMintNotClassicToken,
     BulwarkError::NotGovernance,
@@ -432,6 +435,7 @@ pub const ALL_ERRORS: [BulwarkError; 89] = [
     BulwarkError::RotationPending,
     BulwarkError::NotRefreshedThisSlot,
     BulwarkError::SourcesTooOld,
+    BulwarkError::SharesBelowMinimum,
 ];
 
 /// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").

@@ -81,8 +81,12 @@ pub mod bulwark {
     }
 
     /// Adds collateral to the liquidity pool for shares at its maximum value.
-    pub fn pool_deposit<'info>(ctx: Context<'info, PoolDeposit<'info>>, amount: u64) -> Result<()> {
-        instructions::pool_deposit_handler(ctx, amount)
+    pub fn pool_deposit<'info>(
+        ctx: Context<'info, PoolDeposit<'info>>,
+        amount: u64,
+        min_shares: u128,
+    ) -> Result<()> {
+        instructions::pool_deposit_handler(ctx, amount, min_shares)
     }
 
     /// Requests a withdrawal of LP shares (paid after the delay).

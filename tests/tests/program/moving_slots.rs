@@ -275,7 +275,7 @@ async fn an_lp_and_a_staker_come_and_go_while_a_position_is_open_and_slots_move(
     let lp = w.participant(60_000 * USDC).await;
     let (k, token) = (lp.key.pubkey(), lp.token);
     send_built(&mut w, &mut c, &lp, |v, at| {
-        wallet::pool_deposit(v, k, token, 50_000 * USDC, at)
+        wallet::pool_deposit(v, k, token, (50_000 * USDC, 0), at)
     })
     .await
     .unwrap();

@@ -156,13 +156,13 @@ async fn pool_operations_need_every_market_in_order_and_the_lp_s_own_account() {
     w.create_market_like_sol(1, |_| {}).await.unwrap();
     let key = lp.key.pubkey();
     let before = Snapshot::take(&mut w.bank, &[pda::pool().0, pda::vault().0]).await;
-    let mut missing = ix::pool_deposit(key, lp.token, USDC, 2);
+    let mut missing = ix::pool_deposit(key, lp.token, USDC, 0, 2);
     missing.accounts.pop();
     assert_program_error(
         w.bank.send(&[missing], &[&lp.key]).await,
         BulwarkError::MarketListMismatch,
     );
-    let mut swapped = ix::pool_deposit(key, lp.token, USDC, 2);
+    let mut swapped = ix::pool_deposit(key, lp.token, USDC, 0, 2);
     let n = swapped.accounts.len();
     swapped.accounts.swap(n - 1, n - 2);
     assert_program_error(
@@ -177,4 +177,25 @@ async fn pool_operations_need_every_market_in_order_and_the_lp_s_own_account() {
     let err = w.bank.send(&[foreign], &[&other.key]).await.unwrap_err();
     assert_eq!(custom_code(&err), Some(2006), "Anchor ConstraintSeeds");
     before.assert_unchanged(&mut w.bank).await;
+}
+
+#[tokio::test]
+async fn a_deposit_that_would_mint_fewer_shares_than_the_depositor_asked_is_refused() {
+    let mut w = World::with_sol_market().await;
+    let lp = w.participant(2_000 * USDC).await;
+    w.pool_deposit(&lp, 1_000 * USDC).await.unwrap();
+    let key = lp.key.pubkey();
+    // At an unchanged pool value the next 1,000 USDC mints exactly the first one's shares.
+    let expected = w.lp(&lp).await.shares();
+    let keys = [pda::pool().0, pda::lp_account(&key).0, lp.token];
+    let before = Snapshot::take(&mut w.bank, &keys).await;
+    let greedy = ix::pool_deposit(key, lp.token, 1_000 * USDC, expected + 1, 1);
+    assert_program_error(
+        w.bank.send(&[greedy], &[&lp.key]).await,
+        BulwarkError::SharesBelowMinimum,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+    let exact = ix::pool_deposit(key, lp.token, 1_000 * USDC, expected, 1);
+    w.bank.send(&[exact], &[&lp.key]).await.unwrap();
+    assert_eq!(w.lp(&lp).await.shares(), 2 * expected);
 }

@@ -43,6 +43,7 @@ pub struct PoolDeposit<'info> {
 pub fn pool_deposit_handler<'info>(
     ctx: Context<'info, PoolDeposit<'info>>,
     amount: u64,
+    min_shares: u128,
 ) -> Result<()> {
     require!(amount > 0, BulwarkError::ZeroAmount);
     let a = &ctx.accounts;
@@ -68,6 +69,8 @@ pub fn pool_deposit_handler<'info>(
         shares_for_deposit_into(&view.book, amount, pool.total_shares()).map_err(engine_err)?
     };
     require!(shares > 0, BulwarkError::ZeroAmount);
+    // The depositor's slippage bound: the pool's value may move between quote and landing.
+    require!(shares >= min_shares, BulwarkError::SharesBelowMinimum);
     let owner = a.owner.key();
     into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
     let bump = ctx.bumps.lp_account;
