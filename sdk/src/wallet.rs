@@ -16,6 +16,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::state::MarketState;
 use bulwark_engine::trade::is_increase;
 
 use crate::keeper::update_risk_ix;
@@ -76,6 +77,12 @@ impl Venue<'_> {
     }
 }
 
+/// Whether the program values a position in `m` at a price: not from Settling on (settlement
+/// pays at its fixed price, and a settled market takes no refresh).
+fn priced(m: &Market) -> bool {
+    m.state() < MarketState::Settling
+}
+
 /// Whether `action` in `m` needs `m` refreshed earlier in the same transaction: an increase
 /// always (the program judges it on this slot's aggregate); anything else when the stored
 /// price would be refused for it by the time the transaction can land.
@@ -120,7 +127,8 @@ pub fn trade(
         out.push(v.refresh(m, now.slot));
     }
     if action == Action::IncreaseRisk {
-        out.extend(others.iter().map(|o| v.refresh(o, now.slot)));
+        let priced_others = others.iter().filter(|o| priced(o));
+        out.extend(priced_others.map(|o| v.refresh(o, now.slot)));
     }
     let keys: Vec<Pubkey> = others.iter().map(|o| pda::market(o.index).0).collect();
     out.push(ix::trade(
@@ -145,7 +153,11 @@ pub fn withdraw(
     now: Now,
 ) -> Vec<Instruction> {
     let markets = v.position_markets(who.account, None);
-    let mut out: Vec<Instruction> = markets.iter().map(|m| v.refresh(m, now.slot)).collect();
+    let mut out: Vec<Instruction> = markets
+        .iter()
+        .filter(|m| priced(m))
+        .map(|m| v.refresh(m, now.slot))
+        .collect();
     let keys: Vec<Pubkey> = markets.iter().map(|m| pda::market(m.index).0).collect();
     out.push(ix::withdraw(
         who.signer,

@@ -319,3 +319,51 @@ async fn an_lp_and_a_staker_come_and_go_while_a_position_is_open_and_slots_move(
     assert_eq!(w.lp(&lp).await.shares(), 0);
     assert!(w.bank.token_balance(&token).await > 59_000 * USDC);
 }
+
+#[tokio::test]
+async fn an_increase_beside_a_position_in_a_settling_market_skips_that_market_s_refresh() {
+    use bulwark::state::kind;
+    use bulwark_sdk::params::TIMELOCK_SECS;
+    let (mut w, _lp) = venue().await;
+    w.create_market_like_sol(1, |_| {}).await.unwrap();
+    w.set_open_interest_caps_directly(1, 10_000 * SOL as u64, 10_000 * SOL as u64)
+        .await;
+    let t = trader(&mut w, 10_000 * USDC).await;
+    w.refresh(150 * USD).await;
+    w.trade_in(&t, 0, SOL, 160 * PRICE).await.unwrap();
+    w.trade_in(&t, 1, SOL, 160 * PRICE).await.unwrap();
+    // Market 1 is restricted and settled by governance: Settling, its positions priced at
+    // the settlement price, no refresh taken.
+    let (gov, g) = (w.governance.insecure_clone(), w.guardian.insecure_clone());
+    w.bank
+        .send(
+            &[bulwark_sdk::ix::guardian_reduce_only(g.pubkey(), 1)],
+            &[&g],
+        )
+        .await
+        .unwrap();
+    let payer = w.bank.payer().pubkey();
+    let id = w.bank.exchange().await.proposal_count;
+    let q = bulwark_sdk::ix::queue_change(gov.pubkey(), payer, id, kind::SETTLE, 1, 0, 0);
+    w.bank.send(&[q], &[&gov]).await.unwrap();
+    w.bank.advance(9_000, TIMELOCK_SECS as i64).await;
+    w.bank
+        .send(&[bulwark_sdk::ix::execute_settlement(id, 1)], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        w.bank.market(1).await.state(),
+        bulwark_engine::state::MarketState::Settling
+    );
+    w.refresh(150 * USD).await;
+    w.bank.advance(1, 1).await;
+    w.publish_all(150 * USD, USD).await;
+    let ixs = built_trade(&mut w, &t, 0, SOL, 160 * PRICE).await;
+    assert_eq!(
+        ixs.len(),
+        2,
+        "the traded market's refresh and the trade only"
+    );
+    w.bank.send(&ixs, &[&t.key]).await.unwrap();
+    assert_eq!(w.margin(&t.margin).await.positions[0].base, 2 * SOL);
+}
