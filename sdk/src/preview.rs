@@ -147,7 +147,8 @@ pub fn margin_ratios(market: &Market, at: &PreviewClock, slots: u64) -> (u32, u3
 
 /// The largest size (atoms, whole lots, in the direction of `buy`) the account could trade
 /// in `market_index` at `at` and still meet the initial margin and every cap; 0 when none.
-/// Searches with the engine's own `trade` and `health`.
+/// Searches with the engine's own `trade` and `health`. `market_count`: the exchange's live
+/// markets (`Exchange::live_market_count`), among which the pool is split.
 pub fn max_trade_size(
     account: &MarginAccount,
     markets: &[Market],

@@ -128,3 +128,42 @@ async fn one_market_at_its_cap_does_not_block_a_withdrawal_the_whole_pool_afford
     assert!(w.vault_balance().await < vault - 390 * USDC);
     assert_books_balance(&mut w, &[traders[0].margin, traders[1].margin]).await;
 }
+
+#[tokio::test]
+async fn a_delisted_market_no_longer_takes_a_part_of_the_pool() {
+    use bulwark::state::kind;
+    use bulwark_sdk::params::TIMELOCK_SECS;
+    use solana_sdk::signature::Signer;
+    let (mut w, traders, _lp) = two_markets_one_pool(10_000 * USDC).await;
+    // Market 1, never traded, is settled (at once: no open interest) and delisted.
+    let (gov, g) = (w.governance.insecure_clone(), w.guardian.insecure_clone());
+    w.bank
+        .send(&[ix::guardian_reduce_only(g.pubkey(), 1)], &[&g])
+        .await
+        .unwrap();
+    let payer = w.bank.payer().pubkey();
+    let id = w.bank.exchange().await.proposal_count;
+    for (n, k) in [kind::SETTLE, kind::DELIST].into_iter().enumerate() {
+        let q = ix::queue_change(gov.pubkey(), payer, id + n as u64, k, 1, 0, 0);
+        w.bank.send(&[q], &[&gov]).await.unwrap();
+    }
+    w.bank.advance(9_000, TIMELOCK_SECS as i64).await;
+    w.bank
+        .send(&[ix::execute_settlement(id, 1)], &[])
+        .await
+        .unwrap();
+    w.bank
+        .send(&[ix::execute_proposal(id + 1, Some(1))], &[])
+        .await
+        .unwrap();
+    let ex = w.bank.exchange().await;
+    assert_eq!((ex.market_count, ex.live_market_count()), (2, 1));
+    // SOL-PERP alone now measures against the whole pool: 2 SOL (300 USDC) fits its 500 USDC
+    // reserve, where its half (250) refused it while market 1 was listed.
+    w.bank.advance(1, 1).await;
+    w.publish_all(150 * USD, USD).await;
+    w.bank.send(&[w.update_risk_ix()], &[]).await.unwrap();
+    w.trade_in(&traders[0], 0, 2 * SOL, 151 * PRICE)
+        .await
+        .unwrap();
+}

@@ -63,7 +63,7 @@ impl MarginAccount {
         let current = self.positions[slot];
 
         let (pool_value_part, profit_cap) = pool
-            .trade_limits(exchange.market_count)
+            .trade_limits(exchange.live_market_count())
             .map_err(engine_err)?;
         let input = TradeInput {
             position: current.position(),

@@ -56,12 +56,22 @@ pub struct Exchange {
     /// ends the guardian waits as long again before it may pause anew.
     pub guardian_pause_secs: u32,
     pub _padding1: u32,
-    pub reserved: [u8; 880],
+    /// Markets delisted so far (they hold no open interest).
+    pub delisted_count: u16,
+    pub _padding2: [u8; 6],
+    pub reserved: [u8; 872],
 }
 const _: () = assert!(core::mem::size_of::<Exchange>() == 1736);
 const _: () = assert!(core::mem::size_of::<Exchange>().is_multiple_of(8));
 
 impl Exchange {
+    /// Markets listed and not delisted: the pool's capital and the insurance fund are split
+    /// evenly among them (a delisted market holds no open interest, so its part would only
+    /// shrink the others').
+    pub fn live_market_count(&self) -> u16 {
+        self.market_count.saturating_sub(self.delisted_count)
+    }
+
     /// Operations paused at `now`: the guardian's until they expire, the invariant's until
     /// governance clears them.
     pub fn paused_bits(&self, now: i64) -> u32 {

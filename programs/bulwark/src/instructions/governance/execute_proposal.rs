@@ -167,6 +167,11 @@ fn execute_settle_or_delist<'info>(
             BulwarkError::MarketStateForbids
         );
         m.status = MarketState::Delisted as u8;
+        let mut ex = exchange.load_mut()?;
+        ex.delisted_count = ex
+            .delisted_count
+            .checked_add(1)
+            .ok_or(BulwarkError::MathError)?;
     } else {
         let pool_info = remaining.get(1).ok_or(BulwarkError::MarketMismatch)?;
         let pool_loader = AccountLoader::<LiquidityPool>::try_from(pool_info)?;

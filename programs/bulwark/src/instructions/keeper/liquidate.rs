@@ -54,7 +54,7 @@ pub fn liquidate_handler<'info>(
     let clock = Clock::get()?;
     let (decimals, market_count) = {
         let ex = a.exchange.load()?;
-        (ex.collateral_decimals, ex.market_count.max(1) as u64)
+        (ex.collateral_decimals, ex.live_market_count().max(1) as u64)
     };
     // Each market may advance minimum rewards against its share of the fund only, so all
     // markets together never advance more than the fund holds.
