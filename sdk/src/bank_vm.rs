@@ -140,11 +140,12 @@ impl Vm {
         &mut self,
         tx: &solana_sdk::transaction::VersionedTransaction,
     ) -> (Metered, Result<(), BanksClientError>) {
+        let static_keys = tx.message.static_account_keys().to_vec();
         let bytes = bincode::serialize(tx).expect("transaction serialises");
         let tx: solana_transaction_v4::versioned::VersionedTransaction =
             bincode::deserialize(&bytes).expect("same wire format");
         let result = self.svm.send_transaction(tx);
-        self.metered(result, &host_keys(tx_keys(&bytes)))
+        self.metered(result, &static_keys)
     }
 
     /// Writes an account directly.
@@ -200,16 +201,4 @@ fn cpi_events(
 /// Keys as the host's type.
 fn host_keys(keys: impl Iterator<Item = [u8; 32]>) -> Vec<Pubkey> {
     keys.map(Pubkey::new_from_array).collect()
-}
-
-/// The static account keys of a serialised versioned transaction.
-fn tx_keys(bytes: &[u8]) -> impl Iterator<Item = [u8; 32]> {
-    let tx: solana_sdk::transaction::VersionedTransaction =
-        bincode::deserialize(bytes).expect("a transaction");
-    tx.message
-        .static_account_keys()
-        .iter()
-        .map(|k| k.to_bytes())
-        .collect::<Vec<_>>()
-        .into_iter()
 }

@@ -8,7 +8,7 @@ use solana_sdk::instruction::InstructionError;
 use solana_sdk::transaction::TransactionError;
 
 mod wallet_scenes;
-pub use wallet_scenes::{adl_scene, built_trade, venue_state, wallet_now};
+pub use wallet_scenes::{acting, adl_scene, built_trade, venue_state, wallet_now};
 
 pub use bulwark_sdk::bank::Bank;
 pub use bulwark_sdk::world::{Feed, World, SOL_PERP};

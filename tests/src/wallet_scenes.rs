@@ -2,7 +2,7 @@
 //! trade built by them, and an ADL-ready market with a winner.
 
 use anchor_lang::solana_program::instruction::Instruction;
-use bulwark::state::{Exchange, Market};
+use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_sdk::wallet::{self, Acting, Now, Venue};
 use bulwark_sdk::world::{Participant, World};
 use solana_sdk::signature::{Keypair, Signer};
@@ -28,6 +28,15 @@ pub async fn wallet_now(w: &mut World) -> Now {
     }
 }
 
+/// `t` acting on its own margin account, as read in `account`.
+pub fn acting<'a>(t: &Participant, account: &'a MarginAccount) -> Acting<'a> {
+    Acting {
+        signer: t.key.pubkey(),
+        margin: t.margin,
+        account,
+    }
+}
+
 /// What `wallet::trade` builds for `t` trading `delta` base atoms in market `index`, no worse
 /// than `limit`, over the venue and `t`'s account as read now.
 pub async fn built_trade(
@@ -44,12 +53,7 @@ pub async fn built_trade(
         exchange: &ex,
         markets: &markets,
     };
-    let who = Acting {
-        signer: t.key.pubkey(),
-        margin: t.margin,
-        account: &account,
-    };
-    wallet::trade(&v, &who, index, delta, limit, now).expect("listed market")
+    wallet::trade(&v, &acting(t, &account), index, delta, limit, now).expect("listed market")
 }
 
 /// One market with ADL at 10% of the pool (floor 5%), a 10,000 USDC pool from `lp`, and

@@ -5,7 +5,7 @@
 //! its own error while reductions go on.
 
 use bulwark::error::BulwarkError;
-use bulwark_sdk::wallet::{self, Acting, Now, Venue};
+use bulwark_sdk::wallet::{self, Now, Venue};
 use bulwark_sdk::world::Participant;
 use bulwark_tests::*;
 use solana_program_test::BanksClientError;
@@ -152,12 +152,13 @@ async fn withdraw(
         exchange: &ex,
         markets: &markets,
     };
-    let who = Acting {
-        signer: t.key.pubkey(),
-        margin: t.margin,
-        account: &account,
-    };
-    let ixs = wallet::withdraw(&v, &who, t.token, amount, wallet_now(w).await);
+    let ixs = wallet::withdraw(
+        &v,
+        &acting(t, &account),
+        t.token,
+        amount,
+        wallet_now(w).await,
+    );
     c.after_a_keeper_refresh_quiet_slot(w).await;
     w.bank.send(&ixs, &[&t.key]).await
 }

@@ -23,8 +23,8 @@ pub struct InsuranceFund {
     pub reserved: [u8; 208],
 }
 le_u128!(InsuranceFund {
-    total_shares / set_total_shares,
-    requested_shares / set_requested_shares,
+    total_shares / set_total_shares / add_total_shares / sub_total_shares,
+    requested_shares / set_requested_shares / add_requested_shares / sub_requested_shares,
 });
 const _: () = assert!(core::mem::size_of::<InsuranceFund>() == 272);
 
@@ -51,8 +51,8 @@ pub struct StakeAccount {
     pub reserved: [u8; 48],
 }
 le_u128!(StakeAccount {
-    shares / set_shares,
-    requested_shares / set_requested_shares,
+    shares / set_shares / add_shares / sub_shares,
+    requested_shares / set_requested_shares / add_requested_shares / sub_requested_shares,
 });
 const _: () = assert!(core::mem::size_of::<StakeAccount>() == 136);
 

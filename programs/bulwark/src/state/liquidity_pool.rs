@@ -24,8 +24,8 @@ pub struct LiquidityPool {
     pub reserved: [u8; 232],
 }
 le_u128!(LiquidityPool {
-    total_shares / set_total_shares,
-    requested_shares / set_requested_shares,
+    total_shares / set_total_shares / add_total_shares / sub_total_shares,
+    requested_shares / set_requested_shares / add_requested_shares / sub_requested_shares,
 });
 const _: () = assert!(core::mem::size_of::<LiquidityPool>() == 296);
 
@@ -63,8 +63,8 @@ pub struct LpAccount {
     pub reserved: [u8; 48],
 }
 le_u128!(LpAccount {
-    shares / set_shares,
-    requested_shares / set_requested_shares,
+    shares / set_shares / add_shares / sub_shares,
+    requested_shares / set_requested_shares / add_requested_shares / sub_requested_shares,
 });
 const _: () = assert!(core::mem::size_of::<LpAccount>() == 128);
 

@@ -1,10 +1,10 @@
 //! Zero-copy account state: one account type a file, plus the plain-old-data parts they share.
 
-/// Getter and setter for `u128` quantities kept as little-endian byte arrays in zero-copy
-/// accounts (SPEC section 2: a `u128` field's alignment differs between the host and SBF, so
-/// the layout stores bytes).
+/// Getter, setter and checked add/subtract (`MathError` on overflow) for `u128` quantities
+/// kept as little-endian byte arrays in zero-copy accounts (SPEC section 2: a `u128` field's
+/// alignment differs between the host and SBF, so the layout stores bytes).
 macro_rules! le_u128 {
-    ($ty:ty { $($field:ident / $set:ident),+ $(,)? }) => {
+    ($ty:ty { $($field:ident / $set:ident / $add:ident / $sub:ident),+ $(,)? }) => {
         impl $ty {
             $(
                 #[doc = concat!("`", stringify!($field), "` as a number.")]
@@ -14,6 +14,24 @@ macro_rules! le_u128 {
                 #[doc = concat!("Stores `", stringify!($field), "`.")]
                 pub fn $set(&mut self, value: u128) {
                     self.$field = value.to_le_bytes();
+                }
+                #[doc = concat!("Adds `n` to `", stringify!($field), "` (checked).")]
+                pub fn $add(&mut self, n: u128) -> anchor_lang::Result<()> {
+                    let v = self
+                        .$field()
+                        .checked_add(n)
+                        .ok_or(crate::error::BulwarkError::MathError)?;
+                    self.$set(v);
+                    Ok(())
+                }
+                #[doc = concat!("Subtracts `n` from `", stringify!($field), "` (checked).")]
+                pub fn $sub(&mut self, n: u128) -> anchor_lang::Result<()> {
+                    let v = self
+                        .$field()
+                        .checked_sub(n)
+                        .ok_or(crate::error::BulwarkError::MathError)?;
+                    self.$set(v);
+                    Ok(())
                 }
             )+
         }

@@ -29,14 +29,9 @@ pub fn if_request_unstake_handler(ctx: Context<IfRequestUnstake>, shares: u128) 
     require_gte!(s.shares(), shares, BulwarkError::InsufficientShares);
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     let value = amount_for_shares(shares, fund.total_shares(), fund.balance).map_err(engine_err)?;
-    let new_requested_shares = fund
-        .requested_shares()
-        .checked_sub(s.requested_shares())
-        .and_then(|r| r.checked_add(shares))
-        .ok_or(BulwarkError::MathError)?;
-    fund.set_requested_shares(new_requested_shares);
-    let new_requested_shares = shares;
-    s.set_requested_shares(new_requested_shares);
+    fund.sub_requested_shares(s.requested_shares())?;
+    fund.add_requested_shares(shares)?;
+    s.set_requested_shares(shares);
     s.requested_at = now;
     s.value_at_request = value;
     emit_cpi!(UnstakeRequested {

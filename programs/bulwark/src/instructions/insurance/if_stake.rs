@@ -68,17 +68,9 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
         },
     )?;
     require_keys_eq!(s.owner, owner, BulwarkError::NotOwner);
-    let new_shares = s
-        .shares()
-        .checked_add(shares)
-        .ok_or(BulwarkError::MathError)?;
-    s.set_shares(new_shares);
+    s.add_shares(shares)?;
     let mut fund = a.insurance_fund.load_mut()?;
-    let new_total_shares = fund
-        .total_shares()
-        .checked_add(shares)
-        .ok_or(BulwarkError::MathError)?;
-    fund.set_total_shares(new_total_shares);
+    fund.add_total_shares(shares)?;
     fund.balance = fund
         .balance
         .checked_add(amount)

@@ -83,25 +83,12 @@ pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Resul
     }
     let mut s = a.stake_account.load_mut()?;
     let mut fund = a.insurance_fund.load_mut()?;
-    let new_shares = s
-        .shares()
-        .checked_sub(shares)
-        .ok_or(BulwarkError::MathError)?;
-    s.set_shares(new_shares);
-    let new_requested_shares = 0;
-    s.set_requested_shares(new_requested_shares);
+    s.sub_shares(shares)?;
+    s.set_requested_shares(0);
     s.requested_at = 0;
     s.value_at_request = 0;
-    let new_total_shares = fund
-        .total_shares()
-        .checked_sub(shares)
-        .ok_or(BulwarkError::MathError)?;
-    fund.set_total_shares(new_total_shares);
-    let new_requested_shares = fund
-        .requested_shares()
-        .checked_sub(shares)
-        .ok_or(BulwarkError::MathError)?;
-    fund.set_requested_shares(new_requested_shares);
+    fund.sub_total_shares(shares)?;
+    fund.sub_requested_shares(shares)?;
     fund.balance = fund
         .balance
         .checked_sub(amount)

@@ -87,17 +87,9 @@ pub fn pool_deposit_handler<'info>(
         },
     )?;
     require_keys_eq!(lp.owner, owner, BulwarkError::NotOwner);
-    let new_shares = lp
-        .shares()
-        .checked_add(shares)
-        .ok_or(BulwarkError::MathError)?;
-    lp.set_shares(new_shares);
+    lp.add_shares(shares)?;
     let mut pool = a.pool.load_mut()?;
-    let new_total_shares = pool
-        .total_shares()
-        .checked_add(shares)
-        .ok_or(BulwarkError::MathError)?;
-    pool.set_total_shares(new_total_shares);
+    pool.add_total_shares(shares)?;
     pool.capital = pool
         .capital
         .checked_add(i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?)

@@ -29,14 +29,9 @@ pub fn pool_request_withdraw_handler(
     let mut lp = ctx.accounts.lp_account.load_mut()?;
     require_gte!(lp.shares(), shares, BulwarkError::InsufficientShares);
     let mut pool = ctx.accounts.pool.load_mut()?;
-    let new_requested_shares = pool
-        .requested_shares()
-        .checked_sub(lp.requested_shares())
-        .and_then(|r| r.checked_add(shares))
-        .ok_or(BulwarkError::MathError)?;
-    pool.set_requested_shares(new_requested_shares);
-    let new_requested_shares = shares;
-    lp.set_requested_shares(new_requested_shares);
+    pool.sub_requested_shares(lp.requested_shares())?;
+    pool.add_requested_shares(shares)?;
+    lp.set_requested_shares(shares);
     lp.requested_at = now;
     emit_cpi!(PoolWithdrawRequested {
         owner: lp.owner,

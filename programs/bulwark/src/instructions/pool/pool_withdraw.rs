@@ -90,24 +90,11 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
     )?;
     let mut lp = a.lp_account.load_mut()?;
     let mut pool = a.pool.load_mut()?;
-    let new_shares = lp
-        .shares()
-        .checked_sub(shares)
-        .ok_or(BulwarkError::MathError)?;
-    lp.set_shares(new_shares);
-    let new_requested_shares = 0;
-    lp.set_requested_shares(new_requested_shares);
+    lp.sub_shares(shares)?;
+    lp.set_requested_shares(0);
     lp.requested_at = 0;
-    let new_total_shares = pool
-        .total_shares()
-        .checked_sub(shares)
-        .ok_or(BulwarkError::MathError)?;
-    pool.set_total_shares(new_total_shares);
-    let new_requested_shares = pool
-        .requested_shares()
-        .checked_sub(shares)
-        .ok_or(BulwarkError::MathError)?;
-    pool.set_requested_shares(new_requested_shares);
+    pool.sub_total_shares(shares)?;
+    pool.sub_requested_shares(shares)?;
     pool.capital = pool
         .capital
         .checked_sub(amount as i64)
