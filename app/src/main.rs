@@ -9,6 +9,7 @@ mod governance_cmd;
 mod inspect;
 mod inspect_account;
 mod keeper_cmd;
+mod localnet;
 mod lookup_cmd;
 mod operator;
 mod quiet;
@@ -94,6 +95,9 @@ enum Command {
         #[command(subcommand)]
         what: LookupCommand,
     },
+    /// A local cluster: the program on the VM behind JSON-RPC and websocket endpoints, slots
+    /// in real time, feeds on their cadences, a venue listed and funded.
+    Localnet(localnet::LocalnetArgs),
     /// Governance: build the instruction a DAO proposal wraps.
     Governance {
         #[command(subcommand)]
@@ -275,6 +279,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::LookupTable {
             what: LookupCommand::Create(args),
         } => runtime()?.block_on(lookup_cmd::create(args)),
+        Command::Localnet(args) => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(localnet::run(args))
+        }
         Command::Stress(args) => stress_cmd::run_stress(args),
         Command::Bootstrap(args) => runtime()?.block_on(bootstrap_cmd::run(args)),
         Command::Governance {

@@ -121,14 +121,13 @@ async fn start_native(program_data_header: Vec<u8>) -> (Chain, Keypair) {
 
 /// The VM with the SBF build.
 #[cfg(feature = "vm")]
-fn start_vm(elf: &[u8], program_data_header: &[u8]) -> (Chain, Keypair) {
-    let payer = Keypair::new();
+fn start_vm(elf: &[u8], program_data_header: &[u8], payer: Keypair) -> (Chain, Keypair) {
     let vm = crate::bank_vm::Vm::start(elf, program_data_header, &payer.pubkey());
     (Chain::Vm(Box::new(vm)), payer)
 }
 
 #[cfg(not(feature = "vm"))]
-fn start_vm(_elf: &[u8], _program_data_header: &[u8]) -> (Chain, Keypair) {
+fn start_vm(_elf: &[u8], _program_data_header: &[u8], _payer: Keypair) -> (Chain, Keypair) {
     panic!("{SBF_SO_ENV} is set but bulwark-sdk was built without its `vm` feature")
 }
 
@@ -139,9 +138,31 @@ impl Bank {
         let upgrade_authority = Keypair::new();
         let header = program_data_bytes(Some(upgrade_authority.pubkey()));
         let (chain, payer) = match sbf_program() {
-            Some(elf) => start_vm(&elf, &header),
+            Some(elf) => start_vm(&elf, &header, Keypair::new()),
             None => start_native(header).await,
         };
+        Bank::started(chain, payer, upgrade_authority, unix_timestamp).await
+    }
+
+    /// Boots the VM with the SBF build `elf`, paid by `payer` and upgradeable by
+    /// `upgrade_authority` (a local cluster restarting from saved state keeps its keys).
+    pub async fn start_vm(
+        elf: &[u8],
+        unix_timestamp: i64,
+        payer: Keypair,
+        upgrade_authority: Keypair,
+    ) -> Bank {
+        let header = program_data_bytes(Some(upgrade_authority.pubkey()));
+        let (chain, payer) = start_vm(elf, &header, payer);
+        Bank::started(chain, payer, upgrade_authority, unix_timestamp).await
+    }
+
+    async fn started(
+        chain: Chain,
+        payer: Keypair,
+        upgrade_authority: Keypair,
+        unix_timestamp: i64,
+    ) -> Bank {
         let mut bank = Bank {
             chain,
             payer,
@@ -164,6 +185,15 @@ impl Bank {
             Chain::Native(ctx) => ctx.banks_client.clone(),
             #[cfg(feature = "vm")]
             Chain::Vm(_) => panic!("the program runs on the VM: no solana-program-test bank"),
+        }
+    }
+
+    /// The VM backend (for a local cluster node), `None` when the program runs natively.
+    #[cfg(feature = "vm")]
+    pub fn vm(&mut self) -> Option<&mut crate::bank_vm::Vm> {
+        match &mut self.chain {
+            Chain::Vm(vm) => Some(vm),
+            Chain::Native(_) => None,
         }
     }
 

@@ -19,7 +19,7 @@ use crate::bank::Metered;
 
 /// LiteSVM with the Bulwark program loaded from its SBF build.
 pub struct Vm {
-    svm: LiteSVM,
+    pub(crate) svm: LiteSVM,
 }
 
 impl Vm {

@@ -24,6 +24,8 @@ pub mod bank_keeper;
 #[cfg(all(feature = "bank", feature = "rpc"))]
 pub mod bank_rpc;
 #[cfg(feature = "vm")]
+pub mod bank_node;
+#[cfg(feature = "vm")]
 pub mod bank_vm;
 #[cfg(feature = "rpc")]
 pub mod bootstrap;

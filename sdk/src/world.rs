@@ -104,7 +104,11 @@ pub const SOL_PERP: u16 = 0;
 impl World {
     /// A bank with a classic USDC mint (6 decimals) and feed addresses; no exchange yet.
     pub async fn new() -> World {
-        let mut bank = Bank::start(1_720_000_000).await;
+        World::on(Bank::start(1_720_000_000).await).await
+    }
+
+    /// As [`World::new`], on a bank already started.
+    pub async fn on(mut bank: Bank) -> World {
         let collateral_mint = bank.create_mint(6, &anchor_spl::token::ID).await;
         World {
             bank,
