@@ -5,6 +5,7 @@ mod demo;
 mod demo_crash;
 mod demo_dynamics;
 mod demo_trading;
+mod events_cmd;
 mod governance_cmd;
 mod inspect;
 mod inspect_account;
@@ -12,6 +13,7 @@ mod keeper_cmd;
 mod localnet;
 mod lookup_cmd;
 mod operator;
+mod pool_cmd;
 mod quiet;
 mod stress_chart;
 mod stress_cmd;
@@ -90,6 +92,18 @@ enum Command {
         #[command(flatten)]
         actor: trader_cmd::Actor,
     },
+    /// The liquidity pool: deposit, request a withdrawal, withdraw after the delay.
+    Pool {
+        #[command(subcommand)]
+        what: pool_cmd::PoolCommand,
+    },
+    /// The insurance fund: stake, request an unstake, unstake after the cooldown.
+    Insurance {
+        #[command(subcommand)]
+        what: pool_cmd::InsuranceCommand,
+    },
+    /// The program's events as JSON lines: recent ones, then new ones with --follow.
+    Events(events_cmd::EventsArgs),
     /// Address lookup tables: `create` makes the venue's.
     LookupTable {
         #[command(subcommand)]
@@ -276,6 +290,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             limit_price,
             actor,
         } => runtime()?.block_on(trader_cmd::trade(actor, market, size, limit_price)),
+        Command::Pool { what } => runtime()?.block_on(pool_cmd::pool(what)),
+        Command::Insurance { what } => runtime()?.block_on(pool_cmd::insurance(what)),
+        Command::Events(args) => runtime()?.block_on(events_cmd::run(args)),
         Command::LookupTable {
             what: LookupCommand::Create(args),
         } => runtime()?.block_on(lookup_cmd::create(args)),

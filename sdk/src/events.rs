@@ -63,3 +63,65 @@ mod tests {
         assert_eq!(decoded[0].amount, 42);
     }
 }
+
+macro_rules! named_events {
+    ($($name:ident),* $(,)?) => {
+        /// The name and fields (as JSON) of an event's bytes (discriminator, then Borsh), for
+        /// any of the program's events; `None` for bytes that are none of them. Addresses print
+        /// in base58 (no event has another 32-byte field).
+        pub fn event_json(bytes: &[u8]) -> Option<(&'static str, serde_json::Value)> {
+            $(
+                if let Some(body) = bytes.strip_prefix(bulwark::events::$name::DISCRIMINATOR) {
+                    let e = bulwark::events::$name::try_from_slice(body).ok()?;
+                    let mut fields = serde_json::to_value(e).ok()?;
+                    addresses_as_base58(&mut fields);
+                    return Some((stringify!($name), fields));
+                }
+            )*
+            None
+        }
+    };
+}
+
+named_events!(ExchangeInitialized, MarketCreated, RiskUpdated, MarginAccountCreated, MarginAccountClosed, CollateralDeposited, CollateralWithdrawn, DelegateSet, TradeExecuted, PoolDeposited, PoolWithdrawRequested, PoolWithdrawn, Swept, Liquidated, BankruptcyResolved, Deleveraged, Staked, UnstakeRequested, Unstaked, BreakerTransition, MarketStateChanged, Paused, ParamChanged, ProposalQueued, ProposalExecuted, RoleTransfer, ProtocolFeesWithdrawn, PositionSettled, SettlementVisited, SourceRotated, DelegateSetV2);
+
+/// Every program event among `inner` (as [`decode_cpi`] filters them) and in `logs` (the
+/// logged ones), by name with its fields, in that order.
+pub fn all_events(
+    inner: &[(Pubkey, Vec<u8>)],
+    logs: &[String],
+) -> Vec<(&'static str, serde_json::Value)> {
+    let from_cpi = inner
+        .iter()
+        .filter(|(program, _)| *program == bulwark::ID)
+        .filter_map(|(_, d)| d.strip_prefix(anchor_lang::event::EVENT_IX_TAG_LE))
+        .filter_map(event_json);
+    let from_logs = logs
+        .iter()
+        .filter_map(|line| line.strip_prefix("Program data: "))
+        .filter_map(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .filter_map(|bytes| event_json(&bytes));
+    from_cpi.chain(from_logs).collect()
+}
+
+/// Replaces every array of 32 bytes in `v` by its base58 string (events' `Pubkey`s, which
+/// serialise as byte arrays).
+fn addresses_as_base58(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Array(items) => {
+            let bytes: Option<Vec<u8>> = items
+                .iter()
+                .map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect();
+            match bytes {
+                Some(b) if b.len() == 32 => {
+                    *v = Value::String(Pubkey::new_from_array(b.try_into().expect("32")).to_string())
+                }
+                _ => items.iter_mut().for_each(addresses_as_base58),
+            }
+        }
+        Value::Object(map) => map.values_mut().for_each(addresses_as_base58),
+        _ => {}
+    }
+}

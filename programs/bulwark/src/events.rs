@@ -4,6 +4,7 @@ use anchor_lang::prelude::*;
 
 /// The exchange was created.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ExchangeInitialized {
     pub exchange: Pubkey,
     pub governance: Pubkey,
@@ -15,6 +16,7 @@ pub struct ExchangeInitialized {
 
 /// A market was listed (open-interest caps start at zero).
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MarketCreated {
     pub market: Pubkey,
     pub index: u16,
@@ -25,6 +27,7 @@ pub struct MarketCreated {
 
 /// One source's outcome in an `update_risk`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SourceOutcome {
     /// `SourceStatus` code (1 new, 2 unchanged, 3 invalid).
     pub status: u8,
@@ -40,6 +43,7 @@ pub struct SourceOutcome {
 
 /// `update_risk` stored a new aggregate.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RiskUpdated {
     pub market: Pubkey,
     pub slot: u64,
@@ -60,6 +64,7 @@ pub struct RiskUpdated {
 
 /// A margin account was created.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MarginAccountCreated {
     pub margin_account: Pubkey,
     pub owner: Pubkey,
@@ -68,6 +73,7 @@ pub struct MarginAccountCreated {
 
 /// A margin account was closed (rent returned).
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MarginAccountClosed {
     pub margin_account: Pubkey,
     pub owner: Pubkey,
@@ -75,6 +81,7 @@ pub struct MarginAccountClosed {
 
 /// Collateral entered a margin account.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CollateralDeposited {
     pub margin_account: Pubkey,
     pub amount: u64,
@@ -83,6 +90,7 @@ pub struct CollateralDeposited {
 
 /// Collateral left a margin account.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CollateralWithdrawn {
     pub margin_account: Pubkey,
     pub amount: u64,
@@ -91,6 +99,7 @@ pub struct CollateralWithdrawn {
 
 /// The trading delegate changed.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DelegateSet {
     pub margin_account: Pubkey,
     pub delegate: Pubkey,
@@ -98,6 +107,7 @@ pub struct DelegateSet {
 
 /// A trade against the pool (amounts in collateral units, price at 1e-9).
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TradeExecuted {
     pub margin_account: Pubkey,
     pub market_index: u16,
@@ -116,32 +126,41 @@ pub struct TradeExecuted {
 
 /// An LP deposited.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PoolDeposited {
     pub owner: Pubkey,
     pub amount: u64,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub total_shares: u128,
 }
 
 /// An LP asked to withdraw.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PoolWithdrawRequested {
     pub owner: Pubkey,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,
     pub requested_at: i64,
 }
 
 /// An LP withdrew.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PoolWithdrawn {
     pub owner: Pubkey,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,
     pub amount: u64,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub total_shares: u128,
 }
 
 /// A market's sub-ledgers were swept.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Swept {
     pub market_index: u16,
     pub to_pool: i64,
@@ -151,6 +170,7 @@ pub struct Swept {
 
 /// A liquidation stage (amounts in collateral units).
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Liquidated {
     pub margin_account: Pubkey,
     pub market_index: u16,
@@ -169,6 +189,7 @@ pub struct Liquidated {
 
 /// A bankruptcy was covered: insurance first, the rest socialised to LPs.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BankruptcyResolved {
     pub margin_account: Pubkey,
     pub market_index: u16,
@@ -180,6 +201,7 @@ pub struct BankruptcyResolved {
 
 /// A winner was deleveraged.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Deleveraged {
     pub margin_account: Pubkey,
     pub market_index: u16,
@@ -193,17 +215,22 @@ pub struct Deleveraged {
 
 /// A staker added to the insurance fund.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Staked {
     pub owner: Pubkey,
     pub amount: u64,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub total_shares: u128,
 }
 
 /// A staker started the unstake cooldown.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UnstakeRequested {
     pub owner: Pubkey,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,
     pub value_at_request: u64,
     pub requested_at: i64,
@@ -211,15 +238,19 @@ pub struct UnstakeRequested {
 
 /// A staker was paid.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Unstaked {
     pub owner: Pubkey,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,
     pub amount: u64,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub total_shares: u128,
 }
 
 /// A circuit breaker tripped or recovered (`reason`: `bulwark_engine::breaker::Reason` code).
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BreakerTransition {
     pub market: Pubkey,
     pub reason: u8,
@@ -247,6 +278,7 @@ pub fn breaker_event(
 
 /// A market changed state (`bulwark_engine::state::MarketState` code).
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MarketStateChanged {
     pub market: Pubkey,
     pub state: u8,
@@ -255,6 +287,7 @@ pub struct MarketStateChanged {
 
 /// Operations were paused (`bulwark_engine::state::pause` bits).
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Paused {
     pub bits: u32,
     pub until: i64,
@@ -263,6 +296,7 @@ pub struct Paused {
 
 /// A governable parameter changed.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ParamChanged {
     pub market: Pubkey,
     pub param: u16,
@@ -272,6 +306,7 @@ pub struct ParamChanged {
 
 /// A change was queued under the timelock.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposalQueued {
     pub id: u64,
     pub kind: u8,
@@ -284,6 +319,7 @@ pub struct ProposalQueued {
 
 /// A queued change was executed or cancelled.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposalExecuted {
     pub id: u64,
     pub cancelled: bool,
@@ -291,6 +327,7 @@ pub struct ProposalExecuted {
 
 /// A role transfer was proposed or accepted.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RoleTransfer {
     pub role: u8,
     pub key: Pubkey,
@@ -299,6 +336,7 @@ pub struct RoleTransfer {
 
 /// Protocol fees left the vault.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProtocolFeesWithdrawn {
     pub amount: u64,
     pub remaining: u64,
@@ -306,6 +344,7 @@ pub struct ProtocolFeesWithdrawn {
 
 /// A position was settled during emergency settlement.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PositionSettled {
     pub margin_account: Pubkey,
     pub market_index: u16,
@@ -317,6 +356,7 @@ pub struct PositionSettled {
 /// A settling winner's profit was recorded as a claim (paid once the ratio is fixed); or a
 /// loser's expected bad debt was declared. Collateral units.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SettlementVisited {
     pub margin_account: Pubkey,
     pub market_index: u16,
@@ -331,6 +371,7 @@ pub struct SettlementVisited {
 
 /// A market's oracle source was rotated at its activation slot.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SourceRotated {
     pub market: Pubkey,
     pub position: u8,
@@ -340,10 +381,17 @@ pub struct SourceRotated {
 /// The trading delegate changed, with the owner's limits on it (collateral units); its cost
 /// count starts again at zero.
 #[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DelegateSetV2 {
     pub margin_account: Pubkey,
     pub delegate: Pubkey,
     pub max_loss: u64,
     pub max_notional: u64,
     pub reduce_only: bool,
+}
+
+/// Shares (u128) as decimal strings in JSON, which holds integers only to 2^53 in most readers.
+#[cfg(feature = "serde")]
+fn u128_as_string<S: serde::Serializer>(v: &u128, s: S) -> core::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
 }
