@@ -50,9 +50,11 @@ fn inner_instructions(t: &EncodedConfirmedTransactionWithStatusMeta) -> Vec<(Pub
     };
     inner
         .iter()
-        .flat_map(|list: &solana_transaction_status_client_types::UiInnerInstructions| {
-            list.instructions.iter()
-        })
+        .flat_map(
+            |list: &solana_transaction_status_client_types::UiInnerInstructions| {
+                list.instructions.iter()
+            },
+        )
         .filter_map(|i| match i {
             UiInstruction::Compiled(c) => Some((
                 *keys.get(c.program_id_index as usize)?,
@@ -104,7 +106,11 @@ async fn new_signatures(
     let mut sigs = Vec::new();
     for s in found.into_iter().rev() {
         if s.err.is_none() {
-            sigs.push(s.signature.parse().map_err(|_| anyhow!("bad signature {}", s.signature))?);
+            sigs.push(
+                s.signature
+                    .parse()
+                    .map_err(|_| anyhow!("bad signature {}", s.signature))?,
+            );
         }
     }
     Ok(sigs)

@@ -108,7 +108,12 @@ async fn ctx(h: &Holder) -> Result<Ctx> {
             .map_err(|_| anyhow!("--token-account: {t:?} is not a base58 public key"))?,
         None => pda::associated_token_account(&key.pubkey(), &ex.collateral_mint),
     };
-    Ok(Ctx { reader, key, token, decimals: ex.collateral_decimals as u32 })
+    Ok(Ctx {
+        reader,
+        key,
+        token,
+        decimals: ex.collateral_decimals as u32,
+    })
 }
 
 fn amount(c: &Ctx, s: &str) -> Result<u64> {
@@ -129,16 +134,31 @@ fn shares(arg: &SharesArg, held: u128, requested: u128) -> Result<u128> {
     Ok(n)
 }
 
-async fn venue_now(c: &Ctx) -> Result<(bulwark::state::Exchange, Vec<bulwark::state::Market>, wallet::Now)> {
+async fn venue_now(
+    c: &Ctx,
+) -> Result<(
+    bulwark::state::Exchange,
+    Vec<bulwark::state::Market>,
+    wallet::Now,
+)> {
     let ex = c.reader.exchange().await?;
     let markets = c.reader.markets(&ex).await?;
     let clock = c.reader.clock(&ex).await?;
-    let now = wallet::Now { slot: clock.slot, unix_timestamp: clock.unix_timestamp };
+    let now = wallet::Now {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+    };
     Ok((ex, markets, now))
 }
 
 /// Sends `ixs` and prints the account at `show` (LP or stake account).
-async fn send_and_show(c: &Ctx, h: &Holder, ixs: &[anchor_lang::solana_program::instruction::Instruction], show: &Pubkey, what: String) -> Result<()> {
+async fn send_and_show(
+    c: &Ctx,
+    h: &Holder,
+    ixs: &[anchor_lang::solana_program::instruction::Instruction],
+    show: &Pubkey,
+    what: String,
+) -> Result<()> {
     c.reader.send(ixs, &c.key, &[]).await?;
     if !h.source.json {
         println!("{what}");
@@ -152,14 +172,28 @@ async fn send_and_show(c: &Ctx, h: &Holder, ixs: &[anchor_lang::solana_program::
 /// `bulwark pool ...`.
 pub async fn pool(what: PoolCommand) -> Result<()> {
     match what {
-        PoolCommand::Deposit { amount: a, min_shares, holder } => {
+        PoolCommand::Deposit {
+            amount: a,
+            min_shares,
+            holder,
+        } => {
             let c = ctx(&holder).await?;
             let units = amount(&c, &a)?;
             let (ex, markets, now) = venue_now(&c).await?;
-            let v = wallet::Venue { exchange: &ex, markets: &markets };
+            let v = wallet::Venue {
+                exchange: &ex,
+                markets: &markets,
+            };
             let ixs = wallet::pool_deposit(&v, c.key.pubkey(), c.token, (units, min_shares), now);
             let lp = pda::lp_account(&c.key.pubkey()).0;
-            send_and_show(&c, &holder, &ixs, &lp, format!("deposited {a} into the pool")).await
+            send_and_show(
+                &c,
+                &holder,
+                &ixs,
+                &lp,
+                format!("deposited {a} into the pool"),
+            )
+            .await
         }
         PoolCommand::RequestWithdraw { shares: s, holder } => {
             let c = ctx(&holder).await?;
@@ -173,7 +207,10 @@ pub async fn pool(what: PoolCommand) -> Result<()> {
         PoolCommand::Withdraw { holder } => {
             let c = ctx(&holder).await?;
             let (ex, markets, now) = venue_now(&c).await?;
-            let v = wallet::Venue { exchange: &ex, markets: &markets };
+            let v = wallet::Venue {
+                exchange: &ex,
+                markets: &markets,
+            };
             let ixs = wallet::pool_withdraw(&v, c.key.pubkey(), c.token, now);
             let lp = pda::lp_account(&c.key.pubkey()).0;
             send_and_show(&c, &holder, &ixs, &lp, format!("withdrew to {}", c.token)).await
@@ -203,7 +240,10 @@ pub async fn insurance(what: InsuranceCommand) -> Result<()> {
         InsuranceCommand::Unstake { holder } => {
             let c = ctx(&holder).await?;
             let (ex, markets, _) = venue_now(&c).await?;
-            let v = wallet::Venue { exchange: &ex, markets: &markets };
+            let v = wallet::Venue {
+                exchange: &ex,
+                markets: &markets,
+            };
             let ixs = wallet::unstake(&v, c.key.pubkey(), c.token);
             let st = pda::stake_account(&c.key.pubkey()).0;
             send_and_show(&c, &holder, &ixs, &st, format!("unstaked to {}", c.token)).await

@@ -83,7 +83,39 @@ macro_rules! named_events {
     };
 }
 
-named_events!(ExchangeInitialized, MarketCreated, RiskUpdated, MarginAccountCreated, MarginAccountClosed, CollateralDeposited, CollateralWithdrawn, DelegateSet, TradeExecuted, PoolDeposited, PoolWithdrawRequested, PoolWithdrawn, Swept, Liquidated, BankruptcyResolved, Deleveraged, Staked, UnstakeRequested, Unstaked, BreakerTransition, MarketStateChanged, Paused, ParamChanged, ProposalQueued, ProposalExecuted, RoleTransfer, ProtocolFeesWithdrawn, PositionSettled, SettlementVisited, SourceRotated, DelegateSetV2);
+named_events!(
+    ExchangeInitialized,
+    MarketCreated,
+    RiskUpdated,
+    MarginAccountCreated,
+    MarginAccountClosed,
+    CollateralDeposited,
+    CollateralWithdrawn,
+    DelegateSet,
+    TradeExecuted,
+    PoolDeposited,
+    PoolWithdrawRequested,
+    PoolWithdrawn,
+    Swept,
+    Liquidated,
+    BankruptcyResolved,
+    Deleveraged,
+    Staked,
+    UnstakeRequested,
+    Unstaked,
+    BreakerTransition,
+    MarketStateChanged,
+    Paused,
+    ParamChanged,
+    ProposalQueued,
+    ProposalExecuted,
+    RoleTransfer,
+    ProtocolFeesWithdrawn,
+    PositionSettled,
+    SettlementVisited,
+    SourceRotated,
+    DelegateSetV2
+);
 
 /// Every program event among `inner` (as [`decode_cpi`] filters them) and in `logs` (the
 /// logged ones), by name with its fields, in that order.
@@ -116,7 +148,8 @@ fn addresses_as_base58(v: &mut serde_json::Value) {
                 .collect();
             match bytes {
                 Some(b) if b.len() == 32 => {
-                    *v = Value::String(Pubkey::new_from_array(b.try_into().expect("32")).to_string())
+                    *v =
+                        Value::String(Pubkey::new_from_array(b.try_into().expect("32")).to_string())
                 }
                 _ => items.iter_mut().for_each(addresses_as_base58),
             }

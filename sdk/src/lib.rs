@@ -21,10 +21,10 @@ pub mod wallet;
 pub mod bank;
 #[cfg(feature = "bank")]
 pub mod bank_keeper;
-#[cfg(all(feature = "bank", feature = "rpc"))]
-pub mod bank_rpc;
 #[cfg(feature = "vm")]
 pub mod bank_node;
+#[cfg(all(feature = "bank", feature = "rpc"))]
+pub mod bank_rpc;
 #[cfg(feature = "vm")]
 pub mod bank_vm;
 #[cfg(feature = "rpc")]

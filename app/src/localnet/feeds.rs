@@ -17,7 +17,10 @@ pub enum Cadence {
     EverySecs(u32),
     /// After `heartbeat_secs`, or at once when the price has moved `deviation_ppm` from the
     /// last published one (Chainlink's OCR rounds).
-    HeartbeatOrDeviation { heartbeat_secs: u32, deviation_ppm: u32 },
+    HeartbeatOrDeviation {
+        heartbeat_secs: u32,
+        deviation_ppm: u32,
+    },
 }
 
 /// One oracle account and its schedule.
@@ -101,8 +104,7 @@ impl PricePath {
                 // Sum of four uniforms in [-1, 1): near-normal, unit variance after scaling
                 // by sqrt(3/4) ~ 0.866.
                 let z_milli: i64 = (0..4).map(|_| uniform_milli(state)).sum::<i64>() * 866 / 1000;
-                let step = *price_e8 as i128 * *sigma_ppm as i128 * z_milli as i128
-                    / 1_000_000_000;
+                let step = *price_e8 as i128 * *sigma_ppm as i128 * z_milli as i128 / 1_000_000_000;
                 *price_e8 = (*price_e8 as i128 + step).max(1) as i64;
                 *price_e8
             }

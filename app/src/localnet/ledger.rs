@@ -37,8 +37,9 @@ impl Record {
     pub fn err_json(&self) -> Value {
         match &self.landed.result {
             Ok(()) => Value::Null,
-            Err(e) => serde_json::to_value(UiTransactionError::from(e.clone()))
-                .unwrap_or(Value::Null),
+            Err(e) => {
+                serde_json::to_value(UiTransactionError::from(e.clone())).unwrap_or(Value::Null)
+            }
         }
     }
 
@@ -58,7 +59,10 @@ impl Record {
     pub fn transaction_json(&self, base64_encoded: bool) -> Value {
         let transaction = if base64_encoded {
             let bytes = bincode::serialize(&self.tx).expect("transaction serialises");
-            json!([base64::engine::general_purpose::STANDARD.encode(bytes), "base64"])
+            json!([
+                base64::engine::general_purpose::STANDARD.encode(bytes),
+                "base64"
+            ])
         } else {
             self.message_json()
         };

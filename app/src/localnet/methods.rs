@@ -21,15 +21,20 @@ pub fn call(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcF
         "getHealth" => Ok(json!("ok")),
         "getVersion" => Ok(json!({ "solana-core": "3.1.0", "feature-set": 0 })),
         "getGenesisHash" => Ok(json!(Hash::new_from_array([7; 32]).to_string())),
-        "getIdentity" => Ok(json!({ "identity": solana_sdk::signature::Signer::pubkey(&node.bank.payer()).to_string() })),
+        "getIdentity" => Ok(
+            json!({ "identity": solana_sdk::signature::Signer::pubkey(&node.bank.payer()).to_string() }),
+        ),
         "getSlot" | "getBlockHeight" => Ok(json!(node.slot)),
         "getEpochInfo" => Ok(json!({ "absoluteSlot": node.slot, "blockHeight": node.slot,
             "epoch": 0, "slotIndex": node.slot, "slotsInEpoch": 432_000,
             "transactionCount": null })),
         "getLatestBlockhash" => {
             let (hash, last) = node.latest_blockhash();
-            Ok(context(node, json!({ "blockhash": hash.to_string(),
-                                     "lastValidBlockHeight": last })))
+            Ok(context(
+                node,
+                json!({ "blockhash": hash.to_string(),
+                                     "lastValidBlockHeight": last }),
+            ))
         }
         "isBlockhashValid" => {
             let hash = Hash::from_str(string(params, 0)?)
@@ -40,11 +45,17 @@ pub fn call(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcF
             let bytes = base64_param(params, 0)?;
             let signatures = bytes.first().copied().unwrap_or(0) & 0x7f;
             let version_prefix = bytes.first().is_some_and(|b| b & 0x80 != 0);
-            let n = if version_prefix { bytes.get(1).copied().unwrap_or(1) } else { signatures };
+            let n = if version_prefix {
+                bytes.get(1).copied().unwrap_or(1)
+            } else {
+                signatures
+            };
             Ok(context(node, json!(5_000 * n as u64)))
         }
         "getMinimumBalanceForRentExemption" => {
-            let space = params[0].as_u64().ok_or_else(|| RpcFault::invalid_params("space"))?;
+            let space = params[0]
+                .as_u64()
+                .ok_or_else(|| RpcFault::invalid_params("space"))?;
             Ok(json!(node.rent_exempt(space as usize)))
         }
         "getBalance" => {
@@ -53,15 +64,23 @@ pub fn call(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcF
         }
         "getAccountInfo" => {
             let a = node.account(&pubkey(params, 0)?);
-            Ok(context(node, a.map_or(Value::Null, |a| ui_account(&a, &params[1]))))
+            Ok(context(
+                node,
+                a.map_or(Value::Null, |a| ui_account(&a, &params[1])),
+            ))
         }
         "getMultipleAccounts" => {
-            let keys = params[0].as_array().ok_or_else(|| RpcFault::invalid_params("keys"))?;
+            let keys = params[0]
+                .as_array()
+                .ok_or_else(|| RpcFault::invalid_params("keys"))?;
             let mut out = Vec::new();
             for k in keys {
                 let key = Pubkey::from_str(k.as_str().unwrap_or_default())
                     .map_err(|_| RpcFault::invalid_params("keys: not base58"))?;
-                out.push(node.account(&key).map_or(Value::Null, |a| ui_account(&a, &params[1])));
+                out.push(
+                    node.account(&key)
+                        .map_or(Value::Null, |a| ui_account(&a, &params[1])),
+                );
             }
             Ok(context(node, Value::Array(out)))
         }
@@ -74,11 +93,17 @@ pub fn call(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcF
             Ok(json!(node.send(tx, skip)?.to_string()))
         }
         "requestAirdrop" => {
-            let lamports = params[1].as_u64().ok_or_else(|| RpcFault::invalid_params("lamports"))?;
-            Ok(json!(node.airdrop(&pubkey(params, 0)?, lamports).to_string()))
+            let lamports = params[1]
+                .as_u64()
+                .ok_or_else(|| RpcFault::invalid_params("lamports"))?;
+            Ok(json!(node
+                .airdrop(&pubkey(params, 0)?, lamports)
+                .to_string()))
         }
         "getSignatureStatuses" => {
-            let sigs = params[0].as_array().ok_or_else(|| RpcFault::invalid_params("signatures"))?;
+            let sigs = params[0]
+                .as_array()
+                .ok_or_else(|| RpcFault::invalid_params("signatures"))?;
             let out: Vec<Value> = sigs
                 .iter()
                 .map(|s| {
@@ -93,7 +118,10 @@ pub fn call(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcF
         "getTransaction" => {
             let sig = signature(string(params, 0)?)?;
             let base64 = params[1]["encoding"].as_str() == Some("base64");
-            Ok(node.ledger.get(&sig).map_or(Value::Null, |r| r.transaction_json(base64)))
+            Ok(node
+                .ledger
+                .get(&sig)
+                .map_or(Value::Null, |r| r.transaction_json(base64)))
         }
         "getSignaturesForAddress" => {
             let cfg = &params[1];
@@ -150,8 +178,7 @@ fn transaction(params: &Value) -> Result<VersionedTransaction, RpcFault> {
             .into_vec()
             .map_err(|_| RpcFault::invalid_params("transaction: not base58"))?
     };
-    bincode::deserialize(&bytes)
-        .map_err(|e| RpcFault::invalid_params(format!("transaction: {e}")))
+    bincode::deserialize(&bytes).map_err(|e| RpcFault::invalid_params(format!("transaction: {e}")))
 }
 
 fn simulate(node: &mut Node, params: &Value) -> Result<Value, RpcFault> {
@@ -174,8 +201,11 @@ fn simulate(node: &mut Node, params: &Value) -> Result<Value, RpcFault> {
             ),
         )
         .unwrap_or(Value::Null);
-        return Ok(context(node, json!({ "err": err, "logs": [], "accounts": null,
-                                        "unitsConsumed": 0, "returnData": null })));
+        return Ok(context(
+            node,
+            json!({ "err": err, "logs": [], "accounts": null,
+                                        "unitsConsumed": 0, "returnData": null }),
+        ));
     }
     let sim = node.simulate(&tx, verify);
     let err = match sim.result {
@@ -185,11 +215,16 @@ fn simulate(node: &mut Node, params: &Value) -> Result<Value, RpcFault> {
         )
         .unwrap_or(Value::Null),
     };
-    let replacement = replace.then(|| json!({ "blockhash": latest.to_string(),
-                                              "lastValidBlockHeight": last_valid }));
-    Ok(context(node, json!({ "err": err, "logs": sim.logs, "accounts": null,
+    let replacement = replace.then(|| {
+        json!({ "blockhash": latest.to_string(),
+                                              "lastValidBlockHeight": last_valid })
+    });
+    Ok(context(
+        node,
+        json!({ "err": err, "logs": sim.logs, "accounts": null,
                              "unitsConsumed": sim.compute_units, "returnData": null,
-                             "replacementBlockhash": replacement })))
+                             "replacementBlockhash": replacement }),
+    ))
 }
 
 fn program_accounts(node: &mut Node, params: &Value) -> Result<Value, RpcFault> {
@@ -225,9 +260,10 @@ fn allows(filter: &RpcFilterType, data: &[u8]) -> bool {
 /// when the client asks for it.
 pub fn ui_account(a: &Account, cfg: &Value) -> Value {
     let mut data: &[u8] = &a.data;
-    if let (Some(offset), Some(length)) =
-        (cfg["dataSlice"]["offset"].as_u64(), cfg["dataSlice"]["length"].as_u64())
-    {
+    if let (Some(offset), Some(length)) = (
+        cfg["dataSlice"]["offset"].as_u64(),
+        cfg["dataSlice"]["length"].as_u64(),
+    ) {
         let start = (offset as usize).min(data.len());
         let end = start.saturating_add(length as usize).min(data.len());
         data = &data[start..end];
@@ -235,7 +271,10 @@ pub fn ui_account(a: &Account, cfg: &Value) -> Value {
     let encoded = if cfg["encoding"].as_str() == Some("base58") {
         json!([bs58::encode(data).into_string(), "base58"])
     } else {
-        json!([base64::engine::general_purpose::STANDARD.encode(data), "base64"])
+        json!([
+            base64::engine::general_purpose::STANDARD.encode(data),
+            "base64"
+        ])
     };
     json!({ "lamports": a.lamports, "data": encoded, "owner": a.owner.to_string(),
             "executable": a.executable, "rentEpoch": a.rent_epoch, "space": a.data.len() })

@@ -76,7 +76,11 @@ const WALK_SIGMA_PPM: u32 = 90;
 
 fn market_specs(args: &LocalnetArgs) -> Result<Vec<MarketSpec>> {
     let given = if args.markets.is_empty() {
-        vec!["SOL-PERP=150".into(), "BTC-PERP=90000".into(), "ETH-PERP=3000".into()]
+        vec![
+            "SOL-PERP=150".into(),
+            "BTC-PERP=90000".into(),
+            "ETH-PERP=3000".into(),
+        ]
     } else {
         args.markets.clone()
     };
@@ -103,7 +107,10 @@ fn market_specs(args: &LocalnetArgs) -> Result<Vec<MarketSpec>> {
                     PricePath::from_bars(&bars, args.speed, now)
                 }
             };
-            Ok(MarketSpec { symbol: symbol.into(), path })
+            Ok(MarketSpec {
+                symbol: symbol.into(),
+                path,
+            })
         })
         .collect()
 }
@@ -131,7 +138,11 @@ async fn node_thread(
         }
     };
     let markets = node.assets[1..].iter().map(|a| a.symbol.clone()).collect();
-    let info = Ready { collateral_mint: mint, markets, restored };
+    let info = Ready {
+        collateral_mint: mint,
+        markets,
+        restored,
+    };
     let _ = ready.send(Ok((info, node.notices.clone())));
     let mut tick = tokio::time::interval(Duration::from_millis(args.slot_ms.max(1)));
     let mut save = tokio::time::interval(Duration::from_secs(5));
@@ -164,9 +175,19 @@ async fn build_node(args: &LocalnetArgs) -> Result<(Node, Pubkey, bool)> {
         .with_context(|| format!("--program: cannot read {}", args.program.display()))?;
     let keys = state::keys(args.state.as_deref())?;
     let now = node::wall_clock();
-    if let Some(saved) = args.state.as_deref().map(state::load).transpose()?.flatten() {
+    if let Some(saved) = args
+        .state
+        .as_deref()
+        .map(state::load)
+        .transpose()?
+        .flatten()
+    {
         let bank = state::restore(&elf, &keys, &saved, now).await;
-        return Ok((Node::new(bank, saved.assets).await, saved.collateral_mint, true));
+        return Ok((
+            Node::new(bank, saved.assets).await,
+            saved.collateral_mint,
+            true,
+        ));
     }
     let mut assets = venue::assets(market_specs(args)?);
     let fund = args
@@ -197,21 +218,30 @@ async fn bind(port: u16) -> Result<tokio::net::TcpListener> {
 /// Runs the local cluster until Ctrl-C (or `--stop-after-secs`).
 pub async fn run(args: LocalnetArgs) -> Result<()> {
     let http = bind(args.port).await?;
-    let ws_port = args.ws_port.unwrap_or(if args.port == 0 { 0 } else { args.port + 1 });
+    let ws_port = args
+        .ws_port
+        .unwrap_or(if args.port == 0 { 0 } else { args.port + 1 });
     let ws = bind(ws_port).await?;
     let (calls_tx, calls_rx) = mpsc::channel::<Call>(1024);
     let (ready_tx, ready_rx) = oneshot::channel();
     let state_dir = args.state.clone();
     let stop_after = args.stop_after_secs;
     let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
         match rt {
             Ok(rt) => rt.block_on(node_thread(&args, calls_rx, ready_tx)),
             Err(e) => eprintln!("localnet: node runtime: {e}"),
         }
     });
-    let (info, notices) = ready_rx.await.map_err(|_| anyhow!("the node thread stopped"))??;
-    let endpoints = Endpoints { calls: calls_tx, notices };
+    let (info, notices) = ready_rx
+        .await
+        .map_err(|_| anyhow!("the node thread stopped"))??;
+    let endpoints = Endpoints {
+        calls: calls_tx,
+        notices,
+    };
     let rpc_url = format!("http://{}", http.local_addr()?);
     let ws_url = format!("ws://{}", ws.local_addr()?);
     let ready = json!({
@@ -223,11 +253,10 @@ pub async fn run(args: LocalnetArgs) -> Result<()> {
     });
     println!("{ready}");
     let shutdown = async move {
-        match stop_after {
-            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+        let deadline = Duration::from_secs(stop_after.unwrap_or(u64::MAX / 4));
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = tokio::time::sleep(deadline) => {}
         }
     };
     let http_server = axum::serve(http, server::http(endpoints.clone()));

@@ -82,7 +82,9 @@ impl Node {
     /// A node over `bank` (on the VM), its clock at `slot` and `unix_timestamp`.
     pub async fn new(mut bank: Bank, assets: Vec<Asset>) -> Node {
         let clock = bank.clock().await;
-        let vm = bank.vm().expect("the local cluster runs the program on the VM");
+        let vm = bank
+            .vm()
+            .expect("the local cluster runs the program on the VM");
         vm.check_blockhash_in_node();
         let first = vm.next_blockhash();
         Node {
@@ -170,7 +172,9 @@ impl Node {
                 .and_then(|a| bulwark_sdk::rpc_chain::lookup_table_addresses(&a.data).ok())
                 .unwrap_or_default();
             let pick = |ix: &[u8]| -> Vec<Pubkey> {
-                ix.iter().filter_map(|&i| table.get(i as usize).copied()).collect()
+                ix.iter()
+                    .filter_map(|&i| table.get(i as usize).copied())
+                    .collect()
             };
             out.0.extend(pick(&l.writable_indexes));
             out.1.extend(pick(&l.readonly_indexes));
@@ -229,7 +233,11 @@ impl Node {
             if b != a {
                 let account = a.clone().unwrap_or_default();
                 let slot = self.slot;
-                let _ = self.notices.send(Notice::Account { key: *key, account, slot });
+                let _ = self.notices.send(Notice::Account {
+                    key: *key,
+                    account,
+                    slot,
+                });
             }
         }
         let _ = self.notices.send(Notice::Transaction {

@@ -37,8 +37,16 @@ impl Endpoints {
     /// Asks the node.
     pub async fn ask(&self, method: &str, params: Value) -> Result<Value, RpcFault> {
         let (reply, answer) = oneshot::channel();
-        let call = Call { method: method.into(), params, reply };
-        let gone = || RpcFault { code: -32603, message: "the node stopped".into(), data: None };
+        let call = Call {
+            method: method.into(),
+            params,
+            reply,
+        };
+        let gone = || RpcFault {
+            code: -32603,
+            message: "the node stopped".into(),
+            data: None,
+        };
         self.calls.send(call).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
@@ -70,8 +78,14 @@ async fn rpc(State(e): State<Endpoints>, Json(body): Json<Value>) -> Json<Value>
 async fn one(e: &Endpoints, call: Value) -> Value {
     let id = call.get("id").cloned().unwrap_or(Value::Null);
     let Some(method) = call.get("method").and_then(Value::as_str) else {
-        return reply(id, Err(RpcFault { code: -32600, message: "Invalid request".into(),
-                                        data: None }));
+        return reply(
+            id,
+            Err(RpcFault {
+                code: -32600,
+                message: "Invalid request".into(),
+                data: None,
+            }),
+        );
     };
     let params = call.get("params").cloned().unwrap_or(json!([]));
     reply(id, e.ask(method, params).await)
@@ -153,12 +167,18 @@ async fn request(e: &Endpoints, subs: &mut HashMap<u64, Sub>, call: Value) -> Ve
     let n = NEXT_ID.fetch_add(1, Ordering::SeqCst);
     let mut out = vec![reply(id, Ok(json!(n)))];
     if let Sub::Signature(sig) = &sub {
-        let status = e.ask("getSignatureStatuses", json!([[sig.to_string()]])).await;
+        let status = e
+            .ask("getSignatureStatuses", json!([[sig.to_string()]]))
+            .await;
         if let Ok(v) = status {
             let s = &v["value"][0];
             if !s.is_null() {
-                out.push(notification("signatureNotification", n, s["slot"].as_u64()
-                    .unwrap_or(0), json!({ "err": s["err"] })));
+                out.push(notification(
+                    "signatureNotification",
+                    n,
+                    s["slot"].as_u64().unwrap_or(0),
+                    json!({ "err": s["err"] }),
+                ));
                 return out;
             }
         }
@@ -182,8 +202,11 @@ fn parse_sub(method: &str, params: &Value) -> Result<Sub, RpcFault> {
             .map(Sub::Signature)
             .map_err(|_| RpcFault::invalid_params("not a base58 signature")),
         "slotSubscribe" => Ok(Sub::Slot),
-        other => Err(RpcFault { code: -32601, message: format!("Method not found: {other}"),
-                                data: None }),
+        other => Err(RpcFault {
+            code: -32601,
+            message: format!("Method not found: {other}"),
+            data: None,
+        }),
     }
 }
 
@@ -202,19 +225,40 @@ fn notify(subs: &mut HashMap<u64, Sub>, notice: &Notice) -> Vec<Value> {
             (Sub::Slot, Notice::Slot(slot)) => out.push(json!({ "jsonrpc": "2.0",
                 "method": "slotNotification", "params": { "result": { "slot": slot,
                 "parent": slot.saturating_sub(1), "root": slot }, "subscription": n } })),
-            (Sub::Account(k, cfg), Notice::Account { key, account, slot }) if k == key => {
-                out.push(notification("accountNotification", n, *slot, ui_account(account, cfg)))
-            }
-            (Sub::Logs(m), Notice::Transaction { signature, slot, err, logs, keys })
-                if m.is_none_or(|k| keys.contains(&k)) =>
-            {
-                out.push(notification("logsNotification", n, *slot, json!({
-                    "signature": signature.to_string(), "err": err, "logs": logs })))
-            }
-            (Sub::Signature(s), Notice::Transaction { signature, slot, err, .. })
-                if s == signature =>
-            {
-                out.push(notification("signatureNotification", n, *slot, json!({ "err": err })));
+            (Sub::Account(k, cfg), Notice::Account { key, account, slot }) if k == key => out.push(
+                notification("accountNotification", n, *slot, ui_account(account, cfg)),
+            ),
+            (
+                Sub::Logs(m),
+                Notice::Transaction {
+                    signature,
+                    slot,
+                    err,
+                    logs,
+                    keys,
+                },
+            ) if m.is_none_or(|k| keys.contains(&k)) => out.push(notification(
+                "logsNotification",
+                n,
+                *slot,
+                json!({
+                    "signature": signature.to_string(), "err": err, "logs": logs }),
+            )),
+            (
+                Sub::Signature(s),
+                Notice::Transaction {
+                    signature,
+                    slot,
+                    err,
+                    ..
+                },
+            ) if s == signature => {
+                out.push(notification(
+                    "signatureNotification",
+                    n,
+                    *slot,
+                    json!({ "err": err }),
+                ));
                 done.push(n);
             }
             _ => {}

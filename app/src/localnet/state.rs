@@ -56,7 +56,12 @@ pub fn keys(dir: Option<&Path>) -> Result<Keys> {
     }
     let mut k = k.into_iter();
     let mut next = || k.next().expect("four keys");
-    Ok(Keys { payer: next(), upgrade_authority: next(), governance: next(), guardian: next() })
+    Ok(Keys {
+        payer: next(),
+        upgrade_authority: next(),
+        governance: next(),
+        guardian: next(),
+    })
 }
 
 /// The saved state in `dir`, if there is one.
@@ -118,6 +123,7 @@ pub async fn restore(elf: &[u8], keys: &Keys, saved: &Saved, now: i64) -> Bank {
     for (key, account) in &saved.accounts {
         vm.set_account(key, account.clone());
     }
-    bank.set_clock(saved.slot + 1, now.max(saved.unix_timestamp)).await;
+    bank.set_clock(saved.slot + 1, now.max(saved.unix_timestamp))
+        .await;
     bank
 }

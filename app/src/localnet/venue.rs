@@ -10,10 +10,10 @@ use bulwark::oracle::OracleKind;
 use bulwark::state::OracleSourceArgs;
 use bulwark_engine::governance::MarketParam;
 use bulwark_sdk::bank::Bank;
+use bulwark_sdk::ix;
 use bulwark_sdk::oracle_accounts::{CHAINLINK_STORE, PYTH_RECEIVER, SWITCHBOARD_ON_DEMAND};
 use bulwark_sdk::params::*;
 use bulwark_sdk::world::World;
-use bulwark_sdk::ix;
 use solana_sdk::signature::{Keypair, Signer};
 
 use super::feeds::{Asset, Cadence, PricePath, Source};
@@ -78,7 +78,11 @@ const CHAINLINK: Cadence = Cadence::HeartbeatOrDeviation {
 pub fn assets(markets: Vec<MarketSpec>) -> Vec<Asset> {
     let usdc = Asset {
         symbol: "USDC".into(),
-        path: PricePath::Walk { state: 0, price_e8: 100_000_000, sigma_ppm: 0 },
+        path: PricePath::Walk {
+            state: 0,
+            price_e8: 100_000_000,
+            sigma_ppm: 0,
+        },
         sources: vec![
             new_source(OracleKind::PythPull, "USDC", Cadence::EverySlot),
             new_source(OracleKind::Chainlink, "USDC", CHAINLINK),
@@ -89,7 +93,11 @@ pub fn assets(markets: Vec<MarketSpec>) -> Vec<Asset> {
         out.push(Asset {
             sources: vec![
                 new_source(OracleKind::PythPull, &m.symbol, Cadence::EverySlot),
-                new_source(OracleKind::SwitchboardOnDemand, &m.symbol, Cadence::EverySecs(3)),
+                new_source(
+                    OracleKind::SwitchboardOnDemand,
+                    &m.symbol,
+                    Cadence::EverySecs(3),
+                ),
                 new_source(OracleKind::Chainlink, &m.symbol, CHAINLINK),
             ],
             symbol: m.symbol,
@@ -135,7 +143,9 @@ pub async fn refresh_all(bank: &mut Bank, assets: &[Asset]) -> Result<()> {
     let usdc = oracle_keys(&assets[0]);
     for (i, a) in assets[1..].iter().enumerate() {
         let ix = ix::update_risk(i as u16, &oracle_keys(a), &usdc);
-        bank.send(&[ix], &[]).await.map_err(|e| anyhow!("update_risk {i}: {e}"))?;
+        bank.send(&[ix], &[])
+            .await
+            .map_err(|e| anyhow!("update_risk {i}: {e}"))?;
     }
     Ok(())
 }
@@ -163,17 +173,22 @@ pub async fn create(
     w.guardian = keys.guardian.insecure_clone();
     publish(&mut w.bank, assets).await;
     let mut args = w.exchange_args();
-    args.collateral_oracle = collateral_side(assets[0].sources.iter().map(source_args).collect(), 1);
+    args.collateral_oracle =
+        collateral_side(assets[0].sources.iter().map(source_args).collect(), 1);
     args.pool_withdraw_delay_secs = settings.pool_withdraw_delay_secs;
     args.unstake_cooldown_secs = settings.unstake_cooldown_secs;
-    w.initialize_exchange_with(args).await.map_err(|e| anyhow!("initialize_exchange: {e}"))?;
+    w.initialize_exchange_with(args)
+        .await
+        .map_err(|e| anyhow!("initialize_exchange: {e}"))?;
     let gov = w.governance.insecure_clone();
     for (i, a) in assets[1..].iter().enumerate() {
         let mut m = w.sol_market_args();
         m.index = i as u16;
         m.symbol = symbol(&a.symbol);
         m.oracle = asset_side(a.sources.iter().map(source_args).collect(), 2);
-        w.create_market_with(&gov, m).await.map_err(|e| anyhow!("list {}: {e}", a.symbol))?;
+        w.create_market_with(&gov, m)
+            .await
+            .map_err(|e| anyhow!("list {}: {e}", a.symbol))?;
     }
     raise_caps(&mut w, assets.len() as u16 - 1).await?;
     let slot = w.bank.clock().await.slot;
@@ -192,18 +207,27 @@ async fn raise_caps(w: &mut World, markets: u16) -> Result<()> {
     let cap = 10_000 * 1_000_000_000u64;
     let mut queued = Vec::new();
     for index in 0..markets {
-        for param in [MarketParam::OpenInterestCapLong, MarketParam::OpenInterestCapShort] {
+        for param in [
+            MarketParam::OpenInterestCapLong,
+            MarketParam::OpenInterestCapShort,
+        ] {
             let id = w.bank.exchange().await.proposal_count;
             let kind = bulwark::state::kind::MARKET_PARAM;
             let q = ix::queue_change(gov.pubkey(), payer, id, kind, index, param as u16, cap);
-            w.bank.send(&[q], &[&gov]).await.map_err(|e| anyhow!("queue cap: {e}"))?;
+            w.bank
+                .send(&[q], &[&gov])
+                .await
+                .map_err(|e| anyhow!("queue cap: {e}"))?;
             queued.push((id, index));
         }
     }
     w.bank.advance(10, TIMELOCK_SECS as i64 + 1).await;
     for (id, index) in queued {
         let x = ix::execute_proposal(id, Some(index));
-        w.bank.send(&[x], &[]).await.map_err(|e| anyhow!("execute cap raise: {e}"))?;
+        w.bank
+            .send(&[x], &[])
+            .await
+            .map_err(|e| anyhow!("execute cap raise: {e}"))?;
     }
     Ok(())
 }
@@ -212,7 +236,9 @@ async fn raise_caps(w: &mut World, markets: u16) -> Result<()> {
 /// 100,000 USDC in its associated token account.
 async fn seed_pool_and_wallets(w: &mut World, settings: &VenueSettings) -> Result<()> {
     let lp = w.participant(1_000_000 * USDC).await;
-    w.pool_deposit(&lp, 1_000_000 * USDC).await.map_err(|e| anyhow!("house LP: {e}"))?;
+    w.pool_deposit(&lp, 1_000_000 * USDC)
+        .await
+        .map_err(|e| anyhow!("house LP: {e}"))?;
     let mint = w.collateral_mint;
     for owner in &settings.fund {
         w.bank.fund(owner, 100_000_000_000).await;

@@ -1,0 +1,364 @@
+//! `bulwark localnet` end to end, as a user meets it: the binary started on free loopback
+//! ports with the program's SBF build, slots moving in real time and feeds on their cadences;
+//! a trader's, an LP's and a staker's CLI journeys; a price file crashing a market under a
+//! leveraged long and `bulwark keeper run` liquidating it; the events read back with
+//! `bulwark events`; the accounts read with Anchor's public TS client and `bulwark account
+//! show`; a restart from `--state` keeping them. Needs `BULWARK_SBF_SO` (the README's test
+//! command's second tier sets it) and Node.js with npm.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use solana_sdk::signature::{Keypair, Signer};
+
+const BIN: &str = env!("CARGO_BIN_EXE_bulwark");
+
+/// A running `bulwark localnet`, interrupted (so it saves its state) when dropped.
+struct Localnet {
+    child: Child,
+    ready: Value,
+    started: Instant,
+}
+
+impl Localnet {
+    fn start(args: &[String]) -> Localnet {
+        let so = std::env::var("BULWARK_SBF_SO")
+            .expect("BULWARK_SBF_SO names the SBF build (sbf/build-sbf.sh . bulwark)");
+        let mut child = Command::new(BIN)
+            .args([
+                "localnet",
+                "--port",
+                "0",
+                "--program",
+                &so,
+                "--stop-after-secs",
+                "600",
+            ])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("bulwark localnet starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("ready line");
+        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        Localnet {
+            child,
+            ready,
+            started: Instant::now(),
+        }
+    }
+
+    fn url(&self) -> String {
+        self.ready["rpc_url"].as_str().expect("rpc_url").to_string()
+    }
+
+    /// Interrupts it as Ctrl-C would and waits for it to save and exit.
+    fn stop(mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let status = self.child.wait().expect("localnet exits");
+        assert!(status.success(), "localnet exit: {status}");
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn keypair_file(dir: &Path, name: &str) -> (PathBuf, Keypair) {
+    let k = Keypair::new();
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(
+        &path,
+        serde_json::to_string(&k.to_bytes().to_vec()).unwrap(),
+    )
+    .unwrap();
+    (path, k)
+}
+
+/// Runs `bulwark ARGS --url URL`; its stdout, or a panic with its stderr.
+fn cli(url: &str, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--url", url])
+        .output()
+        .expect("bulwark runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "bulwark {args:?} failed: {}{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn account(url: &str, owner: &Keypair) -> Value {
+    let out = cli(
+        url,
+        &["account", "show", &owner.pubkey().to_string(), "--json"],
+    );
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{out}: {e}"))
+}
+
+fn base_in(account: &Value, market: &str) -> f64 {
+    account["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["market"] == market)
+        .map_or(0.0, |p| p["base"].as_str().unwrap().parse().unwrap())
+}
+
+/// CRASH-PERP's price file: $100 for 40 minutes, then 1% lower each minute for 15 minutes.
+fn crash_file(dir: &Path) -> PathBuf {
+    let path = dir.join("crash.csv");
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "unix_ts,open,high,low,close").unwrap();
+    let mut price = 100.0f64;
+    for minute in 0..300i64 {
+        if (40..55).contains(&minute) {
+            price *= 0.99;
+        }
+        let p = format!("{price:.4}");
+        writeln!(f, "{},{p},{p},{p},{p}", 1_700_000_000 + minute * 60).unwrap();
+    }
+    path
+}
+
+fn sleep_until(net: &Localnet, secs: u64) {
+    let at = net.started + Duration::from_secs(secs);
+    std::thread::sleep(at.saturating_duration_since(Instant::now()));
+}
+
+#[test]
+fn localnet_journey_cli_keeper_events_and_the_ts_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice_file, alice) = keypair_file(dir.path(), "alice");
+    let (bob_file, bob) = keypair_file(dir.path(), "bob");
+    let (carol_file, carol) = keypair_file(dir.path(), "carol");
+    let (keeper_file, _) = keypair_file(dir.path(), "keeper");
+    let state = dir.path().join("state");
+    let crash = format!("CRASH-PERP={}", crash_file(dir.path()).display());
+    let mut args: Vec<String> = [
+        "--market",
+        "SOL-PERP=150",
+        "--market",
+        &crash,
+        "--speed",
+        "60",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for f in [&alice_file, &bob_file, &carol_file, &keeper_file] {
+        args.extend(["--fund".into(), f.display().to_string()]);
+    }
+    args.extend(["--state".into(), state.display().to_string()]);
+    let net = Localnet::start(&args);
+    let url = net.url();
+    let (a, b, c) = (
+        alice_file.to_str().unwrap(),
+        bob_file.to_str().unwrap(),
+        carol_file.to_str().unwrap(),
+    );
+
+    // Carol goes 8x long CRASH-PERP before its crash (minute 40 of the file = 40 s in).
+    cli(&url, &["deposit", "--amount", "60", "--keypair", c]);
+    cli(
+        &url,
+        &[
+            "trade",
+            "--market",
+            "CRASH-PERP",
+            "--size",
+            "5",
+            "--limit-price",
+            "110",
+            "--keypair",
+            c,
+        ],
+    );
+
+    // Alice: open, increase, (hold), reduce, close, withdraw. Bob: LP in and out, stake.
+    cli(&url, &["deposit", "--amount", "1000", "--keypair", a]);
+    cli(
+        &url,
+        &[
+            "trade",
+            "--market",
+            "SOL-PERP",
+            "--size",
+            "2",
+            "--limit-price",
+            "200",
+            "--keypair",
+            a,
+        ],
+    );
+    cli(
+        &url,
+        &[
+            "trade",
+            "--market",
+            "SOL-PERP",
+            "--size",
+            "1",
+            "--limit-price",
+            "200",
+            "--keypair",
+            a,
+        ],
+    );
+    assert_eq!(base_in(&account(&url, &alice), "SOL-PERP"), 3.0);
+    cli(
+        &url,
+        &["pool", "deposit", "--amount", "1000", "--keypair", b],
+    );
+    cli(&url, &["pool", "request-withdraw", "--all", "--keypair", b]);
+    cli(
+        &url,
+        &["insurance", "stake", "--amount", "100", "--keypair", b],
+    );
+    std::thread::sleep(Duration::from_secs(12)); // min hold (25 slots) and the pool's delay
+    cli(
+        &url,
+        &[
+            "trade",
+            "--market",
+            "SOL-PERP",
+            "--size=-1",
+            "--limit-price",
+            "100",
+            "--keypair",
+            a,
+        ],
+    );
+    cli(
+        &url,
+        &[
+            "trade",
+            "--market",
+            "SOL-PERP",
+            "--size=-2",
+            "--limit-price",
+            "100",
+            "--keypair",
+            a,
+        ],
+    );
+    cli(&url, &["withdraw", "--amount", "500", "--keypair", a]);
+    let lp = cli(&url, &["pool", "withdraw", "--keypair", b, "--json"]);
+    assert!(lp.contains("\"shares\": \"0\""), "{lp}");
+    let alice_now = account(&url, &alice);
+    assert_eq!(base_in(&alice_now, "SOL-PERP"), 0.0);
+    let left: f64 = alice_now["collateral"].as_str().unwrap().parse().unwrap();
+    assert!(left > 490.0 && left < 500.0, "fees and spread only: {left}");
+
+    // The crash; the keeper liquidates Carol.
+    // (The stored price moves when someone refreshes the market: the keeper does, first.)
+    sleep_until(&net, 62);
+    let k = keeper_file.to_str().unwrap();
+    // The keeper's rewards are credited to its own margin account, which it opens first.
+    cli(&url, &["deposit", "--amount", "1", "--keypair", k]);
+    let out = Command::new(BIN)
+        .args([
+            "keeper",
+            "run",
+            "--url",
+            &url,
+            "--keypair",
+            k,
+            "--cycles",
+            "4",
+            "--interval-ms",
+            "500",
+        ])
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "keeper: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let carol_now = account(&url, &carol);
+    assert!(
+        base_in(&carol_now, "CRASH-PERP") < 5.0,
+        "liquidated: {carol_now}\nkeeper: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Events, from transaction metadata.
+    let events = cli(&url, &["events", "--limit", "1000"]);
+    for name in [
+        "TradeExecuted",
+        "PoolWithdrawn",
+        "Staked",
+        "Liquidated",
+        "CollateralWithdrawn",
+    ] {
+        assert!(
+            events.contains(&format!("\"event\":\"{name}\"")),
+            "{name} missing"
+        );
+    }
+
+    // Anchor's TS client reads what the CLI reads.
+    let ts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ts");
+    let npm = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&ts)
+        .status()
+        .expect("npm runs");
+    assert!(npm.success());
+    let idl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/idl/bulwark.json");
+    let ws = net.ready["ws_url"].as_str().unwrap();
+    let out = Command::new("node")
+        .arg("read.mjs")
+        .args([
+            url.as_str(),
+            ws,
+            idl.to_str().unwrap(),
+            &alice.pubkey().to_string(),
+        ])
+        .current_dir(&ts)
+        .output()
+        .expect("node runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        read["markets"],
+        serde_json::json!(["CRASH-PERP", "SOL-PERP"])
+    );
+    let shown = alice_now["collateral"].as_str().unwrap().replace('.', "");
+    assert_eq!(
+        read["collateral"].as_str().unwrap(),
+        shown.trim_start_matches('0')
+    );
+    assert_eq!(read["airdrop_err"], Value::Null);
+    assert_eq!(read["airdrop_balance"], 1_000_000_000u64);
+
+    // A restart from --state keeps the accounts.
+    net.stop();
+    let again = Localnet::start(&["--state".into(), state.display().to_string()]);
+    assert_eq!(again.ready["restored"], true);
+    assert_eq!(
+        account(&again.url(), &alice)["collateral"],
+        alice_now["collateral"]
+    );
+    again.stop();
+}
