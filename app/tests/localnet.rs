@@ -138,15 +138,22 @@ fn sleep_until(net: &Localnet, secs: u64) {
     std::thread::sleep(at.saturating_duration_since(Instant::now()));
 }
 
-#[test]
-fn localnet_journey_cli_keeper_events_and_the_ts_client() {
-    let dir = tempfile::tempdir().unwrap();
-    let (alice_file, alice) = keypair_file(dir.path(), "alice");
-    let (bob_file, bob) = keypair_file(dir.path(), "bob");
-    let (carol_file, carol) = keypair_file(dir.path(), "carol");
-    let (keeper_file, _) = keypair_file(dir.path(), "keeper");
-    let state = dir.path().join("state");
-    let crash = format!("CRASH-PERP={}", crash_file(dir.path()).display());
+/// The journey's wallets: a keypair file and its key each.
+struct Wallets {
+    alice: (PathBuf, Keypair),
+    bob: (PathBuf, Keypair),
+    carol: (PathBuf, Keypair),
+    keeper: (PathBuf, Keypair),
+}
+
+fn path(w: &(PathBuf, Keypair)) -> &str {
+    w.0.to_str().unwrap()
+}
+
+/// Starts a localnet with SOL-PERP on a walk and CRASH-PERP on the crash file, every wallet
+/// funded, state kept in `state`.
+fn start_venue(dir: &Path, w: &Wallets, state: &Path) -> Localnet {
+    let crash = format!("CRASH-PERP={}", crash_file(dir).display());
     let mut args: Vec<String> = [
         "--market",
         "SOL-PERP=150",
@@ -158,39 +165,39 @@ fn localnet_journey_cli_keeper_events_and_the_ts_client() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for f in [&alice_file, &bob_file, &carol_file, &keeper_file] {
-        args.extend(["--fund".into(), f.display().to_string()]);
+    for k in [&w.alice, &w.bob, &w.carol, &w.keeper] {
+        args.extend(["--fund".into(), path(k).into()]);
     }
     args.extend(["--state".into(), state.display().to_string()]);
-    let net = Localnet::start(&args);
-    let url = net.url();
-    let (a, b, c) = (
-        alice_file.to_str().unwrap(),
-        bob_file.to_str().unwrap(),
-        carol_file.to_str().unwrap(),
-    );
+    Localnet::start(&args)
+}
 
-    // Carol goes 8x long CRASH-PERP before its crash (minute 40 of the file = 40 s in).
-    cli(&url, &["deposit", "--amount", "60", "--keypair", c]);
+/// Alice opens, increases, (holds,) reduces, closes and withdraws; Bob deposits in the pool,
+/// requests, stakes, and withdraws after the delay. Returns Alice's account at the end.
+fn trader_lp_and_staker_journeys(url: &str, w: &Wallets) -> Value {
+    let (a, b) = (path(&w.alice), path(&w.bob));
+    let trade = |size: &str, limit: &str| {
+        cli(
+            url,
+            &[
+                "trade",
+                "--market",
+                "SOL-PERP",
+                &format!("--size={size}"),
+                "--limit-price",
+                limit,
+                "--keypair",
+                a,
+            ],
+        );
+    };
+    cli(url, &["deposit", "--amount", "1000", "--keypair", a]);
+    let made = cli(url, &["lookup-table", "create", "--keypair", a, "--json"]);
+    let table: Value = serde_json::from_str(&made).unwrap_or_else(|e| panic!("{made}: {e}"));
+    let table = table["table"].as_str().unwrap().to_string();
+    std::thread::sleep(Duration::from_secs(1)); // a table's new addresses serve from the next slot
     cli(
-        &url,
-        &[
-            "trade",
-            "--market",
-            "CRASH-PERP",
-            "--size",
-            "5",
-            "--limit-price",
-            "110",
-            "--keypair",
-            c,
-        ],
-    );
-
-    // Alice: open, increase, (hold), reduce, close, withdraw. Bob: LP in and out, stake.
-    cli(&url, &["deposit", "--amount", "1000", "--keypair", a]);
-    cli(
-        &url,
+        url,
         &[
             "trade",
             "--market",
@@ -199,73 +206,42 @@ fn localnet_journey_cli_keeper_events_and_the_ts_client() {
             "2",
             "--limit-price",
             "200",
+            "--lookup-table",
+            &table,
             "--keypair",
             a,
         ],
     );
+    trade("1", "200");
+    assert_eq!(base_in(&account(url, &w.alice.1), "SOL-PERP"), 3.0);
     cli(
-        &url,
-        &[
-            "trade",
-            "--market",
-            "SOL-PERP",
-            "--size",
-            "1",
-            "--limit-price",
-            "200",
-            "--keypair",
-            a,
-        ],
-    );
-    assert_eq!(base_in(&account(&url, &alice), "SOL-PERP"), 3.0);
-    cli(
-        &url,
+        url,
         &["pool", "deposit", "--amount", "1000", "--keypair", b],
     );
-    cli(&url, &["pool", "request-withdraw", "--all", "--keypair", b]);
+    cli(url, &["pool", "request-withdraw", "--all", "--keypair", b]);
     cli(
-        &url,
+        url,
         &["insurance", "stake", "--amount", "100", "--keypair", b],
     );
     std::thread::sleep(Duration::from_secs(12)); // min hold (25 slots) and the pool's delay
-    cli(
-        &url,
-        &[
-            "trade",
-            "--market",
-            "SOL-PERP",
-            "--size=-1",
-            "--limit-price",
-            "100",
-            "--keypair",
-            a,
-        ],
-    );
-    cli(
-        &url,
-        &[
-            "trade",
-            "--market",
-            "SOL-PERP",
-            "--size=-2",
-            "--limit-price",
-            "100",
-            "--keypair",
-            a,
-        ],
-    );
-    cli(&url, &["withdraw", "--amount", "500", "--keypair", a]);
-    let lp = cli(&url, &["pool", "withdraw", "--keypair", b, "--json"]);
+    trade("-1", "100");
+    trade("-2", "100");
+    cli(url, &["withdraw", "--amount", "500", "--keypair", a]);
+    let lp = cli(url, &["pool", "withdraw", "--keypair", b, "--json"]);
     assert!(lp.contains("\"shares\": \"0\""), "{lp}");
-    let alice_now = account(&url, &alice);
+    let alice_now = account(url, &w.alice.1);
     assert_eq!(base_in(&alice_now, "SOL-PERP"), 0.0);
     let left: f64 = alice_now["collateral"].as_str().unwrap().parse().unwrap();
     assert!(left > 490.0 && left < 500.0, "fees and spread only: {left}");
+    alice_now
+}
 
-    // The crash; the keeper liquidates Carol.
+/// After the crash, `bulwark keeper run` refreshes CRASH-PERP and liquidates Carol.
+fn keeper_liquidates_carol(net: &Localnet, w: &Wallets) {
+    let url = net.url();
     // (The stored price moves when someone refreshes the market: the keeper does, first.)
-    sleep_until(&net, 62);
-    let k = keeper_file.to_str().unwrap();
+    sleep_until(net, 62);
+    let k = path(&w.keeper);
     // The keeper's rewards are credited to its own margin account, which it opens first.
     cli(&url, &["deposit", "--amount", "1", "--keypair", k]);
     let out = Command::new(BIN)
@@ -289,30 +265,17 @@ fn localnet_journey_cli_keeper_events_and_the_ts_client() {
         "keeper: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let carol_now = account(&url, &carol);
+    let carol_now = account(&url, &w.carol.1);
     assert!(
         base_in(&carol_now, "CRASH-PERP") < 5.0,
         "liquidated: {carol_now}\nkeeper: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
 
-    // Events, from transaction metadata.
-    let events = cli(&url, &["events", "--limit", "1000"]);
-    for name in [
-        "TradeExecuted",
-        "PoolWithdrawn",
-        "Staked",
-        "Liquidated",
-        "CollateralWithdrawn",
-    ] {
-        assert!(
-            events.contains(&format!("\"event\":\"{name}\"")),
-            "{name} missing"
-        );
-    }
-
-    // Anchor's TS client reads what the CLI reads.
+/// Anchor's TS client reads what the CLI reads, and the websocket answers it.
+fn ts_client_reads(net: &Localnet, alice: &Keypair, alice_now: &Value) {
     let ts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ts");
     let npm = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
@@ -325,7 +288,7 @@ fn localnet_journey_cli_keeper_events_and_the_ts_client() {
     let out = Command::new("node")
         .arg("read.mjs")
         .args([
-            url.as_str(),
+            &net.url(),
             ws,
             idl.to_str().unwrap(),
             &alice.pubkey().to_string(),
@@ -351,13 +314,89 @@ fn localnet_journey_cli_keeper_events_and_the_ts_client() {
     );
     assert_eq!(read["airdrop_err"], Value::Null);
     assert_eq!(read["airdrop_balance"], 1_000_000_000u64);
+}
+
+#[test]
+fn localnet_journey_cli_keeper_events_and_the_ts_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Wallets {
+        alice: keypair_file(dir.path(), "alice"),
+        bob: keypair_file(dir.path(), "bob"),
+        carol: keypair_file(dir.path(), "carol"),
+        keeper: keypair_file(dir.path(), "keeper"),
+    };
+    let state = dir.path().join("state");
+    let net = start_venue(dir.path(), &w, &state);
+    let url = net.url();
+    let mut follow = Command::new(BIN)
+        .args(["events", "--follow", "--limit", "1", "--url", &url])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("events --follow starts");
+    let followed = {
+        let out = follow.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            BufReader::new(out)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    };
+
+    // Carol goes 8x long CRASH-PERP before its crash (minute 40 of the file = 40 s in).
+    let c = path(&w.carol);
+    cli(&url, &["deposit", "--amount", "60", "--keypair", c]);
+    cli(
+        &url,
+        &[
+            "trade",
+            "--market",
+            "CRASH-PERP",
+            "--size",
+            "5",
+            "--limit-price",
+            "110",
+            "--keypair",
+            c,
+        ],
+    );
+    let alice_now = trader_lp_and_staker_journeys(&url, &w);
+    keeper_liquidates_carol(&net, &w);
+
+    let events = cli(&url, &["events", "--limit", "1000"]);
+    let market_list = cli(&url, &["market", "list", "--json"]);
+    assert!(market_list.contains("CRASH-PERP"), "{market_list}");
+    for name in [
+        "TradeExecuted",
+        "PoolWithdrawn",
+        "Staked",
+        "Liquidated",
+        "CollateralWithdrawn",
+    ] {
+        assert!(
+            events.contains(&format!("\"event\":\"{name}\"")),
+            "{name} missing"
+        );
+    }
+    ts_client_reads(&net, &w.alice.1, &alice_now);
+    std::thread::sleep(Duration::from_secs(2));
+    follow.kill().unwrap();
+    follow.wait().unwrap();
+    let followed = followed.join().unwrap();
+    for name in ["TradeExecuted", "Liquidated"] {
+        assert!(
+            followed.contains(&format!("\"event\":\"{name}\"")),
+            "followed: {name}"
+        );
+    }
 
     // A restart from --state keeps the accounts.
     net.stop();
     let again = Localnet::start(&["--state".into(), state.display().to_string()]);
     assert_eq!(again.ready["restored"], true);
     assert_eq!(
-        account(&again.url(), &alice)["collateral"],
+        account(&again.url(), &w.alice.1)["collateral"],
         alice_now["collateral"]
     );
     again.stop();

@@ -15,8 +15,33 @@ use solana_sdk::transaction::VersionedTransaction;
 
 use super::node::{Node, RpcFault};
 
+/// JSON-RPC's code for an unknown method.
+const METHOD_NOT_FOUND: i64 = -32601;
+
+fn not_found(method: &str) -> RpcFault {
+    RpcFault {
+        code: METHOD_NOT_FOUND,
+        message: format!("Method not found: the local cluster does not serve {method}"),
+        data: None,
+    }
+}
+
+type Methods = fn(&mut Node, &str, &Value) -> Result<Value, RpcFault>;
+
 /// Answers one call.
 pub fn call(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcFault> {
+    let groups: [Methods; 3] = [cluster, accounts, transactions];
+    for group in groups {
+        match group(node, method, params) {
+            Err(f) if f.code == METHOD_NOT_FOUND => continue,
+            answer => return answer,
+        }
+    }
+    Err(not_found(method))
+}
+
+/// The cluster: health, version, slots, blockhashes, fees.
+fn cluster(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcFault> {
     match method {
         "getHealth" => Ok(json!("ok")),
         "getVersion" => Ok(json!({ "solana-core": "3.1.0", "feature-set": 0 })),
@@ -52,6 +77,12 @@ pub fn call(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcF
             };
             Ok(context(node, json!(5_000 * n as u64)))
         }
+        _ => Err(not_found(method)),
+    }
+}
+/// Account reads.
+fn accounts(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcFault> {
+    match method {
         "getMinimumBalanceForRentExemption" => {
             let space = params[0]
                 .as_u64()
@@ -85,6 +116,12 @@ pub fn call(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcF
             Ok(context(node, Value::Array(out)))
         }
         "getProgramAccounts" => program_accounts(node, params),
+        _ => Err(not_found(method)),
+    }
+}
+/// Simulation, sending, airdrops, statuses and history.
+fn transactions(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcFault> {
+    match method {
         "getRecentPrioritizationFees" => Ok(json!([{ "slot": node.slot, "prioritizationFee": 0 }])),
         "simulateTransaction" => simulate(node, params),
         "sendTransaction" => {
@@ -134,14 +171,9 @@ pub fn call(node: &mut Node, method: &str, params: &Value) -> Result<Value, RpcF
                 limit
             )))
         }
-        other => Err(RpcFault {
-            code: -32601,
-            message: format!("Method not found: the local cluster does not serve {other}"),
-            data: None,
-        }),
+        _ => Err(not_found(method)),
     }
 }
-
 /// A value with the slot it was read at.
 fn context(node: &Node, value: Value) -> Value {
     json!({ "context": { "slot": node.slot, "apiVersion": "3.1.0" }, "value": value })
