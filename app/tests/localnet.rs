@@ -316,6 +316,24 @@ fn ts_client_reads(net: &Localnet, alice: &Keypair, alice_now: &Value) {
     assert_eq!(read["airdrop_balance"], 1_000_000_000u64);
 }
 
+/// `bulwark events --follow` running, and a thread collecting what it prints.
+fn follow_events(url: &str) -> (Child, std::thread::JoinHandle<String>) {
+    let mut follow = Command::new(BIN)
+        .args(["events", "--follow", "--limit", "1", "--url", url])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("events --follow starts");
+    let out = follow.stdout.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        BufReader::new(out)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    (follow, lines)
+}
+
 #[test]
 fn localnet_journey_cli_keeper_events_and_the_ts_client() {
     let dir = tempfile::tempdir().unwrap();
@@ -328,21 +346,7 @@ fn localnet_journey_cli_keeper_events_and_the_ts_client() {
     let state = dir.path().join("state");
     let net = start_venue(dir.path(), &w, &state);
     let url = net.url();
-    let mut follow = Command::new(BIN)
-        .args(["events", "--follow", "--limit", "1", "--url", &url])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("events --follow starts");
-    let followed = {
-        let out = follow.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            BufReader::new(out)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-    };
+    let (mut follow, followed) = follow_events(&url);
 
     // Carol goes 8x long CRASH-PERP before its crash (minute 40 of the file = 40 s in).
     let c = path(&w.carol);
