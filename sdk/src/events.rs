@@ -9,11 +9,46 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use base64::Engine;
 
-/// Every `T` event in `logs`, in order (lines that are not a `T` are skipped).
+/// The bytes of every `Program data:` line the Bulwark program itself logged, in order: the
+/// invocation stack is followed through the runtime's `Program <id> invoke [n]` and
+/// `Program <id> success|failed` lines, so data logged by another program in the same
+/// transaction (which could imitate an event) is left out.
+pub fn bulwark_data(logs: &[String]) -> Vec<Vec<u8>> {
+    let mut stack: Vec<&str> = Vec::new();
+    let bulwark = bulwark::ID.to_string();
+    let mut out = Vec::new();
+    for line in logs {
+        let Some(rest) = line.strip_prefix("Program ") else {
+            continue;
+        };
+        if let Some(b64) = rest.strip_prefix("data: ") {
+            if stack.last() == Some(&bulwark.as_str()) {
+                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) {
+                    out.push(bytes);
+                }
+            }
+            continue;
+        }
+        let mut words = rest.split(' ');
+        let (Some(id), Some(what)) = (words.next(), words.next()) else {
+            continue;
+        };
+        match what {
+            "invoke" => stack.push(id),
+            "success" | "failed:" => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every `T` event the program logged in `logs`, in order (lines that are not a `T`, or that
+/// another program logged, are skipped).
 pub fn decode<T: AnchorDeserialize + Discriminator>(logs: &[String]) -> Vec<T> {
-    logs.iter()
-        .filter_map(|line| line.strip_prefix("Program data: "))
-        .filter_map(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+    bulwark_data(logs)
+        .into_iter()
         .filter_map(|bytes| {
             let body = bytes.strip_prefix(T::DISCRIMINATOR)?;
             T::try_from_slice(body).ok()
@@ -118,7 +153,7 @@ named_events!(
 );
 
 /// Every program event among `inner` (as [`decode_cpi`] filters them) and in `logs` (the
-/// logged ones), by name with its fields, in that order.
+/// logged ones, as [`bulwark_data`] attributes them), by name with its fields, in that order.
 pub fn all_events(
     inner: &[(Pubkey, Vec<u8>)],
     logs: &[String],
@@ -128,10 +163,8 @@ pub fn all_events(
         .filter(|(program, _)| *program == bulwark::ID)
         .filter_map(|(_, d)| d.strip_prefix(anchor_lang::event::EVENT_IX_TAG_LE))
         .filter_map(event_json);
-    let from_logs = logs
-        .iter()
-        .filter_map(|line| line.strip_prefix("Program data: "))
-        .filter_map(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+    let from_logs = bulwark_data(logs)
+        .into_iter()
         .filter_map(|bytes| event_json(&bytes));
     from_cpi.chain(from_logs).collect()
 }
@@ -156,5 +189,29 @@ fn addresses_as_base58(v: &mut serde_json::Value) {
         }
         Value::Object(map) => map.values_mut().for_each(addresses_as_base58),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod log_attribution_tests {
+    use super::*;
+
+    #[test]
+    fn only_data_the_program_itself_logged_counts() {
+        let b = bulwark::ID;
+        let other = Pubkey::new_unique();
+        let logs: Vec<String> = [
+            format!("Program {b} invoke [1]"),
+            "Program data: AQI=".to_string(),
+            format!("Program {other} invoke [2]"),
+            "Program data: AwQ=".to_string(),
+            format!("Program {other} success"),
+            "Program data: BQY=".to_string(),
+            format!("Program {b} success"),
+            "Program data: Bwg=".to_string(),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(bulwark_data(&logs), vec![vec![1, 2], vec![5, 6]]);
     }
 }

@@ -1,5 +1,5 @@
 //! The local cluster's oracle feeds: each source publishes on its own cadence, as on mainnet
-//! (Pyth every slot, Switchboard every few seconds, Chainlink on a heartbeat or when the price
+//! (Pyth every second, Switchboard every few seconds, Chainlink on a heartbeat or when the price
 //! moves past its deviation threshold), the price following a replayed price file or a seeded
 //! random walk. Accounts are written in their real byte layouts (`quote::quote_bytes`).
 
@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 /// When a source publishes.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Cadence {
-    /// Every slot (Pyth's pull feeds update several times a second).
-    EverySlot,
     /// Every `n` seconds (Switchboard On-Demand's crank).
     EverySecs(u32),
     /// After `heartbeat_secs`, or at once when the price has moved `deviation_ppm` from the
@@ -43,7 +41,6 @@ impl Source {
             return true;
         };
         match self.cadence {
-            Cadence::EverySlot => true,
             Cadence::EverySecs(n) => now - at >= n as i64,
             Cadence::HeartbeatOrDeviation {
                 heartbeat_secs,

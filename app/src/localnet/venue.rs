@@ -68,13 +68,19 @@ fn new_source(kind: OracleKind, symbol: &str, cadence: Cadence) -> Source {
     }
 }
 
+/// Pyth: a new price every second. The receiver's price-feed accounts take an update only
+/// when its publish time (whole seconds) is later than the one stored, so however often Pyth
+/// prices, an account changes at most once a second; the program, which holds a publish time
+/// to one price, relies on that.
+const PYTH: Cadence = Cadence::EverySecs(1);
+
 const CHAINLINK: Cadence = Cadence::HeartbeatOrDeviation {
     heartbeat_secs: 60,
     deviation_ppm: 5_000,
 };
 
 /// The collateral (USDC at $1, Pyth and Chainlink) and each market's asset (Pyth every
-/// slot, Switchboard every 3 s, Chainlink on a 60 s heartbeat or a 0.5% move).
+/// second, Switchboard every 3 s, Chainlink on a 60 s heartbeat or a 0.5% move).
 pub fn assets(markets: Vec<MarketSpec>) -> Vec<Asset> {
     let usdc = Asset {
         symbol: "USDC".into(),
@@ -84,7 +90,7 @@ pub fn assets(markets: Vec<MarketSpec>) -> Vec<Asset> {
             sigma_ppm: 0,
         },
         sources: vec![
-            new_source(OracleKind::PythPull, "USDC", Cadence::EverySlot),
+            new_source(OracleKind::PythPull, "USDC", PYTH),
             new_source(OracleKind::Chainlink, "USDC", CHAINLINK),
         ],
     };
@@ -92,7 +98,7 @@ pub fn assets(markets: Vec<MarketSpec>) -> Vec<Asset> {
     for m in markets {
         out.push(Asset {
             sources: vec![
-                new_source(OracleKind::PythPull, &m.symbol, Cadence::EverySlot),
+                new_source(OracleKind::PythPull, &m.symbol, PYTH),
                 new_source(
                     OracleKind::SwitchboardOnDemand,
                     &m.symbol,

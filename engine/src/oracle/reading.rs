@@ -215,21 +215,15 @@ pub fn check_reading(
 pub struct AcceptedReading {
     /// Its publish time (0 if none yet).
     pub publish_time: i64,
-    /// The slot it was published in (0 if none yet, or unknown).
-    pub publish_slot: u64,
     /// Its price, USD at 1e-9.
     pub price: u64,
     /// Its confidence, USD at 1e-9.
     pub conf: u64,
 }
 
-/// [`check_reading`] against the last accepted reading. Readings are ordered by publish time,
-/// then publish slot: feeds that update several times a second (Pyth, every slot) publish
-/// new prices under one second-resolution time, each in a later slot, so a reading with the
-/// accepted time and a later slot is new, and one with an earlier slot is `Replayed`. A
-/// reading from the accepted time and slot must repeat the accepted price and confidence
-/// exactly, or it is `ChangedWithoutNewTime` (a second value for one publication is not a
-/// price).
+/// [`check_reading`] against the last accepted reading: a reading that is not newer (same
+/// publish time) must repeat the accepted price and confidence exactly, or it is
+/// `ChangedWithoutNewTime` (a second value for one publish time is not a price).
 pub fn check_against_accepted(
     obs: &Observation,
     limits: &SourceLimits,
@@ -237,13 +231,7 @@ pub fn check_against_accepted(
     now_ts: i64,
     now_slot: u64,
 ) -> Result<CheckedReading, ReadingFault> {
-    let mut c = check_reading(obs, limits, accepted.publish_time, now_ts, now_slot)?;
-    if obs.publish_time == accepted.publish_time {
-        if obs.publish_slot < accepted.publish_slot {
-            return Err(ReadingFault::Replayed);
-        }
-        c.is_new = obs.publish_slot > accepted.publish_slot;
-    }
+    let c = check_reading(obs, limits, accepted.publish_time, now_ts, now_slot)?;
     if !c.is_new && (c.reading.price != accepted.price || c.reading.conf != accepted.conf) {
         return Err(ReadingFault::ChangedWithoutNewTime);
     }
@@ -363,7 +351,6 @@ mod tests {
     fn an_unchanged_publish_time_must_repeat_the_accepted_reading() {
         let accepted = AcceptedReading {
             publish_time: 1_000,
-            publish_slot: 500,
             price: 150_000_000_000,
             conf: 100_000_000,
         };
@@ -389,34 +376,6 @@ mod tests {
             ..obs()
         };
         assert!(check(newer).unwrap().is_new);
-    }
-
-    #[test]
-    fn a_later_slot_under_the_same_publish_time_is_new_and_an_earlier_one_replayed() {
-        // Pyth publishes every slot; several slots share one second-resolution time.
-        let accepted = AcceptedReading {
-            publish_time: 1_000,
-            publish_slot: 500,
-            price: 150_000_000_000,
-            conf: 100_000_000,
-        };
-        let check = |o: Observation| check_against_accepted(&o, &limits(), &accepted, 1_010, 520);
-        let moved = |slot: u64| Observation {
-            price: 15_100_000_000,
-            publish_slot: slot,
-            ..obs()
-        };
-        assert!(check(moved(501)).unwrap().is_new, "next slot, new price");
-        assert_eq!(check(moved(499)), Err(ReadingFault::Replayed));
-        assert_eq!(check(moved(500)), Err(ReadingFault::ChangedWithoutNewTime));
-        let repeat = Observation {
-            publish_slot: 501,
-            ..obs()
-        };
-        assert!(
-            check(repeat).unwrap().is_new,
-            "a later publication, even of the same price"
-        );
     }
 
     #[test]

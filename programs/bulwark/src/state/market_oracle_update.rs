@@ -54,7 +54,6 @@ pub fn judge_side(
         let checked = obs.and_then(|obs| {
             let accepted = AcceptedReading {
                 publish_time: states[i].last_publish_time,
-                publish_slot: states[i].last_publish_slot,
                 price: states[i].last_price,
                 conf: states[i].last_conf,
             };
