@@ -2,6 +2,7 @@
 //! cooldown that still bears losses, coverage capped per market per time window, and the
 //! bankruptcy split between the fund and the pool's LPs (SPEC section 6).
 
+use crate::checked::cast;
 use crate::error::EngineResult;
 use crate::pool::amount_for_shares;
 
@@ -71,9 +72,29 @@ pub fn fund_exit_value(balance: u64, advanced: u64, pending_bad_debt: u64) -> u6
         .saturating_sub(pending_bad_debt)
 }
 
+/// A market's sweep into the insurance fund: the fund's `balance` plus the market's insurance
+/// fees (`fees`) less what the fund advanced for it (`advanced`, keeper rewards). Returns the
+/// fund's new balance (floored at zero) and the shortfall below zero, which the pool pays
+/// (collateral units; exact, no rounding).
+pub fn sweep_into_fund(balance: u64, fees: u64, advanced: u64) -> EngineResult<(u64, i64)> {
+    let after = i128::from(balance) + i128::from(fees) - i128::from(advanced);
+    Ok((cast(after.max(0))?, cast((-after).max(0))?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sweep_floors_the_fund_at_zero_and_the_pool_pays_the_rest() {
+        assert_eq!(sweep_into_fund(100, 20, 30), Ok((90, 0)));
+        assert_eq!(sweep_into_fund(10, 5, 40), Ok((0, 25)));
+        assert_eq!(sweep_into_fund(0, 0, 0), Ok((0, 0)));
+        assert!(
+            sweep_into_fund(0, 0, u64::MAX).is_err(),
+            "a shortfall beyond i64 is refused"
+        );
+    }
 
     #[test]
     fn coverage_is_capped_per_window_and_the_window_resets() {

@@ -8,6 +8,7 @@ pub mod action;
 pub mod adl;
 pub mod bounds;
 pub mod breaker;
+pub mod checked;
 pub mod delegate;
 pub mod divide;
 pub mod dynamic_margin;

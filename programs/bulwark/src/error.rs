@@ -288,6 +288,20 @@ pub fn engine_err(e: EngineError) -> Error {
     }
 }
 
+/// An engine result as the program's: a math failure is `MathError`, logged with the file and
+/// line that asked for the operation (see `bulwark_engine::checked`).
+pub trait OrMath<T> {
+    /// The value, or the engine error mapped by [`engine_err`].
+    fn or_math(self) -> Result<T>;
+}
+
+impl<T> OrMath<T> for bulwark_engine::error::EngineResult<T> {
+    #[inline]
+    fn or_math(self) -> Result<T> {
+        self.map_err(engine_err)
+    }
+}
+
 /// Maps an engine error from checking market trading parameters: inconsistent relations are
 /// `InvalidMarketParams`, the rest as [`engine_err`].
 pub fn market_params_err(e: EngineError) -> Error {

@@ -2,7 +2,9 @@
 //! market, the insurance fund and the pool, in one place the program and the stress
 //! simulator share.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
+use bulwark_engine::checked::{cast, Checked};
 use bulwark_engine::insurance::cover_deficit;
 
 use crate::error::BulwarkError;
@@ -57,27 +59,15 @@ impl MarginAccount {
         let remaining = m.coverage_left(now);
         let cover = cover_deficit(deficit, fund.balance, remaining);
 
-        fund.balance = fund
-            .balance
-            .checked_sub(cover.insurance)
-            .ok_or(BulwarkError::MathError)?;
-        fund.total_paid = fund
-            .total_paid
-            .checked_add(cover.insurance)
-            .ok_or(BulwarkError::MathError)?;
+        fund.balance = fund.balance.minus(cover.insurance).or_math()?;
+        fund.total_paid = fund.total_paid.plus(cover.insurance).or_math()?;
         pool.capital = pool
             .capital
-            .checked_sub(cover.socialized as i64)
-            .ok_or(BulwarkError::MathError)?;
-        pool.total_socialized = pool
-            .total_socialized
-            .checked_add(cover.socialized)
-            .ok_or(BulwarkError::MathError)?;
+            .minus(cast(cover.socialized).or_math()?)
+            .or_math()?;
+        pool.total_socialized = pool.total_socialized.plus(cover.socialized).or_math()?;
         m.count_coverage(cover.insurance, now)?;
-        m.trader_flow = m
-            .trader_flow
-            .checked_add(deficit as i64)
-            .ok_or(BulwarkError::MathError)?;
+        m.trader_flow = m.trader_flow.plus(cast(deficit).or_math()?).or_math()?;
         self.collateral = 0;
         self.in_liquidation = 0;
         self.recognise_deficit(m)?;

@@ -1,11 +1,13 @@
 //! One auto-deleverage: what `auto_deleverage` does to the account and its market, in one
 //! place the program and the stress simulator share.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::adl::{
     adl_result_ok, adl_score_ppm, adl_triggered, profit_ratio_ppm, AdlParams,
 };
+use bulwark_engine::checked::Checked;
 use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::pool::capped_profit;
 use bulwark_engine::position::{apply_fill, Fill, Position};
@@ -129,21 +131,12 @@ impl MarginAccount {
     /// what the market owes the pool and flows to traders), the position and the collateral.
     fn book_deleverage(&mut self, m: &mut Market, slot: usize, c: &AdlClose) -> Result<()> {
         m.set_book(&c.after);
-        m.pnl_pending = m
-            .pnl_pending
-            .checked_sub(c.realized)
-            .ok_or(BulwarkError::MathError)?;
-        m.trader_flow = m
-            .trader_flow
-            .checked_add(c.realized)
-            .ok_or(BulwarkError::MathError)?;
+        m.pnl_pending = m.pnl_pending.minus(c.realized).or_math()?;
+        m.trader_flow = m.trader_flow.plus(c.realized).or_math()?;
         let s = &mut self.positions[slot];
         s.base = c.fill.position.base;
         s.cost = c.fill.position.cost;
-        self.collateral = self
-            .collateral
-            .checked_add(c.realized)
-            .ok_or(BulwarkError::MathError)?;
+        self.collateral = self.collateral.plus(c.realized).or_math()?;
         self.recognise_deficit(m)
     }
 }

@@ -2,8 +2,10 @@
 //! and the account's other positions are known, in one place the program and the stress
 //! simulator share.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::checked::{cast, Checked};
 use bulwark_engine::insurance::{window_remaining, CoverageWindow};
 use bulwark_engine::liquidation::{
     chargeable_penalty, keeper_reward, penalty_ppm, split_penalty, stage_of, KeeperReward,
@@ -138,7 +140,7 @@ impl MarginAccount {
         self.liq_floor_paid = 1;
 
         self.set_liquidated_position(m, slot, fill.position)?;
-        self.collateral = sub_i64(left, r.from_account as i64).map_err(engine_err)?;
+        self.collateral = sub_i64(left, cast(r.from_account).or_math()?).map_err(engine_err)?;
         m.book_liquidation(fill.realized_pnl, charged, &r, at.now)?;
 
         self.recognise_deficit(m)?;
@@ -225,7 +227,7 @@ impl MarginAccount {
     ) -> Result<(u64, i64, KeeperReward)> {
         let params = m.liquidation_params();
         let charged = chargeable_penalty(penalty, after_pnl, equity_after);
-        let left = sub_i64(after_pnl, charged as i64).map_err(engine_err)?;
+        let left = sub_i64(after_pnl, cast(charged).or_math()?).map_err(engine_err)?;
         let available = self.top_up_available(m, fund_share, charged, now, &params)?;
         // What the account can still pay its keeper: its collateral, and no more than its equity.
         let payable = left.min(equity_after.saturating_sub(charged as i64));
@@ -315,10 +317,7 @@ impl Market {
             self.insurance_window_cap,
         );
         self.insurance_window_start = window.start;
-        self.insurance_window_covered = window
-            .covered
-            .checked_add(amount)
-            .ok_or(BulwarkError::MathError)?;
+        self.insurance_window_covered = window.covered.plus(amount).or_math()?;
         Ok(())
     }
 
@@ -341,7 +340,7 @@ impl Market {
         // Account: +pnl − penalty − its floor payment; keeper: + everything it is credited.
         let paid_out = add_u64(charged, r.from_account).map_err(e)?;
         let flow = add_i64(
-            sub_i64(realized_pnl, paid_out as i64).map_err(e)?,
+            sub_i64(realized_pnl, cast(paid_out).or_math()?).map_err(e)?,
             r.total() as i64,
         )
         .map_err(e)?;

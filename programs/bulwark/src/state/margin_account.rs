@@ -1,7 +1,9 @@
 //! A trader's margin account: collateral and up to eight positions (cross margin inside one
 //! account; isolation by opening another index).
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
+use bulwark_engine::checked::Checked;
 use bulwark_engine::delegate::DelegateLimits;
 use bulwark_engine::position::Position;
 
@@ -176,10 +178,7 @@ impl MarginAccount {
         } else {
             out.last_increase_slot
         };
-        self.collateral = self
-            .collateral
-            .checked_add(out.collateral_delta)
-            .ok_or(crate::error::BulwarkError::MathError)?;
+        self.collateral = self.collateral.plus(out.collateral_delta).or_math()?;
         m.book_trade(out)?;
         self.recognise_deficit(m)
     }

@@ -1,8 +1,10 @@
 //! One perpetual market.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::StoredPrice;
 use bulwark_engine::breaker::{flags as breaker_flags, VelocityParams, VelocityState};
+use bulwark_engine::checked::Checked;
 use bulwark_engine::dynamic_margin::{
     effective_mmr_ppm, DynamicMarginParams, DynamicsParams, MarginRamp,
 };
@@ -428,10 +430,7 @@ impl Market {
         let delta = step.delta;
         self.funding_carry = step.carry;
         self.funding_rate_ppm = rate;
-        self.funding_index = self
-            .funding_index
-            .checked_add(delta)
-            .ok_or(crate::error::BulwarkError::MathError)?;
+        self.funding_index = self.funding_index.plus(delta).or_math()?;
         Ok(delta)
     }
 
@@ -451,26 +450,13 @@ impl Market {
     /// Books a trade's outcome: open interest, cost aggregates and impact ledger, realised
     /// PnL owed to the pool, fee shares, dust and the traders' collateral flow.
     pub fn book_trade(&mut self, out: &TradeOutcome) -> Result<()> {
-        use crate::error::BulwarkError::MathError;
         self.set_book(&out.book);
-        self.pnl_pending = self
-            .pnl_pending
-            .checked_sub(out.realized_pnl)
-            .ok_or(MathError)?;
-        self.fee_pool = self.fee_pool.checked_add(out.fee.pool).ok_or(MathError)?;
-        self.fee_insurance = self
-            .fee_insurance
-            .checked_add(out.fee.insurance)
-            .ok_or(MathError)?;
-        self.fee_protocol = self
-            .fee_protocol
-            .checked_add(out.fee.protocol)
-            .ok_or(MathError)?;
-        self.dust = self.dust.checked_add(out.fee.dust).ok_or(MathError)?;
-        self.trader_flow = self
-            .trader_flow
-            .checked_add(out.collateral_delta)
-            .ok_or(MathError)?;
+        self.pnl_pending = self.pnl_pending.minus(out.realized_pnl).or_math()?;
+        self.fee_pool = self.fee_pool.plus(out.fee.pool).or_math()?;
+        self.fee_insurance = self.fee_insurance.plus(out.fee.insurance).or_math()?;
+        self.fee_protocol = self.fee_protocol.plus(out.fee.protocol).or_math()?;
+        self.dust = self.dust.plus(out.fee.dust).or_math()?;
+        self.trader_flow = self.trader_flow.plus(out.collateral_delta).or_math()?;
         Ok(())
     }
 

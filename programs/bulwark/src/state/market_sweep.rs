@@ -2,11 +2,14 @@
 //! the effects of `sweep` and `check_insurance_breaker`, shared by the program and the stress
 //! simulator.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::breaker::{committed_insurance, flags, market_insurance_coverage, Transition};
+use bulwark_engine::checked::{cast, Checked};
+use bulwark_engine::insurance::sweep_into_fund;
 use bulwark_engine::state::MarketState;
 
-use crate::error::{engine_err, BulwarkError};
+use crate::error::engine_err;
 use crate::state::{InsuranceFund, LiquidityPool, Market};
 
 /// Where a sweep sent the market's sub-ledgers (collateral units).
@@ -42,30 +45,18 @@ impl Market {
         protocol_fees: &mut u64,
     ) -> Result<SweepOutcome> {
         self.require_allowed(bulwark_engine::state::Op::Sweep)?;
-        let to_pool = self
-            .pnl_pending
-            .checked_add(self.fee_pool as i64)
-            .ok_or(BulwarkError::MathError)?;
-        let to_protocol = self
-            .fee_protocol
-            .checked_add(self.dust)
-            .ok_or(BulwarkError::MathError)?;
-        let insurance_in =
-            fund.balance as i128 + self.fee_insurance as i128 - self.insurance_debt as i128;
-        let pool_shortfall = (-insurance_in).max(0) as i64;
-        let balance = u64::try_from(insurance_in.max(0)).map_err(|_| BulwarkError::MathError)?;
-        let capital = pool
-            .capital
-            .checked_add(to_pool)
-            .and_then(|c| c.checked_sub(pool_shortfall))
-            .ok_or(BulwarkError::MathError)?;
-        *protocol_fees = protocol_fees
-            .checked_add(to_protocol)
-            .ok_or(BulwarkError::MathError)?;
+        let fee_pool: i64 = cast(self.fee_pool).or_math()?;
+        let to_pool = self.pnl_pending.plus(fee_pool).or_math()?;
+        let to_protocol = self.fee_protocol.plus(self.dust).or_math()?;
+        let (balance, pool_shortfall) =
+            sweep_into_fund(fund.balance, self.fee_insurance, self.insurance_debt).or_math()?;
+        let to_pool_net = to_pool.minus(pool_shortfall).or_math()?;
+        let capital = pool.capital.plus(to_pool_net).or_math()?;
+        *protocol_fees = protocol_fees.plus(to_protocol).or_math()?;
         fund.balance = balance;
         pool.capital = capital;
         let out = SweepOutcome {
-            to_pool: to_pool - pool_shortfall,
+            to_pool: to_pool_net,
             to_insurance: self.fee_insurance,
             to_protocol,
         };
@@ -91,10 +82,7 @@ impl Market {
         let committed =
             committed_insurance(fund.balance, fund.total_shares(), fund.requested_shares())
                 .map_err(engine_err)?;
-        let oi = self
-            .long_oi
-            .checked_add(self.short_oi)
-            .ok_or(BulwarkError::MathError)?;
+        let oi = self.long_oi.plus(self.short_oi).or_math()?;
         let (tripped, t) = market_insurance_coverage(
             self.insurance_tripped != 0,
             committed,

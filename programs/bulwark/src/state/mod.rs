@@ -1,6 +1,6 @@
 //! Zero-copy account state: one account type a file, plus the plain-old-data parts they share.
 
-/// Getter, setter and checked add/subtract (`MathError` on overflow) for `u128` quantities
+/// Getter, setter and checked add/subtract (`MathError` with its location on overflow) for `u128` quantities
 /// kept as little-endian byte arrays in zero-copy accounts (SPEC section 2: a `u128` field's
 /// alignment differs between the host and SBF, so the layout stores bytes).
 macro_rules! le_u128 {
@@ -17,19 +17,15 @@ macro_rules! le_u128 {
                 }
                 #[doc = concat!("Adds `n` to `", stringify!($field), "` (checked).")]
                 pub fn $add(&mut self, n: u128) -> anchor_lang::Result<()> {
-                    let v = self
-                        .$field()
-                        .checked_add(n)
-                        .ok_or(crate::error::BulwarkError::MathError)?;
+                    let v = bulwark_engine::checked::Checked::plus(self.$field(), n);
+                    let v = crate::error::OrMath::or_math(v)?;
                     self.$set(v);
                     Ok(())
                 }
                 #[doc = concat!("Subtracts `n` from `", stringify!($field), "` (checked).")]
                 pub fn $sub(&mut self, n: u128) -> anchor_lang::Result<()> {
-                    let v = self
-                        .$field()
-                        .checked_sub(n)
-                        .ok_or(crate::error::BulwarkError::MathError)?;
+                    let v = bulwark_engine::checked::Checked::minus(self.$field(), n);
+                    let v = crate::error::OrMath::or_math(v)?;
                     self.$set(v);
                     Ok(())
                 }

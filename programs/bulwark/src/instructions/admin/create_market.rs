@@ -1,7 +1,9 @@
 //! `create_market`: governance lists a market with 1–4 oracle sources; every parameter is
 //! checked against the engine's bounds table; open-interest caps start at zero.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
+use bulwark_engine::checked::Checked;
 
 use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated};
 use crate::constants::*;
@@ -165,10 +167,7 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
         seeds,
     )?;
     let mut ex = a.exchange.load_mut()?;
-    ex.market_count = ex
-        .market_count
-        .checked_add(1)
-        .ok_or(BulwarkError::MathError)?;
+    ex.market_count = ex.market_count.plus(1).or_math()?;
     let mut m = init_zero_copy::<Market>(&a.market)?;
     m.version = MARKET_VERSION;
     m.bump = ctx.bumps.market;

@@ -1,7 +1,9 @@
 //! The pool's value over every market (remaining accounts: all markets, index 0 upwards).
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::checked::{cast, Checked};
 use bulwark_engine::pool::{
     pool_reserves_allow, pool_value, reserved_notional, trader_pnl_bounds, PoolBook, PoolValue,
 };
@@ -83,26 +85,11 @@ pub fn value_pool<'info>(
                 .map_err(engine_err)?;
             reserved = reserved_notional(&b, price, decimals).map_err(engine_err)?;
         }
-        let owed = m
-            .pnl_pending
-            .checked_add(m.fee_pool as i64)
-            .ok_or(BulwarkError::MathError)?;
-        book.bad_debt = book
-            .bad_debt
-            .checked_add(m.bad_debt_pending)
-            .ok_or(BulwarkError::MathError)?;
-        book.pending = book
-            .pending
-            .checked_add(owed)
-            .ok_or(BulwarkError::MathError)?;
-        book.trader_pnl_worst = book
-            .trader_pnl_worst
-            .checked_add(worst)
-            .ok_or(BulwarkError::MathError)?;
-        book.trader_pnl_best = book
-            .trader_pnl_best
-            .checked_add(best)
-            .ok_or(BulwarkError::MathError)?;
+        let owed = m.pnl_pending.plus(cast(m.fee_pool).or_math()?).or_math()?;
+        book.bad_debt = book.bad_debt.plus(m.bad_debt_pending).or_math()?;
+        book.pending = book.pending.plus(owed).or_math()?;
+        book.trader_pnl_worst = book.trader_pnl_worst.plus(worst).or_math()?;
+        book.trader_pnl_best = book.trader_pnl_best.plus(best).or_math()?;
         reserves.push((reserved, m.reserve_factor_ppm));
         Ok(())
     })?;
@@ -122,12 +109,8 @@ pub fn fund_liabilities<'info>(
 ) -> Result<(u64, u64)> {
     let (mut advanced, mut bad_debt) = (0u64, 0u64);
     for_every_market(markets, market_count, |m| {
-        advanced = advanced
-            .checked_add(m.insurance_debt)
-            .ok_or(BulwarkError::MathError)?;
-        bad_debt = bad_debt
-            .checked_add(m.bad_debt_pending)
-            .ok_or(BulwarkError::MathError)?;
+        advanced = advanced.plus(m.insurance_debt).or_math()?;
+        bad_debt = bad_debt.plus(m.bad_debt_pending).or_math()?;
         Ok(())
     })?;
     Ok((advanced, bad_debt))

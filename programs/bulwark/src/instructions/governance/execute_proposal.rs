@@ -4,8 +4,10 @@
 //! queued) and the market's whole parameter set as it would stand. Remaining account: the
 //! market, for a market parameter.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::bounds::Param;
+use bulwark_engine::checked::Checked;
 use bulwark_engine::governance::{executable, MarketParam, Route, TimelockRefusal};
 
 use crate::constants::*;
@@ -168,10 +170,7 @@ fn execute_settle_or_delist<'info>(
         );
         m.status = MarketState::Delisted as u8;
         let mut ex = exchange.load_mut()?;
-        ex.delisted_count = ex
-            .delisted_count
-            .checked_add(1)
-            .ok_or(BulwarkError::MathError)?;
+        ex.delisted_count = ex.delisted_count.plus(1).or_math()?;
     } else {
         let pool_info = remaining.get(1).ok_or(BulwarkError::MarketMismatch)?;
         let pool_loader = AccountLoader::<LiquidityPool>::try_from(pool_info)?;

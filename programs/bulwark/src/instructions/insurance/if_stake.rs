@@ -2,8 +2,10 @@
 //! its balance (internal, never the vault's), with virtual offsets. The staker's PDA is
 //! created on the first stake.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
+use bulwark_engine::checked::Checked;
 use bulwark_engine::pool::shares_for_deposit;
 
 use crate::account_init::load_or_create;
@@ -71,10 +73,7 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
     s.add_shares(shares)?;
     let mut fund = a.insurance_fund.load_mut()?;
     fund.add_total_shares(shares)?;
-    fund.balance = fund
-        .balance
-        .checked_add(amount)
-        .ok_or(BulwarkError::MathError)?;
+    fund.balance = fund.balance.plus(amount).or_math()?;
     emit_cpi!(Staked {
         owner,
         amount,

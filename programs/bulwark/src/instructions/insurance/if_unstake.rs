@@ -4,8 +4,10 @@
 //! its behalf and every unresolved negative collateral. Remaining accounts: every market,
 //! index 0 upwards.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
+use bulwark_engine::checked::Checked;
 use bulwark_engine::insurance::{fund_exit_value, unstake_payout};
 
 use crate::constants::*;
@@ -89,10 +91,7 @@ pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Resul
     s.value_at_request = 0;
     fund.sub_total_shares(shares)?;
     fund.sub_requested_shares(shares)?;
-    fund.balance = fund
-        .balance
-        .checked_sub(amount)
-        .ok_or(BulwarkError::MathError)?;
+    fund.balance = fund.balance.minus(amount).or_math()?;
     emit_cpi!(Unstaked {
         owner: s.owner,
         shares,

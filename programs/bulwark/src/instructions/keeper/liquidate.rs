@@ -9,8 +9,10 @@
 //! (counted against the market's coverage window, within the market's share of the fund).
 //! Remaining accounts: the markets of the account's other open positions, ascending.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::Action;
+use bulwark_engine::checked::{cast, Checked};
 
 use crate::constants::*;
 use crate::error::BulwarkError;
@@ -86,8 +88,8 @@ pub fn liquidate_handler<'info>(
     let mut keeper = a.keeper_account.load_mut()?;
     keeper.collateral = keeper
         .collateral
-        .checked_add(out.reward as i64)
-        .ok_or(BulwarkError::MathError)?;
+        .plus(cast(out.reward).or_math()?)
+        .or_math()?;
     emit_cpi!(Liquidated {
         margin_account: a.margin_account.key(),
         market_index: m.index,

@@ -13,8 +13,10 @@
 //! to this market. Remaining accounts: the markets of the account's other open positions,
 //! ascending (read only for a loser). When the last position is settled the market is Settled.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::Action;
+use bulwark_engine::checked::Checked;
 use bulwark_engine::margin::{health, HealthKind, MarketMargin};
 use bulwark_engine::position::{apply_fill, Position};
 use bulwark_engine::settlement::{expected_bad_debt, payout_ratio, settled_pnl};
@@ -131,27 +133,20 @@ fn first_visit(
     pnl: i64,
     others: impl FnOnce(&MarginAccount) -> Result<Vec<(Position, MarketMargin)>>,
 ) -> Result<Visit> {
-    use BulwarkError::MathError;
     let mut visit = Visit::default();
     if pnl > 0 {
         visit.claim = pnl as u64;
-        m.settle_claims = m.settle_claims.checked_add(visit.claim).ok_or(MathError)?;
+        m.settle_claims = m.settle_claims.plus(visit.claim).or_math()?;
         acct.positions[slot].settle_claimed = 1;
     } else if pnl < 0 {
         let loss = pnl.unsigned_abs();
-        let charged = acct.collateral.checked_add(pnl).ok_or(MathError)?;
+        let charged = acct.collateral.plus(pnl).or_math()?;
         let equity = health(charged, &others(acct)?, HealthKind::Maintenance)
             .map_err(engine_err)?
             .equity;
         visit.bad_debt = expected_bad_debt(loss, equity);
-        m.settle_bad_debt = m
-            .settle_bad_debt
-            .checked_add(visit.bad_debt)
-            .ok_or(MathError)?;
-        m.settle_available = m
-            .settle_available
-            .checked_add(loss - visit.bad_debt)
-            .ok_or(MathError)?;
+        m.settle_bad_debt = m.settle_bad_debt.plus(visit.bad_debt).or_math()?;
+        m.settle_available = m.settle_available.plus(loss - visit.bad_debt).or_math()?;
     }
     let base = acct.positions[slot].base;
     let unvisited = if base > 0 {
@@ -159,9 +154,7 @@ fn first_visit(
     } else {
         &mut m.settle_unvisited_short
     };
-    *unvisited = unvisited
-        .checked_sub(base.unsigned_abs())
-        .ok_or(MathError)?;
+    *unvisited = unvisited.minus(base.unsigned_abs()).or_math()?;
     if m.settle_unvisited_long == 0 && m.settle_unvisited_short == 0 {
         let r = payout_ratio(m.settle_available, m.settle_claims);
         m.settlement_ratio_num = r.num;
@@ -179,14 +172,13 @@ fn close_settled(
     realized: i64,
     decimals: u8,
 ) -> Result<()> {
-    use BulwarkError::MathError;
     let fill = apply_fill(p, -p.base, m.settlement_price, decimals).map_err(engine_err)?;
     let mut book = m.book();
     book.replace(&p, &fill.position).map_err(engine_err)?;
     m.set_book(&book);
-    m.pnl_pending = m.pnl_pending.checked_sub(realized).ok_or(MathError)?;
-    m.trader_flow = m.trader_flow.checked_add(realized).ok_or(MathError)?;
-    acct.collateral = acct.collateral.checked_add(realized).ok_or(MathError)?;
+    m.pnl_pending = m.pnl_pending.minus(realized).or_math()?;
+    m.trader_flow = m.trader_flow.plus(realized).or_math()?;
+    acct.collateral = acct.collateral.plus(realized).or_math()?;
     acct.positions[slot] = Default::default();
     Ok(())
 }

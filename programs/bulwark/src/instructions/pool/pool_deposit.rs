@@ -2,8 +2,10 @@
 //! maximum value. The LP's PDA is created on the first deposit. Remaining accounts: every
 //! market, index 0 upwards (traders' unrealised PnL is part of the pool's value).
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
+use bulwark_engine::checked::Checked;
 use bulwark_engine::pool::shares_for_deposit_into;
 
 use crate::account_init::load_or_create;
@@ -92,8 +94,8 @@ pub fn pool_deposit_handler<'info>(
     pool.add_total_shares(shares)?;
     pool.capital = pool
         .capital
-        .checked_add(i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?)
-        .ok_or(BulwarkError::MathError)?;
+        .plus(i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?)
+        .or_math()?;
     emit_cpi!(PoolDeposited {
         owner,
         amount,

@@ -3,8 +3,10 @@
 //! never beyond the pool's capital or what open interest leaves unreserved.
 //! Remaining accounts: every market, index 0 upwards.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
+use bulwark_engine::checked::{cast, Checked};
 use bulwark_engine::pool::amount_for_shares;
 
 use crate::constants::*;
@@ -95,10 +97,7 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
     lp.requested_at = 0;
     pool.sub_total_shares(shares)?;
     pool.sub_requested_shares(shares)?;
-    pool.capital = pool
-        .capital
-        .checked_sub(amount as i64)
-        .ok_or(BulwarkError::MathError)?;
+    pool.capital = pool.capital.minus(cast(amount).or_math()?).or_math()?;
     emit_cpi!(PoolWithdrawn {
         owner: lp.owner,
         shares,

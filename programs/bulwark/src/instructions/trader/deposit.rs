@@ -1,8 +1,10 @@
 //! `deposit(amount)`: the owner moves collateral from a token account into the vault and
 //! credits the margin account.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
+use bulwark_engine::checked::Checked;
 
 use crate::constants::*;
 use crate::error::BulwarkError;
@@ -45,15 +47,9 @@ pub fn deposit_handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     }
     into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
     let mut m = a.margin_account.load_mut()?;
-    m.collateral = m
-        .collateral
-        .checked_add(signed)
-        .ok_or(BulwarkError::MathError)?;
+    m.collateral = m.collateral.plus(signed).or_math()?;
     let mut ex = a.exchange.load_mut()?;
-    ex.collateral_deposits_net = ex
-        .collateral_deposits_net
-        .checked_add(signed)
-        .ok_or(BulwarkError::MathError)?;
+    ex.collateral_deposits_net = ex.collateral_deposits_net.plus(signed).or_math()?;
     emit_cpi!(CollateralDeposited {
         margin_account: a.margin_account.key(),
         amount,

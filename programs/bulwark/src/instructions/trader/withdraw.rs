@@ -2,9 +2,11 @@
 //! initial margin still holds afterwards. Remaining accounts: the markets of the account's
 //! open positions, ascending; each needs a price valid for increasing risk.
 
+use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use bulwark_engine::action::Action;
+use bulwark_engine::checked::Checked;
 use bulwark_engine::margin::{health, HealthKind};
 
 use crate::constants::*;
@@ -77,10 +79,7 @@ pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64
     )?;
     a.margin_account.load_mut()?.collateral = collateral_after;
     let mut ex = a.exchange.load_mut()?;
-    ex.collateral_deposits_net = ex
-        .collateral_deposits_net
-        .checked_sub(signed)
-        .ok_or(BulwarkError::MathError)?;
+    ex.collateral_deposits_net = ex.collateral_deposits_net.minus(signed).or_math()?;
     emit_cpi!(CollateralWithdrawn {
         margin_account: a.margin_account.key(),
         amount,
