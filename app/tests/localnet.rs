@@ -73,6 +73,14 @@ impl Drop for Localnet {
     }
 }
 
+/// This package's directory as cargo sets it for the run (not the compile-time path: a build
+/// cached in a shared target directory may come from another clone).
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 fn keypair_file(dir: &Path, name: &str) -> (PathBuf, Keypair) {
     let k = Keypair::new();
     let path = dir.join(format!("{name}.json"));
@@ -276,14 +284,14 @@ fn keeper_liquidates_carol(net: &Localnet, w: &Wallets) {
 
 /// Anchor's TS client reads what the CLI reads, and the websocket answers it.
 fn ts_client_reads(net: &Localnet, alice: &Keypair, alice_now: &Value) {
-    let ts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ts");
+    let ts = manifest_dir().join("tests/ts");
     let npm = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(&ts)
         .status()
         .expect("npm runs");
     assert!(npm.success());
-    let idl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/idl/bulwark.json");
+    let idl = manifest_dir().join("../target/idl/bulwark.json");
     let ws = net.ready["ws_url"].as_str().unwrap();
     let out = Command::new("node")
         .arg("read.mjs")

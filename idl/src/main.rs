@@ -5,9 +5,12 @@
 use std::path::PathBuf;
 
 fn main() -> anyhow::Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()?;
+    // The manifest directory as cargo sets it for this run (a build cached in a target
+    // directory shared between clones carries another clone's compile-time path).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let root = manifest.join("..").canonicalize()?;
     // anchor-lang-idl 0.1.4 passes a literal "+{toolchain}" to cargo when RUSTUP_TOOLCHAIN is
     // set (it is, under `cargo run` with rustup): clear it so the machine's cargo is used.
     std::env::remove_var("RUSTUP_TOOLCHAIN");

@@ -9,7 +9,6 @@ use bulwark_engine::state::{pause, Op};
 use bulwark_engine::trade::{is_increase, trade, TradeInput, TradeOutcome};
 
 use crate::error::{engine_err, refusal_err, trade_rejection_err, BulwarkError};
-use crate::instructions::common::funding::settle_funding;
 use crate::state::{Exchange, LiquidityPool, MarginAccount, Market};
 
 impl MarginAccount {
@@ -59,7 +58,7 @@ impl MarginAccount {
 
         // Funding accrues before open interest changes, and this position settles it first.
         m.accrue_funding(now, true, decimals)?;
-        let funding_paid = settle_funding(self, slot, m, decimals)?;
+        let funding_paid = self.settle_funding(slot, m, decimals)?;
         let current = self.positions[slot];
 
         let (pool_value_part, profit_cap) = pool

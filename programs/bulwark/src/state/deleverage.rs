@@ -14,7 +14,6 @@ use bulwark_engine::position::{apply_fill, Fill, Position};
 use bulwark_engine::trade::MarketBook;
 
 use crate::error::{engine_err, refusal_err, BulwarkError};
-use crate::instructions::common::funding::settle_funding;
 use crate::state::{MarginAccount, Market};
 
 /// What a deleverage did.
@@ -75,7 +74,7 @@ impl MarginAccount {
         let trig = adl_trigger(m, pool_capital, max_base, now_slot, now, decimals)?;
         let slot = self.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
         m.accrue_funding(now, true, decimals)?;
-        settle_funding(self, slot, m, decimals)?;
+        self.settle_funding(slot, m, decimals)?;
         let (pos, score) = self.adl_target(m, slot, &trig, now_slot, decimals)?;
         let c = adl_close(pos, max_base, &trig, decimals)?;
         self.book_deleverage(m, slot, &c)?;

@@ -16,7 +16,6 @@ use bulwark_engine::num::{add_i64, add_u64, sub_i64};
 use bulwark_engine::position::{apply_fill, Position};
 
 use crate::error::{engine_err, refusal_err, BulwarkError};
-use crate::instructions::common::funding::settle_funding;
 use crate::state::{MarginAccount, Market};
 
 /// What a stage did (collateral units unless said).
@@ -67,7 +66,7 @@ impl MarginAccount {
         )
         .map_err(refusal_err)?;
         m.accrue_funding(now, true, decimals)?;
-        settle_funding(self, slot, m, decimals)?;
+        self.settle_funding(slot, m, decimals)?;
         let others = others(self)?;
         let at = StageClock {
             slot: now_slot,

@@ -4,11 +4,10 @@
 
 use anchor_lang::prelude::*;
 
-use crate::instructions::{
-    CreateMarketArgs, MarketBreakerArgs, MarketDynamicsArgs, MarketLiquidationArgs, MarketRiskArgs,
-    MarketTradingArgs,
+use crate::state::{
+    CreateMarketArgs, Market, MarketBreakerArgs, MarketDynamicsArgs, MarketLiquidationArgs,
+    MarketRiskArgs, MarketTradingArgs, OracleConfig,
 };
-use crate::state::{Market, OracleConfig};
 
 impl Market {
     /// Fills a freshly created (zeroed) market from `args` at `slot`/`now` and validates the

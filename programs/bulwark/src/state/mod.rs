@@ -34,6 +34,7 @@ macro_rules! le_u128 {
     };
 }
 
+pub mod account_funding;
 pub mod account_trade;
 pub mod bankruptcy;
 pub mod deficit;
@@ -45,6 +46,7 @@ pub mod liquidation_stage;
 pub mod liquidity_pool;
 pub mod margin_account;
 pub mod market;
+pub mod market_args;
 pub mod market_engine_params;
 pub mod market_governance;
 pub mod market_listing;
@@ -63,6 +65,7 @@ pub use liquidation_stage::*;
 pub use liquidity_pool::*;
 pub use margin_account::*;
 pub use market::*;
+pub use market_args::*;
 pub use market_oracle_update::{judge_side, RiskUpdate, SideReadings};
 pub use market_sweep::SweepOutcome;
 pub use oracle_config::*;

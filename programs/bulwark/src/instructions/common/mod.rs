@@ -1,6 +1,5 @@
 //! Pieces several instructions share: the health-market set, pool valuation, token moves.
 
-pub mod funding;
 pub mod health_markets;
 pub mod pool_value;
 pub mod tokens;

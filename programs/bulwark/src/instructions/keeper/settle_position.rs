@@ -25,7 +25,6 @@ use bulwark_engine::state::{MarketState, Op};
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
 use crate::events::{MarketStateChanged, PositionSettled, SettlementVisited};
-use crate::instructions::common::funding::settle_funding;
 use crate::instructions::common::health_markets::{load_health_markets_valued, SettlingLosses};
 use crate::state::{Exchange, MarginAccount, Market};
 
@@ -58,7 +57,7 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
     m.require_allowed(Op::SettlePosition)?;
     let index = m.index;
     let slot = acct.slot_of(index).ok_or(BulwarkError::NoPosition)?;
-    let funding = settle_funding(&mut acct, slot, &mut m, decimals)?;
+    let funding = acct.settle_funding(slot, &mut m, decimals)?;
     let p = acct.positions[slot].position();
     let pnl = apply_fill(p, -p.base, m.settlement_price, decimals)
         .map_err(engine_err)?
