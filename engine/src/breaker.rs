@@ -191,10 +191,7 @@ pub fn market_insurance_coverage(
     insurance_coverage(tripped, committed, notional, floor_ppm, hysteresis_ppm)
 }
 
-/// The accounting invariant: the vault must hold at least the buckets it backs.
-pub fn invariant_broken(vault_balance: u64, buckets_total: i128) -> bool {
-    (vault_balance as i128) < buckets_total
-}
+pub use crate::conservation::invariant_broken;
 
 #[cfg(test)]
 mod tests {

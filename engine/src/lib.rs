@@ -9,6 +9,7 @@ pub mod adl;
 pub mod bounds;
 pub mod breaker;
 pub mod checked;
+pub mod conservation;
 pub mod delegate;
 pub mod divide;
 pub mod dynamic_margin;

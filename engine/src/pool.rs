@@ -176,6 +176,26 @@ pub fn capped_profit(profit: i64, total_trader_profit: i64, cap: i64) -> EngineR
     i64::try_from(cut).map_err(|_| EngineError::math("capped_profit"))
 }
 
+/// The pool's value as one market sees it (collateral units, saturating at the `i64`
+/// range): its swept `capital` plus what the market owes it and has not swept yet (realised
+/// PnL `pnl_pending` and the pool's fee share `fee_pool`), less the market's unresolved bad
+/// debt `bad_debt` (counted whole: the pool may have to absorb all of it). ADL's trigger and
+/// the keeper's prediction of it read this one value; settlement's budget counts no bad debt
+/// (it is settled through the claims).
+pub fn pool_value_seen_by_market(
+    capital: i64,
+    pnl_pending: i64,
+    fee_pool: u64,
+    bad_debt: u64,
+) -> i64 {
+    let fee_pool = i64::try_from(fee_pool).unwrap_or(i64::MAX);
+    let bad_debt = i64::try_from(bad_debt).unwrap_or(i64::MAX);
+    capital
+        .saturating_add(pnl_pending)
+        .saturating_add(fee_pool)
+        .saturating_sub(bad_debt)
+}
+
 /// One market's part of a pool value shared by `market_count` markets: `value / count`,
 /// rounded down. Every bound the pool states for itself (the reserve, the traders'-profit
 /// cap) is applied to each market against its part, so all markets together stay within
@@ -234,6 +254,16 @@ pub fn request_state(requested_at: i64, delay_secs: u32, now: i64) -> RequestSta
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_market_sees_the_pool_with_what_it_owes_and_less_its_bad_debt() {
+        assert_eq!(pool_value_seen_by_market(1_000, -200, 50, 30), 820);
+        assert_eq!(
+            pool_value_seen_by_market(i64::MAX, 1, u64::MAX, 0),
+            i64::MAX
+        );
+        assert_eq!(pool_value_seen_by_market(0, 0, 0, u64::MAX), -i64::MAX);
+    }
 
     #[test]
     fn profit_is_a_liability_at_once_and_losses_only_raise_the_deposit_price() {

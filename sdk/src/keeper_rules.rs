@@ -9,6 +9,7 @@ use bulwark::state::{InsuranceFund, MarginAccount, Market, PositionSlot, MAX_POS
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
 use bulwark_engine::margin::{health, HealthKind};
+use bulwark_engine::pool::pool_value_seen_by_market;
 
 use crate::preview::{positions_into, PreviewClock};
 
@@ -103,7 +104,8 @@ pub fn insurance_check_due(
 }
 
 /// The price deleveraging would use in `m` now, when its ADL trigger holds (traders' profit
-/// beyond the trigger share of the pool's value, the pool counting what `m` owes it) and the
+/// beyond the trigger share of the pool's value as the program counts it: what `m` owes it in,
+/// its bad debt out, `pool::pool_value_seen_by_market`) and the
 /// aggregate is fresh enough.
 pub fn adl_price(m: &Market, pool_capital: i64, slot: u64, now: i64, decimals: u8) -> Option<u64> {
     let price = price_for_action(
@@ -114,9 +116,8 @@ pub fn adl_price(m: &Market, pool_capital: i64, slot: u64, now: i64, decimals: u
         &m.age_limits(),
     )
     .ok()?;
-    let pool_value = pool_capital
-        .saturating_add(m.pnl_pending)
-        .saturating_add(m.fee_pool as i64);
+    let pool_value =
+        pool_value_seen_by_market(pool_capital, m.pnl_pending, m.fee_pool, m.bad_debt_pending);
     let profit = m.book().trader_pnl(price, decimals).ok()?;
     adl_triggered(profit, pool_value, &m.adl_params()).then_some(price)
 }

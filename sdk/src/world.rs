@@ -506,27 +506,26 @@ impl World {
         self.bank.token_balance(&pda::vault().0).await
     }
 
-    /// The named buckets the vault backs, summed: collateral deposited net, every market's
-    /// trader flow and sub-ledgers, pool capital, insurance fund, protocol fees.
+    /// The named buckets the vault backs, summed by the engine's conservation identity
+    /// (`conservation::vault_backs`, the sum `check_invariant` compares with the vault).
     pub async fn bucket_total(&mut self) -> i128 {
         let ex = self.bank.exchange().await;
-        let mut total = ex.collateral_deposits_net as i128 + ex.protocol_fees as i128;
+        let mut markets = Vec::new();
         for i in 0..ex.market_count {
-            total += self.bank.market(i).await.bucket_total();
+            markets.push(self.bank.market(i).await.ledgers());
         }
         let pool = self.bank.account(&pda::pool().0).await.expect("pool");
-        total += crate::accounts::pool(&pool.data)
-            .expect("pool decodes")
-            .capital as i128;
-        let fund = self
-            .bank
-            .account(&pda::insurance_fund().0)
-            .await
-            .expect("insurance fund");
-        total += crate::accounts::insurance_fund(&fund.data)
-            .expect("fund decodes")
-            .balance as i128;
-        total
+        let fund = self.bank.account(&pda::insurance_fund().0).await;
+        let venue = bulwark_engine::conservation::VenueBuckets {
+            deposits_net: ex.collateral_deposits_net,
+            protocol_fees: ex.protocol_fees,
+            pool_capital: crate::accounts::pool(&pool.data).expect("pool").capital,
+            insurance_balance: crate::accounts::insurance_fund(&fund.expect("fund").data)
+                .expect("fund decodes")
+                .balance,
+        };
+        use bulwark_engine::conservation::{markets_total, vault_backs};
+        vault_backs(&venue, markets_total(markets))
     }
 }
 

@@ -10,6 +10,7 @@ use bulwark_engine::adl::{
 use bulwark_engine::checked::Checked;
 use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::pool::capped_profit;
+use bulwark_engine::pool::pool_value_seen_by_market;
 use bulwark_engine::position::{apply_fill, Fill, Position};
 use bulwark_engine::trade::MarketBook;
 
@@ -162,10 +163,8 @@ fn adl_trigger(
     .map_err(refusal_err)?;
     let params = m.adl_params();
     // The pool's value here: its capital plus what this market owes it.
-    let pool_value = pool_capital
-        .saturating_add(m.pnl_pending)
-        .saturating_add(m.fee_pool as i64)
-        .saturating_sub(m.bad_debt_pending.min(i64::MAX as u64) as i64);
+    let pool_value =
+        pool_value_seen_by_market(pool_capital, m.pnl_pending, m.fee_pool, m.bad_debt_pending);
     let book = m.book();
     let profit = book.trader_pnl(price, decimals).map_err(engine_err)?;
     require!(

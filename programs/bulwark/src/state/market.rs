@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 use bulwark_engine::action::StoredPrice;
 use bulwark_engine::breaker::{flags as breaker_flags, VelocityParams, VelocityState};
 use bulwark_engine::checked::Checked;
+use bulwark_engine::conservation::MarketLedgers;
 use bulwark_engine::dynamic_margin::{
     effective_mmr_ppm, DynamicMarginParams, DynamicsParams, MarginRamp,
 };
@@ -460,16 +461,23 @@ impl Market {
         Ok(())
     }
 
-    /// Sum of the sub-ledgers and the trader flow (this market's part of the vault identity).
+    /// This market's ledgers as the vault's conservation identity counts them.
+    pub fn ledgers(&self) -> MarketLedgers {
+        MarketLedgers {
+            pnl_pending: self.pnl_pending,
+            fee_pool: self.fee_pool,
+            fee_insurance: self.fee_insurance,
+            fee_protocol: self.fee_protocol,
+            dust: self.dust,
+            impact_ledger: self.impact_ledger,
+            trader_flow: self.trader_flow,
+            insurance_debt: self.insurance_debt,
+        }
+    }
+
+    /// This market's part of the vault identity (`conservation::MarketLedgers::total`).
     pub fn bucket_total(&self) -> i128 {
-        -(self.insurance_debt as i128)
-            + self.pnl_pending as i128
-            + self.fee_pool as i128
-            + self.fee_insurance as i128
-            + self.fee_protocol as i128
-            + self.dust as i128
-            + self.impact_ledger as i128
-            + self.trader_flow as i128
+        self.ledgers().total()
     }
 
     /// The stored aggregate as the engine's action table reads it.

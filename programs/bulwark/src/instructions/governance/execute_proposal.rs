@@ -9,6 +9,7 @@ use anchor_lang::prelude::*;
 use bulwark_engine::bounds::Param;
 use bulwark_engine::checked::Checked;
 use bulwark_engine::governance::{executable, MarketParam, Route, TimelockRefusal};
+use bulwark_engine::pool::pool_value_seen_by_market;
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
@@ -49,10 +50,7 @@ fn begin_settlement(
     require!(m.twap_price > 0, BulwarkError::NoSettlementPrice);
     let usable = state != MarketState::Halted;
     m.accrue_funding(now, usable, decimals)?;
-    let available = pool
-        .capital
-        .saturating_add(m.pnl_pending)
-        .saturating_add(m.fee_pool as i64);
+    let available = pool_value_seen_by_market(pool.capital, m.pnl_pending, m.fee_pool, 0);
     m.settlement_price = m.twap_price;
     m.settle_available = available.max(0) as u64;
     m.settle_claims = 0;

@@ -6,6 +6,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::TokenAccount;
 use bulwark_engine::breaker::{invariant_broken, Reason};
+use bulwark_engine::conservation::{vault_backs, VenueBuckets};
 use bulwark_engine::state::pause;
 
 use crate::constants::*;
@@ -33,12 +34,18 @@ pub struct CheckInvariant<'info> {
 pub fn check_invariant_handler<'info>(ctx: Context<'info, CheckInvariant<'info>>) -> Result<()> {
     let a = &ctx.accounts;
     let mut ex = a.exchange.load_mut()?;
-    let mut total = ex.collateral_deposits_net as i128 + ex.protocol_fees as i128;
+    let mut markets = 0i128;
     for_every_market(ctx.remaining_accounts, ex.market_count, |m| {
-        total += m.bucket_total();
+        markets += m.bucket_total();
         Ok(())
     })?;
-    total += a.pool.load()?.capital as i128 + a.insurance_fund.load()?.balance as i128;
+    let venue = VenueBuckets {
+        deposits_net: ex.collateral_deposits_net,
+        protocol_fees: ex.protocol_fees,
+        pool_capital: a.pool.load()?.capital,
+        insurance_balance: a.insurance_fund.load()?.balance,
+    };
+    let total = vault_backs(&venue, markets);
     require!(
         invariant_broken(a.vault.amount, total),
         BulwarkError::InvariantHolds
