@@ -241,12 +241,7 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(demo::run())
-        }
+        Command::Demo => plain_runtime()?.block_on(demo::run()),
         Command::Keeper {
             what: KeeperCommand::Run(args),
         } => {
@@ -257,10 +252,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
                 .init();
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(keeper_cmd::run(args))
+            plain_runtime()?.block_on(keeper_cmd::run(args))
         }
         Command::Market { what } => runtime()?.block_on(async {
             match what {
@@ -296,35 +288,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::LookupTable {
             what: LookupCommand::Create(args),
         } => runtime()?.block_on(lookup_cmd::create(args)),
-        Command::Localnet(args) => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(localnet::run(args))
-        }
+        Command::Localnet(args) => plain_runtime()?.block_on(localnet::run(args)),
         Command::Stress(args) => stress_cmd::run_stress(args),
         Command::Bootstrap(args) => runtime()?.block_on(bootstrap_cmd::run(args)),
         Command::Governance {
             what: GovernanceCommand::Propose { proposal },
         } => governance_cmd::propose(proposal),
-        Command::Inspect {
-            what: InspectCommand::Account { target },
-        } => {
-            let json = inspect_account::account_json(&target.bytes()?)
-                .map_err(|e| anyhow::anyhow!("TARGET: {e}"))?;
-            println!("{}", serde_json::to_string_pretty(&json)?);
-            Ok(())
-        }
-        Command::Inspect {
-            what: InspectCommand::Oracle { target },
-        } => {
-            let name = target.target.clone();
-            let json = inspect::oracle_json(&target.bytes()?)
-                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-            println!("{}", serde_json::to_string_pretty(&json)?);
-            Ok(())
-        }
+        Command::Inspect { what } => inspect_cmd(what),
     }
+}
+
+/// `bulwark inspect account|oracle`: the decoded account as JSON.
+fn inspect_cmd(what: InspectCommand) -> anyhow::Result<()> {
+    let json = match what {
+        InspectCommand::Account { target } => inspect_account::account_json(&target.bytes()?)
+            .map_err(|e| anyhow::anyhow!("TARGET: {e}"))?,
+        InspectCommand::Oracle { target } => {
+            let name = target.target.clone();
+            inspect::oracle_json(&target.bytes()?).map_err(|e| anyhow::anyhow!("{name}: {e}"))?
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&json)?);
+    Ok(())
+}
+
+/// A runtime for commands that log as they are configured (the demo, the keeper, localnet).
+fn plain_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
