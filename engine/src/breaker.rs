@@ -142,6 +142,24 @@ pub fn oracle_flags(current: u8, validity: Validity) -> u8 {
     }
 }
 
+/// The oracle flags after an aggregate of `validity` ([`oracle_flags`]) and what that moved:
+/// the oracle-health breaker's trip or recovery, then the divergence breaker's.
+pub fn oracle_flag_transitions(current: u8, validity: Validity) -> (u8, [Option<Transition>; 2]) {
+    let next = oracle_flags(current, validity);
+    let moved = |flag: u8, reason: Reason| match (current & flag != 0, next & flag != 0) {
+        (false, true) => Some(Transition::Trip(reason)),
+        (true, false) => Some(Transition::Recover(reason)),
+        _ => None,
+    };
+    (
+        next,
+        [
+            moved(flags::ORACLE_HEALTH, Reason::OracleBelowQuorum),
+            moved(flags::DIVERGENCE, Reason::Divergence),
+        ],
+    )
+}
+
 /// Insurance coverage: the fund's committed balance (net of the value of shares under an
 /// unstake request) against `floor_ppm` of open-interest notional. Trips below the floor,
 /// recovers only above the floor plus `hysteresis_ppm` of it.
@@ -196,6 +214,31 @@ pub use crate::conservation::invariant_broken;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oracle_flags_report_each_trip_and_recovery_once() {
+        use Transition::*;
+        let (f, t) = oracle_flag_transitions(0, Validity::BelowQuorum);
+        assert_eq!(f, flags::ORACLE_HEALTH);
+        assert_eq!(t, [Some(Trip(Reason::OracleBelowQuorum)), None]);
+        let (g, t) = oracle_flag_transitions(f, Validity::Divergent);
+        assert_eq!(g, flags::DIVERGENCE);
+        assert_eq!(
+            t,
+            [
+                Some(Recover(Reason::OracleBelowQuorum)),
+                Some(Trip(Reason::Divergence))
+            ]
+        );
+        assert_eq!(
+            oracle_flag_transitions(g, Validity::Divergent),
+            (g, [None, None])
+        );
+        assert_eq!(
+            oracle_flag_transitions(g, Validity::Valid),
+            (0, [None, Some(Recover(Reason::Divergence))])
+        );
+    }
 
     const P: VelocityParams = VelocityParams {
         window_secs: 300,

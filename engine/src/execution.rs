@@ -18,6 +18,18 @@ pub struct SpreadParams {
     pub max_spread_ppm: u32,
 }
 
+impl SpreadParams {
+    /// The spread parameters in force while the market's velocity breaker is in `band` (0
+    /// none, 1, 2): a trip widens the base spread, 2x in band 1 and 3x in band 2 (saturating),
+    /// the other terms unchanged.
+    pub fn in_velocity_band(self, band: u8) -> SpreadParams {
+        SpreadParams {
+            base_spread_ppm: self.base_spread_ppm.saturating_mul(1 + u32::from(band)),
+            ..self
+        }
+    }
+}
+
 /// Inputs of an execution price.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PriceInputs {
@@ -149,6 +161,31 @@ pub fn skew_impact(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_velocity_trip_widens_only_the_base_spread() {
+        let p = SpreadParams {
+            base_spread_ppm: 500,
+            conf_k_ppm: 1,
+            dispersion_k_ppm: 2,
+            latency_k_ppm: 3,
+            max_spread_ppm: 20_000,
+        };
+        assert_eq!(p.in_velocity_band(0), p);
+        assert_eq!(p.in_velocity_band(1).base_spread_ppm, 1_000);
+        assert_eq!(
+            p.in_velocity_band(2),
+            SpreadParams {
+                base_spread_ppm: 1_500,
+                ..p
+            }
+        );
+        let huge = SpreadParams {
+            base_spread_ppm: u32::MAX,
+            ..p
+        };
+        assert_eq!(huge.in_velocity_band(2).base_spread_ppm, u32::MAX);
+    }
 
     const P: u64 = 150_000_000_000;
 

@@ -76,9 +76,41 @@ pub fn guardian_pause(
     })
 }
 
+/// The guardian's rate limit as a rolling window: `used` actions in the window that began at
+/// `start` (unix seconds). Once `window_secs` have passed since `start` the window restarts at
+/// `now` with nothing used. Returns the window (start, used) after counting one more action,
+/// or `None` when `max_actions` are already used in it.
+pub fn count_action(
+    start: i64,
+    used: u32,
+    now: i64,
+    window_secs: u32,
+    max_actions: u32,
+) -> Option<(i64, u32)> {
+    let (start, used) = if now >= start.saturating_add(i64::from(window_secs)) {
+        (now, 0)
+    } else {
+        (start, used)
+    };
+    (used < max_actions).then(|| (start, used + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_guardian_window_counts_actions_and_rolls_after_its_length() {
+        assert_eq!(count_action(1_000, 0, 1_010, 100, 2), Some((1_000, 1)));
+        assert_eq!(count_action(1_000, 1, 1_099, 100, 2), Some((1_000, 2)));
+        assert_eq!(count_action(1_000, 2, 1_099, 100, 2), None, "limit reached");
+        assert_eq!(
+            count_action(1_000, 2, 1_100, 100, 2),
+            Some((1_100, 1)),
+            "rolled"
+        );
+        assert_eq!(count_action(0, 0, 5, 100, 0), None, "no actions allowed");
+    }
     const DAY: u32 = 86_400;
 
     #[test]

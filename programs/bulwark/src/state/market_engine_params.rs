@@ -49,15 +49,13 @@ impl Market {
     pub fn trade_params(&self) -> TradeParams {
         TradeParams {
             spread: SpreadParams {
-                // A velocity trip widens the base spread: 2x in band 1, 3x in band 2.
-                base_spread_ppm: self
-                    .base_spread_ppm
-                    .saturating_mul(1 + self.velocity_band as u32),
+                base_spread_ppm: self.base_spread_ppm,
                 conf_k_ppm: self.conf_spread_k_ppm,
                 dispersion_k_ppm: self.dispersion_spread_k_ppm,
                 latency_k_ppm: self.latency_spread_k_ppm,
                 max_spread_ppm: self.max_spread_ppm,
-            },
+            }
+            .in_velocity_band(self.velocity_band),
             impact: ImpactParams {
                 depth: self.impact_depth,
                 max_impact_ppm: self.max_impact_ppm,

@@ -3,9 +3,7 @@
 
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::breaker::{
-    flags as breaker_flags, oracle_flags, update_velocity, Reason, Transition,
-};
+use bulwark_engine::breaker::{oracle_flag_transitions, update_velocity, Transition};
 use bulwark_engine::dynamic_margin::{retarget, target_mmr_ppm};
 use bulwark_engine::oracle::{MarketAggregate, Validity};
 use bulwark_engine::state::MarketState;
@@ -97,18 +95,9 @@ impl Market {
             self.set_velocity(&v);
             transitions.extend(t);
         }
-        let before_flags = self.breaker_flags;
-        self.breaker_flags = oracle_flags(self.breaker_flags, agg.validity);
-        for (flag, reason) in [
-            (breaker_flags::ORACLE_HEALTH, Reason::OracleBelowQuorum),
-            (breaker_flags::DIVERGENCE, Reason::Divergence),
-        ] {
-            match (before_flags & flag != 0, self.breaker_flags & flag != 0) {
-                (false, true) => transitions.push(Transition::Trip(reason)),
-                (true, false) => transitions.push(Transition::Recover(reason)),
-                _ => {}
-            }
-        }
+        let (flags, moved) = oracle_flag_transitions(self.breaker_flags, agg.validity);
+        self.breaker_flags = flags;
+        transitions.extend(moved.into_iter().flatten());
         let new_state = self.refresh_state(slot);
         if agg.validity > Validity::Divergent {
             // Volatility folds at most one return per sampling interval; the ramp re-aims.

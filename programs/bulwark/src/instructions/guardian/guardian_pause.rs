@@ -23,19 +23,14 @@ pub struct GuardianPause<'info> {
 
 /// Counts one guardian action against the rate limit (the window rolls after its length).
 pub fn count_guardian_action(ex: &mut Exchange, now: i64) -> Result<()> {
-    if now
-        >= ex
-            .guardian_window_start
-            .saturating_add(ex.guardian_window_secs as i64)
-    {
-        ex.guardian_window_start = now;
-        ex.guardian_actions = 0;
-    }
-    require!(
-        ex.guardian_actions < ex.guardian_max_actions,
-        BulwarkError::GuardianRateLimited
-    );
-    ex.guardian_actions += 1;
+    (ex.guardian_window_start, ex.guardian_actions) = bulwark_engine::guardian::count_action(
+        ex.guardian_window_start,
+        ex.guardian_actions,
+        now,
+        ex.guardian_window_secs,
+        ex.guardian_max_actions,
+    )
+    .ok_or(BulwarkError::GuardianRateLimited)?;
     Ok(())
 }
 
