@@ -8,8 +8,7 @@ use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::checked::{cast, Checked};
 use bulwark_engine::insurance::{window_remaining, CoverageWindow};
 use bulwark_engine::liquidation::{
-    chargeable_penalty, keeper_reward, penalty_ppm, split_penalty, stage_of, KeeperReward,
-    StagePosition,
+    penalty_ppm, stage_of, stage_payments, KeeperReward, StagePosition, TopUpLimits,
 };
 use bulwark_engine::margin::{health, Health, HealthKind, MarketMargin};
 use bulwark_engine::num::{add_i64, add_u64, sub_i64};
@@ -211,10 +210,9 @@ impl MarginAccount {
         Ok(())
     }
 
-    /// The stage's waterfall: the penalty the account can pay (`chargeable_penalty`), the
-    /// collateral left after it, and the keeper's reward (its floor paid by the account while
-    /// its collateral and equity last, the rest advanced for the fund). `after_pnl` and
-    /// `equity_after` are the account's collateral and maintenance equity after the fill.
+    /// A stage's payments through the engine (`liquidation::stage_payments`): the penalty
+    /// charged, the collateral left, and the keeper's reward with the fund's top-up bounded by
+    /// the market's share of the fund, its insurance income and coverage window.
     fn stage_payments(
         &self,
         m: &Market,
@@ -224,16 +222,24 @@ impl MarginAccount {
         equity_after: i64,
         now: i64,
     ) -> Result<(u64, i64, KeeperReward)> {
-        let params = m.liquidation_params();
-        let charged = chargeable_penalty(penalty, after_pnl, equity_after);
-        let left = sub_i64(after_pnl, cast(charged).or_math()?).map_err(engine_err)?;
-        let available = self.top_up_available(m, fund_share, charged, now, &params)?;
-        // What the account can still pay its keeper: its collateral, and no more than its equity.
-        let payable = left.min(equity_after.saturating_sub(charged as i64));
+        let limits = TopUpLimits {
+            fund_share,
+            fee_insurance: m.fee_insurance,
+            advanced: m.insurance_debt,
+            window_left: m.coverage_left(now),
+        };
         let floor_due = self.liq_floor_paid == 0;
-        let r =
-            keeper_reward(charged, payable, floor_due, available, &params).map_err(engine_err)?;
-        Ok((charged, left, r))
+        let params = m.liquidation_params();
+        let p = stage_payments(
+            penalty,
+            after_pnl,
+            equity_after,
+            floor_due,
+            &limits,
+            &params,
+        )
+        .map_err(engine_err)?;
+        Ok((p.charged, p.left, p.reward))
     }
 
     /// Writes the liquidated position `new` into slot `slot` and `m`'s book.
@@ -254,26 +260,6 @@ impl MarginAccount {
             slot_ref.last_increase_slot = 0;
         }
         Ok(())
-    }
-
-    /// What the insurance fund may still advance for a keeper's minimum reward in `m` at
-    /// `now`: the market's remaining coverage in its window, and at most its share of the fund
-    /// plus the insurance income it holds (with this stage's share) net of what it already
-    /// advanced.
-    fn top_up_available(
-        &self,
-        m: &Market,
-        fund_share: u64,
-        charged: u64,
-        now: i64,
-        params: &bulwark_engine::liquidation::LiquidationParams,
-    ) -> Result<u64> {
-        let (_, insurance_share) = split_penalty(charged, params).map_err(engine_err)?;
-        let window_left = m.coverage_left(now);
-        let held = (fund_share as u128 + m.fee_insurance as u128 + insurance_share as u128)
-            .saturating_sub(m.insurance_debt as u128)
-            .min(u64::MAX as u128) as u64;
-        Ok(held.min(window_left))
     }
 }
 
