@@ -5,7 +5,7 @@ use crate::divide::mul_div_floor_u128;
 use crate::error::{EngineError, EngineResult};
 use crate::num::{
     add_i64, apply_ppm_floor, div_ceil_u128, div_trunc_i128, mul_div_ceil, mul_div_floor,
-    notional_ceil, sub_i64, to_i64, value_floor, PPM,
+    notional_ceil, sub_i64, to_i64, PPM,
 };
 use crate::trade::MarketBook;
 
@@ -70,15 +70,10 @@ pub fn trader_pnl_bounds(
     let band = mul_div_ceil(conf, conf_k_ppm as u64, PPM)?;
     let (hi, lo) = (price.saturating_add(band), price.saturating_sub(band));
     let at = |long_price: u64, short_price: u64| -> EngineResult<i64> {
-        let longs = sub_i64(
-            value_floor(book.long_oi as i64, long_price, decimals)?,
-            book.long_cost,
-        )?;
-        let shorts = sub_i64(
-            value_floor(-(book.short_oi as i64), short_price, decimals)?,
-            book.short_cost,
-        )?;
-        add_i64(longs, shorts)
+        add_i64(
+            book.side_pnl(true, long_price, decimals)?,
+            book.side_pnl(false, short_price, decimals)?,
+        )
     };
     Ok((at(hi, lo)?, at(lo, hi)?))
 }

@@ -137,15 +137,27 @@ impl MarketBook {
 
     /// Traders' net unrealised PnL at `price` (rounded down): longs and shorts.
     pub fn trader_pnl(&self, price: u64, decimals: u8) -> EngineResult<i64> {
-        let longs = sub_i64(
-            value_floor(self.long_oi as i64, price, decimals)?,
-            self.long_cost,
-        )?;
-        let shorts = sub_i64(
-            value_floor(-(self.short_oi as i64), price, decimals)?,
-            self.short_cost,
-        )?;
-        add_i64(longs, shorts)
+        add_i64(
+            self.side_pnl(true, price, decimals)?,
+            self.side_pnl(false, price, decimals)?,
+        )
+    }
+
+    /// One side's unrealised PnL at `price` (longs when `long`, else shorts; collateral units,
+    /// rounded down): its open interest valued at `price` less its cost.
+    pub fn side_pnl(&self, long: bool, price: u64, decimals: u8) -> EngineResult<i64> {
+        let (oi, cost) = if long {
+            (
+                crate::checked::cast::<i64, _>(self.long_oi)?,
+                self.long_cost,
+            )
+        } else {
+            (
+                -crate::checked::cast::<i64, _>(self.short_oi)?,
+                self.short_cost,
+            )
+        };
+        sub_i64(value_floor(oi, price, decimals)?, cost)
     }
 }
 

@@ -104,15 +104,9 @@ impl MarginAccount {
         let pos = p.position();
         let pnl = pos.unrealized_pnl(price, decimals).map_err(engine_err)?;
         // The stressed side is the side whose traders are in profit.
-        let side_profit = if pos.base > 0 {
-            bulwark_engine::num::value_floor(book.long_oi as i64, price, decimals)
-                .map_err(engine_err)?
-                - book.long_cost
-        } else {
-            bulwark_engine::num::value_floor(-(book.short_oi as i64), price, decimals)
-                .map_err(engine_err)?
-                - book.short_cost
-        };
+        let side_profit = book
+            .side_pnl(pos.base > 0, price, decimals)
+            .map_err(engine_err)?;
         let margin = m
             .margin(&p, price, decimals, now_slot)
             .map_err(engine_err)?;
