@@ -163,12 +163,31 @@ impl Reader {
             .load_lookup_tables()
             .await
             .map_err(|e| anyhow!("--lookup-table: {e}"))?;
-        chain.send(ixs).await.map_err(|text| {
-            match bulwark_sdk::keeper::program_error_explained(&text) {
-                Some(name) => anyhow!("refused by the program: {name}"),
-                None => anyhow!(text),
+        // A refusal for want of this slot's judgement is transient: in the slot where a quiet
+        // source ages out of the aggregate with nothing new published, the refresh in the
+        // transaction cannot judge the price again; the next publication (Pyth: within a
+        // second) can. The same instructions are sent again, up to three times.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match chain.send(ixs).await {
+                Ok(()) => return Ok(()),
+                Err(text) => {
+                    let name = bulwark_sdk::keeper::program_error_explained(&text);
+                    let transient = name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with("NotRefreshedThisSlot"));
+                    if transient && attempts < 3 {
+                        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+                        continue;
+                    }
+                    return Err(match name {
+                        Some(name) => anyhow!("refused by the program: {name}"),
+                        None => anyhow!(text),
+                    });
+                }
             }
-        })
+        }
     }
 }
 
