@@ -87,7 +87,7 @@ pub fn count_action(
     window_secs: u32,
     max_actions: u32,
 ) -> Option<(i64, u32)> {
-    let (start, used) = if now >= start.saturating_add(i64::from(window_secs)) {
+    let (start, used) = if crate::window::has_ended(start, now, i64::from(window_secs)) {
         (now, 0)
     } else {
         (start, used)

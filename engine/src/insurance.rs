@@ -23,7 +23,7 @@ pub fn window_remaining(
     window_secs: u32,
     cap: u64,
 ) -> (u64, CoverageWindow) {
-    let current = if now >= w.start.saturating_add(window_secs as i64) {
+    let current = if crate::window::has_ended(w.start, now, i64::from(window_secs)) {
         CoverageWindow {
             start: now,
             covered: 0,

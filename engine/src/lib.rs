@@ -31,5 +31,6 @@ pub mod settlement;
 pub mod state;
 pub mod trade;
 pub mod volatility;
+pub mod window;
 
 pub use error::{EngineError, EngineResult};

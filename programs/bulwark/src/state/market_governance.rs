@@ -58,7 +58,7 @@ impl Market {
     /// Opens a new governance window at `now` once `window_secs` have passed since the last
     /// one opened, re-baselining every parameter at its value in force.
     pub fn roll_gov_window(&mut self, now: i64, window_secs: i64) {
-        if now >= self.gov_window_start.saturating_add(window_secs) {
+        if bulwark_engine::window::has_ended(self.gov_window_start, now, window_secs) {
             self.gov_window_start = now;
             for p in MarketParam::ALL {
                 self.gov_baselines[p as usize] = self.param_value(p);
