@@ -166,7 +166,7 @@ impl Reader {
         // A refusal for want of this slot's judgement is transient: in the slot where a quiet
         // source ages out of the aggregate with nothing new published, the refresh in the
         // transaction cannot judge the price again; the next publication (Pyth: within a
-        // second) can. The same instructions are sent again, up to three times.
+        // second) can. The same instructions are sent up to three times in all.
         let mut attempts = 0;
         loop {
             attempts += 1;

@@ -1,4 +1,6 @@
-//! One instruction a file: Args + Accounts + validate() + handler.
+//! One instruction a file: its Accounts, its handler, and its arguments with a `validate()` where
+//! they need more than their types (`create_market`, `initialize_exchange`; `update_risk`
+//! validates its oracle accounts); every check against state happens in the handler.
 
 pub mod admin;
 pub mod common;
