@@ -3,7 +3,11 @@
 //! ratios now and along their ramp, and funding owed. Every number comes from
 //! `bulwark-engine`, through the same `Market` views the program uses.
 
-use bulwark::state::{LiquidityPool, MarginAccount, Market, PositionSlot, MAX_POSITIONS};
+use bulwark::state::{
+    LiquidityPool, MarginAccount, MarginViewError, Market, PositionSlot, SettlingLosses,
+    MAX_POSITIONS,
+};
+use bulwark_engine::action::Action;
 use bulwark_engine::execution::{execution_price, ExecutionPrice};
 use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_step};
 use bulwark_engine::margin::{health, liquidation_price, Health, HealthKind, MarketMargin};
@@ -41,15 +45,46 @@ pub fn positions_into(
     at: &PreviewClock,
     out: &mut [(Position, MarketMargin); MAX_POSITIONS],
 ) -> EngineResult<usize> {
+    collect_into(positions, markets, out, |m, p| {
+        if m.state() >= bulwark_engine::state::MarketState::Settling {
+            // Worth what settlement will pay, as the program values it.
+            m.settled_margin(p, at.decimals, at.slot, true)
+        } else {
+            Ok((p.position(), m.margin(p, m.price, at.decimals, at.slot)?))
+        }
+    })
+}
+
+/// The account's positions valued exactly as the program values them for `action` at `at`
+/// (`Market::margin_view`: the price the action may use, the divergence fallback included,
+/// or a refusal), into `out`; returns how many. For deciding as the program would (issue 16
+/// moves the keeper's liquidation decisions onto it; today the keeper judges at the stored
+/// price).
+pub fn positions_for_action_into(
+    positions: &[PositionSlot],
+    markets: &[Market],
+    at: &PreviewClock,
+    action: Action,
+    out: &mut [(Position, MarketMargin); MAX_POSITIONS],
+) -> Result<usize, MarginViewError> {
+    collect_into(positions, markets, out, |m, p| {
+        let (slot, now, decimals) = (at.slot, at.unix_timestamp, at.decimals);
+        m.margin_view(p, action, slot, now, decimals, SettlingLosses::Counted)
+    })
+}
+
+/// Each open position paired with its market's view by `value`, into `out` (positions whose
+/// market is not in `markets` skipped); returns how many.
+fn collect_into<E>(
+    positions: &[PositionSlot],
+    markets: &[Market],
+    out: &mut [(Position, MarketMargin); MAX_POSITIONS],
+    value: impl Fn(&Market, &PositionSlot) -> Result<(Position, MarketMargin), E>,
+) -> Result<usize, E> {
     let mut n = 0;
     for p in positions.iter().filter(|p| p.base != 0).take(MAX_POSITIONS) {
         if let Some(m) = markets.iter().find(|m| m.index == p.market_index) {
-            out[n] = if m.state() >= bulwark_engine::state::MarketState::Settling {
-                // Worth what settlement will pay, as the program values it.
-                m.settled_margin(p, at.decimals, at.slot, true)?
-            } else {
-                (p.position(), m.margin(p, m.price, at.decimals, at.slot)?)
-            };
+            out[n] = value(m, p)?;
             n += 1;
         }
     }

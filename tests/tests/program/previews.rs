@@ -103,3 +103,48 @@ async fn previewed_funding_is_what_the_program_settles_and_ratios_follow_the_ram
     let step = (d.max_mmr_ppm - m.base_mmr_ppm).div_ceil(d.mmr_ramp_slots);
     assert_eq!(in_100, (now + 100 * step).min(target));
 }
+
+#[tokio::test]
+async fn positions_for_an_action_are_valued_as_the_program_values_them_or_refused() {
+    use bulwark::state::MarginViewError;
+    use bulwark_engine::action::{Action, Refusal};
+    use bulwark_sdk::preview::{positions_for_action_into, positions_into};
+    let (mut w, _lp) = venue().await;
+    let t = trader(&mut w, 1_000 * USDC).await;
+    w.refresh(150 * USD).await;
+    w.trade(&t, 2 * SOL, 152 * PRICE).await.unwrap();
+    let account = w.margin(&t.margin).await;
+    let markets = [w.bank.market(SOL_PERP).await];
+    let at = preview_clock(&mut w).await;
+    let mut stored = [Default::default(); 8];
+    let mut for_liquidation = [Default::default(); 8];
+    let n = positions_into(&account.positions, &markets, &at, &mut stored).unwrap();
+    let k = positions_for_action_into(
+        &account.positions,
+        &markets,
+        &at,
+        Action::Liquidate,
+        &mut for_liquidation,
+    )
+    .unwrap();
+    assert_eq!((n, k), (1, 1));
+    assert_eq!(
+        stored[0], for_liquidation[0],
+        "a fresh valid aggregate: the same view"
+    );
+    // 200 slots without news: liquidation may not use the stored price any more (the
+    // program answers PriceTooOld); the stored-price preview still shows it.
+    w.bank.advance(200, 80).await;
+    let late = preview_clock(&mut w).await;
+    assert!(positions_into(&account.positions, &markets, &late, &mut stored).is_ok());
+    assert_eq!(
+        positions_for_action_into(
+            &account.positions,
+            &markets,
+            &late,
+            Action::Liquidate,
+            &mut for_liquidation
+        ),
+        Err(MarginViewError::Refused(Refusal::TooOld))
+    );
+}

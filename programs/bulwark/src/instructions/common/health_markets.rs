@@ -2,22 +2,20 @@
 //! (minus one passed separately), in ascending index order, no duplicates.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::action::{price_for_action, Action};
+use bulwark_engine::action::Action;
 use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::position::Position;
-use bulwark_engine::state::MarketState;
 
 use crate::error::{engine_err, refusal_err, BulwarkError};
-use crate::state::{MarginAccount, Market, MAX_POSITIONS};
+pub use crate::state::SettlingLosses;
+use crate::state::{MarginAccount, MarginViewError, Market, MAX_POSITIONS};
 
-/// How positions in markets at or past Settling count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SettlingLosses {
-    /// At what settlement will pay: losses whole, profits at the fixed ratio (0 before).
-    Counted,
-    /// As above, but a loss not yet charged counts 0: the view of a settlement that is
-    /// charging one of the account's losses and must not count the others twice.
-    Ignored,
+/// A margin view's failure as the program's error.
+fn margin_view_err(e: MarginViewError) -> Error {
+    match e {
+        MarginViewError::Refused(r) => refusal_err(r),
+        MarginViewError::Engine(e) => engine_err(e),
+    }
 }
 
 /// Checks `accounts` against the account's open positions except `skip`, and returns each
@@ -75,27 +73,15 @@ pub fn load_health_markets_valued<'info>(
             .slot_of(m.index)
             .ok_or(BulwarkError::ForeignHealthMarket)?;
         let position = &account.positions[slot];
-        if m.state() >= MarketState::Settling {
-            let counted = settling == SettlingLosses::Counted;
-            out.push(
-                m.settled_margin(position, decimals, clock.slot, counted)
-                    .map_err(engine_err)?,
-            );
-            continue;
-        }
-        let price = price_for_action(
+        let view = m.margin_view(
+            position,
             action,
-            &m.stored_price(),
             clock.slot,
             clock.unix_timestamp,
-            &m.age_limits(),
-        )
-        .map_err(refusal_err)?;
-        out.push((
-            position.position(),
-            m.margin(position, price, decimals, clock.slot)
-                .map_err(engine_err)?,
-        ));
+            decimals,
+            settling,
+        );
+        out.push(view.map_err(margin_view_err)?);
     }
     require_eq!(out.len(), expected.len(), BulwarkError::MissingHealthMarket);
     Ok(out)
