@@ -272,6 +272,33 @@ pub async fn run_loop<C: KeeperChain>(
     }
 }
 
+/// Start-up check: the account the keeper's rewards are credited to must be a Bulwark margin
+/// account (the program refuses every liquidation otherwise). When the node cannot be read the
+/// keeper starts anyway and reports each failed cycle, as it does for an outage later.
+async fn check_reward_account(client: &RpcClient, key: &Pubkey) -> anyhow::Result<()> {
+    let found = match client
+        .get_account_with_commitment(key, client.commitment())
+        .await
+    {
+        Ok(r) => r.value,
+        Err(e) => {
+            tracing::warn!(error = %e, "reward account not checked: the node did not answer");
+            return Ok(());
+        }
+    };
+    let is_margin_account = found.as_ref().is_some_and(|a| {
+        a.owner == bulwark::ID && bulwark_sdk::accounts::margin_account(&a.data).is_ok()
+    });
+    if !is_margin_account {
+        anyhow::bail!(
+            "reward_account: {key} is not a Bulwark margin account; the keeper's rewards are \
+             credited to one: open it with `bulwark deposit --amount 1 --keypair <the keeper's \
+             keypair>` (or name another with reward_account in the keeper file)"
+        );
+    }
+    Ok(())
+}
+
 /// `bulwark keeper run`.
 pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
     let plan = plan(&args)?;
@@ -282,6 +309,7 @@ pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
     tracing::info!(url = %plan.url, keeper = %payer.pubkey(), %reward_account, shard = ?plan.shard,
         dry_run = plan.settings.dry_run, "keeper starting");
     let client = RpcClient::new_with_commitment(plan.url.clone(), plan.settings.commitment);
+    check_reward_account(&client, &reward_account).await?;
     let mut chain = RpcChain::new(client, payer, plan.settings);
     chain
         .load_lookup_tables()

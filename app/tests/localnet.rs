@@ -250,7 +250,26 @@ fn keeper_liquidates_carol(net: &Localnet, w: &Wallets) {
     // (The stored price moves when someone refreshes the market: the keeper does, first.)
     sleep_until(net, 62);
     let k = path(&w.keeper);
-    // The keeper's rewards are credited to its own margin account, which it opens first.
+    // The keeper's rewards are credited to its own margin account: without it, it will not
+    // start, and says how to open it.
+    let refused = Command::new(BIN)
+        .args([
+            "keeper",
+            "run",
+            "--url",
+            &url,
+            "--keypair",
+            k,
+            "--cycles",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && said.contains("bulwark deposit"),
+        "{said}"
+    );
     cli(&url, &["deposit", "--amount", "1", "--keypair", k]);
     let out = Command::new(BIN)
         .args([
