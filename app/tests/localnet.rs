@@ -244,6 +244,29 @@ fn trader_lp_and_staker_journeys(url: &str, w: &Wallets) -> Value {
     alice_now
 }
 
+/// A signed transaction sent twice lands once (the second is AlreadyProcessed), as on a
+/// cluster, however many transactions landed in between: a transfer of 1 SOL from Bob to
+/// Alice.
+fn a_replayed_transaction_lands_once(url: &str, w: &Wallets) {
+    use solana_rpc_client::rpc_client::RpcClient;
+    use solana_sdk::transaction::Transaction;
+    let client = RpcClient::new(url.to_string());
+    let (from, to) = (&w.bob.1, w.alice.1.pubkey());
+    let before = client.get_balance(&to).unwrap();
+    let ix = solana_system_interface::instruction::transfer(&from.pubkey(), &to, 1_000_000_000);
+    let hash = client.get_latest_blockhash().unwrap();
+    let tx = Transaction::new_signed_with_payer(&[ix], Some(&from.pubkey()), &[from], hash);
+    client.send_transaction(&tx).unwrap();
+    // More transactions land in between than the VM's own signature history keeps (32).
+    for _ in 0..40 {
+        let someone = solana_sdk::pubkey::Pubkey::new_unique();
+        client.request_airdrop(&someone, 1_000_000).unwrap();
+    }
+    let again = client.send_transaction(&tx).unwrap_err().to_string();
+    assert!(again.contains("already been processed"), "{again}");
+    assert_eq!(client.get_balance(&to).unwrap(), before + 1_000_000_000);
+}
+
 /// After the crash, `bulwark keeper run` refreshes CRASH-PERP and liquidates Carol.
 fn keeper_liquidates_carol(net: &Localnet, w: &Wallets) {
     let url = net.url();
@@ -393,6 +416,7 @@ fn localnet_journey_cli_keeper_events_and_the_ts_client() {
         ],
     );
     let alice_now = trader_lp_and_staker_journeys(&url, &w);
+    a_replayed_transaction_lands_once(&url, &w);
     keeper_liquidates_carol(&net, &w);
 
     let events = cli(&url, &["events", "--limit", "1000"]);

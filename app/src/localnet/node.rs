@@ -187,13 +187,22 @@ impl Node {
         self.vm().simulate(tx, verify_signatures)
     }
 
-    /// `sendTransaction`: the blockhash must be recent; unless `skip_preflight`, a failing
+    /// `sendTransaction`: never landed before, and the blockhash recent; unless `skip_preflight`, a failing
     /// simulation refuses it (as a node's preflight); otherwise it lands, failed or not.
     pub fn send(
         &mut self,
         tx: VersionedTransaction,
         skip_preflight: bool,
     ) -> Result<Signature, RpcFault> {
+        // A cluster's status cache: a signature lands once while its blockhash is valid (the
+        // ledger keeps every landed one; the VM's own history holds only its last few).
+        if self.ledger.get(&tx.signatures[0]).is_some() {
+            return Err(preflight_failure(
+                TransactionError::AlreadyProcessed,
+                Vec::new(),
+                0,
+            ));
+        }
         if !self.blockhash_valid(tx.message.recent_blockhash()) {
             return Err(preflight_failure(
                 TransactionError::BlockhashNotFound,
