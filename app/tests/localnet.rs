@@ -267,6 +267,31 @@ fn a_replayed_transaction_lands_once(url: &str, w: &Wallets) {
     assert_eq!(client.get_balance(&to).unwrap(), before + 1_000_000_000);
 }
 
+/// A transaction whose signature does not verify, sent without preflight, is refused and
+/// never lands: no status, nothing moved.
+fn a_badly_signed_transaction_does_not_land(url: &str, w: &Wallets) {
+    use solana_rpc_client::rpc_client::RpcClient;
+    use solana_rpc_client_api::config::RpcSendTransactionConfig;
+    use solana_sdk::transaction::Transaction;
+    let client = RpcClient::new(url.to_string());
+    let (from, to) = (&w.bob.1, w.alice.1.pubkey());
+    let before = client.get_balance(&to).unwrap();
+    let ix = solana_system_interface::instruction::transfer(&from.pubkey(), &to, 1_000_000_000);
+    let hash = client.get_latest_blockhash().unwrap();
+    let mut tx = Transaction::new_signed_with_payer(&[ix], Some(&from.pubkey()), &[from], hash);
+    tx.signatures[0] = solana_sdk::signature::Signature::from([7u8; 64]);
+    let config = RpcSendTransactionConfig {
+        skip_preflight: true,
+        ..RpcSendTransactionConfig::default()
+    };
+    assert!(client.send_transaction_with_config(&tx, config).is_err());
+    assert_eq!(
+        client.get_signature_status(&tx.signatures[0]).unwrap(),
+        None
+    );
+    assert_eq!(client.get_balance(&to).unwrap(), before);
+}
+
 /// After the crash, `bulwark keeper run` refreshes CRASH-PERP and liquidates Carol.
 fn keeper_liquidates_carol(net: &Localnet, w: &Wallets) {
     let url = net.url();
@@ -417,6 +442,7 @@ fn localnet_journey_cli_keeper_events_and_the_ts_client() {
     );
     let alice_now = trader_lp_and_staker_journeys(&url, &w);
     a_replayed_transaction_lands_once(&url, &w);
+    a_badly_signed_transaction_does_not_land(&url, &w);
     keeper_liquidates_carol(&net, &w);
 
     let events = cli(&url, &["events", "--limit", "1000"]);

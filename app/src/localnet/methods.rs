@@ -134,7 +134,7 @@ fn transactions(node: &mut Node, method: &str, params: &Value) -> Result<Value, 
                 .as_u64()
                 .ok_or_else(|| RpcFault::invalid_params("lamports"))?;
             Ok(json!(node
-                .airdrop(&pubkey(params, 0)?, lamports)
+                .airdrop(&pubkey(params, 0)?, lamports)?
                 .to_string()))
         }
         "getSignatureStatuses" => {

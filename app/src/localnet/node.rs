@@ -216,16 +216,26 @@ impl Node {
                 return Err(preflight_failure(e, sim.logs, sim.compute_units));
             }
         }
-        Ok(self.land(tx))
+        self.land(tx)
     }
 
     /// Processes `tx` and records it; subscribers hear of it and of the accounts it changed.
-    pub fn land(&mut self, tx: VersionedTransaction) -> Signature {
+    /// A transaction the VM refused before executing it (no fee charged: a bad signature, an
+    /// unfunded fee payer, a malformed message) does not land: nothing is recorded and the
+    /// refusal is the answer (a cluster would drop it).
+    pub fn land(&mut self, tx: VersionedTransaction) -> Result<Signature, RpcFault> {
         let loaded = self.loaded_addresses(&tx);
         let mut keys = tx.message.static_account_keys().to_vec();
         keys.extend(loaded.0.iter().chain(&loaded.1));
         let before: Vec<Option<Account>> = keys.iter().map(|k| self.account(k)).collect();
         let landed = self.vm().process(&tx);
+        if let (Err(e), 0) = (&landed.result, landed.fee) {
+            return Err(preflight_failure(
+                e.clone(),
+                landed.logs,
+                landed.compute_units,
+            ));
+        }
         let after: Vec<Option<Account>> = keys.iter().map(|k| self.account(k)).collect();
         let lamports = |a: &Option<Account>| a.as_ref().map_or(0, |a| a.lamports);
         let signature = tx.signatures[0];
@@ -257,11 +267,11 @@ impl Node {
             keys: keys.clone(),
         });
         self.ledger.push(record);
-        signature
+        Ok(signature)
     }
 
     /// `requestAirdrop`: a transfer from the node's payer, landed like any transaction.
-    pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Signature {
+    pub fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Signature, RpcFault> {
         let payer: Keypair = self.bank.payer();
         let ix = solana_system_interface::instruction::transfer(&payer.pubkey(), to, lamports);
         let (hash, _) = self.latest_blockhash();
