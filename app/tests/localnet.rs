@@ -244,18 +244,33 @@ fn trader_lp_and_staker_journeys(url: &str, w: &Wallets) -> Value {
     alice_now
 }
 
-/// A signed transaction sent twice lands once (the second is AlreadyProcessed), as on a
-/// cluster, however many transactions landed in between: a transfer of 1 SOL from Bob to
-/// Alice.
-fn a_replayed_transaction_lands_once(url: &str, w: &Wallets) {
-    use solana_rpc_client::rpc_client::RpcClient;
-    use solana_sdk::transaction::Transaction;
-    let client = RpcClient::new(url.to_string());
+/// A client of the node, Bob's signed transfer of 1 SOL to Alice, and Alice's balance before.
+fn bob_pays_alice(
+    url: &str,
+    w: &Wallets,
+) -> (
+    solana_rpc_client::rpc_client::RpcClient,
+    solana_sdk::transaction::Transaction,
+    u64,
+) {
+    let client = solana_rpc_client::rpc_client::RpcClient::new(url.to_string());
     let (from, to) = (&w.bob.1, w.alice.1.pubkey());
     let before = client.get_balance(&to).unwrap();
     let ix = solana_system_interface::instruction::transfer(&from.pubkey(), &to, 1_000_000_000);
     let hash = client.get_latest_blockhash().unwrap();
-    let tx = Transaction::new_signed_with_payer(&[ix], Some(&from.pubkey()), &[from], hash);
+    let tx = solana_sdk::transaction::Transaction::new_signed_with_payer(
+        &[ix],
+        Some(&from.pubkey()),
+        &[from],
+        hash,
+    );
+    (client, tx, before)
+}
+
+/// A signed transaction sent twice lands once (the second is AlreadyProcessed), as on a
+/// cluster, however many transactions landed in between.
+fn a_replayed_transaction_lands_once(url: &str, w: &Wallets) {
+    let (client, tx, before) = bob_pays_alice(url, w);
     client.send_transaction(&tx).unwrap();
     // More transactions land in between than the VM's own signature history keeps (32).
     for _ in 0..40 {
@@ -264,32 +279,24 @@ fn a_replayed_transaction_lands_once(url: &str, w: &Wallets) {
     }
     let again = client.send_transaction(&tx).unwrap_err().to_string();
     assert!(again.contains("already been processed"), "{again}");
-    assert_eq!(client.get_balance(&to).unwrap(), before + 1_000_000_000);
+    let alice = w.alice.1.pubkey();
+    assert_eq!(client.get_balance(&alice).unwrap(), before + 1_000_000_000);
 }
 
 /// A transaction whose signature does not verify, sent without preflight, is refused and
 /// never lands: no status, nothing moved.
 fn a_badly_signed_transaction_does_not_land(url: &str, w: &Wallets) {
-    use solana_rpc_client::rpc_client::RpcClient;
     use solana_rpc_client_api::config::RpcSendTransactionConfig;
-    use solana_sdk::transaction::Transaction;
-    let client = RpcClient::new(url.to_string());
-    let (from, to) = (&w.bob.1, w.alice.1.pubkey());
-    let before = client.get_balance(&to).unwrap();
-    let ix = solana_system_interface::instruction::transfer(&from.pubkey(), &to, 1_000_000_000);
-    let hash = client.get_latest_blockhash().unwrap();
-    let mut tx = Transaction::new_signed_with_payer(&[ix], Some(&from.pubkey()), &[from], hash);
+    let (client, mut tx, before) = bob_pays_alice(url, w);
     tx.signatures[0] = solana_sdk::signature::Signature::from([7u8; 64]);
     let config = RpcSendTransactionConfig {
         skip_preflight: true,
         ..RpcSendTransactionConfig::default()
     };
     assert!(client.send_transaction_with_config(&tx, config).is_err());
-    assert_eq!(
-        client.get_signature_status(&tx.signatures[0]).unwrap(),
-        None
-    );
-    assert_eq!(client.get_balance(&to).unwrap(), before);
+    let status = client.get_signature_status(&tx.signatures[0]).unwrap();
+    assert_eq!(status, None);
+    assert_eq!(client.get_balance(&w.alice.1.pubkey()).unwrap(), before);
 }
 
 /// After the crash, `bulwark keeper run` refreshes CRASH-PERP and liquidates Carol.
