@@ -299,6 +299,17 @@ fn a_badly_signed_transaction_does_not_land(url: &str, w: &Wallets) {
     assert_eq!(client.get_balance(&w.alice.1.pubkey()).unwrap(), before);
 }
 
+/// `bulwark keeper run` for `cycles` cycles 500 ms apart, logging at info.
+fn keeper_run(url: &str, keypair: &str, cycles: u32) -> std::process::Output {
+    let cycles = cycles.to_string();
+    Command::new(BIN)
+        .args(["keeper", "run", "--url", url, "--keypair", keypair])
+        .args(["--cycles", &cycles, "--interval-ms", "500"])
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("bulwark runs")
+}
+
 /// After the crash, `bulwark keeper run` refreshes CRASH-PERP and liquidates Carol.
 fn keeper_liquidates_carol(net: &Localnet, w: &Wallets) {
     let url = net.url();
@@ -307,41 +318,14 @@ fn keeper_liquidates_carol(net: &Localnet, w: &Wallets) {
     let k = path(&w.keeper);
     // The keeper's rewards are credited to its own margin account: without it, it will not
     // start, and says how to open it.
-    let refused = Command::new(BIN)
-        .args([
-            "keeper",
-            "run",
-            "--url",
-            &url,
-            "--keypair",
-            k,
-            "--cycles",
-            "1",
-        ])
-        .output()
-        .unwrap();
+    let refused = keeper_run(&url, k, 1);
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(
         !refused.status.success() && said.contains("bulwark deposit"),
         "{said}"
     );
     cli(&url, &["deposit", "--amount", "1", "--keypair", k]);
-    let out = Command::new(BIN)
-        .args([
-            "keeper",
-            "run",
-            "--url",
-            &url,
-            "--keypair",
-            k,
-            "--cycles",
-            "4",
-            "--interval-ms",
-            "500",
-        ])
-        .env("RUST_LOG", "info")
-        .output()
-        .unwrap();
+    let out = keeper_run(&url, k, 4);
     assert!(
         out.status.success(),
         "keeper: {}",

@@ -27,8 +27,7 @@ async fn a_deposit_a_trade_a_liquidation_and_a_bankruptcy_emit_events_that_match
     let (mut w, _lp) = venue().await;
     let t = w.participant(1_000 * USDC).await;
     let keeper = trader(&mut w, 0).await;
-    let deposit = ix::deposit(t.key.pubkey(), t.margin, t.token, 1_000 * USDC);
-    w.bank.send(&[deposit], &[&t.key]).await.unwrap();
+    w.deposit(&t, 1_000 * USDC).await.unwrap();
     let sbf = runs_sbf();
     if sbf {
         let deposited: Vec<CollateralDeposited> = last(&w);
@@ -37,15 +36,7 @@ async fn a_deposit_a_trade_a_liquidation_and_a_bankruptcy_emit_events_that_match
     }
 
     w.refresh(150 * USD).await;
-    let trade = ix::trade(
-        t.key.pubkey(),
-        t.margin,
-        SOL_PERP,
-        60 * SOL,
-        151 * PRICE,
-        &[],
-    );
-    w.bank.send(&[trade], &[&t.key]).await.unwrap();
+    w.trade(&t, 60 * SOL, 151 * PRICE).await.unwrap();
     if sbf {
         let traded: Vec<TradeExecuted> = last(&w);
         let account = w.margin(&t.margin).await;
@@ -59,15 +50,7 @@ async fn a_deposit_a_trade_a_liquidation_and_a_bankruptcy_emit_events_that_match
     walk_prices(&mut w, &[145, 140, 135, 130, 125]).await;
     let mut stages = 0;
     while w.margin(&t.margin).await.positions[0].base != 0 {
-        let liquidate = ix::liquidate(
-            keeper.key.pubkey(),
-            keeper.margin,
-            t.margin,
-            SOL_PERP,
-            u64::MAX,
-            &[],
-        );
-        w.bank.send(&[liquidate], &[&keeper.key]).await.unwrap();
+        w.liquidate(&keeper, &t, SOL_PERP, u64::MAX).await.unwrap();
         if sbf {
             let staged: Vec<Liquidated> = last(&w);
             let account = w.margin(&t.margin).await;
