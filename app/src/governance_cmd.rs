@@ -3,7 +3,6 @@
 //! it: program, accounts, and the instruction data in base64. The proposal's number must be the
 //! exchange's `proposal_count` when it executes.
 
-use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, Result};
 use base64::Engine;
 use bulwark::state::kind;
@@ -67,10 +66,7 @@ pub enum Proposal {
     },
 }
 
-fn key(field: &str, s: &str) -> Result<Pubkey> {
-    s.parse()
-        .map_err(|_| anyhow!("{field}: {s:?} is not a base58 public key"))
-}
+use crate::keeper_cmd::parse_pubkey as key;
 
 /// Builds and prints the proposal's instruction.
 pub fn propose(p: Proposal) -> Result<()> {

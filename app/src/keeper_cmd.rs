@@ -111,7 +111,8 @@ pub fn parse_shard(s: &str) -> anyhow::Result<(u32, u32)> {
     Ok((i, n))
 }
 
-fn parse_pubkey(field: &str, s: &str) -> anyhow::Result<Pubkey> {
+/// A base58 public key given as `field`, or an error naming the field and the value.
+pub(crate) fn parse_pubkey(field: &str, s: &str) -> anyhow::Result<Pubkey> {
     s.parse()
         .map_err(|_| anyhow!("{field}: {s:?} is not a base58 public key"))
 }

@@ -358,9 +358,7 @@ pub async fn market_show(source: &Source, name: &str) -> Result<()> {
 
 /// `bulwark account show OWNER [--index N]`.
 pub async fn account_show(source: &Source, owner: &str, index: u16) -> Result<()> {
-    let owner: Pubkey = owner
-        .parse()
-        .map_err(|_| anyhow!("OWNER: {owner:?} is not a base58 public key"))?;
+    let owner = crate::keeper_cmd::parse_pubkey("OWNER", owner)?;
     let r = Reader::connect(source).await?;
     let j = account_json(&r, &owner, index).await?;
     print_account(&j, source.json)

@@ -11,7 +11,7 @@ use bulwark_sdk::{accounts, pda, wallet};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::operator::{Reader, Source};
-use crate::trader_cmd::parse_decimal;
+use crate::trader_cmd::{parse_decimal, token_account};
 
 /// Who acts, and the token account collateral comes from or goes to.
 #[derive(clap::Args, Debug)]
@@ -102,12 +102,11 @@ async fn ctx(h: &Holder) -> Result<Ctx> {
     let key = crate::keeper_cmd::read_keypair(&h.keypair)?;
     let reader = Reader::connect(&h.source).await?;
     let ex = reader.exchange().await?;
-    let token = match &h.token_account {
-        Some(t) => t
-            .parse::<Pubkey>()
-            .map_err(|_| anyhow!("--token-account: {t:?} is not a base58 public key"))?,
-        None => pda::associated_token_account(&key.pubkey(), &ex.collateral_mint),
-    };
+    let token = token_account(
+        h.token_account.as_deref(),
+        &key.pubkey(),
+        &ex.collateral_mint,
+    )?;
     Ok(Ctx {
         reader,
         key,

@@ -11,6 +11,7 @@ use bulwark_engine::num::{BASE_SCALE, PRICE_SCALE};
 use bulwark_sdk::{accounts, pda, wallet};
 use solana_sdk::signature::{Keypair, Signer};
 
+use crate::keeper_cmd::parse_pubkey;
 use crate::operator::{account_json, find_market, print_account, Reader, Source};
 
 /// Who acts, and on which margin account.
@@ -89,30 +90,17 @@ struct Ctx {
 
 async fn ctx(a: &Actor) -> Result<Ctx> {
     let key = crate::keeper_cmd::read_keypair(&a.keypair)?;
-    let token_override = match &a.token_account {
-        Some(t) => Some(
-            t.parse::<Pubkey>()
-                .map_err(|_| anyhow!("--token-account: {t:?} is not a base58 public key"))?,
-        ),
-        None => None,
-    };
     let owner = match &a.owner {
-        Some(o) => o
-            .parse::<Pubkey>()
-            .map_err(|_| anyhow!("--owner: {o:?} is not a base58 public key"))?,
+        Some(o) => parse_pubkey("--owner", o)?,
         None => key.pubkey(),
     };
     let reader = Reader::connect(&a.source).await?;
     let ex = reader.exchange().await?;
-    let token = token_override
-        .unwrap_or_else(|| pda::associated_token_account(&owner, &ex.collateral_mint));
+    let token = token_account(a.token_account.as_deref(), &owner, &ex.collateral_mint)?;
     let tables = a
         .lookup_table
         .iter()
-        .map(|t| {
-            t.parse::<Pubkey>()
-                .map_err(|_| anyhow!("--lookup-table: {t:?} is not a base58 public key"))
-        })
+        .map(|t| parse_pubkey("--lookup-table", t))
         .collect::<Result<Vec<_>>>()?;
     Ok(Ctx {
         reader,
@@ -123,6 +111,15 @@ async fn ctx(a: &Actor) -> Result<Ctx> {
         token,
         decimals: ex.collateral_decimals,
     })
+}
+
+/// The token account collateral moves from or to: `--token-account` when given, else the
+/// owner's associated token account of the collateral mint.
+pub fn token_account(given: Option<&str>, owner: &Pubkey, mint: &Pubkey) -> Result<Pubkey> {
+    match given {
+        Some(t) => parse_pubkey("--token-account", t),
+        None => Ok(pda::associated_token_account(owner, mint)),
+    }
 }
 
 /// Collateral moves only for the owner (a delegate may trade, never withdraw).
