@@ -73,13 +73,27 @@ impl Vm {
         out
     }
 
-    /// Every account holding lamports, with its key.
-    pub fn accounts(&self) -> Vec<(Pubkey, Account)> {
+    /// An account's lamports (0 when it does not exist), without copying its data.
+    pub fn balance(&self, key: &Pubkey) -> u64 {
+        self.svm.get_balance(key).unwrap_or(0)
+    }
+
+    /// Every account holding lamports that `keep` accepts (given its key, owner and whether it
+    /// is executable), with its key; only those kept are copied.
+    pub fn accounts_where(
+        &self,
+        keep: impl Fn(&Pubkey, &Pubkey, bool) -> bool,
+    ) -> Vec<(Pubkey, Account)> {
+        use solana_account_v4::ReadableAccount;
         self.svm
             .accounts_db()
             .inner
             .iter()
-            .filter(|(_, a)| solana_account_v4::ReadableAccount::lamports(*a) > 0)
+            .filter(|(k, a)| {
+                let key = Pubkey::new_from_array(k.to_bytes());
+                let owner = Pubkey::new_from_array(a.owner().to_bytes());
+                a.lamports() > 0 && keep(&key, &owner, a.executable())
+            })
             .map(|(k, a)| {
                 let a = solana_account_v4::Account::from(a.clone());
                 (

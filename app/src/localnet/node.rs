@@ -149,12 +149,7 @@ impl Node {
 
     /// Every account the program `owner` owns.
     pub fn accounts_owned_by(&mut self, owner: &Pubkey) -> Vec<(Pubkey, Account)> {
-        let mut all: Vec<_> = self
-            .vm()
-            .accounts()
-            .into_iter()
-            .filter(|(_, a)| a.owner == *owner)
-            .collect();
+        let mut all = self.vm().accounts_where(|_, o, _| o == owner);
         all.sort_by_key(|(k, _)| *k);
         all
     }
@@ -226,8 +221,16 @@ impl Node {
     pub fn land(&mut self, tx: VersionedTransaction) -> Result<Signature, RpcFault> {
         let loaded = self.loaded_addresses(&tx);
         let mut keys = tx.message.static_account_keys().to_vec();
+        let statics = keys.len();
         keys.extend(loaded.0.iter().chain(&loaded.1));
-        let before: Vec<Option<Account>> = keys.iter().map(|k| self.account(k)).collect();
+        // Only writable accounts can change: only they are copied (programs' ELFs are not).
+        let writable: Vec<bool> = (0..keys.len())
+            .map(|i| match i < statics {
+                true => tx.message.is_maybe_writable(i, None),
+                false => i < statics + loaded.0.len(),
+            })
+            .collect();
+        let (pre_balances, before) = self.snapshot(&keys, &writable);
         let landed = self.vm().process(&tx);
         if let (Err(e), 0) = (&landed.result, landed.fee) {
             return Err(preflight_failure(
@@ -236,16 +239,15 @@ impl Node {
                 landed.compute_units,
             ));
         }
-        let after: Vec<Option<Account>> = keys.iter().map(|k| self.account(k)).collect();
-        let lamports = |a: &Option<Account>| a.as_ref().map_or(0, |a| a.lamports);
+        let (post_balances, after) = self.snapshot(&keys, &writable);
         let signature = tx.signatures[0];
         let record = Record {
             slot: self.slot,
             block_time: self.unix_timestamp,
             tx,
             loaded,
-            pre_balances: before.iter().map(lamports).collect(),
-            post_balances: after.iter().map(lamports).collect(),
+            pre_balances,
+            post_balances,
             landed,
         };
         for ((key, b), a) in keys.iter().zip(&before).zip(&after) {
@@ -268,6 +270,18 @@ impl Node {
         });
         self.ledger.push(record);
         Ok(signature)
+    }
+
+    /// Every key's lamports, and the writable ones' accounts (`None` for the others).
+    fn snapshot(&mut self, keys: &[Pubkey], writable: &[bool]) -> (Vec<u64>, Vec<Option<Account>>) {
+        let vm = self.vm();
+        let balances = keys.iter().map(|k| vm.balance(k)).collect();
+        let accounts = keys
+            .iter()
+            .zip(writable)
+            .map(|(k, w)| if *w { vm.account(k) } else { None })
+            .collect();
+        (balances, accounts)
     }
 
     /// `requestAirdrop`: a transfer from the node's payer, landed like any transaction.

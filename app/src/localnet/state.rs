@@ -77,14 +77,14 @@ pub fn load(dir: &Path) -> Result<Option<Saved>> {
 }
 
 /// Whether an account is the node's to save: not a program, sysvar or the loaders' own.
-fn saved_kind(a: &Account) -> bool {
+fn saved_kind(owner: &Pubkey, executable: bool) -> bool {
     let skip = [
         solana_sdk::sysvar::ID,
         solana_sdk::native_loader::ID,
         anchor_lang::solana_program::bpf_loader_upgradeable::ID,
         solana_sdk::bpf_loader::ID,
     ];
-    !a.executable && !skip.contains(&a.owner)
+    !executable && !skip.contains(owner)
 }
 
 /// Writes the node's state to `dir` (through a temporary file, renamed).
@@ -93,10 +93,7 @@ pub fn save(dir: &Path, node: &mut Node, collateral_mint: Pubkey) -> Result<()> 
         .bank
         .vm()
         .expect("on the VM")
-        .accounts()
-        .into_iter()
-        .filter(|(_, a)| saved_kind(a))
-        .collect();
+        .accounts_where(|_, owner, executable| saved_kind(owner, executable));
     let saved = Saved {
         slot: node.slot,
         unix_timestamp: node.unix_timestamp,
