@@ -204,11 +204,11 @@ fn aggregate_table(m: &Market, slot: u64) -> Table {
     let age = slot.saturating_sub(m.aggregate_slot);
     t.add_row(vec![
         format!("validity now ({age} slots old)"),
-        aged_validity(&m.stored_price(), slot, &m.age_limits())
+        aged_validity(&m.stored_price(), slot, &m.params.ages)
             .name()
             .to_string(),
     ]);
-    t.add_row(vec!["TWAP (USDC)".into(), fmt_price(m.twap_price)]);
+    t.add_row(vec!["TWAP (USDC)".into(), fmt_price(m.twap.price)]);
     t.add_row(vec![
         "reduction price (USDC)".into(),
         if m.reduce_price == 0 {
@@ -235,8 +235,7 @@ fn actions_table(m: &Market, slot: u64, now: i64) -> Table {
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_header(vec!["action", "allowed now?"]);
     for action in Action::ALL {
-        let verdict = match price_for_action(action, &m.stored_price(), slot, now, &m.age_limits())
-        {
+        let verdict = match price_for_action(action, &m.stored_price(), slot, now, &m.params.ages) {
             Ok(p) => format!("yes, at {} USDC", fmt_price(p)),
             Err(r) => refusal(r),
         };

@@ -23,7 +23,7 @@ fn state_label(m: &bulwark::state::Market) -> String {
     use bulwark_engine::breaker::flags;
     let mut why = Vec::new();
     if m.breaker_flags & flags::VELOCITY != 0 {
-        why.push(format!("velocity band {}", m.velocity_band));
+        why.push(format!("velocity band {}", m.velocity.band));
     }
     if m.breaker_flags & flags::ORACLE_HEALTH != 0 {
         why.push("oracle quorum".to_string());
@@ -99,10 +99,10 @@ async fn open_small_venue(w: &mut World) -> Result<Participant> {
         .await
         .map_err(|e| anyhow!("initialize_exchange: {e}"))?;
     let mut args = w.sol_market_args();
-    args.liquidation.insurance_window_cap = 60 * USDC;
-    args.liquidation.adl_trigger_ppm = 100_000;
-    args.liquidation.adl_floor_ppm = 50_000;
-    args.liquidation.adl_min_score_ppm = 100_000;
+    args.params.insurance.insurance_window_cap = 60 * USDC;
+    args.params.adl.adl_trigger_ppm = 100_000;
+    args.params.adl.adl_floor_ppm = 50_000;
+    args.params.adl.adl_min_score_ppm = 100_000;
     let gov = w.governance.insecure_clone();
     w.create_market_with(&gov, args)
         .await

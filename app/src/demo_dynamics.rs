@@ -34,7 +34,7 @@ async fn row(w: &mut World, t: &mut Table, label: String, holder: &Participant) 
         pct(target),
         pct(now),
         pct(soon),
-        format!("{} ppm/day", m.funding_rate_ppm),
+        format!("{} ppm/day", m.funding.rate_ppm),
         format!("{owed}"),
         crate::demo_trading::usdc(h.free()),
     ]);

@@ -74,7 +74,11 @@ async fn books(w: &mut World) -> Result<()> {
     ]);
     t.add_row(vec![
         "SOL-PERP: impact ledger, dust".into(),
-        format!("{} , {}", usdc(m.impact_ledger as i64), usdc(m.dust as i64)),
+        format!(
+            "{} , {}",
+            usdc(m.book.impact_ledger as i64),
+            usdc(m.dust as i64)
+        ),
     ]);
     t.add_row(vec![
         "insurance fund".into(),
@@ -138,8 +142,8 @@ async fn raise_caps(w: &mut World) -> Result<()> {
         .map_err(|e| anyhow!("caps: {e}"))?;
     let m = w.bank.market(SOL_PERP).await;
     let (cl, cs) = (
-        m.open_interest_cap_long / SOL as u64,
-        m.open_interest_cap_short / SOL as u64,
+        m.params.trade.open_interest_cap_long / SOL as u64,
+        m.params.trade.open_interest_cap_short / SOL as u64,
     );
     println!("  caps now {cl} / {cs} SOL (long / short)\n");
     Ok(())

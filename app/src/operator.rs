@@ -266,10 +266,10 @@ fn market_json(m: &Market, at: &PreviewClock) -> Value {
         "price": price(m.price),
         "aggregate_slot": m.aggregate_slot,
         "price_age_slots": at.slot.saturating_sub(m.aggregate_slot),
-        "long_oi": base(m.long_oi as i128),
-        "short_oi": base(m.short_oi as i128),
+        "long_oi": base(m.book.long_oi as i128),
+        "short_oi": base(m.book.short_oi as i128),
         "maintenance_ppm_now": m.mmr_at(at.slot),
-        "maintenance_ppm_target": m.mmr_target_ppm,
+        "maintenance_ppm_target": m.ramp.target_ppm,
     })
 }
 
@@ -323,8 +323,8 @@ pub async fn market_list(source: &Source) -> Result<()> {
                     symbol(m),
                     m.state().name().to_string(),
                     price(m.price),
-                    base(m.long_oi as i128),
-                    base(m.short_oi as i128),
+                    base(m.book.long_oi as i128),
+                    base(m.book.short_oi as i128),
                     percent(m.mmr_at(at.slot)),
                 ]
             })

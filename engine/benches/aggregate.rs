@@ -47,8 +47,8 @@ fn bench(c: &mut Criterion) {
         max_twap_deviation_ppm: 100_000,
         fallback_band_ppm: 20_000,
         twap: TwapConfig {
-            window_secs: 600,
-            max_step_ppm: 20_000,
+            twap_window_secs: 600,
+            twap_max_step_ppm: 20_000,
         },
     };
     let twap = TwapState {

@@ -59,18 +59,19 @@ pub const PERMISSIONS: [[Permission; 7]; 4] = [
     [N, N, A, N, N, A, A], // Deleverage
 ];
 
-/// How old the stored aggregate may be for each action.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AgeLimits {
-    /// Increases need the aggregate of this very slot and every source behind it published
-    /// within this many seconds.
-    pub max_age_for_increase_secs: u32,
-    /// An aggregate older than this many slots counts as `Stale`.
-    pub fresh_slots: u32,
-    /// Reductions refuse an aggregate older than this many slots.
-    pub max_age_reduce_slots: u32,
-    /// Liquidations refuse an aggregate older than this many slots.
-    pub max_age_liquidate_slots: u32,
+stored_block! {
+    /// How old the stored aggregate may be for each action.
+    pub struct AgeLimits {
+        /// Increases need the aggregate of this very slot and every source behind it published
+        /// within this many seconds.
+        pub max_age_for_increase_secs: u32,
+        /// An aggregate older than this many slots counts as `Stale`.
+        pub fresh_slots: u32,
+        /// Reductions refuse an aggregate older than this many slots.
+        pub max_age_reduce_slots: u32,
+        /// Liquidations refuse an aggregate older than this many slots.
+        pub max_age_liquidate_slots: u32,
+    }
 }
 
 /// The stored aggregate, as the market keeps it.

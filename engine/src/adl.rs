@@ -7,15 +7,16 @@
 use crate::error::EngineResult;
 use crate::num::{div_ceil_u128, div_u128, PPM};
 
-/// ADL parameters of a market (ppm).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AdlParams {
-    /// ADL runs while traders' profit / pool value exceeds this.
-    pub trigger_ppm: u32,
-    /// A deleverage may not take the ratio below this.
-    pub floor_ppm: u32,
-    /// Minimum score of a target: profit (ppm of cost) × leverage (notional / equity).
-    pub min_score_ppm: u64,
+stored_block! {
+    /// ADL parameters of a market (ppm).
+    pub struct AdlParams {
+        /// ADL runs while traders' profit / pool value exceeds this.
+        pub adl_trigger_ppm: u32,
+        /// A deleverage may not take the ratio below this.
+        pub adl_floor_ppm: u32,
+        /// Minimum score of a target: profit (ppm of cost) × leverage (notional / equity).
+        pub adl_min_score_ppm: u64,
+    }
 }
 
 /// Traders' profit as a share of the pool's value, ppm; `u64::MAX` when the pool's value is
@@ -33,7 +34,7 @@ pub fn profit_ratio_ppm(trader_profit: i64, pool_value: i64) -> u64 {
 
 /// Whether ADL may run: the ratio exceeds the trigger, or the pool's value is not positive.
 pub fn adl_triggered(trader_profit: i64, pool_value: i64, p: &AdlParams) -> bool {
-    profit_ratio_ppm(trader_profit, pool_value) > p.trigger_ppm as u64
+    profit_ratio_ppm(trader_profit, pool_value) > p.adl_trigger_ppm as u64
 }
 
 /// A target's score: profit as ppm of its cost basis, times its leverage (notional / equity),
@@ -64,7 +65,7 @@ pub fn adl_result_ok(
     }
     let before_ppm = profit_ratio_ppm(profit_before, value_before);
     let after_ppm = profit_ratio_ppm(profit_after, value_after);
-    after_ppm < before_ppm && after_ppm >= p.floor_ppm as u64
+    after_ppm < before_ppm && after_ppm >= p.adl_floor_ppm as u64
 }
 
 #[cfg(test)]
@@ -72,9 +73,9 @@ mod tests {
     use super::*;
 
     const P: AdlParams = AdlParams {
-        trigger_ppm: 300_000,
-        floor_ppm: 200_000,
-        min_score_ppm: 1_000_000,
+        adl_trigger_ppm: 300_000,
+        adl_floor_ppm: 200_000,
+        adl_min_score_ppm: 1_000_000,
     };
 
     #[test]

@@ -39,31 +39,34 @@ pub enum Transition {
     Recover(Reason),
 }
 
-/// Velocity breaker parameters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VelocityParams {
-    /// Window over which the move is measured, seconds.
-    pub window_secs: u32,
-    /// Move (ppm of the reference) that trips band 1.
-    pub band1_ppm: u32,
-    /// Move that trips band 2 (wider spreads).
-    pub band2_ppm: u32,
-    /// A trip lasts at least this long, seconds.
-    pub cooldown_secs: u32,
-    /// Recovery needs the move back under band 1 minus this (hysteresis), ppm.
-    pub hysteresis_ppm: u32,
+stored_block! {
+    /// Velocity breaker parameters.
+    pub struct VelocityParams {
+        /// Window over which the move is measured, seconds.
+        pub velocity_window_secs: u32,
+        /// Move (ppm of the reference) that trips band 1.
+        pub velocity_band1_ppm: u32,
+        /// Move that trips band 2 (wider spreads).
+        pub velocity_band2_ppm: u32,
+        /// A trip lasts at least this long, seconds.
+        pub velocity_cooldown_secs: u32,
+        /// Recovery needs the move back under band 1 minus this (hysteresis), ppm.
+        pub velocity_hysteresis_ppm: u32,
+    }
 }
 
-/// Velocity breaker state.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VelocityState {
-    /// Reference price and the time it was taken.
-    pub reference: u64,
-    pub reference_time: i64,
-    /// 0 = not tripped, else the band tripped.
-    pub band: u8,
-    /// The trip holds at least until this time.
-    pub until: i64,
+stored_block! {
+    /// Velocity breaker state.
+    pub struct VelocityState {
+        /// Reference price and the time it was taken.
+        pub reference: u64,
+        pub reference_time: i64,
+        /// The trip holds at least until this time.
+        pub until: i64,
+        /// 0 = not tripped, else the band tripped.
+        pub band: u8,
+        pub _padding: [u8; 7],
+    }
 }
 
 /// Feeds an aggregate `price` at `now`. The reference rolls forward at each window boundary. A
@@ -83,9 +86,9 @@ pub fn update_velocity(
         return Ok((n, None));
     }
     let moved = ratio_ppm_ceil(price.abs_diff(n.reference), n.reference)?;
-    let band = if moved >= p.band2_ppm as u64 {
+    let band = if moved >= p.velocity_band2_ppm as u64 {
         2
-    } else if moved >= p.band1_ppm as u64 {
+    } else if moved >= p.velocity_band1_ppm as u64 {
         1
     } else {
         0
@@ -93,7 +96,7 @@ pub fn update_velocity(
     if n.band == 0 {
         if band > 0 {
             n.band = band;
-            n.until = now.saturating_add(p.cooldown_secs as i64);
+            n.until = now.saturating_add(p.velocity_cooldown_secs as i64);
             let reason = if band == 2 {
                 Reason::VelocityBand2
             } else {
@@ -101,7 +104,7 @@ pub fn update_velocity(
             };
             return Ok((n, Some(Transition::Trip(reason))));
         }
-        if now.saturating_sub(n.reference_time) >= p.window_secs as i64 {
+        if now.saturating_sub(n.reference_time) >= p.velocity_window_secs as i64 {
             n.reference = price;
             n.reference_time = now;
         }
@@ -110,19 +113,21 @@ pub fn update_velocity(
     if band > n.band {
         n.band = band;
     }
-    let calm = moved < (p.band1_ppm as u64).saturating_sub(p.hysteresis_ppm as u64);
+    let calm =
+        moved < (p.velocity_band1_ppm as u64).saturating_sub(p.velocity_hysteresis_ppm as u64);
     if now >= n.until && calm {
         n = VelocityState {
             reference: price,
             reference_time: now,
             band: 0,
             until: 0,
+            _padding: [0; 7],
         };
         return Ok((n, Some(Transition::Recover(Reason::VelocityBand1))));
     }
     // While tripped the reference keeps rolling each window, so "calm" means a quiet recent
     // window, not a return to the pre-crash price.
-    if now.saturating_sub(n.reference_time) >= p.window_secs as i64 {
+    if now.saturating_sub(n.reference_time) >= p.velocity_window_secs as i64 {
         n.reference = price;
         n.reference_time = now;
     }
@@ -241,11 +246,11 @@ mod tests {
     }
 
     const P: VelocityParams = VelocityParams {
-        window_secs: 300,
-        band1_ppm: 50_000,
-        band2_ppm: 100_000,
-        cooldown_secs: 600,
-        hysteresis_ppm: 20_000,
+        velocity_window_secs: 300,
+        velocity_band1_ppm: 50_000,
+        velocity_band2_ppm: 100_000,
+        velocity_cooldown_secs: 600,
+        velocity_hysteresis_ppm: 20_000,
     };
 
     fn start() -> VelocityState {

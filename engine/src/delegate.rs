@@ -111,13 +111,13 @@ mod tests {
             tick_price: 1,
             max_position_notional: u64::MAX / 4,
             reserve_factor_ppm: 1_000_000,
-            oi_cap_long: u64::MAX / 4,
-            oi_cap_short: u64::MAX / 4,
+            open_interest_cap_long: u64::MAX / 4,
+            open_interest_cap_short: u64::MAX / 4,
             ..Default::default()
         };
         p.spread.base_spread_ppm = 1_000;
         p.spread.max_spread_ppm = 50_000;
-        p.impact.depth = 100_000_000_000_000;
+        p.impact.impact_depth = 100_000_000_000_000;
         p.impact.max_impact_ppm = 10_000;
         p.fees.taker_fee_ppm = 1_000;
         p.fees.pool_share_ppm = 1_000_000;

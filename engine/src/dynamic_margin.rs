@@ -8,61 +8,69 @@ use crate::error::EngineResult;
 use crate::num::{mul_div_ceil, ratio_ppm_ceil, PPM};
 use crate::volatility::vol_margin_ppm;
 
-/// Parameters of the dynamic maintenance ratio.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DynamicMarginParams {
-    /// Floor of the ratio, ppm.
-    pub base_mmr_ppm: u32,
-    /// Ceiling of the ratio, ppm.
-    pub max_mmr_ppm: u32,
-    /// Volatility multiple (ppm, 1e6 = 1x).
-    pub vol_k_ppm: u32,
-    /// Horizon the margin must cover, seconds.
-    pub horizon_secs: u32,
-    /// Confidence widening: adds `conf_k · conf / price` (ppm, 1e6 = 1x).
-    pub conf_k_ppm: u32,
-    /// Slots a move from base to max takes.
-    pub ramp_slots: u32,
-    /// Slots the target must stay below the ratio before it descends.
-    pub calm_slots: u32,
+stored_block! {
+    /// Parameters of the dynamic maintenance ratio.
+    pub struct DynamicMarginParams {
+        /// Floor of the ratio, ppm: the market's base maintenance ratio.
+        pub base_mmr_ppm: u32,
+        /// Ceiling of the ratio, ppm.
+        pub max_mmr_ppm: u32,
+        /// Volatility multiple (ppm, 1e6 = 1x).
+        pub vol_k_ppm: u32,
+        /// Horizon the margin must cover, seconds.
+        pub vol_horizon_secs: u32,
+        /// Confidence widening: adds `conf_k · conf / price` (ppm, 1e6 = 1x).
+        pub mmr_conf_k_ppm: u32,
+        /// Slots a move from base to max takes.
+        pub mmr_ramp_slots: u32,
+        /// Slots the target must stay below the ratio before it descends.
+        pub mmr_calm_slots: u32,
+        #[cfg_attr(feature = "serde", serde(skip))]
+        pub _padding: u32,
+    }
 }
 
-/// The ratio's state, kept by the market.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MarginRamp {
-    /// Ratio in force at `slot`, ppm.
-    pub current_ppm: u32,
-    /// Where it is heading, ppm.
-    pub target_ppm: u32,
-    /// Slot of `current_ppm`.
-    pub slot: u64,
-    /// Since when the target has been below the ratio (meaningful while it is).
-    pub calm_since_slot: u64,
+stored_block! {
+    /// The ratio's state, kept by the market.
+    pub struct MarginRamp {
+        /// Ratio in force at `slot`, ppm.
+        pub current_ppm: u32,
+        /// Where it is heading, ppm.
+        pub target_ppm: u32,
+        /// Slot of `current_ppm`.
+        pub slot: u64,
+        /// Since when the target has been below the ratio (meaningful while it is).
+        pub calm_since_slot: u64,
+    }
 }
 
-/// Volatility, funding and dynamic-margin parameters of a market, as governance sets them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DynamicsParams {
-    pub vol: crate::volatility::VolParams,
-    pub margin: DynamicMarginParams,
-    pub funding: crate::funding::FundingParams,
+stored_block! {
+    /// Volatility, funding and dynamic-margin parameters of a market, as governance sets them.
+    pub struct DynamicsParams {
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub vol: crate::volatility::VolParams,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub margin: DynamicMarginParams,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub funding: crate::funding::FundingParams,
+    }
 }
 
 /// Checks dynamics parameters against the bounds table; the ceiling may not be below the
 /// floor of the maintenance ratio.
 pub fn validate_dynamics(d: &DynamicsParams) -> EngineResult<()> {
     use crate::bounds::Param::*;
-    VolSample.check(d.vol.sample_secs as u64)?;
-    VolWindow.check(d.vol.window_secs as u64)?;
+    VolSample.check(d.vol.vol_sample_secs as u64)?;
+    VolWindow.check(d.vol.vol_window_secs as u64)?;
     VolK.check(d.margin.vol_k_ppm as u64)?;
-    VolHorizon.check(d.margin.horizon_secs as u64)?;
+    VolHorizon.check(d.margin.vol_horizon_secs as u64)?;
     MaxMmr.check(d.margin.max_mmr_ppm as u64)?;
-    MmrConfK.check(d.margin.conf_k_ppm as u64)?;
-    MmrRampSlots.check(d.margin.ramp_slots as u64)?;
-    MmrCalmSlots.check(d.margin.calm_slots as u64)?;
-    FundingK.check(d.funding.k_ppm as u64)?;
-    FundingDepth.check(d.funding.depth)?;
-    MaxFundingRate.check(d.funding.max_rate_ppm as u64)?;
+    MmrConfK.check(d.margin.mmr_conf_k_ppm as u64)?;
+    MmrRampSlots.check(d.margin.mmr_ramp_slots as u64)?;
+    MmrCalmSlots.check(d.margin.mmr_calm_slots as u64)?;
+    FundingK.check(d.funding.funding_k_ppm as u64)?;
+    FundingDepth.check(d.funding.funding_depth)?;
+    MaxFundingRate.check(d.funding.max_funding_rate_ppm as u64)?;
     if d.margin.max_mmr_ppm < d.margin.base_mmr_ppm {
         return Err(crate::EngineError::InvalidConfig {
             what: "max_mmr_ppm below base_mmr_ppm",
@@ -78,11 +86,11 @@ pub fn target_mmr_ppm(
     conf: u64,
     price: u64,
 ) -> EngineResult<u32> {
-    let vol = vol_margin_ppm(sigma_ppm, p.vol_k_ppm, p.horizon_secs)?;
+    let vol = vol_margin_ppm(sigma_ppm, p.vol_k_ppm, p.vol_horizon_secs)?;
     let conf_term = if price == 0 {
         0
     } else {
-        mul_div_ceil(ratio_ppm_ceil(conf, price)?, p.conf_k_ppm as u64, PPM)?
+        mul_div_ceil(ratio_ppm_ceil(conf, price)?, p.mmr_conf_k_ppm as u64, PPM)?
     };
     let t = (p.base_mmr_ppm as u64).max(vol).saturating_add(conf_term);
     Ok(t.clamp(
@@ -94,7 +102,7 @@ pub fn target_mmr_ppm(
 /// Ramp speed: ppm per slot, at least 1.
 pub fn ramp_step_ppm(p: &DynamicMarginParams) -> u64 {
     let span = p.max_mmr_ppm.saturating_sub(p.base_mmr_ppm) as u64;
-    span.div_ceil(p.ramp_slots.max(1) as u64).max(1)
+    span.div_ceil(p.mmr_ramp_slots.max(1) as u64).max(1)
 }
 
 /// The ratio in force at `now_slot`.
@@ -107,7 +115,7 @@ pub fn effective_mmr_ppm(r: &MarginRamp, now_slot: u64, p: &DynamicMarginParams)
             .saturating_add(step.saturating_mul(now_slot.saturating_sub(r.slot)))
             .min(target)
     } else if target < current {
-        let calm_until = r.calm_since_slot.saturating_add(p.calm_slots as u64);
+        let calm_until = r.calm_since_slot.saturating_add(p.mmr_calm_slots as u64);
         let from = calm_until.max(r.slot);
         if now_slot <= from {
             current
@@ -156,10 +164,11 @@ mod tests {
         base_mmr_ppm: 25_000,
         max_mmr_ppm: 125_000,
         vol_k_ppm: 3_000_000,
-        horizon_secs: 3_600,
-        conf_k_ppm: 1_000_000,
-        ramp_slots: 100,
-        calm_slots: 50,
+        vol_horizon_secs: 3_600,
+        mmr_conf_k_ppm: 1_000_000,
+        mmr_ramp_slots: 100,
+        mmr_calm_slots: 50,
+        _padding: 0,
     };
 
     #[test]

@@ -3,19 +3,20 @@
 use crate::error::{EngineError, EngineResult};
 use crate::num::{isqrt_floor, mul_div_ceil, mul_div_floor, ratio_ppm_ceil, value_floor, PPM};
 
-/// Spread parameters of a market (all ppm).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SpreadParams {
-    /// Minimum spread.
-    pub base_spread_ppm: u32,
-    /// Spread ≥ k · confidence / price.
-    pub conf_k_ppm: u32,
-    /// Spread ≥ k · source dispersion / price.
-    pub dispersion_k_ppm: u32,
-    /// Spread ≥ k · σ · √(age of the sources in seconds).
-    pub latency_k_ppm: u32,
-    /// Upper bound of the spread.
-    pub max_spread_ppm: u32,
+stored_block! {
+    /// Spread parameters of a market (all ppm).
+    pub struct SpreadParams {
+        /// Minimum spread.
+        pub base_spread_ppm: u32,
+        /// Spread ≥ k · confidence / price.
+        pub conf_spread_k_ppm: u32,
+        /// Spread ≥ k · source dispersion / price.
+        pub dispersion_spread_k_ppm: u32,
+        /// Spread ≥ k · σ · √(age of the sources in seconds).
+        pub latency_spread_k_ppm: u32,
+        /// Upper bound of the spread.
+        pub max_spread_ppm: u32,
+    }
 }
 
 impl SpreadParams {
@@ -62,18 +63,18 @@ pub struct ExecutionPrice {
 pub fn spread_ppm(inputs: &PriceInputs, p: &SpreadParams) -> EngineResult<u64> {
     let conf = mul_div_ceil(
         ratio_ppm_ceil(inputs.conf, inputs.price)?,
-        p.conf_k_ppm as u64,
+        p.conf_spread_k_ppm as u64,
         PPM,
     )?;
     let disp = mul_div_ceil(
         ratio_ppm_ceil(inputs.dispersion, inputs.price)?,
-        p.dispersion_k_ppm as u64,
+        p.dispersion_spread_k_ppm as u64,
         PPM,
     )?;
     let sqrt_age = isqrt_floor(inputs.source_age_secs as u128 + 1) as u64;
     let latency = mul_div_ceil(
         inputs.sigma_ppm as u64 * sqrt_age,
-        p.latency_k_ppm as u64,
+        p.latency_spread_k_ppm as u64,
         PPM,
     )?;
     Ok((p.base_spread_ppm as u64)
@@ -116,14 +117,17 @@ pub fn execution_price(
     })
 }
 
-/// Skew impact parameters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ImpactParams {
-    /// Skew notional (collateral units) at which the marginal impact is 100%: impact =
-    /// (skew_after² − skew_before²) / depth.
-    pub depth: u64,
-    /// |impact| at most this share of the trade's notional (ppm).
-    pub max_impact_ppm: u32,
+stored_block! {
+    /// Skew impact parameters.
+    pub struct ImpactParams {
+        /// Skew notional (collateral units) at which the marginal impact is 100%: impact =
+        /// (skew_after² − skew_before²) / depth.
+        pub impact_depth: u64,
+        /// |impact| at most this share of the trade's notional (ppm).
+        pub max_impact_ppm: u32,
+        #[cfg_attr(feature = "serde", serde(skip))]
+        pub _padding: u32,
+    }
 }
 
 /// Signed impact of moving the skew (long − short base atoms) from `skew_before` to
@@ -138,13 +142,13 @@ pub fn skew_impact(
     trade_notional: u64,
     p: &ImpactParams,
 ) -> EngineResult<i64> {
-    if p.depth == 0 {
+    if p.impact_depth == 0 {
         return Ok(0);
     }
     let before = value_floor(skew_before, price, decimals)?.unsigned_abs() as u128;
     let after = value_floor(skew_after, price, decimals)?.unsigned_abs() as u128;
     let cap = mul_div_floor(trade_notional, p.max_impact_ppm as u64, PPM)? as u128;
-    let depth = p.depth as u128;
+    let depth = p.impact_depth as u128;
     let sq = |x: u128| {
         x.checked_mul(x)
             .ok_or_else(|| EngineError::math("impact square"))
@@ -166,9 +170,9 @@ mod tests {
     fn a_velocity_trip_widens_only_the_base_spread() {
         let p = SpreadParams {
             base_spread_ppm: 500,
-            conf_k_ppm: 1,
-            dispersion_k_ppm: 2,
-            latency_k_ppm: 3,
+            conf_spread_k_ppm: 1,
+            dispersion_spread_k_ppm: 2,
+            latency_spread_k_ppm: 3,
             max_spread_ppm: 20_000,
         };
         assert_eq!(p.in_velocity_band(0), p);
@@ -192,9 +196,9 @@ mod tests {
     fn params() -> SpreadParams {
         SpreadParams {
             base_spread_ppm: 500,
-            conf_k_ppm: 1_000_000,
-            dispersion_k_ppm: 500_000,
-            latency_k_ppm: 1_000_000,
+            conf_spread_k_ppm: 1_000_000,
+            dispersion_spread_k_ppm: 500_000,
+            latency_spread_k_ppm: 1_000_000,
             max_spread_ppm: 50_000,
         }
     }
@@ -242,8 +246,9 @@ mod tests {
     #[test]
     fn impact_charges_skew_growth_and_refunds_skew_reduction() {
         let p = ImpactParams {
-            depth: 100_000_000_000_000,
+            impact_depth: 100_000_000_000_000,
             max_impact_ppm: 10_000,
+            _padding: 0,
         };
         const SOL: i64 = 1_000_000_000;
         // Skew 0 -> 1000 SOL long at $150: notional 150_000 USDC = 1.5e11 units.

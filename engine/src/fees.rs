@@ -3,17 +3,18 @@
 use crate::error::EngineResult;
 use crate::num::{apply_ppm_ceil, mul_div_floor, PPM};
 
-/// Fee parameters of a market (ppm).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FeeParams {
-    /// Fee on traded notional.
-    pub taker_fee_ppm: u32,
-    /// Share of each fee to the pool.
-    pub pool_share_ppm: u32,
-    /// Share of each fee to the insurance fund.
-    pub insurance_share_ppm: u32,
-    /// Share of each fee to the protocol (the three shares sum to 1_000_000).
-    pub protocol_share_ppm: u32,
+stored_block! {
+    /// Fee parameters of a market (ppm).
+    pub struct FeeParams {
+        /// Fee on traded notional.
+        pub taker_fee_ppm: u32,
+        /// Share of each fee to the pool.
+        pub pool_share_ppm: u32,
+        /// Share of each fee to the insurance fund.
+        pub insurance_share_ppm: u32,
+        /// Share of each fee to the protocol (the three shares sum to 1_000_000).
+        pub protocol_share_ppm: u32,
+    }
 }
 
 /// A fee split into its destinations.

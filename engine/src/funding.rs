@@ -8,15 +8,60 @@ use crate::num::{div_ceil_i128, div_trunc_i128, pow10, value_floor, PPM, PRICE_D
 /// Seconds per funding period (rates are per day).
 pub const FUNDING_PERIOD_SECS: i64 = 86_400;
 
-/// Funding parameters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FundingParams {
-    /// Rate per day in ppm at a skew equal to `depth`: rate = k · skew / depth.
-    pub k_ppm: u32,
-    /// Skew notional (collateral units) at which the rate reaches `k`.
-    pub depth: u64,
-    /// The rate's magnitude is capped at this, ppm per day.
-    pub max_rate_ppm: u32,
+stored_block! {
+    /// Funding parameters.
+    pub struct FundingParams {
+        /// Skew notional (collateral units) at which the rate reaches `funding_k_ppm`.
+        pub funding_depth: u64,
+        /// Rate per day in ppm at a skew equal to `funding_depth`: rate = k · skew / depth.
+        pub funding_k_ppm: u32,
+        /// The rate's magnitude is capped at this, ppm per day.
+        pub max_funding_rate_ppm: u32,
+    }
+}
+
+stored_block! {
+    /// A market's funding clock and cumulative index.
+    pub struct FundingState {
+        /// Cumulative index, 1e-9 collateral per whole base unit; longs pay as it rises.
+        pub index: i64,
+        /// Unix time of the last accrual.
+        pub last_time: i64,
+        /// The rate of the last accrual, ppm per day.
+        pub rate_ppm: i64,
+        /// Remainder the last accrual rounded off, in 1/(1e6 · 86_400) index units
+        /// ([`index_step`]): frequent accruals lose nothing.
+        pub carry: i64,
+    }
+}
+
+impl FundingState {
+    /// Accrues funding from `last_time` up to `now` at `price` (1e-9 collateral per base
+    /// unit) on the book's skew; the clock moves to `now` in every case. Nothing accrues while
+    /// `frozen` (no usable price, or the market settling: the elapsed time is skipped), for
+    /// a zero price or a clock that did not advance. Returns the index delta (rounded by
+    /// [`index_step`], its remainder carried).
+    pub fn accrue(
+        &mut self,
+        now: i64,
+        frozen: bool,
+        price: u64,
+        book: &crate::trade::MarketBook,
+        decimals: u8,
+        p: &FundingParams,
+    ) -> EngineResult<i64> {
+        let elapsed = now.saturating_sub(self.last_time);
+        self.last_time = now;
+        if frozen || elapsed <= 0 || price == 0 {
+            return Ok(0);
+        }
+        let rate = funding_rate_ppm(book.long_oi, book.short_oi, price, decimals, p)?;
+        let step = index_step(price, rate, elapsed, self.carry)?;
+        self.carry = step.carry;
+        self.rate_ppm = rate;
+        self.index = crate::checked::Checked::plus(self.index, step.delta)?;
+        Ok(step.delta)
+    }
 }
 
 /// Funding rate in ppm per day for a skew of `long_oi − short_oi` atoms at `price`; positive:
@@ -28,14 +73,14 @@ pub fn funding_rate_ppm(
     decimals: u8,
     p: &FundingParams,
 ) -> EngineResult<i64> {
-    if p.depth == 0 {
+    if p.funding_depth == 0 {
         return Ok(0);
     }
     let skew = long_oi as i128 - short_oi as i128;
     let skew = i64::try_from(skew).map_err(|_| EngineError::math("skew"))?;
     let notional = value_floor(skew, price, decimals)? as i128;
-    let rate = div_trunc_i128(notional * p.k_ppm as i128, p.depth as i128);
-    let cap = p.max_rate_ppm as i128;
+    let rate = div_trunc_i128(notional * p.funding_k_ppm as i128, p.funding_depth as i128);
+    let cap = p.max_funding_rate_ppm as i128;
     Ok(rate.clamp(-cap, cap) as i64)
 }
 
@@ -100,9 +145,9 @@ mod tests {
 
     const SOL: u64 = 1_000_000_000;
     const P: FundingParams = FundingParams {
-        k_ppm: 1_000,
-        depth: 1_000_000_000_000,
-        max_rate_ppm: 3_000,
+        funding_k_ppm: 1_000,
+        funding_depth: 1_000_000_000_000,
+        max_funding_rate_ppm: 3_000,
     };
 
     #[test]

@@ -71,14 +71,14 @@ impl MarketParam {
         match self {
             MarketParam::OpenInterestCapLong => "open_interest_cap_long",
             MarketParam::OpenInterestCapShort => "open_interest_cap_short",
-            MarketParam::BaseImr => "base_imr",
-            MarketParam::BaseMmr => "base_mmr",
-            MarketParam::MaxMmr => "max_mmr",
+            MarketParam::BaseImr => "base_imr_ppm",
+            MarketParam::BaseMmr => "base_mmr_ppm",
+            MarketParam::MaxMmr => "max_mmr_ppm",
             MarketParam::MaxLeverage => "max_leverage",
             MarketParam::MaxPositionNotional => "max_position_notional",
-            MarketParam::TakerFee => "taker_fee",
+            MarketParam::TakerFee => "taker_fee_ppm",
             MarketParam::InsuranceWindowCap => "insurance_window_cap",
-            MarketParam::ReserveFactor => "reserve_factor",
+            MarketParam::ReserveFactor => "reserve_factor_ppm",
         }
     }
 

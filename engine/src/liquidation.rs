@@ -12,64 +12,69 @@ use crate::error::{EngineError, EngineResult};
 use crate::margin::Health;
 use crate::num::{apply_ppm_floor, mul_div_floor, PPM};
 
-/// Liquidation parameters of a market.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LiquidationParams {
-    /// Target: equity ≥ maintenance requirement + buffer · notional (ppm).
-    pub buffer_ppm: u32,
-    /// At most this share of a position per call (ppm), unless the position is dust.
-    pub max_fraction_ppm: u32,
-    /// Positions at or below this many atoms close whole.
-    pub dust_base: u64,
-    /// Penalty at the start of a liquidation, ppm of the closed notional.
-    pub base_penalty_ppm: u32,
-    /// Added per slot (with a usable price) since the liquidation started, ppm.
-    pub escalation_ppm_per_slot: u32,
-    /// Ceiling of the penalty, ppm (below maintenance minus buffer).
-    pub max_penalty_ppm: u32,
-    /// The keeper's share of the penalty (ppm); the rest goes to the insurance fund.
-    pub keeper_share_ppm: u32,
-    /// Smallest keeper reward, collateral units; an account under water still pays it, from
-    /// the insurance fund.
-    pub min_keeper_reward: u64,
-    /// Smallest notional a trade may leave a position at, collateral units. At maintenance
-    /// such a position's equity pays the minimum reward itself (checked by
-    /// [`validate_liquidation`]), so only a gap through zero reaches the fund.
-    pub min_position_notional: u64,
+stored_block! {
+    /// Liquidation parameters of a market.
+    pub struct LiquidationParams {
+        /// Target: equity ≥ maintenance requirement + buffer · notional (ppm).
+        pub liq_buffer_ppm: u32,
+        /// At most this share of a position per call (ppm), unless the position is dust.
+        pub liq_max_fraction_ppm: u32,
+        /// Positions at or below this many atoms close whole.
+        pub liq_dust_base: u64,
+        /// Penalty at the start of a liquidation, ppm of the closed notional.
+        pub liq_base_penalty_ppm: u32,
+        /// Added per slot (with a usable price) since the liquidation started, ppm.
+        pub liq_escalation_ppm_per_slot: u32,
+        /// Ceiling of the penalty, ppm (below maintenance minus buffer).
+        pub liq_max_penalty_ppm: u32,
+        /// The keeper's share of the penalty (ppm); the rest goes to the insurance fund.
+        pub keeper_share_ppm: u32,
+        /// Smallest keeper reward, collateral units; an account under water still pays it, from
+        /// the insurance fund.
+        /// The market's smallest position notional (`TradeParams::min_position_notional`) at
+        /// maintenance pays at least this itself (checked by [`validate_liquidation`]), so
+        /// only a gap through zero reaches the fund.
+        pub min_keeper_reward: u64,
+    }
 }
 
 /// Penalty rate after `escalation_slots` slots of liquidation, ppm, capped.
 pub fn penalty_ppm(p: &LiquidationParams, escalation_slots: u64) -> u64 {
-    let esc = (p.escalation_ppm_per_slot as u64).saturating_mul(escalation_slots);
-    (p.base_penalty_ppm as u64)
+    let esc = (p.liq_escalation_ppm_per_slot as u64).saturating_mul(escalation_slots);
+    (p.liq_base_penalty_ppm as u64)
         .saturating_add(esc)
-        .min(p.max_penalty_ppm as u64)
+        .min(p.liq_max_penalty_ppm as u64)
 }
 
 /// Checks liquidation parameters against the bounds table and the convergence rule:
-/// max penalty + buffer below the market's base maintenance ratio.
-pub fn validate_liquidation(p: &LiquidationParams, base_mmr_ppm: u32) -> EngineResult<()> {
+/// max penalty + buffer below the market's base maintenance ratio, and the smallest position
+/// notional (`TradeParams::min_position_notional`) at that ratio paying the minimum reward.
+pub fn validate_liquidation(
+    p: &LiquidationParams,
+    base_mmr_ppm: u32,
+    min_position_notional: u64,
+) -> EngineResult<()> {
     use crate::bounds::Param::*;
-    LiqBuffer.check(p.buffer_ppm as u64)?;
-    LiqMaxFraction.check(p.max_fraction_ppm as u64)?;
-    LiqDustBase.check(p.dust_base)?;
-    LiqBasePenalty.check(p.base_penalty_ppm as u64)?;
-    LiqEscalation.check(p.escalation_ppm_per_slot as u64)?;
-    LiqMaxPenalty.check(p.max_penalty_ppm as u64)?;
+    LiqBuffer.check(p.liq_buffer_ppm as u64)?;
+    LiqMaxFraction.check(p.liq_max_fraction_ppm as u64)?;
+    LiqDustBase.check(p.liq_dust_base)?;
+    LiqBasePenalty.check(p.liq_base_penalty_ppm as u64)?;
+    LiqEscalation.check(p.liq_escalation_ppm_per_slot as u64)?;
+    LiqMaxPenalty.check(p.liq_max_penalty_ppm as u64)?;
     KeeperShare.check(p.keeper_share_ppm as u64)?;
     MinKeeperReward.check(p.min_keeper_reward)?;
-    MinPositionNotional.check(p.min_position_notional)?;
-    if p.base_penalty_ppm > p.max_penalty_ppm {
+    MinPositionNotional.check(min_position_notional)?;
+    if p.liq_base_penalty_ppm > p.liq_max_penalty_ppm {
         return Err(EngineError::InvalidConfig {
             what: "base penalty above max penalty",
         });
     }
-    if p.max_penalty_ppm as u64 + p.buffer_ppm as u64 >= base_mmr_ppm as u64 {
+    if p.liq_max_penalty_ppm as u64 + p.liq_buffer_ppm as u64 >= base_mmr_ppm as u64 {
         return Err(EngineError::InvalidConfig {
             what: "max penalty + buffer must stay below base maintenance",
         });
     }
-    let equity_at_maintenance = apply_ppm_floor(p.min_position_notional, base_mmr_ppm as u64)?;
+    let equity_at_maintenance = apply_ppm_floor(min_position_notional, base_mmr_ppm as u64)?;
     if equity_at_maintenance < p.min_keeper_reward {
         return Err(EngineError::InvalidConfig {
             what: "min_position_notional x base maintenance must cover min_keeper_reward",
@@ -174,15 +179,14 @@ mod tests {
 
     pub(crate) fn params() -> LiquidationParams {
         LiquidationParams {
-            buffer_ppm: 10_000,
-            max_fraction_ppm: 500_000,
-            dust_base: SOL as u64 / 10,
-            base_penalty_ppm: 10_000,
-            escalation_ppm_per_slot: 100,
-            max_penalty_ppm: 30_000,
+            liq_buffer_ppm: 10_000,
+            liq_max_fraction_ppm: 500_000,
+            liq_dust_base: SOL as u64 / 10,
+            liq_base_penalty_ppm: 10_000,
+            liq_escalation_ppm_per_slot: 100,
+            liq_max_penalty_ppm: 30_000,
             keeper_share_ppm: 500_000,
             min_keeper_reward: 1_000_000,
-            min_position_notional: 20_000_000,
         }
     }
 
@@ -363,11 +367,11 @@ mod tests {
 
     #[test]
     fn the_minimum_position_must_pay_the_minimum_reward_at_maintenance() {
-        let mut p = params();
-        p.min_position_notional = 19_000_000; // 5% of 19 USDC = 0.95 < 1 USDC
-        assert!(validate_liquidation(&p, 50_000).is_err());
-        p.min_position_notional = 20_000_000;
-        assert!(validate_liquidation(&p, 50_000).is_ok());
+        let p = params();
+        let min_position_notional = 19_000_000; // 5% of 19 USDC = 0.95 < 1 USDC
+        assert!(validate_liquidation(&p, 50_000, min_position_notional).is_err());
+        let min_position_notional = 20_000_000;
+        assert!(validate_liquidation(&p, 50_000, min_position_notional).is_ok());
     }
 
     #[test]
@@ -379,7 +383,7 @@ mod tests {
             split_penalty(40_000_001, &params()).unwrap(),
             (20_000_000, 20_000_001)
         );
-        assert!(validate_liquidation(&params(), 50_000).is_ok());
-        assert!(validate_liquidation(&params(), 40_000).is_err());
+        assert!(validate_liquidation(&params(), 50_000, 20_000_000).is_ok());
+        assert!(validate_liquidation(&params(), 40_000, 20_000_000).is_err());
     }
 }

@@ -11,30 +11,94 @@ use crate::bounds::Param;
 use crate::breaker::VelocityParams;
 use crate::dynamic_margin::{validate_dynamics, DynamicsParams};
 use crate::error::{EngineError, EngineResult};
+use crate::governance::MarketParam;
 use crate::liquidation::{validate_liquidation, LiquidationParams};
 use crate::oracle::{validate_market_oracle, MarketOracleConfig};
 use crate::trade::{validate_params, MarginParams, TradeParams};
 
-/// Every configurable parameter of a market (not its sources, which `validate_sources` checks
-/// on listing and rotation). Trading parameters as governance set them: the base spread
-/// without any breaker widening.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MarketParamSet {
-    pub trade: TradeParams,
-    pub margin: MarginParams,
-    pub dynamics: DynamicsParams,
-    pub liquidation: LiquidationParams,
-    pub adl: AdlParams,
-    /// Insurance coverage per window, collateral units, and the window, seconds.
-    pub insurance_window_cap: u64,
-    pub insurance_window_secs: u32,
-    pub velocity: VelocityParams,
-    /// Insurance-coverage breaker floor (ppm of open-interest notional) and hysteresis (ppm of
-    /// the floor).
-    pub insurance_floor_ppm: u32,
-    pub insurance_hysteresis_ppm: u32,
-    pub oracle: MarketOracleConfig,
-    pub ages: AgeLimits,
+stored_block! {
+    /// Every configurable parameter of a market (not its sources, which `validate_sources` checks
+    /// on listing and rotation). Trading parameters as governance set them: the base spread
+    /// without any breaker widening.
+    /// Every name is unique across the groups and is the parameter's name in the bounds table,
+    /// the IDL, parameter files (serde flattens the groups) and errors.
+    pub struct MarketParamSet {
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub trade: TradeParams,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub dynamics: DynamicsParams,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub liquidation: LiquidationParams,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub adl: AdlParams,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub insurance: InsuranceParams,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub margin: MarginParams,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub oracle: MarketOracleConfig,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub ages: AgeLimits,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub velocity: VelocityParams,
+        #[cfg_attr(feature = "serde", serde(skip))]
+        pub _padding: u32,
+    }
+}
+
+stored_block! {
+    /// Insurance coverage and its breaker.
+    pub struct InsuranceParams {
+        /// Insurance the market may draw per window, collateral units.
+        pub insurance_window_cap: u64,
+        /// The coverage window, seconds.
+        pub insurance_window_secs: u32,
+        /// Coverage breaker: trips when the fund falls below this share of open-interest
+        /// notional (ppm), recovers above the floor plus `insurance_hysteresis_ppm` of it.
+        pub insurance_floor_ppm: u32,
+        pub insurance_hysteresis_ppm: u32,
+        #[cfg_attr(feature = "serde", serde(skip))]
+        pub _padding: u32,
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<MarketParamSet>() == 336);
+
+impl MarketParamSet {
+    /// The value in force of a governable parameter.
+    pub fn value(&self, p: MarketParam) -> u64 {
+        match p {
+            MarketParam::OpenInterestCapLong => self.trade.open_interest_cap_long,
+            MarketParam::OpenInterestCapShort => self.trade.open_interest_cap_short,
+            MarketParam::BaseImr => self.margin.base_imr_ppm as u64,
+            MarketParam::BaseMmr => self.dynamics.margin.base_mmr_ppm as u64,
+            MarketParam::MaxMmr => self.dynamics.margin.max_mmr_ppm as u64,
+            MarketParam::MaxLeverage => self.margin.max_leverage as u64,
+            MarketParam::MaxPositionNotional => self.trade.max_position_notional,
+            MarketParam::TakerFee => self.trade.fees.taker_fee_ppm as u64,
+            MarketParam::InsuranceWindowCap => self.insurance.insurance_window_cap,
+            MarketParam::ReserveFactor => self.trade.reserve_factor_ppm as u64,
+        }
+    }
+
+    /// Sets a governable parameter as is (a ppm or count saturates at `u32::MAX`, far above
+    /// every bound, so [`validate_market_params`] refuses it). Governance's checked path is
+    /// the program's `change_param`.
+    pub fn set_value(&mut self, p: MarketParam, v: u64) {
+        let v32 = u32::try_from(v).unwrap_or(u32::MAX);
+        match p {
+            MarketParam::OpenInterestCapLong => self.trade.open_interest_cap_long = v,
+            MarketParam::OpenInterestCapShort => self.trade.open_interest_cap_short = v,
+            MarketParam::BaseImr => self.margin.base_imr_ppm = v32,
+            MarketParam::BaseMmr => self.dynamics.margin.base_mmr_ppm = v32,
+            MarketParam::MaxMmr => self.dynamics.margin.max_mmr_ppm = v32,
+            MarketParam::MaxLeverage => self.margin.max_leverage = v32,
+            MarketParam::MaxPositionNotional => self.trade.max_position_notional = v,
+            MarketParam::TakerFee => self.trade.fees.taker_fee_ppm = v32,
+            MarketParam::InsuranceWindowCap => self.insurance.insurance_window_cap = v,
+            MarketParam::ReserveFactor => self.trade.reserve_factor_ppm = v32,
+        }
+    }
 }
 
 /// Which part of the set a validation failure is about (clients map them to different
@@ -54,23 +118,25 @@ fn invalid(what: &'static str) -> EngineError {
 /// Insurance, ADL and breaker bounds and their relations.
 fn validate_coverage_and_breakers(s: &MarketParamSet) -> EngineResult<()> {
     use Param::*;
-    InsuranceWindowCap.check(s.insurance_window_cap)?;
-    InsuranceWindow.check(s.insurance_window_secs as u64)?;
-    AdlTrigger.check(s.adl.trigger_ppm as u64)?;
-    AdlFloor.check(s.adl.floor_ppm as u64)?;
-    AdlMinScore.check(s.adl.min_score_ppm)?;
-    if s.adl.floor_ppm >= s.adl.trigger_ppm {
+    InsuranceWindowCap.check(s.insurance.insurance_window_cap)?;
+    InsuranceWindow.check(s.insurance.insurance_window_secs as u64)?;
+    AdlTrigger.check(s.adl.adl_trigger_ppm as u64)?;
+    AdlFloor.check(s.adl.adl_floor_ppm as u64)?;
+    AdlMinScore.check(s.adl.adl_min_score_ppm)?;
+    if s.adl.adl_floor_ppm >= s.adl.adl_trigger_ppm {
         return Err(invalid("adl_floor_ppm must be below adl_trigger_ppm"));
     }
     let v = &s.velocity;
-    VelocityWindow.check(v.window_secs as u64)?;
-    VelocityBand1.check(v.band1_ppm as u64)?;
-    VelocityBand2.check(v.band2_ppm as u64)?;
-    VelocityCooldown.check(v.cooldown_secs as u64)?;
-    VelocityHysteresis.check(v.hysteresis_ppm as u64)?;
-    InsuranceFloor.check(s.insurance_floor_ppm as u64)?;
-    InsuranceHysteresis.check(s.insurance_hysteresis_ppm as u64)?;
-    if v.band1_ppm >= v.band2_ppm || v.hysteresis_ppm >= v.band1_ppm {
+    VelocityWindow.check(v.velocity_window_secs as u64)?;
+    VelocityBand1.check(v.velocity_band1_ppm as u64)?;
+    VelocityBand2.check(v.velocity_band2_ppm as u64)?;
+    VelocityCooldown.check(v.velocity_cooldown_secs as u64)?;
+    VelocityHysteresis.check(v.velocity_hysteresis_ppm as u64)?;
+    InsuranceFloor.check(s.insurance.insurance_floor_ppm as u64)?;
+    InsuranceHysteresis.check(s.insurance.insurance_hysteresis_ppm as u64)?;
+    if v.velocity_band1_ppm >= v.velocity_band2_ppm
+        || v.velocity_hysteresis_ppm >= v.velocity_band1_ppm
+    {
         return Err(invalid(
             "velocity bands must rise and hysteresis stay below band 1",
         ));
@@ -83,12 +149,11 @@ fn validate_coverage_and_breakers(s: &MarketParamSet) -> EngineResult<()> {
 /// The first failure is returned, tagged with the part it concerns.
 pub fn validate_market_params(s: &MarketParamSet) -> Result<(), InvalidParamSet> {
     use InvalidParamSet::{Market, Oracle};
-    validate_params(&s.trade, &s.margin).map_err(Market)?;
-    if s.dynamics.margin.base_mmr_ppm != s.margin.base_mmr_ppm {
-        return Err(Market(invalid("dynamics read another base_mmr_ppm")));
-    }
+    let base_mmr_ppm = s.dynamics.margin.base_mmr_ppm;
+    validate_params(&s.trade, &s.margin, base_mmr_ppm).map_err(Market)?;
     validate_dynamics(&s.dynamics).map_err(Market)?;
-    validate_liquidation(&s.liquidation, s.margin.base_mmr_ppm).map_err(Market)?;
+    validate_liquidation(&s.liquidation, base_mmr_ppm, s.trade.min_position_notional)
+        .map_err(Market)?;
     validate_coverage_and_breakers(s).map_err(Market)?;
     validate_market_oracle(&s.oracle, &s.ages).map_err(Oracle)
 }
@@ -103,7 +168,7 @@ mod tests {
         let t = &mut s.trade;
         t.spread.base_spread_ppm = 500;
         t.spread.max_spread_ppm = 20_000;
-        t.impact.depth = 100_000_000_000_000;
+        t.impact.impact_depth = 100_000_000_000_000;
         t.impact.max_impact_ppm = 10_000;
         t.fees.taker_fee_ppm = 600;
         t.fees.pool_share_ppm = 700_000;
@@ -116,47 +181,47 @@ mod tests {
         s.margin = MarginParams {
             max_leverage: 20,
             base_imr_ppm: 50_000,
-            base_mmr_ppm: 25_000,
             imr_multiplier_ppm: 1_500_000,
             imf_factor: 5,
             health_conf_k_ppm: 1_000_000,
+            _padding: 0,
         };
         let d = &mut s.dynamics;
-        d.vol.sample_secs = 30;
-        d.vol.window_secs = 3_600;
+        d.vol.vol_sample_secs = 30;
+        d.vol.vol_window_secs = 3_600;
         d.margin.base_mmr_ppm = 25_000;
         d.margin.max_mmr_ppm = 150_000;
-        d.margin.horizon_secs = 3_600;
-        d.margin.ramp_slots = 1_500;
-        d.funding.depth = 100_000_000_000;
+        d.margin.vol_horizon_secs = 3_600;
+        d.margin.mmr_ramp_slots = 1_500;
+        d.funding.funding_depth = 100_000_000_000;
         s.liquidation = LiquidationParams {
-            buffer_ppm: 5_000,
-            max_fraction_ppm: 500_000,
-            dust_base: 100_000_000,
-            base_penalty_ppm: 5_000,
-            escalation_ppm_per_slot: 1,
-            max_penalty_ppm: 15_000,
+            liq_buffer_ppm: 5_000,
+            liq_max_fraction_ppm: 500_000,
+            liq_dust_base: 100_000_000,
+            liq_base_penalty_ppm: 5_000,
+            liq_escalation_ppm_per_slot: 1,
+            liq_max_penalty_ppm: 15_000,
             keeper_share_ppm: 500_000,
             min_keeper_reward: 100_000,
-            min_position_notional: 10_000_000,
         };
+        s.trade.min_position_notional = 10_000_000;
         s.adl = AdlParams {
-            trigger_ppm: 500_000,
-            floor_ppm: 300_000,
-            min_score_ppm: 500_000,
+            adl_trigger_ppm: 500_000,
+            adl_floor_ppm: 300_000,
+            adl_min_score_ppm: 500_000,
         };
-        s.insurance_window_secs = 86_400;
+        s.insurance.insurance_window_secs = 86_400;
         s.velocity = VelocityParams {
-            window_secs: 300,
-            band1_ppm: 100_000,
-            band2_ppm: 200_000,
-            cooldown_secs: 600,
-            hysteresis_ppm: 30_000,
+            velocity_window_secs: 300,
+            velocity_band1_ppm: 100_000,
+            velocity_band2_ppm: 200_000,
+            velocity_cooldown_secs: 600,
+            velocity_hysteresis_ppm: 30_000,
         };
         s.oracle.max_twap_deviation_ppm = 150_000;
         s.oracle.fallback_band_ppm = 30_000;
-        s.oracle.twap.window_secs = 600;
-        s.oracle.twap.max_step_ppm = 20_000;
+        s.oracle.twap.twap_window_secs = 600;
+        s.oracle.twap.twap_max_step_ppm = 20_000;
         s.ages = AgeLimits {
             max_age_for_increase_secs: 10,
             fresh_slots: 25,
@@ -167,7 +232,6 @@ mod tests {
     }
 
     fn with_mmr(mut s: MarketParamSet, mmr: u32) -> MarketParamSet {
-        s.margin.base_mmr_ppm = mmr;
         s.dynamics.margin.base_mmr_ppm = mmr;
         s
     }
@@ -191,14 +255,12 @@ mod tests {
         let mut t = s;
         t.dynamics.margin.max_mmr_ppm = 24_999;
         assert!(is_market_invalid(&t));
+        // (Maintenance has one home, `dynamics.margin.base_mmr_ppm`: no second view to disagree.)
         let mut t = s;
-        t.dynamics.margin.base_mmr_ppm = 30_000;
-        assert!(is_market_invalid(&t), "both views of maintenance agree");
-        let mut t = s;
-        t.adl.floor_ppm = t.adl.trigger_ppm;
+        t.adl.adl_floor_ppm = t.adl.adl_trigger_ppm;
         assert!(is_market_invalid(&t));
         let mut t = s;
-        t.velocity.hysteresis_ppm = t.velocity.band1_ppm;
+        t.velocity.velocity_hysteresis_ppm = t.velocity.velocity_band1_ppm;
         assert!(is_market_invalid(&t));
         let mut t = s;
         t.ages.fresh_slots = 151;
@@ -207,7 +269,7 @@ mod tests {
             Err(InvalidParamSet::Oracle(_))
         ));
         let mut t = s;
-        t.insurance_window_secs = 1;
+        t.insurance.insurance_window_secs = 1;
         assert_eq!(
             validate_market_params(&t),
             Err(InvalidParamSet::Market(EngineError::OutOfBounds {

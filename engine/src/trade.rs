@@ -11,64 +11,83 @@ use crate::num::{add_i64, notional_ceil, sub_i64, value_floor};
 use crate::pool::{capped_profit, reserve_allows, reserved_notional};
 use crate::position::{apply_fill, Fill, Position};
 
-/// A market's trading parameters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TradeParams {
-    pub spread: SpreadParams,
-    pub impact: ImpactParams,
-    pub fees: FeeParams,
-    /// Smallest order, base atoms (an order closing a smaller position exactly is allowed).
-    pub min_order_base: u64,
-    /// Orders are whole multiples of this, base atoms.
-    pub lot_base: u64,
-    /// Limit prices are whole multiples of this (price scale).
-    pub tick_price: u64,
-    /// Largest position notional after an increase, collateral units.
-    pub max_position_notional: u64,
-    /// Smallest notional a trade may leave an open position at (collateral units, at the
-    /// execution reference price, rounded down); closing whole is always allowed.
-    pub min_position_notional: u64,
-    /// Profit realised within this many slots of the last increase is capped at zero.
-    pub min_hold_slots: u32,
-    /// Open interest (larger side's notional) at most this share of the pool's minimum value.
-    pub reserve_factor_ppm: u32,
-    /// Open-interest caps per side, base atoms.
-    pub oi_cap_long: u64,
-    pub oi_cap_short: u64,
+stored_block! {
+    /// A market's trading parameters.
+    pub struct TradeParams {
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub impact: ImpactParams,
+        /// Smallest order, base atoms (an order closing a smaller position exactly is allowed).
+        pub min_order_base: u64,
+        /// Orders are whole multiples of this, base atoms.
+        pub lot_base: u64,
+        /// Limit prices are whole multiples of this (price scale).
+        pub tick_price: u64,
+        /// Largest position notional after an increase, collateral units.
+        pub max_position_notional: u64,
+        /// Smallest notional a trade may leave an open position at (collateral units, at the
+        /// execution reference price, rounded down); closing whole is always allowed.
+        pub min_position_notional: u64,
+        /// Open-interest caps per side, base atoms: zero at listing, raised only through the
+        /// timelock (so not part of a listing's or a parameter file's values).
+        #[cfg_attr(feature = "serde", serde(skip))]
+        pub open_interest_cap_long: u64,
+        #[cfg_attr(feature = "serde", serde(skip))]
+        pub open_interest_cap_short: u64,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub spread: SpreadParams,
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub fees: FeeParams,
+        /// Profit realised within this many slots of the last increase is capped at zero.
+        pub min_hold_slots: u32,
+        /// Open interest (larger side's notional) at most this share of the pool's minimum value.
+        pub reserve_factor_ppm: u32,
+        #[cfg_attr(feature = "serde", serde(skip))]
+        pub _padding: u32,
+    }
 }
 
-/// Margin parameters of a market as governance sets them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MarginParams {
-    pub max_leverage: u32,
-    pub base_imr_ppm: u32,
-    pub base_mmr_ppm: u32,
-    pub imr_multiplier_ppm: u32,
-    pub imf_factor: u32,
-    pub health_conf_k_ppm: u32,
+impl TradeParams {
+    /// The parameters in force while the market's velocity breaker is in `band`: the spread
+    /// widened by [`SpreadParams::in_velocity_band`], everything else as governance set it.
+    pub fn in_velocity_band(self, band: u8) -> TradeParams {
+        TradeParams {
+            spread: self.spread.in_velocity_band(band),
+            ..self
+        }
+    }
+}
+
+stored_block! {
+    /// Margin parameters of a market as governance sets them.
+    pub struct MarginParams {
+        pub max_leverage: u32,
+        pub base_imr_ppm: u32,
+        pub imr_multiplier_ppm: u32,
+        pub imf_factor: u32,
+        pub health_conf_k_ppm: u32,
+        #[cfg_attr(feature = "serde", serde(skip))]
+        pub _padding: u32,
+    }
 }
 
 /// Checks trading and margin parameters against the bounds table and their relations: fee
 /// shares sum to one, the spread cap is not below the base spread, maintenance is below the
-/// initial ratio, and the initial ratio allows the stated leverage.
-pub fn validate_params(p: &TradeParams, m: &MarginParams) -> EngineResult<()> {
+/// initial ratio, and the initial ratio allows the stated leverage. `base_mmr_ppm` is the
+/// market's base maintenance ratio (`DynamicMarginParams::base_mmr_ppm`, the ramp's floor).
+pub fn validate_params(p: &TradeParams, m: &MarginParams, base_mmr_ppm: u32) -> EngineResult<()> {
     use crate::bounds::Param::*;
     let s = &p.spread;
     BaseSpread.check(s.base_spread_ppm as u64)?;
-    ConfSpreadK.check(s.conf_k_ppm as u64)?;
-    DispersionSpreadK.check(s.dispersion_k_ppm as u64)?;
-    LatencySpreadK.check(s.latency_k_ppm as u64)?;
+    ConfSpreadK.check(s.conf_spread_k_ppm as u64)?;
+    DispersionSpreadK.check(s.dispersion_spread_k_ppm as u64)?;
+    LatencySpreadK.check(s.latency_spread_k_ppm as u64)?;
     MaxSpread.check(s.max_spread_ppm as u64)?;
-    ImpactDepth.check(p.impact.depth)?;
+    ImpactDepth.check(p.impact.impact_depth)?;
     MaxImpact.check(p.impact.max_impact_ppm as u64)?;
     TakerFee.check(p.fees.taker_fee_ppm as u64)?;
-    for share in [
-        p.fees.pool_share_ppm,
-        p.fees.insurance_share_ppm,
-        p.fees.protocol_share_ppm,
-    ] {
-        FeeShare.check(share as u64)?;
-    }
+    PoolShare.check(p.fees.pool_share_ppm as u64)?;
+    InsuranceShare.check(p.fees.insurance_share_ppm as u64)?;
+    ProtocolShare.check(p.fees.protocol_share_ppm as u64)?;
     MinOrderBase.check(p.min_order_base)?;
     LotBase.check(p.lot_base)?;
     TickPrice.check(p.tick_price)?;
@@ -77,7 +96,7 @@ pub fn validate_params(p: &TradeParams, m: &MarginParams) -> EngineResult<()> {
     ReserveFactor.check(p.reserve_factor_ppm as u64)?;
     MaxLeverage.check(m.max_leverage as u64)?;
     BaseImr.check(m.base_imr_ppm as u64)?;
-    BaseMmr.check(m.base_mmr_ppm as u64)?;
+    BaseMmr.check(base_mmr_ppm as u64)?;
     ImrMultiplier.check(m.imr_multiplier_ppm as u64)?;
     ImfFactor.check(m.imf_factor as u64)?;
     HealthConfK.check(m.health_conf_k_ppm as u64)?;
@@ -88,27 +107,28 @@ pub fn validate_params(p: &TradeParams, m: &MarginParams) -> EngineResult<()> {
     if s.max_spread_ppm < s.base_spread_ppm {
         return invalid("max_spread_ppm below base_spread_ppm");
     }
-    if m.base_mmr_ppm >= m.base_imr_ppm {
+    if base_mmr_ppm >= m.base_imr_ppm {
         return invalid("base_mmr_ppm must be below base_imr_ppm");
     }
     Ok(())
 }
 
-/// The market's book as a trade sees and changes it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MarketBook {
-    /// Open interest, base atoms.
-    pub long_oi: u64,
-    pub short_oi: u64,
-    /// Σ cost basis of long positions and of short positions (collateral units, signed).
-    pub long_cost: i64,
-    pub short_cost: i64,
-    /// Balance of the impact sub-ledger.
-    pub impact_ledger: u64,
-    /// Harmful impact booked into the ledger during slot `impact_fresh_slot` (part of
-    /// `impact_ledger`, never above it): helpful impact in that same slot may not draw on it.
-    pub impact_fresh: u64,
-    pub impact_fresh_slot: u64,
+stored_block! {
+    /// The market's book as a trade sees and changes it.
+    pub struct MarketBook {
+        /// Open interest, base atoms.
+        pub long_oi: u64,
+        pub short_oi: u64,
+        /// Σ cost basis of long positions and of short positions (collateral units, signed).
+        pub long_cost: i64,
+        pub short_cost: i64,
+        /// Balance of the impact sub-ledger.
+        pub impact_ledger: u64,
+        /// Harmful impact booked into the ledger during slot `impact_fresh_slot` (part of
+        /// `impact_ledger`, never above it): helpful impact in that same slot may not draw on it.
+        pub impact_fresh: u64,
+        pub impact_fresh_slot: u64,
+    }
 }
 
 impl MarketBook {
@@ -324,8 +344,9 @@ fn exposure_rejection(
         return Ok(Some(TradeRejection::PositionBelowMinimum));
     }
     if increases {
-        let long_grows = after.long_oi > before.long_oi && after.long_oi > p.oi_cap_long;
-        let short_grows = after.short_oi > before.short_oi && after.short_oi > p.oi_cap_short;
+        let long_grows = after.long_oi > before.long_oi && after.long_oi > p.open_interest_cap_long;
+        let short_grows =
+            after.short_oi > before.short_oi && after.short_oi > p.open_interest_cap_short;
         if long_grows || short_grows {
             return Ok(Some(TradeRejection::OpenInterestCap));
         }

@@ -9,24 +9,26 @@
 use crate::error::{EngineError, EngineResult};
 use crate::num::{div_ceil_u128, div_trunc_i128, div_u128, isqrt_floor, mul_div_floor, PPM};
 
-/// Volatility parameters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VolParams {
-    /// Shortest span (seconds) a folded return may cover.
-    pub sample_secs: u32,
-    /// EWMA window (seconds): a return covering this long replaces the estimate entirely.
-    pub window_secs: u32,
+stored_block! {
+    /// Volatility parameters.
+    pub struct VolParams {
+        /// Shortest span (seconds) a folded return may cover.
+        pub vol_sample_secs: u32,
+        /// EWMA window (seconds): a return covering this long replaces the estimate entirely.
+        pub vol_window_secs: u32,
+    }
 }
 
-/// Volatility state kept by the market.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VolState {
-    /// Price at the last fold (0 until the first sample).
-    pub anchor_price: u64,
-    /// Unix time of the last fold.
-    pub anchor_time: i64,
-    /// Variance of returns per second, ppm² per second.
-    pub variance: u64,
+stored_block! {
+    /// Volatility state kept by the market.
+    pub struct VolState {
+        /// Price at the last fold (0 until the first sample).
+        pub anchor_price: u64,
+        /// Unix time of the last fold.
+        pub anchor_time: i64,
+        /// Variance of returns per second, ppm² per second.
+        pub variance: u64,
+    }
 }
 
 impl VolState {
@@ -56,14 +58,14 @@ pub fn update_volatility(
         });
     }
     let dt = now.saturating_sub(s.anchor_time);
-    if dt < p.sample_secs.max(1) as i64 {
+    if dt < p.vol_sample_secs.max(1) as i64 {
         return Ok(*s);
     }
     let dt = dt as u64;
     let move_ppm = (price as i128 - s.anchor_price as i128) * PPM as i128;
     let r_ppm = div_trunc_i128(move_ppm, s.anchor_price as i128).unsigned_abs();
     let sample = u64::try_from(div_u128(r_ppm * r_ppm, dt as u128)).unwrap_or(u64::MAX);
-    let window = p.window_secs.max(1) as u64;
+    let window = p.vol_window_secs.max(1) as u64;
     let w = dt.min(window);
     let variance = if sample >= s.variance {
         s.variance + mul_div_floor(sample - s.variance, w, window)?
@@ -90,8 +92,8 @@ mod tests {
     use super::*;
 
     const P: VolParams = VolParams {
-        sample_secs: 60,
-        window_secs: 3_600,
+        vol_sample_secs: 60,
+        vol_window_secs: 3_600,
     };
 
     #[test]

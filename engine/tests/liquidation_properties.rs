@@ -28,15 +28,14 @@ proptest! {
         let buffer = mmr * buffer_share / 1_000;
         let max_penalty = mmr * penalty_share / 1_000;
         let p = LiquidationParams {
-            buffer_ppm: buffer,
-            max_fraction_ppm: fraction,
-            dust_base: SOL as u64 / 100,
-            base_penalty_ppm: max_penalty / 2,
-            escalation_ppm_per_slot: escalation,
-            max_penalty_ppm: max_penalty,
+            liq_buffer_ppm: buffer,
+            liq_max_fraction_ppm: fraction,
+            liq_dust_base: SOL as u64 / 100,
+            liq_base_penalty_ppm: max_penalty / 2,
+            liq_escalation_ppm_per_slot: escalation,
+            liq_max_penalty_ppm: max_penalty,
             keeper_share_ppm: 500_000,
             min_keeper_reward: 0,
-            min_position_notional: 0,
         };
         let m = MarketMargin { market_index: 0, price: 100_000_000_000, conf: 0, twap: 100_000_000_000, decimals: 6,
             mmr_ppm: mmr, base_imr_ppm: mmr * 2, imr_multiplier_ppm: 1_000_000, imf_factor: 0, conf_k_ppm: 0, unsettled_funding: 0 };
@@ -55,7 +54,7 @@ proptest! {
         // the number of fraction steps from size down to dust, plus the dust call.
         let mut bound = 2u64;
         let mut left = base.unsigned_abs();
-        while left > p.dust_base {
+        while left > p.liq_dust_base {
             left -= (left * fraction as u64 / 1_000_000).max(lot);
             bound += 1;
         }
@@ -128,9 +127,9 @@ proptest! {
         loss in 1u32..999,
     ) {
         let p = LiquidationParams {
-            buffer_ppm: 10_000, max_fraction_ppm: 500_000, dust_base: 0, base_penalty_ppm: rate as u32,
-            escalation_ppm_per_slot: 0, max_penalty_ppm: rate as u32, keeper_share_ppm: 500_000,
-            min_keeper_reward: 0, min_position_notional: 0,
+            liq_buffer_ppm: 10_000, liq_max_fraction_ppm: 500_000, liq_dust_base: 0, liq_base_penalty_ppm: rate as u32,
+            liq_escalation_ppm_per_slot: 0, liq_max_penalty_ppm: rate as u32, keeper_share_ppm: 500_000,
+            min_keeper_reward: 0,
         };
         let price = 100_000_000_000u64;
         let mark = price - price * drop_ppm / 1_000_000;
@@ -152,7 +151,7 @@ proptest! {
         let s = stage(collateral, &positions, 0, rate, lot_atoms, u64::MAX, &p).unwrap();
         let size = base.unsigned_abs();
         let cap = (size / 2).max(lot_atoms).min(size);
-        let at = |close: u64| after_close(collateral, &positions, close, rate, p.buffer_ppm);
+        let at = |close: u64| after_close(collateral, &positions, close, rate, p.liq_buffer_ppm);
         prop_assert_eq!(s.restores, at(s.close).0);
         if s.restores && s.close > 0 {
             prop_assert!(s.close == cap || s.close.is_multiple_of(lot_atoms));

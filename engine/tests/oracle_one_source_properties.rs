@@ -142,7 +142,7 @@ proptest! {
         let mkt = MarketOracleConfig {
             max_twap_deviation_ppm: 100_000,
             fallback_band_ppm: 20_000,
-            twap: TwapConfig { window_secs: 600, max_step_ppm: 20_000 },
+            twap: TwapConfig { twap_window_secs: 600, twap_max_step_ppm: 20_000 },
         };
         let inputs = with_wrong(&h, wrong, wrong_provider, at);
         let m = price_market(&inputs, &cfg, &[ONE_USD], &cfg, &mkt, &TwapState::default(), 1, 1)
@@ -157,10 +157,11 @@ proptest! {
             base_mmr_ppm: 50_000,
             max_mmr_ppm: 500_000,
             vol_k_ppm: 0,
-            horizon_secs: 60,
-            conf_k_ppm: mmr_conf_k_ppm,
-            ramp_slots: 1,
-            calm_slots: 1,
+            vol_horizon_secs: 60,
+            mmr_conf_k_ppm: mmr_conf_k_ppm,
+            mmr_ramp_slots: 1,
+            mmr_calm_slots: 1,
+            _padding: 0,
         };
         let market = |price: u64, conf: u64, mmr_price: u64| MarketMargin {
             price,
@@ -209,7 +210,7 @@ proptest! {
         let mkt = MarketOracleConfig {
             max_twap_deviation_ppm: 500_000,
             fallback_band_ppm: 20_000,
-            twap: TwapConfig { window_secs: 600, max_step_ppm: 20_000 },
+            twap: TwapConfig { twap_window_secs: 600, twap_max_step_ppm: 20_000 },
         };
         let twap = TwapState { price: scale(twap_ppm), last_slot: 0, last_time: 0 };
         let inputs = with_wrong(&h, Some((scale(wrong_ppm), 0)), wrong_provider, at);

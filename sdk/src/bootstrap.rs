@@ -28,7 +28,7 @@ use solana_sdk::transaction::Transaction;
 
 use crate::oracle_accounts::{CHAINLINK_STORE, PYTH_RECEIVER, SWITCHBOARD_ON_DEMAND};
 use crate::params::*;
-use crate::params_file::{check, check_listing, overridden};
+use crate::params_file::{check, check_listing, MarketTables};
 use crate::{accounts, ix, pda};
 
 /// The deployment file.
@@ -92,16 +92,10 @@ pub struct SourceFile {
 pub struct MarketFile {
     pub symbol: String,
     pub oracle: OracleSideFile,
-    #[serde(default)]
-    pub risk: toml::Table,
-    #[serde(default)]
-    pub trading: toml::Table,
-    #[serde(default)]
-    pub dynamics: toml::Table,
-    #[serde(default)]
-    pub liquidation: toml::Table,
-    #[serde(default)]
-    pub breakers: toml::Table,
+    /// Parameter tables over the defaults (`params`, or `risk`, `trading`, `dynamics`,
+    /// `liquidation`, `breakers`: any parameter by its name in any of them).
+    #[serde(flatten)]
+    pub tables: MarketTables,
     /// Open-interest caps, base atoms (listed at zero; raised through governance).
     pub open_interest_cap_long: Option<u64>,
     pub open_interest_cap_short: Option<u64>,
@@ -334,15 +328,7 @@ fn market_args(
         index: i as u16,
         symbol: symbol(&m.symbol),
         oracle: side(&format!("{field}.oracle"), &m.oracle, asset_side)?,
-        risk: overridden(&format!("{field}.risk"), market_risk(), &m.risk)?,
-        trading: overridden(&format!("{field}.trading"), market_trading(), &m.trading)?,
-        dynamics: overridden(&format!("{field}.dynamics"), market_dynamics(), &m.dynamics)?,
-        liquidation: overridden(
-            &format!("{field}.liquidation"),
-            market_liquidation(),
-            &m.liquidation,
-        )?,
-        breakers: overridden(&format!("{field}.breakers"), market_breakers(), &m.breakers)?,
+        params: m.tables.apply(&format!("{field}."), market_params())?,
     })
 }
 
@@ -497,16 +483,16 @@ fn compare_market(
         let file = match p {
             MarketParam::OpenInterestCapLong => long,
             MarketParam::OpenInterestCapShort => short,
-            MarketParam::BaseImr => Some(args.trading.base_imr_ppm as u64),
-            MarketParam::BaseMmr => Some(args.trading.base_mmr_ppm as u64),
-            MarketParam::MaxMmr => Some(args.dynamics.max_mmr_ppm as u64),
-            MarketParam::MaxLeverage => Some(args.trading.max_leverage as u64),
-            MarketParam::MaxPositionNotional => Some(args.trading.max_position_notional),
-            MarketParam::TakerFee => Some(args.trading.taker_fee_ppm as u64),
-            MarketParam::InsuranceWindowCap => Some(args.liquidation.insurance_window_cap),
-            MarketParam::ReserveFactor => Some(args.trading.reserve_factor_ppm as u64),
+            MarketParam::BaseImr => Some(args.params.margin.base_imr_ppm as u64),
+            MarketParam::BaseMmr => Some(args.params.dynamics.margin.base_mmr_ppm as u64),
+            MarketParam::MaxMmr => Some(args.params.dynamics.margin.max_mmr_ppm as u64),
+            MarketParam::MaxLeverage => Some(args.params.margin.max_leverage as u64),
+            MarketParam::MaxPositionNotional => Some(args.params.trade.max_position_notional),
+            MarketParam::TakerFee => Some(args.params.trade.fees.taker_fee_ppm as u64),
+            MarketParam::InsuranceWindowCap => Some(args.params.insurance.insurance_window_cap),
+            MarketParam::ReserveFactor => Some(args.params.trade.reserve_factor_ppm as u64),
         };
-        let chain = m.param_value(p);
+        let chain = m.params.value(p);
         if let Some(v) = file.filter(|v| *v != chain) {
             r.drift.push(proposal_hint(&name, i, p, chain, v));
         }

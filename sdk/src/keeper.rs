@@ -219,7 +219,8 @@ async fn refresh_stale_markets<C: KeeperChain>(
         if state >= MarketState::Settled {
             continue;
         }
-        if slot.saturating_sub(m.aggregate_slot) > m.fresh_slots as u64 || m.price == 0 {
+        if slot.saturating_sub(m.aggregate_slot) > m.params.ages.fresh_slots as u64 || m.price == 0
+        {
             match chain.send(&[update_risk_ix(ex, &m, slot)]).await {
                 Ok(()) => r.markets_refreshed += 1,
                 Err(e) => r.failures.push(failure(format!("update_risk {i}"), e)),
@@ -386,7 +387,7 @@ async fn deleverage_markets<C: KeeperChain>(
             ex.collateral_decimals,
         );
         if let Some((key, size)) = pick {
-            for size in adl_sizes(size, m.lot_base) {
+            for size in adl_sizes(size, m.params.trade.lot_base) {
                 if chain
                     .send(&[ix::auto_deleverage(key, m.index, size)])
                     .await

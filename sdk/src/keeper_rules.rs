@@ -113,13 +113,13 @@ pub fn adl_price(m: &Market, pool_capital: i64, slot: u64, now: i64, decimals: u
         &m.stored_price(),
         slot,
         now,
-        &m.age_limits(),
+        &m.params.ages,
     )
     .ok()?;
     let pool_value =
         pool_value_seen_by_market(pool_capital, m.pnl_pending, m.fee_pool, m.bad_debt_pending);
-    let profit = m.book().trader_pnl(price, decimals).ok()?;
-    adl_triggered(profit, pool_value, &m.adl_params()).then_some(price)
+    let profit = m.book.trader_pnl(price, decimals).ok()?;
+    adl_triggered(profit, pool_value, &m.params.adl).then_some(price)
 }
 
 /// While `m`'s ADL trigger holds: the eligible account with the highest score (profit % ×
@@ -157,7 +157,7 @@ pub fn adl_candidate<'a>(
         };
         let score = adl_score_ppm(pnl, p.cost.unsigned_abs(), h.notional, h.equity).unwrap_or(0);
         // The first of equal scores stays (accounts come in the chain's order).
-        if score >= m.adl_min_score_ppm && best.is_none_or(|(s, _, _)| score > s) {
+        if score >= m.params.adl.adl_min_score_ppm && best.is_none_or(|(s, _, _)| score > s) {
             best = Some((score, key, p.base.unsigned_abs()));
         }
     }

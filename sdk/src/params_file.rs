@@ -3,16 +3,14 @@
 //! engine's bounds table; errors name the field.
 
 use bulwark_engine::bounds::Param;
+use bulwark_engine::market_params::MarketParamSet;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// Checks `value` of the parameter called `name` against the engine's bounds table (names
 /// without an entry pass); the error names `field`.
 pub fn check(field: &str, name: &str, value: u64) -> Result<(), String> {
-    let param = Param::from_name(name).or_else(|| {
-        (name.ends_with("_share_ppm") && name != "keeper_share_ppm").then_some(Param::FeeShare)
-    });
-    if let Some(p) = param {
+    if let Some(p) = Param::from_name(name) {
         if p.check(value).is_err() {
             let b = p.bound();
             return Err(format!(
@@ -61,6 +59,47 @@ pub fn overridden<T: Serialize + DeserializeOwned>(
         )?;
     }
     serde_json::from_value(v).map_err(|e| format!("{field}: {e}"))
+}
+
+/// The tables of a file that set a market's parameters: `[params]`, or by concern `[risk]`,
+/// `[trading]`, `[dynamics]`, `[liquidation]`, `[breakers]`. Every parameter's name is unique
+/// across the engine's set (`bulwark_engine::market_params::MarketParamSet`), so a table takes
+/// any of them; they apply in that order.
+#[derive(serde::Deserialize, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct MarketTables {
+    #[serde(default)]
+    pub params: toml::Table,
+    #[serde(default)]
+    pub risk: toml::Table,
+    #[serde(default)]
+    pub trading: toml::Table,
+    #[serde(default)]
+    pub dynamics: toml::Table,
+    #[serde(default)]
+    pub liquidation: toml::Table,
+    #[serde(default)]
+    pub breakers: toml::Table,
+}
+
+impl MarketTables {
+    /// `defaults` with every table applied by name ([`overridden`]); errors name
+    /// `{prefix}{table}.{name}`.
+    pub fn apply(&self, prefix: &str, defaults: MarketParamSet) -> Result<MarketParamSet, String> {
+        let tables = [
+            ("params", &self.params),
+            ("risk", &self.risk),
+            ("trading", &self.trading),
+            ("dynamics", &self.dynamics),
+            ("liquidation", &self.liquidation),
+            ("breakers", &self.breakers),
+        ];
+        let mut p = defaults;
+        for (name, table) in tables {
+            p = overridden(&format!("{prefix}{name}"), p, table)?;
+        }
+        Ok(p)
+    }
 }
 
 /// Runs `args` through the program's own `Market::apply_listing` on a scratch market, so its

@@ -130,7 +130,7 @@ pub fn preview_execution_price(
         delta > 0,
         is_increase(position, delta),
         &market.price_inputs(market.price, now),
-        &market.trade_params().spread,
+        &market.trade_params_in_force().spread,
     )
 }
 
@@ -148,10 +148,10 @@ pub fn funding_owed_now(
     else {
         return Ok(0);
     };
-    let f = market.dynamics().funding;
+    let f = market.params.dynamics.funding;
     let rate = funding_rate_ppm(
-        market.long_oi,
-        market.short_oi,
+        market.book.long_oi,
+        market.book.short_oi,
         market.price,
         at.decimals,
         &f,
@@ -159,14 +159,14 @@ pub fn funding_owed_now(
     let delta = index_step(
         market.price,
         rate,
-        at.unix_timestamp.saturating_sub(market.funding_last_time),
-        market.funding_carry,
+        at.unix_timestamp.saturating_sub(market.funding.last_time),
+        market.funding.carry,
     )?
     .delta;
     funding_owed(
         p.base,
         p.funding_snapshot,
-        market.funding_index.saturating_add(delta),
+        market.funding.index.saturating_add(delta),
         at.decimals,
     )
 }
@@ -175,7 +175,7 @@ pub fn funding_owed_now(
 pub fn margin_ratios(market: &Market, at: &PreviewClock, slots: u64) -> (u32, u32, u32) {
     (
         market.mmr_at(at.slot),
-        market.mmr_target_ppm,
+        market.ramp.target_ppm,
         market.mmr_at(at.slot + slots),
     )
 }
@@ -206,12 +206,12 @@ pub fn max_trade_size(
         .into_iter()
         .filter(|(_, mm)| mm.market_index != market_index)
         .collect();
-    let lot = m.lot_base.max(1) as i64;
+    let lot = m.params.trade.lot_base.max(1) as i64;
     let (pool_value_part, profit_cap) = pool.trade_limits(market_count)?;
     let owed = funding_owed(
         slot.base,
         slot.funding_snapshot,
-        m.funding_index,
+        m.funding.index,
         at.decimals,
     )?;
     let fits = |lots: i64| -> EngineResult<bool> {
@@ -221,7 +221,7 @@ pub fn max_trade_size(
             last_increase_slot: slot.last_increase_slot,
             delta,
             limit_price: if buy {
-                u64::MAX - u64::MAX % m.tick_price.max(1)
+                u64::MAX - u64::MAX % m.params.trade.tick_price.max(1)
             } else {
                 0
             },
@@ -231,12 +231,12 @@ pub fn max_trade_size(
             pool_value_part,
             profit_cap,
         };
-        let Ok(out) = trade(&input, &m.book(), &m.trade_params())? else {
+        let Ok(out) = trade(&input, &m.book, &m.trade_params_in_force())? else {
             return Ok(false);
         };
         let mut view = slot;
         view.base = out.fill.position.base;
-        view.funding_snapshot = m.funding_index;
+        view.funding_snapshot = m.funding.index;
         let mut all = others.clone();
         all.push((
             out.fill.position,
@@ -250,7 +250,7 @@ pub fn max_trade_size(
     };
     // Sizes below the minimum order, or leaving the position below the minimum notional, fail
     // for that reason alone: search from the least size that clears both.
-    let min_lots = ((m.min_order_base as i64 + lot - 1) / lot)
+    let min_lots = ((m.params.trade.min_order_base as i64 + lot - 1) / lot)
         .max(lots_for_minimum_notional(m, slot.base, buy, at.decimals)?)
         .max(1);
     let lo = largest_fitting_lots(min_lots, fits)?;
@@ -291,17 +291,18 @@ fn largest_fitting_lots(
 /// at or above the market's minimum notional (valued at the lower of price and TWAP, so the
 /// count errs upwards).
 fn lots_for_minimum_notional(m: &Market, base: i64, buy: bool, decimals: u8) -> EngineResult<i64> {
-    let price = m.price.min(m.twap_price.max(1)).max(1);
+    let price = m.price.min(m.twap.price.max(1)).max(1);
     let scale = bulwark_engine::num::pow10(
         (2 * bulwark_engine::num::PRICE_DECIMALS as u32).saturating_sub(decimals as u32),
     )? as i128;
-    let needed = (m.min_position_notional as i128 * scale + price as i128 - 1) / price as i128;
+    let needed =
+        (m.params.trade.min_position_notional as i128 * scale + price as i128 - 1) / price as i128;
     let held = if (base > 0) == buy {
         base.unsigned_abs() as i128
     } else {
         0
     };
-    let lot = m.lot_base.max(1) as i128;
+    let lot = m.params.trade.lot_base.max(1) as i128;
     let missing = (needed - held).max(0);
     i64::try_from((missing + lot - 1) / lot)
         .map_err(|_| bulwark_engine::EngineError::math("minimum notional lots"))

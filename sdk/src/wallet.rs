@@ -93,7 +93,7 @@ pub fn needs_refresh(m: &Market, action: Action, now: Now) -> bool {
             &m.stored_price(),
             now.slot.saturating_add(LANDING_SLOTS),
             now.unix_timestamp.saturating_add(LANDING_SECS),
-            &m.age_limits(),
+            &m.params.ages,
         )
         .is_err()
 }
@@ -196,7 +196,7 @@ fn pool_refreshes(v: &Venue, now: Now) -> Vec<Instruction> {
     markets
         .into_iter()
         .filter(|m| {
-            let b = m.book();
+            let b = m.book;
             (b.long_oi != 0 || b.short_oi != 0) && needs_refresh(m, Action::ReduceRisk, now)
         })
         .map(|m| v.refresh(m, now.slot))

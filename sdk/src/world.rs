@@ -207,11 +207,7 @@ impl World {
             index: SOL_PERP,
             symbol: symbol("SOL-PERP"),
             oracle: asset_side(self.sol_sources(), 2),
-            risk: market_risk(),
-            trading: market_trading(),
-            dynamics: market_dynamics(),
-            liquidation: market_liquidation(),
-            breakers: market_breakers(),
+            params: market_params(),
         }
     }
 
@@ -455,8 +451,8 @@ impl World {
         let key = pda::market(index).0;
         let mut acc = self.bank.account(&key).await.expect("market exists");
         let mut m = crate::accounts::market(&acc.data).expect("market decodes");
-        m.open_interest_cap_long = long;
-        m.open_interest_cap_short = short;
+        m.params.trade.open_interest_cap_long = long;
+        m.params.trade.open_interest_cap_short = short;
         acc.data[8..8 + std::mem::size_of::<bulwark::state::Market>()]
             .copy_from_slice(bytemuck::bytes_of(&m));
         self.bank.set_account(&key, &bulwark::ID, acc.data);

@@ -50,7 +50,7 @@ pub fn step(
         return 0;
     }
     let gap_ppm = (true_price as i128 - stored as i128) * 1_000_000 / stored as i128;
-    let lot = v.market.lot_base.max(1) as i64;
+    let lot = v.market.params.trade.lot_base.max(1) as i64;
     let mut accepted = 0;
     for i in first..first + spec.count {
         let held = v.accounts()[i].positions[0].base;

@@ -92,7 +92,7 @@ impl LiquidationIndex {
         };
         let p = m.price as i128;
         let ratio = (p * view.mmr_ppm as i128 + 999_999) / 1_000_000;
-        let index = m.funding_index as i128;
+        let index = m.funding.index as i128;
         // Thresholds bounded the protocol's way: the long side from below, the short from above.
         let long_line = low as i128 - ratio - index;
         let short_line = high as i128 + ratio - index;

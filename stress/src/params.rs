@@ -1,6 +1,7 @@
-//! The stress parameter file (TOML): the market sections carry the program's own names and
-//! units (`[risk]`, `[trading]`, `[dynamics]`, `[liquidation]`, `[breakers]`, as in
-//! `create_market` and the deployment file), plus `[keeper]`, `[venue]` and `[population]`. Absent keys keep
+//! The stress parameter file (TOML): the market's parameters by their one name and unit (as in
+//! `create_market` and the deployment file: `[params]`, or `[risk]`, `[trading]`, `[dynamics]`,
+//! `[liquidation]`, `[breakers]`, see `bulwark_sdk::params_file::MarketTables`), plus
+//! `[keeper]`, `[venue]` and `[population]`. Absent keys keep
 //! the program's defaults; an unknown key or a value outside the engine's bounds stops the run
 //! naming the file and the field; the listing then goes through the program's own
 //! `Market::apply_listing`, so its cross-field rules apply too.
@@ -12,16 +13,8 @@ use crate::sim::SimConfig;
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ParamsFile {
-    #[serde(default)]
-    risk: toml::Table,
-    #[serde(default)]
-    trading: toml::Table,
-    #[serde(default)]
-    dynamics: toml::Table,
-    #[serde(default)]
-    liquidation: toml::Table,
-    #[serde(default)]
-    breakers: toml::Table,
+    #[serde(flatten)]
+    market: bulwark_sdk::params_file::MarketTables,
     keeper: Option<KeeperFile>,
     venue: Option<VenueFile>,
     population: Option<PopulationFile>,
@@ -58,15 +51,9 @@ struct VenueFile {
 
 /// `base` with the file's `text` applied; `file` names it in errors.
 pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, String> {
-    use bulwark_sdk::params_file::overridden;
     let f: ParamsFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
-    let at = |section: &str| format!("{file}: {section}");
     let mut c = base.clone();
-    c.market.risk = overridden(&at("risk"), c.market.risk, &f.risk)?;
-    c.market.trading = overridden(&at("trading"), c.market.trading, &f.trading)?;
-    c.market.dynamics = overridden(&at("dynamics"), c.market.dynamics, &f.dynamics)?;
-    c.market.liquidation = overridden(&at("liquidation"), c.market.liquidation, &f.liquidation)?;
-    c.market.breakers = overridden(&at("breakers"), c.market.breakers, &f.breakers)?;
+    c.market.params = f.market.apply(&format!("{file}: "), c.market.params)?;
     if let Some(k) = f.keeper {
         if let Some(d) = k.delay_secs {
             if d < 0 {
@@ -100,7 +87,7 @@ pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, Stri
         s.long_ppm = p.long_ppm.unwrap_or(s.long_ppm);
     }
     let s = &c.population;
-    let max_x100 = c.market.trading.max_leverage.saturating_mul(100);
+    let max_x100 = c.market.params.margin.max_leverage.saturating_mul(100);
     if s.collateral_min == 0 || s.collateral_min > s.collateral_max {
         return Err(format!(
             "{file}: population.collateral_min: must be at least 1 and at most collateral_max ({} > {})",
@@ -143,7 +130,7 @@ mod tests {
             "p.toml",
         )
         .unwrap();
-        assert_eq!(c.market.trading.base_mmr_ppm, 30_000);
+        assert_eq!(c.market.params.dynamics.margin.base_mmr_ppm, 30_000);
         assert_eq!(c.keeper.delay_secs, 9);
         let c = apply(
             &default_config(),

@@ -180,8 +180,8 @@ pub fn open_venue(
 ) -> anchor_lang::Result<Venue> {
     let mut m: Market = bytemuck::Zeroable::zeroed();
     m.apply_listing(&cfg.market, cfg.slot_at(t0, t0), t0)?;
-    m.open_interest_cap_long = cfg.open_interest_cap;
-    m.open_interest_cap_short = cfg.open_interest_cap;
+    m.params.trade.open_interest_cap_long = cfg.open_interest_cap;
+    m.params.trade.open_interest_cap_short = cfg.open_interest_cap;
     let coll = bulwark::state::OracleConfig::from_args(&cfg.collateral_oracle)?;
     let mut fund: InsuranceFund = bytemuck::Zeroable::zeroed();
     fund.balance = cfg.insurance_balance;
@@ -289,7 +289,7 @@ fn open_population(
     t: i64,
 ) {
     for (i, spec) in population.iter().enumerate() {
-        let lot = v.market.lot_base.max(1) as i64;
+        let lot = v.market.params.trade.lot_base.max(1) as i64;
         if v.trade(i, spec.base - spec.base % lot, slot, t) {
             r.opened += 1;
         } else {
@@ -397,11 +397,7 @@ pub fn default_config() -> SimConfig {
                 ],
                 2,
             ),
-            risk: market_risk(),
-            trading: market_trading(),
-            dynamics: market_dynamics(),
-            liquidation: market_liquidation(),
-            breakers: market_breakers(),
+            params: market_params(),
         },
         collateral_oracle: collateral_side(
             vec![
@@ -434,13 +430,13 @@ pub fn default_config() -> SimConfig {
 /// reach) and no ADL (its trigger at the bound).
 pub fn baseline(cfg: &SimConfig) -> SimConfig {
     let mut c = cfg.clone();
-    c.market.dynamics.vol_k_ppm = 0;
-    c.market.dynamics.mmr_conf_k_ppm = 0;
-    c.market.breakers.velocity_band1_ppm = 500_000;
-    c.market.breakers.velocity_band2_ppm = 900_000;
-    c.market.breakers.insurance_floor_ppm = 0;
+    c.market.params.dynamics.margin.vol_k_ppm = 0;
+    c.market.params.dynamics.margin.mmr_conf_k_ppm = 0;
+    c.market.params.velocity.velocity_band1_ppm = 500_000;
+    c.market.params.velocity.velocity_band2_ppm = 900_000;
+    c.market.params.insurance.insurance_floor_ppm = 0;
     // ADL's trigger at its bound: traders' profit would have to reach ten times the pool.
-    c.market.liquidation.adl_trigger_ppm = 10_000_000;
+    c.market.params.adl.adl_trigger_ppm = 10_000_000;
     c
 }
 

@@ -85,7 +85,7 @@ pub struct KeeperModel {
 /// A market order's limit: on the tick grid, far through the price (twice it for buys, one
 /// tick for sells).
 fn market_order_limit(m: &Market, delta: i64) -> u64 {
-    let tick = m.tick_price.max(1);
+    let tick = m.params.trade.tick_price.max(1);
     if delta > 0 {
         m.price.saturating_mul(2) / tick * tick
     } else {
@@ -459,7 +459,7 @@ impl Venue {
         if let Some((key, size)) = pick {
             let i = self.by_key[&key];
             let capital = self.pool.capital;
-            for size in adl_sizes(size, self.market.lot_base) {
+            for size in adl_sizes(size, self.market.params.trade.lot_base) {
                 if attempt(&mut self.accounts[i], &mut self.market, |a, m| {
                     a.auto_deleverage(m, capital, size, slot, t, d)
                 })

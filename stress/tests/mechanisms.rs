@@ -118,8 +118,8 @@ fn a_prompt_keeper_leaves_no_more_bad_debt_than_a_slow_one_on_20_seeds() {
 fn volatility_widened_margin_alone_leaves_no_more_bad_debt_than_static_margin_on_20_seeds() {
     let dynamic = default_config();
     let mut fixed = default_config();
-    fixed.market.dynamics.vol_k_ppm = 0;
-    fixed.market.dynamics.mmr_conf_k_ppm = 0;
+    fixed.market.params.dynamics.margin.vol_k_ppm = 0;
+    fixed.market.params.dynamics.margin.mmr_conf_k_ppm = 0;
     let (mut ours, mut theirs) = (0u64, 0u64);
     for seed in 1..=20 {
         let (d, s) = both(seed, &dynamic, &fixed);
@@ -189,8 +189,8 @@ fn the_latency_rule_takes_the_edge_from_front_runners_on_20_seeds() {
     on.oracles.faults = faults;
     on.front_runners = Some(FrontRunnerSpec::default());
     let mut off = on.clone();
-    off.market.risk.max_age_for_increase_secs = 120;
-    off.market.trading.latency_spread_k_ppm = 0;
+    off.market.params.ages.max_age_for_increase_secs = 120;
+    off.market.params.trade.spread.latency_spread_k_ppm = 0;
     // A noisy slide: 10% to 29% down over half an hour, by seed.
     let (on_total, off_total) = front_runner_profit("latency rule", &on, &off, |seed| {
         let drop_ppm = 100_000 + seed * 10_000;
@@ -215,15 +215,15 @@ fn the_velocity_breaker_stops_front_runners_in_a_fast_fall_on_20_seeds() {
     // The latency rule relaxed in both runs, so only the breaker stands between the
     // front-runners and a lagging oracle in a fast fall.
     let mut on = default_config();
-    on.market.risk.max_age_for_increase_secs = 120;
-    on.market.trading.latency_spread_k_ppm = 0;
+    on.market.params.ages.max_age_for_increase_secs = 120;
+    on.market.params.trade.spread.latency_spread_k_ppm = 0;
     on.oracles.faults = vec!["lagging,secs=20,at=0,for=3600".parse().unwrap()];
     on.front_runners = Some(FrontRunnerSpec::default());
     // Breakers off: the velocity bands at their bounds, as the baseline has them.
     let mut off = on.clone();
-    let b = sim::baseline(&on).market.breakers;
-    off.market.breakers.velocity_band1_ppm = b.velocity_band1_ppm;
-    off.market.breakers.velocity_band2_ppm = b.velocity_band2_ppm;
+    let b = sim::baseline(&on).market.params.velocity;
+    off.market.params.velocity.velocity_band1_ppm = b.velocity_band1_ppm;
+    off.market.params.velocity.velocity_band2_ppm = b.velocity_band2_ppm;
     // Calm, a 12% fall in half a minute (the breaker trips), calm, then a second fall of 5%
     // to 14.5% while it still holds.
     let (on_total, off_total) = front_runner_profit("breakers", &on, &off, |seed| {

@@ -80,7 +80,7 @@ pub async fn allowed(
         &m.stored_price(),
         clock.slot,
         clock.unix_timestamp,
-        &m.age_limits(),
+        &m.params.ages,
     )
 }
 
@@ -99,17 +99,16 @@ pub async fn update_risk_checked(w: &mut World) -> bulwark::state::Market {
         (before.version, before.bump, before.index, before.symbol),
         "identity"
     );
-    assert_eq!(after.age_limits(), before.age_limits(), "age limits");
+    assert_eq!(after.params.ages, before.params.ages, "age limits");
+    assert_eq!(after.params.oracle, before.params.oracle, "oracle limits");
     assert_eq!(
-        after.oracle_limits(),
-        before.oracle_limits(),
-        "oracle limits"
-    );
-    assert_eq!(
-        (after.open_interest_cap_long, after.open_interest_cap_short),
         (
-            before.open_interest_cap_long,
-            before.open_interest_cap_short
+            after.params.trade.open_interest_cap_long,
+            after.params.trade.open_interest_cap_short
+        ),
+        (
+            before.params.trade.open_interest_cap_long,
+            before.params.trade.open_interest_cap_short
         ),
         "open-interest caps"
     );
@@ -287,7 +286,7 @@ pub async fn pool_value_now(w: &mut World) -> Option<bulwark_engine::pool::PoolV
     };
     for i in 0..count {
         let m = w.bank.market(i).await;
-        let b = m.book();
+        let b = m.book;
         if b.long_oi != 0 || b.short_oi != 0 {
             let at = (c.slot, c.unix_timestamp);
             let price = price_for_action(
@@ -295,11 +294,12 @@ pub async fn pool_value_now(w: &mut World) -> Option<bulwark_engine::pool::PoolV
                 &m.stored_price(),
                 at.0,
                 at.1,
-                &m.age_limits(),
+                &m.params.ages,
             )
             .ok()?;
             let (worst, best) =
-                trader_pnl_bounds(&b, price, m.conf, m.health_conf_k_ppm, 6).expect("pnl bounds");
+                trader_pnl_bounds(&b, price, m.conf, m.params.margin.health_conf_k_ppm, 6)
+                    .expect("pnl bounds");
             book.trader_pnl_worst += worst;
             book.trader_pnl_best += best;
         }

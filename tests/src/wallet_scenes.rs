@@ -60,8 +60,8 @@ pub async fn built_trade(
 /// `winner` 30 SOL long from 150 through a rise to 200: its profit share is over the trigger.
 pub async fn adl_scene(lp: Keypair, winner: Keypair) -> (World, Participant) {
     let mut w = World::with_one_market(|a| {
-        a.liquidation.adl_trigger_ppm = 100_000;
-        a.liquidation.adl_floor_ppm = 50_000;
+        a.params.adl.adl_trigger_ppm = 100_000;
+        a.params.adl.adl_floor_ppm = 50_000;
     })
     .await;
     w.set_open_interest_caps_directly(0, 10_000 * SOL as u64, 10_000 * SOL as u64)

@@ -192,10 +192,10 @@ pub fn stage_of(
     let pos = on.position;
     let size = pos.base.unsigned_abs();
     let lot = lot.max(1);
-    let cap = if size <= p.dust_base || size <= lot {
+    let cap = if size <= p.liq_dust_base || size <= lot {
         size
     } else {
-        apply_ppm_floor(size, p.max_fraction_ppm as u64)?
+        apply_ppm_floor(size, p.liq_max_fraction_ppm as u64)?
             .max(lot)
             .min(size)
     };
@@ -203,13 +203,13 @@ pub fn stage_of(
         collateral,
         on,
         penalty_rate_ppm,
-        buffer_ppm: p.buffer_ppm,
+        buffer_ppm: p.liq_buffer_ppm,
     };
     // Whole lots up to the cap (the cap itself may be a partial lot when it is the position).
     let lots_cap = cap / lot;
     let candidate = |lots: u64| if lots >= lots_cap { cap } else { lots * lot };
     let at_cap = probe.after(cap)?;
-    if !at_cap.restores || cap == size && size <= p.dust_base {
+    if !at_cap.restores || cap == size && size <= p.liq_dust_base {
         // Deeply under water (the cap does not restore) or dust: the capped stage, whole.
         return Ok(Stage {
             close: cap,

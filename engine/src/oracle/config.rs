@@ -60,8 +60,8 @@ pub fn validate_sources(sources: &[SourceSpec], agg: &AggregationConfig) -> Engi
 pub fn validate_market_oracle(cfg: &MarketOracleConfig, ages: &AgeLimits) -> EngineResult<()> {
     Param::MaxTwapDeviation.check(cfg.max_twap_deviation_ppm as u64)?;
     Param::FallbackBand.check(cfg.fallback_band_ppm as u64)?;
-    Param::TwapWindow.check(cfg.twap.window_secs as u64)?;
-    Param::TwapMaxStep.check(cfg.twap.max_step_ppm as u64)?;
+    Param::TwapWindow.check(cfg.twap.twap_window_secs as u64)?;
+    Param::TwapMaxStep.check(cfg.twap.twap_max_step_ppm as u64)?;
     Param::MaxAgeForIncrease.check(ages.max_age_for_increase_secs as u64)?;
     Param::FreshSlots.check(ages.fresh_slots as u64)?;
     Param::MaxAgeReduceSlots.check(ages.max_age_reduce_slots as u64)?;

@@ -10,15 +10,17 @@ use crate::num::{
     apply_ppm_ceil, apply_ppm_floor, mul_div_ceil, mul_div_floor, ratio_ppm_ceil, PRICE_SCALE,
 };
 
-/// Market-level oracle limits (beyond each side's [`AggregationConfig`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MarketOracleConfig {
-    /// Aggregate farther than this from the TWAP is `TooVolatile` (ppm of the TWAP).
-    pub max_twap_deviation_ppm: u32,
-    /// While `Divergent`, reductions use a reading within this band around the TWAP (ppm).
-    pub fallback_band_ppm: u32,
-    /// TWAP averaging.
-    pub twap: TwapConfig,
+stored_block! {
+    /// Market-level oracle limits (beyond each side's [`AggregationConfig`]).
+    pub struct MarketOracleConfig {
+        /// Aggregate farther than this from the TWAP is `TooVolatile` (ppm of the TWAP).
+        pub max_twap_deviation_ppm: u32,
+        /// While `Divergent`, reductions use a reading within this band around the TWAP (ppm).
+        pub fallback_band_ppm: u32,
+        /// TWAP averaging.
+        #[cfg_attr(feature = "serde", serde(flatten))]
+        pub twap: TwapConfig,
+    }
 }
 
 /// The market's aggregate, as `update_risk` stores it.
@@ -185,8 +187,8 @@ mod tests {
         max_twap_deviation_ppm: 100_000,
         fallback_band_ppm: 20_000,
         twap: TwapConfig {
-            window_secs: 600,
-            max_step_ppm: 20_000,
+            twap_window_secs: 600,
+            twap_max_step_ppm: 20_000,
         },
     };
 

@@ -3,24 +3,26 @@
 use crate::error::EngineResult;
 use crate::num::{apply_ppm_floor, mul_div_floor};
 
-/// TWAP limits.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TwapConfig {
-    /// Averaging window, seconds: a sample held for this long moves the TWAP all the way.
-    pub window_secs: u32,
-    /// A sample is clamped to within this of the TWAP before it is averaged in (ppm).
-    pub max_step_ppm: u32,
+stored_block! {
+    /// TWAP limits.
+    pub struct TwapConfig {
+        /// Averaging window, seconds: a sample held for this long moves the TWAP all the way.
+        pub twap_window_secs: u32,
+        /// A sample is clamped to within this of the TWAP before it is averaged in (ppm).
+        pub twap_max_step_ppm: u32,
+    }
 }
 
-/// TWAP state as stored in the market.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TwapState {
-    /// Current TWAP at 1e-9 collateral per base unit; 0 until the first sample.
-    pub price: u64,
-    /// Slot of the last update (the TWAP moves at most once per slot).
-    pub last_slot: u64,
-    /// Unix time of the last update.
-    pub last_time: i64,
+stored_block! {
+    /// TWAP state as stored in the market.
+    pub struct TwapState {
+        /// Current TWAP at 1e-9 collateral per base unit; 0 until the first sample.
+        pub price: u64,
+        /// Slot of the last update (the TWAP moves at most once per slot).
+        pub last_slot: u64,
+        /// Unix time of the last update.
+        pub last_time: i64,
+    }
 }
 
 /// Feeds one sample. Returns the state unchanged when `now_slot` is not after the last update
@@ -44,11 +46,11 @@ pub fn update_twap(
             last_time: now_ts,
         });
     }
-    let step = apply_ppm_floor(state.price, cfg.max_step_ppm as u64)?;
+    let step = apply_ppm_floor(state.price, cfg.twap_max_step_ppm as u64)?;
     let lo = state.price.saturating_sub(step);
     let hi = state.price.saturating_add(step);
     let clamped = sample.clamp(lo, hi);
-    let window = (cfg.window_secs as u64).max(1);
+    let window = (cfg.twap_window_secs as u64).max(1);
     let elapsed = (now_ts.saturating_sub(state.last_time).max(0) as u64).min(window);
     let moved = mul_div_floor(clamped.abs_diff(state.price), elapsed, window)?;
     let price = if clamped >= state.price {
@@ -68,8 +70,8 @@ mod tests {
     use super::*;
 
     const CFG: TwapConfig = TwapConfig {
-        window_secs: 100,
-        max_step_ppm: 50_000,
+        twap_window_secs: 100,
+        twap_max_step_ppm: 50_000,
     };
 
     #[test]

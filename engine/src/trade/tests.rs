@@ -9,14 +9,15 @@ fn params() -> TradeParams {
     TradeParams {
         spread: SpreadParams {
             base_spread_ppm: 1_000,
-            conf_k_ppm: 1_000_000,
-            dispersion_k_ppm: 0,
-            latency_k_ppm: 0,
+            conf_spread_k_ppm: 1_000_000,
+            dispersion_spread_k_ppm: 0,
+            latency_spread_k_ppm: 0,
             max_spread_ppm: 50_000,
         },
         impact: ImpactParams {
-            depth: 100_000_000_000_000,
+            impact_depth: 100_000_000_000_000,
             max_impact_ppm: 10_000,
+            _padding: 0,
         },
         fees: FeeParams {
             taker_fee_ppm: 1_000,
@@ -31,8 +32,9 @@ fn params() -> TradeParams {
         min_position_notional: 0,
         min_hold_slots: 10,
         reserve_factor_ppm: 500_000,
-        oi_cap_long: 10_000 * SOL as u64,
-        oi_cap_short: 10_000 * SOL as u64,
+        open_interest_cap_long: 10_000 * SOL as u64,
+        open_interest_cap_short: 10_000 * SOL as u64,
+        _padding: 0,
     }
 }
 
@@ -169,7 +171,7 @@ fn each_rule_refuses_with_its_own_reason() {
         Some(TradeRejection::Slippage)
     );
     let capped = TradeParams {
-        oi_cap_long: SOL as u64,
+        open_interest_cap_long: SOL as u64,
         ..p
     };
     assert_eq!(

@@ -14,8 +14,8 @@ const M: u16 = 0;
 /// and a short (3 SOL on 1,000) open at 150.
 async fn setup() -> (World, Participant, Participant, Participant) {
     let mut w = World::with_one_market(|a| {
-        a.liquidation.adl_trigger_ppm = 100_000;
-        a.liquidation.adl_floor_ppm = 50_000;
+        a.params.adl.adl_trigger_ppm = 100_000;
+        a.params.adl.adl_floor_ppm = 50_000;
     })
     .await;
     w.set_open_interest_caps_directly(M, 10_000 * SOL as u64, 10_000 * SOL as u64)
@@ -55,7 +55,7 @@ async fn adl_refuses_without_trigger_on_stale_prices_ineligible_targets_and_over
         w.refresh(p * USD).await;
     }
     let m = w.bank.market(M).await;
-    assert!(m.book().trader_pnl(m.price, 6).unwrap() > 1_000 * USDC as i64);
+    assert!(m.book.trader_pnl(m.price, 6).unwrap() > 1_000 * USDC as i64);
     let before = Snapshot::take(
         &mut w.bank,
         &[
@@ -98,7 +98,7 @@ async fn an_allowed_deleverage_lowers_the_ratio_without_fee_or_impact() {
     let pool = w.pool().await.capital;
     let m = w.bank.market(M).await;
     let ratio = |m: &bulwark::state::Market| {
-        let profit = m.book().trader_pnl(m.price, 6).unwrap();
+        let profit = m.book.trader_pnl(m.price, 6).unwrap();
         let pool_value = pool + m.pnl_pending + m.fee_pool as i64;
         bulwark_engine::adl::profit_ratio_ppm(profit, pool_value)
     };
@@ -128,5 +128,5 @@ async fn an_allowed_deleverage_lowers_the_ratio_without_fee_or_impact() {
         "only a little funding: {funding}"
     );
     assert_eq!(m1.fee_pool, m.fee_pool);
-    assert_eq!(m1.impact_ledger, m.impact_ledger);
+    assert_eq!(m1.book.impact_ledger, m.book.impact_ledger);
 }

@@ -22,10 +22,10 @@ async fn setup() -> (World, Participant, Participant) {
     let mut w = World::with_sol_market().await;
     for i in [W, L] {
         w.create_market_like_sol(i, |a| {
-            a.risk.twap_window_secs = 60;
-            a.risk.twap_max_step_ppm = 200_000;
-            a.trading.reserve_factor_ppm = 1_000_000;
-            a.liquidation.adl_min_score_ppm = 100_000;
+            a.params.oracle.twap.twap_window_secs = 60;
+            a.params.oracle.twap.twap_max_step_ppm = 200_000;
+            a.params.trade.reserve_factor_ppm = 1_000_000;
+            a.params.adl.adl_min_score_ppm = 100_000;
         })
         .await
         .unwrap();
@@ -80,7 +80,7 @@ async fn an_insolvent_pool_still_deleverages_and_haircuts_the_closed_profit() {
     let m = w.bank.market(W).await;
     let pool_value = capital + m.pnl_pending + m.fee_pool as i64;
     assert!(pool_value <= 0, "the pool is insolvent: {pool_value}");
-    let profit = m.book().trader_pnl(m.price, 6).unwrap();
+    let profit = m.book.trader_pnl(m.price, 6).unwrap();
     assert!(profit > 250 * USDC as i64);
 
     let before = w.margin(&winner.margin).await;
@@ -88,7 +88,7 @@ async fn an_insolvent_pool_still_deleverages_and_haircuts_the_closed_profit() {
     let funding = bulwark_engine::funding::funding_owed(
         before.positions[slot].base,
         before.positions[slot].funding_snapshot,
-        m.funding_index,
+        m.funding.index,
         6,
     )
     .unwrap();
@@ -109,6 +109,6 @@ async fn an_insolvent_pool_still_deleverages_and_haircuts_the_closed_profit() {
     let m1 = w.bank.market(W).await;
     assert_eq!(m1.pnl_pending, m.pnl_pending + funding);
     assert_eq!(w.pool().await.capital, capital);
-    let profit_after = m1.book().trader_pnl(m1.price, 6).unwrap();
+    let profit_after = m1.book.trader_pnl(m1.price, 6).unwrap();
     assert!(profit_after < profit, "{profit} -> {profit_after}");
 }

@@ -89,7 +89,7 @@ async fn bootstrap_creates_what_is_missing_and_a_second_run_changes_nothing() {
         r.drift[0]
     );
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.base_mmr_ppm, 30_000);
+    assert_eq!(m.params.dynamics.margin.base_mmr_ppm, 30_000);
     assert_eq!(w.bank.exchange().await.governance, w.governance.pubkey());
 
     let keys = [

@@ -113,14 +113,14 @@ async fn velocity_trips_at_its_band_not_below_and_liquidations_run_during_the_tr
     w.publish_all(135_015_000_000 / 10, USD).await;
     w.update_risk().await.unwrap();
     assert_eq!(state(&mut w).await, MarketState::Active);
-    assert_eq!(w.bank.market(SOL_PERP).await.velocity_band, 0);
+    assert_eq!(w.bank.market(SOL_PERP).await.velocity.band, 0);
     // 10.00%: band 1 trips.
     w.bank.advance(5, 2).await;
     w.publish_all(135 * USD, USD).await;
     w.update_risk().await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(
-        (MarketState::from_u8(m.status), m.velocity_band),
+        (MarketState::from_u8(m.status), m.velocity.band),
         (MarketState::ReduceOnly, 1)
     );
     // The 100 SOL long is deep under water: liquidation runs in ReduceOnly.
@@ -136,8 +136,8 @@ async fn velocity_trips_at_its_band_not_below_and_liquidations_run_during_the_tr
     assert!(w.margin(&t.margin).await.positions[0].base < 100 * SOL);
     // Band 1 doubles the base spread.
     assert_eq!(
-        m.trade_params().spread.base_spread_ppm,
-        2 * m.base_spread_ppm
+        m.trade_params_in_force().spread.base_spread_ppm,
+        2 * m.params.trade.spread.base_spread_ppm
     );
 }
 
@@ -155,7 +155,7 @@ async fn oscillating_around_a_band_edge_trips_at_most_once_per_cooldown() {
         };
         w.publish_all(price, USD).await;
         w.update_risk().await.unwrap();
-        let band = w.bank.market(SOL_PERP).await.velocity_band;
+        let band = w.bank.market(SOL_PERP).await.velocity.band;
         if band > 0 && was == 0 {
             trips += 1;
         }

@@ -384,7 +384,7 @@ async fn a_breaker_trip_and_an_oracle_rotation_stay_within_budget() {
     w.bank.advance(5, 2).await;
     w.publish_all(135 * USD, USD).await;
     w.bank.send(&[w.update_risk_ix()], &[]).await.unwrap();
-    assert_eq!(w.bank.market(SOL_PERP).await.velocity_band, 1);
+    assert_eq!(w.bank.market(SOL_PERP).await.velocity.band, 1);
     record(&w, "update_risk_trip", "velocity band 1 trips");
 
     let new_feed = Pubkey::new_from_array([9; 32]);

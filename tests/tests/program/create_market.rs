@@ -48,12 +48,18 @@ async fn governance_lists_a_market_with_zero_open_interest_caps() {
             (s.max_staleness_secs, s.max_conf_ppm, s.conf_floor_ppm)
         );
     }
-    assert_eq!(m.open_interest_cap_long, 0);
-    assert_eq!(m.open_interest_cap_short, 0);
+    assert_eq!(m.params.trade.open_interest_cap_long, 0);
+    assert_eq!(m.params.trade.open_interest_cap_short, 0);
     assert_eq!(m.price, 0, "no price until the first update_risk");
     assert_eq!(Validity::from_u8(m.validity), Validity::NoPrice);
-    assert_eq!(m.twap_window_secs, args.risk.twap_window_secs);
-    assert_eq!(m.max_age_liquidate_slots, args.risk.max_age_liquidate_slots);
+    assert_eq!(
+        m.params.oracle.twap.twap_window_secs,
+        args.params.oracle.twap.twap_window_secs
+    );
+    assert_eq!(
+        m.params.ages.max_age_liquidate_slots,
+        args.params.ages.max_age_liquidate_slots
+    );
 
     let ex = w.bank.exchange().await;
     assert_eq!(ex.market_count, 1);
@@ -187,35 +193,39 @@ fn risk_out_of_bounds_edits() -> Vec<(&'static str, Edit)> {
     vec![
         (
             "twap_window_secs",
-            Box::new(move |a| a.risk.twap_window_secs = below(Param::TwapWindow)),
+            Box::new(move |a| a.params.oracle.twap.twap_window_secs = below(Param::TwapWindow)),
         ),
         (
             "twap_max_step_ppm",
-            Box::new(move |a| a.risk.twap_max_step_ppm = above(Param::TwapMaxStep)),
+            Box::new(move |a| a.params.oracle.twap.twap_max_step_ppm = above(Param::TwapMaxStep)),
         ),
         (
             "max_twap_deviation_ppm",
-            Box::new(move |a| a.risk.max_twap_deviation_ppm = below(Param::MaxTwapDeviation)),
+            Box::new(move |a| {
+                a.params.oracle.max_twap_deviation_ppm = below(Param::MaxTwapDeviation)
+            }),
         ),
         (
             "fallback_band_ppm",
-            Box::new(move |a| a.risk.fallback_band_ppm = above(Param::FallbackBand)),
+            Box::new(move |a| a.params.oracle.fallback_band_ppm = above(Param::FallbackBand)),
         ),
         (
             "max_age_for_increase_secs",
-            Box::new(|a| a.risk.max_age_for_increase_secs = 0),
+            Box::new(|a| a.params.ages.max_age_for_increase_secs = 0),
         ),
         (
             "fresh_slots",
-            Box::new(move |a| a.risk.fresh_slots = above(Param::FreshSlots)),
+            Box::new(move |a| a.params.ages.fresh_slots = above(Param::FreshSlots)),
         ),
         (
             "max_age_liquidate_slots",
-            Box::new(move |a| a.risk.max_age_liquidate_slots = above(Param::MaxAgeLiquidateSlots)),
+            Box::new(move |a| {
+                a.params.ages.max_age_liquidate_slots = above(Param::MaxAgeLiquidateSlots)
+            }),
         ),
         (
             "max_age_reduce_slots",
-            Box::new(|a| a.risk.max_age_reduce_slots = 0),
+            Box::new(|a| a.params.ages.max_age_reduce_slots = 0),
         ),
     ]
 }
@@ -243,8 +253,8 @@ async fn inconsistent_oracle_configurations_are_refused() {
     );
 
     let mut args = w.sol_market_args();
-    args.risk.fresh_slots = 100;
-    args.risk.max_age_liquidate_slots = 99;
+    args.params.ages.fresh_slots = 100;
+    args.params.ages.max_age_liquidate_slots = 99;
     assert_program_error(
         w.create_market_with(&gov, args).await,
         BulwarkError::InvalidOracleConfig,

@@ -118,7 +118,7 @@ async fn one_transaction_rounds_pay_the_delegate_nothing_and_stop_at_the_owner_l
     assert!(d1 < d0, "delegate {d0} -> {d1}");
     let m = w.bank.market(SOL_PERP).await;
     assert!(
-        m.impact_ledger > 0,
+        m.book.impact_ledger > 0,
         "the owner's harmful impact stays in the ledger"
     );
     // Nothing to withdraw: the delegate's account holds less than it deposited.
@@ -354,7 +354,7 @@ async fn one_owner_round_tripping_two_accounts_in_one_slot_collects_no_impact() 
     w.bank.send(&pair, &[&a.key]).await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(
-        m.impact_ledger,
+        m.book.impact_ledger,
         900 * USDC,
         "no helpful impact paid in the paying slot"
     );
@@ -369,7 +369,7 @@ async fn one_owner_round_tripping_two_accounts_in_one_slot_collects_no_impact() 
     w.bank.send(&close, &[&a.key]).await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(
-        m.impact_ledger,
+        m.book.impact_ledger,
         900 * USDC,
         "paid 900 back, booked 900 anew"
     );

@@ -25,7 +25,14 @@ async fn mmr_now(w: &mut World) -> u32 {
 async fn a_violent_stretch_raises_the_ratio_along_its_ramp_and_calm_brings_it_down() {
     let mut w = World::with_sol_market().await;
     let d = market_dynamics();
-    let base = w.bank.market(SOL_PERP).await.base_mmr_ppm;
+    let base = w
+        .bank
+        .market(SOL_PERP)
+        .await
+        .params
+        .dynamics
+        .margin
+        .base_mmr_ppm;
     assert_eq!(mmr_now(&mut w).await, base);
     // ±4% every minute for 30 minutes: sigma climbs, so the target does.
     let mut seen = vec![base];
@@ -37,16 +44,16 @@ async fn a_violent_stretch_raises_the_ratio_along_its_ramp_and_calm_brings_it_do
             now >= *seen.last().unwrap(),
             "never falls during the stretch"
         );
-        assert!(now <= d.max_mmr_ppm, "never above the cap");
+        assert!(now <= d.margin.max_mmr_ppm, "never above the cap");
         // At most one ramp step per slot: (max - base) / ramp_slots, rounded up.
-        let step_ppm = (d.max_mmr_ppm - base).div_ceil(d.mmr_ramp_slots) as u64;
+        let step_ppm = (d.margin.max_mmr_ppm - base).div_ceil(d.margin.mmr_ramp_slots) as u64;
         assert!((now - seen.last().unwrap()) as u64 <= step_ppm * 150);
         seen.push(now);
     }
     let m = w.bank.market(SOL_PERP).await;
     eprintln!(
         "mmr through the stretch (ppm): {seen:?}; sigma {} ppm/sqrt(s), target {}",
-        m.sigma_ppm, m.mmr_target_ppm
+        m.sigma_ppm, m.ramp.target_ppm
     );
     let peak = *seen.last().unwrap();
     assert!(peak > base * 2, "the ratio rose well above base: {peak}");
@@ -78,7 +85,7 @@ async fn the_luna_collapse_hits_the_cap_and_never_exceeds_it() {
     w.create_sol_market().await.unwrap();
     w.publish_all(bars[0].close, USD).await;
     w.update_risk().await.unwrap();
-    let cap = market_dynamics().max_mmr_ppm;
+    let cap = market_dynamics().margin.max_mmr_ppm;
     let mut peak = 0;
     let mut first_at_cap = None;
     // One update per 1-minute bar (every second bar: 4,340 updates), 150 slots a minute.
@@ -107,8 +114,8 @@ async fn calls_within_a_slot_or_an_interval_move_sigma_no_more_than_one_honest_u
         step(w, 150 * USD, 75, 30).await;
     }
     assert_eq!(
-        honest.bank.market(SOL_PERP).await.vol_variance,
-        gamer.bank.market(SOL_PERP).await.vol_variance
+        honest.bank.market(SOL_PERP).await.vol.variance,
+        gamer.bank.market(SOL_PERP).await.vol.variance
     );
 
     // The manipulator updates at chosen moments inside the next 30 s interval (spikes to 165
@@ -124,8 +131,8 @@ async fn calls_within_a_slot_or_an_interval_move_sigma_no_more_than_one_honest_u
     let within = gamer.bank.market(SOL_PERP).await;
     let before = honest.bank.market(SOL_PERP).await;
     assert_eq!(
-        (within.vol_variance, within.vol_anchor_price),
-        (before.vol_variance, before.vol_anchor_price),
+        (within.vol.variance, within.vol.anchor_price),
+        (before.vol.variance, before.vol.anchor_price),
         "nothing folded inside the interval"
     );
 
@@ -136,9 +143,9 @@ async fn calls_within_a_slot_or_an_interval_move_sigma_no_more_than_one_honest_u
     let g = gamer.bank.market(SOL_PERP).await;
     eprintln!(
         "sigma honest {} vs manipulated {} (variance {} vs {})",
-        h.sigma_ppm, g.sigma_ppm, h.vol_variance, g.vol_variance
+        h.sigma_ppm, g.sigma_ppm, h.vol.variance, g.vol.variance
     );
-    assert_eq!(g.vol_variance, h.vol_variance);
+    assert_eq!(g.vol.variance, h.vol.variance);
     assert_eq!(g.sigma_ppm, h.sigma_ppm);
     assert!(
         h.sigma_ppm > 0,
@@ -157,7 +164,7 @@ async fn a_jump_to_the_maximum_ratio_never_liquidates_in_the_slot_it_arrives() {
     let before = w.bank.market(SOL_PERP).await;
     step(&mut w, 165 * USD, 75, 30).await;
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.mmr_target_ppm, market_dynamics().max_mmr_ppm);
+    assert_eq!(m.ramp.target_ppm, market_dynamics().margin.max_mmr_ppm);
     let clock = w.bank.clock().await;
     let at = PreviewClock {
         slot: clock.slot,
@@ -166,7 +173,7 @@ async fn a_jump_to_the_maximum_ratio_never_liquidates_in_the_slot_it_arrives() {
     };
     let account = w.margin(&t.margin).await;
     let now = account_health(&account, &[m], &at, HealthKind::Maintenance).unwrap();
-    assert!(before.mmr_target_ppm < m.mmr_target_ppm);
+    assert!(before.ramp.target_ppm < m.ramp.target_ppm);
     assert_eq!(
         m.mmr_at(clock.slot),
         before.mmr_at(clock.slot),
@@ -177,10 +184,10 @@ async fn a_jump_to_the_maximum_ratio_never_liquidates_in_the_slot_it_arrives() {
     // The same account at the full ratio (after the ramp's slots) would be liquidatable: the
     // ramp is what gives it time to act.
     let later = PreviewClock {
-        slot: clock.slot + market_dynamics().mmr_ramp_slots as u64,
+        slot: clock.slot + market_dynamics().margin.mmr_ramp_slots as u64,
         ..at
     };
-    assert_eq!(m.mmr_at(later.slot), market_dynamics().max_mmr_ppm);
+    assert_eq!(m.mmr_at(later.slot), market_dynamics().margin.max_mmr_ppm);
     let then = account_health(&account, &[m], &later, HealthKind::Maintenance).unwrap();
     assert!(
         !then.is_healthy(),

@@ -324,7 +324,7 @@ impl Run {
 
     /// (b): what the insurance fund pays and advances.
     fn check_insurance(&self, b: &View, a: &View, act: Act) {
-        let floor = b.market.min_keeper_reward;
+        let floor = b.market.params.liquidation.min_keeper_reward;
         let debt_up = a
             .market
             .insurance_debt

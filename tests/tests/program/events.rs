@@ -131,7 +131,12 @@ async fn governance_emits_its_changes_queues_and_executions() {
     let mut w = World::with_sol_market().await;
     let gov = w.governance.insecure_clone();
     let reserve = MarketParam::ReserveFactor as u16;
-    let before = w.bank.market(SOL_PERP).await.reserve_factor_ppm as u64;
+    let before = w
+        .bank
+        .market(SOL_PERP)
+        .await
+        .params
+        .value(MarketParam::ReserveFactor);
     w.bank
         .send(
             &[ix::set_market_param(

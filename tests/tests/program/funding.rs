@@ -14,7 +14,7 @@ async fn funding_pays_both_sides_and_the_pool_exactly_across_an_oi_change_in_the
     w.trade(&short, -4 * SOL, 149 * PRICE).await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(
-        (m.long_oi, m.short_oi, m.funding_index),
+        (m.book.long_oi, m.book.short_oi, m.funding.index),
         (10 * SOL as u64, 4 * SOL as u64, 0)
     );
 
@@ -26,8 +26,8 @@ async fn funding_pays_both_sides_and_the_pool_exactly_across_an_oi_change_in_the
     w.refresh(150 * USD).await;
     assert_eq!(w.bank.clock().await.unix_timestamp - t0, 3_601);
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.funding_rate_ppm, 9);
-    assert_eq!(m.funding_index, 56_265);
+    assert_eq!(m.funding.rate_ppm, 9);
+    assert_eq!(m.funding.index, 56_265);
     let pool_owed_before = m.pnl_pending;
 
     // In the same slot the short grows by 6 SOL: it first settles, receiving
@@ -43,7 +43,7 @@ async fn funding_pays_both_sides_and_the_pool_exactly_across_an_oi_change_in_the
     let p = w.margin(&short.margin).await.positions[0];
     assert_eq!(p.funding_snapshot, 56_265);
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.funding_index, 56_265, "no time passed: no accrual");
+    assert_eq!(m.funding.index, 56_265, "no time passed: no accrual");
     assert_eq!(
         m.pnl_pending - pool_owed_before,
         -225,
@@ -52,7 +52,7 @@ async fn funding_pays_both_sides_and_the_pool_exactly_across_an_oi_change_in_the
     // Skew is now zero, so the index stops.
     w.bank.advance(1_000, 3_600).await;
     w.refresh(150 * USD).await;
-    assert_eq!(w.bank.market(SOL_PERP).await.funding_index, 56_265);
+    assert_eq!(w.bank.market(SOL_PERP).await.funding.index, 56_265);
 
     // The long settles when it next trades: ceil(10e9 * 56_265 / 1e12) = ceil(562.65) = 563.
     // It sells 1 SOL at 150 x 0.9985 = 149.775 against a cost of ceil(1502.25 / 10) = 150.225:
@@ -91,5 +91,5 @@ async fn funding_freezes_while_the_market_has_no_usable_price() {
     w.set_feed_bytes(Feed::PythUsdc, anchor_lang::system_program::ID, vec![]);
     w.set_feed_bytes(Feed::ChainlinkUsdc, anchor_lang::system_program::ID, vec![]);
     w.update_risk().await.unwrap();
-    assert_eq!(w.bank.market(SOL_PERP).await.funding_index, 0);
+    assert_eq!(w.bank.market(SOL_PERP).await.funding.index, 0);
 }

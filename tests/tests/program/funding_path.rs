@@ -17,11 +17,11 @@ async fn five_cent_market_long_skewed() -> World {
     w.update_risk().await.unwrap();
     let key = pda::market(SOL_PERP).0;
     let mut acc = w.bank.account(&key).await.unwrap();
-    let at = 8 + std::mem::offset_of!(bulwark::state::Market, long_oi);
+    let at = 8 + std::mem::offset_of!(bulwark::state::Market, book.long_oi);
     acc.data[at..at + 8].copy_from_slice(&(1_000_000 * SOL as u64).to_le_bytes());
     w.bank.set_account(&key, &bulwark::ID, acc.data);
     assert_eq!(
-        w.bank.market(SOL_PERP).await.long_oi,
+        w.bank.market(SOL_PERP).await.book.long_oi,
         1_000_000 * SOL as u64
     );
     w
@@ -38,8 +38,8 @@ async fn index_after(gaps: &[u64]) -> i64 {
         w.refresh(5_000_000).await;
     }
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.funding_rate_ppm, 500);
-    m.funding_index
+    assert_eq!(m.funding.rate_ppm, 500);
+    m.funding.index
 }
 
 #[tokio::test]

@@ -46,7 +46,12 @@ async fn execute(w: &mut World, id: u64) -> Result<(), solana_program_test::Bank
 async fn tightening_applies_at_once_and_loosening_must_queue() {
     let mut w = World::with_sol_market().await;
     let gov = w.governance.insecure_clone();
-    let mmr = w.bank.market(SOL_PERP).await.base_mmr_ppm as u64;
+    let mmr = w
+        .bank
+        .market(SOL_PERP)
+        .await
+        .params
+        .value(MarketParam::BaseMmr);
     w.bank
         .send(
             &[ix::set_market_param(
@@ -60,7 +65,11 @@ async fn tightening_applies_at_once_and_loosening_must_queue() {
         .await
         .unwrap();
     assert_eq!(
-        w.bank.market(SOL_PERP).await.base_mmr_ppm as u64,
+        w.bank
+            .market(SOL_PERP)
+            .await
+            .params
+            .value(MarketParam::BaseMmr),
         mmr + 5_000
     );
     let r = w
@@ -106,7 +115,14 @@ async fn a_queued_change_waits_for_the_timelock_runs_for_anyone_then_expires() {
     before.assert_unchanged(&mut w.bank).await;
     w.bank.advance(1, 1).await;
     execute(&mut w, id).await.unwrap();
-    assert_eq!(w.bank.market(SOL_PERP).await.open_interest_cap_long, cap);
+    assert_eq!(
+        w.bank
+            .market(SOL_PERP)
+            .await
+            .params
+            .value(MarketParam::OpenInterestCapLong),
+        cap
+    );
     assert_program_error(execute(&mut w, id).await, BulwarkError::ProposalNotQueued);
 
     // Another one left past its grace period expires.
@@ -117,13 +133,25 @@ async fn a_queued_change_waits_for_the_timelock_runs_for_anyone_then_expires() {
         .advance(10, (TIMELOCK_SECS + GRACE_SECS) as i64)
         .await;
     assert_program_error(execute(&mut w, id).await, BulwarkError::ProposalExpired);
-    assert_eq!(w.bank.market(SOL_PERP).await.open_interest_cap_short, 0);
+    assert_eq!(
+        w.bank
+            .market(SOL_PERP)
+            .await
+            .params
+            .value(MarketParam::OpenInterestCapShort),
+        0
+    );
 }
 
 #[tokio::test]
 async fn chained_changes_in_one_window_cannot_beat_the_step_and_bounds_hold() {
     let mut w = World::with_sol_market().await;
-    let mmr = w.bank.market(SOL_PERP).await.max_mmr_ppm as u64;
+    let mmr = w
+        .bank
+        .market(SOL_PERP)
+        .await
+        .params
+        .value(MarketParam::MaxMmr);
     // Each lowers the maintenance ceiling by 30% of the window's starting value; together
     // 60% > 50%.
     let a = queue(&mut w, MarketParam::MaxMmr, mmr * 7 / 10)

@@ -64,7 +64,7 @@ async fn refused(w: &mut World, id: u64, e: BulwarkError) {
 }
 
 async fn value(w: &mut World, param: MarketParam) -> u64 {
-    w.bank.market(SOL_PERP).await.param_value(param)
+    w.bank.market(SOL_PERP).await.params.value(param)
 }
 
 #[tokio::test]
@@ -165,7 +165,7 @@ async fn a_change_breaking_the_parameter_set_is_refused_on_every_path() {
     let mut w = World::new().await;
     w.initialize_exchange().await.unwrap();
     let mut args = w.sol_market_args();
-    args.trading.base_mmr_ppm = 20_000;
+    args.params.dynamics.margin.base_mmr_ppm = 20_000;
     let gov = w.governance.insecure_clone();
     assert_program_error(
         w.create_market_with(&gov, args).await,
@@ -194,7 +194,13 @@ async fn a_change_breaking_the_parameter_set_is_refused_on_every_path() {
     market.assert_unchanged(&mut w.bank).await;
     set(&mut w, MarketParam::BaseMmr, 29_999).await.unwrap();
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!((m.base_imr_ppm, m.base_mmr_ppm), (30_000, 29_999));
+    assert_eq!(
+        (
+            m.params.margin.base_imr_ppm,
+            m.params.dynamics.margin.base_mmr_ppm
+        ),
+        (30_000, 29_999)
+    );
 }
 
 /// `guardian_pause(bits, secs)` by the guardian.

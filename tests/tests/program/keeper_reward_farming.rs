@@ -56,14 +56,14 @@ async fn minimum_and_full_stage(w: &mut World, t: &Participant) -> (u64, u64) {
         decimals: 6,
     };
     let positions = positions_with_markets(&acct, &[m], &clock).unwrap();
-    let params = m.liquidation_params();
+    let params = m.params.liquidation;
     let at = |max_close| {
         stage(
             acct.collateral,
             &positions,
             0,
             penalty_ppm(&params, 0),
-            m.lot_base,
+            m.params.trade.lot_base,
             max_close,
             &params,
         )
@@ -179,7 +179,13 @@ async fn an_account_under_water_pays_the_keeper_floor_from_insurance_once_per_ep
     // 100 SOL long from 150 with 1,000 USDC, gapped to 130: 1,000 USDC below zero.
     let t = long_then_drop(&mut w, 1_000 * USDC, 100 * SOL, 130 * USD).await;
     let keepers = [w.participant(0).await, w.participant(0).await];
-    let floor = w.bank.market(SOL_PERP).await.min_keeper_reward;
+    let floor = w
+        .bank
+        .market(SOL_PERP)
+        .await
+        .params
+        .liquidation
+        .min_keeper_reward;
     let fund_before = fund_net(&mut w).await;
     let mut stages = 0;
     // Several keepers take turns until the position is gone (each stage at most half).
@@ -220,7 +226,13 @@ async fn positions_too_small_to_pay_their_keeper_cannot_be_opened_or_left() {
     let mut w = insured_venue().await;
     let t = trader(&mut w, 50 * USDC).await;
     w.refresh(150 * USD).await;
-    let min = w.bank.market(SOL_PERP).await.min_position_notional;
+    let min = w
+        .bank
+        .market(SOL_PERP)
+        .await
+        .params
+        .trade
+        .min_position_notional;
     assert_eq!(min, 10 * USDC);
     let before = Snapshot::take(&mut w.bank, &[t.margin, pda::market(SOL_PERP).0]).await;
     // 0.05 SOL at ~150 = 7.5 USDC.
@@ -273,5 +285,13 @@ async fn liquidating_ones_own_smallest_position_through_a_crash_loses_money() {
         "the attacker ends with less than it put in: {own}"
     );
     let advanced = w.bank.market(SOL_PERP).await.insurance_debt;
-    assert!(advanced <= w.bank.market(SOL_PERP).await.min_keeper_reward);
+    assert!(
+        advanced
+            <= w.bank
+                .market(SOL_PERP)
+                .await
+                .params
+                .liquidation
+                .min_keeper_reward
+    );
 }

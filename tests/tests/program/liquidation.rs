@@ -63,14 +63,14 @@ async fn a_stage_restores_maintenance_plus_buffer_closing_no_more_than_needed_an
             .unwrap()
             .is_healthy()
     );
-    let params = m.liquidation_params();
+    let params = m.params.liquidation;
     let rate = penalty_ppm(&params, 0);
     let expected = stage(
         before.collateral,
         &positions,
         0,
         rate,
-        m.lot_base,
+        m.params.trade.lot_base,
         u64::MAX,
         &params,
     )
@@ -89,11 +89,11 @@ async fn a_stage_restores_maintenance_plus_buffer_closing_no_more_than_needed_an
         HealthKind::Maintenance,
     )
     .unwrap();
-    let need =
-        h.requirement as i64 + apply_ppm_ceil(h.notional, params.buffer_ppm as u64).unwrap() as i64;
+    let need = h.requirement as i64
+        + apply_ppm_ceil(h.notional, params.liq_buffer_ppm as u64).unwrap() as i64;
     assert!(h.equity >= need, "{h:?} vs {need}");
     // ...and one lot less would not have been enough.
-    let less = closed - m.lot_base;
+    let less = closed - m.params.trade.lot_base;
     let fill = apply_fill(positions[0].0, -(less as i64), m.price, 6).unwrap();
     let penalty = apply_ppm_ceil(notional_ceil(less as i64, m.price, 6).unwrap(), rate).unwrap();
     let mut v = positions.clone();
@@ -107,7 +107,7 @@ async fn a_stage_restores_maintenance_plus_buffer_closing_no_more_than_needed_an
     assert!(
         h_less.equity
             < h_less.requirement as i64
-                + apply_ppm_ceil(h_less.notional, params.buffer_ppm as u64).unwrap() as i64
+                + apply_ppm_ceil(h_less.notional, params.liq_buffer_ppm as u64).unwrap() as i64
     );
 
     // Penalty: 0.5% of the closed notional, rounded up; half to the keeper (down), half to
@@ -152,7 +152,7 @@ async fn the_penalty_escalates_on_priced_slots_to_its_cap_and_resets_on_recovery
         - ins_before;
     assert_eq!(paid, penalty);
     // The rate is capped at 1.5% however long it runs.
-    assert_eq!(penalty_ppm(&m.liquidation_params(), 1_000_000), 15_000);
+    assert_eq!(penalty_ppm(&m.params.liquidation, 1_000_000), 15_000);
     // Letting it finish resets the state.
     for _ in 0..10 {
         if w.margin(&t.margin).await.in_liquidation == 0 {

@@ -82,7 +82,7 @@ async fn two_markets_together_reserve_no_more_than_the_reserve_factor_of_the_poo
     let mut reserved = 0;
     for i in 0..2 {
         let m = w.bank.market(i).await;
-        reserved += m.long_oi.max(m.short_oi) as u128 * 150;
+        reserved += m.book.long_oi.max(m.book.short_oi) as u128 * 150;
     }
     assert!(
         reserved / SOL as u128 <= 500 * USDC as u128,

@@ -42,7 +42,7 @@ async fn the_previewed_maximum_trade_is_accepted_and_one_lot_more_is_refused() {
         max > 100 * SOL,
         "1,000 USDC at 5% initial margin buys well over 100 SOL: {max}"
     );
-    let one_more = max + market.lot_base as i64;
+    let one_more = max + market.params.trade.lot_base as i64;
     assert_program_error(
         w.trade(&t, one_more, 1_000 * PRICE).await,
         BulwarkError::InitialMarginViolated,
@@ -79,7 +79,7 @@ async fn previewed_funding_is_what_the_program_settles_and_ratios_follow_the_ram
     let m = w.bank.market(SOL_PERP).await;
     let owed = bulwark_sdk::preview::funding_owed_now(&w.margin(&t.margin).await, &m, &at).unwrap();
     // 10 SOL long skew: 15 ppm/day for 3,601 s -> index 93_776 -> ceil(937.76) = 938 units.
-    assert_eq!(m.funding_index, 93_776);
+    assert_eq!(m.funding.index, 93_776);
     assert_eq!(owed, 938);
     // An increase realises nothing, so the pool's ledger moves by exactly the settled funding.
     let before = w.bank.market(SOL_PERP).await.pnl_pending;
@@ -99,8 +99,9 @@ async fn previewed_funding_is_what_the_program_settles_and_ratios_follow_the_ram
     let m = w.bank.market(SOL_PERP).await;
     let (now, target, in_100) = bulwark_sdk::preview::margin_ratios(&m, &at, 100);
     let d = bulwark_sdk::params::market_dynamics();
-    assert_eq!(target, d.max_mmr_ppm);
-    let step = (d.max_mmr_ppm - m.base_mmr_ppm).div_ceil(d.mmr_ramp_slots);
+    assert_eq!(target, d.margin.max_mmr_ppm);
+    let step = (d.margin.max_mmr_ppm - m.params.dynamics.margin.base_mmr_ppm)
+        .div_ceil(d.margin.mmr_ramp_slots);
     assert_eq!(in_100, (now + 100 * step).min(target));
 }
 

@@ -18,9 +18,9 @@ const M: u16 = 0;
 /// at 150; SOL runs to 450; the guardian then puts the market in ReduceOnly.
 async fn scene() -> (World, Vec<Participant>) {
     let mut w = World::with_one_market(|a| {
-        a.risk.twap_window_secs = 60;
-        a.risk.twap_max_step_ppm = 200_000;
-        a.trading.reserve_factor_ppm = 1_000_000;
+        a.params.oracle.twap.twap_window_secs = 60;
+        a.params.oracle.twap.twap_max_step_ppm = 200_000;
+        a.params.trade.reserve_factor_ppm = 1_000_000;
     })
     .await;
     w.set_open_interest_caps_directly(M, 10_000 * SOL as u64, 10_000 * SOL as u64)
@@ -114,7 +114,7 @@ async fn settlement_pays_winners_pro_rata_and_crank_order_changes_nothing() {
         "the pool fell short"
     );
     let price = m.settlement_price;
-    assert_eq!(price, m.twap_price);
+    assert_eq!(price, m.twap.price);
     // Recompute each long's PnL from its opening cost (150.225 a SOL with the 0.15% spread).
     let cost = 150_225_000i64;
     let pnl = bulwark_engine::num::value_floor(SOL, price, 6).unwrap() - cost;

@@ -27,9 +27,9 @@ const TOP: i64 = 750;
 async fn scene() -> (World, Vec<Participant>) {
     let mut w = World::with_sol_market().await;
     w.create_market_like_sol(M, |a| {
-        a.risk.twap_window_secs = 60;
-        a.risk.twap_max_step_ppm = 200_000;
-        a.trading.reserve_factor_ppm = 1_000_000;
+        a.params.oracle.twap.twap_window_secs = 60;
+        a.params.oracle.twap.twap_max_step_ppm = 200_000;
+        a.params.trade.reserve_factor_ppm = 1_000_000;
     })
     .await
     .unwrap();
@@ -118,7 +118,7 @@ async fn pnl_at_settlement(w: &mut World, p: &Participant) -> i64 {
 async fn collateral_after_funding(w: &mut World, p: &Participant) -> i64 {
     let acct = w.margin(&p.margin).await;
     let s = acct.positions[acct.slot_of(M).unwrap()];
-    let index = w.bank.market(M).await.funding_index;
+    let index = w.bank.market(M).await.funding.index;
     acct.collateral
         - bulwark_engine::funding::funding_owed(s.base, s.funding_snapshot, index, 6).unwrap()
 }

@@ -20,9 +20,9 @@ const M: u16 = 1;
 async fn scene() -> (World, Participant, Participant) {
     let mut w = World::with_sol_market().await;
     w.create_market_like_sol(M, |a| {
-        a.risk.twap_window_secs = 60;
-        a.risk.twap_max_step_ppm = 200_000;
-        a.trading.reserve_factor_ppm = 1_000_000;
+        a.params.oracle.twap.twap_window_secs = 60;
+        a.params.oracle.twap.twap_max_step_ppm = 200_000;
+        a.params.trade.reserve_factor_ppm = 1_000_000;
     })
     .await
     .unwrap();
@@ -81,7 +81,7 @@ async fn equity_at_settlement(w: &mut World, p: &Participant) -> i64 {
     let s = a.positions[a.slot_of(M).unwrap()];
     let pnl = bulwark_engine::num::value_floor(s.base, m.settlement_price, 6).unwrap() - s.cost;
     let funding =
-        bulwark_engine::funding::funding_owed(s.base, s.funding_snapshot, m.funding_index, 6)
+        bulwark_engine::funding::funding_owed(s.base, s.funding_snapshot, m.funding.index, 6)
             .unwrap();
     a.collateral + pnl - funding
 }

@@ -219,8 +219,8 @@ async fn open_positions_on_both(
     population: &[bulwark_stress::population::AccountSpec],
     cfg: &SimConfig,
 ) -> usize {
-    let lot = v.market.lot_base as i64;
-    let tick = v.market.tick_price;
+    let lot = v.market.params.trade.lot_base as i64;
+    let tick = v.market.params.trade.tick_price;
     let mut opened = 0;
     for (i, spec) in population.iter().enumerate() {
         let delta = spec.base - spec.base % lot;
@@ -262,8 +262,14 @@ async fn assert_bank_equals_simulator(
     let m = w.bank.market(SOL_PERP).await;
     let market = |m: &bulwark::state::Market| {
         (
-            (m.price, m.conf, m.long_oi, m.short_oi, m.mmr_at(slot)),
-            (m.funding_index, m.status, m.breaker_flags, m.twap_price),
+            (
+                m.price,
+                m.conf,
+                m.book.long_oi,
+                m.book.short_oi,
+                m.mmr_at(slot),
+            ),
+            (m.funding.index, m.status, m.breaker_flags, m.twap.price),
             (
                 m.pnl_pending,
                 m.fee_insurance,

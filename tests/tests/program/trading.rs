@@ -27,9 +27,9 @@ async fn opening_a_long_pays_spread_fee_and_impact_to_the_smallest_unit() {
         (m.fee_pool, m.fee_insurance, m.fee_protocol, m.dust),
         (630_000, 180_000, 90_000, 0)
     );
-    assert_eq!(m.impact_ledger, 22_500);
+    assert_eq!(m.book.impact_ledger, 22_500);
     assert_eq!(
-        (m.long_oi, m.short_oi, m.long_cost),
+        (m.book.long_oi, m.book.short_oi, m.book.long_cost),
         (10 * SOL as u64, 0, 1_502_250_000)
     );
     assert_eq!(m.trader_flow, -922_500);
@@ -56,8 +56,8 @@ async fn closing_after_the_minimum_hold_realises_the_profit_to_the_smallest_unit
     assert_eq!(a.positions[0].base, 0);
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(m.pnl_pending, -95_350_000 + 4);
-    assert_eq!(m.impact_ledger, 0);
-    assert_eq!((m.long_oi, m.long_cost), (0, 0));
+    assert_eq!(m.book.impact_ledger, 0);
+    assert_eq!((m.book.long_oi, m.book.long_cost), (0, 0));
     assert_books_balance(&mut w, &[t.margin]).await;
 }
 
@@ -167,11 +167,11 @@ async fn order_rules_refuse_with_their_codes_and_change_nothing() {
 async fn caps_refuse_with_their_codes() {
     let (mut w, _lp) = venue().await;
     // Market 1: max leverage 2x (its 5% initial margin alone would allow 20x).
-    w.create_market_like_sol(1, |a| a.trading.max_leverage = 2)
+    w.create_market_like_sol(1, |a| a.params.margin.max_leverage = 2)
         .await
         .unwrap();
     // Market 2: positions at most 1,000 USDC of notional.
-    w.create_market_like_sol(2, |a| a.trading.max_position_notional = 1_000 * USDC)
+    w.create_market_like_sol(2, |a| a.params.trade.max_position_notional = 1_000 * USDC)
         .await
         .unwrap();
     for i in 1..3 {
@@ -293,7 +293,12 @@ async fn a_trade_through_zero_flips_the_position_and_the_open_interest() {
     assert_eq!(p.cost, -449_325_000);
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(
-        (m.long_oi, m.short_oi, m.long_cost, m.short_cost),
+        (
+            m.book.long_oi,
+            m.book.short_oi,
+            m.book.long_cost,
+            m.book.short_cost
+        ),
         (0, 3 * SOL as u64, 0, -449_325_000)
     );
     assert_books_balance(&mut w, &[t.margin]).await;

@@ -52,7 +52,7 @@ async fn three_agreeing_providers_make_a_valid_price_and_only_the_aggregate_chan
     // 0.1% floor ($0.001), which adds 150 * $0.001 = $0.15 in collateral units.
     assert_eq!(m.conf, PRICE + 150_000_000);
     assert_eq!(
-        m.twap_price, m.price,
+        m.twap.price, m.price,
         "the first sample initialises the TWAP"
     );
     assert_eq!(m.reduce_price, m.price);
@@ -128,17 +128,13 @@ async fn two_providers_diverging_stop_increases_and_reductions_price_from_the_tw
         ],
     )
     .await;
-    let twap_before = w.bank.market(SOL_PERP).await.twap();
+    let twap_before = w.bank.market(SOL_PERP).await.twap;
     let m = update_risk_checked(&mut w).await;
     assert_eq!(Validity::from_u8(m.validity), Validity::Divergent);
     assert_eq!(m.price, 153 * PRICE);
     // TWAP 150 +- 3%: Pyth (150) is inside, Switchboard (156) is not.
     assert_eq!(m.reduce_price, 150 * PRICE);
-    assert_eq!(
-        m.twap(),
-        twap_before,
-        "divergent prices do not feed the TWAP"
-    );
+    assert_eq!(m.twap, twap_before, "divergent prices do not feed the TWAP");
     assert_eq!(
         allowed(&mut w, Action::IncreaseRisk).await,
         Err(Refusal::Validity(Validity::Divergent))
@@ -388,7 +384,7 @@ async fn when_no_source_has_anything_new_the_stored_aggregate_stands_judged_at_t
                 m.aggregate_slot,
                 m.aggregate_time,
                 m.priced_slots,
-                m.funding_index,
+                m.funding.index,
             ),
             (
                 m.price,
@@ -397,12 +393,12 @@ async fn when_no_source_has_anything_new_the_stored_aggregate_stands_judged_at_t
                 m.validity,
                 m.oldest_publish_time,
             ),
-            (m.twap_price, m.twap_last_slot, m.twap_last_time),
-            (m.vol_variance, m.vol_anchor_time, m.sigma_ppm),
+            (m.twap.price, m.twap.last_slot, m.twap.last_time),
+            (m.vol.variance, m.vol.anchor_time, m.sigma_ppm),
             (
                 m.breaker_flags,
-                m.velocity_reference,
-                m.velocity_reference_time,
+                m.velocity.reference,
+                m.velocity.reference_time,
             ),
         )
     };
@@ -457,7 +453,7 @@ async fn the_twap_moves_at_most_once_per_slot() {
     .await;
     let first = update_risk_checked(&mut w).await;
     // 10 s of a 600 s window towards 151: 150 + 1 * 10 / 600.
-    assert_eq!(first.twap_price, 150 * PRICE + PRICE / 60);
+    assert_eq!(first.twap.price, 150 * PRICE + PRICE / 60);
     // Same slot, newer publish times: the aggregate moves, the TWAP does not.
     w.bank.advance(0, 1).await;
     for f in [Feed::PythSol, Feed::SwitchboardSol, Feed::ChainlinkSol] {
@@ -465,7 +461,7 @@ async fn the_twap_moves_at_most_once_per_slot() {
     }
     let second = update_risk_checked(&mut w).await;
     assert_eq!(second.price, 152 * PRICE);
-    assert_eq!(second.twap(), first.twap());
+    assert_eq!(second.twap, first.twap);
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ const M: u16 = 1;
 /// 1,000 USDC in the fund, and two traders each 24 SOL long in market 1 with 200 USDC.
 async fn setup() -> (World, Participant, Vec<Participant>, Participant) {
     let (mut w, _lp) = venue().await;
-    w.create_market_like_sol(M, |a| a.liquidation.insurance_window_cap = 100 * USDC)
+    w.create_market_like_sol(M, |a| a.params.insurance.insurance_window_cap = 100 * USDC)
         .await
         .unwrap();
     w.set_open_interest_caps_directly(M, 10_000 * SOL as u64, 10_000 * SOL as u64)
@@ -110,7 +110,7 @@ async fn insurance_pays_up_to_the_window_cap_and_lps_bear_exactly_the_rest() {
     // The keepers' minimum rewards the fund advanced for these under-water accounts already
     // count against the window.
     let covered = w.bank.market(M).await.insurance_window_covered;
-    assert!(covered <= 2 * w.bank.market(M).await.min_keeper_reward);
+    assert!(covered <= 2 * w.bank.market(M).await.params.liquidation.min_keeper_reward);
     let window = 100 * USDC - covered;
     let fund0 = fund(&mut w).await.balance;
     let pool0 = w.pool().await.capital;

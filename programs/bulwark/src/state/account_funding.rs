@@ -13,9 +13,9 @@ impl MarginAccount {
     /// negative = received; the engine's `funding_owed` rounds in the pool's favour).
     pub fn settle_funding(&mut self, slot: usize, m: &mut Market, decimals: u8) -> Result<i64> {
         let p = &mut self.positions[slot];
-        let owed = funding_owed(p.base, p.funding_snapshot, m.funding_index, decimals)
+        let owed = funding_owed(p.base, p.funding_snapshot, m.funding.index, decimals)
             .map_err(engine_err)?;
-        p.funding_snapshot = m.funding_index;
+        p.funding_snapshot = m.funding.index;
         self.collateral = self.collateral.minus(owed).or_math()?;
         m.pnl_pending = m.pnl_pending.plus(owed).or_math()?;
         m.trader_flow = m.trader_flow.minus(owed).or_math()?;

@@ -37,7 +37,7 @@ impl MarginAccount {
         };
         if self.positions[slot].base == 0 {
             self.positions[slot] = Default::default();
-            self.positions[slot].funding_snapshot = m.funding_index;
+            self.positions[slot].funding_snapshot = m.funding.index;
         }
         let increases = is_increase(&self.positions[slot].position(), base_delta);
         m.require_allowed(if increases {
@@ -53,7 +53,7 @@ impl MarginAccount {
         } else {
             Action::ReduceRisk
         };
-        let price = price_for_action(action, &m.stored_price(), now_slot, now, &m.age_limits())
+        let price = price_for_action(action, &m.stored_price(), now_slot, now, &m.params.ages)
             .map_err(refusal_err)?;
 
         // Funding accrues before open interest changes, and this position settles it first.
@@ -75,7 +75,7 @@ impl MarginAccount {
             pool_value_part,
             profit_cap,
         };
-        let out = trade(&input, &m.book(), &m.trade_params())
+        let out = trade(&input, &m.book, &m.trade_params_in_force())
             .map_err(engine_err)?
             .map_err(trade_rejection_err)?;
 
@@ -91,7 +91,7 @@ impl MarginAccount {
             let h = health(self.collateral, &positions, HealthKind::Initial).map_err(engine_err)?;
             require!(h.is_healthy(), BulwarkError::InitialMarginViolated);
             require!(
-                within_leverage(&h, m.max_leverage).map_err(engine_err)?,
+                within_leverage(&h, m.params.margin.max_leverage).map_err(engine_err)?,
                 BulwarkError::LeverageCapExceeded
             );
         }

@@ -115,7 +115,7 @@ impl MarginAccount {
         let score = adl_score_ppm(pnl, pos.cost.unsigned_abs(), h.notional, h.equity)
             .map_err(engine_err)?;
         require!(
-            pnl > 0 && side_profit > 0 && score >= trig.params.min_score_ppm,
+            pnl > 0 && side_profit > 0 && score >= trig.params.adl_min_score_ppm,
             BulwarkError::AdlTargetNotEligible
         );
         Ok((pos, score))
@@ -124,7 +124,7 @@ impl MarginAccount {
     /// Writes a deleverage: the market's book and sub-ledgers (the realised profit leaves
     /// what the market owes the pool and flows to traders), the position and the collateral.
     fn book_deleverage(&mut self, m: &mut Market, slot: usize, c: &AdlClose) -> Result<()> {
-        m.set_book(&c.after);
+        m.book = c.after;
         m.pnl_pending = m.pnl_pending.minus(c.realized).or_math()?;
         m.trader_flow = m.trader_flow.plus(c.realized).or_math()?;
         let s = &mut self.positions[slot];
@@ -152,14 +152,14 @@ fn adl_trigger(
         &m.stored_price(),
         now_slot,
         now,
-        &m.age_limits(),
+        &m.params.ages,
     )
     .map_err(refusal_err)?;
-    let params = m.adl_params();
+    let params = m.params.adl;
     // The pool's value here: its capital plus what this market owes it.
     let pool_value =
         pool_value_seen_by_market(pool_capital, m.pnl_pending, m.fee_pool, m.bad_debt_pending);
-    let book = m.book();
+    let book = m.book;
     let profit = book.trader_pnl(price, decimals).map_err(engine_err)?;
     require!(
         adl_triggered(profit, pool_value, &params),

@@ -61,7 +61,7 @@ impl MarginAccount {
             &m.stored_price(),
             now_slot,
             now,
-            &m.age_limits(),
+            &m.params.ages,
         )
         .map_err(refusal_err)?;
         m.accrue_funding(now, true, decimals)?;
@@ -111,10 +111,17 @@ impl MarginAccount {
             BulwarkError::NotLiquidatable
         );
 
-        let params = m.liquidation_params();
+        let params = m.params.liquidation;
         let (start, rate) = self.escalation(m, &params, at.slot);
-        let s = stage_of(self.collateral, on, rate, m.lot_base, max_base, &params)
-            .map_err(engine_err)?;
+        let s = stage_of(
+            self.collateral,
+            on,
+            rate,
+            m.params.trade.lot_base,
+            max_base,
+            &params,
+        )
+        .map_err(engine_err)?;
         require!(s.close > 0, BulwarkError::ZeroSize);
         require!(max_base >= s.min_close, BulwarkError::StageBelowMinimum);
 
@@ -229,7 +236,7 @@ impl MarginAccount {
             window_left: m.coverage_left(now),
         };
         let floor_due = self.liq_floor_paid == 0;
-        let params = m.liquidation_params();
+        let params = m.params.liquidation;
         let p = stage_payments(
             penalty,
             after_pnl,
@@ -250,9 +257,9 @@ impl MarginAccount {
         new: Position,
     ) -> Result<()> {
         let old = self.positions[slot].position();
-        let mut book = m.book();
+        let mut book = m.book;
         book.replace(&old, &new).map_err(engine_err)?;
-        m.set_book(&book);
+        m.book = book;
         let slot_ref = &mut self.positions[slot];
         slot_ref.base = new.base;
         slot_ref.cost = new.cost;
@@ -286,8 +293,8 @@ impl Market {
         window_remaining(
             &self.coverage_window(),
             now,
-            self.insurance_window_secs,
-            self.insurance_window_cap,
+            self.params.insurance.insurance_window_secs,
+            self.params.insurance.insurance_window_cap,
         )
         .0
     }
@@ -298,8 +305,8 @@ impl Market {
         let (_, window) = window_remaining(
             &self.coverage_window(),
             now,
-            self.insurance_window_secs,
-            self.insurance_window_cap,
+            self.params.insurance.insurance_window_secs,
+            self.params.insurance.insurance_window_cap,
         );
         self.insurance_window_start = window.start;
         self.insurance_window_covered = window.covered.plus(amount).or_math()?;

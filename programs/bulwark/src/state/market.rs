@@ -3,18 +3,17 @@
 use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::StoredPrice;
-use bulwark_engine::breaker::{flags as breaker_flags, VelocityParams, VelocityState};
+use bulwark_engine::breaker::{flags as breaker_flags, VelocityState};
 use bulwark_engine::checked::Checked;
 use bulwark_engine::conservation::MarketLedgers;
-use bulwark_engine::dynamic_margin::{
-    effective_mmr_ppm, DynamicMarginParams, DynamicsParams, MarginRamp,
-};
+use bulwark_engine::dynamic_margin::{effective_mmr_ppm, MarginRamp};
 use bulwark_engine::execution::PriceInputs;
-use bulwark_engine::funding::{funding_rate_ppm, index_step, FundingParams};
-use bulwark_engine::oracle::Validity;
+use bulwark_engine::funding::FundingState;
+use bulwark_engine::market_params::MarketParamSet;
+use bulwark_engine::oracle::{TwapState, Validity};
 use bulwark_engine::state::{allowed, effective_state, MarketState, Op};
-use bulwark_engine::trade::TradeOutcome;
-use bulwark_engine::volatility::{VolParams, VolState};
+use bulwark_engine::trade::{MarketBook, TradeOutcome};
+use bulwark_engine::volatility::VolState;
 
 use super::{OracleConfig, OracleSource, SourceState};
 
@@ -62,30 +61,19 @@ pub struct Market {
     /// Collateral aggregate in USD at 1e-9.
     pub collateral_price_usd: u64,
     pub collateral_conf_usd: u64,
-    /// TWAP, collateral units at 1e-9 (0 until the first sample).
-    pub twap_price: u64,
-    pub twap_last_slot: u64,
-    pub twap_last_time: i64,
+    /// The latest slot at which the market's readings were judged and gave the stored
+    /// aggregate: `aggregate_slot` on news, later when a refresh found nothing new and the
+    /// same judgement. Only the increase rule reads it (every age limit counts from
+    /// `aggregate_slot`, the last news).
+    pub judged_slot: u64,
+    /// TWAP of the aggregate, collateral units at 1e-9 (0 until the first sample).
+    pub twap: TwapState,
 
-    /// TooVolatile limit, ppm of the TWAP.
-    pub max_twap_deviation_ppm: u32,
-    /// Divergence fallback band around the TWAP, ppm.
-    pub fallback_band_ppm: u32,
-    pub twap_window_secs: u32,
-    pub twap_max_step_ppm: u32,
-    pub max_age_for_increase_secs: u32,
-    pub fresh_slots: u32,
-    pub max_age_reduce_slots: u32,
-    pub max_age_liquidate_slots: u32,
-    /// Open-interest caps in base atoms; zero at listing, raised only through the timelock.
-    pub open_interest_cap_long: u64,
-    pub open_interest_cap_short: u64,
-
-    /// Open interest, base atoms, and Σ cost basis of longs and of shorts (collateral units).
-    pub long_oi: u64,
-    pub short_oi: u64,
-    pub long_cost: i64,
-    pub short_cost: i64,
+    /// Every configurable parameter, as governance set it (the engine's one set: one name,
+    /// one bounds entry and one validation per parameter).
+    pub params: MarketParamSet,
+    /// Open interest (base atoms), cost aggregates and the impact sub-ledger.
+    pub book: MarketBook,
 
     /// Sub-ledgers (collateral units), swept by `sweep`. Realised trader PnL owed to the pool
     /// (trader losses minus trader profits; signed).
@@ -96,142 +84,51 @@ pub struct Market {
     pub fee_protocol: u64,
     /// Rounding remainders of fee splits (swept to the protocol).
     pub dust: u64,
-    /// Harmful skew impact paid in, helpful impact paid out (never negative).
-    pub impact_ledger: u64,
     /// Net change of traders' collateral through this market (part of the collateral bucket).
     pub trader_flow: i64,
+    /// Minimum keeper rewards this market advanced on the insurance fund's behalf (a negative
+    /// bucket, settled by `sweep`).
+    pub insurance_debt: u64,
+    /// Negative collateral of accounts whose losses this market realised, recognised at once
+    /// as a liability of the pool and the fund (collateral units); released when the
+    /// account's deficit is resolved or repaid.
+    pub bad_debt_pending: u64,
 
-    /// Trading parameters (see `bulwark_engine::trade::TradeParams`).
-    pub impact_depth: u64,
-    pub min_order_base: u64,
-    pub lot_base: u64,
-    pub tick_price: u64,
-    pub max_position_notional: u64,
-    pub base_spread_ppm: u32,
-    pub conf_spread_k_ppm: u32,
-    pub dispersion_spread_k_ppm: u32,
-    pub latency_spread_k_ppm: u32,
-    pub max_spread_ppm: u32,
-    pub max_impact_ppm: u32,
-    pub taker_fee_ppm: u32,
-    pub pool_share_ppm: u32,
-    pub insurance_share_ppm: u32,
-    pub protocol_share_ppm: u32,
-    pub min_hold_slots: u32,
-    pub reserve_factor_ppm: u32,
-    /// Margin parameters (see `bulwark_engine::margin::MarketMargin`).
-    pub max_leverage: u32,
-    pub base_imr_ppm: u32,
-    pub base_mmr_ppm: u32,
-    pub imr_multiplier_ppm: u32,
-    pub imf_factor: u32,
-    pub health_conf_k_ppm: u32,
-    /// Volatility per √second in ppm (from `vol_variance`).
-    pub sigma_ppm: u32,
-    pub _padding1: u32,
-
-    /// Volatility state: price and time of the last fold, variance (ppm² per second).
-    pub vol_anchor_price: u64,
-    pub vol_anchor_time: i64,
-    pub vol_variance: u64,
-    /// Maintenance-ratio ramp: ratio at `mmr_slot`, target, calm clock.
-    pub mmr_current_ppm: u32,
-    pub mmr_target_ppm: u32,
-    pub mmr_slot: u64,
-    pub mmr_calm_since_slot: u64,
-    /// Funding: cumulative index (1e-9 collateral per whole base unit; longs pay as it rises),
-    /// time of the last accrual, last rate (ppm per day), depth (collateral units).
-    pub funding_index: i64,
-    pub funding_last_time: i64,
-    pub funding_rate_ppm: i64,
-    pub funding_depth: u64,
-    /// Dynamics parameters (see `bulwark_engine::dynamic_margin::DynamicsParams`).
-    pub vol_sample_secs: u32,
-    pub vol_window_secs: u32,
-    pub vol_k_ppm: u32,
-    pub vol_horizon_secs: u32,
-    pub max_mmr_ppm: u32,
-    pub mmr_conf_k_ppm: u32,
-    pub mmr_ramp_slots: u32,
-    pub mmr_calm_slots: u32,
-    pub funding_k_ppm: u32,
-    pub max_funding_rate_ppm: u32,
-
-    /// Liquidation, insurance-coverage and ADL parameters (see `bulwark_engine::liquidation`,
-    /// `insurance`, `adl`).
-    pub liq_dust_base: u64,
-    pub min_keeper_reward: u64,
-    pub insurance_window_cap: u64,
-    pub adl_min_score_ppm: u64,
-    pub liq_buffer_ppm: u32,
-    pub liq_max_fraction_ppm: u32,
-    pub liq_base_penalty_ppm: u32,
-    pub liq_escalation_ppm_per_slot: u32,
-    pub liq_max_penalty_ppm: u32,
-    pub keeper_share_ppm: u32,
-    pub insurance_window_secs: u32,
-    pub adl_trigger_ppm: u32,
-    pub adl_floor_ppm: u32,
-    pub _padding2: u32,
+    /// Volatility estimate, maintenance-ratio ramp, funding and velocity-breaker state.
+    pub vol: VolState,
+    pub ramp: MarginRamp,
+    pub funding: FundingState,
+    pub velocity: VelocityState,
     /// Slots this market has had a usable price (the clock of liquidation fee escalation;
     /// it stops while the price is unusable). Counted up to `aggregate_slot`.
     pub priced_slots: u64,
     /// Insurance coverage window of this market.
     pub insurance_window_start: i64,
     pub insurance_window_covered: u64,
-    /// Minimum keeper rewards this market advanced on the insurance fund's behalf (a negative
-    /// bucket, settled by `sweep`).
-    pub insurance_debt: u64,
-
-    /// Breakers (`bulwark_engine::breaker::flags`), the guardian's reduce-only, the velocity
-    /// band tripped (0 = none) and the insurance-coverage trip.
-    pub breaker_flags: u8,
-    pub guardian_reduce_only: u8,
-    pub velocity_band: u8,
-    pub insurance_tripped: u8,
-    pub _padding3: [u8; 4],
-    /// Velocity reference price and time, and the end of the current trip's cooldown.
-    pub velocity_reference: u64,
-    pub velocity_reference_time: i64,
-    pub velocity_until: i64,
     /// Slot the market entered its current state.
     pub state_since_slot: u64,
-    /// Breaker parameters (see `bulwark_engine::breaker`).
-    pub velocity_window_secs: u32,
-    pub velocity_band1_ppm: u32,
-    pub velocity_band2_ppm: u32,
-    pub velocity_cooldown_secs: u32,
-    pub velocity_hysteresis_ppm: u32,
-    pub insurance_floor_ppm: u32,
-    pub insurance_hysteresis_ppm: u32,
-    pub _padding4: u32,
+    /// Volatility per √second in ppm (from `vol.variance`).
+    pub sigma_ppm: u32,
+    /// Breakers (`bulwark_engine::breaker::flags`), the guardian's reduce-only and the
+    /// insurance-coverage trip.
+    pub breaker_flags: u8,
+    pub guardian_reduce_only: u8,
+    pub insurance_tripped: u8,
+    /// Position of the source a queued rotation replaces.
+    pub pending_source_index: u8,
+
     /// Governance step window: its start, and each governable parameter's value then
     /// (`bulwark_engine::governance::MarketParam` order).
     pub gov_window_start: i64,
     pub gov_baselines: [u64; 10],
+    /// Per governable parameter (`MarketParam` order): proposals numbered below this were
+    /// queued before its latest tightening; a loosening among them is stale.
+    pub gov_tightened_before: [u64; 10],
     /// Emergency settlement: the price (the TWAP when it began), and the fixed payout ratio
     /// for winners as numerator / denominator (collateral units).
     pub settlement_price: u64,
     pub settlement_ratio_num: u64,
     pub settlement_ratio_den: u64,
-    /// A queued oracle-source rotation awaiting its slot (`pending_source_slot` 0 = none).
-    pub pending_source: OracleSource,
-    pub pending_source_slot: u64,
-    pub pending_source_index: u8,
-    pub _padding5: [u8; 7],
-    /// Smallest notional a position may be left at by a trade (collateral units; a position
-    /// closes whole instead), so every open position can pay its keeper's minimum reward.
-    pub min_position_notional: u64,
-    /// Negative collateral of accounts whose losses this market realised, recognised at once
-    /// as a liability of the pool and the fund (collateral units); released when the
-    /// account's deficit is resolved or repaid.
-    pub bad_debt_pending: u64,
-    /// Per governable parameter (`MarketParam` order): proposals numbered below this were
-    /// queued before its latest tightening; a loosening among them is stale.
-    pub gov_tightened_before: [u64; 10],
-    /// Funding remainder the last accrual rounded off, in 1/(1e6 · 86_400) index units
-    /// (`bulwark_engine::funding::index_step`): frequent accruals lose nothing.
-    pub funding_carry: i64,
     /// Emergency settlement bookkeeping (collateral units): the pool's funds when it began
     /// plus the losses collected since less their expected bad debt; Σ winners' claims;
     /// Σ expected bad debt declared; open interest (base atoms) not visited yet. The ratio is
@@ -241,20 +138,14 @@ pub struct Market {
     pub settle_bad_debt: u64,
     pub settle_unvisited_long: u64,
     pub settle_unvisited_short: u64,
-    /// Harmful impact booked into `impact_ledger` during `impact_fresh_slot`: not payable as
-    /// helpful impact until that slot has passed.
-    pub impact_fresh: u64,
-    pub impact_fresh_slot: u64,
+    /// A queued oracle-source rotation awaiting its slot (`pending_source_slot` 0 = none).
+    pub pending_source: OracleSource,
+    pub pending_source_slot: u64,
     /// The market's own address (its PDA), written at creation: instructions that must know
     /// the account sits at its PDA compare against it instead of re-deriving the address
     /// (~1,500 CU); an account copied elsewhere carries the original's address.
     pub address: Pubkey,
-    /// The latest slot at which the market's readings were judged and gave the stored
-    /// aggregate: `aggregate_slot` on news, later when a refresh found nothing new and the
-    /// same judgement. Only the increase rule reads it (every age limit counts from
-    /// `aggregate_slot`, the last news).
-    pub judged_slot: u64,
-    pub reserved: [u8; 1080],
+    pub reserved: [u8; 1072],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -323,31 +214,9 @@ impl Market {
         Some(next)
     }
 
-    /// Velocity breaker parameters and state for the engine.
-    pub fn velocity(&self) -> (VelocityParams, VelocityState) {
-        (
-            VelocityParams {
-                window_secs: self.velocity_window_secs,
-                band1_ppm: self.velocity_band1_ppm,
-                band2_ppm: self.velocity_band2_ppm,
-                cooldown_secs: self.velocity_cooldown_secs,
-                hysteresis_ppm: self.velocity_hysteresis_ppm,
-            },
-            VelocityState {
-                reference: self.velocity_reference,
-                reference_time: self.velocity_reference_time,
-                band: self.velocity_band,
-                until: self.velocity_until,
-            },
-        )
-    }
-
     /// Writes the velocity state back and its flag.
     pub fn set_velocity(&mut self, v: &VelocityState) {
-        self.velocity_reference = v.reference;
-        self.velocity_reference_time = v.reference_time;
-        self.velocity_band = v.band;
-        self.velocity_until = v.until;
+        self.velocity = *v;
         if v.band > 0 {
             self.breaker_flags |= breaker_flags::VELOCITY;
         } else {
@@ -355,84 +224,20 @@ impl Market {
         }
     }
 
-    /// Dynamics parameters for the engine.
-    pub fn dynamics(&self) -> DynamicsParams {
-        DynamicsParams {
-            vol: VolParams {
-                sample_secs: self.vol_sample_secs,
-                window_secs: self.vol_window_secs,
-            },
-            margin: DynamicMarginParams {
-                base_mmr_ppm: self.base_mmr_ppm,
-                max_mmr_ppm: self.max_mmr_ppm,
-                vol_k_ppm: self.vol_k_ppm,
-                horizon_secs: self.vol_horizon_secs,
-                conf_k_ppm: self.mmr_conf_k_ppm,
-                ramp_slots: self.mmr_ramp_slots,
-                calm_slots: self.mmr_calm_slots,
-            },
-            funding: FundingParams {
-                k_ppm: self.funding_k_ppm,
-                depth: self.funding_depth,
-                max_rate_ppm: self.max_funding_rate_ppm,
-            },
-        }
-    }
-
-    /// The ramp state for the engine.
-    pub fn ramp(&self) -> MarginRamp {
-        MarginRamp {
-            current_ppm: self.mmr_current_ppm,
-            target_ppm: self.mmr_target_ppm,
-            slot: self.mmr_slot,
-            calm_since_slot: self.mmr_calm_since_slot,
-        }
-    }
-
-    /// Writes the ramp state back.
-    pub fn set_ramp(&mut self, r: &MarginRamp) {
-        self.mmr_current_ppm = r.current_ppm;
-        self.mmr_target_ppm = r.target_ppm;
-        self.mmr_slot = r.slot;
-        self.mmr_calm_since_slot = r.calm_since_slot;
-    }
-
     /// The maintenance ratio in force at `now_slot` (ppm).
     pub fn mmr_at(&self, now_slot: u64) -> u32 {
-        effective_mmr_ppm(&self.ramp(), now_slot, &self.dynamics().margin)
-    }
-
-    /// The volatility state for the engine.
-    pub fn vol(&self) -> VolState {
-        VolState {
-            anchor_price: self.vol_anchor_price,
-            anchor_time: self.vol_anchor_time,
-            variance: self.vol_variance,
-        }
+        effective_mmr_ppm(&self.ramp, now_slot, &self.params.dynamics.margin)
     }
 
     /// Accrues funding up to `now` at the stored price when `price_usable`; otherwise the
     /// clock freezes (the elapsed time is skipped). Returns the index delta.
     pub fn accrue_funding(&mut self, now: i64, price_usable: bool, decimals: u8) -> Result<i64> {
-        let elapsed = now.saturating_sub(self.funding_last_time);
-        self.funding_last_time = now;
         // Settlement fixes every payout at once: funding stops with it.
-        if self.state() >= MarketState::Settling {
-            return Ok(0);
-        }
-        if !price_usable || elapsed <= 0 || self.price == 0 {
-            return Ok(0);
-        }
-        let p = self.dynamics().funding;
-        let rate = funding_rate_ppm(self.long_oi, self.short_oi, self.price, decimals, &p)
-            .map_err(crate::error::engine_err)?;
-        let step = index_step(self.price, rate, elapsed, self.funding_carry)
-            .map_err(crate::error::engine_err)?;
-        let delta = step.delta;
-        self.funding_carry = step.carry;
-        self.funding_rate_ppm = rate;
-        self.funding_index = self.funding_index.plus(delta).or_math()?;
-        Ok(delta)
+        let frozen = !price_usable || self.state() >= MarketState::Settling;
+        let params = &self.params.dynamics.funding;
+        self.funding
+            .accrue(now, frozen, self.price, &self.book, decimals, params)
+            .map_err(crate::error::engine_err)
     }
 
     /// Price inputs of an execution price at `price` (the one the action may use), `now`
@@ -440,7 +245,7 @@ impl Market {
     pub fn price_inputs(&self, price: u64, now: i64) -> PriceInputs {
         PriceInputs {
             price,
-            twap: self.twap_price,
+            twap: self.twap.price,
             conf: self.conf,
             dispersion: self.dispersion,
             sigma_ppm: self.sigma_ppm,
@@ -451,7 +256,7 @@ impl Market {
     /// Books a trade's outcome: open interest, cost aggregates and impact ledger, realised
     /// PnL owed to the pool, fee shares, dust and the traders' collateral flow.
     pub fn book_trade(&mut self, out: &TradeOutcome) -> Result<()> {
-        self.set_book(&out.book);
+        self.book = out.book;
         self.pnl_pending = self.pnl_pending.minus(out.realized_pnl).or_math()?;
         self.fee_pool = self.fee_pool.plus(out.fee.pool).or_math()?;
         self.fee_insurance = self.fee_insurance.plus(out.fee.insurance).or_math()?;
@@ -469,7 +274,7 @@ impl Market {
             fee_insurance: self.fee_insurance,
             fee_protocol: self.fee_protocol,
             dust: self.dust,
-            impact_ledger: self.impact_ledger,
+            impact_ledger: self.book.impact_ledger,
             trader_flow: self.trader_flow,
             insurance_debt: self.insurance_debt,
         }

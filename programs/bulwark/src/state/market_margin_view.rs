@@ -52,7 +52,7 @@ impl Market {
             &self.stored_price(),
             now_slot,
             now,
-            &self.age_limits(),
+            &self.params.ages,
         )
         .map_err(MarginViewError::Refused)?;
         let margin = self

@@ -141,8 +141,8 @@ impl Market {
             &self.oracle.aggregation(),
             &collateral.inputs[..n_coll],
             &collateral_oracle.aggregation(),
-            &self.oracle_limits(),
-            &self.twap(),
+            &self.params.oracle,
+            &self.twap,
             slot,
             now,
         )

@@ -21,7 +21,7 @@ impl Market {
             &self.stored_price(),
             slot,
             now,
-            &self.age_limits(),
+            &self.params.ages,
         )
         .is_ok();
         self.accrue_funding(now, usable, decimals)?;
@@ -83,15 +83,13 @@ impl Market {
         self.asset_conf_usd = agg.asset.conf;
         self.collateral_price_usd = agg.collateral.price;
         self.collateral_conf_usd = agg.collateral.conf;
-        self.twap_price = agg.twap.price;
-        self.twap_last_slot = agg.twap.last_slot;
-        self.twap_last_time = agg.twap.last_time;
+        self.twap = agg.twap;
         // Breakers: velocity on every priced aggregate, oracle health and divergence from its
         // validity; then the state follows.
         let mut transitions: Vec<Transition> = Vec::new();
         if agg.validity != Validity::NoPrice {
-            let (params, state) = self.velocity();
-            let (v, t) = update_velocity(&state, agg.price, now, &params).map_err(engine_err)?;
+            let (v, t) = update_velocity(&self.velocity, agg.price, now, &self.params.velocity)
+                .map_err(engine_err)?;
             self.set_velocity(&v);
             transitions.extend(t);
         }
@@ -101,17 +99,13 @@ impl Market {
         let new_state = self.refresh_state(slot);
         if agg.validity > Validity::Divergent {
             // Volatility folds at most one return per sampling interval; the ramp re-aims.
-            let dynamics = self.dynamics();
-            let vol = update_volatility(&self.vol(), agg.price, now, &dynamics.vol)
-                .map_err(engine_err)?;
-            self.vol_anchor_price = vol.anchor_price;
-            self.vol_anchor_time = vol.anchor_time;
-            self.vol_variance = vol.variance;
-            self.sigma_ppm = vol.sigma_ppm();
+            let dynamics = &self.params.dynamics;
+            self.vol =
+                update_volatility(&self.vol, agg.price, now, &dynamics.vol).map_err(engine_err)?;
+            self.sigma_ppm = self.vol.sigma_ppm();
             let target = target_mmr_ppm(&dynamics.margin, self.sigma_ppm, agg.conf, agg.price)
                 .map_err(engine_err)?;
-            let ramp = retarget(&self.ramp(), target, slot, &dynamics.margin);
-            self.set_ramp(&ramp);
+            self.ramp = retarget(&self.ramp, target, slot, &dynamics.margin);
         }
         Ok((transitions, new_state))
     }

@@ -82,15 +82,15 @@ impl Market {
         let committed =
             committed_insurance(fund.balance, fund.total_shares(), fund.requested_shares())
                 .map_err(engine_err)?;
-        let oi = self.long_oi.plus(self.short_oi).or_math()?;
+        let oi = self.book.long_oi.plus(self.book.short_oi).or_math()?;
         let (tripped, t) = market_insurance_coverage(
             self.insurance_tripped != 0,
             committed,
             oi,
             self.price,
             decimals,
-            self.insurance_floor_ppm,
-            self.insurance_hysteresis_ppm,
+            self.params.insurance.insurance_floor_ppm,
+            self.params.insurance.insurance_hysteresis_ppm,
         )
         .map_err(engine_err)?;
         self.insurance_tripped = tripped as u8;

@@ -295,7 +295,7 @@ impl Run {
             }
             6..=8 => {
                 let target = self.target(liquidatable).await;
-                let lot = self.w.bank.market(SOL_PERP).await.lot_base;
+                let lot = self.w.bank.market(SOL_PERP).await.params.trade.lot_base;
                 let choices = [1, lot, 1 + self.rng.below(50 * SOL as u64), u64::MAX];
                 let max_base = choices[self.rng.below(4) as usize];
                 let (act, r) = self.liquidate(&p, p.margin, target, max_base).await;

@@ -68,7 +68,7 @@ pub fn value_pool<'info>(
     };
     let mut reserves = Vec::with_capacity(markets.len());
     for_every_market(markets, market_count, |m| {
-        let b = m.book();
+        let b = &m.book;
         let mut worst = 0;
         let mut best = 0;
         let mut reserved = 0;
@@ -78,19 +78,25 @@ pub fn value_pool<'info>(
                 &m.stored_price(),
                 clock.slot,
                 clock.unix_timestamp,
-                &m.age_limits(),
+                &m.params.ages,
             )
             .map_err(refusal_err)?;
-            (worst, best) = trader_pnl_bounds(&b, price, m.conf, m.health_conf_k_ppm, decimals)
-                .map_err(engine_err)?;
-            reserved = reserved_notional(&b, price, decimals).map_err(engine_err)?;
+            (worst, best) = trader_pnl_bounds(
+                b,
+                price,
+                m.conf,
+                m.params.margin.health_conf_k_ppm,
+                decimals,
+            )
+            .map_err(engine_err)?;
+            reserved = reserved_notional(b, price, decimals).map_err(engine_err)?;
         }
         let owed = m.pnl_pending.plus(cast(m.fee_pool).or_math()?).or_math()?;
         book.bad_debt = book.bad_debt.plus(m.bad_debt_pending).or_math()?;
         book.pending = book.pending.plus(owed).or_math()?;
         book.trader_pnl_worst = book.trader_pnl_worst.plus(worst).or_math()?;
         book.trader_pnl_best = book.trader_pnl_best.plus(best).or_math()?;
-        reserves.push((reserved, m.reserve_factor_ppm));
+        reserves.push((reserved, m.params.trade.reserve_factor_ppm));
         Ok(())
     })?;
     Ok(PoolView {

@@ -47,17 +47,17 @@ fn begin_settlement(
             && slot.saturating_sub(m.state_since_slot) >= SETTLE_MIN_SLOTS,
         BulwarkError::SettlementNotAllowed
     );
-    require!(m.twap_price > 0, BulwarkError::NoSettlementPrice);
+    require!(m.twap.price > 0, BulwarkError::NoSettlementPrice);
     let usable = state != MarketState::Halted;
     m.accrue_funding(now, usable, decimals)?;
     let available = pool_value_seen_by_market(pool.capital, m.pnl_pending, m.fee_pool, 0);
-    m.settlement_price = m.twap_price;
+    m.settlement_price = m.twap.price;
     m.settle_available = available.max(0) as u64;
     m.settle_claims = 0;
     m.settle_bad_debt = 0;
-    m.settle_unvisited_long = m.long_oi;
-    m.settle_unvisited_short = m.short_oi;
-    let empty = m.long_oi == 0 && m.short_oi == 0;
+    m.settle_unvisited_long = m.book.long_oi;
+    m.settle_unvisited_short = m.book.short_oi;
+    let empty = m.book.long_oi == 0 && m.book.short_oi == 0;
     // Nothing to visit: the ratio is fixed at once (1, no claims).
     let ratio = payout_ratio(0, 0);
     (m.settlement_ratio_num, m.settlement_ratio_den) = if empty {

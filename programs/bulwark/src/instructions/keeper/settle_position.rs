@@ -109,7 +109,7 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
         realized_pnl: realized,
         funding_paid: funding,
     });
-    if m.long_oi == 0 && m.short_oi == 0 {
+    if m.book.long_oi == 0 && m.book.short_oi == 0 {
         m.status = MarketState::Settled as u8;
         m.state_since_slot = clock.slot;
         emit_cpi!(MarketStateChanged {
@@ -172,9 +172,9 @@ fn close_settled(
     decimals: u8,
 ) -> Result<()> {
     let fill = apply_fill(p, -p.base, m.settlement_price, decimals).map_err(engine_err)?;
-    let mut book = m.book();
+    let mut book = m.book;
     book.replace(&p, &fill.position).map_err(engine_err)?;
-    m.set_book(&book);
+    m.book = book;
     m.pnl_pending = m.pnl_pending.minus(realized).or_math()?;
     m.trader_flow = m.trader_flow.plus(realized).or_math()?;
     acct.collateral = acct.collateral.plus(realized).or_math()?;
