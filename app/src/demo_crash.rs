@@ -360,9 +360,9 @@ async fn settle_through_governance(w: &mut World) -> Result<i64> {
     println!(
         "  anyone executes it: {} at the TWAP {} USDC; winners paid at {}/{} of their profit",
         MarketState::from_u8(m.status).name(),
-        crate::demo::fmt_price(m.settlement_price),
-        m.settlement_ratio_num,
-        m.settlement_ratio_den
+        crate::demo::fmt_price(m.settlement.price),
+        m.settlement.ratio.num,
+        m.settlement.ratio.den
     );
     Ok(timelock)
 }

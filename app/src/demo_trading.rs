@@ -56,20 +56,20 @@ async fn books(w: &mut World) -> Result<()> {
     ]);
     t.add_row(vec![
         "traders' flow through SOL-PERP".into(),
-        usdc(m.trader_flow),
+        usdc(m.ledgers.trader_flow),
     ]);
     t.add_row(vec!["pool capital".into(), usdc(pool.capital)]);
     t.add_row(vec![
         "SOL-PERP: PnL owed to the pool".into(),
-        usdc(m.pnl_pending),
+        usdc(m.ledgers.pnl_pending),
     ]);
     t.add_row(vec![
         "SOL-PERP: fees (pool/insurance/protocol)".into(),
         format!(
             "{} / {} / {}",
-            usdc(m.fee_pool as i64),
-            usdc(m.fee_insurance as i64),
-            usdc(m.fee_protocol as i64)
+            usdc(m.ledgers.fee_pool as i64),
+            usdc(m.ledgers.fee_insurance as i64),
+            usdc(m.ledgers.fee_protocol as i64)
         ),
     ]);
     t.add_row(vec![
@@ -77,7 +77,7 @@ async fn books(w: &mut World) -> Result<()> {
         format!(
             "{} , {}",
             usdc(m.book.impact_ledger as i64),
-            usdc(m.dust as i64)
+            usdc(m.ledgers.dust as i64)
         ),
     ]);
     t.add_row(vec![

@@ -3,36 +3,62 @@
 //! the program's `check_invariant`, the test kit and the stress simulator all compare with the
 //! vault's balance.
 
-/// One market's ledgers (collateral units).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MarketLedgers {
-    /// Realised trader PnL owed to (positive) or by the pool, not yet swept.
-    pub pnl_pending: i64,
-    pub fee_pool: u64,
-    pub fee_insurance: u64,
-    pub fee_protocol: u64,
-    /// Rounding remainders kept by the protocol.
-    pub dust: u64,
-    /// Price-impact charges held for the pool.
-    pub impact_ledger: u64,
-    /// Collateral that moved between traders' accounts and this market (PnL, fees, funding).
-    pub trader_flow: i64,
-    /// What the insurance fund advanced for this market (keeper rewards), not yet swept.
-    pub insurance_debt: u64,
+use crate::checked::Checked;
+use crate::error::EngineResult;
+
+stored_block! {
+    /// One market's sub-ledgers (collateral units), swept by `sweep`; the impact sub-ledger
+    /// is part of the market's book (`trade::MarketBook::impact_ledger`).
+    pub struct MarketLedgers {
+        /// Realised trader PnL owed to (positive) or by the pool, not yet swept (trader
+        /// losses minus trader profits).
+        pub pnl_pending: i64,
+        /// Fee shares owed to the pool, the insurance fund and the protocol.
+        pub fee_pool: u64,
+        pub fee_insurance: u64,
+        pub fee_protocol: u64,
+        /// Rounding remainders of fee splits (swept to the protocol).
+        pub dust: u64,
+        /// Net change of traders' collateral through this market (PnL, fees, funding).
+        pub trader_flow: i64,
+        /// What the insurance fund advanced for this market (minimum keeper rewards), not yet
+        /// swept: a negative bucket.
+        pub insurance_debt: u64,
+        /// Negative collateral of accounts whose losses this market realised, recognised at
+        /// once as a liability of the pool and the fund; released when the account's deficit
+        /// is resolved or repaid. Not a vault bucket (not in [`MarketLedgers::total`]).
+        pub bad_debt_pending: u64,
+    }
 }
 
 impl MarketLedgers {
-    /// The market's part of the identity: its ledgers and trader flow, less what the fund
-    /// advanced (that sits in the fund's balance until swept).
-    pub fn total(&self) -> i128 {
+    /// The market's part of the identity: its ledgers, its book's impact sub-ledger
+    /// (`impact_ledger`) and trader flow, less what the fund advanced (that sits in the fund's
+    /// balance until swept).
+    pub fn total(&self, impact_ledger: u64) -> i128 {
         i128::from(self.pnl_pending)
             + i128::from(self.fee_pool)
             + i128::from(self.fee_insurance)
             + i128::from(self.fee_protocol)
             + i128::from(self.dust)
-            + i128::from(self.impact_ledger)
+            + i128::from(impact_ledger)
             + i128::from(self.trader_flow)
             - i128::from(self.insurance_debt)
+    }
+}
+
+impl MarketLedgers {
+    /// Books a trade's outcome: its realised PnL (owed to the pool: trader losses minus
+    /// profits), the fee shares and dust, and the traders' collateral flow. Checked; the book
+    /// itself is the outcome's.
+    pub fn book_trade(&mut self, out: &crate::trade::TradeOutcome) -> EngineResult<()> {
+        self.pnl_pending = self.pnl_pending.minus(out.realized_pnl)?;
+        self.fee_pool = self.fee_pool.plus(out.fee.pool)?;
+        self.fee_insurance = self.fee_insurance.plus(out.fee.insurance)?;
+        self.fee_protocol = self.fee_protocol.plus(out.fee.protocol)?;
+        self.dust = self.dust.plus(out.fee.dust)?;
+        self.trader_flow = self.trader_flow.plus(out.collateral_delta)?;
+        Ok(())
     }
 }
 
@@ -46,9 +72,9 @@ pub struct VenueBuckets {
     pub insurance_balance: u64,
 }
 
-/// The markets' parts, summed.
-pub fn markets_total(markets: impl IntoIterator<Item = MarketLedgers>) -> i128 {
-    markets.into_iter().map(|m| m.total()).sum()
+/// The markets' parts, summed: each market's ledgers with its book's impact sub-ledger.
+pub fn markets_total(markets: impl IntoIterator<Item = (MarketLedgers, u64)>) -> i128 {
+    markets.into_iter().map(|(m, impact)| m.total(impact)).sum()
 }
 
 /// Everything the vault backs: the venue's buckets plus the markets' parts (`markets_total`,
@@ -78,18 +104,22 @@ mod tests {
             fee_insurance: 2,
             fee_protocol: 3,
             dust: 4,
-            impact_ledger: 5,
             trader_flow: 6,
             insurance_debt: 7,
+            bad_debt_pending: 8,
         };
-        assert_eq!(m.total(), 9);
+        let impact_ledger = 5;
+        assert_eq!(m.total(impact_ledger), 9);
         let v = VenueBuckets {
             deposits_net: 100,
             protocol_fees: 10,
             pool_capital: 1_000,
             insurance_balance: 50,
         };
-        assert_eq!(vault_backs(&v, markets_total([m, m])), 1_178);
+        assert_eq!(
+            vault_backs(&v, markets_total([(m, impact_ledger), (m, impact_ledger)])),
+            1_178
+        );
         assert!(!invariant_broken(1_178, 1_178));
         assert!(invariant_broken(1_177, 1_178));
     }
@@ -107,6 +137,6 @@ mod tests {
             ..VenueBuckets::default()
         };
         let expect = 2 * i128::from(i64::MAX) + 2 * i128::from(u64::MAX);
-        assert_eq!(vault_backs(&v, markets_total([m])), expect);
+        assert_eq!(vault_backs(&v, markets_total([(m, 0)])), expect);
     }
 }

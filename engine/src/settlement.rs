@@ -12,11 +12,33 @@ use crate::margin::MarketMargin;
 use crate::num::{mul_div_floor_i64, sub_i64, value_floor};
 use crate::position::Position;
 
-/// The ratio winners are paid at: `num / den` (1 when the pool covers them).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PayoutRatio {
-    pub num: u64,
-    pub den: u64,
+stored_block! {
+    /// The ratio winners are paid at: `num / den` (1 when the pool covers them; `den` 0 while
+    /// it is not fixed yet).
+    pub struct PayoutRatio {
+        pub num: u64,
+        pub den: u64,
+    }
+}
+
+stored_block! {
+    /// A market's emergency settlement (collateral units unless stated).
+    pub struct SettlementState {
+        /// The settlement price (the TWAP when settlement began), 1e-9 collateral per base unit.
+        pub price: u64,
+        /// The winners' payout ratio, fixed when both unvisited sides reach zero.
+        pub ratio: PayoutRatio,
+        /// The pool's funds when settlement began plus the losses collected since, less
+        /// their expected bad debt.
+        pub available: u64,
+        /// Σ winners' claims at the settlement price.
+        pub claims: u64,
+        /// Σ expected bad debt declared.
+        pub bad_debt: u64,
+        /// Open interest (base atoms) not visited yet, per side.
+        pub unvisited_long: u64,
+        pub unvisited_short: u64,
+    }
 }
 
 /// Fixes the ratio once every position has been visited: winners' `claims` (Σ profits at the

@@ -416,7 +416,7 @@ async fn crank_settlements<C: KeeperChain>(
         for (key, a) in my_accounts(chain, cfg).await? {
             // A winner whose claim is recorded waits for the ratio (fixed once every
             // position has been visited).
-            let ratio_fixed = m.settlement_ratio_den != 0;
+            let ratio_fixed = m.settlement.ratio.den != 0;
             if a.positions.iter().any(|p| {
                 p.base != 0 && p.market_index == m.index && (ratio_fixed || p.settle_claimed == 0)
             }) {

@@ -116,8 +116,12 @@ pub fn adl_price(m: &Market, pool_capital: i64, slot: u64, now: i64, decimals: u
         &m.params.ages,
     )
     .ok()?;
-    let pool_value =
-        pool_value_seen_by_market(pool_capital, m.pnl_pending, m.fee_pool, m.bad_debt_pending);
+    let pool_value = pool_value_seen_by_market(
+        pool_capital,
+        m.ledgers.pnl_pending,
+        m.ledgers.fee_pool,
+        m.ledgers.bad_debt_pending,
+    );
     let profit = m.book.trader_pnl(price, decimals).ok()?;
     adl_triggered(profit, pool_value, &m.params.adl).then_some(price)
 }

@@ -508,7 +508,8 @@ impl World {
         let ex = self.bank.exchange().await;
         let mut markets = Vec::new();
         for i in 0..ex.market_count {
-            markets.push(self.bank.market(i).await.ledgers());
+            let m = self.bank.market(i).await;
+            markets.push((m.ledgers, m.book.impact_ledger));
         }
         let pool = self.bank.account(&pda::pool().0).await.expect("pool");
         let fund = self.bank.account(&pda::insurance_fund().0).await;

@@ -155,7 +155,7 @@ pub async fn assert_books_balance(w: &mut World, accounts: &[Pubkey]) {
     let ex = w.bank.exchange().await;
     let mut flow = ex.collateral_deposits_net as i128;
     for i in 0..ex.market_count {
-        flow += w.bank.market(i).await.trader_flow as i128;
+        flow += w.bank.market(i).await.ledgers.trader_flow as i128;
     }
     let mut held = 0i128;
     for a in accounts {
@@ -303,8 +303,8 @@ pub async fn pool_value_now(w: &mut World) -> Option<bulwark_engine::pool::PoolV
             book.trader_pnl_worst += worst;
             book.trader_pnl_best += best;
         }
-        book.pending += m.pnl_pending + m.fee_pool as i64;
-        book.bad_debt += m.bad_debt_pending;
+        book.pending += m.ledgers.pnl_pending + m.ledgers.fee_pool as i64;
+        book.bad_debt += m.ledgers.bad_debt_pending;
     }
     Some(pool_value(&book).expect("pool value"))
 }
@@ -322,8 +322,8 @@ pub async fn fund_now(w: &mut World) -> (bulwark::state::InsuranceFund, u64) {
     let (mut advanced, mut bad_debt) = (0u64, 0u64);
     for i in 0..count {
         let m = w.bank.market(i).await;
-        advanced += m.insurance_debt;
-        bad_debt += m.bad_debt_pending;
+        advanced += m.ledgers.insurance_debt;
+        bad_debt += m.ledgers.bad_debt_pending;
     }
     let exit = bulwark_engine::insurance::fund_exit_value(fund.balance, advanced, bad_debt);
     (fund, exit)

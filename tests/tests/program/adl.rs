@@ -99,7 +99,7 @@ async fn an_allowed_deleverage_lowers_the_ratio_without_fee_or_impact() {
     let m = w.bank.market(M).await;
     let ratio = |m: &bulwark::state::Market| {
         let profit = m.book.trader_pnl(m.price, 6).unwrap();
-        let pool_value = pool + m.pnl_pending + m.fee_pool as i64;
+        let pool_value = pool + m.ledgers.pnl_pending + m.ledgers.fee_pool as i64;
         bulwark_engine::adl::profit_ratio_ppm(profit, pool_value)
     };
     let r0 = ratio(&m);
@@ -127,6 +127,6 @@ async fn an_allowed_deleverage_lowers_the_ratio_without_fee_or_impact() {
         (0..1_000).contains(&funding),
         "only a little funding: {funding}"
     );
-    assert_eq!(m1.fee_pool, m.fee_pool);
+    assert_eq!(m1.ledgers.fee_pool, m.ledgers.fee_pool);
     assert_eq!(m1.book.impact_ledger, m.book.impact_ledger);
 }

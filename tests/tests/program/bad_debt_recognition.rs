@@ -25,7 +25,7 @@ async fn account_below_zero(w: &mut World) -> Participant {
     assert!(a.collateral < -900 * USDC as i64, "{}", a.collateral);
     assert_eq!(a.deficit_booked, a.collateral.unsigned_abs());
     assert_eq!(
-        w.bank.market(SOL_PERP).await.bad_debt_pending,
+        w.bank.market(SOL_PERP).await.ledgers.bad_debt_pending,
         a.deficit_booked,
         "recognised in the market at once"
     );
@@ -37,7 +37,7 @@ async fn resolve(w: &mut World, t: &Participant) {
         .send(&[ix::resolve_bankruptcy(t.margin, SOL_PERP)], &[])
         .await
         .unwrap();
-    assert_eq!(w.bank.market(SOL_PERP).await.bad_debt_pending, 0);
+    assert_eq!(w.bank.market(SOL_PERP).await.ledgers.bad_debt_pending, 0);
     assert_eq!(w.margin(&t.margin).await.deficit_booked, 0);
 }
 
@@ -146,7 +146,7 @@ async fn a_deficit_repaid_by_a_deposit_is_released_and_the_account_can_close() {
     w.deposit(&t, owed).await.unwrap();
     assert_eq!(w.margin(&t.margin).await.collateral, 0);
     // Still recognised until someone releases it (permissionless).
-    assert_eq!(w.bank.market(SOL_PERP).await.bad_debt_pending, owed);
+    assert_eq!(w.bank.market(SOL_PERP).await.ledgers.bad_debt_pending, owed);
     resolve(&mut w, &t).await;
 }
 

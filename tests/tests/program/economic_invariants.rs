@@ -327,8 +327,9 @@ impl Run {
         let floor = b.market.params.liquidation.min_keeper_reward;
         let debt_up = a
             .market
+            .ledgers
             .insurance_debt
-            .saturating_sub(b.market.insurance_debt);
+            .saturating_sub(b.market.ledgers.insurance_debt);
         if let Act::Liquidate { target, .. } = act {
             let (_, floor_paid, in_liq, _) = b.accounts[&target];
             self.ensure(debt_up <= floor, || {
@@ -366,8 +367,8 @@ impl Run {
                 });
             }
             Act::Sweep => {
-                let due = b.fund.balance as i128 + b.market.fee_insurance as i128
-                    - b.market.insurance_debt as i128;
+                let due = b.fund.balance as i128 + b.market.ledgers.fee_insurance as i128
+                    - b.market.ledgers.insurance_debt as i128;
                 self.ensure(paid == 0 && a.fund.balance as i128 == due.max(0), || {
                     format!("sweep: {} vs {due}", a.fund.balance)
                 });
@@ -403,7 +404,8 @@ impl Run {
                 allowed += reward;
             }
             Act::Liquidate { target, reward_to } if own(&reward_to) && own(&target) => {
-                let top_up = a.market.insurance_debt as i128 - b.market.insurance_debt as i128;
+                let top_up = a.market.ledgers.insurance_debt as i128
+                    - b.market.ledgers.insurance_debt as i128;
                 self.ledger.own_top_ups += top_up;
                 allowed += top_up;
             }

@@ -28,7 +28,7 @@ async fn funding_pays_both_sides_and_the_pool_exactly_across_an_oi_change_in_the
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(m.funding.rate_ppm, 9);
     assert_eq!(m.funding.index, 56_265);
-    let pool_owed_before = m.pnl_pending;
+    let pool_owed_before = m.ledgers.pnl_pending;
 
     // In the same slot the short grows by 6 SOL: it first settles, receiving
     // ceil(-4e9 * 56_265 / 1e12) = ceil(-225.06) = -225 units (rounding against it). Its
@@ -45,7 +45,7 @@ async fn funding_pays_both_sides_and_the_pool_exactly_across_an_oi_change_in_the
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(m.funding.index, 56_265, "no time passed: no accrual");
     assert_eq!(
-        m.pnl_pending - pool_owed_before,
+        m.ledgers.pnl_pending - pool_owed_before,
         -225,
         "the pool pays the short"
     );
@@ -58,14 +58,14 @@ async fn funding_pays_both_sides_and_the_pool_exactly_across_an_oi_change_in_the
     // It sells 1 SOL at 150 x 0.9985 = 149.775 against a cost of ceil(1502.25 / 10) = 150.225:
     // realised -0.45 USDC; fee 6 bps of 150 = 90_000; impact of skew 0 -> -1 SOL
     // ((1.5e8)^2 / 1e14 = 225).
-    let pool_before = w.bank.market(SOL_PERP).await.pnl_pending;
+    let pool_before = w.bank.market(SOL_PERP).await.ledgers.pnl_pending;
     let before = w.margin(&long.margin).await.collateral;
     w.trade(&long, -SOL, 0).await.unwrap();
     assert_eq!(
         w.margin(&long.margin).await.collateral - before,
         -563 - 450_000 - 90_000 - 225
     );
-    let pool_after = w.bank.market(SOL_PERP).await.pnl_pending;
+    let pool_after = w.bank.market(SOL_PERP).await.ledgers.pnl_pending;
     assert_eq!(
         pool_after - pool_before,
         563 + 450_000,

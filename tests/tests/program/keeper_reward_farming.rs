@@ -75,7 +75,8 @@ async fn minimum_and_full_stage(w: &mut World, t: &Participant) -> (u64, u64) {
 /// What the fund has paid or owes on the market's behalf: its balance less the minimum
 /// rewards the market advanced for it.
 async fn fund_net(w: &mut World) -> i128 {
-    w.insurance_balance().await as i128 - w.bank.market(SOL_PERP).await.insurance_debt as i128
+    w.insurance_balance().await as i128
+        - w.bank.market(SOL_PERP).await.ledgers.insurance_debt as i128
 }
 
 #[tokio::test]
@@ -113,7 +114,7 @@ async fn one_atom_stages_are_refused_and_move_no_money() {
     // nothing (only its price was refreshed).
     before.assert_unchanged(&mut w.bank).await;
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.insurance_debt, 0);
+    assert_eq!(m.ledgers.insurance_debt, 0);
     assert_eq!(w.margin(&keeper.margin).await.collateral, 0);
     assert_eq!(w.insurance_balance().await, 100 * USDC);
     let acct = w.margin(&t.margin).await;
@@ -170,7 +171,7 @@ async fn a_trimmed_stage_still_restores_maintenance_and_ends_the_episode() {
         liquidate(&mut w, &keeper, &t, u64::MAX).await,
         BulwarkError::NotLiquidatable,
     );
-    assert_eq!(w.bank.market(SOL_PERP).await.insurance_debt, 0);
+    assert_eq!(w.bank.market(SOL_PERP).await.ledgers.insurance_debt, 0);
 }
 
 #[tokio::test]
@@ -284,7 +285,7 @@ async fn liquidating_ones_own_smallest_position_through_a_crash_loses_money() {
         own < 2 * USDC as i64,
         "the attacker ends with less than it put in: {own}"
     );
-    let advanced = w.bank.market(SOL_PERP).await.insurance_debt;
+    let advanced = w.bank.market(SOL_PERP).await.ledgers.insurance_debt;
     assert!(
         advanced
             <= w.bank

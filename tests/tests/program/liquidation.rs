@@ -118,7 +118,7 @@ async fn a_stage_restores_maintenance_plus_buffer_closing_no_more_than_needed_an
         (penalty / 2) as i64
     );
     assert_eq!(
-        m_after.fee_insurance - m.fee_insurance,
+        m_after.ledgers.fee_insurance - m.ledgers.fee_insurance,
         penalty - penalty / 2
     );
     assert_eq!(after.in_liquidation, 0, "restored: the liquidation is over");
@@ -140,7 +140,7 @@ async fn the_penalty_escalates_on_priced_slots_to_its_cap_and_resets_on_recovery
     let m = w.bank.market(SOL_PERP).await;
     let slot = w.bank.clock().await.slot;
     assert_eq!(m.priced_clock(slot, true) - start, 500);
-    let ins_before = m.fee_insurance;
+    let ins_before = m.ledgers.fee_insurance;
     let keeper_before = w.margin(&keeper.margin).await.collateral;
     let base_before = w.margin(&t.margin).await.positions[0].base;
     liquidate(&mut w, &keeper, &t, u64::MAX).await.unwrap();
@@ -148,7 +148,7 @@ async fn the_penalty_escalates_on_priced_slots_to_its_cap_and_resets_on_recovery
     let notional = notional_ceil(closed, m.price, 6).unwrap();
     let penalty = apply_ppm_ceil(notional, 5_500).unwrap();
     let paid = (w.margin(&keeper.margin).await.collateral - keeper_before) as u64
-        + w.bank.market(SOL_PERP).await.fee_insurance
+        + w.bank.market(SOL_PERP).await.ledgers.fee_insurance
         - ins_before;
     assert_eq!(paid, penalty);
     // The rate is capped at 1.5% however long it runs.

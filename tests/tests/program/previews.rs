@@ -82,9 +82,12 @@ async fn previewed_funding_is_what_the_program_settles_and_ratios_follow_the_ram
     assert_eq!(m.funding.index, 93_776);
     assert_eq!(owed, 938);
     // An increase realises nothing, so the pool's ledger moves by exactly the settled funding.
-    let before = w.bank.market(SOL_PERP).await.pnl_pending;
+    let before = w.bank.market(SOL_PERP).await.ledgers.pnl_pending;
     w.trade(&t, SOL, 151 * PRICE).await.unwrap();
-    assert_eq!(w.bank.market(SOL_PERP).await.pnl_pending - before, owed);
+    assert_eq!(
+        w.bank.market(SOL_PERP).await.ledgers.pnl_pending - before,
+        owed
+    );
 
     // A 10% jump re-aims the ratio at its cap; the preview shows it now and along the ramp.
     w.bank.advance(75, 30).await;

@@ -110,18 +110,18 @@ async fn settlement_pays_winners_pro_rata_and_crank_order_changes_nothing() {
     // Exact pro-rata numbers: the ratio fixed at the start, applied to each winner's PnL.
     let m = w.bank.market(M).await;
     assert!(
-        m.settlement_ratio_num < m.settlement_ratio_den,
+        m.settlement.ratio.num < m.settlement.ratio.den,
         "the pool fell short"
     );
-    let price = m.settlement_price;
+    let price = m.settlement.price;
     assert_eq!(price, m.twap.price);
     // Recompute each long's PnL from its opening cost (150.225 a SOL with the 0.15% spread).
     let cost = 150_225_000i64;
     let pnl = bulwark_engine::num::value_floor(SOL, price, 6).unwrap() - cost;
     let paid = bulwark_engine::num::mul_div_floor_i64(
         pnl,
-        m.settlement_ratio_num as i64,
-        m.settlement_ratio_den as i64,
+        m.settlement.ratio.num as i64,
+        m.settlement.ratio.den as i64,
     )
     .unwrap();
     // Each long paid its opening fee (0.09 USDC) and impact; it received exactly `paid`.

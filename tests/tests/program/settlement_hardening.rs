@@ -101,7 +101,7 @@ async fn pool_funds(w: &mut World) -> i64 {
     let mut f = w.pool().await.capital;
     for i in [SOL_PERP, M] {
         let m = w.bank.market(i).await;
-        f += m.pnl_pending + m.fee_pool as i64;
+        f += m.ledgers.pnl_pending + m.ledgers.fee_pool as i64;
     }
     f
 }
@@ -111,7 +111,7 @@ async fn pnl_at_settlement(w: &mut World, p: &Participant) -> i64 {
     let m = w.bank.market(M).await;
     let a = w.margin(&p.margin).await;
     let s = a.positions[a.slot_of(M).unwrap()];
-    value_floor(s.base, m.settlement_price, 6).unwrap() - s.cost
+    value_floor(s.base, m.settlement.price, 6).unwrap() - s.cost
 }
 
 /// The account's collateral once its funding in market 1 settles.
@@ -159,7 +159,7 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
     begin(&mut w).await;
     let m0 = w.bank.market(M).await;
     assert_eq!(
-        m0.settlement_ratio_den, 0,
+        m0.settlement.ratio.den, 0,
         "no ratio before every position is visited"
     );
     let [a, b, under, hedged] = [&people[0], &people[1], &people[2], &people[3]];
@@ -176,7 +176,7 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
     let after_claim = w.margin(&a.margin).await;
     assert_eq!(after_claim.collateral, a_before);
     assert!(after_claim.slot_of(M).is_some());
-    assert_eq!(w.bank.market(M).await.settle_claims, pnl_a as u64);
+    assert_eq!(w.bank.market(M).await.settlement.claims, pnl_a as u64);
     let snap = Snapshot::take(&mut w.bank, &[a.margin, pda::market(M).0]).await;
     assert_program_error(visit(&mut w, a).await, BulwarkError::SettlementRatioPending);
     snap.assert_unchanged(&mut w.bank).await;
@@ -197,13 +197,13 @@ async fn an_under_water_loser_is_declared_and_the_pool_pays_only_what_it_has() {
     // The under-water loser paid in only what it had; its profitable hedge covers the other.
     let bad_debt = loss_under - under_collateral;
     assert!(bad_debt > 50 * USDC as i64);
-    assert_eq!(m.settle_bad_debt, bad_debt as u64);
+    assert_eq!(m.settlement.bad_debt, bad_debt as u64);
     assert_eq!(w.margin(&under.margin).await.collateral, -bad_debt);
     let paid_in = loss_under - bad_debt + loss_hedged;
-    let start = m.settle_available as i64 - paid_in;
-    assert_eq!(m.settle_claims, (pnl_a + pnl_b) as u64);
+    let start = m.settlement.available as i64 - paid_in;
+    assert_eq!(m.settlement.claims, (pnl_a + pnl_b) as u64);
     assert_eq!(
-        (m.settlement_ratio_num, m.settlement_ratio_den),
+        (m.settlement.ratio.num, m.settlement.ratio.den),
         ((start + paid_in) as u64, (pnl_a + pnl_b) as u64),
         "the ratio counts only what came in"
     );
@@ -272,18 +272,21 @@ async fn crank_order_changes_no_payout_and_no_declaration() {
     let (third, _, _) = settle([2, 0, 3, 1]).await;
     for other in [&second, &third] {
         assert_eq!(first.collateral, other.collateral);
-        assert_eq!(first.market.settle_bad_debt, other.market.settle_bad_debt);
+        assert_eq!(
+            first.market.settlement.bad_debt,
+            other.market.settlement.bad_debt
+        );
         assert_eq!(
             (
-                first.market.settlement_ratio_num,
-                first.market.settlement_ratio_den
+                first.market.settlement.ratio.num,
+                first.market.settlement.ratio.den
             ),
             (
-                other.market.settlement_ratio_num,
-                other.market.settlement_ratio_den
+                other.market.settlement.ratio.num,
+                other.market.settlement.ratio.den
             )
         );
     }
-    assert!(first.market.settle_bad_debt > 0);
-    assert!(first.market.settlement_ratio_num < first.market.settlement_ratio_den);
+    assert!(first.market.settlement.bad_debt > 0);
+    assert!(first.market.settlement.ratio.num < first.market.settlement.ratio.den);
 }

@@ -79,7 +79,7 @@ async fn equity_at_settlement(w: &mut World, p: &Participant) -> i64 {
     let m = w.bank.market(M).await;
     let a = w.margin(&p.margin).await;
     let s = a.positions[a.slot_of(M).unwrap()];
-    let pnl = bulwark_engine::num::value_floor(s.base, m.settlement_price, 6).unwrap() - s.cost;
+    let pnl = bulwark_engine::num::value_floor(s.base, m.settlement.price, 6).unwrap() - s.cost;
     let funding =
         bulwark_engine::funding::funding_owed(s.base, s.funding_snapshot, m.funding.index, 6)
             .unwrap();
@@ -90,7 +90,7 @@ async fn equity_at_settlement(w: &mut World, p: &Participant) -> i64 {
 async fn a_settling_loser_withdraws_and_trades_only_on_what_settlement_leaves() {
     let (mut w, holder, long) = scene().await;
     let m = w.bank.market(M).await;
-    assert!(m.price < m.settlement_price / 2, "the live price fell away");
+    assert!(m.price < m.settlement.price / 2, "the live price fell away");
     let equity = equity_at_settlement(&mut w, &holder).await;
     let collateral = w.margin(&holder.margin).await.collateral;
     assert!(

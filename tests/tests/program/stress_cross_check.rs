@@ -271,10 +271,10 @@ async fn assert_bank_equals_simulator(
             ),
             (m.funding.index, m.status, m.breaker_flags, m.twap.price),
             (
-                m.pnl_pending,
-                m.fee_insurance,
-                m.insurance_debt,
-                m.trader_flow,
+                m.ledgers.pnl_pending,
+                m.ledgers.fee_insurance,
+                m.ledgers.insurance_debt,
+                m.ledgers.trader_flow,
             ),
         )
     };

@@ -24,7 +24,12 @@ async fn opening_a_long_pays_spread_fee_and_impact_to_the_smallest_unit() {
     assert_eq!(a.collateral, (10_000 * USDC) as i64 - 900_000 - 22_500);
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(
-        (m.fee_pool, m.fee_insurance, m.fee_protocol, m.dust),
+        (
+            m.ledgers.fee_pool,
+            m.ledgers.fee_insurance,
+            m.ledgers.fee_protocol,
+            m.ledgers.dust
+        ),
         (630_000, 180_000, 90_000, 0)
     );
     assert_eq!(m.book.impact_ledger, 22_500);
@@ -32,7 +37,7 @@ async fn opening_a_long_pays_spread_fee_and_impact_to_the_smallest_unit() {
         (m.book.long_oi, m.book.short_oi, m.book.long_cost),
         (10 * SOL as u64, 0, 1_502_250_000)
     );
-    assert_eq!(m.trader_flow, -922_500);
+    assert_eq!(m.ledgers.trader_flow, -922_500);
     assert_books_balance(&mut w, &[t.margin]).await;
 }
 
@@ -55,7 +60,7 @@ async fn closing_after_the_minimum_hold_realises_the_profit_to_the_smallest_unit
     assert_eq!(a.collateral - before, 95_350_000 - 960_000 + 22_500 - 4);
     assert_eq!(a.positions[0].base, 0);
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.pnl_pending, -95_350_000 + 4);
+    assert_eq!(m.ledgers.pnl_pending, -95_350_000 + 4);
     assert_eq!(m.book.impact_ledger, 0);
     assert_eq!((m.book.long_oi, m.book.long_cost), (0, 0));
     assert_books_balance(&mut w, &[t.margin]).await;
@@ -99,11 +104,11 @@ async fn a_short_that_gains_is_paid_from_the_pool_and_books_balance_after_a_swee
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(
         (
-            m.pnl_pending,
-            m.fee_pool,
-            m.fee_insurance,
-            m.fee_protocol,
-            m.dust
+            m.ledgers.pnl_pending,
+            m.ledgers.fee_pool,
+            m.ledgers.fee_insurance,
+            m.ledgers.fee_protocol,
+            m.ledgers.dust
         ),
         (0, 0, 0, 0, 0)
     );

@@ -17,8 +17,8 @@ impl MarginAccount {
             .map_err(engine_err)?;
         p.funding_snapshot = m.funding.index;
         self.collateral = self.collateral.minus(owed).or_math()?;
-        m.pnl_pending = m.pnl_pending.plus(owed).or_math()?;
-        m.trader_flow = m.trader_flow.minus(owed).or_math()?;
+        m.ledgers.pnl_pending = m.ledgers.pnl_pending.plus(owed).or_math()?;
+        m.ledgers.trader_flow = m.ledgers.trader_flow.minus(owed).or_math()?;
         Ok(owed)
     }
 }

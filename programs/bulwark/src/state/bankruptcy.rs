@@ -67,7 +67,11 @@ impl MarginAccount {
             .or_math()?;
         pool.total_socialized = pool.total_socialized.plus(cover.socialized).or_math()?;
         m.count_coverage(cover.insurance, now)?;
-        m.trader_flow = m.trader_flow.plus(cast(deficit).or_math()?).or_math()?;
+        m.ledgers.trader_flow = m
+            .ledgers
+            .trader_flow
+            .plus(cast(deficit).or_math()?)
+            .or_math()?;
         self.collateral = 0;
         self.in_liquidation = 0;
         self.recognise_deficit(m)?;

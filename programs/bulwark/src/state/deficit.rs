@@ -24,11 +24,13 @@ impl MarginAccount {
         }
         if target >= self.deficit_booked {
             let more = target - self.deficit_booked;
-            m.bad_debt_pending = add_u64(m.bad_debt_pending, more).map_err(engine_err)?;
+            m.ledgers.bad_debt_pending =
+                add_u64(m.ledgers.bad_debt_pending, more).map_err(engine_err)?;
             self.deficit_booked = target;
         } else {
-            let release = (self.deficit_booked - target).min(m.bad_debt_pending);
-            m.bad_debt_pending = sub_u64(m.bad_debt_pending, release).map_err(engine_err)?;
+            let release = (self.deficit_booked - target).min(m.ledgers.bad_debt_pending);
+            m.ledgers.bad_debt_pending =
+                sub_u64(m.ledgers.bad_debt_pending, release).map_err(engine_err)?;
             self.deficit_booked = sub_u64(self.deficit_booked, release).map_err(engine_err)?;
         }
         Ok(())

@@ -125,8 +125,8 @@ impl MarginAccount {
     /// what the market owes the pool and flows to traders), the position and the collateral.
     fn book_deleverage(&mut self, m: &mut Market, slot: usize, c: &AdlClose) -> Result<()> {
         m.book = c.after;
-        m.pnl_pending = m.pnl_pending.minus(c.realized).or_math()?;
-        m.trader_flow = m.trader_flow.plus(c.realized).or_math()?;
+        m.ledgers.pnl_pending = m.ledgers.pnl_pending.minus(c.realized).or_math()?;
+        m.ledgers.trader_flow = m.ledgers.trader_flow.plus(c.realized).or_math()?;
         let s = &mut self.positions[slot];
         s.base = c.fill.position.base;
         s.cost = c.fill.position.cost;
@@ -157,8 +157,12 @@ fn adl_trigger(
     .map_err(refusal_err)?;
     let params = m.params.adl;
     // The pool's value here: its capital plus what this market owes it.
-    let pool_value =
-        pool_value_seen_by_market(pool_capital, m.pnl_pending, m.fee_pool, m.bad_debt_pending);
+    let pool_value = pool_value_seen_by_market(
+        pool_capital,
+        m.ledgers.pnl_pending,
+        m.ledgers.fee_pool,
+        m.ledgers.bad_debt_pending,
+    );
     let book = m.book;
     let profit = book.trader_pnl(price, decimals).map_err(engine_err)?;
     require!(

@@ -231,8 +231,8 @@ impl MarginAccount {
     ) -> Result<(u64, i64, KeeperReward)> {
         let limits = TopUpLimits {
             fund_share,
-            fee_insurance: m.fee_insurance,
-            advanced: m.insurance_debt,
+            fee_insurance: m.ledgers.fee_insurance,
+            advanced: m.ledgers.insurance_debt,
             window_left: m.coverage_left(now),
         };
         let floor_due = self.liq_floor_paid == 0;
@@ -325,9 +325,11 @@ impl Market {
         now: i64,
     ) -> Result<()> {
         let e = engine_err;
-        self.pnl_pending = sub_i64(self.pnl_pending, realized_pnl).map_err(e)?;
-        self.fee_insurance = add_u64(self.fee_insurance, r.insurance_share).map_err(e)?;
-        self.insurance_debt = add_u64(self.insurance_debt, r.from_insurance).map_err(e)?;
+        self.ledgers.pnl_pending = sub_i64(self.ledgers.pnl_pending, realized_pnl).map_err(e)?;
+        self.ledgers.fee_insurance =
+            add_u64(self.ledgers.fee_insurance, r.insurance_share).map_err(e)?;
+        self.ledgers.insurance_debt =
+            add_u64(self.ledgers.insurance_debt, r.from_insurance).map_err(e)?;
         self.count_coverage(r.from_insurance, now)?;
         // Account: +pnl − penalty − its floor payment; keeper: + everything it is credited.
         let paid_out = add_u64(charged, r.from_account).map_err(e)?;
@@ -336,7 +338,7 @@ impl Market {
             r.total() as i64,
         )
         .map_err(e)?;
-        self.trader_flow = add_i64(self.trader_flow, flow).map_err(e)?;
+        self.ledgers.trader_flow = add_i64(self.ledgers.trader_flow, flow).map_err(e)?;
         Ok(())
     }
 }

@@ -1,16 +1,15 @@
 //! One perpetual market.
 
-use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::StoredPrice;
 use bulwark_engine::breaker::{flags as breaker_flags, VelocityState};
-use bulwark_engine::checked::Checked;
 use bulwark_engine::conservation::MarketLedgers;
 use bulwark_engine::dynamic_margin::{effective_mmr_ppm, MarginRamp};
 use bulwark_engine::execution::PriceInputs;
 use bulwark_engine::funding::FundingState;
 use bulwark_engine::market_params::MarketParamSet;
 use bulwark_engine::oracle::{TwapState, Validity};
+use bulwark_engine::settlement::SettlementState;
 use bulwark_engine::state::{allowed, effective_state, MarketState, Op};
 use bulwark_engine::trade::{MarketBook, TradeOutcome};
 use bulwark_engine::volatility::VolState;
@@ -75,24 +74,8 @@ pub struct Market {
     /// Open interest (base atoms), cost aggregates and the impact sub-ledger.
     pub book: MarketBook,
 
-    /// Sub-ledgers (collateral units), swept by `sweep`. Realised trader PnL owed to the pool
-    /// (trader losses minus trader profits; signed).
-    pub pnl_pending: i64,
-    /// Fee shares owed to the pool, the insurance fund and the protocol.
-    pub fee_pool: u64,
-    pub fee_insurance: u64,
-    pub fee_protocol: u64,
-    /// Rounding remainders of fee splits (swept to the protocol).
-    pub dust: u64,
-    /// Net change of traders' collateral through this market (part of the collateral bucket).
-    pub trader_flow: i64,
-    /// Minimum keeper rewards this market advanced on the insurance fund's behalf (a negative
-    /// bucket, settled by `sweep`).
-    pub insurance_debt: u64,
-    /// Negative collateral of accounts whose losses this market realised, recognised at once
-    /// as a liability of the pool and the fund (collateral units); released when the
-    /// account's deficit is resolved or repaid.
-    pub bad_debt_pending: u64,
+    /// Sub-ledgers (collateral units), swept by `sweep`, and the bad debt recognised.
+    pub ledgers: MarketLedgers,
 
     /// Volatility estimate, maintenance-ratio ramp, funding and velocity-breaker state.
     pub vol: VolState,
@@ -124,20 +107,8 @@ pub struct Market {
     /// Per governable parameter (`MarketParam` order): proposals numbered below this were
     /// queued before its latest tightening; a loosening among them is stale.
     pub gov_tightened_before: [u64; 10],
-    /// Emergency settlement: the price (the TWAP when it began), and the fixed payout ratio
-    /// for winners as numerator / denominator (collateral units).
-    pub settlement_price: u64,
-    pub settlement_ratio_num: u64,
-    pub settlement_ratio_den: u64,
-    /// Emergency settlement bookkeeping (collateral units): the pool's funds when it began
-    /// plus the losses collected since less their expected bad debt; Σ winners' claims;
-    /// Σ expected bad debt declared; open interest (base atoms) not visited yet. The ratio is
-    /// fixed when both unvisited sides reach zero (`settlement_ratio_den` 0 = not yet).
-    pub settle_available: u64,
-    pub settle_claims: u64,
-    pub settle_bad_debt: u64,
-    pub settle_unvisited_long: u64,
-    pub settle_unvisited_short: u64,
+    /// Emergency settlement: its price, bookkeeping and the winners' payout ratio.
+    pub settlement: SettlementState,
     /// A queued oracle-source rotation awaiting its slot (`pending_source_slot` 0 = none).
     pub pending_source: OracleSource,
     pub pending_source_slot: u64,
@@ -257,32 +228,14 @@ impl Market {
     /// PnL owed to the pool, fee shares, dust and the traders' collateral flow.
     pub fn book_trade(&mut self, out: &TradeOutcome) -> Result<()> {
         self.book = out.book;
-        self.pnl_pending = self.pnl_pending.minus(out.realized_pnl).or_math()?;
-        self.fee_pool = self.fee_pool.plus(out.fee.pool).or_math()?;
-        self.fee_insurance = self.fee_insurance.plus(out.fee.insurance).or_math()?;
-        self.fee_protocol = self.fee_protocol.plus(out.fee.protocol).or_math()?;
-        self.dust = self.dust.plus(out.fee.dust).or_math()?;
-        self.trader_flow = self.trader_flow.plus(out.collateral_delta).or_math()?;
-        Ok(())
-    }
-
-    /// This market's ledgers as the vault's conservation identity counts them.
-    pub fn ledgers(&self) -> MarketLedgers {
-        MarketLedgers {
-            pnl_pending: self.pnl_pending,
-            fee_pool: self.fee_pool,
-            fee_insurance: self.fee_insurance,
-            fee_protocol: self.fee_protocol,
-            dust: self.dust,
-            impact_ledger: self.book.impact_ledger,
-            trader_flow: self.trader_flow,
-            insurance_debt: self.insurance_debt,
-        }
+        self.ledgers
+            .book_trade(out)
+            .map_err(crate::error::engine_err)
     }
 
     /// This market's part of the vault identity (`conservation::MarketLedgers::total`).
     pub fn bucket_total(&self) -> i128 {
-        self.ledgers().total()
+        self.ledgers.total(self.book.impact_ledger)
     }
 
     /// The stored aggregate as the engine's action table reads it.

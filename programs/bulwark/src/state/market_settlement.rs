@@ -11,10 +11,7 @@ use super::{Market, PositionSlot};
 impl Market {
     /// The settlement payout ratio once fixed (`None` while positions remain unvisited).
     pub fn settlement_ratio(&self) -> Option<PayoutRatio> {
-        (self.settlement_ratio_den != 0).then_some(PayoutRatio {
-            num: self.settlement_ratio_num,
-            den: self.settlement_ratio_den,
-        })
+        (self.settlement.ratio.den != 0).then_some(self.settlement.ratio)
     }
 
     /// Health view of `slot`'s position in this market once it is at or past Settling: valued
@@ -30,7 +27,7 @@ impl Market {
         count_losses: bool,
     ) -> EngineResult<(Position, MarketMargin)> {
         let pos = slot.position();
-        let price = self.settlement_price;
+        let price = self.settlement.price;
         let mut value = settlement_value(pos, price, decimals, self.settlement_ratio())?;
         if !count_losses {
             value = value.max(0);

@@ -26,12 +26,12 @@ pub struct SweepOutcome {
 impl Market {
     /// Whether any sub-ledger holds something a sweep would move.
     pub fn has_unswept(&self) -> bool {
-        self.pnl_pending != 0
-            || self.fee_pool != 0
-            || self.fee_insurance != 0
-            || self.fee_protocol != 0
-            || self.dust != 0
-            || self.insurance_debt != 0
+        self.ledgers.pnl_pending != 0
+            || self.ledgers.fee_pool != 0
+            || self.ledgers.fee_insurance != 0
+            || self.ledgers.fee_protocol != 0
+            || self.ledgers.dust != 0
+            || self.ledgers.insurance_debt != 0
     }
 
     /// Moves realised trader PnL and the pool's fee share to `pool`, the insurance share to
@@ -45,11 +45,19 @@ impl Market {
         protocol_fees: &mut u64,
     ) -> Result<SweepOutcome> {
         self.require_allowed(bulwark_engine::state::Op::Sweep)?;
-        let fee_pool: i64 = cast(self.fee_pool).or_math()?;
-        let to_pool = self.pnl_pending.plus(fee_pool).or_math()?;
-        let to_protocol = self.fee_protocol.plus(self.dust).or_math()?;
-        let (balance, pool_shortfall) =
-            sweep_into_fund(fund.balance, self.fee_insurance, self.insurance_debt).or_math()?;
+        let fee_pool: i64 = cast(self.ledgers.fee_pool).or_math()?;
+        let to_pool = self.ledgers.pnl_pending.plus(fee_pool).or_math()?;
+        let to_protocol = self
+            .ledgers
+            .fee_protocol
+            .plus(self.ledgers.dust)
+            .or_math()?;
+        let (balance, pool_shortfall) = sweep_into_fund(
+            fund.balance,
+            self.ledgers.fee_insurance,
+            self.ledgers.insurance_debt,
+        )
+        .or_math()?;
         let to_pool_net = to_pool.minus(pool_shortfall).or_math()?;
         let capital = pool.capital.plus(to_pool_net).or_math()?;
         *protocol_fees = protocol_fees.plus(to_protocol).or_math()?;
@@ -57,15 +65,15 @@ impl Market {
         pool.capital = capital;
         let out = SweepOutcome {
             to_pool: to_pool_net,
-            to_insurance: self.fee_insurance,
+            to_insurance: self.ledgers.fee_insurance,
             to_protocol,
         };
-        self.pnl_pending = 0;
-        self.fee_pool = 0;
-        self.fee_insurance = 0;
-        self.fee_protocol = 0;
-        self.dust = 0;
-        self.insurance_debt = 0;
+        self.ledgers.pnl_pending = 0;
+        self.ledgers.fee_pool = 0;
+        self.ledgers.fee_insurance = 0;
+        self.ledgers.fee_protocol = 0;
+        self.ledgers.dust = 0;
+        self.ledgers.insurance_debt = 0;
         Ok(out)
     }
 

@@ -91,8 +91,12 @@ pub fn value_pool<'info>(
             .map_err(engine_err)?;
             reserved = reserved_notional(b, price, decimals).map_err(engine_err)?;
         }
-        let owed = m.pnl_pending.plus(cast(m.fee_pool).or_math()?).or_math()?;
-        book.bad_debt = book.bad_debt.plus(m.bad_debt_pending).or_math()?;
+        let owed = m
+            .ledgers
+            .pnl_pending
+            .plus(cast(m.ledgers.fee_pool).or_math()?)
+            .or_math()?;
+        book.bad_debt = book.bad_debt.plus(m.ledgers.bad_debt_pending).or_math()?;
         book.pending = book.pending.plus(owed).or_math()?;
         book.trader_pnl_worst = book.trader_pnl_worst.plus(worst).or_math()?;
         book.trader_pnl_best = book.trader_pnl_best.plus(best).or_math()?;
@@ -115,8 +119,8 @@ pub fn fund_liabilities<'info>(
 ) -> Result<(u64, u64)> {
     let (mut advanced, mut bad_debt) = (0u64, 0u64);
     for_every_market(markets, market_count, |m| {
-        advanced = advanced.plus(m.insurance_debt).or_math()?;
-        bad_debt = bad_debt.plus(m.bad_debt_pending).or_math()?;
+        advanced = advanced.plus(m.ledgers.insurance_debt).or_math()?;
+        bad_debt = bad_debt.plus(m.ledgers.bad_debt_pending).or_math()?;
         Ok(())
     })?;
     Ok((advanced, bad_debt))

@@ -16,7 +16,7 @@ use crate::error::{engine_err, BulwarkError};
 use crate::events::{MarketStateChanged, ParamChanged, ProposalExecuted};
 use crate::instructions::governance::apply_market_param;
 use crate::state::{kind, status, Exchange, LiquidityPool, Market, OracleConfig, Proposal};
-use bulwark_engine::settlement::payout_ratio;
+use bulwark_engine::settlement::{payout_ratio, PayoutRatio};
 use bulwark_engine::state::MarketState;
 
 #[event_cpi]
@@ -50,20 +50,20 @@ fn begin_settlement(
     require!(m.twap.price > 0, BulwarkError::NoSettlementPrice);
     let usable = state != MarketState::Halted;
     m.accrue_funding(now, usable, decimals)?;
-    let available = pool_value_seen_by_market(pool.capital, m.pnl_pending, m.fee_pool, 0);
-    m.settlement_price = m.twap.price;
-    m.settle_available = available.max(0) as u64;
-    m.settle_claims = 0;
-    m.settle_bad_debt = 0;
-    m.settle_unvisited_long = m.book.long_oi;
-    m.settle_unvisited_short = m.book.short_oi;
+    let available =
+        pool_value_seen_by_market(pool.capital, m.ledgers.pnl_pending, m.ledgers.fee_pool, 0);
+    m.settlement.price = m.twap.price;
+    m.settlement.available = available.max(0) as u64;
+    m.settlement.claims = 0;
+    m.settlement.bad_debt = 0;
+    m.settlement.unvisited_long = m.book.long_oi;
+    m.settlement.unvisited_short = m.book.short_oi;
     let empty = m.book.long_oi == 0 && m.book.short_oi == 0;
     // Nothing to visit: the ratio is fixed at once (1, no claims).
-    let ratio = payout_ratio(0, 0);
-    (m.settlement_ratio_num, m.settlement_ratio_den) = if empty {
-        (ratio.num, ratio.den)
+    m.settlement.ratio = if empty {
+        payout_ratio(0, 0)
     } else {
-        (0, 0)
+        PayoutRatio::default()
     };
     m.status = if empty {
         MarketState::Settled

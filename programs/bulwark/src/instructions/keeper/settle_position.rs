@@ -59,7 +59,7 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
     let slot = acct.slot_of(index).ok_or(BulwarkError::NoPosition)?;
     let funding = acct.settle_funding(slot, &mut m, decimals)?;
     let p = acct.positions[slot].position();
-    let pnl = apply_fill(p, -p.base, m.settlement_price, decimals)
+    let pnl = apply_fill(p, -p.base, m.settlement.price, decimals)
         .map_err(engine_err)?
         .realized_pnl;
     let first = acct.positions[slot].settle_claimed == 0;
@@ -85,8 +85,8 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
             market_index: index,
             claim: visit.claim,
             bad_debt: visit.bad_debt,
-            ratio_num: m.settlement_ratio_num,
-            ratio_den: m.settlement_ratio_den,
+            ratio_num: m.settlement.ratio.num,
+            ratio_den: m.settlement.ratio.den,
         });
     }
     let realized = match m.settlement_ratio() {
@@ -105,7 +105,7 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
     emit_cpi!(PositionSettled {
         margin_account: key,
         market_index: index,
-        price: m.settlement_price,
+        price: m.settlement.price,
         realized_pnl: realized,
         funding_paid: funding,
     });
@@ -135,7 +135,7 @@ fn first_visit(
     let mut visit = Visit::default();
     if pnl > 0 {
         visit.claim = pnl as u64;
-        m.settle_claims = m.settle_claims.plus(visit.claim).or_math()?;
+        m.settlement.claims = m.settlement.claims.plus(visit.claim).or_math()?;
         acct.positions[slot].settle_claimed = 1;
     } else if pnl < 0 {
         let loss = pnl.unsigned_abs();
@@ -144,20 +144,22 @@ fn first_visit(
             .map_err(engine_err)?
             .equity;
         visit.bad_debt = expected_bad_debt(loss, equity);
-        m.settle_bad_debt = m.settle_bad_debt.plus(visit.bad_debt).or_math()?;
-        m.settle_available = m.settle_available.plus(loss - visit.bad_debt).or_math()?;
+        m.settlement.bad_debt = m.settlement.bad_debt.plus(visit.bad_debt).or_math()?;
+        m.settlement.available = m
+            .settlement
+            .available
+            .plus(loss - visit.bad_debt)
+            .or_math()?;
     }
     let base = acct.positions[slot].base;
     let unvisited = if base > 0 {
-        &mut m.settle_unvisited_long
+        &mut m.settlement.unvisited_long
     } else {
-        &mut m.settle_unvisited_short
+        &mut m.settlement.unvisited_short
     };
     *unvisited = unvisited.minus(base.unsigned_abs()).or_math()?;
-    if m.settle_unvisited_long == 0 && m.settle_unvisited_short == 0 {
-        let r = payout_ratio(m.settle_available, m.settle_claims);
-        m.settlement_ratio_num = r.num;
-        m.settlement_ratio_den = r.den;
+    if m.settlement.unvisited_long == 0 && m.settlement.unvisited_short == 0 {
+        m.settlement.ratio = payout_ratio(m.settlement.available, m.settlement.claims);
     }
     Ok(visit)
 }
@@ -171,12 +173,12 @@ fn close_settled(
     realized: i64,
     decimals: u8,
 ) -> Result<()> {
-    let fill = apply_fill(p, -p.base, m.settlement_price, decimals).map_err(engine_err)?;
+    let fill = apply_fill(p, -p.base, m.settlement.price, decimals).map_err(engine_err)?;
     let mut book = m.book;
     book.replace(&p, &fill.position).map_err(engine_err)?;
     m.book = book;
-    m.pnl_pending = m.pnl_pending.minus(realized).or_math()?;
-    m.trader_flow = m.trader_flow.plus(realized).or_math()?;
+    m.ledgers.pnl_pending = m.ledgers.pnl_pending.minus(realized).or_math()?;
+    m.ledgers.trader_flow = m.ledgers.trader_flow.plus(realized).or_math()?;
     acct.collateral = acct.collateral.plus(realized).or_math()?;
     acct.positions[slot] = Default::default();
     Ok(())
