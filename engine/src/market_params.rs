@@ -81,6 +81,17 @@ impl MarketParamSet {
         }
     }
 
+    /// True when every `_padding` field of the set is zero (a set from outside, such as
+    /// `create_market`'s arguments, must not smuggle bytes into the account's layout).
+    pub fn padding_is_zero(&self) -> bool {
+        self._padding == 0
+            && self.trade._padding == 0
+            && self.trade.impact._padding == 0
+            && self.dynamics.margin._padding == 0
+            && self.insurance._padding == 0
+            && self.margin._padding == 0
+    }
+
     /// Sets a governable parameter as is (a ppm or count saturates at `u32::MAX`, far above
     /// every bound, so [`validate_market_params`] refuses it). Governance's checked path is
     /// the program's `change_param`.
@@ -149,6 +160,9 @@ fn validate_coverage_and_breakers(s: &MarketParamSet) -> EngineResult<()> {
 /// The first failure is returned, tagged with the part it concerns.
 pub fn validate_market_params(s: &MarketParamSet) -> Result<(), InvalidParamSet> {
     use InvalidParamSet::{Market, Oracle};
+    if !s.padding_is_zero() {
+        return Err(Market(invalid("padding fields must be zero")));
+    }
     let base_mmr_ppm = s.dynamics.margin.base_mmr_ppm;
     validate_params(&s.trade, &s.margin, base_mmr_ppm).map_err(Market)?;
     validate_dynamics(&s.dynamics).map_err(Market)?;
@@ -256,6 +270,9 @@ mod tests {
         t.dynamics.margin.max_mmr_ppm = 24_999;
         assert!(is_market_invalid(&t));
         // (Maintenance has one home, `dynamics.margin.base_mmr_ppm`: no second view to disagree.)
+        let mut t = s;
+        t.dynamics.margin._padding = 1;
+        assert!(is_market_invalid(&t), "padding bytes are refused");
         let mut t = s;
         t.adl.adl_floor_ppm = t.adl.adl_trigger_ppm;
         assert!(is_market_invalid(&t));

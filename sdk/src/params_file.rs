@@ -83,8 +83,10 @@ pub struct MarketTables {
 }
 
 impl MarketTables {
-    /// `defaults` with every table applied by name ([`overridden`]); errors name
-    /// `{prefix}{table}.{name}`.
+    /// `defaults` with every table applied by name ([`overridden`]); a parameter set in two
+    /// tables is an error, as is an unknown name; errors name `{prefix}{table}.{name}`. What
+    /// no file may set (the open-interest caps, raised only through the timelock) keeps its
+    /// value from `defaults`.
     pub fn apply(&self, prefix: &str, defaults: MarketParamSet) -> Result<MarketParamSet, String> {
         let tables = [
             ("params", &self.params),
@@ -94,10 +96,22 @@ impl MarketTables {
             ("liquidation", &self.liquidation),
             ("breakers", &self.breakers),
         ];
+        let mut first_set_in = std::collections::BTreeMap::new();
+        for (table_name, table) in tables {
+            for key in table.keys() {
+                if let Some(other) = first_set_in.insert(key.as_str(), table_name) {
+                    return Err(format!(
+                        "{prefix}{table_name}.{key}: also set in {prefix}{other}"
+                    ));
+                }
+            }
+        }
         let mut p = defaults;
         for (name, table) in tables {
             p = overridden(&format!("{prefix}{name}"), p, table)?;
         }
+        p.trade.open_interest_cap_long = defaults.trade.open_interest_cap_long;
+        p.trade.open_interest_cap_short = defaults.trade.open_interest_cap_short;
         Ok(p)
     }
 }
@@ -111,4 +125,45 @@ pub fn check_listing(args: &bulwark::instructions::CreateMarketArgs) -> Result<(
         anchor_lang::error::Error::AnchorError(a) => format!("{} ({})", a.error_name, a.error_msg),
         other => other.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(text: &str) -> MarketTables {
+        toml::from_str(text).expect("tables parse")
+    }
+
+    #[test]
+    fn a_parameter_set_in_two_tables_is_refused_naming_both() {
+        let t = tables("[params]\ntaker_fee_ppm = 500\n[breakers]\ntaker_fee_ppm = 700\n");
+        let err = t
+            .apply("m.", crate::params::market_params())
+            .expect_err("set twice");
+        assert!(
+            err.contains("m.breakers.taker_fee_ppm") && err.contains("m.params"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn any_table_takes_any_parameter_and_the_caps_keep_their_value() {
+        let mut defaults = crate::params::market_params();
+        defaults.trade.open_interest_cap_long = 7;
+        let t = tables("[breakers]\ntaker_fee_ppm = 500\n[risk]\nliq_buffer_ppm = 6000\n");
+        let p = t.apply("m.", defaults).expect("applies");
+        assert_eq!(p.trade.fees.taker_fee_ppm, 500);
+        assert_eq!(p.liquidation.liq_buffer_ppm, 6_000);
+        assert_eq!(p.trade.open_interest_cap_long, 7);
+    }
+
+    #[test]
+    fn caps_and_padding_cannot_be_set_from_a_file() {
+        for key in ["open_interest_cap_long", "_padding", "impact"] {
+            let t = tables(&format!("[params]\n{key} = 1\n"));
+            let err = t.apply("m.", crate::params::market_params()).unwrap_err();
+            assert!(err.contains("unknown parameter"), "{key}: {err}");
+        }
+    }
 }

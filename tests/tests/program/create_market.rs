@@ -278,6 +278,30 @@ async fn inconsistent_oracle_configurations_are_refused() {
 }
 
 #[tokio::test]
+async fn bytes_in_the_parameter_padding_are_refused_and_nothing_changes() {
+    let mut w = world_with_exchange().await;
+    let before = Snapshot::take(&mut w.bank, &[pda::exchange().0, pda::market(SOL_PERP).0]).await;
+    let gov = w.governance.insecure_clone();
+    let edits: Vec<Edit> = vec![
+        Box::new(|a| a.params._padding = 1),
+        Box::new(|a| a.params.trade._padding = 1),
+        Box::new(|a| a.params.trade.impact._padding = 1),
+        Box::new(|a| a.params.dynamics.margin._padding = 1),
+        Box::new(|a| a.params.insurance._padding = 1),
+        Box::new(|a| a.params.margin._padding = u32::MAX),
+    ];
+    for edit in edits {
+        let mut args = w.sol_market_args();
+        edit(&mut args);
+        assert_program_error(
+            w.create_market_with(&gov, args).await,
+            BulwarkError::InvalidMarketParams,
+        );
+    }
+    before.assert_unchanged(&mut w.bank).await;
+}
+
+#[tokio::test]
 async fn markets_are_numbered_in_order() {
     let mut w = world_with_exchange().await;
     let gov = w.governance.insecure_clone();
