@@ -163,8 +163,8 @@ fn sources_table(m: &Market) -> Table {
         .take(n)
         .chain(m.collateral_source_states.iter().take(Feed::ALL.len() - n));
     let survivors = (0..n)
-        .map(|i| m.asset_survivors & (1 << i) != 0)
-        .chain((0..).map(|i| m.collateral_survivors & (1 << i) != 0));
+        .map(|i| m.aggregate.asset_survivors & (1 << i) != 0)
+        .chain((0..).map(|i| m.aggregate.collateral_survivors & (1 << i) != 0));
     for ((feed, s), survived) in Feed::ALL.iter().zip(states).zip(survivors) {
         let price = if s.status == SourceStatus::Invalid as u8 {
             "—".into()
@@ -190,31 +190,40 @@ fn aggregate_table(m: &Market, slot: u64) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_header(vec!["SOL-PERP aggregate", "value"]);
-    t.add_row(vec!["SOL/USD median".into(), fmt_price(m.asset_price_usd)]);
+    t.add_row(vec![
+        "SOL/USD median".into(),
+        fmt_price(m.aggregate.asset_price_usd),
+    ]);
     t.add_row(vec![
         "USDC/USD median".into(),
-        fmt_price(m.collateral_price_usd),
+        fmt_price(m.aggregate.collateral_price_usd),
     ]);
-    t.add_row(vec!["price (USDC per SOL)".into(), fmt_price(m.price)]);
-    t.add_row(vec!["confidence (USDC)".into(), fmt_price(m.conf)]);
+    t.add_row(vec![
+        "price (USDC per SOL)".into(),
+        fmt_price(m.aggregate.price),
+    ]);
+    t.add_row(vec![
+        "confidence (USDC)".into(),
+        fmt_price(m.aggregate.conf),
+    ]);
     t.add_row(vec![
         "validity when aggregated".into(),
-        Validity::from_u8(m.validity).name().to_string(),
+        Validity::from_u8(m.aggregate.validity).name().to_string(),
     ]);
-    let age = slot.saturating_sub(m.aggregate_slot);
+    let age = slot.saturating_sub(m.aggregate.slot);
     t.add_row(vec![
         format!("validity now ({age} slots old)"),
-        aged_validity(&m.stored_price(), slot, &m.params.ages)
+        aged_validity(&m.aggregate.stored_price(), slot, &m.params.ages)
             .name()
             .to_string(),
     ]);
     t.add_row(vec!["TWAP (USDC)".into(), fmt_price(m.twap.price)]);
     t.add_row(vec![
         "reduction price (USDC)".into(),
-        if m.reduce_price == 0 {
+        if m.aggregate.reduce_price == 0 {
             "none".into()
         } else {
-            fmt_price(m.reduce_price)
+            fmt_price(m.aggregate.reduce_price)
         },
     ]);
     t
@@ -235,7 +244,13 @@ fn actions_table(m: &Market, slot: u64, now: i64) -> Table {
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_header(vec!["action", "allowed now?"]);
     for action in Action::ALL {
-        let verdict = match price_for_action(action, &m.stored_price(), slot, now, &m.params.ages) {
+        let verdict = match price_for_action(
+            action,
+            &m.aggregate.stored_price(),
+            slot,
+            now,
+            &m.params.ages,
+        ) {
             Ok(p) => format!("yes, at {} USDC", fmt_price(p)),
             Err(r) => refusal(r),
         };

@@ -29,7 +29,7 @@ async fn row(w: &mut World, t: &mut Table, label: String, holder: &Participant) 
         account_health(&account, &[m], &at, HealthKind::Maintenance).map_err(|e| anyhow!("{e}"))?;
     t.add_row(vec![
         label,
-        crate::demo::fmt_price(m.price),
+        crate::demo::fmt_price(m.aggregate.price),
         m.sigma_ppm.to_string(),
         pct(target),
         pct(now),

@@ -108,7 +108,7 @@ pub async fn run(w: &mut World) -> Result<Participant> {
     w.refresh(150 * USD_E8).await;
     println!(
         "\n  SOL at {} USDC (refreshed this slot)",
-        fmt_price(w.bank.market(SOL_PERP).await.price)
+        fmt_price(w.bank.market(SOL_PERP).await.aggregate.price)
     );
     w.trade(alice, 20 * SOL, 151 * PRICE)
         .await
@@ -190,7 +190,7 @@ async fn front_run(w: &mut World, carol: &Participant) -> Result<()> {
     w.refresh(156 * USD_E8).await;
     println!(
         "\n  the next slot posts SOL at {} USDC",
-        fmt_price(w.bank.market(SOL_PERP).await.price)
+        fmt_price(w.bank.market(SOL_PERP).await.aggregate.price)
     );
     w.trade(carol, -30 * SOL, 0)
         .await
@@ -209,7 +209,7 @@ async fn take_profit_and_leave(w: &mut World, alice: &Participant) -> Result<()>
     w.refresh(158 * USD_E8).await;
     println!(
         "  30 slots later SOL is {} USDC",
-        fmt_price(w.bank.market(SOL_PERP).await.price)
+        fmt_price(w.bank.market(SOL_PERP).await.aggregate.price)
     );
     w.trade(alice, -20 * SOL, 0)
         .await

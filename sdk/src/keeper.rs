@@ -219,7 +219,8 @@ async fn refresh_stale_markets<C: KeeperChain>(
         if state >= MarketState::Settled {
             continue;
         }
-        if slot.saturating_sub(m.aggregate_slot) > m.params.ages.fresh_slots as u64 || m.price == 0
+        if slot.saturating_sub(m.aggregate.slot) > m.params.ages.fresh_slots as u64
+            || m.aggregate.price == 0
         {
             match chain.send(&[update_risk_ix(ex, &m, slot)]).await {
                 Ok(()) => r.markets_refreshed += 1,

@@ -70,7 +70,7 @@ pub fn liquidation_target(account: &MarginAccount, markets: &[Market]) -> Option
             let price = markets
                 .iter()
                 .find(|m| m.index == p.market_index)
-                .map_or(0, |m| m.price);
+                .map_or(0, |m| m.aggregate.price);
             p.base.unsigned_abs() as u128 * price as u128
         })
         .map(|p| p.market_index)
@@ -110,7 +110,7 @@ pub fn insurance_check_due(
 pub fn adl_price(m: &Market, pool_capital: i64, slot: u64, now: i64, decimals: u8) -> Option<u64> {
     let price = price_for_action(
         Action::Deleverage,
-        &m.stored_price(),
+        &m.aggregate.stored_price(),
         slot,
         now,
         &m.params.ages,

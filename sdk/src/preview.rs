@@ -50,7 +50,10 @@ pub fn positions_into(
             // Worth what settlement will pay, as the program values it.
             m.settled_margin(p, at.decimals, at.slot, true)
         } else {
-            Ok((p.position(), m.margin(p, m.price, at.decimals, at.slot)?))
+            Ok((
+                p.position(),
+                m.margin(p, m.aggregate.price, at.decimals, at.slot)?,
+            ))
         }
     })
 }
@@ -129,7 +132,7 @@ pub fn preview_execution_price(
     execution_price(
         delta > 0,
         is_increase(position, delta),
-        &market.price_inputs(market.price, now),
+        &market.price_inputs(market.aggregate.price, now),
         &market.trade_params_in_force().spread,
     )
 }
@@ -152,12 +155,12 @@ pub fn funding_owed_now(
     let rate = funding_rate_ppm(
         market.book.long_oi,
         market.book.short_oi,
-        market.price,
+        market.aggregate.price,
         at.decimals,
         &f,
     )?;
     let delta = index_step(
-        market.price,
+        market.aggregate.price,
         rate,
         at.unix_timestamp.saturating_sub(market.funding.last_time),
         market.funding.carry,
@@ -226,7 +229,7 @@ pub fn max_trade_size(
                 0
             },
             now_slot: at.slot,
-            prices: m.price_inputs(m.price, at.unix_timestamp),
+            prices: m.price_inputs(m.aggregate.price, at.unix_timestamp),
             decimals: at.decimals,
             pool_value_part,
             profit_cap,
@@ -240,7 +243,7 @@ pub fn max_trade_size(
         let mut all = others.clone();
         all.push((
             out.fill.position,
-            m.margin(&view, m.price, at.decimals, at.slot)?,
+            m.margin(&view, m.aggregate.price, at.decimals, at.slot)?,
         ));
         let collateral = account
             .collateral
@@ -291,7 +294,7 @@ fn largest_fitting_lots(
 /// at or above the market's minimum notional (valued at the lower of price and TWAP, so the
 /// count errs upwards).
 fn lots_for_minimum_notional(m: &Market, base: i64, buy: bool, decimals: u8) -> EngineResult<i64> {
-    let price = m.price.min(m.twap.price.max(1)).max(1);
+    let price = m.aggregate.price.min(m.twap.price.max(1)).max(1);
     let scale = bulwark_engine::num::pow10(
         (2 * bulwark_engine::num::PRICE_DECIMALS as u32).saturating_sub(decimals as u32),
     )? as i128;

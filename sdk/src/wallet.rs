@@ -90,7 +90,7 @@ pub fn needs_refresh(m: &Market, action: Action, now: Now) -> bool {
     action == Action::IncreaseRisk
         || price_for_action(
             action,
-            &m.stored_price(),
+            &m.aggregate.stored_price(),
             now.slot.saturating_add(LANDING_SLOTS),
             now.unix_timestamp.saturating_add(LANDING_SECS),
             &m.params.ages,

@@ -45,7 +45,7 @@ pub fn step(
     slot: u64,
     t: i64,
 ) -> u64 {
-    let stored = v.market.price;
+    let stored = v.market.aggregate.price;
     if stored == 0 {
         return 0;
     }

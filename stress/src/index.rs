@@ -80,7 +80,7 @@ impl LiquidationIndex {
     /// Every account that may be below maintenance in `m` at its stored price and `slot`
     /// (a superset; ascending account numbers).
     pub fn candidates(&self, m: &Market, decimals: u8, slot: u64) -> Vec<usize> {
-        let Ok(view) = m.margin(&Default::default(), m.price, decimals, slot) else {
+        let Ok(view) = m.margin(&Default::default(), m.aggregate.price, decimals, slot) else {
             // Unpriceable: every open account.
             return self.all();
         };
@@ -90,7 +90,7 @@ impl LiquidationIndex {
         ) else {
             return self.all();
         };
-        let p = m.price as i128;
+        let p = m.aggregate.price as i128;
         let ratio = (p * view.mmr_ppm as i128 + 999_999) / 1_000_000;
         let index = m.funding.index as i128;
         // Thresholds bounded the protocol's way: the long side from below, the short from above.

@@ -270,7 +270,7 @@ fn note_transitions(r: &mut SimReport, ts: &[Transition]) {
 fn record_series_point(r: &mut SimReport, v: &Venue, t: i64) {
     r.series.push(SeriesPoint {
         ts: t,
-        price: v.market.price,
+        price: v.market.aggregate.price,
         state: v.market.status,
         insurance: v.fund.balance,
         pool_capital: v.pool.capital,
@@ -338,7 +338,9 @@ fn judge_accounts_at_end(
 ) {
     let d = v.decimals;
     for (i, a) in v.accounts().iter().enumerate() {
-        let view = v.market.margin(&a.positions[0], v.market.price, d, slot);
+        let view = v
+            .market
+            .margin(&a.positions[0], v.market.aggregate.price, d, slot);
         let h = view.and_then(|view| {
             health(
                 a.collateral,

@@ -87,7 +87,7 @@ pub struct KeeperModel {
 fn market_order_limit(m: &Market, delta: i64) -> u64 {
     let tick = m.params.trade.tick_price.max(1);
     if delta > 0 {
-        m.price.saturating_mul(2) / tick * tick
+        m.aggregate.price.saturating_mul(2) / tick * tick
     } else {
         tick
     }

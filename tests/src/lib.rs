@@ -77,7 +77,7 @@ pub async fn allowed(
     let clock = w.bank.clock().await;
     bulwark_engine::action::price_for_action(
         action,
-        &m.stored_price(),
+        &m.aggregate.stored_price(),
         clock.slot,
         clock.unix_timestamp,
         &m.params.ages,
@@ -291,15 +291,20 @@ pub async fn pool_value_now(w: &mut World) -> Option<bulwark_engine::pool::PoolV
             let at = (c.slot, c.unix_timestamp);
             let price = price_for_action(
                 Action::ReduceRisk,
-                &m.stored_price(),
+                &m.aggregate.stored_price(),
                 at.0,
                 at.1,
                 &m.params.ages,
             )
             .ok()?;
-            let (worst, best) =
-                trader_pnl_bounds(&b, price, m.conf, m.params.margin.health_conf_k_ppm, 6)
-                    .expect("pnl bounds");
+            let (worst, best) = trader_pnl_bounds(
+                &b,
+                price,
+                m.aggregate.conf,
+                m.params.margin.health_conf_k_ppm,
+                6,
+            )
+            .expect("pnl bounds");
             book.trader_pnl_worst += worst;
             book.trader_pnl_best += best;
         }
@@ -338,8 +343,9 @@ pub async fn mark_equity(w: &mut World, account: &Pubkey) -> i128 {
     let mut e = a.collateral as i128;
     for p in a.positions.iter().filter(|p| p.base != 0) {
         let m = w.bank.market(p.market_index).await;
-        let fill = bulwark_engine::position::apply_fill(p.position(), -p.base, m.price, 6)
-            .expect("close at mark");
+        let fill =
+            bulwark_engine::position::apply_fill(p.position(), -p.base, m.aggregate.price, 6)
+                .expect("close at mark");
         let owed = bulwark_sdk::preview::funding_owed_now(&a, &m, &at).expect("funding");
         e += fill.realized_pnl as i128 - owed as i128;
     }

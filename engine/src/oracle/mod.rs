@@ -10,6 +10,7 @@ mod aggregate;
 mod config;
 mod market;
 mod reading;
+mod record;
 mod twap;
 mod validity;
 
@@ -22,6 +23,7 @@ pub use reading::{
     check_against_accepted, check_reading, AcceptedReading, CheckedReading, Observation, Reading,
     ReadingFault, SourceLimits,
 };
+pub use record::AggregateRecord;
 pub use twap::{update_twap, TwapConfig, TwapState};
 pub use validity::Validity;
 

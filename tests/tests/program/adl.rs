@@ -55,7 +55,7 @@ async fn adl_refuses_without_trigger_on_stale_prices_ineligible_targets_and_over
         w.refresh(p * USD).await;
     }
     let m = w.bank.market(M).await;
-    assert!(m.book.trader_pnl(m.price, 6).unwrap() > 1_000 * USDC as i64);
+    assert!(m.book.trader_pnl(m.aggregate.price, 6).unwrap() > 1_000 * USDC as i64);
     let before = Snapshot::take(
         &mut w.bank,
         &[
@@ -98,7 +98,7 @@ async fn an_allowed_deleverage_lowers_the_ratio_without_fee_or_impact() {
     let pool = w.pool().await.capital;
     let m = w.bank.market(M).await;
     let ratio = |m: &bulwark::state::Market| {
-        let profit = m.book.trader_pnl(m.price, 6).unwrap();
+        let profit = m.book.trader_pnl(m.aggregate.price, 6).unwrap();
         let pool_value = pool + m.ledgers.pnl_pending + m.ledgers.fee_pool as i64;
         bulwark_engine::adl::profit_ratio_ppm(profit, pool_value)
     };

@@ -80,7 +80,7 @@ async fn an_insolvent_pool_still_deleverages_and_haircuts_the_closed_profit() {
     let m = w.bank.market(W).await;
     let pool_value = capital + m.ledgers.pnl_pending + m.ledgers.fee_pool as i64;
     assert!(pool_value <= 0, "the pool is insolvent: {pool_value}");
-    let profit = m.book.trader_pnl(m.price, 6).unwrap();
+    let profit = m.book.trader_pnl(m.aggregate.price, 6).unwrap();
     assert!(profit > 250 * USDC as i64);
 
     let before = w.margin(&winner.margin).await;
@@ -109,6 +109,6 @@ async fn an_insolvent_pool_still_deleverages_and_haircuts_the_closed_profit() {
     let m1 = w.bank.market(W).await;
     assert_eq!(m1.ledgers.pnl_pending, m.ledgers.pnl_pending + funding);
     assert_eq!(w.pool().await.capital, capital);
-    let profit_after = m1.book.trader_pnl(m1.price, 6).unwrap();
+    let profit_after = m1.book.trader_pnl(m1.aggregate.price, 6).unwrap();
     assert!(profit_after < profit, "{profit} -> {profit_after}");
 }

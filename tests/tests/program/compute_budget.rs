@@ -156,7 +156,7 @@ async fn user_and_pool_instructions_stay_within_budget_with_eight_markets() {
     w.bank.advance(1, 1).await;
     w.publish_all(151 * USD, USD).await;
     w.bank.send(&[w.update_risk_ix()], &[]).await.unwrap();
-    assert_eq!(w.bank.market(SOL_PERP).await.price, 151 * PRICE);
+    assert_eq!(w.bank.market(SOL_PERP).await.aggregate.price, 151 * PRICE);
     record(&w, "update_risk", "5 sources, all new");
     w.refresh(150 * USD).await;
     let t = seeded(&mut w, 2, 100_000 * USDC).await;

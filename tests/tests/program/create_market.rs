@@ -50,8 +50,8 @@ async fn governance_lists_a_market_with_zero_open_interest_caps() {
     }
     assert_eq!(m.params.trade.open_interest_cap_long, 0);
     assert_eq!(m.params.trade.open_interest_cap_short, 0);
-    assert_eq!(m.price, 0, "no price until the first update_risk");
-    assert_eq!(Validity::from_u8(m.validity), Validity::NoPrice);
+    assert_eq!(m.aggregate.price, 0, "no price until the first update_risk");
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::NoPrice);
     assert_eq!(
         m.params.oracle.twap.twap_window_secs,
         args.params.oracle.twap.twap_window_secs

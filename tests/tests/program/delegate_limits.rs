@@ -50,7 +50,7 @@ async fn collateral(w: &mut World, p: &Participant) -> i64 {
 /// Collateral plus the SOL-PERP position's unrealised PnL at the market's price.
 async fn equity(w: &mut World, p: &Participant) -> i64 {
     let a = w.margin(&p.margin).await;
-    let price = w.bank.market(SOL_PERP).await.price;
+    let price = w.bank.market(SOL_PERP).await.aggregate.price;
     let upnl = a.positions[0].position().unrealized_pnl(price, 6).unwrap();
     a.collateral + upnl
 }
@@ -243,7 +243,7 @@ async fn a_refused_delegate_trade_changes_nothing() {
         .await
         .unwrap();
     let a = w.margin(&o.margin).await;
-    let price = w.bank.market(SOL_PERP).await.price;
+    let price = w.bank.market(SOL_PERP).await.aggregate.price;
     let upnl = a.positions[0].position().unrealized_pnl(price, 6).unwrap();
     assert_eq!(a.delegate_loss, c0 - a.collateral - upnl);
 }

@@ -122,7 +122,10 @@ async fn a_breaker_trip_is_a_cpi_event_and_the_refresh_a_logged_one() {
         assert!(trips[0].tripped);
         let refreshed: Vec<RiskUpdated> = events::decode(&metered.logs);
         assert_eq!(refreshed.len(), 1);
-        assert_eq!(refreshed[0].price, w.bank.market(SOL_PERP).await.price);
+        assert_eq!(
+            refreshed[0].price,
+            w.bank.market(SOL_PERP).await.aggregate.price
+        );
     }
 }
 

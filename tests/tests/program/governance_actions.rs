@@ -70,7 +70,7 @@ async fn an_oracle_rotation_switches_sources_at_its_activation_slot() {
     assert_eq!(m.oracle.sources[1].account, new_feed);
     assert_eq!(m.pending_source_slot, 0);
     assert_eq!(m.source_states[1].last_publish_time, clock.unix_timestamp);
-    assert_eq!(m.price, 151 * PRICE);
+    assert_eq!(m.aggregate.price, 151 * PRICE);
 }
 
 #[tokio::test]

@@ -148,7 +148,7 @@ async fn a_transport_failure_before_sending_is_retried_with_backoff() {
     assert_eq!(control.sent_transactions.load(Ordering::SeqCst), 1);
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(
-        m.aggregate_slot,
+        m.aggregate.slot,
         w.bank.clock().await.slot,
         "the refresh landed"
     );
@@ -176,7 +176,7 @@ async fn a_connection_lost_after_sending_is_not_sent_twice() {
         "sent once"
     );
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.aggregate_slot, w.bank.clock().await.slot);
+    assert_eq!(m.aggregate.slot, w.bank.clock().await.slot);
 }
 
 #[tokio::test]

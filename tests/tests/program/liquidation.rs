@@ -94,8 +94,12 @@ async fn a_stage_restores_maintenance_plus_buffer_closing_no_more_than_needed_an
     assert!(h.equity >= need, "{h:?} vs {need}");
     // ...and one lot less would not have been enough.
     let less = closed - m.params.trade.lot_base;
-    let fill = apply_fill(positions[0].0, -(less as i64), m.price, 6).unwrap();
-    let penalty = apply_ppm_ceil(notional_ceil(less as i64, m.price, 6).unwrap(), rate).unwrap();
+    let fill = apply_fill(positions[0].0, -(less as i64), m.aggregate.price, 6).unwrap();
+    let penalty = apply_ppm_ceil(
+        notional_ceil(less as i64, m.aggregate.price, 6).unwrap(),
+        rate,
+    )
+    .unwrap();
     let mut v = positions.clone();
     v[0].0 = fill.position;
     let h_less = health(
@@ -112,7 +116,11 @@ async fn a_stage_restores_maintenance_plus_buffer_closing_no_more_than_needed_an
 
     // Penalty: 0.5% of the closed notional, rounded up; half to the keeper (down), half to
     // the insurance ledger.
-    let penalty = apply_ppm_ceil(notional_ceil(closed as i64, m.price, 6).unwrap(), rate).unwrap();
+    let penalty = apply_ppm_ceil(
+        notional_ceil(closed as i64, m.aggregate.price, 6).unwrap(),
+        rate,
+    )
+    .unwrap();
     assert_eq!(
         w.margin(&keeper.margin).await.collateral,
         (penalty / 2) as i64
@@ -145,7 +153,7 @@ async fn the_penalty_escalates_on_priced_slots_to_its_cap_and_resets_on_recovery
     let base_before = w.margin(&t.margin).await.positions[0].base;
     liquidate(&mut w, &keeper, &t, u64::MAX).await.unwrap();
     let closed = base_before - w.margin(&t.margin).await.positions[0].base;
-    let notional = notional_ceil(closed, m.price, 6).unwrap();
+    let notional = notional_ceil(closed, m.aggregate.price, 6).unwrap();
     let penalty = apply_ppm_ceil(notional, 5_500).unwrap();
     let paid = (w.margin(&keeper.margin).await.collateral - keeper_before) as u64
         + w.bank.market(SOL_PERP).await.ledgers.fee_insurance

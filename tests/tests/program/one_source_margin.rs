@@ -64,17 +64,21 @@ async fn a_source_parked_inside_the_band_cannot_make_a_healthy_long_liquidatable
         for parked in [UP_193, DOWN_193] {
             let m = park(&mut w, SOL_150, feed, parked).await;
             let what = format!("{} at {parked}", feed.label());
-            assert_eq!(m.price, 150 * PRICE, "{what}");
-            assert_eq!(Validity::from_u8(m.validity), Validity::Valid, "{what}");
-            assert_eq!(m.reduce_price, m.price, "{what}");
+            assert_eq!(m.aggregate.price, 150 * PRICE, "{what}");
+            assert_eq!(
+                Validity::from_u8(m.aggregate.validity),
+                Validity::Valid,
+                "{what}"
+            );
+            assert_eq!(m.aggregate.reduce_price, m.aggregate.price, "{what}");
             // The parked source widens neither the dispersion nor the confidence beyond the
             // honest readings' own (the honest range is zero): the confidence is the median
             // of the three readings' confidences, so it stays between the honest ones.
-            assert_eq!(m.dispersion, 0, "{what}");
+            assert_eq!(m.aggregate.dispersion, 0, "{what}");
             assert!(
-                (honest_conf.0..=honest_conf.1).contains(&m.asset_conf_usd),
+                (honest_conf.0..=honest_conf.1).contains(&m.aggregate.asset_conf_usd),
                 "{what}: conf {} outside the honest {honest_conf:?}",
-                m.asset_conf_usd
+                m.aggregate.asset_conf_usd
             );
             let h = maintenance(&mut w, &t).await;
             assert!(h.is_healthy(), "{what}: {h:?}");
@@ -121,14 +125,17 @@ async fn a_source_parked_outside_the_band_does_not_make_the_market_divergent() {
     let honest = park(&mut w, SOL_150, Feed::SwitchboardSol, SOL_150).await;
     // 4% off: inside the 5% outlier cut, so it survives, but the two others agree.
     let m = park(&mut w, SOL_150, Feed::ChainlinkSol, 156 * USD).await;
-    assert_eq!(m.asset_survivors, 0b111);
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
-    assert_eq!((m.price, m.dispersion), (150 * PRICE, 0));
+    assert_eq!(m.aggregate.asset_survivors, 0b111);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
+    assert_eq!(
+        (m.aggregate.price, m.aggregate.dispersion),
+        (150 * PRICE, 0)
+    );
     assert!(
-        m.conf <= honest.conf + honest.conf / 2,
+        m.aggregate.conf <= honest.aggregate.conf + honest.aggregate.conf / 2,
         "{} vs {}",
-        m.conf,
-        honest.conf
+        m.aggregate.conf,
+        honest.aggregate.conf
     );
     // Reductions price at the aggregate, not at a divergence fallback, and still work.
     let before = w.margin(&t.margin).await.positions[0].base;
@@ -149,8 +156,8 @@ async fn when_the_providers_spread_the_margin_still_widens_with_them() {
     w.publish(Feed::SwitchboardSol, 15_150_000_000).await;
     w.publish(Feed::ChainlinkSol, 153 * USD).await;
     let m = update_risk_checked(&mut w).await;
-    assert_eq!(m.price, 151_500_000_000);
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
-    assert_eq!(m.asset_conf_usd, 1_500_000_000);
-    assert_eq!(m.dispersion, 1_500_000_000);
+    assert_eq!(m.aggregate.price, 151_500_000_000);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
+    assert_eq!(m.aggregate.asset_conf_usd, 1_500_000_000);
+    assert_eq!(m.aggregate.dispersion, 1_500_000_000);
 }

@@ -57,7 +57,7 @@ async fn the_previewed_maximum_trade_is_accepted_and_one_lot_more_is_refused() {
         .unwrap()
         .unwrap();
     assert!(
-        liq < market.price && liq > market.price / 2,
+        liq < market.aggregate.price && liq > market.aggregate.price / 2,
         "a long at ~19x liquidates a few % lower: {liq}"
     );
 }

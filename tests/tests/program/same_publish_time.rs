@@ -56,10 +56,17 @@ async fn two_sources_reposted_at_their_old_time_with_a_new_price_do_not_move_the
     assert_eq!(status(&m, 0), INVALID);
     assert_eq!(status(&m, 2), INVALID);
     assert_eq!(status(&m, 1).0, SourceStatus::New as u8);
-    assert_eq!(m.price, 150 * PRICE, "the market price does not move");
-    assert_eq!(m.asset_survivors, 0b010);
+    assert_eq!(
+        m.aggregate.price,
+        150 * PRICE,
+        "the market price does not move"
+    );
+    assert_eq!(m.aggregate.asset_survivors, 0b010);
     // One provider left: below quorum (reductions only), not a forged $151.
-    assert_eq!(Validity::from_u8(m.validity), Validity::BelowQuorum);
+    assert_eq!(
+        Validity::from_u8(m.aggregate.validity),
+        Validity::BelowQuorum
+    );
     // The accepted readings are kept: price and confidence at the old time.
     for i in [0, 2] {
         assert_eq!(
@@ -83,8 +90,11 @@ async fn the_same_reading_again_is_unchanged_and_counts() {
         m.source_states[0].last_price,
         before.source_states[0].last_price
     );
-    assert_eq!((m.price, m.asset_survivors), (150 * PRICE, 0b111));
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+    assert_eq!(
+        (m.aggregate.price, m.aggregate.asset_survivors),
+        (150 * PRICE, 0b111)
+    );
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
 }
 
 #[tokio::test]
@@ -94,8 +104,11 @@ async fn a_new_confidence_under_the_old_time_is_invalid_too() {
     let m = w.bank.market(SOL_PERP).await;
     assert_eq!(status(&m, 0), INVALID);
     assert_eq!(m.source_states[2].status, SourceStatus::Unchanged as u8);
-    assert_eq!((m.price, m.asset_survivors), (150 * PRICE, 0b110));
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+    assert_eq!(
+        (m.aggregate.price, m.aggregate.asset_survivors),
+        (150 * PRICE, 0b110)
+    );
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
 }
 
 #[tokio::test]
@@ -109,5 +122,5 @@ async fn after_a_refused_repost_a_newer_reading_is_accepted_again() {
         assert!(m.source_states[i].last_publish_time > t0);
         assert_eq!(m.source_states[i].last_price, 152 * PRICE);
     }
-    assert_eq!(m.price, 152 * PRICE);
+    assert_eq!(m.aggregate.price, 152 * PRICE);
 }

@@ -90,7 +90,10 @@ async fn equity_at_settlement(w: &mut World, p: &Participant) -> i64 {
 async fn a_settling_loser_withdraws_and_trades_only_on_what_settlement_leaves() {
     let (mut w, holder, long) = scene().await;
     let m = w.bank.market(M).await;
-    assert!(m.price < m.settlement.price / 2, "the live price fell away");
+    assert!(
+        m.aggregate.price < m.settlement.price / 2,
+        "the live price fell away"
+    );
     let equity = equity_at_settlement(&mut w, &holder).await;
     let collateral = w.margin(&holder.margin).await.collateral;
     assert!(

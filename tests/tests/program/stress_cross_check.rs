@@ -263,8 +263,8 @@ async fn assert_bank_equals_simulator(
     let market = |m: &bulwark::state::Market| {
         (
             (
-                m.price,
-                m.conf,
+                m.aggregate.price,
+                m.aggregate.conf,
                 m.book.long_oi,
                 m.book.short_oi,
                 m.mmr_at(slot),

@@ -38,7 +38,7 @@ async fn stale_equity_in_one_market_cannot_back_new_risk_in_another() {
     let (mut w, t) = setup().await;
     let stale = w.bank.market(SOL_PERP).await;
     assert_eq!(
-        stale.price,
+        stale.aggregate.price,
         150 * PRICE,
         "SOL-PERP still holds the old aggregate"
     );

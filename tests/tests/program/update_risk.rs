@@ -43,23 +43,29 @@ async fn three_agreeing_providers_make_a_valid_price_and_only_the_aggregate_chan
     // Asserts the exchange, configuration, limits, caps and reserved bytes are untouched.
     let m = update_risk_checked(&mut w).await;
     let clock = w.bank.clock().await;
-    assert_eq!(m.price, 150 * PRICE);
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
-    assert_eq!(m.asset_price_usd, 150 * PRICE);
-    assert_eq!(m.collateral_price_usd, PRICE);
+    assert_eq!(m.aggregate.price, 150 * PRICE);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
+    assert_eq!(m.aggregate.asset_price_usd, 150 * PRICE);
+    assert_eq!(m.aggregate.collateral_price_usd, PRICE);
     // Confidence: the largest distance from the median ($1) beats the median reading's own
     // ($0.075); the collateral's confidence is the larger of its two middle readings', Chainlink's
     // 0.1% floor ($0.001), which adds 150 * $0.001 = $0.15 in collateral units.
-    assert_eq!(m.conf, PRICE + 150_000_000);
+    assert_eq!(m.aggregate.conf, PRICE + 150_000_000);
     assert_eq!(
-        m.twap.price, m.price,
+        m.twap.price, m.aggregate.price,
         "the first sample initialises the TWAP"
     );
-    assert_eq!(m.reduce_price, m.price);
-    assert_eq!(m.aggregate_slot, clock.slot);
-    assert_eq!(m.aggregate_time, clock.unix_timestamp);
-    assert_eq!(m.oldest_publish_time, clock.unix_timestamp);
-    assert_eq!((m.asset_survivors, m.collateral_survivors), (0b111, 0b11));
+    assert_eq!(m.aggregate.reduce_price, m.aggregate.price);
+    assert_eq!(m.aggregate.slot, clock.slot);
+    assert_eq!(m.aggregate.time, clock.unix_timestamp);
+    assert_eq!(m.aggregate.oldest_publish_time, clock.unix_timestamp);
+    assert_eq!(
+        (
+            m.aggregate.asset_survivors,
+            m.aggregate.collateral_survivors
+        ),
+        (0b111, 0b11)
+    );
     for i in 0..3 {
         assert_eq!(m.source_states[i].status, NEW);
         assert_eq!(m.source_states[i].last_publish_time, clock.unix_timestamp);
@@ -86,8 +92,11 @@ async fn one_stale_source_is_dropped_and_the_other_two_still_make_quorum() {
     let m = update_risk_checked(&mut w).await;
     assert_eq!(m.source_states[1].status, INVALID);
     assert_eq!(fault(&m, 1), Some(ReadingFault::StaleTime));
-    assert_eq!(m.price, 151_500_000_000, "mean of the two survivors");
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+    assert_eq!(
+        m.aggregate.price, 151_500_000_000,
+        "mean of the two survivors"
+    );
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
 }
 
 #[tokio::test]
@@ -109,9 +118,12 @@ async fn one_provider_manipulated_10x_is_dropped_and_the_median_holds() {
         "the reading itself is well formed"
     );
     assert_eq!(m.source_states[0].last_price, 1_500 * PRICE);
-    assert_eq!(m.asset_survivors, 0b110, "but it is dropped as an outlier");
-    assert_eq!(m.price, 150_100_000_000);
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+    assert_eq!(
+        m.aggregate.asset_survivors, 0b110,
+        "but it is dropped as an outlier"
+    );
+    assert_eq!(m.aggregate.price, 150_100_000_000);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
 }
 
 #[tokio::test]
@@ -130,10 +142,10 @@ async fn two_providers_diverging_stop_increases_and_reductions_price_from_the_tw
     .await;
     let twap_before = w.bank.market(SOL_PERP).await.twap;
     let m = update_risk_checked(&mut w).await;
-    assert_eq!(Validity::from_u8(m.validity), Validity::Divergent);
-    assert_eq!(m.price, 153 * PRICE);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Divergent);
+    assert_eq!(m.aggregate.price, 153 * PRICE);
     // TWAP 150 +- 3%: Pyth (150) is inside, Switchboard (156) is not.
-    assert_eq!(m.reduce_price, 150 * PRICE);
+    assert_eq!(m.aggregate.reduce_price, 150 * PRICE);
     assert_eq!(m.twap, twap_before, "divergent prices do not feed the TWAP");
     assert_eq!(
         allowed(&mut w, Action::IncreaseRisk).await,
@@ -162,12 +174,12 @@ async fn three_providers_no_two_agreeing_are_divergent_and_reductions_price_at_t
     .await;
     let m = update_risk_checked(&mut w).await;
     // Without the reading farthest from the median the others still differ by 2.6%.
-    assert_eq!(Validity::from_u8(m.validity), Validity::Divergent);
-    assert_eq!(m.price, 154 * PRICE);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Divergent);
+    assert_eq!(m.aggregate.price, 154 * PRICE);
     // TWAP 150 +- 3%: Pyth (150) and Switchboard (154) are inside; their median (152) is
     // held at the middle reading, so that no single reading (here possibly Pyth, alone on
     // its side) sets the price of reductions and liquidations.
-    assert_eq!(m.reduce_price, 154 * PRICE);
+    assert_eq!(m.aggregate.reduce_price, 154 * PRICE);
     assert_eq!(allowed(&mut w, Action::Liquidate).await, Ok(154 * PRICE));
     assert_eq!(
         allowed(&mut w, Action::IncreaseRisk).await,
@@ -201,7 +213,7 @@ async fn a_partially_verified_pyth_update_is_an_invalid_reading() {
     let m = update_risk_checked(&mut w).await;
     assert_eq!(fault(&m, 0), Some(ReadingFault::PartialVerification));
     assert_eq!(
-        Validity::from_u8(m.validity),
+        Validity::from_u8(m.aggregate.validity),
         Validity::Valid,
         "Switchboard and Chainlink make quorum"
     );
@@ -225,7 +237,7 @@ async fn a_replayed_older_publish_time_is_an_invalid_reading_and_the_guard_does_
     let m = update_risk_checked(&mut w).await;
     assert_eq!(fault(&m, 0), Some(ReadingFault::Replayed));
     assert_eq!(m.source_states[0].last_publish_time, accepted);
-    assert_eq!(m.price, 150 * PRICE);
+    assert_eq!(m.aggregate.price, 150 * PRICE);
 }
 
 #[tokio::test]
@@ -281,8 +293,8 @@ async fn a_closed_feed_is_an_invalid_reading_while_the_others_still_aggregate() 
     );
     let m = update_risk_checked(&mut w).await;
     assert_eq!(fault(&m, 1), Some(ReadingFault::WrongOwner));
-    assert_eq!(m.price, 150_500_000_000);
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+    assert_eq!(m.aggregate.price, 150_500_000_000);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
 }
 
 #[tokio::test]
@@ -310,7 +322,7 @@ async fn a_wrong_feed_id_is_an_invalid_reading() {
     w.set_feed_bytes(Feed::PythSol, Feed::PythSol.owner(), encode_pyth(&usdc));
     let m = update_risk_checked(&mut w).await;
     assert_eq!(fault(&m, 0), Some(ReadingFault::WrongFeedId));
-    assert_eq!(m.price, 150 * PRICE);
+    assert_eq!(m.aggregate.price, 150 * PRICE);
 }
 
 #[tokio::test]
@@ -322,7 +334,10 @@ async fn losing_two_of_three_providers_is_below_quorum_reductions_only() {
         (fault(&m, 0), fault(&m, 1)),
         (Some(ReadingFault::StaleTime), Some(ReadingFault::StaleTime))
     );
-    assert_eq!(Validity::from_u8(m.validity), Validity::BelowQuorum);
+    assert_eq!(
+        Validity::from_u8(m.aggregate.validity),
+        Validity::BelowQuorum
+    );
     assert_eq!(
         allowed(&mut w, Action::IncreaseRisk).await,
         Err(Refusal::Validity(Validity::BelowQuorum))
@@ -340,11 +355,11 @@ async fn a_collateral_depeg_changes_the_price_in_collateral_units() {
     w.publish(Feed::PythUsdc, 90_000_000).await;
     w.publish(Feed::ChainlinkUsdc, 90_000_000).await;
     let m = update_risk_checked(&mut w).await;
-    assert_eq!(m.asset_price_usd, 150 * PRICE);
-    assert_eq!(m.collateral_price_usd, 900_000_000);
+    assert_eq!(m.aggregate.asset_price_usd, 150 * PRICE);
+    assert_eq!(m.aggregate.collateral_price_usd, 900_000_000);
     // 150 / 0.9 = 166.666666666..., rounded down at 1e-9.
-    assert_eq!(m.price, 166_666_666_666);
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+    assert_eq!(m.aggregate.price, 166_666_666_666);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
 }
 
 #[tokio::test]
@@ -357,7 +372,7 @@ async fn losing_every_collateral_source_leaves_no_price() {
     w.set_feed_bytes(Feed::PythUsdc, anchor_lang::system_program::ID, vec![]);
     w.set_feed_bytes(Feed::ChainlinkUsdc, anchor_lang::system_program::ID, vec![]);
     let m = update_risk_checked(&mut w).await;
-    assert_eq!(Validity::from_u8(m.validity), Validity::NoPrice);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::NoPrice);
     for a in Action::ALL {
         assert_eq!(
             allowed(&mut w, a).await,
@@ -375,23 +390,23 @@ async fn when_no_source_has_anything_new_the_stored_aggregate_stands_judged_at_t
     w.update_risk().await.unwrap();
     exchange.assert_unchanged(&mut w.bank).await;
     let after = w.bank.market(SOL_PERP).await;
-    assert_eq!(after.judged_slot, w.bank.clock().await.slot);
+    assert_eq!(after.aggregate.judged_slot, w.bank.clock().await.slot);
     // Only the judgement's slot moves: the aggregate keeps the slot of the last news (every
     // other age limit counts from it), and TWAP, volatility and breakers see nothing.
     let judged = |m: &bulwark::state::Market| {
         (
             (
-                m.aggregate_slot,
-                m.aggregate_time,
+                m.aggregate.slot,
+                m.aggregate.time,
                 m.priced_slots,
                 m.funding.index,
             ),
             (
-                m.price,
-                m.conf,
-                m.reduce_price,
-                m.validity,
-                m.oldest_publish_time,
+                m.aggregate.price,
+                m.aggregate.conf,
+                m.aggregate.reduce_price,
+                m.aggregate.validity,
+                m.aggregate.oldest_publish_time,
             ),
             (m.twap.price, m.twap.last_slot, m.twap.last_time),
             (m.vol.variance, m.vol.anchor_time, m.sigma_ppm),
@@ -405,7 +420,7 @@ async fn when_no_source_has_anything_new_the_stored_aggregate_stands_judged_at_t
     assert_eq!(judged(&after), judged(&before));
     assert_eq!(
         allowed(&mut w, Action::IncreaseRisk).await,
-        Ok(before.price)
+        Ok(before.aggregate.price)
     );
     // Ten more seconds without a publication: judged again, the sources are too old for an
     // increase (limit 10 s), still fresh for a reduction.
@@ -415,7 +430,10 @@ async fn when_no_source_has_anything_new_the_stored_aggregate_stands_judged_at_t
         allowed(&mut w, Action::IncreaseRisk).await,
         Err(Refusal::SourcesTooOld)
     );
-    assert_eq!(allowed(&mut w, Action::ReduceRisk).await, Ok(before.price));
+    assert_eq!(
+        allowed(&mut w, Action::ReduceRisk).await,
+        Ok(before.aggregate.price)
+    );
 }
 
 #[tokio::test]
@@ -460,7 +478,7 @@ async fn the_twap_moves_at_most_once_per_slot() {
         w.publish(f, 152 * USD).await;
     }
     let second = update_risk_checked(&mut w).await;
-    assert_eq!(second.price, 152 * PRICE);
+    assert_eq!(second.aggregate.price, 152 * PRICE);
     assert_eq!(second.twap, first.twap);
 }
 
@@ -483,7 +501,7 @@ async fn a_retired_legacy_pyth_account_in_a_source_position_is_an_invalid_readin
     w.set_feed_bytes(Feed::PythSol, Feed::PythSol.owner(), legacy);
     let m = update_risk_checked(&mut w).await;
     assert_eq!(fault(&m, 0), Some(ReadingFault::RetiredFormat));
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
 }
 
 #[tokio::test]
@@ -512,7 +530,7 @@ async fn a_switchboard_result_with_too_few_samples_is_an_invalid_reading() {
     );
     let m = update_risk_checked(&mut w).await;
     assert_eq!(fault(&m, 1), Some(ReadingFault::TooFewSamples));
-    assert_eq!(Validity::from_u8(m.validity), Validity::Valid);
+    assert_eq!(Validity::from_u8(m.aggregate.validity), Validity::Valid);
 }
 
 #[tokio::test]

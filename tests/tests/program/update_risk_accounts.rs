@@ -96,5 +96,5 @@ async fn the_correct_accounts_are_accepted_after_the_rejections() {
         .send(&[ix::update_risk(SOL_PERP, &sol, &usdc)], &[])
         .await
         .unwrap();
-    assert_eq!(w.bank.market(SOL_PERP).await.price, 151 * PRICE);
+    assert_eq!(w.bank.market(SOL_PERP).await.aggregate.price, 151 * PRICE);
 }

@@ -149,7 +149,7 @@ fn adl_trigger(
     require!(max_base > 0, BulwarkError::ZeroSize);
     let price = price_for_action(
         Action::Deleverage,
-        &m.stored_price(),
+        &m.aggregate.stored_price(),
         now_slot,
         now,
         &m.params.ages,

@@ -58,7 +58,7 @@ impl MarginAccount {
         let slot = self.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
         let price = price_for_action(
             Action::Liquidate,
-            &m.stored_price(),
+            &m.aggregate.stored_price(),
             now_slot,
             now,
             &m.params.ages,

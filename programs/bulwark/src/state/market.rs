@@ -1,14 +1,13 @@
 //! One perpetual market.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::action::StoredPrice;
 use bulwark_engine::breaker::{flags as breaker_flags, VelocityState};
 use bulwark_engine::conservation::MarketLedgers;
 use bulwark_engine::dynamic_margin::{effective_mmr_ppm, MarginRamp};
 use bulwark_engine::execution::PriceInputs;
 use bulwark_engine::funding::FundingState;
 use bulwark_engine::market_params::MarketParamSet;
-use bulwark_engine::oracle::{TwapState, Validity};
+use bulwark_engine::oracle::{AggregateRecord, TwapState, Validity};
 use bulwark_engine::settlement::SettlementState;
 use bulwark_engine::state::{allowed, effective_state, MarketState, Op};
 use bulwark_engine::trade::{MarketBook, TradeOutcome};
@@ -22,15 +21,11 @@ use super::{OracleConfig, OracleSource, SourceState};
 pub struct Market {
     pub version: u8,
     pub bump: u8,
-    /// Market state machine code (0 Active; the full machine arrives with the breakers).
+    /// `MarketState` code.
     pub status: u8,
-    /// `Validity` code of the stored aggregate.
-    pub validity: u8,
+    pub _padding0: u8,
     pub index: u16,
-    /// Bit `i` set when asset source `i` survived the outlier pass of the last aggregation.
-    pub asset_survivors: u8,
-    /// Same for the collateral sources.
-    pub collateral_survivors: u8,
+    pub _padding1: [u8; 2],
     /// Ticker, UTF-8, zero padded.
     pub symbol: [u8; 16],
     /// The asset's sources and aggregation limits.
@@ -40,31 +35,9 @@ pub struct Market {
     /// Bookkeeping of the exchange's collateral sources as seen by this market, by position.
     pub collateral_source_states: [SourceState; 4],
 
-    /// Aggregate price, collateral units at 1e-9 per base unit.
-    pub price: u64,
-    /// Aggregate confidence, collateral units at 1e-9.
-    pub conf: u64,
-    /// Price for reductions and liquidations (differs while Divergent; 0 = none).
-    pub reduce_price: u64,
-    /// Asset source dispersion, collateral units at 1e-9.
-    pub dispersion: u64,
-    /// Slot of the stored aggregate.
-    pub aggregate_slot: u64,
-    /// Unix time of the stored aggregate.
-    pub aggregate_time: i64,
-    /// Oldest publish time of the readings behind it.
-    pub oldest_publish_time: i64,
-    /// Asset aggregate in USD at 1e-9.
-    pub asset_price_usd: u64,
-    pub asset_conf_usd: u64,
-    /// Collateral aggregate in USD at 1e-9.
-    pub collateral_price_usd: u64,
-    pub collateral_conf_usd: u64,
-    /// The latest slot at which the market's readings were judged and gave the stored
-    /// aggregate: `aggregate_slot` on news, later when a refresh found nothing new and the
-    /// same judgement. Only the increase rule reads it (every age limit counts from
-    /// `aggregate_slot`, the last news).
-    pub judged_slot: u64,
+    /// The stored aggregate: what the last judgement with news gave (`update_risk` is its
+    /// only writer).
+    pub aggregate: AggregateRecord,
     /// TWAP of the aggregate, collateral units at 1e-9 (0 until the first sample).
     pub twap: TwapState,
 
@@ -116,7 +89,7 @@ pub struct Market {
     /// the account sits at its PDA compare against it instead of re-deriving the address
     /// (~1,500 CU); an account copied elsewhere carries the original's address.
     pub address: Pubkey,
-    pub reserved: [u8; 1072],
+    pub reserved: [u8; 1064],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));
@@ -128,7 +101,7 @@ impl Market {
     /// The escalation clock at `now_slot`: slots with a usable price so far.
     pub fn priced_clock(&self, now_slot: u64, price_usable: bool) -> u64 {
         let running = if price_usable {
-            now_slot.saturating_sub(self.aggregate_slot)
+            now_slot.saturating_sub(self.aggregate.slot)
         } else {
             0
         };
@@ -170,7 +143,7 @@ impl Market {
 
     /// Recomputes the state from its causes at `now_slot`; returns the new state if it changed.
     pub fn refresh_state(&mut self, now_slot: u64) -> Option<MarketState> {
-        let no_price = Validity::from_u8(self.validity) == Validity::NoPrice;
+        let no_price = Validity::from_u8(self.aggregate.validity) == Validity::NoPrice;
         let next = effective_state(
             self.state(),
             no_price,
@@ -207,7 +180,14 @@ impl Market {
         let frozen = !price_usable || self.state() >= MarketState::Settling;
         let params = &self.params.dynamics.funding;
         self.funding
-            .accrue(now, frozen, self.price, &self.book, decimals, params)
+            .accrue(
+                now,
+                frozen,
+                self.aggregate.price,
+                &self.book,
+                decimals,
+                params,
+            )
             .map_err(crate::error::engine_err)
     }
 
@@ -217,10 +197,12 @@ impl Market {
         PriceInputs {
             price,
             twap: self.twap.price,
-            conf: self.conf,
-            dispersion: self.dispersion,
+            conf: self.aggregate.conf,
+            dispersion: self.aggregate.dispersion,
             sigma_ppm: self.sigma_ppm,
-            source_age_secs: now.saturating_sub(self.oldest_publish_time).max(0) as u64,
+            source_age_secs: now
+                .saturating_sub(self.aggregate.oldest_publish_time)
+                .max(0) as u64,
         }
     }
 
@@ -236,17 +218,5 @@ impl Market {
     /// This market's part of the vault identity (`conservation::MarketLedgers::total`).
     pub fn bucket_total(&self) -> i128 {
         self.ledgers.total(self.book.impact_ledger)
-    }
-
-    /// The stored aggregate as the engine's action table reads it.
-    pub fn stored_price(&self) -> StoredPrice {
-        StoredPrice {
-            price: self.price,
-            reduce_price: self.reduce_price,
-            validity: Validity::from_u8(self.validity),
-            slot: self.aggregate_slot,
-            judged_slot: self.judged_slot,
-            oldest_publish_time: self.oldest_publish_time,
-        }
     }
 }

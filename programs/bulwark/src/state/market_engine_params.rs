@@ -35,7 +35,7 @@ impl Market {
         Ok(MarketMargin {
             market_index: self.index,
             price,
-            conf: self.conf,
+            conf: self.aggregate.conf,
             twap: self.twap.price,
             decimals,
             mmr_ppm: self.mmr_at(now_slot),

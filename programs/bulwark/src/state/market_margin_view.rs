@@ -49,7 +49,7 @@ impl Market {
         }
         let price = price_for_action(
             action,
-            &self.stored_price(),
+            &self.aggregate.stored_price(),
             now_slot,
             now,
             &self.params.ages,

@@ -18,7 +18,7 @@ impl Market {
     fn advance_clocks(&mut self, slot: u64, now: i64, decimals: u8) -> Result<()> {
         let usable = price_for_action(
             Action::ReduceRisk,
-            &self.stored_price(),
+            &self.aggregate.stored_price(),
             slot,
             now,
             &self.params.ages,
@@ -33,18 +33,18 @@ impl Market {
     /// (price, confidence, fallback, validity, dispersion, survivors, oldest publish time and
     /// both sides' USD prices): then ageing has changed nothing.
     pub fn stores_judgement(&self, agg: &MarketAggregate) -> bool {
-        self.price == agg.price
-            && self.conf == agg.conf
-            && self.reduce_price == agg.reduce_price
-            && self.validity == agg.validity as u8
-            && self.dispersion == agg.dispersion
-            && self.oldest_publish_time == agg.oldest_publish_time
-            && self.asset_survivors == agg.asset.survivors
-            && self.collateral_survivors == agg.collateral.survivors
-            && self.asset_price_usd == agg.asset.price
-            && self.asset_conf_usd == agg.asset.conf
-            && self.collateral_price_usd == agg.collateral.price
-            && self.collateral_conf_usd == agg.collateral.conf
+        self.aggregate.price == agg.price
+            && self.aggregate.conf == agg.conf
+            && self.aggregate.reduce_price == agg.reduce_price
+            && self.aggregate.validity == agg.validity as u8
+            && self.aggregate.dispersion == agg.dispersion
+            && self.aggregate.oldest_publish_time == agg.oldest_publish_time
+            && self.aggregate.asset_survivors == agg.asset.survivors
+            && self.aggregate.collateral_survivors == agg.collateral.survivors
+            && self.aggregate.asset_price_usd == agg.asset.price
+            && self.aggregate.asset_conf_usd == agg.asset.conf
+            && self.aggregate.collateral_price_usd == agg.collateral.price
+            && self.aggregate.collateral_conf_usd == agg.collateral.conf
     }
 
     /// The stored aggregate, judged again at `slot` from the same readings with the same
@@ -52,7 +52,7 @@ impl Market {
     /// `judged_slot` moves. Its age (every other action's limit, funding, the priced clock)
     /// still counts from the last news; TWAP, volatility and breakers see nothing.
     pub fn mark_judged(&mut self, slot: u64) {
-        self.judged_slot = slot;
+        self.aggregate.judged_slot = slot;
     }
 
     /// Applies `agg` at `slot`/`now`: funding accrues to now at the price stored so far (frozen
@@ -68,21 +68,7 @@ impl Market {
     ) -> Result<(Vec<Transition>, Option<MarketState>)> {
         self.advance_clocks(slot, now, decimals)?;
 
-        self.price = agg.price;
-        self.conf = agg.conf;
-        self.reduce_price = agg.reduce_price;
-        self.validity = agg.validity as u8;
-        self.dispersion = agg.dispersion;
-        self.asset_survivors = agg.asset.survivors;
-        self.collateral_survivors = agg.collateral.survivors;
-        self.aggregate_slot = slot;
-        self.judged_slot = slot;
-        self.aggregate_time = now;
-        self.oldest_publish_time = agg.oldest_publish_time;
-        self.asset_price_usd = agg.asset.price;
-        self.asset_conf_usd = agg.asset.conf;
-        self.collateral_price_usd = agg.collateral.price;
-        self.collateral_conf_usd = agg.collateral.conf;
+        self.aggregate.record(agg, slot, now);
         self.twap = agg.twap;
         // Breakers: velocity on every priced aggregate, oracle health and divergence from its
         // validity; then the state follows.

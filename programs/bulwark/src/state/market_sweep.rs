@@ -95,7 +95,7 @@ impl Market {
             self.insurance_tripped != 0,
             committed,
             oi,
-            self.price,
+            self.aggregate.price,
             decimals,
             self.params.insurance.insurance_floor_ppm,
             self.params.insurance.insurance_hysteresis_ppm,

@@ -75,7 +75,7 @@ pub fn value_pool<'info>(
         if b.long_oi != 0 || b.short_oi != 0 {
             let price = price_for_action(
                 Action::ReduceRisk,
-                &m.stored_price(),
+                &m.aggregate.stored_price(),
                 clock.slot,
                 clock.unix_timestamp,
                 &m.params.ages,
@@ -84,7 +84,7 @@ pub fn value_pool<'info>(
             (worst, best) = trader_pnl_bounds(
                 b,
                 price,
-                m.conf,
+                m.aggregate.conf,
                 m.params.margin.health_conf_k_ppm,
                 decimals,
             )
