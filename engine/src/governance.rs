@@ -10,6 +10,7 @@
 
 use crate::bounds::Param;
 use crate::error::{EngineError, EngineResult};
+use crate::market_params::MarketParamSet;
 use crate::num::mul_div_floor;
 
 /// Which way a parameter tightens risk.
@@ -162,6 +163,46 @@ pub struct ParamRecord {
     pub in_force: u64,
     /// Proposals numbered below this were queued before its latest tightening (0 = none).
     pub tightened_before: u64,
+}
+
+stored_block! {
+    /// A market's governance memory: the step window (when it opened and each governable
+    /// parameter's value then) and, per parameter, the proposal number below which a queued
+    /// loosening is stale. Arrays in [`MarketParam`] order.
+    pub struct GovernanceRecord {
+        /// Unix time the current step window opened.
+        pub window_start: i64,
+        pub baselines: [u64; 10],
+        pub tightened_before: [u64; 10],
+    }
+}
+
+impl GovernanceRecord {
+    /// Opens a new step window at `now` once `window_secs` have passed since the last one
+    /// opened, re-baselining every parameter at its value in `in_force`.
+    pub fn roll(&mut self, now: i64, window_secs: i64, in_force: &MarketParamSet) {
+        if crate::window::has_ended(self.window_start, now, window_secs) {
+            self.window_start = now;
+            for p in MarketParam::ALL {
+                self.baselines[p as usize] = in_force.value(p);
+            }
+        }
+    }
+
+    /// `param`'s record for judging a change against the set `in_force`.
+    pub fn record(&self, param: MarketParam, in_force: &MarketParamSet) -> ParamRecord {
+        ParamRecord {
+            baseline: self.baselines[param as usize],
+            in_force: in_force.value(param),
+            tightened_before: self.tightened_before[param as usize],
+        }
+    }
+
+    /// After a strict tightening of `param`: every loosening of it queued so far (numbered
+    /// below `next_proposal`) is stale.
+    pub fn mark_tightened(&mut self, param: MarketParam, next_proposal: u64) {
+        self.tightened_before[param as usize] = next_proposal;
+    }
 }
 
 /// How a change arrives.

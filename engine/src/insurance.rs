@@ -4,15 +4,37 @@
 
 use crate::checked::cast;
 use crate::error::EngineResult;
+use crate::market_params::InsuranceParams;
 use crate::pool::amount_for_shares;
 
-/// A market's coverage window.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CoverageWindow {
-    /// Unix time the current window opened.
-    pub start: i64,
-    /// Covered so far in it, collateral units.
-    pub covered: u64,
+stored_block! {
+    /// A market's insurance coverage window.
+    pub struct CoverageWindow {
+        /// Unix time the current window opened.
+        pub start: i64,
+        /// Covered so far in it, collateral units.
+        pub covered: u64,
+    }
+}
+
+impl CoverageWindow {
+    /// What the fund may still cover for the market at `now` under `p` (the window rolls
+    /// over once `insurance_window_secs` have passed), collateral units.
+    pub fn remaining(&self, now: i64, p: &InsuranceParams) -> u64 {
+        window_remaining(self, now, p.insurance_window_secs, p.insurance_window_cap).0
+    }
+
+    /// Counts `amount` (collateral units) covered at `now` against the window, rolling it
+    /// first when it has run out. Checked.
+    pub fn count(&mut self, amount: u64, now: i64, p: &InsuranceParams) -> EngineResult<()> {
+        let (_, current) =
+            window_remaining(self, now, p.insurance_window_secs, p.insurance_window_cap);
+        *self = CoverageWindow {
+            start: current.start,
+            covered: crate::checked::Checked::plus(current.covered, amount)?,
+        };
+        Ok(())
+    }
 }
 
 /// What the fund may still cover for a market at `now`: the window resets after

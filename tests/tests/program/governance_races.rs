@@ -142,7 +142,7 @@ async fn a_tightening_orders_exactly_against_changes_queued_in_the_same_transact
     let gov = w.governance.insecure_clone();
     w.bank.send(&[q1, cut, q2], &[&gov]).await.unwrap();
     assert_eq!(
-        w.bank.market(SOL_PERP).await.gov_tightened_before[lev as usize],
+        w.bank.market(SOL_PERP).await.governance.tightened_before[lev as usize],
         after
     );
     w.bank.advance(10, TIMELOCK_SECS as i64).await;

@@ -210,10 +210,7 @@ async fn an_account_under_water_pays_the_keeper_floor_from_insurance_once_per_ep
         "the account had nothing to pay a penalty with"
     );
     let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(
-        m.insurance_window_covered, floor,
-        "counted against the window"
-    );
+    assert_eq!(m.coverage.covered, floor, "counted against the window");
     // No more stages to farm.
     assert_program_error(
         liquidate(&mut w, &keepers[0], &t, u64::MAX).await,

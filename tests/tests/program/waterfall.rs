@@ -109,7 +109,7 @@ async fn insurance_pays_up_to_the_window_cap_and_lps_bear_exactly_the_rest() {
 
     // The keepers' minimum rewards the fund advanced for these under-water accounts already
     // count against the window.
-    let covered = w.bank.market(M).await.insurance_window_covered;
+    let covered = w.bank.market(M).await.coverage.covered;
     assert!(covered <= 2 * w.bank.market(M).await.params.liquidation.min_keeper_reward);
     let window = 100 * USDC - covered;
     let fund0 = fund(&mut w).await.balance;

@@ -5,8 +5,7 @@
 use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::checked::{cast, Checked};
-use bulwark_engine::insurance::{window_remaining, CoverageWindow};
+use bulwark_engine::checked::cast;
 use bulwark_engine::liquidation::{
     penalty_ppm, stage_of, stage_payments, KeeperReward, StagePosition, TopUpLimits,
 };
@@ -279,38 +278,17 @@ pub struct StageClock {
 }
 
 impl Market {
-    /// The market's insurance coverage window as stored.
-    pub fn coverage_window(&self) -> CoverageWindow {
-        CoverageWindow {
-            start: self.insurance_window_start,
-            covered: self.insurance_window_covered,
-        }
-    }
-
-    /// What the insurance fund may still cover for this market at `now` (its window rolls over
-    /// once `insurance_window_secs` have passed).
+    /// What the insurance fund may still cover for this market at `now`.
     pub fn coverage_left(&self, now: i64) -> u64 {
-        window_remaining(
-            &self.coverage_window(),
-            now,
-            self.params.insurance.insurance_window_secs,
-            self.params.insurance.insurance_window_cap,
-        )
-        .0
+        self.coverage.remaining(now, &self.params.insurance)
     }
 
     /// Counts `amount` paid by the insurance fund for this market at `now` against its
-    /// coverage window (rolling the window first when it has run out).
+    /// coverage window.
     pub fn count_coverage(&mut self, amount: u64, now: i64) -> Result<()> {
-        let (_, window) = window_remaining(
-            &self.coverage_window(),
-            now,
-            self.params.insurance.insurance_window_secs,
-            self.params.insurance.insurance_window_cap,
-        );
-        self.insurance_window_start = window.start;
-        self.insurance_window_covered = window.covered.plus(amount).or_math()?;
-        Ok(())
+        self.coverage
+            .count(amount, now, &self.params.insurance)
+            .map_err(engine_err)
     }
 
     /// Books a liquidation stage's money into the market's sub-ledgers: the realised PnL owed

@@ -6,6 +6,8 @@ use bulwark_engine::conservation::MarketLedgers;
 use bulwark_engine::dynamic_margin::{effective_mmr_ppm, MarginRamp};
 use bulwark_engine::execution::PriceInputs;
 use bulwark_engine::funding::FundingState;
+use bulwark_engine::governance::GovernanceRecord;
+use bulwark_engine::insurance::CoverageWindow;
 use bulwark_engine::market_params::MarketParamSet;
 use bulwark_engine::oracle::{AggregateRecord, TwapState, Validity};
 use bulwark_engine::settlement::SettlementState;
@@ -59,8 +61,7 @@ pub struct Market {
     /// it stops while the price is unusable). Counted up to `aggregate_slot`.
     pub priced_slots: u64,
     /// Insurance coverage window of this market.
-    pub insurance_window_start: i64,
-    pub insurance_window_covered: u64,
+    pub coverage: CoverageWindow,
     /// Slot the market entered its current state.
     pub state_since_slot: u64,
     /// Volatility per √second in ppm (from `vol.variance`).
@@ -73,13 +74,8 @@ pub struct Market {
     /// Position of the source a queued rotation replaces.
     pub pending_source_index: u8,
 
-    /// Governance step window: its start, and each governable parameter's value then
-    /// (`bulwark_engine::governance::MarketParam` order).
-    pub gov_window_start: i64,
-    pub gov_baselines: [u64; 10],
-    /// Per governable parameter (`MarketParam` order): proposals numbered below this were
-    /// queued before its latest tightening; a loosening among them is stale.
-    pub gov_tightened_before: [u64; 10],
+    /// Governance memory: the step window and which queued loosenings are stale.
+    pub governance: GovernanceRecord,
     /// Emergency settlement: its price, bookkeeping and the winners' payout ratio.
     pub settlement: SettlementState,
     /// A queued oracle-source rotation awaiting its slot (`pending_source_slot` 0 = none).

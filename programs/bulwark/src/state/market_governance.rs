@@ -3,7 +3,7 @@
 //! and judging a change against the value in force.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::governance::{judge_change, ChangeRefusal, MarketParam, ParamRecord, Route};
+use bulwark_engine::governance::{judge_change, ChangeRefusal, MarketParam, Route};
 use bulwark_engine::market_params::{validate_market_params, InvalidParamSet};
 
 use crate::constants::GOV_WINDOW_SECS;
@@ -22,17 +22,6 @@ pub fn change_refusal_err(r: ChangeRefusal) -> Error {
 }
 
 impl Market {
-    /// Opens a new governance window at `now` once `window_secs` have passed since the last
-    /// one opened, re-baselining every parameter at its value in force.
-    pub fn roll_gov_window(&mut self, now: i64, window_secs: i64) {
-        if bulwark_engine::window::has_ended(self.gov_window_start, now, window_secs) {
-            self.gov_window_start = now;
-            for p in MarketParam::ALL {
-                self.gov_baselines[p as usize] = self.params.value(p);
-            }
-        }
-    }
-
     /// Validates the whole parameter set as stored: relations between parameters are
     /// `InvalidMarketParams` (oracle ones `InvalidOracleConfig`), bounds `ParameterOutOfBounds`.
     pub fn validate_param_set(&self) -> Result<()> {
@@ -55,18 +44,13 @@ impl Market {
         route: Route,
         next_proposal: u64,
     ) -> Result<u64> {
-        self.roll_gov_window(now, GOV_WINDOW_SECS);
-        let i = param as usize;
-        let rec = ParamRecord {
-            baseline: self.gov_baselines[i],
-            in_force: self.params.value(param),
-            tightened_before: self.gov_tightened_before[i],
-        };
+        self.governance.roll(now, GOV_WINDOW_SECS, &self.params);
+        let rec = self.governance.record(param, &self.params);
         let tightens = judge_change(param, &rec, value, route).map_err(change_refusal_err)?;
         self.params.set_value(param, value);
         self.validate_param_set()?;
         if tightens {
-            self.gov_tightened_before[i] = next_proposal;
+            self.governance.mark_tightened(param, next_proposal);
         }
         Ok(rec.in_force)
     }
