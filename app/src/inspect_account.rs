@@ -99,7 +99,7 @@ fn margin_account_json(a: &MarginAccount) -> Value {
         "index": a.index,
         "delegate": a.delegate.to_string(),
         "collateral": a.collateral,
-        "in_liquidation": a.in_liquidation != 0,
+        "in_liquidation": a.liquidation.active != 0,
         "positions": positions,
     })
 }

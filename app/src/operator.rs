@@ -401,7 +401,7 @@ pub async fn account_json(r: &Reader, owner: &Pubkey, index: u16) -> Result<Valu
         "maintenance_requirement": amount(maint.requirement as i128, d),
         "initial_requirement": amount(init.requirement as i128, d),
         "healthy": maint.is_healthy(),
-        "in_liquidation": a.in_liquidation != 0,
+        "in_liquidation": a.liquidation.active != 0,
         "positions": positions,
     });
     Ok(j)

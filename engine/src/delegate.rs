@@ -13,16 +13,18 @@ use crate::num::{add_i64, notional_ceil, sub_i64, value_ceil, value_floor};
 use crate::position::Position;
 use crate::trade::TradeOutcome;
 
-/// Limits the owner sets when naming a delegate (collateral units).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DelegateLimits {
-    /// Most the delegate's trades may cost the account, net, over one appointment.
-    pub max_loss: u64,
-    /// Largest total notional (Σ |base| · price, rounded up, over the account's positions)
-    /// a delegate's increase may leave.
-    pub max_notional: u64,
-    /// The delegate may only reduce positions.
-    pub reduce_only: bool,
+stored_block! {
+    /// Limits the owner sets when naming a delegate (collateral units).
+    pub struct DelegateLimits {
+        /// Most the delegate's trades may cost the account, net, over one appointment.
+        pub max_loss: u64,
+        /// Largest total notional (Σ |base| · price, rounded up, over the account's
+        /// positions) a delegate's increase may leave.
+        pub max_notional: u64,
+        /// 1: the delegate may only reduce positions (any other value counts as 1).
+        pub reduce_only: u8,
+        pub _padding: [u8; 7],
+    }
 }
 
 impl DelegateLimits {
@@ -31,7 +33,8 @@ impl DelegateLimits {
     pub const STANDARD: DelegateLimits = DelegateLimits {
         max_loss: 100_000_000,
         max_notional: 10_000_000_000,
-        reduce_only: false,
+        reduce_only: 0,
+        _padding: [0; 7],
     };
 }
 
@@ -82,7 +85,7 @@ pub fn check_delegate_trade(
     increases: bool,
     notional_after: u64,
 ) -> EngineResult<Result<i64, DelegateRejection>> {
-    if increases && limits.reduce_only {
+    if increases && limits.reduce_only != 0 {
         return Ok(Err(DelegateRejection::ReduceOnly));
     }
     if increases && notional_after > limits.max_notional {
@@ -163,7 +166,8 @@ mod tests {
         let l = DelegateLimits {
             max_loss: 100,
             max_notional: 1_000,
-            reduce_only: false,
+            reduce_only: 0,
+            _padding: [0; 7],
         };
         assert_eq!(
             check_delegate_trade(&l, 0, 100, true, 1_000).unwrap(),
@@ -183,7 +187,7 @@ mod tests {
             Ok(60)
         );
         let ro = DelegateLimits {
-            reduce_only: true,
+            reduce_only: 1,
             ..l
         };
         assert_eq!(

@@ -2,9 +2,11 @@
 //! most a fraction of a position per call unless it is dust, with a penalty that escalates
 //! from a recorded start and is capped below maintenance minus buffer so staging converges.
 
+mod episode;
 mod payments;
 mod stage;
 
+pub use episode::LiquidationEpisode;
 pub use payments::{stage_payments, StagePayments, TopUpLimits};
 pub use stage::{stage, stage_of, Stage, StagePosition};
 

@@ -180,7 +180,7 @@ pub fn set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey) -> 
             delegate,
             max_loss: l.max_loss,
             max_notional: l.max_notional,
-            reduce_only: l.reduce_only,
+            reduce_only: l.reduce_only != 0,
         },
     )
 }

@@ -345,7 +345,7 @@ async fn resolve_bankruptcies<C: KeeperChain>(
     for (key, a) in my_accounts(chain, cfg).await? {
         if is_bankrupt(&a) {
             match chain
-                .send(&[ix::resolve_bankruptcy(key, a.last_liq_market)])
+                .send(&[ix::resolve_bankruptcy(key, a.liquidation.last_market)])
                 .await
             {
                 Ok(()) => {

@@ -79,7 +79,7 @@ pub fn liquidation_target(account: &MarginAccount, markets: &[Market]) -> Option
 /// Whether another stage should follow: the account is still below maintenance and still in
 /// liquidation.
 pub fn keep_liquidating(account: &MarginAccount, markets: &[Market], at: &PreviewClock) -> bool {
-    account.in_liquidation != 0 && maintenance_free(account, markets, at).is_some_and(|f| f < 0)
+    account.liquidation.active != 0 && maintenance_free(account, markets, at).is_some_and(|f| f < 0)
 }
 
 /// No position left and collateral below zero (or a repaid deficit still recognised in a

@@ -306,7 +306,10 @@ async fn liquidation_and_bankruptcy_stay_within_budget_with_eight_positions() {
     assert!(a.collateral < 0, "the crash leaves the victim under water");
     w.bank
         .send(
-            &[ix::resolve_bankruptcy(victim.margin, a.last_liq_market)],
+            &[ix::resolve_bankruptcy(
+                victim.margin,
+                a.liquidation.last_market,
+            )],
             &[],
         )
         .await
@@ -358,7 +361,7 @@ async fn a_searched_liquidation_stage_stays_within_budget_with_eight_positions()
         "8 positions, a stage that restores",
     );
     let a = w.margin(&victim.margin).await;
-    assert_eq!(a.in_liquidation, 0, "the stage restored the account");
+    assert_eq!(a.liquidation.active, 0, "the stage restored the account");
     assert_eq!(a.open_markets().1, 8, "a part of one position closed");
 }
 

@@ -189,9 +189,9 @@ async fn the_standard_delegate_cannot_run_the_attack_at_all() {
     let a = w.margin(&o.margin).await;
     assert_eq!(
         (
-            a.delegate_max_loss,
-            a.delegate_max_notional,
-            a.delegate_reduce_only
+            a.delegate_limits.max_loss,
+            a.delegate_limits.max_notional,
+            a.delegate_limits.reduce_only
         ),
         (100 * USDC, 10_000 * USDC, 0)
     );
@@ -322,10 +322,14 @@ async fn the_owner_trades_freely_and_each_appointment_starts_a_fresh_count() {
     appoint(&mut w, &o, Pubkey::default(), (9, 9, true)).await;
     let a = w.margin(&o.margin).await;
     assert_eq!(
-        (a.delegate, a.delegate_max_loss, a.delegate_max_notional),
+        (
+            a.delegate,
+            a.delegate_limits.max_loss,
+            a.delegate_limits.max_notional
+        ),
         (Pubkey::default(), 0, 0)
     );
-    assert_eq!((a.delegate_reduce_only, a.delegate_loss), (0, 0));
+    assert_eq!((a.delegate_limits.reduce_only, a.delegate_loss), (0, 0));
 }
 
 #[tokio::test]

@@ -242,7 +242,12 @@ impl Run {
                 .equity;
             accounts.insert(
                 k,
-                (a.collateral, a.liq_floor_paid, a.in_liquidation, equity),
+                (
+                    a.collateral,
+                    a.liquidation.floor_paid,
+                    a.liquidation.active,
+                    equity,
+                ),
             );
         }
         let mut adv_equity = 0;

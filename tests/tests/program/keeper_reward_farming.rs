@@ -134,7 +134,7 @@ async fn one_atom_stages_are_refused_and_move_no_money() {
     );
     let reward = w.margin(&keeper.margin).await.collateral;
     assert!(reward > 0);
-    assert_eq!(w.margin(&t.margin).await.in_liquidation, 0);
+    assert_eq!(w.margin(&t.margin).await.liquidation.active, 0);
     let after = Snapshot::take(&mut w.bank, &watched).await;
     for max_base in [1, u64::MAX] {
         assert_program_error(
@@ -163,7 +163,7 @@ async fn a_trimmed_stage_still_restores_maintenance_and_ends_the_episode() {
     liquidate(&mut w, &keeper, &t, minimum).await.unwrap();
     let a = w.margin(&t.margin).await;
     assert_eq!(
-        a.in_liquidation, 0,
+        a.liquidation.active, 0,
         "maintenance is met: the episode is over"
     );
     assert_eq!((100 * SOL - a.positions[0].base) as u64, minimum);

@@ -129,7 +129,10 @@ async fn a_stage_restores_maintenance_plus_buffer_closing_no_more_than_needed_an
         m_after.ledgers.fee_insurance - m.ledgers.fee_insurance,
         penalty - penalty / 2
     );
-    assert_eq!(after.in_liquidation, 0, "restored: the liquidation is over");
+    assert_eq!(
+        after.liquidation.active, 0,
+        "restored: the liquidation is over"
+    );
     assert_books_balance(&mut w, &[t.margin, keeper.margin]).await;
 }
 
@@ -140,8 +143,11 @@ async fn the_penalty_escalates_on_priced_slots_to_its_cap_and_resets_on_recovery
     let (mut w, t, keeper) = underwater(14_250_000_000).await;
     liquidate(&mut w, &keeper, &t, u64::MAX).await.unwrap();
     let a = w.margin(&t.margin).await;
-    assert_eq!(a.in_liquidation, 1, "half the position did not restore it");
-    let start = a.liq_start_clock;
+    assert_eq!(
+        a.liquidation.active, 1,
+        "half the position did not restore it"
+    );
+    let start = a.liquidation.start_clock;
     // 500 priced slots later the rate is 0.5% + 500 x 1 ppm = 0.55%.
     w.bank.advance(499, 100).await;
     w.refresh(14_250_000_000).await;
@@ -163,12 +169,12 @@ async fn the_penalty_escalates_on_priced_slots_to_its_cap_and_resets_on_recovery
     assert_eq!(penalty_ppm(&m.params.liquidation, 1_000_000), 15_000);
     // Letting it finish resets the state.
     for _ in 0..10 {
-        if w.margin(&t.margin).await.in_liquidation == 0 {
+        if w.margin(&t.margin).await.liquidation.active == 0 {
             break;
         }
         liquidate(&mut w, &keeper, &t, u64::MAX).await.unwrap();
     }
-    assert_eq!(w.margin(&t.margin).await.in_liquidation, 0);
+    assert_eq!(w.margin(&t.margin).await.liquidation.active, 0);
     assert_books_balance(&mut w, &[t.margin, keeper.margin]).await;
 }
 

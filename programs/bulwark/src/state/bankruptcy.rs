@@ -40,7 +40,7 @@ impl MarginAccount {
             BulwarkError::NotBankrupt
         );
         require_eq!(
-            self.last_liq_market,
+            self.liquidation.last_market,
             m.index,
             BulwarkError::WrongBankruptcyMarket
         );
@@ -73,7 +73,7 @@ impl MarginAccount {
             .plus(cast(deficit).or_math()?)
             .or_math()?;
         self.collateral = 0;
-        self.in_liquidation = 0;
+        self.liquidation.active = 0;
         self.recognise_deficit(m)?;
         Ok(BankruptcyOutcome {
             deficit,

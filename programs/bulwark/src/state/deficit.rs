@@ -20,7 +20,7 @@ impl MarginAccount {
     pub fn recognise_deficit(&mut self, m: &mut Market) -> Result<()> {
         let target = self.collateral.min(0).unsigned_abs();
         if self.deficit_booked == 0 && target > 0 {
-            self.last_liq_market = m.index;
+            self.liquidation.last_market = m.index;
         }
         if target >= self.deficit_booked {
             let more = target - self.deficit_booked;

@@ -32,7 +32,7 @@ impl MarginAccount {
             0
         };
         self.delegate_loss = check_delegate_trade(
-            &self.delegate_limits(),
+            &self.delegate_limits,
             self.delegate_loss,
             cost,
             out.increases,

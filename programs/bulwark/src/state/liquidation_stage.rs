@@ -141,14 +141,14 @@ impl MarginAccount {
         let equity_after = h_after.equity;
         let (charged, left, r) =
             self.stage_payments(m, fund_share, s.penalty, after_pnl, equity_after, at.now)?;
-        self.liq_floor_paid = 1;
+        self.liquidation.floor_paid = 1;
 
         self.set_liquidated_position(m, slot, fill.position)?;
         self.collateral = sub_i64(left, cast(r.from_account).or_math()?).map_err(engine_err)?;
         m.book_liquidation(fill.realized_pnl, charged, &r, at.now)?;
 
         self.recognise_deficit(m)?;
-        self.last_liq_market = m.index;
+        self.liquidation.last_market = m.index;
         self.end_or_continue_episode(m.index, s.restores, h_after, after_pnl, start)?;
         Ok(LiquidationOutcome {
             closed_base: s.close,
@@ -173,14 +173,14 @@ impl MarginAccount {
         // A new episode starts when no liquidation is in progress: its escalation clock and
         // its one minimum-reward floor.
         let clock_now = m.priced_clock(now_slot, true);
-        let continuing = self.in_liquidation == 1 && self.liq_market == m.index;
+        let continuing = self.liquidation.active == 1 && self.liquidation.market == m.index;
         let start = if continuing {
-            self.liq_start_clock
+            self.liquidation.start_clock
         } else {
             clock_now
         };
-        if self.in_liquidation == 0 {
-            self.liq_floor_paid = 0;
+        if self.liquidation.active == 0 {
+            self.liquidation.floor_paid = 0;
         }
         let rate = penalty_ppm(params, clock_now.saturating_sub(start));
         (start, rate)
@@ -207,11 +207,11 @@ impl MarginAccount {
         }
         .is_healthy();
         if restores || recovered || self.positions.iter().all(|p| p.base == 0) {
-            self.in_liquidation = 0;
+            self.liquidation.active = 0;
         } else {
-            self.in_liquidation = 1;
-            self.liq_market = market_index;
-            self.liq_start_clock = start;
+            self.liquidation.active = 1;
+            self.liquidation.market = market_index;
+            self.liquidation.start_clock = start;
         }
         Ok(())
     }
@@ -234,7 +234,7 @@ impl MarginAccount {
             advanced: m.ledgers.insurance_debt,
             window_left: m.coverage_left(now),
         };
-        let floor_due = self.liq_floor_paid == 0;
+        let floor_due = self.liquidation.floor_paid == 0;
         let params = m.params.liquidation;
         let p = stage_payments(
             penalty,

@@ -5,6 +5,7 @@ use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::checked::Checked;
 use bulwark_engine::delegate::DelegateLimits;
+use bulwark_engine::liquidation::LiquidationEpisode;
 use bulwark_engine::position::Position;
 
 use crate::state::Market;
@@ -58,33 +59,17 @@ pub struct MarginAccount {
     /// Collateral in the collateral's smallest unit; negative only after a loss beyond it.
     pub collateral: i64,
     pub positions: [PositionSlot; 8],
-    /// Escalation clock of the liquidated market when this liquidation started.
-    pub liq_start_clock: u64,
-    /// Market of the liquidation in progress, and of the last liquidation (bankruptcy
-    /// coverage is attributed to it).
-    pub liq_market: u16,
-    pub last_liq_market: u16,
-    /// 1 while a liquidation is in progress.
-    pub in_liquidation: u8,
-    pub _padding1: [u8; 3],
-    /// 1 once the keeper's minimum reward was guaranteed in the current liquidation episode
-    /// (at most once an episode; reset when a new episode starts).
-    pub liq_floor_paid: u8,
-    pub _padding2: [u8; 7],
+    /// The liquidation in progress (if any) and the market of the last one.
+    pub liquidation: LiquidationEpisode,
     /// Part of this account's negative collateral recognised as pending bad debt in markets'
     /// `bad_debt_pending` (collateral units); equals max(0, −collateral) after every
     /// instruction that loads a market and changes the collateral.
     pub deficit_booked: u64,
-    /// The owner's limits on the delegate (`bulwark_engine::delegate::DelegateLimits`), and
-    /// the net cost its trades have had since it was named (collateral units; reset by every
-    /// `set_delegate`).
-    pub delegate_max_loss: u64,
-    pub delegate_max_notional: u64,
+    /// The owner's limits on the delegate, and the net cost its trades have had since it was
+    /// named (collateral units; reset by every `set_delegate`).
+    pub delegate_limits: DelegateLimits,
     pub delegate_loss: i64,
-    /// 1 when the delegate may only reduce.
-    pub delegate_reduce_only: u8,
-    pub _padding3: [u8; 7],
-    pub reserved: [u8; 192],
+    pub reserved: [u8; 200],
 }
 const _: () = assert!(core::mem::size_of::<MarginAccount>() == 720);
 const _: () = assert!(core::mem::size_of::<MarginAccount>().is_multiple_of(8));
@@ -134,15 +119,6 @@ impl MarginAccount {
         *key != self.owner && self.delegate != Pubkey::default() && *key == self.delegate
     }
 
-    /// The owner's limits on the delegate.
-    pub fn delegate_limits(&self) -> DelegateLimits {
-        DelegateLimits {
-            max_loss: self.delegate_max_loss,
-            max_notional: self.delegate_max_notional,
-            reduce_only: self.delegate_reduce_only != 0,
-        }
-    }
-
     /// Names `delegate` (the default key: none) with `limits`, starting a fresh cost count.
     pub fn appoint_delegate(&mut self, delegate: Pubkey, limits: &DelegateLimits) {
         let none = delegate == Pubkey::default();
@@ -152,9 +128,7 @@ impl MarginAccount {
             *limits
         };
         self.delegate = delegate;
-        self.delegate_max_loss = l.max_loss;
-        self.delegate_max_notional = l.max_notional;
-        self.delegate_reduce_only = l.reduce_only as u8;
+        self.delegate_limits = l;
         self.delegate_loss = 0;
     }
 }

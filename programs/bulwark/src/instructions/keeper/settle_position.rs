@@ -100,7 +100,7 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
     acct.recognise_deficit(&mut m)?;
     if realized < 0 && acct.collateral < 0 {
         // The deficit this charge leaves is this market's to cover (SPEC section 6).
-        acct.last_liq_market = index;
+        acct.liquidation.last_market = index;
     }
     emit_cpi!(PositionSettled {
         margin_account: key,

@@ -29,7 +29,8 @@ impl SetDelegateArgs {
         DelegateLimits {
             max_loss: self.max_loss,
             max_notional: self.max_notional,
-            reduce_only: self.reduce_only,
+            reduce_only: u8::from(self.reduce_only),
+            _padding: [0; 7],
         }
     }
 }
@@ -46,13 +47,13 @@ pub struct SetDelegate<'info> {
 pub fn set_delegate_handler(ctx: Context<SetDelegate>, args: SetDelegateArgs) -> Result<()> {
     let mut m = ctx.accounts.margin_account.load_mut()?;
     m.appoint_delegate(args.delegate, &args.limits());
-    let l = m.delegate_limits();
+    let l = m.delegate_limits;
     emit_cpi!(DelegateSetV2 {
         margin_account: ctx.accounts.margin_account.key(),
         delegate: m.delegate,
         max_loss: l.max_loss,
         max_notional: l.max_notional,
-        reduce_only: l.reduce_only,
+        reduce_only: l.reduce_only != 0,
     });
     Ok(())
 }
