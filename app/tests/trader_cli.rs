@@ -77,9 +77,9 @@ fn a_withdrawal_beyond_the_collateral_is_refused_by_its_program_error() {
     ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("InsufficientCollateral (6018)"), "{err}");
+    assert!(err.contains("InsufficientCollateral (6400)"), "{err}");
     // With what the error tells its user, not only its name.
-    let message = bulwark::error::error_message(6_018).unwrap();
+    let message = bulwark::error::error_message(6_400).unwrap();
     assert!(err.contains(&message), "{err}");
 }
 

@@ -68,7 +68,7 @@ pub fn program_error_name(failure: &str) -> Option<String> {
 }
 
 /// As [`program_error_name`], followed by what the error tells its user (its message), for
-/// people rather than logs: `NotRefreshedThisSlot (6087): this needs …`.
+/// people rather than logs: `NotRefreshedThisSlot (6209): this needs …`.
 pub fn program_error_explained(failure: &str) -> Option<String> {
     let name = program_error_name(failure)?;
     let code: u32 = name

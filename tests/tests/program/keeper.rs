@@ -152,15 +152,15 @@ async fn a_refused_transaction_is_reported_by_its_program_error() {
         run_cycle(&mut chain, &keeper_config(&keeper, None)).await
     };
     assert!(
-        r.failures.iter().any(|f| f.contains("PriceTooOld (6048)")),
+        r.failures.iter().any(|f| f.contains("PriceTooOld (6208)")),
         "{:?}",
         r.failures
     );
     assert_eq!(r.liquidation_stages, 0);
     assert_eq!(
-        program_error_name("Error processing Instruction 1: custom program error: 0x1783")
+        program_error_name("Error processing Instruction 1: custom program error: 0x1901")
             .as_deref(),
-        Some("InitialMarginViolated (6019)")
+        Some("InitialMarginViolated (6401)")
     );
     // Fresh prices: the next cycle liquidates.
     w.publish_all(138 * USD, USD).await;

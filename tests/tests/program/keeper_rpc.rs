@@ -196,7 +196,7 @@ async fn a_refused_transaction_over_rpc_is_named_by_its_program_error_and_not_re
     let before = calls(&control);
     let e = chain.send(&[ix]).await.unwrap_err();
     let name = program_error_name(&e).unwrap_or_else(|| panic!("not a program error: {e}"));
-    assert_eq!(name, "SelfLiquidation (6051)");
+    assert_eq!(name, "SelfLiquidation (6602)");
     // Fee lookup and one simulation; no blockhash, no send, no retry.
     assert_eq!(calls(&control), before + 2);
     before_state.assert_unchanged(&mut w.bank).await;
