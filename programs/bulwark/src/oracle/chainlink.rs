@@ -104,8 +104,8 @@ impl Transmissions {
         Observation {
             price: self.latest.answer,
             conf: 0,
-            exponent: -(self.decimals as i32),
-            publish_time: self.latest.timestamp as i64,
+            exponent: -i32::from(self.decimals),
+            publish_time: i64::from(self.latest.timestamp),
             publish_slot: self.latest.slot,
             fully_verified: true,
             samples: (1, 1),

@@ -90,8 +90,8 @@ impl PriceUpdateV2 {
     /// The engine's view of this update.
     pub fn observation(&self) -> Observation {
         Observation {
-            price: self.price as i128,
-            conf: self.conf as u128,
+            price: i128::from(self.price),
+            conf: u128::from(self.conf),
             exponent: self.exponent,
             publish_time: self.publish_time,
             publish_slot: self.posted_slot,

@@ -177,7 +177,7 @@ fn observation(result: &CurrentResult, publish_time: i64, min_responses: u32) ->
         publish_time,
         publish_slot: result.slot,
         fully_verified: true,
-        samples: (result.num_samples as u32, min_responses.max(1)),
+        samples: (u32::from(result.num_samples), min_responses.max(1)),
         has_data: result.slot != 0,
     }
 }

@@ -7,7 +7,7 @@ use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::adl::{
     adl_result_ok, adl_score_ppm, adl_triggered, profit_ratio_ppm, AdlParams,
 };
-use bulwark_engine::checked::Checked;
+use bulwark_engine::checked::{cast, Checked};
 use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::pool::capped_profit;
 use bulwark_engine::pool::pool_value_seen_by_market;
@@ -183,10 +183,11 @@ fn adl_trigger(
 fn adl_close(pos: Position, max_base: u64, trig: &AdlTrigger, decimals: u8) -> Result<AdlClose> {
     let (price, profit, pool_value) = (trig.price, trig.profit, trig.pool_value);
     let close = max_base.min(pos.base.unsigned_abs());
+    let signed_close: i64 = cast(close).or_math()?;
     let delta = if pos.base > 0 {
-        -(close as i64)
+        -signed_close
     } else {
-        close as i64
+        signed_close
     };
     let fill = apply_fill(pos, delta, price, decimals).map_err(engine_err)?;
     // An insolvent pool pays winners pro rata to what it has.

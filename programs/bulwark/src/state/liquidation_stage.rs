@@ -124,11 +124,8 @@ impl MarginAccount {
         require!(s.close > 0, BulwarkError::ZeroSize);
         require!(max_base >= s.min_close, BulwarkError::StageBelowMinimum);
 
-        let delta = if position.base > 0 {
-            -(s.close as i64)
-        } else {
-            s.close as i64
-        };
+        let close: i64 = cast(s.close).or_math()?;
+        let delta = if position.base > 0 { -close } else { close };
         let fill = apply_fill(position, delta, price, decimals).map_err(engine_err)?;
         let after_pnl = add_i64(self.collateral, fill.realized_pnl).map_err(engine_err)?;
         // Waterfall: the penalty is waived beyond what the account still has. One health of the
@@ -313,7 +310,7 @@ impl Market {
         let paid_out = add_u64(charged, r.from_account).map_err(e)?;
         let flow = add_i64(
             sub_i64(realized_pnl, cast(paid_out).or_math()?).map_err(e)?,
-            r.total() as i64,
+            cast(r.total()).or_math()?,
         )
         .map_err(e)?;
         self.ledgers.trader_flow = add_i64(self.ledgers.trader_flow, flow).map_err(e)?;

@@ -111,7 +111,7 @@ impl Market {
         if self.pending_source_slot == 0 || now_slot < self.pending_source_slot {
             return false;
         }
-        let i = self.pending_source_index as usize;
+        let i = usize::from(self.pending_source_index);
         self.oracle.sources[i] = self.pending_source;
         self.source_states[i] = SourceState::default();
         self.pending_source = OracleSource::default();
@@ -198,7 +198,8 @@ impl Market {
             sigma_ppm: self.sigma_ppm,
             source_age_secs: now
                 .saturating_sub(self.aggregate.oldest_publish_time)
-                .max(0) as u64,
+                .max(0)
+                .unsigned_abs(),
         }
     }
 

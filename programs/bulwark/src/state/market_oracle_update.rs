@@ -126,8 +126,8 @@ impl Market {
         now: i64,
         decimals: u8,
     ) -> Result<Option<RiskUpdate>> {
-        let n_asset = self.oracle.num_sources as usize;
-        let n_coll = collateral_oracle.num_sources as usize;
+        let n_asset = usize::from(self.oracle.num_sources);
+        let n_coll = usize::from(collateral_oracle.num_sources);
         let asset = judge_side(&self.oracle, &self.source_states, asset, now, slot);
         let collateral = judge_side(
             collateral_oracle,

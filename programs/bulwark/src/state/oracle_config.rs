@@ -86,7 +86,7 @@ impl OracleConfig {
 
     /// The sources in use.
     pub fn active(&self) -> &[OracleSource] {
-        &self.sources[..self.num_sources as usize]
+        &self.sources[..usize::from(self.num_sources)]
     }
 
     /// Aggregation limits for the engine.

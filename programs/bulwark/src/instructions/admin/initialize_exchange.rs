@@ -108,28 +108,28 @@ impl InitializeExchange<'_> {
             BulwarkError::InvalidRoleKey
         );
         Param::WithdrawDelay
-            .check(args.pool_withdraw_delay_secs as u64)
+            .check(u64::from(args.pool_withdraw_delay_secs))
             .map_err(engine_err)?;
         Param::Timelock
-            .check(args.timelock_secs as u64)
+            .check(u64::from(args.timelock_secs))
             .map_err(engine_err)?;
         Param::Grace
-            .check(args.grace_secs as u64)
+            .check(u64::from(args.grace_secs))
             .map_err(engine_err)?;
         Param::MaxPauseSecs
-            .check(args.max_pause_secs as u64)
+            .check(u64::from(args.max_pause_secs))
             .map_err(engine_err)?;
         Param::GuardianWindow
-            .check(args.guardian_window_secs as u64)
+            .check(u64::from(args.guardian_window_secs))
             .map_err(engine_err)?;
         Param::GuardianMaxActions
-            .check(args.guardian_max_actions as u64)
+            .check(u64::from(args.guardian_max_actions))
             .map_err(engine_err)?;
         Param::UnstakeCooldown
-            .check(args.unstake_cooldown_secs as u64)
+            .check(u64::from(args.unstake_cooldown_secs))
             .map_err(engine_err)?;
         Param::MaxPnlToPool
-            .check(args.max_pnl_to_pool_ppm as u64)
+            .check(u64::from(args.max_pnl_to_pool_ppm))
             .map_err(engine_err)?;
         Ok(())
     }

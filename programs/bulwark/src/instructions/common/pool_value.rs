@@ -39,13 +39,13 @@ pub fn for_every_market<'info>(
 ) -> Result<()> {
     require_eq!(
         markets.len(),
-        market_count as usize,
+        usize::from(market_count),
         BulwarkError::MarketListMismatch
     );
     for (i, info) in markets.iter().enumerate() {
         let loader = AccountLoader::<Market>::try_from(info)?;
         let m = loader.load()?;
-        require_eq!(m.index as usize, i, BulwarkError::MarketListMismatch);
+        require_eq!(usize::from(m.index), i, BulwarkError::MarketListMismatch);
         f(&m)?;
     }
     Ok(())

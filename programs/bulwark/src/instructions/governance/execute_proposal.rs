@@ -7,7 +7,7 @@
 use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::bounds::Param;
-use bulwark_engine::checked::Checked;
+use bulwark_engine::checked::{cast, Checked};
 use bulwark_engine::governance::{executable, MarketParam, Route, TimelockRefusal};
 use bulwark_engine::pool::pool_value_seen_by_market;
 
@@ -53,7 +53,7 @@ fn begin_settlement(
     let available =
         pool_value_seen_by_market(pool.capital, m.ledgers.pnl_pending, m.ledgers.fee_pool, 0);
     m.settlement.price = m.twap.price;
-    m.settlement.available = available.max(0) as u64;
+    m.settlement.available = available.max(0).unsigned_abs();
     m.settlement.claims = 0;
     m.settlement.bad_debt = 0;
     m.settlement.unvisited_long = m.book.long_oi;
@@ -100,10 +100,12 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
             }
         }
         kind::CLEAR_INVARIANT_PAUSE => exchange.load_mut()?.invariant_pause_bits = 0,
-        kind::EXTEND_PAUSE => exchange.load_mut()?.guardian_pause_until = p.value as i64,
+        kind::EXTEND_PAUSE => {
+            exchange.load_mut()?.guardian_pause_until = cast(p.value).or_math()?
+        }
         kind::TIMELOCK => {
             Param::Timelock.check(p.value).map_err(engine_err)?;
-            exchange.load_mut()?.timelock_secs = p.value as u32;
+            exchange.load_mut()?.timelock_secs = cast(p.value).or_math()?;
         }
         _ => return err!(BulwarkError::UnknownParameter),
     }
@@ -203,7 +205,7 @@ fn execute_rotation_or_lift<'info>(
         // rotations each valid alone cannot combine into an invalid configuration.
         require_eq!(m.pending_source_slot, 0, BulwarkError::RotationPending);
         let mut next = m.oracle;
-        next.sources[p.param as usize] = p.source;
+        next.sources[usize::from(p.param)] = p.source;
         OracleConfig::from_args(&next.to_args())?;
         m.pending_source = p.source;
         m.pending_source_index = p.param as u8;

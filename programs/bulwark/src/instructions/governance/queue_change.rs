@@ -72,8 +72,8 @@ pub fn queue_change_handler(
     p.id = id;
     p.value = value;
     p.created_at = now;
-    p.eta = now + ex.timelock_secs as i64;
-    p.expires = p.eta + ex.grace_secs as i64;
+    p.eta = now + i64::from(ex.timelock_secs);
+    p.expires = p.eta + i64::from(ex.grace_secs);
     ex.proposal_count = id + 1;
     emit_cpi!(ProposalQueued {
         id,

@@ -42,7 +42,7 @@ pub fn queue_rotation_handler(
     let a = &ctx.accounts;
     let m = a.market.load()?;
     require!(
-        (position as usize) < m.oracle.num_sources as usize,
+        usize::from(position) < usize::from(m.oracle.num_sources),
         BulwarkError::UnknownParameter
     );
     require!(
@@ -50,7 +50,7 @@ pub fn queue_rotation_handler(
         BulwarkError::InvalidOracleConfig
     );
     let mut side = m.oracle.to_args();
-    side.sources[position as usize] = source;
+    side.sources[usize::from(position)] = source;
     let cfg = OracleConfig::from_args(&side)?;
     let mut ex = a.exchange.load_mut()?;
     let id = ex.proposal_count;
@@ -68,19 +68,19 @@ pub fn queue_rotation_handler(
     p.status = status::QUEUED;
     p.kind = kind::ROTATE_SOURCE;
     p.market_index = m.index;
-    p.param = position as u16;
+    p.param = u16::from(position);
     p.id = id;
     p.created_at = clock.unix_timestamp;
-    p.eta = clock.unix_timestamp + ex.timelock_secs as i64;
-    p.expires = p.eta + ex.grace_secs as i64;
+    p.eta = clock.unix_timestamp + i64::from(ex.timelock_secs);
+    p.expires = p.eta + i64::from(ex.grace_secs);
     p.activation_slot = activation_slot;
-    p.source = cfg.sources[position as usize];
+    p.source = cfg.sources[usize::from(position)];
     ex.proposal_count = id + 1;
     emit_cpi!(ProposalQueued {
         id,
         kind: kind::ROTATE_SOURCE,
         market_index: m.index,
-        param: position as u16,
+        param: u16::from(position),
         value: activation_slot,
         eta: p.eta,
         expires: p.expires

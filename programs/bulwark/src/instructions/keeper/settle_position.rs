@@ -134,7 +134,7 @@ fn first_visit(
 ) -> Result<Visit> {
     let mut visit = Visit::default();
     if pnl > 0 {
-        visit.claim = pnl as u64;
+        visit.claim = pnl.unsigned_abs();
         m.settlement.claims = m.settlement.claims.plus(visit.claim).or_math()?;
         acct.positions[slot].settle_claimed = 1;
     } else if pnl < 0 {

@@ -44,7 +44,8 @@ impl UpdateRisk<'_> {
             .active()
             .iter()
             .chain(ex.collateral_oracle.active().iter());
-        let wanted = m.oracle.num_sources as usize + ex.collateral_oracle.num_sources as usize;
+        let wanted =
+            usize::from(m.oracle.num_sources) + usize::from(ex.collateral_oracle.num_sources);
         require_gte!(oracles.len(), wanted, BulwarkError::MissingOracleAccount);
         require_gte!(wanted, oracles.len(), BulwarkError::ExtraOracleAccount);
         for (i, (source, account)) in configured.zip(oracles.iter()).enumerate() {
@@ -92,7 +93,7 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
             emit_cpi!(SourceRotated {
                 market: ctx.accounts.market.key(),
                 position: index,
-                account: m.oracle.sources[index as usize].account
+                account: m.oracle.sources[usize::from(index)].account
             });
         }
     }
@@ -104,7 +105,7 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
     let clock = Clock::get()?;
     let ex = ctx.accounts.exchange.load()?;
     let mut m = ctx.accounts.market.load_mut()?;
-    let n_asset = m.oracle.num_sources as usize;
+    let n_asset = usize::from(m.oracle.num_sources);
     let (asset_accounts, collateral_accounts) = ctx.remaining_accounts.split_at(n_asset);
     let asset = observe_side(&m.oracle, asset_accounts)?;
     let collateral = observe_side(&ex.collateral_oracle, collateral_accounts)?;
@@ -120,7 +121,7 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         msg!("update_risk: nothing new; the stored aggregate stands");
         return Ok(());
     };
-    let n_collateral = ex.collateral_oracle.num_sources as usize;
+    let n_collateral = usize::from(ex.collateral_oracle.num_sources);
     drop((ex, m));
     emit_update(&ctx, &update, clock.slot, (n_asset, n_collateral))
 }

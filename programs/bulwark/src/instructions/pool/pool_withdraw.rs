@@ -73,7 +73,7 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
         require!(amount > 0, BulwarkError::ZeroAmount);
         require_gte!(
             pool.capital,
-            amount as i64,
+            cast::<i64, _>(amount).or_math()?,
             BulwarkError::InsufficientPoolCapital
         );
         require!(
