@@ -53,14 +53,8 @@ impl MarginAccount {
         } else {
             Action::ReduceRisk
         };
-        let price = price_for_action(
-            action,
-            &m.aggregate.stored_price(),
-            now_slot,
-            now,
-            &m.params.ages,
-        )
-        .map_err(refusal_err)?;
+        let (stored, ages) = (m.aggregate.stored_price(), &m.params.ages);
+        let price = price_for_action(action, &stored, now_slot, now, ages).map_err(refusal_err)?;
 
         // Funding accrues before open interest changes, and this position settles it first.
         m.accrue_funding(now, true, decimals)?;
