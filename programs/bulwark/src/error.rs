@@ -299,10 +299,8 @@ pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
     }
 }
 
-/// Every program error in code order (6000 upwards), for clients that name a failed
-/// transaction's error from its code.
-
-/// The name of program error `code` (e.g. 6019 -> "InitialMarginViolated").
+/// The name of program error `code` (e.g. 6401 -> "InitialMarginViolated"), for clients that
+/// name a failed transaction's error from its code.
 pub fn error_name(code: u32) -> Option<String> {
     error_of(code).map(|e| e.name())
 }

@@ -18,7 +18,7 @@
 //! - (b) a `liquidate` raises the market's `insurance_debt` by at most `min_keeper_reward`, and
 //!   only for an account left under water (collateral or maintenance-health equity at or below
 //!   zero: the account cannot pay its keeper) whose floor was not yet paid in its
-//!   episode (`liq_floor_paid == 0` or no liquidation in progress before the call); no other
+//!   episode (`liquidation.floor_paid == 0` or no liquidation in progress before the call); no other
 //!   instruction raises it. The fund's `total_paid` rises only in `resolve_bankruptcy`, by at
 //!   most the deficit it resolves, and the fund's balance falls by exactly that. Otherwise the
 //!   balance falls only in `if_unstake` (by exactly what the staker receives) and in `sweep`
@@ -83,7 +83,7 @@ enum Act {
 /// What the invariants compare, read before and after each step.
 #[derive(Clone)]
 struct View {
-    /// Per margin account: collateral, `liq_floor_paid`, `in_liquidation`, and its equity as
+    /// Per margin account: collateral, `liquidation.floor_paid`, `liquidation.active`, and its equity as
     /// the program's maintenance health sees it (conservative prices, unsettled funding).
     accounts: HashMap<Pubkey, (i64, u8, u8, i64)>,
     market: Market,

@@ -109,6 +109,27 @@ async fn only_governance_lifts_restrictions_and_extends_pauses_through_the_timel
 }
 
 #[tokio::test]
+async fn a_pause_end_that_is_no_unix_time_cannot_be_queued() {
+    let mut w = World::with_sol_market().await;
+    let gov = w.governance.insecure_clone();
+    let payer = w.bank.payer().pubkey();
+    let id = w.bank.exchange().await.proposal_count;
+    let before = Snapshot::take(&mut w.bank, &[bulwark_sdk::pda::exchange().0]).await;
+    let value = i64::MAX as u64 + 1;
+    let q = ix::queue_change(gov.pubkey(), payer, id, kind::EXTEND_PAUSE, 0, 0, value);
+    assert_program_error(
+        w.bank.send(&[q], &[&gov]).await,
+        BulwarkError::ParameterOutOfBounds,
+    );
+    before.assert_unchanged(&mut w.bank).await;
+    assert!(w
+        .bank
+        .account(&bulwark_sdk::pda::proposal(id).0)
+        .await
+        .is_none());
+}
+
+#[tokio::test]
 async fn the_insurance_breaker_trips_below_its_floor_and_lifts_with_hysteresis() {
     let (mut w, _lp) = venue().await;
     let t = trader(&mut w, 100_000 * USDC).await;

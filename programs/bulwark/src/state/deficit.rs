@@ -15,7 +15,7 @@ impl MarginAccount {
     /// deficit was booked in another market) releases what `m` holds and keeps the rest booked
     /// on the account, to be released where it sits; so the markets' `bad_debt_pending` always
     /// sums to the accounts' `deficit_booked`, exactly. A deficit that starts here is
-    /// attributed to `m` (`last_liq_market`): its resolution, or release once repaid, happens
+    /// attributed to `m` (`liquidation.last_market`): its resolution, or release once repaid, happens
     /// there and nowhere else.
     pub fn recognise_deficit(&mut self, m: &mut Market) -> Result<()> {
         let target = self.collateral.min(0).unsigned_abs();

@@ -58,7 +58,7 @@ pub struct Market {
     pub funding: FundingState,
     pub velocity: VelocityState,
     /// Slots this market has had a usable price (the clock of liquidation fee escalation;
-    /// it stops while the price is unusable). Counted up to `aggregate_slot`.
+    /// it stops while the price is unusable). Counted up to `aggregate.slot`.
     pub priced_slots: u64,
     /// Insurance coverage window of this market.
     pub coverage: CoverageWindow,

@@ -43,11 +43,12 @@ pub fn queue_change_handler(
             check_bounds(&p.spec(), value).map_err(engine_err)?;
         }
         kind::TIMELOCK => Param::Timelock.check(value).map_err(engine_err)?,
-        kind::SETTLE
-        | kind::DELIST
-        | kind::LIFT_REDUCE_ONLY
-        | kind::CLEAR_INVARIANT_PAUSE
-        | kind::EXTEND_PAUSE => {}
+        // A pause end is a unix time: one that is no i64 could never execute.
+        kind::EXTEND_PAUSE => require!(
+            i64::try_from(value).is_ok(),
+            BulwarkError::ParameterOutOfBounds
+        ),
+        kind::SETTLE | kind::DELIST | kind::LIFT_REDUCE_ONLY | kind::CLEAR_INVARIANT_PAUSE => {}
         _ => return err!(BulwarkError::UnknownParameter),
     }
     let now = Clock::get()?.unix_timestamp;
