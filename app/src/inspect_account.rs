@@ -58,7 +58,7 @@ fn exchange_json(e: &Exchange) -> Value {
         "proposal_count": e.proposal_count,
         "collateral_deposits_net": e.collateral_deposits_net,
         "protocol_fees": e.protocol_fees,
-        "guardian_pause_bits": e.guardian_pause_bits,
+        "guardian_pause_bits": e.guardian_pause.bits,
         "invariant_pause_bits": e.invariant_pause_bits,
         "collateral_oracle_sources": e.collateral_oracle.active().iter().map(|s| s.account.to_string()).collect::<Vec<_>>(),
     })

@@ -9,15 +9,59 @@
 
 use crate::state::pause;
 
-/// The guardian's pause as stored.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GuardianPause {
-    /// Paused operations (`state::pause` bits) while it runs.
-    pub bits: u32,
-    /// Unix time it ends (it runs while `now < until`).
-    pub until: i64,
-    /// Length the guardian set when it started it, seconds: its cool-off after `until`.
-    pub secs: u32,
+stored_block! {
+    /// The guardian's pause as stored.
+    pub struct GuardianPause {
+        /// Unix time it ends (it runs while `now < until`).
+        pub until: i64,
+        /// Paused operations (`state::pause` bits) while it runs.
+        pub bits: u32,
+        /// Length the guardian set when it started it, seconds: its cool-off after `until`.
+        pub secs: u32,
+    }
+}
+
+stored_block! {
+    /// The guardian's limits, set when the exchange is initialised (names as in the bounds
+    /// table).
+    pub struct GuardianLimits {
+        /// Longest pause, seconds.
+        pub max_pause_secs: u32,
+        /// The rate limit's window, seconds, and the actions allowed in one.
+        pub guardian_window_secs: u32,
+        pub guardian_max_actions: u32,
+        pub _padding: u32,
+    }
+}
+
+stored_block! {
+    /// The guardian's rate-limit window: `actions` used in the window that began at `start`
+    /// (unix seconds).
+    pub struct GuardianWindow {
+        pub start: i64,
+        pub actions: u32,
+        pub _padding: u32,
+    }
+}
+
+impl GuardianWindow {
+    /// Counts one guardian action at `now` under `limits` ([`count_action`]); `false`, with
+    /// nothing changed, when the window's actions are used up.
+    #[inline]
+    pub fn count(&mut self, now: i64, limits: &GuardianLimits) -> bool {
+        let counted = count_action(
+            self.start,
+            self.actions,
+            now,
+            limits.guardian_window_secs,
+            limits.guardian_max_actions,
+        );
+        if let Some((start, actions)) = counted {
+            self.start = start;
+            self.actions = actions;
+        }
+        counted.is_some()
+    }
 }
 
 /// Why the guardian may not pause now.

@@ -250,7 +250,7 @@ async fn the_guardian_only_tightens_its_pauses_expire_and_its_rate_limit_holds()
         .await
         .unwrap();
     let ex = w.bank.exchange().await;
-    assert_eq!(ex.guardian_pause_bits, pause::WITHDRAW | pause::DEPOSIT);
+    assert_eq!(ex.guardian_pause.bits, pause::WITHDRAW | pause::DEPOSIT);
     // It expires by itself on time.
     w.bank.advance(10, 299).await;
     assert_program_error(w.withdraw(&t, USDC).await, BulwarkError::ExchangePaused);

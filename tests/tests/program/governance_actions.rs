@@ -105,7 +105,7 @@ async fn only_governance_lifts_restrictions_and_extends_pauses_through_the_timel
         .send(&[ix::execute_proposal(extend2, None)], &[])
         .await
         .unwrap();
-    assert_eq!(w.bank.exchange().await.guardian_pause_until, until);
+    assert_eq!(w.bank.exchange().await.guardian_pause.until, until);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The exchange singleton.
 
 use anchor_lang::prelude::*;
+use bulwark_engine::guardian::{GuardianLimits, GuardianPause, GuardianWindow};
 
 use super::OracleConfig;
 
@@ -32,34 +33,26 @@ pub struct Exchange {
     pub collateral_deposits_net: i64,
     /// Bucket: protocol fees swept from markets, withdrawable by governance.
     pub protocol_fees: u64,
-    /// Operations the guardian paused (`bulwark_engine::state::pause` bits), until when.
-    pub guardian_pause_bits: u32,
+    /// The guardian's pause (bits, end, and its length: after it ends the guardian waits as
+    /// long again before it may pause anew), its rate-limit window and its limits.
+    pub guardian_pause: GuardianPause,
+    pub guardian_window: GuardianWindow,
+    pub guardian_limits: GuardianLimits,
     /// Operations the accounting invariant paused (cleared only by governance).
     pub invariant_pause_bits: u32,
-    pub guardian_pause_until: i64,
-    /// Guardian rate limit: the window's start and actions taken in it.
-    pub guardian_window_start: i64,
-    pub guardian_actions: u32,
-    /// Longest pause the guardian may set, seconds.
-    pub max_pause_secs: u32,
-    pub guardian_window_secs: u32,
-    pub guardian_max_actions: u32,
     /// Queued changes wait this long, then may execute for `grace_secs` before they expire.
     pub timelock_secs: u32,
     pub grace_secs: u32,
+    pub _padding1: u32,
     /// Proposals queued so far (the next proposal's id).
     pub proposal_count: u64,
     /// Two-step role transfers: the proposed keys (default = none).
     pub pending_governance: Pubkey,
     pub pending_guardian: Pubkey,
-    /// Length of the guardian's current (or last) pause as it set it, seconds: after the pause
-    /// ends the guardian waits as long again before it may pause anew.
-    pub guardian_pause_secs: u32,
-    pub _padding1: u32,
     /// Markets delisted so far (they hold no open interest).
     pub delisted_count: u16,
     pub _padding2: [u8; 6],
-    pub reserved: [u8; 872],
+    pub reserved: [u8; 864],
 }
 const _: () = assert!(core::mem::size_of::<Exchange>() == 1736);
 const _: () = assert!(core::mem::size_of::<Exchange>().is_multiple_of(8));
@@ -75,21 +68,12 @@ impl Exchange {
     /// Operations paused at `now`: the guardian's until they expire, the invariant's until
     /// governance clears them.
     pub fn paused_bits(&self, now: i64) -> u32 {
-        let guardian = if now < self.guardian_pause_until {
-            self.guardian_pause_bits
+        let guardian = if self.guardian_pause.running(now) {
+            self.guardian_pause.bits
         } else {
             0
         };
         guardian | self.invariant_pause_bits
-    }
-
-    /// The guardian's pause for the engine.
-    pub fn guardian_pause(&self) -> bulwark_engine::guardian::GuardianPause {
-        bulwark_engine::guardian::GuardianPause {
-            bits: self.guardian_pause_bits,
-            until: self.guardian_pause_until,
-            secs: self.guardian_pause_secs,
-        }
     }
 
     /// Refuses when `bit` is paused at `now`.

@@ -200,9 +200,9 @@ pub fn initialize_exchange_handler(
     ex.collateral_mint = a.collateral_mint.key();
     ex.vault = a.vault.key();
     ex.collateral_oracle = collateral_oracle;
-    ex.max_pause_secs = args.max_pause_secs;
-    ex.guardian_window_secs = args.guardian_window_secs;
-    ex.guardian_max_actions = args.guardian_max_actions;
+    ex.guardian_limits.max_pause_secs = args.max_pause_secs;
+    ex.guardian_limits.guardian_window_secs = args.guardian_window_secs;
+    ex.guardian_limits.guardian_max_actions = args.guardian_max_actions;
     ex.timelock_secs = args.timelock_secs;
     ex.grace_secs = args.grace_secs;
     emit_cpi!(ExchangeInitialized {

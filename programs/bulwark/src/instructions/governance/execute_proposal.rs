@@ -101,7 +101,7 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
         }
         kind::CLEAR_INVARIANT_PAUSE => exchange.load_mut()?.invariant_pause_bits = 0,
         kind::EXTEND_PAUSE => {
-            exchange.load_mut()?.guardian_pause_until = cast(p.value).or_math()?
+            exchange.load_mut()?.guardian_pause.until = cast(p.value).or_math()?
         }
         kind::TIMELOCK => {
             Param::Timelock.check(p.value).map_err(engine_err)?;

@@ -23,14 +23,10 @@ pub struct GuardianPause<'info> {
 
 /// Counts one guardian action against the rate limit (the window rolls after its length).
 pub fn count_guardian_action(ex: &mut Exchange, now: i64) -> Result<()> {
-    (ex.guardian_window_start, ex.guardian_actions) = bulwark_engine::guardian::count_action(
-        ex.guardian_window_start,
-        ex.guardian_actions,
-        now,
-        ex.guardian_window_secs,
-        ex.guardian_max_actions,
-    )
-    .ok_or(BulwarkError::GuardianRateLimited)?;
+    require!(
+        ex.guardian_window.count(now, &ex.guardian_limits),
+        BulwarkError::GuardianRateLimited
+    );
     Ok(())
 }
 
@@ -42,11 +38,11 @@ pub fn guardian_pause_handler(
     let now = Clock::get()?.unix_timestamp;
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let next = guardian_pause(
-        &ex.guardian_pause(),
+        &ex.guardian_pause,
         now,
         bits,
         duration_secs,
-        ex.max_pause_secs,
+        ex.guardian_limits.max_pause_secs,
     )
     .map_err(|r| match r {
         PauseRefusal::Invalid => error!(BulwarkError::InvalidPause),
@@ -56,12 +52,10 @@ pub fn guardian_pause_handler(
         }
     })?;
     count_guardian_action(&mut ex, now)?;
-    ex.guardian_pause_bits = next.bits;
-    ex.guardian_pause_until = next.until;
-    ex.guardian_pause_secs = next.secs;
+    ex.guardian_pause = next;
     emit_cpi!(Paused {
-        bits: ex.guardian_pause_bits,
-        until: ex.guardian_pause_until,
+        bits: next.bits,
+        until: next.until,
         by_invariant: false
     });
     Ok(())
