@@ -9,7 +9,7 @@ use anyhow::{anyhow, Result};
 use bulwark::state::{Market, SourceState, SourceStatus};
 use bulwark_engine::action::{aged_validity, price_for_action, Action, Refusal};
 use bulwark_engine::num::PRICE_SCALE;
-use bulwark_engine::oracle::{ReadingFault, Validity};
+use bulwark_engine::oracle::ReadingFault;
 use bulwark_sdk::params::symbol_str;
 use bulwark_sdk::world::{Feed, World, SOL_PERP};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -190,25 +190,18 @@ fn aggregate_table(m: &Market, slot: u64) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_header(vec!["SOL-PERP aggregate", "value"]);
-    t.add_row(vec![
-        "SOL/USD median".into(),
-        fmt_price(m.aggregate.asset_price_usd),
-    ]);
-    t.add_row(vec![
-        "USDC/USD median".into(),
-        fmt_price(m.aggregate.collateral_price_usd),
-    ]);
-    t.add_row(vec![
-        "price (USDC per SOL)".into(),
-        fmt_price(m.aggregate.price),
-    ]);
-    t.add_row(vec![
-        "confidence (USDC)".into(),
-        fmt_price(m.aggregate.conf),
-    ]);
+    let a = &m.aggregate;
+    for (name, value) in [
+        ("SOL/USD median", a.asset_price_usd),
+        ("USDC/USD median", a.collateral_price_usd),
+        ("price (USDC per SOL)", a.price),
+        ("confidence (USDC)", a.conf),
+    ] {
+        t.add_row(vec![name.into(), fmt_price(value)]);
+    }
     t.add_row(vec![
         "validity when aggregated".into(),
-        Validity::from_u8(m.aggregate.validity).name().to_string(),
+        a.validity().name().to_string(),
     ]);
     let age = slot.saturating_sub(m.aggregate.slot);
     t.add_row(vec![
