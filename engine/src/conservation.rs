@@ -48,6 +48,16 @@ impl MarketLedgers {
 }
 
 impl MarketLedgers {
+    /// Empties what `sweep` has just paid out: realised PnL, fee shares, dust and the fund's
+    /// advances. The traders' collateral flow and the bad debt recognised stay.
+    pub fn clear_swept(&mut self) {
+        *self = MarketLedgers {
+            trader_flow: self.trader_flow,
+            bad_debt_pending: self.bad_debt_pending,
+            ..MarketLedgers::default()
+        };
+    }
+
     /// Books a trade's outcome: its realised PnL (owed to the pool: trader losses minus
     /// profits), the fee shares and dust, and the traders' collateral flow. Checked; the book
     /// itself is the outcome's.

@@ -68,12 +68,7 @@ impl Market {
             to_insurance: self.ledgers.fee_insurance,
             to_protocol,
         };
-        self.ledgers.pnl_pending = 0;
-        self.ledgers.fee_pool = 0;
-        self.ledgers.fee_insurance = 0;
-        self.ledgers.fee_protocol = 0;
-        self.ledgers.dust = 0;
-        self.ledgers.insurance_debt = 0;
+        self.ledgers.clear_swept();
         Ok(out)
     }
 
