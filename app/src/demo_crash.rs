@@ -3,6 +3,7 @@
 //! steps and gaps. Only the keeper core acts. Per step: what it did and where losses landed.
 
 use anyhow::{anyhow, Result};
+use bulwark::state::ProposalAction;
 use bulwark_sdk::bank_rpc::{self, BankRpcControl};
 use bulwark_sdk::keeper::{run_cycle, KeeperConfig};
 use bulwark_sdk::rpc_chain::{RpcChain, RpcSettings};
@@ -279,7 +280,6 @@ async fn settle_and_delist(
     cfg: &KeeperConfig,
     traders: &[(String, Participant)],
 ) -> Result<()> {
-    use bulwark::state::kind;
     use bulwark_engine::state::MarketState;
     println!("━━ Emergency settlement and delisting ━━");
     let g = w.guardian.insecure_clone();
@@ -308,7 +308,10 @@ async fn settle_and_delist(
             println!("  {name} withdraws {} USDC", usdc(c));
         }
     }
-    let id = queue_market_change(w, kind::DELIST, "queue delist").await?;
+    let delist = ProposalAction::Delist {
+        market_index: SOL_PERP,
+    };
+    let id = queue_market_change(w, delist, "queue delist").await?;
     w.bank.advance(10, timelock).await;
     w.bank
         .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
@@ -333,9 +336,11 @@ async fn settle_and_delist(
 /// price and its TWAP current through its last hour) anyone executes it. Returns the
 /// timelock (seconds).
 async fn settle_through_governance(w: &mut World) -> Result<i64> {
-    use bulwark::state::kind;
     use bulwark_engine::state::MarketState;
-    let id = queue_market_change(w, kind::SETTLE, "queue settle").await?;
+    let settle = ProposalAction::Settle {
+        market_index: SOL_PERP,
+    };
+    let id = queue_market_change(w, settle, "queue settle").await?;
     let timelock = w.bank.exchange().await.timelock_secs as i64;
     println!(
         "  governance queues settlement (proposal {id}); the timelock is {} h",
@@ -367,26 +372,9 @@ async fn settle_through_governance(w: &mut World) -> Result<i64> {
     Ok(timelock)
 }
 
-/// Governance queues a `change` (a proposal kind) of SOL-PERP under the next proposal id,
-/// which it returns; `what` names the step in errors.
-async fn queue_market_change(w: &mut World, change: u8, what: &str) -> Result<u64> {
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
-    let id = w.bank.exchange().await.proposal_count;
-    w.bank
-        .send(
-            &[ix::queue_change(
-                gov.pubkey(),
-                payer,
-                id,
-                change,
-                SOL_PERP,
-                0,
-                0,
-            )],
-            &[&gov],
-        )
+/// Governance queues `change`; returns its seed; `what` names the step in errors.
+async fn queue_market_change(w: &mut World, change: ProposalAction, what: &str) -> Result<u64> {
+    w.queue_proposal(change)
         .await
-        .map_err(|e| anyhow!("{what}: {e}"))?;
-    Ok(id)
+        .map_err(|e| anyhow!("{what}: {e}"))
 }

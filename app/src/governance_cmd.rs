@@ -1,11 +1,12 @@
-//! `bulwark governance propose ...`: builds the `queue_change` instruction a DAO proposal
-//! wraps, checks what can be checked offline (the parameter's name and hard bounds), and prints
-//! it: program, accounts, and the instruction data in base64. The proposal's number must be the
-//! exchange's `proposal_count` when it executes.
+//! `bulwark governance propose ...`: builds the `queue_proposal` instruction a DAO proposal
+//! wraps, checks what can be checked offline (the parameter's name and hard bounds, the action's
+//! own validation), and prints it: program, accounts, the instruction data in base64, and the
+//! proposal's seed and address. The address depends only on the seed (random unless `--seed`
+//! is given), so whatever else is queued before the DAO's vote executes, the instruction holds.
 
 use anyhow::{anyhow, Result};
 use base64::Engine;
-use bulwark::state::kind;
+use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 use bulwark_sdk::ix;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
@@ -20,9 +21,9 @@ pub struct ProposalArgs {
     /// Who pays the proposal account's rent (default: the governance key).
     #[arg(long)]
     pub payer: Option<String>,
-    /// The proposal's number: the exchange's `proposal_count` at execution.
+    /// The seed of the proposal's address (default: random). Execute and cancel name it.
     #[arg(long)]
-    pub proposal_id: u64,
+    pub seed: Option<u64>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -64,13 +65,31 @@ pub enum Proposal {
         #[command(flatten)]
         common: ProposalArgs,
     },
+    /// Change the exchange's timelock (seconds).
+    Timelock {
+        #[arg(long)]
+        secs: u32,
+        #[command(flatten)]
+        common: ProposalArgs,
+    },
+    /// Clear the accounting invariant's pause (after the books are mended).
+    ClearInvariantPause {
+        #[command(flatten)]
+        common: ProposalArgs,
+    },
+    /// Set the end of the guardian's pause (unix seconds).
+    ExtendPause {
+        #[arg(long)]
+        until: i64,
+        #[command(flatten)]
+        common: ProposalArgs,
+    },
 }
 
-use crate::keeper_cmd::parse_pubkey as key;
-
-/// Builds and prints the proposal's instruction.
-pub fn propose(p: Proposal) -> Result<()> {
-    let (k, market, param, value, common) = match p {
+/// The typed action a proposal command asks for, with its shared flags. A parameter is named
+/// as in files (`base_mmr_ppm`) and checked against its hard bounds here.
+fn action_of(p: Proposal) -> Result<(ProposalAction, ProposalArgs)> {
+    Ok(match p {
         Proposal::Param {
             market,
             param,
@@ -85,29 +104,69 @@ pub fn propose(p: Proposal) -> Result<()> {
                 )
             })?;
             bulwark_engine::governance::check_bounds(&mp.spec(), value)
-                .map_err(|e| anyhow!("--value: {value} is outside {param}'s bounds: {e:?}"))?;
-            (kind::MARKET_PARAM, market, mp as u16, value, common)
+                .map_err(|e| anyhow!("--value: {value} is outside {param}'s bounds: {e}"))?;
+            let action = ProposalAction::MarketParam {
+                market_index: market,
+                param: mp,
+                value,
+            };
+            (action, common)
         }
-        Proposal::Settle { market, common } => (kind::SETTLE, market, 0, 0, common),
-        Proposal::Delist { market, common } => (kind::DELIST, market, 0, 0, common),
-        Proposal::LiftReduceOnly { market, common } => {
-            (kind::LIFT_REDUCE_ONLY, market, 0, 0, common)
+        Proposal::Settle { market, common } => (
+            ProposalAction::Settle {
+                market_index: market,
+            },
+            common,
+        ),
+        Proposal::Delist { market, common } => (
+            ProposalAction::Delist {
+                market_index: market,
+            },
+            common,
+        ),
+        Proposal::LiftReduceOnly { market, common } => (
+            ProposalAction::LiftReduceOnly {
+                market_index: market,
+            },
+            common,
+        ),
+        Proposal::Timelock { secs, common } => {
+            bulwark_engine::bounds::Param::Timelock
+                .check(u64::from(secs))
+                .map_err(|e| anyhow!("--secs: {secs} is outside the timelock's bounds: {e}"))?;
+            (ProposalAction::Timelock { secs }, common)
         }
-    };
+        Proposal::ClearInvariantPause { common } => (ProposalAction::ClearInvariantPause, common),
+        Proposal::ExtendPause { until, common } => {
+            if until < 0 {
+                return Err(anyhow!(
+                    "--until: {until} is before 1970; give unix seconds"
+                ));
+            }
+            (ProposalAction::ExtendPause { until }, common)
+        }
+    })
+}
+
+/// A random proposal seed (the standard library's randomly keyed hasher).
+fn random_seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(std::process::id())
+}
+
+use crate::keeper_cmd::parse_pubkey as key;
+
+/// Builds and prints the proposal's instruction.
+pub fn propose(p: Proposal) -> Result<()> {
+    let (action, common) = action_of(p)?;
     let governance = key("--governance", &common.governance)?;
     let payer = match &common.payer {
         Some(p) => key("--payer", p)?,
         None => governance,
     };
-    let ix = ix::queue_change(
-        governance,
-        payer,
-        common.proposal_id,
-        k,
-        market,
-        param,
-        value,
-    );
+    let seed = common.seed.unwrap_or_else(random_seed);
+    let proposal = bulwark_sdk::pda::proposal(seed).0;
+    let ix = ix::queue_proposal(governance, payer, seed, action);
     let data = base64::engine::general_purpose::STANDARD.encode(&ix.data);
     let accounts: Vec<_> = ix
         .accounts
@@ -115,7 +174,13 @@ pub fn propose(p: Proposal) -> Result<()> {
         .map(|a| json!({ "pubkey": a.pubkey.to_string(), "is_signer": a.is_signer, "is_writable": a.is_writable }))
         .collect();
     if common.json {
-        let v = json!({ "program_id": ix.program_id.to_string(), "accounts": accounts, "data_base64": data });
+        let v = json!({
+            "program_id": ix.program_id.to_string(),
+            "accounts": accounts,
+            "data_base64": data,
+            "seed": seed,
+            "proposal": proposal.to_string(),
+        });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
@@ -130,5 +195,6 @@ pub fn propose(p: Proposal) -> Result<()> {
         ]);
     }
     println!("program: {}\n{t}\ndata (base64): {data}", ix.program_id);
+    println!("proposal: {proposal} (seed {seed}; execute and cancel name this seed)");
     Ok(())
 }

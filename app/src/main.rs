@@ -156,7 +156,8 @@ enum AccountCommand {
 
 #[derive(Subcommand)]
 enum GovernanceCommand {
-    /// Print the `queue_change` instruction (program, accounts, base64 data) for a proposal.
+    /// Print the `queue_proposal` instruction (program, accounts, base64 data, the proposal's
+    /// seed and address) a DAO proposal wraps.
     Propose {
         #[command(subcommand)]
         proposal: governance_cmd::Proposal,

@@ -39,7 +39,7 @@ async fn the_printed_instruction_queues_the_proposal_in_the_real_program() {
     let gov = w.governance.insecure_clone();
     // Governance pays the proposal account's rent.
     w.bank.fund(&gov.pubkey(), 1_000_000_000).await;
-    let id = w.bank.exchange().await.proposal_count;
+    let seed = 0xB01_u64;
     let out = propose(&[
         "param",
         "--market",
@@ -50,8 +50,8 @@ async fn the_printed_instruction_queues_the_proposal_in_the_real_program() {
         "30000",
         "--governance",
         &gov.pubkey().to_string(),
-        "--proposal-id",
-        &id.to_string(),
+        "--seed",
+        &seed.to_string(),
         "--json",
     ]);
     assert!(
@@ -60,13 +60,31 @@ async fn the_printed_instruction_queues_the_proposal_in_the_real_program() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["proposal"].as_str().unwrap(),
+        pda::proposal(seed).0.to_string()
+    );
+    // Another proposal queued between drafting and the vote's execution changes nothing.
+    let other = bulwark::state::ProposalAction::ClearInvariantPause;
+    w.bank
+        .send(
+            &[bulwark_sdk::ix::queue_proposal(
+                gov.pubkey(),
+                gov.pubkey(),
+                1,
+                other,
+            )],
+            &[&gov],
+        )
+        .await
+        .unwrap();
     w.bank
         .send(&[instruction(&v)], &[&gov])
         .await
         .expect("governance signs the printed instruction");
     let p = w
         .bank
-        .account(&pda::proposal(id).0)
+        .account(&pda::proposal(seed).0)
         .await
         .expect("proposal queued");
     let p = accounts::decode::<bulwark::state::Proposal>(&p.data).unwrap();
@@ -114,7 +132,7 @@ fn bad_arguments_are_refused_by_name() {
         (vec!["settle", "--market", "x"], "--market"),
     ] {
         let mut all = args.clone();
-        all.extend(["--governance", gov, "--proposal-id", "1"]);
+        all.extend(["--governance", gov, "--seed", "1"]);
         let out = propose(&all);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -128,7 +146,7 @@ fn bad_arguments_are_refused_by_name() {
         "0",
         "--governance",
         "nope",
-        "--proposal-id",
+        "--seed",
         "1",
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--governance"));

@@ -19,8 +19,15 @@ pub mod flags {
     pub const INSURANCE: u8 = 1 << 3;
 }
 
-/// Why a breaker tripped or recovered (stable codes, for events).
+/// Why a breaker tripped or recovered (stable codes; events carry the enum, whose Borsh tag is
+/// its declaration order, as the IDL lists it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "anchor",
+    derive(anchor_lang::AnchorSerialize, anchor_lang::AnchorDeserialize),
+    borsh(use_discriminant = false)
+)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[repr(u8)]
 pub enum Reason {
     VelocityBand1 = 1,

@@ -72,6 +72,137 @@ impl MarketLedgers {
     }
 }
 
+/// Where a sweep sent a market's sub-ledgers (collateral units).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepOutcome {
+    /// To the pool: realised trader PnL and its fee share, less any insurance shortfall.
+    pub to_pool: i64,
+    /// The insurance fee share.
+    pub to_insurance: u64,
+    /// The protocol fee share and rounding dust.
+    pub to_protocol: u64,
+}
+
+/// The money postings of a market's operations: each moves collateral between an account and
+/// the market's sub-ledgers (or out of them to the pool, the fund and the protocol), checked,
+/// keeping [`MarketLedgers::total`] plus the accounts' collateral and the venue's buckets
+/// whole.
+impl MarketLedgers {
+    /// Funding `owed` by a position (negative = received) settles through the PnL ledger: the
+    /// account's `collateral` pays it, the pool is owed it.
+    pub fn book_funding(&mut self, collateral: &mut i64, owed: i64) -> EngineResult<()> {
+        let after = collateral.minus(owed)?;
+        self.pnl_pending = self.pnl_pending.plus(owed)?;
+        self.trader_flow = self.trader_flow.minus(owed)?;
+        *collateral = after;
+        Ok(())
+    }
+
+    /// A position closed at the settlement price: its `realized` PnL is credited to
+    /// `collateral` from the PnL ledger.
+    pub fn book_settled_close(&mut self, collateral: &mut i64, realized: i64) -> EngineResult<()> {
+        let after = collateral.plus(realized)?;
+        self.pnl_pending = self.pnl_pending.minus(realized)?;
+        self.trader_flow = self.trader_flow.plus(realized)?;
+        *collateral = after;
+        Ok(())
+    }
+
+    /// Books a liquidation stage: the realised PnL owed to the pool, the fund's share of the
+    /// `charged` penalty, the minimum-reward advance (insurance debt), and the traders'
+    /// collateral flow (the liquidated account's +PnL − penalty − its floor payment, plus
+    /// everything the keeper is credited). Counting the advance against the coverage window
+    /// is the window's (`CoverageWindow::count`).
+    pub fn book_liquidation(
+        &mut self,
+        realized_pnl: i64,
+        charged: u64,
+        reward: &crate::liquidation::KeeperReward,
+    ) -> EngineResult<()> {
+        use crate::checked::cast;
+        let paid_out = charged.plus(reward.from_account)?;
+        let credited: i64 = cast(reward.total())?;
+        let flow = realized_pnl.minus(cast(paid_out)?)?.plus(credited)?;
+        self.pnl_pending = self.pnl_pending.minus(realized_pnl)?;
+        self.fee_insurance = self.fee_insurance.plus(reward.insurance_share)?;
+        self.insurance_debt = self.insurance_debt.plus(reward.from_insurance)?;
+        self.trader_flow = self.trader_flow.plus(flow)?;
+        Ok(())
+    }
+
+    /// A bankrupt account's `deficit` is written off: its collateral returns to zero, so the
+    /// traders' collateral flow rises by the deficit (the fund and the pool pay it:
+    /// `insurance::Cover::pay`).
+    pub fn book_write_off(&mut self, deficit: u64) -> EngineResult<()> {
+        self.trader_flow = self.trader_flow.plus(crate::checked::cast(deficit)?)?;
+        Ok(())
+    }
+
+    /// Brings an account's booked deficit (`booked`) to max(0, −`collateral`), booking the
+    /// increase here or releasing the decrease from here. A release larger than this market
+    /// holds (the deficit was booked in another market) releases what it holds and leaves the
+    /// rest booked on the account, so the markets' `bad_debt_pending` always sums to the
+    /// accounts' booked deficits, exactly. Returns true when a deficit starts here (nothing was
+    /// booked and the account is now below zero): the caller attributes it to this market.
+    pub fn recognise_deficit(&mut self, collateral: i64, booked: &mut u64) -> EngineResult<bool> {
+        let target = collateral.min(0).unsigned_abs();
+        let starts = *booked == 0 && target > 0;
+        if target >= *booked {
+            self.bad_debt_pending = self.bad_debt_pending.plus(target.minus(*booked)?)?;
+            *booked = target;
+        } else {
+            let release = booked.minus(target)?.min(self.bad_debt_pending);
+            self.bad_debt_pending = self.bad_debt_pending.minus(release)?;
+            *booked = booked.minus(release)?;
+        }
+        Ok(starts)
+    }
+
+    /// Sweeps the sub-ledgers to their owners: realised PnL and the pool's fee share to
+    /// `pool_capital`, the insurance share to `fund_balance` (which first repays what the
+    /// market advanced for it; a shortfall falls on the pool), the protocol share and dust to
+    /// `protocol_fees`; the swept ledgers end at zero (`clear_swept`). Nothing is written
+    /// unless every step succeeds.
+    pub fn sweep(
+        &mut self,
+        pool_capital: &mut i64,
+        fund_balance: &mut u64,
+        protocol_fees: &mut u64,
+    ) -> EngineResult<SweepOutcome> {
+        use crate::checked::cast;
+        let fee_pool: i64 = cast(self.fee_pool)?;
+        let to_pool = self.pnl_pending.plus(fee_pool)?;
+        let to_protocol = self.fee_protocol.plus(self.dust)?;
+        let (balance, pool_shortfall) = crate::insurance::sweep_into_fund(
+            *fund_balance,
+            self.fee_insurance,
+            self.insurance_debt,
+        )?;
+        let to_pool_net = to_pool.minus(pool_shortfall)?;
+        let capital = pool_capital.plus(to_pool_net)?;
+        *protocol_fees = protocol_fees.plus(to_protocol)?;
+        *fund_balance = balance;
+        *pool_capital = capital;
+        let out = SweepOutcome {
+            to_pool: to_pool_net,
+            to_insurance: self.fee_insurance,
+            to_protocol,
+        };
+        self.clear_swept();
+        Ok(out)
+    }
+
+    /// Whether any sub-ledger holds something a sweep would move.
+    pub fn has_unswept(&self) -> bool {
+        self.pnl_pending != 0
+            || self.fee_pool != 0
+            || self.fee_insurance != 0
+            || self.fee_protocol != 0
+            || self.dust != 0
+            || self.insurance_debt != 0
+    }
+}
+
 /// The venue-wide buckets outside the markets (collateral units).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VenueBuckets {

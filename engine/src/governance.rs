@@ -24,8 +24,15 @@ pub enum Direction {
     Redistributive,
 }
 
-/// A governable market parameter.
+/// A governable market parameter. On the wire (feature `anchor`) it is a Borsh enum whose tag
+/// is its position in [`MarketParam::ALL`], which equals its code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "anchor",
+    derive(anchor_lang::AnchorSerialize, anchor_lang::AnchorDeserialize),
+    borsh(use_discriminant = false)
+)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[repr(u16)]
 pub enum MarketParam {
     OpenInterestCapLong = 0,
@@ -276,6 +283,14 @@ pub enum TimelockRefusal {
     Expired,
 }
 
+/// The window `[eta, expires)` of a change queued at `now` (unix seconds): it waits out
+/// `timelock_secs`, then may execute for `grace_secs`.
+pub fn schedule(now: i64, timelock_secs: u32, grace_secs: u32) -> EngineResult<(i64, i64)> {
+    use crate::checked::Checked;
+    let eta = now.plus(i64::from(timelock_secs))?;
+    Ok((eta, eta.plus(i64::from(grace_secs))?))
+}
+
 /// A queued change executes in `[eta, expires)`.
 pub fn executable(now: i64, eta: i64, expires: i64) -> Result<(), TimelockRefusal> {
     if now < eta {
@@ -290,6 +305,21 @@ pub fn executable(now: i64, eta: i64, expires: i64) -> Result<(), TimelockRefusa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_queued_change_waits_the_timelock_then_has_its_grace() {
+        assert_eq!(schedule(1_000, 60, 30), Ok((1_060, 1_090)));
+        assert_eq!(
+            executable(1_059, 1_060, 1_090),
+            Err(TimelockRefusal::TooEarly)
+        );
+        assert_eq!(executable(1_060, 1_060, 1_090), Ok(()));
+        assert_eq!(
+            executable(1_090, 1_060, 1_090),
+            Err(TimelockRefusal::Expired)
+        );
+        assert!(schedule(i64::MAX - 10, 60, 0).is_err());
+    }
 
     #[test]
     fn direction_decides_what_applies_at_once() {

@@ -65,6 +65,29 @@ pub struct Cover {
     pub socialized: u64,
 }
 
+impl Cover {
+    /// Pays the cover: the fund's `fund_balance` falls by the insurance part (its cumulative
+    /// `fund_paid` rises by it), the pool's `pool_capital` by the socialised part (its
+    /// cumulative `pool_socialized` rises by it). Checked; nothing written unless every step
+    /// succeeds.
+    pub fn pay(
+        &self,
+        fund_balance: &mut u64,
+        fund_paid: &mut u64,
+        pool_capital: &mut i64,
+        pool_socialized: &mut u64,
+    ) -> EngineResult<()> {
+        use crate::checked::Checked;
+        let balance = fund_balance.minus(self.insurance)?;
+        let paid = fund_paid.plus(self.insurance)?;
+        let capital = pool_capital.minus(cast(self.socialized)?)?;
+        let socialized = pool_socialized.plus(self.socialized)?;
+        (*fund_balance, *fund_paid) = (balance, paid);
+        (*pool_capital, *pool_socialized) = (capital, socialized);
+        Ok(())
+    }
+}
+
 /// Splits a bankrupt account's deficit.
 pub fn cover_deficit(deficit: u64, fund_balance: u64, window_remaining: u64) -> Cover {
     let insurance = deficit.min(fund_balance).min(window_remaining);

@@ -33,6 +33,26 @@ pub struct PoolBook {
     pub bad_debt: u64,
 }
 
+impl PoolBook {
+    /// Adds one market's part: what it owes the pool and has not swept (realised PnL and the
+    /// pool's fee share), its unresolved bad debt, and its traders' unrealised PnL at prices
+    /// worst (`trader_pnl_worst`) and best (`trader_pnl_best`) for the pool. Checked.
+    pub fn add_market(
+        &mut self,
+        ledgers: &crate::conservation::MarketLedgers,
+        trader_pnl_worst: i64,
+        trader_pnl_best: i64,
+    ) -> EngineResult<()> {
+        use crate::checked::{cast, Checked};
+        let owed = ledgers.pnl_pending.plus(cast(ledgers.fee_pool)?)?;
+        self.bad_debt = self.bad_debt.plus(ledgers.bad_debt_pending)?;
+        self.pending = self.pending.plus(owed)?;
+        self.trader_pnl_worst = self.trader_pnl_worst.plus(trader_pnl_worst)?;
+        self.trader_pnl_best = self.trader_pnl_best.plus(trader_pnl_best)?;
+        Ok(())
+    }
+}
+
 /// The pool's value bounds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolValue {

@@ -41,6 +41,44 @@ stored_block! {
     }
 }
 
+impl SettlementState {
+    /// A winner's first visit: its `claim` (profit at the settlement price) joins the claims.
+    pub fn record_claim(&mut self, claim: u64) -> EngineResult<()> {
+        use crate::checked::Checked;
+        self.claims = self.claims.plus(claim)?;
+        Ok(())
+    }
+
+    /// A loser's first visit: its `loss` is charged whole; the part its account cannot cover
+    /// (`expected_bad_debt` at `equity_after`, its equity once charged) is declared as bad
+    /// debt, the rest joins what winners are paid from. Returns the bad debt declared.
+    pub fn record_loss(&mut self, loss: u64, equity_after: i64) -> EngineResult<u64> {
+        use crate::checked::Checked;
+        let bad_debt = expected_bad_debt(loss, equity_after);
+        let paid_in = loss.minus(bad_debt)?;
+        self.bad_debt = self.bad_debt.plus(bad_debt)?;
+        self.available = self.available.plus(paid_in)?;
+        Ok(bad_debt)
+    }
+
+    /// A position of signed size `base` has been visited: its side's unvisited open interest
+    /// falls by it, and once both sides reach zero the winners' ratio is fixed
+    /// (`payout_ratio`).
+    pub fn mark_visited(&mut self, base: i64) -> EngineResult<()> {
+        use crate::checked::Checked;
+        let unvisited = if base > 0 {
+            &mut self.unvisited_long
+        } else {
+            &mut self.unvisited_short
+        };
+        *unvisited = unvisited.minus(base.unsigned_abs())?;
+        if self.unvisited_long == 0 && self.unvisited_short == 0 {
+            self.ratio = payout_ratio(self.available, self.claims);
+        }
+        Ok(())
+    }
+}
+
 /// Fixes the ratio once every position has been visited: winners' `claims` (Σ profits at the
 /// settlement price, collateral units) are paid from `available` (the pool's funds when
 /// settlement began plus the losers' losses less their expected bad debt); if that falls

@@ -148,8 +148,7 @@ named_events!(
     ProtocolFeesWithdrawn,
     PositionSettled,
     SettlementVisited,
-    SourceRotated,
-    DelegateSetV2
+    SourceRotated
 );
 
 /// Every program event among `inner` (as [`decode_cpi`] filters them) and in `logs` (the

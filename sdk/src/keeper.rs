@@ -449,7 +449,7 @@ async fn sweep_markets<C: KeeperChain>(
         if MarketState::from_u8(m.status) == MarketState::Delisted {
             continue;
         }
-        if m.has_unswept() {
+        if m.ledgers.has_unswept() {
             match chain.send(&[ix::sweep(i)]).await {
                 Ok(()) => r.sweeps += 1,
                 Err(e) => r.failures.push(failure(format!("sweep {i}"), e)),

@@ -63,10 +63,10 @@ pub fn stake_account(owner: &Pubkey) -> (Pubkey, u8) {
     )
 }
 
-/// Proposal number `id`.
-pub fn proposal(id: u64) -> (Pubkey, u8) {
+/// The proposal the proposer seeded with `seed`.
+pub fn proposal(seed: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(
-        &[bulwark::constants::PROPOSAL_SEED, &id.to_le_bytes()],
+        &[bulwark::constants::PROPOSAL_SEED, &seed.to_le_bytes()],
         &bulwark::ID,
     )
 }

@@ -467,25 +467,17 @@ impl World {
         short: u64,
     ) -> Result<(), BanksClientError> {
         use bulwark_engine::governance::MarketParam;
-        let gov = self.governance.insecure_clone();
-        let payer = self.bank.payer().pubkey();
         let mut ids = Vec::new();
         for (param, value) in [
             (MarketParam::OpenInterestCapLong, long),
             (MarketParam::OpenInterestCapShort, short),
         ] {
-            let id = self.bank.exchange().await.proposal_count;
-            let q = ix::queue_change(
-                gov.pubkey(),
-                payer,
-                id,
-                bulwark::state::kind::MARKET_PARAM,
-                index,
-                param as u16,
+            let action = bulwark::state::ProposalAction::MarketParam {
+                market_index: index,
+                param,
                 value,
-            );
-            self.bank.send(&[q], &[&gov]).await?;
-            ids.push(id);
+            };
+            ids.push(self.queue_proposal(action).await?);
         }
         let timelock = self.bank.exchange().await.timelock_secs as i64;
         self.bank.advance(10, timelock).await;

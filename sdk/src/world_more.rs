@@ -1,7 +1,8 @@
-//! More of the ready-made world: a one-market venue and a keeper's liquidation, kept apart so
-//! `world.rs` stays within the house's file size.
+//! More of the ready-made world: a one-market venue, a keeper's liquidation and governance's
+//! proposals, kept apart so `world.rs` stays within the house's file size.
 
 use bulwark::instructions::CreateMarketArgs;
+use bulwark::state::ProposalAction;
 use solana_program_test::BanksClientError;
 use solana_sdk::signature::Signer;
 
@@ -40,5 +41,19 @@ impl World {
             &[],
         );
         self.bank.send(&[ix], &[&keeper.key]).await
+    }
+
+    /// Governance queues `action`, seeded with the exchange's proposal count (so a world's
+    /// proposals are numbered in order); returns the seed.
+    pub async fn queue_proposal(
+        &mut self,
+        action: ProposalAction,
+    ) -> Result<u64, BanksClientError> {
+        let gov = self.governance.insecure_clone();
+        let payer = self.bank.payer().pubkey();
+        let seed = self.bank.exchange().await.proposal_count;
+        let q = ix::queue_proposal(gov.pubkey(), payer, seed, action);
+        self.bank.send(&[q], &[&gov]).await?;
+        Ok(seed)
     }
 }

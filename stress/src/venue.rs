@@ -325,7 +325,7 @@ impl Venue {
         self.resolve_bankruptcies(t, &mut ev);
         self.deleverage_one(slot, t, &mut ev);
         // The sweep.
-        if self.market.has_unswept() {
+        if self.market.ledgers.has_unswept() {
             if let Ok(out) = self.market.sweep_into(
                 &mut self.pool,
                 &mut self.fund,

@@ -398,26 +398,14 @@ pub async fn queue_rotation_to(
     account: Pubkey,
     activation: u64,
 ) -> u64 {
-    use solana_sdk::signature::Signer;
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
     let mut source = w.sol_sources()[position as usize].clone();
     source.account = account;
-    let id = w.bank.exchange().await.proposal_count;
-    w.bank
-        .send(
-            &[bulwark_sdk::ix::queue_rotation(
-                gov.pubkey(),
-                payer,
-                id,
-                SOL_PERP,
-                position,
-                source,
-                activation,
-            )],
-            &[&gov],
-        )
-        .await
-        .unwrap();
-    id
+    w.queue_proposal(bulwark::state::ProposalAction::RotateSource {
+        market_index: SOL_PERP,
+        position,
+        source,
+        activation_slot: activation,
+    })
+    .await
+    .unwrap()
 }

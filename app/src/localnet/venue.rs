@@ -14,7 +14,7 @@ use bulwark_sdk::ix;
 use bulwark_sdk::oracle_accounts::{CHAINLINK_STORE, PYTH_RECEIVER, SWITCHBOARD_ON_DEMAND};
 use bulwark_sdk::params::*;
 use bulwark_sdk::world::World;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Keypair;
 
 use super::feeds::{Asset, Cadence, PricePath, Source};
 
@@ -207,8 +207,6 @@ pub async fn create(
 
 /// Queues both open-interest caps of every market, waits the timelock out, executes them.
 async fn raise_caps(w: &mut World, markets: u16) -> Result<()> {
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
     // One governance step from zero (10,000 base units).
     let cap = 10_000 * 1_000_000_000u64;
     let mut queued = Vec::new();
@@ -217,11 +215,13 @@ async fn raise_caps(w: &mut World, markets: u16) -> Result<()> {
             MarketParam::OpenInterestCapLong,
             MarketParam::OpenInterestCapShort,
         ] {
-            let id = w.bank.exchange().await.proposal_count;
-            let kind = bulwark::state::kind::MARKET_PARAM;
-            let q = ix::queue_change(gov.pubkey(), payer, id, kind, index, param as u16, cap);
-            w.bank
-                .send(&[q], &[&gov])
+            let action = bulwark::state::ProposalAction::MarketParam {
+                market_index: index,
+                param,
+                value: cap,
+            };
+            let id = w
+                .queue_proposal(action)
                 .await
                 .map_err(|e| anyhow!("queue cap: {e}"))?;
             queued.push((id, index));

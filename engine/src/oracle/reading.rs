@@ -40,8 +40,15 @@ pub struct SourceLimits {
     pub future_tolerance_secs: u32,
 }
 
-/// Why a reading was not used. Codes are stable (`u8` in state and events).
+/// Why a reading was not used. Codes are stable (`u8` in state); events carry the enum itself
+/// (its Borsh tag is its declaration order, as the IDL lists it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "anchor",
+    derive(anchor_lang::AnchorSerialize, anchor_lang::AnchorDeserialize),
+    borsh(use_discriminant = false)
+)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[repr(u8)]
 pub enum ReadingFault {
     /// Account owned by another program than configured (e.g. closed).

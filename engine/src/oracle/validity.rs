@@ -3,6 +3,12 @@
 /// How usable a price is. Ordered from most severe (`NoPrice`) to `Valid`; `a < b` means
 /// `a` is worse. Stored as `u8` in accounts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "anchor",
+    derive(anchor_lang::AnchorSerialize, anchor_lang::AnchorDeserialize),
+    borsh(use_discriminant = false)
+)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[repr(u8)]
 pub enum Validity {
     /// No usable reading at all (or no collateral price).

@@ -1,4 +1,6 @@
-//! Events. Append-only: add `FooV2` rather than change `Foo`.
+//! Events. Every market event names its market by `market_index` (the address is
+//! `[MARKET_SEED, index]`); codes are typed enums. Once deployed, append-only: add `FooV2`
+//! rather than change `Foo`.
 
 use anchor_lang::prelude::*;
 
@@ -18,8 +20,7 @@ pub struct ExchangeInitialized {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MarketCreated {
-    pub market: Pubkey,
-    pub index: u16,
+    pub market_index: u16,
     pub symbol: [u8; 16],
     pub sources: u8,
     pub min_quorum: u8,
@@ -29,10 +30,10 @@ pub struct MarketCreated {
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SourceOutcome {
-    /// `SourceStatus` code (1 new, 2 unchanged, 3 invalid).
-    pub status: u8,
-    /// `ReadingFault` code when invalid, else 0.
-    pub fault: u8,
+    /// New, unchanged or invalid.
+    pub status: crate::state::SourceStatus,
+    /// Why it was invalid (`None` unless `status` is `Invalid`).
+    pub fault: Option<bulwark_engine::oracle::ReadingFault>,
     /// Reading in USD at 1e-9 (0 when invalid).
     pub price: u64,
     /// Confidence in USD at 1e-9.
@@ -45,7 +46,7 @@ pub struct SourceOutcome {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RiskUpdated {
-    pub market: Pubkey,
+    pub market_index: u16,
     pub slot: u64,
     /// Price in collateral units at 1e-9.
     pub price: u64,
@@ -53,8 +54,7 @@ pub struct RiskUpdated {
     pub conf: u64,
     /// Fallback price for reductions (0 = none).
     pub reduce_price: u64,
-    /// `Validity` code.
-    pub validity: u8,
+    pub validity: bulwark_engine::oracle::Validity,
     pub twap: u64,
     pub asset_price_usd: u64,
     pub collateral_price_usd: u64,
@@ -95,14 +95,6 @@ pub struct CollateralWithdrawn {
     pub margin_account: Pubkey,
     pub amount: u64,
     pub collateral: i64,
-}
-
-/// The trading delegate changed.
-#[event]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct DelegateSet {
-    pub margin_account: Pubkey,
-    pub delegate: Pubkey,
 }
 
 /// A trade against the pool (amounts in collateral units, price at 1e-9).
@@ -248,40 +240,41 @@ pub struct Unstaked {
     pub total_shares: u128,
 }
 
-/// A circuit breaker tripped or recovered (`reason`: `bulwark_engine::breaker::Reason` code).
+/// A circuit breaker tripped or recovered.
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BreakerTransition {
-    pub market: Pubkey,
-    pub reason: u8,
+    /// The market; `None` for the exchange-wide accounting invariant.
+    pub market_index: Option<u16>,
+    pub reason: bulwark_engine::breaker::Reason,
     pub tripped: bool,
     pub slot: u64,
 }
 
 /// The event of a breaker transition.
 pub fn breaker_event(
-    market: Pubkey,
+    market_index: u16,
     t: bulwark_engine::breaker::Transition,
     slot: u64,
 ) -> BreakerTransition {
     let (reason, tripped) = match t {
-        bulwark_engine::breaker::Transition::Trip(r) => (r as u8, true),
-        bulwark_engine::breaker::Transition::Recover(r) => (r as u8, false),
+        bulwark_engine::breaker::Transition::Trip(r) => (r, true),
+        bulwark_engine::breaker::Transition::Recover(r) => (r, false),
     };
     BreakerTransition {
-        market,
+        market_index: Some(market_index),
         reason,
         tripped,
         slot,
     }
 }
 
-/// A market changed state (`bulwark_engine::state::MarketState` code).
+/// A market changed state.
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MarketStateChanged {
-    pub market: Pubkey,
-    pub state: u8,
+    pub market_index: u16,
+    pub state: bulwark_engine::state::MarketState,
     pub slot: u64,
 }
 
@@ -298,8 +291,8 @@ pub struct Paused {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ParamChanged {
-    pub market: Pubkey,
-    pub param: u16,
+    pub market_index: u16,
+    pub param: bulwark_engine::governance::MarketParam,
     pub old: u64,
     pub new: u64,
 }
@@ -308,11 +301,12 @@ pub struct ParamChanged {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposalQueued {
+    /// The proposal's address (`[PROPOSAL_SEED, seed]`).
+    pub proposal: Pubkey,
+    /// Queue order.
     pub id: u64,
-    pub kind: u8,
-    pub market_index: u16,
-    pub param: u16,
-    pub value: u64,
+    pub action: crate::state::ProposalAction,
+    /// Executable from `eta` until `expires` (unix seconds).
     pub eta: i64,
     pub expires: i64,
 }
@@ -321,6 +315,9 @@ pub struct ProposalQueued {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposalExecuted {
+    /// The proposal's address.
+    pub proposal: Pubkey,
+    /// Queue order.
     pub id: u64,
     pub cancelled: bool,
 }
@@ -373,7 +370,7 @@ pub struct SettlementVisited {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SourceRotated {
-    pub market: Pubkey,
+    pub market_index: u16,
     pub position: u8,
     pub account: Pubkey,
 }
@@ -382,7 +379,7 @@ pub struct SourceRotated {
 /// count starts again at zero.
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct DelegateSetV2 {
+pub struct DelegateSet {
     pub margin_account: Pubkey,
     pub delegate: Pubkey,
     pub max_loss: u64,

@@ -18,8 +18,9 @@ pub mod instructions;
 pub mod oracle;
 pub mod state;
 
+use bulwark_engine::governance::MarketParam;
 use instructions::*;
-use state::OracleSourceArgs;
+use state::ProposalAction;
 
 declare_id!("5gVMrPqA8x9kGFSbY1RH7unGRaofQfbgQnEJGJwN1x2D");
 
@@ -159,33 +160,26 @@ pub mod bulwark {
     }
 
     /// Governance: applies a change that only tightens risk, at once.
-    pub fn set_market_param(ctx: Context<SetMarketParam>, param: u16, value: u64) -> Result<()> {
+    pub fn set_market_param(
+        ctx: Context<SetMarketParam>,
+        param: MarketParam,
+        value: u64,
+    ) -> Result<()> {
         instructions::set_market_param_handler(ctx, param, value)
     }
 
-    /// Governance: queues a change under the timelock.
-    pub fn queue_change(
-        ctx: Context<QueueChange>,
-        kind: u8,
-        market_index: u16,
-        param: u16,
-        value: u64,
+    /// Governance: queues `action` under the timelock at the proposal address
+    /// `[PROPOSAL_SEED, seed]` (the proposer chooses `seed`).
+    pub fn queue_proposal(
+        ctx: Context<QueueProposal>,
+        seed: u64,
+        action: ProposalAction,
     ) -> Result<()> {
-        instructions::queue_change_handler(ctx, kind, market_index, param, value)
-    }
-
-    /// Governance: queues an oracle-source rotation taking effect at `activation_slot`.
-    pub fn queue_rotation(
-        ctx: Context<QueueRotation>,
-        position: u8,
-        source: OracleSourceArgs,
-        activation_slot: u64,
-    ) -> Result<()> {
-        instructions::queue_rotation_handler(ctx, position, source, activation_slot)
+        instructions::queue_proposal_handler(ctx, seed, action)
     }
 
     /// Anyone: executes a queued change after its timelock, before it expires.
-    pub fn execute_proposal<'info>(ctx: Context<'info, ExecuteProposal<'info>>) -> Result<()> {
+    pub fn execute_proposal(ctx: Context<ExecuteProposal>) -> Result<()> {
         instructions::execute_proposal_handler(ctx)
     }
 

@@ -1,7 +1,9 @@
 //! Builders for the guardian's and governance's instructions and the settlement crank.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::solana_program::instruction::Instruction;
+use bulwark::state::ProposalAction;
+use bulwark_engine::governance::MarketParam;
 
 use super::build;
 use crate::pda;
@@ -40,7 +42,7 @@ pub fn guardian_reduce_only(guardian: Pubkey, market_index: u16) -> Instruction 
 pub fn set_market_param(
     governance: Pubkey,
     market_index: u16,
-    param: u16,
+    param: MarketParam,
     value: u64,
 ) -> Instruction {
     let accounts = bulwark::accounts::SetMarketParam {
@@ -57,60 +59,67 @@ pub fn set_market_param(
     )
 }
 
-/// `queue_change` as proposal number `id` (the exchange's `proposal_count`), signed by
-/// governance; `payer` funds the proposal account. Ready to wrap in a DAO proposal.
-pub fn queue_change(
+/// `queue_proposal(seed, action)`, signed by governance; `payer` funds the proposal account at
+/// [`pda::proposal`]`(seed)`. Every account is known from `seed` and `action` alone, so the
+/// instruction can be drafted into a DAO proposal long before it executes.
+pub fn queue_proposal(
     governance: Pubkey,
     payer: Pubkey,
-    id: u64,
-    kind: u8,
-    market_index: u16,
-    param: u16,
-    value: u64,
+    seed: u64,
+    action: ProposalAction,
 ) -> Instruction {
-    let accounts = bulwark::accounts::QueueChange {
+    let market = match action {
+        ProposalAction::RotateSource { market_index, .. } => Some(pda::market(market_index).0),
+        _ => None,
+    };
+    let accounts = bulwark::accounts::QueueProposal {
         governance,
         payer,
         exchange: pda::exchange().0,
-        proposal: pda::proposal(id).0,
+        market,
+        proposal: pda::proposal(seed).0,
         system_program: anchor_lang::system_program::ID,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
     };
     build(
         accounts,
-        bulwark::instruction::QueueChange {
-            kind,
-            market_index,
-            param,
-            value,
-        },
+        bulwark::instruction::QueueProposal { seed, action },
         &[],
     )
 }
 
-/// `execute_proposal` for proposal `id`; `market_index` names the market a market-parameter
-/// change applies to.
-pub fn execute_proposal(id: u64, market_index: Option<u16>) -> Instruction {
+/// `execute_proposal` for the proposal at seed `seed`, naming the accounts `action` needs
+/// (its market; the pool for settlement). Permissionless.
+pub fn execute_action(seed: u64, action: &ProposalAction) -> Instruction {
+    execute_with(seed, action.market_index(), action.needs_pool())
+}
+
+/// `execute_proposal` for the proposal at seed `seed`; `market_index` names the market a market
+/// action applies to.
+pub fn execute_proposal(seed: u64, market_index: Option<u16>) -> Instruction {
+    execute_with(seed, market_index, false)
+}
+
+/// `execute_proposal` naming the market `market_index` (if any) and, with `pool`, the pool.
+fn execute_with(seed: u64, market_index: Option<u16>, pool: bool) -> Instruction {
     let accounts = bulwark::accounts::ExecuteProposal {
         exchange: pda::exchange().0,
-        proposal: pda::proposal(id).0,
+        proposal: pda::proposal(seed).0,
+        market: market_index.map(|i| pda::market(i).0),
+        pool: pool.then(|| pda::pool().0),
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
     };
-    let mut ix = build(accounts, bulwark::instruction::ExecuteProposal {}, &[]);
-    if let Some(i) = market_index {
-        ix.accounts.push(AccountMeta::new(pda::market(i).0, false));
-    }
-    ix
+    build(accounts, bulwark::instruction::ExecuteProposal {}, &[])
 }
 
-/// `cancel_proposal` for proposal `id`, signed by governance or the guardian.
-pub fn cancel_proposal(authority: Pubkey, id: u64) -> Instruction {
+/// `cancel_proposal` for the proposal at seed `seed`, signed by governance or the guardian.
+pub fn cancel_proposal(authority: Pubkey, seed: u64) -> Instruction {
     let accounts = bulwark::accounts::CancelProposal {
         authority,
         exchange: pda::exchange().0,
-        proposal: pda::proposal(id).0,
+        proposal: pda::proposal(seed).0,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
     };
@@ -161,13 +170,10 @@ pub fn withdraw_protocol_fees(governance: Pubkey, destination: Pubkey, amount: u
     )
 }
 
-/// `execute_proposal` for a settlement proposal `id` of market `market_index` (it also reads
-/// the pool).
-pub fn execute_settlement(id: u64, market_index: u16) -> Instruction {
-    let mut ix = execute_proposal(id, Some(market_index));
-    ix.accounts
-        .push(AccountMeta::new_readonly(pda::pool().0, false));
-    ix
+/// `execute_proposal` for a settlement proposal at seed `seed` of market `market_index` (it
+/// also reads the pool).
+pub fn execute_settlement(seed: u64, market_index: u16) -> Instruction {
+    execute_action(seed, &ProposalAction::Settle { market_index })
 }
 
 /// `settle_position` of `margin_account` in settling market `market_index` (permissionless),
@@ -194,37 +200,5 @@ pub fn settle_position_with(
         accounts,
         bulwark::instruction::SettlePosition {},
         health_markets,
-    )
-}
-
-/// `queue_rotation` as proposal `id`: source `position` of market `market_index` becomes
-/// `source` at `activation_slot`. Signed by governance; `payer` funds the proposal.
-pub fn queue_rotation(
-    governance: Pubkey,
-    payer: Pubkey,
-    id: u64,
-    market_index: u16,
-    position: u8,
-    source: bulwark::state::OracleSourceArgs,
-    activation_slot: u64,
-) -> Instruction {
-    let accounts = bulwark::accounts::QueueRotation {
-        governance,
-        payer,
-        exchange: pda::exchange().0,
-        market: pda::market(market_index).0,
-        proposal: pda::proposal(id).0,
-        system_program: anchor_lang::system_program::ID,
-        event_authority: crate::pda::event_authority().0,
-        program: bulwark::ID,
-    };
-    build(
-        accounts,
-        bulwark::instruction::QueueRotation {
-            position,
-            source,
-            activation_slot,
-        },
-        &[],
     )
 }

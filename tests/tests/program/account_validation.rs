@@ -3,7 +3,8 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
-use bulwark::state::kind;
+use bulwark::state::ProposalAction;
+use bulwark_engine::governance::MarketParam;
 use bulwark_sdk::{ix, pda};
 use bulwark_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
@@ -140,43 +141,44 @@ async fn governance_and_guardian_instructions_refuse_wrong_accounts_and_argument
     assert_eq!(custom_code(&err), Some(2006), "Anchor ConstraintSeeds");
 }
 
-/// Unknown proposal kinds, parameters and roles are refused, queued (as proposal `id`) or
+/// Unknown proposal actions, parameters and roles are refused, queued (as proposal `id`) or
 /// direct, as is a role given to the default key.
 async fn refuse_unknown_kinds_parameters_and_roles(w: &mut World, id: u64, stranger: &Keypair) {
     let gov = w.governance.insecure_clone();
     let payer = w.bank.payer().pubkey();
-    let r = w
-        .bank
-        .send(
-            &[ix::queue_change(gov.pubkey(), payer, id, 99, 0, 0, 1)],
-            &[&gov],
-        )
-        .await;
-    assert_program_error(r, BulwarkError::UnknownParameter);
-    let r = w
-        .bank
-        .send(
-            &[ix::queue_change(
-                gov.pubkey(),
-                payer,
-                id,
-                kind::MARKET_PARAM,
-                0,
-                999,
-                1,
-            )],
-            &[&gov],
-        )
-        .await;
-    assert_program_error(r, BulwarkError::UnknownParameter);
-    let r = w
-        .bank
-        .send(
-            &[ix::set_market_param(gov.pubkey(), SOL_PERP, 999, 1)],
-            &[&gov],
-        )
-        .await;
-    assert_program_error(r, BulwarkError::UnknownParameter);
+    // Actions and parameters are typed: an action tag or a parameter the program does not know
+    // does not deserialize (data: discriminator 8, seed 8, action tag 1, market 2, parameter 1).
+    let touched = [
+        pda::exchange().0,
+        pda::proposal(id).0,
+        pda::market(SOL_PERP).0,
+    ];
+    let before = Snapshot::take(&mut w.bank, &touched).await;
+    let action = ProposalAction::MarketParam {
+        market_index: 0,
+        param: MarketParam::BaseMmr,
+        value: 1,
+    };
+    for (offset, byte) in [(16, 99u8), (19, 200u8)] {
+        let mut q = ix::queue_proposal(gov.pubkey(), payer, id, action.clone());
+        q.data[offset] = byte;
+        let err = w.bank.send(&[q], &[&gov]).await.unwrap_err();
+        assert_eq!(
+            custom_code(&err),
+            Some(102),
+            "Anchor InstructionDidNotDeserialize"
+        );
+    }
+    before.assert_unchanged(&mut w.bank).await;
+    let mut set = ix::set_market_param(gov.pubkey(), SOL_PERP, MarketParam::BaseMmr, 1);
+    set.data[8] = 200;
+    let err = w.bank.send(&[set], &[&gov]).await.unwrap_err();
+    assert_eq!(
+        custom_code(&err),
+        Some(102),
+        "Anchor InstructionDidNotDeserialize"
+    );
+    before.assert_unchanged(&mut w.bank).await;
     let r = w
         .bank
         .send(&[ix::accept_role(stranger.pubkey(), 7)], &[stranger])
@@ -199,14 +201,15 @@ async fn refuse_a_queued_change_against_another_market(w: &mut World, id: u64) {
     let payer = w.bank.payer().pubkey();
     w.bank
         .send(
-            &[ix::queue_change(
+            &[ix::queue_proposal(
                 gov.pubkey(),
                 payer,
                 id,
-                kind::MARKET_PARAM,
-                0,
-                0,
-                SOL as u64,
+                ProposalAction::MarketParam {
+                    market_index: 0,
+                    param: MarketParam::OpenInterestCapLong,
+                    value: SOL as u64,
+                },
             )],
             &[&gov],
         )

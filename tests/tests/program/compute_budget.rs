@@ -13,7 +13,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
-use bulwark::state::kind;
+use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 use bulwark_engine::margin::HealthKind;
 use bulwark_sdk::bank::runs_sbf;
@@ -48,7 +48,7 @@ const BUDGETS: &[(&str, u64)] = &[
     ("check_invariant", 11_800),
     ("check_insurance_breaker", 4_400),
     ("set_market_param", 7_300),
-    ("queue_change", 13_800),
+    ("queue_proposal", 15_000),
     ("execute_proposal", 12_200),
     ("guardian_reduce_only", 6_400),
     ("execute_settlement", 13_200),
@@ -58,7 +58,7 @@ const BUDGETS: &[(&str, u64)] = &[
     ("resolve_bankruptcy", 8_500),
     ("auto_deleverage", 13_300),
     ("update_risk_trip", 27_300),
-    ("queue_rotation", 17_400),
+    ("queue_proposal_rotation", 20_300),
     ("execute_rotation", 10_300),
     ("update_risk_rotated", 30_500),
 ];
@@ -217,7 +217,7 @@ async fn governance_and_settlement_stay_within_budget_with_eight_positions() {
     open_everywhere(&mut w, &t, SOL, false).await;
     let gov = w.governance.insecure_clone();
     let g = w.guardian.insecure_clone();
-    let reserve = MarketParam::ReserveFactor as u16;
+    let reserve = MarketParam::ReserveFactor;
     w.bank
         .send(
             &[ix::set_market_param(gov.pubkey(), 2, reserve, 450_000)],
@@ -228,23 +228,29 @@ async fn governance_and_settlement_stay_within_budget_with_eight_positions() {
     record(&w, "set_market_param", "tightening");
     let payer = w.bank.payer().pubkey();
     let id = w.bank.exchange().await.proposal_count;
-    let q = ix::queue_change(
+    let q = ix::queue_proposal(
         gov.pubkey(),
         payer,
         id,
-        kind::MARKET_PARAM,
-        2,
-        reserve,
-        400_000,
+        ProposalAction::MarketParam {
+            market_index: 2,
+            param: reserve,
+            value: 400_000,
+        },
     );
     w.bank.send(&[q], &[&gov]).await.unwrap();
-    record(&w, "queue_change", "market parameter");
+    record(&w, "queue_proposal", "market parameter");
     w.bank
         .send(&[ix::guardian_reduce_only(g.pubkey(), 5)], &[&g])
         .await
         .unwrap();
     record(&w, "guardian_reduce_only", "");
-    let q = ix::queue_change(gov.pubkey(), payer, id + 1, kind::SETTLE, 5, 0, 0);
+    let q = ix::queue_proposal(
+        gov.pubkey(),
+        payer,
+        id + 1,
+        ProposalAction::Settle { market_index: 5 },
+    );
     w.bank.send(&[q], &[&gov]).await.unwrap();
     w.bank.advance(9_000, TIMELOCK_SECS as i64).await;
     w.bank
@@ -393,7 +399,11 @@ async fn a_breaker_trip_and_an_oracle_rotation_stay_within_budget() {
     let new_feed = Pubkey::new_from_array([9; 32]);
     let activation = w.bank.clock().await.slot + 20_000;
     let id = queue_rotation_to(&mut w, 1, new_feed, activation).await;
-    record(&w, "queue_rotation", "Switchboard source re-validated");
+    record(
+        &w,
+        "queue_proposal_rotation",
+        "Switchboard source re-validated",
+    );
     w.bank.advance(10, TIMELOCK_SECS as i64).await;
     w.bank
         .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])

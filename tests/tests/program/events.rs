@@ -9,7 +9,7 @@ use bulwark::events::{
     BankruptcyResolved, BreakerTransition, CollateralDeposited, Deleveraged, Liquidated,
     ParamChanged, ProposalExecuted, ProposalQueued, RiskUpdated, TradeExecuted,
 };
-use bulwark::state::kind;
+use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 use bulwark_sdk::bank::runs_sbf;
 use bulwark_sdk::params::TIMELOCK_SECS;
@@ -133,7 +133,7 @@ async fn a_breaker_trip_is_a_cpi_event_and_the_refresh_a_logged_one() {
 async fn governance_emits_its_changes_queues_and_executions() {
     let mut w = World::with_sol_market().await;
     let gov = w.governance.insecure_clone();
-    let reserve = MarketParam::ReserveFactor as u16;
+    let reserve = MarketParam::ReserveFactor;
     let before = w
         .bank
         .market(SOL_PERP)
@@ -160,20 +160,29 @@ async fn governance_emits_its_changes_queues_and_executions() {
     }
     let payer = w.bank.payer().pubkey();
     let id = w.bank.exchange().await.proposal_count;
-    let q = ix::queue_change(
+    let q = ix::queue_proposal(
         gov.pubkey(),
         payer,
         id,
-        kind::MARKET_PARAM,
-        SOL_PERP,
-        reserve,
-        before - 100_000,
+        ProposalAction::MarketParam {
+            market_index: SOL_PERP,
+            param: MarketParam::ReserveFactor,
+            value: before - 100_000,
+        },
     );
     w.bank.send(&[q], &[&gov]).await.unwrap();
     if sbf {
         let queued: Vec<ProposalQueued> = last(&w);
         assert_eq!(queued.len(), 1);
-        assert_eq!((queued[0].id, queued[0].value), (id, before - 100_000));
+        let action = ProposalAction::MarketParam {
+            market_index: SOL_PERP,
+            param: MarketParam::ReserveFactor,
+            value: before - 100_000,
+        };
+        assert_eq!(
+            (queued[0].proposal, queued[0].id, &queued[0].action),
+            (bulwark_sdk::pda::proposal(id).0, id, &action)
+        );
     }
     w.bank.advance(10, TIMELOCK_SECS as i64).await;
     w.bank
@@ -184,7 +193,10 @@ async fn governance_emits_its_changes_queues_and_executions() {
         let executed: Vec<ProposalExecuted> = last(&w);
         let changed: Vec<ParamChanged> = last(&w);
         assert_eq!(executed.len(), 1);
-        assert_eq!(executed[0].id, id);
+        assert_eq!(
+            (executed[0].proposal, executed[0].id),
+            (bulwark_sdk::pda::proposal(id).0, id)
+        );
         assert_eq!(changed[0].new, before - 100_000);
     }
 }

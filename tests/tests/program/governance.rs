@@ -4,7 +4,7 @@
 //! fees, and a non-governance signer refused everywhere.
 
 use bulwark::error::BulwarkError;
-use bulwark::state::kind;
+use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 use bulwark_sdk::params::{GRACE_SECS, TIMELOCK_SECS};
 use bulwark_sdk::{ix, pda};
@@ -16,24 +16,12 @@ async fn queue(
     param: MarketParam,
     value: u64,
 ) -> Result<u64, solana_program_test::BanksClientError> {
-    let id = w.bank.exchange().await.proposal_count;
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
-    w.bank
-        .send(
-            &[ix::queue_change(
-                gov.pubkey(),
-                payer,
-                id,
-                kind::MARKET_PARAM,
-                SOL_PERP,
-                param as u16,
-                value,
-            )],
-            &[&gov],
-        )
-        .await?;
-    Ok(id)
+    w.queue_proposal(ProposalAction::MarketParam {
+        market_index: SOL_PERP,
+        param,
+        value,
+    })
+    .await
 }
 
 async fn execute(w: &mut World, id: u64) -> Result<(), solana_program_test::BanksClientError> {
@@ -57,7 +45,7 @@ async fn tightening_applies_at_once_and_loosening_must_queue() {
             &[ix::set_market_param(
                 gov.pubkey(),
                 SOL_PERP,
-                MarketParam::BaseMmr as u16,
+                MarketParam::BaseMmr,
                 mmr + 5_000,
             )],
             &[&gov],
@@ -78,7 +66,7 @@ async fn tightening_applies_at_once_and_loosening_must_queue() {
             &[ix::set_market_param(
                 gov.pubkey(),
                 SOL_PERP,
-                MarketParam::BaseMmr as u16,
+                MarketParam::BaseMmr,
                 mmr,
             )],
             &[&gov],
@@ -92,7 +80,7 @@ async fn tightening_applies_at_once_and_loosening_must_queue() {
             &[ix::set_market_param(
                 gov.pubkey(),
                 SOL_PERP,
-                MarketParam::OpenInterestCapLong as u16,
+                MarketParam::OpenInterestCapLong,
                 1,
             )],
             &[&gov],
@@ -198,14 +186,11 @@ async fn cancelled_changes_never_execute_and_the_timelock_changes_only_through_i
     let id = w.bank.exchange().await.proposal_count;
     w.bank
         .send(
-            &[ix::queue_change(
+            &[ix::queue_proposal(
                 gov.pubkey(),
                 payer,
                 id,
-                kind::TIMELOCK,
-                0,
-                0,
-                3_600,
+                ProposalAction::Timelock { secs: 3_600 },
             )],
             &[&gov],
         )
@@ -255,8 +240,17 @@ async fn roles_move_in_two_steps_and_strangers_are_refused_everywhere() {
     let mint = w.collateral_mint;
     let dest = w.bank.create_token_account(&mint, &gov.pubkey()).await;
     let tries = [
-        ix::set_market_param(gov.pubkey(), SOL_PERP, MarketParam::BaseMmr as u16, 30_000),
-        ix::queue_change(gov.pubkey(), payer, id, kind::MARKET_PARAM, SOL_PERP, 0, 1),
+        ix::set_market_param(gov.pubkey(), SOL_PERP, MarketParam::BaseMmr, 30_000),
+        ix::queue_proposal(
+            gov.pubkey(),
+            payer,
+            id,
+            ProposalAction::MarketParam {
+                market_index: SOL_PERP,
+                param: MarketParam::OpenInterestCapLong,
+                value: 1,
+            },
+        ),
         ix::transfer_role(gov.pubkey(), 1, gov.pubkey()),
         ix::withdraw_protocol_fees(gov.pubkey(), dest, 1),
     ];

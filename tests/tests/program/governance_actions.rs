@@ -4,33 +4,15 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
-use bulwark::state::kind;
+use bulwark::state::ProposalAction;
 use bulwark_engine::state::{pause, MarketState};
 use bulwark_sdk::ix;
 use bulwark_sdk::params::TIMELOCK_SECS;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 
-async fn queue(w: &mut World, k: u8, market: u16, value: u64) -> u64 {
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
-    let id = w.bank.exchange().await.proposal_count;
-    w.bank
-        .send(
-            &[ix::queue_change(
-                gov.pubkey(),
-                payer,
-                id,
-                k,
-                market,
-                0,
-                value,
-            )],
-            &[&gov],
-        )
-        .await
-        .unwrap();
-    id
+async fn queue(w: &mut World, action: ProposalAction) -> u64 {
+    w.queue_proposal(action).await.unwrap()
 }
 
 #[tokio::test]
@@ -88,9 +70,15 @@ async fn only_governance_lifts_restrictions_and_extends_pauses_through_the_timel
         )
         .await
         .unwrap();
-    let lift = queue(&mut w, kind::LIFT_REDUCE_ONLY, SOL_PERP, 0).await;
+    let lift = queue(
+        &mut w,
+        ProposalAction::LiftReduceOnly {
+            market_index: SOL_PERP,
+        },
+    )
+    .await;
     let until = w.bank.clock().await.unix_timestamp + 3 * 86_400;
-    let extend2 = queue(&mut w, kind::EXTEND_PAUSE, 0, until as u64).await;
+    let extend2 = queue(&mut w, ProposalAction::ExtendPause { until }).await;
     w.bank.advance(10, TIMELOCK_SECS as i64).await;
     w.bank
         .send(&[ix::execute_proposal(lift, Some(SOL_PERP))], &[])
@@ -115,8 +103,13 @@ async fn a_pause_end_that_is_no_unix_time_cannot_be_queued() {
     let payer = w.bank.payer().pubkey();
     let id = w.bank.exchange().await.proposal_count;
     let before = Snapshot::take(&mut w.bank, &[bulwark_sdk::pda::exchange().0]).await;
-    let value = i64::MAX as u64 + 1;
-    let q = ix::queue_change(gov.pubkey(), payer, id, kind::EXTEND_PAUSE, 0, 0, value);
+    // Before 1970: no unix time the pause could run until.
+    let q = ix::queue_proposal(
+        gov.pubkey(),
+        payer,
+        id,
+        ProposalAction::ExtendPause { until: -1 },
+    );
     assert_program_error(
         w.bank.send(&[q], &[&gov]).await,
         BulwarkError::ParameterOutOfBounds,

@@ -5,7 +5,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
-use bulwark::state::kind;
+use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 use bulwark_engine::state::pause;
 use bulwark_sdk::params::{MAX_PAUSE_SECS, TIMELOCK_SECS};
@@ -18,17 +18,19 @@ use solana_sdk::signature::Signer;
 
 type Sent = Result<(), BanksClientError>;
 
-/// `queue_change` of a SOL-PERP parameter as the `n`-th proposal from now (0 = the next).
+/// `queue_proposal` of a SOL-PERP parameter as the `n`-th proposal from now (0 = the next),
+/// seeded with the id it will get.
 async fn queue_ix(w: &mut World, n: u64, param: MarketParam, value: u64) -> (u64, Instruction) {
     let id = w.bank.exchange().await.proposal_count + n;
-    let q = ix::queue_change(
+    let q = ix::queue_proposal(
         w.governance.pubkey(),
         w.bank.payer().pubkey(),
         id,
-        kind::MARKET_PARAM,
-        SOL_PERP,
-        param as u16,
-        value,
+        ProposalAction::MarketParam {
+            market_index: SOL_PERP,
+            param,
+            value,
+        },
     );
     (id, q)
 }
@@ -41,7 +43,7 @@ async fn queue(w: &mut World, param: MarketParam, value: u64) -> u64 {
 }
 
 fn set_ix(w: &World, param: MarketParam, value: u64) -> Instruction {
-    ix::set_market_param(w.governance.pubkey(), SOL_PERP, param as u16, value)
+    ix::set_market_param(w.governance.pubkey(), SOL_PERP, param, value)
 }
 
 async fn set(w: &mut World, param: MarketParam, value: u64) -> Sent {
@@ -294,14 +296,11 @@ async fn only_governance_extends_a_pause_and_the_cool_off_follows_its_end() {
     let gov = w.governance.insecure_clone();
     let id = w.bank.exchange().await.proposal_count;
     let until = t0 + 3 * max;
-    let q = ix::queue_change(
+    let q = ix::queue_proposal(
         gov.pubkey(),
         w.bank.payer().pubkey(),
         id,
-        kind::EXTEND_PAUSE,
-        0,
-        0,
-        until as u64,
+        ProposalAction::ExtendPause { until },
     );
     w.bank.send(&[q], &[&gov]).await.unwrap();
     w.bank.advance(10, TIMELOCK_SECS as i64).await;

@@ -323,7 +323,7 @@ async fn an_lp_and_a_staker_come_and_go_while_a_position_is_open_and_slots_move(
 
 #[tokio::test]
 async fn an_increase_beside_a_position_in_a_settling_market_skips_that_market_s_refresh() {
-    use bulwark::state::kind;
+    use bulwark::state::ProposalAction;
     use bulwark_sdk::params::TIMELOCK_SECS;
     let (mut w, _lp) = venue().await;
     w.create_market_like_sol(1, |_| {}).await.unwrap();
@@ -345,7 +345,12 @@ async fn an_increase_beside_a_position_in_a_settling_market_skips_that_market_s_
         .unwrap();
     let payer = w.bank.payer().pubkey();
     let id = w.bank.exchange().await.proposal_count;
-    let q = bulwark_sdk::ix::queue_change(gov.pubkey(), payer, id, kind::SETTLE, 1, 0, 0);
+    let q = bulwark_sdk::ix::queue_proposal(
+        gov.pubkey(),
+        payer,
+        id,
+        ProposalAction::Settle { market_index: 1 },
+    );
     w.bank.send(&[q], &[&gov]).await.unwrap();
     w.bank.advance(9_000, TIMELOCK_SECS as i64).await;
     w.bank

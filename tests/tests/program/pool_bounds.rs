@@ -131,29 +131,31 @@ async fn one_market_at_its_cap_does_not_block_a_withdrawal_the_whole_pool_afford
 
 #[tokio::test]
 async fn a_delisted_market_no_longer_takes_a_part_of_the_pool() {
-    use bulwark::state::kind;
+    use bulwark::state::ProposalAction;
     use bulwark_sdk::params::TIMELOCK_SECS;
     use solana_sdk::signature::Signer;
     let (mut w, traders, _lp) = two_markets_one_pool(10_000 * USDC).await;
     // Market 1, never traded, is settled (at once: no open interest) and delisted.
-    let (gov, g) = (w.governance.insecure_clone(), w.guardian.insecure_clone());
+    let g = w.guardian.insecure_clone();
     w.bank
         .send(&[ix::guardian_reduce_only(g.pubkey(), 1)], &[&g])
         .await
         .unwrap();
-    let payer = w.bank.payer().pubkey();
-    let id = w.bank.exchange().await.proposal_count;
-    for (n, k) in [kind::SETTLE, kind::DELIST].into_iter().enumerate() {
-        let q = ix::queue_change(gov.pubkey(), payer, id + n as u64, k, 1, 0, 0);
-        w.bank.send(&[q], &[&gov]).await.unwrap();
-    }
+    let settle = w
+        .queue_proposal(ProposalAction::Settle { market_index: 1 })
+        .await
+        .unwrap();
+    let delist = w
+        .queue_proposal(ProposalAction::Delist { market_index: 1 })
+        .await
+        .unwrap();
     w.bank.advance(9_000, TIMELOCK_SECS as i64).await;
     w.bank
-        .send(&[ix::execute_settlement(id, 1)], &[])
+        .send(&[ix::execute_settlement(settle, 1)], &[])
         .await
         .unwrap();
     w.bank
-        .send(&[ix::execute_proposal(id + 1, Some(1))], &[])
+        .send(&[ix::execute_proposal(delist, Some(1))], &[])
         .await
         .unwrap();
     let ex = w.bank.exchange().await;

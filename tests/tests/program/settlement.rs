@@ -4,7 +4,7 @@
 //! market is Settled and may be delisted. The state table's settlement rows are exercised.
 
 use bulwark::error::BulwarkError;
-use bulwark::state::kind;
+use bulwark::state::ProposalAction;
 use bulwark_engine::state::MarketState;
 use bulwark_sdk::ix;
 use bulwark_sdk::params::TIMELOCK_SECS;
@@ -48,21 +48,6 @@ async fn scene() -> (World, Vec<Participant>) {
     (w, vec![lp, a, b, c])
 }
 
-/// Governance queues `change` (a proposal kind) of market `M`; returns the proposal's id.
-async fn queue(w: &mut World, change: u8) -> u64 {
-    let gov = w.governance.insecure_clone();
-    let payer = w.bank.payer().pubkey();
-    let id = w.bank.exchange().await.proposal_count;
-    w.bank
-        .send(
-            &[ix::queue_change(gov.pubkey(), payer, id, change, M, 0, 0)],
-            &[&gov],
-        )
-        .await
-        .unwrap();
-    id
-}
-
 async fn state(w: &mut World) -> MarketState {
     MarketState::from_u8(w.bank.market(M).await.status)
 }
@@ -70,7 +55,10 @@ async fn state(w: &mut World) -> MarketState {
 async fn settle(order: [usize; 3]) -> (Vec<i64>, World, Vec<Participant>) {
     let (mut w, people) = scene().await;
     assert_eq!(state(&mut w).await, MarketState::ReduceOnly);
-    let id = queue(&mut w, kind::SETTLE).await;
+    let id = w
+        .queue_proposal(ProposalAction::Settle { market_index: M })
+        .await
+        .unwrap();
     w.bank.advance(9_000, TIMELOCK_SECS as i64).await;
     w.bank
         .send(&[ix::execute_settlement(id, M)], &[])
@@ -138,7 +126,10 @@ async fn settlement_pays_winners_pro_rata_and_crank_order_changes_nothing() {
 async fn settlement_needs_a_restricted_market_held_long_enough_and_the_table_holds() {
     let (mut w, people) = scene().await;
     // Too soon after the market went ReduceOnly.
-    let id = queue(&mut w, kind::SETTLE).await;
+    let id = w
+        .queue_proposal(ProposalAction::Settle { market_index: M })
+        .await
+        .unwrap();
     w.bank.advance(10, TIMELOCK_SECS as i64).await;
     assert_program_error(
         w.bank.send(&[ix::execute_settlement(id, M)], &[]).await,
@@ -181,7 +172,10 @@ async fn settlement_needs_a_restricted_market_held_long_enough_and_the_table_hol
     // Settled: users withdraw everything; the market may be delisted.
     let all = w.margin(&a.margin).await.collateral as u64;
     w.withdraw(a, all).await.unwrap();
-    let id = queue(&mut w, kind::DELIST).await;
+    let id = w
+        .queue_proposal(ProposalAction::Delist { market_index: M })
+        .await
+        .unwrap();
     w.bank.advance(10, TIMELOCK_SECS as i64).await;
     w.bank
         .send(&[ix::execute_proposal(id, Some(M))], &[])

@@ -4,7 +4,7 @@
 //! deficit.
 
 use bulwark::error::BulwarkError;
-use bulwark::state::kind;
+use bulwark::state::ProposalAction;
 use bulwark_engine::state::MarketState;
 use bulwark_sdk::params::TIMELOCK_SECS;
 use bulwark_sdk::world::Participant;
@@ -50,7 +50,12 @@ async fn scene() -> (World, Participant, Participant) {
     let gov = w.governance.insecure_clone();
     let payer = w.bank.payer().pubkey();
     let id = w.bank.exchange().await.proposal_count;
-    let q = ix::queue_change(gov.pubkey(), payer, id, kind::SETTLE, M, 0, 0);
+    let q = ix::queue_proposal(
+        gov.pubkey(),
+        payer,
+        id,
+        ProposalAction::Settle { market_index: M },
+    );
     w.bank.send(&[q], &[&gov]).await.unwrap();
     w.bank.advance(9_000, TIMELOCK_SECS as i64).await;
     w.bank

@@ -1,7 +1,6 @@
 //! Settling a position's funding into its account through the pool's ledger.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::checked::Checked;
 use bulwark_engine::funding::funding_owed;
 
 use crate::error::{engine_err, OrMath};
@@ -16,9 +15,9 @@ impl MarginAccount {
         let owed = funding_owed(p.base, p.funding_snapshot, m.funding.index, decimals)
             .map_err(engine_err)?;
         p.funding_snapshot = m.funding.index;
-        self.collateral = self.collateral.minus(owed).or_math()?;
-        m.ledgers.pnl_pending = m.ledgers.pnl_pending.plus(owed).or_math()?;
-        m.ledgers.trader_flow = m.ledgers.trader_flow.minus(owed).or_math()?;
+        m.ledgers
+            .book_funding(&mut self.collateral, owed)
+            .or_math()?;
         Ok(owed)
     }
 }

@@ -4,7 +4,6 @@
 
 use crate::error::OrMath;
 use anchor_lang::prelude::*;
-use bulwark_engine::checked::{cast, Checked};
 use bulwark_engine::insurance::cover_deficit;
 
 use crate::error::BulwarkError;
@@ -59,19 +58,16 @@ impl MarginAccount {
         let remaining = m.coverage_left(now);
         let cover = cover_deficit(deficit, fund.balance, remaining);
 
-        fund.balance = fund.balance.minus(cover.insurance).or_math()?;
-        fund.total_paid = fund.total_paid.plus(cover.insurance).or_math()?;
-        pool.capital = pool
-            .capital
-            .minus(cast(cover.socialized).or_math()?)
+        cover
+            .pay(
+                &mut fund.balance,
+                &mut fund.total_paid,
+                &mut pool.capital,
+                &mut pool.total_socialized,
+            )
             .or_math()?;
-        pool.total_socialized = pool.total_socialized.plus(cover.socialized).or_math()?;
         m.count_coverage(cover.insurance, now)?;
-        m.ledgers.trader_flow = m
-            .ledgers
-            .trader_flow
-            .plus(cast(deficit).or_math()?)
-            .or_math()?;
+        m.ledgers.book_write_off(deficit).or_math()?;
         self.collateral = 0;
         self.liquidation.active = 0;
         self.recognise_deficit(m)?;
@@ -79,7 +75,7 @@ impl MarginAccount {
             deficit,
             insurance_paid: cover.insurance,
             socialized: cover.socialized,
-            window_remaining_after: remaining - cover.insurance,
+            window_remaining_after: m.coverage_left(now),
         })
     }
 }

@@ -4,7 +4,6 @@
 //! and its resolution at a value that still counts the uncollectable income.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::num::{add_u64, sub_u64};
 
 use crate::error::engine_err;
 use crate::state::{MarginAccount, Market};
@@ -18,20 +17,12 @@ impl MarginAccount {
     /// attributed to `m` (`liquidation.last_market`): its resolution, or release once repaid, happens
     /// there and nowhere else.
     pub fn recognise_deficit(&mut self, m: &mut Market) -> Result<()> {
-        let target = self.collateral.min(0).unsigned_abs();
-        if self.deficit_booked == 0 && target > 0 {
+        let ledgers = &mut m.ledgers;
+        let starts = ledgers
+            .recognise_deficit(self.collateral, &mut self.deficit_booked)
+            .map_err(engine_err)?;
+        if starts {
             self.liquidation.last_market = m.index;
-        }
-        if target >= self.deficit_booked {
-            let more = target - self.deficit_booked;
-            m.ledgers.bad_debt_pending =
-                add_u64(m.ledgers.bad_debt_pending, more).map_err(engine_err)?;
-            self.deficit_booked = target;
-        } else {
-            let release = (self.deficit_booked - target).min(m.ledgers.bad_debt_pending);
-            m.ledgers.bad_debt_pending =
-                sub_u64(m.ledgers.bad_debt_pending, release).map_err(engine_err)?;
-            self.deficit_booked = sub_u64(self.deficit_booked, release).map_err(engine_err)?;
         }
         Ok(())
     }

@@ -85,6 +85,12 @@ impl Exchange {
         Ok(())
     }
 
+    /// The id the proposal after the next one will get (the queue order; checked).
+    pub fn next_proposal_id(&self) -> Result<u64> {
+        use crate::error::OrMath;
+        bulwark_engine::checked::Checked::plus(self.proposal_count, 1).or_math()
+    }
+
     /// Account size including Anchor's discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<Exchange>();
 }

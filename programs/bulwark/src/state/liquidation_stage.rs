@@ -10,7 +10,7 @@ use bulwark_engine::liquidation::{
     penalty_ppm, stage_of, stage_payments, KeeperReward, StagePosition, TopUpLimits,
 };
 use bulwark_engine::margin::{health, Health, HealthKind, MarketMargin};
-use bulwark_engine::num::{add_i64, add_u64, sub_i64};
+use bulwark_engine::num::{add_i64, sub_i64};
 use bulwark_engine::position::{apply_fill, Position};
 
 use crate::error::{engine_err, refusal_err, BulwarkError};
@@ -288,10 +288,9 @@ impl Market {
             .map_err(engine_err)
     }
 
-    /// Books a liquidation stage's money into the market's sub-ledgers: the realised PnL owed
-    /// to the pool, the fund's share of the penalty, the minimum-reward advance (insurance
-    /// debt, counted against the coverage window), and the traders' collateral flow (the
-    /// liquidated account's change plus the keeper's credit).
+    /// Books a liquidation stage's money into the market's sub-ledgers
+    /// (`MarketLedgers::book_liquidation`) and counts the fund's minimum-reward advance against
+    /// the coverage window at `now`.
     pub fn book_liquidation(
         &mut self,
         realized_pnl: i64,
@@ -299,21 +298,9 @@ impl Market {
         r: &KeeperReward,
         now: i64,
     ) -> Result<()> {
-        let e = engine_err;
-        self.ledgers.pnl_pending = sub_i64(self.ledgers.pnl_pending, realized_pnl).map_err(e)?;
-        self.ledgers.fee_insurance =
-            add_u64(self.ledgers.fee_insurance, r.insurance_share).map_err(e)?;
-        self.ledgers.insurance_debt =
-            add_u64(self.ledgers.insurance_debt, r.from_insurance).map_err(e)?;
-        self.count_coverage(r.from_insurance, now)?;
-        // Account: +pnl − penalty − its floor payment; keeper: + everything it is credited.
-        let paid_out = add_u64(charged, r.from_account).map_err(e)?;
-        let flow = add_i64(
-            sub_i64(realized_pnl, cast(paid_out).or_math()?).map_err(e)?,
-            cast(r.total()).or_math()?,
-        )
-        .map_err(e)?;
-        self.ledgers.trader_flow = add_i64(self.ledgers.trader_flow, flow).map_err(e)?;
-        Ok(())
+        self.ledgers
+            .book_liquidation(realized_pnl, charged, r)
+            .map_err(engine_err)?;
+        self.count_coverage(r.from_insurance, now)
     }
 }

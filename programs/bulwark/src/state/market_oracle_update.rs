@@ -72,16 +72,16 @@ pub fn judge_side(
                     SourceStatus::Unchanged
                 };
                 SourceOutcome {
-                    status: status as u8,
-                    fault: 0,
+                    status,
+                    fault: None,
                     price: c.reading.price,
                     conf: c.reading.conf,
                     publish_time: c.reading.publish_time,
                 }
             }
             Err(fault) => SourceOutcome {
-                status: SourceStatus::Invalid as u8,
-                fault: fault as u8,
+                status: SourceStatus::Invalid,
+                fault: Some(fault),
                 ..Default::default()
             },
         };
@@ -98,9 +98,9 @@ fn record(states: &mut [SourceState; 4], side: &SideReadings, n: usize) {
         .zip(side.inputs.iter())
         .take(n)
     {
-        s.status = o.status;
-        s.fault = o.fault;
-        if let (Some(r), true) = (input, o.status == SourceStatus::New as u8) {
+        s.status = o.status as u8;
+        s.fault = o.fault.map_or(0, |f| f as u8);
+        if let (Some(r), true) = (input, o.status == SourceStatus::New) {
             s.last_publish_time = r.reading.publish_time;
             s.last_publish_slot = r.reading.publish_slot;
             s.last_price = r.reading.price;

@@ -5,39 +5,19 @@
 use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::breaker::{committed_insurance, flags, market_insurance_coverage, Transition};
-use bulwark_engine::checked::{cast, Checked};
-use bulwark_engine::insurance::sweep_into_fund;
+use bulwark_engine::checked::Checked;
+pub use bulwark_engine::conservation::SweepOutcome;
 use bulwark_engine::state::MarketState;
 
 use crate::error::engine_err;
 use crate::state::{InsuranceFund, LiquidityPool, Market};
 
-/// Where a sweep sent the market's sub-ledgers (collateral units).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SweepOutcome {
-    /// To the pool: realised trader PnL and its fee share, less any insurance shortfall.
-    pub to_pool: i64,
-    /// The insurance fee share.
-    pub to_insurance: u64,
-    /// The protocol fee share and rounding dust.
-    pub to_protocol: u64,
-}
-
 impl Market {
-    /// Whether any sub-ledger holds something a sweep would move.
-    pub fn has_unswept(&self) -> bool {
-        self.ledgers.pnl_pending != 0
-            || self.ledgers.fee_pool != 0
-            || self.ledgers.fee_insurance != 0
-            || self.ledgers.fee_protocol != 0
-            || self.ledgers.dust != 0
-            || self.ledgers.insurance_debt != 0
-    }
-
-    /// Moves realised trader PnL and the pool's fee share to `pool`, the insurance share to
-    /// `fund` (which first repays what the market advanced for it; a shortfall falls on the
-    /// pool), the protocol share and dust to `protocol_fees`; the sub-ledgers end at zero.
-    /// Refused where the market's state does not allow sweeping.
+    /// Moves the market's sub-ledgers to their owners (`MarketLedgers::sweep`): realised
+    /// trader PnL and the pool's fee share to `pool`, the insurance share to `fund` (which
+    /// first repays what the market advanced for it; a shortfall falls on the pool), the
+    /// protocol share and dust to `protocol_fees`. Refused where the market's state does not
+    /// allow sweeping.
     pub fn sweep_into(
         &mut self,
         pool: &mut LiquidityPool,
@@ -45,31 +25,9 @@ impl Market {
         protocol_fees: &mut u64,
     ) -> Result<SweepOutcome> {
         self.require_allowed(bulwark_engine::state::Op::Sweep)?;
-        let fee_pool: i64 = cast(self.ledgers.fee_pool).or_math()?;
-        let to_pool = self.ledgers.pnl_pending.plus(fee_pool).or_math()?;
-        let to_protocol = self
-            .ledgers
-            .fee_protocol
-            .plus(self.ledgers.dust)
-            .or_math()?;
-        let (balance, pool_shortfall) = sweep_into_fund(
-            fund.balance,
-            self.ledgers.fee_insurance,
-            self.ledgers.insurance_debt,
-        )
-        .or_math()?;
-        let to_pool_net = to_pool.minus(pool_shortfall).or_math()?;
-        let capital = pool.capital.plus(to_pool_net).or_math()?;
-        *protocol_fees = protocol_fees.plus(to_protocol).or_math()?;
-        fund.balance = balance;
-        pool.capital = capital;
-        let out = SweepOutcome {
-            to_pool: to_pool_net,
-            to_insurance: self.ledgers.fee_insurance,
-            to_protocol,
-        };
-        self.ledgers.clear_swept();
-        Ok(out)
+        self.ledgers
+            .sweep(&mut pool.capital, &mut fund.balance, protocol_fees)
+            .or_math()
     }
 
     /// Re-judges the insurance coverage flag against `fund`'s committed balance (net of

@@ -57,6 +57,7 @@ pub mod market_settlement;
 pub mod market_sweep;
 pub mod oracle_config;
 pub mod proposal;
+pub mod proposal_action;
 
 pub use bankruptcy::*;
 pub use deleverage::*;
@@ -72,3 +73,4 @@ pub use market_oracle_update::{judge_side, RiskUpdate, SideReadings};
 pub use market_sweep::SweepOutcome;
 pub use oracle_config::*;
 pub use proposal::*;
+pub use proposal_action::ProposalAction;

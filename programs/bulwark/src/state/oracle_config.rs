@@ -155,11 +155,14 @@ impl OracleConfig {
     }
 }
 
-/// Outcome of a source in the last `update_risk`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Outcome of a source in the last `update_risk` (stored as its `u8` code).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[borsh(use_discriminant = false)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[repr(u8)]
 pub enum SourceStatus {
     /// Never read.
+    #[default]
     Unread = 0,
     /// Valid and newer than the last accepted reading.
     New = 1,
@@ -192,6 +195,7 @@ const _: () = assert!(core::mem::size_of::<SourceState>() == 40);
 
 /// Instruction arguments describing one oracle source.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct OracleSourceArgs {
     /// `OracleKind` code: 0 Pyth pull, 1 Switchboard On-Demand, 2 Chainlink.
     pub kind: u8,

@@ -11,7 +11,7 @@ pub mod status {
     pub const CANCELLED: u8 = 2;
 }
 
-/// Proposal kinds.
+/// Proposal kinds: how [`ProposalAction`](super::ProposalAction)'s variants are stored.
 pub mod kind {
     /// A market parameter (`param` is a `MarketParam` code).
     pub const MARKET_PARAM: u8 = 0;
@@ -31,7 +31,9 @@ pub mod kind {
     pub const EXTEND_PAUSE: u8 = 7;
 }
 
-/// PDA `[PROPOSAL_SEED, id le]`.
+/// PDA `[PROPOSAL_SEED, seed le]`: the proposer chooses `seed`, so the address is known when a
+/// DAO drafts the queueing transaction, whatever else is queued before it executes. `id` is the
+/// queue order, assigned when it is queued (the staleness rule compares it).
 #[account(zero_copy)]
 #[derive(Debug)]
 pub struct Proposal {
@@ -51,7 +53,9 @@ pub struct Proposal {
     /// For a source rotation: the slot it takes effect, and the new source.
     pub activation_slot: u64,
     pub source: OracleSource,
-    pub reserved: [u8; 64],
+    /// The proposer's seed of this proposal's address.
+    pub seed: u64,
+    pub reserved: [u8; 56],
 }
 const _: () = assert!(core::mem::size_of::<Proposal>() == 256);
 

@@ -66,8 +66,7 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
     let clock = Clock::get()?;
     m.apply_listing(&args, clock.slot, clock.unix_timestamp)?;
     emit_cpi!(MarketCreated {
-        market: ctx.accounts.market.key(),
-        index: args.index,
+        market_index: args.index,
         symbol: args.symbol,
         sources: m.oracle.num_sources,
         min_quorum: m.oracle.min_quorum,

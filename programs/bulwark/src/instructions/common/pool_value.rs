@@ -3,7 +3,7 @@
 use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::checked::{cast, Checked};
+use bulwark_engine::checked::Checked;
 use bulwark_engine::pool::{
     pool_reserves_allow, pool_value, reserved_notional, trader_pnl_bounds, PoolBook, PoolValue,
 };
@@ -91,15 +91,7 @@ pub fn value_pool<'info>(
             .map_err(engine_err)?;
             reserved = reserved_notional(b, price, decimals).map_err(engine_err)?;
         }
-        let owed = m
-            .ledgers
-            .pnl_pending
-            .plus(cast(m.ledgers.fee_pool).or_math()?)
-            .or_math()?;
-        book.bad_debt = book.bad_debt.plus(m.ledgers.bad_debt_pending).or_math()?;
-        book.pending = book.pending.plus(owed).or_math()?;
-        book.trader_pnl_worst = book.trader_pnl_worst.plus(worst).or_math()?;
-        book.trader_pnl_best = book.trader_pnl_best.plus(best).or_math()?;
+        book.add_market(&m.ledgers, worst, best).or_math()?;
         reserves.push((reserved, m.params.trade.reserve_factor_ppm));
         Ok(())
     })?;

@@ -15,7 +15,7 @@ pub struct CancelProposal<'info> {
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
-    #[account(mut, seeds = [PROPOSAL_SEED, &proposal.load()?.id.to_le_bytes()], bump = proposal.load()?.bump)]
+    #[account(mut, seeds = [PROPOSAL_SEED, &proposal.load()?.seed.to_le_bytes()], bump = proposal.load()?.bump)]
     pub proposal: AccountLoader<'info, Proposal>,
 }
 
@@ -30,6 +30,7 @@ pub fn cancel_proposal_handler(ctx: Context<CancelProposal>) -> Result<()> {
     require_eq!(p.status, status::QUEUED, BulwarkError::ProposalNotQueued);
     p.status = status::CANCELLED;
     emit_cpi!(ProposalExecuted {
+        proposal: ctx.accounts.proposal.key(),
         id: p.id,
         cancelled: true
     });

@@ -1,21 +1,23 @@
-//! `execute_proposal`: anyone executes a queued change inside `[eta, expires)`. A market
+//! `execute_proposal`: anyone executes a queued action inside `[eta, expires)`. A market
 //! parameter is judged now: bounds, the window's step, the value in force (a loosening moves at
 //! most one step from it, and is stale if a tightening of the parameter came after it was
-//! queued) and the market's whole parameter set as it would stand. Remaining account: the
-//! market, for a market parameter.
+//! queued) and the market's whole parameter set as it would stand. Named optional accounts: the
+//! market (market actions) and the pool (settlement).
 
 use crate::error::OrMath;
 use anchor_lang::prelude::*;
 use bulwark_engine::bounds::Param;
-use bulwark_engine::checked::{cast, Checked};
-use bulwark_engine::governance::{executable, MarketParam, Route, TimelockRefusal};
+use bulwark_engine::checked::Checked;
+use bulwark_engine::governance::{executable, Route, TimelockRefusal};
 use bulwark_engine::pool::pool_value_seen_by_market;
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
-use crate::events::{MarketStateChanged, ParamChanged, ProposalExecuted};
+use crate::events::{MarketStateChanged, ProposalExecuted};
 use crate::instructions::governance::apply_market_param;
-use crate::state::{kind, status, Exchange, LiquidityPool, Market, OracleConfig, Proposal};
+use crate::state::{
+    status, Exchange, LiquidityPool, Market, OracleConfig, Proposal, ProposalAction,
+};
 use bulwark_engine::settlement::{payout_ratio, PayoutRatio};
 use bulwark_engine::state::MarketState;
 
@@ -25,8 +27,16 @@ pub struct ExecuteProposal<'info> {
     #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
-    #[account(mut, seeds = [PROPOSAL_SEED, &proposal.load()?.id.to_le_bytes()], bump = proposal.load()?.bump)]
+    #[account(mut, seeds = [PROPOSAL_SEED, &proposal.load()?.seed.to_le_bytes()], bump = proposal.load()?.bump)]
     pub proposal: AccountLoader<'info, Proposal>,
+
+    /// The market the action acts on (required by market actions, its index checked).
+    #[account(mut)]
+    pub market: Option<AccountLoader<'info, Market>>,
+
+    /// The liquidity pool (required by settlement, which records its funds for winners).
+    #[account(address = POOL_ADDRESS @ BulwarkError::MarketMismatch)]
+    pub pool: Option<AccountLoader<'info, LiquidityPool>>,
 }
 
 /// Starts emergency settlement: only from ReduceOnly or Halted held for `SETTLE_MIN_SLOTS`;
@@ -73,9 +83,8 @@ fn begin_settlement(
     Ok(())
 }
 
-/// Runs a queued proposal inside `[eta, expires)`: the change its kind names, then marks it
-/// executed.
-pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info>>) -> Result<()> {
+/// Runs a queued proposal inside `[eta, expires)`: its action, then marks it executed.
+pub fn execute_proposal_handler(ctx: Context<ExecuteProposal>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let mut p = ctx.accounts.proposal.load_mut()?;
     require_eq!(p.status, status::QUEUED, BulwarkError::ProposalNotQueued);
@@ -83,143 +92,126 @@ pub fn execute_proposal_handler<'info>(ctx: Context<'info, ExecuteProposal<'info
         TimelockRefusal::TooEarly => BulwarkError::TimelockNotElapsed,
         TimelockRefusal::Expired => BulwarkError::ProposalExpired,
     })?;
-    let exchange = &ctx.accounts.exchange;
-    let remaining = ctx.remaining_accounts;
-    match p.kind {
-        kind::MARKET_PARAM => {
-            let changed = execute_market_param(&p, remaining, exchange, now)?;
+    let a = &ctx.accounts;
+    let action = p.action()?;
+    let market = match action.market_index() {
+        Some(index) => Some(proposal_market(a.market.as_ref(), index)?),
+        None => None,
+    };
+    match (action, market) {
+        (ProposalAction::MarketParam { param, value, .. }, Some(mut m)) => {
+            let next_proposal = a.exchange.load()?.proposal_count;
+            let route = Route::Queued { id: p.id };
+            let changed = apply_market_param(&mut m, param, value, now, route, next_proposal)?;
             emit_cpi!(changed);
         }
-        kind::SETTLE | kind::DELIST => {
-            let changed = execute_settle_or_delist(&p, remaining, exchange, now)?;
-            emit_cpi!(changed);
+        (ProposalAction::Settle { .. }, Some(mut m)) => {
+            let pool = a.pool.as_ref().ok_or(BulwarkError::MarketMismatch)?;
+            emit_cpi!(execute_settle(&mut m, pool, &a.exchange, now)?);
         }
-        kind::ROTATE_SOURCE | kind::LIFT_REDUCE_ONLY => {
-            if let Some(changed) = execute_rotation_or_lift(&p, remaining)? {
+        (ProposalAction::Delist { .. }, Some(mut m)) => {
+            emit_cpi!(execute_delist(&mut m, &a.exchange)?)
+        }
+        (ProposalAction::RotateSource { position, .. }, Some(mut m)) => {
+            stage_rotation(&p, &mut m, position)?
+        }
+        (ProposalAction::LiftReduceOnly { .. }, Some(mut m)) => {
+            if let Some(changed) = lift_reduce_only(&mut m)? {
                 emit_cpi!(changed);
             }
         }
-        kind::CLEAR_INVARIANT_PAUSE => exchange.load_mut()?.invariant_pause_bits = 0,
-        kind::EXTEND_PAUSE => {
-            exchange.load_mut()?.guardian_pause.until = cast(p.value).or_math()?
+        (ProposalAction::ClearInvariantPause, _) => a.exchange.load_mut()?.invariant_pause_bits = 0,
+        (ProposalAction::ExtendPause { until }, _) => {
+            a.exchange.load_mut()?.guardian_pause.until = until
         }
-        kind::TIMELOCK => {
-            Param::Timelock.check(p.value).map_err(engine_err)?;
-            exchange.load_mut()?.timelock_secs = cast(p.value).or_math()?;
+        (ProposalAction::Timelock { secs }, _) => {
+            Param::Timelock.check(u64::from(secs)).map_err(engine_err)?;
+            a.exchange.load_mut()?.timelock_secs = secs;
         }
-        _ => return err!(BulwarkError::UnknownParameter),
+        _ => return err!(BulwarkError::MarketMismatch),
     }
     p.status = status::EXECUTED;
     emit_cpi!(ProposalExecuted {
+        proposal: a.proposal.key(),
         id: p.id,
         cancelled: false
     });
     Ok(())
 }
 
-/// The market a market-level proposal acts on: the first remaining account.
-fn proposal_market<'info>(
-    remaining: &'info [AccountInfo<'info>],
-) -> Result<AccountLoader<'info, Market>> {
-    let info = remaining.first().ok_or(BulwarkError::MarketMismatch)?;
-    AccountLoader::<Market>::try_from(info)
+/// The market a market action acts on, loaded for writing: the named `market` account, which
+/// must be market `index` (`MarketMismatch` when absent or another).
+fn proposal_market<'a>(
+    market: Option<&'a AccountLoader<Market>>,
+    index: u16,
+) -> Result<core::cell::RefMut<'a, Market>> {
+    let m = market.ok_or(BulwarkError::MarketMismatch)?.load_mut()?;
+    require_eq!(m.index, index, BulwarkError::MarketMismatch);
+    Ok(m)
 }
 
-/// `MARKET_PARAM`: the queued value, judged now as any parameter change is
-/// (`apply_market_param`).
-fn execute_market_param<'info>(
-    p: &Proposal,
-    remaining: &'info [AccountInfo<'info>],
-    exchange: &AccountLoader<'info, Exchange>,
-    now: i64,
-) -> Result<ParamChanged> {
-    let loader = proposal_market(remaining)?;
-    let mut m = loader.load_mut()?;
-    require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
-    let param = MarketParam::from_u16(p.param).ok_or(BulwarkError::UnknownParameter)?;
-    let next_proposal = exchange.load()?.proposal_count;
-    let route = Route::Queued { id: p.id };
-    apply_market_param(
-        &mut m,
-        loader.key(),
-        param,
-        p.value,
-        now,
-        route,
-        next_proposal,
-    )
-}
-
-/// `DELIST` (a settled market only) or `SETTLE` (`begin_settlement`, against the pool given as
-/// the second remaining account); either way the market's state changes now (the event
-/// returned).
-fn execute_settle_or_delist<'info>(
-    p: &Proposal,
-    remaining: &'info [AccountInfo<'info>],
-    exchange: &AccountLoader<'info, Exchange>,
+/// Settlement (`begin_settlement`) against `pool`; the market's state changes now.
+fn execute_settle(
+    m: &mut Market,
+    pool: &AccountLoader<LiquidityPool>,
+    exchange: &AccountLoader<Exchange>,
     now: i64,
 ) -> Result<MarketStateChanged> {
-    let loader = proposal_market(remaining)?;
-    let mut m = loader.load_mut()?;
-    require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
     let slot = Clock::get()?.slot;
-    if p.kind == kind::DELIST {
-        require!(
-            m.state() == MarketState::Settled,
-            BulwarkError::MarketStateForbids
-        );
-        m.status = MarketState::Delisted as u8;
-        let mut ex = exchange.load_mut()?;
-        ex.delisted_count = ex.delisted_count.plus(1).or_math()?;
-    } else {
-        let pool_info = remaining.get(1).ok_or(BulwarkError::MarketMismatch)?;
-        let pool_loader = AccountLoader::<LiquidityPool>::try_from(pool_info)?;
-        require_keys_eq!(
-            pool_loader.key(),
-            POOL_ADDRESS,
-            BulwarkError::MarketMismatch
-        );
-        let decimals = exchange.load()?.collateral_decimals;
-        begin_settlement(&mut m, &*pool_loader.load()?, decimals, now, slot)?;
-    }
+    let decimals = exchange.load()?.collateral_decimals;
+    begin_settlement(m, &*pool.load()?, decimals, now, slot)?;
     m.state_since_slot = slot;
     Ok(MarketStateChanged {
-        market: loader.key(),
-        state: m.status,
+        market_index: m.index,
+        state: m.state(),
         slot,
     })
 }
 
-/// `ROTATE_SOURCE` (stages the new source, activating at the proposal's slot) or
-/// `LIFT_REDUCE_ONLY` (clears the guardian's restriction and refreshes the market's state;
-/// the event of a state change returned).
-fn execute_rotation_or_lift<'info>(
-    p: &Proposal,
-    remaining: &'info [AccountInfo<'info>],
-) -> Result<Option<MarketStateChanged>> {
-    let loader = proposal_market(remaining)?;
-    let mut m = loader.load_mut()?;
-    require_eq!(m.index, p.market_index, BulwarkError::MarketMismatch);
-    if p.kind == kind::ROTATE_SOURCE {
-        // One rotation at a time, judged against the sources as they then stand: two
-        // rotations each valid alone cannot combine into an invalid configuration.
-        require_eq!(m.pending_source_slot, 0, BulwarkError::RotationPending);
-        let mut next = m.oracle;
-        next.sources[usize::from(p.param)] = p.source;
-        OracleConfig::from_args(&next.to_args())?;
-        m.pending_source = p.source;
-        m.pending_source_index = p.param as u8;
-        m.pending_source_slot = p.activation_slot.max(1);
-    } else {
-        m.guardian_reduce_only = 0;
-        let slot = Clock::get()?.slot;
-        if let Some(state) = m.refresh_state(slot) {
-            return Ok(Some(MarketStateChanged {
-                market: loader.key(),
-                state: state as u8,
-                slot,
-            }));
-        }
-    }
-    Ok(None)
+/// Delisting: a settled market only; it stops counting among the live markets.
+fn execute_delist(
+    m: &mut Market,
+    exchange: &AccountLoader<Exchange>,
+) -> Result<MarketStateChanged> {
+    require!(
+        m.state() == MarketState::Settled,
+        BulwarkError::MarketStateForbids
+    );
+    let slot = Clock::get()?.slot;
+    m.status = MarketState::Delisted as u8;
+    m.state_since_slot = slot;
+    let mut ex = exchange.load_mut()?;
+    ex.delisted_count = ex.delisted_count.plus(1).or_math()?;
+    Ok(MarketStateChanged {
+        market_index: m.index,
+        state: m.state(),
+        slot,
+    })
+}
+
+/// Stages the proposal's new source at `position`, activating at its slot. One rotation at a
+/// time, judged against the sources as they then stand: two rotations each valid alone cannot
+/// combine into an invalid configuration.
+fn stage_rotation(p: &Proposal, m: &mut Market, position: u8) -> Result<()> {
+    require_eq!(m.pending_source_slot, 0, BulwarkError::RotationPending);
+    let mut next = m.oracle;
+    next.sources[usize::from(position)] = p.source;
+    OracleConfig::from_args(&next.to_args())?;
+    m.pending_source = p.source;
+    m.pending_source_index = position;
+    m.pending_source_slot = p.activation_slot.max(1);
+    Ok(())
+}
+
+/// Clears the guardian's ReduceOnly and refreshes the market's state (the event of a state
+/// change returned).
+fn lift_reduce_only(m: &mut Market) -> Result<Option<MarketStateChanged>> {
+    m.guardian_reduce_only = 0;
+    let slot = Clock::get()?.slot;
+    let index = m.index;
+    Ok(m.refresh_state(slot).map(|state| MarketStateChanged {
+        market_index: index,
+        state,
+        slot,
+    }))
 }

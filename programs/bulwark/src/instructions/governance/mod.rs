@@ -4,8 +4,7 @@
 pub mod accept_role;
 pub mod cancel_proposal;
 pub mod execute_proposal;
-pub mod queue_change;
-pub mod queue_rotation;
+pub mod queue_proposal;
 pub mod set_market_param;
 pub mod transfer_role;
 pub mod withdraw_protocol_fees;
@@ -13,8 +12,7 @@ pub mod withdraw_protocol_fees;
 pub use accept_role::*;
 pub use cancel_proposal::*;
 pub use execute_proposal::*;
-pub use queue_change::*;
-pub use queue_rotation::*;
+pub use queue_proposal::*;
 pub use set_market_param::*;
 pub use transfer_role::*;
 pub use withdraw_protocol_fees::*;
@@ -25,14 +23,13 @@ use bulwark_engine::governance::{MarketParam, Route};
 use crate::events::ParamChanged;
 use crate::state::Market;
 
-/// Applies `value` to `param` of `m` (at key `market`) at `now`, arriving by `route`, with
+/// Applies `value` to `param` of `m` at `now`, arriving by `route`, with
 /// `next_proposal` the number the next queued proposal will get: hard bounds, the window's
 /// step, the value in force (a loosening moves at most one step from it and is stale if
 /// queued before the parameter's latest tightening), then the whole parameter set as it would
 /// stand (see [`Market::change_param`]). Returns the event the caller emits.
 pub fn apply_market_param(
     m: &mut Market,
-    market: Pubkey,
     param: MarketParam,
     value: u64,
     now: i64,
@@ -41,8 +38,8 @@ pub fn apply_market_param(
 ) -> Result<ParamChanged> {
     let old = m.change_param(param, value, now, route, next_proposal)?;
     Ok(ParamChanged {
-        market,
-        param: param as u16,
+        market_index: m.index,
+        param,
         old,
         new: value,
     })

@@ -25,22 +25,13 @@ pub struct SetMarketParam<'info> {
 
 pub fn set_market_param_handler(
     ctx: Context<SetMarketParam>,
-    param: u16,
+    param: MarketParam,
     value: u64,
 ) -> Result<()> {
-    let param = MarketParam::from_u16(param).ok_or(BulwarkError::UnknownParameter)?;
     let now = Clock::get()?.unix_timestamp;
     let next_proposal = ctx.accounts.exchange.load()?.proposal_count;
     let mut m = ctx.accounts.market.load_mut()?;
-    let changed = apply_market_param(
-        &mut m,
-        ctx.accounts.market.key(),
-        param,
-        value,
-        now,
-        Route::AtOnce,
-        next_proposal,
-    )?;
+    let changed = apply_market_param(&mut m, param, value, now, Route::AtOnce, next_proposal)?;
     emit_cpi!(changed);
     Ok(())
 }

@@ -4,10 +4,11 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 
 use crate::constants::*;
-use crate::error::BulwarkError;
+use crate::error::{BulwarkError, OrMath};
 use crate::events::ProtocolFeesWithdrawn;
 use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
 use crate::state::Exchange;
+use bulwark_engine::checked::Checked;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -51,7 +52,7 @@ pub fn withdraw_protocol_fees_handler(
         amount,
     )?;
     let mut ex = a.exchange.load_mut()?;
-    ex.protocol_fees -= amount;
+    ex.protocol_fees = ex.protocol_fees.minus(amount).or_math()?;
     emit_cpi!(ProtocolFeesWithdrawn {
         amount,
         remaining: ex.protocol_fees

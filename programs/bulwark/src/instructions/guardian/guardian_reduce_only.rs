@@ -31,8 +31,8 @@ pub fn guardian_reduce_only_handler(ctx: Context<GuardianReduceOnly>) -> Result<
     m.guardian_reduce_only = 1;
     if let Some(state) = m.refresh_state(clock.slot) {
         emit_cpi!(MarketStateChanged {
-            market: ctx.accounts.market.key(),
-            state: state as u8,
+            market_index: m.index,
+            state,
             slot: clock.slot
         });
     }

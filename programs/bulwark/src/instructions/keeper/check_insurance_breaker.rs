@@ -28,14 +28,13 @@ pub fn check_insurance_breaker_handler(ctx: Context<CheckInsuranceBreaker>) -> R
     let fund = ctx.accounts.insurance_fund.load()?;
     let mut m = ctx.accounts.market.load_mut()?;
     let (t, new_state) = m.apply_insurance_coverage(&fund, decimals, clock.slot)?;
-    let key = ctx.accounts.market.key();
     if let Some(t) = t {
-        emit_cpi!(breaker_event(key, t, clock.slot));
+        emit_cpi!(breaker_event(m.index, t, clock.slot));
     }
     if let Some(state) = new_state {
         emit_cpi!(MarketStateChanged {
-            market: key,
-            state: state as u8,
+            market_index: m.index,
+            state,
             slot: clock.slot
         });
     }

@@ -10,10 +10,11 @@ use bulwark_engine::conservation::{vault_backs, VenueBuckets};
 use bulwark_engine::state::pause;
 
 use crate::constants::*;
-use crate::error::BulwarkError;
+use crate::error::{BulwarkError, OrMath};
 use crate::events::{BreakerTransition, Paused};
 use crate::instructions::common::pool_value::for_every_market;
 use crate::state::{Exchange, InsuranceFund, LiquidityPool};
+use bulwark_engine::checked::Checked;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -36,7 +37,7 @@ pub fn check_invariant_handler<'info>(ctx: Context<'info, CheckInvariant<'info>>
     let mut ex = a.exchange.load_mut()?;
     let mut markets = 0i128;
     for_every_market(ctx.remaining_accounts, ex.market_count, |m| {
-        markets += m.bucket_total();
+        markets = markets.plus(m.bucket_total()).or_math()?;
         Ok(())
     })?;
     let venue = VenueBuckets {
@@ -53,8 +54,8 @@ pub fn check_invariant_handler<'info>(ctx: Context<'info, CheckInvariant<'info>>
     msg!("vault {} below buckets {}", a.vault.amount, total);
     ex.invariant_pause_bits = pause::INVARIANT;
     emit_cpi!(BreakerTransition {
-        market: Pubkey::default(),
-        reason: Reason::AccountingInvariant as u8,
+        market_index: None,
+        reason: Reason::AccountingInvariant,
         tripped: true,
         slot: Clock::get()?.slot
     });

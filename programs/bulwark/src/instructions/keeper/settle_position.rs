@@ -19,7 +19,7 @@ use bulwark_engine::action::Action;
 use bulwark_engine::checked::Checked;
 use bulwark_engine::margin::{health, HealthKind, MarketMargin};
 use bulwark_engine::position::{apply_fill, Position};
-use bulwark_engine::settlement::{expected_bad_debt, payout_ratio, settled_pnl};
+use bulwark_engine::settlement::settled_pnl;
 use bulwark_engine::state::{MarketState, Op};
 
 use crate::constants::*;
@@ -113,8 +113,8 @@ pub fn settle_position_handler<'info>(ctx: Context<'info, SettlePosition<'info>>
         m.status = MarketState::Settled as u8;
         m.state_since_slot = clock.slot;
         emit_cpi!(MarketStateChanged {
-            market: ctx.accounts.market.key(),
-            state: m.status,
+            market_index: m.index,
+            state: MarketState::Settled,
             slot: clock.slot
         });
     }
@@ -135,32 +135,21 @@ fn first_visit(
     let mut visit = Visit::default();
     if pnl > 0 {
         visit.claim = pnl.unsigned_abs();
-        m.settlement.claims = m.settlement.claims.plus(visit.claim).or_math()?;
+        m.settlement.record_claim(visit.claim).or_math()?;
         acct.positions[slot].settle_claimed = 1;
     } else if pnl < 0 {
-        let loss = pnl.unsigned_abs();
         let charged = acct.collateral.plus(pnl).or_math()?;
         let equity = health(charged, &others(acct)?, HealthKind::Maintenance)
             .map_err(engine_err)?
             .equity;
-        visit.bad_debt = expected_bad_debt(loss, equity);
-        m.settlement.bad_debt = m.settlement.bad_debt.plus(visit.bad_debt).or_math()?;
-        m.settlement.available = m
+        visit.bad_debt = m
             .settlement
-            .available
-            .plus(loss - visit.bad_debt)
+            .record_loss(pnl.unsigned_abs(), equity)
             .or_math()?;
     }
-    let base = acct.positions[slot].base;
-    let unvisited = if base > 0 {
-        &mut m.settlement.unvisited_long
-    } else {
-        &mut m.settlement.unvisited_short
-    };
-    *unvisited = unvisited.minus(base.unsigned_abs()).or_math()?;
-    if m.settlement.unvisited_long == 0 && m.settlement.unvisited_short == 0 {
-        m.settlement.ratio = payout_ratio(m.settlement.available, m.settlement.claims);
-    }
+    m.settlement
+        .mark_visited(acct.positions[slot].base)
+        .or_math()?;
     Ok(visit)
 }
 
@@ -177,9 +166,9 @@ fn close_settled(
     let mut book = m.book;
     book.replace(&p, &fill.position).map_err(engine_err)?;
     m.book = book;
-    m.ledgers.pnl_pending = m.ledgers.pnl_pending.minus(realized).or_math()?;
-    m.ledgers.trader_flow = m.ledgers.trader_flow.plus(realized).or_math()?;
-    acct.collateral = acct.collateral.plus(realized).or_math()?;
+    m.ledgers
+        .book_settled_close(&mut acct.collateral, realized)
+        .or_math()?;
     acct.positions[slot] = Default::default();
     Ok(())
 }

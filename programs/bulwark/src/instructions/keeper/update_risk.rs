@@ -91,7 +91,7 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         let index = m.pending_source_index;
         if m.apply_due_rotation(Clock::get()?.slot) {
             emit_cpi!(SourceRotated {
-                market: ctx.accounts.market.key(),
+                market_index: m.index,
                 position: index,
                 account: m.oracle.sources[usize::from(index)].account
             });
@@ -122,8 +122,10 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
         return Ok(());
     };
     let n_collateral = usize::from(ex.collateral_oracle.num_sources);
+    let market_index = m.index;
     drop((ex, m));
-    emit_update(&ctx, &update, clock.slot, (n_asset, n_collateral))
+    let counts = (n_asset, n_collateral);
+    emit_update(&ctx, &update, clock.slot, market_index, counts)
 }
 
 /// What an update did: breaker transitions and a state change as CPI events (rare, and what
@@ -136,27 +138,27 @@ fn emit_update<'info>(
     ctx: &Context<'info, UpdateRisk<'info>>,
     update: &RiskUpdate,
     slot: u64,
+    market_index: u16,
     (n_asset, n_collateral): (usize, usize),
 ) -> Result<()> {
-    let market = ctx.accounts.market.key();
     let agg = &update.aggregate;
     for t in update.transitions.iter().copied() {
-        emit_cpi!(breaker_event(market, t, slot));
+        emit_cpi!(breaker_event(market_index, t, slot));
     }
     if let Some(state) = update.new_state {
         emit_cpi!(MarketStateChanged {
-            market,
-            state: state as u8,
+            market_index,
+            state,
             slot
         });
     }
     emit!(RiskUpdated {
-        market,
+        market_index,
         slot,
         price: agg.price,
         conf: agg.conf,
         reduce_price: agg.reduce_price,
-        validity: agg.validity as u8,
+        validity: agg.validity,
         twap: agg.twap.price,
         asset_price_usd: agg.asset.price,
         collateral_price_usd: agg.collateral.price,

@@ -7,7 +7,7 @@ use anchor_lang::prelude::*;
 use bulwark_engine::delegate::DelegateLimits;
 
 use crate::error::BulwarkError;
-use crate::events::DelegateSetV2;
+use crate::events::DelegateSet;
 use crate::state::MarginAccount;
 
 /// Arguments of `set_delegate` (amounts in collateral units).
@@ -48,7 +48,7 @@ pub fn set_delegate_handler(ctx: Context<SetDelegate>, args: SetDelegateArgs) ->
     let mut m = ctx.accounts.margin_account.load_mut()?;
     m.appoint_delegate(args.delegate, &args.limits());
     let l = m.delegate_limits;
-    emit_cpi!(DelegateSetV2 {
+    emit_cpi!(DelegateSet {
         margin_account: ctx.accounts.margin_account.key(),
         delegate: m.delegate,
         max_loss: l.max_loss,

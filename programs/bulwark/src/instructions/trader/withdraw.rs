@@ -54,7 +54,7 @@ pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64
     let collateral_after = {
         let m = a.margin_account.load()?;
         require_gte!(m.collateral, signed, BulwarkError::InsufficientCollateral);
-        let after = m.collateral - signed;
+        let after = m.collateral.minus(signed).or_math()?;
         let positions = load_health_markets(
             &m,
             ctx.remaining_accounts,
