@@ -11,7 +11,7 @@ use bulwark_engine::action::{aged_validity, price_for_action, Action, Refusal};
 use bulwark_engine::num::PRICE_SCALE;
 use bulwark_engine::oracle::ReadingFault;
 use bulwark_sdk::params::symbol_str;
-use bulwark_sdk::world::{Feed, World, SOL_PERP};
+use bulwark_testkit::world::{Feed, World, SOL_PERP};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
 /// One step of the story: which feeds publish what (USD at 1e-8) after the clock moves.

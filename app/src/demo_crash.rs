@@ -4,11 +4,11 @@
 
 use anyhow::{anyhow, Result};
 use bulwark::state::ProposalAction;
-use bulwark_sdk::bank_rpc::{self, BankRpcControl};
-use bulwark_sdk::keeper::{run_cycle, KeeperConfig};
-use bulwark_sdk::rpc_chain::{RpcChain, RpcSettings};
-use bulwark_sdk::world::{Participant, World, SOL_PERP};
+use bulwark_keeper::rpc_chain::{RpcChain, RpcSettings};
+use bulwark_keeper::{run_cycle, KeeperConfig};
 use bulwark_sdk::{accounts, ix, pda};
+use bulwark_testkit::bank_rpc::{self, BankRpcControl};
+use bulwark_testkit::world::{Participant, World, SOL_PERP};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use solana_sdk::signature::Signer;
 
@@ -343,7 +343,7 @@ async fn settle_through_governance(w: &mut World) -> Result<i64> {
     let id = queue_market_change(w, settle, "queue settle").await?;
     let timelock = w.bank.exchange().await.timelock_secs as i64;
     println!(
-        "  governance queues settlement (proposal {id}); the timelock is {} h",
+        "  governance queues settlement (proposal seed {id}); the timelock is {} h",
         timelock / 3_600
     );
     w.bank

@@ -5,7 +5,7 @@
 use anyhow::{anyhow, Result};
 use bulwark_engine::margin::HealthKind;
 use bulwark_sdk::preview::{account_health, funding_owed_now, margin_ratios, PreviewClock};
-use bulwark_sdk::world::{Participant, World, SOL_PERP};
+use bulwark_testkit::world::{Participant, World, SOL_PERP};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
 const USD_E8: i64 = 100_000_000;

@@ -4,7 +4,7 @@
 
 use anyhow::{anyhow, Result};
 use bulwark_sdk::ix;
-use bulwark_sdk::world::{Participant, World, SOL_PERP};
+use bulwark_testkit::world::{Participant, World, SOL_PERP};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use solana_sdk::signature::Signer;
 

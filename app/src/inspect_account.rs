@@ -160,16 +160,19 @@ fn share_account_json(data: &[u8]) -> Result<Value> {
     }))
 }
 
-/// A governance proposal: its change, target, value and timing.
+/// A governance proposal: its seed (execute and cancel name it), queue order, status, action
+/// and timing.
 fn proposal_json(p: &Proposal) -> Value {
+    let action = match p.action() {
+        Ok(a) => serde_json::to_value(a).unwrap_or(Value::Null),
+        Err(_) => json!({ "unknown_kind": p.kind }),
+    };
     json!({
         "kind": "proposal",
+        "seed": p.seed,
         "id": p.id,
         "status": p.status,
-        "change": p.kind,
-        "market_index": p.market_index,
-        "param": p.param,
-        "value": p.value,
+        "action": action,
         "created_at": p.created_at,
         "eta": p.eta,
         "expires": p.expires,

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Context};
-use bulwark_sdk::keeper::{run_cycle, KeeperChain, KeeperConfig};
-use bulwark_sdk::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
+use bulwark_keeper::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
+use bulwark_keeper::{run_cycle, KeeperChain, KeeperConfig};
 use serde::Deserialize;
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;

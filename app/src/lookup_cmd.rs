@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use anyhow::{anyhow, Result};
+use bulwark_keeper::rpc_chain::lookup_table_addresses;
 use bulwark_sdk::lookup;
-use bulwark_sdk::rpc_chain::lookup_table_addresses;
 use serde_json::json;
 use solana_sdk::signature::Signer;
 

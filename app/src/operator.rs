@@ -11,12 +11,12 @@ use anyhow::{anyhow, bail, Context, Result};
 use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::margin::HealthKind;
 use bulwark_engine::num::PRICE_SCALE;
-use bulwark_sdk::bank_rpc::{self, BankRpcControl};
-use bulwark_sdk::keeper::KeeperChain;
+use bulwark_keeper::rpc_chain::{RpcChain, RpcSettings};
+use bulwark_keeper::KeeperChain;
 use bulwark_sdk::preview::{account_health, account_liquidation_price, PreviewClock};
-use bulwark_sdk::rpc_chain::{RpcChain, RpcSettings};
-use bulwark_sdk::world::World;
 use bulwark_sdk::{accounts, pda};
+use bulwark_testkit::bank_rpc::{self, BankRpcControl};
+use bulwark_testkit::world::World;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::{json, Value};
 use solana_commitment_config::CommitmentConfig;
@@ -173,7 +173,7 @@ impl Reader {
             match chain.send(ixs).await {
                 Ok(()) => return Ok(()),
                 Err(text) => {
-                    let name = bulwark_sdk::keeper::program_error_explained(&text);
+                    let name = bulwark_sdk::errors::program_error_explained(&text);
                     let transient = name
                         .as_deref()
                         .is_some_and(|n| n.starts_with("NotRefreshedThisSlot"));

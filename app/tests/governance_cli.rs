@@ -5,8 +5,8 @@ mod common;
 
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use base64::Engine;
-use bulwark_sdk::world::World;
 use bulwark_sdk::{accounts, pda};
+use bulwark_testkit::world::World;
 use serde_json::Value;
 use solana_sdk::signature::Signer;
 

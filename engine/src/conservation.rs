@@ -86,15 +86,16 @@ pub struct SweepOutcome {
 /// The money postings of a market's operations: each moves collateral between an account and
 /// the market's sub-ledgers (or out of them to the pool, the fund and the protocol), checked,
 /// keeping [`MarketLedgers::total`] plus the accounts' collateral and the venue's buckets
-/// whole.
+/// whole. Each computes every new value first and writes only when all succeeded: a posting
+/// that fails changes nothing.
 impl MarketLedgers {
     /// Funding `owed` by a position (negative = received) settles through the PnL ledger: the
     /// account's `collateral` pays it, the pool is owed it.
     pub fn book_funding(&mut self, collateral: &mut i64, owed: i64) -> EngineResult<()> {
         let after = collateral.minus(owed)?;
-        self.pnl_pending = self.pnl_pending.plus(owed)?;
-        self.trader_flow = self.trader_flow.minus(owed)?;
-        *collateral = after;
+        let pnl_pending = self.pnl_pending.plus(owed)?;
+        let trader_flow = self.trader_flow.minus(owed)?;
+        (self.pnl_pending, self.trader_flow, *collateral) = (pnl_pending, trader_flow, after);
         Ok(())
     }
 
@@ -102,9 +103,9 @@ impl MarketLedgers {
     /// `collateral` from the PnL ledger.
     pub fn book_settled_close(&mut self, collateral: &mut i64, realized: i64) -> EngineResult<()> {
         let after = collateral.plus(realized)?;
-        self.pnl_pending = self.pnl_pending.minus(realized)?;
-        self.trader_flow = self.trader_flow.plus(realized)?;
-        *collateral = after;
+        let pnl_pending = self.pnl_pending.minus(realized)?;
+        let trader_flow = self.trader_flow.plus(realized)?;
+        (self.pnl_pending, self.trader_flow, *collateral) = (pnl_pending, trader_flow, after);
         Ok(())
     }
 
@@ -123,10 +124,13 @@ impl MarketLedgers {
         let paid_out = charged.plus(reward.from_account)?;
         let credited: i64 = cast(reward.total())?;
         let flow = realized_pnl.minus(cast(paid_out)?)?.plus(credited)?;
-        self.pnl_pending = self.pnl_pending.minus(realized_pnl)?;
-        self.fee_insurance = self.fee_insurance.plus(reward.insurance_share)?;
-        self.insurance_debt = self.insurance_debt.plus(reward.from_insurance)?;
-        self.trader_flow = self.trader_flow.plus(flow)?;
+        *self = MarketLedgers {
+            pnl_pending: self.pnl_pending.minus(realized_pnl)?,
+            fee_insurance: self.fee_insurance.plus(reward.insurance_share)?,
+            insurance_debt: self.insurance_debt.plus(reward.from_insurance)?,
+            trader_flow: self.trader_flow.plus(flow)?,
+            ..*self
+        };
         Ok(())
     }
 
@@ -147,14 +151,16 @@ impl MarketLedgers {
     pub fn recognise_deficit(&mut self, collateral: i64, booked: &mut u64) -> EngineResult<bool> {
         let target = collateral.min(0).unsigned_abs();
         let starts = *booked == 0 && target > 0;
-        if target >= *booked {
-            self.bad_debt_pending = self.bad_debt_pending.plus(target.minus(*booked)?)?;
-            *booked = target;
+        let (pending, now_booked) = if target >= *booked {
+            (self.bad_debt_pending.plus(target.minus(*booked)?)?, target)
         } else {
             let release = booked.minus(target)?.min(self.bad_debt_pending);
-            self.bad_debt_pending = self.bad_debt_pending.minus(release)?;
-            *booked = booked.minus(release)?;
-        }
+            (
+                self.bad_debt_pending.minus(release)?,
+                booked.minus(release)?,
+            )
+        };
+        (self.bad_debt_pending, *booked) = (pending, now_booked);
         Ok(starts)
     }
 
@@ -236,6 +242,102 @@ pub fn invariant_broken(vault_balance: u64, backs: i128) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the vault backs of one market and one account: the market's part plus the
+    /// account's collateral (a posting between them keeps it).
+    fn backed(l: &MarketLedgers, collateral: i64) -> i128 {
+        l.total(0) + i128::from(collateral)
+    }
+
+    #[test]
+    fn funding_and_settled_closes_move_money_between_account_and_market_only() {
+        let mut l = MarketLedgers::default();
+        let mut collateral = 1_000;
+        let before = backed(&l, collateral);
+        l.book_funding(&mut collateral, 30).unwrap();
+        assert_eq!((collateral, l.pnl_pending, l.trader_flow), (970, 30, -30));
+        l.book_funding(&mut collateral, -10).unwrap();
+        assert_eq!((collateral, l.pnl_pending, l.trader_flow), (980, 20, -20));
+        l.book_settled_close(&mut collateral, 50).unwrap();
+        assert_eq!((collateral, l.pnl_pending, l.trader_flow), (1_030, -30, 30));
+        // `total` counts trader flow as the traders' side: the pair moves together.
+        assert_eq!(backed(&l, collateral) - i128::from(l.trader_flow), before);
+    }
+
+    #[test]
+    fn a_posting_that_overflows_changes_nothing() {
+        let mut l = MarketLedgers {
+            pnl_pending: i64::MAX,
+            ..Default::default()
+        };
+        let mut collateral = 5;
+        let (l0, c0) = (l, collateral);
+        assert!(l.book_funding(&mut collateral, 1).is_err());
+        assert_eq!((l, collateral), (l0, c0));
+        let reward = crate::liquidation::KeeperReward {
+            insurance_share: u64::MAX,
+            ..Default::default()
+        };
+        let mut m = MarketLedgers {
+            fee_insurance: 1,
+            ..Default::default()
+        };
+        let m0 = m;
+        assert!(m.book_liquidation(0, 0, &reward).is_err());
+        assert_eq!(m, m0);
+    }
+
+    #[test]
+    fn a_deficit_is_booked_where_it_starts_and_released_only_as_far_as_it_was_booked_there() {
+        let mut here = MarketLedgers::default();
+        let mut booked = 0;
+        assert_eq!(here.recognise_deficit(-40, &mut booked), Ok(true));
+        assert_eq!((here.bad_debt_pending, booked), (40, 40));
+        assert_eq!(here.recognise_deficit(-60, &mut booked), Ok(false));
+        assert_eq!((here.bad_debt_pending, booked), (60, 60));
+        // Repaid in part, through another market holding 25 of it: that market releases what it
+        // holds, the rest stays booked on the account.
+        let mut other = MarketLedgers {
+            bad_debt_pending: 25,
+            ..Default::default()
+        };
+        assert_eq!(other.recognise_deficit(0, &mut booked), Ok(false));
+        assert_eq!((other.bad_debt_pending, booked), (0, 35));
+        assert_eq!(here.recognise_deficit(0, &mut booked), Ok(false));
+        assert_eq!((here.bad_debt_pending, booked), (25, 0));
+    }
+
+    #[test]
+    fn a_sweep_pays_every_owner_and_the_pool_covers_the_funds_shortfall() {
+        let mut l = MarketLedgers {
+            pnl_pending: 500,
+            fee_pool: 40,
+            fee_insurance: 10,
+            fee_protocol: 7,
+            dust: 1,
+            trader_flow: -600,
+            insurance_debt: 30,
+            bad_debt_pending: 9,
+        };
+        let (mut capital, mut fund, mut protocol) = (1_000i64, 5u64, 2u64);
+        let venue_before = i128::from(capital) + i128::from(fund) + i128::from(protocol);
+        let before = l.total(0) + venue_before;
+        let out = l.sweep(&mut capital, &mut fund, &mut protocol).unwrap();
+        // The fund had 5 + 10 against 30 advanced: it ends at zero, the pool pays the 15.
+        assert_eq!(
+            out,
+            SweepOutcome {
+                to_pool: 525,
+                to_insurance: 10,
+                to_protocol: 8
+            }
+        );
+        assert_eq!((capital, fund, protocol), (1_525, 0, 10));
+        assert!(!l.has_unswept());
+        assert_eq!((l.trader_flow, l.bad_debt_pending), (-600, 9));
+        let after = l.total(0) + i128::from(capital) + i128::from(fund) + i128::from(protocol);
+        assert_eq!(after, before);
+    }
 
     #[test]
     fn every_bucket_counts_once_and_advances_are_subtracted() {

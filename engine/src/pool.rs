@@ -45,10 +45,13 @@ impl PoolBook {
     ) -> EngineResult<()> {
         use crate::checked::{cast, Checked};
         let owed = ledgers.pnl_pending.plus(cast(ledgers.fee_pool)?)?;
-        self.bad_debt = self.bad_debt.plus(ledgers.bad_debt_pending)?;
-        self.pending = self.pending.plus(owed)?;
-        self.trader_pnl_worst = self.trader_pnl_worst.plus(trader_pnl_worst)?;
-        self.trader_pnl_best = self.trader_pnl_best.plus(trader_pnl_best)?;
+        *self = PoolBook {
+            bad_debt: self.bad_debt.plus(ledgers.bad_debt_pending)?,
+            pending: self.pending.plus(owed)?,
+            trader_pnl_worst: self.trader_pnl_worst.plus(trader_pnl_worst)?,
+            trader_pnl_best: self.trader_pnl_best.plus(trader_pnl_best)?,
+            ..*self
+        };
         Ok(())
     }
 }

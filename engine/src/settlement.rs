@@ -56,8 +56,9 @@ impl SettlementState {
         use crate::checked::Checked;
         let bad_debt = expected_bad_debt(loss, equity_after);
         let paid_in = loss.minus(bad_debt)?;
-        self.bad_debt = self.bad_debt.plus(bad_debt)?;
-        self.available = self.available.plus(paid_in)?;
+        let total_bad_debt = self.bad_debt.plus(bad_debt)?;
+        let available = self.available.plus(paid_in)?;
+        (self.bad_debt, self.available) = (total_bad_debt, available);
         Ok(bad_debt)
     }
 
@@ -160,6 +161,25 @@ pub fn settled_view(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visits_fix_the_ratio_once_both_sides_are_visited() {
+        let mut st = SettlementState {
+            available: 100,
+            unvisited_long: 3,
+            unvisited_short: 2,
+            ..Default::default()
+        };
+        st.record_claim(300).unwrap();
+        st.mark_visited(3).unwrap();
+        assert_eq!(st.ratio, PayoutRatio::default());
+        // A loser of 80 whose equity once charged is -30: 30 is bad debt, 50 is paid in.
+        assert_eq!(st.record_loss(80, -30), Ok(30));
+        st.mark_visited(-2).unwrap();
+        assert_eq!((st.bad_debt, st.available), (30, 150));
+        assert_eq!(st.ratio, PayoutRatio { num: 150, den: 300 });
+        assert!(st.mark_visited(1).is_err());
+    }
     use crate::margin::{health, HealthKind};
 
     const SOL: i64 = 1_000_000_000;

@@ -358,7 +358,7 @@ async fn send(
         .await
         .map(|_| ())
         .map_err(
-            |e| match crate::keeper::program_error_name(&e.to_string()) {
+            |e| match crate::errors::program_error_name(&e.to_string()) {
                 Some(name) => name,
                 None => e.to_string(),
             },
@@ -514,7 +514,7 @@ fn proposal_hint(name: &str, index: usize, p: MarketParam, chain: u64, file: u64
         )
     };
     format!(
-        "{name}: {} is {chain} on chain, {file} in the file; queue it with `bulwark governance propose param --market {index} --param {} --value {value} --governance <DAO key> --proposal-id <next>`{steps}",
+        "{name}: {} is {chain} on chain, {file} in the file; queue it with `bulwark governance propose param --market {index} --param {} --value {value} --governance <DAO key>`{steps}",
         p.name(),
         p.name()
     )

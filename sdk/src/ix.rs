@@ -4,6 +4,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{InstructionData, ToAccountMetas};
 use bulwark::instructions::{CreateMarketArgs, InitializeExchangeArgs, SetDelegateArgs};
+use bulwark::state::{Exchange, Market};
 
 use crate::pda;
 
@@ -456,4 +457,20 @@ pub fn check_invariant(market_count: u16) -> Instruction {
         bulwark::instruction::CheckInvariant {},
         &all_markets(market_count),
     )
+}
+
+/// `update_risk` for `m` landing at `slot`: its active sources' accounts, then the
+/// collateral's, in the configured order, with a queued source rotation applied when it is
+/// due by `slot` (the program applies it before it checks the accounts).
+pub fn update_risk_ix(ex: &Exchange, m: &Market, slot: u64) -> Instruction {
+    let mut m = *m;
+    m.apply_due_rotation(slot);
+    let asset: Vec<Pubkey> = m.oracle.active().iter().map(|s| s.account).collect();
+    let collateral: Vec<Pubkey> = ex
+        .collateral_oracle
+        .active()
+        .iter()
+        .map(|s| s.account)
+        .collect();
+    update_risk(m.index, &asset, &collateral)
 }

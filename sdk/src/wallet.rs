@@ -19,7 +19,7 @@ use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::state::MarketState;
 use bulwark_engine::trade::is_increase;
 
-use crate::keeper::update_risk_ix;
+use crate::ix::update_risk_ix;
 use crate::{ix, pda};
 
 /// How far ahead a reduction's stored price must stay usable: a transaction signed now may

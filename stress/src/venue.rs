@@ -2,14 +2,14 @@
 //! by the program's own state transitions (`Market::update_risk_from`, `trade_in`,
 //! `liquidate`, `resolve_bankruptcy`, `auto_deleverage`, `sweep_into`,
 //! `apply_insurance_coverage`) in the order the keeper core sends them, with the keeper core's
-//! decisions (`bulwark_sdk::keeper_rules`). A call the program would refuse changes nothing
+//! decisions (`bulwark_keeper::rules`). A call the program would refuse changes nothing
 //! here either: every call runs on copies that are kept only when it succeeds.
 
 use bulwark::state::{
     Exchange, InsuranceFund, LiquidityPool, MarginAccount, Market, OracleConfig, PositionSlot,
 };
 use bulwark_engine::breaker::Transition;
-use bulwark_sdk::keeper_rules::{
+use bulwark_keeper::rules::{
     adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
     maintenance_free_of,
 };

@@ -10,12 +10,12 @@ use solana_sdk::transaction::TransactionError;
 mod wallet_scenes;
 pub use wallet_scenes::{acting, adl_scene, built_trade, venue_state, wallet_now};
 
-pub use bulwark_sdk::bank::Bank;
-pub use bulwark_sdk::world::{Feed, World, SOL_PERP};
+pub use bulwark_testkit::bank::Bank;
+pub use bulwark_testkit::world::{Feed, World, SOL_PERP};
 
 /// The custom error code of a failed transaction, if it failed with one.
 pub fn custom_code(e: &BanksClientError) -> Option<u32> {
-    match bulwark_sdk::bank::tx_error(e)? {
+    match bulwark_testkit::bank::tx_error(e)? {
         TransactionError::InstructionError(_, InstructionError::Custom(code)) => Some(code),
         _ => None,
     }
@@ -123,7 +123,7 @@ pub const USDC: u64 = 1_000_000;
 
 /// A venue ready to trade: SOL-PERP at $150 with open-interest caps of 10,000 SOL a side and
 /// an LP who put 1,000,000 USDC in the pool.
-pub async fn venue() -> (World, bulwark_sdk::world::Participant) {
+pub async fn venue() -> (World, bulwark_testkit::world::Participant) {
     let mut w = World::with_sol_market().await;
     w.set_open_interest_caps_directly(SOL_PERP, 10_000 * SOL as u64, 10_000 * SOL as u64)
         .await;
@@ -135,7 +135,7 @@ pub async fn venue() -> (World, bulwark_sdk::world::Participant) {
 }
 
 /// A trader with `deposit` collateral in margin account 0.
-pub async fn trader(w: &mut World, deposit: u64) -> bulwark_sdk::world::Participant {
+pub async fn trader(w: &mut World, deposit: u64) -> bulwark_testkit::world::Participant {
     let p = w.participant(deposit).await;
     if deposit > 0 {
         w.deposit(&p, deposit).await.expect("deposit");
@@ -167,8 +167,8 @@ pub async fn assert_books_balance(w: &mut World, accounts: &[Pubkey]) {
 /// Twelve leveraged longs, then SOL drops 8%: most of them are liquidatable.
 pub async fn crash_scene() -> (
     World,
-    Vec<bulwark_sdk::world::Participant>,
-    bulwark_sdk::world::Participant,
+    Vec<bulwark_testkit::world::Participant>,
+    bulwark_testkit::world::Participant,
 ) {
     let (mut w, _lp) = venue().await;
     let keeper = w.participant(0).await;
@@ -187,10 +187,10 @@ pub async fn crash_scene() -> (
 }
 
 pub fn keeper_config(
-    keeper: &bulwark_sdk::world::Participant,
+    keeper: &bulwark_testkit::world::Participant,
     shard: Option<(u32, u32)>,
-) -> bulwark_sdk::keeper::KeeperConfig {
-    bulwark_sdk::keeper::KeeperConfig {
+) -> bulwark_keeper::KeeperConfig {
+    bulwark_keeper::KeeperConfig {
         reward_account: keeper.margin,
         max_stages_per_account: 8,
         shard,
@@ -200,7 +200,7 @@ pub fn keeper_config(
 /// No trader holds positions below maintenance: each is healthy or flat.
 pub async fn assert_none_below_maintenance(
     w: &mut World,
-    traders: &[bulwark_sdk::world::Participant],
+    traders: &[bulwark_testkit::world::Participant],
 ) {
     let clock = w.bank.clock().await;
     let at = bulwark_sdk::preview::PreviewClock {
@@ -365,7 +365,7 @@ pub async fn at_activation_with_new_feed(
     let clock = w.bank.clock().await;
     use bulwark_sdk::oracle_accounts::{encode_switchboard, switchboard_feed};
     let feed = switchboard_feed(
-        bulwark_sdk::world::SWITCHBOARD_SOL_FEED,
+        bulwark_testkit::world::SWITCHBOARD_SOL_FEED,
         151 * 1_000_000_000_000_000_000,
         0,
         3,
@@ -374,7 +374,7 @@ pub async fn at_activation_with_new_feed(
     );
     w.bank.set_account(
         &account,
-        &bulwark_sdk::world::Feed::SwitchboardSol.owner(),
+        &bulwark_testkit::world::Feed::SwitchboardSol.owner(),
         encode_switchboard(&feed),
     );
     let old = w.sol_sources().iter().map(|s| s.account).collect();

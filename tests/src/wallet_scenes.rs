@@ -4,7 +4,7 @@
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_sdk::wallet::{self, Acting, Now, Venue};
-use bulwark_sdk::world::{Participant, World};
+use bulwark_testkit::world::{Participant, World};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::{PRICE, SOL, USD, USDC};

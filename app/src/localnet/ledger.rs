@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
-use bulwark_sdk::bank_node::Landed;
+use bulwark_testkit::bank_node::Landed;
 use serde_json::{json, Value};
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::VersionedTransaction;

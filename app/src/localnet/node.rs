@@ -6,9 +6,9 @@
 use std::collections::VecDeque;
 
 use anchor_lang::prelude::Pubkey;
-use bulwark_sdk::bank::Bank;
-use bulwark_sdk::bank_node::Landed;
-use bulwark_sdk::bank_vm::Vm;
+use bulwark_testkit::bank::Bank;
+use bulwark_testkit::bank_node::Landed;
+use bulwark_testkit::bank_vm::Vm;
 use serde_json::{json, Value};
 use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
@@ -164,7 +164,7 @@ impl Node {
             let table = self
                 .vm()
                 .account(&l.account_key)
-                .and_then(|a| bulwark_sdk::rpc_chain::lookup_table_addresses(&a.data).ok())
+                .and_then(|a| bulwark_keeper::rpc_chain::lookup_table_addresses(&a.data).ok())
                 .unwrap_or_default();
             let pick = |ix: &[u8]| -> Vec<Pubkey> {
                 ix.iter()

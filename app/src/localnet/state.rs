@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, Context, Result};
-use bulwark_sdk::bank::Bank;
+use bulwark_testkit::bank::Bank;
 use serde::{Deserialize, Serialize};
 use solana_sdk::account::Account;
 use solana_sdk::signature::Keypair;

@@ -9,11 +9,11 @@ use anyhow::{anyhow, Result};
 use bulwark::oracle::OracleKind;
 use bulwark::state::OracleSourceArgs;
 use bulwark_engine::governance::MarketParam;
-use bulwark_sdk::bank::Bank;
 use bulwark_sdk::ix;
 use bulwark_sdk::oracle_accounts::{CHAINLINK_STORE, PYTH_RECEIVER, SWITCHBOARD_ON_DEMAND};
 use bulwark_sdk::params::*;
-use bulwark_sdk::world::World;
+use bulwark_testkit::bank::Bank;
+use bulwark_testkit::world::World;
 use solana_sdk::signature::Keypair;
 
 use super::feeds::{Asset, Cadence, PricePath, Source};

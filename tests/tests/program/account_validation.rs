@@ -141,7 +141,7 @@ async fn governance_and_guardian_instructions_refuse_wrong_accounts_and_argument
     assert_eq!(custom_code(&err), Some(2006), "Anchor ConstraintSeeds");
 }
 
-/// Unknown proposal actions, parameters and roles are refused, queued (as proposal `id`) or
+/// Unknown proposal actions, parameters and roles are refused, queued (at seed `id`) or
 /// direct, as is a role given to the default key.
 async fn refuse_unknown_kinds_parameters_and_roles(w: &mut World, id: u64, stranger: &Keypair) {
     let gov = w.governance.insecure_clone();
@@ -194,7 +194,7 @@ async fn refuse_unknown_kinds_parameters_and_roles(w: &mut World, id: u64, stran
     assert_program_error(r, BulwarkError::InvalidRoleKey);
 }
 
-/// A market change queued (as proposal `id`) for market 0 and executed against market 1, or
+/// A market change queued (at seed `id`) for market 0 and executed against market 1, or
 /// with no market, is refused and changes nothing.
 async fn refuse_a_queued_change_against_another_market(w: &mut World, id: u64) {
     let gov = w.governance.insecure_clone();

@@ -4,7 +4,7 @@
 
 use bulwark::error::BulwarkError;
 use bulwark_sdk::ix;
-use bulwark_sdk::world::Participant;
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 
 const M: u16 = 0;

@@ -4,7 +4,7 @@
 //! the traders' profit runs, and the closed profit is cut to what the pool can pay (nothing).
 
 use bulwark_sdk::ix;
-use bulwark_sdk::world::Participant;
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

@@ -4,8 +4,8 @@
 
 use bulwark::error::BulwarkError;
 use bulwark_sdk::params::{POOL_WITHDRAW_DELAY_SECS, UNSTAKE_COOLDOWN_SECS};
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{accounts, ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

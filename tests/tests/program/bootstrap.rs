@@ -3,9 +3,9 @@
 //! that differs from the chain is reported (never written over), and a malformed file is
 //! refused naming the field.
 
-use bulwark_sdk::bank_rpc::{self, BankRpcControl};
 use bulwark_sdk::bootstrap::{apply, parse};
-use bulwark_sdk::world::{Feed, PYTH_SOL_FEED, PYTH_USDC_FEED, SWITCHBOARD_SOL_FEED};
+use bulwark_testkit::bank_rpc::{self, BankRpcControl};
+use bulwark_testkit::world::{Feed, PYTH_SOL_FEED, PYTH_USDC_FEED, SWITCHBOARD_SOL_FEED};
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

@@ -4,11 +4,11 @@
 //! the token.
 
 use bulwark_engine::margin::HealthKind;
-use bulwark_sdk::bank_keeper::BankKeeper;
-use bulwark_sdk::keeper::{run_cycle, CycleReport, KeeperConfig};
+use bulwark_keeper::{run_cycle, CycleReport, KeeperConfig};
 use bulwark_sdk::preview::{account_health, PreviewClock};
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{accounts, ix, pda};
+use bulwark_testkit::bank_keeper::BankKeeper;
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
 

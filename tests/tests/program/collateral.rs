@@ -3,8 +3,8 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
 

@@ -16,10 +16,10 @@ use bulwark::error::BulwarkError;
 use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 use bulwark_engine::margin::HealthKind;
-use bulwark_sdk::bank::runs_sbf;
 use bulwark_sdk::params::{POOL_WITHDRAW_DELAY_SECS, TIMELOCK_SECS, UNSTAKE_COOLDOWN_SECS};
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::bank::runs_sbf;
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
 

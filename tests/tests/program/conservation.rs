@@ -5,7 +5,7 @@
 //! exactly, and the collateral bucket equals the sum over every margin account.
 
 use bulwark_sdk::params::POOL_WITHDRAW_DELAY_SECS;
-use bulwark_sdk::world::Participant;
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 
 struct Run {

@@ -8,8 +8,8 @@
 use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
 use bulwark::instructions::SetDelegateArgs;
-use bulwark_sdk::world::{Participant, World};
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::world::{Participant, World};
 use bulwark_tests::*;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signer};

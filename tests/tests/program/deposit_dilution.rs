@@ -3,7 +3,7 @@
 //! liability with it: a deposit priced at the old value would hand the depositor part of the
 //! existing LPs' share. The deposit is credited only with what it adds to the pool's value.
 
-use bulwark_sdk::world::Participant;
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 
 /// A 1,000 USDC pool (traders' profit capped at 50%: 500), a trader 3 SOL long from 150, SOL

@@ -11,9 +11,9 @@ use bulwark::events::{
 };
 use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
-use bulwark_sdk::bank::runs_sbf;
 use bulwark_sdk::params::TIMELOCK_SECS;
 use bulwark_sdk::{events, ix};
+use bulwark_testkit::bank::runs_sbf;
 use bulwark_tests::*;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -158,45 +158,32 @@ async fn governance_emits_its_changes_queues_and_executions() {
         assert_eq!(changed.len(), 1);
         assert_eq!((changed[0].old, changed[0].new), (before, before - 50_000));
     }
-    let payer = w.bank.payer().pubkey();
     let id = w.bank.exchange().await.proposal_count;
-    let q = ix::queue_proposal(
-        gov.pubkey(),
-        payer,
-        id,
-        ProposalAction::MarketParam {
-            market_index: SOL_PERP,
-            param: MarketParam::ReserveFactor,
-            value: before - 100_000,
-        },
-    );
-    w.bank.send(&[q], &[&gov]).await.unwrap();
+    let action = ProposalAction::MarketParam {
+        market_index: SOL_PERP,
+        param: MarketParam::ReserveFactor,
+        value: before - 100_000,
+    };
+    let seed = w.queue_proposal(action.clone()).await.unwrap();
+    let proposal = bulwark_sdk::pda::proposal(seed).0;
     if sbf {
         let queued: Vec<ProposalQueued> = last(&w);
         assert_eq!(queued.len(), 1);
-        let action = ProposalAction::MarketParam {
-            market_index: SOL_PERP,
-            param: MarketParam::ReserveFactor,
-            value: before - 100_000,
-        };
         assert_eq!(
             (queued[0].proposal, queued[0].id, &queued[0].action),
-            (bulwark_sdk::pda::proposal(id).0, id, &action)
+            (proposal, id, &action)
         );
     }
     w.bank.advance(10, TIMELOCK_SECS as i64).await;
     w.bank
-        .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
+        .send(&[ix::execute_proposal(seed, Some(SOL_PERP))], &[])
         .await
         .unwrap();
     if sbf {
         let executed: Vec<ProposalExecuted> = last(&w);
         let changed: Vec<ParamChanged> = last(&w);
         assert_eq!(executed.len(), 1);
-        assert_eq!(
-            (executed[0].proposal, executed[0].id),
-            (bulwark_sdk::pda::proposal(id).0, id)
-        );
+        assert_eq!((executed[0].proposal, executed[0].id), (proposal, id));
         assert_eq!(changed[0].new, before - 100_000);
     }
 }

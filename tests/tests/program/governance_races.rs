@@ -9,8 +9,8 @@ use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 use bulwark_engine::state::pause;
 use bulwark_sdk::params::{MAX_PAUSE_SECS, TIMELOCK_SECS};
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_program_test::BanksClientError;
 use solana_sdk::instruction::Instruction;
@@ -18,14 +18,20 @@ use solana_sdk::signature::Signer;
 
 type Sent = Result<(), BanksClientError>;
 
-/// `queue_proposal` of a SOL-PERP parameter as the `n`-th proposal from now (0 = the next),
-/// seeded with the id it will get.
+/// The seed proposal `id` is queued at here: seeds fall as ids rise, so a rule that read the
+/// seed where it needs the queue order (staleness) would fail these tests.
+fn seed_of(id: u64) -> u64 {
+    u64::MAX - id
+}
+
+/// `queue_proposal` of a SOL-PERP parameter as the `n`-th proposal from now (0 = the next);
+/// returns its id (its seed is `seed_of(id)`).
 async fn queue_ix(w: &mut World, n: u64, param: MarketParam, value: u64) -> (u64, Instruction) {
     let id = w.bank.exchange().await.proposal_count + n;
     let q = ix::queue_proposal(
         w.governance.pubkey(),
         w.bank.payer().pubkey(),
-        id,
+        seed_of(id),
         ProposalAction::MarketParam {
             market_index: SOL_PERP,
             param,
@@ -53,13 +59,13 @@ async fn set(w: &mut World, param: MarketParam, value: u64) -> Sent {
 
 async fn execute(w: &mut World, id: u64) -> Sent {
     w.bank
-        .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
+        .send(&[ix::execute_proposal(seed_of(id), Some(SOL_PERP))], &[])
         .await
 }
 
 /// Executing proposal `id` fails with `e` and changes neither the market nor the proposal.
 async fn refused(w: &mut World, id: u64, e: BulwarkError) {
-    let keys = [pda::market(SOL_PERP).0, pda::proposal(id).0];
+    let keys = [pda::market(SOL_PERP).0, pda::proposal(seed_of(id)).0];
     let before = Snapshot::take(&mut w.bank, &keys).await;
     assert_program_error(execute(w, id).await, e);
     before.assert_unchanged(&mut w.bank).await;
@@ -94,7 +100,7 @@ async fn a_stale_loosening_cannot_undo_an_emergency_cut() {
     refused(&mut w, stale, BulwarkError::ProposalStale).await;
     let g = w.guardian.insecure_clone();
     w.bank
-        .send(&[ix::cancel_proposal(g.pubkey(), stale)], &[&g])
+        .send(&[ix::cancel_proposal(g.pubkey(), seed_of(stale))], &[&g])
         .await
         .unwrap();
 }

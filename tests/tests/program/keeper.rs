@@ -5,8 +5,9 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, MarginAccount, Market};
-use bulwark_sdk::bank_keeper::BankKeeper;
-use bulwark_sdk::keeper::{program_error_name, run_cycle, shard_of, KeeperChain};
+use bulwark_keeper::{run_cycle, shard_of, KeeperChain};
+use bulwark_sdk::errors::program_error_name;
+use bulwark_testkit::bank_keeper::BankKeeper;
 use bulwark_tests::*;
 
 #[tokio::test]

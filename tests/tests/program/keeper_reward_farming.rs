@@ -6,8 +6,8 @@
 use bulwark::error::BulwarkError;
 use bulwark_engine::liquidation::{penalty_ppm, stage};
 use bulwark_sdk::preview::{positions_with_markets, PreviewClock};
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

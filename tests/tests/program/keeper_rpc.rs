@@ -4,13 +4,15 @@
 
 use std::time::Duration;
 
-use bulwark_sdk::bank_rpc::{self, BankRpcControl};
+use bulwark_testkit::bank_rpc::{self, BankRpcControl};
 use std::sync::atomic::Ordering;
 
+use bulwark_keeper::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
+use bulwark_keeper::{run_cycle, KeeperChain};
+use bulwark_sdk::errors::program_error_name;
 use bulwark_sdk::ix::liquidate;
-use bulwark_sdk::keeper::{program_error_name, run_cycle, update_risk_ix, KeeperChain};
-use bulwark_sdk::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
-use bulwark_sdk::world::Participant;
+use bulwark_sdk::ix::update_risk_ix;
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

@@ -7,8 +7,8 @@ use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::num::{apply_ppm_ceil, notional_ceil};
 use bulwark_engine::position::apply_fill;
 use bulwark_sdk::preview::{positions_with_markets, PreviewClock};
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

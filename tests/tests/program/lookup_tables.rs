@@ -5,8 +5,8 @@
 //! transaction is over a legacy packet and fits only with the table.
 
 use anchor_lang::prelude::Pubkey;
+use bulwark_keeper::rpc_chain::{compile, lookup_table_addresses};
 use bulwark_sdk::lookup;
-use bulwark_sdk::rpc_chain::{compile, lookup_table_addresses};
 use bulwark_sdk::wallet::{self, Acting, Now, Venue};
 use bulwark_tests::*;
 use solana_sdk::hash::Hash;

@@ -33,6 +33,7 @@ mod oracle_fixtures;
 mod pool;
 mod pool_bounds;
 mod previews;
+mod proposal_accounts;
 mod same_publish_time;
 mod settlement;
 mod settlement_hardening;

@@ -6,7 +6,7 @@
 
 use bulwark::error::BulwarkError;
 use bulwark_sdk::wallet::{self, Now, Venue};
-use bulwark_sdk::world::Participant;
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_program_test::BanksClientError;
 use solana_sdk::signature::Signer;

@@ -4,8 +4,8 @@
 
 use bulwark::error::BulwarkError;
 use bulwark_sdk::params::POOL_WITHDRAW_DELAY_SECS;
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 
 /// Two markets on the SOL feeds, a 1,000 USDC pool (traders' profit capped at 50%: 500 USDC;

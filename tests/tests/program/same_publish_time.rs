@@ -6,7 +6,7 @@
 use bulwark::state::SourceStatus;
 use bulwark_engine::oracle::{ReadingFault, Validity};
 use bulwark_sdk::oracle_accounts::{encode_pyth, pyth_update};
-use bulwark_sdk::world::PYTH_SOL_FEED;
+use bulwark_testkit::world::PYTH_SOL_FEED;
 use bulwark_tests::*;
 
 /// SOL-PERP at $150 with every feed published at `t0`; then one second on, Switchboard

@@ -8,7 +8,7 @@ use bulwark::state::ProposalAction;
 use bulwark_engine::state::MarketState;
 use bulwark_sdk::ix;
 use bulwark_sdk::params::TIMELOCK_SECS;
-use bulwark_sdk::world::Participant;
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

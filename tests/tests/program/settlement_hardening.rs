@@ -9,8 +9,8 @@ use bulwark::state::ProposalAction;
 use bulwark_engine::num::{mul_div_floor_i64, value_floor};
 use bulwark_engine::state::MarketState;
 use bulwark_sdk::params::TIMELOCK_SECS;
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

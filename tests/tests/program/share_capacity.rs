@@ -3,8 +3,8 @@
 //! them back, never more than went in (share pricing rounds in the protocol's favour).
 
 use bulwark_sdk::params::{POOL_WITHDRAW_DELAY_SECS, UNSTAKE_COOLDOWN_SECS};
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{accounts, ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

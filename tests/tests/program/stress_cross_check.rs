@@ -6,15 +6,15 @@
 //! every step, and the simulator's report agrees with the bank's liquidations, insurance
 //! payments and socialised loss.
 
-use bulwark_sdk::bank_keeper::BankKeeper;
+use bulwark_keeper::{run_cycle, CycleReport, KeeperConfig};
 use bulwark_sdk::ix;
-use bulwark_sdk::keeper::{run_cycle, CycleReport, KeeperConfig};
-use bulwark_sdk::world::{Feed, Participant, World, SOL_PERP};
 use bulwark_stress::feeds::{Feeds, OracleScenario};
 use bulwark_stress::path::PricePoint;
 use bulwark_stress::population::{generate, PopulationSpec};
 use bulwark_stress::sim::{default_config, open_venue, run_with_keys, SimConfig};
 use bulwark_stress::venue::{KeeperModel, Venue};
+use bulwark_testkit::bank_keeper::BankKeeper;
+use bulwark_testkit::world::{Feed, Participant, World, SOL_PERP};
 use solana_sdk::signature::{Keypair, Signer};
 
 const T0: i64 = 1_720_000_000;

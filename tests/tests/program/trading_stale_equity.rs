@@ -3,8 +3,8 @@
 //! cannot lend its old, better price to back new risk elsewhere.
 
 use bulwark::error::BulwarkError;
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 
 const M: u16 = 1;

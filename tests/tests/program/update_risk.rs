@@ -8,7 +8,7 @@ use bulwark_engine::action::{Action, Refusal};
 use bulwark_engine::oracle::{ReadingFault, Validity};
 use bulwark_sdk::oracle_accounts::{encode_pyth, pyth_update};
 use bulwark_sdk::pda;
-use bulwark_sdk::world::{PYTH_SOL_FEED, PYTH_USDC_FEED};
+use bulwark_testkit::world::{PYTH_SOL_FEED, PYTH_USDC_FEED};
 use bulwark_tests::*;
 
 const NEW: u8 = SourceStatus::New as u8;
@@ -515,7 +515,7 @@ async fn a_switchboard_result_with_too_few_samples_is_an_invalid_reading() {
     .await;
     let clock = w.bank.clock().await;
     let mut feed = bulwark_sdk::oracle_accounts::switchboard_feed(
-        bulwark_sdk::world::SWITCHBOARD_SOL_FEED,
+        bulwark_testkit::world::SWITCHBOARD_SOL_FEED,
         150 * 1_000_000_000_000_000_000,
         0,
         1,

@@ -6,8 +6,8 @@
 use anchor_spl::token::spl_token;
 use bulwark::error::BulwarkError;
 use bulwark_sdk::params::UNSTAKE_COOLDOWN_SECS;
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{accounts, ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

@@ -85,7 +85,7 @@ impl Exchange {
         Ok(())
     }
 
-    /// The id the proposal after the next one will get (the queue order; checked).
+    /// The proposal count once one more is queued (the next queue order; checked).
     pub fn next_proposal_id(&self) -> Result<u64> {
         use crate::error::OrMath;
         bulwark_engine::checked::Checked::plus(self.proposal_count, 1).or_math()

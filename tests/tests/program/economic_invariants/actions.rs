@@ -3,14 +3,14 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark_sdk::params::{POOL_WITHDRAW_DELAY_SECS, UNSTAKE_COOLDOWN_SECS};
-use bulwark_sdk::world::Participant;
 use bulwark_sdk::{ix, pda};
+use bulwark_testkit::world::Participant;
 use bulwark_tests::*;
 use solana_program_test::BanksClientError;
 use solana_sdk::signature::Signer;
 
 use bulwark::state::{MarginAccount, Market};
-use bulwark_sdk::keeper_rules::{is_bankrupt, maintenance_free};
+use bulwark_keeper::rules::{is_bankrupt, maintenance_free};
 use bulwark_sdk::preview::PreviewClock;
 
 use super::{clone_of, Act, Run, SPLITS};

@@ -128,6 +128,7 @@ pub fn execute_proposal_handler(ctx: Context<ExecuteProposal>) -> Result<()> {
             Param::Timelock.check(u64::from(secs)).map_err(engine_err)?;
             a.exchange.load_mut()?.timelock_secs = secs;
         }
+        // A market action without its market: `proposal_market` has refused it already.
         _ => return err!(BulwarkError::MarketMismatch),
     }
     p.status = status::EXECUTED;

@@ -6,8 +6,11 @@ use bulwark::state::ProposalAction;
 use solana_program_test::BanksClientError;
 use solana_sdk::signature::Signer;
 
-use crate::ix;
 use crate::world::{Participant, World};
+use bulwark_sdk::ix;
+
+/// Where the world's proposal seeds start.
+pub const WORLD_SEEDS: u64 = 0x5EED_0000_0000;
 
 impl World {
     /// A world whose only market (index 0) is SOL-PERP's standard listing with `edit` applied,
@@ -43,15 +46,15 @@ impl World {
         self.bank.send(&[ix], &[&keeper.key]).await
     }
 
-    /// Governance queues `action`, seeded with the exchange's proposal count (so a world's
-    /// proposals are numbered in order); returns the seed.
+    /// Governance queues `action`; returns its seed (`WORLD_SEEDS` plus the exchange's
+    /// proposal count: distinct from the id it gets, so nothing can confuse the two).
     pub async fn queue_proposal(
         &mut self,
         action: ProposalAction,
     ) -> Result<u64, BanksClientError> {
         let gov = self.governance.insecure_clone();
         let payer = self.bank.payer().pubkey();
-        let seed = self.bank.exchange().await.proposal_count;
+        let seed = WORLD_SEEDS + self.bank.exchange().await.proposal_count;
         let q = ix::queue_proposal(gov.pubkey(), payer, seed, action);
         self.bank.send(&[q], &[&gov]).await?;
         Ok(seed)

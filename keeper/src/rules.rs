@@ -11,7 +11,7 @@ use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
 use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::pool::pool_value_seen_by_market;
 
-use crate::preview::{positions_into, PreviewClock};
+use bulwark_sdk::preview::{positions_into, PreviewClock};
 
 /// Free maintenance margin (collateral units, negative = liquidatable) of `account` at the
 /// markets' stored prices; `None` when it has no position or cannot be priced.

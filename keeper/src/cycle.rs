@@ -1,20 +1,22 @@
 //! The keeper core: one cycle refreshes stale markets, checks the insurance breaker, liquidates the most under-water accounts
 //! first in stages, resolves bankruptcies, deleverages while a market's ADL trigger holds,
 //! cranks settlement of settling markets and sweeps sub-ledgers. Chain access goes through
-//! [`KeeperChain`], so the same core drives the in-process bank (`bank_keeper`) and JSON-RPC
-//! (`rpc_chain`, what `bulwark keeper run` uses).
+//! [`KeeperChain`], so the same core drives the in-process bank (`bulwark_testkit::bank_keeper`)
+//! and JSON-RPC (`rpc_chain`, what `bulwark keeper run` uses).
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, InsuranceFund, MarginAccount, Market};
 use bulwark_engine::state::MarketState;
 
-use crate::keeper_rules::{
+use crate::rules::{
     adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
     liquidation_queue, liquidation_target,
 };
-use crate::preview::PreviewClock;
-use crate::{ix, pda};
+use bulwark_sdk::errors::program_error_name;
+use bulwark_sdk::ix::{self, update_risk_ix};
+use bulwark_sdk::pda;
+use bulwark_sdk::preview::PreviewClock;
 
 /// What the keeper needs from a chain.
 #[allow(async_fn_in_trait)]
@@ -59,28 +61,6 @@ pub fn shard_of(key: &Pubkey, n: u32) -> u32 {
     (u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) % n.max(1) as u64) as u32
 }
 
-/// Names the program error in a failure message (`custom program error: 0x…`), if any.
-pub fn program_error_name(failure: &str) -> Option<String> {
-    let hex = failure.split("custom program error: 0x").nth(1)?;
-    let digits: String = hex.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
-    let code = u32::from_str_radix(&digits, 16).ok()?;
-    bulwark::error::error_name(code).map(|n| format!("{n} ({code})"))
-}
-
-/// As [`program_error_name`], followed by what the error tells its user (its message), for
-/// people rather than logs: `NotRefreshedThisSlot (6209): this needs …`.
-pub fn program_error_explained(failure: &str) -> Option<String> {
-    let name = program_error_name(failure)?;
-    let code: u32 = name
-        .rsplit_once('(')?
-        .1
-        .trim_end_matches(')')
-        .parse()
-        .ok()?;
-    let message = bulwark::error::error_message(code)?;
-    Some(format!("{name}: {message}"))
-}
-
 /// A failure line: what was sent, and the program error's name when the program refused it.
 fn failure(what: String, e: String) -> String {
     match program_error_name(&e) {
@@ -109,22 +89,6 @@ pub struct CycleReport {
     pub failures: Vec<String>,
     /// Accounts a liquidation stage was sent for.
     pub liquidated_accounts: Vec<Pubkey>,
-}
-
-/// `update_risk` for `m` landing at `slot`: its active sources' accounts, then the
-/// collateral's, in the configured order, with a queued source rotation applied when it is
-/// due by `slot` (the program applies it before it checks the accounts).
-pub fn update_risk_ix(ex: &Exchange, m: &Market, slot: u64) -> Instruction {
-    let mut m = *m;
-    m.apply_due_rotation(slot);
-    let asset: Vec<Pubkey> = m.oracle.active().iter().map(|s| s.account).collect();
-    let collateral: Vec<Pubkey> = ex
-        .collateral_oracle
-        .active()
-        .iter()
-        .map(|s| s.account)
-        .collect();
-    ix::update_risk(m.index, &asset, &collateral)
 }
 
 /// Runs one keeper cycle. A chain read that fails ends the cycle early with the failure

@@ -45,10 +45,10 @@ impl Vm {
             executable: false,
             rent_epoch: u64::MAX,
         };
-        svm.set_account(crate::pda::program_data(), programdata)
+        svm.set_account(bulwark_sdk::pda::program_data(), programdata)
             .expect("ProgramData written");
         let mut data = 2u32.to_le_bytes().to_vec();
-        data.extend_from_slice(crate::pda::program_data().as_ref());
+        data.extend_from_slice(bulwark_sdk::pda::program_data().as_ref());
         let program = VmAccount {
             lamports: svm.minimum_balance_for_rent_exemption(data.len()),
             data,

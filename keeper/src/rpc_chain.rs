@@ -25,7 +25,7 @@ use solana_sdk::message::{v0, AddressLookupTableAccount, Message, VersionedMessa
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::VersionedTransaction;
 
-use crate::{accounts, pda};
+use bulwark_sdk::{accounts, pda};
 
 /// Largest serialized transaction a validator accepts, bytes.
 pub const MAX_TRANSACTION_BYTES: usize = 1232;
@@ -369,7 +369,7 @@ impl RpcChain {
     }
 }
 
-impl crate::keeper::KeeperChain for RpcChain {
+impl crate::cycle::KeeperChain for RpcChain {
     fn begin_cycle(&mut self) {
         if self.scanned_this_cycle {
             self.cycles = self.cycles.wrapping_add(1);

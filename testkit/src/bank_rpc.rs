@@ -1,5 +1,5 @@
 //! A JSON-RPC endpoint served by the in-process bank, so the keeper's real RPC chain
-//! ([`crate::rpc_chain::RpcChain`]) runs against the real program in tests and the demo.
+//! ([`bulwark_keeper::rpc_chain::RpcChain`]) runs against the real program in tests and the demo.
 //!
 //! It answers the methods the keeper uses (`getAccountInfo`, `getMultipleAccounts`,
 //! `getProgramAccounts`, `getLatestBlockhash`, `simulateTransaction`, `sendTransaction`,

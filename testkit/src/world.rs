@@ -12,9 +12,9 @@ use solana_program_test::BanksClientError;
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::bank::Bank;
-use crate::oracle_accounts::*;
-use crate::params::*;
-use crate::{ix, pda};
+use bulwark_sdk::oracle_accounts::*;
+use bulwark_sdk::params::*;
+use bulwark_sdk::{ix, pda};
 
 /// Pyth SOL/USD feed id (mainnet).
 pub const PYTH_SOL_FEED: [u8; 32] =
@@ -275,7 +275,7 @@ impl World {
         };
         self.chainlink_rounds[feed as usize] += 1;
         let round = self.chainlink_rounds[feed as usize];
-        let data = crate::quote::quote_bytes(kind, id, price_e8, publish_time, slot, round);
+        let data = bulwark_sdk::quote::quote_bytes(kind, id, price_e8, publish_time, slot, round);
         self.set_feed_bytes(feed, feed.owner(), data);
     }
 
@@ -345,7 +345,7 @@ impl World {
             .account(account)
             .await
             .expect("margin account exists");
-        crate::accounts::margin_account(&acc.data).expect("margin account decodes")
+        bulwark_sdk::accounts::margin_account(&acc.data).expect("margin account decodes")
     }
 
     /// Markets of `account`'s open positions, ascending, except `skip`.
@@ -450,7 +450,7 @@ impl World {
     pub async fn set_open_interest_caps_directly(&mut self, index: u16, long: u64, short: u64) {
         let key = pda::market(index).0;
         let mut acc = self.bank.account(&key).await.expect("market exists");
-        let mut m = crate::accounts::market(&acc.data).expect("market decodes");
+        let mut m = bulwark_sdk::accounts::market(&acc.data).expect("market decodes");
         m.params.trade.open_interest_cap_long = long;
         m.params.trade.open_interest_cap_short = short;
         acc.data[8..8 + std::mem::size_of::<bulwark::state::Market>()]
@@ -508,8 +508,10 @@ impl World {
         let venue = bulwark_engine::conservation::VenueBuckets {
             deposits_net: ex.collateral_deposits_net,
             protocol_fees: ex.protocol_fees,
-            pool_capital: crate::accounts::pool(&pool.data).expect("pool").capital,
-            insurance_balance: crate::accounts::insurance_fund(&fund.expect("fund").data)
+            pool_capital: bulwark_sdk::accounts::pool(&pool.data)
+                .expect("pool")
+                .capital,
+            insurance_balance: bulwark_sdk::accounts::insurance_fund(&fund.expect("fund").data)
                 .expect("fund decodes")
                 .balance,
         };
@@ -526,7 +528,7 @@ impl World {
             .account(&pda::lp_account(&p.key.pubkey()).0)
             .await
             .expect("lp account exists");
-        crate::accounts::lp_account(&acc.data).expect("lp account decodes")
+        bulwark_sdk::accounts::lp_account(&acc.data).expect("lp account decodes")
     }
 
     /// The pool.
@@ -536,7 +538,7 @@ impl World {
             .account(&pda::pool().0)
             .await
             .expect("pool exists");
-        crate::accounts::pool(&acc.data).expect("pool decodes")
+        bulwark_sdk::accounts::pool(&acc.data).expect("pool decodes")
     }
 
     /// The insurance fund's balance.
@@ -546,7 +548,7 @@ impl World {
             .account(&pda::insurance_fund().0)
             .await
             .expect("insurance fund exists");
-        crate::accounts::insurance_fund(&acc.data)
+        bulwark_sdk::accounts::insurance_fund(&acc.data)
             .expect("fund decodes")
             .balance
     }

@@ -12,7 +12,7 @@ pub struct BankKeeper<'a> {
     pub key: Keypair,
 }
 
-impl crate::keeper::KeeperChain for BankKeeper<'_> {
+impl bulwark_keeper::cycle::KeeperChain for BankKeeper<'_> {
     async fn clock(&mut self) -> Result<(u64, i64), String> {
         let c = self.world.bank.clock().await;
         Ok((c.slot, c.unix_timestamp))
@@ -33,7 +33,7 @@ impl crate::keeper::KeeperChain for BankKeeper<'_> {
         let mut out = Vec::new();
         for k in keys {
             if let Some(acc) = self.world.bank.account(&k).await {
-                if let Ok(m) = crate::accounts::margin_account(&acc.data) {
+                if let Ok(m) = bulwark_sdk::accounts::margin_account(&acc.data) {
                     out.push((k, m));
                 }
             }
@@ -50,17 +50,17 @@ impl crate::keeper::KeeperChain for BankKeeper<'_> {
             .bank
             .account(key)
             .await
-            .and_then(|acc| crate::accounts::margin_account(&acc.data).ok()))
+            .and_then(|acc| bulwark_sdk::accounts::margin_account(&acc.data).ok()))
     }
 
     async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, String> {
         let acc = self
             .world
             .bank
-            .account(&crate::pda::insurance_fund().0)
+            .account(&bulwark_sdk::pda::insurance_fund().0)
             .await
             .ok_or("insurance fund missing")?;
-        crate::accounts::insurance_fund(&acc.data).map_err(|e| e.to_string())
+        bulwark_sdk::accounts::insurance_fund(&acc.data).map_err(|e| e.to_string())
     }
 
     async fn pool_capital(&mut self) -> Result<i64, String> {

@@ -21,7 +21,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError, VersionedTransaction};
 use solana_system_interface::instruction as system_instruction;
 
-use crate::{accounts, pda};
+use bulwark_sdk::{accounts, pda};
 
 /// Runs Anchor's entry point as a native builtin (the lifetime transmute `processor!` needs).
 fn process_instruction(
@@ -458,7 +458,7 @@ impl Bank {
         self.send(&[ix], &[])
             .await
             .expect("create associated token account");
-        crate::pda::associated_token_account(owner, mint)
+        bulwark_sdk::pda::associated_token_account(owner, mint)
     }
 
     /// Creates a token account of `mint` owned by `owner` (classic SPL Token).

@@ -1,0 +1,12 @@
+//! The Bulwark keeper: one cycle refreshes markets, checks breakers, liquidates in stages,
+//! resolves bankruptcies, deleverages, cranks settlement and sweeps (`cycle`), judging each
+//! account with the rules the program applies (`rules`); (feature `rpc`) its chain over Solana
+//! JSON-RPC (`rpc_chain`, what `bulwark keeper run` and the operator commands send through).
+
+pub mod cycle;
+pub mod rules;
+
+#[cfg(feature = "rpc")]
+pub mod rpc_chain;
+
+pub use cycle::*;
