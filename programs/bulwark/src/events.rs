@@ -326,7 +326,7 @@ pub struct ProposalExecuted {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RoleTransfer {
-    pub role: u8,
+    pub role: crate::instructions::Role,
     pub key: Pubkey,
     pub accepted: bool,
 }

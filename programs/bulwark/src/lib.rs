@@ -189,12 +189,12 @@ pub mod bulwark {
     }
 
     /// Governance: proposes a new governance or guardian key.
-    pub fn transfer_role(ctx: Context<TransferRole>, role: u8, new_key: Pubkey) -> Result<()> {
+    pub fn transfer_role(ctx: Context<TransferRole>, role: Role, new_key: Pubkey) -> Result<()> {
         instructions::transfer_role_handler(ctx, role, new_key)
     }
 
     /// The proposed key accepts its role.
-    pub fn accept_role(ctx: Context<AcceptRole>, role: u8) -> Result<()> {
+    pub fn accept_role(ctx: Context<AcceptRole>, role: Role) -> Result<()> {
         instructions::accept_role_handler(ctx, role)
     }
 

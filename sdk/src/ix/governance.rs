@@ -2,6 +2,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
+use bulwark::instructions::Role;
 use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 
@@ -127,7 +128,7 @@ pub fn cancel_proposal(authority: Pubkey, seed: u64) -> Instruction {
 }
 
 /// `transfer_role(role, new_key)`, signed by governance.
-pub fn transfer_role(governance: Pubkey, role: u8, new_key: Pubkey) -> Instruction {
+pub fn transfer_role(governance: Pubkey, role: Role, new_key: Pubkey) -> Instruction {
     let accounts = bulwark::accounts::TransferRole {
         governance,
         exchange: pda::exchange().0,
@@ -142,7 +143,7 @@ pub fn transfer_role(governance: Pubkey, role: u8, new_key: Pubkey) -> Instructi
 }
 
 /// `accept_role(role)`, signed by the proposed key.
-pub fn accept_role(new_key: Pubkey, role: u8) -> Instruction {
+pub fn accept_role(new_key: Pubkey, role: Role) -> Instruction {
     let accounts = bulwark::accounts::AcceptRole {
         new_key,
         exchange: pda::exchange().0,

@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
+use bulwark::instructions::Role;
 use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 use bulwark_sdk::{ix, pda};
@@ -179,15 +180,23 @@ async fn refuse_unknown_kinds_parameters_and_roles(w: &mut World, id: u64, stran
         "Anchor InstructionDidNotDeserialize"
     );
     before.assert_unchanged(&mut w.bank).await;
-    let r = w
-        .bank
-        .send(&[ix::accept_role(stranger.pubkey(), 7)], &[stranger])
-        .await;
-    assert_program_error(r, BulwarkError::UnknownParameter);
+    // Roles are typed too: a role the program does not know does not deserialize.
+    let mut accept = ix::accept_role(stranger.pubkey(), Role::Guardian);
+    accept.data[8] = 7;
+    let err = w.bank.send(&[accept], &[stranger]).await.unwrap_err();
+    assert_eq!(
+        custom_code(&err),
+        Some(102),
+        "Anchor InstructionDidNotDeserialize"
+    );
     let r = w
         .bank
         .send(
-            &[ix::transfer_role(gov.pubkey(), 0, Pubkey::default())],
+            &[ix::transfer_role(
+                gov.pubkey(),
+                Role::Governance,
+                Pubkey::default(),
+            )],
             &[&gov],
         )
         .await;

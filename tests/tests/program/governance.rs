@@ -4,6 +4,7 @@
 //! fees, and a non-governance signer refused everywhere.
 
 use bulwark::error::BulwarkError;
+use bulwark::instructions::Role;
 use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
 use bulwark_sdk::params::{GRACE_SECS, TIMELOCK_SECS};
@@ -213,7 +214,11 @@ async fn roles_move_in_two_steps_and_strangers_are_refused_everywhere() {
     w.bank.fund(&next.pubkey(), 1_000_000_000).await;
     w.bank
         .send(
-            &[ix::transfer_role(gov.pubkey(), 0, next.pubkey())],
+            &[ix::transfer_role(
+                gov.pubkey(),
+                Role::Governance,
+                next.pubkey(),
+            )],
             &[&gov],
         )
         .await
@@ -225,11 +230,14 @@ async fn roles_move_in_two_steps_and_strangers_are_refused_everywhere() {
     );
     let r = w
         .bank
-        .send(&[ix::accept_role(gov.pubkey(), 0)], &[&gov])
+        .send(&[ix::accept_role(gov.pubkey(), Role::Governance)], &[&gov])
         .await;
     assert_program_error(r, BulwarkError::NotPendingRole);
     w.bank
-        .send(&[ix::accept_role(next.pubkey(), 0)], &[&next])
+        .send(
+            &[ix::accept_role(next.pubkey(), Role::Governance)],
+            &[&next],
+        )
         .await
         .unwrap();
     assert_eq!(w.bank.exchange().await.governance, next.pubkey());
@@ -251,7 +259,7 @@ async fn roles_move_in_two_steps_and_strangers_are_refused_everywhere() {
                 value: 1,
             },
         ),
-        ix::transfer_role(gov.pubkey(), 1, gov.pubkey()),
+        ix::transfer_role(gov.pubkey(), Role::Guardian, gov.pubkey()),
         ix::withdraw_protocol_fees(gov.pubkey(), dest, 1),
     ];
     for t in tries {

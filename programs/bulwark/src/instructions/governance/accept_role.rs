@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BulwarkError;
 use crate::events::RoleTransfer;
-use crate::instructions::governance::transfer_role::role;
+use crate::instructions::governance::transfer_role::Role;
 use crate::state::Exchange;
 
 #[event_cpi]
@@ -17,21 +17,20 @@ pub struct AcceptRole<'info> {
     pub exchange: AccountLoader<'info, Exchange>,
 }
 
-pub fn accept_role_handler(ctx: Context<AcceptRole>, which: u8) -> Result<()> {
+pub fn accept_role_handler(ctx: Context<AcceptRole>, which: Role) -> Result<()> {
     let key = ctx.accounts.new_key.key();
     let mut ex = ctx.accounts.exchange.load_mut()?;
     match which {
-        role::GOVERNANCE => {
+        Role::Governance => {
             require_keys_eq!(ex.pending_governance, key, BulwarkError::NotPendingRole);
             ex.governance = key;
             ex.pending_governance = Pubkey::default();
         }
-        role::GUARDIAN => {
+        Role::Guardian => {
             require_keys_eq!(ex.pending_guardian, key, BulwarkError::NotPendingRole);
             ex.guardian = key;
             ex.pending_guardian = Pubkey::default();
         }
-        _ => return err!(BulwarkError::UnknownParameter),
     }
     emit_cpi!(RoleTransfer {
         role: which,

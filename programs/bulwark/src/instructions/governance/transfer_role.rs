@@ -1,5 +1,5 @@
-//! `transfer_role(role, new_key)`: governance proposes a new governance (role 0) or guardian
-//! (role 1); nothing changes until the new key accepts.
+//! `transfer_role(role, new_key)`: governance proposes a new governance or guardian; nothing
+//! changes until the new key accepts.
 
 use anchor_lang::prelude::*;
 
@@ -8,10 +8,12 @@ use crate::error::BulwarkError;
 use crate::events::RoleTransfer;
 use crate::state::Exchange;
 
-/// Role codes.
-pub mod role {
-    pub const GOVERNANCE: u8 = 0;
-    pub const GUARDIAN: u8 = 1;
+/// A role that moves in two steps.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum Role {
+    Governance,
+    Guardian,
 }
 
 #[event_cpi]
@@ -23,13 +25,16 @@ pub struct TransferRole<'info> {
     pub exchange: AccountLoader<'info, Exchange>,
 }
 
-pub fn transfer_role_handler(ctx: Context<TransferRole>, which: u8, new_key: Pubkey) -> Result<()> {
+pub fn transfer_role_handler(
+    ctx: Context<TransferRole>,
+    which: Role,
+    new_key: Pubkey,
+) -> Result<()> {
     require!(new_key != Pubkey::default(), BulwarkError::InvalidRoleKey);
     let mut ex = ctx.accounts.exchange.load_mut()?;
     match which {
-        role::GOVERNANCE => ex.pending_governance = new_key,
-        role::GUARDIAN => ex.pending_guardian = new_key,
-        _ => return err!(BulwarkError::UnknownParameter),
+        Role::Governance => ex.pending_governance = new_key,
+        Role::Guardian => ex.pending_guardian = new_key,
     }
     emit_cpi!(RoleTransfer {
         role: which,
