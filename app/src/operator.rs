@@ -12,6 +12,7 @@ use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::margin::HealthKind;
 use bulwark_engine::num::PRICE_SCALE;
 use bulwark_keeper::rpc_chain::{RpcChain, RpcSettings};
+use bulwark_keeper::ChainError;
 use bulwark_keeper::KeeperChain;
 use bulwark_sdk::preview::{account_health, account_liquidation_price, PreviewClock};
 use bulwark_sdk::{accounts, pda};
@@ -172,18 +173,18 @@ impl Reader {
             attempts += 1;
             match chain.send(ixs).await {
                 Ok(()) => return Ok(()),
-                Err(text) => {
-                    let name = bulwark_sdk::errors::program_error_explained(&text);
-                    let transient = name
-                        .as_deref()
-                        .is_some_and(|n| n.starts_with("NotRefreshedThisSlot"));
+                Err(e) => {
+                    let transient = e.program_error().as_deref() == Some("NotRefreshedThisSlot");
                     if transient && attempts < 3 {
                         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
                         continue;
                     }
-                    return Err(match name {
-                        Some(name) => anyhow!("refused by the program: {name}"),
-                        None => anyhow!(text),
+                    return Err(match e {
+                        ChainError::Program { code } => match bulwark_sdk::errors::explain(code) {
+                            Some(why) => anyhow!("refused by the program: {why}"),
+                            None => anyhow!("refused by the program: error {code}"),
+                        },
+                        other => anyhow!(other),
                     });
                 }
             }

@@ -9,11 +9,11 @@ use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, InsuranceFund, MarginAccount, Market};
 use bulwark_engine::state::MarketState;
 
+use crate::chain_error::ChainError;
 use crate::rules::{
     adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
     liquidation_queue, liquidation_target,
 };
-use bulwark_sdk::errors::program_error_name;
 use bulwark_sdk::ix::{self, update_risk_ix};
 use bulwark_sdk::pda;
 use bulwark_sdk::preview::PreviewClock;
@@ -22,21 +22,21 @@ use bulwark_sdk::preview::PreviewClock;
 #[allow(async_fn_in_trait)]
 pub trait KeeperChain {
     /// Current slot and unix time.
-    async fn clock(&mut self) -> Result<(u64, i64), String>;
+    async fn clock(&mut self) -> Result<(u64, i64), ChainError>;
     /// The exchange.
-    async fn exchange(&mut self) -> Result<Exchange, String>;
+    async fn exchange(&mut self) -> Result<Exchange, ChainError>;
     /// Market `index`.
-    async fn market(&mut self, index: u16) -> Result<Market, String>;
+    async fn market(&mut self, index: u16) -> Result<Market, ChainError>;
     /// Every margin account the keeper watches.
-    async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, String>;
+    async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, ChainError>;
     /// One margin account (`None` when closed).
-    async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, String>;
+    async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, ChainError>;
     /// The insurance fund.
-    async fn insurance_fund(&mut self) -> Result<InsuranceFund, String>;
+    async fn insurance_fund(&mut self) -> Result<InsuranceFund, ChainError>;
     /// The liquidity pool's capital.
-    async fn pool_capital(&mut self) -> Result<i64, String>;
+    async fn pool_capital(&mut self) -> Result<i64, ChainError>;
     /// Sends one transaction signed by the keeper; `Err` carries the failure.
-    async fn send(&mut self, ixs: &[Instruction]) -> Result<(), String>;
+    async fn send(&mut self, ixs: &[Instruction]) -> Result<(), ChainError>;
     /// The keeper's signing key.
     fn keeper(&self) -> Pubkey;
     /// Called as a cycle starts (a chain that caches reads per cycle resets here).
@@ -61,12 +61,9 @@ pub fn shard_of(key: &Pubkey, n: u32) -> u32 {
     (u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) % n.max(1) as u64) as u32
 }
 
-/// A failure line: what was sent, and the program error's name when the program refused it.
-fn failure(what: String, e: String) -> String {
-    match program_error_name(&e) {
-        Some(name) => format!("{what}: {name}"),
-        None => format!("{what}: {e}"),
-    }
+/// A failure line: what was sent, and why (a program refusal by its error's name and code).
+fn failure(what: String, e: ChainError) -> String {
+    format!("{what}: {e}")
 }
 
 /// What a cycle did.
@@ -104,7 +101,10 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
 }
 
 /// Every market, in index order.
-async fn read_markets<C: KeeperChain>(chain: &mut C, count: u16) -> Result<Vec<Market>, String> {
+async fn read_markets<C: KeeperChain>(
+    chain: &mut C,
+    count: u16,
+) -> Result<Vec<Market>, ChainError> {
     let mut v = Vec::with_capacity(count as usize);
     for i in 0..count {
         v.push(chain.market(i).await?);
@@ -125,7 +125,7 @@ async fn cycle<C: KeeperChain>(
     chain: &mut C,
     cfg: &KeeperConfig,
     r: &mut CycleReport,
-) -> Result<(), String> {
+) -> Result<(), ChainError> {
     let ex = chain.exchange().await?;
     let (slot, _) = chain.clock().await?;
     refresh_stale_markets(chain, &ex, slot, r).await?;
@@ -151,7 +151,7 @@ async fn cycle<C: KeeperChain>(
 async fn my_accounts<C: KeeperChain>(
     chain: &mut C,
     cfg: &KeeperConfig,
-) -> Result<Vec<(Pubkey, MarginAccount)>, String> {
+) -> Result<Vec<(Pubkey, MarginAccount)>, ChainError> {
     Ok(chain
         .margin_accounts()
         .await?
@@ -176,7 +176,7 @@ async fn refresh_stale_markets<C: KeeperChain>(
     ex: &Exchange,
     slot: u64,
     r: &mut CycleReport,
-) -> Result<(), String> {
+) -> Result<(), ChainError> {
     for i in 0..ex.market_count {
         let m = chain.market(i).await?;
         let state = MarketState::from_u8(m.status);
@@ -203,7 +203,7 @@ async fn check_insurance_breakers<C: KeeperChain>(
     ex: &Exchange,
     slot: u64,
     r: &mut CycleReport,
-) -> Result<(), String> {
+) -> Result<(), ChainError> {
     let fund = chain.insurance_fund().await?;
     for i in 0..ex.market_count {
         let m = chain.market(i).await?;
@@ -236,7 +236,7 @@ async fn liquidate_accounts<C: KeeperChain>(
     markets: &[Market],
     at: &PreviewClock,
     r: &mut CycleReport,
-) -> Result<(), String> {
+) -> Result<(), ChainError> {
     let accounts = my_accounts(chain, cfg).await?;
     r.accounts_scanned = accounts.len() as u32;
     let queue = liquidation_queue(
@@ -262,7 +262,7 @@ async fn liquidate_in_stages<C: KeeperChain>(
     key: Pubkey,
     mut account: MarginAccount,
     r: &mut CycleReport,
-) -> Result<(), String> {
+) -> Result<(), ChainError> {
     for _ in 0..cfg.max_stages_per_account {
         let Some(target) = liquidation_target(&account, markets) else {
             break;
@@ -305,7 +305,7 @@ async fn resolve_bankruptcies<C: KeeperChain>(
     chain: &mut C,
     cfg: &KeeperConfig,
     r: &mut CycleReport,
-) -> Result<(), String> {
+) -> Result<(), ChainError> {
     for (key, a) in my_accounts(chain, cfg).await? {
         if is_bankrupt(&a) {
             match chain
@@ -335,7 +335,7 @@ async fn deleverage_markets<C: KeeperChain>(
     markets: &[Market],
     at: &PreviewClock,
     r: &mut CycleReport,
-) -> Result<(), String> {
+) -> Result<(), ChainError> {
     let (slot, now) = (at.slot, at.unix_timestamp);
     let pool_capital = chain.pool_capital().await?;
     for m in markets {
@@ -373,7 +373,7 @@ async fn crank_settlements<C: KeeperChain>(
     cfg: &KeeperConfig,
     markets: &[Market],
     r: &mut CycleReport,
-) -> Result<(), String> {
+) -> Result<(), ChainError> {
     for m in markets {
         if MarketState::from_u8(m.status) != MarketState::Settling {
             continue;
@@ -407,7 +407,7 @@ async fn sweep_markets<C: KeeperChain>(
     chain: &mut C,
     ex: &Exchange,
     r: &mut CycleReport,
-) -> Result<(), String> {
+) -> Result<(), ChainError> {
     for i in 0..ex.market_count {
         let m = chain.market(i).await?;
         if MarketState::from_u8(m.status) == MarketState::Delisted {

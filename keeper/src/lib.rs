@@ -3,10 +3,12 @@
 //! account with the rules the program applies (`rules`); (feature `rpc`) its chain over Solana
 //! JSON-RPC (`rpc_chain`, what `bulwark keeper run` and the operator commands send through).
 
+pub mod chain_error;
 pub mod cycle;
 pub mod rules;
 
 #[cfg(feature = "rpc")]
 pub mod rpc_chain;
 
+pub use chain_error::ChainError;
 pub use cycle::*;

@@ -25,6 +25,7 @@ use solana_sdk::message::{v0, AddressLookupTableAccount, Message, VersionedMessa
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::VersionedTransaction;
 
+use crate::chain_error::ChainError;
 use bulwark_sdk::{accounts, pda};
 
 /// Largest serialized transaction a validator accepts, bytes.
@@ -186,6 +187,28 @@ pub fn is_program_refusal(e: &ClientError) -> bool {
     )
 }
 
+/// A failed transaction, typed: an instruction's custom error is the program's (by its code),
+/// the rest as reported.
+pub fn transaction_failure(e: &solana_sdk::transaction::TransactionError) -> ChainError {
+    use solana_sdk::instruction::InstructionError;
+    use solana_sdk::transaction::TransactionError;
+    match e {
+        TransactionError::InstructionError(_, InstructionError::Custom(code)) => {
+            ChainError::Program { code: *code }
+        }
+        other => ChainError::Transaction(other.to_string()),
+    }
+}
+
+/// A client error, typed: the transaction's own failure when the node reported one, else the
+/// transport.
+pub fn client_failure(e: &ClientError) -> ChainError {
+    match e.get_transaction_error() {
+        Some(te) => transaction_failure(&te),
+        None => ChainError::Transport(e.to_string()),
+    }
+}
+
 /// The compute limit actually set: `limit`, nudged by `sent % 64` so identical instructions in
 /// one blockhash window still get distinct signatures; upwards while under the runtime ceiling,
 /// and never below the `simulated` units.
@@ -232,40 +255,42 @@ impl RpcChain {
     }
 
     /// Loads the configured address lookup tables.
-    pub async fn load_lookup_tables(&mut self) -> Result<(), String> {
+    pub async fn load_lookup_tables(&mut self) -> Result<(), ChainError> {
         let mut tables = Vec::new();
         for key in self.settings.lookup_tables.clone() {
             let data = self
                 .data(&key)
                 .await?
-                .ok_or(format!("lookup table {key} not found"))?;
-            tables.push(AddressLookupTableAccount {
-                key,
-                addresses: lookup_table_addresses(&data)?,
-            });
+                .ok_or_else(|| ChainError::Account(format!("lookup table {key} not found")))?;
+            let addresses = lookup_table_addresses(&data)
+                .map_err(|e| ChainError::Account(format!("lookup table {key}: {e}")))?;
+            tables.push(AddressLookupTableAccount { key, addresses });
         }
         self.tables = tables;
         Ok(())
     }
 
-    async fn data(&self, key: &Pubkey) -> Result<Option<Vec<u8>>, String> {
+    async fn data(&self, key: &Pubkey) -> Result<Option<Vec<u8>>, ChainError> {
         self.client
             .get_account_with_commitment(key, self.settings.commitment)
             .await
             .map(|r| r.value.map(|a| a.data))
-            .map_err(|e| e.to_string())
+            .map_err(|e| client_failure(&e))
     }
 
     async fn decoded<T>(
         &self,
         key: &Pubkey,
         decode: fn(&[u8]) -> Result<T, accounts::AccountDecodeError>,
-    ) -> Result<T, String> {
-        let data = self.data(key).await?.ok_or(format!("{key} not found"))?;
-        decode(&data).map_err(|e| format!("{key}: {e}"))
+    ) -> Result<T, ChainError> {
+        let data = self
+            .data(key)
+            .await?
+            .ok_or_else(|| ChainError::Account(format!("{key} not found")))?;
+        decode(&data).map_err(|e| ChainError::Account(format!("{key}: {e}")))
     }
 
-    async fn full_scan(&mut self) -> Result<(), String> {
+    async fn full_scan(&mut self) -> Result<(), ChainError> {
         #[allow(deprecated)]
         let found = self
             .client
@@ -282,7 +307,7 @@ impl RpcChain {
                 },
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| client_failure(&e))?;
         self.known = found
             .into_iter()
             .filter_map(|(k, a)| accounts::margin_account(&a.data).ok().map(|m| (k, m)))
@@ -290,14 +315,14 @@ impl RpcChain {
         Ok(())
     }
 
-    async fn refresh_known(&mut self) -> Result<(), String> {
+    async fn refresh_known(&mut self) -> Result<(), ChainError> {
         let keys: Vec<Pubkey> = self.known.keys().copied().collect();
         for chunk in keys.chunks(100) {
             let got = self
                 .client
                 .get_multiple_accounts_with_commitment(chunk, self.settings.commitment)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| client_failure(&e))?
                 .value;
             for (k, a) in chunk.iter().zip(got) {
                 match a.and_then(|a| accounts::margin_account(&a.data).ok()) {
@@ -314,14 +339,15 @@ impl RpcChain {
     }
 
     /// Simulates `ixs` (with a ceiling compute limit and the fee) and returns the units used,
-    /// or the failure as the node reports it (program errors as `custom program error: 0x…`).
-    async fn simulate(&self, ixs: &[Instruction], price: u64) -> Result<Option<u64>, String> {
+    /// or the failure, typed (a program refusal by its error code).
+    async fn simulate(&self, ixs: &[Instruction], price: u64) -> Result<Option<u64>, ChainError> {
         let mut all = vec![
             ComputeBudgetInstruction::set_compute_unit_limit(MAX_COMPUTE_UNITS),
             ComputeBudgetInstruction::set_compute_unit_price(price),
         ];
         all.extend_from_slice(ixs);
-        let tx = compile(&self.payer, &all, &self.tables, Hash::default())?;
+        let tx = compile(&self.payer, &all, &self.tables, Hash::default())
+            .map_err(ChainError::Transaction)?;
         let sim = self
             .client
             .simulate_transaction_with_config(
@@ -334,10 +360,10 @@ impl RpcChain {
                 },
             )
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| client_failure(&e))?
             .value;
         match sim.err {
-            Some(err) => Err(format!("simulation: {err}")),
+            Some(err) => Err(transaction_failure(&err.into())),
             None => Ok(sim.units_consumed),
         }
     }
@@ -377,30 +403,30 @@ impl crate::cycle::KeeperChain for RpcChain {
         self.scanned_this_cycle = false;
     }
 
-    async fn clock(&mut self) -> Result<(u64, i64), String> {
+    async fn clock(&mut self) -> Result<(u64, i64), ChainError> {
         let data = self
             .data(&<anchor_lang::solana_program::clock::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id())
             .await?
-            .ok_or("clock sysvar missing")?;
+            .ok_or_else(|| ChainError::Account("clock sysvar missing".into()))?;
         // Clock: slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64,
         // unix_timestamp i64, little-endian.
         if data.len() < 40 {
-            return Err("clock sysvar too short".into());
+            return Err(ChainError::Account("clock sysvar too short".into()));
         }
         let slot = u64::from_le_bytes(data[0..8].try_into().expect("8 bytes"));
         let now = i64::from_le_bytes(data[32..40].try_into().expect("8 bytes"));
         Ok((slot, now))
     }
 
-    async fn exchange(&mut self) -> Result<Exchange, String> {
+    async fn exchange(&mut self) -> Result<Exchange, ChainError> {
         self.decoded(&pda::exchange().0, accounts::exchange).await
     }
 
-    async fn market(&mut self, index: u16) -> Result<Market, String> {
+    async fn market(&mut self, index: u16) -> Result<Market, ChainError> {
         self.decoded(&pda::market(index).0, accounts::market).await
     }
 
-    async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, String> {
+    async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, ChainError> {
         // The first call of a cycle reads the chain: a full scan every `full_scan_every`
         // cycles, the known accounts otherwise; later calls in the cycle refresh known ones.
         let every = self.settings.full_scan_every.max(1);
@@ -413,7 +439,7 @@ impl crate::cycle::KeeperChain for RpcChain {
         Ok(self.known.iter().map(|(k, m)| (*k, *m)).collect())
     }
 
-    async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, String> {
+    async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, ChainError> {
         let got = self
             .data(key)
             .await?
@@ -425,17 +451,17 @@ impl crate::cycle::KeeperChain for RpcChain {
         Ok(got)
     }
 
-    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, String> {
+    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, ChainError> {
         self.decoded(&pda::insurance_fund().0, accounts::insurance_fund)
             .await
     }
 
-    async fn pool_capital(&mut self) -> Result<i64, String> {
+    async fn pool_capital(&mut self) -> Result<i64, ChainError> {
         let pool: LiquidityPool = self.decoded(&pda::pool().0, accounts::pool).await?;
         Ok(pool.capital)
     }
 
-    async fn send(&mut self, ixs: &[Instruction]) -> Result<(), String> {
+    async fn send(&mut self, ixs: &[Instruction]) -> Result<(), ChainError> {
         let price = self.priority_price(ixs).await;
         let units = self.simulate(ixs, price).await?;
         self.sent = self.sent.wrapping_add(1);
@@ -464,13 +490,13 @@ impl crate::cycle::KeeperChain for RpcChain {
             let failure = match &pending {
                 Some(tx) => match self.client.send_and_confirm_transaction(tx).await {
                     Ok(_) => return Ok(()),
-                    Err(e) if is_program_refusal(&e) => return Err(e.to_string()),
+                    Err(e) if is_program_refusal(&e) => return Err(client_failure(&e)),
                     Err(e) => {
                         // The connection may have dropped after the node took it: ask.
                         if let Ok(Some(status)) =
                             self.client.get_signature_status(&tx.signatures[0]).await
                         {
-                            return status.map_err(|te| te.to_string());
+                            return status.map_err(|te| transaction_failure(&te));
                         }
                         if matches!(
                             e.get_transaction_error(),
@@ -483,14 +509,18 @@ impl crate::cycle::KeeperChain for RpcChain {
                 },
                 None => match self.client.get_latest_blockhash().await {
                     Ok(blockhash) => {
-                        pending = Some(compile(&self.payer, &all, &self.tables, blockhash)?);
+                        let tx = compile(&self.payer, &all, &self.tables, blockhash)
+                            .map_err(ChainError::Transaction)?;
+                        pending = Some(tx);
                         continue;
                     }
                     Err(e) => e.to_string(),
                 },
             };
             if attempt >= self.settings.max_retries {
-                return Err(format!("gave up after {} attempts: {failure}", attempt + 1));
+                let attempts = attempt + 1;
+                let why = format!("gave up after {attempts} attempts: {failure}");
+                return Err(ChainError::Transport(why));
             }
             tracing::warn!(error = %failure, attempt, ?wait, "transport failure; retrying");
             tokio::time::sleep(wait).await;

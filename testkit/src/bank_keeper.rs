@@ -1,8 +1,10 @@
-//! The keeper core's chain over the in-process bank (tests and the demo use it; the RPC
-//! implementation arrives with the keeper bot).
+//! The keeper core's chain over the in-process bank (tests and the demo use it; the RPC one is
+//! `bulwark_keeper::rpc_chain`).
 
 use anchor_lang::prelude::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
+
+use bulwark_keeper::ChainError;
 
 use crate::world::World;
 
@@ -12,23 +14,37 @@ pub struct BankKeeper<'a> {
     pub key: Keypair,
 }
 
+/// A bank failure, typed: an instruction's custom error is the program's (by its code), the
+/// rest as reported.
+pub fn bank_failure(e: &solana_program_test::BanksClientError) -> ChainError {
+    use solana_sdk::instruction::InstructionError;
+    use solana_sdk::transaction::TransactionError;
+    match crate::bank::tx_error(e) {
+        Some(TransactionError::InstructionError(_, InstructionError::Custom(code))) => {
+            ChainError::Program { code }
+        }
+        Some(other) => ChainError::Transaction(other.to_string()),
+        None => ChainError::Transaction(e.to_string()),
+    }
+}
+
 impl bulwark_keeper::cycle::KeeperChain for BankKeeper<'_> {
-    async fn clock(&mut self) -> Result<(u64, i64), String> {
+    async fn clock(&mut self) -> Result<(u64, i64), ChainError> {
         let c = self.world.bank.clock().await;
         Ok((c.slot, c.unix_timestamp))
     }
 
-    async fn exchange(&mut self) -> Result<bulwark::state::Exchange, String> {
+    async fn exchange(&mut self) -> Result<bulwark::state::Exchange, ChainError> {
         Ok(self.world.bank.exchange().await)
     }
 
-    async fn market(&mut self, index: u16) -> Result<bulwark::state::Market, String> {
+    async fn market(&mut self, index: u16) -> Result<bulwark::state::Market, ChainError> {
         Ok(self.world.bank.market(index).await)
     }
 
     async fn margin_accounts(
         &mut self,
-    ) -> Result<Vec<(Pubkey, bulwark::state::MarginAccount)>, String> {
+    ) -> Result<Vec<(Pubkey, bulwark::state::MarginAccount)>, ChainError> {
         let keys = self.world.margin_accounts.clone();
         let mut out = Vec::new();
         for k in keys {
@@ -44,7 +60,7 @@ impl bulwark_keeper::cycle::KeeperChain for BankKeeper<'_> {
     async fn margin_account(
         &mut self,
         key: &Pubkey,
-    ) -> Result<Option<bulwark::state::MarginAccount>, String> {
+    ) -> Result<Option<bulwark::state::MarginAccount>, ChainError> {
         Ok(self
             .world
             .bank
@@ -53,24 +69,25 @@ impl bulwark_keeper::cycle::KeeperChain for BankKeeper<'_> {
             .and_then(|acc| bulwark_sdk::accounts::margin_account(&acc.data).ok()))
     }
 
-    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, String> {
+    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, ChainError> {
         let acc = self
             .world
             .bank
             .account(&bulwark_sdk::pda::insurance_fund().0)
             .await
-            .ok_or("insurance fund missing")?;
-        bulwark_sdk::accounts::insurance_fund(&acc.data).map_err(|e| e.to_string())
+            .ok_or_else(|| ChainError::Account("insurance fund missing".into()))?;
+        bulwark_sdk::accounts::insurance_fund(&acc.data)
+            .map_err(|e| ChainError::Account(e.to_string()))
     }
 
-    async fn pool_capital(&mut self) -> Result<i64, String> {
+    async fn pool_capital(&mut self) -> Result<i64, ChainError> {
         Ok(self.world.pool().await.capital)
     }
 
     async fn send(
         &mut self,
         ixs: &[anchor_lang::solana_program::instruction::Instruction],
-    ) -> Result<(), String> {
+    ) -> Result<(), ChainError> {
         let key = self.key.insecure_clone();
         let signs = ixs.iter().any(|ix| {
             ix.accounts
@@ -82,7 +99,7 @@ impl bulwark_keeper::cycle::KeeperChain for BankKeeper<'_> {
             .bank
             .send(ixs, &signers)
             .await
-            .map_err(|e| format!("{e}"))
+            .map_err(|e| bank_failure(&e))
     }
 
     fn keeper(&self) -> Pubkey {

@@ -326,7 +326,7 @@ pub struct ProposalExecuted {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RoleTransfer {
-    pub role: crate::instructions::Role,
+    pub role: crate::state::Role,
     pub key: Pubkey,
     pub accepted: bool,
 }

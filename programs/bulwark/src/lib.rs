@@ -20,7 +20,7 @@ pub mod state;
 
 use bulwark_engine::governance::MarketParam;
 use instructions::*;
-use state::ProposalAction;
+use state::{ProposalAction, Role};
 
 declare_id!("5gVMrPqA8x9kGFSbY1RH7unGRaofQfbgQnEJGJwN1x2D");
 

@@ -2,8 +2,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use bulwark::instructions::Role;
-use bulwark::state::ProposalAction;
+use bulwark::state::{ProposalAction, Role};
 use bulwark_engine::governance::MarketParam;
 
 use super::build;

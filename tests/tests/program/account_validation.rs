@@ -3,8 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::error::BulwarkError;
-use bulwark::instructions::Role;
-use bulwark::state::ProposalAction;
+use bulwark::state::{ProposalAction, Role};
 use bulwark_engine::governance::MarketParam;
 use bulwark_sdk::{ix, pda};
 use bulwark_tests::*;

@@ -4,8 +4,7 @@
 //! fees, and a non-governance signer refused everywhere.
 
 use bulwark::error::BulwarkError;
-use bulwark::instructions::Role;
-use bulwark::state::ProposalAction;
+use bulwark::state::{ProposalAction, Role};
 use bulwark_engine::governance::MarketParam;
 use bulwark_sdk::params::{GRACE_SECS, TIMELOCK_SECS};
 use bulwark_sdk::{ix, pda};

@@ -5,7 +5,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, MarginAccount, Market};
-use bulwark_keeper::{run_cycle, shard_of, KeeperChain};
+use bulwark_keeper::{run_cycle, shard_of, ChainError, KeeperChain};
 use bulwark_sdk::errors::program_error_name;
 use bulwark_testkit::bank_keeper::BankKeeper;
 use bulwark_tests::*;
@@ -48,6 +48,11 @@ async fn two_sharded_keepers_cover_every_account_exactly_once() {
     assert_books_balance(&mut w, &margins).await;
 }
 
+/// What a lost connection reports.
+fn lost() -> ChainError {
+    ChainError::Transport("connection lost".into())
+}
+
 /// A chain whose calls fail while `down` is set (a lost RPC connection).
 struct Flaky<'a> {
     inner: BankKeeper<'a>,
@@ -55,58 +60,58 @@ struct Flaky<'a> {
 }
 
 impl KeeperChain for Flaky<'_> {
-    async fn clock(&mut self) -> Result<(u64, i64), String> {
+    async fn clock(&mut self) -> Result<(u64, i64), ChainError> {
         if self.down {
-            Err("connection lost".into())
+            Err(lost())
         } else {
             self.inner.clock().await
         }
     }
-    async fn exchange(&mut self) -> Result<Exchange, String> {
+    async fn exchange(&mut self) -> Result<Exchange, ChainError> {
         if self.down {
-            Err("connection lost".into())
+            Err(lost())
         } else {
             self.inner.exchange().await
         }
     }
-    async fn market(&mut self, index: u16) -> Result<Market, String> {
+    async fn market(&mut self, index: u16) -> Result<Market, ChainError> {
         if self.down {
-            Err("connection lost".into())
+            Err(lost())
         } else {
             self.inner.market(index).await
         }
     }
-    async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, String> {
+    async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, ChainError> {
         if self.down {
-            Err("connection lost".into())
+            Err(lost())
         } else {
             self.inner.margin_accounts().await
         }
     }
-    async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, String> {
+    async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, ChainError> {
         if self.down {
-            Err("connection lost".into())
+            Err(lost())
         } else {
             self.inner.margin_account(key).await
         }
     }
-    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, String> {
+    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, ChainError> {
         if self.down {
-            Err("connection lost".into())
+            Err(lost())
         } else {
             self.inner.insurance_fund().await
         }
     }
-    async fn pool_capital(&mut self) -> Result<i64, String> {
+    async fn pool_capital(&mut self) -> Result<i64, ChainError> {
         if self.down {
-            Err("connection lost".into())
+            Err(lost())
         } else {
             self.inner.pool_capital().await
         }
     }
-    async fn send(&mut self, ixs: &[Instruction]) -> Result<(), String> {
+    async fn send(&mut self, ixs: &[Instruction]) -> Result<(), ChainError> {
         if self.down {
-            Err("connection lost".into())
+            Err(lost())
         } else {
             self.inner.send(ixs).await
         }

@@ -8,8 +8,7 @@ use bulwark_testkit::bank_rpc::{self, BankRpcControl};
 use std::sync::atomic::Ordering;
 
 use bulwark_keeper::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
-use bulwark_keeper::{run_cycle, KeeperChain};
-use bulwark_sdk::errors::program_error_name;
+use bulwark_keeper::{run_cycle, ChainError, KeeperChain};
 use bulwark_sdk::ix::liquidate;
 use bulwark_sdk::ix::update_risk_ix;
 use bulwark_testkit::world::Participant;
@@ -197,8 +196,8 @@ async fn a_refused_transaction_over_rpc_is_named_by_its_program_error_and_not_re
     );
     let before = calls(&control);
     let e = chain.send(&[ix]).await.unwrap_err();
-    let name = program_error_name(&e).unwrap_or_else(|| panic!("not a program error: {e}"));
-    assert_eq!(name, "SelfLiquidation (6602)");
+    assert_eq!(e, ChainError::Program { code: 6602 });
+    assert_eq!(e.to_string(), "SelfLiquidation (6602)");
     // Fee lookup and one simulation; no blockhash, no send, no retry.
     assert_eq!(calls(&control), before + 2);
     before_state.assert_unchanged(&mut w.bank).await;

@@ -58,6 +58,7 @@ pub mod market_sweep;
 pub mod oracle_config;
 pub mod proposal;
 pub mod proposal_action;
+pub mod role;
 
 pub use bankruptcy::*;
 pub use deleverage::*;
@@ -74,3 +75,4 @@ pub use market_sweep::SweepOutcome;
 pub use oracle_config::*;
 pub use proposal::*;
 pub use proposal_action::ProposalAction;
+pub use role::Role;

@@ -5,8 +5,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BulwarkError;
 use crate::events::RoleTransfer;
-use crate::instructions::governance::transfer_role::Role;
-use crate::state::Exchange;
+use crate::state::{Exchange, Role};
 
 #[event_cpi]
 #[derive(Accounts)]

@@ -6,15 +6,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BulwarkError;
 use crate::events::RoleTransfer;
-use crate::state::Exchange;
-
-/// A role that moves in two steps.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub enum Role {
-    Governance,
-    Guardian,
-}
+use crate::state::{Exchange, Role};
 
 #[event_cpi]
 #[derive(Accounts)]
