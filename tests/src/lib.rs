@@ -21,6 +21,19 @@ pub fn custom_code(e: &BanksClientError) -> Option<u32> {
     }
 }
 
+/// Asserts that `result` failed because its instruction's data does not deserialize (Anchor's
+/// `InstructionDidNotDeserialize`, 102): an argument outside its type, such as an unknown enum
+/// tag.
+#[track_caller]
+pub fn assert_does_not_deserialize<T: std::fmt::Debug>(result: Result<T, BanksClientError>) {
+    let e = result.expect_err("expected InstructionDidNotDeserialize, got success");
+    assert_eq!(
+        custom_code(&e),
+        Some(102),
+        "Anchor InstructionDidNotDeserialize: {e:?}"
+    );
+}
+
 /// Asserts that `result` failed with the program error `expected`.
 #[track_caller]
 pub fn assert_program_error<T: std::fmt::Debug>(
