@@ -9,6 +9,8 @@ pub mod rules;
 
 #[cfg(feature = "rpc")]
 pub mod rpc_chain;
+#[cfg(feature = "rpc")]
+pub mod rpc_failure;
 
 pub use chain_error::ChainError;
 pub use cycle::*;

@@ -15,7 +15,6 @@ use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use solana_rpc_client_api::client_error::Error as ClientError;
 use solana_rpc_client_api::config::{
     RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSimulateTransactionConfig,
 };
@@ -26,6 +25,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::VersionedTransaction;
 
 use crate::chain_error::ChainError;
+pub use crate::rpc_failure::{client_failure, is_program_refusal, transaction_failure};
 use bulwark_sdk::{accounts, pda};
 
 /// Largest serialized transaction a validator accepts, bytes.
@@ -174,39 +174,6 @@ fn serialized_len(tx: &VersionedTransaction) -> Result<usize, String> {
     bincode::serialized_size(tx)
         .map(|n| n as usize)
         .map_err(|e| e.to_string())
-}
-
-/// Whether a client error is the program refusing the transaction (an instruction error: not
-/// worth a retry) rather than the transport or an expired blockhash.
-pub fn is_program_refusal(e: &ClientError) -> bool {
-    matches!(
-        e.get_transaction_error(),
-        Some(solana_sdk::transaction::TransactionError::InstructionError(
-            ..
-        ))
-    )
-}
-
-/// A failed transaction, typed: an instruction's custom error is the program's (by its code),
-/// the rest as reported.
-pub fn transaction_failure(e: &solana_sdk::transaction::TransactionError) -> ChainError {
-    use solana_sdk::instruction::InstructionError;
-    use solana_sdk::transaction::TransactionError;
-    match e {
-        TransactionError::InstructionError(_, InstructionError::Custom(code)) => {
-            ChainError::Program { code: *code }
-        }
-        other => ChainError::Transaction(other.to_string()),
-    }
-}
-
-/// A client error, typed: the transaction's own failure when the node reported one, else the
-/// transport.
-pub fn client_failure(e: &ClientError) -> ChainError {
-    match e.get_transaction_error() {
-        Some(te) => transaction_failure(&te),
-        None => ChainError::Transport(e.to_string()),
-    }
 }
 
 /// The compute limit actually set: `limit`, nudged by `sent % 64` so identical instructions in
