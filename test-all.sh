@@ -12,11 +12,11 @@ cargo test --workspace --locked -- --skip localnet_journey
 if [ "${BULWARK_SKIP_SBF:-0}" != 1 ]; then
   so=$(sbf/build-sbf.sh . bulwark)
   echo "sbf: the program suite on $so"
-  # The JSON-RPC tests (bootstrap, keeper_rpc) serve RPC from solana-program-test's
+  # The JSON-RPC tests (bootstrap, keeper_rpc, keeper_preflight) serve RPC from solana-program-test's
   # BanksClient, which only the native bank has: they run in the first tier only.
   # `--workspace` keeps the first tier's feature set, so nothing is compiled again.
   BULWARK_SBF_SO="$so" cargo test --locked --workspace --test program -- \
-    --skip bootstrap:: --skip keeper_rpc::
+    --skip bootstrap:: --skip keeper_rpc:: --skip keeper_preflight::
   cargo run --locked -q -p bulwark-idl
   BULWARK_SBF_SO="$so" cargo test --locked --workspace --test localnet
 fi

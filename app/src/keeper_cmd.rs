@@ -1,15 +1,20 @@
 //! `bulwark keeper run`: the keeper core as a long-running bot over Solana JSON-RPC.
 //!
 //! Settings come from a TOML file (every key optional, unknown keys refused) and flags, flags
-//! winning. Each cycle logs one metrics line; failures are logged with the program error's
-//! name and the loop goes on.
+//! winning. Before the first cycle it checks that the node answers, the venue exists, the
+//! keypair can pay fees and the reward account is a margin account (`preflight`), and exits
+//! non-zero naming what to fix. Each cycle logs one metrics line; failures are logged with the
+//! program error's name and the loop goes on, until cycles have stalled (no chain, or nothing
+//! they sent landed) for `give_up_after_secs`: then it exits non-zero saying why.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Context};
+use bulwark_keeper::preflight::preflight;
 use bulwark_keeper::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
+use bulwark_keeper::watchdog::Watchdog;
 use bulwark_keeper::{run_cycle, KeeperChain, KeeperConfig};
 use serde::Deserialize;
 use solana_commitment_config::CommitmentConfig;
@@ -43,6 +48,10 @@ pub struct KeeperArgs {
     /// Stop after this many cycles (0: run until stopped).
     #[arg(long)]
     pub cycles: Option<u64>,
+    /// Give up (exit non-zero) after this many seconds of cycles that could not read the chain
+    /// or landed nothing they sent (default 300).
+    #[arg(long)]
+    pub give_up_after_secs: Option<u64>,
 }
 
 /// The settings file: every key optional.
@@ -59,6 +68,11 @@ pub struct KeeperFile {
     /// Margin account credited with liquidation rewards (default: the keeper's account 0).
     pub reward_account: Option<String>,
     pub max_stages_per_account: Option<u32>,
+    /// Seconds of stalled cycles before the keeper gives up (default 300).
+    pub give_up_after_secs: Option<u64>,
+    /// Lamports the keypair must hold at start (default 10,000,000: 0.01 SOL; not checked on a
+    /// dry run).
+    pub min_balance_lamports: Option<u64>,
     pub max_retries: Option<u32>,
     pub backoff_ms: Option<u64>,
     pub compute_margin_pct: Option<u32>,
@@ -89,6 +103,10 @@ pub struct KeeperPlan {
     pub reward_account: Option<Pubkey>,
     pub max_stages_per_account: u32,
     pub shard: Option<(u32, u32)>,
+    /// Stalled cycles without a break for this long end the run with an error.
+    pub give_up_after: Duration,
+    /// The keypair's least balance at start, lamports (0 on a dry run).
+    pub min_balance: u64,
     pub settings: RpcSettings,
 }
 
@@ -155,21 +173,16 @@ pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
         }
         None => KeeperFile::default(),
     };
-    let defaults = RpcSettings::default();
     let url = args
         .url
         .clone()
-        .or(file.url)
+        .or(file.url.clone())
         .ok_or_else(|| anyhow!("url: give --url or `url` in the config file"))?;
     let keypair = args
         .keypair
         .clone()
-        .or(file.keypair)
+        .or(file.keypair.clone())
         .ok_or_else(|| anyhow!("keypair: give --keypair or `keypair` in the config file"))?;
-    let commitment = match args.commitment.as_deref().or(file.commitment.as_deref()) {
-        Some(c) => parse_commitment(c)?,
-        None => defaults.commitment,
-    };
     let shard = match args.shard.as_deref().or(file.shard.as_deref()) {
         Some(s) => Some(parse_shard(s)?),
         None => None,
@@ -178,10 +191,40 @@ pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
         Some(s) => Some(parse_pubkey("reward_account", s)?),
         None => None,
     };
+    let settings = rpc_settings(args, &file)?;
+    Ok(KeeperPlan {
+        url,
+        keypair,
+        interval: Duration::from_millis(args.interval_ms.or(file.interval_ms).unwrap_or(2_000)),
+        cycles: args.cycles.or(file.cycles).unwrap_or(0),
+        reward_account,
+        max_stages_per_account: file.max_stages_per_account.unwrap_or(8).max(1),
+        shard,
+        give_up_after: Duration::from_secs(
+            args.give_up_after_secs
+                .or(file.give_up_after_secs)
+                .unwrap_or(300),
+        ),
+        // A dry run pays nothing.
+        min_balance: match settings.dry_run {
+            true => 0,
+            false => file.min_balance_lamports.unwrap_or(10_000_000),
+        },
+        settings,
+    })
+}
+
+/// The RPC chain's settings from flags and the file, flags winning, defaults filling the rest.
+fn rpc_settings(args: &KeeperArgs, file: &KeeperFile) -> anyhow::Result<RpcSettings> {
+    let defaults = RpcSettings::default();
+    let commitment = match args.commitment.as_deref().or(file.commitment.as_deref()) {
+        Some(c) => parse_commitment(c)?,
+        None => defaults.commitment,
+    };
     let lookup_tables = file
         .lookup_tables
-        .unwrap_or_default()
         .iter()
+        .flatten()
         .map(|s| parse_pubkey("lookup_tables", s))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let priority_fee = match &file.priority_fee {
@@ -194,30 +237,21 @@ pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
     if compute_margin_pct > 500 {
         bail!("compute_margin_pct: {compute_margin_pct} is above 500");
     }
-    Ok(KeeperPlan {
-        url,
-        keypair,
-        interval: Duration::from_millis(args.interval_ms.or(file.interval_ms).unwrap_or(2_000)),
-        cycles: args.cycles.or(file.cycles).unwrap_or(0),
-        reward_account,
-        max_stages_per_account: file.max_stages_per_account.unwrap_or(8).max(1),
-        shard,
-        settings: RpcSettings {
-            commitment,
-            dry_run: args.dry_run || file.dry_run.unwrap_or(false),
-            max_retries: file.max_retries.unwrap_or(defaults.max_retries),
-            backoff: file
-                .backoff_ms
-                .map(Duration::from_millis)
-                .unwrap_or(defaults.backoff),
-            compute_margin_pct,
-            default_compute_units: file
-                .default_compute_units
-                .unwrap_or(defaults.default_compute_units),
-            priority_fee,
-            lookup_tables,
-            full_scan_every: file.full_scan_every.unwrap_or(defaults.full_scan_every),
-        },
+    Ok(RpcSettings {
+        commitment,
+        dry_run: args.dry_run || file.dry_run.unwrap_or(false),
+        max_retries: file.max_retries.unwrap_or(defaults.max_retries),
+        backoff: file
+            .backoff_ms
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.backoff),
+        compute_margin_pct,
+        default_compute_units: file
+            .default_compute_units
+            .unwrap_or(defaults.default_compute_units),
+        priority_fee,
+        lookup_tables,
+        full_scan_every: file.full_scan_every.unwrap_or(defaults.full_scan_every),
     })
 }
 
@@ -231,24 +265,20 @@ pub fn read_keypair(path: &Path) -> anyhow::Result<Keypair> {
 }
 
 /// Runs cycles of the keeper core over `chain` until `cycles` are done (0: forever), logging
-/// one metrics line per cycle.
+/// one metrics line per cycle; gives up with an error once cycles have stalled (`Watchdog`)
+/// without a break for `give_up_after`.
 pub async fn run_loop<C: KeeperChain>(
     chain: &mut C,
     config: &KeeperConfig,
     interval: Duration,
     cycles: u64,
-) {
+    give_up_after: Duration,
+) -> anyhow::Result<()> {
+    let mut watchdog = Watchdog::new(give_up_after);
     let mut n = 0u64;
     loop {
         let started = Instant::now();
         let r = run_cycle(chain, config).await;
-        let sent = r.markets_refreshed
-            + r.breaker_checks
-            + r.liquidation_stages
-            + r.bankruptcies_resolved
-            + r.deleverages
-            + r.positions_settled
-            + r.sweeps;
         for f in &r.failures {
             tracing::warn!(failure = %f, "cycle failure");
         }
@@ -256,7 +286,7 @@ pub async fn run_loop<C: KeeperChain>(
             cycle = n,
             accounts_scanned = r.accounts_scanned,
             candidates = r.liquidatable,
-            sent,
+            sent = r.landed(),
             failed = r.failures.len(),
             liquidation_stages = r.liquidation_stages,
             bankruptcies = r.bankruptcies_resolved,
@@ -265,39 +295,13 @@ pub async fn run_loop<C: KeeperChain>(
             cycle_ms = started.elapsed().as_millis() as u64,
             "cycle"
         );
+        watchdog.observe(&r, Instant::now())?;
         n += 1;
         if cycles != 0 && n >= cycles {
-            return;
+            return Ok(());
         }
         tokio::time::sleep(interval).await;
     }
-}
-
-/// Start-up check: the account the keeper's rewards are credited to must be a Bulwark margin
-/// account (the program refuses every liquidation otherwise). When the node cannot be read the
-/// keeper starts anyway and reports each failed cycle, as it does for an outage later.
-async fn check_reward_account(client: &RpcClient, key: &Pubkey) -> anyhow::Result<()> {
-    let found = match client
-        .get_account_with_commitment(key, client.commitment())
-        .await
-    {
-        Ok(r) => r.value,
-        Err(e) => {
-            tracing::warn!(error = %e, "reward account not checked: the node did not answer");
-            return Ok(());
-        }
-    };
-    let is_margin_account = found.as_ref().is_some_and(|a| {
-        a.owner == bulwark::ID && bulwark_sdk::accounts::margin_account(&a.data).is_ok()
-    });
-    if !is_margin_account {
-        anyhow::bail!(
-            "reward_account: {key} is not a Bulwark margin account; the keeper's rewards are \
-             credited to one: open it with `bulwark deposit --amount 1 --keypair <the keeper's \
-             keypair>` (or name another with reward_account in the keeper file)"
-        );
-    }
-    Ok(())
 }
 
 /// `bulwark keeper run`.
@@ -310,7 +314,7 @@ pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
     tracing::info!(url = %plan.url, keeper = %payer.pubkey(), %reward_account, shard = ?plan.shard,
         dry_run = plan.settings.dry_run, "keeper starting");
     let client = RpcClient::new_with_commitment(plan.url.clone(), plan.settings.commitment);
-    check_reward_account(&client, &reward_account).await?;
+    preflight(&client, &payer.pubkey(), &reward_account, plan.min_balance).await?;
     let mut chain = RpcChain::new(client, payer, plan.settings);
     chain
         .load_lookup_tables()
@@ -321,8 +325,14 @@ pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
         max_stages_per_account: plan.max_stages_per_account,
         shard: plan.shard,
     };
-    run_loop(&mut chain, &config, plan.interval, plan.cycles).await;
-    Ok(())
+    run_loop(
+        &mut chain,
+        &config,
+        plan.interval,
+        plan.cycles,
+        plan.give_up_after,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -356,6 +366,29 @@ mod tests {
             RpcSettings::default().max_retries
         );
         assert!(!plan.settings.dry_run);
+        assert_eq!(
+            (plan.give_up_after, plan.min_balance),
+            (Duration::from_secs(300), 10_000_000)
+        );
+    }
+
+    #[test]
+    fn the_give_up_time_and_least_balance_come_from_flag_or_file_and_a_dry_run_needs_no_balance() {
+        let (mut args, _p) = args_with(
+            "url = \"u\"\nkeypair = \"k\"\ngive_up_after_secs = 60\nmin_balance_lamports = 5\n",
+        );
+        let p = plan(&args).unwrap();
+        assert_eq!(
+            (p.give_up_after, p.min_balance),
+            (Duration::from_secs(60), 5)
+        );
+        args.give_up_after_secs = Some(7);
+        args.dry_run = true;
+        let p = plan(&args).unwrap();
+        assert_eq!(
+            (p.give_up_after, p.min_balance),
+            (Duration::from_secs(7), 0)
+        );
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn an_unknown_key_in_the_config_file_is_refused_by_name() {
 }
 
 #[test]
-fn an_unreachable_rpc_is_reported_every_cycle_and_the_keeper_keeps_running() {
+fn an_unreachable_rpc_at_start_is_refused_naming_the_url_and_exits_non_zero() {
     use solana_sdk::signature::Keypair;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keeper.json");
@@ -93,8 +93,8 @@ fn an_unreachable_rpc_is_reported_every_cycle_and_the_keeper_keeps_running() {
         "--interval-ms",
         "5",
     ]);
-    let log = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{log}");
-    assert_eq!(log.matches("cycle failure").count(), 3, "{log}");
-    assert!(log.contains("cycle=2") && log.contains("failed=1"), "{log}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("url: the node did not answer"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("cycle="));
 }

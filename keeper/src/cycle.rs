@@ -86,6 +86,21 @@ pub struct CycleReport {
     pub failures: Vec<String>,
     /// Accounts a liquidation stage was sent for.
     pub liquidated_accounts: Vec<Pubkey>,
+    /// The cycle ended early: a chain read failed (the failure is the last in `failures`).
+    pub read_failed: bool,
+}
+
+impl CycleReport {
+    /// Transactions that landed in the cycle, of every kind.
+    pub fn landed(&self) -> u32 {
+        self.markets_refreshed
+            + self.breaker_checks
+            + self.liquidation_stages
+            + self.bankruptcies_resolved
+            + self.deleverages
+            + self.positions_settled
+            + self.sweeps
+    }
 }
 
 /// Runs one keeper cycle. A chain read that fails ends the cycle early with the failure
@@ -96,6 +111,7 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
     chain.begin_cycle();
     if let Err(e) = cycle(chain, cfg, &mut r).await {
         r.failures.push(format!("chain read: {e}"));
+        r.read_failed = true;
     }
     r
 }

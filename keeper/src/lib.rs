@@ -1,12 +1,16 @@
 //! The Bulwark keeper: one cycle refreshes markets, checks breakers, liquidates in stages,
 //! resolves bankruptcies, deleverages, cranks settlement and sweeps (`cycle`), judging each
-//! account with the rules the program applies (`rules`); (feature `rpc`) its chain over Solana
-//! JSON-RPC (`rpc_chain`, what `bulwark keeper run` and the operator commands send through).
+//! account with the rules the program applies (`rules`), and gives up when it cannot do its job
+//! (`watchdog`); (feature `rpc`) its chain over Solana JSON-RPC (`rpc_chain`, what `bulwark
+//! keeper run` and the operator commands send through) and its start-up checks (`preflight`).
 
 pub mod chain_error;
 pub mod cycle;
 pub mod rules;
+pub mod watchdog;
 
+#[cfg(feature = "rpc")]
+pub mod preflight;
 #[cfg(feature = "rpc")]
 pub mod rpc_chain;
 #[cfg(feature = "rpc")]
