@@ -14,7 +14,9 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Context};
 use bulwark_keeper::preflight::preflight;
 use bulwark_keeper::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
-use bulwark_keeper::watchdog::Watchdog;
+use bulwark_keeper::watchdog::{stalled, Watchdog};
+
+use crate::keeper_metrics::KeeperMetrics;
 use bulwark_keeper::{run_cycle, KeeperChain, KeeperConfig};
 use serde::Deserialize;
 use solana_commitment_config::CommitmentConfig;
@@ -52,6 +54,9 @@ pub struct KeeperArgs {
     /// or landed nothing they sent (default 300).
     #[arg(long)]
     pub give_up_after_secs: Option<u64>,
+    /// Serve Prometheus metrics at `http://ADDR/metrics` (e.g. 127.0.0.1:9464).
+    #[arg(long)]
+    pub metrics: Option<String>,
 }
 
 /// The settings file: every key optional.
@@ -70,6 +75,8 @@ pub struct KeeperFile {
     pub max_stages_per_account: Option<u32>,
     /// Seconds of stalled cycles before the keeper gives up (default 300).
     pub give_up_after_secs: Option<u64>,
+    /// Address to serve Prometheus metrics on (`/metrics`); none by default.
+    pub metrics: Option<String>,
     /// Lamports the keypair must hold at start (default 10,000,000: 0.01 SOL; not checked on a
     /// dry run).
     pub min_balance_lamports: Option<u64>,
@@ -107,6 +114,8 @@ pub struct KeeperPlan {
     pub give_up_after: Duration,
     /// The keypair's least balance at start, lamports (0 on a dry run).
     pub min_balance: u64,
+    /// Where to serve metrics, if anywhere.
+    pub metrics: Option<std::net::SocketAddr>,
     pub settings: RpcSettings,
 }
 
@@ -192,7 +201,15 @@ pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
         None => None,
     };
     let settings = rpc_settings(args, &file)?;
+    let metrics =
+        match args.metrics.as_deref().or(file.metrics.as_deref()) {
+            Some(a) => Some(a.parse().map_err(|e| {
+                anyhow!("metrics: {a:?} is not an address like 127.0.0.1:9464: {e}")
+            })?),
+            None => None,
+        };
     Ok(KeeperPlan {
+        metrics,
         url,
         keypair,
         interval: Duration::from_millis(args.interval_ms.or(file.interval_ms).unwrap_or(2_000)),
@@ -273,6 +290,7 @@ pub async fn run_loop<C: KeeperChain>(
     interval: Duration,
     cycles: u64,
     give_up_after: Duration,
+    metrics: &KeeperMetrics,
 ) -> anyhow::Result<()> {
     let mut watchdog = Watchdog::new(give_up_after);
     let mut n = 0u64;
@@ -292,9 +310,12 @@ pub async fn run_loop<C: KeeperChain>(
             bankruptcies = r.bankruptcies_resolved,
             deleverages = r.deleverages,
             breaker_checks = r.breaker_checks,
+            price_lag_slots = r.price_lag_slots,
             cycle_ms = started.elapsed().as_millis() as u64,
             "cycle"
         );
+        let cycle_ms = started.elapsed().as_millis() as u64;
+        metrics.observe(&r, cycle_ms, stalled(&r));
         watchdog.observe(&r, Instant::now())?;
         n += 1;
         if cycles != 0 && n >= cycles {
@@ -325,14 +346,17 @@ pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
         max_stages_per_account: plan.max_stages_per_account,
         shard: plan.shard,
     };
-    run_loop(
-        &mut chain,
-        &config,
-        plan.interval,
-        plan.cycles,
-        plan.give_up_after,
-    )
-    .await
+    let metrics = KeeperMetrics::default();
+    if let Some(addr) = plan.metrics {
+        let server = metrics.clone();
+        tokio::spawn(async move {
+            if let Err(e) = server.serve(addr).await {
+                tracing::error!(error = %e, "metrics server stopped");
+            }
+        });
+    }
+    let (interval, cycles, give_up) = (plan.interval, plan.cycles, plan.give_up_after);
+    run_loop(&mut chain, &config, interval, cycles, give_up, &metrics).await
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod governance_cmd;
 mod inspect;
 mod inspect_account;
 mod keeper_cmd;
+mod keeper_metrics;
 mod localnet;
 mod lookup_cmd;
 mod operator;

@@ -45,6 +45,21 @@ fn a_missing_keypair_file_is_refused_by_name() {
 }
 
 #[test]
+fn a_metrics_address_that_is_no_address_is_refused_by_name() {
+    refused(
+        &[
+            "--url",
+            "http://127.0.0.1:1",
+            "--keypair",
+            "k.json",
+            "--metrics",
+            "everywhere",
+        ],
+        "metrics",
+    );
+}
+
+#[test]
 fn no_url_is_refused_by_name() {
     refused(&["--keypair", "k.json"], "url");
 }

@@ -28,6 +28,19 @@ impl ChainError {
         }
     }
 
+    /// What failed, as a metrics label: the program error's name (`program_error_CODE` for a
+    /// code the program does not know), else `transaction`, `transport` or `account`.
+    pub fn label(&self) -> String {
+        match self {
+            ChainError::Program { code } => self
+                .program_error()
+                .unwrap_or_else(|| format!("program_error_{code}")),
+            ChainError::Transaction(_) => "transaction".into(),
+            ChainError::Transport(_) => "transport".into(),
+            ChainError::Account(_) => "account".into(),
+        }
+    }
+
     /// The program error's name, when the program refused.
     pub fn program_error(&self) -> Option<String> {
         match self {
@@ -70,5 +83,8 @@ mod tests {
         let other = ChainError::from_failure("Blockhash not found");
         assert_eq!(other, ChainError::Transaction("Blockhash not found".into()));
         assert_eq!(other.program_error(), None);
+        assert_eq!(e.label(), bulwark::error::error_name(6201).unwrap());
+        assert_eq!(other.label(), "transaction");
+        assert_eq!(ChainError::Program { code: 1 }.label(), "program_error_1");
     }
 }

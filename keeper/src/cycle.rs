@@ -61,11 +61,6 @@ pub fn shard_of(key: &Pubkey, n: u32) -> u32 {
     (u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) % n.max(1) as u64) as u32
 }
 
-/// A failure line: what was sent, and why (a program refusal by its error's name and code).
-fn failure(what: String, e: ChainError) -> String {
-    format!("{what}: {e}")
-}
-
 /// What a cycle did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CycleReport {
@@ -88,9 +83,22 @@ pub struct CycleReport {
     pub liquidated_accounts: Vec<Pubkey>,
     /// The cycle ended early: a chain read failed (the failure is the last in `failures`).
     pub read_failed: bool,
+    /// Failures counted by what failed them: the program error's name for a refusal, else
+    /// `transaction`, `transport` or `account` (`ChainError::label`).
+    pub failures_by_error: std::collections::BTreeMap<String, u32>,
+    /// How far the oldest stored price of a trading market was behind the slot when the
+    /// cycle judged accounts (after its refreshes), slots.
+    pub price_lag_slots: u64,
 }
 
 impl CycleReport {
+    /// Records a failed call: its line (what was sent, and why: a program refusal by its
+    /// error's name and code) and its count by error.
+    pub fn fail(&mut self, what: String, e: ChainError) {
+        *self.failures_by_error.entry(e.label()).or_default() += 1;
+        self.failures.push(format!("{what}: {e}"));
+    }
+
     /// Transactions that landed in the cycle, of every kind.
     pub fn landed(&self) -> u32 {
         self.markets_refreshed
@@ -110,7 +118,7 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
     let mut r = CycleReport::default();
     chain.begin_cycle();
     if let Err(e) = cycle(chain, cfg, &mut r).await {
-        r.failures.push(format!("chain read: {e}"));
+        r.fail("chain read".into(), e);
         r.read_failed = true;
     }
     r
@@ -126,6 +134,16 @@ async fn read_markets<C: KeeperChain>(
         v.push(chain.market(i).await?);
     }
     Ok(v)
+}
+
+/// How far the oldest stored price of a trading market is behind `slot`, in slots.
+fn price_lag_slots(markets: &[Market], slot: u64) -> u64 {
+    markets
+        .iter()
+        .filter(|m| m.state() < MarketState::Settling)
+        .map(|m| slot.saturating_sub(m.aggregate.slot))
+        .max()
+        .unwrap_or(0)
 }
 
 fn mine(cfg: &KeeperConfig, key: &Pubkey) -> bool {
@@ -148,6 +166,7 @@ async fn cycle<C: KeeperChain>(
     check_insurance_breakers(chain, &ex, slot, r).await?;
     let markets = read_markets(chain, ex.market_count).await?;
     let (slot, now) = chain.clock().await?;
+    r.price_lag_slots = price_lag_slots(&markets, slot);
     let at = PreviewClock {
         slot,
         unix_timestamp: now,
@@ -204,7 +223,7 @@ async fn refresh_stale_markets<C: KeeperChain>(
         {
             match chain.send(&[update_risk_ix(ex, &m, slot)]).await {
                 Ok(()) => r.markets_refreshed += 1,
-                Err(e) => r.failures.push(failure(format!("update_risk {i}"), e)),
+                Err(e) => r.fail(format!("update_risk {i}"), e),
             }
         }
     }
@@ -236,9 +255,7 @@ async fn check_insurance_breakers<C: KeeperChain>(
         if changes {
             match chain.send(&[ix::check_insurance_breaker(i)]).await {
                 Ok(()) => r.breaker_checks += 1,
-                Err(e) => r
-                    .failures
-                    .push(failure(format!("check_insurance_breaker {i}"), e)),
+                Err(e) => r.fail(format!("check_insurance_breaker {i}"), e),
             }
         }
     }
@@ -301,7 +318,7 @@ async fn liquidate_in_stages<C: KeeperChain>(
                 }
             }
             Err(e) => {
-                r.failures.push(failure(format!("liquidate {key}"), e));
+                r.fail(format!("liquidate {key}"), e);
                 break;
             }
         }
@@ -333,9 +350,7 @@ async fn resolve_bankruptcies<C: KeeperChain>(
                     r.deficits_resolved += a.collateral.unsigned_abs();
                     r.resolved_accounts.push(key);
                 }
-                Err(e) => r
-                    .failures
-                    .push(failure(format!("resolve_bankruptcy {key}"), e)),
+                Err(e) => r.fail(format!("resolve_bankruptcy {key}"), e),
             }
         }
     }
@@ -408,9 +423,7 @@ async fn crank_settlements<C: KeeperChain>(
                     .await
                 {
                     Ok(()) => r.positions_settled += 1,
-                    Err(e) => r
-                        .failures
-                        .push(failure(format!("settle_position {key}"), e)),
+                    Err(e) => r.fail(format!("settle_position {key}"), e),
                 }
             }
         }
@@ -432,7 +445,7 @@ async fn sweep_markets<C: KeeperChain>(
         if m.ledgers.has_unswept() {
             match chain.send(&[ix::sweep(i)]).await {
                 Ok(()) => r.sweeps += 1,
-                Err(e) => r.failures.push(failure(format!("sweep {i}"), e)),
+                Err(e) => r.fail(format!("sweep {i}"), e),
             }
         }
     }
