@@ -70,7 +70,9 @@ const STEPS: &[Step] = &[
 ];
 
 /// Runs the story.
-pub async fn run() -> Result<()> {
+pub async fn run(program_logs: bool) -> Result<()> {
+    // The story, not the runtime: the natively run program prints its logs only when asked.
+    bulwark_testkit::quiet::set_program_logs(program_logs);
     if std::env::var_os("RUST_LOG").is_none() {
         // The bank logs every instruction at debug level; the demo prints its own tables.
         std::env::set_var("RUST_LOG", "error");
@@ -120,9 +122,9 @@ pub async fn run() -> Result<()> {
     let bob = crate::demo_trading::run(&mut w).await?;
     crate::demo_dynamics::run(&mut w, &bob).await?;
     crate::demo_crash::run().await?;
-    println!(
-        "The \"Instruction: …\" lines are the program's own logs, printed by the native runtime."
-    );
+    if !program_logs {
+        println!("`bulwark demo --program-logs` also prints the program's own logs as it runs.");
+    }
     Ok(())
 }
 

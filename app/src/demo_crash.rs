@@ -362,12 +362,14 @@ async fn settle_through_governance(w: &mut World) -> Result<i64> {
         .await
         .map_err(|e| anyhow!("settle: {e}"))?;
     let m = w.bank.market(SOL_PERP).await;
+    let ratio = match m.settlement.ratio {
+        r if r.den == 0 => "fixed once every open position is visited".to_string(),
+        r => format!("{}/{} of their profit", r.num, r.den),
+    };
     println!(
-        "  anyone executes it: {} at the TWAP {} USDC; winners paid at {}/{} of their profit",
+        "  anyone executes it: {} at the TWAP {} USDC; winners' payout ratio: {ratio}",
         MarketState::from_u8(m.status).name(),
         crate::demo::fmt_price(m.settlement.price),
-        m.settlement.ratio.num,
-        m.settlement.ratio.den
     );
     Ok(timelock)
 }

@@ -15,7 +15,6 @@ mod localnet;
 mod lookup_cmd;
 mod operator;
 mod pool_cmd;
-mod quiet;
 mod stress_chart;
 mod stress_cmd;
 mod trader_cmd;
@@ -43,7 +42,11 @@ enum LookupCommand {
 enum Command {
     /// Boot the real program in an in-process bank and walk SOL-PERP's oracles through calm,
     /// manipulation, staleness, divergence, a USDC wobble and recovery.
-    Demo,
+    Demo {
+        /// Also print the program's own logs (`Instruction: …`, refusals) as it runs.
+        #[arg(long)]
+        program_logs: bool,
+    },
     /// The keeper bot.
     Keeper {
         #[command(subcommand)]
@@ -243,7 +246,7 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo => plain_runtime()?.block_on(demo::run()),
+        Command::Demo { program_logs } => plain_runtime()?.block_on(demo::run(program_logs)),
         Command::Keeper {
             what: KeeperCommand::Run(args),
         } => {

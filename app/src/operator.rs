@@ -61,7 +61,7 @@ impl Reader {
     pub async fn connect(source: &Source) -> Result<Reader> {
         if source.demo_state {
             let world = {
-                let _quiet = crate::quiet::StdoutSilenced::new()?;
+                let _quiet = bulwark_testkit::quiet::StdoutSilenced::new()?;
                 demo_state().await?
             };
             let control = BankRpcControl::default();
@@ -143,7 +143,7 @@ impl Reader {
     ) -> Result<()> {
         // The bank behind the demo state prints the program's logs to stdout.
         let _quiet = match self._world {
-            Some(_) => Some(crate::quiet::StdoutSilenced::new()?),
+            Some(_) => Some(bulwark_testkit::quiet::StdoutSilenced::new()?),
             None => None,
         };
         let client = match (&self.url, &self._world) {

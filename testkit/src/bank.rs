@@ -309,10 +309,12 @@ impl Bank {
         let (metered, result) = match &mut self.chain {
             Chain::Native(ctx) => {
                 let tx = signed(&all, &payer.pubkey(), &keys, tables, ctx.last_blockhash)?;
+                let quiet = crate::quiet::program_run();
                 let out = ctx
                     .banks_client
                     .process_transaction_with_metadata(tx)
                     .await?;
+                drop(quiet);
                 let (logs, compute_units) = out
                     .metadata
                     .map(|m| (m.log_messages, m.compute_units_consumed))

@@ -151,7 +151,9 @@ impl BankRpc {
             let hash = self.banks.get_latest_blockhash().await.map_err(custom)?;
             tx.message.set_recent_blockhash(hash);
         }
+        let quiet = crate::quiet::program_run();
         let sim = self.banks.simulate_transaction(tx).await.map_err(custom)?;
+        drop(quiet);
         let err = sim.result.and_then(|r| r.err());
         let logs = sim.simulation_details.map(|d| d.logs);
         self.with_context(json!({
@@ -170,7 +172,10 @@ impl BankRpc {
             .fetch_add(1, Ordering::SeqCst);
         let tx = decode_tx(param_str(params, 0)?)?;
         let sig = tx.signatures[0].to_string();
-        match self.banks.process_transaction(tx).await {
+        let quiet = crate::quiet::program_run();
+        let processed = self.banks.process_transaction(tx).await;
+        drop(quiet);
+        match processed {
             Ok(()) => {
                 self.processed
                     .lock()

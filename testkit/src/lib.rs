@@ -11,6 +11,7 @@ pub mod bank_node;
 pub mod bank_rpc;
 #[cfg(feature = "vm")]
 pub mod bank_vm;
+pub mod quiet;
 pub mod world;
 mod world_more;
 
