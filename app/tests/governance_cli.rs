@@ -151,3 +151,21 @@ fn bad_arguments_are_refused_by_name() {
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--governance"));
 }
+
+#[test]
+fn without_a_seed_the_proposal_gets_a_random_one_cheapest_to_derive() {
+    let gov = "9hSR6S7WPtxmTojgo6GG3k4yDPecgJY292j7xrsUGWBu";
+    let seeds: Vec<u64> = (0..2)
+        .map(|_| {
+            let out = propose(&["delist", "--market", "0", "--governance", gov, "--json"]);
+            assert!(out.status.success());
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let seed = v["seed"].as_u64().unwrap();
+            let (address, bump) = pda::proposal(seed);
+            assert_eq!(v["proposal"].as_str().unwrap(), address.to_string());
+            assert_eq!(bump, u8::MAX, "found at the first bump");
+            seed
+        })
+        .collect();
+    assert_ne!(seeds[0], seeds[1], "each draft its own address");
+}
