@@ -19,8 +19,8 @@ pub struct BootstrapArgs {
     /// Validate the file and print what it describes; touch no cluster.
     #[arg(long)]
     pub check: bool,
-    /// JSON-RPC URL.
-    #[arg(long, required_unless_present = "check")]
+    /// JSON-RPC URL, or m|d|t|l (default: the Solana CLI config's).
+    #[arg(short = 'u', long)]
     pub url: Option<String>,
     /// The program's upgrade authority (signs initialize_exchange, pays).
     #[arg(long, required_unless_present = "check")]
@@ -51,7 +51,7 @@ pub async fn run(args: BootstrapArgs) -> Result<()> {
     if args.check {
         return Ok(());
     }
-    let url = args.url.ok_or_else(|| anyhow!("--url: required"))?;
+    let url = crate::cluster::url(args.url.as_deref())?;
     let authority = read_keypair(&args.authority_keypair.expect("required by clap"))?;
     let governance = read_keypair(&args.governance_keypair.expect("required by clap"))?;
     let client = RpcClient::new_with_commitment(url, CommitmentConfig::confirmed());

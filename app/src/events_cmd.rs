@@ -18,9 +18,9 @@ use solana_transaction_status_client_types::{
 /// `bulwark events` arguments.
 #[derive(clap::Args, Debug)]
 pub struct EventsArgs {
-    /// JSON-RPC URL of the cluster.
-    #[arg(long)]
-    pub url: String,
+    /// JSON-RPC URL of the cluster, or m|d|t|l (default: the Solana CLI config's).
+    #[arg(short = 'u', long)]
+    pub url: Option<String>,
     /// How many of the latest transactions to read first.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
@@ -118,7 +118,8 @@ async fn new_signatures(
 
 /// Runs `bulwark events`.
 pub async fn run(args: EventsArgs) -> Result<()> {
-    let client = RpcClient::new_with_commitment(args.url.clone(), CommitmentConfig::confirmed());
+    let url = crate::cluster::url(args.url.as_deref())?;
+    let client = RpcClient::new_with_commitment(url, CommitmentConfig::confirmed());
     let mut newest: Option<Signature> = None;
     let mut limit = args.limit;
     loop {

@@ -29,11 +29,12 @@ pub struct KeeperArgs {
     /// TOML settings file.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// JSON-RPC URL (e.g. https://api.devnet.solana.com).
-    #[arg(long)]
+    /// JSON-RPC URL, or m|d|t|l (default: the config file's, else the Solana CLI config's).
+    #[arg(short = 'u', long)]
     pub url: Option<String>,
-    /// Keypair file (Solana CLI JSON) that signs and pays.
-    #[arg(long)]
+    /// Keypair file (Solana CLI JSON) that signs and pays (default: the config file's, else
+    /// the Solana CLI config's, else ~/.config/solana/id.json).
+    #[arg(short = 'k', long)]
     pub keypair: Option<PathBuf>,
     /// processed | confirmed | finalized.
     #[arg(long)]
@@ -182,16 +183,8 @@ pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
         }
         None => KeeperFile::default(),
     };
-    let url = args
-        .url
-        .clone()
-        .or(file.url.clone())
-        .ok_or_else(|| anyhow!("url: give --url or `url` in the config file"))?;
-    let keypair = args
-        .keypair
-        .clone()
-        .or(file.keypair.clone())
-        .ok_or_else(|| anyhow!("keypair: give --keypair or `keypair` in the config file"))?;
+    let url = crate::cluster::url(args.url.as_deref().or(file.url.as_deref()))?;
+    let keypair = crate::cluster::keypair(args.keypair.as_deref().or(file.keypair.as_deref()))?;
     let shard = match args.shard.as_deref().or(file.shard.as_deref()) {
         Some(s) => Some(parse_shard(s)?),
         None => None,

@@ -18,8 +18,9 @@ use crate::operator::{Reader, Source};
 #[derive(clap::Args, Debug)]
 pub struct LookupArgs {
     /// Keypair file (Solana CLI JSON): the table's authority, paying its rent.
-    #[arg(long)]
-    pub keypair: PathBuf,
+    /// Default: the Solana CLI config's keypair, else ~/.config/solana/id.json.
+    #[arg(short = 'k', long)]
+    pub keypair: Option<PathBuf>,
     #[command(flatten)]
     pub source: Source,
 }
@@ -28,7 +29,7 @@ pub struct LookupArgs {
 /// the venue's addresses a transaction at a time, and prints its address and what it holds
 /// as read back from the chain.
 pub async fn create(a: LookupArgs) -> Result<()> {
-    let key = crate::keeper_cmd::read_keypair(&a.keypair)?;
+    let key = crate::keeper_cmd::read_keypair(&crate::cluster::keypair(a.keypair.as_deref())?)?;
     let reader = Reader::connect(&a.source).await?;
     let ex = reader.exchange().await?;
     let markets = reader.markets(&ex).await?;

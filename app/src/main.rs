@@ -1,6 +1,7 @@
 //! `bulwark`: the demo, oracle inspection and (as they land) operator commands.
 
 mod bootstrap_cmd;
+mod cluster;
 mod demo;
 mod demo_crash;
 mod demo_dynamics;
@@ -196,8 +197,8 @@ enum InspectCommand {
 struct Target {
     /// A file holding the account's data, or the account's address (base58).
     target: String,
-    /// JSON-RPC URL to fetch an address from.
-    #[arg(long, conflicts_with = "demo_state")]
+    /// JSON-RPC URL to fetch an address from, or m|d|t|l (default: the Solana CLI config's).
+    #[arg(short = 'u', long, conflicts_with = "demo_state")]
     url: Option<String>,
     /// Fetch the address from the bank-backed demo state.
     #[arg(long)]
@@ -218,7 +219,7 @@ impl Target {
                 self.target
             )
         })?;
-        if self.url.is_none() && !self.demo_state {
+        if self.url.is_none() && !self.demo_state && cluster::url(None).is_err() {
             anyhow::bail!("--url: needed to fetch {} (or --demo-state)", self.target);
         }
         let source = operator::Source {

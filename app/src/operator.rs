@@ -27,12 +27,8 @@ use solana_sdk::signature::{Keypair, Signer};
 /// Where reads come from.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Source {
-    /// JSON-RPC URL of a cluster.
-    #[arg(
-        long,
-        conflicts_with = "demo_state",
-        required_unless_present = "demo_state"
-    )]
+    /// JSON-RPC URL of a cluster, or m|d|t|l (default: the Solana CLI config's).
+    #[arg(short = 'u', long, conflicts_with = "demo_state")]
     pub url: Option<String>,
     /// Read from a small venue built in an in-process bank (no cluster needed).
     #[arg(long)]
@@ -73,10 +69,7 @@ impl Reader {
                 _world: Some((world, control)),
             });
         }
-        let url = source
-            .url
-            .clone()
-            .ok_or_else(|| anyhow!("--url: required"))?;
+        let url = crate::cluster::url(source.url.as_deref())?;
         Ok(Reader {
             client: RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed()),
             url: Some(url),

@@ -17,8 +17,9 @@ use crate::trader_cmd::{parse_decimal, token_account};
 #[derive(clap::Args, Debug)]
 pub struct Holder {
     /// Keypair file (Solana CLI JSON) of the LP or staker.
-    #[arg(long)]
-    pub keypair: PathBuf,
+    /// Default: the Solana CLI config's keypair, else ~/.config/solana/id.json.
+    #[arg(short = 'k', long)]
+    pub keypair: Option<PathBuf>,
     /// Token account to move collateral from or to (default: the owner's associated one).
     #[arg(long)]
     pub token_account: Option<String>,
@@ -99,7 +100,7 @@ struct Ctx {
 }
 
 async fn ctx(h: &Holder) -> Result<Ctx> {
-    let key = crate::keeper_cmd::read_keypair(&h.keypair)?;
+    let key = crate::keeper_cmd::read_keypair(&crate::cluster::keypair(h.keypair.as_deref())?)?;
     let reader = Reader::connect(&h.source).await?;
     let ex = reader.exchange().await?;
     let token = token_account(

@@ -18,8 +18,9 @@ use crate::operator::{account_json, find_market, print_account, Reader, Source};
 #[derive(clap::Args, Debug)]
 pub struct Actor {
     /// Keypair file (Solana CLI JSON) of the account's owner (or its delegate, for trades).
-    #[arg(long)]
-    pub keypair: PathBuf,
+    /// Default: the Solana CLI config's keypair, else ~/.config/solana/id.json.
+    #[arg(short = 'k', long)]
+    pub keypair: Option<PathBuf>,
     /// The margin account's owner, when the keypair is its delegate (trades only; default:
     /// the keypair's own key).
     #[arg(long)]
@@ -89,7 +90,7 @@ struct Ctx {
 }
 
 async fn ctx(a: &Actor) -> Result<Ctx> {
-    let key = crate::keeper_cmd::read_keypair(&a.keypair)?;
+    let key = crate::keeper_cmd::read_keypair(&crate::cluster::keypair(a.keypair.as_deref())?)?;
     let owner = match &a.owner {
         Some(o) => parse_pubkey("--owner", o)?,
         None => key.pubkey(),

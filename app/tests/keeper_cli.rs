@@ -113,3 +113,42 @@ fn an_unreachable_rpc_at_start_is_refused_naming_the_url_and_exits_non_zero() {
     assert!(err.contains("url: the node did not answer"), "{err}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("cycle="));
 }
+
+/// A Solana CLI config in `dir` naming `url` and a fresh keypair file; returns its path.
+fn solana_config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    use solana_sdk::signature::Keypair;
+    let key = dir.join("id.json");
+    let bytes: Vec<u8> = Keypair::new().to_bytes().to_vec();
+    std::fs::write(&key, serde_json::to_string(&bytes).unwrap()).unwrap();
+    let config = dir.join("config.yml");
+    let text = format!(
+        "---\njson_rpc_url: \"{url}\"\nwebsocket_url: ''\nkeypair_path: {}\ncommitment: confirmed\n",
+        key.display()
+    );
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+#[test]
+fn without_url_or_keypair_the_solana_cli_config_names_them_and_monikers_expand() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = solana_config(dir.path(), "http://127.0.0.1:1");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(["keeper", "run"])
+            .args(args)
+            .env("SOLANA_CONFIG", &config)
+            .output()
+            .expect("bulwark runs")
+    };
+    // URL and keypair from the config: the keypair is read, then the node is asked.
+    let out = run(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("url: the node did not answer"), "{err}");
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+    // `-u l` is the local validator's URL.
+    let out = run(&["-u", "l"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("127.0.0.1:8899"), "{err}");
+}
