@@ -67,9 +67,36 @@ pub fn url(given: Option<&str>) -> Result<String> {
     })
 }
 
+/// Where a person looks a transaction up: the Solana explorer, on `url`'s cluster (a custom
+/// cluster by its URL).
+pub fn explorer_url(signature: &str, url: &str) -> String {
+    let cluster = match url {
+        "https://api.mainnet-beta.solana.com" => String::new(),
+        "https://api.devnet.solana.com" => "?cluster=devnet".into(),
+        "https://api.testnet.solana.com" => "?cluster=testnet".into(),
+        other => format!("?cluster=custom&customUrl={other}"),
+    };
+    format!("https://explorer.solana.com/tx/{signature}{cluster}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_links_to_the_explorer_on_its_cluster() {
+        assert_eq!(
+            explorer_url("S", &expand("d")),
+            "https://explorer.solana.com/tx/S?cluster=devnet"
+        );
+        assert_eq!(
+            explorer_url("S", &expand("m")),
+            "https://explorer.solana.com/tx/S"
+        );
+        assert!(
+            explorer_url("S", "http://127.0.0.1:8899").ends_with("customUrl=http://127.0.0.1:8899")
+        );
+    }
 
     #[test]
     fn monikers_expand_and_urls_pass_through() {

@@ -165,7 +165,10 @@ impl Reader {
         loop {
             attempts += 1;
             match chain.send(ixs).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.print_signature(chain.last_signature);
+                    return Ok(());
+                }
                 Err(e) => {
                     let transient = e.program_error().as_deref() == Some("NotRefreshedThisSlot");
                     if transient && attempts < 3 {
@@ -181,6 +184,19 @@ impl Reader {
                     });
                 }
             }
+        }
+    }
+}
+
+impl Reader {
+    /// Tells the person (on standard error, so `--json` output stays one document) the landed
+    /// transaction's signature and, on a cluster, where the explorer shows it.
+    fn print_signature(&self, signature: Option<solana_sdk::signature::Signature>) {
+        let Some(sig) = signature else { return };
+        eprintln!("signature: {sig}");
+        if let Some(url) = &self.url {
+            let link = crate::cluster::explorer_url(&sig.to_string(), url);
+            eprintln!("explorer: {link}");
         }
     }
 }

@@ -41,6 +41,26 @@ fn deposit_adds_exactly_the_amount_and_prints_the_account() {
         units(&after["collateral"]) - units(&before["collateral"]),
         100_500_000
     );
+    // The landed transaction's signature goes to standard error (the JSON stays one document).
+    let out = bulwark(&[
+        "deposit",
+        "--amount",
+        "1",
+        "--keypair",
+        &kp,
+        "--demo-state",
+        "--json",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let sig = err
+        .lines()
+        .find_map(|l| l.strip_prefix("signature: "))
+        .unwrap_or_else(|| panic!("no signature in: {err}"));
+    assert!(
+        sig.parse::<solana_sdk::signature::Signature>().is_ok(),
+        "{sig}"
+    );
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("stdout stays JSON");
 }
 
 #[test]

@@ -203,6 +203,8 @@ pub struct RpcChain {
     /// Counts transactions so two identical stages in one blockhash window get distinct
     /// signatures (the limit drops by `sent % 64` units, well inside the margin).
     sent: u32,
+    /// The signature of the last transaction that landed.
+    pub last_signature: Option<solana_sdk::signature::Signature>,
 }
 
 impl RpcChain {
@@ -218,6 +220,7 @@ impl RpcChain {
             scanned_this_cycle: false,
             dry_run_simulated: 0,
             sent: 0,
+            last_signature: None,
         }
     }
 
@@ -456,13 +459,17 @@ impl crate::cycle::KeeperChain for RpcChain {
         loop {
             let failure = match &pending {
                 Some(tx) => match self.client.send_and_confirm_transaction(tx).await {
-                    Ok(_) => return Ok(()),
+                    Ok(signature) => {
+                        self.last_signature = Some(signature);
+                        return Ok(());
+                    }
                     Err(e) if is_program_refusal(&e) => return Err(client_failure(&e)),
                     Err(e) => {
                         // The connection may have dropped after the node took it: ask.
                         if let Ok(Some(status)) =
                             self.client.get_signature_status(&tx.signatures[0]).await
                         {
+                            self.last_signature = status.is_ok().then_some(tx.signatures[0]);
                             return status.map_err(|te| transaction_failure(&te));
                         }
                         if matches!(
