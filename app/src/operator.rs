@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use bulwark::state::{Exchange, MarginAccount, Market};
 use bulwark_engine::margin::HealthKind;
 use bulwark_engine::num::PRICE_SCALE;
-use bulwark_keeper::rpc_chain::{RpcChain, RpcSettings};
+use bulwark_keeper::rpc_chain::{PriorityFee, RpcChain, RpcSettings};
 use bulwark_keeper::ChainError;
 use bulwark_keeper::KeeperChain;
 use bulwark_sdk::preview::{account_health, account_liquidation_price, PreviewClock};
@@ -50,6 +50,9 @@ pub struct Reader {
     url: Option<String>,
     /// The demo state's bank and its RPC controls.
     _world: Option<(World, BankRpcControl)>,
+    /// A fixed priority fee for what this reader sends, micro-lamports per compute unit
+    /// (`None`: the percentile policy).
+    pub priority_fee: Option<u64>,
 }
 
 impl Reader {
@@ -67,6 +70,7 @@ impl Reader {
                 client,
                 url: None,
                 _world: Some((world, control)),
+                priority_fee: None,
             });
         }
         let url = crate::cluster::url(source.url.as_deref())?;
@@ -74,6 +78,7 @@ impl Reader {
             client: RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed()),
             url: Some(url),
             _world: None,
+            priority_fee: None,
         })
     }
 
@@ -148,9 +153,13 @@ impl Reader {
             }
             (None, None) => bail!("no cluster to send to"),
         };
+        let defaults = RpcSettings::default();
         let settings = RpcSettings {
             lookup_tables: tables.to_vec(),
-            ..RpcSettings::default()
+            priority_fee: self
+                .priority_fee
+                .map_or(defaults.priority_fee, PriorityFee::Fixed),
+            ..defaults
         };
         let mut chain = RpcChain::new(client, signer.insecure_clone(), settings);
         chain

@@ -23,6 +23,10 @@ pub struct Holder {
     /// Token account to move collateral from or to (default: the owner's associated one).
     #[arg(long)]
     pub token_account: Option<String>,
+    /// Priority fee, micro-lamports per compute unit (default: the 75th percentile of recent
+    /// fees on the accounts written, capped as the keeper caps it).
+    #[arg(long)]
+    pub priority_fee: Option<u64>,
     #[command(flatten)]
     pub source: Source,
 }
@@ -101,7 +105,8 @@ struct Ctx {
 
 async fn ctx(h: &Holder) -> Result<Ctx> {
     let key = crate::keeper_cmd::read_keypair(&crate::cluster::keypair(h.keypair.as_deref())?)?;
-    let reader = Reader::connect(&h.source).await?;
+    let mut reader = Reader::connect(&h.source).await?;
+    reader.priority_fee = h.priority_fee;
     let ex = reader.exchange().await?;
     let token = token_account(
         h.token_account.as_deref(),

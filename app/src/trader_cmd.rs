@@ -35,6 +35,10 @@ pub struct Actor {
     /// for several; `bulwark lookup-table create` makes the venue's).
     #[arg(long)]
     pub lookup_table: Vec<String>,
+    /// Priority fee, micro-lamports per compute unit (default: the 75th percentile of recent
+    /// fees on the accounts written, capped as the keeper caps it).
+    #[arg(long)]
+    pub priority_fee: Option<u64>,
     #[command(flatten)]
     pub source: Source,
 }
@@ -95,7 +99,8 @@ async fn ctx(a: &Actor) -> Result<Ctx> {
         Some(o) => parse_pubkey("--owner", o)?,
         None => key.pubkey(),
     };
-    let reader = Reader::connect(&a.source).await?;
+    let mut reader = Reader::connect(&a.source).await?;
+    reader.priority_fee = a.priority_fee;
     let ex = reader.exchange().await?;
     let token = token_account(a.token_account.as_deref(), &owner, &ex.collateral_mint)?;
     let tables = a

@@ -208,3 +208,36 @@ fn the_venue_lookup_table_is_created_with_every_venue_address() {
     assert_eq!(out["addresses"], 12, "{out}");
     assert!(out["table"].as_str().unwrap().len() >= 32);
 }
+
+#[test]
+fn a_fixed_priority_fee_is_taken_and_a_malformed_one_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = long_keypair(&dir);
+    let after = ok_json(&[
+        "deposit",
+        "--amount",
+        "2",
+        "--priority-fee",
+        "5000",
+        "--keypair",
+        &kp,
+        "--demo-state",
+        "--json",
+    ]);
+    assert!(units(&after["collateral"]) > 0);
+    let out = bulwark(&[
+        "deposit",
+        "--amount",
+        "2",
+        "--priority-fee",
+        "fast",
+        "--keypair",
+        &kp,
+        "--demo-state",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--priority-fee"),
+        "{err}"
+    );
+}
