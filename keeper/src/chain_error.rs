@@ -4,6 +4,9 @@
 
 use core::fmt;
 
+use solana_instruction_error::InstructionError;
+use solana_transaction_error::TransactionError;
+
 /// A failed chain call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChainError {
@@ -25,6 +28,17 @@ impl ChainError {
         match bulwark_sdk::errors::program_error_code(text) {
             Some(code) => ChainError::Program { code },
             None => ChainError::Transaction(text.to_string()),
+        }
+    }
+
+    /// A failed transaction, typed: an instruction's custom error is the program's (by its
+    /// code), the rest as reported. The one rule the RPC chain and the bank's chain share.
+    pub fn from_transaction(e: &TransactionError) -> ChainError {
+        match e {
+            TransactionError::InstructionError(_, InstructionError::Custom(code)) => {
+                ChainError::Program { code: *code }
+            }
+            other => ChainError::Transaction(other.to_string()),
         }
     }
 
@@ -86,5 +100,23 @@ mod tests {
         assert_eq!(e.label(), bulwark::error::error_name(6201).unwrap());
         assert_eq!(other.label(), "transaction");
         assert_eq!(ChainError::Program { code: 1 }.label(), "program_error_1");
+    }
+
+    #[test]
+    fn an_instructions_custom_error_is_the_programs_and_the_rest_the_transactions() {
+        let refused = TransactionError::InstructionError(2, InstructionError::Custom(6602));
+        assert_eq!(
+            ChainError::from_transaction(&refused),
+            ChainError::Program { code: 6602 }
+        );
+        let other = TransactionError::InstructionError(0, InstructionError::InvalidAccountData);
+        assert!(matches!(
+            ChainError::from_transaction(&other),
+            ChainError::Transaction(_)
+        ));
+        assert!(matches!(
+            ChainError::from_transaction(&TransactionError::BlockhashNotFound),
+            ChainError::Transaction(_)
+        ));
     }
 }

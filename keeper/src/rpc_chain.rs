@@ -25,7 +25,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::VersionedTransaction;
 
 use crate::chain_error::ChainError;
-pub use crate::rpc_failure::{client_failure, is_program_refusal, transaction_failure};
+pub use crate::rpc_failure::{client_failure, is_program_refusal};
 use bulwark_sdk::{accounts, pda};
 
 /// Largest serialized transaction a validator accepts, bytes.
@@ -333,7 +333,7 @@ impl RpcChain {
             .map_err(|e| client_failure(&e))?
             .value;
         match sim.err {
-            Some(err) => Err(transaction_failure(&err.into())),
+            Some(err) => Err(ChainError::from_transaction(&err.into())),
             None => Ok(sim.units_consumed),
         }
     }
@@ -470,7 +470,7 @@ impl crate::cycle::KeeperChain for RpcChain {
                             self.client.get_signature_status(&tx.signatures[0]).await
                         {
                             self.last_signature = status.is_ok().then_some(tx.signatures[0]);
-                            return status.map_err(|te| transaction_failure(&te));
+                            return status.map_err(|te| ChainError::from_transaction(&te));
                         }
                         if matches!(
                             e.get_transaction_error(),

@@ -14,16 +14,10 @@ pub struct BankKeeper<'a> {
     pub key: Keypair,
 }
 
-/// A bank failure, typed: an instruction's custom error is the program's (by its code), the
-/// rest as reported.
+/// A bank failure, typed as the RPC chain types the node's (`ChainError::from_transaction`).
 pub fn bank_failure(e: &solana_program_test::BanksClientError) -> ChainError {
-    use solana_sdk::instruction::InstructionError;
-    use solana_sdk::transaction::TransactionError;
     match crate::bank::tx_error(e) {
-        Some(TransactionError::InstructionError(_, InstructionError::Custom(code))) => {
-            ChainError::Program { code }
-        }
-        Some(other) => ChainError::Transaction(other.to_string()),
+        Some(te) => ChainError::from_transaction(&te),
         None => ChainError::Transaction(e.to_string()),
     }
 }
