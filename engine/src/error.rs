@@ -28,6 +28,60 @@ pub enum EngineError {
         /// What is wrong, in a few words.
         what: &'static str,
     },
+    /// The venue's rules refuse the operation (the program maps each reason to its own error
+    /// code, one to one).
+    Refused(Refused),
+}
+
+/// Why an engine operation refuses to run: the market's state, the exchange's pause, the
+/// price, the order, the account's margin or position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The market's state table forbids the operation.
+    MarketState {
+        op: crate::state::Op,
+        state: crate::state::MarketState,
+    },
+    /// The exchange has paused the operation.
+    Paused,
+    /// The stored price may not be used for the action now.
+    Price(crate::action::Refusal),
+    /// The order breaks a trading rule.
+    Trade(crate::trade::TradeRejection),
+    /// A delegate's trade breaks the owner's limits.
+    Delegate(crate::delegate::DelegateRejection),
+    /// The account already holds a position in every slot.
+    TooManyPositions,
+    /// The account has no position in the market.
+    NoPosition,
+    /// The increase would leave the initial margin short.
+    InitialMarginViolated,
+    /// The increase would pass the market's leverage cap.
+    LeverageCapExceeded,
+    /// The account meets its maintenance requirement.
+    NotLiquidatable,
+    /// The size is zero.
+    ZeroSize,
+    /// A liquidation's `max_base` is below the least stage that restores maintenance.
+    StageBelowMinimum,
+    /// The account is not bankrupt (positions open, or collateral not negative).
+    NotBankrupt,
+    /// The bankruptcy belongs to the account's last liquidated market, not this one.
+    WrongBankruptcyMarket,
+    /// The market's auto-deleverage trigger does not hold.
+    AdlNotTriggered,
+    /// The target is not a profitable position on the stressed side scoring the minimum.
+    AdlTargetNotEligible,
+    /// The deleverage would not lower the profit ratio, or would pass its floor.
+    AdlOverCorrects,
+    /// A winner's claim is recorded; it is paid once every position has been visited.
+    SettlementRatioPending,
+}
+
+impl From<Refused> for EngineError {
+    fn from(r: Refused) -> Self {
+        EngineError::Refused(r)
+    }
 }
 
 impl EngineError {
@@ -51,6 +105,10 @@ impl fmt::Display for EngineError {
             }
             EngineError::OutOfBounds { param } => write!(f, "parameter {param} is out of bounds"),
             EngineError::InvalidConfig { what } => write!(f, "invalid configuration: {what}"),
+            EngineError::Refused(Refused::MarketState { op, state }) => {
+                write!(f, "{op:?} not allowed while the market is {}", state.name())
+            }
+            EngineError::Refused(r) => write!(f, "refused: {r:?}"),
         }
     }
 }

@@ -23,6 +23,7 @@ macro_rules! stored_block {
     };
 }
 
+pub mod account;
 pub mod action;
 pub mod adl;
 pub mod bounds;
@@ -41,6 +42,7 @@ pub mod guardian;
 pub mod insurance;
 pub mod liquidation;
 pub mod margin;
+pub mod market;
 pub mod market_params;
 pub mod num;
 pub mod oracle;
@@ -52,4 +54,4 @@ pub mod trade;
 pub mod volatility;
 pub mod window;
 
-pub use error::{EngineError, EngineResult};
+pub use error::{EngineError, EngineResult, Refused};

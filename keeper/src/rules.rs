@@ -98,7 +98,7 @@ pub fn insurance_check_due(
 ) -> Result<bool, String> {
     let mut trial = *m;
     trial
-        .apply_insurance_coverage(fund, decimals, slot)
+        .apply_insurance_coverage(&fund.commitment(), decimals, slot)
         .map(|(t, _)| t.is_some())
         .map_err(|e| format!("insurance coverage {}: {e:?}", m.index))
 }

@@ -8,7 +8,11 @@
 use bulwark::state::{
     Exchange, InsuranceFund, LiquidityPool, MarginAccount, Market, OracleConfig, PositionSlot,
 };
+use bulwark_engine::account::trade::Order;
+use bulwark_engine::account::{no_other_positions, AccountCore, OpClock, StageLimits, TradeVenue};
 use bulwark_engine::breaker::Transition;
+use bulwark_engine::market::MarketCore;
+use bulwark_engine::EngineResult;
 use bulwark_keeper::rules::{
     adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
     maintenance_free_of,
@@ -19,6 +23,11 @@ use rayon::prelude::*;
 
 use crate::feeds::Feeds;
 use crate::index::LiquidationIndex;
+
+/// The time an engine operation runs at.
+fn op_clock(slot: u64, now: i64) -> OpClock {
+    OpClock { slot, now }
+}
 
 /// Candidate counts from which health is judged in parallel.
 const PARALLEL_FROM: usize = 4_096;
@@ -84,7 +93,7 @@ pub struct KeeperModel {
 
 /// A market order's limit: on the tick grid, far through the price (twice it for buys, one
 /// tick for sells).
-fn market_order_limit(m: &Market, delta: i64) -> u64 {
+fn market_order_limit(m: &MarketCore, delta: i64) -> u64 {
     let tick = m.params.trade.tick_price.max(1);
     if delta > 0 {
         m.aggregate.price.saturating_mul(2) / tick * tick
@@ -93,39 +102,32 @@ fn market_order_limit(m: &Market, delta: i64) -> u64 {
     }
 }
 
-/// `trade_in` for `a` in `m` at market (a limit far through the price) against `ex` and
-/// `pool`.
-#[allow(clippy::too_many_arguments)]
+/// The engine's `trade` for `a` in `m` at market (a limit far through the price) against
+/// `venue`; a single-market account has no other positions.
 fn market_order(
-    a: &mut MarginAccount,
-    m: &mut Market,
-    ex: &Exchange,
-    pool: &LiquidityPool,
+    a: &mut AccountCore,
+    m: &mut MarketCore,
+    venue: &TradeVenue,
     delta: i64,
-    slot: u64,
-    t: i64,
+    at: OpClock,
     decimals: u8,
-) -> anchor_lang::Result<bulwark_engine::trade::TradeOutcome> {
-    let limit = market_order_limit(m, delta);
-    let (out, _) = a.trade_in(
-        m,
-        ex,
-        pool,
-        |_| Ok(Vec::new()),
-        delta,
-        limit,
-        slot,
-        t,
-        decimals,
-    )?;
-    Ok(out)
+) -> EngineResult<bulwark_engine::trade::TradeOutcome> {
+    let order = Order {
+        base_delta: delta,
+        limit_price: market_order_limit(m, delta),
+    };
+    Ok(
+        a.trade(m, venue, no_other_positions, order, false, at, decimals)?
+            .outcome,
+    )
 }
 
-/// Runs `f` on copies of the account and market; keeps them only when it succeeds.
+/// Runs `f` on copies of the account's and the market's engine blocks; keeps them only when
+/// it succeeds (the program's transaction changes nothing when refused).
 fn attempt<T>(
-    a: &mut MarginAccount,
-    m: &mut Market,
-    f: impl FnOnce(&mut MarginAccount, &mut Market) -> anchor_lang::Result<T>,
+    a: &mut AccountCore,
+    m: &mut MarketCore,
+    f: impl FnOnce(&mut AccountCore, &mut MarketCore) -> EngineResult<T>,
 ) -> Option<T> {
     let (mut ta, mut tm) = (*a, *m);
     let out = f(&mut ta, &mut tm).ok()?;
@@ -221,9 +223,17 @@ impl Venue {
     /// What account `i` would pay (or get) a unit for `delta` base atoms now, fee included
     /// (1e-9 collateral per unit), or `None` when the program would refuse; changes nothing.
     pub fn quote(&self, i: usize, delta: i64, slot: u64, t: i64) -> Option<u64> {
-        let (mut a, mut m) = (self.accounts[i], self.market);
-        let (ex, pool, d) = (&self.exchange, &self.pool, self.decimals);
-        let out = market_order(&mut a, &mut m, ex, pool, delta, slot, t, d).ok()?;
+        let (mut a, mut m) = (self.accounts[i].core, self.market.core);
+        let venue = self.trade_venue(t);
+        let out = market_order(
+            &mut a,
+            &mut m,
+            &venue,
+            delta,
+            op_clock(slot, t),
+            self.decimals,
+        )
+        .ok()?;
         // The fee per unit, rounded against the trader.
         let size = delta.unsigned_abs() as u128;
         let scale = 10u128.pow(self.decimals as u32);
@@ -241,9 +251,9 @@ impl Venue {
     /// Account `i` trades `delta` base atoms at market (a limit far through the price);
     /// whether the program would have accepted it.
     pub fn trade(&mut self, i: usize, delta: i64, slot: u64, t: i64) -> bool {
-        let (ex, pool, d) = (&self.exchange, &self.pool, self.decimals);
-        let ok = attempt(&mut self.accounts[i], &mut self.market, |a, m| {
-            market_order(a, m, ex, pool, delta, slot, t, d)
+        let (venue, d) = (self.trade_venue(t), self.decimals);
+        let ok = attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
+            market_order(a, m, &venue, delta, op_clock(slot, t), d)
         })
         .is_some();
         self.touch(i);
@@ -252,6 +262,11 @@ impl Venue {
             self.bankrupt.push(i);
         }
         ok
+    }
+
+    /// The exchange and the pool as a trade at `t` sees them.
+    fn trade_venue(&self, t: i64) -> TradeVenue {
+        self.exchange.trade_venue(&self.pool, t)
     }
 
     fn clock(&self, slot: u64, t: i64) -> PreviewClock {
@@ -282,12 +297,17 @@ impl Venue {
             if *budget == 0 {
                 break;
             }
-            let fund_balance = self.fund.balance;
-            let Some((price, out)) = attempt(&mut self.accounts[i], &mut self.market, |a, m| {
-                a.liquidate(m, |_| Ok(Vec::new()), fund_balance, u64::MAX, slot, t, d)
+            // One market: its share of the fund is all of it.
+            let limits = StageLimits {
+                max_base: u64::MAX,
+                fund_share: self.fund.balance,
+            };
+            let Some(out) = attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
+                a.liquidate(m, no_other_positions, limits, op_clock(slot, t), d)
             }) else {
                 break;
             };
+            let price = out.price;
             *budget -= 1;
             let notional =
                 bulwark_engine::num::notional_ceil(out.closed_base as i64, price, d).unwrap_or(0);
@@ -316,7 +336,10 @@ impl Venue {
         let d = self.decimals;
         let at = self.clock(slot, t);
         if insurance_check_due(&self.market, &self.fund, d, slot).unwrap_or(false) {
-            let (tr, _) = self.market.apply_insurance_coverage(&self.fund, d, slot)?;
+            let (tr, _) = self
+                .market
+                .apply_insurance_coverage(&self.fund.commitment(), d, slot)
+                .map_err(bulwark::error::engine_err)?;
             ev.transitions.extend(tr);
         }
         let markets = [self.market];
@@ -326,9 +349,9 @@ impl Venue {
         self.deleverage_one(slot, t, &mut ev);
         // The sweep.
         if self.market.ledgers.has_unswept() {
-            if let Ok(out) = self.market.sweep_into(
-                &mut self.pool,
-                &mut self.fund,
+            if let Ok(out) = self.market.sweep(
+                &mut self.pool.capital,
+                &mut self.fund.balance,
                 &mut self.exchange.protocol_fees,
             ) {
                 ev.swept_to_insurance = out.to_insurance;
@@ -427,11 +450,11 @@ impl Venue {
         self.bankrupt.sort_unstable();
         let mut still = Vec::new();
         for i in std::mem::take(&mut self.bankrupt) {
-            let a = &mut self.accounts[i];
-            let (mut ta, mut tm, mut tf, mut tp) = (*a, self.market, self.fund, self.pool);
-            match ta.resolve_bankruptcy(&mut tm, &mut tf, &mut tp, t) {
+            let a = &mut self.accounts[i].core;
+            let (mut ta, mut tm, mut tf, mut tp) = (*a, self.market.core, self.fund, self.pool);
+            match ta.resolve_bankruptcy(&mut tm, tf.deficit_payers(&mut tp), t) {
                 Ok(b) => {
-                    (*a, self.market, self.fund, self.pool) = (ta, tm, tf, tp);
+                    (*a, self.market.core, self.fund, self.pool) = (ta, tm, tf, tp);
                     self.touch(i);
                     ev.bankruptcies
                         .push((i, b.deficit, b.insurance_paid, b.socialized));
@@ -460,8 +483,8 @@ impl Venue {
             let i = self.by_key[&key];
             let capital = self.pool.capital;
             for size in adl_sizes(size, self.market.params.trade.lot_base) {
-                if attempt(&mut self.accounts[i], &mut self.market, |a, m| {
-                    a.auto_deleverage(m, capital, size, slot, t, d)
+                if attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
+                    a.auto_deleverage(m, capital, size, op_clock(slot, t), d)
                 })
                 .is_some()
                 {

@@ -2,7 +2,7 @@
 //! once deployed: a new error takes the next free code of its domain's block.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::EngineError;
+use bulwark_engine::{EngineError, Refused};
 
 /// Declares the program's error enum (Anchor's `#[error_code]`: code = 6000 + discriminant)
 /// and generates [`ALL_ERRORS`] from the same list, so the name table cannot drift from it.
@@ -227,6 +227,54 @@ pub fn engine_err(e: EngineError) -> Error {
         EngineError::Math { .. } => BulwarkError::MathError.into(),
         EngineError::OutOfBounds { .. } => BulwarkError::ParameterOutOfBounds.into(),
         EngineError::InvalidConfig { .. } => BulwarkError::InvalidOracleConfig.into(),
+        EngineError::Refused(r) => refused_err(r),
+    }
+}
+
+/// Maps an engine operation's refusal to its program error, one to one.
+fn refused_err(r: Refused) -> Error {
+    match r {
+        Refused::MarketState { .. } => BulwarkError::MarketStateForbids.into(),
+        Refused::Paused => BulwarkError::ExchangePaused.into(),
+        Refused::Price(p) => refusal_err(p),
+        Refused::Trade(t) => trade_rejection_err(t),
+        Refused::Delegate(d) => delegate_rejection_err(d),
+        Refused::TooManyPositions => BulwarkError::TooManyPositions.into(),
+        Refused::NoPosition => BulwarkError::NoPosition.into(),
+        Refused::InitialMarginViolated => BulwarkError::InitialMarginViolated.into(),
+        Refused::LeverageCapExceeded => BulwarkError::LeverageCapExceeded.into(),
+        Refused::NotLiquidatable => BulwarkError::NotLiquidatable.into(),
+        Refused::ZeroSize => BulwarkError::ZeroSize.into(),
+        Refused::StageBelowMinimum => BulwarkError::StageBelowMinimum.into(),
+        Refused::NotBankrupt => BulwarkError::NotBankrupt.into(),
+        Refused::WrongBankruptcyMarket => BulwarkError::WrongBankruptcyMarket.into(),
+        Refused::AdlNotTriggered => BulwarkError::AdlNotTriggered.into(),
+        Refused::AdlTargetNotEligible => BulwarkError::AdlTargetNotEligible.into(),
+        Refused::AdlOverCorrects => BulwarkError::AdlOverCorrects.into(),
+        Refused::SettlementRatioPending => BulwarkError::SettlementRatioPending.into(),
+    }
+}
+
+/// An engine operation's error inside a handler: the engine's own (mapped by [`engine_err`])
+/// or the program's, from a callback the operation called (reading the health markets). `?`
+/// turns it back into the handler's error.
+pub struct OpError(pub Error);
+
+impl From<EngineError> for OpError {
+    fn from(e: EngineError) -> Self {
+        OpError(engine_err(e))
+    }
+}
+
+impl From<Error> for OpError {
+    fn from(e: Error) -> Self {
+        OpError(e)
+    }
+}
+
+impl From<OpError> for Error {
+    fn from(e: OpError) -> Self {
+        e.0
     }
 }
 

@@ -17,7 +17,7 @@ async fn five_cent_market_long_skewed() -> World {
     w.update_risk().await.unwrap();
     let key = pda::market(SOL_PERP).0;
     let mut acc = w.bank.account(&key).await.unwrap();
-    let at = 8 + std::mem::offset_of!(bulwark::state::Market, book.long_oi);
+    let at = 8 + std::mem::offset_of!(bulwark::state::Market, core.book.long_oi);
     acc.data[at..at + 8].copy_from_slice(&(1_000_000 * SOL as u64).to_le_bytes());
     w.bank.set_account(&key, &bulwark::ID, acc.data);
     assert_eq!(

@@ -76,6 +76,20 @@ impl Exchange {
         guardian | self.invariant_pause_bits
     }
 
+    /// The exchange and `pool` as a trade at `now` sees them.
+    pub fn trade_venue(
+        &self,
+        pool: &super::LiquidityPool,
+        now: i64,
+    ) -> bulwark_engine::account::TradeVenue {
+        bulwark_engine::account::TradeVenue {
+            paused_bits: self.paused_bits(now),
+            pool_capital: pool.capital,
+            max_pnl_to_pool_ppm: pool.max_pnl_to_pool_ppm,
+            live_markets: self.live_market_count(),
+        }
+    }
+
     /// Refuses when `bit` is paused at `now`.
     pub fn require_not_paused(&self, bit: u32, now: i64) -> Result<()> {
         require!(

@@ -31,6 +31,28 @@ const _: () = assert!(core::mem::size_of::<InsuranceFund>() == 272);
 impl InsuranceFund {
     /// Account size including Anchor's discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<InsuranceFund>();
+
+    /// The fund as a market's coverage breaker sees it.
+    pub fn commitment(&self) -> bulwark_engine::market::books::FundCommitment {
+        bulwark_engine::market::books::FundCommitment {
+            balance: self.balance,
+            total_shares: self.total_shares(),
+            requested_shares: self.requested_shares(),
+        }
+    }
+
+    /// The fund and `pool` as the payers of a bankruptcy's deficit.
+    pub fn deficit_payers<'a>(
+        &'a mut self,
+        pool: &'a mut super::LiquidityPool,
+    ) -> bulwark_engine::account::bankruptcy::DeficitPayers<'a> {
+        bulwark_engine::account::bankruptcy::DeficitPayers {
+            fund_balance: &mut self.balance,
+            fund_paid: &mut self.total_paid,
+            pool_capital: &mut pool.capital,
+            pool_socialized: &mut pool.total_socialized,
+        }
+    }
 }
 
 /// A staker's shares and pending unstake: PDA `[STAKE_SEED, owner]`.

@@ -44,8 +44,9 @@ impl Market {
         route: Route,
         next_proposal: u64,
     ) -> Result<u64> {
-        self.governance.roll(now, GOV_WINDOW_SECS, &self.params);
-        let rec = self.governance.record(param, &self.params);
+        let core = &mut self.core;
+        core.governance.roll(now, GOV_WINDOW_SECS, &core.params);
+        let rec = core.governance.record(param, &core.params);
         let tightens = judge_change(param, &rec, value, route).map_err(change_refusal_err)?;
         self.params.set_value(param, value);
         self.validate_param_set()?;

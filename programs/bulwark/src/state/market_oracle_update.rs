@@ -158,7 +158,9 @@ impl Market {
         }
         record(&mut self.source_states, &asset, n_asset);
         record(&mut self.collateral_source_states, &collateral, n_coll);
-        let (transitions, new_state) = self.apply_aggregate(&aggregate, slot, now, decimals)?;
+        let (transitions, new_state) = self
+            .apply_aggregate(&aggregate, slot, now, decimals)
+            .map_err(engine_err)?;
         Ok(Some(RiskUpdate {
             aggregate,
             transitions,

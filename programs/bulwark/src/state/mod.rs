@@ -34,44 +34,32 @@ macro_rules! le_u128 {
     };
 }
 
-pub mod account_funding;
-pub mod account_trade;
-pub mod bankruptcy;
-pub mod deficit;
-pub mod delegate_trade;
-pub mod deleverage;
 pub mod exchange;
 pub mod insurance_fund;
-pub mod liquidation_stage;
 pub mod liquidity_pool;
 pub mod margin_account;
 pub mod market;
 pub mod market_args;
-pub mod market_engine_params;
 pub mod market_governance;
 pub mod market_listing;
-pub mod market_margin_view;
 pub mod market_oracle_update;
-pub mod market_risk;
-pub mod market_settlement;
-pub mod market_sweep;
 pub mod oracle_config;
 pub mod proposal;
 pub mod proposal_action;
 pub mod role;
 
-pub use bankruptcy::*;
-pub use deleverage::*;
+pub use bulwark_engine::account::{
+    BankruptcyOutcome, DeleverageOutcome, LiquidationOutcome, OpClock,
+};
+pub use bulwark_engine::conservation::SweepOutcome;
+pub use bulwark_engine::market::{MarginViewError, SettlingLosses};
 pub use exchange::*;
 pub use insurance_fund::*;
-pub use liquidation_stage::*;
 pub use liquidity_pool::*;
 pub use margin_account::*;
 pub use market::*;
 pub use market_args::*;
-pub use market_margin_view::{MarginViewError, SettlingLosses};
 pub use market_oracle_update::{judge_side, RiskUpdate, SideReadings};
-pub use market_sweep::SweepOutcome;
 pub use oracle_config::*;
 pub use proposal::*;
 pub use proposal_action::ProposalAction;

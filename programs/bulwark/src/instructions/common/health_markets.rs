@@ -8,7 +8,8 @@ use bulwark_engine::position::Position;
 
 use crate::error::{engine_err, refusal_err, BulwarkError};
 pub use crate::state::SettlingLosses;
-use crate::state::{MarginAccount, MarginViewError, Market, MAX_POSITIONS};
+use crate::state::{MarginViewError, Market, MAX_POSITIONS};
+use bulwark_engine::account::AccountCore;
 
 /// A margin view's failure as the program's error.
 fn margin_view_err(e: MarginViewError) -> Error {
@@ -22,7 +23,7 @@ fn margin_view_err(e: MarginViewError) -> Error {
 /// position paired with its market's margin view at the price `action` may use; positions in
 /// markets at or past Settling are valued at what settlement will pay (no price needed).
 pub fn load_health_markets<'info>(
-    account: &MarginAccount,
+    account: &AccountCore,
     accounts: &'info [AccountInfo<'info>],
     skip: Option<u16>,
     action: Action,
@@ -42,7 +43,7 @@ pub fn load_health_markets<'info>(
 
 /// [`load_health_markets`] with a choice of how settling losses count.
 pub fn load_health_markets_valued<'info>(
-    account: &MarginAccount,
+    account: &AccountCore,
     accounts: &'info [AccountInfo<'info>],
     skip: Option<u16>,
     action: Action,

@@ -59,7 +59,8 @@ fn begin_settlement(
     );
     require!(m.twap.price > 0, BulwarkError::NoSettlementPrice);
     let usable = state != MarketState::Halted;
-    m.accrue_funding(now, usable, decimals)?;
+    m.accrue_funding(now, usable, decimals)
+        .map_err(crate::error::engine_err)?;
     let available =
         pool_value_seen_by_market(pool.capital, m.ledgers.pnl_pending, m.ledgers.fee_pool, 0);
     m.settlement.price = m.twap.price;

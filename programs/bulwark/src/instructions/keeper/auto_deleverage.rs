@@ -8,8 +8,9 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::*;
-use crate::error::BulwarkError;
+use crate::error::{engine_err, BulwarkError};
 use crate::events::Deleveraged;
+use crate::instructions::common::op_clock;
 use crate::state::{Exchange, LiquidityPool, MarginAccount, Market};
 
 #[event_cpi]
@@ -36,14 +37,9 @@ pub fn auto_deleverage_handler(ctx: Context<AutoDeleverage>, max_base: u64) -> R
     let mut acct = a.margin_account.load_mut()?;
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
-    let out = acct.auto_deleverage(
-        &mut m,
-        pool_capital,
-        max_base,
-        clock.slot,
-        clock.unix_timestamp,
-        decimals,
-    )?;
+    let out = acct
+        .auto_deleverage(&mut m, pool_capital, max_base, op_clock(&clock), decimals)
+        .map_err(engine_err)?;
     emit_cpi!(Deleveraged {
         margin_account: a.margin_account.key(),
         market_index: m.index,

@@ -27,7 +27,9 @@ pub fn check_insurance_breaker_handler(ctx: Context<CheckInsuranceBreaker>) -> R
     let decimals = ctx.accounts.exchange.load()?.collateral_decimals;
     let fund = ctx.accounts.insurance_fund.load()?;
     let mut m = ctx.accounts.market.load_mut()?;
-    let (t, new_state) = m.apply_insurance_coverage(&fund, decimals, clock.slot)?;
+    let (t, new_state) = m
+        .apply_insurance_coverage(&fund.commitment(), decimals, clock.slot)
+        .map_err(crate::error::engine_err)?;
     if let Some(t) = t {
         emit_cpi!(breaker_event(m.index, t, clock.slot));
     }

@@ -15,10 +15,12 @@ use bulwark_engine::action::Action;
 use bulwark_engine::checked::{cast, Checked};
 
 use crate::constants::*;
-use crate::error::BulwarkError;
+use crate::error::{BulwarkError, OpError};
 use crate::events::Liquidated;
 use crate::instructions::common::health_markets::load_health_markets;
+use crate::instructions::common::op_clock;
 use crate::state::{Exchange, InsuranceFund, MarginAccount, Market};
+use bulwark_engine::account::StageLimits;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -65,22 +67,24 @@ pub fn liquidate_handler<'info>(
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
     let index = m.index;
-    let (price, out) = acct.liquidate(
+    let limits = StageLimits {
+        max_base,
+        fund_share,
+    };
+    let out = acct.liquidate(
         &mut m,
-        |acct| {
-            load_health_markets(
+        |acct| -> core::result::Result<_, OpError> {
+            Ok(load_health_markets(
                 acct,
                 ctx.remaining_accounts,
                 Some(index),
                 Action::Liquidate,
                 decimals,
                 &clock,
-            )
+            )?)
         },
-        fund_share,
-        max_base,
-        clock.slot,
-        clock.unix_timestamp,
+        limits,
+        op_clock(&clock),
         decimals,
     )?;
     let collateral_after = acct.collateral;
@@ -94,7 +98,7 @@ pub fn liquidate_handler<'info>(
         margin_account: a.margin_account.key(),
         market_index: m.index,
         closed_base: out.closed_base,
-        price,
+        price: out.price,
         realized_pnl: out.realized_pnl,
         penalty_rate_ppm: out.penalty_rate_ppm,
         penalty_charged: out.penalty_charged,

@@ -35,7 +35,9 @@ pub fn resolve_bankruptcy_handler(ctx: Context<ResolveBankruptcy>) -> Result<()>
     let mut m = a.market.load_mut()?;
     let mut fund = a.insurance_fund.load_mut()?;
     let mut pool = a.pool.load_mut()?;
-    let out = acct.resolve_bankruptcy(&mut m, &mut fund, &mut pool, now)?;
+    let out = acct
+        .resolve_bankruptcy(&mut m, fund.deficit_payers(&mut pool), now)
+        .map_err(crate::error::engine_err)?;
     emit_cpi!(BankruptcyResolved {
         margin_account: a.margin_account.key(),
         market_index: m.index,

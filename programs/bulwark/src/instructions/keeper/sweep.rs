@@ -30,7 +30,9 @@ pub fn sweep_handler(ctx: Context<Sweep>) -> Result<()> {
     let mut pool = a.pool.load_mut()?;
     let mut fund = a.insurance_fund.load_mut()?;
     let mut ex = a.exchange.load_mut()?;
-    let out = m.sweep_into(&mut pool, &mut fund, &mut ex.protocol_fees)?;
+    let out = m
+        .sweep(&mut pool.capital, &mut fund.balance, &mut ex.protocol_fees)
+        .map_err(crate::error::engine_err)?;
     emit_cpi!(Swept {
         market_index: m.index,
         to_pool: out.to_pool,

@@ -101,7 +101,8 @@ pub fn update_risk_handler<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Res
     ctx.accounts
         .market
         .load()?
-        .require_allowed(bulwark_engine::state::Op::UpdateRisk)?;
+        .require_allowed(bulwark_engine::state::Op::UpdateRisk)
+        .map_err(crate::error::engine_err)?;
     let clock = Clock::get()?;
     let ex = ctx.accounts.exchange.load()?;
     let mut m = ctx.accounts.market.load_mut()?;

@@ -10,10 +10,12 @@ use anchor_lang::prelude::*;
 use bulwark_engine::action::Action;
 
 use crate::constants::*;
-use crate::error::BulwarkError;
+use crate::error::{BulwarkError, OpError};
 use crate::events::TradeExecuted;
 use crate::instructions::common::health_markets::load_health_markets;
+use crate::instructions::common::op_clock;
 use crate::state::{Exchange, LiquidityPool, MarginAccount, Market};
+use bulwark_engine::account::trade::Order;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -52,20 +54,17 @@ pub fn trade_handler<'info>(
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
 
-    let ex = a.exchange.load()?;
+    let venue = a.exchange.load()?.trade_venue(&pool, clock.unix_timestamp);
     let index = m.index;
-    let before = acct
-        .slot_of(index)
-        .map(|s| acct.positions[s].position())
-        .unwrap_or_default();
-    // The other positions as the health check loaded them (increases only).
-    let mut others = Vec::new();
-    let (out, funding_paid) = acct.trade_in(
+    let order = Order {
+        base_delta,
+        limit_price,
+    };
+    let fill = acct.trade(
         &mut m,
-        &ex,
-        &pool,
-        |acct| {
-            others = load_health_markets(
+        &venue,
+        |acct| -> core::result::Result<_, OpError> {
+            Ok(load_health_markets(
                 acct,
                 ctx.remaining_accounts,
                 Some(index),
@@ -74,18 +73,14 @@ pub fn trade_handler<'info>(
                 Action::IncreaseRisk,
                 decimals,
                 &clock,
-            )?;
-            Ok(others.clone())
+            )?)
         },
-        base_delta,
-        limit_price,
-        clock.slot,
-        clock.unix_timestamp,
+        order,
+        by_delegate,
+        op_clock(&clock),
         decimals,
     )?;
-    if by_delegate {
-        acct.charge_delegate(&before, &out, &others, decimals)?;
-    }
+    let (out, funding_paid) = (fill.outcome, fill.funding_paid);
     emit_cpi!(TradeExecuted {
         margin_account: a.margin_account.key(),
         market_index: m.index,

@@ -1,21 +1,18 @@
-//! One auto-deleverage: what `auto_deleverage` does to the account and its market, in one
-//! place the program and the stress simulator share.
+//! One auto-deleverage: while the market's ADL trigger holds, a profitable position on the
+//! stressed side closes at the aggregate with no fee or impact, as far as it lowers the
+//! traders' profit ratio without passing the floor.
 
-use crate::error::OrMath;
-use anchor_lang::prelude::*;
-use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::adl::{
-    adl_result_ok, adl_score_ppm, adl_triggered, profit_ratio_ppm, AdlParams,
-};
-use bulwark_engine::checked::{cast, Checked};
-use bulwark_engine::margin::{health, HealthKind};
-use bulwark_engine::pool::capped_profit;
-use bulwark_engine::pool::pool_value_seen_by_market;
-use bulwark_engine::position::{apply_fill, Fill, Position};
-use bulwark_engine::trade::MarketBook;
-
-use crate::error::{engine_err, refusal_err, BulwarkError};
-use crate::state::{MarginAccount, Market};
+use super::{AccountCore, OpClock};
+use crate::action::Action;
+use crate::adl::{adl_result_ok, adl_score_ppm, adl_triggered, profit_ratio_ppm, AdlParams};
+use crate::checked::{cast, Checked};
+use crate::error::{EngineResult, Refused};
+use crate::margin::{health, HealthKind};
+use crate::market::MarketCore;
+use crate::pool::{capped_profit, pool_value_seen_by_market};
+use crate::position::{apply_fill, Fill, Position};
+use crate::state::Op;
+use crate::trade::MarketBook;
 
 /// What a deleverage did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,26 +54,25 @@ struct AdlClose {
     after_ppm: u64,
 }
 
-impl MarginAccount {
-    /// Closes up to `max_base` of this account's position in `m` at the aggregate, with no fee
-    /// or impact, while the market's ADL trigger holds against `pool_capital` plus what `m`
-    /// owes the pool. Refused unless the state allows it, the price is fresh, the account is a
-    /// profitable target on the stressed side with at least the minimum score, and the close
-    /// lowers the profit ratio without passing the floor. Funding settles first.
+impl AccountCore {
+    /// Closes up to `max_base` of this account's position in `m` (see the module doc), the
+    /// trigger judged against `pool_capital` plus what `m` owes the pool. Refused unless the
+    /// state allows it, the price is fresh, the account is a profitable target on the stressed
+    /// side with at least the minimum score, and the close lowers the profit ratio without
+    /// passing the floor. Funding settles first.
     pub fn auto_deleverage(
         &mut self,
-        m: &mut Market,
+        m: &mut MarketCore,
         pool_capital: i64,
         max_base: u64,
-        now_slot: u64,
-        now: i64,
+        at: OpClock,
         decimals: u8,
-    ) -> Result<DeleverageOutcome> {
-        let trig = adl_trigger(m, pool_capital, max_base, now_slot, now, decimals)?;
-        let slot = self.slot_of(m.index).ok_or(BulwarkError::NoPosition)?;
-        m.accrue_funding(now, true, decimals)?;
+    ) -> EngineResult<DeleverageOutcome> {
+        let trig = adl_trigger(m, pool_capital, max_base, at, decimals)?;
+        let slot = self.slot_of(m.index).ok_or(Refused::NoPosition)?;
+        m.accrue_funding(at.now, true, decimals)?;
         self.settle_funding(slot, m, decimals)?;
-        let (pos, score) = self.adl_target(m, slot, &trig, now_slot, decimals)?;
+        let (pos, score) = self.adl_target(m, slot, &trig, at.slot, decimals)?;
         let c = adl_close(pos, max_base, &trig, decimals)?;
         self.book_deleverage(m, slot, &c)?;
         Ok(DeleverageOutcome {
@@ -93,44 +89,45 @@ impl MarginAccount {
     /// unless it is in profit, on the side in profit, and scores at least the minimum.
     fn adl_target(
         &self,
-        m: &Market,
+        m: &MarketCore,
         slot: usize,
         trig: &AdlTrigger,
         now_slot: u64,
         decimals: u8,
-    ) -> Result<(Position, u64)> {
+    ) -> EngineResult<(Position, u64)> {
         let (price, book) = (trig.price, &trig.book);
         let p = self.positions[slot];
         let pos = p.position();
-        let pnl = pos.unrealized_pnl(price, decimals).map_err(engine_err)?;
+        let pnl = pos.unrealized_pnl(price, decimals)?;
         // The stressed side is the side whose traders are in profit.
-        let side_profit = book
-            .side_pnl(pos.base > 0, price, decimals)
-            .map_err(engine_err)?;
-        let margin = m
-            .margin(&p, price, decimals, now_slot)
-            .map_err(engine_err)?;
-        let h = health(self.collateral, &[(pos, margin)], HealthKind::Maintenance)
-            .map_err(engine_err)?;
-        let score = adl_score_ppm(pnl, pos.cost.unsigned_abs(), h.notional, h.equity)
-            .map_err(engine_err)?;
-        require!(
-            pnl > 0 && side_profit > 0 && score >= trig.params.adl_min_score_ppm,
-            BulwarkError::AdlTargetNotEligible
-        );
+        let side_profit = book.side_pnl(pos.base > 0, price, decimals)?;
+        let margin = m.margin(&p, price, decimals, now_slot)?;
+        let h = health(self.collateral, &[(pos, margin)], HealthKind::Maintenance)?;
+        let score = adl_score_ppm(pnl, pos.cost.unsigned_abs(), h.notional, h.equity)?;
+        if !(pnl > 0 && side_profit > 0 && score >= trig.params.adl_min_score_ppm) {
+            return Err(Refused::AdlTargetNotEligible.into());
+        }
         Ok((pos, score))
     }
 
     /// Writes a deleverage: the market's book and sub-ledgers (the realised profit leaves
     /// what the market owes the pool and flows to traders), the position and the collateral.
-    fn book_deleverage(&mut self, m: &mut Market, slot: usize, c: &AdlClose) -> Result<()> {
+    fn book_deleverage(
+        &mut self,
+        m: &mut MarketCore,
+        slot: usize,
+        c: &AdlClose,
+    ) -> EngineResult<()> {
+        let pnl_pending = m.ledgers.pnl_pending.minus(c.realized)?;
+        let trader_flow = m.ledgers.trader_flow.plus(c.realized)?;
+        let collateral = self.collateral.plus(c.realized)?;
         m.book = c.after;
-        m.ledgers.pnl_pending = m.ledgers.pnl_pending.minus(c.realized).or_math()?;
-        m.ledgers.trader_flow = m.ledgers.trader_flow.plus(c.realized).or_math()?;
+        m.ledgers.pnl_pending = pnl_pending;
+        m.ledgers.trader_flow = trader_flow;
         let s = &mut self.positions[slot];
         s.base = c.fill.position.base;
         s.cost = c.fill.position.cost;
-        self.collateral = self.collateral.plus(c.realized).or_math()?;
+        self.collateral = collateral;
         self.recognise_deficit(m)
     }
 }
@@ -138,23 +135,17 @@ impl MarginAccount {
 /// Whether `m` may deleverage now: the state allows it, `max_base` is not zero, the price is
 /// fresh, and the trigger holds against `pool_capital` plus what `m` owes the pool.
 fn adl_trigger(
-    m: &Market,
+    m: &MarketCore,
     pool_capital: i64,
     max_base: u64,
-    now_slot: u64,
-    now: i64,
+    at: OpClock,
     decimals: u8,
-) -> Result<AdlTrigger> {
-    m.require_allowed(bulwark_engine::state::Op::Deleverage)?;
-    require!(max_base > 0, BulwarkError::ZeroSize);
-    let price = price_for_action(
-        Action::Deleverage,
-        &m.aggregate.stored_price(),
-        now_slot,
-        now,
-        &m.params.ages,
-    )
-    .map_err(refusal_err)?;
+) -> EngineResult<AdlTrigger> {
+    m.require_allowed(Op::Deleverage)?;
+    if max_base == 0 {
+        return Err(Refused::ZeroSize.into());
+    }
+    let price = m.price_for(Action::Deleverage, at.slot, at.now)?;
     let params = m.params.adl;
     // The pool's value here: its capital plus what this market owes it.
     let pool_value = pool_value_seen_by_market(
@@ -164,11 +155,10 @@ fn adl_trigger(
         m.ledgers.bad_debt_pending,
     );
     let book = m.book;
-    let profit = book.trader_pnl(price, decimals).map_err(engine_err)?;
-    require!(
-        adl_triggered(profit, pool_value, &params),
-        BulwarkError::AdlNotTriggered
-    );
+    let profit = book.trader_pnl(price, decimals)?;
+    if !adl_triggered(profit, pool_value, &params) {
+        return Err(Refused::AdlNotTriggered.into());
+    }
     Ok(AdlTrigger {
         price,
         params,
@@ -180,34 +170,32 @@ fn adl_trigger(
 
 /// Closes up to `max_base` of `pos` at the trigger's price; refused unless the close lowers
 /// the profit ratio without passing the floor. An insolvent pool pays the target pro rata.
-fn adl_close(pos: Position, max_base: u64, trig: &AdlTrigger, decimals: u8) -> Result<AdlClose> {
+fn adl_close(
+    pos: Position,
+    max_base: u64,
+    trig: &AdlTrigger,
+    decimals: u8,
+) -> EngineResult<AdlClose> {
     let (price, profit, pool_value) = (trig.price, trig.profit, trig.pool_value);
     let close = max_base.min(pos.base.unsigned_abs());
-    let signed_close: i64 = cast(close).or_math()?;
+    let signed_close: i64 = cast(close)?;
     let delta = if pos.base > 0 {
         -signed_close
     } else {
         signed_close
     };
-    let fill = apply_fill(pos, delta, price, decimals).map_err(engine_err)?;
+    let fill = apply_fill(pos, delta, price, decimals)?;
     // An insolvent pool pays winners pro rata to what it has.
-    let realized =
-        capped_profit(fill.realized_pnl, profit, pool_value.max(0)).map_err(engine_err)?;
+    let realized = capped_profit(fill.realized_pnl, profit, pool_value.max(0))?;
     let mut after = trig.book;
-    after.replace(&pos, &fill.position).map_err(engine_err)?;
-    let profit_after = after.trader_pnl(price, decimals).map_err(engine_err)?;
+    after.replace(&pos, &fill.position)?;
+    let profit_after = after.trader_pnl(price, decimals)?;
+    let pool_after = pool_value.minus(realized)?;
     let before_ppm = profit_ratio_ppm(profit, pool_value);
-    let after_ppm = profit_ratio_ppm(profit_after, pool_value - realized);
-    require!(
-        adl_result_ok(
-            profit,
-            pool_value,
-            profit_after,
-            pool_value - realized,
-            &trig.params
-        ),
-        BulwarkError::AdlOverCorrects
-    );
+    let after_ppm = profit_ratio_ppm(profit_after, pool_after);
+    if !adl_result_ok(profit, pool_value, profit_after, pool_after, &trig.params) {
+        return Err(Refused::AdlOverCorrects.into());
+    }
     Ok(AdlClose {
         close,
         fill,
