@@ -77,7 +77,7 @@ impl MarketCore {
     /// Margin view of `slot`'s position at `price` (the price the caller's action may use)
     /// and slot `now_slot`: the maintenance ratio in force then, and the position's funding
     /// owed since its snapshot up to the stored index.
-    #[inline]
+    #[inline(always)]
     pub fn margin(
         &self,
         slot: &PositionSlot,
