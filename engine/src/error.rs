@@ -78,6 +78,13 @@ pub enum Refused {
     SettlementRatioPending,
 }
 
+impl Refused {
+    /// This refusal as the caller's error type.
+    pub fn into_err<E: From<EngineError>>(self) -> E {
+        E::from(EngineError::Refused(self))
+    }
+}
+
 impl From<Refused> for EngineError {
     fn from(r: Refused) -> Self {
         EngineError::Refused(r)

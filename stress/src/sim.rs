@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use bulwark::error::engine_err;
 use bulwark::instructions::CreateMarketArgs;
 use bulwark::state::{InsuranceFund, LiquidityPool, Market};
 use bulwark_engine::breaker::Transition;
@@ -226,7 +227,9 @@ pub fn run_with_keys(
 
     for (step, point) in path.iter().enumerate() {
         let (t, slot) = (point.ts, cfg.slot_at(point.ts, t0));
-        let transitions = v.update_risk(&mut feeds, t, slot, point.price)?;
+        let transitions = v
+            .update_risk(&mut feeds, t, slot, point.price)
+            .map_err(engine_err)?;
         note_transitions(&mut r, &transitions);
         if step % 60 == 0 || step + 1 == path.len() {
             record_series_point(&mut r, &v, t);
@@ -239,7 +242,7 @@ pub fn run_with_keys(
             r.front_runner_orders +=
                 crate::front_run::step(&mut v, f, population.len(), point.price, slot, t);
         }
-        let ev = v.keeper_cycle(&cfg.keeper, slot, t)?;
+        let ev = v.keeper_cycle(&cfg.keeper, slot, t).map_err(engine_err)?;
         record_keeper_events(&mut r, ev, &mut liquidated, &mut deficits);
         fund_peak = fund_peak.max(v.fund.balance);
         r.max_insurance_drawdown = r.max_insurance_drawdown.max(fund_peak - v.fund.balance);

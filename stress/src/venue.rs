@@ -1,9 +1,11 @@
 //! The simulated venue: one market, the insurance fund, the pool and the accounts, moved only
-//! by the program's own state transitions (`Market::update_risk_from`, `trade_in`,
-//! `liquidate`, `resolve_bankruptcy`, `auto_deleverage`, `sweep_into`,
-//! `apply_insurance_coverage`) in the order the keeper core sends them, with the keeper core's
-//! decisions (`bulwark_keeper::rules`). A call the program would refuse changes nothing
-//! here either: every call runs on copies that are kept only when it succeeds.
+//! by the engine's operations, the same ones the program's handlers call
+//! (`MarketCore::update_risk`, `AccountCore::{trade, liquidate, resolve_bankruptcy,
+//! auto_deleverage}`, `MarketCore::{sweep, apply_insurance_coverage}`), in the order the keeper
+//! core sends them, with the keeper core's decisions (`bulwark_keeper::rules`). A call the
+//! program would refuse changes nothing here either: every call runs on copies of the engine
+//! blocks that are kept only when it succeeds. The program's account types only hold the
+//! blocks beside the keys and oracle configuration a simulation needs.
 
 use bulwark::state::{
     Exchange, InsuranceFund, LiquidityPool, MarginAccount, Market, OracleConfig, PositionSlot,
@@ -11,8 +13,8 @@ use bulwark::state::{
 use bulwark_engine::account::trade::Order;
 use bulwark_engine::account::{no_other_positions, AccountCore, OpClock, StageLimits, TradeVenue};
 use bulwark_engine::breaker::Transition;
-use bulwark_engine::market::MarketCore;
-use bulwark_engine::EngineResult;
+use bulwark_engine::market::{MarketCore, SideInput};
+use bulwark_engine::{EngineError, EngineResult};
 use bulwark_keeper::rules::{
     adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
     maintenance_free_of,
@@ -193,15 +195,30 @@ impl Venue {
         t: i64,
         slot: u64,
         price_usd: u64,
-    ) -> anchor_lang::Result<Vec<Transition>> {
+    ) -> EngineResult<Vec<Transition>> {
         let quotes = feeds.quotes(t, slot, price_usd);
         let (asset, collateral) = Feeds::observations(&quotes);
-        let update = self.market.update_risk_from(
-            &self.collateral_oracle,
-            &asset,
-            &collateral,
-            slot,
-            t,
+        let Market {
+            core,
+            oracle,
+            source_states,
+            collateral_source_states,
+            ..
+        } = &mut self.market;
+        let asset = SideInput {
+            config: &*oracle,
+            states: source_states,
+            observations: &asset,
+        };
+        let collateral = SideInput {
+            config: &self.collateral_oracle,
+            states: collateral_source_states,
+            observations: &collateral,
+        };
+        let update = core.update_risk::<EngineError, _, _>(
+            asset,
+            collateral,
+            op_clock(slot, t),
             self.decimals,
         )?;
         Ok(update.map(|u| u.transitions).unwrap_or_default())
@@ -331,15 +348,14 @@ impl Venue {
         keeper: &KeeperModel,
         slot: u64,
         t: i64,
-    ) -> anchor_lang::Result<StepEvents> {
+    ) -> EngineResult<StepEvents> {
         let mut ev = StepEvents::default();
         let d = self.decimals;
         let at = self.clock(slot, t);
         if insurance_check_due(&self.market, &self.fund, d, slot).unwrap_or(false) {
             let (tr, _) = self
                 .market
-                .apply_insurance_coverage(&self.fund.commitment(), d, slot)
-                .map_err(bulwark::error::engine_err)?;
+                .apply_insurance_coverage(&self.fund.commitment(), d, slot)?;
             ev.transitions.extend(tr);
         }
         let markets = [self.market];

@@ -60,7 +60,7 @@ impl AccountCore {
     ) -> Result<LiquidationOutcome, E> {
         let (slot, price) = self.begin_stage(m, at, decimals)?;
         let others = others(self)?;
-        Ok(self.liquidation_stage(m, slot, &others, price, limits, at, decimals)?)
+        self.liquidation_stage(m, slot, &others, price, limits, at, decimals)
     }
 
     /// The state, the position and the price allow a stage; funding accrues and settles.
@@ -81,9 +81,10 @@ impl AccountCore {
 
     /// Liquidates part of the position in `slot` at `price`: `positions` are the account's
     /// other markets' positions with their margin views. Refuses a healthy account and a
-    /// `max_base` below the stage's minimum (the least that restores maintenance).
+    /// `max_base` below the stage's minimum (the least that restores maintenance). Generic in
+    /// the caller's error type so the outcome is built in place (no copy converting it).
     #[allow(clippy::too_many_arguments)]
-    fn liquidation_stage(
+    fn liquidation_stage<E: From<EngineError>>(
         &mut self,
         m: &mut MarketCore,
         slot: usize,
@@ -92,7 +93,7 @@ impl AccountCore {
         limits: StageLimits,
         at: OpClock,
         decimals: u8,
-    ) -> EngineResult<LiquidationOutcome> {
+    ) -> Result<LiquidationOutcome, E> {
         // Health is a sum over positions: the others are valued once, the liquidated
         // position before, during and after the stage.
         let others = health(0, positions, HealthKind::Maintenance)?;
@@ -104,7 +105,7 @@ impl AccountCore {
             others: &others,
         };
         if on.health_at(self.collateral, &position)?.is_healthy() {
-            return Err(Refused::NotLiquidatable.into());
+            return Err(Refused::NotLiquidatable.into_err());
         }
         let params = m.params.liquidation;
         let (start, rate) = self.escalation(m, &params, at.slot);
@@ -117,10 +118,10 @@ impl AccountCore {
             &params,
         )?;
         if s.close == 0 {
-            return Err(Refused::ZeroSize.into());
+            return Err(Refused::ZeroSize.into_err());
         }
         if limits.max_base < s.min_close {
-            return Err(Refused::StageBelowMinimum.into());
+            return Err(Refused::StageBelowMinimum.into_err());
         }
         let close: i64 = cast(s.close)?;
         let delta = if position.base > 0 { -close } else { close };

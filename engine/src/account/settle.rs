@@ -64,7 +64,8 @@ impl AccountCore {
             let others = if pnl < 0 { others(self)? } else { Vec::new() };
             out.first_visit = Some(self.first_visit(slot, m, pnl, &others)?);
         }
-        Ok(self.finish_settle(m, slot, pnl, out, at, decimals)?)
+        self.finish_settle(m, slot, pnl, &mut out, at, decimals)?;
+        Ok(out)
     }
 
     /// The state allows settling and the account has a position here: its slot, its PnL at
@@ -84,22 +85,22 @@ impl AccountCore {
 
     /// Closes the position once what it is owed is known: a loser at once, a winner at the
     /// fixed ratio (a first visit before it is fixed leaves the claim waiting; a later one is
-    /// refused).
+    /// refused). Writes what it did into `out`.
     fn finish_settle(
         &mut self,
         m: &mut MarketCore,
         slot: usize,
         pnl: i64,
-        mut out: SettleOutcome,
+        out: &mut SettleOutcome,
         at: OpClock,
         decimals: u8,
-    ) -> EngineResult<SettleOutcome> {
+    ) -> EngineResult<()> {
         let p = self.positions[slot].position();
         let realized = match m.settlement_ratio() {
             Some(r) => settled_pnl(pnl, &r)?,
             // A loser settles at once; a winner's claim waits for the ratio.
             None if pnl <= 0 => pnl,
-            None if out.first_visit.is_some() => return Ok(out),
+            None if out.first_visit.is_some() => return Ok(()),
             None => return Err(Refused::SettlementRatioPending.into()),
         };
         self.close_settled(slot, m, p, realized, decimals)?;
@@ -114,7 +115,7 @@ impl AccountCore {
             m.state_since_slot = at.slot;
             out.market_settled = true;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Records a position's first visit: a winner's claim (marking it claimed), or a loser's

@@ -8,6 +8,7 @@ pub mod books;
 pub mod risk;
 pub mod views;
 
+pub use risk::{RiskUpdate, SideInput};
 pub use views::{MarginViewError, SettlingLosses};
 
 use crate::breaker::{flags as breaker_flags, VelocityState};

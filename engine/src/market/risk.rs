@@ -1,18 +1,107 @@
-//! Storing a fresh aggregate: what `update_risk` does to a market once its readings are
-//! priced. Funding and the priced-slot clock run up to now at the price stored so far, the
-//! aggregate and TWAP are replaced, the velocity and oracle breakers run, the state follows,
-//! and volatility folds and re-aims the margin ramp.
+//! `update_risk`: each source's observation judged against its limits and replay guard, both
+//! sides priced, the outcomes recorded and the aggregate stored. Storing it: funding and the
+//! priced-slot clock run up to now at the price stored so far, the aggregate and TWAP are
+//! replaced, the velocity and oracle breakers run, the state follows, and volatility folds and
+//! re-aims the margin ramp. The program decodes oracle accounts into observations; the stress
+//! simulator builds them from its price paths; both then run this.
 
 use super::MarketCore;
+use crate::account::OpClock;
 use crate::action::Action;
 use crate::breaker::{oracle_flag_transitions, update_velocity, Transition};
 use crate::dynamic_margin::{retarget, target_mmr_ppm};
-use crate::error::EngineResult;
-use crate::oracle::{MarketAggregate, Validity};
+use crate::error::{EngineError, EngineResult};
+use crate::oracle::{
+    judge_side, price_market, record_side, MarketAggregate, Observation, ReadingFault,
+    SideReadings, SourceSide, SourceState, Validity, MAX_SOURCES,
+};
 use crate::state::MarketState;
 use crate::volatility::update_volatility;
 
+/// One side's input to an update: its configured sources, their bookkeeping (updated when
+/// something is new) and one observation per source, in configured order.
+pub struct SideInput<'a, S: SourceSide> {
+    pub config: &'a S,
+    pub states: &'a mut [SourceState; MAX_SOURCES],
+    pub observations: &'a [Result<Observation, ReadingFault>],
+}
+
+/// What a stored update did.
+#[derive(Clone, Debug)]
+pub struct RiskUpdate {
+    pub aggregate: MarketAggregate,
+    pub transitions: Vec<Transition>,
+    /// The market's new state, when it changed.
+    pub new_state: Option<MarketState>,
+    pub asset: SideReadings,
+    pub collateral: SideReadings,
+}
+
 impl MarketCore {
+    /// Judges both sides' observations, prices the market, records the sources' outcomes and
+    /// stores the aggregate (`apply_aggregate`). `None` when no source has anything new: then
+    /// only, if the readings judged at this slot give the stored aggregate again,
+    /// `judged_slot` moves to this slot (`mark_judged`: an increase in this slot may use it
+    /// while its sources are recent enough); every age limit still counts from the last news.
+    ///
+    /// Generic in the caller's error type so the (large) update is built once, in place: a
+    /// conversion of the result afterwards would copy it.
+    pub fn update_risk<E: From<EngineError>, A: SourceSide, C: SourceSide>(
+        &mut self,
+        asset: SideInput<'_, A>,
+        collateral: SideInput<'_, C>,
+        at: OpClock,
+        decimals: u8,
+    ) -> Result<Option<RiskUpdate>, E> {
+        let (n_asset, n_coll) = (asset.config.count(), collateral.config.count());
+        let judged = (
+            judge_side(
+                asset.config,
+                asset.states,
+                asset.observations,
+                at.now,
+                at.slot,
+            ),
+            judge_side(
+                collateral.config,
+                collateral.states,
+                collateral.observations,
+                at.now,
+                at.slot,
+            ),
+        );
+        let aggregate = price_market(
+            &judged.0.inputs[..n_asset],
+            &asset.config.aggregation(),
+            &judged.1.inputs[..n_coll],
+            &collateral.config.aggregation(),
+            &self.params.oracle,
+            &self.twap,
+            at.slot,
+            at.now,
+        )?;
+        if !judged.0.any_new && !judged.1.any_new {
+            // Nothing new: the stored aggregate stands. When the readings judged now give it
+            // again, it is this slot's judgement for increases; when ageing changed the
+            // judgement, nothing moves (the stored aggregate ages out by its slot).
+            if self.stores_judgement(&aggregate) {
+                self.mark_judged(at.slot);
+            }
+            return Ok(None);
+        }
+        record_side(asset.states, &judged.0, n_asset);
+        record_side(collateral.states, &judged.1, n_coll);
+        let (transitions, new_state) =
+            self.apply_aggregate(&aggregate, at.slot, at.now, decimals)?;
+        Ok(Some(RiskUpdate {
+            aggregate,
+            transitions,
+            new_state,
+            asset: judged.0,
+            collateral: judged.1,
+        }))
+    }
+
     /// Funding accrues up to `now` at the price stored so far (frozen while it was unusable)
     /// and the priced-slot clock runs to `slot`: before the stored aggregate is replaced.
     fn advance_clocks(&mut self, slot: u64, now: i64, decimals: u8) -> EngineResult<()> {

@@ -11,6 +11,7 @@ mod config;
 mod market;
 mod reading;
 mod record;
+mod sources;
 mod twap;
 mod validity;
 
@@ -24,6 +25,9 @@ pub use reading::{
     ReadingFault, SourceLimits,
 };
 pub use record::AggregateRecord;
+pub use sources::{
+    judge_side, record_side, SideReadings, SourceOutcome, SourceSide, SourceState, SourceStatus,
+};
 pub use twap::{update_twap, TwapConfig, TwapState};
 pub use validity::Validity;
 

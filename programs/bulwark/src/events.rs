@@ -26,21 +26,7 @@ pub struct MarketCreated {
     pub min_quorum: u8,
 }
 
-/// One source's outcome in an `update_risk`.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct SourceOutcome {
-    /// New, unchanged or invalid.
-    pub status: crate::state::SourceStatus,
-    /// Why it was invalid (`None` unless `status` is `Invalid`).
-    pub fault: Option<bulwark_engine::oracle::ReadingFault>,
-    /// Reading in USD at 1e-9 (0 when invalid).
-    pub price: u64,
-    /// Confidence in USD at 1e-9.
-    pub conf: u64,
-    /// Publish time of the reading.
-    pub publish_time: i64,
-}
+pub use bulwark_engine::oracle::SourceOutcome;
 
 /// `update_risk` stored a new aggregate.
 #[event]

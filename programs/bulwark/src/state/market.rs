@@ -1,7 +1,9 @@
 //! One perpetual market.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::market::MarketCore;
+use bulwark_engine::account::OpClock;
+use bulwark_engine::market::{MarketCore, RiskUpdate, SideInput};
+use bulwark_engine::oracle::{Observation, ReadingFault};
 
 use super::{OracleConfig, OracleSource, SourceState};
 
@@ -56,6 +58,39 @@ impl core::ops::DerefMut for Market {
 impl Market {
     /// Account size including Anchor's discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<Market>();
+
+    /// `update_risk`'s effect from the sources' observations (asset then collateral, each in
+    /// configured order; `collateral_oracle` is the exchange's): the engine's
+    /// `MarketCore::update_risk` over this market's sources and their bookkeeping.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update_risk_from(
+        &mut self,
+        collateral_oracle: &OracleConfig,
+        asset: &[core::result::Result<Observation, ReadingFault>],
+        collateral: &[core::result::Result<Observation, ReadingFault>],
+        slot: u64,
+        now: i64,
+        decimals: u8,
+    ) -> core::result::Result<Option<RiskUpdate>, crate::error::OpError> {
+        let Market {
+            core,
+            oracle,
+            source_states,
+            collateral_source_states,
+            ..
+        } = self;
+        let asset = SideInput {
+            config: &*oracle,
+            states: source_states,
+            observations: asset,
+        };
+        let collateral = SideInput {
+            config: collateral_oracle,
+            states: collateral_source_states,
+            observations: collateral,
+        };
+        core.update_risk(asset, collateral, OpClock { slot, now }, decimals)
+    }
 
     /// Applies a pending source rotation once its slot has come: the new source replaces the
     /// old at its position and that source's bookkeeping (replay guard included) starts afresh.

@@ -42,7 +42,6 @@ pub mod market;
 pub mod market_args;
 pub mod market_governance;
 pub mod market_listing;
-pub mod market_oracle_update;
 pub mod oracle_config;
 pub mod proposal;
 pub mod proposal_action;
@@ -52,14 +51,15 @@ pub use bulwark_engine::account::{
     BankruptcyOutcome, DeleverageOutcome, LiquidationOutcome, OpClock,
 };
 pub use bulwark_engine::conservation::SweepOutcome;
+pub use bulwark_engine::market::RiskUpdate;
 pub use bulwark_engine::market::{MarginViewError, SettlingLosses};
+pub use bulwark_engine::oracle::{judge_side, SideReadings};
 pub use exchange::*;
 pub use insurance_fund::*;
 pub use liquidity_pool::*;
 pub use margin_account::*;
 pub use market::*;
 pub use market_args::*;
-pub use market_oracle_update::{judge_side, RiskUpdate, SideReadings};
 pub use oracle_config::*;
 pub use proposal::*;
 pub use proposal_action::ProposalAction;

@@ -1,7 +1,8 @@
 //! Oracle configuration and per-source bookkeeping embedded in `Exchange` and `Market`.
 
 use anchor_lang::prelude::*;
-use bulwark_engine::oracle::{AggregationConfig, SourceLimits, SourceSpec};
+use bulwark_engine::oracle::{AggregationConfig, SourceLimits, SourceSide, SourceSpec};
+pub use bulwark_engine::oracle::{SourceState, SourceStatus};
 
 use crate::oracle::OracleKind;
 
@@ -155,43 +156,26 @@ impl OracleConfig {
     }
 }
 
-/// Outcome of a source in the last `update_risk` (stored as its `u8` code).
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[borsh(use_discriminant = false)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[repr(u8)]
-pub enum SourceStatus {
-    /// Never read.
-    #[default]
-    Unread = 0,
-    /// Valid and newer than the last accepted reading.
-    New = 1,
-    /// Valid, same publish time, price and confidence as the last accepted reading.
-    Unchanged = 2,
-    /// Invalid; see the fault code.
-    Invalid = 3,
-}
+impl SourceSide for OracleConfig {
+    #[inline]
+    fn count(&self) -> usize {
+        usize::from(self.num_sources)
+    }
 
-/// Per-source bookkeeping kept by the market.
-#[zero_copy]
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct SourceState {
-    /// Last accepted publish time (replay guard), unix seconds.
-    pub last_publish_time: i64,
-    /// Publish slot of that reading.
-    pub last_publish_slot: u64,
-    /// Price of the accepted reading (the one at `last_publish_time`), USD at 1e-9 (0 if
-    /// none). A later reading with the same publish time must repeat it.
-    pub last_price: u64,
-    /// Confidence of the accepted reading, USD at 1e-9.
-    pub last_conf: u64,
-    /// `SourceStatus` of the last update.
-    pub status: u8,
-    /// `ReadingFault` code of the last update (0 if none).
-    pub fault: u8,
-    pub _padding: [u8; 6],
+    #[inline]
+    fn spec(&self, i: usize) -> SourceSpec {
+        let source = &self.sources[i];
+        SourceSpec {
+            provider: source.provider,
+            limits: OracleConfig::limits(self, source),
+        }
+    }
+
+    #[inline]
+    fn aggregation(&self) -> AggregationConfig {
+        OracleConfig::aggregation(self)
+    }
 }
-const _: () = assert!(core::mem::size_of::<SourceState>() == 40);
 
 /// Instruction arguments describing one oracle source.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
