@@ -248,7 +248,7 @@ async fn check_insurance_breakers<C: KeeperChain>(
         let changes = match insurance_check_due(&m, &fund, ex.collateral_decimals, slot) {
             Ok(c) => c,
             Err(e) => {
-                r.failures.push(e);
+                r.failures.push(format!("insurance coverage {i}: {e}"));
                 false
             }
         };

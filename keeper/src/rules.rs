@@ -9,7 +9,9 @@ use bulwark::state::{InsuranceFund, MarginAccount, Market, PositionSlot, MAX_POS
 use bulwark_engine::action::{price_for_action, Action};
 use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
 use bulwark_engine::margin::{health, HealthKind};
+use bulwark_engine::market::MarketCore;
 use bulwark_engine::pool::pool_value_seen_by_market;
+use bulwark_engine::EngineResult;
 
 use bulwark_sdk::preview::{positions_into, PreviewClock};
 
@@ -89,18 +91,18 @@ pub fn is_bankrupt(account: &MarginAccount) -> bool {
         && account.positions.iter().all(|p| p.base == 0)
 }
 
-/// Whether `check_insurance_breaker` would change `m`'s coverage flag now (trip or lift).
+/// Whether `check_insurance_breaker` would change `m`'s coverage flag now (trip or lift):
+/// the engine's own judgement, run on a copy.
 pub fn insurance_check_due(
-    m: &Market,
+    m: &MarketCore,
     fund: &InsuranceFund,
     decimals: u8,
     slot: u64,
-) -> Result<bool, String> {
+) -> EngineResult<bool> {
     let mut trial = *m;
     trial
         .apply_insurance_coverage(&fund.commitment(), decimals, slot)
         .map(|(t, _)| t.is_some())
-        .map_err(|e| format!("insurance coverage {}: {e:?}", m.index))
 }
 
 /// The price deleveraging would use in `m` now, when its ADL trigger holds (traders' profit

@@ -26,6 +26,7 @@ use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
 
+use crate::file_error::{FileError, FileProblem};
 use crate::oracle_accounts::{CHAINLINK_STORE, PYTH_RECEIVER, SWITCHBOARD_ON_DEMAND};
 use crate::params::*;
 use crate::params_file::{check, check_listing, MarketTables};
@@ -122,12 +123,14 @@ pub struct BootstrapReport {
     pub drift: Vec<String>,
 }
 
-fn pubkey(field: &str, s: &str) -> Result<Pubkey, String> {
-    s.parse()
-        .map_err(|_| format!("{field}: {s:?} is not a base58 public key"))
+fn pubkey(field: &str, s: &str) -> Result<Pubkey, FileError> {
+    s.parse().map_err(|_| {
+        let value = s.to_string();
+        FileError::new(field, FileProblem::NotAPublicKey { value })
+    })
 }
 
-fn source(field: &str, f: &SourceFile) -> Result<OracleSourceArgs, String> {
+fn source(field: &str, f: &SourceFile) -> Result<OracleSourceArgs, FileError> {
     let (kind, provider, owner) = match f.kind.as_str() {
         "pyth" => (OracleKind::PythPull, PROVIDER_PYTH, PYTH_RECEIVER),
         "switchboard" => (
@@ -137,8 +140,9 @@ fn source(field: &str, f: &SourceFile) -> Result<OracleSourceArgs, String> {
         ),
         "chainlink" => (OracleKind::Chainlink, PROVIDER_CHAINLINK, CHAINLINK_STORE),
         other => {
-            return Err(format!(
-                "{field}.kind: {other:?} is not pyth, switchboard or chainlink"
+            return Err(FileError::invalid(
+                format!("{field}.kind"),
+                format!("{other:?} is not pyth, switchboard or chainlink"),
             ))
         }
     };
@@ -146,11 +150,12 @@ fn source(field: &str, f: &SourceFile) -> Result<OracleSourceArgs, String> {
     if let Some(hex) = &f.feed_id {
         let hex = hex.trim_start_matches("0x");
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("{field}.feed_id: expected 64 hex digits"));
+            let at = format!("{field}.feed_id");
+            return Err(FileError::invalid(at, "expected 64 hex digits"));
         }
         for (i, b) in feed_id.iter_mut().enumerate() {
             *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
-                .map_err(|_| format!("{field}.feed_id: not hex"))?;
+                .map_err(|_| FileError::invalid(format!("{field}.feed_id"), "not hex"))?;
         }
     }
     let owner = match &f.owner_program {
@@ -183,7 +188,7 @@ fn side(
     field: &str,
     f: &OracleSideFile,
     defaults: fn(Vec<OracleSourceArgs>, u8) -> OracleSideArgs,
-) -> Result<OracleSideArgs, String> {
+) -> Result<OracleSideArgs, FileError> {
     let sources = f
         .sources
         .iter()
@@ -196,10 +201,13 @@ fn side(
         sources.len() as u64,
     )?;
     if f.min_quorum == 0 || f.min_quorum as usize > sources.len() {
-        return Err(format!(
-            "{field}.min_quorum: {} is not between 1 and the {} sources",
-            f.min_quorum,
-            sources.len()
+        return Err(FileError::invalid(
+            format!("{field}.min_quorum"),
+            format!(
+                "{} is not between 1 and the {} sources",
+                f.min_quorum,
+                sources.len()
+            ),
         ));
     }
     let mut s = defaults(sources, f.min_quorum);
@@ -219,8 +227,9 @@ fn side(
 }
 
 /// Parses and validates a deployment file's text; `file` names it in errors.
-pub fn parse(text: &str, file: &str) -> Result<Deployment, String> {
-    let f: DeploymentFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+pub fn parse(text: &str, file: &str) -> Result<Deployment, FileError> {
+    let f: DeploymentFile =
+        toml::from_str(text).map_err(|e| FileError::invalid(file, e.to_string()))?;
     let at = |field: &str| format!("{file}: {field}");
     let e = &f.exchange;
     let exchange = exchange_args(e, &at)?;
@@ -234,7 +243,7 @@ pub fn parse(text: &str, file: &str) -> Result<Deployment, String> {
         // The program's own listing, on a scratch market: its cross-field rules (band order,
         // fee shares, penalty below maintenance, ...) refuse here what create_market would.
         check_listing(markets.last().expect("pushed"))
-            .map_err(|why| format!("{field}: the program would refuse this listing: {why}"))?;
+            .map_err(|why| FileError::new(&field, FileProblem::ListingRefused(why)))?;
     }
     Ok(Deployment {
         collateral_mint: pubkey(&at("exchange.collateral_mint"), &e.collateral_mint)?,
@@ -249,7 +258,7 @@ pub fn parse(text: &str, file: &str) -> Result<Deployment, String> {
 fn exchange_args(
     e: &ExchangeFile,
     at: &dyn Fn(&str) -> String,
-) -> Result<InitializeExchangeArgs, String> {
+) -> Result<InitializeExchangeArgs, FileError> {
     let collateral_oracle = side(
         &at("exchange.collateral_oracle"),
         &e.collateral_oracle,
@@ -314,15 +323,15 @@ fn market_args(
     m: &MarketFile,
     field: &str,
     symbols: &mut BTreeMap<String, usize>,
-) -> Result<CreateMarketArgs, String> {
+) -> Result<CreateMarketArgs, FileError> {
+    let at = format!("{field}.symbol");
     if m.symbol.is_empty() || m.symbol.len() > 16 {
-        return Err(format!("{field}.symbol: 1 to 16 bytes, got {:?}", m.symbol));
+        let why = format!("1 to 16 bytes, got {:?}", m.symbol);
+        return Err(FileError::invalid(at, why));
     }
     if let Some(j) = symbols.insert(m.symbol.clone(), i) {
-        return Err(format!(
-            "{field}.symbol: {:?} is also markets[{j}]",
-            m.symbol
-        ));
+        let why = format!("{:?} is also markets[{j}]", m.symbol);
+        return Err(FileError::invalid(at, why));
     }
     Ok(CreateMarketArgs {
         index: i as u16,
@@ -332,24 +341,73 @@ fn market_args(
     })
 }
 
-async fn data(client: &RpcClient, key: &Pubkey) -> Result<Option<Vec<u8>>, String> {
+/// Why a bootstrap run stopped (what it created before stays created; running it again
+/// resumes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BootstrapError {
+    /// The node could not be read or did not take a transaction.
+    Rpc { doing: String, detail: String },
+    /// The program refused a transaction (its error's name).
+    Program { doing: String, error: String },
+    /// The exchange lists fewer markets than the file's next index: markets are created in
+    /// index order.
+    MarketsOutOfOrder { market: String, listed: u16 },
+    /// An account on chain is not what it should be.
+    Account { what: String, detail: String },
+}
+
+impl std::fmt::Display for BootstrapError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BootstrapError::Rpc { doing, detail } => write!(f, "{doing}: {detail}"),
+            BootstrapError::Program { doing, error } => {
+                write!(f, "{doing}: the program refused it ({error})")
+            }
+            BootstrapError::MarketsOutOfOrder { market, listed } => write!(
+                f,
+                "{market}: the exchange lists {listed} market(s); markets are created in index order"
+            ),
+            BootstrapError::Account { what, detail } => write!(f, "{what}: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for BootstrapError {}
+
+fn account_error(what: &str, detail: impl ToString) -> BootstrapError {
+    BootstrapError::Account {
+        what: what.to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+async fn data(client: &RpcClient, key: &Pubkey) -> Result<Option<Vec<u8>>, BootstrapError> {
     client
         .get_account_with_commitment(key, CommitmentConfig::confirmed())
         .await
         .map(|r| r.value.map(|a| a.data))
-        .map_err(|e| format!("reading {key}: {e}"))
+        .map_err(|e| BootstrapError::Rpc {
+            doing: format!("reading {key}"),
+            detail: e.to_string(),
+        })
 }
 
+/// Sends `ix` signed by `payer` and `signers`, confirmed; `doing` names it in errors.
 async fn send(
     client: &RpcClient,
+    doing: &str,
     ix: Instruction,
     payer: &Keypair,
     signers: &[&Keypair],
-) -> Result<(), String> {
+) -> Result<(), BootstrapError> {
+    let rpc = |detail: String| BootstrapError::Rpc {
+        doing: doing.to_string(),
+        detail,
+    };
     let blockhash = client
         .get_latest_blockhash()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| rpc(e.to_string()))?;
     let mut all: Vec<&Keypair> = vec![payer];
     all.extend(signers.iter().filter(|k| k.pubkey() != payer.pubkey()));
     let tx = Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &all, blockhash);
@@ -359,8 +417,11 @@ async fn send(
         .map(|_| ())
         .map_err(
             |e| match crate::errors::program_error_name(&e.to_string()) {
-                Some(name) => name,
-                None => e.to_string(),
+                Some(error) => BootstrapError::Program {
+                    doing: doing.to_string(),
+                    error,
+                },
+                None => rpc(e.to_string()),
             },
         )
 }
@@ -373,7 +434,7 @@ pub async fn apply(
     d: &Deployment,
     authority: &Keypair,
     governance: &Keypair,
-) -> Result<BootstrapReport, String> {
+) -> Result<BootstrapReport, BootstrapError> {
     let mut r = BootstrapReport::default();
     let ex = ensure_exchange(client, d, authority, &mut r).await?;
     let mut count = ex.market_count;
@@ -383,18 +444,19 @@ pub async fn apply(
         match data(client, &key).await? {
             None => {
                 if i as u16 != count {
-                    return Err(format!(
-                        "{name}: the exchange lists {count} market(s); markets are created in index order"
-                    ));
+                    return Err(BootstrapError::MarketsOutOfOrder {
+                        market: name,
+                        listed: count,
+                    });
                 }
                 send(
                     client,
+                    &format!("create_market {i}"),
                     ix::create_market(governance.pubkey(), authority.pubkey(), args.clone()),
                     authority,
                     &[governance],
                 )
-                .await
-                .map_err(|e| format!("create_market {i}: {e}"))?;
+                .await?;
                 count += 1;
                 r.created.push(name.clone());
                 let (long, short) = d.caps[i];
@@ -420,24 +482,26 @@ async fn ensure_exchange(
     d: &Deployment,
     authority: &Keypair,
     r: &mut BootstrapReport,
-) -> Result<Exchange, String> {
+) -> Result<Exchange, BootstrapError> {
     let ex_key = pda::exchange().0;
     Ok(match data(client, &ex_key).await? {
         None => {
             send(
                 client,
+                "initialize_exchange",
                 ix::initialize_exchange(authority.pubkey(), d.collateral_mint, d.exchange.clone()),
                 authority,
                 &[],
             )
-            .await
-            .map_err(|e| format!("initialize_exchange: {e}"))?;
+            .await?;
             r.created.push("exchange".into());
-            let bytes = data(client, &ex_key).await?.ok_or("exchange not created")?;
-            accounts::exchange(&bytes).map_err(|e| e.to_string())?
+            let bytes = data(client, &ex_key)
+                .await?
+                .ok_or_else(|| account_error("exchange", "not created"))?;
+            accounts::exchange(&bytes).map_err(|e| account_error("exchange", e))?
         }
         Some(bytes) => {
-            let ex = accounts::exchange(&bytes).map_err(|e| e.to_string())?;
+            let ex = accounts::exchange(&bytes).map_err(|e| account_error("exchange", e))?;
             let mut same = true;
             for (name, chain, file) in [
                 ("governance", ex.governance, d.exchange.governance),
@@ -468,9 +532,9 @@ fn compare_market(
     i: usize,
     name: String,
     r: &mut BootstrapReport,
-) -> Result<(), String> {
+) -> Result<(), BootstrapError> {
     let args = &d.markets[i];
-    let m = accounts::market(bytes).map_err(|e| e.to_string())?;
+    let m = accounts::market(bytes).map_err(|e| account_error(&name, e))?;
     let before = r.drift.len();
     if m.symbol != args.symbol {
         r.drift.push(format!(

@@ -51,30 +51,51 @@ pub struct Bar {
     pub close: i64,
 }
 
+/// Why a text is not a price: not a plain non-negative decimal, or beyond what 1e-8 units in
+/// an `i64` hold. Carries the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecimalError {
+    NotADecimal(String),
+    TooLarge(String),
+}
+
+impl std::fmt::Display for DecimalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecimalError::NotADecimal(s) => write!(f, "{s:?} is not a decimal number"),
+            DecimalError::TooLarge(s) => write!(f, "{s}: too large"),
+        }
+    }
+}
+
+impl std::error::Error for DecimalError {}
+
 /// Parses a non-negative decimal string into a 1e-8 mantissa, truncating beyond 8 places.
 /// A sign, exponent or any other character is refused.
-pub fn parse_decimal_e8(s: &str) -> Result<i64, String> {
+pub fn parse_decimal_e8(s: &str) -> Result<i64, DecimalError> {
     let s = s.trim();
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
     if (int.is_empty() && frac.is_empty())
         || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
     {
-        return Err(format!("{s:?} is not a decimal number"));
+        return Err(DecimalError::NotADecimal(s.to_string()));
     }
+    let too_large = || DecimalError::TooLarge(s.to_string());
+    // Digits only: a parse can fail only by overflow.
     let int: i64 = if int.is_empty() {
         0
     } else {
-        int.parse().map_err(|e| format!("{s}: {e}"))?
+        int.parse().map_err(|_| too_large())?
     };
     let mut frac8 = String::from(frac);
     frac8.truncate(8);
     while frac8.len() < 8 {
         frac8.push('0');
     }
-    let frac: i64 = frac8.parse().map_err(|e| format!("{s}: {e}"))?;
+    let frac: i64 = frac8.parse().map_err(|_| too_large())?;
     int.checked_mul(100_000_000)
         .and_then(|v| v.checked_add(frac))
-        .ok_or_else(|| format!("{s}: too large"))
+        .ok_or_else(too_large)
 }
 
 /// Why a price file was refused: the file, the 1-based line (the header is line 1) and the
@@ -172,7 +193,7 @@ fn parse_bar(
     })?;
     let mut prices = [0i64; 4];
     for (k, name) in ["open", "high", "low", "close"].into_iter().enumerate() {
-        let v = parse_decimal_e8(&record[k + 1]).map_err(|e| err(line, name, e))?;
+        let v = parse_decimal_e8(&record[k + 1]).map_err(|e| err(line, name, e.to_string()))?;
         if v <= 0 {
             return Err(err(
                 line,

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod errors;
 pub mod events;
+pub mod file_error;
 pub mod fixtures;
 pub mod ix;
 pub mod lookup;

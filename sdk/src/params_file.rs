@@ -7,16 +7,21 @@ use bulwark_engine::market_params::MarketParamSet;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::file_error::{FileError, FileProblem, ProgramRefusal};
+
 /// Checks `value` of the parameter called `name` against the engine's bounds table (names
 /// without an entry pass); the error names `field`.
-pub fn check(field: &str, name: &str, value: u64) -> Result<(), String> {
+pub fn check(field: &str, name: &str, value: u64) -> Result<(), FileError> {
     if let Some(p) = Param::from_name(name) {
         if p.check(value).is_err() {
             let b = p.bound();
-            return Err(format!(
-                "{field}: {value} is outside [{}, {}] {}",
-                b.min, b.max, b.unit
-            ));
+            let problem = FileProblem::OutOfBounds {
+                value,
+                min: b.min,
+                max: b.max,
+                unit: b.unit,
+            };
+            return Err(FileError::new(field, problem));
         }
     }
     Ok(())
@@ -28,27 +33,22 @@ pub fn overridden<T: Serialize + DeserializeOwned>(
     field: &str,
     defaults: T,
     overrides: &toml::Table,
-) -> Result<T, String> {
-    let mut v = serde_json::to_value(defaults).map_err(|e| format!("{field}: {e}"))?;
+) -> Result<T, FileError> {
+    let mut v =
+        serde_json::to_value(defaults).map_err(|e| FileError::invalid(field, e.to_string()))?;
     let obj = v
         .as_object_mut()
         .expect("argument structs serialize to objects");
     for (name, value) in overrides {
+        let at = format!("{field}.{name}");
         if !obj.contains_key(name) {
-            let known: Vec<&String> = obj.keys().collect();
-            return Err(format!(
-                "{field}.{name}: unknown parameter (known: {})",
-                known
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            let known = obj.keys().cloned().collect();
+            return Err(FileError::new(at, FileProblem::UnknownParameter { known }));
         }
         let n = value
             .as_integer()
             .filter(|n| *n >= 0)
-            .ok_or_else(|| format!("{field}.{name}: expected a non-negative integer"))?;
+            .ok_or_else(|| FileError::new(at, FileProblem::NotANonNegativeInteger))?;
         obj.insert(name.clone(), serde_json::json!(n));
     }
     for (name, value) in obj.iter() {
@@ -58,7 +58,7 @@ pub fn overridden<T: Serialize + DeserializeOwned>(
             value.as_u64().unwrap_or_default(),
         )?;
     }
-    serde_json::from_value(v).map_err(|e| format!("{field}: {e}"))
+    serde_json::from_value(v).map_err(|e| FileError::invalid(field, e.to_string()))
 }
 
 /// The tables of a file that set a market's parameters: `[params]`, or by concern `[risk]`,
@@ -87,7 +87,11 @@ impl MarketTables {
     /// tables is an error, as is an unknown name; errors name `{prefix}{table}.{name}`. What
     /// no file may set (the open-interest caps, raised only through the timelock) keeps its
     /// value from `defaults`.
-    pub fn apply(&self, prefix: &str, defaults: MarketParamSet) -> Result<MarketParamSet, String> {
+    pub fn apply(
+        &self,
+        prefix: &str,
+        defaults: MarketParamSet,
+    ) -> Result<MarketParamSet, FileError> {
         let tables = [
             ("params", &self.params),
             ("risk", &self.risk),
@@ -100,9 +104,9 @@ impl MarketTables {
         for (table_name, table) in tables {
             for key in table.keys() {
                 if let Some(other) = first_set_in.insert(key.as_str(), table_name) {
-                    return Err(format!(
-                        "{prefix}{table_name}.{key}: also set in {prefix}{other}"
-                    ));
+                    let also_in = format!("{prefix}{other}");
+                    let field = format!("{prefix}{table_name}.{key}");
+                    return Err(FileError::new(field, FileProblem::SetTwice { also_in }));
                 }
             }
         }
@@ -119,11 +123,17 @@ impl MarketTables {
 /// Runs `args` through the program's own `Market::apply_listing` on a scratch market, so its
 /// cross-field rules refuse a listing before anything is sent; the error is the program's
 /// error name and message.
-pub fn check_listing(args: &bulwark::instructions::CreateMarketArgs) -> Result<(), String> {
+pub fn check_listing(args: &bulwark::instructions::CreateMarketArgs) -> Result<(), ProgramRefusal> {
     let mut scratch: bulwark::state::Market = bytemuck::Zeroable::zeroed();
     scratch.apply_listing(args, 0, 0).map_err(|e| match e {
-        anchor_lang::error::Error::AnchorError(a) => format!("{} ({})", a.error_name, a.error_msg),
-        other => other.to_string(),
+        anchor_lang::error::Error::AnchorError(a) => ProgramRefusal {
+            name: a.error_name.clone(),
+            message: a.error_msg.clone(),
+        },
+        other => ProgramRefusal {
+            name: "ProgramError".into(),
+            message: other.to_string(),
+        },
     })
 }
 
@@ -141,6 +151,7 @@ mod tests {
         let err = t
             .apply("m.", crate::params::market_params())
             .expect_err("set twice");
+        let err = err.to_string();
         assert!(
             err.contains("m.breakers.taker_fee_ppm") && err.contains("m.params"),
             "{err}"
@@ -163,7 +174,14 @@ mod tests {
         for key in ["open_interest_cap_long", "_padding", "impact"] {
             let t = tables(&format!("[params]\n{key} = 1\n"));
             let err = t.apply("m.", crate::params::market_params()).unwrap_err();
-            assert!(err.contains("unknown parameter"), "{key}: {err}");
+            assert!(
+                matches!(err.problem, FileProblem::UnknownParameter { .. }),
+                "{key}: {err}"
+            );
+            assert!(
+                err.to_string().contains("unknown parameter"),
+                "{key}: {err}"
+            );
         }
     }
 }

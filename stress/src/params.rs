@@ -6,6 +6,7 @@
 //! naming the file and the field; the listing then goes through the program's own
 //! `Market::apply_listing`, so its cross-field rules apply too.
 
+use bulwark_sdk::file_error::{FileError, FileProblem};
 use serde::Deserialize;
 
 use crate::sim::SimConfig;
@@ -50,30 +51,22 @@ struct VenueFile {
 }
 
 /// `base` with the file's `text` applied; `file` names it in errors.
-pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, String> {
-    let f: ParamsFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, FileError> {
+    let f: ParamsFile =
+        toml::from_str(text).map_err(|e| FileError::invalid(file, e.to_string()))?;
+    let at = |field: &str| format!("{file}: {field}");
     let mut c = base.clone();
     c.market.params = f.market.apply(&format!("{file}: "), c.market.params)?;
     if let Some(k) = f.keeper {
-        if let Some(d) = k.delay_secs {
-            if d < 0 {
-                return Err(format!("{file}: keeper.delay_secs: {d} is negative"));
-            }
-            c.keeper.delay_secs = d;
-        }
-        if let Some(n) = k.capacity {
-            if n == 0 {
-                return Err(format!("{file}: keeper.capacity: must be at least 1"));
-            }
-            c.keeper.capacity = n;
-        }
+        apply_keeper(&mut c, &k, &at)?;
     }
     if let Some(v) = f.venue {
         c.size_venue_to_population = false;
         c.insurance_balance = v.insurance_balance.unwrap_or(c.insurance_balance);
         if let Some(p) = v.pool_capital {
             if p <= 0 {
-                return Err(format!("{file}: venue.pool_capital: {p} is not positive"));
+                let why = format!("{p} is not positive");
+                return Err(FileError::invalid(at("venue.pool_capital"), why));
             }
             c.pool_capital = p;
         }
@@ -86,35 +79,75 @@ pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, Stri
         s.leverage_max_x100 = p.leverage_max_x100.unwrap_or(s.leverage_max_x100);
         s.long_ppm = p.long_ppm.unwrap_or(s.long_ppm);
     }
+    check_population(&c, &at)?;
+    bulwark_sdk::params_file::check_listing(&c.market)
+        .map_err(|why| FileError::new(file, FileProblem::ListingRefused(why)))?;
+    Ok(c)
+}
+
+/// `[keeper]` over `c`'s keeper: a delay of at least 0 seconds, at least one stage a second.
+fn apply_keeper(
+    c: &mut SimConfig,
+    k: &KeeperFile,
+    at: &dyn Fn(&str) -> String,
+) -> Result<(), FileError> {
+    if let Some(d) = k.delay_secs {
+        if d < 0 {
+            let why = format!("{d} is negative");
+            return Err(FileError::invalid(at("keeper.delay_secs"), why));
+        }
+        c.keeper.delay_secs = d;
+    }
+    if let Some(n) = k.capacity {
+        if n == 0 {
+            return Err(FileError::invalid(
+                at("keeper.capacity"),
+                "must be at least 1",
+            ));
+        }
+        c.keeper.capacity = n;
+    }
+    Ok(())
+}
+
+/// The population's ranges are ordered, its leverage within the market's cap and its longs'
+/// share at most one.
+fn check_population(c: &SimConfig, at: &dyn Fn(&str) -> String) -> Result<(), FileError> {
     let s = &c.population;
     let max_x100 = c.market.params.margin.max_leverage.saturating_mul(100);
-    if s.collateral_min == 0 || s.collateral_min > s.collateral_max {
-        return Err(format!(
-            "{file}: population.collateral_min: must be at least 1 and at most collateral_max ({} > {})",
-            s.collateral_min, s.collateral_max
-        ));
-    }
-    if s.leverage_min_x100 == 0 || s.leverage_min_x100 > s.leverage_max_x100 {
-        return Err(format!(
-            "{file}: population.leverage_min_x100: must be at least 1 and at most leverage_max_x100 ({} > {})",
-            s.leverage_min_x100, s.leverage_max_x100
-        ));
-    }
-    if s.leverage_max_x100 > max_x100 {
-        return Err(format!(
-            "{file}: population.leverage_max_x100: {} is above the market's max_leverage ({max_x100})",
-            s.leverage_max_x100
-        ));
-    }
-    if s.long_ppm > 1_000_000 {
-        return Err(format!(
-            "{file}: population.long_ppm: {} is above 1000000",
-            s.long_ppm
-        ));
-    }
-    bulwark_sdk::params_file::check_listing(&c.market)
-        .map_err(|why| format!("{file}: the program would refuse this market: {why}"))?;
-    Ok(c)
+    let (field, why) = if s.collateral_min == 0 || s.collateral_min > s.collateral_max {
+        (
+            "population.collateral_min",
+            format!(
+                "must be at least 1 and at most collateral_max ({} > {})",
+                s.collateral_min, s.collateral_max
+            ),
+        )
+    } else if s.leverage_min_x100 == 0 || s.leverage_min_x100 > s.leverage_max_x100 {
+        (
+            "population.leverage_min_x100",
+            format!(
+                "must be at least 1 and at most leverage_max_x100 ({} > {})",
+                s.leverage_min_x100, s.leverage_max_x100
+            ),
+        )
+    } else if s.leverage_max_x100 > max_x100 {
+        (
+            "population.leverage_max_x100",
+            format!(
+                "{} is above the market's max_leverage ({max_x100})",
+                s.leverage_max_x100
+            ),
+        )
+    } else if s.long_ppm > 1_000_000 {
+        (
+            "population.long_ppm",
+            format!("{} is above 1000000", s.long_ppm),
+        )
+    } else {
+        return Ok(());
+    };
+    Err(FileError::invalid(at(field), why))
 }
 
 #[cfg(test)]
@@ -171,7 +204,9 @@ mod tests {
                 "p.toml: the program would refuse",
             ),
         ] {
-            let e = apply(&default_config(), text, "p.toml").unwrap_err();
+            let e = apply(&default_config(), text, "p.toml")
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(names), "{text}: {e}");
         }
     }

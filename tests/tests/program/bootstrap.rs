@@ -179,7 +179,7 @@ async fn a_malformed_file_is_refused_naming_the_field() {
             "markets[0].trading.lot_base",
         ),
     ] {
-        let e = parse(&edit, "deploy.toml").unwrap_err();
+        let e = parse(&edit, "deploy.toml").unwrap_err().to_string();
         assert!(e.starts_with("deploy.toml"), "{e}");
         assert!(e.contains(names), "{names}: {e}");
     }
