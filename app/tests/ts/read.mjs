@@ -43,7 +43,8 @@ console.log(
   JSON.stringify({
     market_count: exchange.marketCount,
     markets: markets.map((m) => symbol(m.account.symbol)).sort(),
-    collateral: margin.collateral.toString(),
+    // The engine-owned part of the account (`core: AccountCore`) nests as `core`.
+    collateral: margin.core.collateral.toString(),
     owner: margin.owner.toBase58(),
     slot_heard: slot,
     airdrop_err: confirmation.value.err,
