@@ -297,7 +297,7 @@ async fn liquidate_in_stages<C: KeeperChain>(
     r: &mut CycleReport,
 ) -> Result<(), ChainError> {
     for _ in 0..cfg.max_stages_per_account {
-        let Some(target) = liquidation_target(&account, markets) else {
+        let Some(target) = liquidation_target(&account, markets, at) else {
             break;
         };
         let (open, n) = account.open_markets();

@@ -6,17 +6,22 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::state::{InsuranceFund, MarginAccount, Market, PositionSlot, MAX_POSITIONS};
-use bulwark_engine::action::{price_for_action, Action};
-use bulwark_engine::adl::{adl_score_ppm, adl_triggered};
+use bulwark_engine::account::OpClock;
+use bulwark_engine::action::Action;
+use bulwark_engine::adl::adl_score_ppm;
 use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::market::MarketCore;
-use bulwark_engine::pool::pool_value_seen_by_market;
+use bulwark_engine::state::Op;
 use bulwark_engine::EngineResult;
 
-use bulwark_sdk::preview::{positions_into, PreviewClock};
+use bulwark_sdk::preview::{positions_for_action_into, PreviewClock};
 
-/// Free maintenance margin (collateral units, negative = liquidatable) of `account` at the
-/// markets' stored prices; `None` when it has no position or cannot be priced.
+/// Free maintenance margin (collateral units, negative = liquidatable) of `account` as
+/// `liquidate` would judge it now: every position valued at the price a liquidation may use
+/// in its market (`MarketCore::margin_view` with `Action::Liquidate`: the aggregate, the
+/// divergence fallback, what settlement will pay), funding owed up to the stored index;
+/// `None` when it has no position or the program would refuse to price one of them (then it
+/// refuses the liquidation too).
 pub fn maintenance_free(
     account: &MarginAccount,
     markets: &[Market],
@@ -26,21 +31,33 @@ pub fn maintenance_free(
 }
 
 /// [`maintenance_free`] of an account given by its collateral and position slots (a caller
-/// holding a compact copy of many accounts reads less memory).
+/// holding a compact copy of many accounts reads less memory). `at` must be the time the
+/// liquidation would run at: the price's age is judged then.
 pub fn maintenance_free_of(
     collateral: i64,
     positions: &[PositionSlot],
     markets: &[Market],
     at: &PreviewClock,
 ) -> Option<i64> {
-    if positions.iter().all(|p| p.base == 0) {
+    let open = || positions.iter().filter(|p| p.base != 0);
+    let market_of = |p: &PositionSlot| markets.iter().find(|m| m.index == p.market_index);
+    // Nothing to liquidate unless some position sits in a market that liquidates now.
+    if !open().any(|p| market_of(p).is_some_and(|m| liquidates_now(m, at))) {
         return None;
     }
     let mut buf = [Default::default(); MAX_POSITIONS];
-    let n = positions_into(positions, markets, at, &mut buf).ok()?;
+    let n = positions_for_action_into(positions, markets, at, Action::Liquidate, &mut buf).ok()?;
     health(collateral, &buf[..n], HealthKind::Maintenance)
         .ok()
         .map(|h| h.free())
+}
+
+/// Whether `liquidate` may run in `m` at `at`: its state allows it and its stored price may
+/// be used for a liquidation then.
+pub fn liquidates_now(m: &MarketCore, at: &PreviewClock) -> bool {
+    m.require_allowed(Op::Liquidate).is_ok()
+        && m.price_for(Action::Liquidate, at.slot, at.unix_timestamp)
+            .is_ok()
 }
 
 /// The liquidatable accounts among `accounts` with their free margin, most under water first
@@ -62,20 +79,23 @@ pub fn liquidation_queue<'a>(
     queue
 }
 
-/// The market of `account`'s largest position by notional at the stored price.
-pub fn liquidation_target(account: &MarginAccount, markets: &[Market]) -> Option<u16> {
+/// The market of `account`'s largest position by notional at the stored price, among the
+/// markets that liquidate at `at` ([`liquidates_now`]).
+pub fn liquidation_target(
+    account: &MarginAccount,
+    markets: &[Market],
+    at: &PreviewClock,
+) -> Option<u16> {
     account
         .positions
         .iter()
         .filter(|p| p.base != 0)
-        .max_by_key(|p| {
-            let price = markets
-                .iter()
-                .find(|m| m.index == p.market_index)
-                .map_or(0, |m| m.aggregate.price);
-            p.base.unsigned_abs() as u128 * price as u128
+        .filter_map(|p| {
+            let m = markets.iter().find(|m| m.index == p.market_index)?;
+            liquidates_now(m, at).then_some((p, m.aggregate.price))
         })
-        .map(|p| p.market_index)
+        .max_by_key(|(p, price)| p.base.unsigned_abs() as u128 * *price as u128)
+        .map(|(p, _)| p.market_index)
 }
 
 /// Whether another stage should follow: the account is still below maintenance and still in
@@ -110,22 +130,10 @@ pub fn insurance_check_due(
 /// its bad debt out, `pool::pool_value_seen_by_market`) and the
 /// aggregate is fresh enough.
 pub fn adl_price(m: &Market, pool_capital: i64, slot: u64, now: i64, decimals: u8) -> Option<u64> {
-    let price = price_for_action(
-        Action::Deleverage,
-        &m.aggregate.stored_price(),
-        slot,
-        now,
-        &m.params.ages,
-    )
-    .ok()?;
-    let pool_value = pool_value_seen_by_market(
-        pool_capital,
-        m.ledgers.pnl_pending,
-        m.ledgers.fee_pool,
-        m.ledgers.bad_debt_pending,
-    );
-    let profit = m.book.trader_pnl(price, decimals).ok()?;
-    adl_triggered(profit, pool_value, &m.params.adl).then_some(price)
+    let at = OpClock { slot, now };
+    m.adl_trigger(pool_capital, at, decimals)
+        .ok()
+        .map(|t| t.price)
 }
 
 /// While `m`'s ADL trigger holds: the eligible account with the highest score (profit % ×

@@ -9,7 +9,7 @@ use bulwark::state::{
 };
 use bulwark_engine::action::Action;
 use bulwark_engine::execution::{execution_price, ExecutionPrice};
-use bulwark_engine::funding::{funding_owed, funding_rate_ppm, index_step};
+use bulwark_engine::funding::funding_owed;
 use bulwark_engine::margin::{health, liquidation_price, Health, HealthKind, MarketMargin};
 use bulwark_engine::position::Position;
 use bulwark_engine::trade::{is_increase, trade, TradeInput};
@@ -60,9 +60,8 @@ pub fn positions_into(
 
 /// The account's positions valued exactly as the program values them for `action` at `at`
 /// (`Market::margin_view`: the price the action may use, the divergence fallback included,
-/// or a refusal), into `out`; returns how many. For deciding as the program would (issue 16
-/// moves the keeper's liquidation decisions onto it; today the keeper judges at the stored
-/// price).
+/// or a refusal), into `out`; returns how many. The keeper's liquidation decisions use it
+/// with `Action::Liquidate`, so they are the program's.
 pub fn positions_for_action_into(
     positions: &[PositionSlot],
     markets: &[Market],
@@ -138,7 +137,8 @@ pub fn preview_execution_price(
 }
 
 /// Funding the account's position in `market` owes at `at` (collateral units, positive =
-/// owes), accrued to then at the market's current rate.
+/// owes): accrued to then as the program would (`MarketCore::funding_index_at`: at the stored
+/// price while it is usable, frozen while it is not and while the market settles).
 pub fn funding_owed_now(
     account: &MarginAccount,
     market: &Market,
@@ -151,27 +151,8 @@ pub fn funding_owed_now(
     else {
         return Ok(0);
     };
-    let f = market.params.dynamics.funding;
-    let rate = funding_rate_ppm(
-        market.book.long_oi,
-        market.book.short_oi,
-        market.aggregate.price,
-        at.decimals,
-        &f,
-    )?;
-    let delta = index_step(
-        market.aggregate.price,
-        rate,
-        at.unix_timestamp.saturating_sub(market.funding.last_time),
-        market.funding.carry,
-    )?
-    .delta;
-    funding_owed(
-        p.base,
-        p.funding_snapshot,
-        market.funding.index.saturating_add(delta),
-        at.decimals,
-    )
+    let index = market.funding_index_at(at.slot, at.unix_timestamp, at.decimals)?;
+    funding_owed(p.base, p.funding_snapshot, index, at.decimals)
 }
 
 /// Maintenance ratios (ppm): in force at `at`, the target, and in force `slots` later.

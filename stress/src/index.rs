@@ -3,7 +3,8 @@
 //!
 //! For a long of `b` atoms with collateral `C`, cost `K` and funding snapshot `s`, maintenance
 //! health is negative exactly when
-//! `p − band − mmr·p − I < (K − C)·S/b − s` (`p` the stored price, `band` the confidence
+//! `p − band − mmr·p − I < (K − C)·S/b − s` (`p` the price a liquidation may use: the
+//! aggregate, or the divergence fallback; `band` the confidence
 //! haircut, `I` the market's funding index, `S` the value scale); a short's mirror is
 //! `p + band + mmr·p − I > (C − K)·S/|b| − s`. The right-hand sides (the keys) belong to the
 //! account alone, so the order survives margin ramps, confidence and σ moves and funding;
@@ -15,6 +16,7 @@
 use std::collections::BTreeSet;
 
 use bulwark::state::{MarginAccount, Market};
+use bulwark_engine::action::Action;
 use bulwark_engine::margin::{conservative_price, HealthKind};
 use bulwark_engine::num::PRICE_DECIMALS;
 
@@ -77,10 +79,14 @@ impl LiquidationIndex {
         self.keys[i] = Some((long, key));
     }
 
-    /// Every account that may be below maintenance in `m` at its stored price and `slot`
-    /// (a superset; ascending account numbers).
-    pub fn candidates(&self, m: &Market, decimals: u8, slot: u64) -> Vec<usize> {
-        let Ok(view) = m.margin(&Default::default(), m.aggregate.price, decimals, slot) else {
+    /// Every account that may be below maintenance in `m` at `slot`/`now`, valued at the
+    /// price a liquidation may use then (a superset; ascending account numbers). None when
+    /// the program would refuse to price a liquidation.
+    pub fn candidates(&self, m: &Market, decimals: u8, slot: u64, now: i64) -> Vec<usize> {
+        let Ok(price) = m.price_for(Action::Liquidate, slot, now) else {
+            return Vec::new();
+        };
+        let Ok(view) = m.margin(&Default::default(), price, decimals, slot) else {
             // Unpriceable: every open account.
             return self.all();
         };
@@ -90,7 +96,7 @@ impl LiquidationIndex {
         ) else {
             return self.all();
         };
-        let p = m.aggregate.price as i128;
+        let p = price as i128;
         let ratio = (p * view.mmr_ppm as i128 + 999_999) / 1_000_000;
         let index = m.funding.index as i128;
         // Thresholds bounded the protocol's way: the long side from below, the short from above.

@@ -394,7 +394,7 @@ impl Venue {
         let candidates = if self.full_scan {
             (0..self.accounts.len()).collect()
         } else {
-            self.index.candidates(&self.market, self.decimals, slot)
+            self.index.candidates(&self.market, self.decimals, slot, t)
         };
         ev.examined = candidates.len() as u64;
         let free = |i: &usize| {

@@ -31,14 +31,16 @@ pub struct DeleverageOutcome {
 
 /// What a deleverage is judged against: the market's price for it, its ADL parameters, the
 /// pool's value as this market sees it, the book and the traders' profit on it.
-struct AdlTrigger {
-    price: u64,
-    params: AdlParams,
-    /// The pool's capital plus what the market owes it.
-    pool_value: i64,
-    book: MarketBook,
-    /// Traders' net unrealised profit at `price`.
-    profit: i64,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdlTrigger {
+    /// The price a deleverage uses (1e-9 collateral per unit).
+    pub price: u64,
+    pub params: AdlParams,
+    /// The pool's capital plus what the market owes it (collateral units).
+    pub pool_value: i64,
+    pub book: MarketBook,
+    /// Traders' net unrealised profit at `price` (collateral units).
+    pub profit: i64,
 }
 
 /// The close a deleverage makes and the ratios it moves between.
@@ -132,8 +134,8 @@ impl AccountCore {
     }
 }
 
-/// Whether `m` may deleverage now: the state allows it, `max_base` is not zero, the price is
-/// fresh, and the trigger holds against `pool_capital` plus what `m` owes the pool.
+/// Whether `m` may deleverage now: the state allows it, `max_base` is not zero, and the
+/// trigger holds ([`MarketCore::adl_trigger`]).
 fn adl_trigger(
     m: &MarketCore,
     pool_capital: i64,
@@ -145,6 +147,30 @@ fn adl_trigger(
     if max_base == 0 {
         return Err(Refused::ZeroSize.into());
     }
+    m.adl_trigger(pool_capital, at, decimals)
+}
+
+impl MarketCore {
+    /// The ADL trigger at `at`: the price is fresh enough for deleveraging and the traders'
+    /// profit exceeds the trigger share of the pool's value as this market sees it
+    /// (`pool_capital` plus what the market owes the pool, its bad debt out); refused
+    /// otherwise. The keeper asks the same question before it picks a target.
+    pub fn adl_trigger(
+        &self,
+        pool_capital: i64,
+        at: OpClock,
+        decimals: u8,
+    ) -> EngineResult<AdlTrigger> {
+        adl_trigger_at(self, pool_capital, at, decimals)
+    }
+}
+
+fn adl_trigger_at(
+    m: &MarketCore,
+    pool_capital: i64,
+    at: OpClock,
+    decimals: u8,
+) -> EngineResult<AdlTrigger> {
     let price = m.price_for(Action::Deleverage, at.slot, at.now)?;
     let params = m.params.adl;
     // The pool's value here: its capital plus what this market owes it.

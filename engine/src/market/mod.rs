@@ -147,8 +147,7 @@ impl MarketCore {
         price_usable: bool,
         decimals: u8,
     ) -> EngineResult<i64> {
-        // Settlement fixes every payout at once: funding stops with it.
-        let frozen = !price_usable || self.state() >= MarketState::Settling;
+        let frozen = self.funding_frozen(price_usable);
         let params = &self.params.dynamics.funding;
         self.funding.accrue(
             now,
@@ -158,6 +157,38 @@ impl MarketCore {
             decimals,
             params,
         )
+    }
+
+    /// Whether funding stands still: no usable price, or settlement (which fixes every payout
+    /// at once).
+    #[inline]
+    fn funding_frozen(&self, price_usable: bool) -> bool {
+        !price_usable || self.state() >= MarketState::Settling
+    }
+
+    /// Whether the stored price counts as usable for funding at `now_slot`/`now`: it may be
+    /// used for reducing risk (the rule `update_risk` accrues by before storing news).
+    pub fn funding_price_usable(&self, now_slot: u64, now: i64) -> bool {
+        self.price_for(crate::action::Action::ReduceRisk, now_slot, now)
+            .is_ok()
+    }
+
+    /// The funding index as the program would have it at `now_slot`/`now`: accrued at the
+    /// stored price while it is usable ([`Self::funding_price_usable`]), frozen otherwise and
+    /// while the market settles. Changes nothing (previews, keepers).
+    pub fn funding_index_at(&self, now_slot: u64, now: i64, decimals: u8) -> EngineResult<i64> {
+        let frozen = self.funding_frozen(self.funding_price_usable(now_slot, now));
+        let mut funding = self.funding;
+        let params = &self.params.dynamics.funding;
+        funding.accrue(
+            now,
+            frozen,
+            self.aggregate.price,
+            &self.book,
+            decimals,
+            params,
+        )?;
+        Ok(funding.index)
     }
 
     /// Books a trade's outcome: open interest, cost aggregates and impact ledger, realised

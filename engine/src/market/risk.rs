@@ -7,7 +7,6 @@
 
 use super::MarketCore;
 use crate::account::OpClock;
-use crate::action::Action;
 use crate::breaker::{oracle_flag_transitions, update_velocity, Transition};
 use crate::dynamic_margin::{retarget, target_mmr_ppm};
 use crate::error::{EngineError, EngineResult};
@@ -105,7 +104,7 @@ impl MarketCore {
     /// Funding accrues up to `now` at the price stored so far (frozen while it was unusable)
     /// and the priced-slot clock runs to `slot`: before the stored aggregate is replaced.
     fn advance_clocks(&mut self, slot: u64, now: i64, decimals: u8) -> EngineResult<()> {
-        let usable = self.price_for(Action::ReduceRisk, slot, now).is_ok();
+        let usable = self.funding_price_usable(slot, now);
         self.accrue_funding(now, usable, decimals)?;
         self.priced_slots = self.priced_clock(slot, usable);
         Ok(())

@@ -23,6 +23,7 @@ mod governance_actions;
 mod governance_races;
 mod initialize_exchange;
 mod keeper;
+mod keeper_decisions;
 mod keeper_preflight;
 mod keeper_reward_farming;
 mod keeper_rpc;
