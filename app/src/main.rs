@@ -94,6 +94,10 @@ enum Command {
         /// Worst acceptable price.
         #[arg(long, allow_hyphen_values = true)]
         limit_price: String,
+        /// Preview the trade with the program's own operation (fill price, fee, margin and
+        /// liquidation price after) and simulate the transaction; send nothing.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         actor: trader_cmd::Actor,
     },
@@ -286,8 +290,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             market,
             size,
             limit_price,
+            dry_run,
             actor,
-        } => runtime()?.block_on(trader_cmd::trade(actor, market, size, limit_price)),
+        } => {
+            let order = trader_cmd::OrderArgs {
+                market,
+                size,
+                limit_price,
+                dry_run,
+            };
+            runtime()?.block_on(trader_cmd::trade(actor, order))
+        }
         Command::Pool { what } => runtime()?.block_on(pool_cmd::pool(what)),
         Command::Insurance { what } => runtime()?.block_on(pool_cmd::insurance(what)),
         Command::Events(args) => runtime()?.block_on(events_cmd::run(args)),

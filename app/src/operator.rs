@@ -53,6 +53,8 @@ pub struct Reader {
     /// A fixed priority fee for what this reader sends, micro-lamports per compute unit
     /// (`None`: the percentile policy).
     pub priority_fee: Option<u64>,
+    /// Simulate what it would send; send nothing.
+    pub dry_run: bool,
 }
 
 impl Reader {
@@ -71,6 +73,7 @@ impl Reader {
                 url: None,
                 _world: Some((world, control)),
                 priority_fee: None,
+                dry_run: false,
             });
         }
         let url = crate::cluster::url(source.url.as_deref())?;
@@ -79,6 +82,7 @@ impl Reader {
             url: Some(url),
             _world: None,
             priority_fee: None,
+            dry_run: false,
         })
     }
 
@@ -97,6 +101,10 @@ impl Reader {
             .await?
             .value
             .map(|a| a.data))
+    }
+
+    pub async fn pool(&self) -> Result<bulwark::state::LiquidityPool> {
+        accounts::pool(&self.data(&pda::pool().0, "pool").await?).map_err(|e| anyhow!("pool: {e}"))
     }
 
     pub async fn exchange(&self) -> Result<Exchange> {
@@ -159,6 +167,7 @@ impl Reader {
             priority_fee: self
                 .priority_fee
                 .map_or(defaults.priority_fee, PriorityFee::Fixed),
+            dry_run: self.dry_run,
             ..defaults
         };
         let mut chain = RpcChain::new(client, signer.insecure_clone(), settings);
@@ -174,6 +183,10 @@ impl Reader {
         loop {
             attempts += 1;
             match chain.send(ixs).await {
+                Ok(()) if self.dry_run => {
+                    eprintln!("simulated: the program would accept it (nothing sent)");
+                    return Ok(());
+                }
                 Ok(()) => {
                     self.print_signature(chain.last_signature);
                     return Ok(());
@@ -250,17 +263,17 @@ pub fn symbol(m: &Market) -> String {
 }
 
 /// A price at 1e-9 as a decimal string (exact).
-fn price(v: u64) -> String {
+pub fn price(v: u64) -> String {
     format!("{}.{:09}", v / PRICE_SCALE, v % PRICE_SCALE)
 }
 
 /// Base atoms (1e9 a unit) as a decimal string (exact).
-fn base(v: i128) -> String {
+pub fn base(v: i128) -> String {
     amount(v, 9)
 }
 
 /// Collateral units as a decimal string (exact).
-fn amount(v: i128, decimals: u8) -> String {
+pub fn amount(v: i128, decimals: u8) -> String {
     let scale = 10u128.pow(decimals.min(38) as u32);
     let sign = if v < 0 { "-" } else { "" };
     let a = v.unsigned_abs();

@@ -13,6 +13,7 @@ use solana_sdk::signature::{Keypair, Signer};
 
 use crate::keeper_cmd::parse_pubkey;
 use crate::operator::{account_json, find_market, print_account, Reader, Source};
+use bulwark_sdk::preview::{preview_trade, PreviewOrder, TradePreview};
 
 /// Who acts, and on which margin account.
 #[derive(clap::Args, Debug)]
@@ -203,22 +204,47 @@ pub async fn withdraw(a: Actor, amount: String) -> Result<()> {
     finish(&c, &a, format!("withdrew {amount} to {}", c.token)).await
 }
 
-/// `bulwark trade --market M --size S --limit-price P`: `S` in base units (negative sells).
-pub async fn trade(a: Actor, market: String, size: String, limit_price: String) -> Result<()> {
-    let c = ctx(&a).await?;
+/// `bulwark trade`'s order.
+pub struct OrderArgs {
+    /// Market index or symbol.
+    pub market: String,
+    /// Base units as a decimal (negative sells).
+    pub size: String,
+    pub limit_price: String,
+    /// Preview and simulate only.
+    pub dry_run: bool,
+}
+
+/// `bulwark trade --market M --size S --limit-price P [--dry-run]`: `S` in base units
+/// (negative sells).
+pub async fn trade(a: Actor, o: OrderArgs) -> Result<()> {
+    let mut c = ctx(&a).await?;
+    c.reader.dry_run = o.dry_run;
     let ex = c.reader.exchange().await?;
     let markets = c.reader.markets(&ex).await?;
-    let m = find_market(&markets, &market)?;
-    let decimals = BASE_SCALE.ilog10();
-    let delta = parse_decimal("--size", &size, decimals, true)?;
+    let m = find_market(&markets, &o.market)?;
+    let delta = parse_decimal("--size", &o.size, BASE_SCALE.ilog10(), true)?;
     if delta == 0 {
         bail!("--size: must not be zero");
     }
-    let delta = i64::try_from(delta).map_err(|_| anyhow!("--size: {size:?} is too large"))?;
-    let limit = parse_decimal("--limit-price", &limit_price, PRICE_SCALE.ilog10(), false)?;
+    let delta = i64::try_from(delta).map_err(|_| anyhow!("--size: {:?} is too large", o.size))?;
+    let limit = parse_decimal("--limit-price", &o.limit_price, PRICE_SCALE.ilog10(), false)?;
     let limit = u64::try_from(limit).map_err(|_| anyhow!("--limit-price: too large"))?;
     let (_, _, account) = venue_and_account(&c).await?;
     let clock = c.reader.clock(&ex).await?;
+    if o.dry_run {
+        let pool = c.reader.pool().await?;
+        let order = PreviewOrder {
+            market_index: m.index,
+            delta,
+            limit_price: limit,
+            by_delegate: account.is_delegate(&c.key.pubkey()),
+        };
+        let venue = ex.trade_venue(&pool, clock.unix_timestamp);
+        let p = preview_trade(&account, &markets, &venue, &clock, order)
+            .map_err(|e| anyhow!("the program would refuse this trade: {}", engine_reason(e)))?;
+        print_preview(&p, c.decimals, a.source.json)?;
+    }
     let now = wallet::Now {
         slot: clock.slot,
         unix_timestamp: clock.unix_timestamp,
@@ -228,17 +254,54 @@ pub async fn trade(a: Actor, market: String, size: String, limit_price: String) 
         markets: &markets,
     };
     let ixs = wallet::trade(&v, &c.acting(&account), m.index, delta, limit, now)
-        .ok_or_else(|| anyhow!("--market: {market:?} is not listed"))?;
+        .ok_or_else(|| anyhow!("--market: {:?} is not listed", o.market))?;
     c.reader.send(&ixs, &c.key, &c.tables).await?;
-    finish(
-        &c,
-        &a,
-        format!(
-            "traded {size} {} (limit {limit_price})",
-            crate::operator::symbol(m)
-        ),
-    )
-    .await
+    if o.dry_run {
+        return Ok(());
+    }
+    let what = format!(
+        "traded {} {} (limit {})",
+        o.size,
+        crate::operator::symbol(m),
+        o.limit_price
+    );
+    finish(&c, &a, what).await
+}
+
+/// An engine refusal as the program's error name and message, else the engine's words.
+fn engine_reason(e: bulwark_engine::EngineError) -> String {
+    // The program maps each refusal to one error; its message says what to do.
+    let code = u32::from(bulwark::error::engine_error(e));
+    bulwark_sdk::errors::explain(code).unwrap_or_else(|| e.to_string())
+}
+
+/// Prints a trade preview (collateral units and prices as exact decimals).
+fn print_preview(p: &TradePreview, decimals: u8, json: bool) -> Result<()> {
+    let out = &p.fill.outcome;
+    let amount = |v: i64| crate::operator::amount(v as i128, decimals);
+    let j = serde_json::json!({
+        "dry_run": true,
+        "fill_price": crate::operator::price(out.exec.price),
+        "fee": amount(out.fee.total as i64),
+        "realized_pnl": amount(out.realized_pnl),
+        "funding_paid": amount(p.fill.funding_paid),
+        "base_after": crate::operator::base(out.fill.position.base as i128),
+        "collateral_after": amount(p.collateral_after),
+        "initial_margin_free_after": amount(p.initial_free_after),
+        "maintenance_margin_free_after": amount(p.maintenance_free_after),
+        "liquidation_price_after": p.liquidation_price_after.map(crate::operator::price),
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&j)?);
+        return Ok(());
+    }
+    for (k, v) in j.as_object().expect("an object") {
+        println!(
+            "{k}: {}",
+            v.as_str().map_or_else(|| v.to_string(), str::to_string)
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

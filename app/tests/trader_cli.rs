@@ -83,6 +83,84 @@ fn a_sell_reduces_the_long_and_lowers_its_requirement() {
     assert_eq!(after["healthy"], true);
 }
 
+/// `trade` with the long's keypair on the demo state, selling 5 SOL no lower than 148.
+fn sell_five(kp: &str, extra: &[&'static str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "trade",
+        "--market",
+        "sol-perp",
+        "--size=-5",
+        "--limit-price",
+        "148",
+        "--keypair",
+        kp,
+        "--demo-state",
+        "--json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+#[test]
+fn a_dry_run_previews_exactly_what_the_trade_then_does_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = long_keypair(&dir);
+    let dry = sell_five(&kp, &["--dry-run"]);
+    let out = bulwark(&dry.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("simulated: the program would accept it (nothing sent)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("signature:"),
+        "a dry run sends nothing: {err}"
+    );
+    let preview: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(preview["dry_run"], true);
+    assert_eq!(preview["base_after"], "15.000000000");
+    assert!(units(&preview["fee"]) > 0, "{preview}");
+    let fill: f64 = preview["fill_price"].as_str().unwrap().parse().unwrap();
+    assert!(fill >= 148.0, "a sell no lower than its limit: {preview}");
+    assert!(preview["liquidation_price_after"].is_string(), "{preview}");
+    // The same order sent: the account ends where the preview said (the program's own
+    // operation computed both).
+    let sent = sell_five(&kp, &[]);
+    let after = ok_json(&sent.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(after["collateral"], preview["collateral_after"]);
+    assert_eq!(after["positions"][0]["base"], preview["base_after"]);
+}
+
+#[test]
+fn a_dry_run_the_program_would_refuse_names_its_error_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let kp = long_keypair(&dir);
+    // A buy limited to 100 while SOL trades at 150.
+    let out = bulwark(&[
+        "trade",
+        "--market",
+        "sol-perp",
+        "--size",
+        "1",
+        "--limit-price",
+        "100",
+        "--keypair",
+        &kp,
+        "--demo-state",
+        "--dry-run",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the program would refuse this trade: Slippage (6303)"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_withdrawal_beyond_the_collateral_is_refused_by_its_program_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -291,3 +291,96 @@ fn lots_for_minimum_notional(m: &Market, base: i64, buy: bool, decimals: u8) -> 
     i64::try_from((missing + lot - 1) / lot)
         .map_err(|_| bulwark_engine::EngineError::math("minimum notional lots"))
 }
+
+/// What a trade would do if sent at `at`, computed by the program's own operation
+/// (`AccountCore::trade`) on copies of the account and the markets, as if the transaction's
+/// refresh judged the stored readings again in this slot: the fill, and the account after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TradePreview {
+    pub fill: bulwark_engine::account::TradeFill,
+    /// Collateral after the fill (collateral units).
+    pub collateral_after: i64,
+    /// Free initial and maintenance margin after it (collateral units, negative = short).
+    pub initial_free_after: i64,
+    pub maintenance_free_after: i64,
+    /// The traded market's price at which the account would become liquidatable afterwards,
+    /// others held (`None`: no such price).
+    pub liquidation_price_after: Option<u64>,
+}
+
+/// The order a preview prices: `delta` base atoms in `market_index`, no worse than
+/// `limit_price`, signed by the owner (`by_delegate` false) or its delegate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreviewOrder {
+    pub market_index: u16,
+    pub delta: i64,
+    pub limit_price: u64,
+    pub by_delegate: bool,
+}
+
+/// [`TradePreview`] of `order` by `account` at `at`, against `venue` (the exchange and the
+/// pool, `Exchange::trade_venue`); a refusal is the program's (`EngineError::Refused`).
+pub fn preview_trade(
+    account: &MarginAccount,
+    markets: &[Market],
+    venue: &bulwark_engine::account::TradeVenue,
+    at: &PreviewClock,
+    order: PreviewOrder,
+) -> EngineResult<TradePreview> {
+    use bulwark_engine::account::{trade::Order, OpClock};
+    let mut markets = markets.to_vec();
+    for m in &mut markets {
+        m.core.aggregate.judged_slot = at.slot;
+    }
+    let i = markets
+        .iter()
+        .position(|m| m.index == order.market_index)
+        .ok_or(bulwark_engine::Refused::NoPosition)?;
+    let (mut after, mut market) = (*account, markets[i]);
+    let others = |a: &bulwark_engine::account::AccountCore| {
+        let rest: Vec<PositionSlot> = a
+            .positions
+            .iter()
+            .filter(|p| p.market_index != order.market_index)
+            .copied()
+            .collect();
+        let mut buf = [(Position::default(), MarketMargin::default()); MAX_POSITIONS];
+        let n = positions_for_action_into(&rest, &markets, at, Action::IncreaseRisk, &mut buf)
+            .map_err(|e| match e {
+                MarginViewError::Refused(r) => bulwark_engine::Refused::Price(r).into(),
+                MarginViewError::Engine(e) => e,
+            })?;
+        Ok::<_, bulwark_engine::EngineError>(buf[..n].to_vec())
+    };
+    let o = Order {
+        base_delta: order.delta,
+        limit_price: order.limit_price,
+    };
+    let clock = OpClock {
+        slot: at.slot,
+        now: at.unix_timestamp,
+    };
+    let fill = after.core.trade(
+        &mut market.core,
+        venue,
+        others,
+        o,
+        order.by_delegate,
+        clock,
+        at.decimals,
+    )?;
+    markets[i] = market;
+    let free = |kind| account_health(&after, &markets, at, kind).map(|h| h.free());
+    Ok(TradePreview {
+        collateral_after: after.collateral,
+        initial_free_after: free(HealthKind::Initial)?,
+        maintenance_free_after: free(HealthKind::Maintenance)?,
+        liquidation_price_after: account_liquidation_price(
+            &after,
+            &markets,
+            at,
+            order.market_index,
+        )?,
+        fill,
+    })
+}

@@ -223,35 +223,61 @@ program_errors! {
 /// or the file and line where arithmetic failed).
 pub fn engine_err(e: EngineError) -> Error {
     msg!("engine: {}", e);
+    engine_error(e).into()
+}
+
+/// The program error an engine error is (no logging: clients name a refusal they computed
+/// off chain with it).
+pub fn engine_error(e: EngineError) -> BulwarkError {
     match e {
-        EngineError::Math { .. } => BulwarkError::MathError.into(),
-        EngineError::OutOfBounds { .. } => BulwarkError::ParameterOutOfBounds.into(),
-        EngineError::InvalidConfig { .. } => BulwarkError::InvalidOracleConfig.into(),
-        EngineError::Refused(r) => refused_err(r),
+        EngineError::Math { .. } => BulwarkError::MathError,
+        EngineError::OutOfBounds { .. } => BulwarkError::ParameterOutOfBounds,
+        EngineError::InvalidConfig { .. } => BulwarkError::InvalidOracleConfig,
+        EngineError::Refused(r) => refused_error(r),
     }
 }
 
-/// Maps an engine operation's refusal to its program error, one to one.
-fn refused_err(r: Refused) -> Error {
+/// An engine operation's refusal as its program error, one to one.
+fn refused_error(r: Refused) -> BulwarkError {
+    use bulwark_engine::action::Refusal;
+    use bulwark_engine::delegate::DelegateRejection;
+    use bulwark_engine::trade::TradeRejection;
     match r {
-        Refused::MarketState { .. } => BulwarkError::MarketStateForbids.into(),
-        Refused::Paused => BulwarkError::ExchangePaused.into(),
-        Refused::Price(p) => refusal_err(p),
-        Refused::Trade(t) => trade_rejection_err(t),
-        Refused::Delegate(d) => delegate_rejection_err(d),
-        Refused::TooManyPositions => BulwarkError::TooManyPositions.into(),
-        Refused::NoPosition => BulwarkError::NoPosition.into(),
-        Refused::InitialMarginViolated => BulwarkError::InitialMarginViolated.into(),
-        Refused::LeverageCapExceeded => BulwarkError::LeverageCapExceeded.into(),
-        Refused::NotLiquidatable => BulwarkError::NotLiquidatable.into(),
-        Refused::ZeroSize => BulwarkError::ZeroSize.into(),
-        Refused::StageBelowMinimum => BulwarkError::StageBelowMinimum.into(),
-        Refused::NotBankrupt => BulwarkError::NotBankrupt.into(),
-        Refused::WrongBankruptcyMarket => BulwarkError::WrongBankruptcyMarket.into(),
-        Refused::AdlNotTriggered => BulwarkError::AdlNotTriggered.into(),
-        Refused::AdlTargetNotEligible => BulwarkError::AdlTargetNotEligible.into(),
-        Refused::AdlOverCorrects => BulwarkError::AdlOverCorrects.into(),
-        Refused::SettlementRatioPending => BulwarkError::SettlementRatioPending.into(),
+        Refused::MarketState { .. } => BulwarkError::MarketStateForbids,
+        Refused::Paused => BulwarkError::ExchangePaused,
+        Refused::Price(Refusal::TooOld) => BulwarkError::PriceTooOld,
+        Refused::Price(Refusal::NotRefreshedThisSlot) => BulwarkError::NotRefreshedThisSlot,
+        Refused::Price(Refusal::SourcesTooOld) => BulwarkError::SourcesTooOld,
+        Refused::Price(_) => BulwarkError::PriceUnavailable,
+        Refused::Trade(t) => match t {
+            TradeRejection::ZeroSize => BulwarkError::ZeroSize,
+            TradeRejection::LotSize => BulwarkError::LotSize,
+            TradeRejection::MinOrderSize => BulwarkError::MinOrderSize,
+            TradeRejection::TickSize => BulwarkError::TickSize,
+            TradeRejection::Slippage => BulwarkError::Slippage,
+            TradeRejection::OpenInterestCap => BulwarkError::OpenInterestCap,
+            TradeRejection::PositionNotionalCap => BulwarkError::PositionNotionalCap,
+            TradeRejection::PositionBelowMinimum => BulwarkError::PositionBelowMinimum,
+            TradeRejection::ReserveCap => BulwarkError::ReserveCap,
+        },
+        Refused::Delegate(d) => match d {
+            DelegateRejection::ReduceOnly => BulwarkError::DelegateReduceOnly,
+            DelegateRejection::NotionalLimit => BulwarkError::DelegateNotionalLimit,
+            DelegateRejection::LossLimit => BulwarkError::DelegateLossLimit,
+        },
+        Refused::TooManyPositions => BulwarkError::TooManyPositions,
+        Refused::NoPosition => BulwarkError::NoPosition,
+        Refused::InitialMarginViolated => BulwarkError::InitialMarginViolated,
+        Refused::LeverageCapExceeded => BulwarkError::LeverageCapExceeded,
+        Refused::NotLiquidatable => BulwarkError::NotLiquidatable,
+        Refused::ZeroSize => BulwarkError::ZeroSize,
+        Refused::StageBelowMinimum => BulwarkError::StageBelowMinimum,
+        Refused::NotBankrupt => BulwarkError::NotBankrupt,
+        Refused::WrongBankruptcyMarket => BulwarkError::WrongBankruptcyMarket,
+        Refused::AdlNotTriggered => BulwarkError::AdlNotTriggered,
+        Refused::AdlTargetNotEligible => BulwarkError::AdlTargetNotEligible,
+        Refused::AdlOverCorrects => BulwarkError::AdlOverCorrects,
+        Refused::SettlementRatioPending => BulwarkError::SettlementRatioPending,
     }
 }
 
@@ -304,47 +330,13 @@ pub fn market_params_err(e: EngineError) -> Error {
     }
 }
 
-/// Maps an engine trade rejection to its program error.
-pub fn trade_rejection_err(r: bulwark_engine::trade::TradeRejection) -> Error {
-    use bulwark_engine::trade::TradeRejection::*;
-    match r {
-        ZeroSize => BulwarkError::ZeroSize,
-        LotSize => BulwarkError::LotSize,
-        MinOrderSize => BulwarkError::MinOrderSize,
-        TickSize => BulwarkError::TickSize,
-        Slippage => BulwarkError::Slippage,
-        OpenInterestCap => BulwarkError::OpenInterestCap,
-        PositionNotionalCap => BulwarkError::PositionNotionalCap,
-        PositionBelowMinimum => BulwarkError::PositionBelowMinimum,
-        ReserveCap => BulwarkError::ReserveCap,
-    }
-    .into()
-}
-
-/// Maps a delegate-limit rejection to its program error.
-pub fn delegate_rejection_err(r: bulwark_engine::delegate::DelegateRejection) -> Error {
-    use bulwark_engine::delegate::DelegateRejection::*;
-    match r {
-        ReduceOnly => BulwarkError::DelegateReduceOnly,
-        NotionalLimit => BulwarkError::DelegateNotionalLimit,
-        LossLimit => BulwarkError::DelegateLossLimit,
-    }
-    .into()
-}
-
 /// Maps an action-table refusal to its error, logging why: an aggregate too old for the
 /// action (`PriceTooOld`), an increase without this slot's judgement (`NotRefreshedThisSlot`)
 /// or with a source too old (`SourcesTooOld`); a validity level the action may not use, or no
 /// fallback reading, is `PriceUnavailable`.
 pub fn refusal_err(r: bulwark_engine::action::Refusal) -> Error {
-    use bulwark_engine::action::Refusal;
     msg!("price refused: {:?}", r);
-    match r {
-        Refusal::TooOld => BulwarkError::PriceTooOld.into(),
-        Refusal::NotRefreshedThisSlot => BulwarkError::NotRefreshedThisSlot.into(),
-        Refusal::SourcesTooOld => BulwarkError::SourcesTooOld.into(),
-        Refusal::Validity(_) | Refusal::NoFallbackReading => BulwarkError::PriceUnavailable.into(),
-    }
+    refused_error(Refused::Price(r)).into()
 }
 
 /// The name of program error `code` (e.g. 6401 -> "InitialMarginViolated"), for clients that
