@@ -171,15 +171,70 @@ pub fn propose(p: Proposal) -> Result<()> {
         None => governance,
     };
     let seed = common.seed.unwrap_or_else(random_seed);
-    let proposal = bulwark_sdk::pda::proposal(seed).0;
     let ix = ix::queue_proposal(governance, payer, seed, action);
+    print_instruction(&ix, seed, common.json)
+}
+
+/// `governance execute`: the permissionless instruction that executes the proposal at `seed`
+/// once its timelock has passed, naming the accounts its action needs.
+#[derive(clap::Args, Debug)]
+pub struct ExecuteArgs {
+    /// The proposal's seed (as `propose` printed it).
+    #[arg(long)]
+    pub seed: u64,
+    /// The market a market action applies to (parameter, settle, delist, lift, rotation).
+    #[arg(long)]
+    pub market: Option<u16>,
+    /// Name the pool too (a settlement's execution reads it).
+    #[arg(long)]
+    pub pool: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints the `execute_proposal` instruction.
+pub fn execute(a: ExecuteArgs) -> Result<()> {
+    let ix = ix::execute_proposal_with(a.seed, a.market, a.pool);
+    print_instruction(&ix, a.seed, a.json)
+}
+
+/// `governance cancel`: the instruction governance or the guardian signs to cancel the
+/// proposal at `seed` before it executes.
+#[derive(clap::Args, Debug)]
+pub struct CancelArgs {
+    /// The proposal's seed.
+    #[arg(long)]
+    pub seed: u64,
+    /// The signer: the governance key or the guardian's.
+    #[arg(long)]
+    pub authority: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints the `cancel_proposal` instruction.
+pub fn cancel(a: CancelArgs) -> Result<()> {
+    let authority = key("--authority", &a.authority)?;
+    print_instruction(&ix::cancel_proposal(authority, a.seed), a.seed, a.json)
+}
+
+/// Prints `ix` (program, accounts, base64 data) with the proposal's seed and address, as a
+/// table or JSON.
+fn print_instruction(
+    ix: &anchor_lang::solana_program::instruction::Instruction,
+    seed: u64,
+    json_out: bool,
+) -> Result<()> {
+    let proposal = bulwark_sdk::pda::proposal(seed).0;
     let data = base64::engine::general_purpose::STANDARD.encode(&ix.data);
     let accounts: Vec<_> = ix
         .accounts
         .iter()
         .map(|a| json!({ "pubkey": a.pubkey.to_string(), "is_signer": a.is_signer, "is_writable": a.is_writable }))
         .collect();
-    if common.json {
+    if json_out {
         let v = json!({
             "program_id": ix.program_id.to_string(),
             "accounts": accounts,

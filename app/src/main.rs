@@ -1,5 +1,6 @@
 //! `bulwark`: the demo, oracle inspection and (as they land) operator commands.
 
+mod account_cmd;
 mod bootstrap_cmd;
 mod cluster;
 mod demo;
@@ -101,6 +102,32 @@ enum Command {
         #[command(flatten)]
         actor: trader_cmd::Actor,
     },
+    /// Close a whole position at market, within a slippage bound from the stored price.
+    ClosePosition {
+        /// Market index or symbol.
+        #[arg(long)]
+        market: String,
+        /// How far through the stored price the limit may be, percent (e.g. 2 or 0.5).
+        #[arg(long, default_value = "2")]
+        max_slippage_pct: String,
+        /// Preview and simulate only; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        actor: trader_cmd::Actor,
+    },
+    /// Name (or revoke) the account's trading delegate and its limits.
+    Delegate {
+        #[command(flatten)]
+        delegate: account_cmd::DelegateArgs,
+        #[command(flatten)]
+        actor: trader_cmd::Actor,
+    },
+    /// Close the (empty) margin account; its rent returns to the owner.
+    CloseAccount {
+        #[command(flatten)]
+        actor: trader_cmd::Actor,
+    },
     /// The liquidity pool: deposit, request a withdrawal, withdraw after the delay.
     Pool {
         #[command(subcommand)]
@@ -171,6 +198,11 @@ enum GovernanceCommand {
         #[command(subcommand)]
         proposal: governance_cmd::Proposal,
     },
+    /// Print the permissionless `execute_proposal` instruction for a proposal whose timelock
+    /// has passed.
+    Execute(governance_cmd::ExecuteArgs),
+    /// Print the `cancel_proposal` instruction governance or the guardian signs.
+    Cancel(governance_cmd::CancelArgs),
 }
 
 #[derive(Subcommand)]
@@ -280,12 +312,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     source,
                 },
         } => runtime()?.block_on(operator::account_show(&source, &owner, index)),
-        Command::Deposit { amount, actor } => {
-            runtime()?.block_on(trader_cmd::deposit(actor, amount))
-        }
-        Command::Withdraw { amount, actor } => {
-            runtime()?.block_on(trader_cmd::withdraw(actor, amount))
-        }
+        c @ (Command::Deposit { .. }
+        | Command::Withdraw { .. }
+        | Command::Trade { .. }
+        | Command::ClosePosition { .. }
+        | Command::Delegate { .. }
+        | Command::CloseAccount { .. }) => runtime()?.block_on(run_account_command(c)),
+        Command::Pool { what } => runtime()?.block_on(pool_cmd::pool(what)),
+        Command::Insurance { what } => runtime()?.block_on(pool_cmd::insurance(what)),
+        Command::Events(args) => runtime()?.block_on(events_cmd::run(args)),
+        Command::LookupTable {
+            what: LookupCommand::Create(args),
+        } => runtime()?.block_on(lookup_cmd::create(args)),
+        Command::Localnet(args) => plain_runtime()?.block_on(localnet::run(args)),
+        Command::Stress(args) => stress_cmd::run_stress(args),
+        Command::Bootstrap(args) => runtime()?.block_on(bootstrap_cmd::run(args)),
+        Command::Governance { what } => match what {
+            GovernanceCommand::Propose { proposal } => governance_cmd::propose(proposal),
+            GovernanceCommand::Execute(a) => governance_cmd::execute(a),
+            GovernanceCommand::Cancel(a) => governance_cmd::cancel(a),
+        },
+        Command::Inspect { what } => inspect_cmd(what),
+    }
+}
+
+/// The commands a margin account's owner (or delegate) runs.
+async fn run_account_command(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Deposit { amount, actor } => trader_cmd::deposit(actor, amount).await,
+        Command::Withdraw { amount, actor } => trader_cmd::withdraw(actor, amount).await,
         Command::Trade {
             market,
             size,
@@ -299,21 +354,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 limit_price,
                 dry_run,
             };
-            runtime()?.block_on(trader_cmd::trade(actor, order))
+            trader_cmd::trade(actor, order).await
         }
-        Command::Pool { what } => runtime()?.block_on(pool_cmd::pool(what)),
-        Command::Insurance { what } => runtime()?.block_on(pool_cmd::insurance(what)),
-        Command::Events(args) => runtime()?.block_on(events_cmd::run(args)),
-        Command::LookupTable {
-            what: LookupCommand::Create(args),
-        } => runtime()?.block_on(lookup_cmd::create(args)),
-        Command::Localnet(args) => plain_runtime()?.block_on(localnet::run(args)),
-        Command::Stress(args) => stress_cmd::run_stress(args),
-        Command::Bootstrap(args) => runtime()?.block_on(bootstrap_cmd::run(args)),
-        Command::Governance {
-            what: GovernanceCommand::Propose { proposal },
-        } => governance_cmd::propose(proposal),
-        Command::Inspect { what } => inspect_cmd(what),
+        Command::ClosePosition {
+            market,
+            max_slippage_pct,
+            dry_run,
+            actor,
+        } => account_cmd::close_position(actor, market, max_slippage_pct, dry_run).await,
+        Command::Delegate { delegate, actor } => account_cmd::delegate(actor, delegate).await,
+        Command::CloseAccount { actor } => account_cmd::close_account(actor).await,
+        _ => unreachable!("only account commands are routed here"),
     }
 }
 

@@ -434,6 +434,12 @@ pub async fn account_json(r: &Reader, owner: &Pubkey, index: u16) -> Result<Valu
         "initial_requirement": amount(init.requirement as i128, d),
         "healthy": maint.is_healthy(),
         "in_liquidation": a.liquidation.active != 0,
+        "delegate": (a.delegate != Pubkey::default()).then(|| json!({
+            "key": a.delegate.to_string(),
+            "max_loss": amount(a.delegate_limits.max_loss as i128, d),
+            "max_notional": amount(a.delegate_limits.max_notional as i128, d),
+            "reduce_only": a.delegate_limits.reduce_only != 0,
+        })),
         "positions": positions,
     });
     Ok(j)

@@ -82,19 +82,19 @@ pub fn parse_decimal(field: &str, s: &str, decimals: u32, signed: bool) -> Resul
     Ok(if neg { -v } else { v })
 }
 
-struct Ctx {
-    reader: Reader,
+pub struct Ctx {
+    pub reader: Reader,
     /// Lookup tables offered to the transactions sent.
-    tables: Vec<Pubkey>,
+    pub tables: Vec<Pubkey>,
     /// The signer: the owner, or (trades) its delegate.
-    key: Keypair,
-    owner: Pubkey,
-    margin: Pubkey,
-    token: Pubkey,
-    decimals: u8,
+    pub key: Keypair,
+    pub owner: Pubkey,
+    pub margin: Pubkey,
+    pub token: Pubkey,
+    pub decimals: u8,
 }
 
-async fn ctx(a: &Actor) -> Result<Ctx> {
+pub async fn ctx(a: &Actor) -> Result<Ctx> {
     let key = crate::keeper_cmd::read_keypair(&crate::cluster::keypair(a.keypair.as_deref())?)?;
     let owner = match &a.owner {
         Some(o) => parse_pubkey("--owner", o)?,
@@ -130,7 +130,7 @@ pub fn token_account(given: Option<&str>, owner: &Pubkey, mint: &Pubkey) -> Resu
 }
 
 /// Collateral moves only for the owner (a delegate may trade, never withdraw).
-fn owner_only(c: &Ctx) -> Result<()> {
+pub fn owner_only(c: &Ctx) -> Result<()> {
     if c.key.pubkey() != c.owner {
         bail!("--owner: collateral moves only with the owner's keypair");
     }
@@ -138,7 +138,7 @@ fn owner_only(c: &Ctx) -> Result<()> {
 }
 
 /// The exchange, its markets and the margin account, as read now.
-async fn venue_and_account(c: &Ctx) -> Result<(Exchange, Vec<Market>, MarginAccount)> {
+pub async fn venue_and_account(c: &Ctx) -> Result<(Exchange, Vec<Market>, MarginAccount)> {
     let ex = c.reader.exchange().await?;
     let markets = c.reader.markets(&ex).await?;
     let data = c.reader.data(&c.margin, "margin account").await?;
@@ -148,7 +148,7 @@ async fn venue_and_account(c: &Ctx) -> Result<(Exchange, Vec<Market>, MarginAcco
 
 impl Ctx {
     /// The signer acting on this margin account.
-    fn acting<'a>(&self, account: &'a MarginAccount) -> wallet::Acting<'a> {
+    pub fn acting<'a>(&self, account: &'a MarginAccount) -> wallet::Acting<'a> {
         wallet::Acting {
             signer: self.key.pubkey(),
             margin: self.margin,
@@ -157,7 +157,7 @@ impl Ctx {
     }
 }
 
-async fn finish(c: &Ctx, a: &Actor, what: String) -> Result<()> {
+pub async fn finish(c: &Ctx, a: &Actor, what: String) -> Result<()> {
     if !a.source.json {
         println!("{what}");
     }
@@ -218,8 +218,7 @@ pub struct OrderArgs {
 /// `bulwark trade --market M --size S --limit-price P [--dry-run]`: `S` in base units
 /// (negative sells).
 pub async fn trade(a: Actor, o: OrderArgs) -> Result<()> {
-    let mut c = ctx(&a).await?;
-    c.reader.dry_run = o.dry_run;
+    let c = ctx(&a).await?;
     let ex = c.reader.exchange().await?;
     let markets = c.reader.markets(&ex).await?;
     let m = find_market(&markets, &o.market)?;
@@ -230,42 +229,76 @@ pub async fn trade(a: Actor, o: OrderArgs) -> Result<()> {
     let delta = i64::try_from(delta).map_err(|_| anyhow!("--size: {:?} is too large", o.size))?;
     let limit = parse_decimal("--limit-price", &o.limit_price, PRICE_SCALE.ilog10(), false)?;
     let limit = u64::try_from(limit).map_err(|_| anyhow!("--limit-price: too large"))?;
-    let (_, _, account) = venue_and_account(&c).await?;
-    let clock = c.reader.clock(&ex).await?;
-    if o.dry_run {
-        let pool = c.reader.pool().await?;
-        let order = PreviewOrder {
-            market_index: m.index,
-            delta,
-            limit_price: limit,
-            by_delegate: account.is_delegate(&c.key.pubkey()),
-        };
-        let venue = ex.trade_venue(&pool, clock.unix_timestamp);
-        let p = preview_trade(&account, &markets, &venue, &clock, order)
-            .map_err(|e| anyhow!("the program would refuse this trade: {}", engine_reason(e)))?;
-        print_preview(&p, c.decimals, a.source.json)?;
-    }
-    let now = wallet::Now {
-        slot: clock.slot,
-        unix_timestamp: clock.unix_timestamp,
-    };
-    let v = wallet::Venue {
-        exchange: &ex,
-        markets: &markets,
-    };
-    let ixs = wallet::trade(&v, &c.acting(&account), m.index, delta, limit, now)
-        .ok_or_else(|| anyhow!("--market: {:?} is not listed", o.market))?;
-    c.reader.send(&ixs, &c.key, &c.tables).await?;
-    if o.dry_run {
-        return Ok(());
-    }
     let what = format!(
         "traded {} {} (limit {})",
         o.size,
         crate::operator::symbol(m),
         o.limit_price
     );
-    finish(&c, &a, what).await
+    let placed = Placed {
+        market_index: m.index,
+        delta,
+        limit,
+        dry_run: o.dry_run,
+    };
+    place(c, &a, (&ex, &markets), placed, what).await
+}
+
+/// An order ready to send: base atoms, the limit (1e-9 collateral per unit), dry run or not.
+pub struct Placed {
+    pub market_index: u16,
+    pub delta: i64,
+    pub limit: u64,
+    pub dry_run: bool,
+}
+
+/// Sends `p` for the context's account (its refreshes first), or with `dry_run` previews it
+/// with the program's own operation and simulates the transaction; prints the account after.
+pub async fn place(
+    mut c: Ctx,
+    a: &Actor,
+    (ex, markets): (&Exchange, &[Market]),
+    p: Placed,
+    what: String,
+) -> Result<()> {
+    c.reader.dry_run = p.dry_run;
+    let (_, _, account) = venue_and_account(&c).await?;
+    let clock = c.reader.clock(ex).await?;
+    if p.dry_run {
+        let pool = c.reader.pool().await?;
+        let order = PreviewOrder {
+            market_index: p.market_index,
+            delta: p.delta,
+            limit_price: p.limit,
+            by_delegate: account.is_delegate(&c.key.pubkey()),
+        };
+        let venue = ex.trade_venue(&pool, clock.unix_timestamp);
+        let preview = preview_trade(&account, markets, &venue, &clock, order)
+            .map_err(|e| anyhow!("the program would refuse this trade: {}", engine_reason(e)))?;
+        print_preview(&preview, c.decimals, a.source.json)?;
+    }
+    let now = wallet::Now {
+        slot: clock.slot,
+        unix_timestamp: clock.unix_timestamp,
+    };
+    let v = wallet::Venue {
+        exchange: ex,
+        markets,
+    };
+    let ixs = wallet::trade(
+        &v,
+        &c.acting(&account),
+        p.market_index,
+        p.delta,
+        p.limit,
+        now,
+    )
+    .ok_or_else(|| anyhow!("--market: market {} is not listed", p.market_index))?;
+    c.reader.send(&ixs, &c.key, &c.tables).await?;
+    if p.dry_run {
+        return Ok(());
+    }
+    finish(&c, a, what).await
 }
 
 /// An engine refusal as the program's error name and message, else the engine's words.

@@ -169,3 +169,67 @@ fn without_a_seed_the_proposal_gets_a_random_one_cheapest_to_derive() {
         .collect();
     assert_ne!(seeds[0], seeds[1], "each draft its own address");
 }
+
+fn printed(args: &[&str]) -> Instruction {
+    let out = common::bulwark(&[&["governance"], args, &["--json"]].concat());
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    instruction(&serde_json::from_slice(&out.stdout).unwrap())
+}
+
+async fn proposal_status(w: &mut World, seed: u64) -> u8 {
+    let a = w.bank.account(&pda::proposal(seed).0).await.unwrap();
+    accounts::decode::<bulwark::state::Proposal>(&a.data)
+        .unwrap()
+        .status
+}
+
+#[tokio::test]
+async fn the_printed_execute_and_cancel_instructions_execute_and_cancel_in_the_real_program() {
+    let mut w = World::with_sol_market().await;
+    let gov = w.governance.insecure_clone();
+    w.bank.fund(&gov.pubkey(), 1_000_000_000).await;
+    let g = gov.pubkey().to_string();
+    for seed in ["7", "8"] {
+        let queue = printed(&[
+            "propose",
+            "param",
+            "--market",
+            "0",
+            "--param",
+            "base_mmr_ppm",
+            "--value",
+            "30000",
+            "--governance",
+            &g,
+            "--seed",
+            seed,
+        ]);
+        w.bank.send(&[queue], &[&gov]).await.unwrap();
+    }
+    // Governance cancels one.
+    let cancel = printed(&["cancel", "--seed", "8", "--authority", &g]);
+    w.bank.send(&[cancel], &[&gov]).await.unwrap();
+    assert_eq!(
+        proposal_status(&mut w, 8).await,
+        bulwark::state::status::CANCELLED
+    );
+    // After the timelock anyone executes the other, by its seed and market.
+    let timelock = w.bank.exchange().await.timelock_secs as i64;
+    w.bank.advance(timelock as u64 * 3, timelock + 1).await;
+    let execute = printed(&["execute", "--seed", "7", "--market", "0"]);
+    assert!(
+        execute.accounts.iter().all(|a| !a.is_signer),
+        "permissionless"
+    );
+    w.bank.send(&[execute], &[]).await.unwrap();
+    assert_eq!(
+        proposal_status(&mut w, 7).await,
+        bulwark::state::status::EXECUTED
+    );
+    let m = w.bank.market(0).await;
+    assert_eq!(m.params.dynamics.margin.base_mmr_ppm, 30_000);
+}

@@ -244,6 +244,76 @@ fn trader_lp_and_staker_journeys(url: &str, w: &Wallets) -> Value {
     alice_now
 }
 
+/// Bob opens a margin account, trades, closes the position at market, names Alice as a
+/// reduce-only delegate and revokes her, withdraws everything and closes the account.
+fn bobs_margin_account_from_opening_to_closing(url: &str, w: &Wallets) {
+    let b = path(&w.bob);
+    cli(url, &["deposit", "--amount", "100", "--keypair", b]);
+    let open = [
+        "trade",
+        "--market",
+        "SOL-PERP",
+        "--size",
+        "1",
+        "--limit-price",
+        "200",
+        "--keypair",
+        b,
+    ];
+    cli(url, &open);
+    assert_eq!(base_in(&account(url, &w.bob.1), "SOL-PERP"), 1.0);
+    let close = ["close-position", "--market", "SOL-PERP", "--keypair", b];
+    let dry = cli(url, &[&close[..], &["--dry-run", "--json"]].concat());
+    assert!(dry.contains("\"base_after\": \"0.000000000\""), "{dry}");
+    assert_eq!(
+        base_in(&account(url, &w.bob.1), "SOL-PERP"),
+        1.0,
+        "a dry run sends nothing"
+    );
+    cli(url, &close);
+    assert_eq!(base_in(&account(url, &w.bob.1), "SOL-PERP"), 0.0);
+    let alice = w.alice.1.pubkey().to_string();
+    let named = cli(
+        url,
+        &[
+            "delegate",
+            "--key",
+            &alice,
+            "--max-loss",
+            "5",
+            "--reduce-only",
+            "--keypair",
+            b,
+            "--json",
+        ],
+    );
+    let named: Value = serde_json::from_str(&named).unwrap();
+    assert_eq!(named["delegate"]["key"], alice.as_str());
+    assert_eq!(named["delegate"]["max_loss"], "5.000000");
+    assert_eq!(named["delegate"]["reduce_only"], true);
+    let revoked = cli(url, &["delegate", "--revoke", "--keypair", b, "--json"]);
+    let revoked: Value = serde_json::from_str(&revoked).unwrap();
+    assert!(revoked["delegate"].is_null(), "{revoked}");
+    let left = account(url, &w.bob.1)["collateral"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cli(url, &["withdraw", "--amount", &left, "--keypair", b]);
+    let closed = cli(url, &["close-account", "--keypair", b, "--json"]);
+    assert!(closed.contains("closed"), "{closed}");
+    let gone = Command::new(BIN)
+        .args([
+            "account",
+            "show",
+            &w.bob.1.pubkey().to_string(),
+            "--url",
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(!gone.status.success(), "the account is closed");
+}
+
 /// A client of the node, Bob's signed transfer of 1 SOL to Alice, and Alice's balance before.
 fn bob_pays_alice(
     url: &str,
@@ -452,6 +522,7 @@ fn localnet_journey_cli_keeper_events_and_the_ts_client() {
         );
     }
     ts_client_reads(&net, &w.alice.1, &alice_now);
+    bobs_margin_account_from_opening_to_closing(&url, &w);
     std::thread::sleep(Duration::from_secs(2));
     follow.kill().unwrap();
     follow.wait().unwrap();

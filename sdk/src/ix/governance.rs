@@ -101,6 +101,12 @@ pub fn execute_proposal(seed: u64, market_index: Option<u16>) -> Instruction {
     execute_with(seed, market_index, false)
 }
 
+/// `execute_proposal` for the proposal at seed `seed` naming the market `market_index` (if
+/// any) and, with `pool`, the pool (a settlement's execution reads it).
+pub fn execute_proposal_with(seed: u64, market_index: Option<u16>, pool: bool) -> Instruction {
+    execute_with(seed, market_index, pool)
+}
+
 /// `execute_proposal` naming the market `market_index` (if any) and, with `pool`, the pool.
 fn execute_with(seed: u64, market_index: Option<u16>, pool: bool) -> Instruction {
     let accounts = bulwark::accounts::ExecuteProposal {
