@@ -1,5 +1,5 @@
-//! `bulwark governance propose ...`: builds the `queue_proposal` instruction a DAO proposal
-//! wraps, checks what can be checked offline (the parameter's name and hard bounds, the action's
+//! `bulwark governance propose|execute|cancel ...`: builds the instruction a DAO proposal
+//! wraps (also in the forms SPL Governance/Realms and Squads v4 store it), checks what can be checked offline (the parameter's name and hard bounds, the action's
 //! own validation), and prints it: program, accounts, the instruction data in base64, and the
 //! proposal's seed and address. The address depends only on the seed (random unless `--seed`
 //! is given), so whatever else is queued before the DAO's vote executes, the instruction holds.
@@ -8,7 +8,7 @@ use anyhow::{anyhow, Result};
 use base64::Engine;
 use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
-use bulwark_sdk::ix;
+use bulwark_sdk::{dao_forms, ix};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::json;
 
@@ -228,7 +228,14 @@ fn print_instruction(
     json_out: bool,
 ) -> Result<()> {
     let proposal = bulwark_sdk::pda::proposal(seed).0;
-    let data = base64::engine::general_purpose::STANDARD.encode(&ix.data);
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let data = b64(&ix.data);
+    // The same instruction as the DAO programs carry it: Realms' InstructionData, and a
+    // Squads v4 vault transaction's message (the vault being the governance key).
+    let realms = b64(&dao_forms::realms_instruction(ix));
+    let squads = dao_forms::squads_transaction_message(std::slice::from_ref(ix))
+        .map_err(|e| anyhow!("squads form: {e}"))?;
+    let squads = (b64(&squads), bs58::encode(&squads).into_string());
     let accounts: Vec<_> = ix
         .accounts
         .iter()
@@ -241,6 +248,9 @@ fn print_instruction(
             "data_base64": data,
             "seed": seed,
             "proposal": proposal.to_string(),
+            "realms_instruction_base64": realms,
+            "squads_transaction_message_base64": squads.0,
+            "squads_transaction_message_base58": squads.1,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -257,5 +267,7 @@ fn print_instruction(
     }
     println!("program: {}\n{t}\ndata (base64): {data}", ix.program_id);
     println!("proposal: {proposal} (seed {seed}; execute and cancel name this seed)");
+    println!("SPL Governance (Realms) custom instruction (base64): {realms}");
+    println!("Squads v4 vault transaction message (base58): {}", squads.1);
     Ok(())
 }

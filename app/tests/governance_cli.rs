@@ -233,3 +233,73 @@ async fn the_printed_execute_and_cancel_instructions_execute_and_cancel_in_the_r
     let m = w.bank.market(0).await;
     assert_eq!(m.params.dynamics.margin.base_mmr_ppm, 30_000);
 }
+
+#[tokio::test]
+async fn the_realms_and_squads_forms_carry_exactly_the_instruction_governance_executes() {
+    use bulwark_sdk::dao_forms::{from_realms_instruction, from_squads_transaction_message};
+    let b64 = |v: &Value, field: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(v[field].as_str().unwrap())
+            .unwrap()
+    };
+    let mut w = World::with_sol_market().await;
+    let gov = w.governance.insecure_clone();
+    w.bank.fund(&gov.pubkey(), 1_000_000_000).await;
+    let g = gov.pubkey().to_string();
+    let draft = |seed: &str| {
+        let out = propose(&[
+            "clear-invariant-pause",
+            "--governance",
+            &g,
+            "--seed",
+            seed,
+            "--json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    // Realms: the InstructionData the DAO stores, executed as the governance key.
+    let v = draft("21");
+    let realms = from_realms_instruction(&b64(&v, "realms_instruction_base64")).unwrap();
+    assert_eq!(realms, instruction(&v));
+    w.bank.send(&[realms], &[&gov]).await.unwrap();
+    // Squads v4: the vault transaction's message, its instructions signed by the vault.
+    let v = draft("22");
+    let message = b64(&v, "squads_transaction_message_base64");
+    let base58 = bs58::decode(v["squads_transaction_message_base58"].as_str().unwrap())
+        .into_vec()
+        .unwrap();
+    assert_eq!(base58, message);
+    let squads = from_squads_transaction_message(&message).unwrap();
+    // The same program, accounts in the same order and data; as in any Solana message, a key
+    // used twice carries the union of its flags.
+    let original = instruction(&v);
+    assert_eq!(squads.len(), 1);
+    let (got, want) = (&squads[0], &original);
+    assert_eq!((got.program_id, &got.data), (want.program_id, &want.data));
+    for (g, o) in got.accounts.iter().zip(&want.accounts) {
+        let uses = want.accounts.iter().filter(|a| a.pubkey == o.pubkey);
+        let (signer, writable) = uses.fold((false, false), |f, a| {
+            (f.0 || a.is_signer, f.1 || a.is_writable)
+        });
+        assert_eq!(
+            (g.pubkey, g.is_signer, g.is_writable),
+            (o.pubkey, signer, writable)
+        );
+    }
+    assert_eq!(got.accounts.len(), want.accounts.len());
+    w.bank.send(&squads, &[&gov]).await.unwrap();
+    for seed in [21, 22] {
+        let p = w
+            .bank
+            .account(&pda::proposal(seed).0)
+            .await
+            .expect("queued");
+        let p = accounts::decode::<bulwark::state::Proposal>(&p.data).unwrap();
+        assert_eq!(p.kind, bulwark::state::kind::CLEAR_INVARIANT_PAUSE);
+    }
+}

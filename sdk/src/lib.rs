@@ -8,6 +8,7 @@
 //! and the demo use are `bulwark-testkit`.
 
 pub mod accounts;
+pub mod dao_forms;
 pub mod errors;
 pub mod events;
 pub mod file_error;
