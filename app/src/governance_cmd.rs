@@ -84,6 +84,47 @@ pub enum Proposal {
         #[command(flatten)]
         common: ProposalArgs,
     },
+    /// Replace the oracle source at `position` of a market from `activation-slot` on (the
+    /// source is checked as a deployment file's is).
+    RotateSource {
+        #[arg(long)]
+        market: u16,
+        /// The source's position in the market's list (0-based).
+        #[arg(long)]
+        position: u8,
+        /// First slot the new source is read at (`update_risk` applies the rotation).
+        #[arg(long)]
+        activation_slot: u64,
+        #[command(flatten)]
+        source: SourceFlags,
+        #[command(flatten)]
+        common: ProposalArgs,
+    },
+}
+
+/// A source as a deployment file's `[[...sources]]` entry states it.
+#[derive(clap::Args, Debug)]
+pub struct SourceFlags {
+    /// pyth, switchboard or chainlink.
+    #[arg(long)]
+    pub kind: String,
+    /// The oracle account.
+    #[arg(long)]
+    pub account: String,
+    /// Pyth's feed id or Switchboard's feed hash (64 hex digits).
+    #[arg(long)]
+    pub feed_id: Option<String>,
+    /// Default: the kind's program on mainnet.
+    #[arg(long)]
+    pub owner_program: Option<String>,
+    #[arg(long)]
+    pub max_staleness_secs: Option<u32>,
+    #[arg(long)]
+    pub max_staleness_slots: Option<u32>,
+    #[arg(long)]
+    pub max_conf_ppm: Option<u32>,
+    #[arg(long)]
+    pub conf_floor_ppm: Option<u32>,
 }
 
 /// The typed action a proposal command asks for, with its shared flags. A parameter is named
@@ -137,6 +178,13 @@ fn action_of(p: Proposal) -> Result<(ProposalAction, ProposalArgs)> {
             (ProposalAction::Timelock { secs }, common)
         }
         Proposal::ClearInvariantPause { common } => (ProposalAction::ClearInvariantPause, common),
+        Proposal::RotateSource {
+            market,
+            position,
+            activation_slot,
+            source,
+            common,
+        } => (rotation(market, position, activation_slot, source)?, common),
         Proposal::ExtendPause { until, common } => {
             if until < 0 {
                 return Err(anyhow!(
@@ -145,6 +193,36 @@ fn action_of(p: Proposal) -> Result<(ProposalAction, ProposalArgs)> {
             }
             (ProposalAction::ExtendPause { until }, common)
         }
+    })
+}
+
+/// A source rotation at `position` of market `market` from `activation_slot`, the source
+/// checked as a deployment file's is; errors name the flag (`source.feed_id` -> `--feed-id`).
+fn rotation(
+    market: u16,
+    position: u8,
+    activation_slot: u64,
+    f: SourceFlags,
+) -> Result<ProposalAction> {
+    let file = bulwark_sdk::bootstrap::SourceFile {
+        kind: f.kind,
+        account: f.account,
+        feed_id: f.feed_id,
+        owner_program: f.owner_program,
+        max_staleness_secs: f.max_staleness_secs,
+        max_staleness_slots: f.max_staleness_slots,
+        max_conf_ppm: f.max_conf_ppm,
+        conf_floor_ppm: f.conf_floor_ppm,
+    };
+    let source = bulwark_sdk::bootstrap::source_args("source", &file).map_err(|e| {
+        let flag = e.field.trim_start_matches("source.").replace('_', "-");
+        anyhow!("--{flag}: {}", e.problem)
+    })?;
+    Ok(ProposalAction::RotateSource {
+        market_index: market,
+        position,
+        source,
+        activation_slot,
     })
 }
 

@@ -303,3 +303,60 @@ async fn the_realms_and_squads_forms_carry_exactly_the_instruction_governance_ex
         assert_eq!(p.kind, bulwark::state::kind::CLEAR_INVARIANT_PAUSE);
     }
 }
+
+#[tokio::test]
+async fn a_source_rotation_is_proposed_from_flags_and_queued_in_the_real_program() {
+    let mut w = World::with_sol_market().await;
+    let gov = w.governance.insecure_clone();
+    w.bank.fund(&gov.pubkey(), 1_000_000_000).await;
+    let g = gov.pubkey().to_string();
+    let account = w
+        .feed(bulwark_testkit::world::Feed::ChainlinkSol)
+        .to_string();
+    let activation = (w.bank.clock().await.slot + 10_000).to_string();
+    let rotate = printed(&[
+        "propose",
+        "rotate-source",
+        "--market",
+        "0",
+        "--position",
+        "2",
+        "--activation-slot",
+        &activation,
+        "--kind",
+        "chainlink",
+        "--account",
+        &account,
+        "--max-staleness-secs",
+        "60",
+        "--governance",
+        &g,
+        "--seed",
+        "31",
+    ]);
+    w.bank.send(&[rotate], &[&gov]).await.unwrap();
+    let p = w.bank.account(&pda::proposal(31).0).await.expect("queued");
+    let p = accounts::decode::<bulwark::state::Proposal>(&p.data).unwrap();
+    assert_eq!(p.kind, bulwark::state::kind::ROTATE_SOURCE);
+    // A malformed source is refused naming the flag, before anything is printed.
+    let out = propose(&[
+        "rotate-source",
+        "--market",
+        "0",
+        "--position",
+        "2",
+        "--activation-slot",
+        "1",
+        "--kind",
+        "pyth",
+        "--account",
+        &account,
+        "--feed-id",
+        "zz",
+        "--governance",
+        &g,
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--feed-id"), "{err}");
+}

@@ -130,7 +130,9 @@ fn pubkey(field: &str, s: &str) -> Result<Pubkey, FileError> {
     })
 }
 
-fn source(field: &str, f: &SourceFile) -> Result<OracleSourceArgs, FileError> {
+/// One source of a file (named `field` in errors) as instruction arguments: its kind's
+/// provider and owner program, every limit checked against the engine's bounds.
+pub fn source_args(field: &str, f: &SourceFile) -> Result<OracleSourceArgs, FileError> {
     let (kind, provider, owner) = match f.kind.as_str() {
         "pyth" => (OracleKind::PythPull, PROVIDER_PYTH, PYTH_RECEIVER),
         "switchboard" => (
@@ -193,7 +195,7 @@ fn side(
         .sources
         .iter()
         .enumerate()
-        .map(|(i, s)| source(&format!("{field}.sources[{i}]"), s))
+        .map(|(i, s)| source_args(&format!("{field}.sources[{i}]"), s))
         .collect::<Result<Vec<_>, _>>()?;
     check(
         &format!("{field}.sources"),
