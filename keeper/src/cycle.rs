@@ -14,6 +14,7 @@ use crate::rules::{
     adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
     liquidation_queue, liquidation_target,
 };
+use crate::stage_plan::{plan_stages, PlannedStage, STAGES_PER_TRANSACTION};
 use bulwark_sdk::ix::{self, update_risk_ix};
 use bulwark_sdk::pda;
 use bulwark_sdk::preview::PreviewClock;
@@ -70,6 +71,8 @@ pub struct CycleReport {
     pub accounts_scanned: u32,
     pub liquidatable: u32,
     pub liquidation_stages: u32,
+    /// Transactions those stages went in (several stages of one account share one).
+    pub liquidation_transactions: u32,
     pub bankruptcies_resolved: u32,
     /// Deficits (collateral below zero) of the accounts resolved, collateral units.
     pub deficits_resolved: u64,
@@ -103,7 +106,7 @@ impl CycleReport {
     pub fn landed(&self) -> u32 {
         self.markets_refreshed
             + self.breaker_checks
-            + self.liquidation_stages
+            + self.liquidation_transactions
             + self.bankruptcies_resolved
             + self.deleverages
             + self.positions_settled
@@ -279,43 +282,82 @@ async fn liquidate_accounts<C: KeeperChain>(
         &cfg.reward_account,
     );
     r.liquidatable = queue.len() as u32;
+    if queue.is_empty() {
+        return Ok(());
+    }
+    // What `liquidate` lets a market advance against: its even share of the fund.
+    let live = chain.exchange().await?.live_market_count().max(1) as u64;
+    let fund_share = chain.insurance_fund().await?.balance / live;
     for (_, key, account) in queue {
-        liquidate_in_stages(chain, cfg, markets, at, key, *account, r).await?;
+        let s = Staging {
+            markets,
+            at,
+            fund_share,
+        };
+        liquidate_in_stages(chain, cfg, &s, key, *account, r).await?;
     }
     Ok(())
 }
 
-/// Up to `max_stages_per_account` stages on one account, re-reading it after each, until it
-/// needs no more, a stage is refused, or it is closed.
+/// What a cycle's stages are planned against.
+struct Staging<'a> {
+    markets: &'a [Market],
+    at: &'a PreviewClock,
+    fund_share: u64,
+}
+
+/// Up to `max_stages_per_account` stages on one account, several a transaction when the
+/// program's own operation says it will accept them in order (`stage_plan`), re-reading the
+/// account after each transaction, until it needs no more, a stage is refused, or it is
+/// closed. A refused batch falls back to one stage a transaction.
 async fn liquidate_in_stages<C: KeeperChain>(
     chain: &mut C,
     cfg: &KeeperConfig,
-    markets: &[Market],
-    at: &PreviewClock,
+    s: &Staging<'_>,
     key: Pubkey,
     mut account: MarginAccount,
     r: &mut CycleReport,
 ) -> Result<(), ChainError> {
-    for _ in 0..cfg.max_stages_per_account {
-        let Some(target) = liquidation_target(&account, markets, at) else {
-            break;
-        };
-        let (open, n) = account.open_markets();
-        let others = other_markets(&open[..n], target);
-        let ix = ix::liquidate(
-            chain.keeper(),
-            cfg.reward_account,
-            key,
-            target,
-            u64::MAX,
-            &others,
-        );
-        match chain.send(&[ix]).await {
+    let (mut left, mut batch) = (cfg.max_stages_per_account, STAGES_PER_TRANSACTION);
+    while left > 0 {
+        let mut plan = plan_stages(&account, s.markets, s.at, s.fund_share, batch.min(left));
+        if plan.is_empty() {
+            // No stage the program's operation accepts on the keeper's copies: one stage as
+            // the rules pick it, whose refusal (if any) is reported.
+            let Some(market) = liquidation_target(&account, s.markets, s.at) else {
+                break;
+            };
+            let (open, n) = account.open_markets();
+            let others = open[..n].iter().copied().filter(|m| *m != market).collect();
+            plan.push(PlannedStage { market, others });
+        }
+        let ixs: Vec<Instruction> = plan
+            .iter()
+            .map(|p| {
+                let others: Vec<Pubkey> = p.others.iter().map(|i| pda::market(*i).0).collect();
+                ix::liquidate(
+                    chain.keeper(),
+                    cfg.reward_account,
+                    key,
+                    p.market,
+                    u64::MAX,
+                    &others,
+                )
+            })
+            .collect();
+        match chain.send(&ixs).await {
             Ok(()) => {
-                r.liquidation_stages += 1;
+                r.liquidation_stages += ixs.len() as u32;
+                r.liquidation_transactions += 1;
+                left = left.saturating_sub(ixs.len() as u32);
                 if !r.liquidated_accounts.contains(&key) {
                     r.liquidated_accounts.push(key);
                 }
+            }
+            // The chain moved since the keeper read it: one stage a transaction from here.
+            Err(_) if ixs.len() > 1 => {
+                batch = 1;
+                continue;
             }
             Err(e) => {
                 r.fail(format!("liquidate {key}"), e);
@@ -326,7 +368,7 @@ async fn liquidate_in_stages<C: KeeperChain>(
             break;
         };
         account = a;
-        if !keep_liquidating(&account, markets, at) {
+        if !keep_liquidating(&account, s.markets, s.at) {
             break;
         }
     }

@@ -7,6 +7,7 @@
 pub mod chain_error;
 pub mod cycle;
 pub mod rules;
+pub mod stage_plan;
 pub mod watchdog;
 
 #[cfg(feature = "rpc")]

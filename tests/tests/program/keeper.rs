@@ -1,6 +1,7 @@
 //! The keeper core's operational behaviour: sharded keepers cover every account exactly once;
 //! a chain that fails mid-cycle is reported and the next cycle resumes; a refused transaction
-//! is reported with its program error's name.
+//! is reported with its program error's name; several stages of one account share a
+//! transaction, and a refused batch falls back to one stage a transaction.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -53,10 +54,13 @@ fn lost() -> ChainError {
     ChainError::Transport("connection lost".into())
 }
 
-/// A chain whose calls fail while `down` is set (a lost RPC connection).
+/// A chain whose calls fail while `down` is set (a lost RPC connection), and which, with
+/// `refuse_batches`, refuses every transaction of several instructions as the program would
+/// had the chain moved since the keeper read it.
 struct Flaky<'a> {
     inner: BankKeeper<'a>,
     down: bool,
+    refuse_batches: bool,
 }
 
 impl KeeperChain for Flaky<'_> {
@@ -112,6 +116,8 @@ impl KeeperChain for Flaky<'_> {
     async fn send(&mut self, ixs: &[Instruction]) -> Result<(), ChainError> {
         if self.down {
             Err(lost())
+        } else if self.refuse_batches && ixs.len() > 1 {
+            Err(ChainError::Program { code: 6_600 })
         } else {
             self.inner.send(ixs).await
         }
@@ -131,6 +137,7 @@ async fn a_keeper_that_loses_its_connection_reports_it_and_resumes() {
             key: keeper.key.insecure_clone(),
         },
         down: true,
+        refuse_batches: false,
     };
     let r = run_cycle(&mut chain, &config).await;
     assert_eq!(r.liquidation_stages, 0);
@@ -177,4 +184,45 @@ async fn a_price_too_old_to_liquidate_on_sends_nothing_and_fresh_prices_liquidat
         run_cycle(&mut chain, &keeper_config(&keeper, None)).await
     };
     assert!(r.liquidation_stages > 0);
+}
+
+/// Three keeper cycles over the crash scene (a fresh chain each cycle, refusing batches when
+/// asked); the stages and transactions they sent, and every failure.
+async fn three_cycles(refuse_batches: bool) -> (u32, u32, Vec<String>) {
+    let (mut w, traders, keeper) = crash_scene().await;
+    let (mut stages, mut transactions, mut failures) = (0, 0, Vec::new());
+    for _ in 0..3 {
+        let mut chain = Flaky {
+            inner: BankKeeper {
+                world: &mut w,
+                key: keeper.key.insecure_clone(),
+            },
+            down: false,
+            refuse_batches,
+        };
+        let r = run_cycle(&mut chain, &keeper_config(&keeper, None)).await;
+        stages += r.liquidation_stages;
+        transactions += r.liquidation_transactions;
+        failures.extend(r.failures);
+    }
+    assert_none_below_maintenance(&mut w, &traders).await;
+    (stages, transactions, failures)
+}
+
+#[tokio::test]
+async fn several_stages_of_one_account_share_a_transaction_the_program_accepts_whole() {
+    let (stages, transactions, failures) = three_cycles(false).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(
+        stages > transactions,
+        "batched: {stages} stages in {transactions}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_batch_falls_back_to_one_stage_a_transaction() {
+    let (stages, transactions, failures) = three_cycles(true).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(stages > 0);
+    assert_eq!(stages, transactions);
 }

@@ -90,7 +90,7 @@ async fn a_dry_run_simulates_every_stage_and_changes_nothing() {
         chain.dry_run_simulated,
         r.markets_refreshed
             + r.breaker_checks
-            + r.liquidation_stages
+            + r.liquidation_transactions
             + r.bankruptcies_resolved
             + r.deleverages
             + r.positions_settled

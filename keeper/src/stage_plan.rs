@@ -1,0 +1,99 @@
+//! Several liquidation stages of one account in one transaction. The keeper runs the
+//! program's own operation (`AccountCore::liquidate`) on copies of the account and the markets
+//! to know which stages the program will accept, in order, and the health markets each needs
+//! (a stage that closes a position changes the next one's list); then sends them together.
+//! If the chain moved since the keeper read it and the transaction is refused, the keeper
+//! falls back to one stage a transaction, as before.
+
+use bulwark::state::{MarginAccount, Market, MAX_POSITIONS};
+use bulwark_engine::account::{OpClock, StageLimits};
+use bulwark_engine::action::Action;
+use bulwark_engine::margin::MarketMargin;
+use bulwark_engine::market::MarginViewError;
+use bulwark_engine::position::Position;
+use bulwark_engine::{EngineError, Refused};
+use bulwark_sdk::preview::{positions_for_action_into, PreviewClock};
+
+use crate::rules::{keep_liquidating, liquidation_target};
+
+/// Most stages sent in one transaction (8-position stages measure up to ~38k CU each: four
+/// stay far inside the 1.4M limit and a legacy packet).
+pub const STAGES_PER_TRANSACTION: u32 = 4;
+
+/// One planned stage: the market it closes in and the account's other open markets then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedStage {
+    pub market: u16,
+    pub others: Vec<u16>,
+}
+
+/// Up to `max` stages on `account`, each one the program would accept after the ones before
+/// (the keeper's own target and continuation rules between them); `fund_share` is the part of
+/// the insurance fund the market may advance against, as `liquidate` computes it. Empty when
+/// the program would refuse the first.
+pub fn plan_stages(
+    account: &MarginAccount,
+    markets: &[Market],
+    at: &PreviewClock,
+    fund_share: u64,
+    max: u32,
+) -> Vec<PlannedStage> {
+    let (mut a, mut ms) = (*account, markets.to_vec());
+    let mut plan = Vec::new();
+    while (plan.len() as u32) < max {
+        let Some(market) = liquidation_target(&a, &ms, at) else {
+            break;
+        };
+        let Some(i) = ms.iter().position(|m| m.index == market) else {
+            break;
+        };
+        let (open, n) = a.open_markets();
+        let others: Vec<u16> = open[..n].iter().copied().filter(|m| *m != market).collect();
+        let views =
+            |core: &bulwark_engine::account::AccountCore| other_views(core, &ms, market, at);
+        let Ok(views) = views(&a.core) else { break };
+        let limits = StageLimits {
+            max_base: u64::MAX,
+            fund_share,
+        };
+        let clock = OpClock {
+            slot: at.slot,
+            now: at.unix_timestamp,
+        };
+        let given = |_: &bulwark_engine::account::AccountCore| Ok::<_, EngineError>(views.clone());
+        if a.core
+            .liquidate(&mut ms[i].core, given, limits, clock, at.decimals)
+            .is_err()
+        {
+            break;
+        }
+        plan.push(PlannedStage { market, others });
+        if !keep_liquidating(&a, &ms, at) {
+            break;
+        }
+    }
+    plan
+}
+
+/// The account's positions outside `market` valued as `liquidate` reads its health markets.
+fn other_views(
+    core: &bulwark_engine::account::AccountCore,
+    markets: &[Market],
+    market: u16,
+    at: &PreviewClock,
+) -> Result<Vec<(Position, MarketMargin)>, EngineError> {
+    let rest: Vec<_> = core
+        .positions
+        .iter()
+        .filter(|p| p.market_index != market)
+        .copied()
+        .collect();
+    let mut buf = [(Position::default(), MarketMargin::default()); MAX_POSITIONS];
+    let n = positions_for_action_into(&rest, markets, at, Action::Liquidate, &mut buf).map_err(
+        |e| match e {
+            MarginViewError::Refused(r) => EngineError::Refused(Refused::Price(r)),
+            MarginViewError::Engine(e) => e,
+        },
+    )?;
+    Ok(buf[..n].to_vec())
+}
