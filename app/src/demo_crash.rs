@@ -82,6 +82,7 @@ pub async fn run() -> Result<()> {
     let cfg = KeeperConfig {
         reward_account: keeper.margin,
         max_stages_per_account: 6,
+        stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         shard: None,
     };
     let mut bot = keeper_bot(&w, &keeper);

@@ -74,6 +74,8 @@ pub struct KeeperFile {
     /// Margin account credited with liquidation rewards (default: the keeper's account 0).
     pub reward_account: Option<String>,
     pub max_stages_per_account: Option<u32>,
+    /// Most stages of one account in one transaction (default 4; 1: one a transaction).
+    pub stages_per_transaction: Option<u32>,
     /// Seconds of stalled cycles before the keeper gives up (default 300).
     pub give_up_after_secs: Option<u64>,
     /// Address to serve Prometheus metrics on (`/metrics`); none by default.
@@ -110,6 +112,7 @@ pub struct KeeperPlan {
     pub cycles: u64,
     pub reward_account: Option<Pubkey>,
     pub max_stages_per_account: u32,
+    pub stages_per_transaction: u32,
     pub shard: Option<(u32, u32)>,
     /// Stalled cycles without a break for this long end the run with an error.
     pub give_up_after: Duration,
@@ -209,6 +212,10 @@ pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
         cycles: args.cycles.or(file.cycles).unwrap_or(0),
         reward_account,
         max_stages_per_account: file.max_stages_per_account.unwrap_or(8).max(1),
+        stages_per_transaction: file
+            .stages_per_transaction
+            .unwrap_or(bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION)
+            .max(1),
         shard,
         give_up_after: Duration::from_secs(
             args.give_up_after_secs
@@ -337,6 +344,7 @@ pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
     let config = KeeperConfig {
         reward_account,
         max_stages_per_account: plan.max_stages_per_account,
+        stages_per_transaction: plan.stages_per_transaction,
         shard: plan.shard,
     };
     let metrics = KeeperMetrics::default();
@@ -383,6 +391,10 @@ mod tests {
             RpcSettings::default().max_retries
         );
         assert!(!plan.settings.dry_run);
+        assert_eq!(plan.stages_per_transaction, 4, "the default batch");
+        let (one, _q) =
+            args_with("url = \"http://file\"\nkeypair = \"k.json\"\nstages_per_transaction = 1\n");
+        assert_eq!(super::plan(&one).unwrap().stages_per_transaction, 1);
         assert_eq!(
             (plan.give_up_after, plan.min_balance),
             (Duration::from_secs(300), 10_000_000)

@@ -14,7 +14,7 @@ use crate::rules::{
     adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
     liquidation_queue, liquidation_target,
 };
-use crate::stage_plan::{plan_stages, PlannedStage, STAGES_PER_TRANSACTION};
+use crate::stage_plan::{plan_stages, PlannedStage};
 use bulwark_sdk::ix::{self, update_risk_ix};
 use bulwark_sdk::pda;
 use bulwark_sdk::preview::PreviewClock;
@@ -51,6 +51,9 @@ pub struct KeeperConfig {
     pub reward_account: Pubkey,
     /// Most liquidation stages sent per account per cycle.
     pub max_stages_per_account: u32,
+    /// Most stages of one account sent in one transaction (`stage_plan`; 1: one a
+    /// transaction; default `STAGES_PER_TRANSACTION`).
+    pub stages_per_transaction: u32,
     /// `Some((i, n))`: handle only accounts whose key falls in shard `i` of `n`, so several
     /// keepers share the load without a coordinator (markets are refreshed and swept by all).
     pub shard: Option<(u32, u32)>,
@@ -318,7 +321,10 @@ async fn liquidate_in_stages<C: KeeperChain>(
     mut account: MarginAccount,
     r: &mut CycleReport,
 ) -> Result<(), ChainError> {
-    let (mut left, mut batch) = (cfg.max_stages_per_account, STAGES_PER_TRANSACTION);
+    let (mut left, mut batch) = (
+        cfg.max_stages_per_account,
+        cfg.stages_per_transaction.max(1),
+    );
     while left > 0 {
         let mut plan = plan_stages(&account, s.markets, s.at, s.fund_share, batch.min(left));
         if plan.is_empty() {

@@ -16,8 +16,9 @@ use bulwark_sdk::preview::{positions_for_action_into, PreviewClock};
 
 use crate::rules::{keep_liquidating, liquidation_target};
 
-/// Most stages sent in one transaction (8-position stages measure up to ~38k CU each: four
-/// stay far inside the 1.4M limit and a legacy packet).
+/// Default most stages sent in one transaction (`KeeperConfig::stages_per_transaction`;
+/// 8-position stages measure up to ~38k CU each: four stay far inside the 1.4M limit and a
+/// legacy packet).
 pub const STAGES_PER_TRANSACTION: u32 = 4;
 
 /// One planned stage: the market it closes in and the account's other open markets then.

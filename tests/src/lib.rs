@@ -206,6 +206,7 @@ pub fn keeper_config(
     bulwark_keeper::KeeperConfig {
         reward_account: keeper.margin,
         max_stages_per_account: 8,
+        stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         shard,
     }
 }

@@ -103,6 +103,7 @@ async fn the_simulator_and_the_program_agree_to_the_unit_on_a_crash() {
     let config = KeeperConfig {
         reward_account: keeper.margin,
         max_stages_per_account: cfg.keeper.max_stages_per_account,
+        stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         shard: None,
     };
     let (mut stages, mut resolved, mut deficits) = (0u64, 0u64, 0u64);
