@@ -6,7 +6,7 @@
 //! falls back to one stage a transaction, as before.
 
 use bulwark::state::{MarginAccount, Market, MAX_POSITIONS};
-use bulwark_engine::account::{OpClock, StageLimits};
+use bulwark_engine::account::{AccountCore, OpClock, StageLimits};
 use bulwark_engine::action::Action;
 use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::market::MarginViewError;
@@ -50,9 +50,11 @@ pub fn plan_stages(
         };
         let (open, n) = a.open_markets();
         let others: Vec<u16> = open[..n].iter().copied().filter(|m| *m != market).collect();
-        let views =
-            |core: &bulwark_engine::account::AccountCore| other_views(core, &ms, market, at);
-        let Ok(views) = views(&a.core) else { break };
+        // The program reads them after funding settles in `market`, which leaves them as they
+        // are: read once, here.
+        let Ok(views) = other_views(&a.core, &ms, market, at) else {
+            break;
+        };
         let limits = StageLimits {
             max_base: u64::MAX,
             fund_share,
@@ -61,7 +63,7 @@ pub fn plan_stages(
             slot: at.slot,
             now: at.unix_timestamp,
         };
-        let given = |_: &bulwark_engine::account::AccountCore| Ok::<_, EngineError>(views.clone());
+        let given = move |_: &AccountCore| Ok::<_, EngineError>(views);
         if a.core
             .liquidate(&mut ms[i].core, given, limits, clock, at.decimals)
             .is_err()
@@ -78,7 +80,7 @@ pub fn plan_stages(
 
 /// The account's positions outside `market` valued as `liquidate` reads its health markets.
 fn other_views(
-    core: &bulwark_engine::account::AccountCore,
+    core: &AccountCore,
     markets: &[Market],
     market: u16,
     at: &PreviewClock,
