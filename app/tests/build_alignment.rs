@@ -12,7 +12,6 @@ fn features(args: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
         .args([
             "tree",
             "--locked",
-            "--offline",
             "-f",
             "{p} {f}",
             "--prefix",
