@@ -9,14 +9,7 @@ use std::process::Command;
 /// Package (name and version) -> the feature sets `cargo tree` resolves for it.
 fn features(args: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
     let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--locked",
-            "-f",
-            "{p} {f}",
-            "--prefix",
-            "none",
-        ])
+        .args(["tree", "--locked", "-f", "{p} {f}", "--prefix", "none"])
         .args(args)
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()

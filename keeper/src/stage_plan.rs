@@ -5,14 +5,11 @@
 //! If the chain moved since the keeper read it and the transaction is refused, the keeper
 //! falls back to one stage a transaction, as before.
 
-use bulwark::state::{MarginAccount, Market, MAX_POSITIONS};
+use bulwark::state::{MarginAccount, Market};
 use bulwark_engine::account::{AccountCore, OpClock, StageLimits};
 use bulwark_engine::action::Action;
-use bulwark_engine::margin::MarketMargin;
-use bulwark_engine::market::MarginViewError;
-use bulwark_engine::position::Position;
-use bulwark_engine::{EngineError, Refused};
-use bulwark_sdk::preview::{positions_for_action_into, PreviewClock};
+use bulwark_engine::EngineError;
+use bulwark_sdk::preview::{other_positions_for_action, PreviewClock};
 
 use crate::rules::{keep_liquidating, liquidation_target};
 
@@ -52,7 +49,8 @@ pub fn plan_stages(
         let others: Vec<u16> = open[..n].iter().copied().filter(|m| *m != market).collect();
         // The program reads them after funding settles in `market`, which leaves them as they
         // are: read once, here.
-        let Ok(views) = other_views(&a.core, &ms, market, at) else {
+        let Ok(views) = other_positions_for_action(&a.core, &ms, at, Action::Liquidate, market)
+        else {
             break;
         };
         let limits = StageLimits {
@@ -76,27 +74,4 @@ pub fn plan_stages(
         }
     }
     plan
-}
-
-/// The account's positions outside `market` valued as `liquidate` reads its health markets.
-fn other_views(
-    core: &AccountCore,
-    markets: &[Market],
-    market: u16,
-    at: &PreviewClock,
-) -> Result<Vec<(Position, MarketMargin)>, EngineError> {
-    let rest: Vec<_> = core
-        .positions
-        .iter()
-        .filter(|p| p.market_index != market)
-        .copied()
-        .collect();
-    let mut buf = [(Position::default(), MarketMargin::default()); MAX_POSITIONS];
-    let n = positions_for_action_into(&rest, markets, at, Action::Liquidate, &mut buf).map_err(
-        |e| match e {
-            MarginViewError::Refused(r) => EngineError::Refused(Refused::Price(r)),
-            MarginViewError::Engine(e) => e,
-        },
-    )?;
-    Ok(buf[..n].to_vec())
 }

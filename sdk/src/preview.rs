@@ -75,6 +75,27 @@ pub fn positions_for_action_into(
     })
 }
 
+/// `account`'s positions outside `market` valued as the program reads its health markets for
+/// `action` ([`positions_for_action_into`]); a refused price is the operation's refusal. What
+/// an engine operation's `others` callback returns, off chain.
+pub fn other_positions_for_action(
+    account: &bulwark_engine::account::AccountCore,
+    markets: &[Market],
+    at: &PreviewClock,
+    action: Action,
+    market: u16,
+) -> EngineResult<Vec<(Position, MarketMargin)>> {
+    let rest: Vec<PositionSlot> = account
+        .positions
+        .iter()
+        .filter(|p| p.market_index != market)
+        .copied()
+        .collect();
+    let mut buf = [(Position::default(), MarketMargin::default()); MAX_POSITIONS];
+    let n = positions_for_action_into(&rest, markets, at, action, &mut buf)?;
+    Ok(buf[..n].to_vec())
+}
+
 /// Each open position paired with its market's view by `value`, into `out` (positions whose
 /// market is not in `markets` skipped); returns how many.
 fn collect_into<E>(
@@ -338,19 +359,7 @@ pub fn preview_trade(
         .ok_or(bulwark_engine::Refused::NoPosition)?;
     let (mut after, mut market) = (*account, markets[i]);
     let others = |a: &bulwark_engine::account::AccountCore| {
-        let rest: Vec<PositionSlot> = a
-            .positions
-            .iter()
-            .filter(|p| p.market_index != order.market_index)
-            .copied()
-            .collect();
-        let mut buf = [(Position::default(), MarketMargin::default()); MAX_POSITIONS];
-        let n = positions_for_action_into(&rest, &markets, at, Action::IncreaseRisk, &mut buf)
-            .map_err(|e| match e {
-                MarginViewError::Refused(r) => bulwark_engine::Refused::Price(r).into(),
-                MarginViewError::Engine(e) => e,
-            })?;
-        Ok::<_, bulwark_engine::EngineError>(buf[..n].to_vec())
+        other_positions_for_action(a, &markets, at, Action::IncreaseRisk, order.market_index)
     };
     let o = Order {
         base_delta: order.delta,

@@ -36,6 +36,16 @@ pub enum MarginViewError {
     Engine(EngineError),
 }
 
+impl From<MarginViewError> for EngineError {
+    /// A refused price is the operation's refusal (`Refused::Price`).
+    fn from(e: MarginViewError) -> Self {
+        match e {
+            MarginViewError::Refused(r) => crate::error::Refused::Price(r).into(),
+            MarginViewError::Engine(e) => e,
+        }
+    }
+}
+
 impl MarketCore {
     /// Trading parameters in force: governance's, with the spread the velocity breaker's band
     /// calls for (`crate::trade::TradeParams::in_velocity_band`).
