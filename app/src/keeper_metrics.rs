@@ -1,5 +1,5 @@
 //! The keeper's metrics in Prometheus' text format, served at `GET /metrics` when `bulwark
-//! keeper run --metrics ADDR` is given: cycles, transactions landed by kind, failures by what
+//! keeper run --metrics ADDR` is given: cycles, transactions landed by kind, liquidation stages landed, failures by what
 //! failed them (the program error's name for a refusal), the liquidatable backlog, the price lag
 //! behind the slot, the last cycle's duration and whether the keeper is stalled.
 
@@ -21,6 +21,7 @@ pub struct KeeperMetrics {
     registry: Arc<Mutex<Registry>>,
     cycles: Counter,
     landed: Family<Labels, Counter>,
+    stages: Counter,
     failures: Family<Labels, Counter>,
     liquidatable: Gauge,
     price_lag_slots: Gauge,
@@ -35,6 +36,7 @@ impl Default for KeeperMetrics {
             registry: Arc::new(Mutex::new(Registry::default())),
             cycles: Counter::default(),
             landed: Family::default(),
+            stages: Counter::default(),
             failures: Family::default(),
             liquidatable: Gauge::default(),
             price_lag_slots: Gauge::default(),
@@ -46,6 +48,11 @@ impl Default for KeeperMetrics {
             "transactions_landed",
             "Transactions that landed, by kind",
             m.landed.clone(),
+        );
+        registry.register(
+            "liquidation_stages",
+            "Liquidation stages that landed (several may share one transaction)",
+            m.stages.clone(),
         );
         registry.register(
             "failures",
@@ -84,7 +91,7 @@ impl KeeperMetrics {
         let kinds = [
             ("update_risk", r.markets_refreshed),
             ("check_insurance_breaker", r.breaker_checks),
-            ("liquidation_stage", r.liquidation_stages),
+            ("liquidation", r.liquidation_transactions),
             ("resolve_bankruptcy", r.bankruptcies_resolved),
             ("auto_deleverage", r.deleverages),
             ("settle_position", r.positions_settled),
@@ -94,6 +101,7 @@ impl KeeperMetrics {
             let labels = vec![("kind".to_string(), kind.to_string())];
             self.landed.get_or_create(&labels).inc_by(u64::from(n));
         }
+        self.stages.inc_by(u64::from(r.liquidation_stages));
         for (error, n) in &r.failures_by_error {
             let labels = vec![("error".to_string(), error.clone())];
             self.failures.get_or_create(&labels).inc_by(u64::from(*n));
@@ -142,6 +150,7 @@ mod tests {
         let m = KeeperMetrics::default();
         let mut r = CycleReport {
             liquidation_stages: 3,
+            liquidation_transactions: 2,
             liquidatable: 5,
             price_lag_slots: 12,
             ..Default::default()
@@ -155,7 +164,8 @@ mod tests {
         let text = m.render();
         for line in [
             "bulwark_keeper_cycles_total 2",
-            "bulwark_keeper_transactions_landed_total{kind=\"liquidation_stage\"} 6",
+            "bulwark_keeper_transactions_landed_total{kind=\"liquidation\"} 4",
+            "bulwark_keeper_liquidation_stages_total 6",
             "bulwark_keeper_failures_total{error=\"SelfLiquidation\"} 2",
             "bulwark_keeper_liquidatable_accounts 5",
             "bulwark_keeper_price_lag_slots 12",
