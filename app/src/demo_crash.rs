@@ -83,6 +83,7 @@ pub async fn run() -> Result<()> {
         reward_account: keeper.margin,
         max_stages_per_account: 6,
         stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
+        max_in_flight: bulwark_keeper::MAX_IN_FLIGHT,
         shard: None,
     };
     let mut bot = keeper_bot(&w, &keeper);

@@ -76,6 +76,8 @@ pub struct KeeperFile {
     pub max_stages_per_account: Option<u32>,
     /// Most stages of one account in one transaction (default 4; 1: one a transaction).
     pub stages_per_transaction: Option<u32>,
+    /// Most transactions in flight at once (default 16).
+    pub max_in_flight: Option<u32>,
     /// Seconds of stalled cycles before the keeper gives up (default 300).
     pub give_up_after_secs: Option<u64>,
     /// Address to serve Prometheus metrics on (`/metrics`); none by default.
@@ -113,6 +115,7 @@ pub struct KeeperPlan {
     pub reward_account: Option<Pubkey>,
     pub max_stages_per_account: u32,
     pub stages_per_transaction: u32,
+    pub max_in_flight: u32,
     pub shard: Option<(u32, u32)>,
     /// Stalled cycles without a break for this long end the run with an error.
     pub give_up_after: Duration,
@@ -215,6 +218,10 @@ pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
         stages_per_transaction: file
             .stages_per_transaction
             .unwrap_or(bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION)
+            .max(1),
+        max_in_flight: file
+            .max_in_flight
+            .unwrap_or(bulwark_keeper::MAX_IN_FLIGHT)
             .max(1),
         shard,
         give_up_after: Duration::from_secs(
@@ -345,6 +352,7 @@ pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
         reward_account,
         max_stages_per_account: plan.max_stages_per_account,
         stages_per_transaction: plan.stages_per_transaction,
+        max_in_flight: plan.max_in_flight,
         shard: plan.shard,
     };
     let metrics = KeeperMetrics::default();

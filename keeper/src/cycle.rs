@@ -10,11 +10,9 @@ use bulwark::state::{Exchange, InsuranceFund, MarginAccount, Market};
 use bulwark_engine::state::MarketState;
 
 use crate::chain_error::ChainError;
-use crate::rules::{
-    adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
-    liquidation_queue, liquidation_target,
-};
-use crate::stage_plan::{plan_stages, PlannedStage};
+use crate::liquidation::liquidate_accounts;
+use crate::packing::legacy_shape;
+use crate::rules::{adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt};
 use bulwark_sdk::ix::{self, update_risk_ix};
 use bulwark_sdk::pda;
 use bulwark_sdk::preview::PreviewClock;
@@ -42,7 +40,39 @@ pub trait KeeperChain {
     fn keeper(&self) -> Pubkey;
     /// Called as a cycle starts (a chain that caches reads per cycle resets here).
     fn begin_cycle(&mut self) {}
+    /// Sends several transactions as one wave, each signed by the keeper, and returns each
+    /// one's outcome in order. A chain that can overlap them has them all in flight at once
+    /// and tracks their confirmations together (`RpcChain`); by default, one after another.
+    async fn send_wave(
+        &mut self,
+        transactions: &[Vec<Instruction>],
+    ) -> Vec<Result<(), ChainError>> {
+        let mut out = Vec::with_capacity(transactions.len());
+        for ixs in transactions {
+            out.push(self.send(ixs).await);
+        }
+        out
+    }
+    /// Whether `ixs` fit one transaction of this chain; by default a legacy one
+    /// (`packing::legacy_shape`).
+    fn fits(&self, ixs: &[Instruction]) -> bool {
+        legacy_shape(&self.keeper(), ixs).fits()
+    }
+    /// The margin accounts `keys` as the chain holds them now, read afresh (`None`: closed).
+    async fn margin_accounts_now(
+        &mut self,
+        keys: &[Pubkey],
+    ) -> Result<Vec<Option<MarginAccount>>, ChainError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.push(self.margin_account(key).await?);
+        }
+        Ok(out)
+    }
 }
+
+/// Default most transactions in flight at once (`KeeperConfig::max_in_flight`).
+pub const MAX_IN_FLIGHT: u32 = 16;
 
 /// Keeper settings.
 #[derive(Clone, Copy, Debug)]
@@ -54,6 +84,8 @@ pub struct KeeperConfig {
     /// Most stages of one account sent in one transaction (`stage_plan`; 1: one a
     /// transaction; default `STAGES_PER_TRANSACTION`).
     pub stages_per_transaction: u32,
+    /// Most transactions in flight at once (a wave; default `MAX_IN_FLIGHT`).
+    pub max_in_flight: u32,
     /// `Some((i, n))`: handle only accounts whose key falls in shard `i` of `n`, so several
     /// keepers share the load without a coordinator (markets are refreshed and swept by all).
     pub shard: Option<(u32, u32)>,
@@ -131,7 +163,7 @@ pub async fn run_cycle<C: KeeperChain>(chain: &mut C, cfg: &KeeperConfig) -> Cyc
 }
 
 /// Every market, in index order.
-async fn read_markets<C: KeeperChain>(
+pub(crate) async fn read_markets<C: KeeperChain>(
     chain: &mut C,
     count: u16,
 ) -> Result<Vec<Market>, ChainError> {
@@ -189,7 +221,7 @@ async fn cycle<C: KeeperChain>(
 }
 
 /// The margin accounts this keeper handles (its shard), as the chain holds them now.
-async fn my_accounts<C: KeeperChain>(
+pub(crate) async fn my_accounts<C: KeeperChain>(
     chain: &mut C,
     cfg: &KeeperConfig,
 ) -> Result<Vec<(Pubkey, MarginAccount)>, ChainError> {
@@ -263,119 +295,6 @@ async fn check_insurance_breakers<C: KeeperChain>(
                 Ok(()) => r.breaker_checks += 1,
                 Err(e) => r.fail(format!("check_insurance_breaker {i}"), e),
             }
-        }
-    }
-    Ok(())
-}
-
-/// Step 2: liquidations, most under water first, in stages.
-async fn liquidate_accounts<C: KeeperChain>(
-    chain: &mut C,
-    cfg: &KeeperConfig,
-    markets: &[Market],
-    at: &PreviewClock,
-    r: &mut CycleReport,
-) -> Result<(), ChainError> {
-    let accounts = my_accounts(chain, cfg).await?;
-    r.accounts_scanned = accounts.len() as u32;
-    let queue = liquidation_queue(
-        accounts.iter().map(|(k, a)| (*k, a)),
-        markets,
-        at,
-        &cfg.reward_account,
-    );
-    r.liquidatable = queue.len() as u32;
-    if queue.is_empty() {
-        return Ok(());
-    }
-    // What `liquidate` lets a market advance against: its even share of the fund.
-    let live = chain.exchange().await?.live_market_count().max(1) as u64;
-    let fund_share = chain.insurance_fund().await?.balance / live;
-    for (_, key, account) in queue {
-        let s = Staging {
-            markets,
-            at,
-            fund_share,
-        };
-        liquidate_in_stages(chain, cfg, &s, key, *account, r).await?;
-    }
-    Ok(())
-}
-
-/// What a cycle's stages are planned against.
-struct Staging<'a> {
-    markets: &'a [Market],
-    at: &'a PreviewClock,
-    fund_share: u64,
-}
-
-/// Up to `max_stages_per_account` stages on one account, several a transaction when the
-/// program's own operation says it will accept them in order (`stage_plan`), re-reading the
-/// account after each transaction, until it needs no more, a stage is refused, or it is
-/// closed. A refused batch falls back to one stage a transaction.
-async fn liquidate_in_stages<C: KeeperChain>(
-    chain: &mut C,
-    cfg: &KeeperConfig,
-    s: &Staging<'_>,
-    key: Pubkey,
-    mut account: MarginAccount,
-    r: &mut CycleReport,
-) -> Result<(), ChainError> {
-    let (mut left, mut batch) = (
-        cfg.max_stages_per_account,
-        cfg.stages_per_transaction.max(1),
-    );
-    while left > 0 {
-        let mut plan = plan_stages(&account, s.markets, s.at, s.fund_share, batch.min(left));
-        if plan.is_empty() {
-            // No stage the program's operation accepts on the keeper's copies: one stage as
-            // the rules pick it, whose refusal (if any) is reported.
-            let Some(market) = liquidation_target(&account, s.markets, s.at) else {
-                break;
-            };
-            let (open, n) = account.open_markets();
-            let others = open[..n].iter().copied().filter(|m| *m != market).collect();
-            plan.push(PlannedStage { market, others });
-        }
-        let ixs: Vec<Instruction> = plan
-            .iter()
-            .map(|p| {
-                let others: Vec<Pubkey> = p.others.iter().map(|i| pda::market(*i).0).collect();
-                ix::liquidate(
-                    chain.keeper(),
-                    cfg.reward_account,
-                    key,
-                    p.market,
-                    u64::MAX,
-                    &others,
-                )
-            })
-            .collect();
-        match chain.send(&ixs).await {
-            Ok(()) => {
-                r.liquidation_stages += ixs.len() as u32;
-                r.liquidation_transactions += 1;
-                left = left.saturating_sub(ixs.len() as u32);
-                if !r.liquidated_accounts.contains(&key) {
-                    r.liquidated_accounts.push(key);
-                }
-            }
-            // The chain moved since the keeper read it: one stage a transaction from here.
-            Err(_) if ixs.len() > 1 => {
-                batch = 1;
-                continue;
-            }
-            Err(e) => {
-                r.fail(format!("liquidate {key}"), e);
-                break;
-            }
-        }
-        let Some(a) = chain.margin_account(&key).await? else {
-            break;
-        };
-        account = a;
-        if !keep_liquidating(&account, s.markets, s.at) {
-            break;
         }
     }
     Ok(())

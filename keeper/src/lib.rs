@@ -1,4 +1,5 @@
-//! The Bulwark keeper: one cycle refreshes markets, checks breakers, liquidates in stages,
+//! The Bulwark keeper: one cycle refreshes markets, checks breakers, liquidates in stages
+//! (`liquidation`: several accounts a transaction, `packing`, and several transactions in flight),
 //! resolves bankruptcies, deleverages, cranks settlement and sweeps (`cycle`), judging each
 //! account with the rules the program applies (`rules`), and gives up when it cannot do its job
 //! (`watchdog`); (feature `rpc`) its chain over Solana JSON-RPC (`rpc_chain`, what `bulwark
@@ -6,6 +7,8 @@
 
 pub mod chain_error;
 pub mod cycle;
+pub mod liquidation;
+pub mod packing;
 pub mod rules;
 pub mod stage_plan;
 pub mod watchdog;

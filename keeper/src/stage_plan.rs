@@ -28,18 +28,20 @@ pub struct PlannedStage {
 /// Up to `max` stages on `account`, each one the program would accept after the ones before
 /// (the keeper's own target and continuation rules between them); `fund_share` is the part of
 /// the insurance fund the market may advance against, as `liquidate` computes it. Empty when
-/// the program would refuse the first.
+/// the program would refuse the first. `markets` are the keeper's copies: the planned stages
+/// are applied to them, so the next account's plan in the same round sees the markets as
+/// these stages leave them (a refused attempt changes nothing).
 pub fn plan_stages(
     account: &MarginAccount,
-    markets: &[Market],
+    markets: &mut [Market],
     at: &PreviewClock,
     fund_share: u64,
     max: u32,
 ) -> Vec<PlannedStage> {
-    let (mut a, mut ms) = (*account, markets.to_vec());
+    let (mut a, ms) = (*account, markets);
     let mut plan = Vec::new();
     while (plan.len() as u32) < max {
-        let Some(market) = liquidation_target(&a, &ms, at) else {
+        let Some(market) = liquidation_target(&a, ms, at) else {
             break;
         };
         let Some(i) = ms.iter().position(|m| m.index == market) else {
@@ -49,7 +51,7 @@ pub fn plan_stages(
         let others: Vec<u16> = open[..n].iter().copied().filter(|m| *m != market).collect();
         // The program reads them after funding settles in `market`, which leaves them as they
         // are: read once, here.
-        let Ok(views) = other_positions_for_action(&a.core, &ms, at, Action::Liquidate, market)
+        let Ok(views) = other_positions_for_action(&a.core, ms, at, Action::Liquidate, market)
         else {
             break;
         };
@@ -62,14 +64,16 @@ pub fn plan_stages(
             now: at.unix_timestamp,
         };
         let given = move |_: &AccountCore| Ok::<_, EngineError>(views);
-        if a.core
-            .liquidate(&mut ms[i].core, given, limits, clock, at.decimals)
+        let (mut account_copy, mut market_copy) = (a.core, ms[i].core);
+        if account_copy
+            .liquidate(&mut market_copy, given, limits, clock, at.decimals)
             .is_err()
         {
             break;
         }
+        (a.core, ms[i].core) = (account_copy, market_copy);
         plan.push(PlannedStage { market, others });
-        if !keep_liquidating(&a, &ms, at) {
+        if !keep_liquidating(&a, ms, at) {
             break;
         }
     }

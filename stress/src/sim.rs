@@ -420,6 +420,7 @@ pub fn default_config() -> SimConfig {
             delay_secs: 2,
             capacity: 50,
             max_stages_per_account: 8,
+            stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         },
         size_venue_to_population: true,
         oracles: OracleScenario::default(),

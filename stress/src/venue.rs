@@ -91,6 +91,8 @@ pub struct KeeperModel {
     pub capacity: usize,
     /// Stages per account per cycle (the keeper core's `max_stages_per_account`).
     pub max_stages_per_account: u32,
+    /// Stages of one account per round (the keeper core's `stages_per_transaction`).
+    pub stages_per_transaction: u32,
 }
 
 /// A market order's limit: on the tick grid, far through the price (twice it for buys, one
@@ -294,24 +296,27 @@ impl Venue {
         }
     }
 
-    /// Up to `max_stages_per_account` stages on account `i` within `budget`, as the keeper
-    /// core sends them (stop when refused or no longer liquidatable, judged on `markets`, the
-    /// cycle's snapshot, as the keeper core judges it).
+    /// Up to `max_stages` stages on account `i` within `budget`, as the keeper core sends one
+    /// round's plan (stop when refused or no longer liquidatable, judged on `markets`, the
+    /// cycle's snapshot, as the keeper core judges it). The stages done, and whether the
+    /// account goes on to the next round (all done and still liquidatable).
     #[allow(clippy::too_many_arguments)]
     fn liquidate_account(
         &mut self,
         i: usize,
-        keeper: &KeeperModel,
+        max_stages: u32,
         budget: &mut usize,
         slot: u64,
         t: i64,
         at: &PreviewClock,
         markets: &[Market],
         ev: &mut StepEvents,
-    ) {
+    ) -> (u32, bool) {
         let d = self.decimals;
-        for _ in 0..keeper.max_stages_per_account {
+        let (mut done, mut more) = (0, false);
+        while done < max_stages {
             if *budget == 0 {
+                more = false;
                 break;
             }
             // One market: its share of the fund is all of it.
@@ -331,13 +336,16 @@ impl Venue {
             ev.stages.push((i, notional));
             ev.keeper_rewards += out.reward;
             self.touch(i);
-            if !keep_liquidating(&self.accounts[i], markets, at) {
+            done += 1;
+            more = keep_liquidating(&self.accounts[i], markets, at);
+            if !more {
                 break;
             }
         }
         if is_bankrupt(&self.accounts[i]) && !self.bankrupt.contains(&i) {
             self.bankrupt.push(i);
         }
+        (done, more && done == max_stages)
     }
 
     /// One keeper cycle at `t`, as `keeper::run_cycle` orders it: the insurance breaker check,
@@ -450,11 +458,34 @@ impl Venue {
             }
             let (head, tail) = rest.split_at_mut(take);
             head.sort_unstable();
-            for &(_, _, i) in head.iter() {
-                if budget == 0 {
-                    break;
+            // In rounds, as the keeper core sends them: each account's plan (up to
+            // `stages_per_transaction`), in order; those still liquidatable go on.
+            let mut round: Vec<(u32, u32)> = head
+                .iter()
+                .map(|&(_, _, i)| (i, keeper.max_stages_per_account))
+                .collect();
+            while budget > 0 && !round.is_empty() {
+                let mut next = Vec::new();
+                for (i, left) in round {
+                    if budget == 0 {
+                        break;
+                    }
+                    let max = keeper.stages_per_transaction.max(1).min(left);
+                    let (done, more) = self.liquidate_account(
+                        i as usize,
+                        max,
+                        &mut budget,
+                        slot,
+                        t,
+                        at,
+                        markets,
+                        ev,
+                    );
+                    if more && left > done {
+                        next.push((i, left - done));
+                    }
                 }
-                self.liquidate_account(i as usize, keeper, &mut budget, slot, t, at, markets, ev);
+                round = next;
             }
             rest = tail;
         }

@@ -207,6 +207,7 @@ pub fn keeper_config(
         reward_account: keeper.margin,
         max_stages_per_account: 8,
         stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
+        max_in_flight: bulwark_keeper::MAX_IN_FLIGHT,
         shard,
     }
 }

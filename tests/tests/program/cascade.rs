@@ -56,6 +56,7 @@ async fn the_keeper_core_alone_resolves_a_cascade_and_losses_balance_to_the_toke
         reward_account: keeper_owner.margin,
         max_stages_per_account: 6,
         stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
+        max_in_flight: bulwark_keeper::MAX_IN_FLIGHT,
         shard: None,
     };
 

@@ -1,7 +1,8 @@
 //! The keeper core's operational behaviour: sharded keepers cover every account exactly once;
 //! a chain that fails mid-cycle is reported and the next cycle resumes; a refused transaction
-//! is reported with its program error's name; several stages of one account share a
-//! transaction, and a refused batch falls back to one stage a transaction.
+//! is reported with its program error's name; several stages of one account, and several
+//! accounts, share a transaction, and a refused one falls back to each account alone, then to
+//! one stage a transaction.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -56,11 +57,26 @@ fn lost() -> ChainError {
 
 /// A chain whose calls fail while `down` is set (a lost RPC connection), and which, with
 /// `refuse_batches`, refuses every transaction of several instructions as the program would
-/// had the chain moved since the keeper read it.
+/// had the chain moved since the keeper read it (with `refuse_shared`, only those liquidating
+/// several accounts). Counts the landed transactions that liquidated several accounts.
 struct Flaky<'a> {
     inner: BankKeeper<'a>,
     down: bool,
     refuse_batches: bool,
+    refuse_shared: bool,
+    shared_landed: u32,
+}
+
+/// The margin accounts the `liquidate` instructions of `ixs` liquidate.
+fn liquidated_in(ixs: &[Instruction]) -> std::collections::BTreeSet<Pubkey> {
+    use anchor_lang::Discriminator;
+    ixs.iter()
+        .filter(|ix| {
+            ix.data
+                .starts_with(bulwark::instruction::Liquidate::DISCRIMINATOR)
+        })
+        .map(|ix| ix.accounts[2].pubkey)
+        .collect()
 }
 
 impl KeeperChain for Flaky<'_> {
@@ -118,8 +134,14 @@ impl KeeperChain for Flaky<'_> {
             Err(lost())
         } else if self.refuse_batches && ixs.len() > 1 {
             Err(ChainError::Program { code: 6_600 })
+        } else if self.refuse_shared && liquidated_in(ixs).len() > 1 {
+            Err(ChainError::Program { code: 6_600 })
         } else {
-            self.inner.send(ixs).await
+            let sent = self.inner.send(ixs).await;
+            if sent.is_ok() && liquidated_in(ixs).len() > 1 {
+                self.shared_landed += 1;
+            }
+            sent
         }
     }
     fn keeper(&self) -> Pubkey {
@@ -138,6 +160,8 @@ async fn a_keeper_that_loses_its_connection_reports_it_and_resumes() {
         },
         down: true,
         refuse_batches: false,
+        refuse_shared: false,
+        shared_landed: 0,
     };
     let r = run_cycle(&mut chain, &config).await;
     assert_eq!(r.liquidation_stages, 0);
@@ -186,11 +210,35 @@ async fn a_price_too_old_to_liquidate_on_sends_nothing_and_fresh_prices_liquidat
     assert!(r.liquidation_stages > 0);
 }
 
-/// Three keeper cycles over the crash scene (a fresh chain each cycle, refusing batches when
-/// asked); the stages and transactions they sent, and every failure.
-async fn three_cycles(refuse_batches: bool) -> (u32, u32, Vec<String>) {
+/// How a test chain refuses: batches of several instructions, or transactions liquidating
+/// several accounts.
+#[derive(Clone, Copy, Default)]
+struct Refusing {
+    batches: bool,
+    shared: bool,
+}
+
+/// What three keeper cycles sent.
+struct Sent {
+    stages: u32,
+    transactions: u32,
+    shared_landed: u32,
+    liquidated: usize,
+    failures: Vec<String>,
+}
+
+/// Three keeper cycles over the crash scene (a fresh chain each cycle, refusing as asked);
+/// what they sent, and every failure. Every account ends above maintenance.
+async fn three_cycles(refusing: Refusing) -> Sent {
     let (mut w, traders, keeper) = crash_scene().await;
-    let (mut stages, mut transactions, mut failures) = (0, 0, Vec::new());
+    let mut s = Sent {
+        stages: 0,
+        transactions: 0,
+        shared_landed: 0,
+        liquidated: 0,
+        failures: Vec::new(),
+    };
+    let mut liquidated = std::collections::BTreeSet::new();
     for _ in 0..3 {
         let mut chain = Flaky {
             inner: BankKeeper {
@@ -198,31 +246,70 @@ async fn three_cycles(refuse_batches: bool) -> (u32, u32, Vec<String>) {
                 key: keeper.key.insecure_clone(),
             },
             down: false,
-            refuse_batches,
+            refuse_batches: refusing.batches,
+            refuse_shared: refusing.shared,
+            shared_landed: 0,
         };
         let r = run_cycle(&mut chain, &keeper_config(&keeper, None)).await;
-        stages += r.liquidation_stages;
-        transactions += r.liquidation_transactions;
-        failures.extend(r.failures);
+        s.shared_landed += chain.shared_landed;
+        s.stages += r.liquidation_stages;
+        s.transactions += r.liquidation_transactions;
+        s.failures.extend(r.failures);
+        liquidated.extend(r.liquidated_accounts);
     }
+    s.liquidated = liquidated.len();
     assert_none_below_maintenance(&mut w, &traders).await;
-    (stages, transactions, failures)
+    s
 }
 
 #[tokio::test]
 async fn several_stages_of_one_account_share_a_transaction_the_program_accepts_whole() {
-    let (stages, transactions, failures) = three_cycles(false).await;
-    assert!(failures.is_empty(), "{failures:?}");
+    let s = three_cycles(Refusing::default()).await;
+    assert!(s.failures.is_empty(), "{:?}", s.failures);
     assert!(
-        stages > transactions,
-        "batched: {stages} stages in {transactions}"
+        s.stages > s.transactions,
+        "batched: {} stages in {}",
+        s.stages,
+        s.transactions
     );
 }
 
 #[tokio::test]
+async fn several_accounts_share_a_transaction_and_fewer_transactions_carry_the_cascade() {
+    let s = three_cycles(Refusing::default()).await;
+    assert!(s.failures.is_empty(), "{:?}", s.failures);
+    assert!(
+        s.shared_landed > 0,
+        "no transaction liquidated several accounts"
+    );
+    assert!(
+        (s.transactions as usize) < s.liquidated,
+        "{} transactions for {} accounts",
+        s.transactions,
+        s.liquidated
+    );
+}
+
+#[tokio::test]
+async fn a_refused_shared_transaction_falls_back_to_each_account_alone() {
+    let s = three_cycles(Refusing {
+        shared: true,
+        ..Refusing::default()
+    })
+    .await;
+    assert!(s.failures.is_empty(), "{:?}", s.failures);
+    assert_eq!(s.shared_landed, 0);
+    assert!(s.stages > 0 && s.transactions as usize >= s.liquidated);
+}
+
+#[tokio::test]
 async fn a_refused_batch_falls_back_to_one_stage_a_transaction() {
-    let (stages, transactions, failures) = three_cycles(true).await;
-    assert!(failures.is_empty(), "{failures:?}");
-    assert!(stages > 0);
-    assert_eq!(stages, transactions);
+    let s = three_cycles(Refusing {
+        batches: true,
+        ..Refusing::default()
+    })
+    .await;
+    assert!(s.failures.is_empty(), "{:?}", s.failures);
+    assert!(s.stages > 0);
+    assert_eq!(s.stages, s.transactions);
 }

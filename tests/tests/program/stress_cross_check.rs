@@ -62,6 +62,7 @@ fn scene(w: &World) -> Scene {
             delay_secs: 0,
             capacity: usize::MAX,
             max_stages_per_account: 8,
+            stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         },
         size_venue_to_population: false,
         oracles: OracleScenario::default(),
@@ -104,6 +105,7 @@ async fn the_simulator_and_the_program_agree_to_the_unit_on_a_crash() {
         reward_account: keeper.margin,
         max_stages_per_account: cfg.keeper.max_stages_per_account,
         stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
+        max_in_flight: bulwark_keeper::MAX_IN_FLIGHT,
         shard: None,
     };
     let (mut stages, mut resolved, mut deficits) = (0u64, 0u64, 0u64);
