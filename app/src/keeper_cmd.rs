@@ -90,6 +90,8 @@ pub struct KeeperFile {
     pub compute_margin_pct: Option<u32>,
     pub default_compute_units: Option<u32>,
     pub full_scan_every: Option<u32>,
+    /// Milliseconds between status polls of transactions in flight (default 200).
+    pub confirm_poll_ms: Option<u64>,
     pub lookup_tables: Option<Vec<String>>,
     pub priority_fee: Option<PriorityFeeFile>,
 }
@@ -276,6 +278,10 @@ fn rpc_settings(args: &KeeperArgs, file: &KeeperFile) -> anyhow::Result<RpcSetti
         priority_fee,
         lookup_tables,
         full_scan_every: file.full_scan_every.unwrap_or(defaults.full_scan_every),
+        confirm_poll: file
+            .confirm_poll_ms
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.confirm_poll),
     })
 }
 

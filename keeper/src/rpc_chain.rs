@@ -28,10 +28,9 @@ use crate::chain_error::ChainError;
 pub use crate::rpc_failure::{client_failure, is_program_refusal};
 use bulwark_sdk::{accounts, pda};
 
-/// Largest serialized transaction a validator accepts, bytes.
-pub const MAX_TRANSACTION_BYTES: usize = 1232;
-/// The runtime's per-transaction compute ceiling.
-pub const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+pub use crate::packing::{MAX_ACCOUNT_LOCKS, MAX_COMPUTE_UNITS, MAX_TRANSACTION_BYTES};
+
+mod wave;
 /// Bytes before the first address in an address lookup table account.
 const LOOKUP_TABLE_META_BYTES: usize = 56;
 
@@ -62,6 +61,16 @@ impl PriorityFee {
             }
         }
     }
+
+    /// The price for a transaction signed again after its blockhash expired without it
+    /// landing (congestion outbid it): `Fixed` stays; `Percentile` doubles, from at least
+    /// 1,000 micro-lamports a unit, capped at `max`.
+    pub fn escalate(&self, price: u64) -> u64 {
+        match *self {
+            PriorityFee::Fixed(p) => p,
+            PriorityFee::Percentile { max, .. } => price.saturating_mul(2).max(1_000).min(max),
+        }
+    }
 }
 
 /// Settings of the RPC chain.
@@ -84,6 +93,8 @@ pub struct RpcSettings {
     /// A full `getProgramAccounts` scan every this many cycles; in between, known accounts
     /// are refreshed with `getMultipleAccounts`.
     pub full_scan_every: u32,
+    /// How long a wave of transactions in flight waits between status polls.
+    pub confirm_poll: Duration,
 }
 
 impl Default for RpcSettings {
@@ -101,6 +112,7 @@ impl Default for RpcSettings {
             },
             lookup_tables: Vec::new(),
             full_scan_every: 10,
+            confirm_poll: Duration::from_millis(200),
         }
     }
 }
@@ -168,6 +180,20 @@ pub fn compile(
         ));
     }
     Ok(tx)
+}
+
+/// The accounts a message locks: its static keys and those it loads from lookup tables.
+pub fn locked_accounts(message: &VersionedMessage) -> usize {
+    match message {
+        VersionedMessage::Legacy(m) => m.account_keys.len(),
+        VersionedMessage::V0(m) => {
+            m.account_keys.len()
+                + m.address_table_lookups
+                    .iter()
+                    .map(|l| l.writable_indexes.len() + l.readonly_indexes.len())
+                    .sum::<usize>()
+        }
+    }
 }
 
 fn serialized_len(tx: &VersionedTransaction) -> Result<usize, String> {
@@ -287,6 +313,16 @@ impl RpcChain {
 
     async fn refresh_known(&mut self) -> Result<(), ChainError> {
         let keys: Vec<Pubkey> = self.known.keys().copied().collect();
+        self.read_margin_accounts(&keys).await.map(|_| ())
+    }
+
+    /// Reads `keys` with `getMultipleAccounts` (100 a call), keeping `known` up to date;
+    /// each one's margin account, `None` when closed or not one.
+    async fn read_margin_accounts(
+        &mut self,
+        keys: &[Pubkey],
+    ) -> Result<Vec<Option<MarginAccount>>, ChainError> {
+        let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
             let got = self
                 .client
@@ -295,17 +331,27 @@ impl RpcChain {
                 .map_err(|e| client_failure(&e))?
                 .value;
             for (k, a) in chunk.iter().zip(got) {
-                match a.and_then(|a| accounts::margin_account(&a.data).ok()) {
-                    Some(m) => {
-                        self.known.insert(*k, m);
-                    }
-                    None => {
-                        self.known.remove(k);
-                    }
-                }
+                let m = a.and_then(|a| accounts::margin_account(&a.data).ok());
+                match m {
+                    Some(m) => self.known.insert(*k, m),
+                    None => self.known.remove(k),
+                };
+                out.push(m);
             }
         }
-        Ok(())
+        Ok(out)
+    }
+
+    /// Whether `ixs` fit one transaction as this chain compiles them (legacy, or v0 with its
+    /// lookup tables), compute-budget instructions included, within the account-lock limit.
+    pub fn fits_transaction(&self, ixs: &[Instruction]) -> bool {
+        let mut all = vec![
+            ComputeBudgetInstruction::set_compute_unit_limit(MAX_COMPUTE_UNITS),
+            ComputeBudgetInstruction::set_compute_unit_price(u64::MAX),
+        ];
+        all.extend_from_slice(ixs);
+        compile(&self.payer, &all, &self.tables, Hash::default())
+            .is_ok_and(|tx| locked_accounts(&tx.message) <= MAX_ACCOUNT_LOCKS)
     }
 
     /// Simulates `ixs` (with a ceiling compute limit and the fee) and returns the units used,
@@ -506,6 +552,24 @@ impl crate::cycle::KeeperChain for RpcChain {
     fn keeper(&self) -> Pubkey {
         self.payer.pubkey()
     }
+
+    async fn send_wave(
+        &mut self,
+        transactions: &[Vec<Instruction>],
+    ) -> Vec<Result<(), ChainError>> {
+        self.send_wave_rpc(transactions).await
+    }
+
+    fn fits(&self, ixs: &[Instruction]) -> bool {
+        self.fits_transaction(ixs)
+    }
+
+    async fn margin_accounts_now(
+        &mut self,
+        keys: &[Pubkey],
+    ) -> Result<Vec<Option<MarginAccount>>, ChainError> {
+        self.read_margin_accounts(keys).await
+    }
 }
 
 #[cfg(test)]
@@ -522,6 +586,51 @@ mod tests {
         assert_eq!(p.price(&[40, 10, 30, 20, 50]), 40);
         assert_eq!(p.price(&[10, 5_000]), 1_000);
         assert_eq!(PriorityFee::Fixed(7).price(&[1, 2, 3]), 7);
+    }
+
+    #[test]
+    fn an_expired_transaction_is_repriced_upwards_under_the_cap() {
+        let p = PriorityFee::Percentile {
+            percentile: 75,
+            max: 5_000,
+        };
+        assert_eq!(p.escalate(0), 1_000);
+        assert_eq!(p.escalate(1_500), 3_000);
+        assert_eq!(p.escalate(4_000), 5_000);
+        assert_eq!(PriorityFee::Fixed(7).escalate(7), 7);
+    }
+
+    #[test]
+    fn the_packing_estimate_is_the_compiled_legacy_size_to_the_byte() {
+        use anchor_lang::solana_program::instruction::AccountMeta;
+        let payer = Keypair::new();
+        let shared = Pubkey::new_unique();
+        for n in [1usize, 3, 7] {
+            let ixs: Vec<Instruction> = (0..n)
+                .map(|i| Instruction {
+                    program_id: bulwark::ID,
+                    accounts: vec![
+                        AccountMeta::new(payer.pubkey(), true),
+                        AccountMeta::new(shared, false),
+                        AccountMeta::new_readonly(Pubkey::new_unique(), false),
+                    ],
+                    data: vec![0; 8 + i],
+                })
+                .collect();
+            let mut all = vec![
+                ComputeBudgetInstruction::set_compute_unit_limit(MAX_COMPUTE_UNITS),
+                ComputeBudgetInstruction::set_compute_unit_price(1),
+            ];
+            all.extend_from_slice(&ixs);
+            let tx = compile(&payer, &all, &[], Hash::default()).unwrap();
+            let shape = crate::packing::legacy_shape(&payer.pubkey(), &ixs);
+            assert_eq!(
+                shape.bytes,
+                serialized_len(&tx).unwrap(),
+                "{n} instructions"
+            );
+            assert_eq!(shape.accounts, locked_accounts(&tx.message));
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! It answers the methods the keeper uses (`getAccountInfo`, `getMultipleAccounts`,
 //! `getProgramAccounts`, `getLatestBlockhash`, `simulateTransaction`, `sendTransaction`,
-//! `getSignatureStatuses`, `getRecentPrioritizationFees`) from the bank, in the node's JSON
+//! `getSignatureStatuses`, `getRecentPrioritizationFees`, `getBlockHeight`) from the bank, in the node's JSON
 //! shapes. Two limits, said plainly: the bank cannot enumerate accounts, so
 //! `getProgramAccounts` applies its filters to the keys it was told about; and the native
 //! program reports no compute units, so simulation answers without `unitsConsumed` and the
@@ -43,6 +43,15 @@ pub struct BankRpcControl {
     pub calls: Arc<AtomicUsize>,
     /// `sendTransaction` calls that reached the bank.
     pub sent_transactions: Arc<AtomicUsize>,
+    /// The next this many `sendTransaction` calls are answered but dropped, as a congested
+    /// cluster drops a transaction it never schedules.
+    pub drop_sends: Arc<AtomicUsize>,
+    /// Added to the block height reported (the cluster has moved on: blockhashes expire).
+    pub block_height_lead: Arc<AtomicUsize>,
+    /// `getSignatureStatuses` calls served.
+    pub status_polls: Arc<AtomicUsize>,
+    /// The compute-unit price of every transaction sent, micro-lamports, in order.
+    pub sent_prices: Arc<Mutex<Vec<u64>>>,
 }
 
 impl BankRpcControl {
@@ -116,6 +125,11 @@ impl BankRpc {
             RpcRequest::SendTransaction => self.send_transaction(&params).await,
             RpcRequest::GetSignatureStatuses => self.signature_statuses(&params).await,
             RpcRequest::GetRecentPrioritizationFees => Ok(json!([])),
+            RpcRequest::GetBlockHeight => {
+                let height = self.banks.get_root_block_height().await.map_err(custom)?;
+                let lead = self.control.block_height_lead.load(Ordering::SeqCst) as u64;
+                Ok(json!(height + lead))
+            }
             other => Err(custom(format!("the bank does not serve {other}"))),
         }
     }
@@ -172,6 +186,19 @@ impl BankRpc {
             .fetch_add(1, Ordering::SeqCst);
         let tx = decode_tx(param_str(params, 0)?)?;
         let sig = tx.signatures[0].to_string();
+        self.control
+            .sent_prices
+            .lock()
+            .expect("prices lock")
+            .push(compute_unit_price(&tx));
+        let dropped = self
+            .control
+            .drop_sends
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if dropped {
+            return Ok(Value::String(sig));
+        }
         let quiet = crate::quiet::program_run();
         let processed = self.banks.process_transaction(tx).await;
         drop(quiet);
@@ -190,6 +217,7 @@ impl BankRpc {
     /// `getSignatureStatuses`: finalized for the transactions this node processed, unknown
     /// otherwise.
     async fn signature_statuses(&self, params: &Value) -> Result<Value> {
+        self.control.status_polls.fetch_add(1, Ordering::SeqCst);
         let processed = self.processed.lock().expect("processed lock").clone();
         let slot = self.slot().await?;
         let statuses: Vec<Value> = params[0]
@@ -243,6 +271,24 @@ pub fn client(banks: BanksClient, control: BankRpcControl) -> RpcClient {
         BankRpc::new(banks, control),
         RpcClientConfig::with_commitment(CommitmentConfig::confirmed()),
     )
+}
+
+/// The compute-unit price a transaction sets (0 when it sets none), micro-lamports.
+fn compute_unit_price(tx: &VersionedTransaction) -> u64 {
+    let keys = tx.message.static_account_keys();
+    tx.message
+        .instructions()
+        .iter()
+        .filter(|ix| {
+            keys.get(ix.program_id_index as usize) == Some(&solana_compute_budget_interface::ID)
+        })
+        .find_map(|ix| match ix.data.as_slice() {
+            [3, rest @ ..] if rest.len() == 8 => {
+                Some(u64::from_le_bytes(rest.try_into().expect("8 bytes")))
+            }
+            _ => None,
+        })
+        .unwrap_or(0)
 }
 
 fn custom(e: impl std::fmt::Display) -> ClientError {

@@ -30,7 +30,11 @@ fn settings(dry_run: bool) -> RpcSettings {
 
 /// An RPC chain for `keeper` over `w`'s bank; `getProgramAccounts` sees the world's margin
 /// accounts.
-fn rpc_chain(w: &World, keeper: &Participant, dry_run: bool) -> (RpcChain, BankRpcControl) {
+pub(crate) fn rpc_chain(
+    w: &World,
+    keeper: &Participant,
+    dry_run: bool,
+) -> (RpcChain, BankRpcControl) {
     let control = BankRpcControl::default();
     *control.known.lock().unwrap() = w.margin_accounts.clone();
     let client = bank_rpc::client(w.bank.banks_client(), control.clone());

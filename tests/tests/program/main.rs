@@ -27,6 +27,7 @@ mod keeper_decisions;
 mod keeper_preflight;
 mod keeper_reward_farming;
 mod keeper_rpc;
+mod keeper_waves;
 mod liquidation;
 mod lookup_tables;
 mod moving_slots;

@@ -1,0 +1,152 @@
+//! The keeper's transactions in flight over JSON-RPC (`RpcChain::send_wave` through the bank's
+//! node): a wave is sent whole before its statuses are read together; a transaction the
+//! cluster drops is rebroadcast as signed and, once its blockhash has expired, signed afresh
+//! at a higher priority price, landing once; a refusal ends only its own transaction.
+
+use std::sync::atomic::Ordering;
+
+use bulwark_keeper::{run_cycle, ChainError, KeeperChain};
+use bulwark_sdk::ix::{liquidate, update_risk_ix};
+use bulwark_tests::*;
+use solana_sdk::signature::Signer;
+
+use crate::keeper_rpc::rpc_chain;
+
+#[tokio::test]
+async fn a_wave_is_sent_whole_and_confirmed_with_one_status_poll() {
+    let (w, _traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    let to = solana_sdk::pubkey::Pubkey::new_unique();
+    let wave: Vec<Vec<_>> = (1..=5u64)
+        .map(|lamports| {
+            vec![solana_system_interface::instruction::transfer(
+                &keeper.key.pubkey(),
+                &to,
+                1_000_000 + lamports,
+            )]
+        })
+        .collect();
+    let outcomes = chain.send_wave(&wave).await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    assert_eq!(control.sent_transactions.load(Ordering::SeqCst), 5);
+    assert_eq!(
+        control.status_polls.load(Ordering::SeqCst),
+        1,
+        "confirmed together"
+    );
+    let mut w = w;
+    let got = w.bank.account(&to).await.expect("funded").lamports;
+    assert_eq!(got, 5 * 1_000_000 + 15, "each landed once");
+}
+
+#[tokio::test]
+async fn an_rpc_keeper_packs_accounts_into_waves_and_clears_the_cascade() {
+    let (mut w, traders, keeper) = crash_scene().await;
+    let (mut chain, _control) = rpc_chain(&w, &keeper, false);
+    let config = keeper_config(&keeper, None);
+    let (mut transactions, mut accounts) = (0, std::collections::BTreeSet::new());
+    for _ in 0..3 {
+        let r = run_cycle(&mut chain, &config).await;
+        assert!(r.failures.is_empty(), "{:?}", r.failures);
+        transactions += r.liquidation_transactions;
+        accounts.extend(r.liquidated_accounts);
+    }
+    assert!(
+        (transactions as usize) < accounts.len(),
+        "{transactions} transactions for {} accounts",
+        accounts.len()
+    );
+    assert_none_below_maintenance(&mut w, &traders).await;
+}
+
+#[tokio::test]
+async fn a_dropped_transaction_is_signed_afresh_at_a_higher_price_once_expired_and_lands_once() {
+    let (mut w, _traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    let slot = w.bank.clock().await.slot;
+    let ix = update_risk_ix(
+        &w.bank.exchange().await,
+        &w.bank.market(SOL_PERP).await,
+        slot,
+    );
+    w.bank.advance(1, 1).await;
+    w.publish_all(139 * USD, USD).await;
+    // The cluster drops the first send, and has moved on past its blockhash by the first
+    // status poll.
+    control.drop_sends.store(1, Ordering::SeqCst);
+    control.block_height_lead.store(1_000, Ordering::SeqCst);
+    let outcomes = chain.send_wave(&[vec![ix]]).await;
+    assert_eq!(outcomes, vec![Ok(())]);
+    let prices = control.sent_prices.lock().unwrap().clone();
+    assert_eq!(
+        prices.len(),
+        2,
+        "dropped once, signed afresh once: {prices:?}"
+    );
+    assert!(prices[1] > prices[0], "the price rose: {prices:?}");
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(
+        m.aggregate.slot,
+        w.bank.clock().await.slot,
+        "the refresh landed"
+    );
+}
+
+#[tokio::test]
+async fn a_transaction_dropped_until_its_retries_run_out_is_reported_not_landed() {
+    let (mut w, _traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    let slot = w.bank.clock().await.slot;
+    let ix = update_risk_ix(
+        &w.bank.exchange().await,
+        &w.bank.market(SOL_PERP).await,
+        slot,
+    );
+    w.bank.advance(1, 1).await;
+    w.publish_all(139 * USD, USD).await;
+    let before = w.bank.market(SOL_PERP).await.aggregate.slot;
+    control.drop_sends.store(usize::MAX, Ordering::SeqCst);
+    control.block_height_lead.store(1_000, Ordering::SeqCst);
+    let outcomes = chain.send_wave(&[vec![ix]]).await;
+    assert!(
+        matches!(&outcomes[0], Err(ChainError::Transport(why)) if why.contains("not landed")),
+        "{outcomes:?}"
+    );
+    // Signed 1 + max_retries times, never landed.
+    let retries = chain.settings.max_retries as usize;
+    assert_eq!(control.sent_prices.lock().unwrap().len(), 1 + retries);
+    assert_eq!(w.bank.market(SOL_PERP).await.aggregate.slot, before);
+}
+
+#[tokio::test]
+async fn a_refusal_in_a_wave_ends_only_its_own_transaction() {
+    let (mut w, _traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    let slot = w.bank.clock().await.slot;
+    let refresh = update_risk_ix(
+        &w.bank.exchange().await,
+        &w.bank.market(SOL_PERP).await,
+        slot,
+    );
+    w.bank.advance(1, 1).await;
+    w.publish_all(139 * USD, USD).await;
+    let before = Snapshot::take(&mut w.bank, &[keeper.margin]).await;
+    // The keeper names its own account as both target and reward account: refused.
+    let own = liquidate(
+        keeper.key.pubkey(),
+        keeper.margin,
+        keeper.margin,
+        SOL_PERP,
+        u64::MAX,
+        &[],
+    );
+    let outcomes = chain.send_wave(&[vec![own], vec![refresh]]).await;
+    assert_eq!(outcomes[0], Err(ChainError::Program { code: 6602 }));
+    assert_eq!(outcomes[1], Ok(()));
+    assert_eq!(
+        control.sent_transactions.load(Ordering::SeqCst),
+        1,
+        "only the refresh sent"
+    );
+    before.assert_unchanged(&mut w.bank).await;
+}
