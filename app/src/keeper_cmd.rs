@@ -58,6 +58,10 @@ pub struct KeeperArgs {
     /// Serve Prometheus metrics at `http://ADDR/metrics` (e.g. 127.0.0.1:9464).
     #[arg(long)]
     pub metrics: Option<String>,
+    /// Websocket URL to watch margin accounts on (default: derived from the RPC URL as the
+    /// Solana CLI does, 8899 -> 8900; `none`: poll only).
+    #[arg(long)]
+    pub ws_url: Option<String>,
 }
 
 /// The settings file: every key optional.
@@ -76,7 +80,7 @@ pub struct KeeperFile {
     pub max_stages_per_account: Option<u32>,
     /// Most stages of one account in one transaction (default 4; 1: one a transaction).
     pub stages_per_transaction: Option<u32>,
-    /// Most transactions in flight at once (default 16).
+    /// Most transactions in flight at once (default 64).
     pub max_in_flight: Option<u32>,
     /// Seconds of stalled cycles before the keeper gives up (default 300).
     pub give_up_after_secs: Option<u64>,
@@ -92,6 +96,8 @@ pub struct KeeperFile {
     pub full_scan_every: Option<u32>,
     /// Milliseconds between status polls of transactions in flight (default 200).
     pub confirm_poll_ms: Option<u64>,
+    /// Websocket URL for the account watch (default: from `url`; "none": poll only).
+    pub ws_url: Option<String>,
     pub lookup_tables: Option<Vec<String>>,
     pub priority_fee: Option<PriorityFeeFile>,
 }
@@ -118,6 +124,8 @@ pub struct KeeperPlan {
     pub max_stages_per_account: u32,
     pub stages_per_transaction: u32,
     pub max_in_flight: u32,
+    /// Where to watch margin accounts (`None`: poll only).
+    pub ws_url: Option<String>,
     pub shard: Option<(u32, u32)>,
     /// Stalled cycles without a break for this long end the run with an error.
     pub give_up_after: Duration,
@@ -209,6 +217,11 @@ pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
             })?),
             None => None,
         };
+    let ws_url = match args.ws_url.as_deref().or(file.ws_url.as_deref()) {
+        Some("none") => None,
+        Some(u) => Some(u.to_string()),
+        None => Some(bulwark_keeper::rpc_chain::websocket_url(&url)),
+    };
     Ok(KeeperPlan {
         metrics,
         url,
@@ -221,6 +234,7 @@ pub fn plan(args: &KeeperArgs) -> anyhow::Result<KeeperPlan> {
             .stages_per_transaction
             .unwrap_or(bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION)
             .max(1),
+        ws_url,
         max_in_flight: file
             .max_in_flight
             .unwrap_or(bulwark_keeper::MAX_IN_FLIGHT)
@@ -350,6 +364,19 @@ pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
     let client = RpcClient::new_with_commitment(plan.url.clone(), plan.settings.commitment);
     preflight(&client, &payer.pubkey(), &reward_account, plan.min_balance).await?;
     let mut chain = RpcChain::new(client, payer, plan.settings);
+    if let Some(ws) = plan.ws_url.clone() {
+        chain.watch_accounts(ws.clone());
+        // A watch not up within a few seconds leaves the keeper polling (and retrying it).
+        let live = match chain.watch() {
+            Some(w) => w.wait_live(Duration::from_secs(3)).await,
+            None => false,
+        };
+        if live {
+            tracing::info!(%ws, "watching margin accounts over the websocket");
+        } else {
+            tracing::warn!(%ws, "websocket not up; polling until it is");
+        }
+    }
     chain
         .load_lookup_tables()
         .await

@@ -14,64 +14,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use solana_sdk::signature::{Keypair, Signer};
 
+mod common;
+use common::net::{keypair_file, Localnet};
+
 const BIN: &str = env!("CARGO_BIN_EXE_bulwark");
-
-/// A running `bulwark localnet`, interrupted (so it saves its state) when dropped.
-struct Localnet {
-    child: Child,
-    ready: Value,
-    started: Instant,
-}
-
-impl Localnet {
-    fn start(args: &[String]) -> Localnet {
-        let so = std::env::var("BULWARK_SBF_SO")
-            .expect("BULWARK_SBF_SO names the SBF build (sbf/build-sbf.sh . bulwark)");
-        let mut child = Command::new(BIN)
-            .args([
-                "localnet",
-                "--port",
-                "0",
-                "--program",
-                &so,
-                "--stop-after-secs",
-                "600",
-            ])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("bulwark localnet starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("ready line");
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
-        Localnet {
-            child,
-            ready,
-            started: Instant::now(),
-        }
-    }
-
-    fn url(&self) -> String {
-        self.ready["rpc_url"].as_str().expect("rpc_url").to_string()
-    }
-
-    /// Interrupts it as Ctrl-C would and waits for it to save and exit.
-    fn stop(mut self) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
-        let status = self.child.wait().expect("localnet exits");
-        assert!(status.success(), "localnet exit: {status}");
-        std::mem::forget(self);
-    }
-}
-
-impl Drop for Localnet {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// This package's directory as cargo sets it for the run (not the compile-time path: a build
 /// cached in a shared target directory may come from another clone).
@@ -79,17 +25,6 @@ fn manifest_dir() -> PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
-
-fn keypair_file(dir: &Path, name: &str) -> (PathBuf, Keypair) {
-    let k = Keypair::new();
-    let path = dir.join(format!("{name}.json"));
-    std::fs::write(
-        &path,
-        serde_json::to_string(&k.to_bytes().to_vec()).unwrap(),
-    )
-    .unwrap();
-    (path, k)
 }
 
 /// Runs `bulwark ARGS --url URL`; its stdout, or a panic with its stderr.
@@ -349,12 +284,26 @@ fn a_replayed_transaction_lands_once(url: &str, w: &Wallets) {
     }
     let again = client.send_transaction(&tx).unwrap_err().to_string();
     assert!(again.contains("already been processed"), "{again}");
+    // It lands with the slot's block.
+    let until = Instant::now() + Duration::from_secs(5);
+    while client
+        .get_signature_status(&tx.signatures[0])
+        .unwrap()
+        .is_none()
+    {
+        assert!(Instant::now() < until, "the transaction never landed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        client.send_transaction(&tx).is_err(),
+        "and once landed, still not again"
+    );
     let alice = w.alice.1.pubkey();
     assert_eq!(client.get_balance(&alice).unwrap(), before + 1_000_000_000);
 }
 
-/// A transaction whose signature does not verify, sent without preflight, is refused and
-/// never lands: no status, nothing moved.
+/// A transaction whose signature does not verify, sent without preflight, never lands: no
+/// status, nothing moved.
 fn a_badly_signed_transaction_does_not_land(url: &str, w: &Wallets) {
     use solana_rpc_client_api::config::RpcSendTransactionConfig;
     let (client, mut tx, before) = bob_pays_alice(url, w);
@@ -363,7 +312,10 @@ fn a_badly_signed_transaction_does_not_land(url: &str, w: &Wallets) {
         skip_preflight: true,
         ..RpcSendTransactionConfig::default()
     };
-    assert!(client.send_transaction_with_config(&tx, config).is_err());
+    // Taken (or refused) as a cluster's node takes it without preflight, but dropped when
+    // the block is made: wait two slots.
+    let _ = client.send_transaction_with_config(&tx, config);
+    std::thread::sleep(Duration::from_millis(1_000));
     let status = client.get_signature_status(&tx.signatures[0]).unwrap();
     assert_eq!(status, None);
     assert_eq!(client.get_balance(&w.alice.1.pubkey()).unwrap(), before);

@@ -71,8 +71,10 @@ pub trait KeeperChain {
     }
 }
 
-/// Default most transactions in flight at once (`KeeperConfig::max_in_flight`).
-pub const MAX_IN_FLIGHT: u32 = 16;
+/// Default most transactions in flight at once (`KeeperConfig::max_in_flight`): on
+/// `bulwark localnet` with 1,000 accounts under water 64 cleared the first pass in 3.7 s, 16 in
+/// 5.1 s, 1 in 51 s (README, "Keeper throughput").
+pub const MAX_IN_FLIGHT: u32 = 64;
 
 /// Keeper settings.
 #[derive(Clone, Copy, Debug)]

@@ -30,7 +30,10 @@ use bulwark_sdk::{accounts, pda};
 
 pub use crate::packing::{MAX_ACCOUNT_LOCKS, MAX_COMPUTE_UNITS, MAX_TRANSACTION_BYTES};
 
+pub mod watch;
 mod wave;
+
+pub use watch::{websocket_url, AccountWatch};
 /// Bytes before the first address in an address lookup table account.
 const LOOKUP_TABLE_META_BYTES: usize = 56;
 
@@ -231,6 +234,25 @@ pub struct RpcChain {
     sent: u32,
     /// The signature of the last transaction that landed.
     pub last_signature: Option<solana_sdk::signature::Signature>,
+    /// The websocket watch of margin accounts, when started (`watch_accounts`).
+    watch: Option<AccountWatch>,
+    /// The watch's subscription count when the keeper last polled after a (re)subscription.
+    reconciled: u64,
+    /// How the margin accounts were read.
+    pub reads: AccountReads,
+}
+
+/// How the chain read margin accounts, counted per `margin_accounts` call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountReads {
+    /// Full `getProgramAccounts` scans.
+    pub full_scans: u64,
+    /// Polls of the known accounts (`getMultipleAccounts`).
+    pub polls: u64,
+    /// Reads served by the websocket watch.
+    pub watched: u64,
+    /// Accounts the watch delivered.
+    pub heard: u64,
 }
 
 impl RpcChain {
@@ -247,7 +269,43 @@ impl RpcChain {
             dry_run_simulated: 0,
             sent: 0,
             last_signature: None,
+            watch: None,
+            reconciled: 0,
+            reads: AccountReads::default(),
         }
+    }
+
+    /// Watches margin accounts through the websocket at `url` (`websocket_url` of the RPC
+    /// URL for a usual node): changed accounts come from the subscription while it is live,
+    /// and polling covers any time it is not.
+    pub fn watch_accounts(&mut self, url: String) {
+        self.watch = Some(AccountWatch::start(url, self.settings.commitment));
+    }
+
+    /// The watch, when started.
+    pub fn watch(&self) -> Option<&AccountWatch> {
+        self.watch.as_ref()
+    }
+
+    /// Applies what the watch heard to the known accounts; false (nothing applied) when there
+    /// is no live watch, or it subscribed again since the last poll (it may have missed some).
+    fn apply_watched(&mut self) -> bool {
+        let Some(watch) = &self.watch else {
+            return false;
+        };
+        let subscriptions = watch.subscriptions();
+        if !watch.live() || subscriptions != self.reconciled {
+            self.reconciled = subscriptions;
+            return false;
+        }
+        for (key, (_, data)) in watch.drain() {
+            self.reads.heard += 1;
+            match accounts::margin_account(&data) {
+                Ok(m) => self.known.insert(key, m),
+                Err(_) => self.known.remove(&key),
+            };
+        }
+        true
     }
 
     /// Loads the configured address lookup tables.
@@ -444,12 +502,21 @@ impl crate::cycle::KeeperChain for RpcChain {
 
     async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, ChainError> {
         // The first call of a cycle reads the chain: a full scan every `full_scan_every`
-        // cycles, the known accounts otherwise; later calls in the cycle refresh known ones.
+        // cycles; otherwise, and on later calls in the cycle, what the live watch heard, or a
+        // poll of the known accounts when it is not live.
         let every = self.settings.full_scan_every.max(1);
         if !self.scanned_this_cycle && self.cycles.is_multiple_of(every) {
+            // What the watch heard before the scan is older than the scan.
+            if let Some(w) = &self.watch {
+                w.drain();
+            }
             self.full_scan().await?;
+            self.reads.full_scans += 1;
+        } else if self.apply_watched() {
+            self.reads.watched += 1;
         } else {
             self.refresh_known().await?;
+            self.reads.polls += 1;
         }
         self.scanned_this_cycle = true;
         Ok(self.known.iter().map(|(k, m)| (*k, *m)).collect())

@@ -280,7 +280,8 @@ fn program_accounts(node: &mut Node, params: &Value) -> Result<Value, RpcFault> 
     }
 }
 
-fn allows(filter: &RpcFilterType, data: &[u8]) -> bool {
+/// Whether `data` passes a `getProgramAccounts`/`programSubscribe` filter.
+pub fn allows(filter: &RpcFilterType, data: &[u8]) -> bool {
     match filter {
         RpcFilterType::DataSize(n) => data.len() as u64 == *n,
         RpcFilterType::Memcmp(m) => m.bytes_match(data),

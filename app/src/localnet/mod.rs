@@ -5,6 +5,7 @@
 //! command, `bulwark keeper run` and Anchor's TS client use it through `--url` as they would a
 //! cluster.
 
+mod block;
 mod feeds;
 mod ledger;
 mod methods;
@@ -53,6 +54,10 @@ pub struct LocalnetArgs {
     /// Milliseconds per slot.
     #[arg(long, default_value_t = 400)]
     pub slot_ms: u64,
+    /// Land every transaction as it arrives instead of in the slot's block (the block's and
+    /// each written account's compute limits then do not apply).
+    #[arg(long)]
+    pub land_on_receipt: bool,
     /// Directory keeping accounts, clock, feeds and keys across restarts.
     #[arg(long)]
     pub state: Option<PathBuf>,
@@ -137,6 +142,7 @@ async fn node_thread(
             return;
         }
     };
+    node.land_on_receipt = args.land_on_receipt;
     let markets = node.assets[1..].iter().map(|a| a.symbol.clone()).collect();
     let info = Ready {
         collateral_mint: mint,

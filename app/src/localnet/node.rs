@@ -68,6 +68,10 @@ pub struct Node {
     blockhashes: VecDeque<Hash>,
     pub ledger: Ledger,
     pub notices: broadcast::Sender<Notice>,
+    /// Transactions waiting for the slot's block (`block`); with `land_on_receipt`, none.
+    pub pending: Vec<VersionedTransaction>,
+    /// Every transaction lands as it arrives (no blocks).
+    pub land_on_receipt: bool,
 }
 
 /// Wall-clock unix seconds.
@@ -95,6 +99,8 @@ impl Node {
             blockhashes: VecDeque::from([first]),
             ledger: Ledger::default(),
             notices: broadcast::channel(4096).0,
+            pending: Vec::new(),
+            land_on_receipt: false,
         }
     }
 
@@ -102,9 +108,12 @@ impl Node {
         self.bank.vm().expect("the local cluster runs on the VM")
     }
 
-    /// The next slot: the wall clock's time (never backwards), a new blockhash, the feeds
+    /// The slot's block made (unless transactions land on receipt); then the next slot: the wall clock's time (never backwards), a new blockhash, the feeds
     /// that are due published.
     pub async fn tick(&mut self) {
+        if !self.land_on_receipt {
+            self.make_block();
+        }
         self.slot += 1;
         self.unix_timestamp = self.unix_timestamp.max(wall_clock());
         self.bank.set_clock(self.slot, self.unix_timestamp).await;
@@ -191,7 +200,7 @@ impl Node {
     ) -> Result<Signature, RpcFault> {
         // A cluster's status cache: a signature lands once while its blockhash is valid (the
         // ledger keeps every landed one; the VM's own history holds only its last few).
-        if self.ledger.get(&tx.signatures[0]).is_some() {
+        if self.ledger.get(&tx.signatures[0]).is_some() || self.queued(&tx.signatures[0]) {
             return Err(preflight_failure(
                 TransactionError::AlreadyProcessed,
                 Vec::new(),
@@ -211,7 +220,23 @@ impl Node {
                 return Err(preflight_failure(e, sim.logs, sim.compute_units));
             }
         }
-        self.land(tx)
+        if self.land_on_receipt {
+            return self.land(tx);
+        }
+        let signature = tx.signatures[0];
+        self.queue(tx);
+        Ok(signature)
+    }
+
+    /// The accounts `tx` may write: its writable static keys and the writable ones it loads.
+    pub fn writable_keys(&mut self, tx: &VersionedTransaction) -> Vec<Pubkey> {
+        let keys = tx.message.static_account_keys();
+        let mut out: Vec<Pubkey> = (0..keys.len())
+            .filter(|i| tx.message.is_maybe_writable(*i, None))
+            .map(|i| keys[i])
+            .collect();
+        out.extend(self.loaded_addresses(tx).0);
+        out
     }
 
     /// Processes `tx` and records it; subscribers hear of it and of the accounts it changed.

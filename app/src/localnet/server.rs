@@ -1,5 +1,6 @@
 //! The local cluster's endpoints: JSON-RPC over HTTP, and the pubsub websocket
-//! (`accountSubscribe`, `logsSubscribe`, `signatureSubscribe`, `slotSubscribe` and their
+//! (`accountSubscribe`, `programSubscribe` (filters), `logsSubscribe`, `signatureSubscribe`,
+//! `slotSubscribe` and their
 //! unsubscribes) fed by the node's notices. Calls reach the node, which runs on its own
 //! thread, through a channel.
 
@@ -16,8 +17,9 @@ use serde_json::{json, Value};
 use solana_sdk::signature::Signature;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::methods::ui_account;
+use super::methods::{allows, ui_account};
 use super::node::{Notice, RpcFault};
+use solana_rpc_client_api::filter::RpcFilterType;
 
 /// A call for the node thread: a method, its params, where to answer.
 pub struct Call {
@@ -111,6 +113,8 @@ async fn upgrade(State(e): State<Endpoints>, ws: WebSocketUpgrade) -> axum::resp
 /// One subscription.
 enum Sub {
     Account(Pubkey, Value),
+    /// Accounts owned by the program that pass every filter, and the encoding config.
+    Program(Pubkey, Vec<RpcFilterType>, Value),
     /// `None`: every transaction; else those naming the key.
     Logs(Option<Pubkey>),
     Signature(Signature),
@@ -194,6 +198,14 @@ fn parse_sub(method: &str, params: &Value) -> Result<Sub, RpcFault> {
     };
     match method {
         "accountSubscribe" => Ok(Sub::Account(key(&params[0])?, params[1].clone())),
+        "programSubscribe" => {
+            let filters = match params[1].get("filters") {
+                Some(f) if !f.is_null() => serde_json::from_value(f.clone())
+                    .map_err(|e| RpcFault::invalid_params(format!("filters: {e}")))?,
+                _ => Vec::new(),
+            };
+            Ok(Sub::Program(key(&params[0])?, filters, params[1].clone()))
+        }
         "logsSubscribe" => match &params[0] {
             Value::String(s) if s == "all" || s == "allWithVotes" => Ok(Sub::Logs(None)),
             v => Ok(Sub::Logs(Some(key(&v["mentions"][0])?))),
@@ -228,6 +240,16 @@ fn notify(subs: &mut HashMap<u64, Sub>, notice: &Notice) -> Vec<Value> {
             (Sub::Account(k, cfg), Notice::Account { key, account, slot }) if k == key => out.push(
                 notification("accountNotification", n, *slot, ui_account(account, cfg)),
             ),
+            (Sub::Program(owner, filters, cfg), Notice::Account { key, account, slot })
+                if account.owner == *owner && filters.iter().all(|f| allows(f, &account.data)) =>
+            {
+                out.push(notification(
+                    "programNotification",
+                    n,
+                    *slot,
+                    json!({ "pubkey": key.to_string(), "account": ui_account(account, cfg) }),
+                ))
+            }
             (
                 Sub::Logs(m),
                 Notice::Transaction {

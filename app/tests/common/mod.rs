@@ -1,6 +1,8 @@
 //! Helpers shared by the CLI tests: run the `bulwark` binary, read its JSON, check refusals.
 #![allow(dead_code)] // each test file uses some of them
 
+pub mod net;
+
 use std::process::{Command, Output};
 
 use serde_json::Value;
