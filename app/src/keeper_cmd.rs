@@ -308,8 +308,8 @@ pub fn read_keypair(path: &Path) -> anyhow::Result<Keypair> {
     Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow!("keypair: {}: {e}", path.display()))
 }
 
-/// Runs cycles of the keeper core over `chain` until `cycles` are done (0: forever), logging
-/// one metrics line per cycle; gives up with an error once cycles have stalled (`Watchdog`)
+/// Runs cycles of the keeper core over `chain` until `cycles` are done (0: forever), pausing
+/// `interval` after a cycle that liquidated nothing, logging one metrics line per cycle; gives up with an error once cycles have stalled (`Watchdog`)
 /// without a break for `give_up_after`.
 pub async fn run_loop<C: KeeperChain>(
     chain: &mut C,
@@ -348,7 +348,10 @@ pub async fn run_loop<C: KeeperChain>(
         if cycles != 0 && n >= cycles {
             return Ok(());
         }
-        tokio::time::sleep(interval).await;
+        // While it liquidates, the next cycle follows at once: the backlog is the risk.
+        if r.liquidation_stages == 0 {
+            tokio::time::sleep(interval).await;
+        }
     }
 }
 
