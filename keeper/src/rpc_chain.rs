@@ -20,7 +20,7 @@ use solana_rpc_client_api::config::{
 };
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_sdk::hash::Hash;
-use solana_sdk::message::{v0, AddressLookupTableAccount, Message, VersionedMessage};
+use solana_sdk::message::AddressLookupTableAccount;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::VersionedTransaction;
 
@@ -30,8 +30,15 @@ use bulwark_sdk::{accounts, pda};
 
 pub use crate::packing::{MAX_ACCOUNT_LOCKS, MAX_COMPUTE_UNITS, MAX_TRANSACTION_BYTES};
 
+mod transaction;
 pub mod watch;
 mod wave;
+
+#[cfg(test)]
+use transaction::serialized_len;
+pub use transaction::{
+    compile, compute_unit_limit, distinct_limit, locked_accounts, lookup_table_addresses,
+};
 
 pub use watch::{websocket_url, AccountWatch};
 /// Bytes before the first address in an address lookup table account.
@@ -120,18 +127,6 @@ impl Default for RpcSettings {
     }
 }
 
-/// The compute limit for a transaction that simulated at `simulated` units (`None` when the
-/// node did not say): the units plus the margin, rounded up, at most the runtime's ceiling.
-pub fn compute_unit_limit(simulated: Option<u64>, s: &RpcSettings) -> u32 {
-    match simulated {
-        Some(u) => {
-            let with = (u as u128 * (100 + s.compute_margin_pct as u128)).div_ceil(100);
-            with.min(MAX_COMPUTE_UNITS as u128) as u32
-        }
-        None => s.default_compute_units.min(MAX_COMPUTE_UNITS),
-    }
-}
-
 /// The `getProgramAccounts` filters that select margin accounts: exact size and discriminator.
 pub fn margin_account_filters() -> Vec<RpcFilterType> {
     vec![
@@ -141,81 +136,6 @@ pub fn margin_account_filters() -> Vec<RpcFilterType> {
             MarginAccount::DISCRIMINATOR.to_vec(),
         )),
     ]
-}
-
-/// Decodes an address lookup table account's addresses.
-pub fn lookup_table_addresses(data: &[u8]) -> Result<Vec<Pubkey>, String> {
-    let rest = data
-        .get(LOOKUP_TABLE_META_BYTES..)
-        .ok_or("lookup table account too short")?;
-    if !rest.len().is_multiple_of(32) {
-        return Err("lookup table addresses not a multiple of 32 bytes".into());
-    }
-    Ok(rest
-        .chunks_exact(32)
-        .map(|c| Pubkey::new_from_array(c.try_into().expect("32 bytes")))
-        .collect())
-}
-
-/// Compiles and signs `ixs`: a legacy transaction when it fits in a packet, else v0 with
-/// `tables`; an error when neither fits.
-pub fn compile(
-    payer: &Keypair,
-    ixs: &[Instruction],
-    tables: &[AddressLookupTableAccount],
-    blockhash: Hash,
-) -> Result<VersionedTransaction, String> {
-    let legacy = Message::new_with_blockhash(ixs, Some(&payer.pubkey()), &blockhash);
-    let tx = VersionedTransaction::try_new(VersionedMessage::Legacy(legacy), &[payer])
-        .map_err(|e| e.to_string())?;
-    if serialized_len(&tx)? <= MAX_TRANSACTION_BYTES {
-        return Ok(tx);
-    }
-    let msg = v0::Message::try_compile(&payer.pubkey(), ixs, tables, blockhash)
-        .map_err(|e| e.to_string())?;
-    let tx = VersionedTransaction::try_new(VersionedMessage::V0(msg), &[payer])
-        .map_err(|e| e.to_string())?;
-    let len = serialized_len(&tx)?;
-    if len > MAX_TRANSACTION_BYTES {
-        return Err(format!(
-            "transaction is {len} bytes even with {} lookup table(s); the limit is {MAX_TRANSACTION_BYTES}",
-            tables.len()
-        ));
-    }
-    Ok(tx)
-}
-
-/// The accounts a message locks: its static keys and those it loads from lookup tables.
-pub fn locked_accounts(message: &VersionedMessage) -> usize {
-    match message {
-        VersionedMessage::Legacy(m) => m.account_keys.len(),
-        VersionedMessage::V0(m) => {
-            m.account_keys.len()
-                + m.address_table_lookups
-                    .iter()
-                    .map(|l| l.writable_indexes.len() + l.readonly_indexes.len())
-                    .sum::<usize>()
-        }
-    }
-}
-
-fn serialized_len(tx: &VersionedTransaction) -> Result<usize, String> {
-    bincode::serialized_size(tx)
-        .map(|n| n as usize)
-        .map_err(|e| e.to_string())
-}
-
-/// The compute limit actually set: `limit`, nudged by `sent % 64` so identical instructions in
-/// one blockhash window still get distinct signatures; upwards while under the runtime ceiling,
-/// and never below the `simulated` units.
-pub fn distinct_limit(limit: u32, simulated: Option<u64>, sent: u32) -> u32 {
-    let k = sent % 64;
-    if limit.saturating_add(k) <= MAX_COMPUTE_UNITS {
-        limit + k
-    } else {
-        let floor = simulated.unwrap_or(0).min(MAX_COMPUTE_UNITS as u64) as u32;
-        limit.saturating_sub(k).max(floor)
-    }
 }
 
 /// The keeper's chain over JSON-RPC.
@@ -640,127 +560,4 @@ impl crate::cycle::KeeperChain for RpcChain {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentile_fee_rounds_up_the_rank_and_respects_the_cap() {
-        let p = PriorityFee::Percentile {
-            percentile: 75,
-            max: 1_000,
-        };
-        assert_eq!(p.price(&[]), 0);
-        assert_eq!(p.price(&[40, 10, 30, 20, 50]), 40);
-        assert_eq!(p.price(&[10, 5_000]), 1_000);
-        assert_eq!(PriorityFee::Fixed(7).price(&[1, 2, 3]), 7);
-    }
-
-    #[test]
-    fn an_expired_transaction_is_repriced_upwards_under_the_cap() {
-        let p = PriorityFee::Percentile {
-            percentile: 75,
-            max: 5_000,
-        };
-        assert_eq!(p.escalate(0), 1_000);
-        assert_eq!(p.escalate(1_500), 3_000);
-        assert_eq!(p.escalate(4_000), 5_000);
-        assert_eq!(PriorityFee::Fixed(7).escalate(7), 7);
-    }
-
-    #[test]
-    fn the_packing_estimate_is_the_compiled_legacy_size_to_the_byte() {
-        use anchor_lang::solana_program::instruction::AccountMeta;
-        let payer = Keypair::new();
-        let shared = Pubkey::new_unique();
-        for n in [1usize, 3, 7] {
-            let ixs: Vec<Instruction> = (0..n)
-                .map(|i| Instruction {
-                    program_id: bulwark::ID,
-                    accounts: vec![
-                        AccountMeta::new(payer.pubkey(), true),
-                        AccountMeta::new(shared, false),
-                        AccountMeta::new_readonly(Pubkey::new_unique(), false),
-                    ],
-                    data: vec![0; 8 + i],
-                })
-                .collect();
-            let mut all = vec![
-                ComputeBudgetInstruction::set_compute_unit_limit(MAX_COMPUTE_UNITS),
-                ComputeBudgetInstruction::set_compute_unit_price(1),
-            ];
-            all.extend_from_slice(&ixs);
-            let tx = compile(&payer, &all, &[], Hash::default()).unwrap();
-            let shape = crate::packing::legacy_shape(&payer.pubkey(), &ixs);
-            assert_eq!(
-                shape.bytes,
-                serialized_len(&tx).unwrap(),
-                "{n} instructions"
-            );
-            assert_eq!(shape.accounts, locked_accounts(&tx.message));
-        }
-    }
-
-    #[test]
-    fn the_distinct_limit_never_drops_below_the_simulated_units() {
-        assert_eq!(distinct_limit(1_000, Some(1_000), 5), 1_005);
-        assert_eq!(
-            distinct_limit(MAX_COMPUTE_UNITS, Some(1_399_990), 30),
-            1_399_990
-        );
-        assert_eq!(
-            distinct_limit(MAX_COMPUTE_UNITS, Some(10), 30),
-            MAX_COMPUTE_UNITS - 30
-        );
-    }
-
-    #[test]
-    fn compute_limit_adds_the_margin_rounded_up_and_stops_at_the_ceiling() {
-        let s = RpcSettings::default();
-        assert_eq!(compute_unit_limit(Some(101), &s), 122);
-        assert_eq!(compute_unit_limit(Some(1_300_000), &s), MAX_COMPUTE_UNITS);
-        assert_eq!(compute_unit_limit(None, &s), 400_000);
-    }
-
-    #[test]
-    fn a_transaction_too_large_for_legacy_uses_v0_with_lookup_tables() {
-        let payer = Keypair::new();
-        let many: Vec<Pubkey> = (0..40).map(|_| Pubkey::new_unique()).collect();
-        let ix = Instruction {
-            program_id: bulwark::ID,
-            accounts: many
-                .iter()
-                .map(|k| {
-                    anchor_lang::solana_program::instruction::AccountMeta::new_readonly(*k, false)
-                })
-                .collect(),
-            data: vec![0; 8],
-        };
-        let table = AddressLookupTableAccount {
-            key: Pubkey::new_unique(),
-            addresses: many.clone(),
-        };
-        let tx = compile(&payer, std::slice::from_ref(&ix), &[table], Hash::default()).unwrap();
-        assert!(matches!(tx.message, VersionedMessage::V0(_)));
-        assert!(compile(&payer, &[ix], &[], Hash::default())
-            .unwrap_err()
-            .contains("lookup table"));
-        let small = Instruction {
-            program_id: bulwark::ID,
-            accounts: vec![],
-            data: vec![],
-        };
-        let tx = compile(&payer, &[small], &[], Hash::default()).unwrap();
-        assert!(matches!(tx.message, VersionedMessage::Legacy(_)));
-    }
-
-    #[test]
-    fn lookup_table_addresses_follow_the_56_byte_header() {
-        let k = Pubkey::new_unique();
-        let mut data = vec![0u8; 56];
-        data.extend_from_slice(k.as_ref());
-        assert_eq!(lookup_table_addresses(&data).unwrap(), vec![k]);
-        data.push(1);
-        assert!(lookup_table_addresses(&data).is_err());
-        assert!(lookup_table_addresses(&[0; 10]).is_err());
-    }
-}
+mod tests;
