@@ -134,10 +134,11 @@ fn calls(control: &BankRpcControl) -> usize {
     control.calls.load(Ordering::SeqCst)
 }
 
-#[tokio::test]
-async fn a_transport_failure_before_sending_is_retried_with_backoff() {
-    let (mut w, _traders, keeper) = crash_scene().await;
-    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+/// SOL-PERP's `update_risk`, built in this slot and due in the next (a new price published
+/// there), as the keeper builds its refreshes.
+pub(crate) async fn refresh_due(
+    w: &mut World,
+) -> anchor_lang::solana_program::instruction::Instruction {
     let slot = w.bank.clock().await.slot;
     let ix = update_risk_ix(
         &w.bank.exchange().await,
@@ -146,6 +147,14 @@ async fn a_transport_failure_before_sending_is_retried_with_backoff() {
     );
     w.bank.advance(1, 1).await;
     w.publish_all(139 * USD, USD).await;
+    ix
+}
+
+#[tokio::test]
+async fn a_transport_failure_before_sending_is_retried_with_backoff() {
+    let (mut w, _traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    let ix = refresh_due(&mut w).await;
     // Fee lookup (call 0) and simulation (1) pass; getLatestBlockhash fails twice (2, 3) as a
     // dropped connection would; the third attempt signs and sends.
     control.drop_calls(2, 4);
@@ -163,14 +172,7 @@ async fn a_transport_failure_before_sending_is_retried_with_backoff() {
 async fn a_connection_lost_after_sending_is_not_sent_twice() {
     let (mut w, _traders, keeper) = crash_scene().await;
     let (mut chain, control) = rpc_chain(&w, &keeper, false);
-    let slot = w.bank.clock().await.slot;
-    let ix = update_risk_ix(
-        &w.bank.exchange().await,
-        &w.bank.market(SOL_PERP).await,
-        slot,
-    );
-    w.bank.advance(1, 1).await;
-    w.publish_all(139 * USD, USD).await;
+    let ix = refresh_due(&mut w).await;
     // Fee lookup (0), simulation (1), blockhash (2) and sendTransaction (3) pass; the first
     // status poll (4) fails: the keeper asks for the signature's status and finds it landed.
     control.drop_calls(4, 5);

@@ -6,11 +6,11 @@
 use std::sync::atomic::Ordering;
 
 use bulwark_keeper::{run_cycle, ChainError, KeeperChain};
-use bulwark_sdk::ix::{liquidate, update_risk_ix};
+use bulwark_sdk::ix::liquidate;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 
-use crate::keeper_rpc::rpc_chain;
+use crate::keeper_rpc::{refresh_due, rpc_chain};
 
 #[tokio::test]
 async fn a_wave_is_sent_whole_and_confirmed_with_one_status_poll() {
@@ -63,14 +63,7 @@ async fn an_rpc_keeper_packs_accounts_into_waves_and_clears_the_cascade() {
 async fn a_dropped_transaction_is_signed_afresh_at_a_higher_price_once_expired_and_lands_once() {
     let (mut w, _traders, keeper) = crash_scene().await;
     let (mut chain, control) = rpc_chain(&w, &keeper, false);
-    let slot = w.bank.clock().await.slot;
-    let ix = update_risk_ix(
-        &w.bank.exchange().await,
-        &w.bank.market(SOL_PERP).await,
-        slot,
-    );
-    w.bank.advance(1, 1).await;
-    w.publish_all(139 * USD, USD).await;
+    let ix = refresh_due(&mut w).await;
     // The cluster drops the first send, and has moved on past its blockhash by the first
     // status poll.
     control.drop_sends.store(1, Ordering::SeqCst);
@@ -96,14 +89,7 @@ async fn a_dropped_transaction_is_signed_afresh_at_a_higher_price_once_expired_a
 async fn a_transaction_dropped_until_its_retries_run_out_is_reported_not_landed() {
     let (mut w, _traders, keeper) = crash_scene().await;
     let (mut chain, control) = rpc_chain(&w, &keeper, false);
-    let slot = w.bank.clock().await.slot;
-    let ix = update_risk_ix(
-        &w.bank.exchange().await,
-        &w.bank.market(SOL_PERP).await,
-        slot,
-    );
-    w.bank.advance(1, 1).await;
-    w.publish_all(139 * USD, USD).await;
+    let ix = refresh_due(&mut w).await;
     let before = w.bank.market(SOL_PERP).await.aggregate.slot;
     control.drop_sends.store(usize::MAX, Ordering::SeqCst);
     control.block_height_lead.store(1_000, Ordering::SeqCst);
@@ -122,14 +108,7 @@ async fn a_transaction_dropped_until_its_retries_run_out_is_reported_not_landed(
 async fn a_refusal_in_a_wave_ends_only_its_own_transaction() {
     let (mut w, _traders, keeper) = crash_scene().await;
     let (mut chain, control) = rpc_chain(&w, &keeper, false);
-    let slot = w.bank.clock().await.slot;
-    let refresh = update_risk_ix(
-        &w.bank.exchange().await,
-        &w.bank.market(SOL_PERP).await,
-        slot,
-    );
-    w.bank.advance(1, 1).await;
-    w.publish_all(139 * USD, USD).await;
+    let refresh = refresh_due(&mut w).await;
     let before = Snapshot::take(&mut w.bank, &[keeper.margin]).await;
     // The keeper names its own account as both target and reward account: refused.
     let own = liquidate(
