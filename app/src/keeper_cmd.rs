@@ -296,6 +296,7 @@ fn rpc_settings(args: &KeeperArgs, file: &KeeperFile) -> anyhow::Result<RpcSetti
             .confirm_poll_ms
             .map(Duration::from_millis)
             .unwrap_or(defaults.confirm_poll),
+        ..defaults
     })
 }
 

@@ -105,6 +105,10 @@ pub struct RpcSettings {
     pub full_scan_every: u32,
     /// How long a wave of transactions in flight waits between status polls.
     pub confirm_poll: Duration,
+    /// How long one signing of a transaction in flight may wait for an outcome (a blockhash
+    /// lives about 60 to 90 s): a wave gives up on a transaction after this times
+    /// `1 + max_retries`, even when the node cannot say whether its blockhash expired.
+    pub signing_lifetime: Duration,
 }
 
 impl Default for RpcSettings {
@@ -123,6 +127,7 @@ impl Default for RpcSettings {
             lookup_tables: Vec::new(),
             full_scan_every: 10,
             confirm_poll: Duration::from_millis(200),
+            signing_lifetime: Duration::from_secs(90),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! (`getSignatureStatuses`) until each reaches the chain's commitment. A transaction that has
 //! not landed is rebroadcast as signed (the same signature cannot land twice); only once its
 //! blockhash has expired (the block height passed its last valid height) is it signed afresh,
-//! with its priority price raised (`PriorityFee::escalate`), at most `max_retries` times.
+//! with its priority price raised (`PriorityFee::escalate`), at most `max_retries` times; a
+//! transaction with no outcome after `signing_lifetime` times `1 + max_retries` is reported.
 
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
@@ -91,7 +92,16 @@ impl RpcChain {
     /// Signs, sends and tracks `flights` until each has an outcome in `out`.
     async fn fly(&mut self, mut flights: Vec<Flight>, out: &mut [Result<(), ChainError>]) {
         let mut polls = 0u32;
+        let limit = self.settings.signing_lifetime * (1 + self.settings.max_retries);
+        let deadline = tokio::time::Instant::now() + limit;
         while !flights.is_empty() {
+            if tokio::time::Instant::now() >= deadline {
+                for f in flights.drain(..) {
+                    let why = format!("no outcome within {} s", limit.as_secs());
+                    out[f.index] = Err(ChainError::Transport(why));
+                }
+                break;
+            }
             if let Err(e) = self.sign_unsigned(&mut flights).await {
                 flights.retain(|f| {
                     if f.signed.is_none() {

@@ -129,3 +129,25 @@ async fn a_refusal_in_a_wave_ends_only_its_own_transaction() {
     );
     before.assert_unchanged(&mut w.bank).await;
 }
+
+#[tokio::test]
+async fn a_transaction_without_any_outcome_is_given_up_after_its_lifetime() {
+    let (mut w, _traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    chain.settings.max_retries = 0;
+    chain.settings.signing_lifetime = std::time::Duration::from_millis(1_500);
+    let ix = refresh_due(&mut w).await;
+    let before = w.bank.market(SOL_PERP).await.aggregate.slot;
+    // Dropped, and the chain never moves past its blockhash: no status and no expiry to see.
+    control.drop_sends.store(usize::MAX, Ordering::SeqCst);
+    let outcomes = chain.send_wave(&[vec![ix]]).await;
+    assert!(
+        matches!(&outcomes[0], Err(ChainError::Transport(why)) if why.contains("no outcome")),
+        "{outcomes:?}"
+    );
+    assert!(
+        control.sent_prices.lock().unwrap().len() >= 2,
+        "rebroadcast while waiting"
+    );
+    assert_eq!(w.bank.market(SOL_PERP).await.aggregate.slot, before);
+}
