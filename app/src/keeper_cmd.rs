@@ -300,13 +300,10 @@ fn rpc_settings(args: &KeeperArgs, file: &KeeperFile) -> anyhow::Result<RpcSetti
     })
 }
 
-/// Reads a Solana CLI keypair file (a JSON array of 64 bytes).
+/// Reads the keypair a signer source names (`signer_source`: a Solana CLI keypair file,
+/// `file:PATH`, `stdin`, `prompt://`).
 pub fn read_keypair(path: &Path) -> anyhow::Result<Keypair> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("keypair: cannot read {}", path.display()))?;
-    let bytes: Vec<u8> = serde_json::from_str(&text)
-        .map_err(|e| anyhow!("keypair: {} is not a JSON byte array: {e}", path.display()))?;
-    Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow!("keypair: {}: {e}", path.display()))
+    crate::signer_source::read_signer(&path.to_string_lossy())
 }
 
 /// Runs cycles of the keeper core over `chain` until `cycles` are done (0: forever), pausing

@@ -17,6 +17,7 @@ mod localnet;
 mod lookup_cmd;
 mod operator;
 mod pool_cmd;
+mod signer_source;
 mod stress_chart;
 mod stress_cmd;
 mod trader_cmd;

@@ -319,3 +319,59 @@ fn a_fixed_priority_fee_is_taken_and_a_malformed_one_refused_by_name() {
         "{err}"
     );
 }
+
+#[test]
+fn a_keypair_given_on_standard_input_signs_as_its_file_would() {
+    use std::io::Write;
+    let bytes = serde_json::to_string(&demo_owner(2).to_bytes().to_vec()).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args([
+            "deposit",
+            "--amount",
+            "1",
+            "--keypair",
+            "stdin",
+            "--demo-state",
+            "--json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(bytes.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        shown["owner"], "9hSR6S7WPtxmTojgo6GG3k4yDPecgJY292j7xrsUGWBu",
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_hardware_wallet_source_is_refused_naming_what_works() {
+    let out = bulwark(&[
+        "deposit",
+        "--amount",
+        "1",
+        "--keypair",
+        "usb://ledger",
+        "--demo-state",
+    ]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("hardware wallets") && said.contains("prompt://"),
+        "{said}"
+    );
+}

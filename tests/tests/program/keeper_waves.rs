@@ -151,3 +151,24 @@ async fn a_transaction_without_any_outcome_is_given_up_after_its_lifetime() {
     );
     assert_eq!(w.bank.market(SOL_PERP).await.aggregate.slot, before);
 }
+
+#[tokio::test]
+async fn with_the_websocket_down_the_keeper_polls_and_still_clears_the_cascade() {
+    let (mut w, traders, keeper) = crash_scene().await;
+    let (mut chain, _control) = rpc_chain(&w, &keeper, false);
+    // Nothing listens there: the watch never comes up.
+    chain.watch_accounts("ws://127.0.0.1:9".into());
+    let watch_live = chain
+        .watch()
+        .unwrap()
+        .wait_live(std::time::Duration::from_millis(300));
+    assert!(!watch_live.await);
+    let config = keeper_config(&keeper, None);
+    for _ in 0..3 {
+        let r = run_cycle(&mut chain, &config).await;
+        assert!(r.failures.is_empty(), "{:?}", r.failures);
+    }
+    assert_eq!(chain.reads.watched, 0);
+    assert!(chain.reads.polls > 0, "{:?}", chain.reads);
+    assert_none_below_maintenance(&mut w, &traders).await;
+}
