@@ -4,9 +4,11 @@
 //! whole account plans into transactions (`packing`) and sends them in waves of up to
 //! `max_in_flight` transactions at once (`KeeperChain::send_wave`). The accounts whose
 //! transaction landed are read again and go on to the next round while they need more stages
-//! and have some left of `max_stages_per_account`. A refused transaction of several accounts
-//! or stages (the chain moved since the keeper read it) falls back to each of its accounts
-//! alone, one stage a transaction if need be, as does an account with no plan.
+//! and have some left of `max_stages_per_account`. The accounts of a refused transaction of
+//! several accounts (the chain moved since the keeper read it, or one owner's account the
+//! program refuses) are sent again in the same round, one account a transaction, still in
+//! waves; an account whose own batch is then refused goes one stage a transaction, as does an
+//! account with no plan. A transport failure is reported and left to the next cycle.
 
 use std::collections::HashMap;
 
@@ -68,13 +70,21 @@ pub(crate) async fn liquidate_accounts<C: KeeperChain>(
     let (mut markets, mut at) = (markets.to_vec(), *at);
     while !pending.is_empty() {
         let fund_share = fund_share(chain).await?;
-        let round = send_round(chain, cfg, &pending, &markets, &at, fund_share, r).await;
+        let s = Planning {
+            markets: &markets,
+            at: &at,
+            fund_share,
+        };
+        let mut round = send_round(chain, cfg, &pending, &s, Packing::Shared, r).await;
+        // Accounts of refused shared transactions, each in a transaction of its own, still
+        // in waves: one account the program refuses costs the others one wave, not the
+        // sequential path.
+        if !round.alone.is_empty() {
+            let solo = send_round(chain, cfg, &round.alone, &s, Packing::Solo, r).await;
+            round.landed.extend(solo.landed);
+            round.alone = solo.alone;
+        }
         for p in round.alone {
-            let s = Staging {
-                markets: &markets,
-                at: &at,
-                fund_share,
-            };
             liquidate_in_stages(chain, cfg, &s, p, r).await?;
         }
         if round.landed.is_empty() {
@@ -132,23 +142,34 @@ fn stage_instructions(
         .collect()
 }
 
+/// How a round puts account plans into transactions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Packing {
+    /// Several accounts a transaction, planned on market copies carried from one to the next.
+    Shared,
+    /// One account a transaction, each planned on the markets as read.
+    Solo,
+}
+
 /// One round: every pending account's plan, packed and sent in waves; the outcome of each.
 async fn send_round<C: KeeperChain>(
     chain: &mut C,
     cfg: &KeeperConfig,
     pending: &[Pending],
-    markets: &[Market],
-    at: &PreviewClock,
-    fund_share: u64,
+    s: &Planning<'_>,
+    packing: Packing,
     r: &mut CycleReport,
 ) -> RoundOutcome {
     let mut out = RoundOutcome::default();
-    let mut copies = markets.to_vec();
+    let mut copies = s.markets.to_vec();
     let per_transaction = cfg.stages_per_transaction.max(1);
     let mut plans = Vec::new();
     for p in pending {
+        if packing == Packing::Solo {
+            copies.copy_from_slice(s.markets);
+        }
         let max = per_transaction.min(p.stages_left);
-        let plan = plan_stages(&p.account, &mut copies, at, fund_share, max);
+        let plan = plan_stages(&p.account, &mut copies, s.at, s.fund_share, max);
         if plan.is_empty() {
             out.alone.push(*p);
         } else {
@@ -156,7 +177,13 @@ async fn send_round<C: KeeperChain>(
         }
     }
     let by_key: HashMap<Pubkey, Pending> = pending.iter().map(|p| (p.key, *p)).collect();
-    let packed = pack(plans, |ixs| chain.fits(ixs));
+    let packed = match packing {
+        Packing::Shared => pack(plans, |ixs| chain.fits(ixs)),
+        Packing::Solo => plans
+            .into_iter()
+            .flat_map(|plan| pack(vec![plan], |ixs| chain.fits(ixs)))
+            .collect(),
+    };
     for wave in packed.chunks(cfg.max_in_flight.max(1) as usize) {
         let transactions: Vec<Vec<Instruction>> =
             wave.iter().map(|p| p.instructions.clone()).collect();
@@ -190,9 +217,16 @@ fn record(
                     .push((part.account, left.saturating_sub(part.stages)));
             }
         }
-        // One stage alone, refused: reported as the program's answer.
+        // One stage alone, refused: reported as the program's answer. A transport failure
+        // is reported for each account and left to the next cycle: the transaction may still
+        // land, so nothing is sent again for it now.
         Err(e) if sent.parts.len() == 1 && sent.parts[0].stages == 1 => {
             r.fail(format!("liquidate {}", sent.parts[0].account), e);
+        }
+        Err(e @ ChainError::Transport(_)) => {
+            for part in &sent.parts {
+                r.fail(format!("liquidate {}", part.account), e.clone());
+            }
         }
         // Shared or batched, refused: each account tries alone.
         Err(_) => out.alone.extend(
@@ -203,8 +237,8 @@ fn record(
     }
 }
 
-/// What an account's stages alone are planned against.
-struct Staging<'a> {
+/// What a round's stages are planned against.
+struct Planning<'a> {
     markets: &'a [Market],
     at: &'a PreviewClock,
     fund_share: u64,
@@ -217,7 +251,7 @@ struct Staging<'a> {
 async fn liquidate_in_stages<C: KeeperChain>(
     chain: &mut C,
     cfg: &KeeperConfig,
-    s: &Staging<'_>,
+    s: &Planning<'_>,
     p: Pending,
     r: &mut CycleReport,
 ) -> Result<(), ChainError> {
@@ -253,6 +287,9 @@ async fn liquidate_in_stages<C: KeeperChain>(
             }
             Err(e) => {
                 r.fail(format!("liquidate {key}"), e);
+                // Read it again: the keeper's copy may have been stale (the refusal's likely
+                // cause), and the next cycle should not plan on it.
+                chain.margin_account(&key).await?;
                 break;
             }
         }

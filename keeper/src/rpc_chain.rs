@@ -150,6 +150,9 @@ pub struct RpcChain {
     pub settings: RpcSettings,
     tables: Vec<AddressLookupTableAccount>,
     known: BTreeMap<Pubkey, MarginAccount>,
+    /// The slot each known account was read at (a lower bound for a full scan's): what the
+    /// watch heard from an earlier slot is older than what the keeper holds and is dropped.
+    read_at: BTreeMap<Pubkey, u64>,
     cycles: u32,
     scanned_this_cycle: bool,
     /// Transactions simulated but, in dry-run mode, not sent.
@@ -189,6 +192,7 @@ impl RpcChain {
             settings,
             tables: Vec::new(),
             known: BTreeMap::new(),
+            read_at: BTreeMap::new(),
             cycles: 0,
             scanned_this_cycle: false,
             dry_run_simulated: 0,
@@ -218,19 +222,36 @@ impl RpcChain {
         let Some(watch) = &self.watch else {
             return false;
         };
+        // Live first, then the count: a reconnection between the two reads shows as a new
+        // count, never as a live watch with the old one.
+        let live = watch.live();
         let subscriptions = watch.subscriptions();
-        if !watch.live() || subscriptions != self.reconciled {
+        if !live || subscriptions != self.reconciled {
             self.reconciled = subscriptions;
             return false;
         }
-        for (key, (_, data)) in watch.drain() {
+        for (key, (slot, data)) in watch.drain() {
+            if self.read_at.get(&key).is_some_and(|read| slot < *read) {
+                continue;
+            }
             self.reads.heard += 1;
-            match accounts::margin_account(&data) {
-                Ok(m) => self.known.insert(key, m),
-                Err(_) => self.known.remove(&key),
-            };
+            self.hold(key, accounts::margin_account(&data).ok(), slot);
         }
         true
+    }
+
+    /// Holds `account` (`None`: closed, or not a margin account) as read at `slot`.
+    fn hold(&mut self, key: Pubkey, account: Option<MarginAccount>, slot: u64) {
+        match account {
+            Some(m) => {
+                self.known.insert(key, m);
+                self.read_at.insert(key, slot);
+            }
+            None => {
+                self.known.remove(&key);
+                self.read_at.remove(&key);
+            }
+        }
     }
 
     /// Loads the configured address lookup tables.
@@ -270,6 +291,12 @@ impl RpcChain {
     }
 
     async fn full_scan(&mut self) -> Result<(), ChainError> {
+        // The slot before the scan: a lower bound for what it reads.
+        let slot = self
+            .client
+            .get_slot_with_commitment(self.settings.commitment)
+            .await
+            .map_err(|e| client_failure(&e))?;
         #[allow(deprecated)]
         let found = self
             .client
@@ -291,6 +318,7 @@ impl RpcChain {
             .into_iter()
             .filter_map(|(k, a)| accounts::margin_account(&a.data).ok().map(|m| (k, m)))
             .collect();
+        self.read_at = self.known.keys().map(|k| (*k, slot)).collect();
         Ok(())
     }
 
@@ -311,14 +339,11 @@ impl RpcChain {
                 .client
                 .get_multiple_accounts_with_commitment(chunk, self.settings.commitment)
                 .await
-                .map_err(|e| client_failure(&e))?
-                .value;
-            for (k, a) in chunk.iter().zip(got) {
+                .map_err(|e| client_failure(&e))?;
+            let slot = got.context.slot;
+            for (k, a) in chunk.iter().zip(got.value) {
                 let m = a.and_then(|a| accounts::margin_account(&a.data).ok());
-                match m {
-                    Some(m) => self.known.insert(*k, m),
-                    None => self.known.remove(k),
-                };
+                self.hold(*k, m, slot);
                 out.push(m);
             }
         }
@@ -448,15 +473,7 @@ impl crate::cycle::KeeperChain for RpcChain {
     }
 
     async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, ChainError> {
-        let got = self
-            .data(key)
-            .await?
-            .and_then(|d| accounts::margin_account(&d).ok());
-        match got {
-            Some(m) => self.known.insert(*key, m),
-            None => self.known.remove(key),
-        };
-        Ok(got)
+        Ok(self.read_margin_accounts(&[*key]).await?.remove(0))
     }
 
     async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, ChainError> {

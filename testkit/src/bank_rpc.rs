@@ -3,7 +3,7 @@
 //!
 //! It answers the methods the keeper uses (`getAccountInfo`, `getMultipleAccounts`,
 //! `getProgramAccounts`, `getLatestBlockhash`, `simulateTransaction`, `sendTransaction`,
-//! `getSignatureStatuses`, `getRecentPrioritizationFees`, `getBlockHeight`) from the bank, in the node's JSON
+//! `getSignatureStatuses`, `getRecentPrioritizationFees`, `getSlot`, `getBlockHeight`) from the bank, in the node's JSON
 //! shapes. Two limits, said plainly: the bank cannot enumerate accounts, so
 //! `getProgramAccounts` applies its filters to the keys it was told about; and the native
 //! program reports no compute units, so simulation answers without `unitsConsumed` and the
@@ -125,6 +125,7 @@ impl BankRpc {
             RpcRequest::SendTransaction => self.send_transaction(&params).await,
             RpcRequest::GetSignatureStatuses => self.signature_statuses(&params).await,
             RpcRequest::GetRecentPrioritizationFees => Ok(json!([])),
+            RpcRequest::GetSlot => Ok(json!(self.slot().await?)),
             RpcRequest::GetBlockHeight => {
                 let height = self.banks.get_root_block_height().await.map_err(custom)?;
                 let lead = self.control.block_height_lead.load(Ordering::SeqCst) as u64;

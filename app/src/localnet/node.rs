@@ -140,7 +140,7 @@ impl Node {
     /// The newest blockhash and the last block height a transaction naming it can land at.
     pub fn latest_blockhash(&self) -> (Hash, u64) {
         let hash = *self.blockhashes.back().expect("one blockhash at least");
-        (hash, self.slot + BLOCKHASH_WINDOW as u64)
+        (hash, self.slot + BLOCKHASH_WINDOW as u64 - 1)
     }
 
     pub fn blockhash_valid(&self, hash: &Hash) -> bool {
