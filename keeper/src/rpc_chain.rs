@@ -168,6 +168,9 @@ pub struct RpcChain {
     reconciled: u64,
     /// How the margin accounts were read.
     pub reads: AccountReads,
+    /// The latest slot a transaction of a wave landed in: margin accounts are read from a
+    /// node at least that far along (`minContextSlot`), never from one that has not seen it.
+    landed_slot: u64,
 }
 
 /// How the chain read margin accounts, counted per `margin_accounts` call.
@@ -201,6 +204,7 @@ impl RpcChain {
             watch: None,
             reconciled: 0,
             reads: AccountReads::default(),
+            landed_slot: 0,
         }
     }
 
@@ -335,9 +339,16 @@ impl RpcChain {
     ) -> Result<Vec<Option<MarginAccount>>, ChainError> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
+            let config = RpcAccountInfoConfig {
+                encoding: Some(UiAccountEncoding::Base64),
+                commitment: Some(self.settings.commitment),
+                min_context_slot: (self.landed_slot > 0).then_some(self.landed_slot),
+                ..RpcAccountInfoConfig::default()
+            };
+            #[allow(deprecated)]
             let got = self
                 .client
-                .get_multiple_accounts_with_commitment(chunk, self.settings.commitment)
+                .get_multiple_accounts_with_config(chunk, config)
                 .await
                 .map_err(|e| client_failure(&e))?;
             let slot = got.context.slot;

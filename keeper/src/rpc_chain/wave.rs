@@ -3,8 +3,9 @@
 //! and sent without waiting; their statuses are then polled together
 //! (`getSignatureStatuses`) until each reaches the chain's commitment. A transaction that has
 //! not landed is rebroadcast as signed (the same signature cannot land twice); only once its
-//! blockhash has expired (the block height passed its last valid height) is it signed afresh,
-//! with its priority price raised (`PriorityFee::escalate`), at most `max_retries` times; a
+//! blockhash has expired (the block height passed its last valid height) is it simulated again
+//! and signed afresh, with its priority price raised (`PriorityFee::escalate`), at most
+//! `max_retries` times; a
 //! transaction with no outcome after `signing_lifetime` times `1 + max_retries` is reported.
 
 use anchor_lang::solana_program::instruction::Instruction;
@@ -102,6 +103,7 @@ impl RpcChain {
                 }
                 break;
             }
+            self.resimulate_expired(&mut flights, out).await;
             if let Err(e) = self.sign_unsigned(&mut flights).await {
                 flights.retain(|f| {
                     if f.signed.is_none() {
@@ -122,17 +124,39 @@ impl RpcChain {
         }
     }
 
-    /// Signs every flight without a signature on the latest blockhash (a flight signed too
-    /// many times fails here), raising the price of those signed before.
+    /// Simulates again, at the raised price, every flight whose blockhash expired: the chain
+    /// has moved since it was planned, and one the program now refuses ends here (named by
+    /// its error) instead of failing on chain at a higher fee.
+    async fn resimulate_expired(
+        &mut self,
+        flights: &mut Vec<Flight>,
+        out: &mut [Result<(), ChainError>],
+    ) {
+        let mut refused = Vec::new();
+        for (i, f) in flights.iter_mut().enumerate() {
+            if f.signed.is_some() || f.signings == 0 {
+                continue;
+            }
+            f.price = self.settings.priority_fee.escalate(f.price);
+            match self.simulate(&f.ixs, f.price).await {
+                Err(e @ ChainError::Program { .. }) => refused.push((i, e)),
+                // Unknown (transport): signed again as planned; the chain will judge it.
+                _ => {}
+            }
+        }
+        for (i, e) in refused.into_iter().rev() {
+            out[flights.remove(i).index] = Err(e);
+        }
+    }
+
+    /// Signs every flight without a signature on the latest blockhash (their prices raised
+    /// already by `resimulate_expired` when signed before).
     async fn sign_unsigned(&mut self, flights: &mut Vec<Flight>) -> Result<(), ChainError> {
         if flights.iter().all(|f| f.signed.is_some()) {
             return Ok(());
         }
         let (blockhash, last_valid) = self.latest_blockhash().await?;
         for f in flights.iter_mut().filter(|f| f.signed.is_none()) {
-            if f.signings > 0 {
-                f.price = self.settings.priority_fee.escalate(f.price);
-            }
             f.signings += 1;
             f.broadcast_at = None;
             let tx = compile(&self.payer, &f.with_budget(), &self.tables, blockhash)
@@ -248,6 +272,7 @@ impl RpcChain {
                 Some(s) if s.satisfies_commitment(commitment) => {
                     if s.status.is_ok() {
                         self.last_signature = f.signature();
+                        self.landed_slot = self.landed_slot.max(s.slot);
                     }
                     out[f.index] = s.status.map_err(|te| ChainError::from_transaction(&te));
                     done.push(i);

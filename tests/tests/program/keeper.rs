@@ -301,7 +301,12 @@ async fn a_refused_shared_transaction_falls_back_to_each_account_alone() {
     assert_eq!(s.shared_landed, 0);
     assert!(s.stages > 0 && s.transactions as usize >= s.liquidated);
     // Alone, each account's stages still share its transaction (not one stage a transaction).
-    assert!(s.stages > s.transactions, "{} stages in {}", s.stages, s.transactions);
+    assert!(
+        s.stages > s.transactions,
+        "{} stages in {}",
+        s.stages,
+        s.transactions
+    );
 }
 
 #[tokio::test]

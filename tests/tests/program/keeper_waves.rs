@@ -172,3 +172,25 @@ async fn with_the_websocket_down_the_keeper_polls_and_still_clears_the_cascade()
     assert!(chain.reads.polls > 0, "{:?}", chain.reads);
     assert_none_below_maintenance(&mut w, &traders).await;
 }
+
+#[tokio::test]
+async fn an_expired_transaction_the_program_now_refuses_is_not_signed_again() {
+    let (w, _traders, keeper) = crash_scene().await;
+    let (mut chain, control) = rpc_chain(&w, &keeper, false);
+    // The same account opened twice: both simulate, the first is dropped, the second lands;
+    // once the first's blockhash has expired its new simulation is refused (already open).
+    let open = bulwark_sdk::ix::create_margin_account(keeper.key.pubkey(), 7);
+    control.drop_sends.store(1, Ordering::SeqCst);
+    control.block_height_lead.store(1_000, Ordering::SeqCst);
+    let outcomes = chain.send_wave(&[vec![open.clone()], vec![open]]).await;
+    assert!(
+        matches!(outcomes[0], Err(ChainError::Program { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[1], Ok(()));
+    assert_eq!(
+        control.sent_prices.lock().unwrap().len(),
+        2,
+        "not signed again"
+    );
+}
