@@ -139,6 +139,17 @@ impl CycleReport {
         self.failures.push(format!("{what}: {e}"));
     }
 
+    /// Records a liquidation transaction that landed: `stages` stages on each account.
+    pub fn liquidation_landed(&mut self, stages: impl IntoIterator<Item = (Pubkey, u32)>) {
+        self.liquidation_transactions += 1;
+        for (account, n) in stages {
+            self.liquidation_stages += n;
+            if !self.liquidated_accounts.contains(&account) {
+                self.liquidated_accounts.push(account);
+            }
+        }
+    }
+
     /// Transactions that landed in the cycle, of every kind.
     pub fn landed(&self) -> u32 {
         self.markets_refreshed

@@ -206,12 +206,8 @@ fn record(
     let pending_of = |key: &Pubkey| pending.get(key).copied();
     match outcome {
         Ok(()) => {
-            r.liquidation_transactions += 1;
+            r.liquidation_landed(sent.parts.iter().map(|p| (p.account, p.stages)));
             for part in &sent.parts {
-                r.liquidation_stages += part.stages;
-                if !r.liquidated_accounts.contains(&part.account) {
-                    r.liquidated_accounts.push(part.account);
-                }
                 let left = pending_of(&part.account).map_or(0, |p| p.stages_left);
                 out.landed
                     .push((part.account, left.saturating_sub(part.stages)));
@@ -273,12 +269,8 @@ async fn liquidate_in_stages<C: KeeperChain>(
         let ixs = stage_instructions(chain.keeper(), cfg, key, &plan);
         match chain.send(&ixs).await {
             Ok(()) => {
-                r.liquidation_stages += ixs.len() as u32;
-                r.liquidation_transactions += 1;
+                r.liquidation_landed([(key, ixs.len() as u32)]);
                 left = left.saturating_sub(ixs.len() as u32);
-                if !r.liquidated_accounts.contains(&key) {
-                    r.liquidated_accounts.push(key);
-                }
             }
             // The chain moved since the keeper read it: one stage a transaction from here.
             Err(_) if ixs.len() > 1 => {

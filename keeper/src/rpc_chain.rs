@@ -13,7 +13,6 @@ use anchor_lang::Discriminator;
 use bulwark::state::{Exchange, LiquidityPool, MarginAccount, Market};
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
-use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::config::{
     RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSimulateTransactionConfig,
@@ -38,6 +37,7 @@ mod wave;
 use transaction::serialized_len;
 pub use transaction::{
     compile, compute_unit_limit, distinct_limit, locked_accounts, lookup_table_addresses,
+    with_compute_budget,
 };
 
 pub use watch::{websocket_url, AccountWatch};
@@ -364,11 +364,7 @@ impl RpcChain {
     /// Whether `ixs` fit one transaction as this chain compiles them (legacy, or v0 with its
     /// lookup tables), compute-budget instructions included, within the account-lock limit.
     pub fn fits_transaction(&self, ixs: &[Instruction]) -> bool {
-        let mut all = vec![
-            ComputeBudgetInstruction::set_compute_unit_limit(MAX_COMPUTE_UNITS),
-            ComputeBudgetInstruction::set_compute_unit_price(u64::MAX),
-        ];
-        all.extend_from_slice(ixs);
+        let all = with_compute_budget(MAX_COMPUTE_UNITS, u64::MAX, ixs);
         compile(&self.payer, &all, &self.tables, Hash::default())
             .is_ok_and(|tx| locked_accounts(&tx.message) <= MAX_ACCOUNT_LOCKS)
     }
@@ -376,11 +372,7 @@ impl RpcChain {
     /// Simulates `ixs` (with a ceiling compute limit and the fee) and returns the units used,
     /// or the failure, typed (a program refusal by its error code).
     async fn simulate(&self, ixs: &[Instruction], price: u64) -> Result<Option<u64>, ChainError> {
-        let mut all = vec![
-            ComputeBudgetInstruction::set_compute_unit_limit(MAX_COMPUTE_UNITS),
-            ComputeBudgetInstruction::set_compute_unit_price(price),
-        ];
-        all.extend_from_slice(ixs);
+        let all = with_compute_budget(MAX_COMPUTE_UNITS, price, ixs);
         let tx = compile(&self.payer, &all, &self.tables, Hash::default())
             .map_err(ChainError::Transaction)?;
         let sim = self
@@ -512,11 +504,7 @@ impl crate::cycle::KeeperChain for RpcChain {
             );
             return Ok(());
         }
-        let mut all = vec![
-            ComputeBudgetInstruction::set_compute_unit_limit(limit),
-            ComputeBudgetInstruction::set_compute_unit_price(price),
-        ];
-        all.extend_from_slice(ixs);
+        let all = with_compute_budget(limit, price, ixs);
         let mut wait = self.settings.backoff;
         let mut attempt = 0;
         // Signed once and resent as is: the same signature cannot land twice. A new one is

@@ -1,5 +1,6 @@
 //! The RPC chain's pure parts: priority prices, compute limits, packing sizes, lookup tables.
 use super::*;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::message::VersionedMessage;
 
 #[test]

@@ -8,6 +8,8 @@ use solana_sdk::message::{v0, AddressLookupTableAccount, Message, VersionedMessa
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::VersionedTransaction;
 
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+
 use super::{RpcSettings, LOOKUP_TABLE_META_BYTES, MAX_COMPUTE_UNITS, MAX_TRANSACTION_BYTES};
 
 /// The compute limit for a transaction that simulated at `simulated` units (`None` when the
@@ -95,4 +97,15 @@ pub fn distinct_limit(limit: u32, simulated: Option<u64>, sent: u32) -> u32 {
         let floor = simulated.unwrap_or(0).min(MAX_COMPUTE_UNITS as u64) as u32;
         limit.saturating_sub(k).max(floor)
     }
+}
+
+/// `ixs` behind the two compute-budget instructions every keeper transaction starts with:
+/// the compute `limit` and the priority `price` (micro-lamports a unit).
+pub fn with_compute_budget(limit: u32, price: u64, ixs: &[Instruction]) -> Vec<Instruction> {
+    let mut all = vec![
+        ComputeBudgetInstruction::set_compute_unit_limit(limit),
+        ComputeBudgetInstruction::set_compute_unit_price(price),
+    ];
+    all.extend_from_slice(ixs);
+    all
 }

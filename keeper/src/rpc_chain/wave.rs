@@ -5,15 +5,15 @@
 //! not landed is rebroadcast as signed (the same signature cannot land twice); only once its
 //! blockhash has expired (the block height passed its last valid height) is it simulated again
 //! and signed afresh, with its priority price raised (`PriorityFee::escalate`), at most
-//! `max_retries` times; a
-//! transaction with no outcome after `signing_lifetime` times `1 + max_retries` is reported.
+//! `max_retries` times; a transaction with no outcome after `signing_lifetime` times
+//! `1 + max_retries` is reported.
 
 use anchor_lang::solana_program::instruction::Instruction;
-use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_rpc_client_api::config::RpcSendTransactionConfig;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::VersionedTransaction;
 
+use super::with_compute_budget;
 use super::RpcChain;
 use super::{client_failure, compile, compute_unit_limit, distinct_limit, is_program_refusal};
 use crate::chain_error::ChainError;
@@ -40,15 +40,6 @@ struct Flight {
 }
 
 impl Flight {
-    fn with_budget(&self) -> Vec<Instruction> {
-        let mut all = vec![
-            ComputeBudgetInstruction::set_compute_unit_limit(self.limit),
-            ComputeBudgetInstruction::set_compute_unit_price(self.price),
-        ];
-        all.extend_from_slice(&self.ixs);
-        all
-    }
-
     fn signature(&self) -> Option<Signature> {
         self.signed.as_ref().map(|(tx, _)| tx.signatures[0])
     }
@@ -159,8 +150,13 @@ impl RpcChain {
         for f in flights.iter_mut().filter(|f| f.signed.is_none()) {
             f.signings += 1;
             f.broadcast_at = None;
-            let tx = compile(&self.payer, &f.with_budget(), &self.tables, blockhash)
-                .map_err(ChainError::Transaction)?;
+            let tx = compile(
+                &self.payer,
+                &with_compute_budget(f.limit, f.price, &f.ixs),
+                &self.tables,
+                blockhash,
+            )
+            .map_err(ChainError::Transaction)?;
             f.signed = Some((tx, last_valid));
         }
         Ok(())

@@ -150,6 +150,16 @@ pub(crate) async fn refresh_due(
     ix
 }
 
+/// SOL-PERP's stored price was judged in the current slot: the refresh landed.
+pub(crate) async fn assert_refresh_landed(w: &mut World) {
+    let m = w.bank.market(SOL_PERP).await;
+    assert_eq!(
+        m.aggregate.slot,
+        w.bank.clock().await.slot,
+        "the refresh landed"
+    );
+}
+
 #[tokio::test]
 async fn a_transport_failure_before_sending_is_retried_with_backoff() {
     let (mut w, _traders, keeper) = crash_scene().await;
@@ -160,12 +170,7 @@ async fn a_transport_failure_before_sending_is_retried_with_backoff() {
     control.drop_calls(2, 4);
     chain.send(&[ix]).await.expect("retried until sent");
     assert_eq!(control.sent_transactions.load(Ordering::SeqCst), 1);
-    let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(
-        m.aggregate.slot,
-        w.bank.clock().await.slot,
-        "the refresh landed"
-    );
+    assert_refresh_landed(&mut w).await;
 }
 
 #[tokio::test]
@@ -182,8 +187,7 @@ async fn a_connection_lost_after_sending_is_not_sent_twice() {
         1,
         "sent once"
     );
-    let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(m.aggregate.slot, w.bank.clock().await.slot);
+    assert_refresh_landed(&mut w).await;
 }
 
 #[tokio::test]

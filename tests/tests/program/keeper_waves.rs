@@ -10,7 +10,7 @@ use bulwark_sdk::ix::liquidate;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 
-use crate::keeper_rpc::{refresh_due, rpc_chain};
+use crate::keeper_rpc::{assert_refresh_landed, refresh_due, rpc_chain};
 
 #[tokio::test]
 async fn a_wave_is_sent_whole_and_confirmed_with_one_status_poll() {
@@ -77,12 +77,7 @@ async fn a_dropped_transaction_is_signed_afresh_at_a_higher_price_once_expired_a
         "dropped once, signed afresh once: {prices:?}"
     );
     assert!(prices[1] > prices[0], "the price rose: {prices:?}");
-    let m = w.bank.market(SOL_PERP).await;
-    assert_eq!(
-        m.aggregate.slot,
-        w.bank.clock().await.slot,
-        "the refresh landed"
-    );
+    assert_refresh_landed(&mut w).await;
 }
 
 #[tokio::test]
