@@ -150,6 +150,21 @@ pub(crate) async fn refresh_due(
     ix
 }
 
+/// A liquidation naming the keeper's own account as both target and reward account: the
+/// program refuses it (SelfLiquidation, 6602).
+pub(crate) fn self_liquidation(
+    keeper: &Participant,
+) -> anchor_lang::solana_program::instruction::Instruction {
+    liquidate(
+        keeper.key.pubkey(),
+        keeper.margin,
+        keeper.margin,
+        SOL_PERP,
+        u64::MAX,
+        &[],
+    )
+}
+
 /// SOL-PERP's stored price was judged in the current slot: the refresh landed.
 pub(crate) async fn assert_refresh_landed(w: &mut World) {
     let m = w.bank.market(SOL_PERP).await;
@@ -195,15 +210,7 @@ async fn a_refused_transaction_over_rpc_is_named_by_its_program_error_and_not_re
     let (mut w, _traders, keeper) = crash_scene().await;
     let (mut chain, control) = rpc_chain(&w, &keeper, false);
     let before_state = Snapshot::take(&mut w.bank, &[keeper.margin]).await;
-    // The keeper names its own account as both target and reward account: refused.
-    let ix = liquidate(
-        keeper.key.pubkey(),
-        keeper.margin,
-        keeper.margin,
-        SOL_PERP,
-        u64::MAX,
-        &[],
-    );
+    let ix = self_liquidation(&keeper);
     let before = calls(&control);
     let e = chain.send(&[ix]).await.unwrap_err();
     assert_eq!(e, ChainError::Program { code: 6602 });

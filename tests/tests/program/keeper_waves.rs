@@ -6,11 +6,10 @@
 use std::sync::atomic::Ordering;
 
 use bulwark_keeper::{run_cycle, ChainError, KeeperChain};
-use bulwark_sdk::ix::liquidate;
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 
-use crate::keeper_rpc::{assert_refresh_landed, refresh_due, rpc_chain};
+use crate::keeper_rpc::{assert_refresh_landed, refresh_due, rpc_chain, self_liquidation};
 
 #[tokio::test]
 async fn a_wave_is_sent_whole_and_confirmed_with_one_status_poll() {
@@ -105,15 +104,7 @@ async fn a_refusal_in_a_wave_ends_only_its_own_transaction() {
     let (mut chain, control) = rpc_chain(&w, &keeper, false);
     let refresh = refresh_due(&mut w).await;
     let before = Snapshot::take(&mut w.bank, &[keeper.margin]).await;
-    // The keeper names its own account as both target and reward account: refused.
-    let own = liquidate(
-        keeper.key.pubkey(),
-        keeper.margin,
-        keeper.margin,
-        SOL_PERP,
-        u64::MAX,
-        &[],
-    );
+    let own = self_liquidation(&keeper);
     let outcomes = chain.send_wave(&[vec![own], vec![refresh]]).await;
     assert_eq!(outcomes[0], Err(ChainError::Program { code: 6602 }));
     assert_eq!(outcomes[1], Ok(()));
