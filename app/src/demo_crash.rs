@@ -56,7 +56,7 @@ struct Ledger {
 async fn ledger(w: &mut World) -> Ledger {
     let fund = accounts::insurance_fund(
         &w.bank
-            .account(&pda::insurance_fund().0)
+            .account(&pda::insurance_fund(0).0)
             .await
             .expect("fund")
             .data,
@@ -80,7 +80,7 @@ pub async fn run() -> Result<()> {
     println!("ADL once traders' profit passes 10% of the pool. Four longs at 8x..14x leverage, one 33 SOL short.\n");
     let traders = open_crash_positions(&mut w).await?;
     let cfg = KeeperConfig {
-        reward_account: keeper.margin,
+        reward_accounts: bulwark_keeper::RewardAccounts::pool0(keeper.margin),
         max_stages_per_account: 6,
         stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         max_in_flight: bulwark_keeper::MAX_IN_FLIGHT,
@@ -124,7 +124,12 @@ async fn open_small_venue(w: &mut World) -> Result<Participant> {
     let staker = w.participant(100 * USDC).await;
     w.bank
         .send(
-            &[ix::if_stake(staker.key.pubkey(), staker.token, 100 * USDC)],
+            &[ix::if_stake(
+                staker.key.pubkey(),
+                staker.token,
+                100 * USDC,
+                0,
+            )],
             &[&staker.key],
         )
         .await
@@ -313,10 +318,10 @@ async fn settle_and_delist(
     let delist = ProposalAction::Delist {
         market_index: SOL_PERP,
     };
-    let id = queue_market_change(w, delist, "queue delist").await?;
+    let id = queue_market_change(w, delist.clone(), "queue delist").await?;
     w.bank.advance(10, timelock).await;
     w.bank
-        .send(&[ix::execute_proposal(id, Some(SOL_PERP))], &[])
+        .send(&[ix::execute_action(id, &delist)], &[])
         .await
         .map_err(|e| anyhow!("delist: {e}"))?;
     println!(

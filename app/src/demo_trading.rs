@@ -52,7 +52,7 @@ async fn books(w: &mut World) -> Result<()> {
         .set_header(vec!["bucket", "USDC"]);
     t.add_row(vec![
         "collateral deposited (net)".into(),
-        usdc(ex.collateral_deposits_net),
+        usdc(pool.deposits_net),
     ]);
     t.add_row(vec![
         "traders' flow through SOL-PERP".into(),

@@ -263,9 +263,10 @@ pub struct ExecuteArgs {
     /// The market a market action applies to (parameter, settle, delist, lift, rotation).
     #[arg(long)]
     pub market: Option<u16>,
-    /// Name the pool too (a settlement's execution reads it).
+    /// The risk pool the action needs (settlement and delisting: the market's pool;
+    /// a pool parameter: that pool).
     #[arg(long)]
-    pub pool: bool,
+    pub pool: Option<u16>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -56,7 +56,7 @@ fn exchange_json(e: &Exchange) -> Value {
         "vault": e.vault.to_string(),
         "market_count": e.market_count,
         "proposal_count": e.proposal_count,
-        "collateral_deposits_net": e.collateral_deposits_net,
+        "pool_count": e.pool_count,
         "protocol_fees": e.protocol_fees,
         "guardian_pause_bits": e.guardian_pause.bits,
         "invariant_pause_bits": e.invariant_pause_bits,
@@ -69,7 +69,10 @@ fn market_json(m: &Market) -> Value {
     json!({
         "kind": "market",
         "index": m.index,
+        "pool": m.pool,
         "symbol": crate::operator::symbol(m),
+        "stress_signal": m.contagion.on != 0,
+        "stress_step_ppm": m.contagion.step_ppm,
         "state": m.state().name(),
         "price": m.aggregate.price,
         "aggregate_slot": m.aggregate.slot,
@@ -97,6 +100,7 @@ fn margin_account_json(a: &MarginAccount) -> Value {
         "kind": "margin_account",
         "owner": a.owner.to_string(),
         "index": a.index,
+        "pool": a.pool,
         "delegate": a.delegate.to_string(),
         "collateral": a.collateral,
         "in_liquidation": a.liquidation.active != 0,
@@ -108,7 +112,15 @@ fn margin_account_json(a: &MarginAccount) -> Value {
 fn pool_json(p: &LiquidityPool) -> Value {
     json!({
         "kind": "liquidity_pool",
+        "index": p.index,
+        "markets": p.live_market_count(),
         "capital": p.capital,
+        "deposits_net": p.deposits_net,
+        "leaders": p.contagion.named_leaders().collect::<Vec<_>>(),
+        "contagion_step_ppm": p.contagion.step_ppm,
+        "contagion_spread_ppm": p.contagion.spread_ppm,
+        "contagion_sigma_trigger_ppm": p.contagion.sigma_trigger_ppm,
+        "contagion_calm_secs": p.contagion.calm_secs,
         // u128 share counts as decimal strings: JSON numbers stop at u64.
         "total_shares": p.total_shares().to_string(),
         "requested_shares": p.requested_shares().to_string(),
@@ -122,6 +134,7 @@ fn pool_json(p: &LiquidityPool) -> Value {
 fn insurance_fund_json(f: &InsuranceFund) -> Value {
     json!({
         "kind": "insurance_fund",
+        "pool": f.pool,
         "balance": f.balance,
         "total_shares": f.total_shares().to_string(),
         "requested_shares": f.requested_shares().to_string(),
@@ -132,10 +145,11 @@ fn insurance_fund_json(f: &InsuranceFund) -> Value {
 
 /// An LP or insurance-stake account (the same fields): owner, shares and any request.
 fn share_account_json(data: &[u8]) -> Result<Value> {
-    let (kind, owner, shares, requested, at) = if is::<LpAccount>(data) {
+    let (kind, pool, owner, shares, requested, at) = if is::<LpAccount>(data) {
         let a: LpAccount = decoded(data)?;
         (
             "lp_account",
+            a.pool,
             a.owner,
             a.shares(),
             a.requested_shares(),
@@ -145,6 +159,7 @@ fn share_account_json(data: &[u8]) -> Result<Value> {
         let a: StakeAccount = decoded(data)?;
         (
             "stake_account",
+            a.pool,
             a.owner,
             a.shares(),
             a.requested_shares(),
@@ -153,6 +168,7 @@ fn share_account_json(data: &[u8]) -> Result<Value> {
     };
     Ok(json!({
         "kind": kind,
+        "pool": pool,
         "owner": owner.to_string(),
         "shares": shares.to_string(),
         "requested_shares": requested.to_string(),

@@ -353,17 +353,30 @@ pub async fn run_loop<C: KeeperChain>(
     }
 }
 
+/// The keeper's reward accounts: in each pool `p` its own margin account number `p` (open it
+/// with `bulwark deposit --pool p --account p`), except pool 0's when the keeper file names
+/// `reward_account`.
+fn reward_accounts(pool0: Option<Pubkey>, keeper: &Pubkey) -> bulwark_keeper::RewardAccounts {
+    let mut rewards = bulwark_keeper::RewardAccounts::default();
+    for p in 0..bulwark::constants::MAX_POOLS {
+        rewards = rewards.with(p, bulwark_sdk::pda::margin_account(keeper, p).0);
+    }
+    match pool0 {
+        Some(k) => rewards.with(0, k),
+        None => rewards,
+    }
+}
+
 /// `bulwark keeper run`.
 pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let payer = read_keypair(&plan.keypair)?;
-    let reward_account = plan
-        .reward_account
-        .unwrap_or_else(|| bulwark_sdk::pda::margin_account(&payer.pubkey(), 0).0);
+    let rewards = reward_accounts(plan.reward_account, &payer.pubkey());
+    let reward_account = rewards.for_pool(0).unwrap_or_default();
     tracing::info!(url = %plan.url, keeper = %payer.pubkey(), %reward_account, shard = ?plan.shard,
         dry_run = plan.settings.dry_run, "keeper starting");
     let client = RpcClient::new_with_commitment(plan.url.clone(), plan.settings.commitment);
-    preflight(&client, &payer.pubkey(), &reward_account, plan.min_balance).await?;
+    preflight(&client, &payer.pubkey(), &rewards, plan.min_balance).await?;
     let mut chain = RpcChain::new(client, payer, plan.settings);
     if let Some(ws) = plan.ws_url.clone() {
         chain.watch_accounts(ws.clone());
@@ -383,7 +396,7 @@ pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow!("lookup_tables: {e}"))?;
     let config = KeeperConfig {
-        reward_account,
+        reward_accounts: rewards,
         max_stages_per_account: plan.max_stages_per_account,
         stages_per_transaction: plan.stages_per_transaction,
         max_in_flight: plan.max_in_flight,

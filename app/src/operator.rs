@@ -103,8 +103,10 @@ impl Reader {
             .map(|a| a.data))
     }
 
-    pub async fn pool(&self) -> Result<bulwark::state::LiquidityPool> {
-        accounts::pool(&self.data(&pda::pool().0, "pool").await?).map_err(|e| anyhow!("pool: {e}"))
+    /// Risk pool `index`'s liquidity pool.
+    pub async fn pool(&self, index: u16) -> Result<bulwark::state::LiquidityPool> {
+        accounts::pool(&self.data(&pda::pool(index).0, "pool").await?)
+            .map_err(|e| anyhow!("pool {index}: {e}"))
     }
 
     pub async fn exchange(&self) -> Result<Exchange> {

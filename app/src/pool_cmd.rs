@@ -27,6 +27,10 @@ pub struct Holder {
     /// fees on the accounts written, capped as the keeper caps it).
     #[arg(long)]
     pub priority_fee: Option<u64>,
+    /// The risk pool (its LPs' capital or its insurance fund; `bulwark inspect exchange`
+    /// lists them). Pool 0 is the default pool.
+    #[arg(long, default_value_t = 0)]
+    pub pool: u16,
     #[command(flatten)]
     pub source: Source,
 }
@@ -189,8 +193,14 @@ pub async fn pool(what: PoolCommand) -> Result<()> {
                 exchange: &ex,
                 markets: &markets,
             };
-            let ixs = wallet::pool_deposit(&v, c.key.pubkey(), c.token, (units, min_shares), now);
-            let lp = pda::lp_account(&c.key.pubkey()).0;
+            let ixs = wallet::pool_deposit(
+                &v,
+                (c.key.pubkey(), holder.pool),
+                c.token,
+                (units, min_shares),
+                now,
+            );
+            let lp = pda::lp_account(holder.pool, &c.key.pubkey()).0;
             send_and_show(
                 &c,
                 &holder,
@@ -202,11 +212,11 @@ pub async fn pool(what: PoolCommand) -> Result<()> {
         }
         PoolCommand::RequestWithdraw { shares: s, holder } => {
             let c = ctx(&holder).await?;
-            let lp = pda::lp_account(&c.key.pubkey()).0;
+            let lp = pda::lp_account(holder.pool, &c.key.pubkey()).0;
             let acc = accounts::lp_account(&c.reader.data(&lp, "LP account").await?)
                 .map_err(|e| anyhow!("LP account: {e}"))?;
             let n = shares(&s, acc.shares(), acc.requested_shares())?;
-            let ixs = wallet::pool_request_withdraw(c.key.pubkey(), n);
+            let ixs = wallet::pool_request_withdraw(c.key.pubkey(), n, holder.pool);
             send_and_show(&c, &holder, &ixs, &lp, format!("requested {n} shares")).await
         }
         PoolCommand::Withdraw { holder } => {
@@ -216,8 +226,8 @@ pub async fn pool(what: PoolCommand) -> Result<()> {
                 exchange: &ex,
                 markets: &markets,
             };
-            let ixs = wallet::pool_withdraw(&v, c.key.pubkey(), c.token, now);
-            let lp = pda::lp_account(&c.key.pubkey()).0;
+            let ixs = wallet::pool_withdraw(&v, (c.key.pubkey(), holder.pool), c.token, now);
+            let lp = pda::lp_account(holder.pool, &c.key.pubkey()).0;
             send_and_show(&c, &holder, &ixs, &lp, format!("withdrew to {}", c.token)).await
         }
     }
@@ -229,17 +239,17 @@ pub async fn insurance(what: InsuranceCommand) -> Result<()> {
         InsuranceCommand::Stake { amount: a, holder } => {
             let c = ctx(&holder).await?;
             let units = amount(&c, &a)?;
-            let ixs = wallet::stake(c.key.pubkey(), c.token, units);
-            let st = pda::stake_account(&c.key.pubkey()).0;
+            let ixs = wallet::stake(c.key.pubkey(), c.token, units, holder.pool);
+            let st = pda::stake_account(holder.pool, &c.key.pubkey()).0;
             send_and_show(&c, &holder, &ixs, &st, format!("staked {a}")).await
         }
         InsuranceCommand::RequestUnstake { shares: s, holder } => {
             let c = ctx(&holder).await?;
-            let st = pda::stake_account(&c.key.pubkey()).0;
+            let st = pda::stake_account(holder.pool, &c.key.pubkey()).0;
             let acc = accounts::stake_account(&c.reader.data(&st, "stake account").await?)
                 .map_err(|e| anyhow!("stake account: {e}"))?;
             let n = shares(&s, acc.shares(), acc.requested_shares())?;
-            let ixs = wallet::request_unstake(c.key.pubkey(), n);
+            let ixs = wallet::request_unstake(c.key.pubkey(), n, holder.pool);
             send_and_show(&c, &holder, &ixs, &st, format!("requested {n} shares")).await
         }
         InsuranceCommand::Unstake { holder } => {
@@ -249,8 +259,8 @@ pub async fn insurance(what: InsuranceCommand) -> Result<()> {
                 exchange: &ex,
                 markets: &markets,
             };
-            let ixs = wallet::unstake(&v, c.key.pubkey(), c.token);
-            let st = pda::stake_account(&c.key.pubkey()).0;
+            let ixs = wallet::unstake(&v, c.key.pubkey(), c.token, holder.pool);
+            let st = pda::stake_account(holder.pool, &c.key.pubkey()).0;
             send_and_show(&c, &holder, &ixs, &st, format!("unstaked to {}", c.token)).await
         }
     }

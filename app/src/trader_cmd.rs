@@ -29,6 +29,10 @@ pub struct Actor {
     /// The margin account index.
     #[arg(long, default_value_t = 0)]
     pub index: u16,
+    /// The risk pool a new margin account joins (for good: it trades only that pool's
+    /// markets; an existing account keeps its own). Pool 0 is the default pool.
+    #[arg(long, default_value_t = 0)]
+    pub pool: u16,
     /// Token account to move collateral from or to (default: the owner's associated one).
     #[arg(long)]
     pub token_account: Option<String>,
@@ -171,8 +175,17 @@ pub async fn deposit(a: Actor, amount: String) -> Result<()> {
     owner_only(&c)?;
     let units = parse_decimal("--amount", &amount, c.decimals as u32, false)?;
     let units = u64::try_from(units).map_err(|_| anyhow!("--amount: {amount:?} is too large"))?;
-    let exists = c.reader.maybe_data(&c.margin).await?.is_some();
-    let ixs = wallet::deposit(c.owner, c.margin, a.index, exists, c.token, units);
+    let held = c.reader.maybe_data(&c.margin).await?;
+    let exists = held.is_some();
+    let pool = match held {
+        Some(data) => {
+            bulwark_sdk::accounts::margin_account(&data)
+                .map_err(|e| anyhow!("margin account: {e}"))?
+                .pool
+        }
+        None => a.pool,
+    };
+    let ixs = wallet::deposit(c.owner, (c.margin, a.index, pool), exists, c.token, units);
     c.reader.send(&ixs, &c.key, &c.tables).await?;
     finish(&c, &a, format!("deposited {amount} from {}", c.token)).await
 }
@@ -265,7 +278,11 @@ pub async fn place(
     let (_, _, account) = venue_and_account(&c).await?;
     let clock = c.reader.clock(ex).await?;
     if p.dry_run {
-        let pool = c.reader.pool().await?;
+        let market_pool = markets
+            .iter()
+            .find(|m| m.index == p.market_index)
+            .map_or(account.pool, |m| m.pool);
+        let pool = c.reader.pool(market_pool).await?;
         let order = PreviewOrder {
             market_index: p.market_index,
             delta: p.delta,

@@ -100,7 +100,7 @@ async fn open_longs(client: &RpcClient, owner: &Keypair, mint: &Pubkey, n: u16) 
         .map(|i| {
             let margin = pda::margin_account(&owner.pubkey(), i).0;
             sign(&[
-                ix::create_margin_account(owner.pubkey(), i),
+                ix::create_margin_account(owner.pubkey(), i, 0),
                 ix::deposit(owner.pubkey(), margin, source, COLLATERAL),
             ])
         })
@@ -131,7 +131,7 @@ async fn open_reward_account(client: &RpcClient, keeper: &Keypair, mint: &Pubkey
     let margin = pda::margin_account(&keeper.pubkey(), 0).0;
     let source = pda::associated_token_account(&keeper.pubkey(), mint);
     let ixs = [
-        ix::create_margin_account(keeper.pubkey(), 0),
+        ix::create_margin_account(keeper.pubkey(), 0, 0),
         ix::deposit(keeper.pubkey(), margin, source, 1_000_000),
     ];
     let blockhash = client.get_latest_blockhash().await.unwrap();
@@ -238,7 +238,7 @@ async fn crash_and_clear(n: u16, in_flight: u32) -> Value {
         .wait_live(Duration::from_secs(5))
         .await;
     let config = KeeperConfig {
-        reward_account,
+        reward_accounts: bulwark_keeper::RewardAccounts::pool0(reward_account),
         max_stages_per_account: 8,
         stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         max_in_flight: in_flight,

@@ -30,6 +30,7 @@ pub mod bounds;
 pub mod breaker;
 pub mod checked;
 pub mod conservation;
+pub mod contagion;
 pub mod delegate;
 pub mod divide;
 pub mod dynamic_margin;

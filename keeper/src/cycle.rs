@@ -1,12 +1,14 @@
-//! The keeper core: one cycle refreshes stale markets, checks the insurance breaker, liquidates the most under-water accounts
-//! first in stages, resolves bankruptcies, deleverages while a market's ADL trigger holds,
+//! The keeper core: one cycle refreshes stale markets, checks the insurance breaker, carries
+//! each risk pool's stress signal from its leaders into its followers, liquidates the most
+//! under-water accounts first in stages (with a reward account in each account's pool), resolves bankruptcies, deleverages while a market's ADL trigger holds,
 //! cranks settlement of settling markets and sweeps sub-ledgers. Chain access goes through
 //! [`KeeperChain`], so the same core drives the in-process bank (`bulwark_testkit::bank_keeper`)
 //! and JSON-RPC (`rpc_chain`, what `bulwark keeper run` uses).
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use bulwark::state::{Exchange, InsuranceFund, MarginAccount, Market};
+use bulwark::constants::MAX_POOLS;
+use bulwark::state::{Exchange, InsuranceFund, LiquidityPool, MarginAccount, Market};
 use bulwark_engine::state::MarketState;
 
 use crate::chain_error::ChainError;
@@ -30,10 +32,10 @@ pub trait KeeperChain {
     async fn margin_accounts(&mut self) -> Result<Vec<(Pubkey, MarginAccount)>, ChainError>;
     /// One margin account (`None` when closed).
     async fn margin_account(&mut self, key: &Pubkey) -> Result<Option<MarginAccount>, ChainError>;
-    /// The insurance fund.
-    async fn insurance_fund(&mut self) -> Result<InsuranceFund, ChainError>;
-    /// The liquidity pool's capital.
-    async fn pool_capital(&mut self) -> Result<i64, ChainError>;
+    /// Risk pool `pool`'s insurance fund.
+    async fn insurance_fund(&mut self, pool: u16) -> Result<InsuranceFund, ChainError>;
+    /// Risk pool `pool`'s liquidity pool.
+    async fn pool(&mut self, pool: u16) -> Result<LiquidityPool, ChainError>;
     /// Sends one transaction signed by the keeper; `Err` carries the failure.
     async fn send(&mut self, ixs: &[Instruction]) -> Result<(), ChainError>;
     /// The keeper's signing key.
@@ -76,11 +78,50 @@ pub trait KeeperChain {
 /// 5.1 s, 1 in 51 s (README, "Keeper throughput").
 pub const MAX_IN_FLIGHT: u32 = 64;
 
+/// The margin accounts credited with liquidation rewards, one per risk pool (a reward stays
+/// in the liquidated market's pool, so the program takes only a reward account of that pool).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RewardAccounts([Pubkey; MAX_POOLS as usize]);
+
+impl RewardAccounts {
+    /// One reward account, in pool 0 (a venue with one pool).
+    pub fn pool0(account: Pubkey) -> RewardAccounts {
+        RewardAccounts::default().with(0, account)
+    }
+
+    /// These, with `account` as pool `pool`'s (ignored beyond `MAX_POOLS`).
+    pub fn with(mut self, pool: u16, account: Pubkey) -> RewardAccounts {
+        if let Some(slot) = self.0.get_mut(usize::from(pool)) {
+            *slot = account;
+        }
+        self
+    }
+
+    /// Pool `pool`'s reward account, if the keeper has one.
+    pub fn for_pool(&self, pool: u16) -> Option<Pubkey> {
+        self.0
+            .get(usize::from(pool))
+            .copied()
+            .filter(|k| *k != Pubkey::default())
+    }
+
+    /// Whether `key` is one of them (the keeper never liquidates its own reward accounts).
+    pub fn contains(&self, key: &Pubkey) -> bool {
+        *key != Pubkey::default() && self.0.contains(key)
+    }
+
+    /// The pools with a reward account and their accounts.
+    pub fn iter(&self) -> impl Iterator<Item = (u16, Pubkey)> + '_ {
+        (0..MAX_POOLS).filter_map(|p| self.for_pool(p).map(|k| (p, k)))
+    }
+}
+
 /// Keeper settings.
 #[derive(Clone, Copy, Debug)]
 pub struct KeeperConfig {
-    /// The margin account credited with liquidation rewards.
-    pub reward_account: Pubkey,
+    /// The margin accounts credited with liquidation rewards, per pool; accounts of a pool
+    /// without one are not liquidated by this keeper (reported).
+    pub reward_accounts: RewardAccounts,
     /// Most liquidation stages sent per account per cycle.
     pub max_stages_per_account: u32,
     /// Most stages of one account sent in one transaction (`stage_plan`; 1: one a
@@ -103,6 +144,8 @@ pub fn shard_of(key: &Pubkey, n: u32) -> u32 {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CycleReport {
     pub markets_refreshed: u32,
+    /// Stress signals carried from leaders into followers (each switched one on or off).
+    pub stress_signals: u32,
     /// Insurance-coverage breaker checks sent (each trips or lifts the breaker).
     pub breaker_checks: u32,
     pub accounts_scanned: u32,
@@ -153,6 +196,7 @@ impl CycleReport {
     /// Transactions that landed in the cycle, of every kind.
     pub fn landed(&self) -> u32 {
         self.markets_refreshed
+            + self.stress_signals
             + self.breaker_checks
             + self.liquidation_transactions
             + self.bankruptcies_resolved
@@ -215,6 +259,8 @@ async fn cycle<C: KeeperChain>(
     let (slot, _) = chain.clock().await?;
     refresh_stale_markets(chain, &ex, slot, r).await?;
     check_insurance_breakers(chain, &ex, slot, r).await?;
+    let markets = read_markets(chain, ex.market_count).await?;
+    crate::stress_signal::propagate_signals(chain, &ex, &markets, r).await?;
     let markets = read_markets(chain, ex.market_count).await?;
     let (slot, now) = chain.clock().await?;
     r.price_lag_slots = price_lag_slots(&markets, slot);
@@ -290,13 +336,19 @@ async fn check_insurance_breakers<C: KeeperChain>(
     slot: u64,
     r: &mut CycleReport,
 ) -> Result<(), ChainError> {
-    let fund = chain.insurance_fund().await?;
+    let mut funds = Vec::with_capacity(usize::from(ex.pool_count));
+    for p in 0..ex.pool_count {
+        funds.push(chain.insurance_fund(p).await?);
+    }
     for i in 0..ex.market_count {
         let m = chain.market(i).await?;
         if MarketState::from_u8(m.status) >= MarketState::Settled {
             continue;
         }
-        let changes = match insurance_check_due(&m, &fund, ex.collateral_decimals, slot) {
+        let Some(fund) = funds.get(usize::from(m.pool)) else {
+            continue;
+        };
+        let changes = match insurance_check_due(&m, fund, ex.collateral_decimals, slot) {
             Ok(c) => c,
             Err(e) => {
                 r.failures.push(format!("insurance coverage {i}: {e}"));
@@ -304,13 +356,22 @@ async fn check_insurance_breakers<C: KeeperChain>(
             }
         };
         if changes {
-            match chain.send(&[ix::check_insurance_breaker(i)]).await {
+            match chain.send(&[ix::check_insurance_breaker(&m)]).await {
                 Ok(()) => r.breaker_checks += 1,
                 Err(e) => r.fail(format!("check_insurance_breaker {i}"), e),
             }
         }
     }
     Ok(())
+}
+
+/// The market a bankrupt account's deficit is attributed to (its last liquidation's), in the
+/// account's pool (every market it traded is of that pool).
+fn last_market(a: &MarginAccount) -> ix::MarketRef {
+    ix::MarketRef {
+        index: a.liquidation.last_market,
+        pool: a.pool,
+    }
 }
 
 /// Step 3: bankruptcies.
@@ -322,7 +383,7 @@ async fn resolve_bankruptcies<C: KeeperChain>(
     for (key, a) in my_accounts(chain, cfg).await? {
         if is_bankrupt(&a) {
             match chain
-                .send(&[ix::resolve_bankruptcy(key, a.liquidation.last_market)])
+                .send(&[ix::resolve_bankruptcy(key, last_market(&a))])
                 .await
             {
                 Ok(()) => {
@@ -348,8 +409,8 @@ async fn deleverage_markets<C: KeeperChain>(
     r: &mut CycleReport,
 ) -> Result<(), ChainError> {
     let (slot, now) = (at.slot, at.unix_timestamp);
-    let pool_capital = chain.pool_capital().await?;
     for m in markets {
+        let pool_capital = chain.pool(m.pool).await?.capital;
         if adl_price(m, pool_capital, slot, now, ex.collateral_decimals).is_none() {
             continue;
         }
@@ -365,7 +426,7 @@ async fn deleverage_markets<C: KeeperChain>(
         if let Some((key, size)) = pick {
             for size in adl_sizes(size, m.params.trade.lot_base) {
                 if chain
-                    .send(&[ix::auto_deleverage(key, m.index, size)])
+                    .send(&[ix::auto_deleverage(key, m, size)])
                     .await
                     .is_ok()
                 {
@@ -423,7 +484,7 @@ async fn sweep_markets<C: KeeperChain>(
             continue;
         }
         if m.ledgers.has_unswept() {
-            match chain.send(&[ix::sweep(i)]).await {
+            match chain.send(&[ix::sweep(&m)]).await {
                 Ok(()) => r.sweeps += 1,
                 Err(e) => r.fail(format!("sweep {i}"), e),
             }

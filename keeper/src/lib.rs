@@ -1,4 +1,5 @@
-//! The Bulwark keeper: one cycle refreshes markets, checks breakers, liquidates in stages
+//! The Bulwark keeper: one cycle refreshes markets, checks breakers, carries each risk pool's
+//! stress signal from its leaders to its followers (`stress_signal`), liquidates in stages
 //! (`liquidation`: several accounts a transaction, `packing`, and several transactions in flight),
 //! resolves bankruptcies, deleverages, cranks settlement and sweeps (`cycle`), judging each
 //! account with the rules the program applies (`rules`), and gives up when it cannot do its job
@@ -11,6 +12,7 @@ pub mod liquidation;
 pub mod packing;
 pub mod rules;
 pub mod stage_plan;
+pub mod stress_signal;
 pub mod watchdog;
 
 #[cfg(feature = "rpc")]

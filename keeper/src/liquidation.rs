@@ -56,8 +56,17 @@ pub(crate) async fn liquidate_accounts<C: KeeperChain>(
         accounts.iter().map(|(k, a)| (*k, a)),
         markets,
         at,
-        &cfg.reward_account,
+        &cfg.reward_accounts,
     );
+    let (queue, unrewarded): (Vec<_>, Vec<_>) = queue
+        .into_iter()
+        .partition(|(_, _, a)| cfg.reward_accounts.for_pool(a.pool).is_some());
+    for (_, key, a) in unrewarded {
+        r.failures.push(format!(
+            "liquidate {key}: no reward account of pool {} (name one in the keeper file)",
+            a.pool
+        ));
+    }
     r.liquidatable = queue.len() as u32;
     let mut pending: Vec<Pending> = queue
         .into_iter()
@@ -69,11 +78,11 @@ pub(crate) async fn liquidate_accounts<C: KeeperChain>(
         .collect();
     let (mut markets, mut at) = (markets.to_vec(), *at);
     while !pending.is_empty() {
-        let fund_share = fund_share(chain).await?;
+        let fund_shares = fund_shares(chain).await?;
         let s = Planning {
             markets: &markets,
             at: &at,
-            fund_share,
+            fund_shares,
         };
         let mut round = send_round(chain, cfg, &pending, &s, Packing::Shared, r).await;
         // Accounts of refused shared transactions, each in a transaction of its own, still
@@ -114,27 +123,38 @@ pub(crate) async fn liquidate_accounts<C: KeeperChain>(
     Ok(())
 }
 
-/// What `liquidate` lets a market advance against: its even share of the insurance fund.
-async fn fund_share<C: KeeperChain>(chain: &mut C) -> Result<u64, ChainError> {
-    let live = chain.exchange().await?.live_market_count().max(1) as u64;
-    Ok(chain.insurance_fund().await?.balance / live)
+/// What `liquidate` lets a market of each pool advance against: its even share of its pool's
+/// insurance fund, by pool index.
+async fn fund_shares<C: KeeperChain>(chain: &mut C) -> Result<Vec<u64>, ChainError> {
+    let pools = chain.exchange().await?.pool_count;
+    let mut out = Vec::with_capacity(usize::from(pools));
+    for p in 0..pools {
+        let live = u64::from(chain.pool(p).await?.live_market_count().max(1));
+        out.push(chain.insurance_fund(p).await?.balance / live);
+    }
+    Ok(out)
 }
 
 /// The `liquidate` instructions of planned stages on `key`.
 fn stage_instructions(
     chain_keeper: Pubkey,
     cfg: &KeeperConfig,
-    key: Pubkey,
+    (key, pool): (Pubkey, u16),
     plan: &[PlannedStage],
 ) -> Vec<Instruction> {
+    // The queue holds only accounts of pools with a reward account.
+    let reward = cfg.reward_accounts.for_pool(pool).unwrap_or_default();
     plan.iter()
         .map(|p| {
             let others: Vec<Pubkey> = p.others.iter().map(|i| pda::market(*i).0).collect();
             ix::liquidate(
                 chain_keeper,
-                cfg.reward_account,
+                reward,
                 key,
-                p.market,
+                ix::MarketRef {
+                    index: p.market,
+                    pool,
+                },
                 u64::MAX,
                 &others,
             )
@@ -169,11 +189,20 @@ async fn send_round<C: KeeperChain>(
             copies.copy_from_slice(s.markets);
         }
         let max = per_transaction.min(p.stages_left);
-        let plan = plan_stages(&p.account, &mut copies, s.at, s.fund_share, max);
+        let plan = plan_stages(
+            &p.account,
+            &mut copies,
+            s.at,
+            s.fund_share(p.account.pool),
+            max,
+        );
         if plan.is_empty() {
             out.alone.push(*p);
         } else {
-            plans.push((p.key, stage_instructions(chain.keeper(), cfg, p.key, &plan)));
+            plans.push((
+                p.key,
+                stage_instructions(chain.keeper(), cfg, (p.key, p.account.pool), &plan),
+            ));
         }
     }
     let by_key: HashMap<Pubkey, Pending> = pending.iter().map(|p| (p.key, *p)).collect();
@@ -237,7 +266,17 @@ fn record(
 struct Planning<'a> {
     markets: &'a [Market],
     at: &'a PreviewClock,
-    fund_share: u64,
+    fund_shares: Vec<u64>,
+}
+
+impl Planning<'_> {
+    /// The fund share of a market of pool `pool`.
+    fn fund_share(&self, pool: u16) -> u64 {
+        self.fund_shares
+            .get(usize::from(pool))
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 /// Up to the account's stages left, several a transaction when the program's own operation
@@ -255,7 +294,13 @@ async fn liquidate_in_stages<C: KeeperChain>(
     let (mut left, mut batch) = (p.stages_left, cfg.stages_per_transaction.max(1));
     while left > 0 {
         let mut copies = s.markets.to_vec();
-        let mut plan = plan_stages(&account, &mut copies, s.at, s.fund_share, batch.min(left));
+        let mut plan = plan_stages(
+            &account,
+            &mut copies,
+            s.at,
+            s.fund_share(account.pool),
+            batch.min(left),
+        );
         if plan.is_empty() {
             // No stage the program's operation accepts on the keeper's copies: one stage as
             // the rules pick it, whose refusal (if any) is reported.
@@ -266,7 +311,7 @@ async fn liquidate_in_stages<C: KeeperChain>(
             let others = open[..n].iter().copied().filter(|m| *m != market).collect();
             plan.push(PlannedStage { market, others });
         }
-        let ixs = stage_instructions(chain.keeper(), cfg, key, &plan);
+        let ixs = stage_instructions(chain.keeper(), cfg, (key, account.pool), &plan);
         match chain.send(&ixs).await {
             Ok(()) => {
                 r.liquidation_landed([(key, ixs.len() as u32)]);

@@ -23,8 +23,9 @@ pub enum PreflightError {
         have: u64,
         need: u64,
     },
-    /// The reward account is not a Bulwark margin account.
-    RewardAccountMissing(Pubkey),
+    /// A pool's reward account is not a Bulwark margin account of that pool (`key` default:
+    /// none named).
+    RewardAccountMissing { pool: u16, key: Pubkey },
 }
 
 impl std::fmt::Display for PreflightError {
@@ -51,11 +52,13 @@ impl std::fmt::Display for PreflightError {
                 "keypair: {keeper} holds {have} lamports, fewer than the {need} the keeper \
                  keeps to pay fees; fund it (or lower min_balance_lamports)"
             ),
-            PreflightError::RewardAccountMissing(key) => write!(
+            PreflightError::RewardAccountMissing { pool, key } => write!(
                 f,
-                "reward_account: {key} is not a Bulwark margin account; the keeper's rewards \
-                 are credited to one: open it with `bulwark deposit --amount 1 --keypair <the \
-                 keeper's keypair>` (or name another with reward_account in the keeper file)"
+                "reward account of pool {pool}: {key} is not a Bulwark margin account of pool \
+                 {pool}; the keeper's rewards in a pool are credited to a margin account of that \
+                 pool: open it with `bulwark deposit --pool {pool} --account {pool} --amount 1 \
+                 --keypair <the keeper's keypair>` (or, for pool 0, name another with \
+                 reward_account in the keeper file)"
             ),
         }
     }
@@ -79,7 +82,7 @@ async fn account(
 pub async fn preflight(
     client: &RpcClient,
     keeper: &Pubkey,
-    reward_account: &Pubkey,
+    rewards: &crate::cycle::RewardAccounts,
     min_balance: u64,
 ) -> Result<(), PreflightError> {
     let exchange = pda::exchange().0;
@@ -103,11 +106,24 @@ pub async fn preflight(
             need: min_balance,
         });
     }
-    let reward = account(client, reward_account).await?;
-    if !reward.is_some_and(|(_, owner, data, _)| {
-        owner == bulwark::ID && accounts::margin_account(&data).is_ok()
-    }) {
-        return Err(PreflightError::RewardAccountMissing(*reward_account));
+    let pools = venue_pool_count(client).await?;
+    for pool in 0..pools {
+        let key = rewards.for_pool(pool).unwrap_or_default();
+        let reward = account(client, &key).await?;
+        if !reward.is_some_and(|(_, owner, data, _)| {
+            owner == bulwark::ID && accounts::margin_account(&data).is_ok_and(|m| m.pool == pool)
+        }) {
+            return Err(PreflightError::RewardAccountMissing { pool, key });
+        }
     }
     Ok(())
+}
+
+/// The exchange's pool count (it exists: checked before).
+async fn venue_pool_count(client: &RpcClient) -> Result<u16, PreflightError> {
+    let data = account(client, &pda::exchange().0)
+        .await?
+        .map(|(_, _, data, _)| data)
+        .unwrap_or_default();
+    Ok(accounts::exchange(&data).map_or(1, |e| e.pool_count))
 }

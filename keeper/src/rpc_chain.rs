@@ -479,14 +479,16 @@ impl crate::cycle::KeeperChain for RpcChain {
         Ok(self.read_margin_accounts(&[*key]).await?.remove(0))
     }
 
-    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, ChainError> {
-        self.decoded(&pda::insurance_fund().0, accounts::insurance_fund)
+    async fn insurance_fund(
+        &mut self,
+        pool: u16,
+    ) -> Result<bulwark::state::InsuranceFund, ChainError> {
+        self.decoded(&pda::insurance_fund(pool).0, accounts::insurance_fund)
             .await
     }
 
-    async fn pool_capital(&mut self) -> Result<i64, ChainError> {
-        let pool: LiquidityPool = self.decoded(&pda::pool().0, accounts::pool).await?;
-        Ok(pool.capital)
+    async fn pool(&mut self, pool: u16) -> Result<LiquidityPool, ChainError> {
+        self.decoded(&pda::pool(pool).0, accounts::pool).await
     }
 
     async fn send(&mut self, ixs: &[Instruction]) -> Result<(), ChainError> {

@@ -61,16 +61,16 @@ pub fn liquidates_now(m: &MarketCore, at: &PreviewClock) -> bool {
 }
 
 /// The liquidatable accounts among `accounts` with their free margin, most under water first
-/// (ties by key); the keeper's own reward account is never one.
+/// (ties by key); the keeper's own reward accounts are never among them.
 pub fn liquidation_queue<'a>(
     accounts: impl IntoIterator<Item = (Pubkey, &'a MarginAccount)>,
     markets: &[Market],
     at: &PreviewClock,
-    reward_account: &Pubkey,
+    rewards: &crate::cycle::RewardAccounts,
 ) -> Vec<(i64, Pubkey, &'a MarginAccount)> {
     let mut queue: Vec<(i64, Pubkey, &MarginAccount)> = accounts
         .into_iter()
-        .filter(|(key, _)| key != reward_account)
+        .filter(|(key, _)| !rewards.contains(key))
         .filter_map(|(key, a)| maintenance_free(a, markets, at).map(|free| (free, key, a)))
         .filter(|(free, _, _)| *free < 0)
         .collect();

@@ -1,5 +1,5 @@
 //! Deployment bootstrap: reads a deployment file (exchange roles, collateral mint and oracle,
-//! markets with their oracle sources and parameters), validates it before any transaction
+//! risk pools, markets with their pool, oracle sources and parameters), validates it before any transaction
 //! (syntax, unknown keys, addresses, kinds, quorum against the sources, and every value against
 //! the engine's bounds table; errors name the file and the field), then creates what is missing.
 //! Running it again on the same file sends nothing.
@@ -26,6 +26,10 @@ use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
 
+use crate::bootstrap_compare::{compare_market, proposal_hint};
+use crate::bootstrap_pools::{
+    ensure_contagion, ensure_pools, market_pool, pool_plans, resolve_leaders, PoolFile, PoolPlan,
+};
 use crate::file_error::{FileError, FileProblem};
 use crate::oracle_accounts::{CHAINLINK_STORE, PYTH_RECEIVER, SWITCHBOARD_ON_DEMAND};
 use crate::params::*;
@@ -39,6 +43,9 @@ pub struct DeploymentFile {
     pub exchange: ExchangeFile,
     #[serde(default)]
     pub markets: Vec<MarketFile>,
+    /// Risk pools in index order (`crate::bootstrap_pools`); absent: one pool, `default`.
+    #[serde(default)]
+    pub pools: Vec<PoolFile>,
 }
 
 /// `[exchange]`: roles, collateral, and optional overrides of the default exchange settings.
@@ -92,6 +99,8 @@ pub struct SourceFile {
 #[serde(deny_unknown_fields)]
 pub struct MarketFile {
     pub symbol: String,
+    /// The risk pool it is listed into, by name (absent: pool 0).
+    pub pool: Option<String>,
     pub oracle: OracleSideFile,
     /// Parameter tables over the defaults (`params`, or `risk`, `trading`, `dynamics`,
     /// `liquidation`, `breakers`: any parameter by its name in any of them).
@@ -108,6 +117,10 @@ pub struct Deployment {
     pub collateral_mint: Pubkey,
     pub exchange: InitializeExchangeArgs,
     pub markets: Vec<CreateMarketArgs>,
+    /// Per market: the risk pool it is listed into.
+    pub market_pools: Vec<u16>,
+    /// The risk pools, index order (pool 0 first).
+    pub pools: Vec<PoolPlan>,
     /// Per market: the caps the file asks for (`None`: not stated).
     pub caps: Vec<(Option<u64>, Option<u64>)>,
 }
@@ -235,22 +248,28 @@ pub fn parse(text: &str, file: &str) -> Result<Deployment, FileError> {
     let at = |field: &str| format!("{file}: {field}");
     let e = &f.exchange;
     let exchange = exchange_args(e, &at)?;
+    let mut pools = pool_plans(&f.pools, &exchange, file)?;
     let mut markets = Vec::new();
+    let mut market_pools = Vec::new();
     let mut caps = Vec::new();
     let mut symbols = BTreeMap::new();
     for (i, m) in f.markets.iter().enumerate() {
         let field = at(&format!("markets[{i}]"));
         markets.push(market_args(i, m, &field, &mut symbols)?);
+        market_pools.push(market_pool(m.pool.as_deref(), &pools, &field)?);
         caps.push((m.open_interest_cap_long, m.open_interest_cap_short));
         // The program's own listing, on a scratch market: its cross-field rules (band order,
         // fee shares, penalty below maintenance, ...) refuse here what create_market would.
         check_listing(markets.last().expect("pushed"))
             .map_err(|why| FileError::new(&field, FileProblem::ListingRefused(why)))?;
     }
+    resolve_leaders(&mut pools, &f.pools, &symbols, file)?;
     Ok(Deployment {
         collateral_mint: pubkey(&at("exchange.collateral_mint"), &e.collateral_mint)?,
         exchange,
         markets,
+        market_pools,
+        pools,
         caps,
     })
 }
@@ -376,14 +395,17 @@ impl std::fmt::Display for BootstrapError {
 
 impl std::error::Error for BootstrapError {}
 
-fn account_error(what: &str, detail: impl ToString) -> BootstrapError {
+pub(crate) fn account_error(what: &str, detail: impl ToString) -> BootstrapError {
     BootstrapError::Account {
         what: what.to_string(),
         detail: detail.to_string(),
     }
 }
 
-async fn data(client: &RpcClient, key: &Pubkey) -> Result<Option<Vec<u8>>, BootstrapError> {
+pub(crate) async fn data(
+    client: &RpcClient,
+    key: &Pubkey,
+) -> Result<Option<Vec<u8>>, BootstrapError> {
     client
         .get_account_with_commitment(key, CommitmentConfig::confirmed())
         .await
@@ -395,7 +417,7 @@ async fn data(client: &RpcClient, key: &Pubkey) -> Result<Option<Vec<u8>>, Boots
 }
 
 /// Sends `ix` signed by `payer` and `signers`, confirmed; `doing` names it in errors.
-async fn send(
+pub(crate) async fn send(
     client: &RpcClient,
     doing: &str,
     ix: Instruction,
@@ -439,6 +461,7 @@ pub async fn apply(
 ) -> Result<BootstrapReport, BootstrapError> {
     let mut r = BootstrapReport::default();
     let ex = ensure_exchange(client, d, authority, &mut r).await?;
+    ensure_pools(client, d, &ex, (authority, governance), &mut r).await?;
     let mut count = ex.market_count;
     for (i, args) in d.markets.iter().enumerate() {
         let name = format!("market {i} {}", symbol_str(&args.symbol));
@@ -454,7 +477,12 @@ pub async fn apply(
                 send(
                     client,
                     &format!("create_market {i}"),
-                    ix::create_market(governance.pubkey(), authority.pubkey(), args.clone()),
+                    ix::create_market(
+                        governance.pubkey(),
+                        authority.pubkey(),
+                        d.market_pools[i],
+                        args.clone(),
+                    ),
                     authority,
                     &[governance],
                 )
@@ -474,6 +502,7 @@ pub async fn apply(
             Some(bytes) => compare_market(&bytes, d, i, name, &mut r)?,
         }
     }
+    ensure_contagion(client, d, (authority, governance), &mut r).await?;
     Ok(r)
 }
 
@@ -523,65 +552,4 @@ async fn ensure_exchange(
             ex
         }
     })
-}
-
-/// An existing market `i` (its account `bytes`, called `name`) against the file: its symbol
-/// and every governable parameter the file states, each difference reported with the
-/// proposal that would queue it.
-fn compare_market(
-    bytes: &[u8],
-    d: &Deployment,
-    i: usize,
-    name: String,
-    r: &mut BootstrapReport,
-) -> Result<(), BootstrapError> {
-    let args = &d.markets[i];
-    let m = accounts::market(bytes).map_err(|e| account_error(&name, e))?;
-    let before = r.drift.len();
-    if m.symbol != args.symbol {
-        r.drift.push(format!(
-            "{name}: chain symbol {:?} (index {i} is another market)",
-            symbol_str(&m.symbol)
-        ));
-    }
-    let (long, short) = d.caps[i];
-    for p in MarketParam::ALL {
-        let file = match p {
-            MarketParam::OpenInterestCapLong => long,
-            MarketParam::OpenInterestCapShort => short,
-            MarketParam::BaseImr => Some(args.params.margin.base_imr_ppm as u64),
-            MarketParam::BaseMmr => Some(args.params.dynamics.margin.base_mmr_ppm as u64),
-            MarketParam::MaxMmr => Some(args.params.dynamics.margin.max_mmr_ppm as u64),
-            MarketParam::MaxLeverage => Some(args.params.margin.max_leverage as u64),
-            MarketParam::MaxPositionNotional => Some(args.params.trade.max_position_notional),
-            MarketParam::TakerFee => Some(args.params.trade.fees.taker_fee_ppm as u64),
-            MarketParam::InsuranceWindowCap => Some(args.params.insurance.insurance_window_cap),
-            MarketParam::ReserveFactor => Some(args.params.trade.reserve_factor_ppm as u64),
-        };
-        let chain = m.params.value(p);
-        if let Some(v) = file.filter(|v| *v != chain) {
-            r.drift.push(proposal_hint(&name, i, p, chain, v));
-        }
-    }
-    if r.drift.len() == before {
-        r.unchanged.push(name);
-    }
-    Ok(())
-}
-
-fn proposal_hint(name: &str, index: usize, p: MarketParam, chain: u64, file: u64) -> String {
-    let one_step = bulwark_engine::governance::within_step(chain, file, &p.spec()) == Ok(true);
-    let (value, steps) = if one_step {
-        (file.to_string(), "")
-    } else {
-        (
-            "<next step>".to_string(),
-            " (beyond one step's limit: queue it in several steps, one per window)",
-        )
-    };
-    format!(
-        "{name}: {} is {chain} on chain, {file} in the file; queue it with `bulwark governance propose param --market {index} --param {} --value {value} --governance <DAO key>`{steps}",
-        p.name(),
-        p.name()
-    )
 }

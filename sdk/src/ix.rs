@@ -9,7 +9,9 @@ use bulwark::state::{Exchange, Market};
 use crate::pda;
 
 mod governance;
+mod pools;
 pub use governance::*;
+pub use pools::*;
 
 /// `initialize_exchange`, signed by the upgrade authority (who pays).
 pub fn initialize_exchange(
@@ -23,8 +25,8 @@ pub fn initialize_exchange(
         exchange: pda::exchange().0,
         collateral_mint,
         vault: pda::vault().0,
-        pool: pda::pool().0,
-        insurance_fund: pda::insurance_fund().0,
+        pool: pda::pool(0).0,
+        insurance_fund: pda::insurance_fund(0).0,
         token_program: anchor_spl::token::ID,
         system_program: anchor_lang::system_program::ID,
         event_authority: crate::pda::event_authority().0,
@@ -37,13 +39,20 @@ pub fn initialize_exchange(
     }
 }
 
-/// `create_market`, signed by governance; `payer` funds the market account.
-pub fn create_market(governance: Pubkey, payer: Pubkey, args: CreateMarketArgs) -> Instruction {
+/// `create_market` into risk pool `pool`, signed by governance; `payer` funds the market
+/// account.
+pub fn create_market(
+    governance: Pubkey,
+    payer: Pubkey,
+    pool: u16,
+    args: CreateMarketArgs,
+) -> Instruction {
     let accounts = bulwark::accounts::CreateMarket {
         governance,
         payer,
         exchange: pda::exchange().0,
         market: pda::market(args.index).0,
+        pool: pda::pool(pool).0,
         system_program: anchor_lang::system_program::ID,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
@@ -82,11 +91,49 @@ pub fn update_risk(
     }
 }
 
-fn readonly(keys: &[Pubkey]) -> impl Iterator<Item = AccountMeta> + '_ {
+/// A market as instructions name it: its index and the risk pool it is listed into. A bare
+/// index means a market of pool 0 (a venue with one pool); the program refuses a market of
+/// another pool with `PoolMismatch`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketRef {
+    pub index: u16,
+    pub pool: u16,
+}
+
+impl From<u16> for MarketRef {
+    fn from(index: u16) -> Self {
+        MarketRef { index, pool: 0 }
+    }
+}
+
+impl From<&Market> for MarketRef {
+    fn from(m: &Market) -> Self {
+        MarketRef {
+            index: m.index,
+            pool: m.pool,
+        }
+    }
+}
+
+/// A margin account as instructions that move its collateral name it: its address and its
+/// risk pool. A bare address means an account of pool 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountRef {
+    pub address: Pubkey,
+    pub pool: u16,
+}
+
+impl From<Pubkey> for AccountRef {
+    fn from(address: Pubkey) -> Self {
+        AccountRef { address, pool: 0 }
+    }
+}
+
+pub(crate) fn readonly(keys: &[Pubkey]) -> impl Iterator<Item = AccountMeta> + '_ {
     keys.iter().map(|k| AccountMeta::new_readonly(*k, false))
 }
 
-fn build(
+pub(crate) fn build(
     accounts: impl ToAccountMetas,
     data: impl InstructionData,
     extra: &[Pubkey],
@@ -100,11 +147,12 @@ fn build(
     }
 }
 
-/// `create_margin_account(index)` for `owner` (who pays).
-pub fn create_margin_account(owner: Pubkey, index: u16) -> Instruction {
+/// `create_margin_account(index)` for `owner` (who pays), in risk pool `pool` for good.
+pub fn create_margin_account(owner: Pubkey, index: u16, pool: u16) -> Instruction {
     let accounts = bulwark::accounts::CreateMarginAccount {
         owner,
         margin_account: pda::margin_account(&owner, index).0,
+        pool: pda::pool(pool).0,
         system_program: anchor_lang::system_program::ID,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
@@ -116,11 +164,22 @@ pub fn create_margin_account(owner: Pubkey, index: u16) -> Instruction {
     )
 }
 
-/// `deposit(amount)` from `source` (a token account of the collateral owned by `owner`).
-pub fn deposit(owner: Pubkey, margin_account: Pubkey, source: Pubkey, amount: u64) -> Instruction {
+/// `deposit(amount)` from `source` (a token account of the collateral owned by `owner`) into
+/// `margin_account` (of risk pool `account.pool`).
+pub fn deposit(
+    owner: Pubkey,
+    account: impl Into<AccountRef>,
+    source: Pubkey,
+    amount: u64,
+) -> Instruction {
+    let AccountRef {
+        address: margin_account,
+        pool,
+    } = account.into();
     let accounts = bulwark::accounts::Deposit {
         owner,
         margin_account,
+        pool: pda::pool(pool).0,
         exchange: pda::exchange().0,
         vault: pda::vault().0,
         source,
@@ -135,14 +194,19 @@ pub fn deposit(owner: Pubkey, margin_account: Pubkey, source: Pubkey, amount: u6
 /// open positions, ascending by index.
 pub fn withdraw(
     owner: Pubkey,
-    margin_account: Pubkey,
+    account: impl Into<AccountRef>,
     destination: Pubkey,
     amount: u64,
     health_markets: &[Pubkey],
 ) -> Instruction {
+    let AccountRef {
+        address: margin_account,
+        pool,
+    } = account.into();
     let accounts = bulwark::accounts::Withdraw {
         owner,
         margin_account,
+        pool: pda::pool(pool).0,
         exchange: pda::exchange().0,
         vault: pda::vault().0,
         destination,
@@ -207,17 +271,18 @@ pub fn set_delegate_with(
 pub fn trade(
     trader: Pubkey,
     margin_account: Pubkey,
-    market_index: u16,
+    market: impl Into<MarketRef>,
     base_delta: i64,
     limit_price: u64,
     other_health_markets: &[Pubkey],
 ) -> Instruction {
+    let market = market.into();
     let accounts = bulwark::accounts::Trade {
         trader,
         margin_account,
-        market: pda::market(market_index).0,
+        market: pda::market(market.index).0,
         exchange: pda::exchange().0,
-        pool: pda::pool().0,
+        pool: pda::pool(market.pool).0,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
     };
@@ -231,81 +296,13 @@ pub fn trade(
     )
 }
 
-/// Every market's address, index 0 upwards (what pool operations take).
-pub fn all_markets(market_count: u16) -> Vec<Pubkey> {
-    (0..market_count).map(|i| pda::market(i).0).collect()
-}
-
-/// `pool_deposit(amount, min_shares)` from `source` (refused below `min_shares`, 0 for no
-/// bound); needs every market.
-pub fn pool_deposit(
-    owner: Pubkey,
-    source: Pubkey,
-    amount: u64,
-    min_shares: u128,
-    market_count: u16,
-) -> Instruction {
-    let accounts = bulwark::accounts::PoolDeposit {
-        owner,
-        lp_account: pda::lp_account(&owner).0,
-        pool: pda::pool().0,
-        exchange: pda::exchange().0,
-        vault: pda::vault().0,
-        source,
-        token_program: anchor_spl::token::ID,
-        system_program: anchor_lang::system_program::ID,
-        event_authority: crate::pda::event_authority().0,
-        program: bulwark::ID,
-    };
-    build(
-        accounts,
-        bulwark::instruction::PoolDeposit { amount, min_shares },
-        &all_markets(market_count),
-    )
-}
-
-/// `pool_request_withdraw(shares)`.
-pub fn pool_request_withdraw(owner: Pubkey, shares: u128) -> Instruction {
-    let accounts = bulwark::accounts::PoolRequestWithdraw {
-        owner,
-        lp_account: pda::lp_account(&owner).0,
-        pool: pda::pool().0,
-        event_authority: crate::pda::event_authority().0,
-        program: bulwark::ID,
-    };
-    build(
-        accounts,
-        bulwark::instruction::PoolRequestWithdraw { shares },
-        &[],
-    )
-}
-
-/// `pool_withdraw` to `destination`; needs every market.
-pub fn pool_withdraw(owner: Pubkey, destination: Pubkey, market_count: u16) -> Instruction {
-    let accounts = bulwark::accounts::PoolWithdraw {
-        owner,
-        lp_account: pda::lp_account(&owner).0,
-        pool: pda::pool().0,
-        exchange: pda::exchange().0,
-        vault: pda::vault().0,
-        destination,
-        token_program: anchor_spl::token::ID,
-        event_authority: crate::pda::event_authority().0,
-        program: bulwark::ID,
-    };
-    build(
-        accounts,
-        bulwark::instruction::PoolWithdraw {},
-        &all_markets(market_count),
-    )
-}
-
-/// `sweep` of market `market_index` (permissionless).
-pub fn sweep(market_index: u16) -> Instruction {
+/// `sweep` of `market` into its pool and fund (permissionless).
+pub fn sweep(market: impl Into<MarketRef>) -> Instruction {
+    let MarketRef { index, pool } = market.into();
     let accounts = bulwark::accounts::Sweep {
-        market: pda::market(market_index).0,
-        pool: pda::pool().0,
-        insurance_fund: pda::insurance_fund().0,
+        market: pda::market(index).0,
+        pool: pda::pool(pool).0,
+        insurance_fund: pda::insurance_fund(pool).0,
         exchange: pda::exchange().0,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
@@ -320,17 +317,19 @@ pub fn liquidate(
     keeper: Pubkey,
     keeper_account: Pubkey,
     margin_account: Pubkey,
-    market_index: u16,
+    market: impl Into<MarketRef>,
     max_base: u64,
     other_health_markets: &[Pubkey],
 ) -> Instruction {
+    let MarketRef { index, pool } = market.into();
     let accounts = bulwark::accounts::Liquidate {
         keeper,
         keeper_account,
         margin_account,
-        market: pda::market(market_index).0,
+        market: pda::market(index).0,
         exchange: pda::exchange().0,
-        insurance_fund: pda::insurance_fund().0,
+        insurance_fund: pda::insurance_fund(pool).0,
+        pool: pda::pool(pool).0,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
     };
@@ -343,12 +342,13 @@ pub fn liquidate(
 
 /// `resolve_bankruptcy` of `margin_account`, attributed to `market_index` (its last
 /// liquidated market).
-pub fn resolve_bankruptcy(margin_account: Pubkey, market_index: u16) -> Instruction {
+pub fn resolve_bankruptcy(margin_account: Pubkey, market: impl Into<MarketRef>) -> Instruction {
+    let MarketRef { index, pool } = market.into();
     let accounts = bulwark::accounts::ResolveBankruptcy {
         margin_account,
-        market: pda::market(market_index).0,
-        insurance_fund: pda::insurance_fund().0,
-        pool: pda::pool().0,
+        market: pda::market(index).0,
+        insurance_fund: pda::insurance_fund(pool).0,
+        pool: pda::pool(pool).0,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
     };
@@ -356,11 +356,16 @@ pub fn resolve_bankruptcy(margin_account: Pubkey, market_index: u16) -> Instruct
 }
 
 /// `auto_deleverage(max_base)` of `margin_account`'s position in `market_index`.
-pub fn auto_deleverage(margin_account: Pubkey, market_index: u16, max_base: u64) -> Instruction {
+pub fn auto_deleverage(
+    margin_account: Pubkey,
+    market: impl Into<MarketRef>,
+    max_base: u64,
+) -> Instruction {
+    let MarketRef { index, pool } = market.into();
     let accounts = bulwark::accounts::AutoDeleverage {
         margin_account,
-        market: pda::market(market_index).0,
-        pool: pda::pool().0,
+        market: pda::market(index).0,
+        pool: pda::pool(pool).0,
         exchange: pda::exchange().0,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
@@ -372,65 +377,12 @@ pub fn auto_deleverage(margin_account: Pubkey, market_index: u16, max_base: u64)
     )
 }
 
-/// `if_stake(amount)` from `source`.
-pub fn if_stake(owner: Pubkey, source: Pubkey, amount: u64) -> Instruction {
-    let accounts = bulwark::accounts::IfStake {
-        owner,
-        stake_account: pda::stake_account(&owner).0,
-        insurance_fund: pda::insurance_fund().0,
-        exchange: pda::exchange().0,
-        vault: pda::vault().0,
-        source,
-        token_program: anchor_spl::token::ID,
-        system_program: anchor_lang::system_program::ID,
-        event_authority: crate::pda::event_authority().0,
-        program: bulwark::ID,
-    };
-    build(accounts, bulwark::instruction::IfStake { amount }, &[])
-}
-
-/// `if_request_unstake(shares)`.
-pub fn if_request_unstake(owner: Pubkey, shares: u128) -> Instruction {
-    let accounts = bulwark::accounts::IfRequestUnstake {
-        owner,
-        stake_account: pda::stake_account(&owner).0,
-        insurance_fund: pda::insurance_fund().0,
-        event_authority: crate::pda::event_authority().0,
-        program: bulwark::ID,
-    };
-    build(
-        accounts,
-        bulwark::instruction::IfRequestUnstake { shares },
-        &[],
-    )
-}
-
-/// `if_unstake` to `destination`; needs every market (the fund's exit value counts what each
-/// market holds against it).
-pub fn if_unstake(owner: Pubkey, destination: Pubkey, market_count: u16) -> Instruction {
-    let accounts = bulwark::accounts::IfUnstake {
-        owner,
-        stake_account: pda::stake_account(&owner).0,
-        insurance_fund: pda::insurance_fund().0,
-        exchange: pda::exchange().0,
-        vault: pda::vault().0,
-        destination,
-        token_program: anchor_spl::token::ID,
-        event_authority: crate::pda::event_authority().0,
-        program: bulwark::ID,
-    };
-    build(
-        accounts,
-        bulwark::instruction::IfUnstake {},
-        &all_markets(market_count),
-    )
-}
-
 /// `check_insurance_breaker` for market `market_index` (permissionless).
-pub fn check_insurance_breaker(market_index: u16) -> Instruction {
+pub fn check_insurance_breaker(market: impl Into<MarketRef>) -> Instruction {
+    let MarketRef { index, pool } = market.into();
     let accounts = bulwark::accounts::CheckInsuranceBreaker {
-        market: pda::market(market_index).0,
-        insurance_fund: pda::insurance_fund().0,
+        market: pda::market(index).0,
+        insurance_fund: pda::insurance_fund(pool).0,
         exchange: pda::exchange().0,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
@@ -442,21 +394,18 @@ pub fn check_insurance_breaker(market_index: u16) -> Instruction {
     )
 }
 
-/// `check_invariant` (permissionless); needs every market.
-pub fn check_invariant(market_count: u16) -> Instruction {
+/// `check_invariant` (permissionless); needs every market, every pool and every fund.
+pub fn check_invariant(market_count: u16, pool_count: u16) -> Instruction {
     let accounts = bulwark::accounts::CheckInvariant {
         exchange: pda::exchange().0,
         vault: pda::vault().0,
-        pool: pda::pool().0,
-        insurance_fund: pda::insurance_fund().0,
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
     };
-    build(
-        accounts,
-        bulwark::instruction::CheckInvariant {},
-        &all_markets(market_count),
-    )
+    let mut extra: Vec<Pubkey> = (0..market_count).map(|i| pda::market(i).0).collect();
+    extra.extend((0..pool_count).map(|p| pda::pool(p).0));
+    extra.extend((0..pool_count).map(|p| pda::insurance_fund(p).0));
+    build(accounts, bulwark::instruction::CheckInvariant {}, &extra)
 }
 
 /// `update_risk` for `m` landing at `slot`: its active sources' accounts, then the

@@ -25,6 +25,10 @@ pub mod wallet;
 
 #[cfg(feature = "rpc")]
 pub mod bootstrap;
+#[cfg(feature = "rpc")]
+mod bootstrap_compare;
+#[cfg(feature = "rpc")]
+pub mod bootstrap_pools;
 
 pub use anchor_lang::prelude::Pubkey;
 pub use bulwark;

@@ -82,8 +82,8 @@ pub fn extend(
 /// A table holds at most this many addresses.
 pub const MAX_ADDRESSES: usize = 256;
 
-/// Every address the venue's transactions name repeatedly, each once: the exchange, pool,
-/// insurance fund, vault and event authority, the token program (an account of the program's
+/// Every address the venue's transactions name repeatedly, each once: the exchange, every
+/// pool and insurance fund, the vault and event authority, the token program (an account of the program's
 /// CPIs), and per market its account, its active oracle sources and a queued rotation's
 /// source, then the collateral's sources. Programs a transaction invokes at its top level
 /// (Bulwark, compute budget) are never looked up, so they are not listed. An error when the
@@ -91,12 +91,11 @@ pub const MAX_ADDRESSES: usize = 256;
 pub fn venue_addresses(ex: &Exchange, markets: &[Market]) -> Result<Vec<Pubkey>, String> {
     let mut out = vec![
         pda::exchange().0,
-        pda::pool().0,
-        pda::insurance_fund().0,
         pda::vault().0,
         pda::event_authority().0,
         anchor_spl::token::ID,
     ];
+    out.extend((0..ex.pool_count).flat_map(|p| [pda::pool(p).0, pda::insurance_fund(p).0]));
     for m in markets {
         out.push(pda::market(m.index).0);
         out.extend(m.oracle.active().iter().map(|s| s.account));

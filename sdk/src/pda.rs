@@ -32,14 +32,14 @@ pub fn program_data() -> Pubkey {
     Pubkey::find_program_address(&[bulwark::ID.as_ref()], &bpf_loader_upgradeable::ID).0
 }
 
-/// The liquidity pool singleton.
-pub fn pool() -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[POOL_SEED], &bulwark::ID)
+/// Risk pool `index`'s liquidity pool (pool 0 is the default).
+pub fn pool(index: u16) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[POOL_SEED, &index.to_le_bytes()], &bulwark::ID)
 }
 
-/// The insurance fund singleton.
-pub fn insurance_fund() -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[INSURANCE_SEED], &bulwark::ID)
+/// Risk pool `index`'s insurance fund.
+pub fn insurance_fund(index: u16) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[INSURANCE_SEED, &index.to_le_bytes()], &bulwark::ID)
 }
 
 /// `owner`'s margin account number `index`.
@@ -50,15 +50,22 @@ pub fn margin_account(owner: &Pubkey, index: u16) -> (Pubkey, u8) {
     )
 }
 
-/// `owner`'s LP account.
-pub fn lp_account(owner: &Pubkey) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[LP_SEED, owner.as_ref()], &bulwark::ID)
+/// `owner`'s LP account in pool `pool`.
+pub fn lp_account(pool: u16, owner: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[LP_SEED, &pool.to_le_bytes(), owner.as_ref()],
+        &bulwark::ID,
+    )
 }
 
-/// `owner`'s insurance stake account.
-pub fn stake_account(owner: &Pubkey) -> (Pubkey, u8) {
+/// `owner`'s stake account in pool `pool`'s insurance fund.
+pub fn stake_account(pool: u16, owner: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(
-        &[bulwark::constants::STAKE_SEED, owner.as_ref()],
+        &[
+            bulwark::constants::STAKE_SEED,
+            &pool.to_le_bytes(),
+            owner.as_ref(),
+        ],
         &bulwark::ID,
     )
 }

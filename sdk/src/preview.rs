@@ -153,7 +153,7 @@ pub fn preview_execution_price(
         delta > 0,
         is_increase(position, delta),
         &market.price_inputs(market.aggregate.price, now),
-        &market.trade_params_in_force().spread,
+        &market.trade_params_for(is_increase(position, delta)).spread,
     )
 }
 
@@ -187,13 +187,12 @@ pub fn margin_ratios(market: &Market, at: &PreviewClock, slots: u64) -> (u32, u3
 
 /// The largest size (atoms, whole lots, in the direction of `buy`) the account could trade
 /// in `market_index` at `at` and still meet the initial margin and every cap; 0 when none.
-/// Searches with the engine's own `trade` and `health`. `market_count`: the exchange's live
-/// markets (`Exchange::live_market_count`), among which the pool is split.
+/// Searches with the engine's own `trade` and `health`. `pool` is the market's risk pool
+/// (split evenly among its live markets: `LiquidityPool::live_market_count`).
 pub fn max_trade_size(
     account: &MarginAccount,
     markets: &[Market],
     pool: &LiquidityPool,
-    market_count: u16,
     at: &PreviewClock,
     market_index: u16,
     buy: bool,
@@ -212,7 +211,7 @@ pub fn max_trade_size(
         .filter(|(_, mm)| mm.market_index != market_index)
         .collect();
     let lot = m.params.trade.lot_base.max(1) as i64;
-    let (pool_value_part, profit_cap) = pool.trade_limits(market_count)?;
+    let (pool_value_part, profit_cap) = pool.trade_limits(pool.live_market_count())?;
     let owed = funding_owed(
         slot.base,
         slot.funding_snapshot,
@@ -236,7 +235,8 @@ pub fn max_trade_size(
             pool_value_part,
             profit_cap,
         };
-        let Ok(out) = trade(&input, &m.book, &m.trade_params_in_force())? else {
+        let params = m.trade_params_for(is_increase(&input.position, input.delta));
+        let Ok(out) = trade(&input, &m.book, &params)? else {
             return Ok(false);
         };
         let mut view = slot;
@@ -340,7 +340,7 @@ pub struct PreviewOrder {
 }
 
 /// [`TradePreview`] of `order` by `account` at `at`, against `venue` (the exchange and the
-/// pool, `Exchange::trade_venue`); a refusal is the program's (`EngineError::Refused`).
+/// market's pool, `Exchange::trade_venue`); a refusal is the program's (`EngineError::Refused`).
 pub fn preview_trade(
     account: &MarginAccount,
     markets: &[Market],

@@ -57,6 +57,12 @@ impl Venue<'_> {
         self.markets.iter().find(|m| m.index == index)
     }
 
+    /// Risk pool `pool` with its listed markets, ascending (what its LP and fund
+    /// instructions name).
+    pub fn pool_markets(&self, pool: u16) -> ix::PoolMarkets {
+        ix::PoolMarkets::of(pool, self.markets.iter().map(|m| (m.index, m.pool)))
+    }
+
     /// `update_risk` for `m` landing at `slot` (the keeper's builder: a due source rotation
     /// applied).
     pub fn refresh(&self, m: &Market, slot: u64) -> Instruction {
@@ -134,7 +140,7 @@ pub fn trade(
     out.push(ix::trade(
         who.signer,
         who.margin,
-        index,
+        ix::MarketRef::from(m),
         delta,
         limit_price,
         &keys,
@@ -161,7 +167,10 @@ pub fn withdraw(
     let keys: Vec<Pubkey> = markets.iter().map(|m| pda::market(m.index).0).collect();
     out.push(ix::withdraw(
         who.signer,
-        who.margin,
+        ix::AccountRef {
+            address: who.margin,
+            pool: who.account.pool,
+        },
         destination,
         amount,
         &keys,
@@ -169,29 +178,33 @@ pub fn withdraw(
     out
 }
 
-/// Opening `owner`'s margin account number `index` (at `margin`; when `exists` is false)
-/// and depositing `amount` from `source`.
+/// Opening `owner`'s margin account number `index` in risk pool `pool` (at `margin`; when
+/// `exists` is false) and depositing `amount` from `source`. An existing account keeps the
+/// pool it was opened in: pass that one.
 pub fn deposit(
     owner: Pubkey,
-    margin: Pubkey,
-    index: u16,
+    (margin, index, pool): (Pubkey, u16, u16),
     exists: bool,
     source: Pubkey,
     amount: u64,
 ) -> Vec<Instruction> {
     let mut out = Vec::new();
     if !exists {
-        out.push(ix::create_margin_account(owner, index));
+        out.push(ix::create_margin_account(owner, index, pool));
     }
-    out.push(ix::deposit(owner, margin, source, amount));
+    let account = ix::AccountRef {
+        address: margin,
+        pool,
+    };
+    out.push(ix::deposit(owner, account, source, amount));
     out
 }
 
-/// The refreshes an operation valuing the whole pool needs: every market holding open
+/// The refreshes an operation valuing pool `pool` needs: every market of it holding open
 /// interest whose stored price would be refused for a reduction by the time the transaction
 /// can land (the pool's value is judged at prices usable for reductions).
-fn pool_refreshes(v: &Venue, now: Now) -> Vec<Instruction> {
-    let mut markets: Vec<&Market> = v.markets.iter().collect();
+fn pool_refreshes(v: &Venue, pool: u16, now: Now) -> Vec<Instruction> {
+    let mut markets: Vec<&Market> = v.markets.iter().filter(|m| m.pool == pool).collect();
     markets.sort_by_key(|m| m.index);
     markets
         .into_iter()
@@ -203,58 +216,59 @@ fn pool_refreshes(v: &Venue, now: Now) -> Vec<Instruction> {
         .collect()
 }
 
-/// An LP deposit of `amount` from `source` by `owner`, refused if it would mint fewer than
-/// `min_shares` (the depositor's slippage bound; 0 for none): the pool's stale markets
-/// refreshed, then the deposit (every market passed).
+/// An LP deposit into pool `pool` of `amount` from `source` by `owner`, refused if it would
+/// mint fewer than `min_shares` (the depositor's slippage bound; 0 for none): the pool's stale
+/// markets refreshed, then the deposit (the pool's markets passed).
 pub fn pool_deposit(
     v: &Venue,
-    owner: Pubkey,
+    (owner, pool): (Pubkey, u16),
     source: Pubkey,
     (amount, min_shares): (u64, u128),
     now: Now,
 ) -> Vec<Instruction> {
-    let mut out = pool_refreshes(v, now);
+    let mut out = pool_refreshes(v, pool, now);
     out.push(ix::pool_deposit(
         owner,
         source,
         amount,
         min_shares,
-        v.exchange.market_count,
+        v.pool_markets(pool),
     ));
     out
 }
 
-/// An LP's withdrawal request for `shares` (no price needed).
-pub fn pool_request_withdraw(owner: Pubkey, shares: u128) -> Vec<Instruction> {
-    vec![ix::pool_request_withdraw(owner, shares)]
+/// An LP's withdrawal request for `shares` of pool `pool` (no price needed).
+pub fn pool_request_withdraw(owner: Pubkey, shares: u128, pool: u16) -> Vec<Instruction> {
+    vec![ix::pool_request_withdraw(owner, shares, pool)]
 }
 
-/// An LP's withdrawal after its delay, to `destination`: the pool's stale markets
-/// refreshed, then the withdrawal.
-pub fn pool_withdraw(v: &Venue, owner: Pubkey, destination: Pubkey, now: Now) -> Vec<Instruction> {
-    let mut out = pool_refreshes(v, now);
-    out.push(ix::pool_withdraw(
-        owner,
-        destination,
-        v.exchange.market_count,
-    ));
+/// An LP's withdrawal from pool `pool` after its delay, to `destination`: the pool's stale
+/// markets refreshed, then the withdrawal.
+pub fn pool_withdraw(
+    v: &Venue,
+    (owner, pool): (Pubkey, u16),
+    destination: Pubkey,
+    now: Now,
+) -> Vec<Instruction> {
+    let mut out = pool_refreshes(v, pool, now);
+    out.push(ix::pool_withdraw(owner, destination, v.pool_markets(pool)));
     out
 }
 
-/// Staking `amount` from `source` into the insurance fund (no price needed).
-pub fn stake(owner: Pubkey, source: Pubkey, amount: u64) -> Vec<Instruction> {
-    vec![ix::if_stake(owner, source, amount)]
+/// Staking `amount` from `source` into pool `pool`'s insurance fund (no price needed).
+pub fn stake(owner: Pubkey, source: Pubkey, amount: u64, pool: u16) -> Vec<Instruction> {
+    vec![ix::if_stake(owner, source, amount, pool)]
 }
 
-/// A staker's unstake request for `shares` (no price needed).
-pub fn request_unstake(owner: Pubkey, shares: u128) -> Vec<Instruction> {
-    vec![ix::if_request_unstake(owner, shares)]
+/// A staker's unstake request for `shares` of pool `pool`'s fund (no price needed).
+pub fn request_unstake(owner: Pubkey, shares: u128, pool: u16) -> Vec<Instruction> {
+    vec![ix::if_request_unstake(owner, shares, pool)]
 }
 
-/// An unstake after the cooldown, to `destination` (every market passed for the fund's
-/// liabilities; no price needed).
-pub fn unstake(v: &Venue, owner: Pubkey, destination: Pubkey) -> Vec<Instruction> {
-    vec![ix::if_unstake(owner, destination, v.exchange.market_count)]
+/// An unstake from pool `pool`'s fund after the cooldown, to `destination` (the pool's
+/// markets passed for the fund's liabilities; no price needed).
+pub fn unstake(v: &Venue, owner: Pubkey, destination: Pubkey, pool: u16) -> Vec<Instruction> {
+    vec![ix::if_unstake(owner, destination, v.pool_markets(pool))]
 }
 
 /// Naming `delegate` as the account's trading delegate (`Pubkey::default()` revokes).

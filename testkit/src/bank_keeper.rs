@@ -63,19 +63,28 @@ impl bulwark_keeper::cycle::KeeperChain for BankKeeper<'_> {
             .and_then(|acc| bulwark_sdk::accounts::margin_account(&acc.data).ok()))
     }
 
-    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, ChainError> {
+    async fn insurance_fund(
+        &mut self,
+        pool: u16,
+    ) -> Result<bulwark::state::InsuranceFund, ChainError> {
         let acc = self
             .world
             .bank
-            .account(&bulwark_sdk::pda::insurance_fund().0)
+            .account(&bulwark_sdk::pda::insurance_fund(pool).0)
             .await
-            .ok_or_else(|| ChainError::Account("insurance fund missing".into()))?;
+            .ok_or_else(|| ChainError::Account(format!("insurance fund {pool} missing")))?;
         bulwark_sdk::accounts::insurance_fund(&acc.data)
             .map_err(|e| ChainError::Account(e.to_string()))
     }
 
-    async fn pool_capital(&mut self) -> Result<i64, ChainError> {
-        Ok(self.world.pool().await.capital)
+    async fn pool(&mut self, pool: u16) -> Result<bulwark::state::LiquidityPool, ChainError> {
+        let acc = self
+            .world
+            .bank
+            .account(&bulwark_sdk::pda::pool(pool).0)
+            .await
+            .ok_or_else(|| ChainError::Account(format!("pool {pool} missing")))?;
+        bulwark_sdk::accounts::pool(&acc.data).map_err(|e| ChainError::Account(e.to_string()))
     }
 
     async fn send(

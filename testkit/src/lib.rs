@@ -14,5 +14,6 @@ pub mod bank_vm;
 pub mod quiet;
 pub mod world;
 mod world_more;
+mod world_pools;
 
 pub use bulwark_sdk::{engine, Pubkey};

@@ -240,8 +240,19 @@ impl World {
         signer: &Keypair,
         args: CreateMarketArgs,
     ) -> Result<(), BanksClientError> {
+        self.create_market_in(signer, 0, args).await
+    }
+
+    /// Sends `create_market` with `args` into risk pool `pool`, signed by `signer` as
+    /// governance.
+    pub async fn create_market_in(
+        &mut self,
+        signer: &Keypair,
+        pool: u16,
+        args: CreateMarketArgs,
+    ) -> Result<(), BanksClientError> {
         let payer = self.bank.payer();
-        let ix = ix::create_market(signer.pubkey(), payer.pubkey(), args);
+        let ix = ix::create_market(signer.pubkey(), payer.pubkey(), pool, args);
         self.bank.send(&[ix], &[signer]).await
     }
 
@@ -303,11 +314,32 @@ impl World {
 }
 
 /// A participant: a keypair with SOL for fees, a collateral token account and (for traders)
-/// margin account number 0.
+/// margin account number 0, in risk pool `pool`.
 pub struct Participant {
     pub key: Keypair,
     pub token: Pubkey,
     pub margin: Pubkey,
+    pub pool: u16,
+}
+
+impl Participant {
+    /// The same participant (its key copied).
+    pub fn duplicate(&self) -> Participant {
+        Participant {
+            key: self.key.insecure_clone(),
+            token: self.token,
+            margin: self.margin,
+            pool: self.pool,
+        }
+    }
+
+    /// Its margin account as collateral instructions name it.
+    pub fn account_ref(&self) -> ix::AccountRef {
+        ix::AccountRef {
+            address: self.margin,
+            pool: self.pool,
+        }
+    }
 }
 
 impl World {
@@ -319,6 +351,11 @@ impl World {
 
     /// As [`World::participant`], with a chosen key.
     pub async fn participant_with_key(&mut self, key: Keypair, usdc: u64) -> Participant {
+        self.participant_in_pool(key, usdc, 0).await
+    }
+
+    /// As [`World::participant`], with a chosen key and margin account 0 in risk pool `pool`.
+    pub async fn participant_in_pool(&mut self, key: Keypair, usdc: u64, pool: u16) -> Participant {
         self.bank.fund(&key.pubkey(), 10_000_000_000).await;
         let token = self
             .bank
@@ -330,12 +367,17 @@ impl World {
                 .await;
         }
         self.bank
-            .send(&[ix::create_margin_account(key.pubkey(), 0)], &[&key])
+            .send(&[ix::create_margin_account(key.pubkey(), 0, pool)], &[&key])
             .await
             .expect("create margin account");
         let margin = pda::margin_account(&key.pubkey(), 0).0;
         self.margin_accounts.push(margin);
-        Participant { key, token, margin }
+        Participant {
+            key,
+            token,
+            margin,
+            pool,
+        }
     }
 
     /// The decoded margin account.
@@ -361,14 +403,14 @@ impl World {
 
     /// Deposits `amount` into `p`'s margin account.
     pub async fn deposit(&mut self, p: &Participant, amount: u64) -> Result<(), BanksClientError> {
-        let ix = ix::deposit(p.key.pubkey(), p.margin, p.token, amount);
+        let ix = ix::deposit(p.key.pubkey(), p.account_ref(), p.token, amount);
         self.bank.send(&[ix], &[&p.key]).await
     }
 
     /// Withdraws `amount` from `p`'s margin account to its token account.
     pub async fn withdraw(&mut self, p: &Participant, amount: u64) -> Result<(), BanksClientError> {
         let markets = self.health_markets(&p.margin, None).await;
-        let ix = ix::withdraw(p.key.pubkey(), p.margin, p.token, amount, &markets);
+        let ix = ix::withdraw(p.key.pubkey(), p.account_ref(), p.token, amount, &markets);
         self.bank.send(&[ix], &[&p.key]).await
     }
 
@@ -392,7 +434,11 @@ impl World {
         limit: u64,
     ) -> Result<(), BanksClientError> {
         let markets = self.health_markets(&p.margin, Some(index)).await;
-        let ix = ix::trade(p.key.pubkey(), p.margin, index, delta, limit, &markets);
+        let market = ix::MarketRef {
+            index,
+            pool: self.bank.market(index).await.pool,
+        };
+        let ix = ix::trade(p.key.pubkey(), p.margin, market, delta, limit, &markets);
         self.bank.send(&[ix], &[&p.key]).await
     }
 
@@ -410,17 +456,6 @@ impl World {
         edit(&mut args);
         let gov = self.governance.insecure_clone();
         self.create_market_with(&gov, args).await
-    }
-
-    /// Deposits `amount` into the pool for `p`.
-    pub async fn pool_deposit(
-        &mut self,
-        p: &Participant,
-        amount: u64,
-    ) -> Result<(), BanksClientError> {
-        let count = self.bank.exchange().await.market_count;
-        let ix = ix::pool_deposit(p.key.pubkey(), p.token, amount, 0, count);
-        self.bank.send(&[ix], &[&p.key]).await
     }
 
     /// Sweeps SOL-PERP's sub-ledgers.
@@ -495,7 +530,8 @@ impl World {
     }
 
     /// The named buckets the vault backs, summed by the engine's conservation identity
-    /// (`conservation::vault_backs`, the sum `check_invariant` compares with the vault).
+    /// (`conservation::vault_backs`, the sum `check_invariant` compares with the vault), over
+    /// every market, pool and fund.
     pub async fn bucket_total(&mut self) -> i128 {
         let ex = self.bank.exchange().await;
         let mut markets = Vec::new();
@@ -503,78 +539,17 @@ impl World {
             let m = self.bank.market(i).await;
             markets.push((m.ledgers, m.book.impact_ledger));
         }
-        let pool = self.bank.account(&pda::pool().0).await.expect("pool");
-        let fund = self.bank.account(&pda::insurance_fund().0).await;
-        let venue = bulwark_engine::conservation::VenueBuckets {
-            deposits_net: ex.collateral_deposits_net,
+        let mut venue = bulwark_engine::conservation::VenueBuckets {
             protocol_fees: ex.protocol_fees,
-            pool_capital: bulwark_sdk::accounts::pool(&pool.data)
-                .expect("pool")
-                .capital,
-            insurance_balance: bulwark_sdk::accounts::insurance_fund(&fund.expect("fund").data)
-                .expect("fund decodes")
-                .balance,
+            ..Default::default()
         };
+        for p in 0..ex.pool_count {
+            let pool = self.pool_at(p).await;
+            venue.deposits_net += pool.deposits_net;
+            venue.pool_capital += pool.capital;
+            venue.insurance_balance += self.insurance_fund_at(p).await.balance;
+        }
         use bulwark_engine::conservation::{markets_total, vault_backs};
         vault_backs(&venue, markets_total(markets))
-    }
-}
-
-impl World {
-    /// `p`'s LP account.
-    pub async fn lp(&mut self, p: &Participant) -> bulwark::state::LpAccount {
-        let acc = self
-            .bank
-            .account(&pda::lp_account(&p.key.pubkey()).0)
-            .await
-            .expect("lp account exists");
-        bulwark_sdk::accounts::lp_account(&acc.data).expect("lp account decodes")
-    }
-
-    /// The pool.
-    pub async fn pool(&mut self) -> bulwark::state::LiquidityPool {
-        let acc = self
-            .bank
-            .account(&pda::pool().0)
-            .await
-            .expect("pool exists");
-        bulwark_sdk::accounts::pool(&acc.data).expect("pool decodes")
-    }
-
-    /// The insurance fund's balance.
-    pub async fn insurance_balance(&mut self) -> u64 {
-        let acc = self
-            .bank
-            .account(&pda::insurance_fund().0)
-            .await
-            .expect("insurance fund exists");
-        bulwark_sdk::accounts::insurance_fund(&acc.data)
-            .expect("fund decodes")
-            .balance
-    }
-
-    /// Requests a withdrawal of `shares` for `p`.
-    pub async fn pool_request_withdraw(
-        &mut self,
-        p: &Participant,
-        shares: u128,
-    ) -> Result<(), BanksClientError> {
-        self.bank
-            .send(
-                &[ix::pool_request_withdraw(p.key.pubkey(), shares)],
-                &[&p.key],
-            )
-            .await
-    }
-
-    /// Executes `p`'s pending pool withdrawal into its token account.
-    pub async fn pool_withdraw(&mut self, p: &Participant) -> Result<(), BanksClientError> {
-        let count = self.bank.exchange().await.market_count;
-        self.bank
-            .send(
-                &[ix::pool_withdraw(p.key.pubkey(), p.token, count)],
-                &[&p.key],
-            )
-            .await
     }
 }

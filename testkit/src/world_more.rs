@@ -35,6 +35,10 @@ impl World {
         market: u16,
         max_base: u64,
     ) -> Result<(), BanksClientError> {
+        let market = ix::MarketRef {
+            index: market,
+            pool: self.bank.market(market).await.pool,
+        };
         let ix = ix::liquidate(
             keeper.key.pubkey(),
             keeper.margin,

@@ -7,6 +7,7 @@ use solana_program_test::BanksClientError;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::transaction::TransactionError;
 
+pub mod two_pools;
 mod wallet_scenes;
 pub use wallet_scenes::{acting, adl_scene, built_trade, venue_state, wallet_now};
 
@@ -156,8 +157,9 @@ pub async fn trader(w: &mut World, deposit: u64) -> bulwark_testkit::world::Part
     p
 }
 
-/// The vault holds exactly the named buckets, and the collateral bucket equals the sum over
-/// `accounts` (every margin account in play).
+/// The vault holds exactly the named buckets, and in every risk pool the collateral bucket
+/// equals the sum over the pool's accounts among `accounts` (every margin account in play):
+/// Σ collateral of the pool's accounts = its `deposits_net` + Σ its markets' trader flow.
 pub async fn assert_books_balance(w: &mut World, accounts: &[Pubkey]) {
     let vault = w.vault_balance().await as i128;
     assert_eq!(
@@ -166,15 +168,26 @@ pub async fn assert_books_balance(w: &mut World, accounts: &[Pubkey]) {
         "vault balance vs named buckets"
     );
     let ex = w.bank.exchange().await;
-    let mut flow = ex.collateral_deposits_net as i128;
-    for i in 0..ex.market_count {
-        flow += w.bank.market(i).await.ledgers.trader_flow as i128;
+    for pool in 0..ex.pool_count {
+        let mut flow = w.pool_at(pool).await.deposits_net as i128;
+        for i in 0..ex.market_count {
+            let m = w.bank.market(i).await;
+            if m.pool == pool {
+                flow += m.ledgers.trader_flow as i128;
+            }
+        }
+        let mut held = 0i128;
+        for a in accounts {
+            let m = w.margin(a).await;
+            if m.pool == pool {
+                held += m.collateral as i128;
+            }
+        }
+        assert_eq!(
+            held, flow,
+            "pool {pool}: Σ account collateral vs collateral bucket"
+        );
     }
-    let mut held = 0i128;
-    for a in accounts {
-        held += w.margin(a).await.collateral as i128;
-    }
-    assert_eq!(held, flow, "Σ account collateral vs collateral bucket");
 }
 
 /// Twelve leveraged longs, then SOL drops 8%: most of them are liquidatable.
@@ -204,7 +217,7 @@ pub fn keeper_config(
     shard: Option<(u32, u32)>,
 ) -> bulwark_keeper::KeeperConfig {
     bulwark_keeper::KeeperConfig {
-        reward_account: keeper.margin,
+        reward_accounts: bulwark_keeper::RewardAccounts::pool0(keeper.margin),
         max_stages_per_account: 8,
         stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         max_in_flight: bulwark_keeper::MAX_IN_FLIGHT,
@@ -334,7 +347,7 @@ pub async fn pool_value_now(w: &mut World) -> Option<bulwark_engine::pool::PoolV
 pub async fn fund_now(w: &mut World) -> (bulwark::state::InsuranceFund, u64) {
     let acc = w
         .bank
-        .account(&bulwark_sdk::pda::insurance_fund().0)
+        .account(&bulwark_sdk::pda::insurance_fund(0).0)
         .await
         .expect("insurance fund");
     let fund = bulwark_sdk::accounts::insurance_fund(&acc.data).expect("fund decodes");

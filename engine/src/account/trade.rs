@@ -143,7 +143,8 @@ impl AccountCore {
             pool_value_part,
             profit_cap,
         };
-        let out = trade(&input, &m.book, &m.trade_params_in_force())?.map_err(Refused::Trade)?;
+        let params = m.trade_params_for(crate::trade::is_increase(&input.position, input.delta));
+        let out = trade(&input, &m.book, &params)?.map_err(Refused::Trade)?;
         self.apply_trade(m, slot, &out)?;
         Ok(out)
     }

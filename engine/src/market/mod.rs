@@ -6,6 +6,7 @@
 
 pub mod books;
 pub mod risk;
+pub mod stress;
 pub mod views;
 
 pub use risk::{RiskUpdate, SideInput};
@@ -13,6 +14,7 @@ pub use views::{MarginViewError, SettlingLosses};
 
 use crate::breaker::{flags as breaker_flags, VelocityState};
 use crate::conservation::MarketLedgers;
+use crate::contagion::ContagionState;
 use crate::dynamic_margin::{effective_mmr_ppm, MarginRamp};
 use crate::error::{EngineResult, Refused};
 use crate::funding::FundingState;
@@ -38,7 +40,9 @@ stored_block! {
         pub guardian_reduce_only: u8,
         /// 1 while the insurance-coverage breaker is tripped.
         pub insurance_tripped: u8,
-        pub _padding0: [u8; 2],
+        /// The risk pool the market is listed into (its LPs and insurance fund back it; only
+        /// that pool's margin accounts trade it). Fixed at listing.
+        pub pool: u16,
         /// Volatility per √second in ppm (from `vol.variance`).
         pub sigma_ppm: u32,
         pub _padding1: [u8; 4],
@@ -70,6 +74,8 @@ stored_block! {
         pub governance: GovernanceRecord,
         /// Emergency settlement: its price, bookkeeping and the winners' payout ratio.
         pub settlement: SettlementState,
+        /// The stress signal from the pool's leader markets (`crate::contagion`).
+        pub contagion: ContagionState,
     }
 }
 
@@ -129,6 +135,17 @@ impl MarketCore {
         } else {
             self.breaker_flags &= !breaker_flags::VELOCITY;
         }
+    }
+
+    /// The maintenance target the ramp heads for: the volatility and confidence target at
+    /// the stored aggregate (`dynamic_margin::target_mmr_ppm`) plus the stress signal's step,
+    /// within the ratio's ceiling (ppm).
+    pub fn margin_target(&self) -> EngineResult<u32> {
+        let p = &self.params.dynamics.margin;
+        let agg = &self.aggregate;
+        let target = crate::dynamic_margin::target_mmr_ppm(p, self.sigma_ppm, agg.conf, agg.price)?;
+        let ceiling = p.max_mmr_ppm.max(p.base_mmr_ppm);
+        Ok(target.saturating_add(self.contagion.step_ppm).min(ceiling))
     }
 
     /// The maintenance ratio in force at `now_slot` (ppm).

@@ -8,7 +8,7 @@
 use super::MarketCore;
 use crate::account::OpClock;
 use crate::breaker::{oracle_flag_transitions, update_velocity, Transition};
-use crate::dynamic_margin::{retarget, target_mmr_ppm};
+use crate::dynamic_margin::retarget;
 use crate::error::{EngineError, EngineResult};
 use crate::oracle::{
     judge_side, price_market, record_side, MarketAggregate, Observation, ReadingFault,
@@ -167,8 +167,8 @@ impl MarketCore {
             let dynamics = &self.params.dynamics;
             self.vol = update_volatility(&self.vol, agg.price, now, &dynamics.vol)?;
             self.sigma_ppm = self.vol.sigma_ppm();
-            let target = target_mmr_ppm(&dynamics.margin, self.sigma_ppm, agg.conf, agg.price)?;
-            self.ramp = retarget(&self.ramp, target, slot, &dynamics.margin);
+            let target = self.margin_target()?;
+            self.ramp = retarget(&self.ramp, target, slot, &self.params.dynamics.margin);
         }
         Ok((transitions, new_state))
     }

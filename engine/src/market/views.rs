@@ -54,6 +54,22 @@ impl MarketCore {
         self.params.trade.in_velocity_band(self.velocity.band)
     }
 
+    /// Trading parameters for a trade that increases risk (`increase`) or not: those in force,
+    /// and while the stress signal is on, an increase's base spread widened by the signal's
+    /// spread (saturating; the spread cap still bounds the total). Reductions never pay it.
+    #[inline]
+    pub fn trade_params_for(&self, increase: bool) -> TradeParams {
+        let mut p = self.trade_params_in_force();
+        if increase {
+            let widened = p
+                .spread
+                .base_spread_ppm
+                .saturating_add(self.contagion.spread_ppm);
+            p.spread.base_spread_ppm = widened;
+        }
+        p
+    }
+
     /// Price inputs of an execution price at `price` (the one the action may use), `now`
     /// being the current unix time (the sources' age feeds the latency spread).
     #[inline]

@@ -15,34 +15,31 @@ const fn singleton(seed: &[u8]) -> Pubkey {
     )
 }
 
-/// The exchange's address (the PDA of `[EXCHANGE_SEED]`). Instructions check the exchange, pool
-/// and insurance fund against these constants: a key comparison instead of a
-/// `create_program_address` (~1,500 CU) per singleton per instruction; a wrong account is still
-/// refused with Anchor's `ConstraintSeeds`.
+/// The exchange's address (the PDA of `[EXCHANGE_SEED]`). Instructions check the exchange
+/// against this constant: a key comparison instead of a `create_program_address` (~1,500 CU)
+/// per instruction; a wrong account is still refused with Anchor's `ConstraintSeeds`. Pools
+/// and funds are checked by the pool index they store (the program creates them only at their
+/// PDAs, so an index names exactly one account of each type).
 pub const EXCHANGE_ADDRESS: Pubkey = singleton(EXCHANGE_SEED);
-/// The liquidity pool's address (the PDA of `[POOL_SEED]`).
-pub const POOL_ADDRESS: Pubkey = singleton(POOL_SEED);
-/// The insurance fund's address (the PDA of `[INSURANCE_SEED]`).
-pub const INSURANCE_ADDRESS: Pubkey = singleton(INSURANCE_SEED);
 
 /// Seed prefix of a market PDA: `[MARKET_SEED, index as u16 little-endian]`.
 #[constant]
 pub const MARKET_SEED: &[u8] = b"market";
 
-/// Seed of the liquidity pool singleton.
+/// Seed prefix of a risk pool's liquidity pool: `[POOL_SEED, pool index as u16 little-endian]`.
 #[constant]
 pub const POOL_SEED: &[u8] = b"pool";
-/// Seed of the insurance fund singleton.
+/// Seed prefix of a risk pool's insurance fund: `[INSURANCE_SEED, pool index as u16 LE]`.
 #[constant]
 pub const INSURANCE_SEED: &[u8] = b"insurance";
 /// Seed prefix of a margin account: `[MARGIN_SEED, owner, index as u16 little-endian]`.
 #[constant]
 pub const MARGIN_SEED: &[u8] = b"margin";
-/// Seed prefix of an LP account: `[LP_SEED, owner]`.
+/// Seed prefix of an LP account: `[LP_SEED, pool index as u16 LE, owner]`.
 #[constant]
 pub const LP_SEED: &[u8] = b"lp";
 
-/// Seed prefix of a staker's account: `[STAKE_SEED, owner]`.
+/// Seed prefix of a staker's account: `[STAKE_SEED, pool index as u16 LE, owner]`.
 #[constant]
 pub const STAKE_SEED: &[u8] = b"stake";
 
@@ -63,6 +60,10 @@ pub const EXCHANGE_VERSION: u8 = 1;
 /// Layout version of the `Market` account.
 pub const MARKET_VERSION: u8 = 1;
 
+/// Most risk pools (pool 0 included): a bound on what `check_invariant` must read.
+#[constant]
+pub const MAX_POOLS: u16 = 8;
+
 /// Most oracle sources per market or for the collateral.
 #[constant]
 pub const MAX_ORACLE_SOURCES: u8 = 4;
@@ -75,12 +76,9 @@ mod tests {
 
     #[test]
     fn singleton_addresses_are_the_runtime_derived_pdas() {
-        for (seed, address) in [
-            (EXCHANGE_SEED, EXCHANGE_ADDRESS),
-            (POOL_SEED, POOL_ADDRESS),
-            (INSURANCE_SEED, INSURANCE_ADDRESS),
-        ] {
-            assert_eq!(Pubkey::find_program_address(&[seed], &crate::ID).0, address);
-        }
+        assert_eq!(
+            Pubkey::find_program_address(&[EXCHANGE_SEED], &crate::ID).0,
+            EXCHANGE_ADDRESS
+        );
     }
 }

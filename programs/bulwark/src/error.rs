@@ -72,6 +72,14 @@ program_errors! {
         HealthMarketsUnsorted = 105,
         #[msg("a market without a position in this account was passed")]
         ForeignHealthMarket = 106,
+        #[msg("the pool, insurance fund, market or margin account belongs to another risk pool")]
+        PoolMismatch = 107,
+        #[msg("pool index must equal the exchange's pool count, below the maximum")]
+        PoolIndexMismatch = 108,
+        #[msg("a stress-signal leader is not its own follower")]
+        LeaderIsFollower = 109,
+        #[msg("the leader markets passed are not the pool's named leaders in order")]
+        LeaderListMismatch = 110,
         // ---- 6200: Oracles and prices ----
         #[msg("unknown oracle kind")]
         InvalidOracleKind = 200,
@@ -389,7 +397,7 @@ mod tests {
             last = Some(code);
             assert_eq!(error_name(code), Some(e.name()));
         }
-        assert_eq!(ALL_ERRORS.len(), 90);
+        assert_eq!(ALL_ERRORS.len(), 94);
         assert_eq!(error_name(6_401).as_deref(), Some("InitialMarginViolated"));
         assert_eq!(error_name(5_999), None);
         assert_eq!(error_name(6_099), None);

@@ -21,9 +21,52 @@ pub struct ExchangeInitialized {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MarketCreated {
     pub market_index: u16,
+    /// The risk pool it is listed into.
+    pub pool_index: u16,
     pub symbol: [u8; 16],
     pub sources: u8,
     pub min_quorum: u8,
+}
+
+/// Governance created a risk pool (no markets, no capital, stress signal off).
+#[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PoolCreated {
+    pub pool_index: u16,
+    pub withdraw_delay_secs: u32,
+    pub max_pnl_to_pool_ppm: u32,
+    pub unstake_cooldown_secs: u32,
+}
+
+/// A pool's stress-signal parameter changed (at once: a tightening; or a queued change).
+#[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PoolParamChanged {
+    pub pool_index: u16,
+    pub param: bulwark_engine::contagion::PoolParam,
+    pub old_value: u64,
+    pub new_value: u64,
+    /// True when it came through the timelock.
+    pub queued: bool,
+}
+
+/// The leaders' stress signal switched on or off in a follower market (or changed size).
+/// `reason`: 1 a leader's velocity band, 2 a leader's volatility, 0 calm (switched off).
+#[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct StressSignal {
+    pub market_index: u16,
+    pub pool_index: u16,
+    pub on: bool,
+    /// The leader behind the signal (the last one seen stressed).
+    pub leader_index: u16,
+    pub reason: u8,
+    /// Step added to the maintenance target and spread added to increases, ppm.
+    pub step_ppm: u32,
+    pub spread_ppm: u32,
+    /// The maintenance target the ramp now heads for, ppm (the ratio moves from the next slot).
+    pub target_mmr_ppm: u32,
+    pub slot: u64,
 }
 
 pub use bulwark_engine::oracle::SourceOutcome;
@@ -55,6 +98,8 @@ pub struct MarginAccountCreated {
     pub margin_account: Pubkey,
     pub owner: Pubkey,
     pub index: u16,
+    /// The risk pool it belongs to.
+    pub pool_index: u16,
 }
 
 /// A margin account was closed (rent returned).

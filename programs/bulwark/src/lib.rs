@@ -41,6 +41,30 @@ pub mod bulwark {
         instructions::create_market_handler(ctx, args)
     }
 
+    /// Creates risk pool `index` (governance only): its liquidity pool and insurance fund,
+    /// empty, without markets.
+    pub fn create_pool(
+        ctx: Context<CreatePool>,
+        index: u16,
+        args: instructions::common::pool_init::PoolArgs,
+    ) -> Result<()> {
+        instructions::create_pool_handler(ctx, index, args)
+    }
+
+    /// Permissionless: carries the pool's leader markets' stress signal into a follower market.
+    pub fn propagate_stress<'info>(ctx: Context<'info, PropagateStress<'info>>) -> Result<()> {
+        instructions::propagate_stress_handler(ctx)
+    }
+
+    /// Governance: a risk pool's stress-signal parameter, at once when it only tightens.
+    pub fn set_pool_param(
+        ctx: Context<SetPoolParam>,
+        param: bulwark_engine::contagion::PoolParam,
+        value: u64,
+    ) -> Result<()> {
+        instructions::set_pool_param_handler(ctx, param, value)
+    }
+
     /// Permissionless: reads the market's and the collateral's oracles and stores the aggregate.
     pub fn update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Result<()> {
         instructions::update_risk_handler(ctx)

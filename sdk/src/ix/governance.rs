@@ -89,31 +89,47 @@ pub fn queue_proposal(
     )
 }
 
-/// `execute_proposal` for the proposal at seed `seed`, naming the accounts `action` needs
-/// (its market; the pool for settlement). Permissionless.
+/// `execute_proposal` for the proposal at seed `seed` of a venue with one risk pool (pool 0),
+/// naming the accounts `action` needs. Permissionless. [`execute_action_in`] for a market of
+/// another pool.
 pub fn execute_action(seed: u64, action: &ProposalAction) -> Instruction {
-    execute_with(seed, action.market_index(), action.needs_pool())
+    execute_action_in(seed, action, 0)
+}
+
+/// `execute_proposal` for the proposal at seed `seed`, naming the accounts `action` needs: its
+/// market, and the pool it acts in (`market_pool`, the market's pool, for settlement and
+/// delisting; the pool named by a pool parameter). Permissionless.
+pub fn execute_action_in(seed: u64, action: &ProposalAction, market_pool: u16) -> Instruction {
+    let pool = match *action {
+        ProposalAction::PoolParam { pool_index, .. } => Some(pool_index),
+        _ => action.needs_pool().then_some(market_pool),
+    };
+    execute_with(seed, action.market_index(), pool)
 }
 
 /// `execute_proposal` for the proposal at seed `seed`; `market_index` names the market a market
 /// action applies to.
 pub fn execute_proposal(seed: u64, market_index: Option<u16>) -> Instruction {
-    execute_with(seed, market_index, false)
+    execute_with(seed, market_index, None)
 }
 
 /// `execute_proposal` for the proposal at seed `seed` naming the market `market_index` (if
-/// any) and, with `pool`, the pool (a settlement's execution reads it).
-pub fn execute_proposal_with(seed: u64, market_index: Option<u16>, pool: bool) -> Instruction {
+/// any) and risk pool `pool` (if any: settlement, delisting and pool parameters need it).
+pub fn execute_proposal_with(
+    seed: u64,
+    market_index: Option<u16>,
+    pool: Option<u16>,
+) -> Instruction {
     execute_with(seed, market_index, pool)
 }
 
-/// `execute_proposal` naming the market `market_index` (if any) and, with `pool`, the pool.
-fn execute_with(seed: u64, market_index: Option<u16>, pool: bool) -> Instruction {
+/// `execute_proposal` naming the market `market_index` (if any) and the pool `pool` (if any).
+fn execute_with(seed: u64, market_index: Option<u16>, pool: Option<u16>) -> Instruction {
     let accounts = bulwark::accounts::ExecuteProposal {
         exchange: pda::exchange().0,
         proposal: pda::proposal(seed).0,
         market: market_index.map(|i| pda::market(i).0),
-        pool: pool.then(|| pda::pool().0),
+        pool: pool.map(|p| pda::pool(p).0),
         event_authority: crate::pda::event_authority().0,
         program: bulwark::ID,
     };

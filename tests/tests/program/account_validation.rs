@@ -43,10 +43,10 @@ async fn keeper_instructions_refuse_accounts_that_do_not_belong() {
         BulwarkError::NotBankrupt,
     );
     // The vault must be the exchange's; every market must be passed.
-    let mut inv = ix::check_invariant(2);
+    let mut inv = ix::check_invariant(2, 1);
     inv.accounts[1].pubkey = t.token;
     assert_program_error(w.bank.send(&[inv], &[]).await, BulwarkError::WrongVault);
-    let mut inv = ix::check_invariant(2);
+    let mut inv = ix::check_invariant(2, 1);
     inv.accounts.pop();
     assert_program_error(
         w.bank.send(&[inv], &[]).await,
@@ -90,8 +90,8 @@ async fn bankruptcy_coverage_goes_to_the_last_liquidated_market_only() {
         &[
             t.margin,
             pda::market(1).0,
-            pda::insurance_fund().0,
-            pda::pool().0,
+            pda::insurance_fund(0).0,
+            pda::pool(0).0,
         ],
     )
     .await;
@@ -130,13 +130,20 @@ async fn governance_and_guardian_instructions_refuse_wrong_accounts_and_argument
     let staker = w.participant(10 * USDC).await;
     w.bank
         .send(
-            &[ix::if_stake(staker.key.pubkey(), staker.token, 10 * USDC)],
+            &[ix::if_stake(
+                staker.key.pubkey(),
+                staker.token,
+                10 * USDC,
+                0,
+            )],
             &[&staker.key],
         )
         .await
         .unwrap();
-    let mut r = ix::if_request_unstake(stranger.pubkey(), 1);
-    r.accounts[1].pubkey = pda::stake_account(&staker.key.pubkey()).0;
+    let mut r = ix::if_request_unstake(stranger.pubkey(), 1, 0);
+    let own = pda::stake_account(0, &stranger.pubkey()).0;
+    let slot = r.accounts.iter().position(|a| a.pubkey == own).unwrap();
+    r.accounts[slot].pubkey = pda::stake_account(0, &staker.key.pubkey()).0;
     let err = w.bank.send(&[r], &[&stranger]).await.unwrap_err();
     assert_eq!(custom_code(&err), Some(2006), "Anchor ConstraintSeeds");
 }

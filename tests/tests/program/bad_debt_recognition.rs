@@ -78,12 +78,12 @@ async fn a_staker_leaving_before_the_bankruptcy_is_resolved_gets_no_more_than_on
     for s in &stakers {
         let k = s.key.pubkey();
         w.bank
-            .send(&[ix::if_stake(k, s.token, 1_000 * USDC)], &[&s.key])
+            .send(&[ix::if_stake(k, s.token, 1_000 * USDC, 0)], &[&s.key])
             .await
             .unwrap();
         let shares = stake(&mut w, s).await.shares();
         w.bank
-            .send(&[ix::if_request_unstake(k, shares)], &[&s.key])
+            .send(&[ix::if_request_unstake(k, shares, 0)], &[&s.key])
             .await
             .unwrap();
     }
@@ -123,7 +123,7 @@ async fn requests_expire_a_day_after_they_mature() {
     w.refresh(150 * USD).await;
     let before = Snapshot::take(
         &mut w.bank,
-        &[pda::pool().0, pda::lp_account(&lp.key.pubkey()).0],
+        &[pda::pool(0).0, pda::lp_account(0, &lp.key.pubkey()).0],
     )
     .await;
     assert_program_error(w.pool_withdraw(&lp).await, BulwarkError::RequestExpired);
@@ -174,6 +174,6 @@ async fn a_repaid_deficit_is_released_only_where_it_was_recognised() {
 }
 
 async fn stake(w: &mut World, s: &Participant) -> bulwark::state::StakeAccount {
-    let key = pda::stake_account(&s.key.pubkey()).0;
+    let key = pda::stake_account(0, &s.key.pubkey()).0;
     accounts::stake_account(&w.bank.account(&key).await.unwrap().data).unwrap()
 }

@@ -170,7 +170,7 @@ async fn anyone_pauses_a_corrupted_exchange_and_nobody_a_healthy_one() {
     let (mut w, lp) = venue().await;
     let t = trader(&mut w, 1_000 * USDC).await;
     let count = w.bank.exchange().await.market_count;
-    let refused = w.bank.send(&[ix::check_invariant(count)], &[]).await;
+    let refused = w.bank.send(&[ix::check_invariant(count, 1)], &[]).await;
     assert_program_error(refused, BulwarkError::InvariantHolds);
     assert_eq!(w.bank.exchange().await.invariant_pause_bits, 0);
 
@@ -182,7 +182,7 @@ async fn anyone_pauses_a_corrupted_exchange_and_nobody_a_healthy_one() {
     spl_token::state::Account::pack(token, &mut acc.data).unwrap();
     w.bank.set_account(&vault, &spl_token::ID, acc.data);
     w.bank
-        .send(&[ix::check_invariant(count)], &[])
+        .send(&[ix::check_invariant(count, 1)], &[])
         .await
         .unwrap();
     assert_eq!(

@@ -46,6 +46,7 @@ async fn the_keeper_core_alone_resolves_a_cascade_and_losses_balance_to_the_toke
                 staker.key.pubkey(),
                 staker.token,
                 5_000 * USDC,
+                0,
             )],
             &[&staker.key],
         )
@@ -53,7 +54,7 @@ async fn the_keeper_core_alone_resolves_a_cascade_and_losses_balance_to_the_toke
         .unwrap();
     let keeper_owner = w.participant(0).await;
     let cfg = KeeperConfig {
-        reward_account: keeper_owner.margin,
+        reward_accounts: bulwark_keeper::RewardAccounts::pool0(keeper_owner.margin),
         max_stages_per_account: 6,
         stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         max_in_flight: bulwark_keeper::MAX_IN_FLIGHT,
@@ -88,9 +89,14 @@ async fn the_keeper_core_alone_resolves_a_cascade_and_losses_balance_to_the_toke
     assert_each_at_maintenance_or_resolved(&mut w, &traders).await;
 
     // Losses beyond collateral = insurance paid + socialised loss, to the token.
-    let fund =
-        accounts::insurance_fund(&w.bank.account(&pda::insurance_fund().0).await.unwrap().data)
-            .unwrap();
+    let fund = accounts::insurance_fund(
+        &w.bank
+            .account(&pda::insurance_fund(0).0)
+            .await
+            .unwrap()
+            .data,
+    )
+    .unwrap();
     let pool = w.pool().await;
     assert_eq!(deficits, fund.total_paid + pool.total_socialized);
     // And for the resolved accounts: Σ losses = Σ collateral consumed + insurance + socialised.

@@ -20,10 +20,7 @@ async fn deposit_then_withdraw_moves_tokens_and_the_collateral_bucket_exactly() 
     w.withdraw(&t, 120 * USDC).await.unwrap();
     assert_eq!(w.margin(&t.margin).await.collateral, (180 * USDC) as i64);
     assert_eq!(w.bank.token_balance(&t.token).await, 320 * USDC);
-    assert_eq!(
-        w.bank.exchange().await.collateral_deposits_net,
-        (180 * USDC) as i64
-    );
+    assert_eq!(w.pool().await.deposits_net, (180 * USDC) as i64);
     assert_books_balance(&mut w, &[t.margin, lp.margin]).await;
 }
 
@@ -33,7 +30,10 @@ async fn accounts_are_per_owner_and_index_and_close_empty_with_rent_back() {
     let t = w.participant(100 * USDC).await;
     // Isolation: a second account of the same owner.
     w.bank
-        .send(&[ix::create_margin_account(t.key.pubkey(), 7)], &[&t.key])
+        .send(
+            &[ix::create_margin_account(t.key.pubkey(), 7, 0)],
+            &[&t.key],
+        )
         .await
         .unwrap();
     let second = pda::margin_account(&t.key.pubkey(), 7).0;
@@ -42,7 +42,10 @@ async fn accounts_are_per_owner_and_index_and_close_empty_with_rent_back() {
     // Creating it again fails.
     let again = w
         .bank
-        .send(&[ix::create_margin_account(t.key.pubkey(), 7)], &[&t.key])
+        .send(
+            &[ix::create_margin_account(t.key.pubkey(), 7, 0)],
+            &[&t.key],
+        )
         .await;
     assert_program_error(again, BulwarkError::AccountAlreadyInitialized);
 
@@ -232,7 +235,12 @@ async fn refuse_foreign_token_accounts(w: &mut World, t: &Participant) {
         BulwarkError::WrongMint,
     );
     let mut deposit = ix::deposit(t.key.pubkey(), t.margin, t.token, USDC);
-    deposit.accounts[3].pubkey = foreign;
+    let vault = deposit
+        .accounts
+        .iter()
+        .position(|a| a.pubkey == pda::vault().0)
+        .unwrap();
+    deposit.accounts[vault].pubkey = foreign;
     assert_program_error(
         w.bank.send(&[deposit], &[&t.key]).await,
         BulwarkError::WrongVault,

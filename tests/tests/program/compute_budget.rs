@@ -128,7 +128,7 @@ async fn eight_markets() -> (World, Participant) {
     record(&w, "pool_deposit", "8 markets");
     let k = lp.key.pubkey();
     w.bank
-        .send(&[ix::if_stake(k, lp.token, 100_000 * USDC)], &[&lp.key])
+        .send(&[ix::if_stake(k, lp.token, 100_000 * USDC, 0)], &[&lp.key])
         .await
         .unwrap();
     record(&w, "if_stake", "");
@@ -171,7 +171,7 @@ async fn user_and_pool_instructions_stay_within_budget_with_eight_markets() {
     record(&w, "sweep", "");
     // A healthy venue: the check runs over every market and refuses to pause anything.
     assert_program_error(
-        w.bank.send(&[ix::check_invariant(MARKETS)], &[]).await,
+        w.bank.send(&[ix::check_invariant(MARKETS, 1)], &[]).await,
         BulwarkError::InvariantHolds,
     );
     record(&w, "check_invariant", "8 markets, holds (refused)");
@@ -186,13 +186,13 @@ async fn user_and_pool_instructions_stay_within_budget_with_eight_markets() {
     record(&w, "pool_request_withdraw", "");
     let stake = w
         .bank
-        .account(&pda::stake_account(&lp.key.pubkey()).0)
+        .account(&pda::stake_account(0, &lp.key.pubkey()).0)
         .await;
     assert!(stake.is_some());
     let k = lp.key.pubkey();
     w.bank
         .send(
-            &[ix::if_request_unstake(k, 1_000 * USDC as u128)],
+            &[ix::if_request_unstake(k, 1_000 * USDC as u128, 0)],
             &[&lp.key],
         )
         .await

@@ -123,7 +123,7 @@ impl Run {
         let held = match self
             .w
             .bank
-            .account(&bulwark_sdk::pda::lp_account(&self.lps[lp].key.pubkey()).0)
+            .account(&bulwark_sdk::pda::lp_account(0, &self.lps[lp].key.pubkey()).0)
             .await
         {
             Some(_) => self.w.lp(&self.lps[lp]).await.shares(),

@@ -339,7 +339,7 @@ async fn one_owner_round_tripping_two_accounts_in_one_slot_collects_no_impact() 
     let mint = w.collateral_mint;
     w.bank.mint_to(&mint, &a.token, 100_000 * USDC).await;
     let setup = [
-        ix::create_margin_account(a.key.pubkey(), 1),
+        ix::create_margin_account(a.key.pubkey(), 1, 0),
         ix::deposit(a.key.pubkey(), second, a.token, 100_000 * USDC),
     ];
     w.bank.send(&setup, &[&a.key]).await.unwrap();

@@ -173,6 +173,7 @@ fn clone_of(p: &Participant, margin: Pubkey) -> Participant {
         key: p.key.insecure_clone(),
         token: p.token,
         margin,
+        pool: p.pool,
     }
 }
 
@@ -190,14 +191,14 @@ impl Run {
         let mut stakers = Vec::new();
         for _ in 0..2 {
             let s = w.participant(60_000 * USDC).await;
-            let stake = ix::if_stake(s.key.pubkey(), s.token, 30_000 * USDC);
+            let stake = ix::if_stake(s.key.pubkey(), s.token, 30_000 * USDC, 0);
             w.bank.send(&[stake], &[&s.key]).await.unwrap();
             stakers.push(s);
         }
         let a0 = w.participant(20_000 * USDC).await;
         let mut adv = vec![clone_of(&a0, a0.margin)];
         for i in 1..SPLITS {
-            let create = ix::create_margin_account(a0.key.pubkey(), i);
+            let create = ix::create_margin_account(a0.key.pubkey(), i, 0);
             w.bank.send(&[create], &[&a0.key]).await.unwrap();
             let margin = pda::margin_account(&a0.key.pubkey(), i).0;
             w.margin_accounts.push(margin);
@@ -257,13 +258,16 @@ impl Run {
         let (fund, fund_exit) = fund_now(w).await;
         let mut lp_shares = Vec::new();
         for p in &self.lp_holders {
-            let key = pda::lp_account(&p.key.pubkey()).0;
+            let key = pda::lp_account(0, &p.key.pubkey()).0;
             let held = w.bank.account(&key).await.is_some();
             lp_shares.push(if held { w.lp(p).await.shares() } else { 0 });
         }
         let mut stake_shares = Vec::new();
         for p in &self.stakers {
-            let acc = w.bank.account(&pda::stake_account(&p.key.pubkey()).0).await;
+            let acc = w
+                .bank
+                .account(&pda::stake_account(0, &p.key.pubkey()).0)
+                .await;
             let s = acc.map(|a| {
                 bulwark_sdk::accounts::stake_account(&a.data)
                     .unwrap()

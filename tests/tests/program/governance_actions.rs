@@ -141,7 +141,12 @@ async fn the_insurance_breaker_trips_below_its_floor_and_lifts_with_hysteresis()
     // 170 USDC is above the floor but below floor + 20%: still tripped.
     w.bank
         .send(
-            &[ix::if_stake(staker.key.pubkey(), staker.token, 170 * USDC)],
+            &[ix::if_stake(
+                staker.key.pubkey(),
+                staker.token,
+                170 * USDC,
+                0,
+            )],
             &[&staker.key],
         )
         .await
@@ -153,7 +158,12 @@ async fn the_insurance_breaker_trips_below_its_floor_and_lifts_with_hysteresis()
     assert_eq!(w.bank.market(SOL_PERP).await.insurance_tripped, 1);
     w.bank
         .send(
-            &[ix::if_stake(staker.key.pubkey(), staker.token, 20 * USDC)],
+            &[ix::if_stake(
+                staker.key.pubkey(),
+                staker.token,
+                20 * USDC,
+                0,
+            )],
             &[&staker.key],
         )
         .await

@@ -20,8 +20,8 @@ async fn the_upgrade_authority_creates_the_exchange_and_its_vault() {
     for key in [
         pda::exchange().0,
         pda::vault().0,
-        pda::pool().0,
-        pda::insurance_fund().0,
+        pda::pool(0).0,
+        pda::insurance_fund(0).0,
     ] {
         rent += w.bank.account(&key).await.unwrap().lamports;
     }
@@ -31,7 +31,7 @@ async fn the_upgrade_authority_creates_the_exchange_and_its_vault() {
         "the authority paid the four accounts' rent"
     );
     let pool =
-        bulwark_sdk::accounts::pool(&w.bank.account(&pda::pool().0).await.unwrap().data).unwrap();
+        bulwark_sdk::accounts::pool(&w.bank.account(&pda::pool(0).0).await.unwrap().data).unwrap();
     assert_eq!(
         (pool.capital, pool.total_shares(), pool.requested_shares()),
         (0, 0, 0)
@@ -45,7 +45,11 @@ async fn the_upgrade_authority_creates_the_exchange_and_its_vault() {
         bulwark_sdk::params::MAX_PNL_TO_POOL_PPM
     );
     let fund = bulwark_sdk::accounts::insurance_fund(
-        &w.bank.account(&pda::insurance_fund().0).await.unwrap().data,
+        &w.bank
+            .account(&pda::insurance_fund(0).0)
+            .await
+            .unwrap()
+            .data,
     )
     .unwrap();
     assert_eq!(fund.balance, 0);
@@ -59,7 +63,8 @@ async fn the_upgrade_authority_creates_the_exchange_and_its_vault() {
     assert_eq!(ex.collateral_decimals, 6);
     assert_eq!(ex.market_count, 0);
     assert_eq!(ex.status, 0);
-    assert_eq!((ex.collateral_deposits_net, ex.protocol_fees), (0, 0));
+    assert_eq!((w.pool().await.deposits_net, ex.protocol_fees), (0, 0));
+    assert_eq!(ex.pool_count, 1, "pool 0 comes with the exchange");
     let c = ex.collateral_oracle;
     assert_eq!(c.num_sources, 2);
     assert_eq!(c.min_quorum, 1);

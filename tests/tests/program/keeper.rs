@@ -115,18 +115,21 @@ impl KeeperChain for Flaky<'_> {
             self.inner.margin_account(key).await
         }
     }
-    async fn insurance_fund(&mut self) -> Result<bulwark::state::InsuranceFund, ChainError> {
+    async fn insurance_fund(
+        &mut self,
+        pool: u16,
+    ) -> Result<bulwark::state::InsuranceFund, ChainError> {
         if self.down {
             Err(lost())
         } else {
-            self.inner.insurance_fund().await
+            self.inner.insurance_fund(pool).await
         }
     }
-    async fn pool_capital(&mut self) -> Result<i64, ChainError> {
+    async fn pool(&mut self, pool: u16) -> Result<bulwark::state::LiquidityPool, ChainError> {
         if self.down {
             Err(lost())
         } else {
-            self.inner.pool_capital().await
+            self.inner.pool(pool).await
         }
     }
     async fn send(&mut self, ixs: &[Instruction]) -> Result<(), ChainError> {

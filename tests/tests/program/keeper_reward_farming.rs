@@ -17,7 +17,12 @@ async fn insured_venue() -> World {
     let staker = w.participant(100 * USDC).await;
     w.bank
         .send(
-            &[ix::if_stake(staker.key.pubkey(), staker.token, 100 * USDC)],
+            &[ix::if_stake(
+                staker.key.pubkey(),
+                staker.token,
+                100 * USDC,
+                0,
+            )],
             &[&staker.key],
         )
         .await
@@ -88,9 +93,9 @@ async fn one_atom_stages_are_refused_and_move_no_money() {
         t.margin,
         keeper.margin,
         pda::market(SOL_PERP).0,
-        pda::insurance_fund().0,
+        pda::insurance_fund(0).0,
     ];
-    let money = [t.margin, keeper.margin, pda::insurance_fund().0];
+    let money = [t.margin, keeper.margin, pda::insurance_fund(0).0];
     let before = Snapshot::take(&mut w.bank, &money).await;
     let (minimum, _) = minimum_and_full_stage(&mut w, &t).await;
     let lot = 1_000_000;
@@ -263,10 +268,11 @@ async fn liquidating_ones_own_smallest_position_through_a_crash_loses_money() {
         key: attacker.key.insecure_clone(),
         token: attacker.token,
         margin: pda::margin_account(&attacker.key.pubkey(), 1).0,
+        pool: 0,
     };
     w.bank
         .send(
-            &[ix::create_margin_account(keeper.key.pubkey(), 1)],
+            &[ix::create_margin_account(keeper.key.pubkey(), 1, 0)],
             &[&keeper.key],
         )
         .await

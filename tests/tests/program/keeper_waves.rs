@@ -165,7 +165,7 @@ async fn an_expired_transaction_the_program_now_refuses_is_not_signed_again() {
     let (mut chain, control) = rpc_chain(&w, &keeper, false);
     // The same account opened twice: both simulate, the first is dropped, the second lands;
     // once the first's blockhash has expired its new simulation is refused (already open).
-    let open = bulwark_sdk::ix::create_margin_account(keeper.key.pubkey(), 7);
+    let open = bulwark_sdk::ix::create_margin_account(keeper.key.pubkey(), 7, 0);
     control.drop_sends.store(1, Ordering::SeqCst);
     control.block_height_lead.store(1_000, Ordering::SeqCst);
     let outcomes = chain.send_wave(&[vec![open.clone()], vec![open]]).await;

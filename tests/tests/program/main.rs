@@ -37,6 +37,7 @@ mod pool;
 mod pool_bounds;
 mod previews;
 mod proposal_accounts;
+mod risk_pools;
 mod same_publish_time;
 mod settlement;
 mod settlement_hardening;

@@ -276,29 +276,29 @@ async fn an_lp_and_a_staker_come_and_go_while_a_position_is_open_and_slots_move(
     let lp = w.participant(60_000 * USDC).await;
     let (k, token) = (lp.key.pubkey(), lp.token);
     send_built(&mut w, &mut c, &lp, |v, at| {
-        wallet::pool_deposit(v, k, token, (50_000 * USDC, 0), at)
+        wallet::pool_deposit(v, (k, 0), token, (50_000 * USDC, 0), at)
     })
     .await
     .unwrap();
     let shares = w.lp(&lp).await.shares();
     send_built(&mut w, &mut c, &lp, |_, _| {
-        wallet::pool_request_withdraw(k, shares)
+        wallet::pool_request_withdraw(k, shares, 0)
     })
     .await
     .unwrap();
     send_built(&mut w, &mut c, &lp, |_, _| {
-        wallet::stake(k, token, 10_000 * USDC)
+        wallet::stake(k, token, 10_000 * USDC, 0)
     })
     .await
     .unwrap();
     let staked = {
-        let key = bulwark_sdk::pda::stake_account(&k).0;
+        let key = bulwark_sdk::pda::stake_account(0, &k).0;
         bulwark_sdk::accounts::stake_account(&w.bank.account(&key).await.unwrap().data)
             .unwrap()
             .shares()
     };
     send_built(&mut w, &mut c, &lp, |_, _| {
-        wallet::request_unstake(k, staked)
+        wallet::request_unstake(k, staked, 0)
     })
     .await
     .unwrap();
@@ -310,11 +310,11 @@ async fn an_lp_and_a_staker_come_and_go_while_a_position_is_open_and_slots_move(
     )
     .await;
     send_built(&mut w, &mut c, &lp, |v, at| {
-        wallet::pool_withdraw(v, k, token, at)
+        wallet::pool_withdraw(v, (k, 0), token, at)
     })
     .await
     .unwrap();
-    send_built(&mut w, &mut c, &lp, |v, _| wallet::unstake(v, k, token))
+    send_built(&mut w, &mut c, &lp, |v, _| wallet::unstake(v, k, token, 0))
         .await
         .unwrap();
     assert_eq!(w.lp(&lp).await.shares(), 0);

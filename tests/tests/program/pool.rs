@@ -133,8 +133,8 @@ async fn withdrawals_never_go_beyond_the_open_interest_reserve() {
     let before = Snapshot::take(
         &mut w.bank,
         &[
-            pda::pool().0,
-            pda::lp_account(&lp.key.pubkey()).0,
+            pda::pool(0).0,
+            pda::lp_account(0, &lp.key.pubkey()).0,
             pda::vault().0,
         ],
     )
@@ -155,7 +155,7 @@ async fn pool_operations_need_every_market_in_order_and_the_lp_s_own_account() {
     let (mut w, lp) = venue().await;
     w.create_market_like_sol(1, |_| {}).await.unwrap();
     let key = lp.key.pubkey();
-    let before = Snapshot::take(&mut w.bank, &[pda::pool().0, pda::vault().0]).await;
+    let before = Snapshot::take(&mut w.bank, &[pda::pool(0).0, pda::vault().0]).await;
     let mut missing = ix::pool_deposit(key, lp.token, USDC, 0, 2);
     missing.accounts.pop();
     assert_program_error(
@@ -172,8 +172,14 @@ async fn pool_operations_need_every_market_in_order_and_the_lp_s_own_account() {
     assert_program_error(w.pool_deposit(&lp, 0).await, BulwarkError::ZeroAmount);
     // Another signer cannot act on this LP's account: its PDA is derived from the signer.
     let other = w.participant(0).await;
-    let mut foreign = ix::pool_request_withdraw(other.key.pubkey(), 1);
-    foreign.accounts[1].pubkey = pda::lp_account(&key).0;
+    let mut foreign = ix::pool_request_withdraw(other.key.pubkey(), 1, 0);
+    let own = pda::lp_account(0, &other.key.pubkey()).0;
+    let slot = foreign
+        .accounts
+        .iter()
+        .position(|a| a.pubkey == own)
+        .unwrap();
+    foreign.accounts[slot].pubkey = pda::lp_account(0, &key).0;
     let err = w.bank.send(&[foreign], &[&other.key]).await.unwrap_err();
     assert_eq!(custom_code(&err), Some(2006), "Anchor ConstraintSeeds");
     before.assert_unchanged(&mut w.bank).await;
@@ -187,7 +193,7 @@ async fn a_deposit_that_would_mint_fewer_shares_than_the_depositor_asked_is_refu
     let key = lp.key.pubkey();
     // At an unchanged pool value the next 1,000 USDC mints exactly the first one's shares.
     let expected = w.lp(&lp).await.shares();
-    let keys = [pda::pool().0, pda::lp_account(&key).0, lp.token];
+    let keys = [pda::pool(0).0, pda::lp_account(0, &key).0, lp.token];
     let before = Snapshot::take(&mut w.bank, &keys).await;
     let greedy = ix::pool_deposit(key, lp.token, 1_000 * USDC, expected + 1, 1);
     assert_program_error(

@@ -114,7 +114,7 @@ async fn one_market_at_its_cap_does_not_block_a_withdrawal_the_whole_pool_afford
         .unwrap();
     // Withdrawing 60% would leave ~400 behind 450 of need: refused, nothing moves.
     request_part(&mut w, &lp, 600_000).await;
-    let before = Snapshot::take(&mut w.bank, &[pda::pool().0, pda::vault().0]).await;
+    let before = Snapshot::take(&mut w.bank, &[pda::pool(0).0, pda::vault().0]).await;
     assert_program_error(
         w.pool_withdraw(&lp).await,
         BulwarkError::WithdrawalExceedsUnreserved,
@@ -155,11 +155,18 @@ async fn a_delisted_market_no_longer_takes_a_part_of_the_pool() {
         .await
         .unwrap();
     w.bank
-        .send(&[ix::execute_proposal(delist, Some(1))], &[])
+        .send(
+            &[ix::execute_action(
+                delist,
+                &ProposalAction::Delist { market_index: 1 },
+            )],
+            &[],
+        )
         .await
         .unwrap();
     let ex = w.bank.exchange().await;
-    assert_eq!((ex.market_count, ex.live_market_count()), (2, 1));
+    let live = w.pool().await.live_market_count();
+    assert_eq!((ex.market_count, live), (2, 1));
     // SOL-PERP alone now measures against the whole pool: 2 SOL (300 USDC) fits its 500 USDC
     // reserve, where its half (250) refused it while market 1 was listed.
     w.bank.advance(1, 1).await;

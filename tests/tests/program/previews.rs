@@ -37,7 +37,7 @@ async fn the_previewed_maximum_trade_is_accepted_and_one_lot_more_is_refused() {
         unix_timestamp: clock.unix_timestamp,
         decimals: 6,
     };
-    let max = max_trade_size(&account, &[market], &pool, 1, &at, SOL_PERP, true).unwrap();
+    let max = max_trade_size(&account, &[market], &pool, &at, SOL_PERP, true).unwrap();
     assert!(
         max > 100 * SOL,
         "1,000 USDC at 5% initial margin buys well over 100 SOL: {max}"

@@ -98,11 +98,11 @@ async fn settlement_needs_the_pool_and_a_market_action_its_own_market() {
         w.bank
             .send(&[ix::execute_proposal(settle, Some(SOL_PERP))], &[])
             .await,
-        BulwarkError::MarketMismatch,
+        BulwarkError::PoolMismatch,
     );
     // Another account where the pool goes: not a pool.
     let mut x = ix::execute_settlement(settle, SOL_PERP);
-    x.accounts[EXECUTE_POOL].pubkey = pda::insurance_fund().0;
+    x.accounts[EXECUTE_POOL].pubkey = pda::insurance_fund(0).0;
     let err = w.bank.send(&[x], &[]).await.unwrap_err();
     assert_eq!(
         custom_code(&err),

@@ -178,7 +178,13 @@ async fn settlement_needs_a_restricted_market_held_long_enough_and_the_table_hol
         .unwrap();
     w.bank.advance(10, TIMELOCK_SECS as i64).await;
     w.bank
-        .send(&[ix::execute_proposal(id, Some(M))], &[])
+        .send(
+            &[ix::execute_action(
+                id,
+                &ProposalAction::Delist { market_index: M },
+            )],
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(state(&mut w).await, MarketState::Delisted);

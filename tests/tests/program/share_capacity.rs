@@ -12,7 +12,7 @@ use solana_sdk::signature::Signer;
 const HUNDRED_BILLION: u64 = 100_000_000_000 * USDC;
 
 async fn stake_of(w: &mut World, s: &Participant) -> bulwark::state::StakeAccount {
-    let key = pda::stake_account(&s.key.pubkey()).0;
+    let key = pda::stake_account(0, &s.key.pubkey()).0;
     accounts::stake_account(&w.bank.account(&key).await.unwrap().data).unwrap()
 }
 
@@ -57,7 +57,7 @@ async fn the_insurance_fund_takes_a_hundred_billion_and_pays_back_no_more() {
     let k = staker.key.pubkey();
     w.bank
         .send(
-            &[ix::if_stake(k, staker.token, HUNDRED_BILLION)],
+            &[ix::if_stake(k, staker.token, HUNDRED_BILLION, 0)],
             &[&staker.key],
         )
         .await
@@ -65,7 +65,7 @@ async fn the_insurance_fund_takes_a_hundred_billion_and_pays_back_no_more() {
     let shares = stake_of(&mut w, &staker).await.shares();
     assert_eq!(shares, HUNDRED_BILLION as u128 * 1_000_000);
     w.bank
-        .send(&[ix::if_request_unstake(k, shares)], &[&staker.key])
+        .send(&[ix::if_request_unstake(k, shares, 0)], &[&staker.key])
         .await
         .unwrap();
     w.bank.advance(10, UNSTAKE_COOLDOWN_SECS as i64).await;

@@ -102,7 +102,7 @@ async fn the_simulator_and_the_program_agree_to_the_unit_on_a_crash() {
     assert!(opened >= ACCOUNTS * 2 / 3, "{opened} opened");
 
     let config = KeeperConfig {
-        reward_account: keeper.margin,
+        reward_accounts: bulwark_keeper::RewardAccounts::pool0(keeper.margin),
         max_stages_per_account: cfg.keeper.max_stages_per_account,
         stages_per_transaction: bulwark_keeper::stage_plan::STAGES_PER_TRANSACTION,
         max_in_flight: bulwark_keeper::MAX_IN_FLIGHT,
@@ -129,7 +129,7 @@ async fn the_simulator_and_the_program_agree_to_the_unit_on_a_crash() {
     let r = run_with_keys(&path, &population, &cfg, keys).unwrap();
     let fund = bulwark_sdk::accounts::insurance_fund(
         &w.bank
-            .account(&bulwark_sdk::pda::insurance_fund().0)
+            .account(&bulwark_sdk::pda::insurance_fund(0).0)
             .await
             .unwrap()
             .data,
@@ -201,7 +201,7 @@ async fn open_bank_venue(
     let lp = w.participant(cfg.pool_capital as u64).await;
     w.pool_deposit(&lp, cfg.pool_capital as u64).await.unwrap();
     let staker = w.participant(cfg.insurance_balance).await;
-    let stake = ix::if_stake(staker.key.pubkey(), staker.token, cfg.insurance_balance);
+    let stake = ix::if_stake(staker.key.pubkey(), staker.token, cfg.insurance_balance, 0);
     w.bank.send(&[stake], &[&staker.key]).await.unwrap();
     let keeper = w.participant(0).await;
     let mut traders = Vec::new();

@@ -29,6 +29,7 @@ async fn setup() -> (World, Participant, Vec<Participant>, Participant) {
                 staker.key.pubkey(),
                 staker.token,
                 1_000 * USDC,
+                0,
             )],
             &[&staker.key],
         )
@@ -70,7 +71,14 @@ async fn liquidate_flat(w: &mut World, keeper: &Participant, t: &Participant) {
 }
 
 async fn fund(w: &mut World) -> bulwark::state::InsuranceFund {
-    accounts::insurance_fund(&w.bank.account(&pda::insurance_fund().0).await.unwrap().data).unwrap()
+    accounts::insurance_fund(
+        &w.bank
+            .account(&pda::insurance_fund(0).0)
+            .await
+            .unwrap()
+            .data,
+    )
+    .unwrap()
 }
 
 /// SOL falls to 139 and the keeper liquidates both traders flat; the sub-ledgers are swept.
@@ -147,8 +155,8 @@ async fn insurance_pays_up_to_the_window_cap_and_lps_bear_exactly_the_rest() {
         &mut w.bank,
         &[
             traders[1].margin,
-            pda::pool().0,
-            pda::insurance_fund().0,
+            pda::pool(0).0,
+            pda::insurance_fund(0).0,
             pda::market(M).0,
         ],
     )
@@ -171,7 +179,7 @@ async fn an_unstake_waits_its_cooldown_bears_losses_meanwhile_and_donations_move
     let key = staker.key.pubkey();
     let shares = accounts::stake_account(
         &w.bank
-            .account(&pda::stake_account(&key).0)
+            .account(&pda::stake_account(0, &key).0)
             .await
             .unwrap()
             .data,
@@ -179,7 +187,7 @@ async fn an_unstake_waits_its_cooldown_bears_losses_meanwhile_and_donations_move
     .unwrap()
     .shares();
     w.bank
-        .send(&[ix::if_request_unstake(key, shares)], &[&staker.key])
+        .send(&[ix::if_request_unstake(key, shares, 0)], &[&staker.key])
         .await
         .unwrap();
     let early = w

@@ -28,9 +28,9 @@ pub struct Exchange {
     pub vault: Pubkey,
     /// The collateral's own oracle sources (its USD price).
     pub collateral_oracle: OracleConfig,
-    /// Bucket: collateral deposited into margin accounts minus collateral withdrawn.
-    /// Σ account collateral = this + Σ markets' `trader_flow`.
-    pub collateral_deposits_net: i64,
+    /// Risk pools created so far (pool 0 at initialisation); the next pool's index.
+    pub pool_count: u16,
+    pub _padding3: [u8; 6],
     /// Bucket: protocol fees swept from markets, withdrawable by governance.
     pub protocol_fees: u64,
     /// The guardian's pause (bits, end, and its length: after it ends the guardian waits as
@@ -58,13 +58,6 @@ const _: () = assert!(core::mem::size_of::<Exchange>() == 1736);
 const _: () = assert!(core::mem::size_of::<Exchange>().is_multiple_of(8));
 
 impl Exchange {
-    /// Markets listed and not delisted: the pool's capital and the insurance fund are split
-    /// evenly among them (a delisted market holds no open interest, so its part would only
-    /// shrink the others').
-    pub fn live_market_count(&self) -> u16 {
-        self.market_count.saturating_sub(self.delisted_count)
-    }
-
     /// Operations paused at `now`: the guardian's until they expire, the invariant's until
     /// governance clears them.
     pub fn paused_bits(&self, now: i64) -> u32 {
@@ -76,7 +69,7 @@ impl Exchange {
         guardian | self.invariant_pause_bits
     }
 
-    /// The exchange and `pool` as a trade at `now` sees them.
+    /// The exchange and `pool` (the traded market's) as a trade at `now` sees them.
     pub fn trade_venue(
         &self,
         pool: &super::LiquidityPool,
@@ -86,7 +79,7 @@ impl Exchange {
             paused_bits: self.paused_bits(now),
             pool_capital: pool.capital,
             max_pnl_to_pool_ppm: pool.max_pnl_to_pool_ppm,
-            live_markets: self.live_market_count(),
+            live_markets: pool.live_market_count(),
         }
     }
 

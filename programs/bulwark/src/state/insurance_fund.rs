@@ -1,14 +1,17 @@
-//! The insurance fund singleton (staking arrives with the loss waterfall).
+//! A risk pool's insurance fund and its stakers' accounts.
 
 use anchor_lang::prelude::*;
 
-/// PDA `[INSURANCE_SEED]`. Balance in the collateral's smallest unit.
+/// PDA `[INSURANCE_SEED, pool le]`. Balance in the collateral's smallest unit. It covers
+/// only its own pool's markets.
 #[account(zero_copy)]
 #[derive(Debug)]
 pub struct InsuranceFund {
     pub version: u8,
     pub bump: u8,
-    pub _padding0: [u8; 6],
+    /// The risk pool it belongs to.
+    pub pool: u16,
+    pub _padding0: [u8; 4],
     /// Funds held for covering losses (stakes, fee and penalty shares swept from markets).
     pub balance: u64,
     /// Staker shares outstanding (including shares under an unstake request), `u128` LE.
@@ -31,6 +34,16 @@ const _: () = assert!(core::mem::size_of::<InsuranceFund>() == 272);
 impl InsuranceFund {
     /// Account size including Anchor's discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<InsuranceFund>();
+
+    /// Refuses a market of another risk pool.
+    pub fn require_pool(&self, market_pool: u16) -> Result<()> {
+        require_eq!(
+            self.pool,
+            market_pool,
+            crate::error::BulwarkError::PoolMismatch
+        );
+        Ok(())
+    }
 
     /// The fund as a market's coverage breaker sees it.
     pub fn commitment(&self) -> bulwark_engine::market::books::FundCommitment {
@@ -55,13 +68,15 @@ impl InsuranceFund {
     }
 }
 
-/// A staker's shares and pending unstake: PDA `[STAKE_SEED, owner]`.
+/// A staker's shares and pending unstake in one pool's fund: PDA `[STAKE_SEED, pool le, owner]`.
 #[account(zero_copy)]
 #[derive(Debug)]
 pub struct StakeAccount {
     pub version: u8,
     pub bump: u8,
-    pub _padding0: [u8; 6],
+    /// The risk pool whose fund the shares are of.
+    pub pool: u16,
+    pub _padding0: [u8; 4],
     pub owner: Pubkey,
     /// Shares held, `u128` LE.
     pub shares: [u8; 16],

@@ -1,14 +1,20 @@
-//! The liquidity pool singleton: the traders' counterparty.
+//! A risk pool's liquidity pool (the traders' counterparty in its markets) and its LPs'
+//! accounts. A pool is the unit of loss-sharing: its markets' losses reach its own insurance
+//! fund and LPs, never another pool's.
 
 use anchor_lang::prelude::*;
 
-/// PDA `[POOL_SEED]`. Values in the collateral's smallest unit.
+/// PDA `[POOL_SEED, index le]`. Values in the collateral's smallest unit.
 #[account(zero_copy)]
 #[derive(Debug)]
 pub struct LiquidityPool {
     pub version: u8,
     pub bump: u8,
-    pub _padding0: [u8; 6],
+    /// The pool's index (its PDA seed; pool 0 is the default).
+    pub index: u16,
+    /// Markets listed into this pool so far, and how many of them are delisted.
+    pub market_count: u16,
+    pub delisted_count: u16,
     /// Capital held for the pool (deposits, swept trader PnL and fee share, minus withdrawals).
     pub capital: i64,
     /// LP shares outstanding (including shares under a withdrawal request), `u128` LE.
@@ -21,7 +27,12 @@ pub struct LiquidityPool {
     pub max_pnl_to_pool_ppm: u32,
     /// Bankruptcy losses socialised to LPs, cumulative.
     pub total_socialized: u64,
-    pub reserved: [u8; 232],
+    /// Bucket: collateral deposited into this pool's margin accounts minus collateral
+    /// withdrawn. Σ the pool's account collateral = this + Σ its markets' `trader_flow`.
+    pub deposits_net: i64,
+    /// The stress signal: leaders and what it does to this pool's other markets.
+    pub contagion: bulwark_engine::contagion::ContagionParams,
+    pub reserved: [u8; 200],
 }
 le_u128!(LiquidityPool {
     total_shares / set_total_shares / add_total_shares / sub_total_shares,
@@ -32,6 +43,19 @@ const _: () = assert!(core::mem::size_of::<LiquidityPool>() == 296);
 impl LiquidityPool {
     /// Account size including Anchor's discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<LiquidityPool>();
+
+    /// Markets listed into the pool and not delisted: its capital and its insurance fund are
+    /// split evenly among them (a delisted market holds no open interest, so its part would
+    /// only shrink the others').
+    pub fn live_market_count(&self) -> u16 {
+        self.market_count.saturating_sub(self.delisted_count)
+    }
+
+    /// Refuses a market or account of another risk pool.
+    pub fn require_pool(&self, pool: u16) -> Result<()> {
+        require_eq!(self.index, pool, crate::error::BulwarkError::PoolMismatch);
+        Ok(())
+    }
 
     /// What a trade in one of `market_count` markets (a hot path that reads only this account,
     /// not every market) measures against: the market's even part of the pool's capital as
@@ -46,13 +70,15 @@ impl LiquidityPool {
     }
 }
 
-/// An LP's shares and pending withdrawal request: PDA `[LP_SEED, owner]`.
+/// An LP's shares and pending withdrawal request in one pool: PDA `[LP_SEED, pool le, owner]`.
 #[account(zero_copy)]
 #[derive(Debug)]
 pub struct LpAccount {
     pub version: u8,
     pub bump: u8,
-    pub _padding0: [u8; 6],
+    /// The pool whose shares these are.
+    pub pool: u16,
+    pub _padding0: [u8; 4],
     pub owner: Pubkey,
     /// Shares held (including requested ones), `u128` LE.
     pub shares: [u8; 16],

@@ -1,5 +1,6 @@
-//! A trader's margin account: collateral and up to eight positions (cross margin inside one
-//! account; isolation by opening another index).
+//! A trader's margin account: collateral and up to eight positions in one risk pool's markets
+//! (cross margin inside one account; isolation by opening another index, in the same pool or
+//! another).
 
 use anchor_lang::prelude::*;
 use bulwark_engine::account::AccountCore;
@@ -13,7 +14,10 @@ use bulwark_engine::delegate::DelegateLimits;
 pub struct MarginAccount {
     pub version: u8,
     pub bump: u8,
-    pub _padding0: [u8; 4],
+    /// The risk pool the account belongs to, chosen at creation: it trades only that pool's
+    /// markets, and its losses reach only that pool's insurance fund and LPs.
+    pub pool: u16,
+    pub _padding0: [u8; 2],
     /// The account number of this owner (isolation by index).
     pub index: u16,
     pub owner: Pubkey,
@@ -54,6 +58,16 @@ impl MarginAccount {
     /// `key` is the delegate (and not the owner, who is never limited).
     pub fn is_delegate(&self, key: &Pubkey) -> bool {
         *key != self.owner && self.delegate != Pubkey::default() && *key == self.delegate
+    }
+
+    /// Refuses a market of another risk pool.
+    pub fn require_pool(&self, market_pool: u16) -> Result<()> {
+        require_eq!(
+            self.pool,
+            market_pool,
+            crate::error::BulwarkError::PoolMismatch
+        );
+        Ok(())
     }
 
     /// Names `delegate` (the default key: none) with `limits`, starting a fresh cost count.

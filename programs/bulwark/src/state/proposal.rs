@@ -29,6 +29,9 @@ pub mod kind {
     pub const CLEAR_INVARIANT_PAUSE: u8 = 6;
     /// Extending the guardian's pause until `value` (unix time).
     pub const EXTEND_PAUSE: u8 = 7;
+    /// A risk pool's stress-signal parameter (`market_index` holds the pool index, `param` a
+    /// `PoolParam` code).
+    pub const POOL_PARAM: u8 = 8;
 }
 
 /// PDA `[PROPOSAL_SEED, seed le]`: the proposer chooses `seed`, so the address is known when a

@@ -6,6 +6,7 @@
 use anchor_lang::prelude::*;
 use bulwark_engine::bounds::Param;
 use bulwark_engine::checked::cast;
+use bulwark_engine::contagion::PoolParam;
 use bulwark_engine::governance::{check_bounds, MarketParam};
 
 use crate::error::{engine_err, BulwarkError, OrMath};
@@ -41,6 +42,12 @@ pub enum ProposalAction {
     ClearInvariantPause,
     /// Sets the end of the guardian's pause, unix seconds.
     ExtendPause { until: i64 },
+    /// Sets a risk pool's stress-signal parameter (judged again at execution).
+    PoolParam {
+        pool_index: u16,
+        param: PoolParam,
+        value: u64,
+    },
 }
 
 impl ProposalAction {
@@ -54,13 +61,21 @@ impl ProposalAction {
             | ProposalAction::LiftReduceOnly { market_index } => Some(market_index),
             ProposalAction::Timelock { .. }
             | ProposalAction::ClearInvariantPause
-            | ProposalAction::ExtendPause { .. } => None,
+            | ProposalAction::ExtendPause { .. }
+            | ProposalAction::PoolParam { .. } => None,
         }
     }
 
-    /// Whether execution reads the liquidity pool (settlement records its funds for winners).
+    /// Whether execution needs a risk pool account: settlement records its funds for winners,
+    /// delisting stops counting the market in it, and pool parameters are its own. The market's
+    /// pool for market actions; for `PoolParam` the pool named (`pool_index`).
     pub fn needs_pool(&self) -> bool {
-        matches!(self, ProposalAction::Settle { .. })
+        matches!(
+            self,
+            ProposalAction::Settle { .. }
+                | ProposalAction::Delist { .. }
+                | ProposalAction::PoolParam { .. }
+        )
     }
 
     /// Its stored kind code (`state::kind`).
@@ -74,6 +89,7 @@ impl ProposalAction {
             ProposalAction::LiftReduceOnly { .. } => kind::LIFT_REDUCE_ONLY,
             ProposalAction::ClearInvariantPause => kind::CLEAR_INVARIANT_PAUSE,
             ProposalAction::ExtendPause { .. } => kind::EXTEND_PAUSE,
+            ProposalAction::PoolParam { .. } => kind::POOL_PARAM,
         }
     }
 
@@ -92,6 +108,14 @@ impl ProposalAction {
                 require!(until >= 0, BulwarkError::ParameterOutOfBounds);
                 Ok(())
             }
+            // A leader's market is judged against the markets listed at execution.
+            ProposalAction::PoolParam { param, value, .. } => {
+                require!(
+                    param.check(value, u16::MAX).is_ok(),
+                    BulwarkError::ParameterOutOfBounds
+                );
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -108,6 +132,15 @@ impl ProposalAction {
             }
             ProposalAction::Timelock { secs } => p.value = u64::from(secs),
             ProposalAction::ExtendPause { until } => p.value = cast(until).or_math()?,
+            ProposalAction::PoolParam {
+                pool_index,
+                param,
+                value,
+            } => {
+                p.market_index = pool_index;
+                p.param = param as u16;
+                p.value = value;
+            }
             ProposalAction::RotateSource {
                 position,
                 activation_slot,
@@ -148,6 +181,11 @@ impl Proposal {
             kind::CLEAR_INVARIANT_PAUSE => ProposalAction::ClearInvariantPause,
             kind::EXTEND_PAUSE => ProposalAction::ExtendPause {
                 until: cast(self.value).or_math()?,
+            },
+            kind::POOL_PARAM => ProposalAction::PoolParam {
+                pool_index: market_index,
+                param: PoolParam::from_u16(self.param).ok_or(BulwarkError::UnknownParameter)?,
+                value: self.value,
             },
             _ => return err!(BulwarkError::UnknownParameter),
         })

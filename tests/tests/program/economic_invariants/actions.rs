@@ -180,7 +180,7 @@ impl Run {
                 )
             }
             1 => {
-                let key = pda::lp_account(&p.key.pubkey()).0;
+                let key = pda::lp_account(0, &p.key.pubkey()).0;
                 let held = match self.w.bank.account(&key).await {
                     Some(_) => self.w.lp(&p).await.shares(),
                     None => 0,
@@ -210,12 +210,12 @@ impl Run {
                 let r = self
                     .w
                     .bank
-                    .send(&[ix::if_stake(owner, p.token, amount)], &[&p.key])
+                    .send(&[ix::if_stake(owner, p.token, amount, 0)], &[&p.key])
                     .await;
                 (Act::Stake(h), format!("staker {h} stakes {amount}"), r)
             }
             1 => {
-                let acc = self.w.bank.account(&pda::stake_account(&owner).0).await;
+                let acc = self.w.bank.account(&pda::stake_account(0, &owner).0).await;
                 let held = acc.map_or(0, |a| {
                     bulwark_sdk::accounts::stake_account(&a.data)
                         .unwrap()
@@ -225,7 +225,7 @@ impl Run {
                 let r = self
                     .w
                     .bank
-                    .send(&[ix::if_request_unstake(owner, shares)], &[&p.key])
+                    .send(&[ix::if_request_unstake(owner, shares, 0)], &[&p.key])
                     .await;
                 (
                     Act::Stake(h),

@@ -1,5 +1,7 @@
-//! `create_market`: governance lists a market with 1–4 oracle sources; every parameter is
-//! checked against the engine's bounds table; open-interest caps start at zero.
+//! `create_market`: governance lists a market with 1–4 oracle sources into one risk pool (the
+//! `pool` account named; for good: its pool's LPs and insurance fund back it, and only that
+//! pool's margin accounts trade it); every parameter is checked against the engine's bounds
+//! table; open-interest caps start at zero.
 
 use crate::error::OrMath;
 use anchor_lang::prelude::*;
@@ -10,7 +12,7 @@ use crate::constants::*;
 use crate::error::BulwarkError;
 use crate::events::MarketCreated;
 pub use crate::state::market_args::*;
-use crate::state::{Exchange, Market};
+use crate::state::{Exchange, LiquidityPool, Market};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -27,6 +29,10 @@ pub struct CreateMarket<'info> {
     /// CHECK: the market PDA for `args.index`, created by this instruction.
     #[account(mut, seeds = [MARKET_SEED, &args.index.to_le_bytes()], bump)]
     pub market: UncheckedAccount<'info>,
+
+    /// The risk pool the market is listed into.
+    #[account(mut)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
 
     pub system_program: Program<'info, System>,
 }
@@ -59,14 +65,18 @@ pub fn create_market_handler(ctx: Context<CreateMarket>, args: CreateMarketArgs)
     )?;
     let mut ex = a.exchange.load_mut()?;
     ex.market_count = ex.market_count.plus(1).or_math()?;
+    let mut pool = a.pool.load_mut()?;
+    pool.market_count = pool.market_count.plus(1).or_math()?;
     let mut m = init_zero_copy::<Market>(&a.market)?;
     m.version = MARKET_VERSION;
     m.bump = ctx.bumps.market;
     m.address = ctx.accounts.market.key();
     let clock = Clock::get()?;
     m.apply_listing(&args, clock.slot, clock.unix_timestamp)?;
+    m.pool = pool.index;
     emit_cpi!(MarketCreated {
         market_index: args.index,
+        pool_index: pool.index,
         symbol: args.symbol,
         sources: m.oracle.num_sources,
         min_quorum: m.oracle.min_quorum,

@@ -9,7 +9,8 @@ use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated};
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
 use crate::events::ExchangeInitialized;
-use crate::state::{Exchange, InsuranceFund, LiquidityPool, OracleConfig, OracleSideArgs};
+use crate::instructions::common::pool_init::{create_pool_accounts, PoolArgs, PoolBumps};
+use crate::state::{Exchange, OracleConfig, OracleSideArgs};
 use bulwark_engine::bounds::Param;
 
 /// Arguments of `initialize_exchange`.
@@ -35,6 +36,17 @@ pub struct InitializeExchangeArgs {
     /// Queued changes wait this long, then may execute for `grace_secs`.
     pub timelock_secs: u32,
     pub grace_secs: u32,
+}
+
+impl InitializeExchangeArgs {
+    /// Pool 0's settings.
+    pub fn pool_args(&self) -> PoolArgs {
+        PoolArgs {
+            withdraw_delay_secs: self.pool_withdraw_delay_secs,
+            max_pnl_to_pool_ppm: self.max_pnl_to_pool_ppm,
+            unstake_cooldown_secs: self.unstake_cooldown_secs,
+        }
+    }
 }
 
 #[event_cpi]
@@ -67,11 +79,11 @@ pub struct InitializeExchange<'info> {
     pub vault: UncheckedAccount<'info>,
 
     /// CHECK: the liquidity pool PDA, created here.
-    #[account(mut, seeds = [POOL_SEED], bump)]
+    #[account(mut, seeds = [POOL_SEED, &0u16.to_le_bytes()], bump)]
     pub pool: UncheckedAccount<'info>,
 
     /// CHECK: the insurance fund PDA, created here.
-    #[account(mut, seeds = [INSURANCE_SEED], bump)]
+    #[account(mut, seeds = [INSURANCE_SEED, &0u16.to_le_bytes()], bump)]
     pub insurance_fund: UncheckedAccount<'info>,
 
     pub token_program: Program<'info, Token>,
@@ -107,9 +119,6 @@ impl InitializeExchange<'_> {
             args.guardian != Pubkey::default(),
             BulwarkError::InvalidRoleKey
         );
-        Param::WithdrawDelay
-            .check(u64::from(args.pool_withdraw_delay_secs))
-            .map_err(engine_err)?;
         Param::Timelock
             .check(u64::from(args.timelock_secs))
             .map_err(engine_err)?;
@@ -125,13 +134,7 @@ impl InitializeExchange<'_> {
         Param::GuardianMaxActions
             .check(u64::from(args.guardian_max_actions))
             .map_err(engine_err)?;
-        Param::UnstakeCooldown
-            .check(u64::from(args.unstake_cooldown_secs))
-            .map_err(engine_err)?;
-        Param::MaxPnlToPool
-            .check(u64::from(args.max_pnl_to_pool_ppm))
-            .map_err(engine_err)?;
-        Ok(())
+        args.pool_args().validate()
     }
 }
 
@@ -166,29 +169,17 @@ pub fn initialize_exchange_handler(
     };
     initialize_account3(CpiContext::new(Token::id(), accounts))?;
 
-    create_pda_account(
+    create_pool_accounts(
         &payer,
         &a.pool,
-        LiquidityPool::SPACE,
-        &crate::ID,
-        &[POOL_SEED, &[ctx.bumps.pool]],
-    )?;
-    let mut pool = init_zero_copy::<LiquidityPool>(&a.pool)?;
-    pool.version = ACCOUNT_VERSION;
-    pool.bump = ctx.bumps.pool;
-    pool.withdraw_delay_secs = args.pool_withdraw_delay_secs;
-    pool.max_pnl_to_pool_ppm = args.max_pnl_to_pool_ppm;
-    create_pda_account(
-        &payer,
         &a.insurance_fund,
-        InsuranceFund::SPACE,
-        &crate::ID,
-        &[INSURANCE_SEED, &[ctx.bumps.insurance_fund]],
+        0,
+        PoolBumps {
+            pool: ctx.bumps.pool,
+            fund: ctx.bumps.insurance_fund,
+        },
+        &args.pool_args(),
     )?;
-    let mut fund = init_zero_copy::<InsuranceFund>(&a.insurance_fund)?;
-    fund.version = ACCOUNT_VERSION;
-    fund.bump = ctx.bumps.insurance_fund;
-    fund.unstake_cooldown_secs = args.unstake_cooldown_secs;
 
     let mut ex = init_zero_copy::<Exchange>(&a.exchange)?;
     ex.version = EXCHANGE_VERSION;
@@ -204,6 +195,7 @@ pub fn initialize_exchange_handler(
     ex.guardian_limits.guardian_window_secs = args.guardian_window_secs;
     ex.guardian_limits.guardian_max_actions = args.guardian_max_actions;
     ex.timelock_secs = args.timelock_secs;
+    ex.pool_count = 1;
     ex.grace_secs = args.grace_secs;
     emit_cpi!(ExchangeInitialized {
         exchange: a.exchange.key(),

@@ -1,6 +1,7 @@
 //! Pieces several instructions share: the health-market set, pool valuation, token moves.
 
 pub mod health_markets;
+pub mod pool_init;
 pub mod pool_value;
 pub mod tokens;
 

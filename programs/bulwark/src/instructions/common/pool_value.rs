@@ -1,4 +1,5 @@
-//! The pool's value over every market (remaining accounts: all markets, index 0 upwards).
+//! A risk pool's value over its markets (remaining accounts: the pool's markets, ascending),
+//! and the walk over every market the vault identity needs.
 
 use crate::error::OrMath;
 use anchor_lang::prelude::*;
@@ -51,13 +52,41 @@ pub fn for_every_market<'info>(
     Ok(())
 }
 
+/// Runs `f` on every market of `pool`: `markets` must be exactly the pool's markets (as many
+/// as it has listed, each listed into it), in ascending index order (`MarketListMismatch`
+/// otherwise), each a Bulwark `Market` account. Markets of one pool are listed into it for
+/// good, so that count of distinct ascending markets of the pool is all of them.
+pub fn for_pool_markets<'info>(
+    markets: &'info [AccountInfo<'info>],
+    pool: &LiquidityPool,
+    mut f: impl FnMut(&Market) -> Result<()>,
+) -> Result<()> {
+    require_eq!(
+        markets.len(),
+        usize::from(pool.market_count),
+        BulwarkError::MarketListMismatch
+    );
+    let mut previous: Option<u16> = None;
+    for info in markets {
+        let loader = AccountLoader::<Market>::try_from(info)?;
+        let m = loader.load()?;
+        require!(
+            previous.is_none_or(|p| m.index > p) && m.pool == pool.index,
+            BulwarkError::MarketListMismatch
+        );
+        previous = Some(m.index);
+        f(&m)?;
+    }
+    Ok(())
+}
+
 /// Values the pool: capital, what markets owe it, traders' unrealised PnL (a liability at
-/// once, capped) and accounts' unresolved negative collateral (a liability at once). `markets` must be exactly markets `0..market_count` in order; each needs a
-/// price usable for reductions.
+/// once, capped) and accounts' unresolved negative collateral (a liability at once).
+/// `markets` must be exactly the pool's markets ([`for_pool_markets`]); each needs a price
+/// usable for reductions.
 pub fn value_pool<'info>(
     pool: &LiquidityPool,
     markets: &'info [AccountInfo<'info>],
-    market_count: u16,
     decimals: u8,
     clock: &Clock,
 ) -> Result<PoolView> {
@@ -67,7 +96,7 @@ pub fn value_pool<'info>(
         ..Default::default()
     };
     let mut reserves = Vec::with_capacity(markets.len());
-    for_every_market(markets, market_count, |m| {
+    for_pool_markets(markets, pool, |m| {
         let b = &m.book;
         let mut worst = 0;
         let mut best = 0;
@@ -102,15 +131,15 @@ pub fn value_pool<'info>(
     })
 }
 
-/// What every market together holds against the insurance fund: minimum rewards advanced on
-/// its behalf and accounts' unresolved negative collateral (collateral units). `markets` must
-/// be exactly markets `0..market_count` in order.
+/// What the pool's markets together hold against its insurance fund: minimum rewards advanced
+/// on its behalf and accounts' unresolved negative collateral (collateral units). `markets`
+/// must be exactly the pool's markets ([`for_pool_markets`]).
 pub fn fund_liabilities<'info>(
     markets: &'info [AccountInfo<'info>],
-    market_count: u16,
+    pool: &LiquidityPool,
 ) -> Result<(u64, u64)> {
     let (mut advanced, mut bad_debt) = (0u64, 0u64);
-    for_every_market(markets, market_count, |m| {
+    for_pool_markets(markets, pool, |m| {
         advanced = advanced.plus(m.ledgers.insurance_debt).or_math()?;
         bad_debt = bad_debt.plus(m.ledgers.bad_debt_pending).or_math()?;
         Ok(())

@@ -14,7 +14,7 @@ use bulwark_engine::pool::pool_value_seen_by_market;
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
 use crate::events::{MarketStateChanged, ProposalExecuted};
-use crate::instructions::governance::apply_market_param;
+use crate::instructions::governance::{apply_market_param, apply_pool_param};
 use crate::state::{
     status, Exchange, LiquidityPool, Market, OracleConfig, Proposal, ProposalAction,
 };
@@ -34,8 +34,9 @@ pub struct ExecuteProposal<'info> {
     #[account(mut)]
     pub market: Option<AccountLoader<'info, Market>>,
 
-    /// The liquidity pool (required by settlement, which records its funds for winners).
-    #[account(address = POOL_ADDRESS @ BulwarkError::MarketMismatch)]
+    /// The risk pool (`ProposalAction::needs_pool`): the market's for settlement (its funds
+    /// for winners) and delisting (its live markets); the one named for pool parameters.
+    #[account(mut)]
     pub pool: Option<AccountLoader<'info, LiquidityPool>>,
 }
 
@@ -107,11 +108,30 @@ pub fn execute_proposal_handler(ctx: Context<ExecuteProposal>) -> Result<()> {
             emit_cpi!(changed);
         }
         (ProposalAction::Settle { .. }, Some(mut m)) => {
-            let pool = a.pool.as_ref().ok_or(BulwarkError::MarketMismatch)?;
-            emit_cpi!(execute_settle(&mut m, pool, &a.exchange, now)?);
+            let pool = proposal_pool(a.pool.as_ref(), m.pool)?;
+            emit_cpi!(execute_settle(&mut m, &pool, &a.exchange, now)?);
         }
         (ProposalAction::Delist { .. }, Some(mut m)) => {
-            emit_cpi!(execute_delist(&mut m, &a.exchange)?)
+            let mut pool = proposal_pool(a.pool.as_ref(), m.pool)?;
+            emit_cpi!(execute_delist(&mut m, &mut pool, &a.exchange)?)
+        }
+        (
+            ProposalAction::PoolParam {
+                pool_index,
+                param,
+                value,
+            },
+            _,
+        ) => {
+            let mut pool = proposal_pool(a.pool.as_ref(), pool_index)?;
+            let market_count = a.exchange.load()?.market_count;
+            emit_cpi!(apply_pool_param(
+                &mut pool,
+                param,
+                value,
+                market_count,
+                true
+            )?);
         }
         (ProposalAction::RotateSource { position, .. }, Some(mut m)) => {
             stage_rotation(&p, &mut m, position)?
@@ -152,16 +172,27 @@ fn proposal_market<'a>(
     Ok(m)
 }
 
+/// The risk pool an action needs, loaded for writing: the named `pool` account, which must be
+/// pool `index` (`PoolMismatch` when absent or another).
+fn proposal_pool<'a>(
+    pool: Option<&'a AccountLoader<LiquidityPool>>,
+    index: u16,
+) -> Result<core::cell::RefMut<'a, LiquidityPool>> {
+    let p = pool.ok_or(BulwarkError::PoolMismatch)?.load_mut()?;
+    p.require_pool(index)?;
+    Ok(p)
+}
+
 /// Settlement (`begin_settlement`) against `pool`; the market's state changes now.
 fn execute_settle(
     m: &mut Market,
-    pool: &AccountLoader<LiquidityPool>,
+    pool: &LiquidityPool,
     exchange: &AccountLoader<Exchange>,
     now: i64,
 ) -> Result<MarketStateChanged> {
     let slot = Clock::get()?.slot;
     let decimals = exchange.load()?.collateral_decimals;
-    begin_settlement(m, &*pool.load()?, decimals, now, slot)?;
+    begin_settlement(m, pool, decimals, now, slot)?;
     m.state_since_slot = slot;
     Ok(MarketStateChanged {
         market_index: m.index,
@@ -170,9 +201,10 @@ fn execute_settle(
     })
 }
 
-/// Delisting: a settled market only; it stops counting among the live markets.
+/// Delisting: a settled market only; it stops counting among its pool's live markets.
 fn execute_delist(
     m: &mut Market,
+    pool: &mut LiquidityPool,
     exchange: &AccountLoader<Exchange>,
 ) -> Result<MarketStateChanged> {
     require!(
@@ -184,6 +216,7 @@ fn execute_delist(
     m.state_since_slot = slot;
     let mut ex = exchange.load_mut()?;
     ex.delisted_count = ex.delisted_count.plus(1).or_math()?;
+    pool.delisted_count = pool.delisted_count.plus(1).or_math()?;
     Ok(MarketStateChanged {
         market_index: m.index,
         state: m.state(),

@@ -6,6 +6,7 @@ pub mod cancel_proposal;
 pub mod execute_proposal;
 pub mod queue_proposal;
 pub mod set_market_param;
+pub mod set_pool_param;
 pub mod transfer_role;
 pub mod withdraw_protocol_fees;
 
@@ -14,14 +15,48 @@ pub use cancel_proposal::*;
 pub use execute_proposal::*;
 pub use queue_proposal::*;
 pub use set_market_param::*;
+pub use set_pool_param::*;
 pub use transfer_role::*;
 pub use withdraw_protocol_fees::*;
 
 use anchor_lang::prelude::*;
 use bulwark_engine::governance::{MarketParam, Route};
 
-use crate::events::ParamChanged;
-use crate::state::Market;
+use crate::error::BulwarkError;
+use crate::events::{ParamChanged, PoolParamChanged};
+use crate::state::{LiquidityPool, Market};
+use bulwark_engine::contagion::PoolParam;
+
+/// Sets `pool`'s stress-signal `param` to `value`: within its bounds (a leader must be one of
+/// the `market_count` markets listed), and, unless it came through the timelock (`queued`),
+/// only a tightening. Returns the event.
+pub fn apply_pool_param(
+    pool: &mut LiquidityPool,
+    param: PoolParam,
+    value: u64,
+    market_count: u16,
+    queued: bool,
+) -> Result<PoolParamChanged> {
+    require!(
+        param.check(value, market_count).is_ok(),
+        BulwarkError::ParameterOutOfBounds
+    );
+    let old = param.get(&pool.contagion);
+    require!(
+        queued || param.tightens(old, value),
+        BulwarkError::MustQueue
+    );
+    param
+        .set(&mut pool.contagion, value)
+        .map_err(|_| BulwarkError::InvalidMarketParams)?;
+    Ok(PoolParamChanged {
+        pool_index: pool.index,
+        param,
+        old_value: old,
+        new_value: value,
+        queued,
+    })
+}
 
 /// Applies `value` to `param` of `m` at `now`, arriving by `route`, with
 /// `next_proposal` the number the next queued proposal will get: hard bounds, the window's

@@ -15,11 +15,11 @@ use crate::state::{InsuranceFund, StakeAccount};
 pub struct IfRequestUnstake<'info> {
     pub owner: Signer<'info>,
 
-    #[account(mut, seeds = [STAKE_SEED, owner.key().as_ref()], bump = stake_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
-    pub stake_account: AccountLoader<'info, StakeAccount>,
-
-    #[account(mut, address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    #[account(mut)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+
+    #[account(mut, seeds = [STAKE_SEED, &insurance_fund.load()?.pool.to_le_bytes(), owner.key().as_ref()], bump = stake_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
+    pub stake_account: AccountLoader<'info, StakeAccount>,
 }
 
 pub fn if_request_unstake_handler(ctx: Context<IfRequestUnstake>, shares: u128) -> Result<()> {

@@ -21,12 +21,12 @@ pub struct IfStake<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
 
-    /// CHECK: the staker's PDA; created here on the first stake, else loaded and checked.
-    #[account(mut, seeds = [STAKE_SEED, owner.key().as_ref()], bump)]
-    pub stake_account: UncheckedAccount<'info>,
-
-    #[account(mut, address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    #[account(mut)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+
+    /// CHECK: the staker's PDA; created here on the first stake, else loaded and checked.
+    #[account(mut, seeds = [STAKE_SEED, &insurance_fund.load()?.pool.to_le_bytes(), owner.key().as_ref()], bump)]
+    pub stake_account: UncheckedAccount<'info>,
 
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
@@ -57,7 +57,13 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
     let owner = a.owner.key();
     into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
     let bump = ctx.bumps.stake_account;
-    let seeds: &[&[u8]] = &[STAKE_SEED, owner.as_ref(), &[bump]];
+    let pool_index = a.insurance_fund.load()?.pool;
+    let seeds: &[&[u8]] = &[
+        STAKE_SEED,
+        &pool_index.to_le_bytes(),
+        owner.as_ref(),
+        &[bump],
+    ];
     let mut s = load_or_create::<StakeAccount>(
         &a.owner.to_account_info(),
         &a.stake_account,
@@ -67,6 +73,7 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
             x.version = ACCOUNT_VERSION;
             x.bump = bump;
             x.owner = owner;
+            x.pool = pool_index;
         },
     )?;
     require_keys_eq!(s.owner, owner, BulwarkError::NotOwner);

@@ -15,18 +15,22 @@ use crate::error::{engine_err, BulwarkError};
 use crate::events::Unstaked;
 use crate::instructions::common::pool_value::{fund_liabilities, require_request_ready};
 use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
-use crate::state::{Exchange, InsuranceFund, StakeAccount};
+use crate::state::{Exchange, InsuranceFund, LiquidityPool, StakeAccount};
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct IfUnstake<'info> {
     pub owner: Signer<'info>,
 
-    #[account(mut, seeds = [STAKE_SEED, owner.key().as_ref()], bump = stake_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
+    #[account(mut)]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+
+    #[account(mut, seeds = [STAKE_SEED, &insurance_fund.load()?.pool.to_le_bytes(), owner.key().as_ref()], bump = stake_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
     pub stake_account: AccountLoader<'info, StakeAccount>,
 
-    #[account(mut, address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
-    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// The fund's pool (its markets' liabilities to the fund are read).
+    #[account(constraint = pool.load()?.index == insurance_fund.load()?.pool @ BulwarkError::PoolMismatch)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
 
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
@@ -47,12 +51,12 @@ pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Resul
         Clock::get()?.unix_timestamp,
     )?;
     let now = Clock::get()?.unix_timestamp;
-    let (bump, market_count) = {
+    let bump = {
         let ex = a.exchange.load()?;
         check_user_token_account(&ex, &a.destination)?;
-        (ex.bump, ex.market_count)
+        ex.bump
     };
-    let (advanced, bad_debt) = fund_liabilities(ctx.remaining_accounts, market_count)?;
+    let (advanced, bad_debt) = fund_liabilities(ctx.remaining_accounts, &*a.pool.load()?)?;
     let (shares, amount) = {
         let s = a.stake_account.load()?;
         let fund = a.insurance_fund.load()?;

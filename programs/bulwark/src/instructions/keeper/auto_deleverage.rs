@@ -22,7 +22,7 @@ pub struct AutoDeleverage<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    /// The market's risk pool (the account's too).
     pub pool: AccountLoader<'info, LiquidityPool>,
 
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
@@ -33,10 +33,13 @@ pub fn auto_deleverage_handler(ctx: Context<AutoDeleverage>, max_base: u64) -> R
     let a = &ctx.accounts;
     let clock = Clock::get()?;
     let decimals = a.exchange.load()?.collateral_decimals;
-    let pool_capital = a.pool.load()?.capital;
+    let pool = a.pool.load()?;
     let mut acct = a.margin_account.load_mut()?;
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
+    pool.require_pool(m.pool)?;
+    acct.require_pool(m.pool)?;
+    let pool_capital = pool.capital;
     let out = acct
         .auto_deleverage(&mut m, pool_capital, max_base, op_clock(&clock), decimals)
         .map_err(engine_err)?;

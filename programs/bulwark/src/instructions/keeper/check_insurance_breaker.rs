@@ -15,7 +15,7 @@ pub struct CheckInsuranceBreaker<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    /// The market's risk pool's fund.
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
@@ -27,6 +27,7 @@ pub fn check_insurance_breaker_handler(ctx: Context<CheckInsuranceBreaker>) -> R
     let decimals = ctx.accounts.exchange.load()?.collateral_decimals;
     let fund = ctx.accounts.insurance_fund.load()?;
     let mut m = ctx.accounts.market.load_mut()?;
+    fund.require_pool(m.pool)?;
     let (t, new_state) = m
         .apply_insurance_coverage(&fund.commitment(), decimals, clock.slot)
         .map_err(crate::error::engine_err)?;

@@ -1,7 +1,8 @@
 //! `check_invariant`: permissionless. If the vault holds less than the named buckets it backs
-//! (Σ over the exchange, every market, the pool and the insurance fund), anyone pauses the
+//! (Σ over the exchange, every market, every pool and every insurance fund), anyone pauses the
 //! exchange (every value-moving operation) until governance clears it. On a healthy exchange
-//! it is refused and changes nothing. Remaining accounts: every market, index 0 upwards.
+//! it is refused and changes nothing. Remaining accounts: every market, index 0 upwards, then
+//! every pool, index 0 upwards, then every pool's insurance fund in the same order.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::TokenAccount;
@@ -14,6 +15,34 @@ use crate::error::{BulwarkError, OrMath};
 use crate::events::{BreakerTransition, Paused};
 use crate::instructions::common::pool_value::for_every_market;
 use crate::state::{Exchange, InsuranceFund, LiquidityPool};
+
+/// Every pool's buckets summed: `accounts` must be pools `0..pool_count` then their funds in the
+/// same order (`PoolIndexMismatch` otherwise).
+fn pool_buckets<'info>(
+    accounts: &'info [AccountInfo<'info>],
+    pool_count: u16,
+    protocol_fees: u64,
+) -> Result<VenueBuckets> {
+    let n = usize::from(pool_count);
+    require_eq!(accounts.len(), 2 * n, BulwarkError::PoolIndexMismatch);
+    let mut venue = VenueBuckets {
+        protocol_fees,
+        ..Default::default()
+    };
+    for i in 0..n {
+        let pool = AccountLoader::<LiquidityPool>::try_from(&accounts[i])?;
+        let fund = AccountLoader::<InsuranceFund>::try_from(&accounts[n + i])?;
+        let (pool, fund) = (pool.load()?, fund.load()?);
+        require!(
+            usize::from(pool.index) == i && usize::from(fund.pool) == i,
+            BulwarkError::PoolIndexMismatch
+        );
+        venue.deposits_net = venue.deposits_net.plus(pool.deposits_net).or_math()?;
+        venue.pool_capital = venue.pool_capital.plus(pool.capital).or_math()?;
+        venue.insurance_balance = venue.insurance_balance.plus(fund.balance).or_math()?;
+    }
+    Ok(venue)
+}
 use bulwark_engine::checked::Checked;
 
 #[event_cpi]
@@ -24,28 +53,24 @@ pub struct CheckInvariant<'info> {
 
     #[account(address = exchange.load()?.vault @ BulwarkError::WrongVault)]
     pub vault: Account<'info, TokenAccount>,
-
-    #[account(address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
-    pub pool: AccountLoader<'info, LiquidityPool>,
-
-    #[account(address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
-    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 
 pub fn check_invariant_handler<'info>(ctx: Context<'info, CheckInvariant<'info>>) -> Result<()> {
     let a = &ctx.accounts;
     let mut ex = a.exchange.load_mut()?;
+    let (markets_n, pools_n) = (usize::from(ex.market_count), usize::from(ex.pool_count));
+    require_eq!(
+        ctx.remaining_accounts.len(),
+        markets_n + 2 * pools_n,
+        BulwarkError::MarketListMismatch
+    );
+    let (market_list, rest) = ctx.remaining_accounts.split_at(markets_n);
     let mut markets = 0i128;
-    for_every_market(ctx.remaining_accounts, ex.market_count, |m| {
+    for_every_market(market_list, ex.market_count, |m| {
         markets = markets.plus(m.bucket_total()).or_math()?;
         Ok(())
     })?;
-    let venue = VenueBuckets {
-        deposits_net: ex.collateral_deposits_net,
-        protocol_fees: ex.protocol_fees,
-        pool_capital: a.pool.load()?.capital,
-        insurance_balance: a.insurance_fund.load()?.balance,
-    };
+    let venue = pool_buckets(rest, ex.pool_count, ex.protocol_fees)?;
     let total = vault_backs(&venue, markets);
     require!(
         invariant_broken(a.vault.amount, total),

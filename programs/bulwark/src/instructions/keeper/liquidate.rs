@@ -19,7 +19,7 @@ use crate::error::{BulwarkError, OpError};
 use crate::events::Liquidated;
 use crate::instructions::common::health_markets::load_health_markets;
 use crate::instructions::common::op_clock;
-use crate::state::{Exchange, InsuranceFund, MarginAccount, Market};
+use crate::state::{Exchange, InsuranceFund, LiquidityPool, MarginAccount, Market};
 use bulwark_engine::account::StageLimits;
 
 #[event_cpi]
@@ -41,8 +41,11 @@ pub struct Liquidate<'info> {
     pub exchange: AccountLoader<'info, Exchange>,
 
     /// Read only: bounds the minimum reward it may owe.
-    #[account(address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    /// The market's risk pool's fund (its share backs minimum keeper rewards).
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+
+    /// The market's risk pool (how many live markets share the fund).
+    pub pool: AccountLoader<'info, LiquidityPool>,
 }
 
 pub fn liquidate_handler<'info>(
@@ -56,16 +59,21 @@ pub fn liquidate_handler<'info>(
         BulwarkError::SelfLiquidation
     );
     let clock = Clock::get()?;
-    let (decimals, market_count) = {
-        let ex = a.exchange.load()?;
-        (ex.collateral_decimals, ex.live_market_count().max(1) as u64)
-    };
-    // Each market may advance minimum rewards against its share of the fund only, so all
-    // markets together never advance more than the fund holds.
-    let fund_share = a.insurance_fund.load()?.balance / market_count;
+    let decimals = a.exchange.load()?.collateral_decimals;
     let mut acct = a.margin_account.load_mut()?;
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
+    // Each market may advance minimum rewards against its share of its pool's fund only, so
+    // a pool's markets together never advance more than its fund holds.
+    let fund_share = {
+        let (pool, fund) = (a.pool.load()?, a.insurance_fund.load()?);
+        pool.require_pool(m.pool)?;
+        fund.require_pool(m.pool)?;
+        acct.require_pool(m.pool)?;
+        // The keeper's reward stays inside the pool (its account is of the same pool).
+        a.keeper_account.load()?.require_pool(m.pool)?;
+        fund.balance / u64::from(pool.live_market_count().max(1))
+    };
     let index = m.index;
     let limits = StageLimits {
         max_base,

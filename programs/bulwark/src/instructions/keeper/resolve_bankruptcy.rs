@@ -7,7 +7,6 @@
 
 use anchor_lang::prelude::*;
 
-use crate::constants::*;
 use crate::events::BankruptcyResolved;
 use crate::state::{InsuranceFund, LiquidityPool, MarginAccount, Market};
 
@@ -21,10 +20,11 @@ pub struct ResolveBankruptcy<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(mut, address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    /// The account's risk pool's fund and pool (the market's too).
+    #[account(mut)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 
-    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    #[account(mut)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 }
 
@@ -35,6 +35,9 @@ pub fn resolve_bankruptcy_handler(ctx: Context<ResolveBankruptcy>) -> Result<()>
     let mut m = a.market.load_mut()?;
     let mut fund = a.insurance_fund.load_mut()?;
     let mut pool = a.pool.load_mut()?;
+    pool.require_pool(m.pool)?;
+    fund.require_pool(m.pool)?;
+    acct.require_pool(m.pool)?;
     let out = acct
         .resolve_bankruptcy(&mut m, fund.deficit_payers(&mut pool), now)
         .map_err(crate::error::engine_err)?;

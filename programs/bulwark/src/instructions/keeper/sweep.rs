@@ -14,10 +14,11 @@ pub struct Sweep<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 
-    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    /// The market's risk pool and its fund.
+    #[account(mut)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 
-    #[account(mut, address = INSURANCE_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    #[account(mut)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 
     #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
@@ -30,6 +31,8 @@ pub fn sweep_handler(ctx: Context<Sweep>) -> Result<()> {
     let mut pool = a.pool.load_mut()?;
     let mut fund = a.insurance_fund.load_mut()?;
     let mut ex = a.exchange.load_mut()?;
+    pool.require_pool(m.pool)?;
+    fund.require_pool(m.pool)?;
     let out = m
         .sweep(&mut pool.capital, &mut fund.balance, &mut ex.protocol_fees)
         .map_err(crate::error::engine_err)?;

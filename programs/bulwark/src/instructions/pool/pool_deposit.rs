@@ -22,12 +22,12 @@ pub struct PoolDeposit<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
 
-    /// CHECK: the LP's PDA; created here on the first deposit, else loaded and checked.
-    #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump)]
-    pub lp_account: UncheckedAccount<'info>,
-
-    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    #[account(mut)]
     pub pool: AccountLoader<'info, LiquidityPool>,
+
+    /// CHECK: the LP's PDA; created here on the first deposit, else loaded and checked.
+    #[account(mut, seeds = [LP_SEED, &pool.load()?.index.to_le_bytes(), owner.key().as_ref()], bump)]
+    pub lp_account: UncheckedAccount<'info>,
 
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
@@ -54,20 +54,14 @@ pub fn pool_deposit_handler<'info>(
         Clock::get()?.unix_timestamp,
     )?;
     let clock = Clock::get()?;
-    let (market_count, decimals) = {
+    let decimals = {
         let ex = a.exchange.load()?;
         check_user_token_account(&ex, &a.source)?;
-        (ex.market_count, ex.collateral_decimals)
+        ex.collateral_decimals
     };
     let shares = {
         let pool = a.pool.load()?;
-        let view = value_pool(
-            &pool,
-            ctx.remaining_accounts,
-            market_count,
-            decimals,
-            &clock,
-        )?;
+        let view = value_pool(&pool, ctx.remaining_accounts, decimals, &clock)?;
         shares_for_deposit_into(&view.book, amount, pool.total_shares()).map_err(engine_err)?
     };
     require!(shares > 0, BulwarkError::ZeroAmount);
@@ -76,7 +70,8 @@ pub fn pool_deposit_handler<'info>(
     let owner = a.owner.key();
     into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
     let bump = ctx.bumps.lp_account;
-    let seeds: &[&[u8]] = &[LP_SEED, owner.as_ref(), &[bump]];
+    let pool_index = a.pool.load()?.index;
+    let seeds: &[&[u8]] = &[LP_SEED, &pool_index.to_le_bytes(), owner.as_ref(), &[bump]];
     let mut lp = load_or_create::<LpAccount>(
         &a.owner.to_account_info(),
         &a.lp_account,
@@ -86,6 +81,7 @@ pub fn pool_deposit_handler<'info>(
             x.version = ACCOUNT_VERSION;
             x.bump = bump;
             x.owner = owner;
+            x.pool = pool_index;
         },
     )?;
     require_keys_eq!(lp.owner, owner, BulwarkError::NotOwner);

@@ -13,11 +13,11 @@ use crate::state::{LiquidityPool, LpAccount};
 pub struct PoolRequestWithdraw<'info> {
     pub owner: Signer<'info>,
 
-    #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump = lp_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
-    pub lp_account: AccountLoader<'info, LpAccount>,
-
-    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    #[account(mut)]
     pub pool: AccountLoader<'info, LiquidityPool>,
+
+    #[account(mut, seeds = [LP_SEED, &pool.load()?.index.to_le_bytes(), owner.key().as_ref()], bump = lp_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
+    pub lp_account: AccountLoader<'info, LpAccount>,
 }
 
 pub fn pool_request_withdraw_handler(

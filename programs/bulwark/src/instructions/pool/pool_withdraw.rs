@@ -21,11 +21,11 @@ use crate::state::{Exchange, LiquidityPool, LpAccount};
 pub struct PoolWithdraw<'info> {
     pub owner: Signer<'info>,
 
-    #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump = lp_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
-    pub lp_account: AccountLoader<'info, LpAccount>,
-
-    #[account(mut, address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    #[account(mut)]
     pub pool: AccountLoader<'info, LiquidityPool>,
+
+    #[account(mut, seeds = [LP_SEED, &pool.load()?.index.to_le_bytes(), owner.key().as_ref()], bump = lp_account.load()?.bump, has_one = owner @ BulwarkError::NotOwner)]
+    pub lp_account: AccountLoader<'info, LpAccount>,
 
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
@@ -46,10 +46,10 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
         Clock::get()?.unix_timestamp,
     )?;
     let clock = Clock::get()?;
-    let (market_count, decimals, bump) = {
+    let (decimals, bump) = {
         let ex = a.exchange.load()?;
         check_user_token_account(&ex, &a.destination)?;
-        (ex.market_count, ex.collateral_decimals, ex.bump)
+        (ex.collateral_decimals, ex.bump)
     };
     let (shares, amount) = {
         let lp = a.lp_account.load()?;
@@ -61,13 +61,7 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
             clock.unix_timestamp,
             BulwarkError::WithdrawalNotReady,
         )?;
-        let view = value_pool(
-            &pool,
-            ctx.remaining_accounts,
-            market_count,
-            decimals,
-            &clock,
-        )?;
+        let view = value_pool(&pool, ctx.remaining_accounts, decimals, &clock)?;
         let amount = amount_for_shares(lp.requested_shares(), pool.total_shares(), view.value.min)
             .map_err(engine_err)?;
         require!(amount > 0, BulwarkError::ZeroAmount);

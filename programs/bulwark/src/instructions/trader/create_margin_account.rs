@@ -1,5 +1,6 @@
-//! `create_margin_account(index)`: a margin account PDA of the owner and an index (cross margin
-//! inside one account, isolation by using another index).
+//! `create_margin_account(index)`: a margin account PDA of the owner and an index, in the risk
+//! pool named (cross margin inside one account over that pool's markets; isolation by using
+//! another index, in the same pool or another).
 
 use anchor_lang::prelude::*;
 
@@ -7,7 +8,7 @@ use crate::account_init::{create_pda_account, init_zero_copy, is_uncreated};
 use crate::constants::*;
 use crate::error::BulwarkError;
 use crate::events::MarginAccountCreated;
-use crate::state::MarginAccount;
+use crate::state::{LiquidityPool, MarginAccount};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -20,6 +21,9 @@ pub struct CreateMarginAccount<'info> {
     /// CHECK: the margin account PDA, created here (must not exist yet).
     #[account(mut, seeds = [MARGIN_SEED, owner.key().as_ref(), &index.to_le_bytes()], bump)]
     pub margin_account: UncheckedAccount<'info>,
+
+    /// The risk pool the account joins (for good): it trades only that pool's markets.
+    pub pool: AccountLoader<'info, LiquidityPool>,
 
     pub system_program: Program<'info, System>,
 }
@@ -49,10 +53,12 @@ pub fn create_margin_account_handler(ctx: Context<CreateMarginAccount>, index: u
     m.bump = ctx.bumps.margin_account;
     m.index = index;
     m.owner = owner;
+    m.pool = a.pool.load()?.index;
     emit_cpi!(MarginAccountCreated {
         margin_account: a.margin_account.key(),
         owner,
-        index
+        index,
+        pool_index: m.pool,
     });
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::constants::*;
 use crate::error::BulwarkError;
 use crate::events::CollateralDeposited;
 use crate::instructions::common::tokens::{check_user_token_account, into_vault};
-use crate::state::{Exchange, MarginAccount};
+use crate::state::{Exchange, LiquidityPool, MarginAccount};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -20,7 +20,11 @@ pub struct Deposit<'info> {
     #[account(mut, has_one = owner @ BulwarkError::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
 
-    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    /// The account's risk pool (its deposits bucket).
+    #[account(mut, constraint = pool.load()?.index == margin_account.load()?.pool @ BulwarkError::PoolMismatch)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
+
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]
@@ -48,8 +52,8 @@ pub fn deposit_handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     into_vault(&a.token_program, &a.source, &a.vault, &a.owner, amount)?;
     let mut m = a.margin_account.load_mut()?;
     m.collateral = m.collateral.plus(signed).or_math()?;
-    let mut ex = a.exchange.load_mut()?;
-    ex.collateral_deposits_net = ex.collateral_deposits_net.plus(signed).or_math()?;
+    let mut pool = a.pool.load_mut()?;
+    pool.deposits_net = pool.deposits_net.plus(signed).or_math()?;
     emit_cpi!(CollateralDeposited {
         margin_account: a.margin_account.key(),
         amount,

@@ -32,7 +32,7 @@ pub struct Trade<'info> {
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
-    #[account(address = POOL_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    /// The market's risk pool (the account's too).
     pub pool: AccountLoader<'info, LiquidityPool>,
 }
 
@@ -53,6 +53,8 @@ pub fn trade_handler<'info>(
     let by_delegate = acct.is_delegate(a.trader.key);
     let mut m = a.market.load_mut()?;
     require_eq!(m.version, MARKET_VERSION, BulwarkError::UnsupportedVersion);
+    pool.require_pool(m.pool)?;
+    acct.require_pool(m.pool)?;
 
     let venue = a.exchange.load()?.trade_venue(&pool, clock.unix_timestamp);
     let index = m.index;

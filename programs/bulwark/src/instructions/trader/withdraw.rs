@@ -14,7 +14,7 @@ use crate::error::{engine_err, BulwarkError};
 use crate::events::CollateralWithdrawn;
 use crate::instructions::common::health_markets::load_health_markets;
 use crate::instructions::common::tokens::{check_user_token_account, out_of_vault};
-use crate::state::{Exchange, MarginAccount};
+use crate::state::{Exchange, LiquidityPool, MarginAccount};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -24,7 +24,11 @@ pub struct Withdraw<'info> {
     #[account(mut, has_one = owner @ BulwarkError::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
 
-    #[account(mut, address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
+    /// The account's risk pool (its deposits bucket).
+    #[account(mut, constraint = pool.load()?.index == margin_account.load()?.pool @ BulwarkError::PoolMismatch)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
+
+    #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
 
     #[account(mut, address = exchange.load()?.vault @ BulwarkError::WrongVault)]
@@ -78,8 +82,8 @@ pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64
         amount,
     )?;
     a.margin_account.load_mut()?.collateral = collateral_after;
-    let mut ex = a.exchange.load_mut()?;
-    ex.collateral_deposits_net = ex.collateral_deposits_net.minus(signed).or_math()?;
+    let mut pool = a.pool.load_mut()?;
+    pool.deposits_net = pool.deposits_net.minus(signed).or_math()?;
     emit_cpi!(CollateralWithdrawn {
         margin_account: a.margin_account.key(),
         amount,
