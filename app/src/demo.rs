@@ -122,6 +122,7 @@ pub async fn run(program_logs: bool) -> Result<()> {
     let bob = crate::demo_trading::run(&mut w).await?;
     crate::demo_dynamics::run(&mut w, &bob).await?;
     crate::demo_crash::run().await?;
+    crate::demo_pools::run().await?;
     if !program_logs {
         println!("`bulwark demo --program-logs` also prints the program's own logs as it runs.");
     }

@@ -44,6 +44,20 @@ pub enum Proposal {
         #[command(flatten)]
         common: ProposalArgs,
     },
+    /// Change a risk pool's stress-signal parameter: leader0..leader3 (a market index, or
+    /// 65535 for none), contagion_step_ppm, contagion_spread_ppm, contagion_sigma_trigger_ppm,
+    /// contagion_calm_secs. A tightening can also be applied at once by governance
+    /// (`set_pool_param`); a loosening must be queued.
+    PoolParam {
+        #[arg(long)]
+        pool: u16,
+        #[arg(long)]
+        param: String,
+        #[arg(long)]
+        value: u64,
+        #[command(flatten)]
+        common: ProposalArgs,
+    },
     /// Wind the market down: settle at its TWAP.
     Settle {
         #[arg(long)]
@@ -153,6 +167,12 @@ fn action_of(p: Proposal) -> Result<(ProposalAction, ProposalArgs)> {
             };
             (action, common)
         }
+        Proposal::PoolParam {
+            pool,
+            param,
+            value,
+            common,
+        } => (pool_param(pool, &param, value)?, common),
         Proposal::Settle { market, common } => (
             ProposalAction::Settle {
                 market_index: market,
@@ -193,6 +213,27 @@ fn action_of(p: Proposal) -> Result<(ProposalAction, ProposalArgs)> {
             }
             (ProposalAction::ExtendPause { until }, common)
         }
+    })
+}
+
+/// A pool's stress-signal parameter `name` at `value`, checked against its hard bounds (a
+/// leader's market is checked at execution, against the markets then listed).
+fn pool_param(pool: u16, name: &str, value: u64) -> Result<ProposalAction> {
+    use bulwark_engine::contagion::PoolParam;
+    let param = PoolParam::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = PoolParam::ALL.iter().map(|p| p.name()).collect();
+        anyhow!(
+            "--param: no pool parameter {name:?} (one of {})",
+            names.join(", ")
+        )
+    })?;
+    param
+        .check(value, u16::MAX)
+        .map_err(|e| anyhow!("--value: {value} is outside {name}'s bounds: {e}"))?;
+    Ok(ProposalAction::PoolParam {
+        pool_index: pool,
+        param,
+        value,
     })
 }
 

@@ -354,7 +354,7 @@ pub async fn run_loop<C: KeeperChain>(
 }
 
 /// The keeper's reward accounts: in each pool `p` its own margin account number `p` (open it
-/// with `bulwark deposit --pool p --account p`), except pool 0's when the keeper file names
+/// with `bulwark deposit --pool p --index p`), except pool 0's when the keeper file names
 /// `reward_account`.
 fn reward_accounts(pool0: Option<Pubkey>, keeper: &Pubkey) -> bulwark_keeper::RewardAccounts {
     let mut rewards = bulwark_keeper::RewardAccounts::default();

@@ -6,6 +6,7 @@ mod cluster;
 mod demo;
 mod demo_crash;
 mod demo_dynamics;
+mod demo_pools;
 mod demo_trading;
 mod events_cmd;
 mod governance_cmd;
@@ -17,6 +18,7 @@ mod localnet;
 mod lookup_cmd;
 mod operator;
 mod pool_cmd;
+mod pool_list;
 mod signer_source;
 mod stress_chart;
 mod stress_cmd;
@@ -129,7 +131,8 @@ enum Command {
         #[command(flatten)]
         actor: trader_cmd::Actor,
     },
-    /// The liquidity pool: deposit, request a withdrawal, withdraw after the delay.
+    /// The risk pools: list them; deposit into one, request a withdrawal, withdraw after the
+    /// delay (`--pool`, default 0).
     Pool {
         #[command(subcommand)]
         what: pool_cmd::PoolCommand,

@@ -288,7 +288,7 @@ pub fn amount(v: i128, decimals: u8) -> String {
 }
 
 /// Parts per million as a percentage with two decimals (truncated).
-fn percent(ppm: u32) -> String {
+pub fn percent(ppm: u32) -> String {
     format!("{}.{:02}%", ppm / 10_000, (ppm % 10_000) / 100)
 }
 
@@ -296,7 +296,9 @@ fn market_json(m: &Market, at: &PreviewClock) -> Value {
     json!({
         "index": m.index,
         "symbol": symbol(m),
+        "pool": m.pool,
         "state": m.state().name(),
+        "stress_signal": m.contagion.on != 0,
         "price": price(m.aggregate.price),
         "aggregate_slot": m.aggregate.slot,
         "price_age_slots": at.slot.saturating_sub(m.aggregate.slot),
@@ -305,6 +307,15 @@ fn market_json(m: &Market, at: &PreviewClock) -> Value {
         "maintenance_ppm_now": m.mmr_at(at.slot),
         "maintenance_ppm_target": m.ramp.target_ppm,
     })
+}
+
+/// The market's state, with the stress signal when it is on.
+fn state_with_signal(m: &Market) -> String {
+    let state = m.state().name();
+    if m.contagion.on == 0 {
+        return state.to_string();
+    }
+    format!("{state} (stress +{})", percent(m.contagion.step_ppm))
 }
 
 /// Finds a market by index or symbol (case-insensitive).
@@ -318,7 +329,7 @@ pub fn find_market<'a>(markets: &'a [Market], name: &str) -> Result<&'a Market> 
         })
 }
 
-fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
+pub fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_header(header.to_vec());
@@ -343,6 +354,7 @@ pub async fn market_list(source: &Source) -> Result<()> {
         &[
             "index",
             "symbol",
+            "pool",
             "state",
             "price",
             "long OI",
@@ -355,7 +367,8 @@ pub async fn market_list(source: &Source) -> Result<()> {
                 vec![
                     m.index.to_string(),
                     symbol(m),
-                    m.state().name().to_string(),
+                    m.pool.to_string(),
+                    state_with_signal(m),
                     price(m.aggregate.price),
                     base(m.book.long_oi as i128),
                     base(m.book.short_oi as i128),

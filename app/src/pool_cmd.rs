@@ -50,6 +50,12 @@ pub struct SharesArg {
 /// The pool's commands.
 #[derive(clap::Subcommand, Debug)]
 pub enum PoolCommand {
+    /// Every risk pool: its markets, LP capital, insurance fund, the losses each bore and
+    /// its stress-signal leaders.
+    List {
+        #[command(flatten)]
+        source: crate::operator::Source,
+    },
     /// Deposit collateral for pool shares.
     Deposit {
         /// Amount in collateral units as a decimal.
@@ -181,6 +187,7 @@ async fn send_and_show(
 /// `bulwark pool ...`.
 pub async fn pool(what: PoolCommand) -> Result<()> {
     match what {
+        PoolCommand::List { source } => crate::pool_list::pool_list(&source).await,
         PoolCommand::Deposit {
             amount: a,
             min_shares,

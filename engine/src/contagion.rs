@@ -110,8 +110,9 @@ stored_block! {
         pub step_ppm: u32,
         /// Spread added to risk-increasing trades, ppm.
         pub spread_ppm: u32,
-        /// Unix time a leader was last seen stressed (0 = never).
-        pub last_stressed_at: i64,
+        /// Unix time a propagation first found every leader calm while the signal was on (0:
+        /// not calm yet); the signal goes off `calm_secs` after it.
+        pub calm_since: i64,
         /// The leader behind the last signal and its `StressReason` code.
         pub leader: u16,
         pub reason: u8,
@@ -129,6 +130,9 @@ pub struct Propagation {
     pub on: bool,
     /// Whether the signal or its size changed (the ramp was re-aimed).
     pub changed: bool,
+    /// Whether anything of the state changed (the above, or the calm clock started or was
+    /// cleared): a propagation worth sending.
+    pub recorded: bool,
     /// The leader and reason (the last ones seen while on).
     pub leader: u16,
     pub reason: StressReason,
@@ -136,8 +140,9 @@ pub struct Propagation {
 
 impl ContagionState {
     /// Applies the leaders' condition at `now`: a stressed leader switches the signal on (at
-    /// the pool's current step and spread) and restarts the calm clock; without one, the
-    /// signal stays on until `calm_secs` have passed since a leader was last stressed.
+    /// the pool's current step and spread) and clears the calm clock; the first propagation
+    /// that finds every leader calm starts it, and the signal goes off once `calm_secs` have
+    /// passed on it (hysteresis: a leader stressed again meanwhile clears it).
     pub fn propagate(
         &mut self,
         stressed: Option<(u16, StressReason)>,
@@ -150,16 +155,17 @@ impl ContagionState {
                 self.on = 1;
                 self.step_ppm = p.step_ppm;
                 self.spread_ppm = p.spread_ppm;
-                self.last_stressed_at = now;
+                self.calm_since = 0;
                 self.leader = leader;
                 self.reason = reason as u8;
             }
+            None if self.on != 0 && self.calm_since == 0 => self.calm_since = now.max(1),
             None if self.on != 0 => {
-                let calm_for = now.saturating_sub(self.last_stressed_at);
-                if calm_for >= i64::from(p.calm_secs) {
+                if now.saturating_sub(self.calm_since) >= i64::from(p.calm_secs) {
                     self.on = 0;
                     self.step_ppm = 0;
                     self.spread_ppm = 0;
+                    self.calm_since = 0;
                 }
             }
             None => {}
@@ -169,6 +175,7 @@ impl ContagionState {
             changed: self.on != before.on
                 || self.step_ppm != before.step_ppm
                 || self.spread_ppm != before.spread_ppm,
+            recorded: *self != before,
             leader: self.leader,
             reason: StressReason::from_u8(self.reason),
         }
@@ -239,6 +246,11 @@ impl PoolParam {
             PoolParam::SigmaTriggerPpm => "contagion_sigma_trigger_ppm",
             PoolParam::CalmSecs => "contagion_calm_secs",
         }
+    }
+
+    /// The parameter called `name` ([`PoolParam::name`]).
+    pub fn from_name(name: &str) -> Option<PoolParam> {
+        PoolParam::ALL.iter().copied().find(|p| p.name() == name)
     }
 
     /// The leader position it names, if it is a leader.
@@ -372,17 +384,24 @@ mod tests {
         let on = s.propagate(Some((0, StressReason::Velocity)), &p, 1_000);
         assert!(on.on && on.changed);
         assert_eq!((s.step_ppm, s.spread_ppm), (20_000, 1_000));
-        // Still stressed later: on, unchanged, calm clock restarted.
+        // Still stressed later: on, nothing to record.
+        let again = s.propagate(Some((0, StressReason::Velocity)), &p, 1_100);
+        assert!(again.on && !again.changed && !again.recorded);
+        // The first calm reading starts the clock; 599 s on it is not enough.
+        let calm = s.propagate(None, &p, 1_200);
+        assert!(calm.on && !calm.changed && calm.recorded);
         assert!(
-            !s.propagate(Some((0, StressReason::Velocity)), &p, 1_100)
-                .changed
+            !s.propagate(None, &p, 1_799).recorded,
+            "599 s calm is not enough"
         );
-        let calm = s.propagate(None, &p, 1_699);
-        assert!(calm.on && !calm.changed, "599 s calm is not enough");
-        let off = s.propagate(None, &p, 1_700);
+        // A leader stressed again meanwhile clears the clock.
+        let mut relapse = s;
+        relapse.propagate(Some((1, StressReason::Volatility)), &p, 1_500);
+        assert_eq!(relapse.calm_since, 0);
+        let off = s.propagate(None, &p, 1_800);
         assert!(!off.on && off.changed);
-        assert_eq!(s.step_ppm, 0);
-        assert!(!s.propagate(None, &p, 2_000).changed, "off stays off");
+        assert_eq!((s.step_ppm, s.calm_since), (0, 0));
+        assert!(!s.propagate(None, &p, 2_000).recorded, "off stays off");
     }
 
     #[test]

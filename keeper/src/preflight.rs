@@ -56,7 +56,7 @@ impl std::fmt::Display for PreflightError {
                 f,
                 "reward account of pool {pool}: {key} is not a Bulwark margin account of pool \
                  {pool}; the keeper's rewards in a pool are credited to a margin account of that \
-                 pool: open it with `bulwark deposit --pool {pool} --account {pool} --amount 1 \
+                 pool: open it with `bulwark deposit --pool {pool} --index {pool} --amount 1 \
                  --keypair <the keeper's keypair>` (or, for pool 0, name another with \
                  reward_account in the keeper file)"
             ),

@@ -1,5 +1,5 @@
 //! The cycle's stress-signal step: for every risk pool with leaders, each follower market
-//! whose signal would change now (the engine's `MarketCore::propagate_stress` run on a copy,
+//! whose signal state would change now (on, off, or its calm clock started) (the engine's `MarketCore::propagate_stress` run on a copy,
 //! with the leaders as read) gets `propagate_stress`. A follower whose signal would stay as it
 //! is costs nothing.
 
@@ -41,7 +41,7 @@ pub fn signal_due(
     };
     let mut copy = follower.core;
     copy.propagate_stress(&readings, c, slot, now)
-        .is_ok_and(|(out, _)| out.changed)
+        .is_ok_and(|(out, _)| out.recorded)
 }
 
 /// Sends `propagate_stress` to every follower whose signal is due to change.

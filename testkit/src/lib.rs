@@ -12,6 +12,7 @@ pub mod bank_rpc;
 #[cfg(feature = "vm")]
 pub mod bank_vm;
 pub mod quiet;
+pub mod two_pools;
 pub mod world;
 mod world_more;
 mod world_pools;

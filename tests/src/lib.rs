@@ -7,7 +7,6 @@ use solana_program_test::BanksClientError;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::transaction::TransactionError;
 
-pub mod two_pools;
 mod wallet_scenes;
 pub use wallet_scenes::{acting, adl_scene, built_trade, venue_state, wallet_now};
 

@@ -184,3 +184,106 @@ async fn a_malformed_file_is_refused_naming_the_field() {
         assert!(e.contains(names), "{names}: {e}");
     }
 }
+
+/// The deployment with a second pool, `long-tail`, holding a second market priced like
+/// SOL-PERP and led by it; `pools` replaces the `[[pools]]` tables.
+fn with_pools(w: &World, pools: &str) -> String {
+    let base = deployment(w, "");
+    let sol = &base[base.find("[[markets]]").expect("a market")..];
+    let second = sol
+        .replace(
+            "symbol = \"SOL-PERP\"",
+            "symbol = \"SOL2-PERP\"\npool = \"long-tail\"",
+        )
+        .replace("open_interest_cap_long = 10000000000000\n", "");
+    format!("{base}\n{second}\n{pools}")
+}
+
+const TWO_POOLS: &str = r#"
+[[pools]]
+name = "blue-chips"
+[[pools]]
+name = "long-tail"
+withdraw_delay_secs = 7200
+leaders = ["SOL-PERP"]
+contagion_step_ppm = 30000
+"#;
+
+#[tokio::test]
+async fn bootstrap_creates_the_pools_lists_each_market_into_its_own_and_sets_the_stress_signal() {
+    let mut w = World::new().await;
+    let d = parse(&with_pools(&w, TWO_POOLS), "deploy.toml").unwrap();
+    let (auth, gov) = (
+        w.bank.upgrade_authority.insecure_clone(),
+        w.governance.insecure_clone(),
+    );
+    let r = apply(&client(&w), &d, &auth, &gov).await.unwrap();
+    assert_eq!(
+        r.created[..4],
+        [
+            "exchange",
+            "pool 1 long-tail",
+            "market 0 SOL-PERP",
+            "market 1 SOL2-PERP"
+        ]
+    );
+    assert!(
+        r.created
+            .iter()
+            .any(|c| c == "pool 1 long-tail leader0 = 0"),
+        "{r:?}"
+    );
+    assert_eq!(w.bank.market(1).await.pool, 1);
+    let pool = w.pool_at(1).await;
+    assert_eq!((pool.withdraw_delay_secs, pool.market_count), (7_200, 1));
+    assert_eq!(pool.contagion.named_leaders().collect::<Vec<_>>(), [0]);
+    assert_eq!(pool.contagion.step_ppm, 30_000);
+    // Running it again sends nothing.
+    let again = apply(&client(&w), &d, &auth, &gov).await.unwrap();
+    assert!(again.created.is_empty(), "{again:?}");
+    // A file that would loosen the signal is reported with the proposal, not written.
+    let looser = TWO_POOLS.replace("contagion_step_ppm = 30000", "contagion_step_ppm = 10000");
+    let d = parse(&with_pools(&w, &looser), "deploy.toml").unwrap();
+    let r = apply(&client(&w), &d, &auth, &gov).await.unwrap();
+    assert!(
+        r.drift
+            .iter()
+            .any(|d| d.contains("pool-param --pool 1 --param contagion_step_ppm")),
+        "{:?}",
+        r.drift
+    );
+    assert_eq!(w.pool_at(1).await.contagion.step_ppm, 30_000);
+}
+
+#[tokio::test]
+async fn a_malformed_pool_table_is_refused_naming_the_field() {
+    let w = World::new().await;
+    for (pools, names) in [
+        (
+            TWO_POOLS.replace("\"SOL-PERP\"", "\"BTC-PERP\""),
+            "pools[1].leaders[0]",
+        ),
+        (
+            TWO_POOLS.replace("name = \"long-tail\"", "name = \"other\""),
+            "markets[1].pool",
+        ),
+        (
+            TWO_POOLS.replace("name = \"long-tail\"", "name = \"blue-chips\""),
+            "pools[1].name",
+        ),
+        (
+            TWO_POOLS.replace(
+                "name = \"blue-chips\"",
+                "name = \"blue-chips\"\nwithdraw_delay_secs = 60",
+            ),
+            "pools[0].name",
+        ),
+        (
+            TWO_POOLS.replace("contagion_step_ppm = 30000", "contagion_step_ppm = 300000"),
+            "pools[1].contagion_step_ppm",
+        ),
+    ] {
+        let e = parse(&with_pools(&w, &pools), "deploy.toml").unwrap_err();
+        assert!(e.to_string().contains(names), "{names}: {e}");
+    }
+}

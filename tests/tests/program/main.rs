@@ -44,6 +44,7 @@ mod settlement_hardening;
 mod settling_valuation;
 mod share_capacity;
 mod stress_cross_check;
+mod stress_signal;
 mod trading;
 mod trading_stale_equity;
 mod update_risk;

@@ -10,8 +10,8 @@ use bulwark_keeper::{run_cycle, KeeperConfig, RewardAccounts};
 use bulwark_sdk::ix::{self, AccountRef, MarketRef, PoolMarkets};
 use bulwark_sdk::pda;
 use bulwark_testkit::bank_keeper::BankKeeper;
+use bulwark_testkit::two_pools::{TwoPools, BLUE_CHIPS, LONG_TAIL, LUNA};
 use bulwark_testkit::world::Participant;
-use bulwark_tests::two_pools::{TwoPools, BLUE_CHIPS, LONG_TAIL, LUNA};
 use bulwark_tests::*;
 use solana_sdk::signature::Signer;
 

@@ -3,6 +3,7 @@
 //! 1 and 2 alike); pool 1, the long-tail pool, backs one market (3, LUNA-PERP) priced by its
 //! own Pyth feed. Each pool has its own LP and its own staker.
 
+use crate::world::Participant;
 use anchor_lang::prelude::Pubkey;
 use bulwark::instructions::common::pool_init::PoolArgs;
 use bulwark::instructions::CreateMarketArgs;
@@ -11,10 +12,15 @@ use bulwark::state::{InsuranceFund, LiquidityPool, MarginAccount};
 use bulwark_sdk::oracle_accounts::PYTH_RECEIVER;
 use bulwark_sdk::params::*;
 use bulwark_sdk::{ix, pda};
-use bulwark_testkit::world::Participant;
 use solana_sdk::signature::{Keypair, Signer};
 
-use crate::{trader, World, SOL, SOL_PERP, USD, USDC};
+use crate::world::{World, SOL_PERP};
+
+/// 1e-8 USD per whole unit (the feeds' mantissa scale), one USDC (6 decimals), one SOL or
+/// LUNA in base atoms.
+const USD: i64 = 100_000_000;
+const USDC: u64 = 1_000_000;
+const BASE: u64 = 1_000_000_000;
 
 /// The long-tail pool.
 pub const LONG_TAIL: u16 = 1;
@@ -80,7 +86,7 @@ impl TwoPools {
             .await
             .expect("LUNA-PERP");
         for i in 0..4 {
-            w.set_open_interest_caps_directly(i, 1_000_000 * SOL as u64, 1_000_000 * SOL as u64)
+            w.set_open_interest_caps_directly(i, 1_000_000 * BASE, 1_000_000 * BASE)
                 .await;
         }
         let mut v = TwoPools {
@@ -125,11 +131,10 @@ impl TwoPools {
 
     /// A trader with `deposit` collateral in margin account 0 of `pool`.
     pub async fn trader_in(&mut self, pool: u16, deposit: u64) -> Participant {
-        if pool == 0 {
-            return trader(&mut self.w, deposit).await;
-        }
         let p = self.holder(pool, deposit).await;
-        self.w.deposit(&p, deposit).await.expect("deposit");
+        if deposit > 0 {
+            self.w.deposit(&p, deposit).await.expect("deposit");
+        }
         p
     }
 
