@@ -22,6 +22,7 @@ mod pool_list;
 mod signer_source;
 mod stress_chart;
 mod stress_cmd;
+mod stress_multi;
 mod trader_cmd;
 
 use clap::{Parser, Subcommand};

@@ -176,3 +176,50 @@ fn faults_and_the_collateral_path_reach_the_run_and_bad_ones_are_named() {
         "--fault \"stale,source=7,at=0,for=1\": stale: source=\"7\" is not 0, 1 or 2",
     );
 }
+
+/// Two markets of the 10 October 2025 day on one clock, in two pools, the long-tail pool led by
+/// ETH: the report has every pool and market with its figures, nothing crossed pools, and the
+/// baseline runs one shared pool; bad pool and leader flags are refused naming the flag.
+#[test]
+fn several_markets_run_on_one_clock_in_their_pools() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("multi");
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = |name: &str| {
+        let p = here.join(format!("../../shared/data/prices/oct10liq_2025-10-10_{name}.csv"));
+        p.to_str().unwrap().to_string()
+    };
+    let (eth, doge) = (
+        format!("ETH={}", file("ETHUSD_gemini")),
+        format!("DOGE={}", file("DOGEUSD_coinbase")),
+    );
+    let args = |extra: &[&str]| {
+        let mut a = vec!["stress", "--market", &eth, "--market", &doge, "--accounts", "20"];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = args(&["--pool", "blue=ETH", "--pool", "tail=DOGE", "--leaders", "tail=ETH", "--compare", "--out", out.to_str().unwrap()]);
+    let run: Vec<&str> = run.iter().map(String::as_str).collect();
+    let o = bulwark(&run);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    for pool in ["blue", "tail"] {
+        assert_eq!(r["bulwark"]["pools"][pool]["crossed_loss"], 0, "{pool}");
+        assert!(r["bulwark"]["pools"][pool]["liquidations"].is_u64());
+    }
+    assert_eq!(r["bulwark"]["pools"]["tail"]["markets"], serde_json::json!(["DOGE"]));
+    assert!(r["bulwark"]["markets"]["ETH"]["bad_debt"].is_u64());
+    assert_eq!(r["baseline"]["pools"]["shared"]["markets"], serde_json::json!(["ETH", "DOGE"]));
+    assert_eq!(r["baseline"]["pools"]["shared"]["stress_signals"], 0);
+    for (bad, names) in [
+        (vec!["--pool", "blue=BTC"], "--pool"),
+        (vec!["--pool", "a=ETH", "--pool", "b=ETH"], "two pools"),
+        (vec!["--leaders", "nowhere=ETH"], "--leaders"),
+    ] {
+        let mut a = bad.clone();
+        a.extend(["--out", out.to_str().unwrap()]);
+        let a = args(&a);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        assert_refused(&a, names);
+    }
+}

@@ -23,13 +23,11 @@ use crate::file_error::FileError;
 /// The name of pool 0 when the file lists no pools.
 pub const DEFAULT_POOL: &str = "default";
 
-/// Stress-signal defaults when a pool names leaders but not the setting: a 2% maintenance
-/// step, 0.1% more spread on increases, a leader volatility trigger of 500 ppm per √s (about
-/// 4.2% over a minute), off after 15 minutes of calm.
-pub const DEFAULT_STEP_PPM: u32 = 20_000;
-pub const DEFAULT_SPREAD_PPM: u32 = 1_000;
-pub const DEFAULT_SIGMA_TRIGGER_PPM: u32 = 500;
-pub const DEFAULT_CALM_SECS: u32 = 900;
+/// Stress-signal defaults when a pool names leaders but not the setting: the engine's
+/// (`ContagionParams::led_by`).
+pub use bulwark_engine::contagion::{
+    DEFAULT_CALM_SECS, DEFAULT_SIGMA_TRIGGER_PPM, DEFAULT_SPREAD_PPM, DEFAULT_STEP_PPM,
+};
 
 /// `[[pools]]`: one risk pool.
 #[derive(Deserialize, Debug)]

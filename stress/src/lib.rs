@@ -6,6 +6,7 @@
 pub mod feeds;
 pub mod front_run;
 pub mod index;
+pub mod multi;
 pub mod params;
 pub mod path;
 pub mod population;

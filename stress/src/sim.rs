@@ -258,7 +258,7 @@ pub fn run_with_keys(
 }
 
 /// Counts the breaker trips among `ts`, by reason.
-fn note_transitions(r: &mut SimReport, ts: &[Transition]) {
+pub(crate) fn note_transitions(r: &mut SimReport, ts: &[Transition]) {
     for t in ts {
         if let Transition::Trip(reason) = t {
             r.breaker_trips += 1;
@@ -270,7 +270,7 @@ fn note_transitions(r: &mut SimReport, ts: &[Transition]) {
 }
 
 /// One row of the report's time series: the venue at `t` and the report's running totals.
-fn record_series_point(r: &mut SimReport, v: &Venue, t: i64) {
+pub(crate) fn record_series_point(r: &mut SimReport, v: &Venue, t: i64) {
     r.series.push(SeriesPoint {
         ts: t,
         price: v.market.aggregate.price,
@@ -284,7 +284,7 @@ fn record_series_point(r: &mut SimReport, v: &Venue, t: i64) {
 
 /// The population opens at the first price, each trade through the program's own checks
 /// (caps, margin, leverage, reserve); refused ones stay flat.
-fn open_population(
+pub(crate) fn open_population(
     r: &mut SimReport,
     v: &mut Venue,
     population: &[AccountSpec],
@@ -303,7 +303,7 @@ fn open_population(
 
 /// Adds a keeper cycle's events to the report, marking the accounts liquidated and adding
 /// each bankrupt account's deficit.
-fn record_keeper_events(
+pub(crate) fn record_keeper_events(
     r: &mut SimReport,
     ev: StepEvents,
     liquidated: &mut [bool],
@@ -331,7 +331,7 @@ fn record_keeper_events(
 /// The accounts as the path leaves them (at `slot`): those still liquidatable, the
 /// front-runners' profit, and the population's worst loss (a bankrupt account's loss is its
 /// collateral plus its deficit, given in `deficits`).
-fn judge_accounts_at_end(
+pub(crate) fn judge_accounts_at_end(
     r: &mut SimReport,
     v: &Venue,
     population: &[AccountSpec],

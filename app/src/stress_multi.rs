@@ -1,0 +1,294 @@
+//! `bulwark stress --market SYMBOL=FILE ...`: several markets on one clock, in their risk pools
+//! (`--pool NAME=SYM,SYM`; markets not named go to a pool `default`), each pool's stress signal
+//! led by `--leaders NAME=SYM,...` (the engine's default signal settings). One population a
+//! market (`--accounts` each, seeded per market). `--compare` also runs the baseline: static
+//! margin, no breakers, no stress signal, one shared pool. Report: per mode the usual figures
+//! summed over markets, plus `pools` (by name) and `markets` (by symbol), each figure's median
+//! over seeds (min/median/max with several seeds).
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, bail, Result};
+use bulwark_engine::contagion::ContagionParams;
+use bulwark_stress::multi::{align, run_multi, MarketPath, MultiReport, PoolPlan, PoolReport};
+use bulwark_stress::path::one_second_path;
+use bulwark_stress::population::{generate, PopulationSpec};
+use bulwark_stress::sim::{baseline, SimConfig};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use serde_json::{json, Value};
+
+use crate::stress_cmd::{field, median, sim_config, StressArgs, FIELDS};
+
+/// Splits `NAME=VALUE` (`flag` names it in errors).
+fn split<'a>(flag: &str, s: &'a str) -> Result<(&'a str, &'a str)> {
+    s.split_once('=')
+        .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+        .ok_or_else(|| anyhow!("{flag}: {s:?} is not NAME=VALUE"))
+}
+
+/// The markets from `--market SYMBOL=FILE`, on one clock.
+fn markets(args: &StressArgs) -> Result<Vec<MarketPath>> {
+    let mut out = Vec::new();
+    for m in &args.markets {
+        let (symbol, file) = split("--market", m)?;
+        if out.iter().any(|x: &MarketPath| x.symbol == symbol) {
+            bail!("--market: {symbol} is named twice");
+        }
+        let bars = bulwark_sdk::fixtures::load_bars(std::path::Path::new(file))
+            .map_err(|e| anyhow!("--market {symbol}: {e}"))?;
+        out.push(MarketPath {
+            symbol: symbol.to_string(),
+            path: one_second_path(&bars, 60),
+        });
+    }
+    align(&out).map_err(|e| anyhow!("--market: {e}"))
+}
+
+/// The index of market `symbol` (`flag` names it in errors).
+fn market_index(markets: &[MarketPath], flag: &str, symbol: &str) -> Result<usize> {
+    markets
+        .iter()
+        .position(|m| m.symbol == symbol)
+        .ok_or_else(|| anyhow!("{flag}: no --market {symbol}"))
+}
+
+/// The pools from `--pool` and `--leaders`; markets no pool names go to `default` (last).
+fn pools(args: &StressArgs, markets: &[MarketPath]) -> Result<Vec<PoolPlan>> {
+    let mut out: Vec<PoolPlan> = Vec::new();
+    let mut taken = vec![false; markets.len()];
+    for p in &args.pools {
+        let (name, list) = split("--pool", p)?;
+        let mut plan = PoolPlan {
+            name: name.to_string(),
+            markets: vec![],
+            contagion: ContagionParams::OFF,
+        };
+        for symbol in list.split(',') {
+            let i = market_index(markets, "--pool", symbol)?;
+            if std::mem::replace(&mut taken[i], true) {
+                bail!("--pool: {symbol} is in two pools");
+            }
+            plan.markets.push(i);
+        }
+        out.push(plan);
+    }
+    let rest: Vec<usize> = (0..markets.len()).filter(|i| !taken[*i]).collect();
+    if !rest.is_empty() {
+        out.push(PoolPlan {
+            name: "default".into(),
+            markets: rest,
+            contagion: ContagionParams::OFF,
+        });
+    }
+    for l in &args.leaders {
+        let (name, list) = split("--leaders", l)?;
+        let leaders: Vec<u16> = list
+            .split(',')
+            .map(|s| market_index(markets, "--leaders", s).map(|i| i as u16))
+            .collect::<Result<_>>()?;
+        let plan = out
+            .iter_mut()
+            .find(|p| p.name == name)
+            .ok_or_else(|| anyhow!("--leaders: no pool {name}"))?;
+        plan.contagion = ContagionParams::led_by(&leaders);
+    }
+    Ok(out)
+}
+
+/// Runs it: every mode and seed, the tables, `DIR/report.json`.
+pub fn run(args: &StressArgs) -> Result<()> {
+    let markets = markets(args)?;
+    let pools = pools(args, &markets)?;
+    let cfg = sim_config(args)?;
+    let shared = vec![PoolPlan {
+        name: "shared".into(),
+        markets: (0..markets.len()).collect(),
+        contagion: ContagionParams::OFF,
+    }];
+    let mut modes: Vec<(&str, SimConfig, &[PoolPlan])> = Vec::new();
+    if !args.baseline {
+        modes.push(("bulwark", cfg.clone(), &pools));
+    }
+    if args.compare || args.baseline {
+        modes.push(("baseline", baseline(&cfg), &shared));
+    }
+    let bar = indicatif::ProgressBar::new(modes.len() as u64 * args.seeds);
+    let mut report = serde_json::Map::new();
+    let mut tables = Vec::new();
+    for (name, c, plan) in &modes {
+        let mut runs = Vec::new();
+        for seed in 1..=args.seeds {
+            let populations = populations(args, &markets, c, seed);
+            let r = run_multi(&markets, &populations, c, plan).map_err(|e| anyhow!(e))?;
+            runs.push(r);
+            bar.inc(1);
+        }
+        report.insert((*name).into(), mode_json(&runs));
+        tables.push((name.to_string(), table(&runs)));
+    }
+    bar.finish_and_clear();
+    report.insert("steps".into(), json!(markets[0].path.len()));
+    report.insert("accounts_per_market".into(), json!(args.accounts));
+    report.insert("seeds".into(), json!(args.seeds));
+    report.insert(
+        "not_modelled".into(),
+        json!([
+            "cross-market portfolios (one population a market)",
+            "traders acting during the run",
+            "the venue's own flow moving prices"
+        ]),
+    );
+    std::fs::create_dir_all(&args.out)?;
+    let file = args.out.join("report.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&Value::Object(report))?)?;
+    for (name, t) in tables {
+        println!("{name} (median over seeds)\n{t}");
+    }
+    println!("report: {}", file.display());
+    Ok(())
+}
+
+/// One population a market for `seed` (seeded apart per market), opened at its first price.
+fn populations(
+    args: &StressArgs,
+    markets: &[MarketPath],
+    c: &SimConfig,
+    seed: u64,
+) -> Vec<Vec<bulwark_stress::population::AccountSpec>> {
+    let spec = PopulationSpec {
+        count: args.accounts,
+        ..c.population
+    };
+    markets
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            generate(
+                seed * 1_000 + i as u64,
+                &spec,
+                m.path[0].price,
+                c.collateral_decimals,
+            )
+        })
+        .collect()
+}
+
+/// A pool's figure by name (the market report's names where they match).
+fn pool_field(p: &PoolReport, name: &str) -> u64 {
+    match name {
+        "bad_debt" => p.bad_debt,
+        "insurance_paid" => p.insurance_paid,
+        "socialised_loss" => p.socialised_loss,
+        "liquidations" => p.liquidations,
+        "adl_events" => p.adl_events,
+        "breaker_trips" => p.breaker_trips,
+        "stress_signals" => p.stress_signals,
+        "crossed_loss" => p.crossed_loss,
+        _ => 0,
+    }
+}
+
+const POOL_FIELDS: [&str; 8] = [
+    "bad_debt",
+    "insurance_paid",
+    "socialised_loss",
+    "liquidations",
+    "adl_events",
+    "breaker_trips",
+    "stress_signals",
+    "crossed_loss",
+];
+
+/// min/median/max of `values` (the value alone for one seed).
+fn spread(values: Vec<u64>) -> Value {
+    let mut v = values;
+    v.sort_unstable();
+    if v.len() == 1 {
+        return json!(v[0]);
+    }
+    json!({ "min": v[0], "median": v[v.len() / 2], "max": v[v.len() - 1] })
+}
+
+/// A mode's report: the usual figures summed over markets, then by pool and by market.
+fn mode_json(runs: &[MultiReport]) -> Value {
+    let mut mode = serde_json::Map::new();
+    for f in FIELDS {
+        let total = |r: &MultiReport| r.markets.iter().map(|(_, m)| field(m, f)).sum();
+        mode.insert(f.into(), spread(runs.iter().map(total).collect()));
+    }
+    let mut pools = serde_json::Map::new();
+    for (k, (name, _)) in runs[0].pools.iter().enumerate() {
+        let mut p = serde_json::Map::new();
+        p.insert("markets".into(), json!(runs[0].pools[k].1.markets));
+        for f in POOL_FIELDS {
+            p.insert(
+                f.into(),
+                spread(runs.iter().map(|r| pool_field(&r.pools[k].1, f)).collect()),
+            );
+        }
+        pools.insert(name.clone(), Value::Object(p));
+    }
+    let mut markets = serde_json::Map::new();
+    for (k, (symbol, _)) in runs[0].markets.iter().enumerate() {
+        let mut m = serde_json::Map::new();
+        for f in FIELDS {
+            m.insert(
+                f.into(),
+                spread(runs.iter().map(|r| field(&r.markets[k].1, f)).collect()),
+            );
+        }
+        markets.insert(symbol.clone(), Value::Object(m));
+    }
+    mode.insert("pools".into(), Value::Object(pools));
+    mode.insert("markets".into(), Value::Object(markets));
+    Value::Object(mode)
+}
+
+/// One row a pool, then one a market: medians over seeds.
+fn table(runs: &[MultiReport]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "pool / market",
+        "bad debt",
+        "insurance paid",
+        "socialised",
+        "liquidations",
+        "breaker trips",
+        "stress signals",
+        "crossed loss",
+    ]);
+    let usdc = |v: u64| crate::demo_trading::usdc(v as i64);
+    for (k, (name, p)) in runs[0].pools.iter().enumerate() {
+        let m = |f: &str| median(runs.iter().map(|r| pool_field(&r.pools[k].1, f)));
+        t.add_row(vec![
+            format!("pool {name} ({})", p.markets.join(", ")),
+            usdc(m("bad_debt")),
+            usdc(m("insurance_paid")),
+            usdc(m("socialised_loss")),
+            m("liquidations").to_string(),
+            m("breaker_trips").to_string(),
+            m("stress_signals").to_string(),
+            usdc(m("crossed_loss")),
+        ]);
+    }
+    let by_market: BTreeMap<usize, &String> = runs[0]
+        .markets
+        .iter()
+        .enumerate()
+        .map(|(k, (s, _))| (k, s))
+        .collect();
+    for (k, symbol) in by_market {
+        let m = |f: &str| median(runs.iter().map(|r: &MultiReport| field(&r.markets[k].1, f)));
+        t.add_row(vec![
+            format!("  {symbol}"),
+            usdc(m("bad_debt")),
+            usdc(m("insurance_paid")),
+            usdc(m("socialised_loss")),
+            m("liquidations").to_string(),
+            m("breaker_trips").to_string(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    t
+}

@@ -1,0 +1,530 @@
+//! Several markets on one clock, in their risk pools. Each market is a [`Venue`] with its own
+//! population (single-market accounts for now) and its own feeds; the markets of one pool
+//! share one liquidity pool and one insurance fund: before a market's operations run, its
+//! pool's books are loaded into its venue, and stored back after, so every operation sees
+//! (and moves) the pool exactly as the program's accounts would. Each step: every market's
+//! `update_risk`, then each pool's stress signal from its leaders into its followers (the
+//! engine's `MarketCore::propagate_stress`, as the keeper sends it), then every market's keeper
+//! cycle, in market order.
+//!
+//! A loss that crossed pools would show as a pool whose books moved by other than its own
+//! markets' events: the report counts it (`crossed_loss`, zero by construction of the program's
+//! operations, checked every run).
+
+use bulwark::error::engine_err;
+use bulwark::state::{InsuranceFund, LiquidityPool};
+use bulwark_engine::contagion::ContagionParams;
+
+use crate::feeds::Feeds;
+use crate::path::PricePoint;
+use crate::population::AccountSpec;
+use crate::sim::{
+    judge_accounts_at_end, note_transitions, numbered_keys, open_population, open_venue,
+    record_keeper_events, record_series_point, SimConfig, SimReport,
+};
+use crate::venue::Venue;
+
+/// One risk pool of the run: its name, its markets (indices into the run's markets), and its
+/// stress signal (leaders by market index; `ContagionParams::OFF` for none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolPlan {
+    pub name: String,
+    pub markets: Vec<usize>,
+    pub contagion: ContagionParams,
+}
+
+/// One market of the run: its symbol and its one-second path (all paths on the same
+/// timestamps: [`align`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarketPath {
+    pub symbol: String,
+    pub path: Vec<PricePoint>,
+}
+
+/// A pool's totals over the run (collateral units, counts).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PoolReport {
+    pub markets: Vec<String>,
+    pub bad_debt: u64,
+    pub insurance_paid: u64,
+    pub socialised_loss: u64,
+    pub liquidations: u64,
+    pub bankruptcies: u64,
+    pub adl_events: u64,
+    pub breaker_trips: u64,
+    /// Times the stress signal switched on or off in the pool's markets.
+    pub stress_signals: u64,
+    pub insurance_start: u64,
+    pub insurance_end: u64,
+    pub capital_start: i64,
+    pub capital_end: i64,
+    /// Insurance paid and loss socialised by this pool's books beyond what its own markets'
+    /// bankruptcies account for: a loss from another pool (must be zero).
+    pub crossed_loss: u64,
+}
+
+/// What a run produced: per market (in order) and per pool (in order).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MultiReport {
+    pub markets: Vec<(String, SimReport)>,
+    pub pools: Vec<(String, PoolReport)>,
+}
+
+/// Puts `paths` on one clock: every timestamp any path has, each path holding its last price
+/// through its gaps (and its first price before it starts). Empty paths are refused.
+pub fn align(paths: &[MarketPath]) -> Result<Vec<MarketPath>, String> {
+    let mut stamps: Vec<i64> = paths
+        .iter()
+        .flat_map(|m| m.path.iter().map(|p| p.ts))
+        .collect();
+    stamps.sort_unstable();
+    stamps.dedup();
+    paths
+        .iter()
+        .map(|m| {
+            let first = m.path.first().ok_or(format!("{}: empty path", m.symbol))?;
+            let mut price = first.price;
+            let mut next = m.path.iter().peekable();
+            let path = stamps
+                .iter()
+                .map(|&ts| {
+                    while let Some(p) = next.next_if(|p| p.ts <= ts) {
+                        price = p.price;
+                    }
+                    PricePoint { ts, price }
+                })
+                .collect();
+            Ok(MarketPath {
+                symbol: m.symbol.clone(),
+                path,
+            })
+        })
+        .collect()
+}
+
+/// The pool of each market (the first pool listing it; unlisted markets are refused).
+fn pool_of(pools: &[PoolPlan], n: usize) -> Result<Vec<usize>, String> {
+    (0..n)
+        .map(|i| {
+            pools
+                .iter()
+                .position(|p| p.markets.contains(&i))
+                .ok_or(format!("market {i} is in no pool"))
+        })
+        .collect()
+}
+
+/// Runs `markets` (aligned) with `populations[i]` trading market `i`, each market listed as
+/// `cfg` lists one (its venue sized for its population: a pool holds the sum of its markets'
+/// sizes), in `pools`. The keeper's capacity is shared: each market gets an even part of it.
+pub fn run_multi(
+    markets: &[MarketPath],
+    populations: &[Vec<AccountSpec>],
+    cfg: &SimConfig,
+    pools: &[PoolPlan],
+) -> Result<MultiReport, String> {
+    let pool_of = pool_of(pools, markets.len())?;
+    if populations.len() != markets.len() {
+        return Err("one population a market".into());
+    }
+    let steps = markets.first().map_or(0, |m| m.path.len());
+    let mut run = MultiRun::open(markets, populations, cfg, pools, pool_of)?;
+    for step in 0..steps {
+        run.step(markets, populations, step)?;
+    }
+    Ok(run.finish(markets, populations, pools))
+}
+
+/// A run in progress.
+struct MultiRun {
+    venues: Vec<Venue>,
+    feeds: Vec<Feeds>,
+    /// Each market's configuration, sized for its population.
+    configs: Vec<SimConfig>,
+    /// Each pool's liquidity pool and insurance fund, as they stand between operations.
+    books: Vec<(LiquidityPool, InsuranceFund)>,
+    start: Vec<(LiquidityPool, InsuranceFund)>,
+    pool_of: Vec<usize>,
+    contagion: Vec<ContagionParams>,
+    reports: Vec<SimReport>,
+    signals: Vec<u64>,
+    liquidated: Vec<Vec<bool>>,
+    deficits: Vec<Vec<u64>>,
+    fund_peak: Vec<u64>,
+    t0: i64,
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl MultiRun {
+    fn open(
+        markets: &[MarketPath],
+        populations: &[Vec<AccountSpec>],
+        cfg: &SimConfig,
+        pools: &[PoolPlan],
+        pool_of: Vec<usize>,
+    ) -> Result<MultiRun, String> {
+        let t0 = markets
+            .first()
+            .and_then(|m| m.path.first())
+            .ok_or("no steps")?
+            .ts;
+        let n = markets.len();
+        let share = (cfg.keeper.capacity / n.max(1)).max(1);
+        let mut books = vec![(zeroed::<LiquidityPool>(), zeroed::<InsuranceFund>()); pools.len()];
+        let (mut venues, mut configs, mut feeds) = (vec![], vec![], vec![]);
+        for (i, population) in populations.iter().enumerate() {
+            let mut c = cfg.sized_for(population);
+            c.keeper.capacity = share;
+            c.front_runners = None;
+            let mut v =
+                open_venue(&c, t0, population, numbered_keys(population.len())).map_err(err)?;
+            v.market.index = i as u16;
+            v.market.pool = pool_of[i] as u16;
+            let (pool, fund) = &mut books[pool_of[i]];
+            pool.capital = pool.capital.saturating_add(c.pool_capital);
+            pool.max_pnl_to_pool_ppm = c.max_pnl_to_pool_ppm;
+            pool.market_count += 1;
+            fund.balance = fund.balance.saturating_add(c.insurance_balance);
+            feeds.push(Feeds::new(&c.oracles, t0));
+            venues.push(v);
+            configs.push(c);
+        }
+        for (p, (pool, fund)) in books.iter_mut().enumerate() {
+            (pool.index, fund.pool) = (p as u16, p as u16);
+        }
+        let peak = pool_of.iter().map(|p| books[*p].1.balance).collect();
+        Ok(MultiRun {
+            start: books.clone(),
+            books,
+            contagion: pools.iter().map(|p| p.contagion).collect(),
+            signals: vec![0; pools.len()],
+            reports: vec![SimReport::default(); n],
+            liquidated: populations.iter().map(|p| vec![false; p.len()]).collect(),
+            deficits: populations.iter().map(|p| vec![0; p.len()]).collect(),
+            fund_peak: peak,
+            venues,
+            feeds,
+            configs,
+            pool_of,
+            t0,
+        })
+    }
+
+    /// Runs `f` on market `i`'s venue with its pool's books loaded, then stores them back.
+    fn with_books<T>(&mut self, i: usize, f: impl FnOnce(&mut Venue) -> T) -> T {
+        let p = self.pool_of[i];
+        let v = &mut self.venues[i];
+        (v.pool, v.fund) = self.books[p];
+        let out = f(v);
+        self.books[p] = (v.pool, v.fund);
+        out
+    }
+
+    fn step(
+        &mut self,
+        markets: &[MarketPath],
+        populations: &[Vec<AccountSpec>],
+        step: usize,
+    ) -> Result<(), String> {
+        let t = markets[0].path[step].ts;
+        let slot = self.configs[0].slot_at(t, self.t0);
+        let last = step + 1 == markets[0].path.len();
+        for (i, m) in markets.iter().enumerate() {
+            let p = self.pool_of[i];
+            let (v, r) = (&mut self.venues[i], &mut self.reports[i]);
+            (v.pool, v.fund) = self.books[p];
+            let ts = v.update_risk(&mut self.feeds[i], t, slot, m.path[step].price);
+            note_transitions(r, &ts.map_err(engine_err).map_err(err)?);
+            if step % 60 == 0 || last {
+                record_series_point(r, v, t);
+            }
+            if step == 0 {
+                open_population(r, v, &populations[i], slot, t);
+            }
+            self.books[p] = (v.pool, v.fund);
+        }
+        if step == 0 {
+            return Ok(());
+        }
+        self.propagate_signals(slot, t);
+        for i in 0..markets.len() {
+            let keeper = self.configs[i].keeper;
+            let ev = self.with_books(i, |v| v.keeper_cycle(&keeper, slot, t));
+            let ev = ev.map_err(engine_err).map_err(err)?;
+            record_keeper_events(
+                &mut self.reports[i],
+                ev,
+                &mut self.liquidated[i],
+                &mut self.deficits[i],
+            );
+            let balance = self.books[self.pool_of[i]].1.balance;
+            self.fund_peak[i] = self.fund_peak[i].max(balance);
+            let r = &mut self.reports[i];
+            r.max_insurance_drawdown = r.max_insurance_drawdown.max(self.fund_peak[i] - balance);
+        }
+        Ok(())
+    }
+
+    /// Each pool's signal from its leaders into its followers, as the keeper carries it.
+    fn propagate_signals(&mut self, slot: u64, t: i64) {
+        for (p, c) in self.contagion.iter().enumerate() {
+            let readings: Vec<_> = c
+                .named_leaders()
+                .filter_map(|l| self.venues.get(usize::from(l)))
+                .map(|v| v.market.leader_reading())
+                .collect();
+            if readings.is_empty() {
+                continue;
+            }
+            for (i, v) in self.venues.iter_mut().enumerate() {
+                if self.pool_of[i] != p || c.is_leader(i as u16) {
+                    continue;
+                }
+                let out = v.market.core.propagate_stress(&readings, c, slot, t);
+                if out.is_ok_and(|(o, _)| o.changed) {
+                    self.signals[p] += 1;
+                }
+            }
+        }
+    }
+
+    fn finish(
+        mut self,
+        markets: &[MarketPath],
+        populations: &[Vec<AccountSpec>],
+        pools: &[PoolPlan],
+    ) -> MultiReport {
+        let steps = markets[0].path.len() as u64;
+        let end_ts = markets[0].path.last().map_or(self.t0, |p| p.ts);
+        for i in 0..markets.len() {
+            let slot = self.configs[i].slot_at(end_ts, self.t0);
+            let p = self.pool_of[i];
+            (self.venues[i].pool, self.venues[i].fund) = self.books[p];
+            let r = &mut self.reports[i];
+            r.steps = steps;
+            r.liquidated_accounts = self.liquidated[i].iter().filter(|x| **x).count();
+            judge_accounts_at_end(
+                r,
+                &self.venues[i],
+                &populations[i],
+                &self.configs[i],
+                &self.deficits[i],
+                slot,
+            );
+        }
+        let pool_reports = pools
+            .iter()
+            .enumerate()
+            .map(|(p, plan)| (plan.name.clone(), self.pool_report(p, plan, markets)))
+            .collect();
+        MultiReport {
+            markets: markets
+                .iter()
+                .map(|m| m.symbol.clone())
+                .zip(self.reports)
+                .collect(),
+            pools: pool_reports,
+        }
+    }
+
+    /// Pool `p`'s totals: its markets' reports summed, its books at the start and the end, and
+    /// what its books paid beyond its own markets' bankruptcies.
+    fn pool_report(&self, p: usize, plan: &PoolPlan, markets: &[MarketPath]) -> PoolReport {
+        let mut r = PoolReport {
+            markets: plan
+                .markets
+                .iter()
+                .map(|i| markets[*i].symbol.clone())
+                .collect(),
+            stress_signals: self.signals[p],
+            ..Default::default()
+        };
+        for i in plan.markets.iter().filter(|i| self.pool_of[**i] == p) {
+            let m = &self.reports[*i];
+            r.bad_debt += m.bad_debt;
+            r.insurance_paid += m.insurance_paid;
+            r.socialised_loss += m.socialised_loss;
+            r.liquidations += m.liquidations;
+            r.bankruptcies += m.bankruptcies;
+            r.adl_events += m.adl_events;
+            r.breaker_trips += m.breaker_trips;
+        }
+        let ((pool0, fund0), (pool1, fund1)) = (&self.start[p], &self.books[p]);
+        (r.capital_start, r.capital_end) = (pool0.capital, pool1.capital);
+        (r.insurance_start, r.insurance_end) = (fund0.balance, fund1.balance);
+        let paid = fund1.total_paid - fund0.total_paid;
+        let socialised = pool1.total_socialized - pool0.total_socialized;
+        r.crossed_loss = paid.abs_diff(r.insurance_paid) + socialised.abs_diff(r.socialised_loss);
+        r
+    }
+}
+
+fn zeroed<T: bytemuck::Zeroable>() -> T {
+    T::zeroed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::population::{generate, PopulationSpec};
+    use crate::sim::default_config;
+    use crate::synthetic::{gap_crash, SYNTHETIC_START_TS as T0};
+    use bulwark_engine::contagion::NO_LEADER;
+
+    const P: u64 = 150 * bulwark_engine::num::PRICE_SCALE;
+
+    fn population(seed: u64, n: usize) -> Vec<AccountSpec> {
+        let spec = PopulationSpec {
+            count: n,
+            ..PopulationSpec::default()
+        };
+        generate(seed, &spec, P, 6)
+    }
+
+    /// LUNA gaps 70% down at 300 s; SOL stays calm (a 0% gap).
+    fn two_markets() -> Vec<MarketPath> {
+        vec![
+            MarketPath {
+                symbol: "LUNA".into(),
+                path: gap_crash(T0, P, 1_800, 300, 700_000),
+            },
+            MarketPath {
+                symbol: "SOL".into(),
+                path: gap_crash(T0, P, 1_800, 900, 0),
+            },
+        ]
+    }
+
+    fn pool(name: &str, markets: &[usize]) -> PoolPlan {
+        PoolPlan {
+            name: name.into(),
+            markets: markets.to_vec(),
+            contagion: ContagionParams::OFF,
+        }
+    }
+
+    fn populations() -> Vec<Vec<AccountSpec>> {
+        vec![population(3, 60), population(4, 60)]
+    }
+
+    #[test]
+    fn paths_are_put_on_one_clock_holding_the_last_price_through_gaps() {
+        let pt = |ts, price| PricePoint { ts, price };
+        let a = MarketPath {
+            symbol: "A".into(),
+            path: vec![pt(10, 1), pt(12, 3)],
+        };
+        let b = MarketPath {
+            symbol: "B".into(),
+            path: vec![pt(11, 7), pt(13, 9)],
+        };
+        let out = align(&[a, b]).unwrap();
+        let prices = |m: &MarketPath| m.path.iter().map(|p| p.price).collect::<Vec<_>>();
+        assert_eq!(prices(&out[0]), [1, 1, 3, 3]);
+        assert_eq!(
+            prices(&out[1]),
+            [7, 7, 7, 9],
+            "before its start: its first price"
+        );
+        assert!(out.iter().all(|m| m.path.iter().map(|p| p.ts).eq(10..=13)));
+    }
+
+    #[test]
+    fn a_collapse_in_one_pool_leaves_the_other_exactly_as_if_it_ran_alone() {
+        let markets = two_markets();
+        let cfg = default_config();
+        let split = run_multi(
+            &markets,
+            &populations(),
+            &cfg,
+            &[pool("tail", &[0]), pool("blue", &[1])],
+        )
+        .unwrap();
+        let (_, tail) = &split.pools[0];
+        assert!(tail.bad_debt > 0 && tail.socialised_loss + tail.insurance_paid == tail.bad_debt);
+        let alone = run_multi(
+            &markets[1..],
+            &populations()[1..],
+            &cfg,
+            &[pool("blue", &[0])],
+        )
+        .unwrap();
+        // The keeper's capacity is shared between markets: give the lone run the same part.
+        let mut half = cfg.clone();
+        half.keeper.capacity /= 2;
+        let alone_half = run_multi(
+            &markets[1..],
+            &populations()[1..],
+            &half,
+            &[pool("blue", &[0])],
+        )
+        .unwrap();
+        assert_eq!(
+            split.markets[1].1, alone_half.markets[0].1,
+            "the calm market, to the unit"
+        );
+        assert_eq!(
+            split.pools[1].1, alone_half.pools[0].1,
+            "its pool, to the unit"
+        );
+        assert_eq!(alone.pools[0].1.bad_debt, 0);
+        assert!(split.pools.iter().all(|(_, p)| p.crossed_loss == 0));
+    }
+
+    #[test]
+    fn one_shared_pool_spreads_the_collapse_over_every_market_it_backs() {
+        let markets = two_markets();
+        let shared = run_multi(
+            &markets,
+            &populations(),
+            &default_config(),
+            &[pool("all", &[0, 1])],
+        )
+        .unwrap();
+        let (_, p) = &shared.pools[0];
+        assert_eq!(p.markets, ["LUNA", "SOL"]);
+        assert!(p.socialised_loss > 0 && p.crossed_loss == 0, "{p:?}");
+        // Split, the calm market's pool socialises nothing.
+        let split = [pool("tail", &[0]), pool("blue", &[1])];
+        let apart = run_multi(&markets, &populations(), &default_config(), &split).unwrap();
+        assert_eq!(apart.pools[1].1.socialised_loss, 0);
+    }
+
+    #[test]
+    fn a_leaders_crash_raises_its_followers_margin_before_they_move() {
+        // SOL gaps 30% at 300 s; LUNA is calm throughout. With SOL leading the long-tail pool
+        // LUNA's maintenance target carries the step by the end of the run.
+        let markets = vec![
+            MarketPath {
+                symbol: "SOL".into(),
+                path: gap_crash(T0, P, 900, 300, 300_000),
+            },
+            MarketPath {
+                symbol: "LUNA".into(),
+                path: gap_crash(T0, P, 900, 600, 0),
+            },
+        ];
+        let mut led = pool("tail", &[1]);
+        led.contagion = ContagionParams {
+            leaders: [0, NO_LEADER, NO_LEADER, NO_LEADER],
+            step_ppm: 30_000,
+            spread_ppm: 1_000,
+            sigma_trigger_ppm: 0,
+            calm_secs: 3_600,
+        };
+        let plain = [pool("blue", &[0]), pool("tail", &[1])];
+        let cfg = default_config();
+        let off = run_multi(&markets, &populations(), &cfg, &plain).unwrap();
+        let on = run_multi(&markets, &populations(), &cfg, &[pool("blue", &[0]), led]).unwrap();
+        assert_eq!(off.pools[1].1.stress_signals, 0);
+        assert_eq!(
+            on.pools[1].1.stress_signals, 1,
+            "switched on once, not off within the hour"
+        );
+        // The follower's books are its own: its liquidations can only have grown with margin.
+        assert!(on.markets[1].1.liquidations >= off.markets[1].1.liquidations);
+    }
+}
