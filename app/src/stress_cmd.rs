@@ -34,6 +34,14 @@ pub struct StressArgs {
     /// A pool's stress-signal leaders: `NAME=SYM,...` (default signal settings).
     #[arg(long, requires = "markets")]
     pub leaders: Vec<String>,
+    /// The venue's liquidation flow moves the replayed price: `depth=USDC` for every market or
+    /// `SYM=USDC` for one (repeatable; the notional that moves the price 100%). Every mode then
+    /// also runs without impact.
+    #[arg(long, requires = "markets")]
+    pub impact: Vec<String>,
+    /// Seconds for an impact to halve.
+    #[arg(long, default_value_t = 300, requires = "impact")]
+    pub impact_half_life: u32,
     /// A synthetic scenario instead: `gap-crash` (-20% after 5 min, 1 h), `to-zero` (1 h) or
     /// `gbm-jumps` (a day of 500 ppm/√s noise with rare 5% jumps down).
     #[arg(long)]

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Result};
 use bulwark_engine::contagion::ContagionParams;
+use bulwark_stress::impact::ImpactModel;
 use bulwark_stress::multi::{align, run_multi, MarketPath, MultiReport, PoolPlan, PoolReport};
 use bulwark_stress::path::one_second_path;
 use bulwark_stress::population::{generate, PopulationSpec};
@@ -95,36 +96,74 @@ fn pools(args: &StressArgs, markets: &[MarketPath]) -> Result<Vec<PoolPlan>> {
     Ok(out)
 }
 
-/// Runs it: every mode and seed, the tables, `DIR/report.json`.
+/// Each market's impact model from `--impact` (`depth=USDC` for all, `SYM=USDC` for one; a
+/// market's own entry wins); empty without.
+fn impact(args: &StressArgs, markets: &[MarketPath], decimals: u8) -> Result<Vec<ImpactModel>> {
+    if args.impact.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut out = vec![ImpactModel::OFF; markets.len()];
+    let mut named = vec![false; markets.len()];
+    let scale = 10u64.pow(u32::from(decimals));
+    for entry in &args.impact {
+        let (name, depth) = split("--impact", entry)?;
+        let depth: u64 = depth
+            .parse()
+            .map_err(|_| anyhow!("--impact {entry:?}: the depth is whole collateral units"))?;
+        let model = ImpactModel {
+            depth: depth.saturating_mul(scale),
+            half_life_secs: args.impact_half_life.max(1),
+        };
+        if name == "depth" {
+            for (m, _) in out.iter_mut().zip(&named).filter(|(_, n)| !**n) {
+                *m = model;
+            }
+        } else {
+            let i = market_index(markets, "--impact", name)?;
+            (out[i], named[i]) = (model, true);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs it: every mode and seed (each with and without impact when `--impact` is given),
+/// the tables, `DIR/report.json`.
 pub fn run(args: &StressArgs) -> Result<()> {
     let markets = markets(args)?;
     let pools = pools(args, &markets)?;
     let cfg = sim_config(args)?;
+    let impact = impact(args, &markets, cfg.collateral_decimals)?;
     let shared = vec![PoolPlan {
         name: "shared".into(),
         markets: (0..markets.len()).collect(),
         contagion: ContagionParams::OFF,
     }];
-    let mut modes: Vec<(&str, SimConfig, &[PoolPlan])> = Vec::new();
+    let mut modes: Vec<(String, SimConfig, &[PoolPlan], &[ImpactModel])> = Vec::new();
+    let mut add = |name: &str, c: SimConfig, plan| {
+        modes.push((name.to_string(), c.clone(), plan, &[][..]));
+        if !impact.is_empty() {
+            modes.push((format!("{name}_impact"), c, plan, &impact[..]));
+        }
+    };
     if !args.baseline {
-        modes.push(("bulwark", cfg.clone(), &pools));
+        add("bulwark", cfg.clone(), &pools[..]);
     }
     if args.compare || args.baseline {
-        modes.push(("baseline", baseline(&cfg), &shared));
+        add("baseline", baseline(&cfg), &shared[..]);
     }
     let bar = indicatif::ProgressBar::new(modes.len() as u64 * args.seeds);
     let mut report = serde_json::Map::new();
     let mut tables = Vec::new();
-    for (name, c, plan) in &modes {
+    for (name, c, plan, impact) in &modes {
         let mut runs = Vec::new();
         for seed in 1..=args.seeds {
             let populations = populations(args, &markets, c, seed);
-            let r = run_multi(&markets, &populations, c, plan).map_err(|e| anyhow!(e))?;
+            let r = run_multi(&markets, &populations, c, plan, impact).map_err(|e| anyhow!(e))?;
             runs.push(r);
             bar.inc(1);
         }
-        report.insert((*name).into(), mode_json(&runs));
-        tables.push((name.to_string(), table(&runs)));
+        report.insert(name.clone(), mode_json(&runs));
+        tables.push((name.clone(), table(&runs)));
     }
     bar.finish_and_clear();
     report.insert("steps".into(), json!(markets[0].path.len()));
@@ -135,7 +174,7 @@ pub fn run(args: &StressArgs) -> Result<()> {
         json!([
             "cross-market portfolios (one population a market)",
             "traders acting during the run",
-            "the venue's own flow moving prices"
+            "ADL flow moving prices (liquidation flow does, with --impact)"
         ]),
     );
     std::fs::create_dir_all(&args.out)?;
@@ -237,6 +276,8 @@ fn mode_json(runs: &[MultiReport]) -> Value {
                 spread(runs.iter().map(|r| field(&r.markets[k].1, f)).collect()),
             );
         }
+        let lows: Vec<i64> = runs.iter().map(|r| r.impact[k].1.low_ppm).collect();
+        m.insert("impact_low_ppm_per_seed".into(), json!(lows));
         markets.insert(symbol.clone(), Value::Object(m));
     }
     mode.insert("pools".into(), Value::Object(pools));

@@ -186,7 +186,9 @@ fn several_markets_run_on_one_clock_in_their_pools() {
     let out = dir.path().join("multi");
     let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = |name: &str| {
-        let p = here.join(format!("../../shared/data/prices/oct10liq_2025-10-10_{name}.csv"));
+        let p = here.join(format!(
+            "../../shared/data/prices/oct10liq_2025-10-10_{name}.csv"
+        ));
         p.to_str().unwrap().to_string()
     };
     let (eth, doge) = (
@@ -194,22 +196,47 @@ fn several_markets_run_on_one_clock_in_their_pools() {
         format!("DOGE={}", file("DOGEUSD_coinbase")),
     );
     let args = |extra: &[&str]| {
-        let mut a = vec!["stress", "--market", &eth, "--market", &doge, "--accounts", "20"];
+        let mut a = vec![
+            "stress",
+            "--market",
+            &eth,
+            "--market",
+            &doge,
+            "--accounts",
+            "20",
+        ];
         a.extend_from_slice(extra);
         a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     };
-    let run = args(&["--pool", "blue=ETH", "--pool", "tail=DOGE", "--leaders", "tail=ETH", "--compare", "--out", out.to_str().unwrap()]);
+    let run = args(&[
+        "--pool",
+        "blue=ETH",
+        "--pool",
+        "tail=DOGE",
+        "--leaders",
+        "tail=ETH",
+        "--compare",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let run: Vec<&str> = run.iter().map(String::as_str).collect();
     let o = bulwark(&run);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let r: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     for pool in ["blue", "tail"] {
         assert_eq!(r["bulwark"]["pools"][pool]["crossed_loss"], 0, "{pool}");
         assert!(r["bulwark"]["pools"][pool]["liquidations"].is_u64());
     }
-    assert_eq!(r["bulwark"]["pools"]["tail"]["markets"], serde_json::json!(["DOGE"]));
+    assert_eq!(
+        r["bulwark"]["pools"]["tail"]["markets"],
+        serde_json::json!(["DOGE"])
+    );
     assert!(r["bulwark"]["markets"]["ETH"]["bad_debt"].is_u64());
-    assert_eq!(r["baseline"]["pools"]["shared"]["markets"], serde_json::json!(["ETH", "DOGE"]));
+    assert_eq!(
+        r["baseline"]["pools"]["shared"]["markets"],
+        serde_json::json!(["ETH", "DOGE"])
+    );
     assert_eq!(r["baseline"]["pools"]["shared"]["stress_signals"], 0);
     for (bad, names) in [
         (vec!["--pool", "blue=BTC"], "--pool"),

@@ -148,7 +148,10 @@ named_events!(
     ProtocolFeesWithdrawn,
     PositionSettled,
     SettlementVisited,
-    SourceRotated
+    SourceRotated,
+    PoolCreated,
+    PoolParamChanged,
+    StressSignal
 );
 
 /// Every program event among `inner` (as [`decode_cpi`] filters them) and in `logs` (the

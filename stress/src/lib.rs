@@ -5,6 +5,7 @@
 
 pub mod feeds;
 pub mod front_run;
+pub mod impact;
 pub mod index;
 pub mod multi;
 pub mod params;

@@ -7,6 +7,9 @@
 //! engine's `MarketCore::propagate_stress`, as the keeper sends it), then every market's keeper
 //! cycle, in market order.
 //!
+//! With an impact model (`crate::impact`), each market's liquidation flow displaces its replayed
+//! price from the next step, decaying with a half-life.
+//!
 //! A loss that crossed pools would show as a pool whose books moved by other than its own
 //! markets' events: the report counts it (`crossed_loss`, zero by construction of the program's
 //! operations, checked every run).
@@ -16,6 +19,7 @@ use bulwark::state::{InsuranceFund, LiquidityPool};
 use bulwark_engine::contagion::ContagionParams;
 
 use crate::feeds::Feeds;
+use crate::impact::{Impact, ImpactModel};
 use crate::path::PricePoint;
 use crate::population::AccountSpec;
 use crate::sim::{
@@ -68,6 +72,8 @@ pub struct PoolReport {
 pub struct MultiReport {
     pub markets: Vec<(String, SimReport)>,
     pub pools: Vec<(String, PoolReport)>,
+    /// Each market's displacement by the venue's own flow (all zero without impact).
+    pub impact: Vec<(String, Impact)>,
 }
 
 /// Puts `paths` on one clock: every timestamp any path has, each path holding its last price
@@ -117,11 +123,13 @@ fn pool_of(pools: &[PoolPlan], n: usize) -> Result<Vec<usize>, String> {
 /// Runs `markets` (aligned) with `populations[i]` trading market `i`, each market listed as
 /// `cfg` lists one (its venue sized for its population: a pool holds the sum of its markets'
 /// sizes), in `pools`. The keeper's capacity is shared: each market gets an even part of it.
+/// `impact[i]` is how market `i`'s price answers the venue's liquidation flow (missing: none).
 pub fn run_multi(
     markets: &[MarketPath],
     populations: &[Vec<AccountSpec>],
     cfg: &SimConfig,
     pools: &[PoolPlan],
+    impact: &[ImpactModel],
 ) -> Result<MultiReport, String> {
     let pool_of = pool_of(pools, markets.len())?;
     if populations.len() != markets.len() {
@@ -129,6 +137,9 @@ pub fn run_multi(
     }
     let steps = markets.first().map_or(0, |m| m.path.len());
     let mut run = MultiRun::open(markets, populations, cfg, pools, pool_of)?;
+    run.impact_models = (0..markets.len())
+        .map(|i| impact.get(i).copied().unwrap_or(ImpactModel::OFF))
+        .collect();
     for step in 0..steps {
         run.step(markets, populations, step)?;
     }
@@ -151,6 +162,8 @@ struct MultiRun {
     liquidated: Vec<Vec<bool>>,
     deficits: Vec<Vec<u64>>,
     fund_peak: Vec<u64>,
+    impact_models: Vec<ImpactModel>,
+    impact: Vec<Impact>,
     t0: i64,
 }
 
@@ -205,6 +218,8 @@ impl MultiRun {
             liquidated: populations.iter().map(|p| vec![false; p.len()]).collect(),
             deficits: populations.iter().map(|p| vec![0; p.len()]).collect(),
             fund_peak: peak,
+            impact_models: vec![ImpactModel::OFF; n],
+            impact: vec![Impact::default(); n],
             venues,
             feeds,
             configs,
@@ -231,12 +246,19 @@ impl MultiRun {
     ) -> Result<(), String> {
         let t = markets[0].path[step].ts;
         let slot = self.configs[0].slot_at(t, self.t0);
+        if step > 0 {
+            let secs = t - markets[0].path[step - 1].ts;
+            for (i, m) in self.impact.iter_mut().zip(&self.impact_models) {
+                i.decay(secs, m);
+            }
+        }
         let last = step + 1 == markets[0].path.len();
         for (i, m) in markets.iter().enumerate() {
             let p = self.pool_of[i];
             let (v, r) = (&mut self.venues[i], &mut self.reports[i]);
             (v.pool, v.fund) = self.books[p];
-            let ts = v.update_risk(&mut self.feeds[i], t, slot, m.path[step].price);
+            let price = self.impact[i].apply(m.path[step].price);
+            let ts = v.update_risk(&mut self.feeds[i], t, slot, price);
             note_transitions(r, &ts.map_err(engine_err).map_err(err)?);
             if step % 60 == 0 || last {
                 record_series_point(r, v, t);
@@ -254,6 +276,8 @@ impl MultiRun {
             let keeper = self.configs[i].keeper;
             let ev = self.with_books(i, |v| v.keeper_cycle(&keeper, slot, t));
             let ev = ev.map_err(engine_err).map_err(err)?;
+            let flow = liquidation_flow(&ev.stages, &populations[i]);
+            self.impact[i].push(flow, &self.impact_models[i]);
             record_keeper_events(
                 &mut self.reports[i],
                 ev,
@@ -321,6 +345,11 @@ impl MultiRun {
             .map(|(p, plan)| (plan.name.clone(), self.pool_report(p, plan, markets)))
             .collect();
         MultiReport {
+            impact: markets
+                .iter()
+                .map(|m| m.symbol.clone())
+                .zip(self.impact.iter().copied())
+                .collect(),
             markets: markets
                 .iter()
                 .map(|m| m.symbol.clone())
@@ -362,169 +391,22 @@ impl MultiRun {
     }
 }
 
+/// The signed notional of liquidation `stages` (a long's sells: negative; a short's buys:
+/// positive), each account's side from its population entry.
+fn liquidation_flow(stages: &[(usize, u64)], population: &[AccountSpec]) -> i128 {
+    stages
+        .iter()
+        .map(|(a, notional)| {
+            let side = population.get(*a).map_or(0, |s| s.base.signum());
+            -(side as i128) * *notional as i128
+        })
+        .sum()
+}
+
 fn zeroed<T: bytemuck::Zeroable>() -> T {
     T::zeroed()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::population::{generate, PopulationSpec};
-    use crate::sim::default_config;
-    use crate::synthetic::{gap_crash, SYNTHETIC_START_TS as T0};
-    use bulwark_engine::contagion::NO_LEADER;
-
-    const P: u64 = 150 * bulwark_engine::num::PRICE_SCALE;
-
-    fn population(seed: u64, n: usize) -> Vec<AccountSpec> {
-        let spec = PopulationSpec {
-            count: n,
-            ..PopulationSpec::default()
-        };
-        generate(seed, &spec, P, 6)
-    }
-
-    /// LUNA gaps 70% down at 300 s; SOL stays calm (a 0% gap).
-    fn two_markets() -> Vec<MarketPath> {
-        vec![
-            MarketPath {
-                symbol: "LUNA".into(),
-                path: gap_crash(T0, P, 1_800, 300, 700_000),
-            },
-            MarketPath {
-                symbol: "SOL".into(),
-                path: gap_crash(T0, P, 1_800, 900, 0),
-            },
-        ]
-    }
-
-    fn pool(name: &str, markets: &[usize]) -> PoolPlan {
-        PoolPlan {
-            name: name.into(),
-            markets: markets.to_vec(),
-            contagion: ContagionParams::OFF,
-        }
-    }
-
-    fn populations() -> Vec<Vec<AccountSpec>> {
-        vec![population(3, 60), population(4, 60)]
-    }
-
-    #[test]
-    fn paths_are_put_on_one_clock_holding_the_last_price_through_gaps() {
-        let pt = |ts, price| PricePoint { ts, price };
-        let a = MarketPath {
-            symbol: "A".into(),
-            path: vec![pt(10, 1), pt(12, 3)],
-        };
-        let b = MarketPath {
-            symbol: "B".into(),
-            path: vec![pt(11, 7), pt(13, 9)],
-        };
-        let out = align(&[a, b]).unwrap();
-        let prices = |m: &MarketPath| m.path.iter().map(|p| p.price).collect::<Vec<_>>();
-        assert_eq!(prices(&out[0]), [1, 1, 3, 3]);
-        assert_eq!(
-            prices(&out[1]),
-            [7, 7, 7, 9],
-            "before its start: its first price"
-        );
-        assert!(out.iter().all(|m| m.path.iter().map(|p| p.ts).eq(10..=13)));
-    }
-
-    #[test]
-    fn a_collapse_in_one_pool_leaves_the_other_exactly_as_if_it_ran_alone() {
-        let markets = two_markets();
-        let cfg = default_config();
-        let split = run_multi(
-            &markets,
-            &populations(),
-            &cfg,
-            &[pool("tail", &[0]), pool("blue", &[1])],
-        )
-        .unwrap();
-        let (_, tail) = &split.pools[0];
-        assert!(tail.bad_debt > 0 && tail.socialised_loss + tail.insurance_paid == tail.bad_debt);
-        let alone = run_multi(
-            &markets[1..],
-            &populations()[1..],
-            &cfg,
-            &[pool("blue", &[0])],
-        )
-        .unwrap();
-        // The keeper's capacity is shared between markets: give the lone run the same part.
-        let mut half = cfg.clone();
-        half.keeper.capacity /= 2;
-        let alone_half = run_multi(
-            &markets[1..],
-            &populations()[1..],
-            &half,
-            &[pool("blue", &[0])],
-        )
-        .unwrap();
-        assert_eq!(
-            split.markets[1].1, alone_half.markets[0].1,
-            "the calm market, to the unit"
-        );
-        assert_eq!(
-            split.pools[1].1, alone_half.pools[0].1,
-            "its pool, to the unit"
-        );
-        assert_eq!(alone.pools[0].1.bad_debt, 0);
-        assert!(split.pools.iter().all(|(_, p)| p.crossed_loss == 0));
-    }
-
-    #[test]
-    fn one_shared_pool_spreads_the_collapse_over_every_market_it_backs() {
-        let markets = two_markets();
-        let shared = run_multi(
-            &markets,
-            &populations(),
-            &default_config(),
-            &[pool("all", &[0, 1])],
-        )
-        .unwrap();
-        let (_, p) = &shared.pools[0];
-        assert_eq!(p.markets, ["LUNA", "SOL"]);
-        assert!(p.socialised_loss > 0 && p.crossed_loss == 0, "{p:?}");
-        // Split, the calm market's pool socialises nothing.
-        let split = [pool("tail", &[0]), pool("blue", &[1])];
-        let apart = run_multi(&markets, &populations(), &default_config(), &split).unwrap();
-        assert_eq!(apart.pools[1].1.socialised_loss, 0);
-    }
-
-    #[test]
-    fn a_leaders_crash_raises_its_followers_margin_before_they_move() {
-        // SOL gaps 30% at 300 s; LUNA is calm throughout. With SOL leading the long-tail pool
-        // LUNA's maintenance target carries the step by the end of the run.
-        let markets = vec![
-            MarketPath {
-                symbol: "SOL".into(),
-                path: gap_crash(T0, P, 900, 300, 300_000),
-            },
-            MarketPath {
-                symbol: "LUNA".into(),
-                path: gap_crash(T0, P, 900, 600, 0),
-            },
-        ];
-        let mut led = pool("tail", &[1]);
-        led.contagion = ContagionParams {
-            leaders: [0, NO_LEADER, NO_LEADER, NO_LEADER],
-            step_ppm: 30_000,
-            spread_ppm: 1_000,
-            sigma_trigger_ppm: 0,
-            calm_secs: 3_600,
-        };
-        let plain = [pool("blue", &[0]), pool("tail", &[1])];
-        let cfg = default_config();
-        let off = run_multi(&markets, &populations(), &cfg, &plain).unwrap();
-        let on = run_multi(&markets, &populations(), &cfg, &[pool("blue", &[0]), led]).unwrap();
-        assert_eq!(off.pools[1].1.stress_signals, 0);
-        assert_eq!(
-            on.pools[1].1.stress_signals, 1,
-            "switched on once, not off within the hour"
-        );
-        // The follower's books are its own: its liquidations can only have grown with margin.
-        assert!(on.markets[1].1.liquidations >= off.markets[1].1.liquidations);
-    }
-}
+#[path = "multi_tests.rs"]
+mod tests;

@@ -1,0 +1,201 @@
+//! The multi-market simulation's tests.
+
+use super::*;
+use crate::population::{generate, PopulationSpec};
+use crate::sim::default_config;
+use crate::synthetic::{gap_crash, SYNTHETIC_START_TS as T0};
+use bulwark_engine::contagion::NO_LEADER;
+
+const P: u64 = 150 * bulwark_engine::num::PRICE_SCALE;
+
+fn population(seed: u64, n: usize) -> Vec<AccountSpec> {
+    let spec = PopulationSpec {
+        count: n,
+        ..PopulationSpec::default()
+    };
+    generate(seed, &spec, P, 6)
+}
+
+/// LUNA gaps 70% down at 300 s; SOL stays calm (a 0% gap).
+fn two_markets() -> Vec<MarketPath> {
+    vec![
+        MarketPath {
+            symbol: "LUNA".into(),
+            path: gap_crash(T0, P, 1_800, 300, 700_000),
+        },
+        MarketPath {
+            symbol: "SOL".into(),
+            path: gap_crash(T0, P, 1_800, 900, 0),
+        },
+    ]
+}
+
+fn pool(name: &str, markets: &[usize]) -> PoolPlan {
+    PoolPlan {
+        name: name.into(),
+        markets: markets.to_vec(),
+        contagion: ContagionParams::OFF,
+    }
+}
+
+fn populations() -> Vec<Vec<AccountSpec>> {
+    vec![population(3, 60), population(4, 60)]
+}
+
+#[test]
+fn paths_are_put_on_one_clock_holding_the_last_price_through_gaps() {
+    let pt = |ts, price| PricePoint { ts, price };
+    let a = MarketPath {
+        symbol: "A".into(),
+        path: vec![pt(10, 1), pt(12, 3)],
+    };
+    let b = MarketPath {
+        symbol: "B".into(),
+        path: vec![pt(11, 7), pt(13, 9)],
+    };
+    let out = align(&[a, b]).unwrap();
+    let prices = |m: &MarketPath| m.path.iter().map(|p| p.price).collect::<Vec<_>>();
+    assert_eq!(prices(&out[0]), [1, 1, 3, 3]);
+    assert_eq!(
+        prices(&out[1]),
+        [7, 7, 7, 9],
+        "before its start: its first price"
+    );
+    assert!(out.iter().all(|m| m.path.iter().map(|p| p.ts).eq(10..=13)));
+}
+
+#[test]
+fn a_collapse_in_one_pool_leaves_the_other_exactly_as_if_it_ran_alone() {
+    let markets = two_markets();
+    let cfg = default_config();
+    let split = run_multi(
+        &markets,
+        &populations(),
+        &cfg,
+        &[pool("tail", &[0]), pool("blue", &[1])],
+        &[],
+    )
+    .unwrap();
+    let (_, tail) = &split.pools[0];
+    assert!(tail.bad_debt > 0 && tail.socialised_loss + tail.insurance_paid == tail.bad_debt);
+    let alone = run_multi(
+        &markets[1..],
+        &populations()[1..],
+        &cfg,
+        &[pool("blue", &[0])],
+        &[],
+    )
+    .unwrap();
+    // The keeper's capacity is shared between markets: give the lone run the same part.
+    let mut half = cfg.clone();
+    half.keeper.capacity /= 2;
+    let alone_half = run_multi(
+        &markets[1..],
+        &populations()[1..],
+        &half,
+        &[pool("blue", &[0])],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        split.markets[1].1, alone_half.markets[0].1,
+        "the calm market, to the unit"
+    );
+    assert_eq!(
+        split.pools[1].1, alone_half.pools[0].1,
+        "its pool, to the unit"
+    );
+    assert_eq!(alone.pools[0].1.bad_debt, 0);
+    assert!(split.pools.iter().all(|(_, p)| p.crossed_loss == 0));
+}
+
+#[test]
+fn one_shared_pool_spreads_the_collapse_over_every_market_it_backs() {
+    let markets = two_markets();
+    let shared = run_multi(
+        &markets,
+        &populations(),
+        &default_config(),
+        &[pool("all", &[0, 1])],
+        &[],
+    )
+    .unwrap();
+    let (_, p) = &shared.pools[0];
+    assert_eq!(p.markets, ["LUNA", "SOL"]);
+    assert!(p.socialised_loss > 0 && p.crossed_loss == 0, "{p:?}");
+    // Split, the calm market's pool socialises nothing.
+    let split = [pool("tail", &[0]), pool("blue", &[1])];
+    let apart = run_multi(&markets, &populations(), &default_config(), &split, &[]).unwrap();
+    assert_eq!(apart.pools[1].1.socialised_loss, 0);
+}
+
+#[test]
+fn a_leaders_crash_raises_its_followers_margin_before_they_move() {
+    // SOL gaps 30% at 300 s; LUNA is calm throughout. With SOL leading the long-tail pool
+    // LUNA's maintenance target carries the step by the end of the run.
+    let markets = vec![
+        MarketPath {
+            symbol: "SOL".into(),
+            path: gap_crash(T0, P, 900, 300, 300_000),
+        },
+        MarketPath {
+            symbol: "LUNA".into(),
+            path: gap_crash(T0, P, 900, 600, 0),
+        },
+    ];
+    let mut led = pool("tail", &[1]);
+    led.contagion = ContagionParams {
+        leaders: [0, NO_LEADER, NO_LEADER, NO_LEADER],
+        step_ppm: 30_000,
+        spread_ppm: 1_000,
+        sigma_trigger_ppm: 0,
+        calm_secs: 3_600,
+    };
+    let plain = [pool("blue", &[0]), pool("tail", &[1])];
+    let cfg = default_config();
+    let off = run_multi(&markets, &populations(), &cfg, &plain, &[]).unwrap();
+    let on = run_multi(
+        &markets,
+        &populations(),
+        &cfg,
+        &[pool("blue", &[0]), led],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(off.pools[1].1.stress_signals, 0);
+    assert_eq!(
+        on.pools[1].1.stress_signals, 1,
+        "switched on once, not off within the hour"
+    );
+    // The follower's books are its own: its liquidations can only have grown with margin.
+    assert!(on.markets[1].1.liquidations >= off.markets[1].1.liquidations);
+}
+
+#[test]
+fn the_venues_own_liquidations_push_its_price_further_with_impact() {
+    // A 12% gap: without impact a few accounts go; with a thin market their selling pushes the
+    // price further and more follow.
+    let markets = vec![MarketPath {
+        symbol: "LUNA".into(),
+        path: gap_crash(T0, P, 1_200, 300, 120_000),
+    }];
+    let populations = vec![population(5, 80)];
+    let plan = [pool("tail", &[0])];
+    let cfg = default_config();
+    let notional: u128 = populations[0].iter().map(AccountSpec::notional).sum();
+    let thin = ImpactModel {
+        depth: (notional / 2) as u64,
+        half_life_secs: 600,
+    };
+    let calm = run_multi(&markets, &populations, &cfg, &plan, &[]).unwrap();
+    let pushed = run_multi(&markets, &populations, &cfg, &plan, &[thin]).unwrap();
+    let (a, b) = (&calm.markets[0].1, &pushed.markets[0].1);
+    assert_eq!(calm.impact[0].1, Impact::default());
+    assert!(pushed.impact[0].1.low_ppm < 0, "{:?}", pushed.impact);
+    assert!(
+        b.liquidations > a.liquidations,
+        "{} vs {}",
+        b.liquidations,
+        a.liquidations
+    );
+}
