@@ -280,9 +280,38 @@ fn mode_json(runs: &[MultiReport]) -> Value {
         m.insert("impact_low_ppm_per_seed".into(), json!(lows));
         markets.insert(symbol.clone(), Value::Object(m));
     }
+    mode.insert("adl_policies".into(), adl_json(runs));
     mode.insert("pools".into(), Value::Object(pools));
     mode.insert("markets".into(), Value::Object(markets));
     Value::Object(mode)
+}
+
+/// Every ADL policy on the same moments (`bulwark_stress::adl_compare`), each figure over seeds.
+fn adl_json(runs: &[MultiReport]) -> Value {
+    let mut out = serde_json::Map::new();
+    let names: Vec<&str> = runs[0].adl.policies.iter().map(|(n, _)| *n).collect();
+    for (k, name) in names.iter().enumerate() {
+        let pick = |f: fn(&bulwark_stress::adl_compare::PolicyTally) -> u64| {
+            spread(
+                runs.iter()
+                    .map(|r| r.adl.policies.get(k).map_or(0, |p| f(&p.1)))
+                    .collect(),
+            )
+        };
+        out.insert(
+            (*name).into(),
+            json!({
+                "moments": pick(|t| t.moments),
+                "need": pick(|t| t.need),
+                "closed": pick(|t| t.closed),
+                "overshoot": pick(|t| t.overshoot),
+                "max_share_ppm": pick(|t| t.max_share_ppm),
+                "low_leverage_closed": pick(|t| t.low_leverage_closed),
+                "sybil_failures": pick(|t| t.sybil_failures),
+            }),
+        );
+    }
+    Value::Object(out)
 }
 
 /// One row a pool, then one a market: medians over seeds.

@@ -26,6 +26,7 @@ macro_rules! stored_block {
 pub mod account;
 pub mod action;
 pub mod adl;
+pub mod adl_policy;
 pub mod bounds;
 pub mod breaker;
 pub mod checked;

@@ -3,6 +3,7 @@
 //! account populations, and a simulation that moves the venue only through the program's own
 //! state transitions and the keeper core's decisions.
 
+pub mod adl_compare;
 pub mod feeds;
 pub mod front_run;
 pub mod impact;

@@ -18,6 +18,7 @@ use bulwark::error::engine_err;
 use bulwark::state::{InsuranceFund, LiquidityPool};
 use bulwark_engine::contagion::ContagionParams;
 
+use crate::adl_compare::AdlComparison;
 use crate::feeds::Feeds;
 use crate::impact::{Impact, ImpactModel};
 use crate::path::PricePoint;
@@ -74,6 +75,8 @@ pub struct MultiReport {
     pub pools: Vec<(String, PoolReport)>,
     /// Each market's displacement by the venue's own flow (all zero without impact).
     pub impact: Vec<(String, Impact)>,
+    /// Every ADL policy on the run's ADL moments, over all markets (`crate::adl_compare`).
+    pub adl: AdlComparison,
 }
 
 /// Puts `paths` on one clock: every timestamp any path has, each path holding its last price
@@ -164,6 +167,7 @@ struct MultiRun {
     fund_peak: Vec<u64>,
     impact_models: Vec<ImpactModel>,
     impact: Vec<Impact>,
+    adl: AdlComparison,
     t0: i64,
 }
 
@@ -220,6 +224,7 @@ impl MultiRun {
             fund_peak: peak,
             impact_models: vec![ImpactModel::OFF; n],
             impact: vec![Impact::default(); n],
+            adl: AdlComparison::default(),
             venues,
             feeds,
             configs,
@@ -274,7 +279,12 @@ impl MultiRun {
         self.propagate_signals(slot, t);
         for i in 0..markets.len() {
             let keeper = self.configs[i].keeper;
-            let ev = self.with_books(i, |v| v.keeper_cycle(&keeper, slot, t));
+            let mut adl = std::mem::take(&mut self.adl);
+            let ev = self.with_books(i, |v| {
+                adl.observe(v, slot, t);
+                v.keeper_cycle(&keeper, slot, t)
+            });
+            self.adl = adl;
             let ev = ev.map_err(engine_err).map_err(err)?;
             let flow = liquidation_flow(&ev.stages, &populations[i]);
             self.impact[i].push(flow, &self.impact_models[i]);
@@ -345,6 +355,7 @@ impl MultiRun {
             .map(|(p, plan)| (plan.name.clone(), self.pool_report(p, plan, markets)))
             .collect();
         MultiReport {
+            adl: self.adl.clone(),
             impact: markets
                 .iter()
                 .map(|m| m.symbol.clone())

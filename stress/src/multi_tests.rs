@@ -199,3 +199,59 @@ fn the_venues_own_liquidations_push_its_price_further_with_impact() {
         a.liquidations
     );
 }
+
+#[test]
+fn on_the_same_adl_moments_leverage_draining_overshoots_least_and_spares_low_leverage() {
+    // A 25% gap up with ADL's trigger at 2% of the pool: the longs' (net) profit passes it.
+    let up = (0..=600)
+        .map(|i| PricePoint {
+            ts: T0 + i,
+            price: if i < 120 { P } else { P / 4 * 5 },
+        })
+        .collect();
+    let markets = vec![MarketPath {
+        symbol: "SOL".into(),
+        path: up,
+    }];
+    let longs = PopulationSpec {
+        count: 120,
+        long_ppm: 1_000_000,
+        ..PopulationSpec::default()
+    };
+    let populations = vec![generate(6, &longs, P, 6)];
+    let mut cfg = default_config();
+    cfg.market.params.adl.adl_trigger_ppm = 20_000;
+    cfg.market.params.adl.adl_floor_ppm = 10_000;
+    let r = run_multi(&markets, &populations, &cfg, &[pool("p", &[0])], &[]).unwrap();
+    let by = |name: &str| {
+        r.adl
+            .policies
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1
+            .clone()
+    };
+    let (today, hl, pro, drain) = (
+        by("score_queue"),
+        by("profit_leverage_queue"),
+        by("pro_rata"),
+        by("leverage_draining"),
+    );
+    assert!(drain.moments > 0, "{r:?}");
+    assert_eq!(
+        drain.moments, today.moments,
+        "every policy on the same moments"
+    );
+    assert!(drain.overshoot <= today.overshoot, "{drain:?} {today:?}");
+    assert!(
+        drain.overshoot <= drain.moments * 120,
+        "a unit an account at most"
+    );
+    assert!(
+        drain.low_leverage_closed <= pro.low_leverage_closed,
+        "{drain:?} {pro:?}"
+    );
+    assert!(drain.max_share_ppm <= hl.max_share_ppm, "{drain:?} {hl:?}");
+    assert_eq!(drain.sybil_failures, 0);
+}
