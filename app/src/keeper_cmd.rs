@@ -376,7 +376,10 @@ pub async fn run(args: KeeperArgs) -> anyhow::Result<()> {
     tracing::info!(url = %plan.url, keeper = %payer.pubkey(), %reward_account, shard = ?plan.shard,
         dry_run = plan.settings.dry_run, "keeper starting");
     let client = RpcClient::new_with_commitment(plan.url.clone(), plan.settings.commitment);
-    preflight(&client, &payer.pubkey(), &rewards, plan.min_balance).await?;
+    let uncovered = preflight(&client, &payer.pubkey(), &rewards, plan.min_balance).await?;
+    if !uncovered.is_empty() {
+        tracing::warn!(pools = ?uncovered, "no reward account of these pools: their accounts are reported, not liquidated (open one with `bulwark deposit --pool P --index P`)");
+    }
     let mut chain = RpcChain::new(client, payer, plan.settings);
     if let Some(ws) = plan.ws_url.clone() {
         chain.watch_accounts(ws.clone());

@@ -233,7 +233,12 @@ fn several_markets_run_on_one_clock_in_their_pools() {
         serde_json::json!(["DOGE"])
     );
     assert!(r["bulwark"]["markets"]["ETH"]["bad_debt"].is_u64());
-    for policy in ["score_queue", "profit_leverage_queue", "pro_rata", "leverage_draining"] {
+    for policy in [
+        "score_queue",
+        "profit_leverage_queue",
+        "pro_rata",
+        "leverage_draining",
+    ] {
         let p = &r["bulwark"]["adl_policies"][policy];
         assert!(p.is_null() || p["overshoot"].is_u64(), "{policy}: {p}");
     }

@@ -87,6 +87,8 @@ pub enum StressReason {
     Velocity = 1,
     /// A leader's volatility reached the trigger.
     Volatility = 2,
+    /// A leader's price cannot be used (halted or stale): unseen counts as stressed.
+    Blind = 3,
 }
 
 impl StressReason {
@@ -95,6 +97,7 @@ impl StressReason {
         match v {
             1 => StressReason::Velocity,
             2 => StressReason::Volatility,
+            3 => StressReason::Blind,
             _ => StressReason::Calm,
         }
     }
@@ -108,9 +111,14 @@ pub struct LeaderReading {
     pub velocity_band: u8,
     /// The leader's volatility, σ per √second, ppm.
     pub sigma_ppm: u32,
+    /// Its price cannot be used now (halted, or too old even for reductions).
+    pub blind: bool,
+    /// When its velocity breaker last tripped (unix seconds; 0: never).
+    pub last_trip_at: i64,
 }
 
-/// The first stressed leader among `readings` and why (velocity before volatility).
+/// The first stressed leader among `readings` and why (velocity, then a leader that cannot be
+/// seen, then volatility).
 pub fn stressed_leader(
     readings: &[LeaderReading],
     p: &ContagionParams,
@@ -118,6 +126,8 @@ pub fn stressed_leader(
     readings.iter().find_map(|r| {
         if r.velocity_band > 0 {
             Some((r.market_index, StressReason::Velocity))
+        } else if r.blind {
+            Some((r.market_index, StressReason::Blind))
         } else if p.sigma_trigger_ppm > 0 && r.sigma_ppm >= p.sigma_trigger_ppm {
             Some((r.market_index, StressReason::Volatility))
         } else {
@@ -166,9 +176,12 @@ impl ContagionState {
     /// the pool's current step and spread) and clears the calm clock; the first propagation
     /// that finds every leader calm starts it, and the signal goes off once `calm_secs` have
     /// passed on it (hysteresis: a leader stressed again meanwhile clears it).
+    /// `last_trip_at` is the latest time any leader's velocity breaker tripped: a trip after
+    /// the calm clock started (even one over before this propagation) restarts it.
     pub fn propagate(
         &mut self,
         stressed: Option<(u16, StressReason)>,
+        last_trip_at: i64,
         p: &ContagionParams,
         now: i64,
     ) -> Propagation {
@@ -182,7 +195,9 @@ impl ContagionState {
                 self.leader = leader;
                 self.reason = reason as u8;
             }
-            None if self.on != 0 && self.calm_since == 0 => self.calm_since = now.max(1),
+            None if self.on != 0 && (self.calm_since == 0 || last_trip_at >= self.calm_since) => {
+                self.calm_since = now.max(1)
+            }
             None if self.on != 0 => {
                 if now.saturating_sub(self.calm_since) >= i64::from(p.calm_secs) {
                     self.on = 0;
@@ -375,6 +390,7 @@ mod tests {
             market_index: i,
             velocity_band: band,
             sigma_ppm: sigma,
+            ..Default::default()
         }
     }
 
@@ -404,27 +420,42 @@ mod tests {
     fn the_signal_goes_off_only_after_the_calm_period() {
         let p = params();
         let mut s = ContagionState::default();
-        let on = s.propagate(Some((0, StressReason::Velocity)), &p, 1_000);
+        let on = s.propagate(Some((0, StressReason::Velocity)), 0, &p, 1_000);
         assert!(on.on && on.changed);
         assert_eq!((s.step_ppm, s.spread_ppm), (20_000, 1_000));
         // Still stressed later: on, nothing to record.
-        let again = s.propagate(Some((0, StressReason::Velocity)), &p, 1_100);
+        let again = s.propagate(Some((0, StressReason::Velocity)), 0, &p, 1_100);
         assert!(again.on && !again.changed && !again.recorded);
         // The first calm reading starts the clock; 599 s on it is not enough.
-        let calm = s.propagate(None, &p, 1_200);
+        let calm = s.propagate(None, 0, &p, 1_200);
         assert!(calm.on && !calm.changed && calm.recorded);
         assert!(
-            !s.propagate(None, &p, 1_799).recorded,
+            !s.propagate(None, 0, &p, 1_799).recorded,
             "599 s calm is not enough"
         );
         // A leader stressed again meanwhile clears the clock.
         let mut relapse = s;
-        relapse.propagate(Some((1, StressReason::Volatility)), &p, 1_500);
+        relapse.propagate(Some((1, StressReason::Volatility)), 0, &p, 1_500);
         assert_eq!(relapse.calm_since, 0);
-        let off = s.propagate(None, &p, 1_800);
+        let off = s.propagate(None, 0, &p, 1_800);
         assert!(!off.on && off.changed);
         assert_eq!((s.step_ppm, s.calm_since), (0, 0));
-        assert!(!s.propagate(None, &p, 2_000).recorded, "off stays off");
+        assert!(!s.propagate(None, 0, &p, 2_000).recorded, "off stays off");
+        // A trip between two calm readings (over before the second) restarts the clock.
+        let mut t = ContagionState::default();
+        t.propagate(Some((0, StressReason::Velocity)), 0, &p, 3_000);
+        t.propagate(None, 0, &p, 3_100);
+        let again = t.propagate(None, 3_300, &p, 3_800);
+        assert!(again.on && again.recorded && t.calm_since == 3_800);
+        // A leader that cannot be seen counts as stressed.
+        let blind = LeaderReading {
+            blind: true,
+            ..reading(1, 0, 0)
+        };
+        assert_eq!(
+            stressed_leader(&[blind], &p),
+            Some((1, StressReason::Blind))
+        );
     }
 
     #[test]

@@ -79,12 +79,15 @@ async fn account(
 }
 
 /// Runs the checks in order; `min_balance` 0 skips the balance (a dry run pays nothing).
+/// Pool 0 must have a reward account; the other pools without one are returned (the keeper
+/// starts, warns, and reports their accounts instead of liquidating them: a pool created
+/// later does not stop keepers from restarting).
 pub async fn preflight(
     client: &RpcClient,
     keeper: &Pubkey,
     rewards: &crate::cycle::RewardAccounts,
     min_balance: u64,
-) -> Result<(), PreflightError> {
+) -> Result<Vec<u16>, PreflightError> {
     let exchange = pda::exchange().0;
     let venue = account(client, &exchange).await?;
     if !venue.is_some_and(|(_, owner, data, _)| {
@@ -107,16 +110,20 @@ pub async fn preflight(
         });
     }
     let pools = venue_pool_count(client).await?;
+    let mut uncovered = Vec::new();
     for pool in 0..pools {
         let key = rewards.for_pool(pool).unwrap_or_default();
         let reward = account(client, &key).await?;
         if !reward.is_some_and(|(_, owner, data, _)| {
             owner == bulwark::ID && accounts::margin_account(&data).is_ok_and(|m| m.pool == pool)
         }) {
-            return Err(PreflightError::RewardAccountMissing { pool, key });
+            if pool == 0 {
+                return Err(PreflightError::RewardAccountMissing { pool, key });
+            }
+            uncovered.push(pool);
         }
     }
-    Ok(())
+    Ok(uncovered)
 }
 
 /// The exchange's pool count (it exists: checked before).

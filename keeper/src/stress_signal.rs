@@ -20,25 +20,18 @@ pub fn signal_due(
     now: i64,
 ) -> bool {
     let c = &pool.contagion;
-    if follower.pool != pool.index
-        || c.is_leader(follower.index)
-        || c.named_leaders().next().is_none()
-        || follower.state() >= MarketState::Settled
-    {
+    // Without leaders only a signal still on can change (it goes off after the calm period).
+    let idle = c.named_leaders().next().is_none() && follower.contagion.on == 0;
+    if follower.pool != pool.index || idle || follower.state() >= MarketState::Settled {
         return false;
     }
-    let readings: Option<Vec<_>> = c
-        .named_leaders()
-        .map(|i| {
-            markets
-                .iter()
-                .find(|m| m.index == i)
-                .map(|m| m.leader_reading())
-        })
-        .collect();
-    let Some(readings) = readings else {
-        return false;
-    };
+    let mut readings = Vec::new();
+    for i in c.named_leaders() {
+        let Some(m) = markets.iter().find(|m| m.index == i) else {
+            return false;
+        };
+        readings.extend(m.leader_reading(slot, now));
+    }
     let mut copy = follower.core;
     copy.propagate_stress(&readings, c, slot, now)
         .is_ok_and(|(out, _)| out.recorded)

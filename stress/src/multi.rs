@@ -308,13 +308,13 @@ impl MultiRun {
             let readings: Vec<_> = c
                 .named_leaders()
                 .filter_map(|l| self.venues.get(usize::from(l)))
-                .map(|v| v.market.leader_reading())
+                .filter_map(|v| v.market.leader_reading(slot, t))
                 .collect();
             if readings.is_empty() {
                 continue;
             }
             for (i, v) in self.venues.iter_mut().enumerate() {
-                if self.pool_of[i] != p || c.is_leader(i as u16) {
+                if self.pool_of[i] != p {
                     continue;
                 }
                 let out = v.market.core.propagate_stress(&readings, c, slot, t);

@@ -156,9 +156,10 @@ pub async fn trader(w: &mut World, deposit: u64) -> bulwark_testkit::world::Part
     p
 }
 
-/// The vault holds exactly the named buckets, and in every risk pool the collateral bucket
-/// equals the sum over the pool's accounts among `accounts` (every margin account in play):
-/// Σ collateral of the pool's accounts = its `deposits_net` + Σ its markets' trader flow.
+/// The vault holds exactly the named buckets; every risk pool's buckets equal what the vault
+/// holds for it (`vault_share`), and its collateral bucket equals the sum over the pool's
+/// accounts among `accounts` (every margin account in play): Σ collateral of the pool's
+/// accounts = its `deposits_net` + Σ its markets' trader flow.
 pub async fn assert_books_balance(w: &mut World, accounts: &[Pubkey]) {
     let vault = w.vault_balance().await as i128;
     assert_eq!(
@@ -167,14 +168,24 @@ pub async fn assert_books_balance(w: &mut World, accounts: &[Pubkey]) {
         "vault balance vs named buckets"
     );
     let ex = w.bank.exchange().await;
+    let mut shares = ex.protocol_fees as i128;
     for pool in 0..ex.pool_count {
-        let mut flow = w.pool_at(pool).await.deposits_net as i128;
+        let p = w.pool_at(pool).await;
+        let fund = w.insurance_fund_at(pool).await;
+        let mut flow = p.deposits_net as i128;
+        let mut own = p.deposits_net as i128 + p.capital as i128 + fund.balance as i128;
         for i in 0..ex.market_count {
             let m = w.bank.market(i).await;
             if m.pool == pool {
                 flow += m.ledgers.trader_flow as i128;
+                own += m.bucket_total();
             }
         }
+        assert_eq!(
+            own, p.vault_share as i128,
+            "pool {pool}: its buckets vs its vault share"
+        );
+        shares += p.vault_share as i128;
         let mut held = 0i128;
         for a in accounts {
             let m = w.margin(a).await;
@@ -187,6 +198,10 @@ pub async fn assert_books_balance(w: &mut World, accounts: &[Pubkey]) {
             "pool {pool}: Σ account collateral vs collateral bucket"
         );
     }
+    assert_eq!(
+        shares, vault,
+        "Σ pools' vault shares + protocol fees vs the vault"
+    );
 }
 
 /// Twelve leveraged longs, then SOL drops 8%: most of them are liquidatable.

@@ -76,8 +76,8 @@ program_errors! {
         PoolMismatch = 107,
         #[msg("pool index must equal the exchange's pool count, below the maximum")]
         PoolIndexMismatch = 108,
-        #[msg("a stress-signal leader is not its own follower")]
-        LeaderIsFollower = 109,
+        #[msg("the vault holds fewer tokens for this pool than this outflow: a pool's losses stay inside it")]
+        PoolTokensShort = 109,
         #[msg("the leader markets passed are not the pool's named leaders in order")]
         LeaderListMismatch = 110,
         // ---- 6200: Oracles and prices ----

@@ -151,6 +151,8 @@ pub struct TradeExecuted {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PoolDeposited {
+    /// The risk pool (its LPs' capital, or its insurance fund).
+    pub pool_index: u16,
     pub owner: Pubkey,
     pub amount: u64,
     #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
@@ -163,6 +165,8 @@ pub struct PoolDeposited {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PoolWithdrawRequested {
+    /// The risk pool (its LPs' capital, or its insurance fund).
+    pub pool_index: u16,
     pub owner: Pubkey,
     #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,
@@ -173,6 +177,8 @@ pub struct PoolWithdrawRequested {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PoolWithdrawn {
+    /// The risk pool (its LPs' capital, or its insurance fund).
+    pub pool_index: u16,
     pub owner: Pubkey,
     #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,
@@ -240,6 +246,8 @@ pub struct Deleveraged {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Staked {
+    /// The risk pool (its LPs' capital, or its insurance fund).
+    pub pool_index: u16,
     pub owner: Pubkey,
     pub amount: u64,
     #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
@@ -252,6 +260,8 @@ pub struct Staked {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UnstakeRequested {
+    /// The risk pool (its LPs' capital, or its insurance fund).
+    pub pool_index: u16,
     pub owner: Pubkey,
     #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,
@@ -263,6 +273,8 @@ pub struct UnstakeRequested {
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Unstaked {
+    /// The risk pool (its LPs' capital, or its insurance fund).
+    pub pool_index: u16,
     pub owner: Pubkey,
     #[cfg_attr(feature = "serde", serde(serialize_with = "u128_as_string"))]
     pub shares: u128,

@@ -177,6 +177,7 @@ pub fn if_stake(owner: Pubkey, source: Pubkey, amount: u64, pool: u16) -> Instru
         owner,
         stake_account: pda::stake_account(pool, &owner).0,
         insurance_fund: pda::insurance_fund(pool).0,
+        pool: pda::pool(pool).0,
         exchange: pda::exchange().0,
         vault: pda::vault().0,
         source,

@@ -369,3 +369,34 @@ async fn governance_alone_creates_pools_in_order_and_within_the_bound() {
     let a = s.v.w.margin(&s.dual_tail.margin).await;
     assert_eq!((a.pool, a.index), (LONG_TAIL, 1));
 }
+
+/// A pool's outflows stop at what the vault holds for it: with pool 1's share of the vault
+/// written down (as if its losses had outrun its own tokens), its trader cannot withdraw more
+/// than is left, the invariant check pauses the venue, and pool 0's books are untouched.
+#[tokio::test]
+async fn a_pool_never_pays_out_more_tokens_than_the_vault_holds_for_it() {
+    let mut s = scene().await;
+    let short = s.v.trader_in(LONG_TAIL, 2_000 * USDC).await;
+    let key = pda::pool(LONG_TAIL).0;
+    let mut acc = s.v.w.bank.account(&key).await.unwrap();
+    let mut pool = bulwark_sdk::accounts::pool(&acc.data).unwrap();
+    pool.vault_share = (1_000 * USDC) as i64;
+    acc.data[8..8 + std::mem::size_of::<bulwark::state::LiquidityPool>()]
+        .copy_from_slice(bytemuck::bytes_of(&pool));
+    s.v.w.bank.set_account(&key, &bulwark::ID, acc.data);
+    let blue_before = Snapshot::take(&mut s.v.w.bank, &[pda::pool(0).0]).await;
+    assert_program_error(
+        s.v.w.withdraw(&short, 1_500 * USDC).await,
+        BulwarkError::PoolTokensShort,
+    );
+    s.v.w.withdraw(&short, 1_000 * USDC).await.unwrap();
+    assert_eq!(s.v.w.pool_at(LONG_TAIL).await.vault_share, 0);
+    // Its buckets now exceed its share: anyone pauses the venue.
+    s.v.w
+        .bank
+        .send(&[ix::check_invariant(4, 2)], &[])
+        .await
+        .unwrap();
+    assert_ne!(s.v.w.bank.exchange().await.invariant_pause_bits, 0);
+    blue_before.assert_unchanged(&mut s.v.w.bank).await;
+}

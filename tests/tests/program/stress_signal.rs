@@ -308,13 +308,30 @@ async fn governance_tightens_at_once_loosens_through_the_timelock_and_bad_input_
         .await
         .unwrap();
     assert_eq!(v.w.pool_at(LONG_TAIL).await.contagion.step_ppm, 10_000);
-    // A leader in its own pool is not its own follower.
-    let gov = v.w.governance.insecure_clone();
-    let lead = ix::set_pool_param(gov.pubkey(), 0, PoolParam::Leader0, u64::from(SOL_PERP));
-    v.w.bank.send(&[lead], &[&gov]).await.unwrap();
-    let own = ix::propagate_stress(SOL_PERP, 0, &[SOL_PERP]);
+    // A loosening queued before a tightening of the same parameter is stale.
+    let stale = ProposalAction::PoolParam {
+        pool_index: LONG_TAIL,
+        param: PoolParam::StepPpm,
+        value: 5_000,
+    };
+    let seed = v.w.queue_proposal(stale.clone()).await.unwrap();
+    set(&mut v, PoolParam::StepPpm, 40_000).await.unwrap();
+    v.w.bank.advance(10, TIMELOCK_SECS as i64).await;
     assert_program_error(
-        v.w.bank.send(&[own], &[]).await,
-        BulwarkError::LeaderIsFollower,
+        v.w.bank
+            .send(&[ix::execute_action(seed, &stale)], &[])
+            .await,
+        BulwarkError::ProposalStale,
     );
+    assert_eq!(v.w.pool_at(LONG_TAIL).await.contagion.step_ppm, 40_000);
+    // Naming a follower a leader does not exempt it: it still follows the other leaders
+    // (a market never follows itself).
+    set(&mut v, PoolParam::Leader1, u64::from(LUNA))
+        .await
+        .unwrap();
+    v.refresh(132 * USD, 80 * USD).await;
+    let both = ix::propagate_stress(LUNA, LONG_TAIL, &[SOL_PERP, LUNA]);
+    v.w.bank.send(&[both], &[]).await.unwrap();
+    let luna = v.w.bank.market(LUNA).await.contagion;
+    assert_eq!((luna.on, luna.leader), (1, SOL_PERP));
 }

@@ -32,7 +32,16 @@ pub struct LiquidityPool {
     pub deposits_net: i64,
     /// The stress signal: leaders and what it does to this pool's other markets.
     pub contagion: bulwark_engine::contagion::ContagionParams,
-    pub reserved: [u8; 200],
+    /// Tokens the shared vault holds for this pool: every deposit, LP deposit and stake into
+    /// it, less every withdrawal, LP withdrawal and unstake from it and the protocol fees swept
+    /// out of its markets. Equals its buckets (`deposits_net` + `capital` + its fund's balance
+    /// + its markets' ledgers); no outflow takes it below zero, so a pool whose losses exceed
+    /// its own tokens can never pay them with another pool's.
+    pub vault_share: i64,
+    /// Per stress-signal parameter (`PoolParam` order): the proposal count when governance
+    /// last tightened it at once. A queued change of it with a lower id is stale.
+    pub tightened_at: [u64; 8],
+    pub reserved: [u8; 128],
 }
 le_u128!(LiquidityPool {
     total_shares / set_total_shares / add_total_shares / sub_total_shares,
@@ -49,6 +58,26 @@ impl LiquidityPool {
     /// only shrink the others').
     pub fn live_market_count(&self) -> u16 {
         self.market_count.saturating_sub(self.delisted_count)
+    }
+
+    /// Books `amount` of tokens coming into the vault for this pool.
+    pub fn tokens_in(&mut self, amount: u64) -> Result<()> {
+        use crate::error::OrMath;
+        let a = i64::try_from(amount).map_err(|_| crate::error::BulwarkError::AmountTooLarge)?;
+        self.vault_share = bulwark_engine::checked::Checked::plus(self.vault_share, a).or_math()?;
+        Ok(())
+    }
+
+    /// Books `amount` of tokens leaving the vault from this pool; refused (`PoolTokensShort`)
+    /// beyond what the vault holds for it.
+    pub fn tokens_out(&mut self, amount: u64) -> Result<()> {
+        let a = i64::try_from(amount).map_err(|_| crate::error::BulwarkError::AmountTooLarge)?;
+        require!(
+            self.vault_share >= a,
+            crate::error::BulwarkError::PoolTokensShort
+        );
+        self.vault_share -= a;
+        Ok(())
     }
 
     /// Refuses a market or account of another risk pool.

@@ -124,13 +124,11 @@ pub fn execute_proposal_handler(ctx: Context<ExecuteProposal>) -> Result<()> {
             _,
         ) => {
             let mut pool = proposal_pool(a.pool.as_ref(), pool_index)?;
-            let market_count = a.exchange.load()?.market_count;
+            let ex = a.exchange.load()?;
+            let route = Route::Queued { id: p.id };
+            let (count, next) = (ex.market_count, ex.proposal_count);
             emit_cpi!(apply_pool_param(
-                &mut pool,
-                param,
-                value,
-                market_count,
-                true
+                &mut pool, param, value, count, route, next
             )?);
         }
         (ProposalAction::RotateSource { position, .. }, Some(mut m)) => {

@@ -28,24 +28,34 @@ use crate::state::{LiquidityPool, Market};
 use bulwark_engine::contagion::PoolParam;
 
 /// Sets `pool`'s stress-signal `param` to `value`: within its bounds (a leader must be one of
-/// the `market_count` markets listed), and, unless it came through the timelock (`queued`),
-/// only a tightening. Returns the event.
+/// the `market_count` markets listed). At once (`route` `AtOnce`): only a tightening, and every
+/// loosening of it queued so far (ids below `next_proposal`) becomes stale. Queued (`Queued {
+/// id }`): refused as stale when a tightening came after it was queued. Returns the event.
 pub fn apply_pool_param(
     pool: &mut LiquidityPool,
     param: PoolParam,
     value: u64,
     market_count: u16,
-    queued: bool,
+    route: Route,
+    next_proposal: u64,
 ) -> Result<PoolParamChanged> {
     require!(
         param.check(value, market_count).is_ok(),
         BulwarkError::ParameterOutOfBounds
     );
     let old = param.get(&pool.contagion);
-    require!(
-        queued || param.tightens(old, value),
-        BulwarkError::MustQueue
-    );
+    let slot = &mut pool.tightened_at[param as usize];
+    let queued = match route {
+        Route::AtOnce => {
+            require!(param.tightens(old, value), BulwarkError::MustQueue);
+            *slot = next_proposal;
+            false
+        }
+        Route::Queued { id } => {
+            require!(id >= *slot, BulwarkError::ProposalStale);
+            true
+        }
+    };
     param
         .set(&mut pool.contagion, value)
         .map_err(|_| BulwarkError::InvalidMarketParams)?;

@@ -2,7 +2,8 @@
 //! parameter at once when it only tightens risk (a larger step, spread or calm period, a lower
 //! or first volatility trigger, a leader named where there was none: `PoolParam::tightens`).
 //! Anything else (a leader replaced or removed, a smaller step, ...) must be queued
-//! (`ProposalAction::PoolParam`) and is judged again at execution.
+//! (`ProposalAction::PoolParam`) and is judged again at execution. A tightening makes every
+//! change of the same parameter queued so far stale.
 
 use anchor_lang::prelude::*;
 use bulwark_engine::contagion::PoolParam;
@@ -28,9 +29,17 @@ pub fn set_pool_param_handler(
     param: PoolParam,
     value: u64,
 ) -> Result<()> {
-    let market_count = ctx.accounts.exchange.load()?.market_count;
+    let ex = ctx.accounts.exchange.load()?;
     let mut pool = ctx.accounts.pool.load_mut()?;
-    let changed = super::apply_pool_param(&mut pool, param, value, market_count, false)?;
+    let route = bulwark_engine::governance::Route::AtOnce;
+    let changed = super::apply_pool_param(
+        &mut pool,
+        param,
+        value,
+        ex.market_count,
+        route,
+        ex.proposal_count,
+    )?;
     emit_cpi!(changed);
     Ok(())
 }

@@ -35,6 +35,7 @@ pub fn if_request_unstake_handler(ctx: Context<IfRequestUnstake>, shares: u128) 
     s.requested_at = now;
     s.value_at_request = value;
     emit_cpi!(UnstakeRequested {
+        pool_index: s.pool,
         owner: s.owner,
         shares,
         value_at_request: value,

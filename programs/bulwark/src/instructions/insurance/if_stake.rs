@@ -13,7 +13,7 @@ use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
 use crate::events::Staked;
 use crate::instructions::common::tokens::{check_user_token_account, into_vault};
-use crate::state::{Exchange, InsuranceFund, StakeAccount};
+use crate::state::{Exchange, InsuranceFund, LiquidityPool, StakeAccount};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -27,6 +27,10 @@ pub struct IfStake<'info> {
     /// CHECK: the staker's PDA; created here on the first stake, else loaded and checked.
     #[account(mut, seeds = [STAKE_SEED, &insurance_fund.load()?.pool.to_le_bytes(), owner.key().as_ref()], bump)]
     pub stake_account: UncheckedAccount<'info>,
+
+    /// The fund's pool (the vault's share of it).
+    #[account(mut, constraint = pool.load()?.index == insurance_fund.load()?.pool @ BulwarkError::PoolMismatch)]
+    pub pool: AccountLoader<'info, LiquidityPool>,
 
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
     pub exchange: AccountLoader<'info, Exchange>,
@@ -81,7 +85,9 @@ pub fn if_stake_handler(ctx: Context<IfStake>, amount: u64) -> Result<()> {
     let mut fund = a.insurance_fund.load_mut()?;
     fund.add_total_shares(shares)?;
     fund.balance = fund.balance.plus(amount).or_math()?;
+    a.pool.load_mut()?.tokens_in(amount)?;
     emit_cpi!(Staked {
+        pool_index: fund.pool,
         owner,
         amount,
         shares,

@@ -29,7 +29,7 @@ pub struct IfUnstake<'info> {
     pub stake_account: AccountLoader<'info, StakeAccount>,
 
     /// The fund's pool (its markets' liabilities to the fund are read).
-    #[account(constraint = pool.load()?.index == insurance_fund.load()?.pool @ BulwarkError::PoolMismatch)]
+    #[account(mut, constraint = pool.load()?.index == insurance_fund.load()?.pool @ BulwarkError::PoolMismatch)]
     pub pool: AccountLoader<'info, LiquidityPool>,
 
     #[account(address = EXCHANGE_ADDRESS @ ErrorCode::ConstraintSeeds)]
@@ -96,7 +96,9 @@ pub fn if_unstake_handler<'info>(ctx: Context<'info, IfUnstake<'info>>) -> Resul
     fund.sub_total_shares(shares)?;
     fund.sub_requested_shares(shares)?;
     fund.balance = fund.balance.minus(amount).or_math()?;
+    a.pool.load_mut()?.tokens_out(amount)?;
     emit_cpi!(Unstaked {
+        pool_index: fund.pool,
         owner: s.owner,
         shares,
         amount,

@@ -1,7 +1,9 @@
 //! `check_invariant`: permissionless. If the vault holds less than the named buckets it backs
 //! (Σ over the exchange, every market, every pool and every insurance fund), anyone pauses the
 //! exchange (every value-moving operation) until governance clears it. On a healthy exchange
-//! it is refused and changes nothing. Remaining accounts: every market, index 0 upwards, then
+//! it is refused and changes nothing. It also pauses when any pool's buckets exceed what the
+//! vault holds for that pool (`LiquidityPool::vault_share`): one pool's claims may never rest on
+//! another's tokens. Remaining accounts: every market, index 0 upwards, then
 //! every pool, index 0 upwards, then every pool's insurance fund in the same order.
 
 use anchor_lang::prelude::*;
@@ -16,19 +18,23 @@ use crate::events::{BreakerTransition, Paused};
 use crate::instructions::common::pool_value::for_every_market;
 use crate::state::{Exchange, InsuranceFund, LiquidityPool};
 
-/// Every pool's buckets summed: `accounts` must be pools `0..pool_count` then their funds in the
-/// same order (`PoolIndexMismatch` otherwise).
+/// Every pool's buckets summed, and the pools whose buckets (its deposits, capital, fund and
+/// its markets' parts `by_pool`) exceed what the vault holds for it (`vault_share`): `accounts`
+/// must be pools `0..pool_count` then their funds in the same order (`PoolIndexMismatch`
+/// otherwise).
 fn pool_buckets<'info>(
     accounts: &'info [AccountInfo<'info>],
     pool_count: u16,
     protocol_fees: u64,
-) -> Result<VenueBuckets> {
+    by_pool: &[i128],
+) -> Result<(VenueBuckets, Vec<u16>)> {
     let n = usize::from(pool_count);
     require_eq!(accounts.len(), 2 * n, BulwarkError::PoolIndexMismatch);
     let mut venue = VenueBuckets {
         protocol_fees,
         ..Default::default()
     };
+    let mut short = Vec::new();
     for i in 0..n {
         let pool = AccountLoader::<LiquidityPool>::try_from(&accounts[i])?;
         let fund = AccountLoader::<InsuranceFund>::try_from(&accounts[n + i])?;
@@ -40,8 +46,15 @@ fn pool_buckets<'info>(
         venue.deposits_net = venue.deposits_net.plus(pool.deposits_net).or_math()?;
         venue.pool_capital = venue.pool_capital.plus(pool.capital).or_math()?;
         venue.insurance_balance = venue.insurance_balance.plus(fund.balance).or_math()?;
+        let own = i128::from(pool.deposits_net)
+            + i128::from(pool.capital)
+            + i128::from(fund.balance)
+            + by_pool.get(i).copied().unwrap_or(0);
+        if own > i128::from(pool.vault_share) {
+            short.push(i as u16);
+        }
     }
-    Ok(venue)
+    Ok((venue, short))
 }
 use bulwark_engine::checked::Checked;
 
@@ -66,17 +79,27 @@ pub fn check_invariant_handler<'info>(ctx: Context<'info, CheckInvariant<'info>>
     );
     let (market_list, rest) = ctx.remaining_accounts.split_at(markets_n);
     let mut markets = 0i128;
+    let mut by_pool = vec![0i128; pools_n];
     for_every_market(market_list, ex.market_count, |m| {
         markets = markets.plus(m.bucket_total()).or_math()?;
+        let part = by_pool
+            .get_mut(usize::from(m.pool))
+            .ok_or(BulwarkError::PoolIndexMismatch)?;
+        *part = part.plus(m.bucket_total()).or_math()?;
         Ok(())
     })?;
-    let venue = pool_buckets(rest, ex.pool_count, ex.protocol_fees)?;
+    let (venue, short) = pool_buckets(rest, ex.pool_count, ex.protocol_fees, &by_pool)?;
     let total = vault_backs(&venue, markets);
     require!(
-        invariant_broken(a.vault.amount, total),
+        invariant_broken(a.vault.amount, total) || !short.is_empty(),
         BulwarkError::InvariantHolds
     );
-    msg!("vault {} below buckets {}", a.vault.amount, total);
+    msg!(
+        "vault {} vs buckets {}; pools whose buckets exceed their vault share: {:?}",
+        a.vault.amount,
+        total,
+        short
+    );
     ex.invariant_pause_bits = pause::INVARIANT;
     emit_cpi!(BreakerTransition {
         market_index: None,

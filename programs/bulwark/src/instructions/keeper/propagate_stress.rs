@@ -1,7 +1,8 @@
 //! `propagate_stress`: permissionless. Reads the follower market's pool's named leader markets
 //! (remaining accounts: exactly those, in the pool's order) and carries their stress signal
-//! into the follower (`MarketCore::propagate_stress`): a leader in a velocity band, or with
-//! volatility at the pool's trigger, raises the follower's maintenance target by the pool's
+//! into the follower (`MarketCore::propagate_stress`; a follower that is itself a leader reads
+//! the others): a leader in a velocity band, halted or too stale to see, or with volatility at
+//! the pool's trigger, raises the follower's maintenance target by the pool's
 //! step and widens its spread for increases; the ratio climbs through the ramp from the next
 //! slot (nobody is liquidated in the slot the signal arrives). The signal goes off only after
 //! every leader has been calm for the pool's calm period. Evented when it switches or changes.
@@ -24,10 +25,14 @@ pub struct PropagateStress<'info> {
     pub pool: AccountLoader<'info, LiquidityPool>,
 }
 
-/// The leaders' readings: `accounts` must be the pool's named leaders, in order.
+/// The leaders' readings at `clock`: `accounts` must be the pool's named leaders, in order
+/// (a settled or delisted leader reads as nothing; the follower `(address, index)` itself,
+/// when it is one of them, is checked but not read: a market never follows itself).
 fn leader_readings<'info>(
     accounts: &'info [AccountInfo<'info>],
     pool: &LiquidityPool,
+    clock: &Clock,
+    follower: (Pubkey, u16),
 ) -> Result<Vec<LeaderReading>> {
     let named: Vec<u16> = pool.contagion.named_leaders().collect();
     require_eq!(
@@ -37,10 +42,14 @@ fn leader_readings<'info>(
     );
     let mut out = Vec::with_capacity(MAX_LEADERS);
     for (info, index) in accounts.iter().zip(named) {
+        if *info.key == follower.0 {
+            require_eq!(follower.1, index, BulwarkError::LeaderListMismatch);
+            continue;
+        }
         let loader = AccountLoader::<Market>::try_from(info)?;
         let m = loader.load()?;
         require_eq!(m.index, index, BulwarkError::LeaderListMismatch);
-        out.push(m.leader_reading());
+        out.extend(m.leader_reading(clock.slot, clock.unix_timestamp));
     }
     Ok(out)
 }
@@ -50,11 +59,8 @@ pub fn propagate_stress_handler<'info>(ctx: Context<'info, PropagateStress<'info
     let pool = ctx.accounts.pool.load()?;
     let mut m = ctx.accounts.market.load_mut()?;
     pool.require_pool(m.pool)?;
-    require!(
-        !pool.contagion.is_leader(m.index),
-        BulwarkError::LeaderIsFollower
-    );
-    let readings = leader_readings(ctx.remaining_accounts, &pool)?;
+    let follower = (ctx.accounts.market.key(), m.index);
+    let readings = leader_readings(ctx.remaining_accounts, &pool, &clock, follower)?;
     let (out, target) = m
         .propagate_stress(&readings, &pool.contagion, clock.slot, clock.unix_timestamp)
         .map_err(engine_err)?;

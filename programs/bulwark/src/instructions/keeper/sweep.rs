@@ -36,6 +36,8 @@ pub fn sweep_handler(ctx: Context<Sweep>) -> Result<()> {
     let out = m
         .sweep(&mut pool.capital, &mut fund.balance, &mut ex.protocol_fees)
         .map_err(crate::error::engine_err)?;
+    // The protocol's fees leave the pool's share of the vault.
+    pool.tokens_out(out.to_protocol)?;
     emit_cpi!(Swept {
         market_index: m.index,
         to_pool: out.to_pool,

@@ -92,7 +92,9 @@ pub fn pool_deposit_handler<'info>(
         .capital
         .plus(i64::try_from(amount).map_err(|_| BulwarkError::AmountTooLarge)?)
         .or_math()?;
+    pool.tokens_in(amount)?;
     emit_cpi!(PoolDeposited {
+        pool_index: pool.index,
         owner,
         amount,
         shares,

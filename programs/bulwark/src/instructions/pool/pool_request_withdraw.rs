@@ -34,6 +34,7 @@ pub fn pool_request_withdraw_handler(
     lp.set_requested_shares(shares);
     lp.requested_at = now;
     emit_cpi!(PoolWithdrawRequested {
+        pool_index: lp.pool,
         owner: lp.owner,
         shares,
         requested_at: now

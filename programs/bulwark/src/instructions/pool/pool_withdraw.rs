@@ -92,7 +92,9 @@ pub fn pool_withdraw_handler<'info>(ctx: Context<'info, PoolWithdraw<'info>>) ->
     pool.sub_total_shares(shares)?;
     pool.sub_requested_shares(shares)?;
     pool.capital = pool.capital.minus(cast(amount).or_math()?).or_math()?;
+    pool.tokens_out(amount)?;
     emit_cpi!(PoolWithdrawn {
+        pool_index: pool.index,
         owner: lp.owner,
         shares,
         amount,

@@ -54,6 +54,7 @@ pub fn deposit_handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     m.collateral = m.collateral.plus(signed).or_math()?;
     let mut pool = a.pool.load_mut()?;
     pool.deposits_net = pool.deposits_net.plus(signed).or_math()?;
+    pool.tokens_in(amount)?;
     emit_cpi!(CollateralDeposited {
         margin_account: a.margin_account.key(),
         amount,

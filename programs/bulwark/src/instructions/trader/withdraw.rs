@@ -84,6 +84,7 @@ pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64
     a.margin_account.load_mut()?.collateral = collateral_after;
     let mut pool = a.pool.load_mut()?;
     pool.deposits_net = pool.deposits_net.minus(signed).or_math()?;
+    pool.tokens_out(amount)?;
     emit_cpi!(CollateralWithdrawn {
         margin_account: a.margin_account.key(),
         amount,
