@@ -133,7 +133,7 @@ pub fn run(args: &StressArgs) -> Result<()> {
     let pools = pools(args, &markets)?;
     let cfg = sim_config(args)?;
     let impact = impact(args, &markets, cfg.collateral_decimals)?;
-    let shared = vec![PoolPlan {
+    let shared = [PoolPlan {
         name: "shared".into(),
         markets: (0..markets.len()).collect(),
         contagion: ContagionParams::OFF,

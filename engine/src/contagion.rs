@@ -198,13 +198,13 @@ impl ContagionState {
             None if self.on != 0 && (self.calm_since == 0 || last_trip_at >= self.calm_since) => {
                 self.calm_since = now.max(1)
             }
-            None if self.on != 0 => {
-                if now.saturating_sub(self.calm_since) >= i64::from(p.calm_secs) {
-                    self.on = 0;
-                    self.step_ppm = 0;
-                    self.spread_ppm = 0;
-                    self.calm_since = 0;
-                }
+            None if self.on != 0
+                && now.saturating_sub(self.calm_since) >= i64::from(p.calm_secs) =>
+            {
+                self.on = 0;
+                self.step_ppm = 0;
+                self.spread_ppm = 0;
+                self.calm_since = 0;
             }
             None => {}
         }

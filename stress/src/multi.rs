@@ -265,7 +265,7 @@ impl MultiRun {
             let price = self.impact[i].apply(m.path[step].price);
             let ts = v.update_risk(&mut self.feeds[i], t, slot, price);
             note_transitions(r, &ts.map_err(engine_err).map_err(err)?);
-            if step % 60 == 0 || last {
+            if step.is_multiple_of(60) || last {
                 record_series_point(r, v, t);
             }
             if step == 0 {
@@ -277,7 +277,7 @@ impl MultiRun {
             return Ok(());
         }
         self.propagate_signals(slot, t);
-        for i in 0..markets.len() {
+        for (i, population) in populations.iter().enumerate() {
             let keeper = self.configs[i].keeper;
             let mut adl = std::mem::take(&mut self.adl);
             let ev = self.with_books(i, |v| {
@@ -286,7 +286,7 @@ impl MultiRun {
             });
             self.adl = adl;
             let ev = ev.map_err(engine_err).map_err(err)?;
-            let flow = liquidation_flow(&ev.stages, &populations[i]);
+            let flow = liquidation_flow(&ev.stages, population);
             self.impact[i].push(flow, &self.impact_models[i]);
             record_keeper_events(
                 &mut self.reports[i],
@@ -333,7 +333,7 @@ impl MultiRun {
     ) -> MultiReport {
         let steps = markets[0].path.len() as u64;
         let end_ts = markets[0].path.last().map_or(self.t0, |p| p.ts);
-        for i in 0..markets.len() {
+        for (i, population) in populations.iter().enumerate() {
             let slot = self.configs[i].slot_at(end_ts, self.t0);
             let p = self.pool_of[i];
             (self.venues[i].pool, self.venues[i].fund) = self.books[p];
@@ -343,7 +343,7 @@ impl MultiRun {
             judge_accounts_at_end(
                 r,
                 &self.venues[i],
-                &populations[i],
+                population,
                 &self.configs[i],
                 &self.deficits[i],
                 slot,
