@@ -149,24 +149,7 @@ pub fn adl_candidate<'a>(
     let price = adl_price(m, pool_capital, slot, now, decimals)?;
     let mut best: Option<(u64, Pubkey, u64)> = None;
     for (key, a) in accounts {
-        let Some(p) = a
-            .positions
-            .iter()
-            .find(|p| p.base != 0 && p.market_index == m.index)
-        else {
-            continue;
-        };
-        let Ok(view) = m.margin(p, price, decimals, slot) else {
-            continue;
-        };
-        let Ok(pnl) = p.position().unrealized_pnl(price, decimals) else {
-            continue;
-        };
-        let Ok(h) = health(
-            a.collateral,
-            &[(p.position(), view)],
-            HealthKind::Maintenance,
-        ) else {
+        let Some((p, pnl, h)) = adl_view(m, a, price, slot, decimals) else {
             continue;
         };
         let score = adl_score_ppm(pnl, p.cost.unsigned_abs(), h.notional, h.equity).unwrap_or(0);
@@ -176,6 +159,34 @@ pub fn adl_candidate<'a>(
         }
     }
     best.map(|(_, key, size)| (key, size))
+}
+
+/// `a`'s open position in `m` as deleveraging sees it at `price`: the position, its unrealised
+/// PnL and the account's maintenance health on it (`None` without a position or a view).
+pub fn adl_view(
+    m: &Market,
+    a: &MarginAccount,
+    price: u64,
+    slot: u64,
+    decimals: u8,
+) -> Option<(
+    bulwark::state::PositionSlot,
+    i64,
+    bulwark_engine::margin::Health,
+)> {
+    let p = *a
+        .positions
+        .iter()
+        .find(|p| p.base != 0 && p.market_index == m.index)?;
+    let view = m.margin(&p, price, decimals, slot).ok()?;
+    let pnl = p.position().unrealized_pnl(price, decimals).ok()?;
+    let h = health(
+        a.collateral,
+        &[(p.position(), view)],
+        HealthKind::Maintenance,
+    )
+    .ok()?;
+    Some((p, pnl, h))
 }
 
 /// The sizes to try deleveraging, largest first: `size`, then halved while at least a lot

@@ -9,7 +9,7 @@ use bulwark_engine::account::OpClock;
 use bulwark_engine::adl_policy::{
     deleverage, fairness, need_notional, sybil_proof, Policy, Winner,
 };
-use bulwark_engine::margin::{health, HealthKind};
+use bulwark_keeper::rules::adl_view;
 
 use crate::venue::Venue;
 
@@ -99,21 +99,7 @@ fn moment(v: &Venue, slot: u64, t: i64) -> Option<(Vec<Winner>, u64)> {
     let mut winners = Vec::new();
     let (mut profit, mut notional) = (0u128, 0u128);
     for (i, a) in v.accounts().iter().enumerate() {
-        let p = &a.positions[0];
-        if p.base == 0 {
-            continue;
-        }
-        let Ok(view) = m.margin(p, trig.price, v.decimals, slot) else {
-            continue;
-        };
-        let Ok(pnl) = p.position().unrealized_pnl(trig.price, v.decimals) else {
-            continue;
-        };
-        let Ok(h) = health(
-            a.collateral,
-            &[(p.position(), view)],
-            HealthKind::Maintenance,
-        ) else {
+        let Some((p, pnl, h)) = adl_view(m, a, trig.price, slot, v.decimals) else {
             continue;
         };
         if pnl <= 0 || h.equity <= 0 {
