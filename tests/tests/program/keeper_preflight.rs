@@ -91,3 +91,25 @@ async fn an_unfunded_keypair_or_a_missing_reward_account_is_named() {
         })
     );
 }
+
+/// With two risk pools the keeper needs pool 0's reward account; a pool it has none in (or
+/// whose named account belongs to another pool) is returned to be warned about, not refused.
+#[tokio::test]
+async fn a_pool_without_a_reward_account_is_named_not_refused() {
+    use bulwark_testkit::two_pools::{TwoPools, LONG_TAIL};
+    let mut v = TwoPools::new(1_000 * USDC).await;
+    let keeper = v.trader_in(0, 0).await;
+    let rpc = client(&v.w);
+    let key = keeper.key.pubkey();
+    let only_pool0 = RewardAccounts::pool0(keeper.margin);
+    assert_eq!(
+        preflight(&rpc, &key, &only_pool0, 0).await,
+        Ok(vec![LONG_TAIL])
+    );
+    // Pool 0's account named for pool 1 does not count.
+    let wrong = only_pool0.with(LONG_TAIL, keeper.margin);
+    assert_eq!(preflight(&rpc, &key, &wrong, 0).await, Ok(vec![LONG_TAIL]));
+    let tail = v.second_account(&keeper, LONG_TAIL, 0).await;
+    let both = only_pool0.with(LONG_TAIL, tail.margin);
+    assert_eq!(preflight(&client(&v.w), &key, &both, 0).await, Ok(vec![]));
+}
