@@ -4,7 +4,8 @@
 //! market (`--accounts` each, seeded per market). `--compare` also runs the baseline: static
 //! margin, no breakers, no stress signal, one shared pool. Report: per mode the usual figures
 //! summed over markets, plus `pools` (by name) and `markets` (by symbol), each figure's median
-//! over seeds (min/median/max with several seeds).
+//! over seeds (min/median/max with several seeds). `DIR/chart_<mode>_<SYMBOL>.svg|png`: one a
+//! market and mode (the first population).
 
 use std::collections::BTreeMap;
 
@@ -154,6 +155,7 @@ pub fn run(args: &StressArgs) -> Result<()> {
     let bar = indicatif::ProgressBar::new(modes.len() as u64 * args.seeds);
     let mut report = serde_json::Map::new();
     let mut tables = Vec::new();
+    let mut charts = Vec::new();
     for (name, c, plan, impact) in &modes {
         let mut runs = Vec::new();
         for seed in 1..=args.seeds {
@@ -164,6 +166,7 @@ pub fn run(args: &StressArgs) -> Result<()> {
         }
         report.insert(name.clone(), mode_json(&runs));
         tables.push((name.clone(), table(&runs)));
+        charts.push((name.clone(), runs.swap_remove(0)));
     }
     bar.finish_and_clear();
     report.insert("steps".into(), json!(markets[0].path.len()));
@@ -180,6 +183,14 @@ pub fn run(args: &StressArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out)?;
     let file = args.out.join("report.json");
     std::fs::write(&file, serde_json::to_string_pretty(&Value::Object(report))?)?;
+    // One chart a market and mode, of the first population: its price with the market's
+    // non-Active states shaded, its pool's insurance fund and capital, its bad debt.
+    for (mode, first) in &charts {
+        for (symbol, r) in &first.markets {
+            let name = format!("{mode}_{symbol}");
+            crate::stress_chart::write(&args.out, &name, &r.series, cfg.collateral_decimals)?;
+        }
+    }
     for (name, t) in tables {
         println!("{name} (median over seeds)\n{t}");
     }

@@ -233,6 +233,13 @@ fn several_markets_run_on_one_clock_in_their_pools() {
         serde_json::json!(["DOGE"])
     );
     assert!(r["bulwark"]["markets"]["ETH"]["bad_debt"].is_u64());
+    for chart in [
+        "chart_bulwark_ETH.svg",
+        "chart_bulwark_DOGE.png",
+        "chart_baseline_DOGE.svg",
+    ] {
+        assert!(out.join(chart).exists(), "{chart}");
+    }
     for policy in [
         "score_queue",
         "profit_leverage_queue",
