@@ -181,6 +181,7 @@ fn details(r: &SimReport) -> Value {
         "swept_to_insurance": r.swept_to_insurance,
         "breaker_trip_reasons": r.breaker_trip_reasons,
         "left_liquidatable": r.left_liquidatable,
+        "liquidated_but_solvent_at_end": r.liquidated_but_solvent_at_end,
         "front_runner_orders": r.front_runner_orders,
         "front_runner_pnl": r.front_runner_pnl,
         "health_checks_per_step": r.examined as f64 / r.steps.max(1) as f64,

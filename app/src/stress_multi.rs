@@ -287,10 +287,27 @@ fn mode_json(runs: &[MultiReport]) -> Value {
                 spread(runs.iter().map(|r| field(&r.markets[k].1, f)).collect()),
             );
         }
+        let needless = runs
+            .iter()
+            .map(|r| r.markets[k].1.liquidated_but_solvent_at_end as u64);
+        m.insert(
+            "liquidated_but_solvent_at_end".into(),
+            spread(needless.collect()),
+        );
         let lows: Vec<i64> = runs.iter().map(|r| r.impact[k].1.low_ppm).collect();
         m.insert("impact_low_ppm_per_seed".into(), json!(lows));
         markets.insert(symbol.clone(), Value::Object(m));
     }
+    let needless = |r: &MultiReport| {
+        r.markets
+            .iter()
+            .map(|(_, m)| m.liquidated_but_solvent_at_end as u64)
+            .sum()
+    };
+    mode.insert(
+        "liquidated_but_solvent_at_end".into(),
+        spread(runs.iter().map(needless).collect()),
+    );
     mode.insert("adl_policies".into(), adl_json(runs));
     mode.insert("pools".into(), Value::Object(pools));
     mode.insert("markets".into(), Value::Object(markets));

@@ -25,7 +25,7 @@ use crate::path::PricePoint;
 use crate::population::AccountSpec;
 use crate::sim::{
     judge_accounts_at_end, note_transitions, numbered_keys, open_population, open_venue,
-    record_keeper_events, record_series_point, SimConfig, SimReport,
+    record_keeper_events, record_series_point, solvent_if_held, SimConfig, SimReport,
 };
 use crate::venue::Venue;
 
@@ -340,6 +340,14 @@ impl MultiRun {
             let r = &mut self.reports[i];
             r.steps = steps;
             r.liquidated_accounts = self.liquidated[i].iter().filter(|x| **x).count();
+            let path = &markets[i].path;
+            let prices = (path[0].price, path[path.len() - 1].price);
+            r.liquidated_but_solvent_at_end = solvent_if_held(
+                population,
+                &self.liquidated[i],
+                prices,
+                self.venues[i].decimals,
+            );
             judge_accounts_at_end(
                 r,
                 &self.venues[i],

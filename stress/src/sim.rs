@@ -85,6 +85,10 @@ pub struct SimReport {
     pub front_runner_pnl: i64,
     /// Accounts still below maintenance at the end.
     pub left_liquidatable: usize,
+    /// The cost of safety: accounts liquidated that would have ended the run solvent had they
+    /// held their opening position to the end (collateral plus its PnL from the first price to
+    /// the last, fees and funding aside, not below zero).
+    pub liquidated_but_solvent_at_end: usize,
     /// The account that lost the most (opening collateral minus final equity).
     pub worst_account: Option<WorstAccount>,
     /// One point a minute (and the last step), taken after the step's aggregate is stored.
@@ -254,6 +258,9 @@ pub fn run_with_keys(
         .count();
     let slot = cfg.slot_at(path.last().expect("non-empty").ts, t0);
     judge_accounts_at_end(&mut r, &v, population, cfg, &deficits, slot);
+    let last = path.last().expect("non-empty").price;
+    r.liquidated_but_solvent_at_end =
+        solvent_if_held(population, &liquidated, (first.price, last), v.decimals);
     Ok(r)
 }
 
@@ -326,6 +333,28 @@ pub(crate) fn record_keeper_events(
     r.adl_events += ev.deleverages;
     r.examined += ev.examined;
     r.swept_to_insurance += ev.swept_to_insurance;
+}
+
+/// How many of the `liquidated` accounts would have ended solvent holding their opening
+/// position from the first price to the last of `prices` (collateral plus PnL, rounded down,
+/// fees and funding aside).
+pub(crate) fn solvent_if_held(
+    population: &[AccountSpec],
+    liquidated: &[bool],
+    (open, end): (u64, u64),
+    decimals: u8,
+) -> usize {
+    use bulwark_engine::num::value_floor;
+    population
+        .iter()
+        .zip(liquidated)
+        .filter(|(_, l)| **l)
+        .filter(|(s, _)| {
+            let pnl = value_floor(s.base, end, decimals).unwrap_or(i64::MIN)
+                - value_floor(s.base, open, decimals).unwrap_or(0);
+            s.collateral as i64 + pnl >= 0
+        })
+        .count()
 }
 
 /// The accounts as the path leaves them (at `slot`): those still liquidatable, the
@@ -465,6 +494,20 @@ mod tests {
             ..PopulationSpec::default()
         };
         generate(3, &spec, P, 6)
+    }
+
+    #[test]
+    fn a_liquidated_long_counts_as_needless_only_if_holding_would_have_ended_solvent() {
+        let long = AccountSpec {
+            collateral: 10_000_000,
+            leverage_x100: 1_000,
+            base: 1_000_000_000,
+        };
+        let unit = bulwark_engine::num::PRICE_SCALE;
+        let (open, up, down) = (100 * unit, 105 * unit, 85 * unit);
+        assert_eq!(solvent_if_held(&[long], &[true], (open, up), 6), 1);
+        assert_eq!(solvent_if_held(&[long], &[true], (open, down), 6), 0);
+        assert_eq!(solvent_if_held(&[long], &[false], (open, up), 6), 0, "not liquidated");
     }
 
     #[test]
