@@ -319,10 +319,11 @@ impl Venue {
                 more = false;
                 break;
             }
-            // One market: its share of the fund is all of it.
+            // Its even share of its pool's fund, as `liquidate` reads it (all of it alone).
+            let live = u64::from(self.pool.live_market_count().max(1));
             let limits = StageLimits {
                 max_base: u64::MAX,
-                fund_share: self.fund.balance,
+                fund_share: self.fund.balance / live,
             };
             let Some(out) = attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
                 a.liquidate(m, no_other_positions, limits, op_clock(slot, t), d)
