@@ -177,7 +177,7 @@ pub fn run(args: &StressArgs) -> Result<()> {
         json!([
             "cross-market portfolios (one population a market)",
             "traders acting during the run",
-            "ADL flow moving prices (liquidation flow does, with --impact)"
+            "the venue's flow moving prices without --impact"
         ]),
     );
     std::fs::create_dir_all(&args.out)?;

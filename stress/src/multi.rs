@@ -7,8 +7,8 @@
 //! engine's `MarketCore::propagate_stress`, as the keeper sends it), then every market's keeper
 //! cycle, in market order.
 //!
-//! With an impact model (`crate::impact`), each market's liquidation flow displaces its replayed
-//! price from the next step, decaying with a half-life.
+//! With an impact model (`crate::impact`), each market's liquidation and deleverage flow
+//! displaces its replayed price from the next step, decaying with a half-life.
 //!
 //! A loss that crossed pools would show as a pool whose books moved by other than its own
 //! markets' events: the report counts it (`crossed_loss`, zero by construction of the program's
@@ -286,7 +286,8 @@ impl MultiRun {
             });
             self.adl = adl;
             let ev = ev.map_err(engine_err).map_err(err)?;
-            let flow = liquidation_flow(&ev.stages, population);
+            let flow = liquidation_flow(&ev.stages, population)
+                + liquidation_flow(&ev.deleveraged, population);
             self.impact[i].push(flow, &self.impact_models[i]);
             record_keeper_events(
                 &mut self.reports[i],
@@ -410,8 +411,9 @@ impl MultiRun {
     }
 }
 
-/// The signed notional of liquidation `stages` (a long's sells: negative; a short's buys:
-/// positive), each account's side from its population entry.
+/// The signed notional of the closes in `stages` (liquidation stages or deleverages: a long's
+/// close sells, negative; a short's buys, positive), each account's side from its population
+/// entry.
 fn liquidation_flow(stages: &[(usize, u64)], population: &[AccountSpec]) -> i128 {
     stages
         .iter()

@@ -200,9 +200,9 @@ fn the_venues_own_liquidations_push_its_price_further_with_impact() {
     );
 }
 
-#[test]
-fn on_the_same_adl_moments_leverage_draining_overshoots_least_and_spares_low_leverage() {
-    // A 25% gap up with ADL's trigger at 2% of the pool: the longs' (net) profit passes it.
+/// A 25% gap up with ADL's trigger at 2% of the pool, 120 longs: the longs' (net) profit
+/// passes it and nobody is liquidated.
+fn adl_scene() -> (Vec<MarketPath>, Vec<Vec<AccountSpec>>, SimConfig) {
     let up = (0..=600)
         .map(|i| PricePoint {
             ts: T0 + i,
@@ -222,6 +222,25 @@ fn on_the_same_adl_moments_leverage_draining_overshoots_least_and_spares_low_lev
     let mut cfg = default_config();
     cfg.market.params.adl.adl_trigger_ppm = 20_000;
     cfg.market.params.adl.adl_floor_ppm = 10_000;
+    (markets, populations, cfg)
+}
+
+#[test]
+fn deleveraging_a_long_sells_and_moves_the_price_with_impact() {
+    let (markets, populations, cfg) = adl_scene();
+    let thin = ImpactModel {
+        depth: 1_000_000_000_000,
+        half_life_secs: 600,
+    };
+    let r = run_multi(&markets, &populations, &cfg, &[pool("p", &[0])], &[thin]).unwrap();
+    let m = &r.markets[0].1;
+    assert!(m.adl_events > 0 && m.liquidations == 0, "{m:?}");
+    assert!(r.impact[0].1.low_ppm < 0, "the closes sold: {:?}", r.impact);
+}
+
+#[test]
+fn on_the_same_adl_moments_leverage_draining_overshoots_least_and_spares_low_leverage() {
+    let (markets, populations, cfg) = adl_scene();
     let r = run_multi(&markets, &populations, &cfg, &[pool("p", &[0])], &[]).unwrap();
     let by = |name: &str| {
         r.adl

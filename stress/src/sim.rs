@@ -507,7 +507,11 @@ mod tests {
         let (open, up, down) = (100 * unit, 105 * unit, 85 * unit);
         assert_eq!(solvent_if_held(&[long], &[true], (open, up), 6), 1);
         assert_eq!(solvent_if_held(&[long], &[true], (open, down), 6), 0);
-        assert_eq!(solvent_if_held(&[long], &[false], (open, up), 6), 0, "not liquidated");
+        assert_eq!(
+            solvent_if_held(&[long], &[false], (open, up), 6),
+            0,
+            "not liquidated"
+        );
     }
 
     #[test]

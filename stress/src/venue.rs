@@ -77,6 +77,8 @@ pub struct StepEvents {
     /// Per resolved bankruptcy: the account, its deficit, the insurance paid, the socialised.
     pub bankruptcies: Vec<(usize, u64, u64, u64)>,
     pub deleverages: u64,
+    /// Per deleverage: the account and the notional it closed (collateral units, at its price).
+    pub deleveraged: Vec<(usize, u64)>,
     pub swept_to_insurance: u64,
     /// Accounts whose health the keeper evaluated (the index's candidates).
     pub examined: u64,
@@ -531,12 +533,14 @@ impl Venue {
             let i = self.by_key[&key];
             let capital = self.pool.capital;
             for size in adl_sizes(size, self.market.params.trade.lot_base) {
-                if attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
+                let done = attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
                     a.auto_deleverage(m, capital, size, op_clock(slot, t), d)
-                })
-                .is_some()
-                {
+                });
+                if let Some(out) = done {
                     ev.deleverages += 1;
+                    let notional =
+                        bulwark_engine::num::notional_ceil(out.closed_base as i64, out.price, d);
+                    ev.deleveraged.push((i, notional.unwrap_or(0)));
                     self.touch(i);
                     break;
                 }
