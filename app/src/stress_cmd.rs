@@ -182,6 +182,7 @@ fn details(r: &SimReport) -> Value {
         "breaker_trip_reasons": r.breaker_trip_reasons,
         "left_liquidatable": r.left_liquidatable,
         "liquidated_but_solvent_at_end": r.liquidated_but_solvent_at_end,
+        "margin_above_base_avg": (r.margin_above_base_sum / u128::from(r.steps.max(1))) as u64,
         "front_runner_orders": r.front_runner_orders,
         "front_runner_pnl": r.front_runner_pnl,
         "health_checks_per_step": r.examined as f64 / r.steps.max(1) as f64,

@@ -287,6 +287,24 @@ fn mode_json(runs: &[MultiReport]) -> Value {
                 spread(runs.iter().map(|r| field(&r.markets[k].1, f)).collect()),
             );
         }
+        let avg = |r: &MultiReport| {
+            let m = &r.markets[k].1;
+            (m.margin_above_base_sum / u128::from(m.steps.max(1))) as u64
+        };
+        m.insert(
+            "margin_above_base_avg".into(),
+            spread(runs.iter().map(avg).collect()),
+        );
+        let paid = |r: &MultiReport| r.markets[k].1.keeper_rewards;
+        m.insert(
+            "keeper_rewards".into(),
+            spread(runs.iter().map(paid).collect()),
+        );
+        let swept = |r: &MultiReport| r.markets[k].1.swept_to_insurance;
+        m.insert(
+            "swept_to_insurance".into(),
+            spread(runs.iter().map(swept).collect()),
+        );
         let needless = runs
             .iter()
             .map(|r| r.markets[k].1.liquidated_but_solvent_at_end as u64);

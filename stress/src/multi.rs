@@ -265,6 +265,8 @@ impl MultiRun {
             let price = self.impact[i].apply(m.path[step].price);
             let ts = v.update_risk(&mut self.feeds[i], t, slot, price);
             note_transitions(r, &ts.map_err(engine_err).map_err(err)?);
+            let locked = v.market.margin_above_base(slot, v.decimals).unwrap_or(0);
+            r.margin_above_base_sum += u128::from(locked);
             if step.is_multiple_of(60) || last {
                 record_series_point(r, v, t);
             }

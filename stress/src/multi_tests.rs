@@ -274,3 +274,27 @@ fn on_the_same_adl_moments_leverage_draining_overshoots_least_and_spares_low_lev
     assert!(drain.max_share_ppm <= hl.max_share_ppm, "{drain:?} {hl:?}");
     assert_eq!(drain.sybil_failures, 0);
 }
+
+#[test]
+fn the_dynamic_margin_locks_collateral_the_static_baseline_does_not() {
+    let markets = two_markets();
+    let plan = [pool("tail", &[0]), pool("blue", &[1])];
+    let cfg = default_config();
+    let on = run_multi(&markets, &populations(), &cfg, &plan, &[]).unwrap();
+    let off = run_multi(
+        &markets,
+        &populations(),
+        &crate::sim::baseline(&cfg),
+        &plan,
+        &[],
+    )
+    .unwrap();
+    assert!(
+        on.markets[0].1.margin_above_base_sum > 0,
+        "the gap raised LUNA's margin"
+    );
+    assert!(off
+        .markets
+        .iter()
+        .all(|(_, m)| m.margin_above_base_sum == 0));
+}

@@ -89,6 +89,9 @@ pub struct SimReport {
     /// held their opening position to the end (collateral plus its PnL from the first price to
     /// the last, fees and funding aside, not below zero).
     pub liquidated_but_solvent_at_end: usize,
+    /// Σ over steps of the collateral the maintenance ratio held beyond its base
+    /// (`MarketCore::margin_above_base`); divided by `steps`, the average locked.
+    pub margin_above_base_sum: u128,
     /// The account that lost the most (opening collateral minus final equity).
     pub worst_account: Option<WorstAccount>,
     /// One point a minute (and the last step), taken after the step's aggregate is stored.
@@ -235,6 +238,8 @@ pub fn run_with_keys(
             .update_risk(&mut feeds, t, slot, point.price)
             .map_err(engine_err)?;
         note_transitions(&mut r, &transitions);
+        r.margin_above_base_sum +=
+            u128::from(v.market.margin_above_base(slot, v.decimals).unwrap_or(0));
         if step % 60 == 0 || step + 1 == path.len() {
             record_series_point(&mut r, &v, t);
         }

@@ -54,6 +54,19 @@ impl MarketCore {
         self.params.trade.in_velocity_band(self.velocity.band)
     }
 
+    /// Collateral the maintenance ratio in force at `now_slot` holds beyond the base ratio,
+    /// over the whole open interest at the stored price (collateral units, rounded down): what
+    /// the dynamic margin and the stress signal lock up, the cost of that safety to traders.
+    pub fn margin_above_base(&self, now_slot: u64, decimals: u8) -> EngineResult<u64> {
+        let extra = self
+            .mmr_at(now_slot)
+            .saturating_sub(self.params.dynamics.margin.base_mmr_ppm);
+        let oi = self.book.long_oi.saturating_add(self.book.short_oi);
+        let base = i64::try_from(oi).map_err(|_| crate::error::EngineError::math("oi"))?;
+        let notional = crate::num::value_floor(base, self.aggregate.price, decimals)?;
+        Ok((notional.max(0) as u128 * u128::from(extra) / u128::from(crate::num::PPM)) as u64)
+    }
+
     /// Trading parameters for a trade that increases risk (`increase`) or not: those in force,
     /// and while the stress signal is on, an increase's base spread widened by the signal's
     /// spread (saturating; the spread cap still bounds the total). Reductions never pay it.
