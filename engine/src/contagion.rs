@@ -291,6 +291,20 @@ impl PoolParam {
         PoolParam::ALL.iter().copied().find(|p| p.name() == name)
     }
 
+    /// The most this parameter may move in one governance window, summed over its changes
+    /// (at once or queued): the step 5% of notional, the spread 1%, the volatility trigger
+    /// 500 ppm/√s, the calm period an hour. Leaders are discrete (`None`): naming one is a
+    /// tightening, replacing or removing one goes through the timelock.
+    pub fn step_limit(self) -> Option<u64> {
+        match self {
+            PoolParam::StepPpm => Some(50_000),
+            PoolParam::SpreadPpm => Some(10_000),
+            PoolParam::SigmaTriggerPpm => Some(500),
+            PoolParam::CalmSecs => Some(3_600),
+            _ => None,
+        }
+    }
+
     /// The leader position it names, if it is a leader.
     fn leader_position(self) -> Option<usize> {
         (self as u16 <= 3).then_some(self as usize)

@@ -288,6 +288,14 @@ pub async fn ensure_contagion(
                     .push(pool_proposal_hint(&plan.name, index, param, chain, file));
                 continue;
             }
+            if param.step_limit().is_some_and(|l| chain.abs_diff(file) > l) {
+                r.drift.push(format!(
+                    "{what}: {} is {chain} on chain, {file} in the file: beyond one window's step \
+                     limit; set it in steps, one a day (`set_pool_param`)",
+                    param.name()
+                ));
+                continue;
+            }
             let ix = crate::ix::set_pool_param(governance.pubkey(), index, param, file);
             let doing = format!("set_pool_param {i} {}", param.name());
             crate::bootstrap::send(client, &doing, ix, authority, &[governance]).await?;

@@ -324,6 +324,16 @@ async fn governance_tightens_at_once_loosens_through_the_timelock_and_bad_input_
         BulwarkError::ProposalStale,
     );
     assert_eq!(v.w.pool_at(LONG_TAIL).await.contagion.step_ppm, 40_000);
+    // Every change counts against the parameter's step limit per window (5 points for the
+    // step), at once or queued: a fresh window (the stale proposal's timelock passed) takes
+    // 40,000 -> 90,000 and not one unit more; the next window does.
+    set(&mut v, PoolParam::StepPpm, 90_000).await.unwrap();
+    assert_program_error(
+        set(&mut v, PoolParam::StepPpm, 90_001).await,
+        BulwarkError::StepLimitExceeded,
+    );
+    v.w.bank.advance(10, 86_400).await;
+    set(&mut v, PoolParam::StepPpm, 90_001).await.unwrap();
     // Naming a follower a leader does not exempt it: it still follows the other leaders
     // (a market never follows itself).
     set(&mut v, PoolParam::Leader1, u64::from(LUNA))

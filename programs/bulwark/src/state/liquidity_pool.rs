@@ -41,7 +41,11 @@ pub struct LiquidityPool {
     /// Per stress-signal parameter (`PoolParam` order): the proposal count when governance
     /// last tightened it at once. A queued change of it with a lower id is stale.
     pub tightened_at: [u64; 8],
-    pub reserved: [u8; 128],
+    /// Governance's step window for the stress-signal parameters: when it started (unix
+    /// seconds) and how far each numeric parameter (step, spread, trigger, calm) has moved in it.
+    pub step_window_start: i64,
+    pub step_moved: [u64; 4],
+    pub reserved: [u8; 88],
 }
 le_u128!(LiquidityPool {
     total_shares / set_total_shares / add_total_shares / sub_total_shares,

@@ -128,7 +128,12 @@ pub fn execute_proposal_handler(ctx: Context<ExecuteProposal>) -> Result<()> {
             let route = Route::Queued { id: p.id };
             let (count, next) = (ex.market_count, ex.proposal_count);
             emit_cpi!(apply_pool_param(
-                &mut pool, param, value, count, route, next
+                &mut pool,
+                param,
+                value,
+                count,
+                route,
+                (next, now)
             )?);
         }
         (ProposalAction::RotateSource { position, .. }, Some(mut m)) => {

@@ -27,17 +27,35 @@ use crate::events::{ParamChanged, PoolParamChanged};
 use crate::state::{LiquidityPool, Market};
 use bulwark_engine::contagion::PoolParam;
 
+/// Counts a move of `by` of `param` against its step limit in `pool`'s current governance window
+/// (a new window after `GOV_WINDOW_SECS`); refused (`StepLimitExceeded`) beyond it.
+fn charge_step(pool: &mut LiquidityPool, param: PoolParam, by: u64, now: i64) -> Result<()> {
+    let Some(limit) = param.step_limit() else {
+        return Ok(());
+    };
+    if now.saturating_sub(pool.step_window_start) >= crate::constants::GOV_WINDOW_SECS {
+        pool.step_window_start = now;
+        pool.step_moved = [0; 4];
+    }
+    let slot = &mut pool.step_moved[param as usize - PoolParam::StepPpm as usize];
+    let moved = slot.saturating_add(by);
+    require!(moved <= limit, BulwarkError::StepLimitExceeded);
+    *slot = moved;
+    Ok(())
+}
+
 /// Sets `pool`'s stress-signal `param` to `value`: within its bounds (a leader must be one of
 /// the `market_count` markets listed). At once (`route` `AtOnce`): only a tightening, and every
 /// loosening of it queued so far (ids below `next_proposal`) becomes stale. Queued (`Queued {
-/// id }`): refused as stale when a tightening came after it was queued. Returns the event.
+/// id }`): refused as stale when a tightening came after it was queued. Either way within the
+/// parameter's step limit for the window at `now`. Returns the event.
 pub fn apply_pool_param(
     pool: &mut LiquidityPool,
     param: PoolParam,
     value: u64,
     market_count: u16,
     route: Route,
-    next_proposal: u64,
+    (next_proposal, now): (u64, i64),
 ) -> Result<PoolParamChanged> {
     require!(
         param.check(value, market_count).is_ok(),
@@ -56,6 +74,7 @@ pub fn apply_pool_param(
             true
         }
     };
+    charge_step(pool, param, old.abs_diff(value), now)?;
     param
         .set(&mut pool.contagion, value)
         .map_err(|_| BulwarkError::InvalidMarketParams)?;

@@ -38,7 +38,7 @@ pub fn set_pool_param_handler(
         value,
         ex.market_count,
         route,
-        ex.proposal_count,
+        (ex.proposal_count, Clock::get()?.unix_timestamp),
     )?;
     emit_cpi!(changed);
     Ok(())
