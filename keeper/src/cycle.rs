@@ -259,9 +259,13 @@ async fn cycle<C: KeeperChain>(
     let (slot, _) = chain.clock().await?;
     refresh_stale_markets(chain, &ex, slot, r).await?;
     check_insurance_breakers(chain, &ex, slot, r).await?;
-    let markets = read_markets(chain, ex.market_count).await?;
+    let mut markets = read_markets(chain, ex.market_count).await?;
+    let signals = r.stress_signals;
     crate::stress_signal::propagate_signals(chain, &ex, &markets, r).await?;
-    let markets = read_markets(chain, ex.market_count).await?;
+    // A signal sent re-aimed a follower's ramp: judge accounts on the markets as it left them.
+    if r.stress_signals > signals {
+        markets = read_markets(chain, ex.market_count).await?;
+    }
     let (slot, now) = chain.clock().await?;
     r.price_lag_slots = price_lag_slots(&markets, slot);
     let at = PreviewClock {
@@ -409,8 +413,14 @@ async fn deleverage_markets<C: KeeperChain>(
     r: &mut CycleReport,
 ) -> Result<(), ChainError> {
     let (slot, now) = (at.slot, at.unix_timestamp);
+    let mut capitals = Vec::with_capacity(usize::from(ex.pool_count));
+    for p in 0..ex.pool_count {
+        capitals.push(chain.pool(p).await?.capital);
+    }
     for m in markets {
-        let pool_capital = chain.pool(m.pool).await?.capital;
+        let Some(&pool_capital) = capitals.get(usize::from(m.pool)) else {
+            continue;
+        };
         if adl_price(m, pool_capital, slot, now, ex.collateral_decimals).is_none() {
             continue;
         }
