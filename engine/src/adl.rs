@@ -1,11 +1,18 @@
 //! Auto-deleveraging (SPEC section 6, after GMX v2 `AdlUtils`): allowed while traders'
 //! unrealised profit in a market exceeds a trigger share of the pool's value (or the pool's
-//! value is not positive); the target must be profitable, on the stressed side, with a
-//! score (profit % × leverage) above a threshold; the close must lower the ratio, and not
-//! below a floor.
+//! value is not positive); the close must lower the ratio, and not below a floor.
+//!
+//! Who is closed follows leverage draining (Campbell, Hey, Moallemi, Nutz, "Risk-Based
+//! Auto-Deleveraging", 2026; the best of four rules in `crate::adl_policy`): the most levered
+//! profitable positions first, each only down to a common water level. The program enforces it
+//! one account at a time with nothing a keeper chooses: the level is a function of time alone
+//! ([`AdlEpisode`]). An episode starts at the first deleverage call while the trigger holds;
+//! the level starts at the market's maximum leverage and falls linearly to zero over
+//! `adl_drain_slots`; a target must sit above the level and is closed only down to it. A keeper
+//! therefore cannot reach a low-leverage account before the level has passed every more
+//! levered one, and keepers race from the top.
 
-use crate::error::EngineResult;
-use crate::num::{div_ceil_u128, div_u128, PPM};
+use crate::num::{div_ceil_u128, PPM};
 
 stored_block! {
     /// ADL parameters of a market (ppm).
@@ -14,9 +21,80 @@ stored_block! {
         pub adl_trigger_ppm: u32,
         /// A deleverage may not take the ratio below this.
         pub adl_floor_ppm: u32,
-        /// Minimum score of a target: profit (ppm of cost) × leverage (notional / equity).
-        pub adl_min_score_ppm: u64,
+        /// Slots over which an episode's water level falls from the market's maximum
+        /// leverage to zero (leverage draining's pace).
+        pub adl_drain_slots: u64,
     }
+}
+
+stored_block! {
+    /// The market's current ADL episode: the clock of its water level.
+    pub struct AdlEpisode {
+        /// Slot the episode started (0: none yet).
+        pub start_slot: u64,
+        /// Slot of its last deleverage (or its start).
+        pub last_slot: u64,
+    }
+}
+
+/// Slots past a full drain (`adl_drain_slots`) without a deleverage after which the next one
+/// starts a new episode from the top.
+pub const EPISODE_GAP_SLOTS: u64 = 150;
+
+impl AdlEpisode {
+    /// The episode a deleverage at `now_slot` belongs to: this one, or a new one starting now
+    /// when there is none or none has deleveraged for `drain_slots + EPISODE_GAP_SLOTS` (the
+    /// level had time to reach the bottom and the crisis to pass).
+    pub fn at(&self, now_slot: u64, drain_slots: u64) -> AdlEpisode {
+        let quiet = now_slot.saturating_sub(self.last_slot);
+        let fresh =
+            self.start_slot == 0 || quiet > drain_slots.saturating_add(EPISODE_GAP_SLOTS);
+        AdlEpisode {
+            start_slot: if fresh { now_slot } else { self.start_slot },
+            last_slot: now_slot,
+        }
+    }
+
+    /// Whether a deleverage at `now_slot` would start a new episode.
+    pub fn starts_at(&self, now_slot: u64, drain_slots: u64) -> bool {
+        self.at(now_slot, drain_slots).start_slot != self.start_slot
+    }
+
+    /// The water level at `now_slot` (leverage, ppm): `top_ppm` when the episode starts,
+    /// falling linearly to zero over `drain_slots` (rounded up: never below the exact line,
+    /// so a target is never closed further than the line allows).
+    pub fn level_ppm(&self, now_slot: u64, top_ppm: u64, drain_slots: u64) -> u64 {
+        let ep = self.at(now_slot, drain_slots);
+        let drain = drain_slots.max(1) as u128;
+        let elapsed = (now_slot.saturating_sub(ep.start_slot) as u128).min(drain);
+        div_ceil_u128(top_ppm as u128 * (drain - elapsed), drain).min(u64::MAX as u128) as u64
+    }
+}
+
+/// Leverage in ppm: `notional` / `equity` (collateral units), rounded down; `u64::MAX` when
+/// equity is not positive.
+pub fn leverage_ppm(notional: u64, equity: i64) -> u64 {
+    if equity <= 0 {
+        return u64::MAX;
+    }
+    (notional as u128 * PPM as u128 / equity as u128).min(u64::MAX as u128) as u64
+}
+
+/// The most notional (collateral units) a deleverage at `level_ppm` may close from a position
+/// of `notional` with `equity`: what brings its leverage down to the level (closing at the
+/// mark leaves equity unchanged), rounded down; 0 when it is not above the level.
+pub fn drain_cap(notional: u64, equity: u64, level_ppm: u64) -> u64 {
+    let keep = div_ceil_u128(equity as u128 * level_ppm as u128, PPM as u128);
+    (notional as u128).saturating_sub(keep) as u64
+}
+
+/// [`drain_cap`] in base atoms of a position of `base_abs` atoms worth `notional`: rounded
+/// down (never past the level).
+pub fn drain_cap_base(base_abs: u64, notional: u64, cap: u64) -> u64 {
+    if notional == 0 {
+        return 0;
+    }
+    (base_abs as u128 * cap.min(notional) as u128 / notional as u128) as u64
 }
 
 /// Traders' profit as a share of the pool's value, ppm; `u64::MAX` when the pool's value is
@@ -35,17 +113,6 @@ pub fn profit_ratio_ppm(trader_profit: i64, pool_value: i64) -> u64 {
 /// Whether ADL may run: the ratio exceeds the trigger, or the pool's value is not positive.
 pub fn adl_triggered(trader_profit: i64, pool_value: i64, p: &AdlParams) -> bool {
     profit_ratio_ppm(trader_profit, pool_value) > p.adl_trigger_ppm as u64
-}
-
-/// A target's score: profit as ppm of its cost basis, times its leverage (notional / equity),
-/// rounded down; 0 unless profitable with positive equity.
-pub fn adl_score_ppm(pnl: i64, cost_abs: u64, notional: u64, equity: i64) -> EngineResult<u64> {
-    if pnl <= 0 || equity <= 0 || cost_abs == 0 {
-        return Ok(0);
-    }
-    let profit_ppm = div_u128(pnl as u128 * PPM as u128, cost_abs as u128);
-    let score = div_u128(profit_ppm * notional as u128, equity as u128);
-    Ok(score.min(u64::MAX as u128) as u64)
 }
 
 /// Whether a close that takes traders' profit from `profit_before` to `profit_after` and the
@@ -75,7 +142,7 @@ mod tests {
     const P: AdlParams = AdlParams {
         adl_trigger_ppm: 300_000,
         adl_floor_ppm: 200_000,
-        adl_min_score_ppm: 1_000_000,
+        adl_drain_slots: 1_000,
     };
 
     #[test]
@@ -87,10 +154,32 @@ mod tests {
     }
 
     #[test]
-    fn score_is_profit_share_times_leverage() {
-        // +50% on cost at 4x leverage = 2.0 = 2_000_000 ppm.
-        assert_eq!(adl_score_ppm(500, 1_000, 2_000, 500).unwrap(), 2_000_000);
-        assert_eq!(adl_score_ppm(-1, 1_000, 2_000, 500).unwrap(), 0);
+    fn the_water_level_falls_with_time_alone_and_a_drain_stops_at_it() {
+        let ep = AdlEpisode::default().at(1_000, 1_000);
+        let top = 20_000_000;
+        assert_eq!(ep.start_slot, 1_000);
+        assert!(AdlEpisode::default().starts_at(1_000, 1_000));
+        assert_eq!(ep.level_ppm(1_000, top, 1_000), top, "the top at the start");
+        // Deleverages keep the episode going; the level falls with the slots since its start.
+        let ongoing = AdlEpisode {
+            start_slot: 1_000,
+            last_slot: 1_450,
+        };
+        assert!(!ongoing.starts_at(1_500, 1_000));
+        assert_eq!(ongoing.level_ppm(1_500, top, 1_000), 10_000_000);
+        assert_eq!(ongoing.level_ppm(1_501, top, 1_000), 9_980_000);
+        assert_eq!(ongoing.level_ppm(2_000, top, 1_000), 0, "the bottom");
+        assert_eq!(ongoing.level_ppm(2_600, top, 1_000), 0, "still the same episode");
+        // A quiet spell longer than a full drain plus the gap: a new episode from the top.
+        assert!(ongoing.starts_at(1_450 + 1_000 + EPISODE_GAP_SLOTS + 1, 1_000));
+        assert_eq!(ongoing.level_ppm(9_999, top, 1_000), top);
+        // At 10x, a 3x account cannot be drained; a 12x one only down to 10x.
+        assert_eq!(drain_cap(300, 100, 10_000_000), 0);
+        assert_eq!(drain_cap(1_200, 100, 10_000_000), 200);
+        assert_eq!(drain_cap_base(60, 1_200, 200), 10);
+        assert_eq!(drain_cap_base(60, 1_200, 5_000), 60);
+        assert_eq!(leverage_ppm(1_200, 100), 12_000_000);
+        assert_eq!(leverage_ppm(1_200, 0), u64::MAX);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! need), concentration (the largest share one account bears), how much low-leverage accounts
 //! bear, and Sybil resistance (splitting an account changes nothing).
 //!
-//! - `ScoreQueue` (the program's rule today): winners at or above a score (profit % ×
-//!   leverage), highest first, each closed whole until the need is met.
+//! - `ScoreQueue` (the program's rule before leverage draining): winners at or above a score
+//!   (profit % × leverage), highest first, each closed whole until the need is met.
 //! - `ProfitLeverageQueue` (Hyperliquid/Binance style): the same ranking, closing only what is
 //!   needed (the last one partly).
 //! - `ProRata`: every winner closes the same share of its notional.
@@ -41,6 +41,10 @@ impl Winner {
         self.profit_ppm as u128 * self.leverage_ppm() as u128 / PPM as u128
     }
 }
+
+/// The score threshold of the program's earlier rule (profit ppm × leverage), as its default
+/// market set it: what `Policy::ScoreQueue` is compared at.
+pub const SCORE_QUEUE_MIN_SCORE_PPM: u64 = 500_000;
 
 /// An ADL rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,55 +251,6 @@ pub fn sybil_proof(winners: &[Winner], need: u64, policy: Policy) -> bool {
     pair.abs_diff(whole) <= 2
 }
 
-/// Leverage draining as the program can enforce it one account at a time, with nothing a
-/// keeper chooses: the water level is a function of time alone. An ADL episode starts at the
-/// first drain (or after `EPISODE_GAP_SLOTS` without one); the level starts at the market's
-/// top leverage and falls linearly to zero over `drain_slots`; a target must sit above the
-/// level and is closed only down to it. A keeper therefore cannot reach a low-leverage
-/// account before the level has passed every more levered one, and keepers race from the
-/// top. (Not wired into `auto_deleverage` yet.)
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DrainEpisode {
-    /// Slot the episode started (0: none yet).
-    pub start_slot: u64,
-    /// Slot of its last drain.
-    pub last_slot: u64,
-}
-
-/// Slots without a drain after which the next one starts a new episode from the top.
-pub const EPISODE_GAP_SLOTS: u64 = 150;
-
-impl DrainEpisode {
-    /// The episode a drain at `now_slot` belongs to (a new one after a gap).
-    pub fn at(&self, now_slot: u64) -> DrainEpisode {
-        let fresh =
-            self.start_slot == 0 || now_slot.saturating_sub(self.last_slot) > EPISODE_GAP_SLOTS;
-        DrainEpisode {
-            start_slot: if fresh { now_slot } else { self.start_slot },
-            last_slot: now_slot,
-        }
-    }
-
-    /// The water level at `now_slot` (leverage ppm): `top_ppm` at the start, falling linearly
-    /// to zero over `drain_slots` (rounded up: never below the exact line).
-    pub fn level_ppm(&self, now_slot: u64, top_ppm: u64, drain_slots: u64) -> u64 {
-        let ep = self.at(now_slot);
-        let elapsed = now_slot
-            .saturating_sub(ep.start_slot)
-            .min(drain_slots.max(1)) as u128;
-        let left = drain_slots.max(1) as u128 - elapsed;
-        (top_ppm as u128 * left).div_ceil(drain_slots.max(1) as u128) as u64
-    }
-}
-
-/// The most notional (collateral units) a drain at `level_ppm` may close from a position of
-/// `notional` with `equity`: what brings its leverage down to the level, rounded down (closing
-/// at the mark leaves equity unchanged); 0 when it is not above the level.
-pub fn drain_cap(notional: u64, equity: u64, level_ppm: u64) -> u64 {
-    let keep = (equity as u128 * level_ppm as u128).div_ceil(PPM as u128);
-    (notional as u128).saturating_sub(keep) as u64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,33 +328,6 @@ mod tests {
         assert_eq!(f_pr.low_leverage_share_ppm, 200_000);
         assert_eq!(f_dr.low_leverage_share_ppm, 0);
         assert!(f_dr.max_share_ppm < 1_000_000);
-    }
-
-    #[test]
-    fn the_water_level_falls_with_time_alone_and_a_drain_stops_at_it() {
-        let ep = DrainEpisode::default().at(1_000);
-        let top = 20_000_000;
-        assert_eq!(ep.level_ppm(1_000, top, 1_000), top, "the top at the start");
-        // Drains keep the episode going; the level falls with the slots since its start.
-        let ongoing = DrainEpisode {
-            start_slot: 1_000,
-            last_slot: 1_450,
-        };
-        assert_eq!(ongoing.level_ppm(1_500, top, 1_000), 10_000_000);
-        assert_eq!(
-            DrainEpisode {
-                start_slot: 1_000,
-                last_slot: 1_900
-            }
-            .level_ppm(2_000, top, 1_000),
-            0,
-            "the bottom"
-        );
-        let stale = ongoing.level_ppm(9_999, top, 1_000);
-        assert_eq!(stale, top, "after a gap a new episode");
-        // At 10x, a 3x account cannot be drained; a 12x one only down to 10x.
-        assert_eq!(drain_cap(300, 100, 10_000_000), 0);
-        assert_eq!(drain_cap(1_200, 100, 10_000_000), 200);
     }
 
     #[test]

@@ -70,8 +70,10 @@ pub enum Refused {
     WrongBankruptcyMarket,
     /// The market's auto-deleverage trigger does not hold.
     AdlNotTriggered,
-    /// The target is not a profitable position on the stressed side scoring the minimum.
+    /// The target is not a profitable position on the stressed side with positive equity.
     AdlTargetNotEligible,
+    /// The target's leverage is not above the ADL episode's water level (nothing to close).
+    AdlBelowWaterLevel,
     /// The deleverage would not lower the profit ratio, or would pass its floor.
     AdlOverCorrects,
     /// A winner's claim is recorded; it is paid once every position has been visited.

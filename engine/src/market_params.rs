@@ -133,7 +133,7 @@ fn validate_coverage_and_breakers(s: &MarketParamSet) -> EngineResult<()> {
     InsuranceWindow.check(s.insurance.insurance_window_secs as u64)?;
     AdlTrigger.check(s.adl.adl_trigger_ppm as u64)?;
     AdlFloor.check(s.adl.adl_floor_ppm as u64)?;
-    AdlMinScore.check(s.adl.adl_min_score_ppm)?;
+    AdlDrainSlots.check(s.adl.adl_drain_slots)?;
     if s.adl.adl_floor_ppm >= s.adl.adl_trigger_ppm {
         return Err(invalid("adl_floor_ppm must be below adl_trigger_ppm"));
     }
@@ -222,7 +222,7 @@ mod tests {
         s.adl = AdlParams {
             adl_trigger_ppm: 500_000,
             adl_floor_ppm: 300_000,
-            adl_min_score_ppm: 500_000,
+            adl_drain_slots: 300,
         };
         s.insurance.insurance_window_secs = 86_400;
         s.velocity = VelocityParams {

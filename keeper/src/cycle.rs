@@ -402,8 +402,10 @@ async fn resolve_bankruptcies<C: KeeperChain>(
     Ok(())
 }
 
-/// Step 4: ADL while a market's trigger holds: the highest score first, halving the size until
-/// the program accepts it (it refuses over-correction).
+/// Step 4: ADL while a market's trigger holds: the most levered account above the water level
+/// first, down to the level, halving the size until the program accepts it (it refuses
+/// over-correction); when nobody is above the level and no episode runs, one call starts it
+/// (not counted as a deleverage).
 async fn deleverage_markets<C: KeeperChain>(
     chain: &mut C,
     cfg: &KeeperConfig,
@@ -433,14 +435,11 @@ async fn deleverage_markets<C: KeeperChain>(
             now,
             ex.collateral_decimals,
         );
-        if let Some((key, size)) = pick {
+        if let Some((key, size, closes)) = pick {
             for size in adl_sizes(size, m.params.trade.lot_base) {
-                if chain
-                    .send(&[ix::auto_deleverage(key, m, size)])
-                    .await
-                    .is_ok()
-                {
-                    r.deleverages += 1;
+                let sent = chain.send(&[ix::auto_deleverage(key, m, size)]).await;
+                if sent.is_ok() {
+                    r.deleverages += u32::from(closes);
                     break;
                 }
             }

@@ -6,9 +6,8 @@
 
 use anchor_lang::prelude::Pubkey;
 use bulwark::state::{InsuranceFund, MarginAccount, Market, PositionSlot, MAX_POSITIONS};
-use bulwark_engine::account::OpClock;
+use bulwark_engine::account::{DrainView, OpClock};
 use bulwark_engine::action::Action;
-use bulwark_engine::adl::adl_score_ppm;
 use bulwark_engine::margin::{health, HealthKind};
 use bulwark_engine::market::MarketCore;
 use bulwark_engine::state::Op;
@@ -136,8 +135,12 @@ pub fn adl_price(m: &Market, pool_capital: i64, slot: u64, now: i64, decimals: u
         .map(|t| t.price)
 }
 
-/// While `m`'s ADL trigger holds: the eligible account with the highest score (profit % ×
-/// leverage, at least the market's minimum) and its position size in base atoms.
+/// While `m`'s ADL trigger holds: the most levered eligible account above the water level and
+/// the base atoms that bring it down to the level (leverage draining, as the program checks
+/// it: `MarketCore::adl_drain_view`); when nobody is above it and a call would start an
+/// episode, the most levered eligible account and its whole size (the call records the start,
+/// closing only what is above the top). With each pick, whether it closes something (false:
+/// it only starts the episode). Ties go to the first (accounts in the chain's order).
 pub fn adl_candidate<'a>(
     m: &Market,
     accounts: impl IntoIterator<Item = (Pubkey, &'a MarginAccount)>,
@@ -145,48 +148,44 @@ pub fn adl_candidate<'a>(
     slot: u64,
     now: i64,
     decimals: u8,
-) -> Option<(Pubkey, u64)> {
+) -> Option<(Pubkey, u64, bool)> {
     let price = adl_price(m, pool_capital, slot, now, decimals)?;
-    let mut best: Option<(u64, Pubkey, u64)> = None;
+    // (above the level, leverage, key, size)
+    let mut best: Option<(bool, u64, Pubkey, u64)> = None;
     for (key, a) in accounts {
-        let Some((p, pnl, h)) = adl_view(m, a, price, slot, decimals) else {
+        let Some((p, v)) = adl_view(m, a, price, slot, decimals) else {
             continue;
         };
-        let score = adl_score_ppm(pnl, p.cost.unsigned_abs(), h.notional, h.equity).unwrap_or(0);
-        // The first of equal scores stays (accounts come in the chain's order).
-        if score >= m.params.adl.adl_min_score_ppm && best.is_none_or(|(s, _, _)| score > s) {
-            best = Some((score, key, p.base.unsigned_abs()));
+        if !v.eligible || (v.cap_base == 0 && !v.starts_episode) {
+            continue;
+        }
+        let above = v.cap_base > 0;
+        let size = if above { v.cap_base } else { p.base.unsigned_abs() };
+        let rank = (above, v.leverage_ppm);
+        if best.is_none_or(|(b_above, b_lev, _, _)| rank > (b_above, b_lev)) {
+            best = Some((above, v.leverage_ppm, key, size));
         }
     }
-    best.map(|(_, key, size)| (key, size))
+    best.map(|(above, _, key, size)| (key, size, above))
 }
 
-/// `a`'s open position in `m` as deleveraging sees it at `price`: the position, its unrealised
-/// PnL and the account's maintenance health on it (`None` without a position or a view).
+/// `a`'s open position in `m` and how deleveraging sees it at `price` (`None` without a
+/// position or a view).
 pub fn adl_view(
     m: &Market,
     a: &MarginAccount,
     price: u64,
     slot: u64,
     decimals: u8,
-) -> Option<(
-    bulwark::state::PositionSlot,
-    i64,
-    bulwark_engine::margin::Health,
-)> {
+) -> Option<(PositionSlot, DrainView)> {
     let p = *a
         .positions
         .iter()
         .find(|p| p.base != 0 && p.market_index == m.index)?;
-    let view = m.margin(&p, price, decimals, slot).ok()?;
-    let pnl = p.position().unrealized_pnl(price, decimals).ok()?;
-    let h = health(
-        a.collateral,
-        &[(p.position(), view)],
-        HealthKind::Maintenance,
-    )
-    .ok()?;
-    Some((p, pnl, h))
+    let v = m
+        .adl_drain_view(a.collateral, &p, price, slot, decimals)
+        .ok()?;
+    Some((p, v))
 }
 
 /// The sizes to try deleveraging, largest first: `size`, then halved while at least a lot

@@ -232,13 +232,13 @@ pub fn market_liquidation() -> LiquidationParams {
     }
 }
 
-/// ADL while traders' profit exceeds 50% of the pool, never taking it below 30%, on targets
-/// scoring at least 0.5 (profit % × leverage).
+/// ADL while traders' profit exceeds 50% of the pool, never taking it below 30%, draining
+/// leverage from the market's maximum to zero over 300 slots (about two minutes).
 pub fn market_adl() -> AdlParams {
     AdlParams {
         adl_trigger_ppm: 500_000,
         adl_floor_ppm: 300_000,
-        adl_min_score_ppm: 500_000,
+        adl_drain_slots: 300,
     }
 }
 

@@ -7,7 +7,7 @@
 
 use bulwark_engine::account::OpClock;
 use bulwark_engine::adl_policy::{
-    deleverage, fairness, need_notional, sybil_proof, Policy, Winner,
+    deleverage, fairness, need_notional, sybil_proof, Policy, Winner, SCORE_QUEUE_MIN_SCORE_PPM,
 };
 use bulwark_keeper::rules::adl_view;
 
@@ -43,7 +43,7 @@ impl AdlComparison {
         let Some((winners, need)) = moment(v, slot, t) else {
             return;
         };
-        let policies = Policy::all(v.market.params.adl.adl_min_score_ppm);
+        let policies = Policy::all(SCORE_QUEUE_MIN_SCORE_PPM);
         if self.policies.is_empty() {
             self.policies = policies
                 .iter()
@@ -99,18 +99,18 @@ fn moment(v: &Venue, slot: u64, t: i64) -> Option<(Vec<Winner>, u64)> {
     let mut winners = Vec::new();
     let (mut profit, mut notional) = (0u128, 0u128);
     for (i, a) in v.accounts().iter().enumerate() {
-        let Some((p, pnl, h)) = adl_view(m, a, trig.price, slot, v.decimals) else {
+        let Some((p, d)) = adl_view(m, a, trig.price, slot, v.decimals) else {
             continue;
         };
-        if pnl <= 0 || h.equity <= 0 {
+        if !d.eligible {
             continue;
         }
-        (profit, notional) = (profit + pnl as u128, notional + h.notional as u128);
+        (profit, notional) = (profit + d.pnl as u128, notional + d.notional as u128);
         winners.push(Winner {
             id: i as u32,
-            notional: h.notional,
-            equity: h.equity as u64,
-            profit_ppm: (pnl as u128 * 1_000_000 / p.cost.unsigned_abs().max(1) as u128) as u64,
+            notional: d.notional,
+            equity: d.equity as u64,
+            profit_ppm: (d.pnl as u128 * 1_000_000 / p.cost.unsigned_abs().max(1) as u128) as u64,
         });
     }
     let need = need_notional(

@@ -229,7 +229,7 @@ fn adl_scene() -> (Vec<MarketPath>, Vec<Vec<AccountSpec>>, SimConfig) {
 fn deleveraging_a_long_sells_and_moves_the_price_with_impact() {
     let (markets, populations, cfg) = adl_scene();
     let thin = ImpactModel {
-        depth: 1_000_000_000_000,
+        depth: 10_000_000_000_000,
         half_life_secs: 600,
     };
     let r = run_multi(&markets, &populations, &cfg, &[pool("p", &[0])], &[thin]).unwrap();

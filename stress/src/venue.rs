@@ -515,7 +515,8 @@ impl Venue {
         self.bankrupt = still;
     }
 
-    /// Deleveraging while the trigger holds: one account a cycle, halving until accepted.
+    /// Deleveraging while the trigger holds: one account a cycle (the most levered above the
+    /// water level, down to it), halving until accepted.
     fn deleverage_one(&mut self, slot: u64, t: i64, ev: &mut StepEvents) {
         let d = self.decimals;
         if adl_price(&self.market, self.pool.capital, slot, t, d).is_none() {
@@ -529,21 +530,23 @@ impl Venue {
             t,
             d,
         );
-        if let Some((key, size)) = pick {
+        if let Some((key, size, _)) = pick {
             let i = self.by_key[&key];
             let capital = self.pool.capital;
             for size in adl_sizes(size, self.market.params.trade.lot_base) {
                 let done = attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
                     a.auto_deleverage(m, capital, size, op_clock(slot, t), d)
                 });
-                if let Some(out) = done {
+                let Some(out) = done else { continue };
+                // A call that only starts the episode closes nothing.
+                if out.closed_base > 0 {
                     ev.deleverages += 1;
                     let notional =
                         bulwark_engine::num::notional_ceil(out.closed_base as i64, out.price, d);
                     ev.deleveraged.push((i, notional.unwrap_or(0)));
-                    self.touch(i);
-                    break;
                 }
+                self.touch(i);
+                break;
             }
         }
     }

@@ -8,7 +8,9 @@ use solana_sdk::instruction::InstructionError;
 use solana_sdk::transaction::TransactionError;
 
 mod wallet_scenes;
-pub use wallet_scenes::{acting, adl_scene, built_trade, venue_state, wallet_now};
+pub use wallet_scenes::{
+    acting, adl_scene, built_trade, start_adl_and_drain, venue_state, wallet_now,
+};
 
 pub use bulwark_testkit::bank::Bank;
 pub use bulwark_testkit::world::{Feed, World, SOL_PERP};

@@ -3,6 +3,8 @@
 
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, MarginAccount, Market};
+use anchor_lang::prelude::Pubkey;
+use bulwark_sdk::ix;
 use bulwark_sdk::wallet::{self, Acting, Now, Venue};
 use bulwark_testkit::world::{Participant, World};
 use solana_sdk::signature::{Keypair, Signer};
@@ -56,8 +58,24 @@ pub async fn built_trade(
     wallet::trade(&v, &acting(t, &account), index, delta, limit, now).expect("listed market")
 }
 
+/// Starts `market`'s ADL episode with a call on `target` (it closes only what sits above the
+/// top, the market's maximum leverage) and lets the water level fall to the bottom: the
+/// market's `adl_drain_slots` pass (at ~2.5 slots a second) with the price refreshed at
+/// `sol_e8`. Every eligible winner is then reachable, each as far as the ratio allows.
+pub async fn start_adl_and_drain(w: &mut World, target: Pubkey, market: u16, sol_e8: i64) {
+    w.refresh(sol_e8).await;
+    w.bank
+        .send(&[ix::auto_deleverage(target, market, u64::MAX)], &[])
+        .await
+        .expect("the first call while triggered starts the episode");
+    let drain = w.bank.market(market).await.params.adl.adl_drain_slots;
+    w.bank.advance(drain, (drain * 2 / 5) as i64).await;
+    w.refresh(sol_e8).await;
+}
+
 /// One market with ADL at 10% of the pool (floor 5%), a 10,000 USDC pool from `lp`, and
-/// `winner` 30 SOL long from 150 through a rise to 200: its profit share is over the trigger.
+/// `winner` 30 SOL long from 150 through a rise to 200: its profit share is over the trigger;
+/// the ADL episode started and its water level drained to the bottom.
 pub async fn adl_scene(lp: Keypair, winner: Keypair) -> (World, Participant) {
     let mut w = World::with_one_market(|a| {
         a.params.adl.adl_trigger_ppm = 100_000;
@@ -76,5 +94,6 @@ pub async fn adl_scene(lp: Keypair, winner: Keypair) -> (World, Participant) {
         w.bank.advance(30, 12).await;
         w.refresh(p * USD).await;
     }
+    start_adl_and_drain(&mut w, winner.margin, 0, 200 * USD).await;
     (w, winner)
 }

@@ -1,10 +1,14 @@
 //! One auto-deleverage: while the market's ADL trigger holds, a profitable position on the
-//! stressed side closes at the aggregate with no fee or impact, as far as it lowers the
+//! stressed side above the episode's water level (leverage draining, `crate::adl`) closes at
+//! the aggregate with no fee or impact, at most down to the level, as far as it lowers the
 //! traders' profit ratio without passing the floor.
 
-use super::{AccountCore, OpClock};
+use super::{AccountCore, OpClock, PositionSlot};
 use crate::action::Action;
-use crate::adl::{adl_result_ok, adl_score_ppm, adl_triggered, profit_ratio_ppm, AdlParams};
+use crate::adl::{
+    adl_result_ok, adl_triggered, drain_cap, drain_cap_base, leverage_ppm, profit_ratio_ppm,
+    AdlParams,
+};
 use crate::checked::{cast, Checked};
 use crate::error::{EngineResult, Refused};
 use crate::margin::{health, HealthKind};
@@ -23,7 +27,11 @@ pub struct DeleverageOutcome {
     pub price: u64,
     /// Profit credited (collateral units; cut pro rata when the pool is insolvent).
     pub realized_pnl: i64,
-    pub score_ppm: u64,
+    /// The target's leverage before the close and the water level it was drained to (ppm).
+    pub leverage_ppm: u64,
+    pub level_ppm: u64,
+    /// The slot the ADL episode started (this slot when this call started it).
+    pub episode_start_slot: u64,
     /// Traders' profit as a share of the pool's value before and after (ppm).
     pub ratio_before_ppm: u64,
     pub ratio_after_ppm: u64,
@@ -56,12 +64,73 @@ struct AdlClose {
     after_ppm: u64,
 }
 
+/// How leverage draining sees a position now (the program, the keeper and the simulator all
+/// read it here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DrainView {
+    /// Unrealised PnL at the price (collateral units).
+    pub pnl: i64,
+    /// Notional at the price (rounded up) and collateral plus this position's conservative
+    /// PnL (collateral units).
+    pub notional: u64,
+    pub equity: i64,
+    /// Notional / (collateral + this position's conservative PnL), ppm; `u64::MAX` when that
+    /// equity is not positive. Other positions are not read (the deleverage names one market),
+    /// so a hedge leg's loss does not push its profitable leg up the queue.
+    pub leverage_ppm: u64,
+    /// The water level now (ppm): the episode's, or the top when this would start one.
+    pub level_ppm: u64,
+    /// Base atoms a deleverage may close now: down to the level, rounded down (0 at or below).
+    pub cap_base: u64,
+    /// In profit, on the side in profit, with positive equity.
+    pub eligible: bool,
+    /// A deleverage now starts a new episode (it succeeds even with nothing to close).
+    pub starts_episode: bool,
+}
+
+impl MarketCore {
+    /// [`DrainView`] of `p` held with `collateral`, at `price` (1e-9 collateral per unit) and
+    /// `now_slot`. The level's top is the market's maximum leverage.
+    pub fn adl_drain_view(
+        &self,
+        collateral: i64,
+        p: &PositionSlot,
+        price: u64,
+        now_slot: u64,
+        decimals: u8,
+    ) -> EngineResult<DrainView> {
+        let pos = p.position();
+        let pnl = pos.unrealized_pnl(price, decimals)?;
+        // The stressed side is the side whose traders are in profit.
+        let side_profit = self.book.side_pnl(pos.base > 0, price, decimals)?;
+        let margin = self.margin(p, price, decimals, now_slot)?;
+        let h = health(collateral, &[(pos, margin)], HealthKind::Maintenance)?;
+        let drain = self.params.adl.adl_drain_slots;
+        let top = u64::from(self.params.margin.max_leverage).saturating_mul(crate::num::PPM);
+        let level_ppm = self.adl_episode.level_ppm(now_slot, top, drain);
+        let eligible = pnl > 0 && side_profit > 0 && h.equity > 0;
+        let cap = drain_cap(h.notional, h.equity.max(0) as u64, level_ppm);
+        Ok(DrainView {
+            pnl,
+            notional: h.notional,
+            equity: h.equity,
+            leverage_ppm: leverage_ppm(h.notional, h.equity),
+            level_ppm,
+            cap_base: drain_cap_base(pos.base.unsigned_abs(), h.notional, cap),
+            eligible,
+            starts_episode: self.adl_episode.starts_at(now_slot, drain),
+        })
+    }
+}
+
 impl AccountCore {
-    /// Closes up to `max_base` of this account's position in `m` (see the module doc), the
-    /// trigger judged against `pool_capital` plus what `m` owes the pool. Refused unless the
-    /// state allows it, the price is fresh, the account is a profitable target on the stressed
-    /// side with at least the minimum score, and the close lowers the profit ratio without
-    /// passing the floor. Funding settles first.
+    /// Closes up to `max_base` of this account's position in `m` (see the module doc), at most
+    /// down to the water level, the trigger judged against `pool_capital` plus what `m` owes
+    /// the pool. Refused unless the state allows it, the price is fresh, the account is a
+    /// profitable target on the stressed side above the level, and the close lowers the profit
+    /// ratio without passing the floor. The call that starts an episode succeeds with nothing
+    /// closed when its target is not above the top (it records the start: the level's clock).
+    /// Funding settles first.
     pub fn auto_deleverage(
         &mut self,
         m: &mut MarketCore,
@@ -74,42 +143,33 @@ impl AccountCore {
         let slot = self.slot_of(m.index).ok_or(Refused::NoPosition)?;
         m.accrue_funding(at.now, true, decimals)?;
         self.settle_funding(slot, m, decimals)?;
-        let (pos, score) = self.adl_target(m, slot, &trig, at.slot, decimals)?;
-        let c = adl_close(pos, max_base, &trig, decimals)?;
-        self.book_deleverage(m, slot, &c)?;
-        Ok(DeleverageOutcome {
-            closed_base: c.close,
-            price: trig.price,
-            realized_pnl: c.realized,
-            score_ppm: score,
-            ratio_before_ppm: c.before_ppm,
-            ratio_after_ppm: c.after_ppm,
-        })
-    }
-
-    /// The position in `slot` as a deleverage target (funding settled) and its score; refused
-    /// unless it is in profit, on the side in profit, and scores at least the minimum.
-    fn adl_target(
-        &self,
-        m: &MarketCore,
-        slot: usize,
-        trig: &AdlTrigger,
-        now_slot: u64,
-        decimals: u8,
-    ) -> EngineResult<(Position, u64)> {
-        let (price, book) = (trig.price, &trig.book);
         let p = self.positions[slot];
-        let pos = p.position();
-        let pnl = pos.unrealized_pnl(price, decimals)?;
-        // The stressed side is the side whose traders are in profit.
-        let side_profit = book.side_pnl(pos.base > 0, price, decimals)?;
-        let margin = m.margin(&p, price, decimals, now_slot)?;
-        let h = health(self.collateral, &[(pos, margin)], HealthKind::Maintenance)?;
-        let score = adl_score_ppm(pnl, pos.cost.unsigned_abs(), h.notional, h.equity)?;
-        if !(pnl > 0 && side_profit > 0 && score >= trig.params.adl_min_score_ppm) {
+        let view = m.adl_drain_view(self.collateral, &p, trig.price, at.slot, decimals)?;
+        if !view.eligible {
             return Err(Refused::AdlTargetNotEligible.into());
         }
-        Ok((pos, score))
+        let episode = m.adl_episode.at(at.slot, m.params.adl.adl_drain_slots);
+        let close = max_base.min(view.cap_base);
+        let mut out = DeleverageOutcome {
+            closed_base: 0,
+            price: trig.price,
+            realized_pnl: 0,
+            leverage_ppm: view.leverage_ppm,
+            level_ppm: view.level_ppm,
+            episode_start_slot: episode.start_slot,
+            ratio_before_ppm: profit_ratio_ppm(trig.profit, trig.pool_value),
+            ratio_after_ppm: profit_ratio_ppm(trig.profit, trig.pool_value),
+        };
+        if close > 0 {
+            let c = adl_close(p.position(), close, &trig, decimals)?;
+            self.book_deleverage(m, slot, &c)?;
+            (out.closed_base, out.realized_pnl) = (c.close, c.realized);
+            (out.ratio_before_ppm, out.ratio_after_ppm) = (c.before_ppm, c.after_ppm);
+        } else if !view.starts_episode {
+            return Err(Refused::AdlBelowWaterLevel.into());
+        }
+        m.adl_episode = episode;
+        Ok(out)
     }
 
     /// Writes a deleverage: the market's book and sub-ledgers (the realised profit leaves
@@ -194,7 +254,7 @@ fn adl_trigger_at(
     })
 }
 
-/// Closes up to `max_base` of `pos` at the trigger's price; refused unless the close lowers
+/// Closes `max_base` (at most the position) of `pos` at the trigger's price; refused unless the close lowers
 /// the profit ratio without passing the floor. An insolvent pool pays the target pro rata.
 fn adl_close(
     pos: Position,

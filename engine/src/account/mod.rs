@@ -17,7 +17,7 @@ pub mod settle;
 pub mod trade;
 
 pub use bankruptcy::BankruptcyOutcome;
-pub use deleverage::{AdlTrigger, DeleverageOutcome};
+pub use deleverage::{AdlTrigger, DeleverageOutcome, DrainView};
 pub use liquidate::{LiquidationOutcome, StageLimits};
 pub use settle::{SettleOutcome, SettlementVisit};
 pub use trade::{TradeFill, TradeVenue};

@@ -76,6 +76,8 @@ stored_block! {
         pub settlement: SettlementState,
         /// The stress signal from the pool's leader markets (`crate::contagion`).
         pub contagion: ContagionState,
+        /// The current ADL episode: the clock of leverage draining's water level.
+        pub adl_episode: crate::adl::AdlEpisode,
     }
 }
 

@@ -177,10 +177,12 @@ program_errors! {
         WrongBankruptcyMarket = 605,
         #[msg("auto-deleveraging is not triggered in this market")]
         AdlNotTriggered = 606,
-        #[msg("the target is not profitable on the stressed side with a score above the threshold")]
+        #[msg("the target is not profitable on the stressed side with positive equity")]
         AdlTargetNotEligible = 607,
         #[msg("the deleverage would not lower the ratio, or would take it below the floor")]
         AdlOverCorrects = 608,
+        #[msg("the target's leverage is not above the ADL water level yet")]
+        AdlBelowWaterLevel = 609,
         // ---- 6700: Market states, breakers, the guardian and the invariant ----
         #[msg("the market's state does not allow this operation")]
         MarketStateForbids = 700,
@@ -285,6 +287,7 @@ fn refused_error(r: Refused) -> BulwarkError {
         Refused::AdlNotTriggered => BulwarkError::AdlNotTriggered,
         Refused::AdlTargetNotEligible => BulwarkError::AdlTargetNotEligible,
         Refused::AdlOverCorrects => BulwarkError::AdlOverCorrects,
+        Refused::AdlBelowWaterLevel => BulwarkError::AdlBelowWaterLevel,
         Refused::SettlementRatioPending => BulwarkError::SettlementRatioPending,
     }
 }
@@ -397,7 +400,7 @@ mod tests {
             last = Some(code);
             assert_eq!(error_name(code), Some(e.name()));
         }
-        assert_eq!(ALL_ERRORS.len(), 94);
+        assert_eq!(ALL_ERRORS.len(), 95);
         assert_eq!(error_name(6_401).as_deref(), Some("InitialMarginViolated"));
         assert_eq!(error_name(5_999), None);
         assert_eq!(error_name(6_099), None);

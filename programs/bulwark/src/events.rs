@@ -228,7 +228,7 @@ pub struct BankruptcyResolved {
     pub window_remaining_after: u64,
 }
 
-/// A winner was deleveraged.
+/// A winner was deleveraged (or, with `closed_base` 0, an ADL episode started).
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Deleveraged {
@@ -237,7 +237,11 @@ pub struct Deleveraged {
     pub closed_base: u64,
     pub price: u64,
     pub realized_pnl: i64,
-    pub score_ppm: u64,
+    /// The target's leverage before the close and the water level it was drained to, ppm.
+    pub leverage_ppm: u64,
+    pub level_ppm: u64,
+    /// The slot the ADL episode started.
+    pub episode_start_slot: u64,
     pub ratio_before_ppm: u64,
     pub ratio_after_ppm: u64,
 }

@@ -25,7 +25,6 @@ async fn setup() -> (World, Participant, Participant) {
             a.params.oracle.twap.twap_window_secs = 60;
             a.params.oracle.twap.twap_max_step_ppm = 200_000;
             a.params.trade.reserve_factor_ppm = 1_000_000;
-            a.params.adl.adl_min_score_ppm = 100_000;
         })
         .await
         .unwrap();
@@ -75,7 +74,7 @@ async fn setup() -> (World, Participant, Participant) {
 #[tokio::test]
 async fn an_insolvent_pool_still_deleverages_and_haircuts_the_closed_profit() {
     let (mut w, winner, _loser) = setup().await;
-    w.refresh(TOP * USD).await;
+    start_adl_and_drain(&mut w, winner.margin, W, TOP * USD).await;
     let capital = w.pool().await.capital;
     let m = w.bank.market(W).await;
     let pool_value = capital + m.ledgers.pnl_pending + m.ledgers.fee_pool as i64;

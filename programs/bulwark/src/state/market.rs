@@ -35,7 +35,7 @@ pub struct Market {
     pub address: Pubkey,
     /// Everything the engine's operations read and write.
     pub core: MarketCore,
-    pub reserved: [u8; 1032],
+    pub reserved: [u8; 1016],
 }
 const _: () = assert!(core::mem::size_of::<Market>() == 3128);
 const _: () = assert!(core::mem::size_of::<Market>().is_multiple_of(8));

@@ -1,9 +1,12 @@
 //! `auto_deleverage(max_base)`: permissionless, while a market's traders' unrealised profit
 //! exceeds the trigger share of the pool's value (or the pool's value is not positive). Needs a
-//! fresh price; the target must be profitable, on the stressed side, with a score
-//! (profit % × leverage) at or above the threshold. Closes up to `max_base` at the aggregate
-//! with no fee or impact; the ratio must strictly fall and not below the floor. When the pool
-//! is insolvent the target's profit is cut pro rata to what the pool can pay.
+//! fresh price; the target must be profitable, on the stressed side, and levered above the ADL
+//! episode's water level (leverage draining: the level falls from the market's maximum
+//! leverage to zero over `adl_drain_slots` from the episode's start, so nobody chooses it).
+//! Closes up to `max_base`, at most down to the level, at the aggregate with no fee or impact;
+//! the ratio must strictly fall and not below the floor. The call that starts an episode
+//! succeeds even when nothing is above the level yet (it records the start). When the pool is
+//! insolvent the target's profit is cut pro rata to what the pool can pay.
 
 use anchor_lang::prelude::*;
 
@@ -49,7 +52,9 @@ pub fn auto_deleverage_handler(ctx: Context<AutoDeleverage>, max_base: u64) -> R
         closed_base: out.closed_base,
         price: out.price,
         realized_pnl: out.realized_pnl,
-        score_ppm: out.score_ppm,
+        leverage_ppm: out.leverage_ppm,
+        level_ppm: out.level_ppm,
+        episode_start_slot: out.episode_start_slot,
         ratio_before_ppm: out.ratio_before_ppm,
         ratio_after_ppm: out.ratio_after_ppm,
     });
