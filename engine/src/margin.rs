@@ -158,6 +158,22 @@ pub fn position_health(pos: &Position, m: &MarketMargin, kind: HealthKind) -> En
     })
 }
 
+/// Collateral after withdrawing `amount` (collateral units) from an account of `collateral`
+/// holding `positions` (each with its market's margin at the price an increase may use):
+/// refused (`InitialMarginViolated`) when positions are open and initial health would go
+/// negative. The caller checks the amount against the collateral first.
+pub fn collateral_after_withdrawal(
+    collateral: i64,
+    amount: i64,
+    positions: &[(Position, MarketMargin)],
+) -> EngineResult<i64> {
+    let after = crate::checked::Checked::minus(collateral, amount)?;
+    if !positions.is_empty() && !health(after, positions, HealthKind::Initial)?.is_healthy() {
+        return Err(crate::error::Refused::InitialMarginViolated.into());
+    }
+    Ok(after)
+}
+
 /// Leverage check: Σ notional ≤ equity · max_leverage (whole multiples). False when equity
 /// is not positive and there is any exposure.
 pub fn within_leverage(h: &Health, max_leverage: u32) -> EngineResult<bool> {

@@ -7,7 +7,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use bulwark_engine::action::Action;
 use bulwark_engine::checked::Checked;
-use bulwark_engine::margin::{health, HealthKind};
+use bulwark_engine::margin::collateral_after_withdrawal;
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
@@ -58,7 +58,6 @@ pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64
     let collateral_after = {
         let m = a.margin_account.load()?;
         require_gte!(m.collateral, signed, BulwarkError::InsufficientCollateral);
-        let after = m.collateral.minus(signed).or_math()?;
         let positions = load_health_markets(
             &m,
             ctx.remaining_accounts,
@@ -67,11 +66,7 @@ pub fn withdraw_handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64
             decimals,
             &clock,
         )?;
-        if !positions.is_empty() {
-            let h = health(after, &positions, HealthKind::Initial).map_err(engine_err)?;
-            require!(h.is_healthy(), BulwarkError::InitialMarginViolated);
-        }
-        after
+        collateral_after_withdrawal(m.collateral, signed, &positions).map_err(engine_err)?
     };
     out_of_vault(
         &a.token_program,
