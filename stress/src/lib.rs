@@ -14,4 +14,5 @@ pub mod path;
 pub mod population;
 pub mod sim;
 pub mod synthetic;
+pub mod traders;
 pub mod venue;

@@ -167,6 +167,8 @@ struct MultiRun {
     fund_peak: Vec<u64>,
     impact_models: Vec<ImpactModel>,
     impact: Vec<Impact>,
+    /// Each market's acting traders (when the configuration makes them act).
+    traders: Vec<Option<crate::traders::Traders>>,
     adl: AdlComparison,
     t0: i64,
 }
@@ -224,6 +226,10 @@ impl MultiRun {
             fund_peak: peak,
             impact_models: vec![ImpactModel::OFF; n],
             impact: vec![Impact::default(); n],
+            traders: populations
+                .iter()
+                .map(|p| crate::sim::traders_for(cfg, p, t0))
+                .collect(),
             adl: AdlComparison::default(),
             venues,
             feeds,
@@ -282,12 +288,20 @@ impl MultiRun {
         for (i, population) in populations.iter().enumerate() {
             let keeper = self.configs[i].keeper;
             let mut adl = std::mem::take(&mut self.adl);
+            let mut traders = self.traders[i].take();
             let ev = self.with_books(i, |v| {
+                if let Some(tr) = traders.as_mut() {
+                    tr.act(v, population, slot, t);
+                }
                 adl.observe(v, slot, t);
                 v.keeper_cycle(&keeper, slot, t)
             });
             self.adl = adl;
             let ev = ev.map_err(engine_err).map_err(err)?;
+            if let Some(tr) = traders.as_mut() {
+                tr.note_unhealthy(&ev.newly_unhealthy);
+            }
+            self.traders[i] = traders;
             let flow = liquidation_flow(&ev.stages, population)
                 + liquidation_flow(&ev.deleveraged, population);
             self.impact[i].push(flow, &self.impact_models[i]);
@@ -342,6 +356,7 @@ impl MultiRun {
             (self.venues[i].pool, self.venues[i].fund) = self.books[p];
             let r = &mut self.reports[i];
             r.steps = steps;
+            r.traders = self.traders[i].as_ref().map(|tr| tr.report).unwrap_or_default();
             r.liquidated_accounts = self.liquidated[i].iter().filter(|x| **x).count();
             let path = &markets[i].path;
             let prices = (path[0].price, path[path.len() - 1].price);

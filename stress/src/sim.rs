@@ -3,8 +3,8 @@
 //! `update_risk` stores the aggregate, and a keeper cycle runs (`venue::Venue`): everything
 //! through the program's own state transitions and the keeper core's decisions.
 //!
-//! Not modelled: several markets at once, traders acting during the run (so the latency rule
-//! has no front-runner to stop).
+//! With `traders` set, the population acts during the run by seeded habits
+//! (`crate::traders`), before each keeper cycle. Several markets at once: `crate::multi`.
 
 use std::collections::BTreeMap;
 
@@ -51,6 +51,8 @@ pub struct SimConfig {
     pub front_runners: Option<FrontRunnerSpec>,
     /// How populations are drawn (the count comes from the caller).
     pub population: crate::population::PopulationSpec,
+    /// How the population acts during the run (`None`: it opens and then holds).
+    pub traders: Option<crate::traders::Habits>,
 }
 
 /// Totals of a run (collateral units, counts).
@@ -96,6 +98,8 @@ pub struct SimReport {
     pub worst_account: Option<WorstAccount>,
     /// One point a minute (and the last step), taken after the step's aggregate is stored.
     pub series: Vec<SeriesPoint>,
+    /// What the acting traders did (all zero when the population only holds).
+    pub traders: crate::traders::TraderReport,
 }
 
 /// The account that lost the most.
@@ -231,6 +235,7 @@ pub fn run_with_keys(
     let mut liquidated = vec![false; v.accounts().len()];
     let mut deficits = vec![0u64; v.accounts().len()];
     let mut fund_peak = v.fund.balance;
+    let mut traders = traders_for(cfg, population, t0);
 
     for (step, point) in path.iter().enumerate() {
         let (t, slot) = (point.ts, cfg.slot_at(point.ts, t0));
@@ -251,12 +256,19 @@ pub fn run_with_keys(
             r.front_runner_orders +=
                 crate::front_run::step(&mut v, f, population.len(), point.price, slot, t);
         }
+        if let Some(tr) = traders.as_mut() {
+            tr.act(&mut v, population, slot, t);
+        }
         let ev = v.keeper_cycle(&cfg.keeper, slot, t).map_err(engine_err)?;
+        if let Some(tr) = traders.as_mut() {
+            tr.note_unhealthy(&ev.newly_unhealthy);
+        }
         record_keeper_events(&mut r, ev, &mut liquidated, &mut deficits);
         fund_peak = fund_peak.max(v.fund.balance);
         r.max_insurance_drawdown = r.max_insurance_drawdown.max(fund_peak - v.fund.balance);
     }
     r.steps = path.len() as u64;
+    r.traders = traders.map(|tr| tr.report).unwrap_or_default();
     r.liquidated_accounts = liquidated[..population.len()]
         .iter()
         .filter(|x| **x)
@@ -267,6 +279,17 @@ pub fn run_with_keys(
     r.liquidated_but_solvent_at_end =
         solvent_if_held(population, &liquidated, (first.price, last), v.decimals);
     Ok(r)
+}
+
+/// The population's traders when `cfg` makes them act, seeded by the population.
+pub(crate) fn traders_for(
+    cfg: &SimConfig,
+    population: &[AccountSpec],
+    t0: i64,
+) -> Option<crate::traders::Traders> {
+    let habits = cfg.traders.as_ref()?;
+    let seed = crate::traders::Traders::seed_of(population);
+    Some(crate::traders::Traders::new(seed, habits, population, t0))
 }
 
 /// Counts the breaker trips among `ts`, by reason.
@@ -465,6 +488,7 @@ pub fn default_config() -> SimConfig {
         first_slot: 1,
         front_runners: None,
         population: crate::population::PopulationSpec::default(),
+        traders: None,
     }
 }
 

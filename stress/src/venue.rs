@@ -82,6 +82,9 @@ pub struct StepEvents {
     pub swept_to_insurance: u64,
     /// Accounts whose health the keeper evaluated (the index's candidates).
     pub examined: u64,
+    /// Accounts the keeper found liquidatable this cycle after a healthy one (their delay
+    /// starts now: a trader who watches may still add margin).
+    pub newly_unhealthy: Vec<usize>,
 }
 
 /// The keeper's settings in the simulation.
@@ -285,6 +288,46 @@ impl Venue {
         ok
     }
 
+    /// `deposit(amount)` into account `i` (collateral units): its collateral and the pool's
+    /// net deposits rise by it.
+    pub fn deposit(&mut self, i: usize, amount: u64) {
+        let a = &mut self.accounts[i];
+        a.collateral = a.collateral.saturating_add(amount as i64);
+        self.pool.deposits_net = self.pool.deposits_net.saturating_add(amount as i64);
+        self.touch(i);
+    }
+
+    /// `withdraw(amount)` from account `i` under the program's rule (at most its collateral,
+    /// initial margin kept at the price an increase may use); whether it was allowed.
+    pub fn withdraw(&mut self, i: usize, amount: u64, slot: u64, t: i64) -> bool {
+        let a = &self.accounts[i];
+        let Ok(amount) = i64::try_from(amount) else {
+            return false;
+        };
+        if amount <= 0 || a.collateral < amount {
+            return false;
+        }
+        let p = a.positions[0];
+        let mut positions = Vec::new();
+        if p.base != 0 {
+            let price = self
+                .market
+                .price_for(bulwark_engine::action::Action::IncreaseRisk, slot, t);
+            let view = price.and_then(|x| self.market.margin(&p, x, self.decimals, slot));
+            let Ok(view) = view else { return false };
+            positions.push((p.position(), view));
+        }
+        let Ok(after) =
+            bulwark_engine::margin::collateral_after_withdrawal(a.collateral, amount, &positions)
+        else {
+            return false;
+        };
+        self.accounts[i].collateral = after;
+        self.pool.deposits_net = self.pool.deposits_net.saturating_sub(amount);
+        self.touch(i);
+        true
+    }
+
     /// The exchange and the pool as a trade at `t` sees them.
     fn trade_venue(&self, t: i64) -> TradeVenue {
         self.exchange.trade_venue(&self.pool, t)
@@ -429,6 +472,7 @@ impl Venue {
             // Liquidatable last cycle too: the clock runs on; otherwise it starts now.
             if self.seen[i] + 1 != self.cycle {
                 self.unhealthy_since[i] = t;
+                ev.newly_unhealthy.push(i);
             }
             self.seen[i] = self.cycle;
             if t - self.unhealthy_since[i] >= keeper.delay_secs {

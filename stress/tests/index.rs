@@ -61,3 +61,20 @@ fn the_index_matches_a_full_scan_through_storms_ramps_and_funding() {
         same_both_ways(&rally, &baseline(&default_config()), 100_000, seed);
     }
 }
+
+#[test]
+fn the_index_matches_a_full_scan_while_traders_act() {
+    let acting = SimConfig {
+        traders: Some(bulwark_stress::traders::Habits {
+            look_secs: 120,
+            ..Default::default()
+        }),
+        ..default_config()
+    };
+    for seed in 5..=6 {
+        let mut path = gbm_with_jumps(seed, T0, P, 2_400, 3_000, 20, 40_000);
+        let last = path.last().unwrap().price;
+        path.extend(gap_crash(T0 + 2_401, last, 1_200, 60, 250_000));
+        same_both_ways(&path, &acting, 600_000, seed);
+    }
+}
