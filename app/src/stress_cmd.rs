@@ -66,6 +66,10 @@ pub struct StressArgs {
     /// Accounts per population.
     #[arg(long, default_value_t = 200)]
     pub accounts: usize,
+    /// The population opens at the start and then only holds (without it, traders act during
+    /// the run by the habits of `[population]`, or the defaults).
+    #[arg(long)]
+    pub passive: bool,
     /// Populations (seeds 1..=N); each figure is also given as min/median/max.
     #[arg(long, default_value_t = 1)]
     pub seeds: u64,
@@ -185,6 +189,7 @@ fn details(r: &SimReport) -> Value {
         "margin_above_base_avg": (r.margin_above_base_sum / u128::from(r.steps.max(1))) as u64,
         "front_runner_orders": r.front_runner_orders,
         "front_runner_pnl": r.front_runner_pnl,
+        "traders": traders_json(&r.traders),
         "health_checks_per_step": r.examined as f64 / r.steps.max(1) as f64,
         "worst_account": r.worst_account.map(|w| json!({
             "account": w.account,
@@ -192,6 +197,21 @@ fn details(r: &SimReport) -> Value {
             "deficit": w.deficit,
             "leverage": format!("{}.{:02}x", w.leverage_x100 / 100, w.leverage_x100 % 100),
         })),
+    })
+}
+
+/// What the acting traders did (all zero with `--passive`).
+pub(crate) fn traders_json(t: &bulwark_stress::traders::TraderReport) -> Value {
+    json!({
+        "looks": t.looks,
+        "take_profits": t.take_profits,
+        "panic_closes": t.panic_closes,
+        "dip_buys": t.dip_buys,
+        "reopens": t.reopens,
+        "withdrawals": t.withdrawals,
+        "margin_defences": t.defences,
+        "margin_defended": t.defended_units,
+        "refused_orders": t.refused,
     })
 }
 
@@ -281,6 +301,10 @@ pub(crate) fn sim_config(args: &StressArgs) -> Result<SimConfig> {
     };
     let mut cfg = cfg;
     cfg.oracles = oracle_scenario(args)?;
+    cfg.traders = match args.passive {
+        true => None,
+        false => Some(cfg.traders.unwrap_or_default()),
+    };
     if args.front_runners > 0 {
         cfg.front_runners = Some(bulwark_stress::front_run::FrontRunnerSpec {
             count: args.front_runners,
@@ -326,8 +350,8 @@ fn write_report(
     report.insert(
         "not_modelled".into(),
         json!([
-            "several markets at once (one market a run)",
-            "traders other than --front-runners acting during the run (the population opens at the start and then only holds)"
+            "several markets at once (one market a run: see --market)",
+            "traders' habits are seeded rules (looks at exponential waits), not strategies fitted to data"
         ]),
     );
     report.insert("steps".into(), json!(steps));

@@ -176,7 +176,7 @@ pub fn run(args: &StressArgs) -> Result<()> {
         "not_modelled".into(),
         json!([
             "cross-market portfolios (one population a market)",
-            "traders acting during the run",
+            "traders' habits are seeded rules, not strategies fitted to data",
             "the venue's flow moving prices without --impact"
         ]),
     );
@@ -314,6 +314,8 @@ fn mode_json(runs: &[MultiReport]) -> Value {
         );
         let lows: Vec<i64> = runs.iter().map(|r| r.impact[k].1.low_ppm).collect();
         m.insert("impact_low_ppm_per_seed".into(), json!(lows));
+        let acted = crate::stress_cmd::traders_json(&runs[0].markets[k].1.traders);
+        m.insert("traders_first_seed".into(), acted);
         markets.insert(symbol.clone(), Value::Object(m));
     }
     let needless = |r: &MultiReport| {

@@ -10,6 +10,7 @@ use bulwark_sdk::file_error::{FileError, FileProblem};
 use serde::Deserialize;
 
 use crate::sim::SimConfig;
+use crate::traders::Habits;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -22,7 +23,9 @@ struct ParamsFile {
 }
 
 /// `[population]`: collateral in collateral units (log-uniform between the two), leverage in
-/// hundredths (uniform, at most the market's `max_leverage`), the longs' share in ppm.
+/// hundredths (uniform, at most the market's `max_leverage`), the longs' share in ppm; and how
+/// the traders act (`crate::traders::Habits`: the mean seconds between looks and each habit's
+/// share of accounts, ppm; any of them makes the population act).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PopulationFile {
@@ -31,6 +34,57 @@ struct PopulationFile {
     leverage_min_x100: Option<u32>,
     leverage_max_x100: Option<u32>,
     long_ppm: Option<u32>,
+    look_secs: Option<u32>,
+    defend_ppm: Option<u32>,
+    take_profit_ppm: Option<u32>,
+    panic_ppm: Option<u32>,
+    dip_buy_ppm: Option<u32>,
+    reopen_ppm: Option<u32>,
+    withdraw_ppm: Option<u32>,
+}
+
+impl PopulationFile {
+    /// The habits over `base` (the defaults when `None`), when the file names any.
+    fn habits(
+        &self,
+        base: Option<Habits>,
+        at: &dyn Fn(&str) -> String,
+    ) -> Result<Option<Habits>, FileError> {
+        let given = [
+            ("look_secs", self.look_secs),
+            ("defend_ppm", self.defend_ppm),
+            ("take_profit_ppm", self.take_profit_ppm),
+            ("panic_ppm", self.panic_ppm),
+            ("dip_buy_ppm", self.dip_buy_ppm),
+            ("reopen_ppm", self.reopen_ppm),
+            ("withdraw_ppm", self.withdraw_ppm),
+        ];
+        if given.iter().all(|(_, v)| v.is_none()) {
+            return Ok(base);
+        }
+        for (name, v) in given {
+            let bad = match (name, v) {
+                ("look_secs", Some(0)) => Some("must be at least 1".to_string()),
+                (n, Some(v)) if n != "look_secs" && v > 1_000_000 => {
+                    Some(format!("{v} is above 1000000"))
+                }
+                _ => None,
+            };
+            if let Some(why) = bad {
+                return Err(FileError::invalid(at(&format!("population.{name}")), why));
+            }
+        }
+        let h = base.unwrap_or_default();
+        Ok(Some(Habits {
+            look_secs: self.look_secs.unwrap_or(h.look_secs),
+            defend_ppm: self.defend_ppm.unwrap_or(h.defend_ppm),
+            take_profit_ppm: self.take_profit_ppm.unwrap_or(h.take_profit_ppm),
+            panic_ppm: self.panic_ppm.unwrap_or(h.panic_ppm),
+            dip_buy_ppm: self.dip_buy_ppm.unwrap_or(h.dip_buy_ppm),
+            reopen_ppm: self.reopen_ppm.unwrap_or(h.reopen_ppm),
+            withdraw_ppm: self.withdraw_ppm.unwrap_or(h.withdraw_ppm),
+        }))
+    }
 }
 
 /// `[keeper]`: seconds an account stays liquidatable before the keeper acts, and stages a
@@ -78,6 +132,7 @@ pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, File
         s.leverage_min_x100 = p.leverage_min_x100.unwrap_or(s.leverage_min_x100);
         s.leverage_max_x100 = p.leverage_max_x100.unwrap_or(s.leverage_max_x100);
         s.long_ppm = p.long_ppm.unwrap_or(s.long_ppm);
+        c.traders = p.habits(c.traders, &at)?;
     }
     check_population(&c, &at)?;
     bulwark_sdk::params_file::check_listing(&c.market)
@@ -175,6 +230,19 @@ mod tests {
             (c.population.long_ppm, c.population.leverage_max_x100),
             (900_000, 500)
         );
+        assert_eq!(c.traders, None, "no habit named: the population holds");
+        let c = apply(
+            &default_config(),
+            "[population]
+look_secs = 60
+panic_ppm = 0
+",
+            "p.toml",
+        )
+        .unwrap();
+        let h = c.traders.expect("a habit named: the population acts");
+        assert_eq!((h.look_secs, h.panic_ppm), (60, 0));
+        assert_eq!(h.defend_ppm, crate::traders::Habits::default().defend_ppm);
     }
 
     #[test]
@@ -195,6 +263,11 @@ mod tests {
                 "p.toml: population.leverage_max_x100: 5000 is above the market's max_leverage (2000)",
             ),
             ("[population]\nshoe_size = 9\n", "unknown field `shoe_size`"),
+            ("[population]\nlook_secs = 0\n", "p.toml: population.look_secs: must be"),
+            (
+                "[population]\ndefend_ppm = 1000001\n",
+                "p.toml: population.defend_ppm: 1000001 is above",
+            ),
             (
                 "[population]\ncollateral_min = 10\ncollateral_max = 5\n",
                 "p.toml: population.collateral_min",
