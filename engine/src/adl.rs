@@ -47,8 +47,7 @@ impl AdlEpisode {
     /// level had time to reach the bottom and the crisis to pass).
     pub fn at(&self, now_slot: u64, drain_slots: u64) -> AdlEpisode {
         let quiet = now_slot.saturating_sub(self.last_slot);
-        let fresh =
-            self.start_slot == 0 || quiet > drain_slots.saturating_add(EPISODE_GAP_SLOTS);
+        let fresh = self.start_slot == 0 || quiet > drain_slots.saturating_add(EPISODE_GAP_SLOTS);
         AdlEpisode {
             start_slot: if fresh { now_slot } else { self.start_slot },
             last_slot: now_slot,
@@ -169,7 +168,11 @@ mod tests {
         assert_eq!(ongoing.level_ppm(1_500, top, 1_000), 10_000_000);
         assert_eq!(ongoing.level_ppm(1_501, top, 1_000), 9_980_000);
         assert_eq!(ongoing.level_ppm(2_000, top, 1_000), 0, "the bottom");
-        assert_eq!(ongoing.level_ppm(2_600, top, 1_000), 0, "still the same episode");
+        assert_eq!(
+            ongoing.level_ppm(2_600, top, 1_000),
+            0,
+            "still the same episode"
+        );
         // A quiet spell longer than a full drain plus the gap: a new episode from the top.
         assert!(ongoing.starts_at(1_450 + 1_000 + EPISODE_GAP_SLOTS + 1, 1_000));
         assert_eq!(ongoing.level_ppm(9_999, top, 1_000), top);

@@ -160,7 +160,11 @@ pub fn adl_candidate<'a>(
             continue;
         }
         let above = v.cap_base > 0;
-        let size = if above { v.cap_base } else { p.base.unsigned_abs() };
+        let size = if above {
+            v.cap_base
+        } else {
+            p.base.unsigned_abs()
+        };
         let rank = (above, v.leverage_ppm);
         if best.is_none_or(|(b_above, b_lev, _, _)| rank > (b_above, b_lev)) {
             best = Some((above, v.leverage_ppm, key, size));

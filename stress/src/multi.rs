@@ -23,6 +23,7 @@ use crate::feeds::Feeds;
 use crate::impact::{Impact, ImpactModel};
 use crate::path::PricePoint;
 use crate::population::AccountSpec;
+use crate::portfolios::{MarketEvents, PortfolioReport, PortfolioSpec, Portfolios};
 use crate::sim::{
     judge_accounts_at_end, note_transitions, numbered_keys, open_population, open_venue,
     record_keeper_events, record_series_point, solvent_if_held, SimConfig, SimReport,
@@ -77,6 +78,9 @@ pub struct MultiReport {
     pub impact: Vec<(String, Impact)>,
     /// Every ADL policy on the run's ADL moments, over all markets (`crate::adl_compare`).
     pub adl: AdlComparison,
+    /// What the cross-market portfolios went through (their events are in the markets' and
+    /// pools' figures too).
+    pub portfolios: PortfolioReport,
 }
 
 /// Puts `paths` on one clock: every timestamp any path has, each path holding its last price
@@ -134,12 +138,43 @@ pub fn run_multi(
     pools: &[PoolPlan],
     impact: &[ImpactModel],
 ) -> Result<MultiReport, String> {
+    run_multi_with_portfolios(markets, populations, &[], cfg, pools, impact)
+}
+
+/// [`run_multi`] with cross-market `portfolios` beside the markets' populations (each one's
+/// markets in one pool; the keeper's capacity then has one more even part, theirs).
+pub fn run_multi_with_portfolios(
+    markets: &[MarketPath],
+    populations: &[Vec<AccountSpec>],
+    portfolios: &[PortfolioSpec],
+    cfg: &SimConfig,
+    pools: &[PoolPlan],
+    impact: &[ImpactModel],
+) -> Result<MultiReport, String> {
     let pool_of = pool_of(pools, markets.len())?;
     if populations.len() != markets.len() {
         return Err("one population a market".into());
     }
+    for p in portfolios {
+        let first = p.legs.first().map(|l| pool_of.get(l.0));
+        if p.legs
+            .iter()
+            .any(|l| Some(pool_of.get(l.0)) != first || l.0 >= markets.len())
+        {
+            return Err("a portfolio's markets must be listed and in one pool".into());
+        }
+    }
     let steps = markets.first().map_or(0, |m| m.path.len());
     let mut run = MultiRun::open(markets, populations, cfg, pools, pool_of)?;
+    let keys = populations.iter().map(Vec::len).sum();
+    run.portfolios = Portfolios::new(portfolios.to_vec(), markets.len(), keys);
+    run.portfolios.full_scan = cfg.full_scan;
+    if !portfolios.is_empty() {
+        run.portfolio_capacity = (cfg.keeper.capacity / (markets.len() + 1)).max(1);
+        for c in run.configs.iter_mut() {
+            c.keeper.capacity = run.portfolio_capacity;
+        }
+    }
     run.impact_models = (0..markets.len())
         .map(|i| impact.get(i).copied().unwrap_or(ImpactModel::OFF))
         .collect();
@@ -169,6 +204,8 @@ struct MultiRun {
     impact: Vec<Impact>,
     /// Each market's acting traders (when the configuration makes them act).
     traders: Vec<Option<crate::traders::Traders>>,
+    portfolios: Portfolios,
+    portfolio_capacity: usize,
     adl: AdlComparison,
     t0: i64,
 }
@@ -230,6 +267,8 @@ impl MultiRun {
                 .iter()
                 .map(|p| crate::sim::traders_for(cfg, p, t0))
                 .collect(),
+            portfolios: Portfolios::new(Vec::new(), n, 0),
+            portfolio_capacity: 0,
             adl: AdlComparison::default(),
             venues,
             feeds,
@@ -282,6 +321,8 @@ impl MultiRun {
             self.books[p] = (v.pool, v.fund);
         }
         if step == 0 {
+            let (venues, books) = (&mut self.venues, &mut self.books);
+            self.portfolios.open(venues, books, &self.pool_of, slot, t);
             return Ok(());
         }
         self.propagate_signals(slot, t);
@@ -316,7 +357,44 @@ impl MultiRun {
             let r = &mut self.reports[i];
             r.max_insurance_drawdown = r.max_insurance_drawdown.max(self.fund_peak[i] - balance);
         }
+        self.portfolio_pass(slot, t);
         Ok(())
+    }
+
+    /// The keeper's pass over the portfolios; its events go to their markets' reports and
+    /// impact.
+    fn portfolio_pass(&mut self, slot: u64, t: i64) {
+        let keeper = self.configs[0].keeper;
+        let (venues, books) = (&mut self.venues, &mut self.books);
+        let cap = self.portfolio_capacity;
+        let evs = self
+            .portfolios
+            .keeper_pass(venues, books, &self.pool_of, &keeper, cap, slot, t);
+        for (k, ev) in evs.into_iter().enumerate() {
+            let MarketEvents {
+                stages,
+                keeper_rewards,
+                bankruptcies,
+                deleveraged,
+            } = ev;
+            let r = &mut self.reports[k];
+            let flow: i128 = stages
+                .iter()
+                .chain(&deleveraged)
+                .map(|(side, n)| i128::from(*side) * i128::from(*n))
+                .sum();
+            self.impact[k].push(flow, &self.impact_models[k]);
+            r.liquidations += stages.len() as u64;
+            r.liquidation_sizes.extend(stages.iter().map(|s| s.1));
+            r.keeper_rewards += keeper_rewards;
+            r.adl_events += deleveraged.len() as u64;
+            for (deficit, insurance, socialised) in bankruptcies {
+                r.bankruptcies += 1;
+                r.bad_debt += deficit;
+                r.insurance_paid += insurance;
+                r.socialised_loss += socialised;
+            }
+        }
     }
 
     /// Each pool's signal from its leaders into its followers, as the keeper carries it.
@@ -356,7 +434,10 @@ impl MultiRun {
             (self.venues[i].pool, self.venues[i].fund) = self.books[p];
             let r = &mut self.reports[i];
             r.steps = steps;
-            r.traders = self.traders[i].as_ref().map(|tr| tr.report).unwrap_or_default();
+            r.traders = self.traders[i]
+                .as_ref()
+                .map(|tr| tr.report)
+                .unwrap_or_default();
             r.liquidated_accounts = self.liquidated[i].iter().filter(|x| **x).count();
             let path = &markets[i].path;
             let prices = (path[0].price, path[path.len() - 1].price);
@@ -380,7 +461,9 @@ impl MultiRun {
             .enumerate()
             .map(|(p, plan)| (plan.name.clone(), self.pool_report(p, plan, markets)))
             .collect();
+        let end_slot = self.configs[0].slot_at(end_ts, self.t0);
         MultiReport {
+            portfolios: self.portfolios.final_report(&self.venues, end_slot, end_ts),
             adl: self.adl.clone(),
             impact: markets
                 .iter()

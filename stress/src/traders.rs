@@ -137,7 +137,12 @@ impl Traders {
         }
         let look_secs = f64::from(habits.look_secs.max(1));
         let looks = (0..traders.len())
-            .map(|i| Reverse((t0 + rng.random_range(0..=habits.look_secs.max(1)) as i64, i as u32)))
+            .map(|i| {
+                Reverse((
+                    t0 + rng.random_range(0..=habits.look_secs.max(1)) as i64,
+                    i as u32,
+                ))
+            })
             .collect();
         Traders {
             traders,
@@ -206,9 +211,17 @@ impl Traders {
         let opening = spec.collateral as i128;
         let share = |ppm: u32| opening * i128::from(ppm) / 1_000_000;
         if tr.take_profit_ppm > 0 && pnl >= share(tr.take_profit_ppm) {
-            count(v.trade(i, -held.base, slot, t), &mut r.take_profits, &mut r.refused);
+            count(
+                v.trade(i, -held.base, slot, t),
+                &mut r.take_profits,
+                &mut r.refused,
+            );
         } else if tr.panic_ppm > 0 && -pnl >= share(tr.panic_ppm) {
-            count(v.trade(i, -held.base, slot, t), &mut r.panic_closes, &mut r.refused);
+            count(
+                v.trade(i, -held.base, slot, t),
+                &mut r.panic_closes,
+                &mut r.refused,
+            );
         } else if tr.dip_ppm > 0
             && held.base > 0
             && price as u128 * 1_000_000 <= tr.high as u128 * (1_000_000 - tr.dip_ppm) as u128
@@ -216,7 +229,11 @@ impl Traders {
             let add = spec.base.abs() / 2;
             tr.high = price;
             if add >= lot {
-                count(v.trade(i, add - add % lot, slot, t), &mut r.dip_buys, &mut r.refused);
+                count(
+                    v.trade(i, add - add % lot, slot, t),
+                    &mut r.dip_buys,
+                    &mut r.refused,
+                );
             }
         } else if tr.withdraws && pnl > 0 {
             let amount = (pnl / 2) as u64;

@@ -13,6 +13,7 @@ use bulwark::state::{
 use bulwark_engine::account::trade::Order;
 use bulwark_engine::account::{no_other_positions, AccountCore, OpClock, StageLimits, TradeVenue};
 use bulwark_engine::breaker::Transition;
+use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::market::{MarketCore, SideInput};
 use bulwark_engine::{EngineError, EngineResult};
 use bulwark_keeper::rules::{
@@ -111,12 +112,17 @@ fn market_order_limit(m: &MarketCore, delta: i64) -> u64 {
     }
 }
 
+/// The account's positions in other markets with their margin views, as an engine operation
+/// asks for them.
+type Others = EngineResult<Vec<(bulwark_engine::position::Position, MarketMargin)>>;
+
 /// The engine's `trade` for `a` in `m` at market (a limit far through the price) against
-/// `venue`; a single-market account has no other positions.
+/// `venue`, its other positions given by `others` (none for a single-market account).
 fn market_order(
     a: &mut AccountCore,
     m: &mut MarketCore,
     venue: &TradeVenue,
+    others: impl FnOnce(&AccountCore) -> Others,
     delta: i64,
     at: OpClock,
     decimals: u8,
@@ -125,10 +131,8 @@ fn market_order(
         base_delta: delta,
         limit_price: market_order_limit(m, delta),
     };
-    Ok(
-        a.trade(m, venue, no_other_positions, order, false, at, decimals)?
-            .outcome,
-    )
+    Ok(a.trade(m, venue, others, order, false, at, decimals)?
+        .outcome)
 }
 
 /// Runs `f` on copies of the account's and the market's engine blocks; keeps them only when
@@ -253,6 +257,7 @@ impl Venue {
             &mut a,
             &mut m,
             &venue,
+            no_other_positions,
             delta,
             op_clock(slot, t),
             self.decimals,
@@ -277,7 +282,15 @@ impl Venue {
     pub fn trade(&mut self, i: usize, delta: i64, slot: u64, t: i64) -> bool {
         let (venue, d) = (self.trade_venue(t), self.decimals);
         let ok = attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
-            market_order(a, m, &venue, delta, op_clock(slot, t), d)
+            market_order(
+                a,
+                m,
+                &venue,
+                no_other_positions,
+                delta,
+                op_clock(slot, t),
+                d,
+            )
         })
         .is_some();
         self.touch(i);
@@ -310,9 +323,9 @@ impl Venue {
         let p = a.positions[0];
         let mut positions = Vec::new();
         if p.base != 0 {
-            let price = self
-                .market
-                .price_for(bulwark_engine::action::Action::IncreaseRisk, slot, t);
+            let price =
+                self.market
+                    .price_for(bulwark_engine::action::Action::IncreaseRisk, slot, t);
             let view = price.and_then(|x| self.market.margin(&p, x, self.decimals, slot));
             let Ok(view) = view else { return false };
             positions.push((p.position(), view));
@@ -326,6 +339,49 @@ impl Venue {
         self.pool.deposits_net = self.pool.deposits_net.saturating_sub(amount);
         self.touch(i);
         true
+    }
+
+    /// An account held outside the venue (a portfolio over several markets) trades `delta`
+    /// base atoms in this market at market, its other positions given by `others`; whether
+    /// the program would have accepted it (refused: nothing changes).
+    pub fn trade_for(
+        &mut self,
+        a: &mut AccountCore,
+        others: impl FnOnce(&AccountCore) -> Others,
+        delta: i64,
+        slot: u64,
+        t: i64,
+    ) -> bool {
+        let (venue, d) = (self.trade_venue(t), self.decimals);
+        attempt(a, &mut self.market.core, |a, m| {
+            market_order(a, m, &venue, others, delta, op_clock(slot, t), d)
+        })
+        .is_some()
+    }
+
+    /// `f` on copies of an outside account's engine block and this market's, both kept only
+    /// when it succeeds.
+    pub fn attempt_for<T>(
+        &mut self,
+        a: &mut AccountCore,
+        f: impl FnOnce(&mut AccountCore, &mut MarketCore) -> EngineResult<T>,
+    ) -> Option<T> {
+        attempt(a, &mut self.market.core, f)
+    }
+
+    /// `resolve_bankruptcy` of `a` in this market at `t`, the venue's fund and pool paying;
+    /// `None` (nothing changed) when refused.
+    pub fn resolve_for(
+        &mut self,
+        a: &mut AccountCore,
+        t: i64,
+    ) -> Option<bulwark_engine::account::BankruptcyOutcome> {
+        let (mut ta, mut tm, mut tf, mut tp) = (*a, self.market.core, self.fund, self.pool);
+        let b = ta
+            .resolve_bankruptcy(&mut tm, tf.deficit_payers(&mut tp), t)
+            .ok()?;
+        (*a, self.market.core, self.fund, self.pool) = (ta, tm, tf, tp);
+        Some(b)
     }
 
     /// The exchange and the pool as a trade at `t` sees them.
@@ -544,16 +600,15 @@ impl Venue {
         self.bankrupt.sort_unstable();
         let mut still = Vec::new();
         for i in std::mem::take(&mut self.bankrupt) {
-            let a = &mut self.accounts[i].core;
-            let (mut ta, mut tm, mut tf, mut tp) = (*a, self.market.core, self.fund, self.pool);
-            match ta.resolve_bankruptcy(&mut tm, tf.deficit_payers(&mut tp), t) {
-                Ok(b) => {
-                    (*a, self.market.core, self.fund, self.pool) = (ta, tm, tf, tp);
+            let mut a = self.accounts[i].core;
+            match self.resolve_for(&mut a, t) {
+                Some(b) => {
+                    self.accounts[i].core = a;
                     self.touch(i);
                     ev.bankruptcies
                         .push((i, b.deficit, b.insurance_paid, b.socialized));
                 }
-                Err(_) => still.push(i),
+                None => still.push(i),
             }
         }
         self.bankrupt = still;

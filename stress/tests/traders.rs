@@ -54,7 +54,11 @@ fn acting_traders_are_seeded_and_every_habit_shows() {
         ..Habits::default()
     });
     let a = run(&path, &pop, &cfg).unwrap();
-    assert_eq!(a, run(&path, &pop, &cfg).unwrap(), "the same seed, the same run");
+    assert_eq!(
+        a,
+        run(&path, &pop, &cfg).unwrap(),
+        "the same seed, the same run"
+    );
     let t = a.traders;
     assert!(t.looks > 400 * 10, "{t:?}");
     for (habit, n) in [

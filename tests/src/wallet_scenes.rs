@@ -1,9 +1,9 @@
 //! Scenes shared by several test files: the venue as the SDK's wallet builders read it, a
 //! trade built by them, and an ADL-ready market with a winner.
 
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use bulwark::state::{Exchange, MarginAccount, Market};
-use anchor_lang::prelude::Pubkey;
 use bulwark_sdk::ix;
 use bulwark_sdk::wallet::{self, Acting, Now, Venue};
 use bulwark_testkit::world::{Participant, World};

@@ -74,7 +74,10 @@ async fn adl_refuses_without_trigger_on_the_wrong_side_below_the_level_and_on_st
     // At 160 the longs' profit is well under 10% of the pool.
     w.bank.advance(30, 12).await;
     w.refresh(160 * USD).await;
-    assert_program_error(adl(&mut w, &lev, SOL as u64).await, BulwarkError::AdlNotTriggered);
+    assert_program_error(
+        adl(&mut w, &lev, SOL as u64).await,
+        BulwarkError::AdlNotTriggered,
+    );
     rally(&mut w).await;
     let m = w.bank.market(M).await;
     assert!(m.book.trader_pnl(m.aggregate.price, 6).unwrap() > 1_000 * USDC as i64);
@@ -93,17 +96,28 @@ async fn adl_refuses_without_trigger_on_the_wrong_side_below_the_level_and_on_st
     assert_eq!(base(&w.margin(&calm.margin).await), base(&calm_before));
     let before = Snapshot::take(
         &mut w.bank,
-        &[lev.margin, calm.margin, short.margin, bulwark_sdk::pda::market(M).0],
+        &[
+            lev.margin,
+            calm.margin,
+            short.margin,
+            bulwark_sdk::pda::market(M).0,
+        ],
     )
     .await;
     // Neither long is above the level yet: a keeper cannot pick who pays.
     for p in [&calm, &lev] {
-        assert_program_error(adl(&mut w, p, SOL as u64).await, BulwarkError::AdlBelowWaterLevel);
+        assert_program_error(
+            adl(&mut w, p, SOL as u64).await,
+            BulwarkError::AdlBelowWaterLevel,
+        );
     }
     before.assert_unchanged(&mut w.bank).await;
     // A stale price (beyond the freshness limit) is refused too.
     w.bank.advance(26, 10).await;
-    assert_program_error(adl(&mut w, &lev, SOL as u64).await, BulwarkError::PriceTooOld);
+    assert_program_error(
+        adl(&mut w, &lev, SOL as u64).await,
+        BulwarkError::PriceTooOld,
+    );
     before.assert_unchanged(&mut w.bank).await;
 }
 
@@ -116,7 +130,10 @@ async fn the_level_falls_with_slots_and_reaches_the_most_levered_first_only_down
     // is above it, the 0.12x long far below.
     w.bank.advance(270, 108).await;
     w.refresh(200 * USD).await;
-    let (v_lev, v_calm) = (drain_view(&mut w, &lev).await, drain_view(&mut w, &calm).await);
+    let (v_lev, v_calm) = (
+        drain_view(&mut w, &lev).await,
+        drain_view(&mut w, &calm).await,
+    );
     assert_eq!(v_lev.level_ppm, 1_933_334);
     assert!(v_lev.leverage_ppm > v_lev.level_ppm && v_lev.cap_base > 0);
     assert!(v_calm.leverage_ppm < v_calm.level_ppm && v_calm.cap_base == 0);
@@ -135,7 +152,10 @@ async fn the_level_falls_with_slots_and_reaches_the_most_levered_first_only_down
     assert!(v_after.leverage_ppm >= level - level / 500, "{v_after:?}");
     assert_eq!(v_after.cap_base, 0);
     let before = Snapshot::take(&mut w.bank, &[lev.margin, bulwark_sdk::pda::market(M).0]).await;
-    assert_program_error(adl(&mut w, &lev, SOL as u64).await, BulwarkError::AdlBelowWaterLevel);
+    assert_program_error(
+        adl(&mut w, &lev, SOL as u64).await,
+        BulwarkError::AdlBelowWaterLevel,
+    );
     before.assert_unchanged(&mut w.bank).await;
 }
 
@@ -169,8 +189,15 @@ async fn a_quiet_spell_longer_than_a_drain_starts_a_new_episode_from_the_top() {
     let second = w.bank.market(M).await.adl_episode;
     assert!(second.start_slot > first.start_slot);
     assert_eq!(second.start_slot, w.bank.clock().await.slot);
-    assert_eq!(base(&w.margin(&lev.margin).await), held, "nothing above the top");
-    assert_program_error(adl(&mut w, &lev, SOL as u64).await, BulwarkError::AdlBelowWaterLevel);
+    assert_eq!(
+        base(&w.margin(&lev.margin).await),
+        held,
+        "nothing above the top"
+    );
+    assert_program_error(
+        adl(&mut w, &lev, SOL as u64).await,
+        BulwarkError::AdlBelowWaterLevel,
+    );
 }
 
 #[tokio::test]
@@ -235,7 +262,10 @@ async fn the_keeper_starts_the_episode_then_waits_for_the_level_and_drains_the_m
     rally(&mut w).await;
     let all = [&short, &calm, &lev];
     // No episode: the most levered winner, only to start it (nothing closes).
-    assert_eq!(keeper_pick(&mut w, &all).await, Some((lev.margin, 30 * SOL as u64, false)));
+    assert_eq!(
+        keeper_pick(&mut w, &all).await,
+        Some((lev.margin, 30 * SOL as u64, false))
+    );
     adl(&mut w, &lev, 30 * SOL as u64).await.unwrap();
     assert_eq!(base(&w.margin(&lev.margin).await), 30 * SOL);
     // While nobody is above the level the keeper sends nothing.
@@ -243,5 +273,8 @@ async fn the_keeper_starts_the_episode_then_waits_for_the_level_and_drains_the_m
     w.bank.advance(270, 108).await;
     w.refresh(200 * USD).await;
     let cap = drain_view(&mut w, &lev).await.cap_base;
-    assert_eq!(keeper_pick(&mut w, &all).await, Some((lev.margin, cap, true)));
+    assert_eq!(
+        keeper_pick(&mut w, &all).await,
+        Some((lev.margin, cap, true))
+    );
 }
