@@ -12,9 +12,12 @@ use std::collections::BTreeMap;
 use anyhow::{anyhow, bail, Result};
 use bulwark_engine::contagion::ContagionParams;
 use bulwark_stress::impact::ImpactModel;
-use bulwark_stress::multi::{align, run_multi, MarketPath, MultiReport, PoolPlan, PoolReport};
+use bulwark_stress::multi::{
+    align, run_multi_with_portfolios, MarketPath, MultiReport, PoolPlan, PoolReport,
+};
 use bulwark_stress::path::one_second_path;
-use bulwark_stress::population::{generate, PopulationSpec};
+use bulwark_stress::population::{generate, AccountSpec, PopulationSpec};
+use bulwark_stress::portfolios::{generate_portfolios, PortfolioSpec};
 use bulwark_stress::sim::{baseline, SimConfig};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde_json::{json, Value};
@@ -159,8 +162,9 @@ pub fn run(args: &StressArgs) -> Result<()> {
     for (name, c, plan, impact) in &modes {
         let mut runs = Vec::new();
         for seed in 1..=args.seeds {
-            let populations = populations(args, &markets, c, seed);
-            let r = run_multi(&markets, &populations, c, plan, impact).map_err(|e| anyhow!(e))?;
+            let (singles, portfolios) = populations(args, &markets, c, &pools, seed);
+            let r = run_multi_with_portfolios(&markets, &singles, &portfolios, c, plan, impact)
+                .map_err(|e| anyhow!(e))?;
             runs.push(r);
             bar.inc(1);
         }
@@ -175,7 +179,7 @@ pub fn run(args: &StressArgs) -> Result<()> {
     report.insert(
         "not_modelled".into(),
         json!([
-            "cross-market portfolios (one population a market)",
+            "portfolios act no further after opening (single-market traders do)",
             "traders' habits are seeded rules, not strategies fitted to data",
             "the venue's flow moving prices without --impact"
         ]),
@@ -198,18 +202,35 @@ pub fn run(args: &StressArgs) -> Result<()> {
     Ok(())
 }
 
-/// One population a market for `seed` (seeded apart per market), opened at its first price.
+/// One population a market for `seed` (seeded apart per market), opened at its first price,
+/// and the cross-market portfolios (`[population] portfolio_ppm` of `--accounts` a market,
+/// drawn within the pools of `plan`, Bulwark's: the baseline's one pool holds them too).
 fn populations(
     args: &StressArgs,
     markets: &[MarketPath],
     c: &SimConfig,
+    plan: &[PoolPlan],
     seed: u64,
-) -> Vec<Vec<bulwark_stress::population::AccountSpec>> {
+) -> (Vec<Vec<AccountSpec>>, Vec<PortfolioSpec>) {
+    // Portfolios need a pool of two markets or more.
+    let possible = plan.iter().any(|p| p.markets.len() >= 2);
+    let share = u64::from(c.population.portfolio_ppm.min(1_000_000)) * u64::from(possible);
+    let portfolios_a_market = (args.accounts as u64 * share / 1_000_000) as usize;
     let spec = PopulationSpec {
-        count: args.accounts,
+        count: args.accounts - portfolios_a_market,
         ..c.population
     };
-    markets
+    let prices: Vec<u64> = markets.iter().map(|m| m.path[0].price).collect();
+    let pools: Vec<Vec<usize>> = plan.iter().map(|p| p.markets.clone()).collect();
+    let portfolios = generate_portfolios(
+        seed,
+        portfolios_a_market * markets.len(),
+        &pools,
+        &prices,
+        &spec,
+        c.collateral_decimals,
+    );
+    let singles = markets
         .iter()
         .enumerate()
         .map(|(i, m)| {
@@ -220,7 +241,8 @@ fn populations(
                 c.collateral_decimals,
             )
         })
-        .collect()
+        .collect();
+    (singles, portfolios)
 }
 
 /// A pool's figure by name (the market report's names where they match).
@@ -329,9 +351,34 @@ fn mode_json(runs: &[MultiReport]) -> Value {
         spread(runs.iter().map(needless).collect()),
     );
     mode.insert("adl_policies".into(), adl_json(runs));
+    mode.insert("portfolios".into(), portfolios_json(runs));
     mode.insert("pools".into(), Value::Object(pools));
     mode.insert("markets".into(), Value::Object(markets));
     Value::Object(mode)
+}
+
+/// What the cross-market portfolios went through, each figure over seeds.
+fn portfolios_json(runs: &[MultiReport]) -> Value {
+    type Pick = fn(&bulwark_stress::portfolios::PortfolioReport) -> u64;
+    let fields: [(&str, Pick); 9] = [
+        ("opened", |p| p.opened as u64),
+        ("refused_legs", |p| p.refused_legs as u64),
+        ("liquidations", |p| p.liquidations),
+        ("liquidated_accounts", |p| p.liquidated_accounts as u64),
+        ("bankruptcies", |p| p.bankruptcies),
+        ("bad_debt", |p| p.bad_debt),
+        ("deleveraged", |p| p.deleveraged),
+        ("hedged_deleveraged", |p| p.hedged_deleveraged),
+        ("left_liquidatable", |p| p.left_liquidatable as u64),
+    ];
+    let mut out = serde_json::Map::new();
+    for (name, pick) in fields {
+        out.insert(
+            name.into(),
+            spread(runs.iter().map(|r| pick(&r.portfolios)).collect()),
+        );
+    }
+    Value::Object(out)
 }
 
 /// Every ADL policy on the same moments (`bulwark_stress::adl_compare`), each figure over seeds.
@@ -356,6 +403,7 @@ fn adl_json(runs: &[MultiReport]) -> Value {
                 "max_share_ppm": pick(|t| t.max_share_ppm),
                 "low_leverage_closed": pick(|t| t.low_leverage_closed),
                 "sybil_failures": pick(|t| t.sybil_failures),
+                "hedged_closed": pick(|t| t.hedged_closed),
             }),
         );
     }

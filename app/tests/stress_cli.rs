@@ -233,6 +233,10 @@ fn several_markets_run_on_one_clock_in_their_pools() {
         serde_json::json!(["DOGE"])
     );
     assert!(r["bulwark"]["markets"]["ETH"]["bad_debt"].is_u64());
+    // Traders act by default; no pool here holds two markets, so no portfolio is drawn.
+    let acted = &r["bulwark"]["markets"]["ETH"]["traders_first_seed"];
+    assert!(acted["looks"].as_u64().unwrap() > 20, "{acted}");
+    assert_eq!(r["bulwark"]["portfolios"]["opened"], 0);
     for chart in [
         "chart_bulwark_ETH.svg",
         "chart_bulwark_DOGE.png",

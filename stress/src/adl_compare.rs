@@ -5,6 +5,7 @@
 //! policy what it would close. The program's own rule still drives the run; this is a shadow
 //! comparison, so every policy faces exactly the same accounts and need.
 
+use bulwark::state::MarginAccount;
 use bulwark_engine::account::OpClock;
 use bulwark_engine::adl_policy::{
     deleverage, fairness, need_notional, sybil_proof, Policy, Winner, SCORE_QUEUE_MIN_SCORE_PPM,
@@ -29,6 +30,8 @@ pub struct PolicyTally {
     pub low_leverage_closed: u64,
     /// Moments where splitting the most levered account changed its total closure.
     pub sybil_failures: u64,
+    /// Notional closed on hedged accounts (cross-market basis portfolios).
+    pub hedged_closed: u64,
 }
 
 /// Every policy's tally, in `Policy::all` order.
@@ -38,9 +41,16 @@ pub struct AdlComparison {
 }
 
 impl AdlComparison {
-    /// Adds the venue's ADL moment at `slot`/`t`, if its trigger holds.
-    pub fn observe(&mut self, v: &Venue, slot: u64, t: i64) {
-        let Some((winners, need)) = moment(v, slot, t) else {
+    /// Adds the venue's ADL moment at `slot`/`t`, if its trigger holds: its own accounts and
+    /// `portfolios` (cross-market accounts with a position there, each marked hedged or not).
+    pub fn observe<'a>(
+        &mut self,
+        v: &'a Venue,
+        portfolios: impl Iterator<Item = (&'a MarginAccount, bool)>,
+        slot: u64,
+        t: i64,
+    ) {
+        let Some((winners, hedged, need)) = moment(v, portfolios, slot, t) else {
             return;
         };
         let policies = Policy::all(SCORE_QUEUE_MIN_SCORE_PPM);
@@ -59,6 +69,12 @@ impl AdlComparison {
             tally.overshoot += f.overshoot;
             tally.max_share_ppm = tally.max_share_ppm.max(f.max_share_ppm);
             tally.low_leverage_closed += low_closed(&winners, &closed);
+            tally.hedged_closed += closed
+                .iter()
+                .zip(&hedged)
+                .filter(|(_, h)| **h)
+                .map(|(c, _)| *c)
+                .sum::<u64>();
             tally.sybil_failures += u64::from(!sybil_proof(&winners, need, *p));
         }
     }
@@ -77,6 +93,7 @@ impl AdlComparison {
             a.max_share_ppm = a.max_share_ppm.max(b.max_share_ppm);
             a.low_leverage_closed += b.low_leverage_closed;
             a.sybil_failures += b.sybil_failures;
+            a.hedged_closed += b.hedged_closed;
         }
     }
 }
@@ -90,15 +107,22 @@ fn low_closed(winners: &[Winner], closed: &[u64]) -> u64 {
         .sum()
 }
 
-/// The venue's winners and the notional solvency needs closed, while its trigger holds.
-fn moment(v: &Venue, slot: u64, t: i64) -> Option<(Vec<Winner>, u64)> {
+/// The venue's winners (its accounts, then the portfolios), whether each is hedged, and the
+/// notional solvency needs closed, while its trigger holds.
+fn moment<'a>(
+    v: &'a Venue,
+    portfolios: impl Iterator<Item = (&'a MarginAccount, bool)>,
+    slot: u64,
+    t: i64,
+) -> Option<(Vec<Winner>, Vec<bool>, u64)> {
     let m = &v.market;
     let trig = m
         .adl_trigger(v.pool.capital, OpClock { slot, now: t }, v.decimals)
         .ok()?;
-    let mut winners = Vec::new();
+    let (mut winners, mut hedged) = (Vec::new(), Vec::new());
     let (mut profit, mut notional) = (0u128, 0u128);
-    for (i, a) in v.accounts().iter().enumerate() {
+    let own = v.accounts().iter().map(|a| (a, false));
+    for (i, (a, is_hedged)) in own.chain(portfolios).enumerate() {
         let Some((p, d)) = adl_view(m, a, trig.price, slot, v.decimals) else {
             continue;
         };
@@ -106,6 +130,7 @@ fn moment(v: &Venue, slot: u64, t: i64) -> Option<(Vec<Winner>, u64)> {
             continue;
         }
         (profit, notional) = (profit + d.pnl as u128, notional + d.notional as u128);
+        hedged.push(is_hedged);
         winners.push(Winner {
             id: i as u32,
             notional: d.notional,
@@ -120,5 +145,5 @@ fn moment(v: &Venue, slot: u64, t: i64) -> Option<(Vec<Winner>, u64)> {
         profit,
         notional,
     );
-    (need > 0).then_some((winners, need))
+    (need > 0).then_some((winners, hedged, need))
 }

@@ -278,16 +278,6 @@ impl MultiRun {
         })
     }
 
-    /// Runs `f` on market `i`'s venue with its pool's books loaded, then stores them back.
-    fn with_books<T>(&mut self, i: usize, f: impl FnOnce(&mut Venue) -> T) -> T {
-        let p = self.pool_of[i];
-        let v = &mut self.venues[i];
-        (v.pool, v.fund) = self.books[p];
-        let out = f(v);
-        self.books[p] = (v.pool, v.fund);
-        out
-    }
-
     fn step(
         &mut self,
         markets: &[MarketPath],
@@ -328,16 +318,17 @@ impl MultiRun {
         self.propagate_signals(slot, t);
         for (i, population) in populations.iter().enumerate() {
             let keeper = self.configs[i].keeper;
-            let mut adl = std::mem::take(&mut self.adl);
+            // The market's venue with its pool's books loaded, then stored back.
+            let p = self.pool_of[i];
+            let v = &mut self.venues[i];
+            (v.pool, v.fund) = self.books[p];
             let mut traders = self.traders[i].take();
-            let ev = self.with_books(i, |v| {
-                if let Some(tr) = traders.as_mut() {
-                    tr.act(v, population, slot, t);
-                }
-                adl.observe(v, slot, t);
-                v.keeper_cycle(&keeper, slot, t)
-            });
-            self.adl = adl;
+            if let Some(tr) = traders.as_mut() {
+                tr.act(v, population, slot, t);
+            }
+            self.adl.observe(v, self.portfolios.held(), slot, t);
+            let ev = v.keeper_cycle(&keeper, slot, t);
+            self.books[p] = (v.pool, v.fund);
             let ev = ev.map_err(engine_err).map_err(err)?;
             if let Some(tr) = traders.as_mut() {
                 tr.note_unhealthy(&ev.newly_unhealthy);

@@ -13,7 +13,7 @@ fn population(seed: u64, n: usize) -> Vec<AccountSpec> {
         count: n,
         ..PopulationSpec::default()
     };
-    generate(seed, &spec, P, 6)
+    generate(seed, &spec.directional_only(), P, 6)
 }
 
 /// LUNA gaps 70% down at 300 s; SOL stays calm (a 0% gap).
@@ -217,7 +217,8 @@ fn adl_scene() -> (Vec<MarketPath>, Vec<Vec<AccountSpec>>, SimConfig) {
         count: 120,
         long_ppm: 1_000_000,
         ..PopulationSpec::default()
-    };
+    }
+    .directional_only();
     let populations = vec![generate(6, &longs, P, 6)];
     let mut cfg = default_config();
     cfg.market.params.adl.adl_trigger_ppm = 20_000;

@@ -34,6 +34,9 @@ struct PopulationFile {
     leverage_min_x100: Option<u32>,
     leverage_max_x100: Option<u32>,
     long_ppm: Option<u32>,
+    punter_ppm: Option<u32>,
+    hedger_ppm: Option<u32>,
+    portfolio_ppm: Option<u32>,
     look_secs: Option<u32>,
     defend_ppm: Option<u32>,
     take_profit_ppm: Option<u32>,
@@ -132,6 +135,9 @@ pub fn apply(base: &SimConfig, text: &str, file: &str) -> Result<SimConfig, File
         s.leverage_min_x100 = p.leverage_min_x100.unwrap_or(s.leverage_min_x100);
         s.leverage_max_x100 = p.leverage_max_x100.unwrap_or(s.leverage_max_x100);
         s.long_ppm = p.long_ppm.unwrap_or(s.long_ppm);
+        s.punter_ppm = p.punter_ppm.unwrap_or(s.punter_ppm);
+        s.hedger_ppm = p.hedger_ppm.unwrap_or(s.hedger_ppm);
+        s.portfolio_ppm = p.portfolio_ppm.unwrap_or(s.portfolio_ppm);
         c.traders = p.habits(c.traders, &at)?;
     }
     check_population(&c, &at)?;
@@ -199,6 +205,19 @@ fn check_population(c: &SimConfig, at: &dyn Fn(&str) -> String) -> Result<(), Fi
             "population.long_ppm",
             format!("{} is above 1000000", s.long_ppm),
         )
+    } else if u64::from(s.punter_ppm) + u64::from(s.hedger_ppm) > 1_000_000 {
+        (
+            "population.punter_ppm",
+            format!(
+                "punters and hedgers together ({} + {}) are above 1000000",
+                s.punter_ppm, s.hedger_ppm
+            ),
+        )
+    } else if s.portfolio_ppm > 1_000_000 {
+        (
+            "population.portfolio_ppm",
+            format!("{} is above 1000000", s.portfolio_ppm),
+        )
     } else {
         return Ok(());
     };
@@ -264,6 +283,10 @@ panic_ppm = 0
             ),
             ("[population]\nshoe_size = 9\n", "unknown field `shoe_size`"),
             ("[population]\nlook_secs = 0\n", "p.toml: population.look_secs: must be"),
+            (
+                "[population]\npunter_ppm = 600000\nhedger_ppm = 500000\n",
+                "p.toml: population.punter_ppm: punters and hedgers together",
+            ),
             (
                 "[population]\ndefend_ppm = 1000001\n",
                 "p.toml: population.defend_ppm: 1000001 is above",

@@ -1,5 +1,9 @@
 //! Seeded populations of accounts: collateral, leverage up to the market's maximum, side.
-//! Sizes follow from collateral × leverage at the opening price.
+//! Sizes follow from collateral × leverage at the opening price. Collateral is log-uniform
+//! (density ∝ 1/x: as many accounts between 100 and 1,000 USDC as between 10,000 and 100,000,
+//! so positions are heavy-tailed). Archetypes: directional traders (the ranges below), punters
+//! (high leverage on small accounts) and hedgers (low-leverage shorts on large accounts);
+//! cross-market portfolios are drawn by `crate::portfolios`.
 
 use bulwark_engine::num::{BASE_SCALE, PRICE_SCALE};
 use rand::{Rng, SeedableRng};
@@ -17,10 +21,18 @@ pub struct PopulationSpec {
     pub leverage_max_x100: u32,
     /// Share of longs, ppm.
     pub long_ppm: u32,
+    /// Share of punters, ppm: leverage in the top quarter of the range, collateral within
+    /// ten times the minimum, either side.
+    pub punter_ppm: u32,
+    /// Share of hedgers, ppm: shorts at 1x to 3x, collateral within a tenth of the maximum.
+    pub hedger_ppm: u32,
+    /// In a multi-market run, the share of accounts that are cross-market portfolios, ppm.
+    pub portfolio_ppm: u32,
 }
 
 impl Default for PopulationSpec {
-    /// 1,000 accounts with 100 to 100,000 USDC (6 decimals), 1x to 20x, 55% long.
+    /// 1,000 accounts with 100 to 100,000 USDC (6 decimals), 1x to 20x, 55% long; 10%
+    /// punters, 10% hedgers; in multi-market runs 20% of accounts are portfolios.
     fn default() -> Self {
         PopulationSpec {
             count: 1_000,
@@ -29,6 +41,20 @@ impl Default for PopulationSpec {
             leverage_min_x100: 100,
             leverage_max_x100: 2_000,
             long_ppm: 550_000,
+            punter_ppm: 100_000,
+            hedger_ppm: 100_000,
+            portfolio_ppm: 200_000,
+        }
+    }
+}
+
+impl PopulationSpec {
+    /// This spec with directional traders only (no punters or hedgers).
+    pub fn directional_only(self) -> Self {
+        PopulationSpec {
+            punter_ppm: 0,
+            hedger_ppm: 0,
+            ..self
         }
     }
 }
@@ -70,13 +96,32 @@ pub fn generate(seed: u64, spec: &PopulationSpec, price: u64, decimals: u8) -> V
         spec.collateral_min.max(1) as f64,
         spec.collateral_max.max(1) as f64,
     );
+    let (lev_lo, lev_hi) = (
+        spec.leverage_min_x100,
+        spec.leverage_max_x100.max(spec.leverage_min_x100),
+    );
     (0..spec.count)
         .map(|_| {
-            let collateral = (lo * (hi / lo).powf(rng.random::<f64>())).round() as u64;
-            let leverage_x100 = rng.random_range(
-                spec.leverage_min_x100..=spec.leverage_max_x100.max(spec.leverage_min_x100),
+            let kind = rng.random_range(0..1_000_000u32);
+            let (punter, hedger) = (
+                kind < spec.punter_ppm,
+                (spec.punter_ppm..spec.punter_ppm.saturating_add(spec.hedger_ppm)).contains(&kind),
             );
-            let long = rng.random_range(0..1_000_000u32) < spec.long_ppm;
+            let (c_lo, c_hi, l_lo, l_hi) = if punter {
+                (
+                    lo,
+                    (lo * 10.0).min(hi),
+                    lev_hi - (lev_hi - lev_lo) / 4,
+                    lev_hi,
+                )
+            } else if hedger {
+                ((hi / 10.0).max(lo), hi, lev_lo, lev_hi.min(300).max(lev_lo))
+            } else {
+                (lo, hi, lev_lo, lev_hi)
+            };
+            let collateral = (c_lo * (c_hi / c_lo).powf(rng.random::<f64>())).round() as u64;
+            let leverage_x100 = rng.random_range(l_lo..=l_hi);
+            let long = !hedger && rng.random_range(0..1_000_000u32) < spec.long_ppm;
             let base = base_for_notional(notional(collateral, leverage_x100), price, decimals);
             AccountSpec {
                 collateral,
@@ -110,5 +155,33 @@ mod tests {
             let want = x.collateral as u128 * x.leverage_x100 as u128 / 100;
             assert!(notional.abs_diff(want) <= 1, "{notional} vs {want}");
         }
+    }
+
+    #[test]
+    fn punters_are_small_and_levered_and_hedgers_large_low_leverage_shorts() {
+        let spec = PopulationSpec {
+            count: 4_000,
+            punter_ppm: 250_000,
+            hedger_ppm: 250_000,
+            ..PopulationSpec::default()
+        };
+        let a = generate(9, &spec, 150 * PRICE_SCALE, 6);
+        let punters = a
+            .iter()
+            .filter(|x| x.leverage_x100 >= 1_525 && x.collateral <= 1_000_000_000)
+            .count();
+        let hedgers = a
+            .iter()
+            .filter(|x| x.base < 0 && x.leverage_x100 <= 300 && x.collateral >= 10_000_000_000)
+            .count();
+        // A quarter each, give or take (directional accounts can land in either box too).
+        assert!((900..=1_300).contains(&punters), "{punters}");
+        assert!((900..=1_300).contains(&hedgers), "{hedgers}");
+        let plain = generate(9, &spec.directional_only(), 150 * PRICE_SCALE, 6);
+        let levered_small = plain
+            .iter()
+            .filter(|x| x.leverage_x100 >= 1_525 && x.collateral <= 1_000_000_000)
+            .count();
+        assert!(levered_small < 400, "{levered_small}");
     }
 }

@@ -197,6 +197,13 @@ impl Portfolios {
         &self.accounts
     }
 
+    /// Each account and whether it is a hedged (basis) portfolio.
+    pub fn held(&self) -> impl Iterator<Item = (&MarginAccount, bool)> {
+        self.accounts
+            .iter()
+            .zip(self.specs.iter().map(|s| s.hedged))
+    }
+
     /// The report, with the accounts still below maintenance in `venues`' markets at
     /// `slot`/`t`.
     pub fn final_report(&self, venues: &[Venue], slot: u64, t: i64) -> PortfolioReport {
