@@ -142,7 +142,8 @@ pub fn run_multi(
 }
 
 /// [`run_multi`] with cross-market `portfolios` beside the markets' populations (each one's
-/// markets in one pool; the keeper's capacity then has one more even part, theirs).
+/// markets in one pool). The keeper's capacity is then shared by accounts: the portfolios get
+/// their share of all accounts, the markets even parts of the rest.
 pub fn run_multi_with_portfolios(
     markets: &[MarketPath],
     populations: &[Vec<AccountSpec>],
@@ -170,9 +171,12 @@ pub fn run_multi_with_portfolios(
     run.portfolios = Portfolios::new(portfolios.to_vec(), markets.len(), keys);
     run.portfolios.full_scan = cfg.full_scan;
     if !portfolios.is_empty() {
-        run.portfolio_capacity = (cfg.keeper.capacity / (markets.len() + 1)).max(1);
+        let capacity = cfg.keeper.capacity;
+        let share = capacity * portfolios.len() / (portfolios.len() + keys).max(1);
+        run.portfolio_capacity = share.max(1);
+        let rest = (capacity.saturating_sub(share) / markets.len().max(1)).max(1);
         for c in run.configs.iter_mut() {
-            c.keeper.capacity = run.portfolio_capacity;
+            c.keeper.capacity = rest;
         }
     }
     run.impact_models = (0..markets.len())
