@@ -1,6 +1,7 @@
 //! Charts of a stress run (the first population of a mode): the price with the market's
-//! non-Active states shaded, the insurance fund and the pool's capital, and cumulative bad
-//! debt; written as SVG and PNG with an embedded font (DejaVu Sans, in `app/assets`) so they
+//! non-Active states shaded (and the replayed path it was displaced from, when the venue's own
+//! flow moved it), the insurance fund and the pool's capital, and cumulative bad debt; a pool's
+//! chart has the last two only. Written as SVG and PNG with an embedded font (DejaVu Sans, in `app/assets`) so they
 //! render on a machine without system fonts. Floating point here is display only.
 
 use std::path::Path;
@@ -22,14 +23,18 @@ fn draw<DB: DrawingBackend>(
     title: &str,
     s: &[SeriesPoint],
     decimals: u8,
+    with_price: bool,
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let root = root.titled(title, ("sans-serif", 22)).map_err(err)?;
-    let panels = root.split_evenly((3, 1));
+    let panels = root.split_evenly((2 + usize::from(with_price), 1));
     let x = Hours::of(s);
-    draw_price(&panels[0], s, &x)?;
-    draw_funds(&panels[1], s, &x, decimals)?;
-    draw_bad_debt(&panels[2], s, &x, decimals)?;
+    if with_price {
+        draw_price(&panels[0], s, &x)?;
+    }
+    let rest = &panels[usize::from(with_price)..];
+    draw_funds(&rest[0], s, &x, decimals)?;
+    draw_bad_debt(&rest[1], s, &x, decimals)?;
     root.present().map_err(err)?;
     Ok(())
 }
@@ -67,11 +72,16 @@ fn draw_price<DB: DrawingBackend>(
     x: &Hours,
 ) -> Result<()> {
     let price = |p: &SeriesPoint| p.price as f64 / 1e9;
+    let replayed = |p: &SeriesPoint| p.replayed as f64 / 1e9;
     let (lo, hi) = s.iter().fold((f64::MAX, 0f64), |(lo, hi), p| {
-        (lo.min(price(p)), hi.max(price(p)))
+        let (a, b) = (price(p), replayed(p));
+        (lo.min(a).min(b), hi.max(a).max(b))
     });
     let mut c = ChartBuilder::on(area)
-        .caption("price (shaded: not Active)", ("sans-serif", 16))
+        .caption(
+            "stored price (blue; shaded: not Active), replayed path (grey: the gap is the venue's own impact)",
+            ("sans-serif", 16),
+        )
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(70)
@@ -90,6 +100,11 @@ fn draw_price<DB: DrawingBackend>(
             RGBColor(255, 190, 150).mix(0.6).filled(),
         )
     }))
+    .map_err(err)?;
+    c.draw_series(LineSeries::new(
+        s.iter().map(|p| (x.at(p.ts), replayed(p))),
+        &RGBColor(150, 150, 150),
+    ))
     .map_err(err)?;
     c.draw_series(LineSeries::new(
         s.iter().map(|p| (x.at(p.ts), price(p))),
@@ -164,24 +179,43 @@ fn draw_bad_debt<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Writes `DIR/chart_<mode>.svg` and `.png`.
+/// Writes `DIR/chart_<mode>.svg` and `.png`: a market's three panels.
 pub fn write(dir: &Path, mode: &str, series: &[SeriesPoint], decimals: u8) -> Result<()> {
+    write_panels(dir, mode, series, decimals, true)
+}
+
+/// Writes `DIR/chart_<name>.svg` and `.png` for a pool: its insurance fund and capital, and
+/// its markets' cumulative bad debt (`series` already summed over them).
+pub fn write_pool(dir: &Path, name: &str, series: &[SeriesPoint], decimals: u8) -> Result<()> {
+    write_panels(dir, name, series, decimals, false)
+}
+
+fn write_panels(
+    dir: &Path,
+    name: &str,
+    series: &[SeriesPoint],
+    decimals: u8,
+    with_price: bool,
+) -> Result<()> {
     plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
         .map_err(|_| anyhow!("chart: the embedded font does not load"))?;
-    let title = format!("bulwark stress: {mode}");
-    let svg = dir.join(format!("chart_{mode}.svg"));
+    let title = format!("bulwark stress: {name}");
+    let height = if with_price { 900 } else { 600 };
+    let svg = dir.join(format!("chart_{name}.svg"));
     draw(
-        SVGBackend::new(&svg, (1200, 900)).into_drawing_area(),
+        SVGBackend::new(&svg, (1200, height)).into_drawing_area(),
         &title,
         series,
         decimals,
+        with_price,
     )?;
-    let png = dir.join(format!("chart_{mode}.png"));
+    let png = dir.join(format!("chart_{name}.png"));
     draw(
-        BitMapBackend::new(&png, (1200, 900)).into_drawing_area(),
+        BitMapBackend::new(&png, (1200, height)).into_drawing_area(),
         &title,
         series,
         decimals,
+        with_price,
     )?;
     Ok(())
 }

@@ -194,6 +194,10 @@ pub fn run(args: &StressArgs) -> Result<()> {
             let name = format!("{mode}_{symbol}");
             crate::stress_chart::write(&args.out, &name, &r.series, cfg.collateral_decimals)?;
         }
+        for (pool, series) in pool_series(first) {
+            let name = format!("{mode}_pool_{pool}");
+            crate::stress_chart::write_pool(&args.out, &name, &series, cfg.collateral_decimals)?;
+        }
     }
     for (name, t) in tables {
         println!("{name} (median over seeds)\n{t}");
@@ -338,6 +342,15 @@ fn mode_json(runs: &[MultiReport]) -> Value {
         m.insert("impact_low_ppm_per_seed".into(), json!(lows));
         let acted = crate::stress_cmd::traders_json(&runs[0].markets[k].1.traders);
         m.insert("traders_first_seed".into(), acted);
+        let worst = runs[0].markets[k].1.worst_account.map(|w| {
+            json!({
+                "account": w.account,
+                "loss": w.loss,
+                "deficit": w.deficit,
+                "leverage_x100": w.leverage_x100,
+            })
+        });
+        m.insert("worst_account_first_seed".into(), json!(worst));
         markets.insert(symbol.clone(), Value::Object(m));
     }
     let needless = |r: &MultiReport| {
@@ -355,6 +368,32 @@ fn mode_json(runs: &[MultiReport]) -> Value {
     mode.insert("pools".into(), Value::Object(pools));
     mode.insert("markets".into(), Value::Object(markets));
     Value::Object(mode)
+}
+
+/// Each pool's series: its books as its last market recorded them a minute (every market of a
+/// pool records on the same steps) and its markets' cumulative bad debt summed.
+fn pool_series(r: &MultiReport) -> Vec<(String, Vec<bulwark_stress::sim::SeriesPoint>)> {
+    let series_of = |symbol: &String| {
+        r.markets
+            .iter()
+            .find(|(s, _)| s == symbol)
+            .map(|(_, m)| &m.series)
+    };
+    r.pools
+        .iter()
+        .filter_map(|(name, p)| {
+            let all: Vec<_> = p.markets.iter().filter_map(series_of).collect();
+            let mut out = all.last()?.to_vec();
+            for (k, point) in out.iter_mut().enumerate() {
+                point.bad_debt = all
+                    .iter()
+                    .filter_map(|s| s.get(k))
+                    .map(|q| q.bad_debt)
+                    .sum();
+            }
+            Some((name.clone(), out))
+        })
+        .collect()
 }
 
 /// What the cross-market portfolios went through, each figure over seeds.

@@ -241,6 +241,8 @@ fn several_markets_run_on_one_clock_in_their_pools() {
         "chart_bulwark_ETH.svg",
         "chart_bulwark_DOGE.png",
         "chart_baseline_DOGE.svg",
+        "chart_bulwark_pool_tail.png",
+        "chart_baseline_pool_shared.svg",
     ] {
         assert!(out.join(chart).exists(), "{chart}");
     }

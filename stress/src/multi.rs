@@ -307,7 +307,7 @@ impl MultiRun {
             let locked = v.market.margin_above_base(slot, v.decimals).unwrap_or(0);
             r.margin_above_base_sum += u128::from(locked);
             if step.is_multiple_of(60) || last {
-                record_series_point(r, v, t);
+                record_series_point(r, v, t, m.path[step].price);
             }
             if step == 0 {
                 open_population(r, v, &populations[i], slot, t);

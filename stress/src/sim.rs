@@ -119,7 +119,11 @@ pub struct WorstAccount {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SeriesPoint {
     pub ts: i64,
+    /// The stored aggregate.
     pub price: u64,
+    /// The replayed path's price before the venue's own flow displaced it (the impact path is
+    /// the gap between the two; equal without impact).
+    pub replayed: u64,
     pub state: u8,
     pub insurance: u64,
     pub pool_capital: i64,
@@ -246,7 +250,7 @@ pub fn run_with_keys(
         r.margin_above_base_sum +=
             u128::from(v.market.margin_above_base(slot, v.decimals).unwrap_or(0));
         if step % 60 == 0 || step + 1 == path.len() {
-            record_series_point(&mut r, &v, t);
+            record_series_point(&mut r, &v, t, point.price);
         }
         if step == 0 {
             open_population(&mut r, &mut v, population, slot, t);
@@ -304,11 +308,13 @@ pub(crate) fn note_transitions(r: &mut SimReport, ts: &[Transition]) {
     }
 }
 
-/// One row of the report's time series: the venue at `t` and the report's running totals.
-pub(crate) fn record_series_point(r: &mut SimReport, v: &Venue, t: i64) {
+/// One row of the report's time series: the venue at `t` (the path's own price `replayed`)
+/// and the report's running totals.
+pub(crate) fn record_series_point(r: &mut SimReport, v: &Venue, t: i64, replayed: u64) {
     r.series.push(SeriesPoint {
         ts: t,
         price: v.market.aggregate.price,
+        replayed,
         state: v.market.status,
         insurance: v.fund.balance,
         pool_capital: v.pool.capital,
