@@ -285,6 +285,57 @@ fn spread(values: Vec<u64>) -> Value {
     json!({ "min": v[0], "median": v[v.len() / 2], "max": v[v.len() - 1] })
 }
 
+/// Market `k`'s part of a mode's report: its figures over seeds, the cost of safety, its
+/// impact, and the first seed's traders and worst account.
+fn market_json(runs: &[MultiReport], k: usize) -> Value {
+    let mut m = serde_json::Map::new();
+    for f in FIELDS {
+        m.insert(
+            f.into(),
+            spread(runs.iter().map(|r| field(&r.markets[k].1, f)).collect()),
+        );
+    }
+    let avg = |r: &MultiReport| {
+        let m = &r.markets[k].1;
+        (m.margin_above_base_sum / u128::from(m.steps.max(1))) as u64
+    };
+    m.insert(
+        "margin_above_base_avg".into(),
+        spread(runs.iter().map(avg).collect()),
+    );
+    let paid = |r: &MultiReport| r.markets[k].1.keeper_rewards;
+    m.insert(
+        "keeper_rewards".into(),
+        spread(runs.iter().map(paid).collect()),
+    );
+    let swept = |r: &MultiReport| r.markets[k].1.swept_to_insurance;
+    m.insert(
+        "swept_to_insurance".into(),
+        spread(runs.iter().map(swept).collect()),
+    );
+    let needless = runs
+        .iter()
+        .map(|r| r.markets[k].1.liquidated_but_solvent_at_end as u64);
+    m.insert(
+        "liquidated_but_solvent_at_end".into(),
+        spread(needless.collect()),
+    );
+    let lows: Vec<i64> = runs.iter().map(|r| r.impact[k].1.low_ppm).collect();
+    m.insert("impact_low_ppm_per_seed".into(), json!(lows));
+    let acted = crate::stress_cmd::traders_json(&runs[0].markets[k].1.traders);
+    m.insert("traders_first_seed".into(), acted);
+    let worst = runs[0].markets[k].1.worst_account.map(|w| {
+        json!({
+            "account": w.account,
+            "loss": w.loss,
+            "deficit": w.deficit,
+            "leverage_x100": w.leverage_x100,
+        })
+    });
+    m.insert("worst_account_first_seed".into(), json!(worst));
+    Value::Object(m)
+}
+
 /// A mode's report: the usual figures summed over markets, then by pool and by market.
 fn mode_json(runs: &[MultiReport]) -> Value {
     let mut mode = serde_json::Map::new();
@@ -306,52 +357,7 @@ fn mode_json(runs: &[MultiReport]) -> Value {
     }
     let mut markets = serde_json::Map::new();
     for (k, (symbol, _)) in runs[0].markets.iter().enumerate() {
-        let mut m = serde_json::Map::new();
-        for f in FIELDS {
-            m.insert(
-                f.into(),
-                spread(runs.iter().map(|r| field(&r.markets[k].1, f)).collect()),
-            );
-        }
-        let avg = |r: &MultiReport| {
-            let m = &r.markets[k].1;
-            (m.margin_above_base_sum / u128::from(m.steps.max(1))) as u64
-        };
-        m.insert(
-            "margin_above_base_avg".into(),
-            spread(runs.iter().map(avg).collect()),
-        );
-        let paid = |r: &MultiReport| r.markets[k].1.keeper_rewards;
-        m.insert(
-            "keeper_rewards".into(),
-            spread(runs.iter().map(paid).collect()),
-        );
-        let swept = |r: &MultiReport| r.markets[k].1.swept_to_insurance;
-        m.insert(
-            "swept_to_insurance".into(),
-            spread(runs.iter().map(swept).collect()),
-        );
-        let needless = runs
-            .iter()
-            .map(|r| r.markets[k].1.liquidated_but_solvent_at_end as u64);
-        m.insert(
-            "liquidated_but_solvent_at_end".into(),
-            spread(needless.collect()),
-        );
-        let lows: Vec<i64> = runs.iter().map(|r| r.impact[k].1.low_ppm).collect();
-        m.insert("impact_low_ppm_per_seed".into(), json!(lows));
-        let acted = crate::stress_cmd::traders_json(&runs[0].markets[k].1.traders);
-        m.insert("traders_first_seed".into(), acted);
-        let worst = runs[0].markets[k].1.worst_account.map(|w| {
-            json!({
-                "account": w.account,
-                "loss": w.loss,
-                "deficit": w.deficit,
-                "leverage_x100": w.leverage_x100,
-            })
-        });
-        m.insert("worst_account_first_seed".into(), json!(worst));
-        markets.insert(symbol.clone(), Value::Object(m));
+        markets.insert(symbol.clone(), market_json(runs, k));
     }
     let needless = |r: &MultiReport| {
         r.markets

@@ -23,7 +23,7 @@ use crate::feeds::Feeds;
 use crate::impact::{Impact, ImpactModel};
 use crate::path::PricePoint;
 use crate::population::AccountSpec;
-use crate::portfolios::{MarketEvents, PortfolioReport, PortfolioSpec, Portfolios};
+use crate::portfolios::{MarketEvents, MarketsMut, PortfolioReport, PortfolioSpec, Portfolios};
 use crate::sim::{
     judge_accounts_at_end, note_transitions, numbered_keys, open_population, open_venue,
     record_keeper_events, record_series_point, solvent_if_held, SimConfig, SimReport,
@@ -269,7 +269,7 @@ impl MultiRun {
             impact: vec![Impact::default(); n],
             traders: populations
                 .iter()
-                .map(|p| crate::sim::traders_for(cfg, p, t0))
+                .map(|p| crate::traders::Traders::for_config(cfg, p, t0))
                 .collect(),
             portfolios: Portfolios::new(Vec::new(), n, 0),
             portfolio_capacity: 0,
@@ -315,8 +315,12 @@ impl MultiRun {
             self.books[p] = (v.pool, v.fund);
         }
         if step == 0 {
-            let (venues, books) = (&mut self.venues, &mut self.books);
-            self.portfolios.open(venues, books, &self.pool_of, slot, t);
+            let mut run = MarketsMut {
+                venues: &mut self.venues,
+                books: &mut self.books,
+                pool_of: &self.pool_of,
+            };
+            self.portfolios.open(&mut run, slot, t);
             return Ok(());
         }
         self.propagate_signals(slot, t);
@@ -360,11 +364,13 @@ impl MultiRun {
     /// impact.
     fn portfolio_pass(&mut self, slot: u64, t: i64) {
         let keeper = self.configs[0].keeper;
-        let (venues, books) = (&mut self.venues, &mut self.books);
+        let mut run = MarketsMut {
+            venues: &mut self.venues,
+            books: &mut self.books,
+            pool_of: &self.pool_of,
+        };
         let cap = self.portfolio_capacity;
-        let evs = self
-            .portfolios
-            .keeper_pass(venues, books, &self.pool_of, &keeper, cap, slot, t);
+        let evs = self.portfolios.keeper_pass(&mut run, &keeper, cap, slot, t);
         for (k, ev) in evs.into_iter().enumerate() {
             let MarketEvents {
                 stages,

@@ -151,16 +151,27 @@ pub fn markets_of(venues: &[Venue]) -> Vec<Market> {
     venues.iter().map(|v| v.market).collect()
 }
 
-/// A market's venue with its pool's books loaded; stores them back after `f`.
-fn in_venue<T>(
-    v: &mut Venue,
-    books: &mut (LiquidityPool, InsuranceFund),
-    f: impl FnOnce(&mut Venue) -> T,
-) -> T {
-    (v.pool, v.fund) = *books;
-    let out = f(v);
-    *books = (v.pool, v.fund);
-    out
+/// The run's markets as the portfolios' operations move them: each market's venue, each
+/// pool's liquidity pool and insurance fund, and the pool of each market.
+pub struct MarketsMut<'a> {
+    pub venues: &'a mut [Venue],
+    pub books: &'a mut [(LiquidityPool, InsuranceFund)],
+    pub pool_of: &'a [usize],
+}
+
+impl MarketsMut<'_> {
+    /// `f` on market `k`'s venue with its pool's books loaded; stores them back after.
+    fn in_venue<T>(&mut self, k: usize, f: impl FnOnce(&mut Venue) -> T) -> T {
+        let (v, books) = (&mut self.venues[k], &mut self.books[self.pool_of[k]]);
+        (v.pool, v.fund) = *books;
+        let out = f(v);
+        *books = (v.pool, v.fund);
+        out
+    }
+
+    fn decimals(&self) -> u8 {
+        self.venues.first().map_or(6, |v| v.decimals)
+    }
 }
 
 impl Portfolios {
@@ -220,22 +231,14 @@ impl Portfolios {
 
     /// Opens every portfolio leg by leg at `slot`/`t`, each trade through the program's checks
     /// with the account's other legs as the program reads them; a refused leg stays flat.
-    pub fn open(
-        &mut self,
-        venues: &mut [Venue],
-        books: &mut [(LiquidityPool, InsuranceFund)],
-        pool_of: &[usize],
-        slot: u64,
-        t: i64,
-    ) {
-        let d = venues.first().map_or(6, |v| v.decimals);
-        let at = clock(slot, t, d);
-        let mut markets = markets_of(venues);
+    pub fn open(&mut self, run: &mut MarketsMut, slot: u64, t: i64) {
+        let at = clock(slot, t, run.decimals());
+        let mut markets = markets_of(run.venues);
         for i in 0..self.accounts.len() {
             let mut any = false;
             for &(k, base) in &self.specs[i].legs.clone() {
                 let lot = markets[k].params.trade.lot_base.max(1) as i64;
-                let ok = in_venue(&mut venues[k], &mut books[pool_of[k]], |v| {
+                let ok = run.in_venue(k, |v| {
                     let others = |a: &_| {
                         other_positions_for_action(a, &markets, &at, Action::IncreaseRisk, k as u16)
                     };
@@ -247,7 +250,7 @@ impl Portfolios {
                         t,
                     )
                 });
-                markets[k] = venues[k].market;
+                markets[k] = run.venues[k].market;
                 any |= ok;
                 self.report.refused_legs += usize::from(!ok);
             }
@@ -294,44 +297,30 @@ impl Portfolios {
     /// One keeper pass over the portfolios at `slot`/`t`, after the markets' own cycles:
     /// liquidations (most under water first, after the keeper's delay, within `capacity`
     /// stages), bankruptcies, then one deleverage a triggered market. Events by market.
-    #[allow(clippy::too_many_arguments)]
     pub fn keeper_pass(
         &mut self,
-        venues: &mut [Venue],
-        books: &mut [(LiquidityPool, InsuranceFund)],
-        pool_of: &[usize],
+        run: &mut MarketsMut,
         keeper: &KeeperModel,
         capacity: usize,
         slot: u64,
         t: i64,
     ) -> Vec<MarketEvents> {
-        let mut ev = vec![MarketEvents::default(); venues.len()];
+        let mut ev = vec![MarketEvents::default(); run.venues.len()];
         if self.accounts.is_empty() {
             return ev;
         }
-        let d = venues[0].decimals;
-        let at = clock(slot, t, d);
-        let mut markets = markets_of(venues);
+        let at = clock(slot, t, run.decimals());
+        let mut markets = markets_of(run.venues);
         let due = self.due(&markets, keeper, &at);
         let mut budget = capacity;
         for (_, i) in due {
             if budget == 0 {
                 break;
             }
-            self.liquidate(
-                i,
-                venues,
-                books,
-                pool_of,
-                &mut markets,
-                keeper,
-                &mut budget,
-                &at,
-                &mut ev,
-            );
+            self.liquidate(i, run, &mut markets, keeper, &mut budget, &at, &mut ev);
         }
-        self.resolve(venues, books, pool_of, &at, &mut ev);
-        self.deleverage(venues, books, pool_of, &at, &mut ev);
+        self.resolve(run, &at, &mut ev);
+        self.deleverage(run, &at, &mut ev);
         ev
     }
 
@@ -384,9 +373,7 @@ impl Portfolios {
     fn liquidate(
         &mut self,
         i: usize,
-        venues: &mut [Venue],
-        books: &mut [(LiquidityPool, InsuranceFund)],
-        pool_of: &[usize],
+        run: &mut MarketsMut,
         markets: &mut [Market],
         keeper: &KeeperModel,
         budget: &mut usize,
@@ -406,7 +393,7 @@ impl Portfolios {
                 .base
                 .signum();
             let snapshot = &*markets;
-            let out = in_venue(&mut venues[k], &mut books[pool_of[k]], |v| {
+            let out = run.in_venue(k, |v| {
                 let live = u64::from(v.pool.live_market_count().max(1));
                 let limits = StageLimits {
                     max_base: u64::MAX,
@@ -419,7 +406,7 @@ impl Portfolios {
                     a.liquidate(m, others, limits, op, d)
                 })
             });
-            markets[k] = venues[k].market;
+            markets[k] = run.venues[k].market;
             let Some(out) = out else { break };
             *budget -= 1;
             let notional = bulwark_engine::num::notional_ceil(out.closed_base as i64, out.price, d);
@@ -441,21 +428,12 @@ impl Portfolios {
     }
 
     /// Bankruptcies in the market of each account's last liquidation, its pool paying.
-    fn resolve(
-        &mut self,
-        venues: &mut [Venue],
-        books: &mut [(LiquidityPool, InsuranceFund)],
-        pool_of: &[usize],
-        at: &PreviewClock,
-        ev: &mut [MarketEvents],
-    ) {
+    fn resolve(&mut self, run: &mut MarketsMut, at: &PreviewClock, ev: &mut [MarketEvents]) {
         let mut still = Vec::new();
         for i in std::mem::take(&mut self.bankrupt) {
             let k = usize::from(self.accounts[i].liquidation.last_market);
             let t = at.unix_timestamp;
-            let done = in_venue(&mut venues[k], &mut books[pool_of[k]], |v| {
-                v.resolve_for(&mut self.accounts[i].core, t)
-            });
+            let done = run.in_venue(k, |v| v.resolve_for(&mut self.accounts[i].core, t));
             match done {
                 Some(b) => {
                     ev[k]
@@ -472,18 +450,11 @@ impl Portfolios {
 
     /// In every market whose trigger holds, the portfolio the keeper would pick (most levered
     /// above the water level), halving until the program accepts.
-    fn deleverage(
-        &mut self,
-        venues: &mut [Venue],
-        books: &mut [(LiquidityPool, InsuranceFund)],
-        pool_of: &[usize],
-        at: &PreviewClock,
-        ev: &mut [MarketEvents],
-    ) {
+    fn deleverage(&mut self, run: &mut MarketsMut, at: &PreviewClock, ev: &mut [MarketEvents]) {
         let (slot, t, d) = (at.slot, at.unix_timestamp, at.decimals);
-        for k in 0..venues.len() {
-            let capital = books[pool_of[k]].0.capital;
-            let m = venues[k].market;
+        for k in 0..run.venues.len() {
+            let capital = run.books[run.pool_of[k]].0.capital;
+            let m = run.venues[k].market;
             let accounts = self.keys.iter().copied().zip(self.accounts.iter());
             let Some((key, size, closes)) = adl_candidate(&m, accounts, capital, slot, t, d) else {
                 continue;
@@ -494,7 +465,7 @@ impl Portfolios {
                 .signum();
             for size in adl_sizes(size, m.params.trade.lot_base) {
                 let op = OpClock { slot, now: t };
-                let out = in_venue(&mut venues[k], &mut books[pool_of[k]], |v| {
+                let out = run.in_venue(k, |v| {
                     v.attempt_for(&mut self.accounts[i].core, |a, m| {
                         a.auto_deleverage(m, capital, size, op, d)
                     })
@@ -510,7 +481,7 @@ impl Portfolios {
                         self.report.hedged_deleveraged += n;
                     }
                 }
-                self.refile(i, &markets_of(venues), at);
+                self.refile(i, &markets_of(run.venues), at);
                 break;
             }
         }

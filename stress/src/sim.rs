@@ -239,7 +239,7 @@ pub fn run_with_keys(
     let mut liquidated = vec![false; v.accounts().len()];
     let mut deficits = vec![0u64; v.accounts().len()];
     let mut fund_peak = v.fund.balance;
-    let mut traders = traders_for(cfg, population, t0);
+    let mut traders = crate::traders::Traders::for_config(cfg, population, t0);
 
     for (step, point) in path.iter().enumerate() {
         let (t, slot) = (point.ts, cfg.slot_at(point.ts, t0));
@@ -283,17 +283,6 @@ pub fn run_with_keys(
     r.liquidated_but_solvent_at_end =
         solvent_if_held(population, &liquidated, (first.price, last), v.decimals);
     Ok(r)
-}
-
-/// The population's traders when `cfg` makes them act, seeded by the population.
-pub(crate) fn traders_for(
-    cfg: &SimConfig,
-    population: &[AccountSpec],
-    t0: i64,
-) -> Option<crate::traders::Traders> {
-    let habits = cfg.traders.as_ref()?;
-    let seed = crate::traders::Traders::seed_of(population);
-    Some(crate::traders::Traders::new(seed, habits, population, t0))
 }
 
 /// Counts the breaker trips among `ts`, by reason.

@@ -101,6 +101,21 @@ fn chance(rng: &mut ChaCha8Rng, ppm: u32) -> bool {
 }
 
 impl Traders {
+    /// The population's traders when `cfg` makes them act, seeded by the population.
+    pub fn for_config(
+        cfg: &crate::sim::SimConfig,
+        population: &[AccountSpec],
+        t0: i64,
+    ) -> Option<Traders> {
+        let habits = cfg.traders.as_ref()?;
+        Some(Traders::new(
+            Traders::seed_of(population),
+            habits,
+            population,
+            t0,
+        ))
+    }
+
     /// The seed a population's traders draw from: its accounts' collateral folded (the same
     /// population, the same habits).
     pub fn seed_of(population: &[AccountSpec]) -> u64 {
