@@ -77,7 +77,7 @@ pub async fn run() -> Result<()> {
     let mut w = World::new().await;
     let keeper = open_small_venue(&mut w).await?;
     println!("Pool 10,000 USDC; insurance fund 100 USDC, covering at most 60 USDC a day for this market;");
-    println!("ADL once traders' profit passes 10% of the pool, draining leverage from 20x to 0 over 100 slots. Four longs at 8x..14x leverage, one 33 SOL short.\n");
+    println!("ADL once traders' profit passes 10% of the pool, draining leverage from 20x to 0 over 150 slots. Four longs at 8x..14x leverage, one 33 SOL short.\n");
     let traders = open_crash_positions(&mut w).await?;
     let cfg = KeeperConfig {
         reward_accounts: bulwark_keeper::RewardAccounts::pool0(keeper.margin),
@@ -105,7 +105,7 @@ async fn open_small_venue(w: &mut World) -> Result<Participant> {
     args.params.insurance.insurance_window_cap = 60 * USDC;
     args.params.adl.adl_trigger_ppm = 100_000;
     args.params.adl.adl_floor_ppm = 50_000;
-    args.params.adl.adl_drain_slots = 100;
+    args.params.adl.adl_drain_slots = 150;
     let gov = w.governance.insecure_clone();
     w.create_market_with(&gov, args)
         .await

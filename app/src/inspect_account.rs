@@ -84,6 +84,8 @@ fn market_json(m: &Market) -> Value {
         "mmr_target_ppm": m.ramp.target_ppm,
         "breaker_flags": m.breaker_flags,
         "insurance_tripped": m.insurance_tripped != 0,
+        "adl_episode_start_slot": m.adl_episode.start_slot,
+        "adl_episode_last_slot": m.adl_episode.last_slot,
         "oracle_sources": m.oracle.active().iter().map(|s| s.account.to_string()).collect::<Vec<_>>(),
     })
 }

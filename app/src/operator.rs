@@ -306,6 +306,8 @@ fn market_json(m: &Market, at: &PreviewClock) -> Value {
         "short_oi": base(m.book.short_oi as i128),
         "maintenance_ppm_now": m.mmr_at(at.slot),
         "maintenance_ppm_target": m.ramp.target_ppm,
+        "adl_episode_start_slot": m.adl_episode.start_slot,
+        "adl_water_level_ppm": m.adl_water_level_ppm(at.slot),
     })
 }
 

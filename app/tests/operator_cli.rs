@@ -55,6 +55,9 @@ fn market_show_finds_a_market_by_symbol_or_index() {
     assert_eq!(by_symbol["index"], 0);
     assert_eq!(by_symbol["symbol"], by_index["symbol"]);
     assert_eq!(by_symbol["price"], "150.000000000");
+    // No ADL episode yet: a deleverage now would be judged at the top, 20x.
+    assert_eq!(by_symbol["adl_episode_start_slot"], 0);
+    assert_eq!(by_symbol["adl_water_level_ppm"], 20_000_000);
 }
 
 #[test]

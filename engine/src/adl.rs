@@ -8,9 +8,11 @@
 //! one account at a time with nothing a keeper chooses: the level is a function of time alone
 //! ([`AdlEpisode`]). An episode starts at the first deleverage call while the trigger holds;
 //! the level starts at the market's maximum leverage and falls linearly to zero over
-//! `adl_drain_slots`; a target must sit above the level and is closed only down to it. A keeper
-//! therefore cannot reach a low-leverage account before the level has passed every more
-//! levered one, and keepers race from the top.
+//! `adl_drain_slots`, stays there `EPISODE_GAP_SLOTS`, and the next call starts over; a target
+//! must sit above the level and is closed only down to it. A keeper therefore cannot reach an
+//! account before the level has come down to its leverage, nor close anyone below it: the
+//! guarantee is "nobody below the level", and keepers race from the top (which of several
+//! accounts above the level goes first is theirs to choose).
 
 use crate::num::{div_ceil_u128, PPM};
 
@@ -30,24 +32,25 @@ stored_block! {
 stored_block! {
     /// The market's current ADL episode: the clock of its water level.
     pub struct AdlEpisode {
-        /// Slot the episode started (0: none yet).
+        /// Slot the episode started (0: none yet; a chain's genesis slot cannot start one).
         pub start_slot: u64,
         /// Slot of its last deleverage (or its start).
         pub last_slot: u64,
     }
 }
 
-/// Slots past a full drain (`adl_drain_slots`) without a deleverage after which the next one
-/// starts a new episode from the top.
+/// Slots an episode stays at the bottom after a full drain (`adl_drain_slots`); the next
+/// deleverage after that starts a new episode from the top.
 pub const EPISODE_GAP_SLOTS: u64 = 150;
 
 impl AdlEpisode {
     /// The episode a deleverage at `now_slot` belongs to: this one, or a new one starting now
-    /// when there is none or none has deleveraged for `drain_slots + EPISODE_GAP_SLOTS` (the
-    /// level had time to reach the bottom and the crisis to pass).
+    /// when there is none or this one is older than `drain_slots + EPISODE_GAP_SLOTS`. An
+    /// episode's length is fixed from its start, so nobody can keep the level at the bottom
+    /// by deleveraging a lot now and then: a later crisis starts from the top again.
     pub fn at(&self, now_slot: u64, drain_slots: u64) -> AdlEpisode {
-        let quiet = now_slot.saturating_sub(self.last_slot);
-        let fresh = self.start_slot == 0 || quiet > drain_slots.saturating_add(EPISODE_GAP_SLOTS);
+        let age = now_slot.saturating_sub(self.start_slot);
+        let fresh = self.start_slot == 0 || age > drain_slots.saturating_add(EPISODE_GAP_SLOTS);
         AdlEpisode {
             start_slot: if fresh { now_slot } else { self.start_slot },
             last_slot: now_slot,
@@ -159,7 +162,7 @@ mod tests {
         assert_eq!(ep.start_slot, 1_000);
         assert!(AdlEpisode::default().starts_at(1_000, 1_000));
         assert_eq!(ep.level_ppm(1_000, top, 1_000), top, "the top at the start");
-        // Deleverages keep the episode going; the level falls with the slots since its start.
+        // The level falls with the slots since its start.
         let ongoing = AdlEpisode {
             start_slot: 1_000,
             last_slot: 1_450,
@@ -168,14 +171,21 @@ mod tests {
         assert_eq!(ongoing.level_ppm(1_500, top, 1_000), 10_000_000);
         assert_eq!(ongoing.level_ppm(1_501, top, 1_000), 9_980_000);
         assert_eq!(ongoing.level_ppm(2_000, top, 1_000), 0, "the bottom");
+        let end = 1_000 + 1_000 + EPISODE_GAP_SLOTS;
         assert_eq!(
-            ongoing.level_ppm(2_600, top, 1_000),
+            ongoing.level_ppm(end, top, 1_000),
             0,
             "still the same episode"
         );
-        // A quiet spell longer than a full drain plus the gap: a new episode from the top.
-        assert!(ongoing.starts_at(1_450 + 1_000 + EPISODE_GAP_SLOTS + 1, 1_000));
-        assert_eq!(ongoing.level_ppm(9_999, top, 1_000), top);
+        assert!(!ongoing.starts_at(end, 1_000));
+        // Older than a full drain plus the gap: a new episode from the top, however recently
+        // the last deleverage was.
+        let kept_alive = AdlEpisode {
+            start_slot: 1_000,
+            last_slot: end,
+        };
+        assert!(kept_alive.starts_at(end + 1, 1_000));
+        assert_eq!(kept_alive.level_ppm(end + 1, top, 1_000), top);
         // At 10x, a 3x account cannot be drained; a 12x one only down to 10x.
         assert_eq!(drain_cap(300, 100, 10_000_000), 0);
         assert_eq!(drain_cap(1_200, 100, 10_000_000), 200);

@@ -103,7 +103,7 @@ params! {
     UnstakeCooldown => ("unstake_cooldown_secs", "seconds", 0, 2_592_000),
     AdlTrigger => ("adl_trigger_ppm", "ppm of pool value", 10_000, 10_000_000),
     AdlFloor => ("adl_floor_ppm", "ppm of pool value", 0, 10_000_000),
-    AdlDrainSlots => ("adl_drain_slots", "slots", 10, 216_000),
+    AdlDrainSlots => ("adl_drain_slots", "slots", 150, 216_000),
     VelocityWindow => ("velocity_window_secs", "seconds", 10, 86_400),
     VelocityBand1 => ("velocity_band1_ppm", "ppm of reference", 5_000, 500_000),
     VelocityBand2 => ("velocity_band2_ppm", "ppm of reference", 10_000, 900_000),

@@ -135,6 +135,7 @@ named_events!(
     Liquidated,
     BankruptcyResolved,
     Deleveraged,
+    AdlEpisodeStarted,
     Staked,
     UnstakeRequested,
     Unstaked,

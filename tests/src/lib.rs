@@ -9,7 +9,8 @@ use solana_sdk::transaction::TransactionError;
 
 mod wallet_scenes;
 pub use wallet_scenes::{
-    acting, adl_scene, built_trade, start_adl_and_drain, venue_state, wallet_now,
+    acting, adl_scene, adl_triggered_scene, built_trade, start_adl_and_drain, venue_state,
+    wallet_now,
 };
 
 pub use bulwark_testkit::bank::Bank;

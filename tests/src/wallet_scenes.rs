@@ -73,10 +73,18 @@ pub async fn start_adl_and_drain(w: &mut World, target: Pubkey, market: u16, sol
     w.refresh(sol_e8).await;
 }
 
+/// [`adl_triggered_scene`] with the ADL episode started and its water level drained to the
+/// bottom.
+pub async fn adl_scene(lp: Keypair, winner: Keypair) -> (World, Participant) {
+    let (mut w, winner) = adl_triggered_scene(lp, winner).await;
+    start_adl_and_drain(&mut w, winner.margin, 0, 200 * USD).await;
+    (w, winner)
+}
+
 /// One market with ADL at 10% of the pool (floor 5%), a 10,000 USDC pool from `lp`, and
 /// `winner` 30 SOL long from 150 through a rise to 200: its profit share is over the trigger;
-/// the ADL episode started and its water level drained to the bottom.
-pub async fn adl_scene(lp: Keypair, winner: Keypair) -> (World, Participant) {
+/// no ADL episode yet.
+pub async fn adl_triggered_scene(lp: Keypair, winner: Keypair) -> (World, Participant) {
     let mut w = World::with_one_market(|a| {
         a.params.adl.adl_trigger_ppm = 100_000;
         a.params.adl.adl_floor_ppm = 50_000;
@@ -94,6 +102,5 @@ pub async fn adl_scene(lp: Keypair, winner: Keypair) -> (World, Participant) {
         w.bank.advance(30, 12).await;
         w.refresh(p * USD).await;
     }
-    start_adl_and_drain(&mut w, winner.margin, 0, 200 * USD).await;
     (w, winner)
 }

@@ -11,7 +11,6 @@ use crate::adl::{
 };
 use crate::checked::{cast, Checked};
 use crate::error::{EngineResult, Refused};
-use crate::margin::{health, HealthKind};
 use crate::market::MarketCore;
 use crate::pool::{capped_profit, pool_value_seen_by_market};
 use crate::position::{apply_fill, Fill, Position};
@@ -70,12 +69,12 @@ struct AdlClose {
 pub struct DrainView {
     /// Unrealised PnL at the price (collateral units).
     pub pnl: i64,
-    /// Notional at the price (rounded up) and collateral plus this position's conservative
-    /// PnL (collateral units).
+    /// Notional at the price (rounded up) and collateral plus this position's PnL at the price
+    /// (collateral units).
     pub notional: u64,
     pub equity: i64,
-    /// Notional / (collateral + this position's conservative PnL), ppm; `u64::MAX` when that
-    /// equity is not positive. Other positions are not read (the deleverage names one market),
+    /// Notional / (collateral + this position's PnL), both at the price a deleverage uses,
+    /// ppm; `u64::MAX` when that equity is not positive. Other positions are not read (the deleverage names one market),
     /// so a hedge leg's loss does not push its profitable leg up the queue.
     pub leverage_ppm: u64,
     /// The water level now (ppm): the episode's, or the top when this would start one.
@@ -89,6 +88,15 @@ pub struct DrainView {
 }
 
 impl MarketCore {
+    /// The ADL water level a deleverage at `now_slot` would be judged against (leverage, ppm):
+    /// the running episode's, or the top (the market's maximum leverage) when it would start
+    /// one.
+    pub fn adl_water_level_ppm(&self, now_slot: u64) -> u64 {
+        let top = u64::from(self.params.margin.max_leverage).saturating_mul(crate::num::PPM);
+        self.adl_episode
+            .level_ppm(now_slot, top, self.params.adl.adl_drain_slots)
+    }
+
     /// [`DrainView`] of `p` held with `collateral`, at `price` (1e-9 collateral per unit) and
     /// `now_slot`. The level's top is the market's maximum leverage.
     pub fn adl_drain_view(
@@ -103,20 +111,21 @@ impl MarketCore {
         let pnl = pos.unrealized_pnl(price, decimals)?;
         // The stressed side is the side whose traders are in profit.
         let side_profit = self.book.side_pnl(pos.base > 0, price, decimals)?;
-        let margin = self.margin(p, price, decimals, now_slot)?;
-        let h = health(collateral, &[(pos, margin)], HealthKind::Maintenance)?;
+        // At the price the close uses: closing at it leaves equity unchanged, so the target
+        // ends at the level (to rounding, never below it).
+        let notional = crate::num::notional_ceil(pos.base, price, decimals)?;
+        let equity = collateral.plus(pnl)?;
         let drain = self.params.adl.adl_drain_slots;
-        let top = u64::from(self.params.margin.max_leverage).saturating_mul(crate::num::PPM);
-        let level_ppm = self.adl_episode.level_ppm(now_slot, top, drain);
-        let eligible = pnl > 0 && side_profit > 0 && h.equity > 0;
-        let cap = drain_cap(h.notional, h.equity.max(0) as u64, level_ppm);
+        let level_ppm = self.adl_water_level_ppm(now_slot);
+        let eligible = pnl > 0 && side_profit > 0 && equity > 0;
+        let cap = drain_cap(notional, equity.max(0) as u64, level_ppm);
         Ok(DrainView {
             pnl,
-            notional: h.notional,
-            equity: h.equity,
-            leverage_ppm: leverage_ppm(h.notional, h.equity),
+            notional,
+            equity,
+            leverage_ppm: leverage_ppm(notional, equity),
             level_ppm,
-            cap_base: drain_cap_base(pos.base.unsigned_abs(), h.notional, cap),
+            cap_base: drain_cap_base(pos.base.unsigned_abs(), notional, cap),
             eligible,
             starts_episode: self.adl_episode.starts_at(now_slot, drain),
         })

@@ -228,7 +228,20 @@ pub struct BankruptcyResolved {
     pub window_remaining_after: u64,
 }
 
-/// A winner was deleveraged (or, with `closed_base` 0, an ADL episode started).
+/// An ADL episode started: its water level's clock runs from `start_slot` (the call that started
+/// it closed nothing: its target was not above the top).
+#[event]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct AdlEpisodeStarted {
+    pub market_index: u16,
+    /// The target the starting call named.
+    pub margin_account: Pubkey,
+    pub start_slot: u64,
+    /// The level at the start (the market's maximum leverage), ppm.
+    pub level_ppm: u64,
+}
+
+/// A winner was deleveraged.
 #[event]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Deleveraged {

@@ -6,8 +6,8 @@
 //! the assertions run there and natively only the scenes run.
 
 use bulwark::events::{
-    BankruptcyResolved, BreakerTransition, CollateralDeposited, Deleveraged, Liquidated,
-    ParamChanged, ProposalExecuted, ProposalQueued, RiskUpdated, TradeExecuted,
+    AdlEpisodeStarted, BankruptcyResolved, BreakerTransition, CollateralDeposited, Deleveraged,
+    Liquidated, ParamChanged, ProposalExecuted, ProposalQueued, RiskUpdated, TradeExecuted,
 };
 use bulwark::state::ProposalAction;
 use bulwark_engine::governance::MarketParam;
@@ -101,6 +101,30 @@ async fn a_deleverage_emits_what_it_closed() {
             (30 * SOL - account.positions[0].base) as u64
         );
         assert!(adl[0].ratio_after_ppm < adl[0].ratio_before_ppm);
+    }
+}
+
+#[tokio::test]
+async fn the_call_that_starts_an_adl_episode_says_so_and_closes_nothing() {
+    let (mut w, winner) = adl_triggered_scene(Keypair::new(), Keypair::new()).await;
+    w.bank
+        .send(&[ix::auto_deleverage(winner.margin, 0, SOL as u64)], &[])
+        .await
+        .unwrap();
+    let slot = w.bank.clock().await.slot;
+    assert_eq!(w.bank.market(0).await.adl_episode.start_slot, slot);
+    if runs_sbf() {
+        let started: Vec<AdlEpisodeStarted> = last(&w);
+        assert_eq!(started.len(), 1);
+        assert_eq!(
+            (started[0].start_slot, started[0].level_ppm),
+            (slot, 20_000_000)
+        );
+        assert_eq!(started[0].margin_account, winner.margin);
+        assert!(
+            last::<Deleveraged>(&w).is_empty(),
+            "nothing was deleveraged"
+        );
     }
 }
 

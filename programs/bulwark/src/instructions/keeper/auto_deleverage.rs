@@ -12,7 +12,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::*;
 use crate::error::{engine_err, BulwarkError};
-use crate::events::Deleveraged;
+use crate::events::{AdlEpisodeStarted, Deleveraged};
 use crate::instructions::common::op_clock;
 use crate::state::{Exchange, LiquidityPool, MarginAccount, Market};
 
@@ -46,6 +46,15 @@ pub fn auto_deleverage_handler(ctx: Context<AutoDeleverage>, max_base: u64) -> R
     let out = acct
         .auto_deleverage(&mut m, pool_capital, max_base, op_clock(&clock), decimals)
         .map_err(engine_err)?;
+    if out.closed_base == 0 {
+        emit_cpi!(AdlEpisodeStarted {
+            market_index: m.index,
+            margin_account: a.margin_account.key(),
+            start_slot: out.episode_start_slot,
+            level_ppm: out.level_ppm,
+        });
+        return Ok(());
+    }
     emit_cpi!(Deleveraged {
         margin_account: a.margin_account.key(),
         market_index: m.index,
