@@ -179,7 +179,7 @@ pub fn run(args: &StressArgs) -> Result<()> {
     report.insert(
         "not_modelled".into(),
         json!([
-            "portfolios act no further after opening (single-market traders do)",
+            "portfolios only take profit or panic-close (no dip buying, defence or reopening)",
             "traders' habits are seeded rules, not strategies fitted to data",
             "the venue's flow moving prices without --impact"
         ]),
@@ -405,7 +405,7 @@ fn pool_series(r: &MultiReport) -> Vec<(String, Vec<bulwark_stress::sim::SeriesP
 /// What the cross-market portfolios went through, each figure over seeds.
 fn portfolios_json(runs: &[MultiReport]) -> Value {
     type Pick = fn(&bulwark_stress::portfolios::PortfolioReport) -> u64;
-    let fields: [(&str, Pick); 9] = [
+    let fields: [(&str, Pick); 11] = [
         ("opened", |p| p.opened as u64),
         ("refused_legs", |p| p.refused_legs as u64),
         ("liquidations", |p| p.liquidations),
@@ -415,6 +415,8 @@ fn portfolios_json(runs: &[MultiReport]) -> Value {
         ("deleveraged", |p| p.deleveraged),
         ("hedged_deleveraged", |p| p.hedged_deleveraged),
         ("left_liquidatable", |p| p.left_liquidatable as u64),
+        ("take_profits", |p| p.take_profits),
+        ("panic_closes", |p| p.panic_closes),
     ];
     let mut out = serde_json::Map::new();
     for (name, pick) in fields {

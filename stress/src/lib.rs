@@ -12,6 +12,7 @@ pub mod multi;
 pub mod params;
 pub mod path;
 pub mod population;
+pub mod portfolio_traders;
 pub mod portfolios;
 pub mod sim;
 pub mod synthetic;

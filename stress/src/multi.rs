@@ -23,6 +23,7 @@ use crate::feeds::Feeds;
 use crate::impact::{Impact, ImpactModel};
 use crate::path::PricePoint;
 use crate::population::AccountSpec;
+use crate::portfolio_traders::PortfolioTraders;
 use crate::portfolios::{MarketEvents, MarketsMut, PortfolioReport, PortfolioSpec, Portfolios};
 use crate::sim::{
     judge_accounts_at_end, note_transitions, numbered_keys, open_population, open_venue,
@@ -170,6 +171,10 @@ pub fn run_multi_with_portfolios(
     let keys = populations.iter().map(Vec::len).sum();
     run.portfolios = Portfolios::new(portfolios.to_vec(), markets.len(), keys);
     run.portfolios.full_scan = cfg.full_scan;
+    run.portfolios.traders = cfg.traders.as_ref().map(|h| {
+        let seed = portfolios.iter().fold(0, |s, p| s ^ p.collateral);
+        PortfolioTraders::new(seed, h, portfolios.len(), run.t0)
+    });
     if !portfolios.is_empty() {
         let capacity = cfg.keeper.capacity;
         let share = capacity * portfolios.len() / (portfolios.len() + keys).max(1);

@@ -28,6 +28,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::index::LiquidationIndex;
 use crate::population::{base_for_notional, notional, PopulationSpec};
+use crate::portfolio_traders::PortfolioTraders;
 use crate::venue::{KeeperModel, Venue};
 
 /// One portfolio to open: collateral, and its legs (market, base atoms, signed).
@@ -116,6 +117,9 @@ pub struct PortfolioReport {
     pub hedged_deleveraged: u64,
     /// Accounts below maintenance at the end (the keeper judging the whole account).
     pub left_liquidatable: usize,
+    /// Portfolios closed whole by their owners: taking profit, in panic.
+    pub take_profits: u64,
+    pub panic_closes: u64,
 }
 
 /// What one pass did in one market: stage notionals (signed: a long's close sells, negative),
@@ -143,6 +147,8 @@ pub struct Portfolios {
     /// Judge every portfolio each pass instead of the index's candidates (the reference the
     /// index is tested against).
     pub full_scan: bool,
+    /// The owners' habits, when portfolios act.
+    pub traders: Option<PortfolioTraders>,
     pub report: PortfolioReport,
 }
 
@@ -199,6 +205,7 @@ impl Portfolios {
             liquidated: vec![false; n],
             bankrupt: Vec::new(),
             full_scan: false,
+            traders: None,
             report: PortfolioReport::default(),
         }
     }
@@ -311,6 +318,7 @@ impl Portfolios {
         }
         let at = clock(slot, t, run.decimals());
         let mut markets = markets_of(run.venues);
+        self.owners_act(run, &mut markets, &at);
         let due = self.due(&markets, keeper, &at);
         let mut budget = capacity;
         for (_, i) in due {
@@ -425,6 +433,50 @@ impl Portfolios {
             self.bankrupt.push(i);
         }
         self.refile(i, markets, at);
+    }
+
+    /// The owners whose look is due close their whole portfolio when its profit or loss says
+    /// so (`PortfolioTraders::closes`), leg by leg through the program's trade.
+    fn owners_act(&mut self, run: &mut MarketsMut, markets: &mut [Market], at: &PreviewClock) {
+        let Some(mut traders) = self.traders.take() else {
+            return;
+        };
+        let (slot, t, d) = (at.slot, at.unix_timestamp, at.decimals);
+        for i in traders.due(t) {
+            let legs: Vec<_> = self.accounts[i]
+                .positions
+                .iter()
+                .filter(|p| p.base != 0)
+                .map(|p| (usize::from(p.market_index), p.base, p.position()))
+                .collect();
+            let pnl: i128 = legs
+                .iter()
+                .map(|(k, _, pos)| {
+                    let price = markets[*k].aggregate.price;
+                    i128::from(pos.unrealized_pnl(price, d).unwrap_or(0))
+                })
+                .sum();
+            let Some(profit) = traders.closes(i, pnl, self.specs[i].collateral) else {
+                continue;
+            };
+            for (k, base, _) in legs {
+                let snapshot = &*markets;
+                let others = |a: &_| {
+                    other_positions_for_action(a, snapshot, at, Action::IncreaseRisk, k as u16)
+                };
+                run.in_venue(k, |v| {
+                    v.trade_for(&mut self.accounts[i].core, others, -base, slot, t)
+                });
+                markets[k] = run.venues[k].market;
+            }
+            let counter = match profit {
+                true => &mut self.report.take_profits,
+                false => &mut self.report.panic_closes,
+            };
+            *counter += 1;
+            self.refile(i, markets, at);
+        }
+        self.traders = Some(traders);
     }
 
     /// Bankruptcies in the market of each account's last liquidation, its pool paying.

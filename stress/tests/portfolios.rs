@@ -186,3 +186,50 @@ fn the_legs_index_finds_what_a_full_scan_of_the_portfolios_finds() {
     }
     assert_eq!(indexed.markets, scanned.markets);
 }
+
+#[test]
+fn portfolios_whose_owners_panic_close_before_the_keeper_has_to() {
+    // A slides 30% over an hour while B holds: the basis trades' long legs bleed.
+    let slide = MarketPath {
+        symbol: "A".into(),
+        path: (0..3_600)
+            .map(|i| bulwark_stress::path::PricePoint {
+                ts: T0 + i,
+                price: P - P * 3 / 10 * i as u64 / 3_600,
+            })
+            .collect(),
+    };
+    let flat = |s: &str| MarketPath {
+        symbol: s.into(),
+        path: (0..3_600)
+            .map(|i| bulwark_stress::path::PricePoint {
+                ts: T0 + i,
+                price: P,
+            })
+            .collect(),
+    };
+    let markets = [slide, flat("B"), flat("C")];
+    let pools = [pool("ab", &[0, 1]), pool("c", &[2])];
+    let book = vec![basis(0, 1); 30];
+    let habits = |panic_ppm| bulwark_stress::traders::Habits {
+        look_secs: 60,
+        defend_ppm: 0,
+        take_profit_ppm: 0,
+        panic_ppm,
+        dip_buy_ppm: 0,
+        reopen_ppm: 0,
+        withdraw_ppm: 0,
+    };
+    let with = |panic_ppm| bulwark_stress::sim::SimConfig {
+        traders: Some(habits(panic_ppm)),
+        ..default_config()
+    };
+    let held = run_with(&markets, &book, &pools, &with(0)).portfolios;
+    let panicked = run_with(&markets, &book, &pools, &with(1_000_000)).portfolios;
+    assert!(held.liquidations > 0 && held.panic_closes == 0, "{held:?}");
+    assert!(panicked.panic_closes > 0, "{panicked:?}");
+    assert!(
+        panicked.liquidations < held.liquidations,
+        "{panicked:?} vs {held:?}"
+    );
+}
