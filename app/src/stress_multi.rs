@@ -431,7 +431,12 @@ fn portfolios_json(runs: &[MultiReport]) -> Value {
 /// Every ADL policy on the same moments (`bulwark_stress::adl_compare`), each figure over seeds.
 fn adl_json(runs: &[MultiReport]) -> Value {
     let mut out = serde_json::Map::new();
-    let names: Vec<&str> = runs[0].adl.policies.iter().map(|(n, _)| *n).collect();
+    // Policies are named by the first run that saw an ADL moment (a run without one has none,
+    // and counts as zero for each).
+    let names: Vec<&str> = runs
+        .iter()
+        .find(|r| !r.adl.policies.is_empty())
+        .map_or(Vec::new(), |r| r.adl.policies.iter().map(|(n, _)| *n).collect());
     for (k, name) in names.iter().enumerate() {
         let pick = |f: fn(&bulwark_stress::adl_compare::PolicyTally) -> u64| {
             spread(
@@ -504,4 +509,25 @@ fn table(runs: &[MultiReport]) -> Table {
         ]);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bulwark_stress::adl_compare::PolicyTally;
+
+    #[test]
+    fn adl_policies_are_reported_when_only_a_later_seed_saw_an_adl_moment() {
+        let quiet = MultiReport::default();
+        let mut busy = MultiReport::default();
+        let tally = PolicyTally {
+            moments: 4,
+            overshoot: 7,
+            ..Default::default()
+        };
+        busy.adl.policies = vec![("leverage_draining", tally)];
+        let j = adl_json(&[quiet, busy]);
+        assert_eq!(j["leverage_draining"]["moments"]["max"], 4);
+        assert_eq!(j["leverage_draining"]["overshoot"]["min"], 0);
+    }
 }
