@@ -1,8 +1,9 @@
 //! Charts of a stress run (the first population of a mode): the price with the market's
 //! non-Active states shaded (and the replayed path it was displaced from, when the venue's own
 //! flow moved it), the insurance fund and the pool's capital, and cumulative bad debt; a pool's
-//! chart has the last two only. Written as SVG and PNG with an embedded font (DejaVu Sans, in `app/assets`) so they
-//! render on a machine without system fonts. Floating point here is display only.
+//! chart has the last two only. Written as SVG and PNG with an embedded font (DejaVu Sans, in
+//! `app/assets`) so they render on a machine without system fonts. Floating point here is
+//! display only.
 
 use std::path::Path;
 

@@ -74,8 +74,9 @@ pub struct DrainView {
     pub notional: u64,
     pub equity: i64,
     /// Notional / (collateral + this position's PnL), both at the price a deleverage uses,
-    /// ppm; `u64::MAX` when that equity is not positive. Other positions are not read (the deleverage names one market),
-    /// so a hedge leg's loss does not push its profitable leg up the queue.
+    /// ppm; `u64::MAX` when that equity is not positive. Other positions are not read (the
+    /// deleverage names one market), so a hedge leg's loss does not push its profitable leg up
+    /// the queue.
     pub leverage_ppm: u64,
     /// The water level now (ppm): the episode's, or the top when this would start one.
     pub level_ppm: u64,
