@@ -190,6 +190,8 @@ fn details(r: &SimReport) -> Value {
         "front_runner_orders": r.front_runner_orders,
         "front_runner_pnl": r.front_runner_pnl,
         "traders": traders_json(&r.traders),
+        "fees_paid": r.fees_paid,
+        "penalties_paid": r.penalties_paid,
         "health_checks_per_step": r.examined as f64 / r.steps.max(1) as f64,
         "worst_account": r.worst_account.map(|w| json!({
             "account": w.account,

@@ -322,6 +322,11 @@ fn market_json(runs: &[MultiReport], k: usize) -> Value {
     );
     let lows: Vec<i64> = runs.iter().map(|r| r.impact[k].1.low_ppm).collect();
     m.insert("impact_low_ppm_per_seed".into(), json!(lows));
+    let paid = |f: fn(&bulwark_stress::sim::SimReport) -> u64| {
+        spread(runs.iter().map(|r| f(&r.markets[k].1)).collect())
+    };
+    m.insert("fees_paid".into(), paid(|r| r.fees_paid));
+    m.insert("penalties_paid".into(), paid(|r| r.penalties_paid));
     let acted = crate::stress_cmd::traders_json(&runs[0].markets[k].1.traders);
     m.insert("traders_first_seed".into(), acted);
     let worst = runs[0].markets[k].1.worst_account.map(|w| {
@@ -436,7 +441,9 @@ fn adl_json(runs: &[MultiReport]) -> Value {
     let names: Vec<&str> = runs
         .iter()
         .find(|r| !r.adl.policies.is_empty())
-        .map_or(Vec::new(), |r| r.adl.policies.iter().map(|(n, _)| *n).collect());
+        .map_or(Vec::new(), |r| {
+            r.adl.policies.iter().map(|(n, _)| *n).collect()
+        });
     for (k, name) in names.iter().enumerate() {
         let pick = |f: fn(&bulwark_stress::adl_compare::PolicyTally) -> u64| {
             spread(

@@ -233,6 +233,10 @@ fn several_markets_run_on_one_clock_in_their_pools() {
         serde_json::json!(["DOGE"])
     );
     assert!(r["bulwark"]["markets"]["ETH"]["bad_debt"].is_u64());
+    // The cost of safety, in what traders paid: fees on every trade, penalties on stages.
+    let eth = &r["bulwark"]["markets"]["ETH"];
+    assert!(eth["fees_paid"].as_u64().unwrap() > 0, "{eth}");
+    assert!(eth["penalties_paid"].is_u64(), "{eth}");
     // Traders act by default; no pool here holds two markets, so no portfolio is drawn.
     let acted = &r["bulwark"]["markets"]["ETH"]["traders_first_seed"];
     assert!(acted["looks"].as_u64().unwrap() > 20, "{acted}");

@@ -444,6 +444,8 @@ impl MultiRun {
                 .as_ref()
                 .map(|tr| tr.report)
                 .unwrap_or_default();
+            let v = &self.venues[i];
+            (r.fees_paid, r.penalties_paid) = (v.fees_paid, v.penalties_paid);
             r.liquidated_accounts = self.liquidated[i].iter().filter(|x| **x).count();
             let path = &markets[i].path;
             let prices = (path[0].price, path[path.len() - 1].price);

@@ -416,6 +416,7 @@ impl Portfolios {
             });
             markets[k] = run.venues[k].market;
             let Some(out) = out else { break };
+            run.venues[k].penalties_paid += out.penalty_charged;
             *budget -= 1;
             let notional = bulwark_engine::num::notional_ceil(out.closed_base as i64, out.price, d);
             ev[k].stages.push((-side, notional.unwrap_or(0)));

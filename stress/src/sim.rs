@@ -100,6 +100,10 @@ pub struct SimReport {
     pub series: Vec<SeriesPoint>,
     /// What the acting traders did (all zero when the population only holds).
     pub traders: crate::traders::TraderReport,
+    /// What traders paid in this market (collateral units): trading fees (opening included)
+    /// and liquidation penalties (keeper rewards and the insurance share).
+    pub fees_paid: u64,
+    pub penalties_paid: u64,
 }
 
 /// The account that lost the most.
@@ -273,6 +277,7 @@ pub fn run_with_keys(
     }
     r.steps = path.len() as u64;
     r.traders = traders.map(|tr| tr.report).unwrap_or_default();
+    (r.fees_paid, r.penalties_paid) = (v.fees_paid, v.penalties_paid);
     r.liquidated_accounts = liquidated[..population.len()]
         .iter()
         .filter(|x| **x)
@@ -557,11 +562,27 @@ mod tests {
         assert!(r.liquidations > 0 && r.liquidated_accounts > 0, "{r:?}");
         // Every bankruptcy's deficit went to the insurance fund or the pool, to the unit.
         assert_eq!(r.bad_debt, r.insurance_paid + r.socialised_loss, "{r:?}");
+        // Fees on opening; here the 20% gap leaves the liquidated under water, so penalties
+        // are waived and the keeper's minimum rewards are advanced by the fund.
+        assert!(r.fees_paid > 0 && r.keeper_rewards > 0, "{r:?}");
         assert_eq!(r.left_liquidatable, 0, "{r:?}");
         assert!(
             r.breaker_trips >= 1,
             "a 20% gap trips the velocity breaker: {r:?}"
         );
+    }
+
+    #[test]
+    fn a_shallow_gap_charges_penalties_the_keeper_shares() {
+        // 7% down: the levered longs are liquidated in stages while their collateral lasts.
+        let path = gap_crash(T0, P, 1_200, 300, 70_000);
+        let r = run(&path, &population(200), &default_config()).unwrap();
+        assert!(r.liquidations > 0, "{r:?}");
+        assert!(
+            r.penalties_paid > 0 && r.penalties_paid >= r.keeper_rewards,
+            "{r:?}"
+        );
+        assert!(r.fees_paid > 0, "{r:?}");
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub struct Venue {
     key_rank: Vec<u32>,
     /// Accounts flat with negative collateral, awaiting `resolve_bankruptcy`.
     bankrupt: Vec<usize>,
+    /// What traders paid here so far (collateral units): trading fees, liquidation penalties.
+    pub fees_paid: u64,
+    pub penalties_paid: u64,
 }
 
 /// What one step did.
@@ -199,6 +202,8 @@ impl Venue {
             by_key,
             key_rank,
             bankrupt: Vec::new(),
+            fees_paid: 0,
+            penalties_paid: 0,
         }
     }
 
@@ -284,7 +289,7 @@ impl Venue {
     /// whether the program would have accepted it.
     pub fn trade(&mut self, i: usize, delta: i64, slot: u64, t: i64) -> bool {
         let (venue, d) = (self.trade_venue(t), self.decimals);
-        let ok = attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
+        let out = attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
             market_order(
                 a,
                 m,
@@ -294,8 +299,9 @@ impl Venue {
                 op_clock(slot, t),
                 d,
             )
-        })
-        .is_some();
+        });
+        self.fees_paid += out.map_or(0, |o| o.fee.total);
+        let ok = out.is_some();
         self.touch(i);
         // A closing trade has no collateral floor: a loss beyond it is a bankruptcy.
         if is_bankrupt(&self.accounts[i]) && !self.bankrupt.contains(&i) {
@@ -357,6 +363,7 @@ impl Venue {
                 bulwark_engine::num::notional_ceil(out.closed_base as i64, price, d).unwrap_or(0);
             ev.stages.push((i, notional));
             ev.keeper_rewards += out.reward;
+            self.penalties_paid += out.penalty_charged;
             self.touch(i);
             done += 1;
             more = keep_liquidating(&self.accounts[i], markets, at);

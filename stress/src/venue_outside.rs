@@ -62,10 +62,11 @@ impl Venue {
         t: i64,
     ) -> bool {
         let (venue, d) = (self.trade_venue(t), self.decimals);
-        attempt(a, &mut self.market.core, |a, m| {
+        let out = attempt(a, &mut self.market.core, |a, m| {
             market_order(a, m, &venue, others, delta, op_clock(slot, t), d)
-        })
-        .is_some()
+        });
+        self.fees_paid += out.map_or(0, |o| o.fee.total);
+        out.is_some()
     }
 
     /// `f` on copies of an outside account's engine block and this market's, both kept only
