@@ -84,12 +84,13 @@ pub struct StressArgs {
     pub out: PathBuf,
 }
 
-pub(crate) const FIELDS: [&str; 7] = [
+pub(crate) const FIELDS: [&str; 8] = [
     "bad_debt",
     "insurance_paid",
     "socialised_loss",
     "liquidations",
     "adl_events",
+    "adl_notional",
     "breaker_trips",
     "max_insurance_drawdown",
 ];
@@ -101,6 +102,7 @@ pub(crate) fn field(r: &SimReport, name: &str) -> u64 {
         "socialised_loss" => r.socialised_loss,
         "liquidations" => r.liquidations,
         "adl_events" => r.adl_events,
+        "adl_notional" => r.adl_notional,
         "breaker_trips" => r.breaker_trips,
         "max_insurance_drawdown" => r.max_insurance_drawdown,
         _ => unreachable!("a known field"),

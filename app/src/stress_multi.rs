@@ -257,6 +257,7 @@ fn pool_field(p: &PoolReport, name: &str) -> u64 {
         "socialised_loss" => p.socialised_loss,
         "liquidations" => p.liquidations,
         "adl_events" => p.adl_events,
+        "adl_notional" => p.adl_notional,
         "breaker_trips" => p.breaker_trips,
         "stress_signals" => p.stress_signals,
         "crossed_loss" => p.crossed_loss,
@@ -264,12 +265,13 @@ fn pool_field(p: &PoolReport, name: &str) -> u64 {
     }
 }
 
-const POOL_FIELDS: [&str; 8] = [
+const POOL_FIELDS: [&str; 9] = [
     "bad_debt",
     "insurance_paid",
     "socialised_loss",
     "liquidations",
     "adl_events",
+    "adl_notional",
     "breaker_trips",
     "stress_signals",
     "crossed_loss",

@@ -58,6 +58,8 @@ pub struct PoolReport {
     pub liquidations: u64,
     pub bankruptcies: u64,
     pub adl_events: u64,
+    /// Notional the pool's markets' ADL closed, collateral units.
+    pub adl_notional: u64,
     pub breaker_trips: u64,
     /// Times the stress signal switched on or off in the pool's markets.
     pub stress_signals: u64,
@@ -243,9 +245,10 @@ impl MultiRun {
         for (i, population) in populations.iter().enumerate() {
             let mut c = cfg.sized_for(population);
             c.keeper.capacity = share;
-            c.front_runners = None;
-            let mut v =
-                open_venue(&c, t0, population, numbered_keys(population.len())).map_err(err)?;
+            // Each market its own front-runners (after its population).
+            let extra = c.front_runners.map_or(0, |f| f.count);
+            let keys = numbered_keys(population.len() + extra);
+            let mut v = open_venue(&c, t0, population, keys).map_err(err)?;
             v.market.index = i as u16;
             v.market.pool = pool_of[i] as u16;
             let (pool, fund) = &mut books[pool_of[i]];
@@ -267,8 +270,11 @@ impl MultiRun {
             contagion: pools.iter().map(|p| p.contagion).collect(),
             signals: vec![0; pools.len()],
             reports: vec![SimReport::default(); n],
-            liquidated: populations.iter().map(|p| vec![false; p.len()]).collect(),
-            deficits: populations.iter().map(|p| vec![0; p.len()]).collect(),
+            liquidated: venues
+                .iter()
+                .map(|v| vec![false; v.accounts().len()])
+                .collect(),
+            deficits: venues.iter().map(|v| vec![0; v.accounts().len()]).collect(),
             fund_peak: peak,
             impact_models: vec![ImpactModel::OFF; n],
             impact: vec![Impact::default(); n],
@@ -329,12 +335,34 @@ impl MultiRun {
             return Ok(());
         }
         self.propagate_signals(slot, t);
+        self.keeper_cycles(markets, populations, step, slot, t)?;
+        self.portfolio_pass(slot, t);
+        Ok(())
+    }
+
+    /// Each market's step after the signal, in market order: its front-runners and traders
+    /// act, the ADL comparison looks, the keeper's cycle runs; its flow feeds its impact.
+    fn keeper_cycles(
+        &mut self,
+        markets: &[MarketPath],
+        populations: &[Vec<AccountSpec>],
+        step: usize,
+        slot: u64,
+        t: i64,
+    ) -> Result<(), String> {
         for (i, population) in populations.iter().enumerate() {
             let keeper = self.configs[i].keeper;
             // The market's venue with its pool's books loaded, then stored back.
             let p = self.pool_of[i];
             let v = &mut self.venues[i];
             (v.pool, v.fund) = self.books[p];
+            if let Some(f) = &self.configs[i].front_runners {
+                // Against the price the market's sources now publish (the replayed path as
+                // the venue's own flow displaced it).
+                let true_price = self.impact[i].apply(markets[i].path[step].price);
+                self.reports[i].front_runner_orders +=
+                    crate::front_run::step(v, f, population.len(), true_price, slot, t);
+            }
             let mut traders = self.traders[i].take();
             if let Some(tr) = traders.as_mut() {
                 tr.act(v, population, slot, t);
@@ -361,7 +389,6 @@ impl MultiRun {
             let r = &mut self.reports[i];
             r.max_insurance_drawdown = r.max_insurance_drawdown.max(self.fund_peak[i] - balance);
         }
-        self.portfolio_pass(slot, t);
         Ok(())
     }
 
@@ -394,6 +421,7 @@ impl MultiRun {
             r.liquidation_sizes.extend(stages.iter().map(|s| s.1));
             r.keeper_rewards += keeper_rewards;
             r.adl_events += deleveraged.len() as u64;
+            r.adl_notional += deleveraged.iter().map(|(_, n)| *n).sum::<u64>();
             for (deficit, insurance, socialised) in bankruptcies {
                 r.bankruptcies += 1;
                 r.bad_debt += deficit;
@@ -446,7 +474,8 @@ impl MultiRun {
                 .unwrap_or_default();
             let v = &self.venues[i];
             (r.fees_paid, r.penalties_paid) = (v.fees_paid, v.penalties_paid);
-            r.liquidated_accounts = self.liquidated[i].iter().filter(|x| **x).count();
+            let own = &self.liquidated[i][..population.len()];
+            r.liquidated_accounts = own.iter().filter(|x| **x).count();
             let path = &markets[i].path;
             let prices = (path[0].price, path[path.len() - 1].price);
             r.liquidated_but_solvent_at_end = solvent_if_held(
@@ -507,6 +536,7 @@ impl MultiRun {
             r.liquidations += m.liquidations;
             r.bankruptcies += m.bankruptcies;
             r.adl_events += m.adl_events;
+            r.adl_notional += m.adl_notional;
             r.breaker_trips += m.breaker_trips;
         }
         let ((pool0, fund0), (pool1, fund1)) = (&self.start[p], &self.books[p]);

@@ -73,6 +73,8 @@ pub struct SimReport {
     /// Insurance fee shares swept into the fund (liquidation penalties and trading fees).
     pub swept_to_insurance: u64,
     pub adl_events: u64,
+    /// Notional the ADL deleverages closed, collateral units (at their prices, rounded up).
+    pub adl_notional: u64,
     pub breaker_trips: u64,
     /// Trips by reason (`VelocityBand1`, `Divergence`, ...).
     pub breaker_trip_reasons: BTreeMap<String, u64>,
@@ -359,6 +361,7 @@ pub(crate) fn record_keeper_events(
         deficits[i] += deficit;
     }
     r.adl_events += ev.deleverages;
+    r.adl_notional += ev.deleveraged.iter().map(|(_, n)| *n).sum::<u64>();
     r.examined += ev.examined;
     r.swept_to_insurance += ev.swept_to_insurance;
 }
