@@ -238,6 +238,14 @@ fn populations(
         .iter()
         .enumerate()
         .map(|(i, m)| {
+            let spec = PopulationSpec {
+                punter_ppm: if punters_trade(plan, i) {
+                    spec.punter_ppm
+                } else {
+                    0
+                },
+                ..spec
+            };
             generate(
                 seed * 1_000 + i as u64,
                 &spec,
@@ -247,6 +255,14 @@ fn populations(
         })
         .collect();
     (singles, portfolios)
+}
+
+/// Whether punters trade market `i`: the long tail, read as the markets of the pools that
+/// follow leaders (a stress signal); every market when no pool names leaders.
+fn punters_trade(plan: &[PoolPlan], i: usize) -> bool {
+    let follows = |p: &&PoolPlan| p.contagion.named_leaders().next().is_some();
+    let tail: Vec<&PoolPlan> = plan.iter().filter(follows).collect();
+    tail.is_empty() || tail.iter().any(|p| p.markets.contains(&i))
 }
 
 /// A pool's figure by name (the market report's names where they match).
@@ -524,6 +540,33 @@ fn table(runs: &[MultiReport]) -> Table {
 mod tests {
     use super::*;
     use bulwark_stress::adl_compare::PolicyTally;
+
+    #[test]
+    fn punters_trade_the_pools_that_follow_leaders_or_everywhere_without_any() {
+        let plan = |leaders: &[u16]| {
+            vec![
+                PoolPlan {
+                    name: "blue".into(),
+                    markets: vec![0, 1],
+                    contagion: ContagionParams::OFF,
+                },
+                PoolPlan {
+                    name: "tail".into(),
+                    markets: vec![2, 3],
+                    contagion: if leaders.is_empty() {
+                        ContagionParams::OFF
+                    } else {
+                        ContagionParams::led_by(leaders)
+                    },
+                },
+            ]
+        };
+        let led = plan(&[0, 1]);
+        let who: Vec<bool> = (0..4).map(|i| punters_trade(&led, i)).collect();
+        assert_eq!(who, [false, false, true, true]);
+        let unled = plan(&[]);
+        assert!((0..4).all(|i| punters_trade(&unled, i)));
+    }
 
     #[test]
     fn adl_policies_are_reported_when_only_a_later_seed_saw_an_adl_moment() {
