@@ -275,6 +275,10 @@ fn on_the_same_adl_moments_leverage_draining_overshoots_least_and_spares_low_lev
     );
     assert!(drain.max_share_ppm <= hl.max_share_ppm, "{drain:?} {hl:?}");
     assert_eq!(drain.sybil_failures, 0);
+    // The README's figures (`cargo test -p bulwark-stress --lib on_the_same -- --nocapture`).
+    for (name, t) in &r.adl.policies {
+        println!("{name}: {t:?}");
+    }
 }
 
 #[test]
