@@ -118,6 +118,23 @@ pub fn align(paths: &[MarketPath]) -> Result<Vec<MarketPath>, String> {
         .collect()
 }
 
+/// The keeper's stages a second for each market and for the portfolios: without portfolios an
+/// even part a market; with them, the portfolios their share of all accounts and the markets
+/// even parts of the rest (each at least one).
+fn keeper_shares(
+    capacity: usize,
+    markets: usize,
+    portfolios: usize,
+    singles: usize,
+) -> (usize, usize) {
+    if portfolios == 0 {
+        return ((capacity / markets.max(1)).max(1), 0);
+    }
+    let share = capacity * portfolios / (portfolios + singles).max(1);
+    let rest = (capacity.saturating_sub(share) / markets.max(1)).max(1);
+    (rest, share.max(1))
+}
+
 /// The pool of each market (the first pool listing it; unlisted markets are refused).
 fn pool_of(pools: &[PoolPlan], n: usize) -> Result<Vec<usize>, String> {
     (0..n)
@@ -169,23 +186,7 @@ pub fn run_multi_with_portfolios(
         }
     }
     let steps = markets.first().map_or(0, |m| m.path.len());
-    let mut run = MultiRun::open(markets, populations, cfg, pools, pool_of)?;
-    let keys = populations.iter().map(Vec::len).sum();
-    run.portfolios = Portfolios::new(portfolios.to_vec(), markets.len(), keys);
-    run.portfolios.full_scan = cfg.full_scan;
-    run.portfolios.traders = cfg.traders.as_ref().map(|h| {
-        let seed = portfolios.iter().fold(0, |s, p| s ^ p.collateral);
-        PortfolioTraders::new(seed, h, portfolios.len(), run.t0)
-    });
-    if !portfolios.is_empty() {
-        let capacity = cfg.keeper.capacity;
-        let share = capacity * portfolios.len() / (portfolios.len() + keys).max(1);
-        run.portfolio_capacity = share.max(1);
-        let rest = (capacity.saturating_sub(share) / markets.len().max(1)).max(1);
-        for c in run.configs.iter_mut() {
-            c.keeper.capacity = rest;
-        }
-    }
+    let mut run = MultiRun::open(markets, populations, portfolios, cfg, pools, pool_of)?;
     run.impact_models = (0..markets.len())
         .map(|i| impact.get(i).copied().unwrap_or(ImpactModel::OFF))
         .collect();
@@ -229,6 +230,7 @@ impl MultiRun {
     fn open(
         markets: &[MarketPath],
         populations: &[Vec<AccountSpec>],
+        portfolios: &[PortfolioSpec],
         cfg: &SimConfig,
         pools: &[PoolPlan],
         pool_of: Vec<usize>,
@@ -239,7 +241,9 @@ impl MultiRun {
             .ok_or("no steps")?
             .ts;
         let n = markets.len();
-        let share = (cfg.keeper.capacity / n.max(1)).max(1);
+        let singles = populations.iter().map(Vec::len).sum();
+        let (share, portfolio_capacity) =
+            keeper_shares(cfg.keeper.capacity, n, portfolios.len(), singles);
         let mut books = vec![(zeroed::<LiquidityPool>(), zeroed::<InsuranceFund>()); pools.len()];
         let (mut venues, mut configs, mut feeds) = (vec![], vec![], vec![]);
         for (i, population) in populations.iter().enumerate() {
@@ -264,7 +268,7 @@ impl MultiRun {
             (pool.index, fund.pool) = (p as u16, p as u16);
         }
         let peak = pool_of.iter().map(|p| books[*p].1.balance).collect();
-        Ok(MultiRun {
+        Ok((MultiRun {
             start: books.clone(),
             books,
             contagion: pools.iter().map(|p| p.contagion).collect(),
@@ -282,8 +286,8 @@ impl MultiRun {
                 .iter()
                 .map(|p| crate::traders::Traders::for_config(cfg, p, t0))
                 .collect(),
-            portfolios: Portfolios::new(Vec::new(), n, 0),
-            portfolio_capacity: 0,
+            portfolios: Portfolios::new(portfolios.to_vec(), n, singles),
+            portfolio_capacity,
             adl: AdlComparison::default(),
             venues,
             feeds,
@@ -291,6 +295,19 @@ impl MultiRun {
             pool_of,
             t0,
         })
+        .with_portfolio_owners(cfg))
+    }
+
+    /// The portfolios judged as `cfg` says (full scan or index) and, when traders act, their
+    /// owners too.
+    fn with_portfolio_owners(mut self, cfg: &SimConfig) -> MultiRun {
+        let p = &mut self.portfolios;
+        p.full_scan = cfg.full_scan;
+        p.traders = cfg.traders.as_ref().map(|h| {
+            let seed = p.specs.iter().fold(0, |s, x| s ^ x.collateral);
+            PortfolioTraders::new(seed, h, p.specs.len(), self.t0)
+        });
+        self
     }
 
     fn step(

@@ -18,8 +18,7 @@ use bulwark_engine::account::{OpClock, StageLimits};
 use bulwark_engine::action::Action;
 use bulwark_engine::margin::{health, HealthKind};
 use bulwark_keeper::rules::{
-    adl_candidate, adl_sizes, is_bankrupt, keep_liquidating, liquidation_target,
-    maintenance_free_of,
+    adl_candidate, is_bankrupt, keep_liquidating, liquidation_target, maintenance_free_of,
 };
 use bulwark_sdk::preview::{other_positions_for_action, positions_for_action_into, PreviewClock};
 use bulwark_sdk::Pubkey;
@@ -397,9 +396,7 @@ impl Portfolios {
                 break;
             };
             let (k, d) = (usize::from(k), at.decimals);
-            let side = self.accounts[i].positions[self.accounts[i].slot_of(k as u16).unwrap_or(0)]
-                .base
-                .signum();
+            let side = self.side_in(i, k);
             let snapshot = &*markets;
             let out = run.in_venue(k, |v| {
                 let live = u64::from(v.pool.live_market_count().max(1));
@@ -480,6 +477,13 @@ impl Portfolios {
         self.traders = Some(traders);
     }
 
+    /// The side (1 long, -1 short, 0 none) of portfolio `i`'s position in market `k`.
+    fn side_in(&self, i: usize, k: usize) -> i64 {
+        let a = &self.accounts[i];
+        a.slot_of(k as u16)
+            .map_or(0, |s| a.positions[s].base.signum())
+    }
+
     /// Bankruptcies in the market of each account's last liquidation, its pool paying.
     fn resolve(&mut self, run: &mut MarketsMut, at: &PreviewClock, ev: &mut [MarketEvents]) {
         let mut still = Vec::new();
@@ -507,36 +511,26 @@ impl Portfolios {
         let (slot, t, d) = (at.slot, at.unix_timestamp, at.decimals);
         for k in 0..run.venues.len() {
             let capital = run.books[run.pool_of[k]].0.capital;
-            let m = run.venues[k].market;
             let accounts = self.keys.iter().copied().zip(self.accounts.iter());
-            let Some((key, size, closes)) = adl_candidate(&m, accounts, capital, slot, t, d) else {
+            let m = &run.venues[k].market;
+            let Some((key, size, _)) = adl_candidate(m, accounts, capital, slot, t, d) else {
                 continue;
             };
             let i = self.keys.iter().position(|x| *x == key).unwrap_or(0);
-            let side = self.accounts[i].positions[self.accounts[i].slot_of(k as u16).unwrap_or(0)]
-                .base
-                .signum();
-            for size in adl_sizes(size, m.params.trade.lot_base) {
-                let op = OpClock { slot, now: t };
-                let out = run.in_venue(k, |v| {
-                    v.attempt_for(&mut self.accounts[i].core, |a, m| {
-                        a.auto_deleverage(m, capital, size, op, d)
-                    })
-                });
-                let Some(out) = out else { continue };
-                if closes && out.closed_base > 0 {
-                    let n =
-                        bulwark_engine::num::notional_ceil(out.closed_base as i64, out.price, d)
-                            .unwrap_or(0);
-                    ev[k].deleveraged.push((-side, n));
-                    self.report.deleveraged += n;
-                    if self.specs[i].hedged {
-                        self.report.hedged_deleveraged += n;
-                    }
+            let side = self.side_in(i, k);
+            let a = &mut self.accounts[i].core;
+            let Some(n) = run.in_venue(k, |v| v.deleverage_for(a, size, slot, t)) else {
+                continue;
+            };
+            // A call that only starts the episode closes nothing.
+            if n > 0 {
+                ev[k].deleveraged.push((-side, n));
+                self.report.deleveraged += n;
+                if self.specs[i].hedged {
+                    self.report.hedged_deleveraged += n;
                 }
-                self.refile(i, &markets_of(run.venues), at);
-                break;
             }
+            self.refile(i, &markets_of(run.venues), at);
         }
     }
 }

@@ -17,7 +17,7 @@ use bulwark_engine::margin::MarketMargin;
 use bulwark_engine::market::{MarketCore, SideInput};
 use bulwark_engine::{EngineError, EngineResult};
 use bulwark_keeper::rules::{
-    adl_candidate, adl_price, adl_sizes, insurance_check_due, is_bankrupt, keep_liquidating,
+    adl_candidate, adl_price, insurance_check_due, is_bankrupt, keep_liquidating,
     maintenance_free_of,
 };
 use bulwark_sdk::preview::PreviewClock;
@@ -556,24 +556,18 @@ impl Venue {
             t,
             d,
         );
-        if let Some((key, size, _)) = pick {
-            let i = self.by_key[&key];
-            let capital = self.pool.capital;
-            for size in adl_sizes(size, self.market.params.trade.lot_base) {
-                let done = attempt(&mut self.accounts[i].core, &mut self.market.core, |a, m| {
-                    a.auto_deleverage(m, capital, size, op_clock(slot, t), d)
-                });
-                let Some(out) = done else { continue };
-                // A call that only starts the episode closes nothing.
-                if out.closed_base > 0 {
-                    ev.deleverages += 1;
-                    let notional =
-                        bulwark_engine::num::notional_ceil(out.closed_base as i64, out.price, d);
-                    ev.deleveraged.push((i, notional.unwrap_or(0)));
-                }
-                self.touch(i);
-                break;
-            }
+        let Some((key, size, _)) = pick else { return };
+        let i = self.by_key[&key];
+        let mut a = self.accounts[i].core;
+        let Some(notional) = self.deleverage_for(&mut a, size, slot, t) else {
+            return;
+        };
+        self.accounts[i].core = a;
+        self.touch(i);
+        // A call that only starts the episode closes nothing.
+        if notional > 0 {
+            ev.deleverages += 1;
+            ev.deleveraged.push((i, notional));
         }
     }
 }

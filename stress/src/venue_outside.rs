@@ -7,6 +7,9 @@ use bulwark_engine::account::AccountCore;
 use bulwark_engine::market::MarketCore;
 use bulwark_engine::EngineResult;
 
+use bulwark_engine::num::notional_ceil;
+use bulwark_keeper::rules::adl_sizes;
+
 use super::{attempt, market_order, op_clock, Others, Venue};
 
 impl Venue {
@@ -92,5 +95,29 @@ impl Venue {
             .ok()?;
         (*a, self.market.core, self.fund, self.pool) = (ta, tm, tf, tp);
         Some(b)
+    }
+
+    /// `auto_deleverage` of `a` in this market against this venue's pool, `size` first and
+    /// halved (while at least a lot) until the program accepts, as the keeper sends it: the
+    /// notional it closed (collateral units, at its price; 0 when the call only started the
+    /// episode), or `None` when every size was refused.
+    pub fn deleverage_for(
+        &mut self,
+        a: &mut AccountCore,
+        size: u64,
+        slot: u64,
+        t: i64,
+    ) -> Option<u64> {
+        let (capital, d) = (self.pool.capital, self.decimals);
+        for size in adl_sizes(size, self.market.params.trade.lot_base) {
+            let done = attempt(a, &mut self.market.core, |a, m| {
+                a.auto_deleverage(m, capital, size, op_clock(slot, t), d)
+            });
+            if let Some(out) = done {
+                let notional = notional_ceil(out.closed_base as i64, out.price, d);
+                return Some(notional.unwrap_or(0));
+            }
+        }
+        None
     }
 }
