@@ -87,9 +87,7 @@ struct Trader {
 /// The population's traders over one market's accounts (numbers as in the population).
 pub struct Traders {
     traders: Vec<Trader>,
-    looks: BinaryHeap<Reverse<(i64, u32)>>,
-    look_secs: f64,
-    rng: ChaCha8Rng,
+    looks: Looks,
     /// Accounts to defend at the next step.
     defend: Vec<usize>,
     pub report: TraderReport,
@@ -98,6 +96,77 @@ pub struct Traders {
 /// `ppm` as a probability.
 fn chance(rng: &mut ChaCha8Rng, ppm: u32) -> bool {
     rng.random_range(0..1_000_000u32) < ppm
+}
+
+/// Take-profit shares of the opening collateral a trader may be drawn (ppm).
+pub(crate) const TAKE_PROFIT_RANGE: (u32, u32) = (200_000, 1_000_000);
+/// Panic shares of the opening collateral a trader may be drawn (ppm).
+pub(crate) const PANIC_RANGE: (u32, u32) = (300_000, 800_000);
+
+/// With probability `ppm`, a share drawn uniformly in `range`; 0 (no such habit) otherwise.
+pub(crate) fn draw_habit(rng: &mut ChaCha8Rng, ppm: u32, (lo, hi): (u32, u32)) -> u32 {
+    if chance(rng, ppm) {
+        rng.random_range(lo..=hi)
+    } else {
+        0
+    }
+}
+
+/// Whether a holder with `pnl` on `collateral` opening collateral (collateral units) closes
+/// now: `Some(true)` at its take-profit share, `Some(false)` at its panic share (0: no habit).
+pub(crate) fn exit(
+    pnl: i128,
+    collateral: u64,
+    take_profit_ppm: u32,
+    panic_ppm: u32,
+) -> Option<bool> {
+    let share = |ppm: u32| i128::from(collateral) * i128::from(ppm) / 1_000_000;
+    if take_profit_ppm > 0 && pnl >= share(take_profit_ppm) {
+        Some(true)
+    } else if panic_ppm > 0 && -pnl >= share(panic_ppm) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// When each of a population's members looks next: exponential waits around a mean, the first
+/// looks spread over one mean wait.
+pub(crate) struct Looks {
+    next: BinaryHeap<Reverse<(i64, u32)>>,
+    mean_secs: f64,
+    rng: ChaCha8Rng,
+}
+
+impl Looks {
+    /// `n` members' first looks from `t0`, drawn from `rng` (kept for the waits after).
+    pub(crate) fn new(n: usize, look_secs: u32, t0: i64, mut rng: ChaCha8Rng) -> Looks {
+        let span = look_secs.max(1);
+        let next = (0..n)
+            .map(|i| Reverse((t0 + i64::from(rng.random_range(0..=span)), i as u32)))
+            .collect();
+        Looks {
+            next,
+            mean_secs: f64::from(span),
+            rng,
+        }
+    }
+
+    /// The members whose look is due by `t`, in the order they fall due, each rescheduled
+    /// after `t`.
+    pub(crate) fn due(&mut self, t: i64) -> Vec<usize> {
+        let mut out = Vec::new();
+        while let Some(&Reverse((at, i))) = self.next.peek() {
+            if at > t {
+                break;
+            }
+            self.next.pop();
+            out.push(i as usize);
+            let wait = -self.mean_secs * (1.0 - self.rng.random::<f64>()).ln();
+            self.next.push(Reverse((t + 1 + wait as i64, i)));
+        }
+        out
+    }
 }
 
 impl Traders {
@@ -128,19 +197,12 @@ impl Traders {
     /// its opening collateral; first looks spread over one mean wait from `t0`.
     pub fn new(seed: u64, habits: &Habits, population: &[AccountSpec], t0: i64) -> Traders {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7261_6465_7273);
-        let mut draw = |ppm: u32, lo: u32, hi: u32| {
-            if chance(&mut rng, ppm) {
-                rng.random_range(lo..=hi)
-            } else {
-                0
-            }
-        };
         let mut traders: Vec<Trader> = population
             .iter()
             .map(|s| Trader {
-                take_profit_ppm: draw(habits.take_profit_ppm, 200_000, 1_000_000),
-                panic_ppm: draw(habits.panic_ppm, 300_000, 800_000),
-                dip_ppm: draw(habits.dip_buy_ppm, 30_000, 150_000),
+                take_profit_ppm: draw_habit(&mut rng, habits.take_profit_ppm, TAKE_PROFIT_RANGE),
+                panic_ppm: draw_habit(&mut rng, habits.panic_ppm, PANIC_RANGE),
+                dip_ppm: draw_habit(&mut rng, habits.dip_buy_ppm, (30_000, 150_000)),
                 wallet: s.collateral,
                 ..Default::default()
             })
@@ -150,20 +212,9 @@ impl Traders {
             t.reopens = chance(&mut rng, habits.reopen_ppm);
             t.withdraws = chance(&mut rng, habits.withdraw_ppm);
         }
-        let look_secs = f64::from(habits.look_secs.max(1));
-        let looks = (0..traders.len())
-            .map(|i| {
-                Reverse((
-                    t0 + rng.random_range(0..=habits.look_secs.max(1)) as i64,
-                    i as u32,
-                ))
-            })
-            .collect();
         Traders {
+            looks: Looks::new(traders.len(), habits.look_secs, t0, rng),
             traders,
-            looks,
-            look_secs,
-            rng,
             defend: Vec::new(),
             report: TraderReport::default(),
         }
@@ -187,14 +238,8 @@ impl Traders {
                 self.report.defended_units += amount;
             }
         }
-        while let Some(&Reverse((due, i))) = self.looks.peek() {
-            if due > t {
-                break;
-            }
-            self.looks.pop();
-            self.look(v, &population[i as usize], i as usize, slot, t);
-            let wait = -self.look_secs * (1.0 - self.rng.random::<f64>()).ln();
-            self.looks.push(Reverse((t + 1 + wait as i64, i)));
+        for i in self.looks.due(t) {
+            self.look(v, &population[i], i, slot, t);
         }
     }
 
@@ -223,20 +268,12 @@ impl Traders {
             .position()
             .unrealized_pnl(price, v.decimals)
             .unwrap_or(0) as i128;
-        let opening = spec.collateral as i128;
-        let share = |ppm: u32| opening * i128::from(ppm) / 1_000_000;
-        if tr.take_profit_ppm > 0 && pnl >= share(tr.take_profit_ppm) {
-            count(
-                v.trade(i, -held.base, slot, t),
-                &mut r.take_profits,
-                &mut r.refused,
-            );
-        } else if tr.panic_ppm > 0 && -pnl >= share(tr.panic_ppm) {
-            count(
-                v.trade(i, -held.base, slot, t),
-                &mut r.panic_closes,
-                &mut r.refused,
-            );
+        if let Some(profit) = exit(pnl, spec.collateral, tr.take_profit_ppm, tr.panic_ppm) {
+            let done = match profit {
+                true => &mut r.take_profits,
+                false => &mut r.panic_closes,
+            };
+            count(v.trade(i, -held.base, slot, t), done, &mut r.refused);
         } else if tr.dip_ppm > 0
             && held.base > 0
             && price as u128 * 1_000_000 <= tr.high as u128 * (1_000_000 - tr.dip_ppm) as u128
