@@ -509,7 +509,7 @@ impl Portfolios {
     /// above the water level), halving until the program accepts.
     fn deleverage(&mut self, run: &mut MarketsMut, at: &PreviewClock, ev: &mut [MarketEvents]) {
         let (slot, t, d) = (at.slot, at.unix_timestamp, at.decimals);
-        for k in 0..run.venues.len() {
+        for (k, out) in ev.iter_mut().enumerate() {
             let capital = run.books[run.pool_of[k]].0.capital;
             let accounts = self.keys.iter().copied().zip(self.accounts.iter());
             let m = &run.venues[k].market;
@@ -524,7 +524,7 @@ impl Portfolios {
             };
             // A call that only starts the episode closes nothing.
             if n > 0 {
-                ev[k].deleveraged.push((-side, n));
+                out.deleveraged.push((-side, n));
                 self.report.deleveraged += n;
                 if self.specs[i].hedged {
                     self.report.hedged_deleveraged += n;
